@@ -1,0 +1,6 @@
+"""Allow ``python -m nba_ml``."""
+
+from nba_ml.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The exception tree and the exit codes that cron, systemd and operators act on.
+
+Exit codes:
+    0   success (also "models already fresh, skipped")
+    1   failure: bad data, invalid models, an unexpected error
+    2   usage error: a bad flag, argument or environment value
+    3   trained, but the new set was worse than the current one and was not promoted
+    75  temporary failure: another training holds the lock, or stats.nba.com cannot be reached
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_NOT_PROMOTED = 3
+EXIT_TEMPORARY = 75
+
+
+class NbaMlError(Exception):
+    """Base of every expected nba-ml failure; ``str(error)`` is a one-line message."""
+
+    exit_code: int = EXIT_FAILURE
+
+
+class UsageError(NbaMlError):
+    """A flag, argument, or environment value is invalid."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """A setting (flag or ``NBA_ML_*`` / ``NBA_TRAINING_*`` variable) is invalid."""
+
+
+class DataError(NbaMlError):
+    """Input data (a file in ``--from``, a cached or received response) is unusable."""
+
+
+class UpstreamUnavailable(NbaMlError):
+    """stats.nba.com could not be reached or kept failing; try again later."""
+
+    exit_code = EXIT_TEMPORARY
+
+
+class UpstreamDataError(DataError):
+    """stats.nba.com answered, but with data that cannot be used."""
+
+
+class LockHeld(NbaMlError):
+    """Another process holds the training lock."""
+
+    exit_code = EXIT_TEMPORARY
+
+
+class ModelInvalid(NbaMlError):
+    """A model file is missing, does not match the manifest, or cannot be loaded."""
+
+
+class StorageError(NbaMlError):
+    """The data directory cannot be read or written (permissions, full disk, ...)."""
+
+
+class NotPromoted(NbaMlError):
+    """A new model set was trained but kept out because it scored worse than the current one."""
+
+    exit_code = EXIT_NOT_PROMOTED
