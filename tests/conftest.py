@@ -1,0 +1,70 @@
+"""Shared test fixtures: no test may open a socket to anything but the loopback interface."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+GAMELOGS = SHARED / "data" / "gamelogs"
+CASSETTES = SHARED / "data" / "nba-api-cassettes"
+FIVETHIRTYEIGHT = SHARED / "data" / "fivethirtyeight"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0] if isinstance(address, tuple) else address
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class NetworkBlocked(OSError):
+    """Raised when a test tries to reach a host other than the loopback interface."""
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        raise NetworkBlocked(f"tests must not touch the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_loopback(address):
+        raise NetworkBlocked(f"tests must not touch the network (tried {address!r})")
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    if host is not None and not _is_loopback((host if isinstance(host, str) else host.decode(),)):
+        raise NetworkBlocked(f"tests must not resolve {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that opens a socket to a non-loopback address or resolves a remote name."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data directory, also exported as NBA_ML_DATA_DIR."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(path))
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    return path
