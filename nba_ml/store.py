@@ -166,9 +166,9 @@ def _remove_tree(path: Path) -> bool:
     return True
 
 
-def _unsafe_reason(status: os.stat_result) -> str | None:
+def _unsafe_reason(status: os.stat_result, unsafe_bits: int = _UNSAFE_BITS) -> str | None:
     """Return why a file or directory with this status must not be trusted, or None."""
-    bits = status.st_mode & _UNSAFE_BITS
+    bits = status.st_mode & unsafe_bits
     if bits == _UNSAFE_BITS:
         return "writable by group and other users"
     if bits & stat.S_IWOTH:
@@ -304,13 +304,15 @@ def _load_model(data: bytes) -> tuple[object | None, str | None]:
     return model, None
 
 
-def _check_path_safety(path: Path, problems: list[ModelProblem]) -> None:
+def _check_path_safety(
+    path: Path, problems: list[ModelProblem], unsafe_bits: int = _UNSAFE_BITS
+) -> None:
     try:
         status = os.stat(path)
     except OSError as error:
         problems.append(ModelProblem(SET, f"{path} cannot be read: {_lower_first(error.strerror)}"))
         return
-    reason = _unsafe_reason(status)
+    reason = _unsafe_reason(status, unsafe_bits)
     if reason:
         problems.append(ModelProblem(SET, f"{path} is {reason}"))
 
@@ -341,7 +343,9 @@ def _inspect_once(
         problems.append(ModelProblem(SET, f"{set_dir} is not a directory"))
         return done()
 
-    _check_path_safety(data_dir, problems)
+    # The data directory's mode is the operator's choice (a group may share it); only a
+    # world-writable one is refused. What lies below it is ours and checked strictly.
+    _check_path_safety(data_dir, problems, stat.S_IWOTH)
     generations = data_dir / GENERATIONS_DIR
     if set_dir.parent == generations:
         _check_path_safety(generations, problems)

@@ -1,0 +1,238 @@
+"""The training lock: ``fcntl.flock`` on ``<data_dir>/train.lock``, which is never deleted.
+
+The kernel releases a flock when its holder dies, so the lock never goes stale. The holder writes
+who it is (pid, start time, host, command) into the file; ``read_lock_holder`` reports it only
+while the lock is really held. A flock belongs to the open file: a child forked while the lock is
+held shares it, and the descriptor is close-on-exec so programs the holder runs do not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+from nba_ml.errors import LockHeld, StorageError
+
+log = logging.getLogger(__name__)
+
+LOCK_FILE_MODE = 0o640
+# A reader probing the lock holds it shared for microseconds; a non-waiting acquire retries this
+# long so that a concurrent `status` cannot make a training fail.
+_PROBE_GRACE_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds the training lock, as that process recorded it (fields may be unknown)."""
+
+    pid: int | None = None
+    started_at: str | None = None
+    hostname: str | None = None
+    command: str | None = None
+
+    def describe(self) -> str:
+        """Return e.g. "pid 1234, since 2026-11-27 04:00:01 UTC"."""
+        parts = [f"pid {self.pid}" if self.pid is not None else "pid unknown"]
+        if self.hostname and self.hostname != socket.gethostname():
+            parts[0] += f" on {self.hostname}"
+        since = _format_time(self.started_at)
+        if since:
+            parts.append(f"since {since}")
+        return ", ".join(parts)
+
+
+def _format_time(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return raw
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _parse_holder(raw: bytes) -> LockHolder:
+    """Return the holder recorded in ``raw``; fields are None where the record is unreadable."""
+    try:
+        # raw_decode ignores whatever trails the record (the file is rewritten in place).
+        record, _ = json.JSONDecoder().raw_decode(raw.decode("utf-8", "replace").lstrip())
+    except ValueError:
+        return LockHolder()
+    if not isinstance(record, dict):
+        return LockHolder()
+    pid = record.get("pid")
+    return LockHolder(
+        pid=pid if isinstance(pid, int) else None,
+        started_at=_text(record.get("started_at")),
+        hostname=_text(record.get("hostname")),
+        command=_text(record.get("command")),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _read_fd(fd: int) -> bytes:
+    try:
+        return os.pread(fd, 4096, 0)
+    except OSError:
+        return b""
+
+
+def _open_error(error: OSError, path: Path) -> StorageError:
+    reason = (error.strerror or str(error)).lower()
+    if error.errno == errno.ELOOP:
+        reason = "it is a symlink"
+    return StorageError(f"cannot open the training lock {path}: {reason}")
+
+
+def read_lock_holder(path: Path) -> LockHolder | None:
+    """Return who holds the lock at ``path`` (None if nobody); raise StorageError if unreadable."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise _open_error(error, path) from error
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _parse_holder(_read_fd(fd))
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+class TrainingLock:
+    """An exclusive, non-stale lock for one training at a time; use as a context manager."""
+
+    def __init__(
+        self,
+        path: Path,
+        wait: float = 0.0,
+        *,
+        command: str | None = None,
+        poll_interval: float = 0.25,
+    ) -> None:
+        self.path = Path(path)
+        self.wait = max(0.0, float(wait))
+        self.command = command if command is not None else " ".join(sys.argv)
+        self.poll_interval = poll_interval
+        self.holder: LockHolder | None = None
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Return whether this object holds the lock."""
+        return self._fd is not None
+
+    def acquire(self) -> LockHolder:
+        """Take the lock (polling up to ``wait`` seconds) and return our record; raise LockHeld."""
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is already held by this TrainingLock")
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        try:
+            fd = os.open(self.path, flags, LOCK_FILE_MODE)
+        except OSError as error:
+            raise _open_error(error, self.path) from error
+        started = time.monotonic()
+        deadline = started + max(self.wait, _PROBE_GRACE_SECONDS)
+        waited_logged = False
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise self._held_error(fd, time.monotonic() - started) from None
+                    if self.wait > 0 and not waited_logged:
+                        holder = _parse_holder(_read_fd(fd))
+                        log.info(
+                            "waiting up to %g s for the training lock (%s)",
+                            self.wait,
+                            holder.describe(),
+                        )
+                        waited_logged = True
+                    interval = self.poll_interval if self.wait > 0 else 0.01
+                    time.sleep(min(interval, remaining))
+            holder = LockHolder(
+                pid=os.getpid(),
+                started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                hostname=socket.gethostname(),
+                command=self.command,
+            )
+            self._record(fd, holder)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        self.holder = holder
+        log.debug("acquired the training lock %s", self.path)
+        return holder
+
+    def _held_error(self, fd: int, waited: float) -> LockHeld:
+        holder = _parse_holder(_read_fd(fd))
+        if self.wait > 0:
+            return LockHeld(
+                f"another training is still running ({holder.describe()}) after waiting "
+                f"{waited:.0f} s; try again later"
+            )
+        return LockHeld(
+            f"another training is running ({holder.describe()}); "
+            "try again later or pass --wait SECONDS"
+        )
+
+    @staticmethod
+    def _record(fd: int, holder: LockHolder) -> None:
+        """Write the holder record in place: overwrite first, then cut, so it is never empty."""
+        data = json.dumps(asdict(holder), sort_keys=True).encode() + b"\n"
+        try:
+            os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
+        except OSError as error:  # the lock itself is held; only the courtesy note failed
+            log.warning("could not record the lock holder in the lock file: %s", error.strerror)
+
+    def release(self) -> None:
+        """Clear the holder record and release the lock; doing so twice is harmless."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+        self.holder = None
+        log.debug("released the training lock %s", self.path)
+
+    def __enter__(self) -> TrainingLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.release()
