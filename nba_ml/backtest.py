@@ -1,0 +1,111 @@
+"""Walk-forward evaluation of one season: models fixed at its start, features updating daily."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nba_ml import models
+from nba_ml.errors import DataError, StorageError
+from nba_ml.seasons import parse_season
+from nba_ml.training import build_feature_tables
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nba_ml.importer import GameData
+
+logger = logging.getLogger(__name__)
+
+BACKTEST_COLUMNS: tuple[str, ...] = (
+    "model", "game_date", "team", "opponent", "player_id", "prediction", "actual",
+)
+
+
+@dataclasses.dataclass
+class BacktestResult:
+    """Every prediction of the test season (``BACKTEST_COLUMNS``) and the figures over them."""
+
+    predictions: pd.DataFrame
+    figures: dict[str, Any]
+    train_seasons: list[str]
+
+
+def run_backtest(data: GameData, test_season: str) -> BacktestResult:
+    """Return predictions for every game and player-game of ``test_season``.
+
+    Models are trained on every earlier season in ``data``; each prediction's features use only
+    games before its date (the season's own earlier games included). Raises DataError when the
+    test season or any earlier season is missing.
+    """
+    import numpy as np
+    import pandas as pd
+
+    test_year = parse_season(test_season)
+    seasons = data.seasons
+    if test_season not in seasons:
+        raise DataError(f"season {test_season} is not in the data (found: {', '.join(seasons)})")
+    train_seasons = [s for s in seasons if parse_season(s) < test_year]
+    if not train_seasons:
+        raise DataError(f"no season before {test_season} to train on")
+    subset = data.select_seasons([*train_seasons, test_season])
+    tables = build_feature_tables(subset)
+    train_g = tables.games[tables.games["season"] != test_season]
+    train_p = tables.players[tables.players["season"] != test_season]
+    test_g = tables.games[(tables.games["season"] == test_season)
+                          & tables.games["home_win"].notna()]
+    test_p = tables.players[tables.players["season"] == test_season]
+    try:
+        fitted = models.fit_all(train_g, train_p)
+    except ValueError as error:
+        raise DataError(f"cannot train: {error}") from None
+    figures = models.evaluate(fitted, train_p, test_g, test_p)
+    frames = [pd.DataFrame({
+        "model": models.GAME_MODEL,
+        "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "team": test_g["home"].to_numpy(),
+        "opponent": test_g["away"].to_numpy(),
+        "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
+        "prediction": models.predict_home_win(fitted[models.GAME_MODEL], test_g),
+        "actual": test_g["home_win"].astype(int).to_numpy(),
+    })]
+    for name, stat in models.PLAYER_MODELS.items():
+        rows = test_p[test_p[stat].notna()]
+        frames.append(pd.DataFrame({
+            "model": name,
+            "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "team": rows["team"].to_numpy(),
+            "opponent": rows["opponent"].to_numpy(),
+            "player_id": pd.array(rows["player_id"].to_numpy(dtype=np.int64), dtype="Int64"),
+            "prediction": models.predict_stat(fitted[name], rows),
+            "actual": rows[stat].to_numpy(dtype=float),
+        }))
+    predictions = pd.concat(frames, ignore_index=True)
+    order = {name: i for i, name in enumerate((models.GAME_MODEL, *models.PLAYER_MODELS))}
+    predictions = predictions.assign(_order=predictions["model"].map(order)).sort_values(
+        ["game_date", "_order"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    return BacktestResult(predictions[list(BACKTEST_COLUMNS)], figures, train_seasons)
+
+
+def write_predictions(result: BacktestResult, output: Path) -> None:
+    """Write the predictions CSV atomically; raise StorageError when it cannot be written."""
+    import os
+    import tempfile
+
+    output = Path(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", newline="") as handle:
+                result.predictions.to_csv(handle, index=False, float_format="%.6g")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise StorageError(f"cannot write {output}: {error.strerror or error}") from None

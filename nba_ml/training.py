@@ -1,0 +1,124 @@
+"""Train the four models on canonical game data and measure them on the latest held-out data.
+
+The same feature tables and model definitions serve ``train`` and ``backtest``, so backtest
+figures describe what is deployed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from nba_ml import features, models
+from nba_ml.errors import DataError
+from nba_ml.seasons import parse_season
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nba_ml.importer import GameData
+
+logger = logging.getLogger(__name__)
+
+MIN_HOLDOUT_GAMES = 100
+
+
+@dataclasses.dataclass
+class FeatureTables:
+    """Feature rows for every game and player-game of a GameData."""
+
+    games: pd.DataFrame
+    players: pd.DataFrame
+
+
+@dataclasses.dataclass
+class TrainedSet:
+    """Four fitted models and what the manifest records about their training."""
+
+    models: dict[str, Any]
+    training: dict[str, Any]
+
+
+def build_feature_tables(data: GameData) -> FeatureTables:
+    """Return game and player feature rows for all of ``data`` (leakage-free by construction)."""
+    if data.team_games.empty:
+        raise DataError("no team game logs to train on")
+    if data.player_games.empty:
+        raise DataError("no player game logs to train on")
+    start = time.perf_counter()
+    games = features.game_features(data.team_games, data.player_games)
+    players = features.player_features(data.player_games, data.team_games)
+    logger.info("built features for %d games and %d player-games in %.1f s", len(games),
+                len(players), time.perf_counter() - start)
+    return FeatureTables(games, players)
+
+
+def data_fingerprint(data: GameData) -> str:
+    """Return a sha256 over the canonical tables (what the models were trained on)."""
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for frame in (data.team_games, data.player_games):
+        hashed = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False)
+        digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def choose_holdout(games: pd.DataFrame) -> tuple[str, pd.Timestamp]:
+    """Return a description of the holdout and its first date: the latest season with enough
+    played games and an earlier season to learn from, else the last fifth of the game dates."""
+    played = games[games["home_win"].notna()]
+    seasons = sorted(played["season"].unique(), key=parse_season)
+    for season in reversed(seasons):
+        in_season = played[played["season"] == season]
+        if len(in_season) >= MIN_HOLDOUT_GAMES and season != seasons[0]:
+            return f"season {season}", in_season["game_date"].min()
+    dates = played["game_date"].sort_values().unique()
+    if len(dates) < 10:
+        raise DataError(f"too little data to train and evaluate ({len(played)} played games)")
+    cut = dates[int(len(dates) * 0.8)]
+    return f"games from {cut:%Y-%m-%d}", cut
+
+
+def train_model_set(data: GameData) -> TrainedSet:
+    """Return models fitted on all of ``data`` and holdout figures of the same definitions fitted
+    on the data before the holdout; raise DataError when the data is too thin."""
+    started = time.perf_counter()
+    tables = build_feature_tables(data)
+    holdout_name, holdout_start = choose_holdout(tables.games)
+    before_g = tables.games[tables.games["game_date"] < holdout_start]
+    before_p = tables.players[tables.players["game_date"] < holdout_start]
+    after_g = tables.games[tables.games["game_date"] >= holdout_start]
+    after_p = tables.players[tables.players["game_date"] >= holdout_start]
+    try:
+        logger.info("fitting on data before the holdout (%s)", holdout_name)
+        evaluation_models = models.fit_all(before_g, before_p)
+        figures = models.evaluate(evaluation_models, before_p, after_g, after_p)
+        logger.info("fitting the deployed models on all %d games", len(tables.games))
+        fitted = models.fit_all(tables.games, tables.players)
+    except ValueError as error:
+        raise DataError(f"cannot train: {error}") from None
+    played = tables.games[tables.games["home_win"].notna()]
+    training = {
+        "seasons": data.seasons,
+        "first_game_date": f"{played['game_date'].min():%Y-%m-%d}",
+        "last_game_date": f"{played['game_date'].max():%Y-%m-%d}",
+        "rows": {"games": len(played), "team_games": len(data.team_games),
+                 "player_games": len(data.player_games)},
+        "holdout": {"name": holdout_name, "start": f"{holdout_start:%Y-%m-%d}",
+                    "games": int(after_g["home_win"].notna().sum()),
+                    "player_games": int(after_p["pts"].notna().sum())},
+        "metrics": _without_tables(figures),
+        "calibration": figures[models.GAME_MODEL]["calibration"],
+        "data_sha256": data_fingerprint(data),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return TrainedSet(fitted, training)
+
+
+def _without_tables(figures: dict[str, Any]) -> dict[str, Any]:
+    return {name: {k: v for k, v in values.items() if k != "calibration"}
+            for name, values in figures.items()}
