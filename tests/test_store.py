@@ -1,0 +1,431 @@
+"""The model store: one generation per set, swapped atomically, verified by hash, loaded safely."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import math
+import multiprocessing
+import os
+import stat
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from nba_ml import MODEL_FILES, MODEL_NAMES
+from nba_ml.errors import ModelInvalid
+from nba_ml.store import (
+    SET,
+    ModelProblem,
+    cleanup_leftovers,
+    load_model_set,
+    model_age_hours,
+    read_manifest,
+    verify_model_set,
+    write_model_set,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SKLEARN = importlib.metadata.version("scikit-learn")
+
+
+def make_models(seed: int) -> dict[str, object]:
+    """Return four small fitted scikit-learn models; different seeds give different pickles."""
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(60, 4))
+    wins = (features[:, 0] + rng.normal(size=60) > 0).astype(int)
+    models: dict[str, object] = {"game_outcome": LogisticRegression().fit(features, wins)}
+    for name in ("points", "assists", "rebounds"):
+        models[name] = Ridge(alpha=1.0).fit(features, rng.normal(size=60))
+    return models
+
+
+@pytest.fixture(scope="module")
+def models_a() -> dict[str, object]:
+    return make_models(1)
+
+
+@pytest.fixture(scope="module")
+def models_b() -> dict[str, object]:
+    return make_models(2)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rewrite_manifest(data_dir: Path, change) -> dict:  # type: ignore[no-untyped-def]
+    """Apply ``change`` to the installed manifest (as a forger would) and return it."""
+    path = data_dir / "models" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+    return manifest
+
+
+def replace_model_file(data_dir: Path, name: str, data: bytes) -> None:
+    """Replace one model file and re-hash it into the manifest, so only the content is wrong."""
+    path = data_dir / "models" / MODEL_FILES[name]
+    path.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+
+    def rehash(manifest: dict) -> None:
+        manifest["models"][name].update(sha256=digest, bytes=len(data))
+
+    rewrite_manifest(data_dir, rehash)
+
+
+def problems_of(verification, model: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [p.problem for p in verification.problems if p.model == model]
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def test_write_installs_a_verified_set_with_a_full_manifest(data_dir: Path, models_a) -> None:
+    training = {
+        "seasons": ["2023-24", "2024-25"],
+        "rows": np.int64(4920),
+        "brier": np.float64(0.21),
+    }
+    manifest = write_model_set(data_dir, models_a, training)
+
+    link = data_dir / "models"
+    assert link.is_symlink()
+    assert os.readlink(link) == f"generations/{manifest['generation']}"
+    assert manifest["schema"] == 1
+    assert manifest["training"] == {"seasons": ["2023-24", "2024-25"], "rows": 4920, "brier": 0.21}
+    assert manifest["versions"]["sklearn"] == SKLEARN
+    assert manifest["versions"]["joblib"] == joblib.__version__
+    assert set(manifest["versions"]) >= {"python", "numpy", "pandas", "nba_api", "nba_ml"}
+    assert 0 <= model_age_hours(manifest) < 0.1
+    for name in MODEL_NAMES:
+        entry = manifest["models"][name]
+        path = link / MODEL_FILES[name]
+        assert entry == {
+            "file": MODEL_FILES[name],
+            "sha256": sha256(path),
+            "bytes": path.stat().st_size,
+        }
+    assert read_manifest(data_dir) == manifest
+
+    verification = verify_model_set(data_dir)
+    assert verification.ok, verification.problems
+    assert verification.manifest == manifest
+    assert not verification.loaded
+    assert verification.seconds < 1.0
+
+    loaded = load_model_set(data_dir)
+    assert set(loaded) == set(MODEL_NAMES)
+    probe = np.zeros((2, 4))
+    for name in MODEL_NAMES:
+        np.testing.assert_allclose(loaded[name].predict(probe), models_a[name].predict(probe))
+
+
+def test_modes_do_not_depend_on_the_umask(data_dir: Path, models_a) -> None:
+    old = os.umask(0)
+    try:
+        write_model_set(data_dir, models_a, {})
+    finally:
+        os.umask(old)
+    generation = (data_dir / "models").resolve()
+    for directory in (data_dir, data_dir / "generations", generation):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o750
+    for path in generation.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
+
+
+def test_new_writes_keep_only_the_current_and_previous_generation(
+    data_dir: Path, models_a, models_b
+) -> None:
+    first = write_model_set(data_dir, models_a, {"n": 1})
+    second = write_model_set(data_dir, models_b, {"n": 2})
+    assert second["previous_generation"] == first["generation"]
+    third = write_model_set(data_dir, models_a, {"n": 3})
+    names = sorted(p.name for p in (data_dir / "generations").iterdir())
+    assert names == sorted([second["generation"], third["generation"]])
+    assert read_manifest(data_dir)["training"] == {"n": 3}
+    assert verify_model_set(data_dir).ok
+
+
+def test_an_incomplete_set_is_refused_before_anything_is_written(data_dir: Path, models_a) -> None:
+    partial = {name: model for name, model in models_a.items() if name != "assists"}
+    with pytest.raises(ValueError, match="assists"):
+        write_model_set(data_dir, partial, {})
+    assert not (data_dir / "generations").exists() or not any((data_dir / "generations").iterdir())
+
+
+def test_unserialisable_training_info_fails_before_writing(data_dir: Path, models_a) -> None:
+    with pytest.raises(TypeError):
+        write_model_set(data_dir, models_a, {"bad": object()})
+    assert not (data_dir / "models").exists()
+
+
+# ----------------------------------------------------------------------------- verifying
+
+
+def test_fast_verify_imports_no_heavy_library(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    code = (
+        "import sys; from pathlib import Path; from nba_ml.store import verify_model_set\n"
+        f"v = verify_model_set(Path({str(data_dir)!r}))\n"
+        "heavy = sorted(m for m in ('sklearn', 'joblib', 'numpy', 'pandas') if m in sys.modules)\n"
+        "print(v.ok, heavy)\n"
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "True []", result.stderr
+    assert time.monotonic() - started < 2.0
+
+
+def test_no_set_installed_is_reported_not_raised(data_dir: Path) -> None:
+    verification = verify_model_set(data_dir)
+    assert not verification.ok
+    assert verification.manifest is None
+    assert verification.problems == [ModelProblem(SET, f"no model set at {data_dir / 'models'}")]
+    assert read_manifest(data_dir) is None
+    with pytest.raises(ModelInvalid, match="no model set"):
+        load_model_set(data_dir)
+
+
+def test_sha_mismatch_makes_the_set_invalid(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    path = data_dir / "models" / MODEL_FILES["points"]
+    path.write_bytes(path.read_bytes() + b"\0")
+    verification = verify_model_set(data_dir)
+    assert not verification.ok
+    assert [p.model for p in verification.problems] == ["points"]
+    assert problems_of(verification, "points")[0].startswith("sha256 mismatch")
+    with pytest.raises(ModelInvalid, match=r"points: sha256 mismatch") as raised:
+        load_model_set(data_dir)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_missing_model_file_is_named(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    (data_dir / "models" / MODEL_FILES["assists"]).unlink()
+    verification = verify_model_set(data_dir, full_load=True)
+    assert verification.problems == [ModelProblem("assists", "missing")]
+    assert not verification.loaded
+
+
+def test_a_file_writable_by_others_is_refused(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    path = data_dir / "models" / MODEL_FILES["rebounds"]
+    path.chmod(0o646)
+    assert problems_of(verify_model_set(data_dir), "rebounds") == ["writable by other users"]
+    path.chmod(0o660)
+    assert problems_of(verify_model_set(data_dir), "rebounds") == ["writable by group"]
+    with pytest.raises(ModelInvalid, match="rebounds: writable by group"):
+        load_model_set(data_dir)
+
+
+def test_a_generation_directory_writable_by_group_is_refused(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    generation = (data_dir / "models").resolve()
+    generation.chmod(0o770)
+    verification = verify_model_set(data_dir)
+    assert [str(p) for p in verification.problems] == [f"{SET}: {generation} is writable by group"]
+
+
+def test_a_group_shared_data_directory_is_accepted_but_not_a_world_writable_one(
+    data_dir: Path, models_a
+) -> None:
+    write_model_set(data_dir, models_a, {})
+    data_dir.chmod(0o770)
+    assert verify_model_set(data_dir).ok
+    data_dir.chmod(0o777)
+    assert not verify_model_set(data_dir).ok
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_file_owned_by_another_user_is_refused(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    os.chown(data_dir / "models" / MODEL_FILES["points"], 65534, 65534)
+    verification = verify_model_set(data_dir)
+    assert problems_of(verification, "points") == ["owned by another user (uid 65534)"]
+
+
+def test_a_manifest_recording_another_sklearn_is_invalid(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    rewrite_manifest(data_dir, lambda manifest: manifest["versions"].update(sklearn="1.4.0"))
+    verification = verify_model_set(data_dir)
+    assert problems_of(verification, SET) == [f"trained with scikit-learn 1.4.0, running {SKLEARN}"]
+    with pytest.raises(ModelInvalid, match=r"trained with scikit-learn 1\.4\.0"):
+        load_model_set(data_dir)
+
+
+def test_a_pickle_from_another_sklearn_is_caught_by_a_full_load(
+    data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_model_set(data_dir, models_a, {})
+    # Forge the pickle-level version: scikit-learn stamps __version__ into each estimator's state.
+    import sklearn.base
+
+    forged = data_dir / "forged.pkl"
+    with monkeypatch.context() as patch:
+        patch.setattr(sklearn.base, "__version__", "1.4.0")
+        joblib.dump(models_a["points"], forged)
+    replace_model_file(data_dir, "points", forged.read_bytes())
+
+    assert verify_model_set(data_dir).ok  # hashes and the manifest agree: only loading can tell
+    verification = verify_model_set(data_dir, full_load=True)
+    assert not verification.ok
+    assert verification.problems == [
+        ModelProblem("points", f"trained with scikit-learn 1.4.0, running {SKLEARN}")
+    ]
+    with pytest.raises(ModelInvalid, match=r"points: trained with scikit-learn 1\.4\.0"):
+        load_model_set(data_dir)
+
+
+def test_a_corrupt_pickle_is_a_problem_not_a_crash(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    replace_model_file(data_dir, "game_outcome", b"\x80\x04not a pickle at all")
+    buffer = data_dir / "dict.pkl"
+    joblib.dump({"not": "a model"}, buffer)
+    replace_model_file(data_dir, "assists", buffer.read_bytes())
+
+    verification = verify_model_set(data_dir, full_load=True)
+    assert not verification.ok
+    assert [p.model for p in verification.problems] == ["game_outcome", "assists"]
+    assert problems_of(verification, "game_outcome")[0].startswith("not loadable: ")
+    assert problems_of(verification, "assists") == ["not a model (loaded a dict)"]
+    with pytest.raises(ModelInvalid, match=r"game_outcome: not loadable.*assists: not a model"):
+        load_model_set(data_dir)
+
+
+def test_a_corrupt_manifest_is_reported(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    (data_dir / "models" / "manifest.json").write_text('{"models": {')
+    assert read_manifest(data_dir) is None
+    verification = verify_model_set(data_dir)
+    assert not verification.ok
+    assert problems_of(verification, SET)[0].startswith("manifest.json is not valid JSON")
+
+
+def test_a_manifest_cannot_point_outside_the_generation(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    rewrite_manifest(
+        data_dir, lambda manifest: manifest["models"]["points"].update(file="../../evil.pkl")
+    )
+    assert problems_of(verify_model_set(data_dir), "points") == ["not listed in the manifest"]
+
+
+def test_model_age_hours() -> None:
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+    assert model_age_hours({"trained_at": "2026-11-27T04:00:00+00:00"}, now) == 6.0
+    assert model_age_hours({"trained_at": "2026-11-27T04:00:00Z"}, now) == 6.0
+    assert model_age_hours({"trained_at": "2026-11-26T22:00:00"}, now + timedelta(hours=1)) == 13.0
+    assert model_age_hours({}, now) == math.inf
+    assert model_age_hours({"trained_at": "yesterday"}, now) == math.inf
+
+
+# ----------------------------------------------------------------------------- legacy and leftovers
+
+
+def test_a_legacy_models_directory_is_verified_then_moved_aside(
+    data_dir: Path, models_a, models_b
+) -> None:
+    legacy = data_dir / "models"
+    legacy.mkdir(parents=True)
+    for name in MODEL_NAMES:
+        joblib.dump(models_a[name], legacy / MODEL_FILES[name])
+    verification = verify_model_set(data_dir)
+    assert problems_of(verification, SET) == ["manifest.json is missing"]
+
+    manifest = write_model_set(data_dir, models_b, {})
+    assert (data_dir / "models").is_symlink()
+    assert verify_model_set(data_dir).ok
+    moved = [p for p in (data_dir / "generations").iterdir() if p.name.startswith("legacy-")]
+    assert len(moved) == 1
+    assert sorted(p.name for p in moved[0].iterdir()) == sorted(MODEL_FILES.values())
+    assert manifest["generation"] in os.readlink(data_dir / "models")
+
+
+def test_a_legacy_directory_with_a_manifest_verifies(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    generation = (data_dir / "models").resolve()
+    (data_dir / "models").unlink()
+    generation.rename(data_dir / "models")
+    assert verify_model_set(data_dir, full_load=True).ok
+    assert set(load_model_set(data_dir)) == set(MODEL_NAMES)
+
+
+def test_cleanup_leftovers_removes_only_temporary_things(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    generations = data_dir / "generations"
+    half_written = generations / ".tmp-20260101T000000Z-abcdef"
+    half_written.mkdir()
+    (half_written / "points_prediction_model.pkl").write_bytes(b"partial")
+    half_removed = generations / ".trash-20250101T000000Z-123456"
+    half_removed.mkdir()
+    stray_link = data_dir / ".models.tmp-20260101T000000Z-abcdef"
+    stray_link.symlink_to("generations/.tmp-20260101T000000Z-abcdef")
+    swapped_out = data_dir / ".models.tmp-20260102T000000Z-abcdef"
+    swapped_out.mkdir()
+    (swapped_out / "points_prediction_model.pkl").write_bytes(b"legacy")
+
+    removed = cleanup_leftovers(data_dir)
+    assert sorted(removed) == sorted([half_written, half_removed, stray_link])
+    assert not swapped_out.exists()
+    kept = [p for p in generations.iterdir() if p.name.startswith("legacy-")]
+    assert [p.name for p in kept[0].iterdir()] == ["points_prediction_model.pkl"]
+    assert verify_model_set(data_dir).ok
+    assert cleanup_leftovers(data_dir) == []
+    assert cleanup_leftovers(data_dir / "absent") == []
+
+
+# ----------------------------------------------------------------------------- atomic swap
+
+
+def _reader(data_dir: str, stop, report) -> None:  # type: ignore[no-untyped-def]
+    """Verify the installed set in a loop; report (checks, bad results, generations seen)."""
+    seen: set[str] = set()
+    bad: list[str] = []
+    checks = 0
+    while not stop.is_set():
+        verification = verify_model_set(Path(data_dir), full_load=checks % 4 == 0)
+        checks += 1
+        if not verification.ok:
+            bad.append(verification.summary())
+        else:
+            seen.add(verification.manifest["generation"])
+    report.send((checks, bad, sorted(seen)))
+
+
+def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, models_b) -> None:
+    written = {write_model_set(data_dir, models_a, {"n": 0})["generation"]}
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    receiver, sender = context.Pipe(duplex=False)
+    readers = [
+        context.Process(target=_reader, args=(str(data_dir), stop, sender)) for _ in range(2)
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(1, 16):
+            written.add(
+                write_model_set(data_dir, (models_a, models_b)[n % 2], {"n": n})["generation"]
+            )
+    finally:
+        stop.set()
+        results = [receiver.recv() for _ in readers]
+        for reader in readers:
+            reader.join(10)
+    for checks, bad, seen in results:
+        assert bad == []
+        assert checks > 10
+        assert len(seen) >= 2
+        assert set(seen) <= written
+    assert verify_model_set(data_dir, full_load=True).ok
