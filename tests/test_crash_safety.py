@@ -1,0 +1,262 @@
+"""The current set survives a killed writer, a full disk, a read-only or vanishing directory."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import random
+import resource
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from nba_ml.errors import StorageError
+from nba_ml.store import cleanup_leftovers, read_manifest, verify_model_set, write_model_set
+
+FORK = multiprocessing.get_context("fork")
+
+
+def make_models(seed: int, width: int = 4) -> dict[str, object]:
+    """Return four small fitted models; a large ``width`` makes the regressors' pickles big."""
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(40, 4))
+    models: dict[str, object] = {
+        "game_outcome": LogisticRegression().fit(features, (features[:, 0] > 0).astype(int))
+    }
+    wide = rng.normal(size=(40, width))
+    for name in ("points", "assists", "rebounds"):
+        models[name] = Ridge().fit(wide, rng.normal(size=40))
+    return models
+
+
+@pytest.fixture(scope="module")
+def models_a() -> dict[str, object]:
+    return make_models(1)
+
+
+@pytest.fixture(scope="module")
+def models_b() -> dict[str, object]:
+    return make_models(2)
+
+
+def leftovers(data_dir: Path) -> list[str]:
+    names = [p.name for p in (data_dir / "generations").iterdir()]
+    names += [p.name for p in data_dir.iterdir()]
+    return sorted(n for n in names if n.startswith((".tmp-", ".trash-", ".models.tmp-")))
+
+
+def run_in_child(target, *args) -> object:  # type: ignore[no-untyped-def]
+    """Run ``target(*args)`` in a forked child; return ("ok", result) or ("raised", message)."""
+    receiver, sender = FORK.Pipe(duplex=False)
+
+    def main() -> None:
+        try:
+            sender.send(("ok", target(*args)))
+        except BaseException as error:  # noqa: BLE001 - the parent reports it
+            sender.send(("raised", f"{type(error).__name__}: {error}"))
+
+    child = FORK.Process(target=main)
+    child.start()
+    outcome = receiver.recv()
+    child.join(10)
+    assert child.exitcode == 0
+    return outcome
+
+
+# ----------------------------------------------------------------------------- kill -9
+
+
+def _write_forever(data_dir: Path, sets: list[dict[str, object]]) -> None:
+    n = 0
+    while True:
+        write_model_set(data_dir, sets[n % 2], {"n": n})
+        n += 1
+
+
+def test_a_writer_killed_at_any_point_leaves_a_complete_set(
+    data_dir: Path, models_a, models_b
+) -> None:
+    installed = write_model_set(data_dir, models_a, {"n": -1})
+    expected_sha = {
+        tuple(sorted((k, v["sha256"]) for k, v in installed["models"].items())),
+        tuple(
+            sorted(
+                (k, v["sha256"])
+                for k, v in write_model_set(data_dir, models_b, {})["models"].items()
+            )
+        ),
+    }
+    random.seed(20261127)
+    interrupted_mid_write = 0
+    for _ in range(20):
+        writer = FORK.Process(target=_write_forever, args=(data_dir, [models_a, models_b]))
+        writer.start()
+        time.sleep(random.uniform(0.0, 0.08))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join(10)
+        assert writer.exitcode == -signal.SIGKILL
+
+        verification = verify_model_set(data_dir, full_load=True)
+        assert verification.ok, verification.problems
+        shas = tuple(sorted((k, v["sha256"]) for k, v in verification.manifest["models"].items()))
+        assert shas in expected_sha
+        found = leftovers(data_dir)
+        interrupted_mid_write += bool(found)
+        removed = cleanup_leftovers(data_dir)
+        assert sorted(p.name for p in removed) == found
+        assert leftovers(data_dir) == []
+        assert verify_model_set(data_dir).ok
+    assert interrupted_mid_write > 0  # the kills did land inside writes
+
+    final = write_model_set(data_dir, models_a, {"n": "final"})
+    generations = sorted(p.name for p in (data_dir / "generations").iterdir())
+    assert len(generations) == 2 and final["generation"] in generations
+
+
+# ----------------------------------------------------------------------------- full disk
+
+
+def _write_with_file_size_limit(data_dir: Path, models: dict[str, object], limit: int) -> str:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        write_model_set(data_dir, models, {})
+    except StorageError as error:
+        return str(error)
+    return "written"
+
+
+def test_a_full_disk_raises_storage_error_and_keeps_the_current_set(
+    data_dir: Path, models_a
+) -> None:
+    installed = write_model_set(data_dir, models_a, {})
+    big = make_models(
+        3, width=2000
+    )  # the regressors' pickles exceed the limit, the classifier's not
+    outcome = run_in_child(_write_with_file_size_limit, data_dir, big, 4096)
+    assert outcome[0] == "ok"
+    message = outcome[1]
+    assert message.startswith("file too large writing "), message
+    assert message.endswith("points_prediction_model.pkl; current models kept")
+    assert "\n" not in message
+    assert read_manifest(data_dir) == installed
+    assert verify_model_set(data_dir, full_load=True).ok
+    assert leftovers(data_dir) == []  # the failed writer removed its own temporary directory
+
+
+# ----------------------------------------------------------------------------- read-only
+
+
+def _drop_permission_override() -> None:
+    """Drop CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER so root obeys file modes."""
+    if os.geteuid() != 0:
+        return
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget failed")
+    for bit in (1, 2, 3):
+        data[0].effective &= ~(1 << bit)
+        data[0].permitted &= ~(1 << bit)
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def _write_without_permission(data_dir: Path, models: dict[str, object]) -> tuple[bool, str]:
+    _drop_permission_override()
+    still_valid = verify_model_set(data_dir).ok  # reading needs no write access
+    try:
+        write_model_set(data_dir, models, {})
+    except StorageError as error:
+        return still_valid, str(error)
+    return still_valid, "written"
+
+
+def test_a_read_only_data_dir_raises_storage_error(data_dir: Path, models_a, models_b) -> None:
+    installed = write_model_set(data_dir, models_a, {})
+    for path in (data_dir, data_dir / "generations"):
+        path.chmod(0o550)
+    try:
+        outcome = run_in_child(_write_without_permission, data_dir, models_b)
+    finally:
+        for path in (data_dir, data_dir / "generations"):
+            path.chmod(0o750)
+    assert outcome[0] == "ok", outcome
+    still_valid, message = outcome[1]
+    assert still_valid
+    generations = data_dir / "generations"
+    assert message.startswith(f"permission denied writing {generations}/.tmp-"), message
+    assert message.endswith("; current models kept")
+    assert read_manifest(data_dir) == installed
+    assert leftovers(data_dir) == []
+
+
+# ----------------------------------------------------------------------------- vanishing dirs
+
+
+def test_a_deleted_generation_is_reported_and_replaced(data_dir: Path, models_a, models_b) -> None:
+    installed = write_model_set(data_dir, models_a, {})
+    shutil.rmtree(data_dir / "generations" / installed["generation"])
+    verification = verify_model_set(data_dir, full_load=True)
+    assert not verification.ok
+    assert "which does not exist" in verification.summary()
+    assert read_manifest(data_dir) is None
+
+    write_model_set(data_dir, models_b, {})
+    assert verify_model_set(data_dir, full_load=True).ok
+
+
+def test_a_deleted_models_link_is_reported_and_replaced(data_dir: Path, models_a) -> None:
+    write_model_set(data_dir, models_a, {})
+    (data_dir / "models").unlink()
+    assert "no model set" in verify_model_set(data_dir).summary()
+    write_model_set(data_dir, models_a, {})
+    assert verify_model_set(data_dir).ok
+
+
+class Saboteur:
+    """A real model whose pickling deletes a directory, as a stray `rm -rf` during a write would."""
+
+    def __init__(self, model: object, doomed: str) -> None:
+        self.model = model
+        self.doomed = doomed
+
+    def predict(self, features: object) -> object:
+        return self.model.predict(features)  # type: ignore[attr-defined]
+
+    def __getstate__(self) -> dict:
+        for path in Path(self.doomed).parent.glob(Path(self.doomed).name):
+            shutil.rmtree(path)
+        return {"model": self.model, "doomed": self.doomed}
+
+
+@pytest.mark.parametrize("doomed", ["generations/.tmp-*", "generations"])
+def test_a_directory_deleted_mid_write_raises_storage_error(
+    data_dir: Path, models_a, models_b, doomed: str
+) -> None:
+    installed = write_model_set(data_dir, models_a, {})
+    sabotaged = dict(models_b, points=Saboteur(models_b["points"], str(data_dir / doomed)))
+    with pytest.raises(StorageError, match=r"no such file or directory .*; current models kept"):
+        write_model_set(data_dir, sabotaged, {})
+    if doomed == "generations":  # the current set went with it; the link says so
+        assert "which does not exist" in verify_model_set(data_dir).summary()
+    else:
+        assert read_manifest(data_dir) == installed
+        assert verify_model_set(data_dir, full_load=True).ok
+    assert not list((data_dir / "generations").glob(".tmp-*"))
+    write_model_set(data_dir, models_b, {})
+    assert verify_model_set(data_dir, full_load=True).ok
