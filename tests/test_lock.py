@@ -1,0 +1,282 @@
+"""The training lock: one holder at a time, never stale, and it says who holds it."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from nba_ml.errors import EXIT_TEMPORARY, LockHeld, StorageError
+from nba_ml.lock import LockHolder, TrainingLock, read_lock_holder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from nba_ml.lock import TrainingLock
+lock = TrainingLock(Path(sys.argv[1]), command="holder-under-test")
+lock.acquire()
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+CONTENDER = """
+import sys, time
+from pathlib import Path
+from nba_ml.errors import LockHeld
+from nba_ml.lock import TrainingLock
+lock_path, ready, go, done = (Path(arg) for arg in sys.argv[1:5])
+ready.touch()
+while not go.exists():
+    time.sleep(0.002)
+try:
+    lock = TrainingLock(lock_path, command="contender")
+    lock.acquire()
+except LockHeld:
+    print("held", flush=True)
+    sys.exit(0)
+print("got", flush=True)
+while not done.exists():
+    time.sleep(0.01)
+"""
+
+
+def python(code: str, *args: object, **kwargs) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def lock_path(tmp_path: Path) -> Path:
+    return tmp_path / "train.lock"
+
+
+@pytest.fixture
+def holder(lock_path: Path):  # type: ignore[no-untyped-def]
+    """A live subprocess holding the lock for up to a minute."""
+    process = python(HOLDER, lock_path, 60)
+    assert process.stdout.readline().strip() == "locked"
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+    process.stdout.close()
+
+
+def test_acquire_records_the_holder_and_release_keeps_the_file(lock_path: Path) -> None:
+    with TrainingLock(lock_path, command="nba-ml train") as lock:
+        assert lock.held
+        recorded = json.loads(lock_path.read_text())
+        assert recorded["pid"] == os.getpid()
+        assert recorded["hostname"] == socket.gethostname()
+        assert recorded["command"] == "nba-ml train"
+        assert recorded["started_at"].endswith("+00:00")
+        assert read_lock_holder(lock_path) == lock.holder
+        assert lock.holder == LockHolder(**recorded)
+    assert not lock.held
+    assert lock_path.exists()
+    assert read_lock_holder(lock_path) is None
+    lock.release()  # twice is harmless
+
+
+def test_nobody_holds_a_lock_that_was_never_created(lock_path: Path) -> None:
+    assert read_lock_holder(lock_path) is None
+    assert not lock_path.exists()
+
+
+def test_a_second_acquirer_is_refused_at_once(lock_path: Path) -> None:
+    with TrainingLock(lock_path):
+        started = time.monotonic()
+        with pytest.raises(LockHeld) as raised:
+            TrainingLock(lock_path).acquire()
+        assert time.monotonic() - started < 0.5
+    message = str(raised.value)
+    assert message.startswith(f"another training is running (pid {os.getpid()}, since ")
+    assert message.endswith(" UTC); try again later or pass --wait SECONDS")
+    assert raised.value.exit_code == EXIT_TEMPORARY
+
+
+def test_the_lock_is_released_when_the_body_raises(lock_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="boom"), TrainingLock(lock_path):
+        raise RuntimeError("boom")
+    with TrainingLock(lock_path):
+        pass
+
+
+def test_one_object_cannot_acquire_twice(lock_path: Path) -> None:
+    with TrainingLock(lock_path) as lock, pytest.raises(RuntimeError, match="already held"):
+        lock.acquire()
+
+
+def test_wait_polls_until_the_holder_exits(lock_path: Path) -> None:
+    process = python(HOLDER, lock_path, 0.6)
+    try:
+        assert process.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        with TrainingLock(lock_path, wait=10, poll_interval=0.05):
+            waited = time.monotonic() - started
+    finally:
+        process.wait(10)
+        process.stdout.close()
+    assert 0.2 < waited < 5
+
+
+def test_wait_gives_up_after_the_given_seconds(lock_path: Path, holder) -> None:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    with pytest.raises(LockHeld, match=rf"still running \(pid {holder.pid}, since .*after waiting"):
+        TrainingLock(lock_path, wait=0.4, poll_interval=0.05).acquire()
+    assert 0.35 < time.monotonic() - started < 2
+
+
+def test_read_lock_holder_names_a_live_holder_and_forgets_it_after_exit(
+    lock_path: Path, holder
+) -> None:  # type: ignore[no-untyped-def]
+    found = read_lock_holder(lock_path)
+    assert found is not None
+    assert found.pid == holder.pid
+    assert found.command == "holder-under-test"
+    assert found.describe().startswith(f"pid {holder.pid}, since ")
+    holder.terminate()
+    holder.wait(10)
+    assert read_lock_holder(lock_path) is None
+
+
+def test_a_killed_holder_leaves_no_stale_lock(lock_path: Path, holder) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(LockHeld):
+        TrainingLock(lock_path).acquire()
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait(10)
+    assert read_lock_holder(lock_path) is None  # its record is still in the file, but ignored
+    assert json.loads(lock_path.read_text())["pid"] == holder.pid
+    with TrainingLock(lock_path) as lock:
+        assert lock.holder.pid == os.getpid()
+
+
+def test_exactly_one_of_many_contending_processes_gets_the_lock(
+    tmp_path: Path, lock_path: Path
+) -> None:
+    go, done = tmp_path / "go", tmp_path / "done"
+    readies = [tmp_path / f"ready-{n}" for n in range(6)]
+    processes = [python(CONTENDER, lock_path, ready, go, done) for ready in readies]
+    try:
+        deadline = time.monotonic() + 20
+        while not all(ready.exists() for ready in readies):
+            assert time.monotonic() < deadline, "contenders did not start"
+            time.sleep(0.01)
+        go.touch()
+        answers = [process.stdout.readline().strip() for process in processes]
+        assert sorted(answers) == ["got"] + ["held"] * 5
+        winner = processes[answers.index("got")]
+        assert read_lock_holder(lock_path).pid == winner.pid
+    finally:
+        done.touch()
+        for process in processes:
+            process.wait(10)
+            process.stdout.close()
+    assert read_lock_holder(lock_path) is None
+
+
+def test_probing_the_holder_never_makes_an_acquire_fail(lock_path: Path) -> None:
+    stop = threading.Event()
+
+    def probe() -> None:
+        while not stop.is_set():
+            read_lock_holder(lock_path)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        for _ in range(200):
+            with TrainingLock(lock_path):
+                pass
+    finally:
+        stop.set()
+        prober.join()
+
+
+def test_the_lock_descriptor_is_not_inherited_by_programs_it_runs(lock_path: Path) -> None:
+    with TrainingLock(lock_path):
+        child = subprocess.run(
+            ["sh", "-c", f"ls -l /proc/self/fd/ | grep -c {lock_path.name} || true"],
+            close_fds=False,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert child.stdout.strip() == "0"
+
+
+def test_a_lock_path_that_cannot_be_opened_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match=r"cannot open the training lock .*: is a directory"):
+        TrainingLock(tmp_path).acquire()
+    with pytest.raises(StorageError, match="no such file or directory"):
+        TrainingLock(tmp_path / "absent" / "train.lock").acquire()
+    link = tmp_path / "link.lock"
+    link.symlink_to(tmp_path / "elsewhere.lock")
+    with pytest.raises(StorageError, match="it is a symlink"):
+        TrainingLock(link).acquire()
+    with pytest.raises(StorageError, match="it is a symlink"):
+        read_lock_holder(link)
+
+
+def _drop_permission_override() -> None:
+    """Drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH so that root obeys file modes."""
+    if os.geteuid() != 0:
+        return
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    assert libc.capget(ctypes.byref(header), data) == 0
+    for bit in (1, 2):
+        data[0].effective &= ~(1 << bit)
+        data[0].permitted &= ~(1 << bit)
+    assert libc.capset(ctypes.byref(header), data) == 0
+
+
+def _messages_without_permission(path: Path, report) -> None:  # type: ignore[no-untyped-def]
+    _drop_permission_override()
+    messages = []
+    for attempt in (lambda: read_lock_holder(path), lambda: TrainingLock(path).acquire()):
+        try:
+            attempt()
+            messages.append("no error")
+        except StorageError as error:
+            messages.append(str(error))
+    report.send(messages)
+
+
+def test_an_unreadable_lock_file_is_a_clear_storage_error(lock_path: Path) -> None:
+    lock_path.touch()
+    lock_path.chmod(0)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_messages_without_permission, args=(lock_path, sender))
+    child.start()
+    messages = receiver.recv()
+    child.join(10)
+    expected = f"cannot open the training lock {lock_path}: permission denied"
+    assert messages == [expected, expected]
