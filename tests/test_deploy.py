@@ -1,0 +1,293 @@
+"""Tests for the shipped files under deploy/: they match the renderers and systemd accepts them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nba_ml.schedule import (
+    DEFAULT_EXECUTABLE,
+    default_deploy_files,
+    next_run,
+    render_crontab,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+SERVICE = DEPLOY / "systemd" / "nba-ml-train.service"
+TIMER = DEPLOY / "systemd" / "nba-ml-train.timer"
+DROPIN = DEPLOY / "systemd" / "webserver-ensure.conf"
+README = DEPLOY / "README.md"
+UTC = dt.timezone.utc
+MAX_EXPOSURE = 3.0
+
+
+@pytest.fixture
+def systemd_analyze() -> str:
+    """The systemd-analyze executable; skips the test where it is not installed."""
+    path = shutil.which("systemd-analyze")
+    if path is None:
+        pytest.skip("systemd-analyze is not installed")
+    return path
+
+
+def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "TZ": "UTC", "SYSTEMD_LOG_COLOR": "0", "SYSTEMD_PAGER": "", **env}
+    return subprocess.run(
+        args, capture_output=True, text=True, cwd=cwd, env=environ, timeout=60, check=False
+    )
+
+
+@pytest.fixture
+def fake_executable(tmp_path: Path) -> Path:
+    """An executable standing in for /opt/nba-ml/.venv/bin/nba-ml, which tests cannot install."""
+    path = tmp_path / "bin" / "nba-ml"
+    path.parent.mkdir()
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    return path
+
+
+def copy_with_executable(source: Path, target: Path, executable: Path) -> Path:
+    text = source.read_text()
+    assert DEFAULT_EXECUTABLE in text
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text.replace(DEFAULT_EXECUTABLE, str(executable)))
+    return target
+
+
+def directive(path: Path, key: str) -> str:
+    values = [
+        line.split("=", 1)[1]
+        for line in path.read_text().splitlines()
+        if line.startswith(f"{key}=")
+    ]
+    assert len(values) == 1, (path, key, values)
+    return values[0]
+
+
+# --- the shipped files are the rendered ones ---------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", sorted(default_deploy_files()))
+def test_shipped_file_equals_its_rendering(relative: str) -> None:
+    shipped = (DEPLOY / relative).read_text()
+    assert shipped == default_deploy_files()[relative], (
+        f"deploy/{relative} drifted from nba_ml.schedule; regenerate it with "
+        "python -c 'from nba_ml.schedule import default_deploy_files; ...'"
+    )
+
+
+def test_deploy_holds_only_rendered_files_and_the_readme() -> None:
+    shipped = {str(p.relative_to(DEPLOY)) for p in DEPLOY.rglob("*") if p.is_file()}
+    assert shipped == {*default_deploy_files(), "README.md"}
+
+
+def test_readme_covers_every_file_and_both_cron_flavours() -> None:
+    readme = README.read_text()
+    for relative in default_deploy_files():
+        assert Path(relative).name in readme, relative
+    for needed in (
+        "systemctl enable --now nba-ml-train.timer",
+        "systemd-analyze calendar",
+        "journalctl -u nba-ml-train.service",
+        "journalctl -t nba-ml",
+        "CRON_TZ",
+        "--scheduled",
+        'flavour="cronie"',
+        "systemctl daemon-reload",
+    ):
+        assert needed in readme, needed
+
+
+def test_readme_shows_the_rendered_cronie_entry() -> None:
+    entry = render_crontab(flavour="cronie").splitlines()[-1]
+    assert entry in README.read_text()
+
+
+# --- systemd accepts the units -----------------------------------------------------------------
+
+
+def test_systemd_analyze_verify_accepts_the_units(
+    systemd_analyze: str, tmp_path: Path, fake_executable: Path
+) -> None:
+    units = tmp_path / "units"
+    service = copy_with_executable(SERVICE, units / SERVICE.name, fake_executable)
+    timer = units / TIMER.name
+    shutil.copy(TIMER, timer)
+    result = run(systemd_analyze, "verify", "--man=no", str(service), str(timer), cwd=units)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_systemd_analyze_verify_only_misses_the_uninstalled_executable(
+    systemd_analyze: str,
+) -> None:
+    result = run(
+        systemd_analyze, "verify", "--man=no", str(SERVICE), str(TIMER), cwd=SERVICE.parent
+    )
+    complaints = [line for line in result.stderr.splitlines() if line.strip()]
+    assert complaints, "expected systemd to report the missing /opt/nba-ml executable"
+    for line in complaints:
+        assert DEFAULT_EXECUTABLE in line or "bad unit file setting" in line, line
+        assert "Failed to parse" not in line and "Unknown" not in line, line
+
+
+def test_systemd_analyze_verify_accepts_the_webserver_dropin(
+    systemd_analyze: str, tmp_path: Path, fake_executable: Path
+) -> None:
+    units = tmp_path / "units"
+    web = units / "web.service"
+    units.mkdir()
+    web.write_text(f"[Service]\nExecStart={fake_executable} serve\n")
+    dropin = copy_with_executable(
+        DROPIN, units / "web.service.d" / "nba-ml-ensure.conf", fake_executable
+    )
+    unit_path = {"SYSTEMD_UNIT_PATH": f"{units}:"}
+    result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    # The drop-in really was read: a broken copy of it is reported.
+    dropin.write_text(dropin.read_text().replace("TimeoutStartSec=15min", "TimeoutStartSec=soon"))
+    result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
+    assert "nba-ml-ensure.conf" in result.stderr and "TimeoutStartSec" in result.stderr
+
+
+def _elapses(
+    systemd_analyze: str, expression: str, base: dt.datetime, count: int
+) -> list[dt.datetime]:
+    result = run(
+        systemd_analyze,
+        "calendar",
+        f"--iterations={count}",
+        f"--base-time=@{int(base.timestamp())}",
+        expression,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Normalized form: {expression}" in result.stdout
+    found = re.findall(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", result.stdout)
+    assert len(found) == count, result.stdout
+    return [dt.datetime.fromisoformat(text).replace(tzinfo=UTC) for text in found]
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        dt.datetime(2026, 3, 6, 12, tzinfo=UTC),  # across spring forward (2026-03-08)
+        dt.datetime(2026, 10, 30, 12, tzinfo=UTC),  # across fall back (2026-11-01)
+        dt.datetime(2026, 7, 1, 9, tzinfo=UTC),  # exactly at a run: the next one is tomorrow's
+        dt.datetime(2027, 3, 13, 9, 30, tzinfo=UTC),
+        dt.datetime.now(tz=UTC),
+    ],
+)
+def test_timer_calendar_agrees_with_next_run(systemd_analyze: str, base: dt.datetime) -> None:
+    expression = directive(TIMER, "OnCalendar")
+    assert expression == "*-*-* 04:00:00 America/Chicago"
+    expected, now = [], base
+    for _ in range(4):
+        now = next_run(now)
+        expected.append(now.astimezone(UTC))
+    assert _elapses(systemd_analyze, expression, base, 4) == expected
+
+
+def test_systemd_skips_a_missing_wall_time_where_next_run_takes_the_end_of_the_gap(
+    systemd_analyze: str,
+) -> None:
+    # Documented in deploy/README.md; irrelevant for 04:00 Chicago, which DST never skips.
+    base = dt.datetime(2026, 3, 7, 12, tzinfo=UTC)
+    elapses = _elapses(systemd_analyze, "*-*-* 02:30:00 America/Chicago", base, 1)
+    assert elapses == [dt.datetime(2026, 3, 9, 7, 30, tzinfo=UTC)]
+    assert next_run(base, hour=2, minute=30).astimezone(UTC) == dt.datetime(
+        2026, 3, 8, 8, tzinfo=UTC
+    )
+
+
+def _exposure(systemd_analyze: str) -> float:
+    result = run(systemd_analyze, "security", "--offline=true", "--no-pager", str(SERVICE))
+    assert result.returncode == 0, result.stderr
+    match = re.search(
+        r"Overall exposure level for nba-ml-train\.service: (\d+\.\d+)", result.stdout
+    )
+    assert match, result.stdout
+    return float(match.group(1))
+
+
+def test_security_exposure_is_at_most_3(systemd_analyze: str) -> None:
+    exposure = _exposure(systemd_analyze)
+    assert exposure <= MAX_EXPOSURE
+    stated = re.search(r"exposure level (\d+\.\d+) with systemd (\d+)", README.read_text())
+    assert stated, "deploy/README.md must state the exposure level"
+    version = run(systemd_analyze, "--version").stdout.split()[1]
+    if version == stated.group(2):
+        assert float(stated.group(1)) == exposure, "update the score in deploy/README.md"
+
+
+# --- MemoryDenyWriteExecute=yes holds for the training stack ---------------------------------
+
+# A seccomp filter with the rules of systemd's MemoryDenyWriteExecute=yes (x86-64 syscall
+# numbers): refuse mmap with PROT_WRITE|PROT_EXEC, mprotect/pkey_mprotect adding PROT_EXEC, and
+# shmat with SHM_EXEC. The child then loads the compiled parts of the stack (OpenBLAS, OpenMP,
+# pandas and scikit-learn extensions), calls through a ctypes callback as threadpoolctl does, and
+# fits, saves and loads models. (loky worker processes inherit the filter; they were checked by
+# hand, too slow for this suite.)
+_MDWX_CHILD = textwrap.dedent(
+    """
+    import ctypes, mmap, struct
+    def op(code, k, jt=0, jf=0):
+        return struct.pack("HBBI", code, jt, jf, k)
+    LD, JEQ, AND, RET = 0x20, 0x15, 0x54, 0x06
+    ALLOW, EPERM = 0x7FFF0000, 0x00050001
+    ARG2 = 16 + 8 * 2
+    program = [
+        op(LD, 0),
+        op(JEQ, 9, 4, 0), op(JEQ, 10, 7, 0), op(JEQ, 329, 6, 0), op(JEQ, 30, 9, 0),
+        op(RET, ALLOW),
+        op(LD, ARG2), op(AND, 6), op(JEQ, 6, 8, 0), op(RET, ALLOW),
+        op(LD, ARG2), op(AND, 4), op(JEQ, 4, 4, 0), op(RET, ALLOW),
+        op(LD, ARG2), op(AND, 0o100000), op(JEQ, 0o100000, 0, 1),
+        op(RET, EPERM), op(RET, ALLOW),
+    ]
+    code = ctypes.create_string_buffer(b"".join(program))
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+    filt = Program(len(program), ctypes.cast(code, ctypes.c_void_p))
+    assert libc.prctl(22, 2, ctypes.byref(filt), 0, 0) == 0  # PR_SET_SECCOMP, MODE_FILTER
+    try:
+        mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        raise SystemExit("the filter does not work")
+    except PermissionError:
+        pass
+    assert ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(lambda x: x + 1)(1) == 2
+    import io, joblib, numpy, pandas, threadpoolctl
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import LogisticRegression
+    threadpoolctl.threadpool_info()
+    rng = numpy.random.default_rng(0)
+    x = pandas.DataFrame(rng.normal(size=(300, 4))).rolling(3, min_periods=1).mean()
+    y = x[0] + rng.normal(size=300)
+    HistGradientBoostingRegressor(max_iter=5).fit(x, y)
+    model = LogisticRegression().fit(x, y > 0)
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    buffer.seek(0)
+    joblib.load(buffer).predict(x)
+    print("ok")
+    """
+)
+
+
+def test_training_stack_runs_under_memory_deny_write_execute(tmp_path: Path) -> None:
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        pytest.skip("the seccomp filter is written for Linux on x86-64")
+    assert directive(SERVICE, "MemoryDenyWriteExecute") == "yes"
+    result = run(sys.executable, "-c", _MDWX_CHILD, cwd=tmp_path)
+    assert (result.returncode, result.stdout.strip()) == (0, "ok"), result.stderr[-2000:]
