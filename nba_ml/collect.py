@@ -268,7 +268,7 @@ class _Collector:
                     ) from None
                 if not failure.retryable or attempt == retries:
                     break
-                delay = self._backoff(attempt)
+                delay = max(self._backoff(attempt), self.options.pause)
                 logger.warning(
                     "attempt %d/%d fetching %s failed (%s); retrying in %.1f s",
                     attempt, retries, job.label, failure.reason, delay,
@@ -553,9 +553,10 @@ def _iter_body(response: Any) -> Iterator[bytes]:
     """Yield a streamed body as it arrives; raise requests exceptions as requests itself would."""
     import requests
     from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+    from urllib3.response import BaseHTTPResponse
 
     raw = response.raw
-    if not hasattr(raw, "read1"):
+    if not isinstance(raw, BaseHTTPResponse):
         yield from response.iter_content(_READ_CHUNK)
         return
     try:

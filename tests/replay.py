@@ -34,6 +34,7 @@ import contextlib
 import csv
 import dataclasses
 import functools
+import gzip
 import http.server
 import io
 import json
@@ -435,9 +436,9 @@ def _game_ids(season: str, season_type: str,
 
 
 @functools.cache
-def _csv_body_json(season: str, season_type: str, mode: str) -> str:
+def _csv_body_json(season: str, season_type: str, mode: str, limit: int | None) -> str:
     kind = "team" if mode == "T" else "player"
-    source = [r for r in _csv_rows(kind, season) if r["SEASON_TYPE"] == season_type]
+    source = [r for r in _csv_rows(kind, season) if r["SEASON_TYPE"] == season_type][:limit]
     team_rows = [r for r in _csv_rows("team", season) if r["SEASON_TYPE"] == season_type]
     game_ids = _game_ids(season, season_type, team_rows)
     season_id = f"{_TYPE_DIGITS[season_type]}{season[:4]}"
@@ -462,16 +463,19 @@ def _csv_body_json(season: str, season_type: str, mode: str) -> str:
     return json.dumps(game_log_body(season, season_type, mode, headers, rows))
 
 
-def csv_body(season: str, season_type: str, mode: str) -> dict[str, Any]:
-    """Return a LeagueGameLog response rebuilt from the shared CSV game logs (2017-18..2020-21)."""
-    return json.loads(_csv_body_json(season, season_type, mode))
+def csv_body(season: str, season_type: str, mode: str, limit: int | None = None) -> dict[str, Any]:
+    """Return a LeagueGameLog response rebuilt from the shared CSV game logs (2017-18..2020-21).
+
+    ``limit`` keeps only the first rows of the file (fast to build, encode and parse).
+    """
+    return json.loads(_csv_body_json(season, season_type, mode, limit))
 
 
-def route_csv_season(adapter: ReplayAdapter, season: str) -> None:
+def route_csv_season(adapter: ReplayAdapter, season: str, limit: int | None = None) -> None:
     """Route all four requests of a finished season (2017-18..2020-21) to its CSV-built bodies."""
     for season_type in _TYPE_DIGITS:
         for mode in ("T", "P"):
-            adapter.route(league_game_log(csv_body(season, season_type, mode)),
+            adapter.route(league_game_log(csv_body(season, season_type, mode, limit)),
                           Season=season, SeasonType=season_type, PlayerOrTeam=mode)
 
 
@@ -562,20 +566,25 @@ class LocalStatsServer:
 
 
 def _send_head(handler: http.server.BaseHTTPRequestHandler, status: int, length: int,
-               content_type: str = JSON_TYPE) -> None:
+               content_type: str = JSON_TYPE, encoding: str | None = None) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
+    if encoding:
+        handler.send_header("Content-Encoding", encoding)
     handler.send_header("Content-Length", str(length))
     handler.end_headers()
     handler.wfile.flush()
 
 
-def serve(body: bytes | str | Mapping[str, Any], status: int = 200) -> Behaviour:
-    """Answer with ``body`` at once."""
+def serve(body: bytes | str | Mapping[str, Any], status: int = 200,
+          compress: bool = False) -> Behaviour:
+    """Answer with ``body`` at once (gzip-encoded, as stats.nba.com does, when ``compress``)."""
     data = Reply(status, dict(body) if isinstance(body, Mapping) else body).encoded()
+    if compress:
+        data = gzip.compress(data)
 
     def behaviour(handler: http.server.BaseHTTPRequestHandler) -> None:
-        _send_head(handler, status, len(data))
+        _send_head(handler, status, len(data), encoding="gzip" if compress else None)
         handler.wfile.write(data)
 
     return behaviour
