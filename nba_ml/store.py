@@ -12,6 +12,7 @@ Writers must hold the training lock (``nba_ml.lock.TrainingLock``); readers need
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import importlib.metadata
@@ -166,7 +167,9 @@ def _remove_tree(path: Path) -> bool:
     return True
 
 
-def _unsafe_reason(status: os.stat_result, unsafe_bits: int = _UNSAFE_BITS) -> str | None:
+def _unsafe_reason(
+    status: os.stat_result, trusted: set[int], unsafe_bits: int = _UNSAFE_BITS
+) -> str | None:
     """Return why a file or directory with this status must not be trusted, or None."""
     bits = status.st_mode & unsafe_bits
     if bits == _UNSAFE_BITS:
@@ -175,7 +178,7 @@ def _unsafe_reason(status: os.stat_result, unsafe_bits: int = _UNSAFE_BITS) -> s
         return "writable by other users"
     if bits & stat.S_IWGRP:
         return "writable by group"
-    if status.st_uid not in (0, os.geteuid()):
+    if status.st_uid not in trusted:
         return f"owned by another user (uid {status.st_uid})"
     return None
 
@@ -305,14 +308,14 @@ def _load_model(data: bytes) -> tuple[object | None, str | None]:
 
 
 def _check_path_safety(
-    path: Path, problems: list[ModelProblem], unsafe_bits: int = _UNSAFE_BITS
+    path: Path, problems: list[ModelProblem], trusted: set[int], unsafe_bits: int = _UNSAFE_BITS
 ) -> None:
     try:
         status = os.stat(path)
     except OSError as error:
         problems.append(ModelProblem(SET, f"{path} cannot be read: {_lower_first(error.strerror)}"))
         return
-    reason = _unsafe_reason(status, unsafe_bits)
+    reason = _unsafe_reason(status, trusted, unsafe_bits)
     if reason:
         problems.append(ModelProblem(SET, f"{path} is {reason}"))
 
@@ -343,13 +346,18 @@ def _inspect_once(
         problems.append(ModelProblem(SET, f"{set_dir} is not a directory"))
         return done()
 
+    # Trusted owners: root, this user, and the data directory's owner, who controls everything
+    # in it anyway (a web server in the trainer's group reads files the trainer owns).
+    trusted = {0, os.geteuid()}
+    with contextlib.suppress(OSError):
+        trusted.add(os.stat(data_dir).st_uid)
     # The data directory's mode is the operator's choice (a group may share it); only a
     # world-writable one is refused. What lies below it is ours and checked strictly.
-    _check_path_safety(data_dir, problems, stat.S_IWOTH)
+    _check_path_safety(data_dir, problems, trusted, stat.S_IWOTH)
     generations = data_dir / GENERATIONS_DIR
     if set_dir.parent == generations:
-        _check_path_safety(generations, problems)
-    reason = _unsafe_reason(set_status)
+        _check_path_safety(generations, problems, trusted)
+    reason = _unsafe_reason(set_status, trusted)
     if reason:
         problems.append(ModelProblem(SET, f"{set_dir} is {reason}"))
 
@@ -357,7 +365,7 @@ def _inspect_once(
     if manifest_problem:
         problems.append(ModelProblem(SET, manifest_problem))
     if manifest_status is not None:
-        reason = _unsafe_reason(manifest_status)
+        reason = _unsafe_reason(manifest_status, trusted)
         if reason:
             problems.append(ModelProblem(SET, f"{MANIFEST_NAME} is {reason}"))
     entries: dict[str, Any] = manifest["models"] if manifest else {}
@@ -390,7 +398,7 @@ def _inspect_once(
             if not stat.S_ISREG(status.st_mode):
                 problems.append(ModelProblem(name, "not a regular file"))
                 continue
-            reason = _unsafe_reason(status)
+            reason = _unsafe_reason(status, trusted)
             if reason:
                 problems.append(ModelProblem(name, reason))
                 continue

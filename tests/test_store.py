@@ -256,6 +256,15 @@ def test_a_file_owned_by_another_user_is_refused(data_dir: Path, models_a) -> No
     assert problems_of(verification, "points") == ["owned by another user (uid 65534)"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files to another user")
+def test_files_owned_by_the_data_directory_owner_are_trusted(data_dir: Path, models_a) -> None:
+    # e.g. a web server in the trainer's group reads a set the trainer wrote
+    write_model_set(data_dir, models_a, {})
+    for path in [data_dir, *data_dir.rglob("*")]:
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    assert verify_model_set(data_dir, full_load=True).ok
+
+
 def test_a_manifest_recording_another_sklearn_is_invalid(data_dir: Path, models_a) -> None:
     write_model_set(data_dir, models_a, {})
     rewrite_manifest(data_dir, lambda manifest: manifest["versions"].update(sklearn="1.4.0"))
