@@ -12,6 +12,11 @@ Request count and pacing:
     per second or slower), failed attempts back off exponentially with full jitter, and the whole
     collection is bounded by ``budget`` seconds and a circuit breaker.
 
+Finished seasons: a season is finished from 1 November after it began (nba_ml.seasons); from then
+on its cache files are final once they hold rows (an empty one, cached before the games began, is
+asked for again). Daily runs keep the current season's files complete until that day; if no run
+happened between a season's last game and 1 November, delete its files to fetch them again.
+
 Every request goes through nba_api's own HTTP path (``NBAStatsHTTP.send_api_request``, with the
 parameters built by its ``LeagueGameLog`` endpoint and its browser-like headers). Each response is
 read with a total deadline of ``timeout`` seconds (a body that trickles in never holds a request
@@ -214,11 +219,12 @@ class _Collector:
         path = cache_path(self.raw_dir, job.season, job.season_type, job.mode)
         finished = is_season_finished(job.season, self.today)
         cached = self._read_cache(path, job, finished)
-        if finished and cached is not None:
+        since = _latest_date(cached) if cached is not None else None
+        # A finished season's file is final, unless it was cached empty before its games began.
+        if finished and since is not None:
             logger.debug("%s: finished season, reusing %s", job.label, path.name)
             self.report.skipped.append(path)
             return
-        since = _latest_date(cached) if cached is not None else None
         body, text = self._fetch(job, since, finished)
         if cached is not None and since is not None:
             data = json.dumps(_merge(cached, body, since, job.mode), separators=(",", ":"))
@@ -406,9 +412,7 @@ def _find_result_set(body: object) -> dict[str, Any]:
     """Return the LeagueGameLog result set (else the first one); raise ValueError when absent."""
     if not isinstance(body, dict):
         raise ValueError("the response is not a JSON object")
-    sets = body.get("resultSets", body.get("resultSet"))
-    if isinstance(sets, dict):
-        sets = [sets]
+    sets = body.get("resultSets")
     if not isinstance(sets, list) or not sets or not all(isinstance(s, dict) for s in sets):
         raise ValueError("no result sets in the response")
     named = [s for s in sets if s.get("name") == RESULT_SET]
@@ -472,11 +476,7 @@ def _merge(
     rows = sorted(merged.values(), key=lambda row: (row[date][:10], str(row[game])))
     chosen = _find_result_set(fresh)
     body = dict(fresh)
-    key = "resultSets" if "resultSets" in fresh else "resultSet"
-    if isinstance(fresh[key], list):
-        body[key] = [{**s, "rowSet": rows} if s is chosen else s for s in fresh[key]]
-    else:
-        body[key] = {**chosen, "rowSet": rows}
+    body["resultSets"] = [{**s, "rowSet": rows} if s is chosen else s for s in fresh["resultSets"]]
     if isinstance(body.get("parameters"), dict):
         body["parameters"] = {**body["parameters"], "DateFrom": None}
     return body
@@ -579,7 +579,7 @@ def _describe_network_error(error: BaseException, timeout: float) -> str:
 
     text = " ".join(str(link) for link in _causes(error)).lower()
     names = {type(link).__name__ for link in _causes(error)}
-    if isinstance(error, requests.Timeout) or "timed out" in text or "timeout" in text:
+    if isinstance(error, requests.Timeout) or "timed out" in text:
         return f"timed out after {timeout:g} s"
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
         return "connection reset mid-body"
