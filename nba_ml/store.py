@@ -122,7 +122,8 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _lower_first(text: str) -> str:
+def _lower_first(text: str | None) -> str:
+    text = text or "unknown error"
     return text[:1].lower() + text[1:]
 
 
@@ -233,13 +234,13 @@ def _read_manifest_file(set_dir: Path) -> tuple[dict | None, str | None, os.stat
     except FileNotFoundError:
         return None, f"{MANIFEST_NAME} is missing", None
     except OSError as error:
-        return None, f"{MANIFEST_NAME} cannot be opened: {_lower_first(error.strerror or '')}", None
+        return None, f"{MANIFEST_NAME} cannot be opened: {_lower_first(error.strerror)}", None
     try:
         status = os.fstat(fd)
         with open(fd, "rb", closefd=False) as handle:
             raw = handle.read(16 * _CHUNK)
     except OSError as error:
-        return None, f"{MANIFEST_NAME} cannot be read: {_lower_first(error.strerror or '')}", None
+        return None, f"{MANIFEST_NAME} cannot be read: {_lower_first(error.strerror)}", None
     finally:
         os.close(fd)
     try:
@@ -285,8 +286,11 @@ def _load_model(data: bytes) -> tuple[object | None, str | None]:
     """Unpickle one model from bytes; return (model, None) or (None, problem), never raising."""
     import warnings
 
-    import joblib
-    from sklearn.exceptions import InconsistentVersionWarning
+    try:
+        import joblib
+        from sklearn.exceptions import InconsistentVersionWarning
+    except ImportError as error:
+        return None, f"not loadable: {error}"
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # includes InconsistentVersionWarning
@@ -370,7 +374,8 @@ def _inspect_once(
             problems.append(ModelProblem(SET, f"{MANIFEST_NAME} is {reason}"))
     entries: dict[str, Any] = manifest["models"] if manifest else {}
     if manifest is not None:
-        recorded = (manifest.get("versions") or {}).get("sklearn")
+        versions = manifest.get("versions")
+        recorded = versions.get("sklearn") if isinstance(versions, dict) else None
         running = _installed_version("scikit-learn")
         if running is None:
             problems.append(ModelProblem(SET, "scikit-learn is not installed"))
@@ -391,7 +396,7 @@ def _inspect_once(
             continue
         except OSError as error:
             detail = "is a symlink" if error.errno == errno.ELOOP else error.strerror
-            problems.append(ModelProblem(name, f"cannot be opened: {_lower_first(detail or '')}"))
+            problems.append(ModelProblem(name, f"cannot be opened: {_lower_first(detail)}"))
             continue
         try:
             status = os.fstat(fd)

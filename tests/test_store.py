@@ -18,6 +18,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml import MODEL_FILES, MODEL_NAMES
@@ -320,6 +322,39 @@ def test_a_corrupt_manifest_is_reported(data_dir: Path, models_a) -> None:
     verification = verify_model_set(data_dir)
     assert not verification.ok
     assert problems_of(verification, SET)[0].startswith("manifest.json is not valid JSON")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children)
+    ),
+    max_leaves=10,
+)
+MANIFESTS = JSON | st.fixed_dictionaries(
+    {
+        "models": st.dictionaries(st.sampled_from(MODEL_NAMES), JSON)
+        | st.fixed_dictionaries(
+            {name: st.fixed_dictionaries({"file": JSON, "sha256": JSON}) for name in MODEL_NAMES}
+        ),
+        "versions": JSON | st.fixed_dictionaries({"sklearn": JSON}),
+        "trained_at": JSON,
+    }
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(manifest=MANIFESTS)
+def test_any_manifest_content_is_reported_never_raised(data_dir: Path, models_a, manifest) -> None:  # type: ignore[no-untyped-def]
+    if not (data_dir / "models").exists():
+        write_model_set(data_dir, models_a, {})
+    (data_dir / "models" / "manifest.json").write_text(json.dumps(manifest))
+    verification = verify_model_set(data_dir, full_load=True)
+    assert not verification.ok
+    assert verification.problems
+    assert isinstance(model_age_hours(manifest if isinstance(manifest, dict) else {}), float)
 
 
 def test_a_manifest_cannot_point_outside_the_generation(data_dir: Path, models_a) -> None:
