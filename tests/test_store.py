@@ -165,6 +165,16 @@ def test_an_incomplete_set_is_refused_before_anything_is_written(data_dir: Path,
     assert not (data_dir / "generations").exists() or not any((data_dir / "generations").iterdir())
 
 
+def test_a_model_that_cannot_be_pickled_leaves_the_current_set(data_dir: Path, models_a) -> None:
+    installed = write_model_set(data_dir, models_a, {})
+    broken = dict(models_a, rebounds=lambda features: features)
+    with pytest.raises(Exception, match="pickle") as raised:
+        write_model_set(data_dir, broken, {})
+    assert not isinstance(raised.value, OSError)
+    assert read_manifest(data_dir) == installed
+    assert [p.name for p in (data_dir / "generations").iterdir()] == [installed["generation"]]
+
+
 def test_unserialisable_training_info_fails_before_writing(data_dir: Path, models_a) -> None:
     with pytest.raises(TypeError):
         write_model_set(data_dir, models_a, {"bad": object()})
