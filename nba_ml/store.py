@@ -467,11 +467,17 @@ def verify_model_set(data_dir: Path, *, full_load: bool = False) -> Verification
 
 def load_model_set(data_dir: Path) -> dict[str, object]:
     """Return the four verified models by name; raise ModelInvalid naming each bad model."""
+    models, _ = load_model_set_with_manifest(data_dir)
+    return models
+
+
+def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], dict]:
+    """Return the verified models and the manifest of that same generation; raise ModelInvalid."""
     verification, models = _inspect(data_dir, load=True)
-    if not verification.ok:
+    if not verification.ok or verification.manifest is None:
         where = Path(data_dir) / MODELS_LINK
         raise ModelInvalid(f"models in {where} are not usable: {verification.summary()}")
-    return models
+    return models, verification.manifest
 
 
 def model_age_hours(manifest: dict, now: datetime | None = None) -> float:

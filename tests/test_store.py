@@ -29,6 +29,7 @@ from nba_ml.store import (
     ModelProblem,
     cleanup_leftovers,
     load_model_set,
+    load_model_set_with_manifest,
     model_age_hours,
     read_manifest,
     verify_model_set,
@@ -125,8 +126,9 @@ def test_write_installs_a_verified_set_with_a_full_manifest(data_dir: Path, mode
     assert not verification.loaded
     assert verification.seconds < 1.0
 
-    loaded = load_model_set(data_dir)
-    assert set(loaded) == set(MODEL_NAMES)
+    loaded, loaded_manifest = load_model_set_with_manifest(data_dir)
+    assert loaded_manifest == manifest
+    assert set(loaded) == set(MODEL_NAMES) == set(load_model_set(data_dir))
     probe = np.zeros((2, 4))
     for name in MODEL_NAMES:
         np.testing.assert_allclose(loaded[name].predict(probe), models_a[name].predict(probe))
