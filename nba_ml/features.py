@@ -134,11 +134,11 @@ def _prior_ewm_loop(values: np.ndarray, starts: np.ndarray, decay: float) -> np.
             acc = mass = 0.0
         if mass > 0:
             out[i] = acc / mass
+        acc *= decay  # a row without a value still moves the weights on (positional decay)
+        mass *= decay
         if not np.isnan(v):
-            acc = acc * decay + v
-            mass = mass * decay + 1.0
-        else:
-            acc *= 1.0
+            acc += v
+            mass += 1.0
     return out
 
 

@@ -192,10 +192,9 @@ def load_predictor(data_dir: Path | str) -> Predictor:
     """Return a Predictor with verified models and saved game data; raise ModelInvalid or
     DataError when either is unusable."""
     from nba_ml.history import load_history
-    from nba_ml.store import load_model_set, read_manifest
+    from nba_ml.store import load_model_set_with_manifest
 
-    loaded = load_model_set(Path(data_dir))
-    manifest = read_manifest(Path(data_dir)) or {}
+    loaded, manifest = load_model_set_with_manifest(Path(data_dir))  # one generation, no mix
     history = load_history(Path(data_dir), manifest.get("training", {}).get("history_sha256"))
     if history.team_games.empty:
         raise DataError("the saved game data is empty; run `nba-ml train`")

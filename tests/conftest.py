@@ -68,3 +68,40 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(path))
     monkeypatch.delenv("STATE_DIRECTORY", raising=False)
     return path
+
+
+def link_seasons(target: Path, seasons: list[str]) -> Path:
+    """Return ``target`` holding symlinks to the shared CSVs of the given seasons."""
+    target.mkdir(parents=True, exist_ok=True)
+    for season in seasons:
+        for kind in ("team", "player"):
+            name = f"{kind}_game_logs_{season}.csv"
+            (target / name).symlink_to(GAMELOGS / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def two_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory with the real 2017-18 and 2018-19 exports (symlinks into ../shared)."""
+    return link_seasons(tmp_path_factory.mktemp("two_seasons"), ["2017-18", "2018-19"])
+
+
+@pytest.fixture(scope="session")
+def trained_dir(tmp_path_factory: pytest.TempPathFactory, two_seasons: Path) -> Path:
+    """A data directory with a model set trained once on two real seasons (read-only use)."""
+    from nba_ml.config import resolve_settings
+    from nba_ml.manager import train
+
+    path = tmp_path_factory.mktemp("trained") / "data"
+    settings = resolve_settings(path, environ={})
+    result = train(settings, force=True, source=two_seasons)
+    assert result.outcome == "trained"
+    return path
+
+
+def copy_data_dir(source: Path, target: Path) -> Path:
+    """Return a private copy of a trained data directory (symlinks kept, modes kept)."""
+    import shutil
+
+    shutil.copytree(source, target, symlinks=True)
+    return target
