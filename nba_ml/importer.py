@@ -6,20 +6,38 @@ Accepted inputs, in any mix, from one directory:
 - JSON files holding a raw stats.nba.com response (``{"resource", "parameters", "resultSets"}``),
   such as nba-ml's own cache under ``raw/leaguegamelog/``.
 
-Every refusal is a DataError whose message names the file and what is wrong with it.
+Only regular-season and playoff rows are kept (pre-season, all-star, play-in and NBA Cup final rows
+are dropped). Duplicate rows are dropped with a warning, rows are sorted by date, team codes are
+mapped onto nba_api's (BRK -> BKN, ...), and team rows whose opponent row is missing are dropped;
+player rows are kept even without team rows.
+
+Every refusal is a DataError with a one-line message that names the file and what is wrong with
+it. Columns are parsed value by distinct value (a season holds ~100k rows but only a few hundred
+distinct dates, match-ups or point totals), which keeps the strict checks cheap.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime as dt
+import io
 import json
 import logging
+import math
+import os
 import re
+import stat
+import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from nba_ml.errors import DataError
+from nba_ml.errors import DataError, UsageError
 from nba_ml.schema import (
+    COLUMN_DTYPES,
+    EXCLUDED_SEASON_ID_TYPES,
+    EXCLUDED_SEASON_TYPES,
     OPTIONAL_STAT_COLUMNS,
     PLAYER_GAME_COLUMNS,
     REQUIRED_SOURCE_COLUMNS,
@@ -31,14 +49,40 @@ from nba_ml.schema import (
 from nba_ml.seasons import parse_season, season_label
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-_SEASON_IN_NAME = re.compile(r"(\d{4}-\d{2})")
-_MATCHUP = re.compile(r"^\s*([A-Za-z]{2,4})\s+(vs\.?|@)\s+([A-Za-z]{2,4})\s*$")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 _MAX_FIELD_CHARS = 200
+_SHOW_CHARS = 40
+
+_SEASON_IN_NAME = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2})(?![0-9])")
+_MATCHUP = re.compile(r"\s*([A-Za-z]{2,4})\s+(vs\.?|@)\s+([A-Za-z]{2,4})\s*")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_CLOCK = re.compile(r"([0-9]{1,3}):([0-9]{1,2})")
+_INTEGER = re.compile(r"\+?([0-9]{1,16})(?:\.0*)?")
+_SEASON_ID = re.compile(r"([0-9])([0-9]{4})")
+_ISO_DATE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
+_NAMED_DATE = re.compile(r"([A-Za-z]{3})[A-Za-z]*\.?\s+([0-9]{1,2}),?\s+([0-9]{4})")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_MONTHS = {name: number for number, name in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+# Columns read from a source; any other column is ignored.
+_USED_COLUMNS = frozenset({
+    *REQUIRED_SOURCE_COLUMNS["T"], *REQUIRED_SOURCE_COLUMNS["P"], *OPTIONAL_STAT_COLUMNS,
+    "SEASON_ID", "SEASON_TYPE",
+})
+_NON_NEGATIVE = frozenset({"MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV"})
+_FRACTIONS = frozenset({"FG_PCT", "FG3_PCT", "FT_PCT"})
+_STAT_LIMITS = (-1000.0, 10000.0)
+# A season starting in year Y has games from this day of Y up to this day of Y+1 (the 2019-20
+# bubble finished on 2020-10-11; 2020-21 started on 2020-12-22).
+SEASON_FIRST_DAY = (8, 1)
+SEASON_LAST_DAY = (10, 31)
 
 
 @dataclasses.dataclass
@@ -65,37 +109,89 @@ class GameData:
         )
 
 
-def empty_game_data() -> GameData:
-    """Return GameData with no rows and the canonical columns."""
+def _empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
     import pandas as pd
 
-    return GameData(pd.DataFrame(columns=list(TEAM_GAME_COLUMNS)),
-                    pd.DataFrame(columns=list(PLAYER_GAME_COLUMNS)))
+    return pd.DataFrame({c: pd.Series(dtype=COLUMN_DTYPES.get(c, "float64")) for c in columns})
+
+
+def empty_game_data() -> GameData:
+    """Return GameData with no rows and the canonical columns (with their dtypes)."""
+    return GameData(_empty_table(TEAM_GAME_COLUMNS), _empty_table(PLAYER_GAME_COLUMNS))
+
+
+def season_window(label: str) -> tuple[dt.date, dt.date]:
+    """Return the first and last day a game of the season ``label`` can be played on."""
+    start = parse_season(label)
+    return (dt.date(start, *SEASON_FIRST_DAY), dt.date(start + 1, *SEASON_LAST_DAY))
+
+
+# --------------------------------------------------------------------------------------------
+# Finding and reading files
 
 
 def load_directory(directory: Path, *, recursive: bool = True) -> GameData:
     """Return the canonical tables built from every CSV/JSON file under ``directory``.
 
-    Raises DataError when the directory holds no usable file or a file is malformed.
+    Hidden files and directories, ``MANIFEST.json`` and anything that is not a regular file
+    (FIFOs, devices, sockets, symlinks to them) are skipped; symlinked directories are not
+    followed. Raises DataError when the directory is missing or unreadable, holds no usable file
+    or no game row at all, or when any file is malformed.
     """
     directory = Path(directory)
-    if not directory.is_dir():
-        raise DataError(f"{directory} is not a directory")
-    pattern = "**/*" if recursive else "*"
-    files = sorted(p for p in directory.glob(pattern)
-                   if p.is_file() and p.suffix.lower() in (".csv", ".json")
-                   and not p.name.startswith(".") and p.name != "MANIFEST.json")
+    try:
+        info = directory.stat()
+    except FileNotFoundError:
+        raise _error(directory, "no such directory") from None
+    except (OSError, ValueError) as error:
+        raise _error(directory, f"cannot read ({_reason(error)})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise _error(directory, "not a directory")
+    files = _find_files(directory, recursive)
+    if not files:
+        raise DataError(_one_line(f"no LeagueGameLog CSV or JSON files found in {directory}"))
     frames = [_read_file(path) for path in files]
-    frames = [frame for frame in frames if frame is not None]
-    if not frames:
-        raise DataError(f"no LeagueGameLog CSV or JSON files found in {directory}")
-    return combine(frames, sources=[str(p) for p in files])
+    data = combine(frames, sources=[str(p) for p in files])
+    if data.team_games.empty and data.player_games.empty:
+        raise DataError(_one_line(f"no game rows found in {directory}"))
+    return data
 
 
 def load_files(paths: list[Path]) -> GameData:
-    """Return the canonical tables built from the given files (JSON or CSV)."""
+    """Return the canonical tables built from the given files (JSON or CSV); may be empty."""
     frames = [_read_file(Path(p)) for p in paths]
-    return combine([f for f in frames if f is not None], sources=[str(p) for p in paths])
+    return combine(frames, sources=[str(p) for p in paths])
+
+
+def _find_files(directory: Path, recursive: bool) -> list[Path]:
+    """Return the candidate files under ``directory`` in a stable order (iterative walk)."""
+    found: list[Path] = []
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                listing = list(entries)
+        except OSError as error:
+            raise _error(current, f"cannot list directory ({_reason(error)})") from None
+        for entry in listing:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if recursive:
+                        pending.append(Path(entry.path))
+                    continue
+                wanted = (Path(entry.name).suffix.lower() in (".csv", ".json")
+                          and entry.name != "MANIFEST.json")
+                if wanted and not entry.is_file(follow_symlinks=True):
+                    logger.warning("skipping %s: not a regular file", _display(entry.path))
+                    continue
+            except OSError:
+                continue  # vanished, or a symlink loop: nothing to import
+            if wanted:
+                found.append(Path(entry.path))
+    return sorted(found, key=lambda p: p.relative_to(directory).parts)
 
 
 @dataclasses.dataclass
@@ -105,259 +201,608 @@ class _SourceFrame:
     frame: pd.DataFrame  # canonical columns, one mode
 
 
-def _read_file(path: Path) -> _SourceFrame | None:
-    """Return one file's rows in canonical form, None for an unrelated JSON, or raise DataError."""
-    import pandas as pd
+def _read_file(path: Path) -> _SourceFrame:
+    """Return one file's rows in canonical form or raise DataError naming the file."""
+    try:
+        return _read_source(path)
+    except DataError:
+        raise
+    except MemoryError:
+        raise _error(path, "too large to load into memory") from None
+    except RecursionError:
+        raise _error(path, "nested too deeply") from None
+    except Exception as error:  # the contract: bad input only ever gives DataError
+        logger.debug("unexpected failure importing %s", path, exc_info=True)
+        raise _error(path, f"cannot be imported (internal error: {type(error).__name__})") from None
 
+
+def _read_bytes(path: Path) -> bytes:
+    """Return the file's bytes; refuse anything but a readable regular file of sane size."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise DataError(f"{path}: cannot read ({error.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise DataError(f"{path}: file too large ({size} bytes)")
-    if size == 0:
-        raise DataError(f"{path}: file is empty")
+        fd = os.open(path, flags)  # O_NONBLOCK: opening a FIFO must not hang
+    except (OSError, ValueError) as error:
+        raise _error(path, f"cannot read ({_reason(error)})") from None
+    with open(fd, "rb", closefd=True) as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _error(path, "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _error(path, f"file too large ({info.st_size} bytes)")
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise _error(path, f"cannot read ({_reason(error)})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _error(path, f"file too large (over {MAX_FILE_BYTES} bytes)")
+    return raw
+
+
+def _read_source(path: Path) -> _SourceFrame:
+    raw = _read_bytes(path)
+    if not raw.strip():
+        raise _error(path, "file is empty")
     try:
-        raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{path}: not a UTF-8 text file") from None
-    except OSError as error:
-        raise DataError(f"{path}: cannot read ({error.strerror})") from None
+        raise _error(path, "not a UTF-8 text file") from None
+    del raw
     if "\x00" in text:
-        raise DataError(f"{path}: binary data, not a CSV or JSON file")
-    parameters: dict = {}
+        raise _error(path, "binary data, not a CSV or JSON file")
     if path.suffix.lower() == ".json":
-        try:
-            body = json.loads(text)
-        except ValueError as error:
-            raise DataError(f"{path}: invalid JSON ({error.msg} at line {error.lineno})") from None
-        table, parameters = _table_from_response(path, body)
+        table = _table_from_json(path, text)
     else:
-        import io
-
-        try:
-            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                na_values=[""], skipinitialspace=True)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
-            first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
-            raise DataError(f"{path}: not a valid CSV file ({first})") from None
-    table.columns = [str(c).strip().upper() for c in table.columns]
-    mode = "P" if "PLAYER_ID" in table.columns else "T"
-    if mode == "T" and "PLAYER_NAME" in table.columns:
-        mode = "P"
+        table = _table_from_csv(path, text)
+    del text
+    mode = "P" if ("PLAYER_ID" in table.names or "PLAYER_NAME" in table.names) else "T"
     missing = [c for c in REQUIRED_SOURCE_COLUMNS[mode] if c not in table.columns]
     if missing:
         kind = "player" if mode == "P" else "team"
-        raise DataError(f"{path}: missing required column {missing[0]} for {kind} game logs")
-    return _SourceFrame(path, mode, _canonicalise(path, mode, table, parameters))
+        raise _error(path, f"missing required column {missing[0]} for {kind} game logs")
+    frame = _canonicalise(table, mode)
+    return _SourceFrame(path, mode, frame)
 
 
-def _table_from_response(path: Path, body: object) -> tuple[pd.DataFrame, dict]:
-    import pandas as pd
+@dataclasses.dataclass
+class _Table:
+    """The used columns of one source, each an object array, plus where each row came from."""
 
-    if not isinstance(body, dict) or not isinstance(body.get("resultSets"), list):
-        raise DataError(f"{path}: not a stats.nba.com response (no resultSets)")
-    chosen = None
-    for result in body["resultSets"]:
-        if isinstance(result, dict) and isinstance(result.get("headers"), list):
-            chosen = result
-            if result.get("name") == "LeagueGameLog":
-                break
-    if chosen is None or not isinstance(chosen.get("rowSet"), list):
-        raise DataError(f"{path}: response has no result set with headers and rows")
-    headers = [str(h) for h in chosen["headers"]]
-    rows = chosen["rowSet"]
-    for index, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != len(headers):
-            raise DataError(f"{path}: row {index} does not match the {len(headers)} headers")
-    table = pd.DataFrame(rows, columns=headers, dtype=object)
-    table = table.map(lambda v: None if v is None else str(v)) if len(table) else table.astype(str)
-    parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
-    return table, parameters
+    path: Path
+    is_json: bool
+    names: list[str]  # every (normalised) column name
+    columns: dict[str, np.ndarray]  # used columns only
+    origin: np.ndarray  # original row index of each current row
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
 
+    def __len__(self) -> int:
+        return len(self.origin)
 
-def _season_from_name(path: Path) -> str | None:
-    match = _SEASON_IN_NAME.search(path.name)
-    if not match:
-        return None
-    label = match.group(1)
-    try:
-        parse_season(label)
-    except Exception:  # noqa: BLE001 - a malformed label in a name is simply "no season"
-        return None
-    return label
+    def where(self, row: int) -> str:
+        index = int(self.origin[row])
+        return f"rowSet[{index}]" if self.is_json else f"row {index + 2}"
+
+    def row_error(self, row: int, text: str) -> DataError:
+        return _error(self.path, f"{self.where(row)}: {text}")
+
+    def keep(self, mask: np.ndarray) -> None:
+        if mask.all():
+            return
+        self.columns = {name: values[mask] for name, values in self.columns.items()}
+        self.origin = self.origin[mask]
 
 
-def _canonicalise(path: Path, mode: str, table: pd.DataFrame, parameters: dict) -> pd.DataFrame:
-    """Return canonical rows (regular season and playoffs only) or raise DataError naming the file."""
+def _normalise_names(path: Path, raw_names: list[object]) -> list[str]:
+    names = [str(name).strip().upper() for name in raw_names]
+    seen: set[str] = set()
+    for name in names:
+        base = re.sub(r"\.[0-9]+$", "", name)  # pandas renames a repeated "PTS" to "PTS.1"
+        if name in seen or (base != name and base in names and base in _USED_COLUMNS):
+            shown = base if base in _USED_COLUMNS else name
+            if shown in _USED_COLUMNS:
+                raise _error(path, f"duplicate column {_show(shown, quote=False)}")
+        seen.add(name)
+    return names
+
+
+def _table_from_csv(path: Path, text: str) -> _Table:
     import numpy as np
     import pandas as pd
 
-    for column in table.columns:
-        if table[column].dtype == object or str(table[column].dtype).startswith("str"):
-            lengths = table[column].dropna().astype(str).str.len()
-            if len(lengths) and int(lengths.max()) > _MAX_FIELD_CHARS:
-                raise DataError(f"{path}: column {column} holds an oversized field")
-    n = len(table)
-    # Season and season type: SEASON_ID > explicit columns/parameters > file name.
-    season = pd.Series([None] * n, dtype=object)
-    season_type = pd.Series([None] * n, dtype=object)
-    if "SEASON_ID" in table.columns:
-        sid = table["SEASON_ID"].fillna("").astype(str).str.strip()
-        ok = sid.str.fullmatch(r"\d{5}")
-        years = pd.to_numeric(sid.str[1:].where(ok), errors="coerce")
-        season = years.map(lambda y: season_label(int(y)) if pd.notna(y) else None)
-        season_type = sid.str[0].map(SEASON_ID_TYPES).where(ok, None)
-        # play-in (5), preseason (1), all-star (3) rows are not part of the dataset
-        known_other = ok & season_type.isna()
-        keep = ~known_other
-        table, season, season_type = table[keep], season[keep], season_type[keep]
-    fallback_season = parameters.get("Season") or _season_from_name(path)
-    if season.isna().any():
-        if not fallback_season:
-            raise DataError(f"{path}: cannot tell the season (no SEASON_ID column and no season "
-                            "like 2019-20 in the file name)")
-        parse_season(str(fallback_season))
-        season = season.fillna(str(fallback_season))
-    if "SEASON_TYPE" in table.columns:
-        declared = table["SEASON_TYPE"].fillna("").astype(str).str.strip().str.lower()
-        mapped = declared.map(SEASON_TYPE_NAMES)
-        unknown = declared[mapped.isna() & (declared != "")]
-        known_skip = unknown.isin(["pre season", "preseason", "all star", "all-star", "playin",
-                                   "play-in", "play in", "playin tournament"])
-        if len(unknown) and not known_skip.all():
-            bad = unknown[~known_skip].iloc[0]
-            raise DataError(f"{path}: unknown SEASON_TYPE {bad!r}")
-        season_type = season_type.where(season_type.notna(), mapped)
-        keep = ~(declared.isin(unknown[known_skip]))
-        table, season, season_type = table[keep], season[keep], season_type[keep]
-    if season_type.isna().any():
-        name_type = parameters.get("SeasonType") or (
-            "Playoffs" if "playoff" in path.name.lower() else "Regular Season")
-        name_type = SEASON_TYPE_NAMES.get(str(name_type).strip().lower())
-        if name_type is None:
-            raise DataError(f"{path}: unknown season type {parameters.get('SeasonType')!r}")
-        season_type = season_type.fillna(name_type)
-    table = table.reset_index(drop=True)
-    season = season.reset_index(drop=True).astype(str)
-    season_type = season_type.reset_index(drop=True).astype(str)
+    try:
+        with warnings.catch_warnings():
+            # a first row with more fields than the header would silently become the index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype=object, na_filter=False,
+                                skipinitialspace=True, index_col=False, engine="c")
+    except pd.errors.ParserWarning:
+        raise _error(path, "a row has more fields than the header") from None
+    except (ValueError, OverflowError, TypeError) as error:  # ParserError, EmptyDataError, ...
+        lines = str(error).strip().splitlines()
+        detail = lines[0] if lines else "unreadable"
+        raise _error(path, f"not a valid CSV file ({detail})") from None
+    names = _normalise_names(path, list(frame.columns))
+    width = len(names)
+    # The C parser pads short rows with empty fields; a row never has more commas than the header
+    # (that is a parser error), so equal totals mean every row is complete.
+    if '"' in text or text.count(",") != (width - 1) * (len(frame) + 1):
+        _check_row_widths(path, text, width)
+    columns = {}
+    for name, source in zip(names, frame.columns, strict=True):
+        if name in _USED_COLUMNS:
+            columns[name] = frame[source].to_numpy(dtype=object)
+    return _Table(path, False, names, columns, np.arange(len(frame)))
 
-    out = pd.DataFrame({"season": season, "season_type": season_type})
-    dates = pd.to_datetime(table["GAME_DATE"].astype(str).str.strip().str[:10],
-                           format="%Y-%m-%d", errors="coerce")
-    if dates.isna().any():
-        alt = pd.to_datetime(table["GAME_DATE"], format="mixed", errors="coerce")
-        dates = dates.fillna(alt)
-    if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}: GAME_DATE {table['GAME_DATE'].iloc[row]!r} "
-                        "is not a date")
-    dates = dates.dt.normalize()
-    out["game_date"] = dates
-    start_years = season.map(parse_season)
-    low = pd.to_datetime(start_years.astype(str) + "-08-01")
-    high = pd.to_datetime((start_years + 1).astype(str) + "-10-31")
-    outside = (dates < low) | (dates > high)
-    if outside.any():
-        row = int(np.flatnonzero(outside.to_numpy())[0])
-        raise DataError(f"{path}: season {season.iloc[row]} does not match game date "
-                        f"{dates.iloc[row].date()} (row {row + 2})")
 
-    matchup = table["MATCHUP"].fillna("").astype(str).str.extract(_MATCHUP)
-    if matchup[0].isna().any():
-        row = int(np.flatnonzero(matchup[0].isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}: MATCHUP {table['MATCHUP'].iloc[row]!r} is not "
-                        "like 'BOS vs. PHI' or 'PHI @ BOS'")
-    own = matchup[0].map(canonical_team)
-    other = matchup[2].map(canonical_team)
-    listed = table["TEAM_ABBREVIATION"].fillna("").astype(str).map(canonical_team)
-    for series, raw in ((own, matchup[0]), (other, matchup[2]), (listed, table["TEAM_ABBREVIATION"])):
-        if series.isna().any():
-            row = int(np.flatnonzero(series.isna().to_numpy())[0])
-            raise DataError(f"{path}: row {row + 2}: unknown team {raw.iloc[row]!r}")
-    if (listed != own).any():
-        row = int(np.flatnonzero((listed != own).to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}: TEAM_ABBREVIATION {listed.iloc[row]} does not "
-                        f"match MATCHUP {table['MATCHUP'].iloc[row]!r}")
-    if (own == other).any():
-        row = int(np.flatnonzero((own == other).to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}: a team cannot play itself")
-    is_home = matchup[1].str.startswith("vs").to_numpy()
-    out["team"] = own.to_numpy()
-    out["opponent"] = other.to_numpy()
-    out["is_home"] = is_home
-    home = np.where(is_home, out["team"], out["opponent"])
-    away = np.where(is_home, out["opponent"], out["team"])
-    out["game_id"] = dates.dt.strftime("%Y%m%d").to_numpy() + "-" + home + "-" + away
-    if "WL" in table.columns:
-        wl = table["WL"].fillna("").astype(str).str.strip().str.upper()
-        out["win"] = wl.map({"W": 1.0, "L": 0.0})
+def _check_row_widths(path: Path, text: str, width: int) -> None:
+    import csv
+
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+        next(reader, None)
+        for row in reader:
+            if row and any(field.strip() for field in row) and len(row) < width:
+                raise _error(path, f"line {reader.line_num} has {len(row)} fields, the header "
+                                   f"has {width}")
+    except csv.Error:
+        return  # pandas parsed it; the csv module is only used to find short rows
+
+
+def _table_from_json(path: Path, text: str) -> _Table:
+    import numpy as np
+
+    try:
+        body = json.loads(text)
+    except RecursionError:
+        raise _error(path, "invalid JSON (nested too deeply)") from None
+    except ValueError as error:
+        detail = (f"{error.msg} at line {error.lineno}" if isinstance(error, json.JSONDecodeError)
+                  else str(error).splitlines()[0][:80])
+        raise _error(path, f"invalid JSON ({detail})") from None
+    if not isinstance(body, dict):
+        raise _error(path, f"not a stats.nba.com response (a JSON {type(body).__name__})")
+    result_sets = body.get("resultSets", body.get("resultSet"))
+    if isinstance(result_sets, dict):
+        result_sets = [result_sets]
+    if not isinstance(result_sets, list):
+        raise _error(path, "not a stats.nba.com response (no resultSets)")
+    candidates = [r for r in result_sets if isinstance(r, dict)
+                  and isinstance(r.get("headers"), list) and isinstance(r.get("rowSet"), list)]
+    if not candidates:
+        raise _error(path, "response has no result set with headers and rows")
+    chosen = candidates[0]
+    for result in candidates:
+        headers = {str(h).strip().upper() for h in result["headers"]}
+        if any(set(REQUIRED_SOURCE_COLUMNS[m]) <= headers for m in ("T", "P")):
+            chosen = result
+            break
+    names = _normalise_names(path, chosen["headers"])
+    rows = chosen["rowSet"]
+    for index, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise _error(path, f"rowSet[{index}] is not a list")
+        if len(row) != len(names):
+            raise _error(path, f"rowSet[{index}] has {len(row)} values for {len(names)} headers")
+    columns = {}
+    for position, name in enumerate(names):
+        if name not in _USED_COLUMNS:
+            continue
+        values = [row[position] for row in rows]
+        kinds = set(map(type, values))
+        if not kinds <= {str, int, float, type(None)}:
+            index = next(i for i, v in enumerate(values) if type(v) not in (str, int, float,
+                                                                            type(None)))
+            kind = type(values[index]).__name__
+            raise _error(path, f"rowSet[{index}]: {name} holds a JSON {kind}, not a value")
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        columns[name] = array
+    parameters = body.get("parameters")
+    parameters = parameters if isinstance(parameters, dict) else {}
+    return _Table(path, True, names, columns, np.arange(len(rows)), parameters)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing columns, one distinct value at a time
+
+
+class _Reject:
+    """A value that cannot be used, and why (the text follows the row in the message)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _column_map(table: _Table, column: str, parse: Callable[[object], object],
+                fill: object = None) -> tuple[np.ndarray, list[object]]:
+    """Return (codes, results): ``results[codes]`` is ``parse`` of each row's value.
+
+    Missing values (NaN, None, absent column) are parsed as None; a rejected value raises
+    DataError naming the file and its first row holding it (``fill`` stands in for a rejected
+    value no row uses, such as a missing value in a column without one).
+    """
+    import numpy as np
+    import pandas as pd
+
+    values = table.columns.get(column)
+    if values is None:
+        return np.full(len(table), 0, dtype=np.intp), [parse(None)]
+    codes, uniques = pd.factorize(values)
+    codes = np.where(codes < 0, len(uniques), codes)
+    results: list[object] = []
+    rejected: dict[int, str] = {}
+    for position, value in enumerate([*uniques, None]):
+        if isinstance(value, str) and len(value) > _MAX_FIELD_CHARS:
+            rejected[position] = f"{column} holds an oversized field ({len(value)} characters)"
+            results.append(fill)
+            continue
+        result = parse(value)
+        if isinstance(result, _Reject):
+            rejected[position] = result.reason
+            result = fill
+        results.append(result)
+    if rejected:
+        bad = np.zeros(len(results), dtype=bool)
+        bad[list(rejected)] = True
+        hits = np.flatnonzero(bad[codes])
+        if len(hits):
+            row = int(hits[0])
+            raise table.row_error(row, rejected[int(codes[row])])
+    return codes, results
+
+
+def _take(results: list[object], codes: np.ndarray, dtype: object = object) -> np.ndarray:
+    import numpy as np
+
+    if dtype is object:
+        lookup = np.empty(len(results), dtype=object)
+        lookup[:] = results
     else:
-        out["win"] = np.nan
+        lookup = np.array(results, dtype=dtype)
+    return lookup[codes]
 
-    def number(column: str, required: bool) -> pd.Series:
-        if column not in table.columns:
-            return pd.Series(np.nan, index=table.index)
-        raw = table[column]
-        values = pd.to_numeric(raw, errors="coerce")
-        bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-        if column == "MIN" and bad.any():  # "34:12" minute strings
-            parts = raw.astype(str).str.extract(r"^\s*(\d+):(\d{1,2})\s*$").astype(float)
-            values = values.fillna(parts[0] + parts[1] / 60.0)
-            bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{path}: row {row + 2}: {column} {raw.iloc[row]!r} is not a number")
-        if required and values.isna().any():
-            row = int(np.flatnonzero(values.isna().to_numpy())[0])
-            raise DataError(f"{path}: row {row + 2}: {column} is empty")
-        if (values < -1000).any() or (values > 10000).any():
-            row = int(np.flatnonzero(((values < -1000) | (values > 10000)).to_numpy())[0])
-            raise DataError(f"{path}: row {row + 2}: {column} {raw.iloc[row]!r} is out of range")
-        return values.astype(float)
 
-    out["pts"] = number("PTS", True)
+def _text(value: object) -> str | None:
+    """Return a stripped string, "" for missing; None when the value is not text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return None
+
+
+def _number_parser(column: str) -> Callable[[object], object]:
+    low, high = _STAT_LIMITS
+    if column in _NON_NEGATIVE:
+        low = 0.0
+    if column in _FRACTIONS:
+        low, high = 0.0, 1.0
+
+    def parse(value: object) -> object:
+        if value is None:
+            return math.nan
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:
+                return _Reject(f"{column} {_show(value)} is out of range")
+            if math.isnan(number):
+                return math.nan
+        elif isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return math.nan
+            if _NUMBER.fullmatch(text):
+                number = float(text)
+            elif column == "MIN" and (clock := _CLOCK.fullmatch(text)) and int(clock[2]) < 60:
+                number = int(clock[1]) + int(clock[2]) / 60.0
+            else:
+                return _Reject(f"{column} {_show(value)} is not a number")
+        else:
+            return _Reject(f"{column} {_show(value)} is not a number")
+        if not low <= number <= high:  # also catches inf
+            return _Reject(f"{column} {_show(value)} is out of range")
+        return number
+
+    return parse
+
+
+def _numbers(table: _Table, column: str) -> np.ndarray:
+    codes, results = _column_map(table, column, _number_parser(column))
+    return _take(results, codes, float)
+
+
+def _parse_date(value: object) -> object:
+    text = _text(value)
+    if text is None:
+        return _Reject(f"GAME_DATE {_show(value)} is not a date")
+    if not text:
+        return _Reject("GAME_DATE is empty")
+    try:
+        if match := _ISO_DATE.fullmatch(text):
+            day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        elif (match := _NAMED_DATE.fullmatch(text)) and match[1].lower() in _MONTHS:
+            day = dt.date(int(match[3]), _MONTHS[match[1].lower()], int(match[2]))
+        elif match := _US_DATE.fullmatch(text):
+            day = dt.date(int(match[3]), int(match[1]), int(match[2]))
+        else:
+            return _Reject(f"GAME_DATE {_show(value)} is not a date")
+    except ValueError:
+        return _Reject(f"GAME_DATE {_show(value)} is not a date")
+    if not 1946 <= day.year <= 2101:
+        return _Reject(f"GAME_DATE {_show(value)} is out of range")
+    return day
+
+
+def _parse_matchup(value: object) -> object:
+    text = _text(value)
+    match = _MATCHUP.fullmatch(text) if text else None
+    if match is None:
+        return _Reject(f"MATCHUP {_show(value)} is not like 'BOS vs. PHI' or 'PHI @ BOS'")
+    own, other = canonical_team(match[1]), canonical_team(match[3])
+    for code, raw in ((own, match[1]), (other, match[3])):
+        if code is None:
+            return _Reject(f"unknown team {_show(raw)} in MATCHUP {_show(value)}")
+    if own == other:
+        return _Reject(f"MATCHUP {_show(value)}: a team cannot play itself")
+    return (own, other, match[2].startswith("vs"))
+
+
+def _parse_team(value: object) -> object:
+    text = _text(value)
+    code = canonical_team(text) if text else None
+    if code is None:
+        return _Reject(f"unknown team {_show(value)} in TEAM_ABBREVIATION")
+    return code
+
+
+def _parse_wl(value: object) -> object:
+    text = _text(value)
+    if text is None:
+        return _Reject(f"WL {_show(value)} is not W or L")
+    result = {"W": 1.0, "L": 0.0, "": math.nan}.get(text.upper())
+    if result is None:
+        return _Reject(f"WL {_show(value)} is not W or L")
+    return result
+
+
+def _parse_player_id(value: object) -> object:
+    number: object = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and (match := _INTEGER.fullmatch(value.strip())):
+        number = int(match[1])
+    if not isinstance(number, int) or not 0 < number < 2**53:
+        return _Reject(f"PLAYER_ID {_show(value)} is not a positive integer")
+    return number
+
+
+def _parse_name(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    text = _text(value)
+    return _Reject(f"PLAYER_NAME {_show(value)} is not a name") if text is None else text
+
+
+def _season_type_key(value: str) -> str:
+    return re.sub(r"[\s_]+", " ", value.strip().lower())
+
+
+_SEASON_TYPES = {_season_type_key(k): v for k, v in SEASON_TYPE_NAMES.items()}
+_EXCLUDED_TYPES = {_season_type_key(k) for k in EXCLUDED_SEASON_TYPES}
+_DROP = "drop"
+
+
+def _parse_season_type(value: object) -> object:
+    text = _text(value)
+    if text is None:
+        return _Reject(f"unknown SEASON_TYPE {_show(value)}")
+    if not text:
+        return None
+    key = _season_type_key(text)
+    if key in _SEASON_TYPES:
+        return _SEASON_TYPES[key]
+    if key in _EXCLUDED_TYPES:
+        return _DROP
+    return _Reject(f"unknown SEASON_TYPE {_show(value)}")
+
+
+def _parse_season_id(value: object) -> object:
+    """Return (season label, season type), _DROP, or None when the value is empty."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    text = _text(value)
+    if text is None:
+        return _Reject(f"SEASON_ID {_show(value)} is not like 22019")
+    if not text:
+        return None
+    match = _SEASON_ID.fullmatch(text)
+    if match is None:
+        return _Reject(f"SEASON_ID {_show(value)} is not like 22019")
+    kind = SEASON_ID_TYPES.get(match[1])
+    if kind is None:
+        if match[1] not in EXCLUDED_SEASON_ID_TYPES:
+            logger.warning("dropping rows of unknown season type %s", match[1])
+        return _DROP
+    year = int(match[2])
+    if not 1946 <= year <= 2100:
+        return _Reject(f"SEASON_ID {_show(value)} is out of range")
+    return (season_label(year), kind)
+
+
+def _season_from_name(path: Path) -> str | None:
+    for match in _SEASON_IN_NAME.finditer(path.name):
+        with contextlib.suppress(UsageError):  # "2021-01" in a name is a date, not a season
+            parse_season(match.group(1))
+            return match.group(1)
+    return None
+
+
+def _fallback_season(table: _Table) -> str | None:
+    for key in ("Season", "SeasonYear"):
+        value = table.parameters.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            parse_season(value)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - UsageError, or a parameter that is not even text
+            raise _error(table.path, f"parameters.{key} {_show(value)} is not a season like "
+                                     "2019-20") from None
+        return str(value).strip()
+    return _season_from_name(table.path)
+
+
+def _fallback_season_type(table: _Table) -> str:
+    value = table.parameters.get("SeasonType")
+    if value not in (None, ""):
+        parsed = _parse_season_type(value)
+        if isinstance(parsed, _Reject) or parsed is None:
+            raise _error(table.path, f"unknown parameters.SeasonType {_show(value)}")
+        return parsed  # type: ignore[return-value]
+    return "Playoffs" if "playoff" in table.path.name.lower() else "Regular Season"
+
+
+# --------------------------------------------------------------------------------------------
+# One source -> canonical rows
+
+
+def _canonicalise(table: _Table, mode: str) -> pd.DataFrame:
+    """Return canonical rows (regular season and playoffs only); raise DataError naming the file."""
+    import numpy as np
+    import pandas as pd
+
+    # Season and season type: SEASON_ID > SEASON_TYPE column / parameters > file name.
+    codes, results = _column_map(table, "SEASON_ID", _parse_season_id)
+    by_id = _take(results, codes)
+    codes, results = _column_map(table, "SEASON_TYPE", _parse_season_type)
+    declared = _take(results, codes)
+    drop = (by_id == _DROP) | (declared == _DROP)
+    table.keep(~drop)
+    by_id, declared = by_id[~drop], declared[~drop]
+    n = len(table)
+    season = np.empty(n, dtype=object)
+    season_type = np.empty(n, dtype=object)
+    known = np.fromiter((v is not None for v in by_id), dtype=bool, count=n)
+    if known.any():
+        season[known] = [v[0] for v in by_id[known]]
+        season_type[known] = [v[1] for v in by_id[known]]
+    if not known.all():
+        fallback = _fallback_season(table)
+        if fallback is None:
+            raise _error(table.path, "cannot tell the season (no SEASON_ID column and no "
+                                     "season like 2019-20 in the file name)")
+        season[~known] = fallback
+        typed = declared != None  # noqa: E711 - elementwise on an object array
+        season_type[~known & typed] = declared[~known & typed]
+        untyped = ~known & ~typed
+        if untyped.any():
+            fallback_type = _fallback_season_type(table)
+            if fallback_type == _DROP:
+                table.keep(~untyped)
+                season, season_type = season[~untyped], season_type[~untyped]
+            else:
+                season_type[untyped] = fallback_type
+    n = len(table)
+
+    codes, results = _column_map(table, "GAME_DATE", _parse_date, fill=dt.date(1970, 1, 1))
+    epoch = dt.date(1970, 1, 1)
+    dates = _take([(d - epoch).days for d in results], codes, "int64").astype("datetime64[D]")
+    ymd = _take([d.strftime("%Y%m%d") for d in results], codes)
+    # every row's date must fall inside its season
+    season_codes, labels = pd.factorize(season) if n else (np.array([], np.intp), [])
+    windows = [season_window(label) for label in labels]
+    low = np.array([w[0] for w in windows], dtype="datetime64[D]")[season_codes]
+    high = np.array([w[1] for w in windows], dtype="datetime64[D]")[season_codes]
+    outside = np.flatnonzero((dates < low) | (dates > high))
+    if len(outside):
+        row = int(outside[0])
+        raise table.row_error(row, f"season {season[row]} does not match game date "
+                                   f"{dates[row]} (a {season[row]} game is played between "
+                                   f"{windows[season_codes[row]][0]} and "
+                                   f"{windows[season_codes[row]][1]})")
+
+    codes, results = _column_map(table, "MATCHUP", _parse_matchup, fill=("", "", False))
+    own = _take([r[0] for r in results], codes)
+    other = _take([r[1] for r in results], codes)
+    is_home = _take([r[2] for r in results], codes, bool)
+    team_codes, team_results = _column_map(table, "TEAM_ABBREVIATION", _parse_team)
+    listed = _take(team_results, team_codes)
+    mismatch = np.flatnonzero(listed != own)
+    if len(mismatch):
+        row = int(mismatch[0])
+        raise table.row_error(row, f"TEAM_ABBREVIATION {listed[row]} does not match MATCHUP "
+                                   f"{_show(table.columns['MATCHUP'][row])}")
+    home = np.where(is_home, own, other)
+    away = np.where(is_home, other, own)
+    game_id = ymd + "-" + home + "-" + away if n else np.array([], dtype=object)
+
+    codes, results = _column_map(table, "WL", _parse_wl)
+    win = _take(results, codes, float)
+    out: dict[str, object] = {
+        "season": season, "season_type": season_type, "game_id": game_id,
+        "game_date": dates.astype("datetime64[us]"), "team": own, "opponent": other,
+        "is_home": is_home, "win": win,
+    }
+    pts = _numbers(table, "PTS")
+    empty = np.flatnonzero(np.isnan(pts))
+    if len(empty):
+        raise table.row_error(int(empty[0]), "PTS is empty")
+    out["pts"] = pts
     for column in OPTIONAL_STAT_COLUMNS:
-        out[column.lower()] = number(column, False)
+        out[column.lower()] = _numbers(table, column)
     if mode == "P":
-        ids = pd.to_numeric(table["PLAYER_ID"], errors="coerce")
-        if ids.isna().any() or (ids <= 0).any() or (ids != ids.round()).any():
-            bad = ids.isna() | (ids <= 0) | (ids != ids.round())
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{path}: row {row + 2}: PLAYER_ID {table['PLAYER_ID'].iloc[row]!r} "
-                            "is not a positive integer")
-        out["player_id"] = ids.astype("int64")
-        out["player_name"] = table["PLAYER_NAME"].fillna("").astype(str).str.strip()
-        out["min"] = number("MIN", False).fillna(0.0)
-        for column in ("pts", "reb", "ast"):
-            if (out[column] < 0).any():
-                raise DataError(f"{path}: negative {column.upper()} value")
-        return out[list(PLAYER_GAME_COLUMNS)]
-    out["opp_pts"] = np.nan
-    return out[list(TEAM_GAME_COLUMNS)]
+        codes, results = _column_map(table, "PLAYER_ID", _parse_player_id, fill=0)
+        out["player_id"] = _take(results, codes, "int64")
+        codes, results = _column_map(table, "PLAYER_NAME", _parse_name)
+        out["player_name"] = _take(results, codes)
+        minutes = _numbers(table, "MIN")
+        out["min"] = np.where(np.isnan(minutes), 0.0, minutes)
+        columns = PLAYER_GAME_COLUMNS
+    else:
+        out["opp_pts"] = np.full(n, np.nan)
+        columns = TEAM_GAME_COLUMNS
+    return pd.DataFrame({c: pd.Series(out[c], dtype=COLUMN_DTYPES.get(c, "float64"))
+                         for c in columns})
+
+
+# --------------------------------------------------------------------------------------------
+# All sources -> GameData
 
 
 def combine(frames: list[_SourceFrame], sources: list[str] | None = None) -> GameData:
-    """Return GameData from per-file frames: deduplicated, paired, sorted by date."""
+    """Return GameData from per-file frames: deduplicated, paired, sorted by date.
+
+    Raises DataError naming a file when its rows put a team (or a player) in two different
+    games on one day.
+    """
     import pandas as pd
 
-    teams = [f.frame for f in frames if f.mode == "T"]
-    players = [f.frame for f in frames if f.mode == "P"]
+    paths = [f.path for f in frames]
+    teams = [f.frame.assign(_src=i) for i, f in enumerate(frames) if f.mode == "T"]
+    players = [f.frame.assign(_src=i) for i, f in enumerate(frames) if f.mode == "P"]
     empty = empty_game_data()
-    team_games = pd.concat(teams, ignore_index=True) if teams else empty.team_games
-    player_games = pd.concat(players, ignore_index=True) if players else empty.player_games
+    team_games = (pd.concat(teams, ignore_index=True) if teams
+                  else empty.team_games.assign(_src=pd.Series(dtype="int64")))
+    player_games = (pd.concat(players, ignore_index=True) if players
+                    else empty.player_games.assign(_src=pd.Series(dtype="int64")))
     team_games = _dedupe(team_games, ["game_id", "team"], "team")
     player_games = _dedupe(player_games, ["game_id", "player_id"], "player")
+    _check_one_game_a_day(team_games, ["game_date", "team"], "team", paths)
+    _check_one_game_a_day(player_games, ["game_date", "player_id"], "player_id", paths)
     team_games = _pair_team_games(team_games)
     team_games = team_games.sort_values(["game_date", "game_id", "is_home"],
                                         kind="mergesort").reset_index(drop=True)
     player_games = player_games.sort_values(["game_date", "game_id", "player_id"],
                                             kind="mergesort").reset_index(drop=True)
-    team_games["is_home"] = team_games["is_home"].astype(bool)
-    player_games["is_home"] = player_games["is_home"].astype(bool)
-    player_games["player_id"] = player_games["player_id"].astype("int64")
-    return GameData(team_games, player_games, sources or [])
+    return GameData(team_games[list(TEAM_GAME_COLUMNS)], player_games[list(PLAYER_GAME_COLUMNS)],
+                    sources or [])
 
 
 def _dedupe(frame: pd.DataFrame, key: list[str], what: str) -> pd.DataFrame:
@@ -368,25 +813,45 @@ def _dedupe(frame: pd.DataFrame, key: list[str], what: str) -> pd.DataFrame:
     return frame
 
 
+def _check_one_game_a_day(frame: pd.DataFrame, key: list[str], who: str,
+                          paths: list[Path]) -> None:
+    import numpy as np
+
+    clash = frame.duplicated(subset=key, keep="first").to_numpy()
+    if not clash.any():
+        return
+    row = frame.iloc[int(np.flatnonzero(clash)[0])]
+    first = frame[(frame[key[0]] == row[key[0]]) & (frame[key[1]] == row[key[1]])].iloc[0]
+    raise _error(paths[int(row["_src"])],
+                 f"{who} {row[key[1]]} is in two games on {row['game_date'].date()}: "
+                 f"{first['game_id']} and {row['game_id']}")
+
+
 def _pair_team_games(team_games: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``opp_pts`` from the other side of each game; drop games lacking one side."""
+    """Fill ``opp_pts`` from the other side of each game; drop games lacking one side.
+
+    A missing WL is taken from the score when both sides are known.
+    """
+    import numpy as np
+
     if team_games.empty:
         return team_games
-    counts = team_games.groupby("game_id")["team"].transform("size")
-    lonely = counts != 2
+    counts = team_games.groupby("game_id", sort=False)["team"].transform("size")
+    lonely = (counts != 2).to_numpy()
     if lonely.any():
         logger.warning("dropped %d team-game rows whose opponent row is missing",
                        int(lonely.sum()))
         team_games = team_games[~lonely]
-    other = team_games[["game_id", "team", "pts"]].rename(
-        columns={"team": "opponent", "pts": "opp_pts_other"})
-    merged = team_games.drop(columns=["opp_pts"]).merge(other, on=["game_id", "opponent"],
-                                                        how="left")
-    merged = merged.rename(columns={"opp_pts_other": "opp_pts"})
-    inconsistent = merged["opp_pts"].isna()
-    if inconsistent.any():
-        merged = merged[~inconsistent]
-    return merged[list(TEAM_GAME_COLUMNS)]
+    # (game_id, team) is unique and game_id names both teams: each game is one home + one away
+    team_games = team_games.sort_values(["game_id", "is_home"], kind="mergesort")
+    pts = team_games["pts"].to_numpy(dtype=float).reshape(-1, 2)
+    team_games = team_games.assign(opp_pts=pts[:, ::-1].reshape(-1))
+    win = team_games["win"].to_numpy(dtype=float)
+    unknown = np.isnan(win) & (team_games["pts"] != team_games["opp_pts"]).to_numpy()
+    if unknown.any():
+        derived = (team_games["pts"] > team_games["opp_pts"]).to_numpy(dtype=float)
+        team_games = team_games.assign(win=np.where(unknown, derived, win))
+    return team_games
 
 
 def games_table(team_games: pd.DataFrame) -> pd.DataFrame:
@@ -397,3 +862,35 @@ def games_table(team_games: pd.DataFrame) -> pd.DataFrame:
                                               "pts": "home_pts", "opp_pts": "away_pts"})
     games = games.assign(home_win=(games["home_pts"] > games["away_pts"]).astype(float))
     return games.sort_values(["game_date", "game_id"], kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Messages
+
+
+def _one_line(text: str) -> str:
+    """Return ``text`` with every control or line-separator character escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _display(path: object) -> str:
+    return _one_line(str(path))
+
+
+def _error(path: object, text: str) -> DataError:
+    return DataError(_one_line(f"{path}: {text}"))
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or type(error).__name__
+
+
+def _show(value: object, *, quote: bool = True) -> str:
+    """Return a short one-line rendering of a bad value for a message."""
+    text = repr(value) if quote else str(value)
+    if len(text) > _SHOW_CHARS:
+        text = text[: _SHOW_CHARS - 3] + "..."
+    return _one_line(text)

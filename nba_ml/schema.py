@@ -35,12 +35,28 @@ SEASON_TYPE_NAMES: dict[str, str] = {
 }
 # SEASON_ID's first digit in nba.com responses.
 SEASON_ID_TYPES: dict[str, str] = {"2": "Regular Season", "4": "Playoffs"}
+# Season types that exist upstream but are not part of the dataset (their rows are dropped).
+EXCLUDED_SEASON_ID_TYPES: dict[str, str] = {
+    "1": "Pre Season", "3": "All Star", "5": "PlayIn", "6": "NBA Cup final",
+}
+EXCLUDED_SEASON_TYPES: frozenset[str] = frozenset({
+    "pre season", "preseason", "all star", "all-star", "allstar", "playin", "play-in", "play in",
+    "playin tournament", "play-in tournament", "ist", "in-season tournament", "nba cup",
+})
+
+# The dtype of every canonical column (a column not listed here is float64).
+COLUMN_DTYPES: dict[str, str] = {
+    "season": "str", "season_type": "str", "game_id": "str", "game_date": "datetime64[us]",
+    "team": "str", "opponent": "str", "is_home": "bool", "player_id": "int64",
+    "player_name": "str",
+}
 
 # The 30 current franchises' nba_api abbreviations, and historical/alternate codes mapped onto them.
-TEAMS: frozenset[str] = frozenset(
-    "ATL BOS BKN CHA CHI CLE DAL DEN DET GSW HOU IND LAC LAL MEM MIA MIL MIN NOP NYK OKC ORL PHI "
-    "PHX POR SAC SAS TOR UTA WAS".split()
-)
+TEAMS: frozenset[str] = frozenset({
+    "ATL", "BOS", "BKN", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW", "HOU", "IND", "LAC",
+    "LAL", "MEM", "MIA", "MIL", "MIN", "NOP", "NYK", "OKC", "ORL", "PHI", "PHX", "POR", "SAC",
+    "SAS", "TOR", "UTA", "WAS",
+})
 TEAM_ALIASES: dict[str, str] = {
     "BRK": "BKN", "NJN": "BKN", "CHO": "CHA", "CHH": "CHA", "PHO": "PHX", "NOH": "NOP",
     "NOK": "NOP", "SEA": "OKC", "VAN": "MEM", "WSB": "WAS", "GOS": "GSW", "SAN": "SAS",
