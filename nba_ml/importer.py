@@ -18,9 +18,11 @@ distinct dates, match-ups or point totals), which keeps the strict checks cheap.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -76,6 +78,7 @@ _USED_COLUMNS = frozenset({
     *REQUIRED_SOURCE_COLUMNS["T"], *REQUIRED_SOURCE_COLUMNS["P"], *OPTIONAL_STAT_COLUMNS,
     "SEASON_ID", "SEASON_TYPE",
 })
+_NUMERIC_COLUMNS = frozenset({"PTS", "MIN", *OPTIONAL_STAT_COLUMNS})
 _NON_NEGATIVE = frozenset({"MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV"})
 _FRACTIONS = frozenset({"FG_PCT", "FG3_PCT", "FT_PCT"})
 _STAT_LIMITS = (-1000.0, 10000.0)
@@ -242,18 +245,18 @@ def _read_source(path: Path) -> _SourceFrame:
     raw = _read_bytes(path)
     if not raw.strip():
         raise _error(path, "file is empty")
+    if b"\x00" in raw:
+        raise _error(path, "binary data, not a CSV or JSON file")
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")  # also proves the bytes are UTF-8 for pandas
     except UnicodeDecodeError:
         raise _error(path, "not a UTF-8 text file") from None
-    del raw
-    if "\x00" in text:
-        raise _error(path, "binary data, not a CSV or JSON file")
     if path.suffix.lower() == ".json":
+        del raw
         table = _table_from_json(path, text)
     else:
-        table = _table_from_csv(path, text)
-    del text
+        del text
+        table = _table_from_csv(path, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
     mode = "P" if ("PLAYER_ID" in table.names or "PLAYER_NAME" in table.names) else "T"
     missing = [c for c in REQUIRED_SOURCE_COLUMNS[mode] if c not in table.columns]
     if missing:
@@ -304,16 +307,32 @@ def _normalise_names(path: Path, raw_names: list[object]) -> list[str]:
     return names
 
 
-def _table_from_csv(path: Path, text: str) -> _Table:
+def _read_csv(data: bytes, dtype: object, nrows: int | None = None) -> pd.DataFrame:
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        # a first row with more fields than the header would silently become the index
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=dtype, keep_default_na=False,
+                           na_values=[""], skipinitialspace=True, index_col=False, engine="c",
+                           nrows=nrows)
+
+
+def _table_from_csv(path: Path, data: bytes) -> _Table:
+    """Return the used columns of a UTF-8 CSV file (``data`` without its BOM)."""
     import numpy as np
     import pandas as pd
 
     try:
-        with warnings.catch_warnings():
-            # a first row with more fields than the header would silently become the index
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), dtype=object, na_filter=False,
-                                skipinitialspace=True, index_col=False, engine="c")
+        header = _read_csv(data, object, nrows=0).columns
+        numeric = {str(c) for c in header if str(c).strip().upper() in _NUMERIC_COLUMNS}
+        try:
+            # fast path: the C parser reads the numbers; any odd value ("34:12", "abc") sends
+            # the file through the strict value-by-value parser instead
+            frame = _read_csv(data, {c: ("float64" if str(c) in numeric else object)
+                                     for c in header})
+        except ValueError:
+            frame = _read_csv(data, object)
     except pd.errors.ParserWarning:
         raise _error(path, "a row has more fields than the header") from None
     except (ValueError, OverflowError, TypeError) as error:  # ParserError, EmptyDataError, ...
@@ -324,12 +343,14 @@ def _table_from_csv(path: Path, text: str) -> _Table:
     width = len(names)
     # The C parser pads short rows with empty fields; a row never has more commas than the header
     # (that is a parser error), so equal totals mean every row is complete.
-    if '"' in text or text.count(",") != (width - 1) * (len(frame) + 1):
-        _check_row_widths(path, text, width)
+    if b'"' in data or data.count(b",") != (width - 1) * (len(frame) + 1):
+        _check_row_widths(path, data.decode("utf-8"), width)
     columns = {}
     for name, source in zip(names, frame.columns, strict=True):
         if name in _USED_COLUMNS:
-            columns[name] = frame[source].to_numpy(dtype=object)
+            values = frame[source]
+            columns[name] = (values.to_numpy() if values.dtype == "float64"
+                             else values.to_numpy(dtype=object))
     return _Table(path, False, names, columns, np.arange(len(frame)))
 
 
@@ -474,12 +495,15 @@ def _text(value: object) -> str | None:
     return None
 
 
-def _number_parser(column: str) -> Callable[[object], object]:
-    low, high = _STAT_LIMITS
-    if column in _NON_NEGATIVE:
-        low = 0.0
+def _limits(column: str) -> tuple[float, float]:
     if column in _FRACTIONS:
-        low, high = 0.0, 1.0
+        return 0.0, 1.0
+    low, high = _STAT_LIMITS
+    return (0.0 if column in _NON_NEGATIVE else low), high
+
+
+def _number_parser(column: str) -> Callable[[object], object]:
+    low, high = _limits(column)
 
     def parse(value: object) -> object:
         if value is None:
@@ -511,10 +535,22 @@ def _number_parser(column: str) -> Callable[[object], object]:
 
 
 def _numbers(table: _Table, column: str) -> np.ndarray:
-    codes, results = _column_map(table, column, _number_parser(column))
+    import numpy as np
+
+    values = table.columns.get(column)
+    if values is not None and values.dtype == np.float64:  # already parsed by read_csv
+        low, high = _limits(column)
+        with np.errstate(invalid="ignore"):
+            outside = np.flatnonzero((values < low) | (values > high))
+        if len(outside):
+            row = int(outside[0])
+            raise table.row_error(row, f"{column} {_show(values[row])} is out of range")
+        return values.astype(float, copy=True)
+    codes, results = _column_map(table, column, _number_parser(column), fill=math.nan)
     return _take(results, codes, float)
 
 
+@functools.lru_cache(maxsize=8192, typed=True)
 def _parse_date(value: object) -> object:
     text = _text(value)
     if text is None:
@@ -537,6 +573,7 @@ def _parse_date(value: object) -> object:
     return day
 
 
+@functools.lru_cache(maxsize=8192, typed=True)
 def _parse_matchup(value: object) -> object:
     text = _text(value)
     match = _MATCHUP.fullmatch(text) if text else None
@@ -551,6 +588,7 @@ def _parse_matchup(value: object) -> object:
     return (own, other, match[2].startswith("vs"))
 
 
+@functools.lru_cache(maxsize=1024, typed=True)
 def _parse_team(value: object) -> object:
     text = _text(value)
     code = canonical_team(text) if text else None
@@ -679,28 +717,25 @@ def _canonicalise(table: _Table, mode: str) -> pd.DataFrame:
     import pandas as pd
 
     # Season and season type: SEASON_ID > SEASON_TYPE column / parameters > file name.
-    codes, results = _column_map(table, "SEASON_ID", _parse_season_id)
-    by_id = _take(results, codes)
-    codes, results = _column_map(table, "SEASON_TYPE", _parse_season_type)
-    declared = _take(results, codes)
-    drop = (by_id == _DROP) | (declared == _DROP)
-    table.keep(~drop)
-    by_id, declared = by_id[~drop], declared[~drop]
-    n = len(table)
-    season = np.empty(n, dtype=object)
-    season_type = np.empty(n, dtype=object)
-    known = np.fromiter((v is not None for v in by_id), dtype=bool, count=n)
-    if known.any():
-        season[known] = [v[0] for v in by_id[known]]
-        season_type[known] = [v[1] for v in by_id[known]]
+    id_codes, by_id = _column_map(table, "SEASON_ID", _parse_season_id)
+    type_codes, declared = _column_map(table, "SEASON_TYPE", _parse_season_type)
+    drop = (_take([r == _DROP for r in by_id], id_codes, bool)
+            | _take([r == _DROP for r in declared], type_codes, bool))
+    if drop.any():
+        table.keep(~drop)
+        id_codes, type_codes = id_codes[~drop], type_codes[~drop]
+    known = _take([isinstance(r, tuple) for r in by_id], id_codes, bool)
+    season = _take([r[0] if isinstance(r, tuple) else None for r in by_id], id_codes)
+    season_type = _take([r[1] if isinstance(r, tuple) else None for r in by_id], id_codes)
     if not known.all():
         fallback = _fallback_season(table)
         if fallback is None:
             raise _error(table.path, "cannot tell the season (no SEASON_ID column and no "
                                      "season like 2019-20 in the file name)")
         season[~known] = fallback
-        typed = declared != None  # noqa: E711 - elementwise on an object array
-        season_type[~known & typed] = declared[~known & typed]
+        typed = _take([r is not None and r != _DROP for r in declared], type_codes, bool)
+        by_column = ~known & typed
+        season_type[by_column] = _take(declared, type_codes[by_column])
         untyped = ~known & ~typed
         if untyped.any():
             fallback_type = _fallback_season_type(table)
