@@ -19,14 +19,18 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_EXECUTABLE = "/opt/nba-ml/.venv/bin/nba-ml"
 DEFAULT_DATA_DIR = "/var/lib/nba-ml"
-DEFAULT_CRON_USER = "nba-ml"
+# The static system user (and its group) that runs the jobs and owns the data directory.
+DEFAULT_USER = "nba-ml"
+DEFAULT_CRON_USER = DEFAULT_USER
 DEFAULT_HOUR = 4
 DEFAULT_MINUTE = 0
 DEFAULT_TIMEZONE = "America/Chicago"
 SERVICE_NAME = "nba-ml-train.service"
 TIMER_NAME = "nba-ml-train.timer"
-# How long a web server's start may take when its ExecStartPre= has to train the first model set.
-WEBSERVER_START_TIMEOUT = "15min"
+ENSURE_NAME = "nba-ml-ensure.service"
+DROPIN_NAME = "webserver-ensure.conf"
+# How long nba-ml-ensure.service may take when it has to train the first model set.
+ENSURE_TIMEOUT = "15min"
 
 Flavour = Literal["cronie", "debian"]
 
@@ -271,7 +275,7 @@ def render_crontab(
     return header + explanation + "\n" + "\n".join([*environment, entry]) + "\n"
 
 
-_SERVICE_TEMPLATE = """\
+_TRAIN_HEAD = """\
 # nba-ml-train.service: retrain the nba-ml models (started daily by nba-ml-train.timer).
 # Rendered by nba_ml.schedule.render_systemd_units; see deploy/README.md.
 # Check: systemd-analyze verify nba-ml-train.service nba-ml-train.timer
@@ -302,7 +306,6 @@ RestartSec=20min
 TimeoutStartSec=1h
 
 {identity}
-UMask=0027
 
 # Yield to interactive work and to a web server on the same host. best-effort 7 rather than
 # IOSchedulingClass=idle, which can starve on a busy disk until the timeout kills the run.
@@ -314,6 +317,38 @@ IOSchedulingPriority=7
 # When memory runs out, the kernel should kill this job before a web server.
 OOMScoreAdjust=500
 
+"""
+
+_ENSURE_HEAD = """\
+# nba-ml-ensure.service: make sure a valid model set exists; `nba-ml ensure` trains only when
+# the current set is missing or invalid. A web server's unit orders itself after this one
+# (webserver-ensure.conf), so every start of the server runs ensure here first: as {who},
+# in the sandbox of the daily training, and without using up the server's own start timeout.
+# Rendered by nba_ml.schedule.render_systemd_units; see deploy/README.md.
+# Check: systemd-analyze verify nba-ml-ensure.service
+#        systemd-analyze security nba-ml-ensure.service
+
+[Unit]
+Description=Make sure valid nba-ml models exist
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart={executable} ensure
+# Exit codes: 0 valid (or trained), 1 failed, 3 trained but not promoted, 75 temporary (the daily
+# training holds the lock, stats.nba.com down). Each is final: no retry; a failure shows in
+# systemctl --failed, and a web server that only Wants= this unit starts with what it has.
+# A first ensure collects several seasons and trains, which takes minutes: systemd's default
+# start timeout (DefaultTimeoutStartSec=, 90 s) would kill it half way.
+TimeoutStartSec={timeout}
+
+{identity}
+
+"""
+
+# The sandbox both services share: a data directory and outbound HTTPS, nothing else.
+_SANDBOX = """\
 # Sandbox: the job needs its data directory and outbound HTTPS to stats.nba.com, nothing else.
 CapabilityBoundingSet=
 AmbientCapabilities=
@@ -322,6 +357,8 @@ ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
 PrivateDevices=yes
+# A user namespace that maps only root and the service's user and group: the job can act as no
+# one else, and files of other users look like nobody's.
 PrivateUsers=yes
 PrivateMounts=yes
 ProtectKernelTunables=yes
@@ -375,20 +412,29 @@ def _identity_lines(data_dir: str | None, user: str | None) -> list[str]:
     """Return the [Service] lines for who runs the job and where its data lives."""
     if data_dir is None:
         data_dir = DEFAULT_DATA_DIR
-    who = ["DynamicUser=yes"] if user is None else [f"User={user}", f"Group={user}"]
+    if user is None:
+        who = ["DynamicUser=yes"]
+    else:
+        who = [
+            f"# The static system user {user} (see deploy/README.md); members of group {user},",
+            "# such as a web server, may read the models: 0750 directories, 0640 files.",
+            f"User={user}",
+            f"Group={user}",
+        ]
     state = data_dir[len("/var/lib/") :].strip("/") if data_dir.startswith("/var/lib/") else ""
     if state:
-        lines = [f"# nba-ml uses $STATE_DIRECTORY ({data_dir}) as its data directory.", *who]
+        lines = [*who, f"# nba-ml uses $STATE_DIRECTORY ({data_dir}) as its data directory."]
         lines += [f"StateDirectory={state}", "StateDirectoryMode=0750"]
         if state != "nba-ml":
             lines.append(f"Environment=NBA_ML_DATA_DIR={data_dir}")
-        return lines
-    if user is None:
+    elif user is None:
         raise ConfigError(
             f"data directory {data_dir} is outside /var/lib: a DynamicUser= service can only"
             " write its StateDirectory=, so name a static user"
         )
-    return [*who, f"Environment=NBA_ML_DATA_DIR={data_dir}", f"ReadWritePaths={data_dir}"]
+    else:
+        lines = [*who, f"Environment=NBA_ML_DATA_DIR={data_dir}", f"ReadWritePaths={data_dir}"]
+    return [*lines, "UMask=0027"]
 
 
 def _on_calendar(hour: int, minute: int, timezone: str) -> str:
@@ -399,16 +445,20 @@ def _on_calendar(hour: int, minute: int, timezone: str) -> str:
 def render_systemd_units(
     executable: str = DEFAULT_EXECUTABLE,
     data_dir: str | None = None,
-    user: str | None = None,
+    user: str | None = DEFAULT_USER,
     hour: int = DEFAULT_HOUR,
     minute: int = DEFAULT_MINUTE,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> dict[str, str]:
-    """Return the hardened ``nba-ml-train.service`` and its ``.timer``, keyed by file name.
+    """Return the hardened systemd units, keyed by file name.
 
-    ``user=None`` runs the job as a DynamicUser= with StateDirectory= (default /var/lib/nba-ml);
-    a data directory outside /var/lib needs a static ``user``.
-    Raises ConfigError for an invalid value.
+    With a static ``user`` (default ``nba-ml``, which must exist): ``nba-ml-train.service``, its
+    ``.timer`` and ``nba-ml-ensure.service``, for a web server to order itself after. The data
+    directory (default /var/lib/nba-ml) is a StateDirectory= when under /var/lib.
+    ``user=None`` runs the training as a DynamicUser= instead, for hosts where nothing but root
+    reads the models: systemd keeps its state in root-only /var/lib/private, so no ensure unit
+    is rendered (a second DynamicUser= unit would get another uid), and the data directory must
+    be under /var/lib. Raises ConfigError for an invalid value.
     """
     _check_command(executable, data_dir)
     if user is not None:
@@ -417,54 +467,70 @@ def render_systemd_units(
     _zone(timezone)
     identity = "\n".join(_identity_lines(data_dir, user))
     calendar = _on_calendar(hour, minute, timezone)
-    return {
-        SERVICE_NAME: _SERVICE_TEMPLATE.format(executable=executable, identity=identity),
+    units = {
+        SERVICE_NAME: _TRAIN_HEAD.format(executable=executable, identity=identity) + _SANDBOX,
         TIMER_NAME: _TIMER_TEMPLATE.format(
             calendar=calendar, at=f"{hour:02d}:{minute:02d} {timezone}"
         ),
     }
+    if user is not None:
+        units[ENSURE_NAME] = (
+            _ENSURE_HEAD.format(
+                executable=executable,
+                identity=identity,
+                timeout=ENSURE_TIMEOUT,
+                who=f"user {user}",
+            )
+            + _SANDBOX
+        )
+    return units
 
 
 _WEBSERVER_DROPIN_TEMPLATE = """\
-# Drop-in for the web server that serves the nba-ml models: before the server starts, make sure
-# a valid, fresh model set exists (`nba-ml ensure` trains only when it has to).
+# Drop-in for the web server that serves the nba-ml models: every start of the server first
+# runs nba-ml-ensure.service, which makes sure a valid model set exists in {data_dir}
+# (`nba-ml ensure` trains, as the directory's owner, only when the set is missing or invalid).
 # Rendered by nba_ml.schedule.render_webserver_dropin; see deploy/README.md.
 # Install as /etc/systemd/system/<web-server>.service.d/nba-ml-ensure.conf, then
 # systemctl daemon-reload.
 #
-# The server must run as a user that can write {data_dir} (ensure may train): the static user
-# of nba-ml-train.service, not a DynamicUser= one, whose directory no other unit can reach.
-# See "Sharing the models with a web server" in deploy/README.md.
+# The server itself only reads the models. See "Sharing the models with a web server" in
+# deploy/README.md.
+
+[Unit]
+# Wants= lets the server start even when ensure fails (stats.nba.com down, the lock held by the
+# daily training, a broken model set): it then serves what it has, or runs without models.
+# Requires= instead makes the server refuse to start unless ensure succeeds: that trades
+# availability for never serving without models.
+Wants={ensure}
+# Waiting here does not count against the server's TimeoutStartSec=; the ensure unit has its own.
+After={ensure}
 
 [Service]
 Environment=NBA_ML_DATA_DIR={data_dir}
-# The leading '-' lets the server start even when ensure fails (stats.nba.com down, the lock
-# held by the daily training, a broken model set): it then serves what it has, or runs without
-# models. Without the '-' the server refuses to start unless a valid set exists: that trades
-# availability for never serving without models.
-ExecStartPre=-{executable} ensure
-# A first ensure collects several seasons and trains, which takes minutes; systemd's default
-# start timeout (DefaultTimeoutStartSec=, 90 s) would kill it half way and fail the server.
-# This bound covers ExecStartPre= and the server's own start together.
-TimeoutStartSec={timeout}
+{group}"""
+
+_DROPIN_GROUP = """# Group {group} may read {data_dir} (0750) and the models in it (0640).
+# This works for a server started as its User=; one that switches users itself (a master
+# process started as root) needs `usermod -aG {group} <its user>` instead.
+SupplementaryGroups={group}
 """
 
 
 def render_webserver_dropin(
-    executable: str = DEFAULT_EXECUTABLE,
-    data_dir: str = DEFAULT_DATA_DIR,
-    timeout: str = WEBSERVER_START_TIMEOUT,
+    data_dir: str = DEFAULT_DATA_DIR, group: str | None = DEFAULT_USER
 ) -> str:
-    """Return a drop-in that makes a web server's unit run ``nba-ml ensure`` before it starts.
+    """Return a drop-in that makes a web server start after ``nba-ml-ensure.service``.
 
-    Raises ConfigError for an invalid executable, data directory or timeout.
+    It points the server at ``data_dir`` and, unless ``group`` is None, adds it to ``group``
+    so that it can read the models. Raises ConfigError for an invalid data directory or group.
     """
-    _check_command(executable, data_dir)
-    if not re.match(r"^[0-9]+(s|min|h)$", timeout):
-        raise ConfigError(f"start timeout {timeout!r} is not like 900s, 15min or 1h")
-    return _WEBSERVER_DROPIN_TEMPLATE.format(
-        executable=executable, data_dir=data_dir, timeout=timeout
-    )
+    _check_path("data directory", data_dir)
+    lines = ""
+    if group is not None:
+        _check_user(group)
+        lines = _DROPIN_GROUP.format(group=group, data_dir=data_dir)
+    return _WEBSERVER_DROPIN_TEMPLATE.format(data_dir=data_dir, ensure=ENSURE_NAME, group=lines)
 
 
 def default_deploy_files() -> dict[str, str]:
@@ -472,7 +538,6 @@ def default_deploy_files() -> dict[str, str]:
     units = render_systemd_units()
     return {
         "crontab": render_crontab(),
-        f"systemd/{SERVICE_NAME}": units[SERVICE_NAME],
-        f"systemd/{TIMER_NAME}": units[TIMER_NAME],
-        "systemd/webserver-ensure.conf": render_webserver_dropin(),
+        **{f"systemd/{name}": text for name, text in units.items()},
+        f"systemd/{DROPIN_NAME}": render_webserver_dropin(),
     }

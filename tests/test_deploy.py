@@ -19,12 +19,14 @@ from nba_ml.schedule import (
     default_deploy_files,
     next_run,
     render_crontab,
+    render_systemd_units,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 SERVICE = DEPLOY / "systemd" / "nba-ml-train.service"
 TIMER = DEPLOY / "systemd" / "nba-ml-train.timer"
+ENSURE = DEPLOY / "systemd" / "nba-ml-ensure.service"
 DROPIN = DEPLOY / "systemd" / "webserver-ensure.conf"
 README = DEPLOY / "README.md"
 UTC = dt.timezone.utc
@@ -105,6 +107,11 @@ def test_readme_covers_every_file_and_both_cron_flavours() -> None:
         "--scheduled",
         'flavour="cronie"',
         "systemctl daemon-reload",
+        "useradd --system --home-dir /var/lib/nba-ml --shell /usr/sbin/nologin nba-ml",
+        "usermod -aG nba-ml",
+        "NBA_ML_DATA_DIR=/var/lib/nba-ml",
+        "systemctl start nba-ml-ensure.service",
+        "render_systemd_units(user=None)",
     ):
         assert needed in readme, needed
 
@@ -122,18 +129,30 @@ def test_systemd_analyze_verify_accepts_the_units(
 ) -> None:
     units = tmp_path / "units"
     service = copy_with_executable(SERVICE, units / SERVICE.name, fake_executable)
+    ensure = copy_with_executable(ENSURE, units / ENSURE.name, fake_executable)
     timer = units / TIMER.name
     shutil.copy(TIMER, timer)
-    result = run(systemd_analyze, "verify", "--man=no", str(service), str(timer), cwd=units)
+    paths = [str(service), str(ensure), str(timer)]
+    result = run(systemd_analyze, "verify", "--man=no", *paths, cwd=units)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_systemd_analyze_verify_accepts_the_dynamic_user_variant(
+    systemd_analyze: str, tmp_path: Path, fake_executable: Path
+) -> None:
+    paths = []
+    for name, text in render_systemd_units(str(fake_executable), user=None).items():
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    result = run(systemd_analyze, "verify", "--man=no", *paths, cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
 
 
 def test_systemd_analyze_verify_only_misses_the_uninstalled_executable(
     systemd_analyze: str,
 ) -> None:
-    result = run(
-        systemd_analyze, "verify", "--man=no", str(SERVICE), str(TIMER), cwd=SERVICE.parent
-    )
+    paths = [str(SERVICE), str(ENSURE), str(TIMER)]
+    result = run(systemd_analyze, "verify", "--man=no", *paths, cwd=SERVICE.parent)
     complaints = [line for line in result.stderr.splitlines() if line.strip()]
     assert complaints, "expected systemd to report the missing /opt/nba-ml executable"
     for line in complaints:
@@ -147,15 +166,16 @@ def test_systemd_analyze_verify_accepts_the_webserver_dropin(
     units = tmp_path / "units"
     web = units / "web.service"
     units.mkdir()
-    web.write_text(f"[Service]\nExecStart={fake_executable} serve\n")
-    dropin = copy_with_executable(
-        DROPIN, units / "web.service.d" / "nba-ml-ensure.conf", fake_executable
-    )
+    web.write_text(f"[Service]\nUser=www-data\nExecStart={fake_executable} serve\n")
+    copy_with_executable(ENSURE, units / ENSURE.name, fake_executable)
+    dropin = units / "web.service.d" / "nba-ml-ensure.conf"
+    dropin.parent.mkdir()
+    shutil.copy(DROPIN, dropin)
     unit_path = {"SYSTEMD_UNIT_PATH": f"{units}:"}
     result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
     assert (result.returncode, result.stderr) == (0, "")
     # The drop-in really was read: a broken copy of it is reported.
-    dropin.write_text(dropin.read_text().replace("TimeoutStartSec=15min", "TimeoutStartSec=soon"))
+    dropin.write_text(dropin.read_text() + "TimeoutStartSec=soon\n")
     result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
     assert "nba-ml-ensure.conf" in result.stderr and "TimeoutStartSec" in result.stderr
 
@@ -209,24 +229,26 @@ def test_systemd_skips_a_missing_wall_time_where_next_run_takes_the_end_of_the_g
     )
 
 
-def _exposure(systemd_analyze: str) -> float:
-    result = run(systemd_analyze, "security", "--offline=true", "--no-pager", str(SERVICE))
+def _exposure(systemd_analyze: str, unit: Path) -> float:
+    result = run(systemd_analyze, "security", "--offline=true", "--no-pager", str(unit))
     assert result.returncode == 0, result.stderr
-    match = re.search(
-        r"Overall exposure level for nba-ml-train\.service: (\d+\.\d+)", result.stdout
-    )
+    name = re.escape(unit.name)
+    match = re.search(rf"Overall exposure level for {name}: (\d+\.\d+)", result.stdout)
     assert match, result.stdout
     return float(match.group(1))
 
 
-def test_security_exposure_is_at_most_3(systemd_analyze: str) -> None:
-    exposure = _exposure(systemd_analyze)
-    assert exposure <= MAX_EXPOSURE
+def test_security_exposure_is_at_most_3(systemd_analyze: str, tmp_path: Path) -> None:
+    dynamic = tmp_path / SERVICE.name
+    dynamic.write_text(render_systemd_units(user=None)[SERVICE.name])
+    exposures = {unit: _exposure(systemd_analyze, unit) for unit in (SERVICE, ENSURE, dynamic)}
+    assert max(exposures.values()) <= MAX_EXPOSURE, exposures
     stated = re.search(r"exposure level (\d+\.\d+) with systemd (\d+)", README.read_text())
     assert stated, "deploy/README.md must state the exposure level"
     version = run(systemd_analyze, "--version").stdout.split()[1]
     if version == stated.group(2):
-        assert float(stated.group(1)) == exposure, "update the score in deploy/README.md"
+        for unit in (SERVICE, ENSURE):
+            assert float(stated.group(1)) == exposures[unit], "update the score in the README"
 
 
 # --- MemoryDenyWriteExecute=yes holds for the training stack ---------------------------------
