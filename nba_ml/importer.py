@@ -377,7 +377,7 @@ def _table_from_json(path: Path, text: str) -> _Table:
         raise _error(path, "invalid JSON (nested too deeply)") from None
     except ValueError as error:
         detail = (f"{error.msg} at line {error.lineno}" if isinstance(error, json.JSONDecodeError)
-                  else str(error).splitlines()[0][:80])
+                  else _show(str(error), quote=False, limit=80))
         raise _error(path, f"invalid JSON ({detail})") from None
     if not isinstance(body, dict):
         raise _error(path, f"not a stats.nba.com response (a JSON {type(body).__name__})")
@@ -528,10 +528,15 @@ def _number_parser(column: str) -> Callable[[object], object]:
         else:
             return _Reject(f"{column} {_show(value)} is not a number")
         if not low <= number <= high:  # also catches inf
-            return _Reject(f"{column} {_show(value)} is out of range")
+            return _Reject(f"{column} {_number_text(number)} is out of range")
         return number
 
     return parse
+
+
+def _number_text(number: float) -> str:
+    number = float(number)
+    return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
 def _numbers(table: _Table, column: str) -> np.ndarray:
@@ -544,7 +549,7 @@ def _numbers(table: _Table, column: str) -> np.ndarray:
             outside = np.flatnonzero((values < low) | (values > high))
         if len(outside):
             row = int(outside[0])
-            raise table.row_error(row, f"{column} {_show(values[row])} is out of range")
+            raise table.row_error(row, f"{column} {_number_text(values[row])} is out of range")
         return values.astype(float, copy=True)
     codes, results = _column_map(table, column, _number_parser(column), fill=math.nan)
     return _take(results, codes, float)
@@ -576,6 +581,8 @@ def _parse_date(value: object) -> object:
 @functools.lru_cache(maxsize=8192, typed=True)
 def _parse_matchup(value: object) -> object:
     text = _text(value)
+    if text == "":
+        return _Reject("MATCHUP is empty")
     match = _MATCHUP.fullmatch(text) if text else None
     if match is None:
         return _Reject(f"MATCHUP {_show(value)} is not like 'BOS vs. PHI' or 'PHI @ BOS'")
@@ -591,6 +598,8 @@ def _parse_matchup(value: object) -> object:
 @functools.lru_cache(maxsize=1024, typed=True)
 def _parse_team(value: object) -> object:
     text = _text(value)
+    if text == "":
+        return _Reject("TEAM_ABBREVIATION is empty")
     code = canonical_team(text) if text else None
     if code is None:
         return _Reject(f"unknown team {_show(value)} in TEAM_ABBREVIATION")
@@ -608,6 +617,8 @@ def _parse_wl(value: object) -> object:
 
 
 def _parse_player_id(value: object) -> object:
+    if _text(value) == "":
+        return _Reject("PLAYER_ID is empty")
     number: object = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -923,9 +934,7 @@ def _reason(error: BaseException) -> str:
     return getattr(error, "strerror", None) or type(error).__name__
 
 
-def _show(value: object, *, quote: bool = True) -> str:
+def _show(value: object, *, quote: bool = True, limit: int = _SHOW_CHARS) -> str:
     """Return a short one-line rendering of a bad value for a message."""
-    text = repr(value) if quote else str(value)
-    if len(text) > _SHOW_CHARS:
-        text = text[: _SHOW_CHARS - 3] + "..."
-    return _one_line(text)
+    text = _one_line(repr(value) if quote else str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
