@@ -111,20 +111,22 @@ def check(
     from nba_ml import manager
 
     try:
-        verification = manager.check(_settings(), full_load=full)
+        settings = _settings()
+        verification = manager.check(settings, full_load=full)
     except NbaMlError as error:
         _fail(error)
+    problems = manager.problems_by_model(settings, verification)
     if as_json:
         _print_json({"ok": verification.ok, "loaded": verification.loaded,
-                     "problems": [{"model": p.model, "problem": p.problem}
-                                  for p in verification.problems],
+                     "problems": [{"model": model, "problem": problem}
+                                  for model, problem in problems],
                      "seconds": round(verification.seconds, 4)})
     elif verification.ok:
         how = "loaded" if verification.loaded else "verified by sha256, not loaded"
         typer.echo(f"ok: 4 models valid ({how})")
     else:
-        for problem in verification.problems:
-            typer.echo(f"invalid: {problem.model}: {problem.problem}", err=True)
+        for model, problem in problems:
+            typer.echo(f"invalid: {model}: {problem}", err=True)
     raise typer.Exit(EXIT_OK if verification.ok else EXIT_FAILURE)
 
 
@@ -307,6 +309,26 @@ def predict_player(
                    f"{row['rebounds']:.1f}")
 
 
+# ------------------------------------------------------------------------------------- report
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("--output", help="HTML file to write.",
+                                         dir_okay=False)],
+    fast: Annotated[bool, typer.Option(
+        "--fast", help="Skip the honest refit for 'MAE by minutes' (uses in-sample "
+        "predictions, labelled as such).")] = False,
+) -> None:
+    """Write a self-contained HTML report: calibration, MAE by minutes, baselines, run history."""
+    from nba_ml.report import write_report
+
+    try:
+        path = write_report(_settings().data_dir, output, fast=fast)
+    except NbaMlError as error:
+        _fail(error)
+    typer.echo(f"wrote {path}")
+
+
 # ----------------------------------------------------------------------------------- schedule
 
 @app.command()
@@ -314,7 +336,8 @@ def schedule(
     kind: Annotated[str, typer.Argument(help="What to print: cron, cronie or systemd.")] = "cron",
     executable: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--executable", help="Path of nba-ml (default: this one).")] = None,
-    user: Annotated[str, typer.Option("--user", help="Unprivileged user for cron.")] = "nba-ml",
+    user: Annotated[str, typer.Option("--user", help="Unprivileged user that runs the job.")
+                    ] = "nba-ml",
     system_timezone: Annotated[str, typer.Option(
         "--system-timezone", help="The cron daemon's time zone.")] = "UTC",
 ) -> None:
@@ -324,14 +347,16 @@ def schedule(
     try:
         settings = _settings()
         exe = executable or _this_executable()
+        # a deployment's data dir: the one given explicitly, else the system default
+        explicit = str(STATE.data_dir) if STATE.data_dir else None
         if kind in ("cron", "cronie"):
             typer.echo(sched.render_crontab(
-                exe, str(settings.data_dir), user, settings.training_hour,
+                exe, explicit or sched.DEFAULT_DATA_DIR, user, settings.training_hour,
                 settings.training_minute, settings.training_timezone, system_timezone,
                 flavour="cronie" if kind == "cronie" else "debian"), nl=False)
         elif kind == "systemd":
             units = sched.render_systemd_units(
-                exe, None, None, settings.training_hour, settings.training_minute,
+                exe, explicit, user, settings.training_hour, settings.training_minute,
                 settings.training_timezone)
             for name, text in units.items():
                 typer.echo(f"# ---- {name}\n{text}", nl=False)

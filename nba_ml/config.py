@@ -64,7 +64,7 @@ class Settings:
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
-    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml``, else ~/.local/share."""
+    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share."""
     state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
     if state:
         return Path(state)

@@ -25,7 +25,7 @@ ELO_MEAN = 1505.0
 ELO_CARRY = 0.75
 
 # Home-minus-away differences: symmetric, few parameters, robust across seasons. Chosen on the
-# 2018-19 season (trained on 2017-18); the rest days / margins / roster terms each lowered its Brier.
+# 2018-19 season (trained on 2017-18): rest days, margins and roster terms each lowered Brier.
 GAME_FEATURES: tuple[str, ...] = (
     "elo_diff", "rest_diff", "b2b_diff", "margin10_diff", "margin_season_diff", "roster_diff",
     "missing_diff",
@@ -63,7 +63,7 @@ def _group_starts(keys: np.ndarray) -> np.ndarray:
 
 
 def _prior_mean(values: np.ndarray, starts: np.ndarray, window: int | None) -> np.ndarray:
-    """Return the mean of up to ``window`` earlier non-NaN values in the same group (NaN if none)."""
+    """Return the mean of up to ``window`` earlier non-NaN values of the group (NaN if none)."""
     import numpy as np
 
     valid = ~np.isnan(values)

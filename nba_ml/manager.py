@@ -50,6 +50,23 @@ def check(settings: Settings, *, full_load: bool = False) -> Verification:
     return verify_model_set(settings.data_dir, full_load=full_load)
 
 
+def problems_by_model(settings: Settings, verification: Verification) -> list[tuple[str, str]]:
+    """Return (model, problem) pairs naming every model that cannot be served.
+
+    A set-wide problem (no manifest, no model set) is reported for the set and then for each
+    model whose file is missing, so an operator sees every name.
+    """
+    from nba_ml import MODEL_FILES
+
+    pairs = [(p.model, p.problem) for p in verification.problems]
+    named = {model for model, _ in pairs}
+    if not verification.ok:
+        for name, filename in MODEL_FILES.items():
+            if name not in named and not (settings.models_dir / filename).exists():
+                pairs.append((name, f"missing ({settings.models_dir / filename})"))
+    return pairs
+
+
 def freshness(settings: Settings, verification: Verification) -> tuple[bool, str]:
     """Return (fresh, why): valid models younger than the maximum age are fresh."""
     from nba_ml.store import model_age_hours

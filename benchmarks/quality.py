@@ -1,0 +1,197 @@
+"""Model quality on seasons the models never saw: backtest 2019-20 and 2020-21, score them.
+
+Runs ``nba-ml backtest`` (the installed command, same code as the nightly ``train``) on
+../shared/data/gamelogs for each test season, then scores its CSV independently:
+- games: Brier, log-loss, accuracy and calibration beside FiveThirtyEight's Elo and RAPTOR
+  forecasts on the same games (../shared/data/fivethirtyeight, CC BY 4.0, FiveThirtyEight);
+- players: MAE beside each player's average over his previous 10 games (first games fall back
+  to the median stat of players' first games in the training seasons), his season-to-date
+  average and an exponentially weighted average (halflife 8 games), all recomputed here from
+  the raw logs rather than taken from nba-ml's features;
+- coverage: every game and every player-game of the season has a prediction.
+
+Usage: python benchmarks/quality.py [--seasons 2019-20 2020-21] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+GAMELOGS = SHARED / "gamelogs"
+FIVETHIRTYEIGHT = SHARED / "fivethirtyeight"
+ALIASES = {"BRK": "BKN", "CHO": "CHA", "PHO": "PHX"}
+STATS = {"points": "PTS", "assists": "AST", "rebounds": "REB"}
+
+
+def nba_ml_command() -> list[str]:
+    exe = Path(sys.executable).with_name("nba-ml")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
+
+
+def run_backtest(season: str, output: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([*nba_ml_command(), "--quiet", "backtest", "--from", str(GAMELOGS),
+                    "--test-season", season, "--output", str(output)], check=True)
+    return time.perf_counter() - started
+
+
+def fivethirtyeight(season: str) -> pd.DataFrame:
+    frame = pd.read_csv(FIVETHIRTYEIGHT / f"nba_elo_latest_{season}.csv")
+    frame = frame.dropna(subset=["score1", "score2"])
+    frame["team"] = frame["team1"].replace(ALIASES)
+    frame["opponent"] = frame["team2"].replace(ALIASES)
+    return frame[["date", "team", "opponent", "elo_prob1", "raptor_prob1"]].rename(
+        columns={"date": "game_date"})
+
+
+def game_scores(p: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return {"n": len(y), "brier": float(np.mean((p - y) ** 2)),
+            "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+            "accuracy": float(np.mean((p > 0.5) == (y == 1)))}
+
+
+def player_baselines(season: str) -> pd.DataFrame:
+    """Return, per player-game of ``season``, the three baselines recomputed from the raw logs."""
+    frames = []
+    for path in sorted(GAMELOGS.glob("player_game_logs_*.csv")):
+        label = path.stem.rsplit("_", 1)[-1]
+        if label <= season:
+            frames.append(pd.read_csv(path).assign(season=label))
+    logs = pd.concat(frames, ignore_index=True)
+    logs["GAME_DATE"] = pd.to_datetime(logs["GAME_DATE"])
+    logs = logs.sort_values(["PLAYER_ID", "GAME_DATE"], kind="mergesort")
+    by_player = logs.groupby("PLAYER_ID")
+    first = by_player.cumcount() == 0
+    train = logs[logs["season"] < season]
+    out = logs[["PLAYER_ID", "GAME_DATE", "season"]].copy()
+    for name, column in STATS.items():
+        prior = float(train.loc[first[train.index], column].median())
+        last10 = by_player[column].transform(lambda s: s.shift(1).rolling(10, min_periods=1)
+                                             .mean()).fillna(prior)
+        to_date = logs.groupby(["PLAYER_ID", "season"])[column].transform(
+            lambda s: s.shift(1).expanding().mean()).fillna(last10)
+        ewma = by_player[column].transform(lambda s: s.shift(1).ewm(halflife=8).mean()
+                                           ).fillna(prior)
+        out[f"{name}_last10"] = last10
+        out[f"{name}_season"] = to_date
+        out[f"{name}_ewma"] = ewma
+    out = out[out["season"] == season]
+    out["game_date"] = out["GAME_DATE"].dt.strftime("%Y-%m-%d")
+    return out.rename(columns={"PLAYER_ID": "player_id"}).drop(columns=["GAME_DATE", "season"])
+
+
+def calibration(p: np.ndarray, y: np.ndarray) -> list[tuple[str, int, float, float]]:
+    edges = np.linspace(0, 1, 11)
+    index = np.clip(np.digitize(p, edges[1:-1]), 0, 9)
+    return [(f"{edges[b]:.1f}-{edges[b + 1]:.1f}", int((index == b).sum()),
+             float(p[index == b].mean()), float(y[index == b].mean()))
+            for b in range(10) if (index == b).any()]
+
+
+def evaluate(season: str, csv: Path) -> dict:
+    predictions = pd.read_csv(csv, dtype={"player_id": "Int64"})
+    result: dict = {"season": season}
+    games = predictions[predictions["model"] == "game_outcome"]
+    teams = pd.read_csv(GAMELOGS / f"team_game_logs_{season}.csv")
+    expected_games = int((teams["MATCHUP"].str.contains(" vs. ")).sum())
+    result["coverage_games"] = (len(games), expected_games)
+    merged = games.merge(fivethirtyeight(season), on=["game_date", "team", "opponent"])
+    y = merged["actual"].to_numpy(float)
+    result["games_all"] = game_scores(games["prediction"].to_numpy(), games["actual"].to_numpy())
+    result["games_common"] = {
+        "nba-ml": game_scores(merged["prediction"].to_numpy(), y),
+        "538 Elo": game_scores(merged["elo_prob1"].to_numpy(), y),
+        "538 RAPTOR": game_scores(merged["raptor_prob1"].to_numpy(), y),
+    }
+    result["calibration"] = calibration(games["prediction"].to_numpy(),
+                                        games["actual"].to_numpy(float))
+    baselines = player_baselines(season)
+    players = pd.read_csv(GAMELOGS / f"player_game_logs_{season}.csv")
+    for name in STATS:
+        rows = predictions[predictions["model"] == name].copy()
+        rows["player_id"] = rows["player_id"].astype("int64")
+        joined = rows.merge(baselines, on=["player_id", "game_date"], how="left")
+        actual = joined["actual"].to_numpy(float)
+        mae = float(np.mean(np.abs(joined["prediction"] - actual)))
+        figures = {"n": len(joined), "expected": len(players), "mae": mae}
+        for base in ("last10", "season", "ewma"):
+            figures[base] = float(np.mean(np.abs(joined[f"{name}_{base}"] - actual)))
+        figures["ratio"] = mae / figures["last10"]
+        result[name] = figures
+    return result
+
+
+def render(results: list[dict], timings: dict[str, float]) -> str:
+    lines = ["### Game outcome (every scored game FiveThirtyEight forecast; lower Brier is better)",
+             "", "| season | games | model | Brier | log-loss | accuracy |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        for model, s in r["games_common"].items():
+            lines.append(f"| {r['season']} | {s['n']} | {model} | {s['brier']:.4f} | "
+                         f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |")
+        s = r["games_all"]
+        lines.append(f"| {r['season']} | {s['n']} (all) | nba-ml | {s['brier']:.4f} | "
+                     f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |")
+    lines += ["", "### Players (MAE on every player-game; ratio = model / last-10 average)", "",
+              "| season | stat | player-games | nba-ml | last-10 avg | season avg | EWMA | ratio |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for name in STATS:
+            f = r[name]
+            lines.append(f"| {r['season']} | {name} | {f['n']} / {f['expected']} | "
+                         f"{f['mae']:.3f} | {f['last10']:.3f} | {f['season']:.3f} | "
+                         f"{f['ewma']:.3f} | {f['ratio']:.3f} |")
+    lines += ["", "### Calibration of the game model (predicted vs observed home-win rate)", "",
+              "| season | bin | games | predicted | observed |", "|---|---|---|---|---|"]
+    for r in results:
+        for label, count, predicted, observed in r["calibration"]:
+            lines.append(f"| {r['season']} | {label} | {count} | {predicted:.3f} | "
+                         f"{observed:.3f} |")
+    lines += ["", "Coverage: " + "; ".join(
+        f"{r['season']}: {r['coverage_games'][0]}/{r['coverage_games'][1]} games" for r in results),
+        "Backtest wall time: " + "; ".join(f"{s}: {t:.0f} s" for s, t in timings.items())]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seasons", nargs="+", default=["2019-20", "2020-21"])
+    args = parser.parse_args()
+    results, timings = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for season in args.seasons:
+            csv = Path(tmp) / f"backtest_{season}.csv"
+            timings[season] = run_backtest(season, csv)
+            results.append(evaluate(season, csv))
+    print(render(results, timings))
+    failures = []
+    for r in results:
+        common = r["games_common"]
+        if common["nba-ml"]["brier"] > common["538 Elo"]["brier"]:
+            failures.append(f"{r['season']}: game Brier above FiveThirtyEight Elo")
+        for name in STATS:
+            if r[name]["ratio"] > 0.97:
+                failures.append(f"{r['season']}: {name} MAE ratio {r[name]['ratio']:.3f} > 0.97")
+            if r[name]["n"] != r[name]["expected"]:
+                failures.append(f"{r['season']}: {name} covers {r[name]['n']} of "
+                                f"{r[name]['expected']} player-games")
+        if r["coverage_games"][0] != r["coverage_games"][1]:
+            failures.append(f"{r['season']}: covers {r['coverage_games']} games")
+    for failure in failures:
+        print(f"TARGET MISSED: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

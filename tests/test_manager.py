@@ -1,0 +1,96 @@
+"""Training end to end through the collector (replayed responses) and the promotion gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nba_ml.config import resolve_settings
+from nba_ml.errors import NotPromoted, UpstreamUnavailable
+from nba_ml.manager import promotion_verdict, train
+from nba_ml.store import verify_model_set
+from tests.conftest import copy_data_dir
+from tests.replay import ReplayAdapter, faults, route_csv_season
+
+QUIET = {"NBA_ML_REQUEST_PAUSE": "0", "NBA_ML_RETRIES": "2"}
+
+
+def test_train_from_stats_nba_com_then_refetch_nothing_finished(tmp_path: Path) -> None:
+    adapter = ReplayAdapter()
+    for season in ("2017-18", "2018-19"):
+        route_csv_season(adapter, season)
+    settings = resolve_settings(tmp_path / "data", environ=QUIET)
+    result = train(settings, force=True, seasons=["2017-18", "2018-19"],
+                   session=adapter.session())
+    assert result.outcome == "trained"
+    assert len(adapter.calls) == 8  # 2 seasons x 2 season types x 2 modes
+    assert verify_model_set(settings.data_dir).ok
+    manifest = result.manifest
+    assert manifest["training"]["seasons"] == ["2017-18", "2018-19"]
+    assert manifest["training"]["holdout"]["name"] == "season 2018-19"
+    # finished seasons are cached: a second forced run sends no request at all
+    again = ReplayAdapter()
+    second = train(settings, force=True, seasons=["2017-18", "2018-19"], promote_anyway=True,
+                   session=again.session())
+    assert second.outcome == "trained"
+    assert again.calls == []
+
+
+def test_unreachable_upstream_is_temporary_and_keeps_models(trained_dir: Path,
+                                                            tmp_path: Path) -> None:
+    copy = copy_data_dir(trained_dir, tmp_path / "d")
+    before = json.loads((copy / "models" / "manifest.json").read_text())
+    adapter = ReplayAdapter()
+    adapter.route(faults.connection_refused)
+    settings = resolve_settings(copy, environ=QUIET)
+    with pytest.raises(UpstreamUnavailable) as raised:
+        train(settings, force=True, seasons=["2025-26"], session=adapter.session())
+    assert raised.value.exit_code == 75
+    assert "\n" not in str(raised.value)
+    assert verify_model_set(copy).ok
+    assert json.loads((copy / "models" / "manifest.json").read_text()) == before
+
+
+def test_promotion_gate_keeps_better_current_models(trained_dir: Path, tmp_path: Path,
+                                                    two_seasons: Path) -> None:
+    copy = copy_data_dir(trained_dir, tmp_path / "d")
+    link = copy / "models" / "manifest.json"
+    manifest = json.loads(link.read_text())
+    generation = manifest["generation"]
+    # pretend the current set was far better on the same holdout
+    manifest["training"]["metrics"]["game_outcome"]["brier"] = 0.10
+    target = link.resolve()
+    target.write_text(json.dumps(manifest))
+    settings = resolve_settings(copy, environ={})
+    with pytest.raises(NotPromoted) as raised:
+        train(settings, force=True, source=two_seasons)
+    assert raised.value.exit_code == 3
+    assert "worse than the current 0.1000" in str(raised.value)
+    assert json.loads(link.read_text())["generation"] == generation
+    forced = train(settings, force=True, source=two_seasons, promote_anyway=True)
+    assert forced.outcome == "trained"
+    assert json.loads(link.read_text())["generation"] != generation
+
+
+def test_promotion_verdict_rules() -> None:
+    good = {"holdout": {"name": "season 2018-19"},
+            "metrics": {"game_outcome": {"brier": 0.215},
+                        **{m: {"mae": 2.0, "ratio_last10": 0.96}
+                           for m in ("points", "assists", "rebounds")}}}
+    assert promotion_verdict(good, None) == []
+    assert promotion_verdict(good, good) == []
+    coin = json.loads(json.dumps(good))
+    coin["metrics"]["game_outcome"]["brier"] = 0.26
+    assert "coin flip" in promotion_verdict(coin, None)[0]
+    naive = json.loads(json.dumps(good))
+    naive["metrics"]["points"]["ratio_last10"] = 1.02
+    assert "last-10" in promotion_verdict(naive, None)[0]
+    other_holdout = json.loads(json.dumps(good))
+    other_holdout["holdout"] = {"name": "season 2019-20"}
+    better = json.loads(json.dumps(good))
+    better["metrics"]["points"]["mae"] = 1.5
+    assert promotion_verdict(good, better)  # same holdout, worse by > 2 %
+    better["holdout"] = other_holdout["holdout"]
+    assert promotion_verdict(good, better) == []  # different holdouts are not compared
