@@ -27,6 +27,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "NBA_TRAINING_HOUR": "hour of the daily training in NBA_TRAINING_TIMEZONE (4)",
     "NBA_TRAINING_MINUTE": "minute of the daily training (0)",
     "NBA_TRAINING_TIMEZONE": "time zone of the daily training (America/Chicago)",
+    "NBA_ML_WAIT": "seconds train/ensure wait for another training's lock (0: exit 75 at once)",
     "STATE_DIRECTORY": "set by systemd's StateDirectory=; the default data directory when present",
 }
 

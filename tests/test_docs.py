@@ -1,0 +1,69 @@
+"""Docs that cannot drift: every command, option and environment variable is in the README."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+import typer.main
+
+from nba_ml.cli import app
+from nba_ml.config import ENVIRONMENT_VARIABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def _commands() -> list[tuple[str, object]]:
+    root = typer.main.get_command(app)
+    found = [("", root)]
+
+    def walk(prefix: str, group: object) -> None:
+        for name, command in getattr(group, "commands", {}).items():
+            path = f"{prefix} {name}".strip()
+            found.append((path, command))
+            walk(path, command)
+
+    walk("", root)
+    return found
+
+
+def test_every_command_and_option_has_help_and_is_in_the_readme() -> None:
+    for path, command in _commands():
+        if path:
+            assert (command.help or "").strip(), f"`{path}` has no help text"  # type: ignore[attr-defined]
+            assert f"nba-ml {path}" in README, f"README misses `nba-ml {path}`"
+        for param in command.params:  # type: ignore[attr-defined]
+            if param.param_type_name == "option" and param.name not in ("help",):
+                assert (param.help or "").strip(), f"{path} {param.opts} has no help"
+                if param.name in ("install_completion", "show_completion"):
+                    continue
+                longest = max(param.opts, key=len)
+                assert longest in README, f"README misses option {longest} of `{path}`"
+
+
+def test_every_environment_variable_is_in_the_readme_table() -> None:
+    rows = set(re.findall(r"^\| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
+    assert rows == set(ENVIRONMENT_VARIABLES)
+
+
+def test_every_exit_code_is_documented() -> None:
+    from nba_ml import errors
+
+    codes = {v for k, v in vars(errors).items() if k.startswith("EXIT_")}
+    documented = {int(c) for c in re.findall(r"^\| (\d+) \|", README, flags=re.MULTILINE)}
+    assert codes == documented
+
+
+def test_installed_entry_point_runs() -> None:
+    """One subprocess test of the installed console script."""
+    exe = Path(sys.executable).with_name("nba-ml")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
+    result = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("nba-ml ")
+    result = subprocess.run([*command, "--data-dir", "/nonexistent/\x01", "check"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
