@@ -142,6 +142,60 @@ def _prior_ewm_loop(values: np.ndarray, starts: np.ndarray, decay: float) -> np.
     return out
 
 
+def _lookup(keys: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """Return ``table``'s rows matching each row of ``keys`` on ``on`` (NaN where none), aligned
+    with ``keys``; ``table`` must be unique on ``on``. A hash join, far faster than tuple keys."""
+    keys = keys[on].reset_index(drop=True)
+    merged = keys.merge(table, on=on, how="left", validate="many_to_one", sort=False)
+    return merged.set_axis(keys.index)
+
+
+def _group_starts_of(*columns: np.ndarray) -> np.ndarray:
+    """Return group-start indices for rows sorted so that equal column tuples are adjacent."""
+    import numpy as np
+
+    n = len(columns[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for column in columns:
+        new[1:] |= column[1:] != column[:-1]
+    return np.maximum.accumulate(np.where(new, np.arange(n), 0))
+
+
+def _season_start_years(seasons: pd.Series) -> np.ndarray:
+    """Return the start year of each season label ("2019-20" -> 2019), vectorised."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(seasons)
+    years = np.array([int(str(label)[:4]) for label in uniques], dtype=np.int64)
+    return years[codes] if len(uniques) else np.zeros(len(seasons), dtype=np.int64)
+
+
+def _encode(team_games: pd.DataFrame, player_games: pd.DataFrame
+            ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Return copies whose game ids and teams are integer codes (joins and groupings on strings
+    dominate the cost otherwise), plus the arrays that decode them (code -1 decodes to NaN)."""
+    import numpy as np
+    import pandas as pd
+
+    n_t, n_p = len(team_games), len(player_games)
+    id_codes, id_values = pd.factorize(pd.concat(
+        [team_games["game_id"], player_games["game_id"]], ignore_index=True))
+    team_codes, team_values = pd.factorize(pd.concat(
+        [team_games["team"], team_games["opponent"], player_games["team"],
+         player_games["opponent"]], ignore_index=True))
+    tg = team_games.assign(game_id=id_codes[:n_t], team=team_codes[:n_t],
+                           opponent=team_codes[n_t:2 * n_t])
+    pg = player_games.assign(game_id=id_codes[n_t:], team=team_codes[2 * n_t:2 * n_t + n_p],
+                             opponent=team_codes[2 * n_t + n_p:])
+    ids = np.append(np.asarray(id_values, dtype=object), np.nan)
+    teams = np.append(np.asarray(team_values, dtype=object), np.nan)
+    return tg, pg, ids, teams
+
+
 def _days_since_previous(dates: np.ndarray, starts: np.ndarray) -> np.ndarray:
     import numpy as np
 
@@ -198,8 +252,7 @@ def team_game_history(team_games: pd.DataFrame) -> pd.DataFrame:
     tg = team_games.sort_values(["team", "game_date"], kind="mergesort").reset_index(drop=True)
     keys = tg["team"].to_numpy()
     starts = _group_starts(keys)
-    season_keys = (tg["team"] + "|" + tg["season"]).to_numpy()
-    season_starts = _group_starts(season_keys)
+    season_starts = _group_starts_of(keys, tg["season"].to_numpy())
     margin = (tg["pts"] - tg["opp_pts"]).to_numpy(dtype=float)
     out = tg[["game_id", "team", "game_date", "season"]].copy()
     rest = _days_since_previous(tg["game_date"].to_numpy(), starts)
@@ -242,22 +295,29 @@ def game_features(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.Da
     Rows of ``team_games`` without scores are upcoming games; their features use all rows
     of earlier dates.
     """
+    tg, pg, ids, teams = _encode(team_games, player_games)
+    table = _game_table(tg, team_game_history(tg), team_roster_strength(pg, tg))
+    table["game_id"] = ids[table["game_id"].to_numpy()]
+    table["home"] = teams[table["home"].to_numpy()]
+    table["away"] = teams[table["away"].to_numpy()]
+    return table.sort_values(["game_date", "game_id"], kind="mergesort").reset_index(drop=True)
 
+
+def _game_table(team_games: pd.DataFrame, history: pd.DataFrame, roster: pd.DataFrame
+                ) -> pd.DataFrame:
     games = games_frame(team_games)
     games["neutral"] = False
     games["home_elo"], games["away_elo"] = _elo_ratings(games)
     games["elo_diff"] = games["home_elo"] - games["away_elo"]
-    history = team_game_history(team_games).set_index(["game_id", "team"])
-    roster = team_roster_strength(player_games, team_games).set_index(["game_id", "team"])
     for side in ("home", "away"):
-        key = list(zip(games["game_id"], games[side], strict=True))
-        h = history.reindex(key)
+        key = games[["game_id", side]].rename(columns={side: "team"})
+        h = _lookup(key, history.drop(columns=["game_date", "season"]), ["game_id", "team"])
         games[f"{side}_rest"] = h["rest"].to_numpy()
         games[f"{side}_b2b"] = h["b2b"].to_numpy()
         games[f"{side}_margin10"] = h["margin10"].to_numpy()
         games[f"{side}_margin_season"] = h["margin_season"].to_numpy()
         games[f"{side}_games_season"] = h["games_season"].to_numpy()
-        r = roster.reindex(key)
+        r = _lookup(key, roster, ["game_id", "team"])
         games[f"{side}_roster"] = r["roster"].to_numpy()
         games[f"{side}_missing"] = r["missing"].to_numpy()
     for name in ("rest", "b2b", "margin10", "margin_season", "roster", "missing"):
@@ -305,8 +365,8 @@ def team_roster_strength(player_games: pd.DataFrame, team_games: pd.DataFrame) -
     # regulars: players whose recent minutes are >= 20; after each team game, the value of
     # regulars of that team (by their last 10 team games) who did NOT play it
     tg = team_games.sort_values(["team", "game_date"], kind="mergesort").reset_index(drop=True)
-    tg_key = list(zip(tg["game_id"], tg["team"], strict=True))
-    roster_after = per_game["roster_after"].reindex(tg_key).to_numpy(dtype=float)
+    roster_after = _lookup(tg, per_game[["roster_after"]].reset_index(),
+                           ["game_id", "team"])["roster_after"].to_numpy(dtype=float)
     team_starts = _group_starts(tg["team"].to_numpy())
     # shift within team: the roster strength known before the game is the one after the previous
     previous = np.concatenate([[np.nan], roster_after[:-1]])
@@ -341,17 +401,18 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     import numpy as np
     import pandas as pd
 
+    team_games, player_games, ids, teams = _encode(team_games, player_games)
     pg = player_games.sort_values(["player_id", "game_date"], kind="mergesort").reset_index(
         drop=True)
     pid = pg["player_id"].to_numpy()
     starts = _group_starts(pid)
-    season_starts = _group_starts((pg["player_id"].astype(str) + "|" + pg["season"]).to_numpy())
+    season_starts = _group_starts_of(pid, pg["season"].to_numpy())
     out = pg[["game_id", "season", "season_type", "game_date", "player_id", "player_name", "team",
               "opponent"]].copy()
     features: dict[str, np.ndarray] = {}
     minutes = pg["min"].to_numpy(dtype=float)
     # previous-season average: the mean over the player's games of the previous season label
-    season_index = pg["season"].map(lambda s: int(s[:4])).to_numpy()
+    season_index = _season_start_years(pg["season"])
     for stat in ("pts", "ast", "reb", "min"):
         v = pg[stat].to_numpy(dtype=float)
         features[f"{stat}_l5"] = _prior_mean(v, starts, 5)
@@ -379,9 +440,11 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     # minutes trend: last 3 vs last 10
     features["started_trend"] = _prior_mean(minutes, starts, 3) - features["min_l10"]
 
-    history = team_game_history(team_games).set_index(["game_id", "team"])
-    own = history.reindex(list(zip(pg["game_id"], pg["team"], strict=True)))
-    opp = history.reindex(list(zip(pg["game_id"], pg["opponent"], strict=True)))
+    history = team_game_history(team_games)
+    team_history = history.drop(columns=["game_date", "season"])
+    own = _lookup(pg, team_history, ["game_id", "team"])
+    opp = _lookup(pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}),
+                  team_history, ["game_id", "team"])
     for stat in ("pts", "ast", "reb"):
         features[f"opp_{stat}_allowed"] = opp[f"{stat}_allowed10"].to_numpy(dtype=float)
     features["team_margin10"] = own["margin10"].to_numpy(dtype=float)
@@ -393,13 +456,14 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     prev_team_count[(starts == np.arange(len(pg))) | ~same_season] = np.nan
     features["missed_last"] = np.clip(team_games_played - prev_team_count - 1, 0, 20)
     # game context: the Elo edge of the player's team (home advantage included) and both rosters
-    games = game_features(team_games, player_games).set_index("game_id")
-    context = games.reindex(pg["game_id"].to_numpy())
+    roster = team_roster_strength(player_games, team_games)
+    games = _game_table(team_games, history, roster)
+    context = _lookup(pg, games[["game_id", "elo_diff"]], ["game_id"])
     sign = np.where(pg["is_home"].astype(bool).to_numpy(), 1.0, -1.0)
     features["elo_edge"] = sign * (context["elo_diff"].to_numpy(dtype=float) + ELO_HOME)
-    roster = team_roster_strength(player_games, team_games).set_index(["game_id", "team"])
-    own_roster = roster.reindex(list(zip(pg["game_id"], pg["team"], strict=True)))
-    opp_roster = roster.reindex(list(zip(pg["game_id"], pg["opponent"], strict=True)))
+    own_roster = _lookup(pg, roster, ["game_id", "team"])
+    opp_roster = _lookup(pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}),
+                         roster, ["game_id", "team"])
     features["team_roster"] = own_roster["roster"].to_numpy(dtype=float)
     features["team_missing"] = own_roster["missing"].to_numpy(dtype=float)
     features["opp_roster"] = opp_roster["roster"].to_numpy(dtype=float)
@@ -408,6 +472,9 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
         features["value_share"] = _prior_mean(value, starts, 10) / features["team_roster"]
     frame = pd.DataFrame(features, index=pg.index)
     out = pd.concat([out, frame[list(PLAYER_FEATURES)], pg[["min", "pts", "ast", "reb"]]], axis=1)
+    out["game_id"] = ids[out["game_id"].to_numpy()]
+    out["team"] = teams[out["team"].to_numpy()]
+    out["opponent"] = teams[out["opponent"].to_numpy()]
     return out.sort_values(["game_date", "game_id", "player_id"], kind="mergesort").reset_index(
         drop=True)
 
