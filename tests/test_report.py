@@ -1,0 +1,358 @@
+"""The HTML report: self-contained, complete, honest about its holdout, escaped, atomic."""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from nba_ml import models, svg
+from nba_ml.errors import DataError, ModelInvalid, StorageError
+from nba_ml.report import holdout_errors, write_report
+from nba_ml.runs import append_run
+from nba_ml.store import read_manifest
+from tests.conftest import copy_data_dir, link_seasons
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+HOSTILE = "<script>alert('x')</script> & \"quoted\" <img src=http://evil.example/x.png>"
+
+
+def _quick_player_model():  # type: ignore[no-untyped-def]
+    """A small but real player model, so training and the honest refit take seconds."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(loss="absolute_error", max_iter=15, max_leaf_nodes=15,
+                                         early_stopping=False, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def quick_models():  # type: ignore[no-untyped-def]
+    """Small player models, fitted on one thread: OpenMP threads spin against other busy
+    processes, which made one 15-iteration fit take a minute instead of a second."""
+    import sklearn.ensemble  # noqa: F401 - load the OpenMP runtime so that the limit applies
+    from threadpoolctl import threadpool_limits
+
+    with pytest.MonkeyPatch.context() as patch, threadpool_limits(limits=1):
+        patch.setattr(models, "make_player_model", _quick_player_model)
+        yield
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory, quick_models: None) -> Path:
+    """A data directory trained once on two real seasons, with a few recorded runs."""
+    from nba_ml.config import resolve_settings
+    from nba_ml.manager import train
+
+    source = link_seasons(tmp_path_factory.mktemp("source"), ["2019-20", "2020-21"])
+    path = tmp_path_factory.mktemp("report") / "data"
+    # the small models need not beat the baselines: install them anyway
+    result = train(resolve_settings(path, environ={}), force=True, source=source,
+                   promote_anyway=True)
+    assert result.outcome == "trained"
+    figures = result.manifest["training"]["metrics"]
+    worse = {name: {**values, "mae": values.get("mae", 0) * 1.01}
+             if "mae" in values else {**values, "brier": values["brier"] + 0.002}
+             for name, values in figures.items()}
+    runs = path / "runs.jsonl"
+    append_run(runs, run_record(1, "trained", 0, "first training", worse))
+    append_run(runs, run_record(2, "failed", 75, HOSTILE, {}))
+    append_run(runs, run_record(3, "skipped", 0, "models are fresh", {}))
+    append_run(runs, run_record(4, "trained", 0, "second training", figures))
+    return path
+
+
+def run_record(day: int, outcome: str, code: int, message: str, figures: dict) -> dict:
+    return {"started_at": f"2026-11-{day:02d}T10:00:00+00:00",
+            "ended_at": f"2026-11-{day:02d}T10:02:30+00:00", "command": "train",
+            "outcome": outcome, "exit_code": code, "message": message, "figures": figures}
+
+
+@pytest.fixture(scope="module")
+def fast_html(report_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    output = tmp_path_factory.mktemp("out") / "report.html"
+    assert write_report(report_dir, output, now=NOW, fast=True) == output
+    return output.read_text(encoding="utf-8")
+
+
+def svgs(html: str) -> list[ET.Element]:
+    """Parse every inline chart as XML (so each is well-formed) and return them."""
+    return [ET.fromstring(chunk) for chunk in re.findall(r"<svg\b.*?</svg>", html, re.S)]
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of <style> elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.style = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.style += data
+
+
+def test_report_is_one_self_contained_page(fast_html: str) -> None:
+    assert fast_html.startswith("<!DOCTYPE html>")
+    assert fast_html.rstrip().endswith("</html>")
+    parser = Tags()
+    parser.feed(fast_html)
+    names = {tag for tag, _ in parser.tags}
+    assert names.isdisjoint({"script", "link", "img", "iframe", "object", "embed", "image",
+                             "use", "a"}), names
+    assert {"svg", "table", "style"} <= names
+    for tag, attrs in parser.tags:
+        assert not ({"src", "href", "xlink:href", "srcset"} & set(attrs)), (tag, attrs)
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        assert "url(" not in (attrs.get("style") or "")
+        if "xmlns" in attrs:
+            assert attrs["xmlns"] == "http://www.w3.org/2000/svg"  # a name, never fetched
+    assert "url(" not in parser.style and "@import" not in parser.style
+    assert "@font-face" not in parser.style
+
+
+def test_report_header_names_the_set_and_its_holdout(fast_html: str, report_dir: Path) -> None:
+    manifest = read_manifest(report_dir)
+    training = manifest["training"]
+    for text in (str(report_dir), manifest["generation"], "2019-20, 2020-21",
+                 training["first_game_date"], training["last_game_date"],
+                 training["holdout"]["name"], training["holdout"]["start"],
+                 "2026-11-27 12:00:00 UTC"):
+        assert text in fast_html, text
+
+
+def test_charts_are_accessible_svg(fast_html: str) -> None:
+    charts = svgs(fast_html)
+    # calibration, overall MAE, 3 x MAE by minutes, 4 x figures across runs
+    assert len(charts) == 9
+    namespace = "{http://www.w3.org/2000/svg}"
+    for chart in charts:
+        assert chart.get("role") == "img"
+        title = chart.find(f"{namespace}title")
+        assert title is not None and title.text
+        assert chart.find(f"{namespace}desc") is not None
+        assert set(chart.get("aria-labelledby").split()) == {
+            chart.find(f"{namespace}title").get("id"), chart.find(f"{namespace}desc").get("id")}
+    assert "<caption>" in fast_html and '<th scope="col"' in fast_html
+    assert '<th scope="row"' in fast_html
+
+
+def test_calibration_and_game_scores_come_from_the_manifest(fast_html: str,
+                                                             report_dir: Path) -> None:
+    training = read_manifest(report_dir)["training"]
+    calibration = training["calibration"]
+    assert calibration
+    for row in calibration:
+        assert f"{row['predicted']:.3f}</td><td>{row['observed']:.3f}</td>" in fast_html
+        assert f"{row['count']} games" in fast_html  # the chart's point and bar hints
+    game = training["metrics"]["game_outcome"]
+    for value in (f"{game['brier']:.4f}", f"{game['log_loss']:.4f}", f"{game['accuracy']:.3f}"):
+        assert value in fast_html
+    assert "perfect calibration" in fast_html
+
+
+def test_player_models_sit_beside_their_baselines(fast_html: str, report_dir: Path) -> None:
+    metrics = read_manifest(report_dir)["training"]["metrics"]
+    for name in ("points", "assists", "rebounds"):
+        values = metrics[name]
+        row = re.search(rf'<th scope="row">{name}</th>(.*?)</tr>', fast_html)
+        assert row, name
+        for key in ("mae", "mae_last10", "mae_season", "mae_ewma"):
+            assert f"{values[key]:.2f}" in row.group(1), (name, key)
+    for label in ("last-10 average", "season average", "EWMA"):
+        assert label in fast_html
+    for minutes in ("0–10", "10–20", "20–30", "30–40", "40+"):
+        assert f'<th scope="row">{minutes}</th>' in fast_html
+
+
+def test_fast_report_says_its_minutes_figures_are_in_sample(fast_html: str) -> None:
+    assert "MAE by minutes played (in-sample)" in fast_html
+    assert "In-sample figures." in fast_html
+
+
+def test_runs_are_listed_newest_first_and_charted(fast_html: str) -> None:
+    history = fast_html[fast_html.index("Run history"):]
+    positions = [history.index(text) for text in
+                 ("second training", "models are fresh", "&lt;script&gt;", "first training")]
+    assert positions == sorted(positions)
+    assert "4 runs recorded" in fast_html and "2 of them recorded holdout figures" in fast_html
+    for title in ("Game model: Brier score across recorded runs",
+                  "Points: MAE across recorded runs", "Rebounds: MAE across recorded runs"):
+        assert f">{title}</title>" in fast_html
+    assert '<span class="badge bad">failed</span>' in fast_html
+
+
+def test_hostile_run_text_is_escaped(fast_html: str) -> None:
+    assert HOSTILE not in fast_html
+    assert ("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot; "
+            "&lt;img src=http://evil.example/x.png&gt;") in fast_html
+
+
+def test_honest_report_reproduces_the_training_holdout(report_dir: Path, tmp_path: Path,
+                                                       quick_models: None) -> None:
+    training = read_manifest(report_dir)["training"]
+    errors = holdout_errors(report_dir, training)
+    assert errors.honest
+    for name in ("points", "assists", "rebounds"):
+        recorded = training["metrics"][name]
+        overall = errors.models[name].overall
+        assert overall["n"] == recorded["n"]
+        for key in ("mae", "mae_last10", "mae_season", "mae_ewma"):
+            assert overall[key] == pytest.approx(recorded[key], rel=1e-9), (name, key)
+        bins = errors.models[name].rows
+        assert sum(row["n"] for row in bins) == recorded["n"]
+    output = tmp_path / "honest.html"
+    write_report(report_dir, output, now=NOW)
+    html = output.read_text()
+    assert "MAE by minutes played</h3>" in html and "In-sample" not in html
+    assert "the “all” rows match the table above" in html
+    assert "out-of-sample" in html
+    assert len(svgs(html)) == 9
+
+
+def test_no_model_set_is_model_invalid(tmp_path: Path) -> None:
+    output = tmp_path / "out" / "report.html"
+    with pytest.raises(ModelInvalid) as raised:
+        write_report(tmp_path / "empty", output)
+    assert "\n" not in str(raised.value)
+    assert not output.exists()
+
+
+def test_a_damaged_model_is_model_invalid(report_dir: Path, tmp_path: Path) -> None:
+    copy = copy_data_dir(report_dir, tmp_path / "d")
+    model = (copy / "models" / "points_prediction_model.pkl").resolve()
+    model.write_bytes(model.read_bytes()[:-10])
+    with pytest.raises(ModelInvalid, match="points: sha256 mismatch"):
+        write_report(copy, tmp_path / "report.html", fast=True)
+    with pytest.raises(ModelInvalid):
+        write_report(copy, tmp_path / "report.html")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_missing_history_is_data_error(report_dir: Path, tmp_path: Path) -> None:
+    copy = copy_data_dir(report_dir, tmp_path / "d")
+    for path in (copy / "history").iterdir():
+        path.unlink()
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match="is missing") as raised:
+        write_report(copy, out / "report.html", fast=True)
+    assert "\n" not in str(raised.value)
+    assert list(out.iterdir()) == []  # the temporary file is gone too
+
+
+def test_unwritable_output_is_storage_error(report_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(StorageError, match="cannot write") as raised:
+        write_report(report_dir, blocker / "report.html", fast=True)
+    assert "\n" not in str(raised.value)
+    directory = tmp_path / "is-a-directory"
+    directory.mkdir()
+    with pytest.raises(StorageError):
+        write_report(report_dir, directory, fast=True)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_output_is_replaced_atomically(report_dir: Path, tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    output.write_text("old")
+    write_report(report_dir, output, now=NOW, fast=True)
+    assert output.read_text().startswith("<!DOCTYPE html>")
+    assert os.stat(output).st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+@pytest.mark.parametrize("kept", [0, 1])
+def test_few_runs_are_reported_without_trend_charts(report_dir: Path, tmp_path: Path,
+                                                    kept: int) -> None:
+    copy = copy_data_dir(report_dir, tmp_path / "d")
+    runs = copy / "runs.jsonl"
+    lines = runs.read_text().splitlines(keepends=True)
+    runs.write_text("".join(lines[-kept:]) if kept else "")
+    output = tmp_path / "report.html"
+    write_report(copy, output, now=NOW, fast=True)
+    html = output.read_text()
+    assert len(svgs(html)) == 5  # no charts across runs
+    if kept:
+        assert "Only one recorded run has figures" in html and "second training" in html
+    else:
+        assert "0 runs recorded" in html and "No recorded run has holdout figures yet" in html
+        assert "Run history" not in html
+
+
+def test_unreadable_run_history_does_not_stop_the_report(report_dir: Path,
+                                                         tmp_path: Path) -> None:
+    copy = copy_data_dir(report_dir, tmp_path / "d")
+    (copy / "runs.jsonl").unlink()
+    (copy / "runs.jsonl").mkdir()  # reading it fails with EISDIR
+    output = tmp_path / "report.html"
+    write_report(copy, output, now=NOW, fast=True)
+    assert "cannot read run history" in output.read_text()
+
+
+def test_odd_run_records_do_not_break_the_page(report_dir: Path, tmp_path: Path) -> None:
+    copy = copy_data_dir(report_dir, tmp_path / "d")
+    runs = copy / "runs.jsonl"
+    with runs.open("a") as handle:
+        handle.write('{"figures": {"points": {"mae": "NaN?"}, "game_outcome": 3}}\n')
+        handle.write('{"started_at": "yesterday", "figures": {"points": {"mae": NaN}}}\n')
+        handle.write("[1, 2]\nnot json\n")
+    output = tmp_path / "report.html"
+    write_report(copy, output, now=NOW, fast=True)
+    html = output.read_text()
+    assert "6 runs recorded" in html and "yesterday" in html
+
+
+# --------------------------------------------------------------------------- the SVG helpers
+
+
+def test_nice_ticks_cover_the_range() -> None:
+    ticks = svg.nice_ticks(0, 4.6)
+    assert ticks[0] == 0 and ticks[-1] >= 4.6 and 4 <= len(ticks) <= 8
+    ticks = svg.nice_ticks(0.2175, 0.2300)
+    assert ticks[0] <= 0.2175 and ticks[-1] >= 0.2300 and 4 <= len(ticks) <= 8
+    assert svg.nice_ticks(1.0, 1.0)[0] <= 1.0 <= svg.nice_ticks(1.0, 1.0)[-1]
+    assert svg.nice_ticks(float("nan"), 1) == [0.0, 1.0]
+
+
+def test_charts_escape_text_and_survive_gaps() -> None:
+    line = svg.line_chart(title="<t>", desc="a & b", x_labels=["<1>", "2", "3"],
+                          series=[svg.Series("s<", [1.0, None, float("nan")], svg.BLUE)],
+                          y_label="y")
+    bars = svg.bar_chart(title="t", desc="d", groups=["<g>"],
+                         series=[svg.Series("m", [None], svg.BLUE)], y_label="y")
+    single = svg.line_chart(title="one", desc="d", x_labels=["only"],
+                            series=[svg.Series("s", [0.5], svg.BLUE)], y_label="y")
+    calibration = svg.calibration_chart(title="c", desc="d", bins=[])
+    for chart in (line, bars, single, calibration):
+        ET.fromstring(chart)
+    assert "&lt;t&gt;" in line and "<t>" not in line and "&lt;g&gt;" in bars
+    assert "<circle" in single
+
+
+def test_honest_figures_that_drifted_from_training_are_flagged(report_dir: Path) -> None:
+    from nba_ml.report import HoldoutErrors, MinuteErrors, render_report
+
+    manifest = read_manifest(report_dir)
+    metrics = manifest["training"]["metrics"]
+    same = {name: MinuteErrors([], dict(metrics[name])) for name in ("points", "assists")}
+    moved = {**same, "rebounds": MinuteErrors([], {**metrics["rebounds"],
+                                                   "mae": metrics["rebounds"]["mae"] * 1.1})}
+    html = render_report(report_dir, manifest, HoldoutErrors(True, same, 1.0), [], now=NOW)
+    assert "the “all” rows match the table above" in html and "differ from" not in html
+    html = render_report(report_dir, manifest, HoldoutErrors(True, moved, 1.0), [], now=NOW)
+    assert "These figures differ from those recorded at training" in html
+    assert "rebounds: " in html and "points: " not in html.split("differ from")[1][:300]
