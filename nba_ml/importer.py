@@ -19,6 +19,7 @@ distinct dates, match-ups or point totals), which keeps the strict checks cheap.
 from __future__ import annotations
 
 import codecs
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -112,15 +113,23 @@ class GameData:
         )
 
 
-def _empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
+def _table(columns: tuple[str, ...], values: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Return a frame of the canonical ``columns`` with their dtypes (no rows by default)."""
+    import numpy as np
     import pandas as pd
 
-    return pd.DataFrame({c: pd.Series(dtype=COLUMN_DTYPES.get(c, "float64")) for c in columns})
+    data = {}
+    for column in columns:
+        dtype = COLUMN_DTYPES.get(column, "float64")
+        value = values[column] if values is not None else []
+        data[column] = (pd.array(value, dtype="str") if dtype == "str"
+                        else np.asarray(value, dtype=dtype))
+    return pd.DataFrame(data, copy=False)
 
 
 def empty_game_data() -> GameData:
     """Return GameData with no rows and the canonical columns (with their dtypes)."""
-    return GameData(_empty_table(TEAM_GAME_COLUMNS), _empty_table(PLAYER_GAME_COLUMNS))
+    return GameData(_table(TEAM_GAME_COLUMNS), _table(PLAYER_GAME_COLUMNS))
 
 
 def season_window(label: str) -> tuple[dt.date, dt.date]:
@@ -324,13 +333,14 @@ def _table_from_csv(path: Path, data: bytes) -> _Table:
     import pandas as pd
 
     try:
-        header = _read_csv(data, object, nrows=0).columns
-        numeric = {str(c) for c in header if str(c).strip().upper() in _NUMERIC_COLUMNS}
+        # fast path: the C parser reads the numbers; any odd value ("34:12", "abc") sends the
+        # file through the strict value-by-value parser instead
+        numeric = [name for name in _csv_header(data) if name.strip().upper() in _NUMERIC_COLUMNS]
         try:
-            # fast path: the C parser reads the numbers; any odd value ("34:12", "abc") sends
-            # the file through the strict value-by-value parser instead
-            frame = _read_csv(data, {c: ("float64" if str(c) in numeric else object)
-                                     for c in header})
+            frame = _read_csv(data, collections.defaultdict(
+                lambda: object, dict.fromkeys(numeric, "float64")))
+            if any(frame[c].dtype != "float64" for c in numeric if c in frame.columns):
+                frame = _read_csv(data, object)
         except ValueError:
             frame = _read_csv(data, object)
     except pd.errors.ParserWarning:
@@ -352,6 +362,17 @@ def _table_from_csv(path: Path, data: bytes) -> _Table:
             columns[name] = (values.to_numpy() if values.dtype == "float64"
                              else values.to_numpy(dtype=object))
     return _Table(path, False, names, columns, np.arange(len(frame)))
+
+
+def _csv_header(data: bytes) -> list[str]:
+    """Return the header fields as the csv module reads them (only used to pick the fast path)."""
+    import csv
+
+    start = data[:65536].decode("utf-8", "ignore")
+    try:
+        return next(csv.reader(io.StringIO(start, newline=""), skipinitialspace=True), [])
+    except csv.Error:
+        return []
 
 
 def _check_row_widths(path: Path, text: str, width: int) -> None:
@@ -519,8 +540,8 @@ def _number_parser(column: str) -> Callable[[object], object]:
             text = value.strip()
             if not text:
                 return math.nan
-            if _NUMBER.fullmatch(text):
-                number = float(text)
+            if _NUMBER.fullmatch(text) or text.lstrip("+-").lower() in ("inf", "infinity"):
+                number = float(text)  # infinity is refused below, as when read_csv parses it
             elif column == "MIN" and (clock := _CLOCK.fullmatch(text)) and int(clock[2]) < 60:
                 number = int(clock[1]) + int(clock[2]) / 60.0
             else:
@@ -814,8 +835,7 @@ def _canonicalise(table: _Table, mode: str) -> pd.DataFrame:
     else:
         out["opp_pts"] = np.full(n, np.nan)
         columns = TEAM_GAME_COLUMNS
-    return pd.DataFrame({c: pd.Series(out[c], dtype=COLUMN_DTYPES.get(c, "float64"))
-                         for c in columns})
+    return _table(columns, out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -828,76 +848,71 @@ def combine(frames: list[_SourceFrame], sources: list[str] | None = None) -> Gam
     Raises DataError naming a file when its rows put a team (or a player) in two different
     games on one day.
     """
+    import numpy as np
     import pandas as pd
 
     paths = [f.path for f in frames]
-    teams = [f.frame.assign(_src=i) for i, f in enumerate(frames) if f.mode == "T"]
-    players = [f.frame.assign(_src=i) for i, f in enumerate(frames) if f.mode == "P"]
-    empty = empty_game_data()
-    team_games = (pd.concat(teams, ignore_index=True) if teams
-                  else empty.team_games.assign(_src=pd.Series(dtype="int64")))
-    player_games = (pd.concat(players, ignore_index=True) if players
-                    else empty.player_games.assign(_src=pd.Series(dtype="int64")))
-    team_games = _dedupe(team_games, ["game_id", "team"], "team")
-    player_games = _dedupe(player_games, ["game_id", "player_id"], "player")
-    _check_one_game_a_day(team_games, ["game_date", "team"], "team", paths)
-    _check_one_game_a_day(player_games, ["game_date", "player_id"], "player_id", paths)
-    team_games = _pair_team_games(team_games)
-    team_games = team_games.sort_values(["game_date", "game_id", "is_home"],
-                                        kind="mergesort").reset_index(drop=True)
-    player_games = player_games.sort_values(["game_date", "game_id", "player_id"],
-                                            kind="mergesort").reset_index(drop=True)
-    return GameData(team_games[list(TEAM_GAME_COLUMNS)], player_games[list(PLAYER_GAME_COLUMNS)],
-                    sources or [])
+    tables = []
+    for mode, columns, key, what in (("T", TEAM_GAME_COLUMNS, "team", "team"),
+                                     ("P", PLAYER_GAME_COLUMNS, "player_id", "player")):
+        parts = [(i, f.frame) for i, f in enumerate(frames) if f.mode == mode and len(f.frame)]
+        if not parts:
+            tables.append(_table(columns))
+            continue
+        frame = (pd.concat([part for _, part in parts], ignore_index=True) if len(parts) > 1
+                 else parts[0][1])
+        source = np.repeat([i for i, _ in parts], [len(part) for _, part in parts])
+        duplicate = frame.duplicated(subset=["game_id", key], keep="last").to_numpy()
+        if duplicate.any():
+            logger.warning("dropped %d duplicate %s-game rows", int(duplicate.sum()), what)
+            frame, source = frame[~duplicate], source[~duplicate]
+        _check_one_game_a_day(frame, source, key, paths)
+        # game_id starts with the date (YYYYMMDD), so this order is by date too
+        if mode == "T":
+            frame = _pair_team_games(frame)
+        else:
+            frame = frame.sort_values(["game_id", "player_id"], kind="mergesort")
+        tables.append(frame.reset_index(drop=True)[list(columns)])
+    return GameData(tables[0], tables[1], sources or [])
 
 
-def _dedupe(frame: pd.DataFrame, key: list[str], what: str) -> pd.DataFrame:
-    before = len(frame)
-    frame = frame.drop_duplicates(subset=key, keep="last")
-    if len(frame) < before:
-        logger.warning("dropped %d duplicate %s-game rows", before - len(frame), what)
-    return frame
-
-
-def _check_one_game_a_day(frame: pd.DataFrame, key: list[str], who: str,
+def _check_one_game_a_day(frame: pd.DataFrame, source: np.ndarray, key: str,
                           paths: list[Path]) -> None:
+    """Refuse a team (or player) in two different games on one day, naming the later file."""
     import numpy as np
 
-    clash = frame.duplicated(subset=key, keep="first").to_numpy()
+    clash = frame.duplicated(subset=["game_date", key], keep="first").to_numpy()
     if not clash.any():
         return
-    row = frame.iloc[int(np.flatnonzero(clash)[0])]
-    first = frame[(frame[key[0]] == row[key[0]]) & (frame[key[1]] == row[key[1]])].iloc[0]
-    raise _error(paths[int(row["_src"])],
-                 f"{who} {row[key[1]]} is in two games on {row['game_date'].date()}: "
+    index = int(np.flatnonzero(clash)[0])
+    row = frame.iloc[index]
+    first = frame[(frame["game_date"] == row["game_date"]) & (frame[key] == row[key])].iloc[0]
+    raise _error(paths[int(source[index])],
+                 f"{key} {row[key]} is in two games on {row['game_date'].date()}: "
                  f"{first['game_id']} and {row['game_id']}")
 
 
 def _pair_team_games(team_games: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``opp_pts`` from the other side of each game; drop games lacking one side.
-
-    A missing WL is taken from the score when both sides are known.
+    """Return the rows sorted by game (away side first) with ``opp_pts`` filled from the other
+    side; drop games lacking one side. A missing WL is taken from the score.
     """
     import numpy as np
 
-    if team_games.empty:
-        return team_games
-    counts = team_games.groupby("game_id", sort=False)["team"].transform("size")
-    lonely = (counts != 2).to_numpy()
-    if lonely.any():
+    # (game_id, team) is unique and game_id names both teams: a game has at most two rows, one
+    # home and one away
+    paired = team_games.duplicated(subset=["game_id"], keep=False).to_numpy()
+    if not paired.all():
         logger.warning("dropped %d team-game rows whose opponent row is missing",
-                       int(lonely.sum()))
-        team_games = team_games[~lonely]
-    # (game_id, team) is unique and game_id names both teams: each game is one home + one away
+                       int((~paired).sum()))
+        team_games = team_games[paired]
     team_games = team_games.sort_values(["game_id", "is_home"], kind="mergesort")
-    pts = team_games["pts"].to_numpy(dtype=float).reshape(-1, 2)
-    team_games = team_games.assign(opp_pts=pts[:, ::-1].reshape(-1))
+    pts = team_games["pts"].to_numpy(dtype=float)
+    opp_pts = pts.reshape(-1, 2)[:, ::-1].reshape(-1)
     win = team_games["win"].to_numpy(dtype=float)
-    unknown = np.isnan(win) & (team_games["pts"] != team_games["opp_pts"]).to_numpy()
+    unknown = np.isnan(win) & (pts != opp_pts)
     if unknown.any():
-        derived = (team_games["pts"] > team_games["opp_pts"]).to_numpy(dtype=float)
-        team_games = team_games.assign(win=np.where(unknown, derived, win))
-    return team_games
+        win = np.where(unknown, (pts > opp_pts).astype(float), win)
+    return team_games.assign(opp_pts=opp_pts, win=win)
 
 
 def games_table(team_games: pd.DataFrame) -> pd.DataFrame:

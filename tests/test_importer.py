@@ -124,10 +124,9 @@ def assert_canonical(data: GameData) -> None:
     for frame, columns, key in ((data.team_games, TEAM_GAME_COLUMNS, "team"),
                                 (data.player_games, PLAYER_GAME_COLUMNS, "player_id")):
         assert tuple(frame.columns) == columns
-        for column in columns:
-            expected = COLUMN_DTYPES.get(column, "float64")
-            assert frame[column].dtype == pd.Series(dtype=expected).dtype, column
-        assert list(frame.index) == list(range(len(frame)))
+        dtypes = {c: str(frame[c].dtype) for c in columns}
+        assert dtypes == {c: COLUMN_DTYPES.get(c, "float64") for c in columns}
+        assert isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
         assert not frame.duplicated(["game_id", key]).any()
         assert not frame.duplicated(["game_date", key]).any(), "two games on one day"
         assert frame["game_date"].is_monotonic_increasing
@@ -139,17 +138,20 @@ def assert_canonical(data: GameData) -> None:
         home = frame["is_home"]
         assert (frame["team"] == parts[1].where(home, parts[2])).all()
         assert (frame["opponent"] == parts[2].where(home, parts[1])).all()
-        for season, days in frame.groupby("season")["game_date"]:
+        for season in frame["season"].unique():
             first, last = importer.season_window(season)
+            days = frame.loc[frame["season"] == season, "game_date"]
             assert days.min().date() >= first and days.max().date() <= last, season
         assert set(frame["win"].dropna()) <= {0.0, 1.0}
         assert frame["pts"].notna().all()
-    teams = data.team_games
-    assert (teams.groupby("game_id").size() == 2).all()
-    assert (teams.groupby("game_id")["is_home"].sum() == 1).all()
-    partner = teams.set_index(["game_id", "team"])["pts"]
-    opp = partner.reindex(pd.MultiIndex.from_arrays([teams["game_id"], teams["opponent"]]))
-    assert np.array_equal(opp.to_numpy(), teams["opp_pts"].to_numpy())
+    teams = data.team_games.sort_values(["game_id", "is_home"], kind="mergesort")
+    pairs = teams[["pts", "opp_pts"]].to_numpy().reshape(-1, 2, 2)
+    ids = teams["game_id"].to_numpy().reshape(-1, 2)
+    home = teams["is_home"].to_numpy().reshape(-1, 2)
+    assert (ids[:, 0] == ids[:, 1]).all() and len(set(ids[:, 0])) == len(ids)  # two rows a game
+    assert (~home[:, 0] & home[:, 1]).all()  # one away, one home
+    assert np.array_equal(pairs[:, 0, 1], pairs[:, 1, 0])  # opp_pts is the other side's pts
+    assert np.array_equal(pairs[:, 1, 1], pairs[:, 0, 0])
     assert (data.player_games["player_id"] > 0).all()
 
 
