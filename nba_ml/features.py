@@ -289,6 +289,17 @@ def games_frame(team_games: pd.DataFrame) -> pd.DataFrame:
     return games.sort_values(["game_date", "game_id"], kind="mergesort").reset_index(drop=True)
 
 
+SIDE_COLUMNS: tuple[str, ...] = (
+    "elo", "rest", "b2b", "margin10", "margin_season", "games_season", "pts_allowed10",
+    "ast_allowed10", "reb_allowed10", "roster", "missing",
+)
+# Player features that depend on the opponent and venue of the game (the rest depend only on
+# the player's and his team's history).
+OPPONENT_FEATURES: tuple[str, ...] = (
+    "opp_pts_allowed", "opp_ast_allowed", "opp_reb_allowed", "elo_edge", "opp_roster", "is_home",
+)
+
+
 def game_features(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.DataFrame:
     """Return one row per game: identifiers, ``GAME_FEATURES`` and ``home_win`` (NaN if unplayed).
 
@@ -296,36 +307,79 @@ def game_features(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.Da
     of earlier dates.
     """
     tg, pg, ids, teams = _encode(team_games, player_games)
-    table = _game_table(tg, team_game_history(tg), team_roster_strength(pg, tg))
-    table["game_id"] = ids[table["game_id"].to_numpy()]
-    table["home"] = teams[table["home"].to_numpy()]
-    table["away"] = teams[table["away"].to_numpy()]
-    return table.sort_values(["game_date", "game_id"], kind="mergesort").reset_index(drop=True)
+    games, sides = _game_table(tg, pg)
+    del sides
+    games["game_id"] = ids[games["game_id"].to_numpy()]
+    games["home"] = teams[games["home"].to_numpy()]
+    games["away"] = teams[games["away"].to_numpy()]
+    return games.sort_values(["game_date", "game_id"], kind="mergesort").reset_index(drop=True)
 
 
-def _game_table(team_games: pd.DataFrame, history: pd.DataFrame, roster: pd.DataFrame
-                ) -> pd.DataFrame:
+def team_sides(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per team-game: ``game_id``, ``team``, ``game_date`` and ``SIDE_COLUMNS``,
+    what was known about the team before that game (for upcoming rows too)."""
+    tg, pg, ids, teams = _encode(team_games, player_games)
+    games, sides = _game_table(tg, pg)
+    del games
+    sides["game_id"] = ids[sides["game_id"].to_numpy()]
+    sides["team"] = teams[sides["team"].to_numpy()]
+    return sides
+
+
+def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (games with features, per team-game side table) for integer-coded inputs."""
+    import numpy as np
+    import pandas as pd
+
     games = games_frame(team_games)
     games["neutral"] = False
-    games["home_elo"], games["away_elo"] = _elo_ratings(games)
-    games["elo_diff"] = games["home_elo"] - games["away_elo"]
+    home_elo, away_elo = _elo_ratings(games)
+    elo = pd.DataFrame({"game_id": np.concatenate([games["game_id"].to_numpy()] * 2),
+                        "team": np.concatenate([games["home"].to_numpy(),
+                                                games["away"].to_numpy()]),
+                        "elo": np.concatenate([home_elo, away_elo])})
+    history = team_game_history(team_games).drop(columns=["season"])
+    roster = team_roster_strength(player_games, team_games)
+    sides = history.merge(roster, on=["game_id", "team"], how="left").merge(
+        elo, on=["game_id", "team"], how="left")
+    sides = sides[["game_id", "team", "game_date", *SIDE_COLUMNS]]
     for side in ("home", "away"):
         key = games[["game_id", side]].rename(columns={side: "team"})
-        h = _lookup(key, history.drop(columns=["game_date", "season"]), ["game_id", "team"])
-        games[f"{side}_rest"] = h["rest"].to_numpy()
-        games[f"{side}_b2b"] = h["b2b"].to_numpy()
-        games[f"{side}_margin10"] = h["margin10"].to_numpy()
-        games[f"{side}_margin_season"] = h["margin_season"].to_numpy()
-        games[f"{side}_games_season"] = h["games_season"].to_numpy()
-        r = _lookup(key, roster, ["game_id", "team"])
-        games[f"{side}_roster"] = r["roster"].to_numpy()
-        games[f"{side}_missing"] = r["missing"].to_numpy()
+        found = _lookup(key, sides.drop(columns=["game_date"]), ["game_id", "team"])
+        for column in SIDE_COLUMNS:
+            games[f"{side}_{column}"] = found[column].to_numpy()
+    add_game_diffs(games)
+    games["home_win"] = games["home_win"].astype(float)
+    columns = ["game_id", "season", "season_type", "game_date", "home", "away",
+               *GAME_FEATURES, *GAME_CONTEXT, "home_pts", "away_pts", "home_win"]
+    return games[columns].reset_index(drop=True), sides
+
+
+def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
+    """Add ``GAME_FEATURES`` (home-minus-away differences) to a frame with ``home_<side column>``
+    and ``away_<side column>`` columns; return it."""
+    games["elo_diff"] = games["home_elo"] - games["away_elo"]
     for name in ("rest", "b2b", "margin10", "margin_season", "roster", "missing"):
         games[f"{name}_diff"] = games[f"home_{name}"] - games[f"away_{name}"]
-    games["home_win"] = games["home_win"].astype(float)
-    return games[["game_id", "season", "season_type", "game_date", "home", "away",
-                  *GAME_FEATURES, *GAME_CONTEXT, "home_pts", "away_pts", "home_win"]
-                 ].reset_index(drop=True)
+    return games
+
+
+def opponent_features(own: pd.DataFrame, opponent: pd.DataFrame, is_home: np.ndarray
+                      ) -> dict[str, np.ndarray]:
+    """Return ``OPPONENT_FEATURES`` from the player's team side, the opponent's side (aligned
+    rows of ``team_sides``) and whether the player's team is at home."""
+    import numpy as np
+
+    home = np.asarray(is_home, dtype=float)
+    venue = np.where(np.isnan(home), 0.0, np.where(home > 0.5, ELO_HOME, -ELO_HOME))
+    out = {f"opp_{stat}_allowed": opponent[f"{stat}_allowed10"].to_numpy(dtype=float)
+           for stat in ("pts", "ast", "reb")}
+    out["elo_edge"] = (own["elo"].to_numpy(dtype=float) - opponent["elo"].to_numpy(dtype=float)
+                       + venue)
+    out["opp_roster"] = opponent["roster"].to_numpy(dtype=float)
+    out["is_home"] = home
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,18 +489,17 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     rest = _days_since_previous(pg["game_date"].to_numpy(), starts)
     features["rest"] = np.minimum(np.nan_to_num(rest, nan=30.0), 30.0)
     features["b2b"] = (rest == 1).astype(float)
-    features["is_home"] = pg["is_home"].astype(float).to_numpy()
     features["playoffs"] = (pg["season_type"] == "Playoffs").astype(float).to_numpy()
     # minutes trend: last 3 vs last 10
     features["started_trend"] = _prior_mean(minutes, starts, 3) - features["min_l10"]
 
-    history = team_game_history(team_games)
-    team_history = history.drop(columns=["game_date", "season"])
-    own = _lookup(pg, team_history, ["game_id", "team"])
-    opp = _lookup(pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}),
-                  team_history, ["game_id", "team"])
-    for stat in ("pts", "ast", "reb"):
-        features[f"opp_{stat}_allowed"] = opp[f"{stat}_allowed10"].to_numpy(dtype=float)
+    games, sides = _game_table(team_games, player_games)
+    del games
+    sides = sides.drop(columns=["game_date"])
+    own = _lookup(pg, sides, ["game_id", "team"])
+    opp = _lookup(pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}), sides,
+                  ["game_id", "team"])
+    features.update(opponent_features(own, opp, pg["is_home"].astype(float).to_numpy()))
     features["team_margin10"] = own["margin10"].to_numpy(dtype=float)
     # did the player miss his team's previous game(s)? games the team played since his last one
     team_games_played = own["games_season"].to_numpy(dtype=float)
@@ -455,18 +508,8 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     same_season = np.concatenate([[False], season_values[1:] == season_values[:-1]])
     prev_team_count[(starts == np.arange(len(pg))) | ~same_season] = np.nan
     features["missed_last"] = np.clip(team_games_played - prev_team_count - 1, 0, 20)
-    # game context: the Elo edge of the player's team (home advantage included) and both rosters
-    roster = team_roster_strength(player_games, team_games)
-    games = _game_table(team_games, history, roster)
-    context = _lookup(pg, games[["game_id", "elo_diff"]], ["game_id"])
-    sign = np.where(pg["is_home"].astype(bool).to_numpy(), 1.0, -1.0)
-    features["elo_edge"] = sign * (context["elo_diff"].to_numpy(dtype=float) + ELO_HOME)
-    own_roster = _lookup(pg, roster, ["game_id", "team"])
-    opp_roster = _lookup(pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}),
-                         roster, ["game_id", "team"])
-    features["team_roster"] = own_roster["roster"].to_numpy(dtype=float)
-    features["team_missing"] = own_roster["missing"].to_numpy(dtype=float)
-    features["opp_roster"] = opp_roster["roster"].to_numpy(dtype=float)
+    features["team_roster"] = own["roster"].to_numpy(dtype=float)
+    features["team_missing"] = own["missing"].to_numpy(dtype=float)
     value = _player_value(pg)
     with np.errstate(invalid="ignore", divide="ignore"):
         features["value_share"] = _prior_mean(value, starts, 10) / features["team_roster"]

@@ -89,16 +89,44 @@ def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any
     return models
 
 
+SMALL_BATCH = 5000  # rows; below this, threads cost more than they save
+
+
+def _single_threaded_if_small(rows: int) -> Any:
+    """Return a context limiting OpenMP/BLAS to one thread for small batches.
+
+    Gradient boosting predicts tree by tree, each in an OpenMP parallel region; for a few
+    hundred rows the threads' start-up dominates, and on a busy machine spinning threads make
+    a 10 ms prediction take seconds.
+    """
+    import contextlib
+
+    global _CONTROLLER
+    if rows >= SMALL_BATCH:
+        return contextlib.nullcontext()
+    if _CONTROLLER is None:  # scanning the loaded libraries costs ~10 ms: do it once
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
+
+
+_CONTROLLER: Any = None
+
+
 def predict_home_win(model: Any, game_rows: pd.DataFrame) -> np.ndarray:
     """Return home-win probabilities for feature rows from ``features.game_features``."""
-    return model.predict_proba(game_rows[list(GAME_FEATURES)].astype(float))[:, 1]
+    with _single_threaded_if_small(len(game_rows)):
+        return model.predict_proba(game_rows[list(GAME_FEATURES)].astype(float))[:, 1]
 
 
 def predict_stat(model: Any, player_rows: pd.DataFrame) -> np.ndarray:
     """Return predicted stats (never negative) for rows from ``features.player_features``."""
     import numpy as np
 
-    return np.maximum(model.predict(player_rows[list(PLAYER_FEATURES)].astype(float)), 0.0)
+    with _single_threaded_if_small(len(player_rows)):
+        predicted = model.predict(player_rows[list(PLAYER_FEATURES)].astype(float))
+    return np.maximum(predicted, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -65,17 +65,96 @@ def resolve_team(code: str) -> str:
     return team
 
 
+ACTIVE_DAYS = 400  # players whose last game is older than this get no precomputed row
+
+
+@dataclasses.dataclass
+class _Day:
+    """Feature rows of one upcoming date: each team's side and each active player's row."""
+
+    sides: pd.DataFrame  # indexed by team: SIDE_COLUMNS as of the day
+    players: pd.DataFrame  # indexed by player_id: PLAYER_FEATURES (opponent columns to refill)
+
+
 @dataclasses.dataclass
 class Predictor:
-    """Loaded models plus the game data they were trained on."""
+    """Loaded models plus the game data they were trained on.
+
+    The first request for a date runs the training feature code once over the whole history
+    with one upcoming game per team and one upcoming row per active player on that date (a few
+    seconds); later requests for that date only look rows up and combine a game's two sides
+    (``features.add_game_diffs``) or a player's row with his opponent
+    (``features.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
+    """
 
     models: dict[str, Any]
     history: GameData
+    _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
+    _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
+    _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
+
+    def _latest_players(self) -> pd.DataFrame:
+        """Return each player's latest row (id, name, team), indexed by player_id, cached."""
+        if self._latest is None:
+            players = self.history.player_games
+            latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
+                "player_id", keep="last")
+            self._latest = latest[["player_id", "player_name", "team"]].set_index("player_id")
+            self._by_name = {str(n).casefold(): int(i) for i, n in
+                             self._latest["player_name"].items()}
+        return self._latest
 
     def _season_for(self, day: pd.Timestamp) -> str:
         from nba_ml.seasons import season_for_date
 
         return season_for_date(day.date())
+
+    def warm(self, date: object = None) -> None:
+        """Precompute the feature rows of ``date`` (default today in Chicago)."""
+        self._day(_parse_date(date, self.history))
+
+    def _day(self, day: pd.Timestamp) -> _Day:
+        import pandas as pd
+
+        if day in self._days:
+            return self._days[day]
+        season = self._season_for(day)
+        players = self.history.player_games
+        team_games = self.history.team_games
+        teams = sorted(set(team_games["team"].dropna().unique()))
+        if len(teams) % 2:
+            teams.append("---")  # a stand-in opponent so every real team plays once
+        rows = []
+        for i in range(0, len(teams), 2):
+            home, away = teams[i], teams[i + 1]
+            game_id = f"{day:%Y%m%d}-{home}-{away}"
+            for team, opponent, is_home in ((home, away, True), (away, home, False)):
+                rows.append({"season": season, "season_type": "Regular Season",
+                             "game_id": game_id, "game_date": day, "team": team,
+                             "opponent": opponent, "is_home": is_home})
+        probe_teams = pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
+        all_team_games = pd.concat([team_games, probe_teams], ignore_index=True)
+        sides = features.team_sides(all_team_games, players)
+        sides = sides[sides["game_date"] == day].set_index("team")
+        latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
+            "player_id", keep="last")
+        latest = latest[latest["game_date"] >= day - pd.Timedelta(days=ACTIVE_DAYS)]
+        probe_of = probe_teams.set_index("team")
+        probe_players = pd.DataFrame({
+            "season": season, "season_type": "Regular Season",
+            "game_id": probe_of.loc[latest["team"], "game_id"].to_numpy(),
+            "game_date": day, "player_id": latest["player_id"].to_numpy(),
+            "player_name": latest["player_name"].to_numpy(), "team": latest["team"].to_numpy(),
+            "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
+            "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
+        }).reindex(columns=list(PLAYER_GAME_COLUMNS))
+        table = features.player_features(pd.concat([players, probe_players], ignore_index=True),
+                                         all_team_games)
+        table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
+        self._days[day] = _Day(sides, table)
+        while len(self._days) > 8:  # keep memory bounded for long-running servers
+            self._days.pop(next(iter(self._days)))
+        return self._days[day]
 
     def predict_games(self, games: Iterable[tuple[str, str]], date: object = None
                       ) -> pd.DataFrame:
@@ -95,97 +174,92 @@ class Predictor:
             seen.update((home, away))
         if not pairs:
             return pd.DataFrame(columns=["game_date", "home", "away", "home_win_probability"])
-        season = self._season_for(day)
-        rows = []
-        for home, away in pairs:
-            game_id = f"{day:%Y%m%d}-{home}-{away}"
-            for team, opponent, is_home in ((home, away, True), (away, home, False)):
-                rows.append({"season": season, "season_type": "Regular Season",
-                             "game_id": game_id, "game_date": day, "team": team,
-                             "opponent": opponent, "is_home": is_home})
-        upcoming = pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
-        team_games = pd.concat([self.history.team_games, upcoming], ignore_index=True)
-        table = features.game_features(team_games, self.history.player_games)
-        table = table[table["home_win"].isna() & (table["game_date"] == day)]
+        sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
+        home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(
+            drop=True)
+        away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(
+            drop=True)
+        table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
         probability = models.predict_home_win(self.models[models.GAME_MODEL], table)
-        out = pd.DataFrame({"game_date": table["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                            "home": table["home"].to_numpy(), "away": table["away"].to_numpy(),
-                            "home_win_probability": np.round(probability, 4)})
-        order = {pair: i for i, pair in enumerate(pairs)}
-        out["_o"] = [order[(h, a)] for h, a in zip(out["home"], out["away"], strict=True)]
-        return out.sort_values("_o").drop(columns="_o").reset_index(drop=True)
+        return pd.DataFrame({"game_date": f"{day:%Y-%m-%d}", "home": [h for h, _ in pairs],
+                             "away": [a for _, a in pairs],
+                             "home_win_probability": np.round(probability, 4)})
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the
         closest names when nobody matches."""
-        players = self.history.player_games
-        latest = players.sort_values("game_date").drop_duplicates("player_id", keep="last")
+        latest = self._latest_players()
+        assert self._by_name is not None
         text = str(name_or_id).strip()
-        if text.isdigit():
-            match = latest[latest["player_id"] == int(text)]
-        else:
-            match = latest[latest["player_name"].str.casefold() == text.casefold()]
-        if match.empty:
+        player_id = int(text) if text.isdigit() else self._by_name.get(text.casefold())
+        if player_id is None or player_id not in latest.index:
             names = latest["player_name"].tolist()
             close = difflib.get_close_matches(text, names, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UsageError(f"unknown player {text!r}{hint}")
-        row = match.iloc[-1]
-        return int(row["player_id"]), str(row["player_name"]), str(row["team"])
+        row = latest.loc[player_id]
+        return player_id, str(row["player_name"]), str(row["team"])
 
     def predict_players(self, players: Iterable[Mapping[str, Any]], date: object = None
                         ) -> pd.DataFrame:
         """Return expected points, assists and rebounds for upcoming player-games.
 
-        Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``,
-        ``is_home`` and ``team`` (default: his latest team). Raises UsageError for unknown
-        players or teams.
+        Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
+        and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
+        plays for his latest team. Raises UsageError for unknown players or teams, or a player
+        inactive for more than ACTIVE_DAYS days.
         """
         import numpy as np
         import pandas as pd
 
         day = _parse_date(date, self.history)
-        season = self._season_for(day)
-        rows = []
+        cached = self._day(day)
+        requests = []
+        known = cached.players.index
         for item in players:
             key = item.get("player_id", item.get("player"))
             if key is None:
                 raise UsageError("each player needs a player_id or a player name")
-            player_id, name, team = self.find_player(key)
-            team = resolve_team(item["team"]) if item.get("team") else team
+            if isinstance(key, int) and key in known:  # fast path: an id with a row
+                player_id, name, team = (key, str(cached.players.at[key, "player_name"]),
+                                         str(cached.players.at[key, "team"]))
+            else:
+                player_id, name, team = self.find_player(key)
+            if player_id not in known:
+                raise UsageError(f"{name} has not played in the {ACTIVE_DAYS} days before "
+                                 f"{day:%Y-%m-%d}")
             opponent = resolve_team(item["opponent"]) if item.get("opponent") else None
             if opponent == team:
                 raise UsageError(f"{name} cannot play against his own team {team}")
-            is_home = item.get("is_home")
-            home, away = (team, opponent or "TBD") if is_home in (True, None) else (
-                opponent or "TBD", team)
-            rows.append({"season": season, "season_type": "Regular Season",
-                         "game_id": f"{day:%Y%m%d}-{home}-{away}", "game_date": day,
-                         "player_id": player_id, "player_name": name, "team": team,
-                         "opponent": opponent, "is_home": bool(is_home) if is_home is not None
-                         else np.nan})
-        if not rows:
-            return pd.DataFrame(columns=["player_id", "player_name", "team", "opponent",
-                                         *models.PLAYER_MODELS])
-        upcoming = pd.DataFrame(rows).reindex(columns=list(PLAYER_GAME_COLUMNS))
-        player_games = pd.concat([self.history.player_games, upcoming], ignore_index=True)
-        known = upcoming[upcoming["opponent"].notna()].drop_duplicates(["game_id", "team"])
-        if not known.empty:  # the games themselves, so game context (Elo edge) is known
-            sides = pd.concat([known, known.assign(team=known["opponent"],
-                                                   opponent=known["team"],
-                                                   is_home=~known["is_home"].astype(bool))])
-            sides = sides.drop_duplicates(["game_id", "team"])
-            team_rows = sides.reindex(columns=list(TEAM_GAME_COLUMNS))
-            team_games = pd.concat([self.history.team_games, team_rows], ignore_index=True)
-        else:
-            team_games = self.history.team_games
-        table = features.player_features(player_games, team_games)
-        table = table[table["pts"].isna() & (table["game_date"] == day)]
-        table = table.set_index("player_id").reindex([r["player_id"] for r in rows]).reset_index()
-        out = table[["player_id", "player_name", "team", "opponent"]].copy()
+            requests.append((player_id, team, opponent, item.get("is_home")))
+        columns = ["player_id", "player_name", "team", "opponent", *models.PLAYER_MODELS]
+        if not requests:
+            return pd.DataFrame(columns=columns)
+        rows = cached.players.reindex([r[0] for r in requests]).reset_index()
+        sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
+        own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
+        opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
+        venues = [r[3] for r in requests]
+        out = pd.DataFrame({"player_id": rows["player_id"], "player_name": rows["player_name"],
+                            "team": [r[1] for r in requests],
+                            "opponent": [r[2] for r in requests]})
+        totals = {name: np.zeros(len(rows)) for name in models.PLAYER_MODELS}
+        weights = np.zeros(len(rows))
+        for venue in (True, False):
+            applies = np.array([v is None or bool(v) == venue for v in venues])
+            if not applies.any():
+                continue
+            variant = rows.copy()
+            refill = features.opponent_features(own, opp, np.full(len(rows), float(venue)))
+            for column, values in refill.items():
+                variant[column] = values
+            for name in models.PLAYER_MODELS:
+                totals[name] += np.where(applies, models.predict_stat(self.models[name],
+                                                                      variant), 0.0)
+            weights += applies
         for name in models.PLAYER_MODELS:
-            out[name] = np.round(models.predict_stat(self.models[name], table), 2)
-        return out.reset_index(drop=True)
+            out[name] = np.round(totals[name] / weights, 2)
+        return out
 
 
 def load_predictor(data_dir: Path | str) -> Predictor:
