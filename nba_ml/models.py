@@ -83,10 +83,53 @@ def fit_player_model(player_rows: pd.DataFrame, stat: str) -> Any:
 
 def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any]:
     """Return the four fitted models keyed by model name."""
-    models = {GAME_MODEL: fit_game_model(game_rows)}
-    for name, stat in PLAYER_MODELS.items():
-        models[name] = fit_player_model(player_rows, stat)
-    return models
+    return fit_sets([(game_rows, player_rows)])[0]
+
+
+def _fit_player_task(matrix: pd.DataFrame, target: pd.Series) -> Any:
+    """Fit one player model single-threaded (run in a worker process)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        model = make_player_model()
+        model.fit(matrix, target)
+    return model
+
+
+def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = None
+             ) -> list[dict[str, Any]]:
+    """Return, for each (game rows, player rows) pair, the four fitted models.
+
+    The player models are fitted in ``jobs`` worker processes (default: one per core, at most
+    the number of fits), each single-threaded: processes use both cores without the
+    thread barriers that stall OpenMP for seconds when the machine is busy (a web server beside
+    a nightly training). Raises ValueError when a set is too small.
+    """
+    import os
+
+    from joblib import Parallel, delayed
+
+    tasks = []
+    for _, player_rows in sets:
+        for stat in PLAYER_MODELS.values():
+            played = player_rows[player_rows[stat].notna()]
+            if len(played) < 500:
+                raise ValueError(f"too few player-games to train the {stat} model "
+                                 f"({len(played)})")
+            tasks.append((_training_matrix(played, PLAYER_FEATURES), played[stat].astype(float)))
+    jobs = jobs or min(os.cpu_count() or 1, len(tasks))
+    if jobs > 1:
+        fitted = Parallel(n_jobs=jobs, backend="loky")(
+            delayed(_fit_player_task)(matrix, target) for matrix, target in tasks)
+    else:
+        fitted = [_fit_player_task(matrix, target) for matrix, target in tasks]
+    results = []
+    for index, (game_rows, _) in enumerate(sets):
+        models = {GAME_MODEL: fit_game_model(game_rows)}
+        for offset, name in enumerate(PLAYER_MODELS):
+            models[name] = fitted[index * len(PLAYER_MODELS) + offset]
+        results.append(models)
+    return results
 
 
 SMALL_BATCH = 5000  # rows; below this, threads cost more than they save

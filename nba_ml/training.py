@@ -94,11 +94,11 @@ def train_model_set(data: GameData) -> TrainedSet:
     after_g = tables.games[tables.games["game_date"] >= holdout_start]
     after_p = tables.players[tables.players["game_date"] >= holdout_start]
     try:
-        logger.info("fitting on data before the holdout (%s)", holdout_name)
-        evaluation_models = models.fit_all(before_g, before_p)
+        logger.info("fitting on data before the holdout (%s) and, for deployment, on all %d "
+                    "games", holdout_name, len(tables.games))
+        evaluation_models, fitted = models.fit_sets(
+            [(before_g, before_p), (tables.games, tables.players)])
         figures = models.evaluate(evaluation_models, before_p, after_g, after_p)
-        logger.info("fitting the deployed models on all %d games", len(tables.games))
-        fitted = models.fit_all(tables.games, tables.players)
     except ValueError as error:
         raise DataError(f"cannot train: {error}") from None
     played = tables.games[tables.games["home_win"].notna()]
