@@ -1,0 +1,103 @@
+"""The serving API gives exactly what the training feature code gives for the same rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nba_ml import features, models
+from nba_ml.errors import UsageError
+from nba_ml.predict import Predictor, load_predictor
+from nba_ml.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
+
+DAY = "2019-10-22"
+
+
+@pytest.fixture(scope="module")
+def predictor(trained_dir: Path) -> Predictor:
+    return load_predictor(trained_dir)
+
+
+def _upcoming_team_rows(pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    rows = []
+    for home, away in pairs:
+        game_id = f"{DAY.replace('-', '')}-{home}-{away}"
+        for team, opponent, is_home in ((home, away, True), (away, home, False)):
+            rows.append({"season": "2019-20", "season_type": "Regular Season",
+                         "game_id": game_id, "game_date": pd.Timestamp(DAY), "team": team,
+                         "opponent": opponent, "is_home": is_home})
+    return pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
+
+
+def test_games_match_the_training_feature_path(predictor: Predictor) -> None:
+    pairs = [("BOS", "PHI"), ("LAL", "LAC"), ("MIL", "HOU")]
+    fast = predictor.predict_games(pairs, date=DAY)
+    history = predictor.history
+    team_games = pd.concat([history.team_games, _upcoming_team_rows(pairs)], ignore_index=True)
+    table = features.game_features(team_games, history.player_games)
+    table = table[table["game_date"] == pd.Timestamp(DAY)].set_index("home").loc[
+        [h for h, _ in pairs]]
+    slow = models.predict_home_win(predictor.models[models.GAME_MODEL], table)
+    np.testing.assert_allclose(fast["home_win_probability"], np.round(slow, 4))
+
+
+def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
+    player_id, name, team = predictor.find_player("LeBron James")
+    fast = predictor.predict_players([{"player_id": player_id, "opponent": "GSW",
+                                       "is_home": True}], date=DAY)
+    history = predictor.history
+    upcoming = pd.DataFrame([{
+        "season": "2019-20", "season_type": "Regular Season",
+        "game_id": f"{DAY.replace('-', '')}-{team}-GSW", "game_date": pd.Timestamp(DAY),
+        "player_id": player_id, "player_name": name, "team": team, "opponent": "GSW",
+        "is_home": True}]).reindex(columns=list(PLAYER_GAME_COLUMNS))
+    team_games = pd.concat([history.team_games, _upcoming_team_rows([(team, "GSW")])],
+                           ignore_index=True)
+    table = features.player_features(pd.concat([history.player_games, upcoming],
+                                               ignore_index=True), team_games)
+    row = table[table["pts"].isna()]
+    for name_ in models.PLAYER_MODELS:
+        slow = models.predict_stat(predictor.models[name_], row)[0]
+        assert fast[name_].iloc[0] == pytest.approx(slow, abs=0.006)
+
+
+def test_unknown_venue_is_the_mean_of_home_and_away(predictor: Predictor) -> None:
+    def one(is_home: bool | None) -> pd.Series:
+        return predictor.predict_players([{"player": "Giannis Antetokounmpo",
+                                           "opponent": "TOR", "is_home": is_home}],
+                                         date=DAY).iloc[0]
+    home, away, either = one(True), one(False), one(None)
+    assert either["points"] == pytest.approx((home["points"] + away["points"]) / 2, abs=0.01)
+
+
+def test_bad_requests_are_usage_errors(predictor: Predictor) -> None:
+    with pytest.raises(UsageError, match="did you mean"):
+        predictor.predict_games([("BOZ", "PHI")], date=DAY)
+    with pytest.raises(UsageError, match="only one game a day"):
+        predictor.predict_games([("BOS", "PHI"), ("PHI", "NYK")], date=DAY)
+    with pytest.raises(UsageError, match="cannot play itself"):
+        predictor.predict_games([("BOS", "BOS")], date=DAY)
+    with pytest.raises(UsageError, match="not after the last game"):
+        predictor.predict_games([("BOS", "PHI")], date="2019-01-01")
+    with pytest.raises(UsageError, match="invalid date"):
+        predictor.predict_games([("BOS", "PHI")], date="someday")
+    with pytest.raises(UsageError, match="unknown player"):
+        predictor.predict_players([{"player": "Nobody Atall"}], date=DAY)
+
+
+def test_a_slate_of_games_and_players(predictor: Predictor) -> None:
+    teams = sorted(predictor.history.team_games["team"].unique())
+    slate = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)]
+    games = predictor.predict_games(slate, date=DAY)
+    assert len(games) == len(slate)
+    assert games["home_win_probability"].between(0, 1).all()
+    latest = predictor.history.player_games.drop_duplicates("player_id", keep="last").tail(300)
+    opponent = dict(slate) | {a: h for h, a in slate}
+    rows = [{"player_id": int(r.player_id), "opponent": opponent[r.team]}
+            for r in latest.itertuples()]
+    players = predictor.predict_players(rows, date=DAY)
+    assert len(players) == 300
+    assert (players[["points", "assists", "rebounds"]] >= 0).all().all()
