@@ -316,15 +316,14 @@ def _normalise_names(path: Path, raw_names: list[object]) -> list[str]:
     return names
 
 
-def _read_csv(data: bytes, dtype: object, nrows: int | None = None) -> pd.DataFrame:
+def _read_csv(data: bytes, dtype: object) -> pd.DataFrame:
     import pandas as pd
 
     with warnings.catch_warnings():
         # a first row with more fields than the header would silently become the index
         warnings.simplefilter("error", pd.errors.ParserWarning)
         return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=dtype, keep_default_na=False,
-                           na_values=[""], skipinitialspace=True, index_col=False, engine="c",
-                           nrows=nrows)
+                           na_values=[""], skipinitialspace=True, index_col=False, engine="c")
 
 
 def _table_from_csv(path: Path, data: bytes) -> _Table:
