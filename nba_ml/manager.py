@@ -160,14 +160,14 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
         if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
             return TrainResult("skipped", f"not {settings.training_hour:02d}:xx in "
                                f"{settings.training_timezone}; the other cron entry runs today")
-    prepare_data_dir(settings)
-    if not force:
+    if not force:  # read-only checks first: valid models need no writable data dir
         verification = check(settings)
         if only_if_invalid and verification.ok:
             return TrainResult("valid", "models are valid", verification.manifest)
         fresh, why = freshness(settings, verification)
         if fresh and not only_if_invalid:
             return TrainResult("skipped", why, verification.manifest)
+    prepare_data_dir(settings)
     with TrainingLock(settings.lock_path, wait=wait):
         if not force:  # someone may have trained while we waited for the lock
             verification = check(settings)

@@ -96,18 +96,37 @@ def _fit_player_task(matrix: pd.DataFrame, target: pd.Series) -> Any:
     return model
 
 
+def _worker_init(parent: int) -> None:
+    """Make a fitting worker die with the training that started it (kill -9 included)."""
+    import ctypes
+    import os
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):  # not Linux: workers still exit when the pipe closes
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = None
              ) -> list[dict[str, Any]]:
     """Return, for each (game rows, player rows) pair, the four fitted models.
 
     The player models are fitted in ``jobs`` worker processes (default: one per core, at most
-    the number of fits), each single-threaded: processes use both cores without the
-    thread barriers that stall OpenMP for seconds when the machine is busy (a web server beside
-    a nightly training). Raises ValueError when a set is too small.
+    the number of fits), each single-threaded: processes use both cores without the thread
+    barriers that stall OpenMP for seconds when the machine is busy (a web server beside a
+    nightly training). Workers die with their parent. Raises ValueError when a set is too
+    small, NbaMlError when a worker fails.
     """
+    import multiprocessing
     import os
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    from joblib import Parallel, delayed
+    from nba_ml.errors import NbaMlError
 
     tasks = []
     for _, player_rows in sets:
@@ -119,8 +138,15 @@ def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = N
             tasks.append((_training_matrix(played, PLAYER_FEATURES), played[stat].astype(float)))
     jobs = jobs or min(os.cpu_count() or 1, len(tasks))
     if jobs > 1:
-        fitted = Parallel(n_jobs=jobs, backend="loky")(
-            delayed(_fit_player_task)(matrix, target) for matrix, target in tasks)
+        context = multiprocessing.get_context("spawn")  # ppid = us: PDEATHSIG works
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                     initializer=_worker_init,
+                                     initargs=(os.getpid(),)) as pool:
+                fitted = list(pool.map(_fit_player_task, *zip(*tasks, strict=True)))
+        except (BrokenProcessPool, OSError, EOFError) as error:
+            raise NbaMlError(f"fitting the player models failed in a worker process "
+                             f"({type(error).__name__}: {error}); current models kept") from None
     else:
         fitted = [_fit_player_task(matrix, target) for matrix, target in tasks]
     results = []

@@ -424,6 +424,8 @@ def _inspect_once(
                 ModelProblem(name, f"sha256 mismatch ({size} bytes; file changed since training)")
             )
             continue
+        if data is not None and any(p.model == SET for p in problems):
+            continue  # never unpickle under an untrusted set (manifest, directory, versions)
         if data is not None:
             model, problem = _load_model(data)
             if problem:
