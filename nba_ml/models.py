@@ -88,6 +88,7 @@ def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any
 
 def _fit_player_task(matrix: pd.DataFrame, target: pd.Series) -> Any:
     """Fit one player model single-threaded (run in a worker process)."""
+    import sklearn.ensemble  # noqa: F401 - load OpenMP first: threadpoolctl limits loaded libs
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
@@ -101,6 +102,10 @@ def _worker_init(parent: int) -> None:
     import ctypes
     import os
     import signal
+
+    # one thread per worker: read by OpenMP/BLAS when they load, i.e. before any task runs
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
