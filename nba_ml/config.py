@@ -27,6 +27,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "NBA_TRAINING_HOUR": "hour of the daily training in NBA_TRAINING_TIMEZONE (4)",
     "NBA_TRAINING_MINUTE": "minute of the daily training (0)",
     "NBA_TRAINING_TIMEZONE": "time zone of the daily training (America/Chicago)",
+    "NBA_ML_JOBS": "processes that fit the player models; 1 fits in-process (0: one per core)",
     "NBA_ML_WAIT": "seconds train/ensure wait for another training's lock (0: exit 75 at once)",
     "STATE_DIRECTORY": "set by systemd's StateDirectory=; the default data directory when present",
 }
@@ -43,6 +44,7 @@ class Settings:
     retries: int = 4
     request_pause: float = 1.0
     collect_budget: float = 900.0
+    jobs: int = 0
     training_hour: int = 4
     training_minute: int = 0
     training_timezone: str = "America/Chicago"
@@ -92,6 +94,7 @@ _NUMERIC: dict[str, tuple[str, type, float, float]] = {
     "retries": ("NBA_ML_RETRIES", int, 1, 20),
     "request_pause": ("NBA_ML_REQUEST_PAUSE", float, 0, 60),
     "collect_budget": ("NBA_ML_COLLECT_BUDGET", float, 1, 24 * 3600),
+    "jobs": ("NBA_ML_JOBS", int, 0, 64),
     "training_hour": ("NBA_TRAINING_HOUR", int, 0, 23),
     "training_minute": ("NBA_TRAINING_MINUTE", int, 0, 59),
 }

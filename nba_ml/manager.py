@@ -193,7 +193,7 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
     data = load_training_data(settings, source, seasons, session=session)
     logger.info("training on %d team-games and %d player-games (%s)", len(data.team_games),
                 len(data.player_games), ", ".join(data.seasons))
-    trained = train_model_set(data)
+    trained = train_model_set(data, jobs=settings.jobs)
     current = read_manifest(settings.data_dir)
     current_training = current.get("training") if current else None
     reasons = promotion_verdict(trained.training, current_training)

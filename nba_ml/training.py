@@ -83,7 +83,7 @@ def choose_holdout(games: pd.DataFrame) -> tuple[str, pd.Timestamp]:
     return f"games from {cut:%Y-%m-%d}", cut
 
 
-def train_model_set(data: GameData) -> TrainedSet:
+def train_model_set(data: GameData, jobs: int = 0) -> TrainedSet:
     """Return models fitted on all of ``data`` and holdout figures of the same definitions fitted
     on the data before the holdout; raise DataError when the data is too thin."""
     started = time.perf_counter()
@@ -97,7 +97,7 @@ def train_model_set(data: GameData) -> TrainedSet:
         logger.info("fitting on data before the holdout (%s) and, for deployment, on all %d "
                     "games", holdout_name, len(tables.games))
         evaluation_models, fitted = models.fit_sets(
-            [(before_g, before_p), (tables.games, tables.players)])
+            [(before_g, before_p), (tables.games, tables.players)], jobs=jobs or None)
         figures = models.evaluate(evaluation_models, before_p, after_g, after_p)
     except ValueError as error:
         raise DataError(f"cannot train: {error}") from None
