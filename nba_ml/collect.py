@@ -8,9 +8,9 @@ Request count and pacing:
     The first run sends one request per season x season type x mode: seasons x 2 x 2, so 16 for
     the default 4 seasons. Later runs reuse every finished season (0 requests) and refresh the
     current season incrementally (4 requests, each asking only for rows since the last cached
-    GAME_DATE). Two requests are always at least ``pause`` seconds apart (1 s: about one request
-    per second or slower), failed attempts back off exponentially with full jitter, and the whole
-    collection is bounded by ``budget`` seconds and a circuit breaker.
+    GAME_DATE). A request starts at least ``pause`` seconds after the previous one ended (1 s:
+    about one request per second or slower), failed attempts back off exponentially with full
+    jitter, and the whole collection is bounded by ``budget`` seconds and a circuit breaker.
 
 Finished seasons: a season is finished from 1 November after it began (nba_ml.seasons); from then
 on its cache files are final once they hold rows (an empty one, cached before the games began, is
@@ -211,7 +211,7 @@ class _Collector:
         self.clock = clock
         self.started = clock()
         self.deadline = self.started + options.budget
-        self.last_sent: float | None = None
+        self.last_done: float | None = None  # when the previous request ended
         self.consecutive_failures = 0
         self.report = CollectReport(requests=0, fetched=[], skipped=[], seconds=0.0)
 
@@ -261,7 +261,10 @@ class _Collector:
             self.report.requests += 1
             started = self.clock()
             try:
-                body, text = _request(job, since, timeout)
+                try:
+                    body, text = _request(job, since, timeout)
+                finally:
+                    self.last_done = self.clock()  # the pause runs from the end of a response
                 rows = _validate(body, job, finished=finished, since=since)
             except _Failure as error:
                 failure = error
@@ -306,8 +309,8 @@ class _Collector:
     def _wait(self, delay: float, job: _Job, failure: _Failure | None) -> None:
         """Sleep out the backoff and the polite pause; raise UpstreamUnavailable past the budget."""
         now = self.clock()
-        if self.last_sent is not None:
-            delay = max(delay, self.last_sent + self.options.pause - now)
+        if self.last_done is not None:
+            delay = max(delay, self.last_done + self.options.pause - now)
         if now + max(delay, 0.0) >= self.deadline:
             last = f", last error {failure.reason}" if failure else ""
             raise UpstreamUnavailable(
@@ -316,7 +319,6 @@ class _Collector:
             )
         if delay > 0:
             self.sleep(delay)
-        self.last_sent = self.clock()
 
 
 def _request(job: _Job, since: datetime.date | None, timeout: float) -> tuple[dict[str, Any], str]:

@@ -124,6 +124,23 @@ def test_cassette_replay_populates_cache(raw: Path) -> None:
     assert not list((raw / "leaguegamelog").glob("*.tmp"))
 
 
+def test_the_pause_runs_from_the_end_of_the_previous_response(raw: Path) -> None:
+    # A slow answer must not eat into the pause: the next request still waits the full pause.
+    clock = FakeClock()
+    body = small(load_cassette(T_2025_26), 20)
+
+    def slow(call: Any) -> Any:
+        clock.advance(0.7)  # the server takes 0.7 s to answer
+        return league_game_log(body)(call)
+
+    adapter = ReplayAdapter()
+    route_current_season(adapter, body)
+    adapter.route(slow, Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
+    run(raw, adapter, ["2025-26"], clock)
+    assert len(adapter.calls) == 4
+    assert clock.sleeps == [1.0, 1.0, 1.0]
+
+
 def test_finished_season_is_never_requested_again(raw: Path) -> None:
     adapter = ReplayAdapter()
     route_small_finished(adapter, "2020-21")
