@@ -74,6 +74,7 @@ class _Day:
 
     sides: pd.DataFrame  # indexed by team: SIDE_COLUMNS as of the day
     players: pd.DataFrame  # indexed by player_id: PLAYER_FEATURES (opponent columns to refill)
+    who: dict[int, tuple[str, str]] | None = None  # player_id -> (name, team), built on first use
 
 
 @dataclasses.dataclass
@@ -215,17 +216,21 @@ class Predictor:
         day = _parse_date(date, self.history)
         cached = self._day(day)
         requests = []
-        known = cached.players.index
+        if cached.who is None:
+            cached.who = dict(zip(cached.players.index.tolist(),
+                                  zip(cached.players["player_name"].astype(str),
+                                      cached.players["team"].astype(str), strict=True),
+                                  strict=True))
+        who = cached.who
         for item in players:
             key = item.get("player_id", item.get("player"))
             if key is None:
                 raise UsageError("each player needs a player_id or a player name")
-            if isinstance(key, int) and key in known:  # fast path: an id with a row
-                player_id, name, team = (key, str(cached.players.at[key, "player_name"]),
-                                         str(cached.players.at[key, "team"]))
+            if isinstance(key, int) and key in who:  # fast path: an id with a row
+                player_id, (name, team) = key, who[key]
             else:
                 player_id, name, team = self.find_player(key)
-            if player_id not in known:
+            if player_id not in who:
                 raise UsageError(f"{name} has not played in the {ACTIVE_DAYS} days before "
                                  f"{day:%Y-%m-%d}")
             opponent = resolve_team(item["opponent"]) if item.get("opponent") else None
@@ -243,22 +248,21 @@ class Predictor:
         out = pd.DataFrame({"player_id": rows["player_id"], "player_name": rows["player_name"],
                             "team": [r[1] for r in requests],
                             "opponent": [r[2] for r in requests]})
-        totals = {name: np.zeros(len(rows)) for name in models.PLAYER_MODELS}
-        weights = np.zeros(len(rows))
-        for venue in (True, False):
-            applies = np.array([v is None or bool(v) == venue for v in venues])
-            if not applies.any():
-                continue
-            variant = rows.copy()
-            refill = features.opponent_features(own, opp, np.full(len(rows), float(venue)))
-            for column, values in refill.items():
-                variant[column] = values
-            for name in models.PLAYER_MODELS:
-                totals[name] += np.where(applies, models.predict_stat(self.models[name],
-                                                                      variant), 0.0)
-            weights += applies
+        # One row per (request, venue it may be played at): a known venue gives one row, an
+        # unknown one two (home and away, averaged); then one predict call per model.
+        pairs = [(i, home) for i, v in enumerate(venues)
+                 for home in ((True, False) if v is None else (bool(v),))]
+        index = np.array([i for i, _ in pairs])
+        home = np.array([h for _, h in pairs], dtype=float)
+        variant = rows.iloc[index].reset_index(drop=True)
+        refill = features.opponent_features(own.iloc[index].reset_index(drop=True),
+                                            opp.iloc[index].reset_index(drop=True), home)
+        for column, values in refill.items():
+            variant[column] = values
         for name in models.PLAYER_MODELS:
-            out[name] = np.round(totals[name] / weights, 2)
+            predicted = models.predict_stat(self.models[name], variant)
+            total = np.bincount(index, weights=predicted, minlength=len(rows))
+            out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
         return out
 
 

@@ -101,3 +101,24 @@ def test_a_slate_of_games_and_players(predictor: Predictor) -> None:
     players = predictor.predict_players(rows, date=DAY)
     assert len(players) == 300
     assert (players[["points", "assists", "rebounds"]] >= 0).all().all()
+
+
+def test_a_batch_answers_each_row_as_if_asked_alone(predictor: Predictor) -> None:
+    # Rows of one batch are stacked for one predict call per model: mixing known and unknown
+    # venues, repeated players and a missing opponent must not move any row's answer.
+    latest = predictor.history.player_games.drop_duplicates("player_id", keep="last").tail(4)
+    ids = [int(i) for i in latest["player_id"]]
+    batch = [{"player_id": ids[0], "opponent": "TOR", "is_home": True},
+             {"player_id": ids[1], "opponent": "BOS", "is_home": None},
+             {"player_id": ids[2], "is_home": False},
+             {"player_id": ids[0], "opponent": "MIA"},
+             {"player_id": ids[3], "opponent": "LAL", "is_home": False}]
+    batch = [item for item in batch if item.get("opponent") not in
+             {latest.set_index("player_id").at[item["player_id"], "team"]}]
+    together = predictor.predict_players(batch, date=DAY)
+    for position, item in enumerate(batch):
+        alone = predictor.predict_players([item], date=DAY).iloc[0]
+        row = together.iloc[position]
+        assert row["player_id"] == item["player_id"]
+        for stat in ("points", "assists", "rebounds"):
+            assert row[stat] == pytest.approx(alone[stat], abs=1e-9), (item, stat)
