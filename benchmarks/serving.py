@@ -1,0 +1,150 @@
+"""Latency of the library function a web server calls: ``nba_ml.predict.load_predictor``.
+
+Trains once (``nba-ml train --from``, the 4 real seasons 2017-18..2020-21 of ../shared, as a
+deployment would serve them) into a temporary data directory, then, in this process:
+
+* ``load_predictor(data_dir)``: verify hashes, versions and permissions, unpickle the four models
+  and the saved game data (once per web-server start);
+* the first request of a date (``warm(date)``: the training feature code over the whole history
+  with one probe game per team and one probe row per active player; once per date, cached);
+* then, N times each, a day's slate: 15 games (every team once) and 300 player rows (10 per team,
+  the most recently active players, with opponent and venue), each timed end to end
+  (``predict_games`` / ``predict_players`` return DataFrames).
+
+Target: a day's slate (15 games + 300 players) well under 100 ms after the models are loaded
+(median); the per-date first request is reported beside it. Figures are medians and the 90th
+percentile; the whole run is single-process.
+
+Usage: python benchmarks/serving.py [-n RUNS] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as common
+
+TRAIN_SEASONS = common.REAL_SEASONS
+SLATE_DATE = "2021-07-25"  # three days after the last game in the data (2020-21 finals)
+SECOND_DATE = "2021-07-26"
+TARGET = 0.100  # seconds for 15 games + 300 players
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=50, help="timed slates (50)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    common.require_gamelogs()
+    common.print_machine("serving benchmark")
+
+    work = Path(tempfile.mkdtemp(prefix="nba-ml-serving-"))
+    try:
+        source = work / "seasons"
+        counts = common.build_seasons_dir(source, TRAIN_SEASONS)
+        data_dir = work / "data"
+        env = {k: v for k, v in os.environ.items() if k != "NBA_ML_DATA_DIR"}
+        started = time.perf_counter()
+        result = subprocess.run([*common.nba_ml_command(), "--quiet", "--data-dir",
+                                 str(data_dir), "train", "--from", str(source)],
+                                env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            sys.exit(f"training failed (exit {result.returncode}): "
+                     f"{result.stderr.strip()[-800:]}")
+        print(f"   trained once on {', '.join(TRAIN_SEASONS)} ({counts['player_games']} player "
+              f"rows) in {time.perf_counter() - started:.0f} s")
+
+        started = time.perf_counter()
+        import nba_ml.predict as predict
+
+        imported = time.perf_counter() - started
+        started = time.perf_counter()
+        predictor = predict.load_predictor(data_dir)
+        loaded = time.perf_counter() - started
+
+        started = time.perf_counter()
+        predictor.warm(SLATE_DATE)
+        first_date = time.perf_counter() - started
+
+        sides = predictor._day(predictor_day := predict._parse_date(SLATE_DATE,
+                                                                    predictor.history))
+        teams = sorted(sides.sides.index)
+        teams = [t for t in teams if t != "---"][:30]
+        games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)][:15]
+        opponent = {h: a for h, a in games} | {a: h for h, a in games}
+        home = {h for h, _ in games}
+        history = predictor.history.player_games
+        last_game = history.groupby("player_id")["game_date"].max()
+        rows = sides.players.assign(last_game=last_game.reindex(sides.players.index).to_numpy())
+        rows = rows.sort_values("last_game", ascending=False, kind="mergesort")
+        players = []
+        for team in teams:  # each team's 10 most recently active players
+            ids = rows.index[rows["team"] == team][:10]
+            players += [{"player_id": int(i), "opponent": opponent[team],
+                         "is_home": team in home} for i in ids]
+        players = players[:300]
+
+        game_times, player_times, slate_times = [], [], []
+        for _ in range(3):  # warm-up: first calls of sklearn predict, pandas code paths
+            predictor.predict_games(games, date=predictor_day)
+            predictor.predict_players(players, date=predictor_day)
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            out_games = predictor.predict_games(games, date=SLATE_DATE)
+            t1 = time.perf_counter()
+            out_players = predictor.predict_players(players, date=SLATE_DATE)
+            t2 = time.perf_counter()
+            game_times.append(t1 - t0)
+            player_times.append(t2 - t1)
+            slate_times.append(t2 - t0)
+        assert len(out_games) == len(games) and out_games["home_win_probability"].between(
+            0, 1).all()
+        assert len(out_players) == len(players) and out_players["points"].notna().all()
+
+        started = time.perf_counter()
+        predictor.predict_games(games, date=SECOND_DATE)
+        next_date = time.perf_counter() - started
+
+        print(f"\n== one process; {args.runs} slates of {len(games)} games and {len(players)} "
+              f"players on {SLATE_DATE}; load average now {common.load_average()}")
+        print(f"   import nba_ml.predict                 {ms(imported)}")
+        print(f"   load_predictor (verify + unpickle)    {ms(loaded)}   once per server start")
+        print(f"   first request of a date (warm)        {ms(first_date)}   once per date, cached")
+        print(f"   first request of the next date        {ms(next_date)}")
+        print(f"   {'':38}   median      p90")
+        for name, values in (("predict_games (15 games)", game_times),
+                             ("predict_players (300 rows)", player_times),
+                             ("slate (both)", slate_times)):
+            print(f"   {name:38}{ms(common.median(values))}{ms(percentile(values, 0.9))}")
+        slate = common.median(slate_times)
+        print("\n== target")
+        print(f"   slate after load and warm: median {slate * 1000:.1f} ms <= "
+              f"{TARGET * 1000:.0f} ms ({slate / TARGET:.2f} x the budget): "
+              f"{common.verdict(slate <= TARGET)}")
+    finally:
+        if args.keep:
+            print(f"   kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
