@@ -22,7 +22,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "NBA_ML_SEASONS": "how many seasons, ending with the current one, train collects (4)",
     "NBA_ML_TIMEOUT": "seconds before one stats.nba.com request times out (30)",
     "NBA_ML_RETRIES": "attempts per request before giving up (4)",
-    "NBA_ML_REQUEST_PAUSE": "seconds to pause between two requests (1.0)",
+    "NBA_ML_REQUEST_PAUSE": "seconds from the end of one request to the start of the next (1.0)",
     "NBA_ML_COLLECT_BUDGET": "seconds the whole collection may take before it gives up (900)",
     "NBA_TRAINING_HOUR": "hour of the daily training in NBA_TRAINING_TIMEZONE (4)",
     "NBA_TRAINING_MINUTE": "minute of the daily training (0)",
