@@ -124,14 +124,11 @@ def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = N
     the number of fits), each single-threaded: processes use both cores without the thread
     barriers that stall OpenMP for seconds when the machine is busy (a web server beside a
     nightly training). Workers die with their parent. Raises ValueError when a set is too
-    small, NbaMlError when a worker fails.
+    small, WorkerFailed (exit 1) when a worker dies or a fit raises.
     """
-    import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
-    from nba_ml.errors import NbaMlError
+    from nba_ml.workers import WorkerFailed, run_tasks
 
     tasks = []
     for _, player_rows in sets:
@@ -143,15 +140,12 @@ def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = N
             tasks.append((_training_matrix(played, PLAYER_FEATURES), played[stat].astype(float)))
     jobs = jobs or min(os.cpu_count() or 1, len(tasks))
     if jobs > 1:
-        context = multiprocessing.get_context("spawn")  # ppid = us: PDEATHSIG works
         try:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                     initializer=_worker_init,
-                                     initargs=(os.getpid(),)) as pool:
-                fitted = list(pool.map(_fit_player_task, *zip(*tasks, strict=True)))
-        except (BrokenProcessPool, OSError, EOFError) as error:
-            raise NbaMlError(f"fitting the player models failed in a worker process "
-                             f"({type(error).__name__}: {error}); current models kept") from None
+            fitted = run_tasks(_fit_player_task, tasks, jobs, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+        except WorkerFailed as error:
+            raise WorkerFailed(f"fitting the player models failed: {error}; current models "
+                               "kept") from None
     else:
         fitted = [_fit_player_task(matrix, target) for matrix, target in tasks]
     results = []

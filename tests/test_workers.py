@@ -1,0 +1,83 @@
+"""nba_ml.workers: results in task order, and one-line failures that leave no process behind.
+
+Tasks are standard-library functions, so the spawned workers need nothing from the test tree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import operator
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from nba_ml.workers import WorkerFailed, run_tasks
+
+
+def children() -> set[int]:
+    """Return the pids of this process's living children (zombies excluded), except
+    multiprocessing's resource tracker (started once per process, lives until it exits)."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            with contextlib.suppress(OSError):
+                if b"resource_tracker" not in (entry / "cmdline").read_bytes():
+                    pids.add(int(entry.name))
+    return pids
+
+
+@pytest.fixture
+def no_leftover_workers() -> object:
+    before = children()
+    yield None
+    assert children() - before == set(), "a worker process outlived run_tasks"
+
+
+def test_results_come_back_in_task_order(no_leftover_workers: object) -> None:
+    tasks = [(n,) for n in (30, 1, 12, 5, 0, 20, 7)]
+    assert run_tasks(math.factorial, tasks, jobs=2) == [math.factorial(n) for (n,) in tasks]
+
+
+def test_more_workers_than_tasks_and_no_tasks(no_leftover_workers: object) -> None:
+    assert run_tasks(operator.add, [(2, 3)], jobs=4) == [5]
+    assert run_tasks(operator.add, [], jobs=2) == []
+
+
+def test_a_task_that_raises_fails_the_run_on_one_line(no_leftover_workers: object) -> None:
+    with pytest.raises(WorkerFailed) as caught:
+        run_tasks(operator.truediv, [(1, 2), (1, 0), (3, 4)], jobs=2)
+    message = str(caught.value)
+    assert "ZeroDivisionError: division by zero" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(("task", "reason"), [
+    ((signal.SIGKILL,), "was killed by SIGKILL"),
+    ((signal.SIGTERM,), "was killed by SIGTERM"),
+])
+def test_a_worker_that_dies_fails_the_run_and_the_others_are_stopped(
+        no_leftover_workers: object, task: tuple[int], reason: str) -> None:
+    # One task kills its own worker; the other worker is busy in a long task and is killed too.
+    tasks = [(10**6,), task]
+    functions = {(10**6,): math.factorial}
+
+    with pytest.raises(WorkerFailed, match=reason):
+        run_tasks(_dispatch, [(functions.get(t, signal.raise_signal), t) for t in tasks], jobs=2)
+
+
+def test_a_worker_that_exits_without_a_result(no_leftover_workers: object) -> None:
+    with pytest.raises(WorkerFailed, match="exited with code 3 before returning its result"):
+        run_tasks(os._exit, [(3,)], jobs=1)
+
+
+def _dispatch(function: object, args: tuple[object, ...]) -> object:
+    return function(*args)  # type: ignore[operator]
