@@ -360,13 +360,14 @@ def _kill_building_features(run: Run) -> None:
 def _kill_fitting(run: Run) -> None:
     """Kill the command alone (as cron, an operator or the OOM killer may; systemd kills the
     whole control group) while its workers fit, and check that the workers and the resource
-    tracker die with it and leave no semaphore in /dev/shm."""
+    tracker die with it and leave nothing in /dev/shm (the pool talks through pipes and needs no
+    named semaphore; whatever /dev/shm file the processes have mapped must go with them)."""
     run.wait_for_log("fitting on data before the holdout")
     wait_until(lambda: len(run.workers()) >= 2, 60, "the fitting workers")
     time.sleep(0.5)
     pool = pool_processes(run.pid)
+    assert len([pid for pid in pool if pid in run.workers()]) >= 2
     semaphores = pool_semaphores([run.pid, *pool])
-    assert semaphores, "no pool semaphore found in /proc/PID/maps; the test would prove nothing"
     run.kill()
     assert lock_holder(run_data(run)) is None  # the workers never hold the training lock
     wait_until(lambda: not any(alive(pid) for pid in pool), 10,
