@@ -43,9 +43,11 @@ def make_player_model() -> Any:
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     # Chosen on 2018-19 (trained on 2017-18): absolute-error loss beat squared error by 1-2.5%
-    # of MAE; deeper trees and more iterations did not help. Early stopping on 10% of rows.
+    # of MAE; deeper trees and more iterations did not help. Learning rate 0.1 with 150
+    # iterations matched 0.05 with 300 there (MAE within 0.1 %) at half the fitting time (the
+    # fits use every iteration). Early stopping on 10% of rows.
     return HistGradientBoostingRegressor(
-        loss="absolute_error", learning_rate=0.05, max_iter=300, max_leaf_nodes=31,
+        loss="absolute_error", learning_rate=0.1, max_iter=150, max_leaf_nodes=31,
         min_samples_leaf=100, early_stopping=True, validation_fraction=0.1,
         n_iter_no_change=10, random_state=RANDOM_STATE,
     )
