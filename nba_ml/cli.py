@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (also "already fresh, skipped"); 1 failure or invalid models; 2 usage
 error; 3 trained but not promoted (worse than the current set); 75 temporary failure (another
-training holds the lock, or stats.nba.com cannot be reached).
+training holds the lock, or stats.nba.com cannot be reached); 130 / 143 stopped by SIGINT /
+SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Annotated, Any, NoReturn, Optional
 import typer
 
 from nba_ml import __version__
-from nba_ml.errors import EXIT_FAILURE, EXIT_OK, NbaMlError
+from nba_ml.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, NbaMlError
 
 logger = logging.getLogger("nba_ml")
 
@@ -28,7 +29,8 @@ LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 app = typer.Typer(
     name="nba-ml",
     help="Keep four NBA prediction models (game outcome, points, assists, rebounds) trained "
-    "and fresh. Exit codes: 0 ok, 1 failure, 2 usage, 3 not promoted, 75 temporary failure.",
+    "and fresh. Exit codes: 0 ok, 1 failure, 2 usage, 3 not promoted, 75 temporary failure, "
+    "130/143 stopped by SIGINT/SIGTERM.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_show_locals=False,
@@ -143,17 +145,43 @@ WaitOption = Annotated[float, typer.Option(
     help="Seconds to wait for another training's lock (default: exit 75 at once).")]
 
 
+def _stopped(signal_name: str) -> NbaMlError:
+    from nba_ml.errors import Interrupted
+
+    code = EXIT_TERMINATED if signal_name == "SIGTERM" else EXIT_INTERRUPTED
+    return Interrupted(f"stopped by {signal_name} during the training; the installed model set "
+                       "is complete (a set is only ever swapped in whole)", code)
+
+
+def _raise_on_sigterm(signum: int, frame: Any) -> None:
+    del signum, frame
+    raise _stopped("SIGTERM")
+
+
 def _run_training(command: str, **kwargs: Any) -> None:
+    """Train via the manager; a failure, Ctrl-C or SIGTERM ends on one line, recorded in the run
+    history (SIGTERM is turned into an exception so the lock, the workers and the temporary
+    files are released on the way out, as for Ctrl-C)."""
+    import signal
+
     from nba_ml import manager
 
     started = dt.datetime.now(tz=dt.timezone.utc)
     settings = None
+    previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
-        settings = _settings()
-        result = manager.train(settings, **kwargs)
+        try:
+            settings = _settings()
+            result = manager.train(settings, **kwargs)
+        except KeyboardInterrupt:
+            raise _stopped("SIGINT") from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     except NbaMlError as error:
         if settings is not None:
-            outcome = "not_promoted" if error.exit_code == 3 else "failed"
+            outcome = ("not_promoted" if error.exit_code == 3 else
+                       "stopped" if error.exit_code in (EXIT_INTERRUPTED, EXIT_TERMINATED)
+                       else "failed")
             manager.record_run(settings, command, started, outcome, error.exit_code, str(error))
         _fail(error)
     if result.outcome != "valid":

@@ -6,6 +6,8 @@ Exit codes:
     2   usage error: a bad flag, argument or environment value
     3   trained, but the new set was worse than the current one and was not promoted
     75  temporary failure: another training holds the lock, or stats.nba.com cannot be reached
+    130 interrupted by SIGINT (Ctrl-C)
+    143 stopped by SIGTERM (systemctl stop, a start-up timeout, kill)
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NOT_PROMOTED = 3
 EXIT_TEMPORARY = 75
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class NbaMlError(Exception):
@@ -65,3 +69,13 @@ class NotPromoted(NbaMlError):
     """A new model set was trained but kept out because it scored worse than the current one."""
 
     exit_code = EXIT_NOT_PROMOTED
+
+
+class Interrupted(NbaMlError):
+    """A signal stopped the command (Ctrl-C, or SIGTERM from systemd, cron's timeout, kill)."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str, exit_code: int = EXIT_INTERRUPTED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -1,9 +1,9 @@
 """Run history: ``<data_dir>/runs.jsonl``, one JSON object per line, newest last.
 
 A record holds ``started_at``, ``ended_at``, ``command``, ``outcome`` ("trained", "skipped",
-"failed", "not_promoted", ...), ``exit_code``, ``message`` and ``figures``. Appending never raises:
-losing a history line must not fail a training. The file is trimmed to its last ``KEEP_RUNS``
-lines, atomically, once it grows past ``TRIM_AFTER_RUNS``.
+"failed", "not_promoted", "stopped", ...), ``exit_code``, ``message`` and ``figures``.
+Appending never raises: losing a history line must not fail a training. The file is trimmed to
+its last ``KEEP_RUNS`` lines, atomically, once it grows past ``TRIM_AFTER_RUNS``.
 """
 
 from __future__ import annotations

@@ -161,7 +161,7 @@ class Run:
     _count = 0
 
     def __init__(self, logs: Path, data_dir: Path, *args: object,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, default_sigint: bool = False) -> None:
         Run._count += 1
         logs.mkdir(parents=True, exist_ok=True)
         name = f"{Run._count:03d}-{args[0]}"
@@ -172,7 +172,9 @@ class Run:
         with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
             self.process = subprocess.Popen(
                 [str(NBA_ML), "--data-dir", str(data_dir), *map(str, args)],
-                stdout=out, stderr=err, env=env or command_env())
+                stdout=out, stderr=err, env=env or command_env(),
+                # as from a terminal, even when this test runs where SIGINT is ignored
+                preexec_fn=_default_sigint if default_sigint else None)
         _STARTED.append(self.process)
 
     @property
@@ -217,6 +219,10 @@ class Run:
         """Return the pids of the command's fitting worker processes (spawned children)."""
         return [pid for pid in descendants(self.pid)
                 if alive(pid) and POOL[0] in _cmdline(pid)]
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _cmdline(pid: int) -> bytes:
@@ -468,6 +474,39 @@ def test_a_killed_worker_fails_the_run_on_one_line_and_keeps_the_set(
     assert not pool_processes(run.pid)
     assert "trained" not in [json.loads(r)["outcome"]
                              for r in (data / "runs.jsonl").read_text().splitlines()[-1:]]
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_signal_while_fitting_ends_cleanly_on_one_line(
+        data: Path, season_dir: Path, tmp_path: Path, signum: int, code: int) -> None:
+    """systemd's stop or start-up timeout (SIGTERM) and Ctrl-C (SIGINT) while the workers fit:
+    one ERROR line and exit 128 + signal; the workers, the lock and the temporary files are
+    released on the way out (not left for the next run); the run is recorded as stopped."""
+    before = assert_complete_set(data)
+    run = Run(tmp_path / "logs", data, "train", "--force", "--from", season_dir,
+              default_sigint=True)
+    run.wait_for_log("fitting on data before the holdout")
+    wait_until(lambda: len(run.workers()) >= 2, 60, "the fitting workers")
+    workers = run.workers()
+    assert _sigint_handled(run.pid)  # Python's handler is in place: Ctrl-C raises in nba-ml
+    os.kill(run.pid, signum)
+    assert run.wait(60) == code, run.stderr
+    line = one_error_line(run)
+    assert f" - ERROR - stopped by {signal.Signals(signum).name} during the training" in line
+    assert not [pid for pid in workers if alive(pid)]
+    assert lock_holder(data) is None
+    assert leftovers(data) == []  # cleaned on the way out
+    assert assert_complete_set(data) == before
+    last = json.loads((data / "runs.jsonl").read_text().splitlines()[-1])
+    assert (last["outcome"], last["exit_code"]) == ("stopped", code)
+
+
+def _sigint_handled(pid: int) -> bool:
+    """Return whether ``pid`` catches SIGINT (bit 2 of SigCgt in /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
 
 
 # ----------------------------------------------------------------------------- concurrency
