@@ -292,7 +292,8 @@ def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]
     runs = read_runs(settings.runs_path, limit=5)
     failed = [r for r in runs[-1:] if r.get("exit_code") not in (0, None)]
     if failed:
-        attention.append(f"last run failed (exit {failed[0].get('exit_code')}): "
+        attention.append(f"last run {str(failed[0].get('outcome', 'failed')).replace('_', ' ')} "
+                         f"(exit {failed[0].get('exit_code')}): "
                          f"{failed[0].get('message', '')}")
     upcoming = next_run(now, settings.training_hour, settings.training_minute,
                         settings.training_timezone)

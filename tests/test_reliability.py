@@ -499,6 +499,10 @@ def test_a_stop_signal_while_fitting_ends_cleanly_on_one_line(
     assert assert_complete_set(data) == before
     last = json.loads((data / "runs.jsonl").read_text().splitlines()[-1])
     assert (last["outcome"], last["exit_code"]) == ("stopped", code)
+    status = nba(data, "status", "--json", "--strict", timeout=120)
+    assert status.returncode == 1  # --strict: the last run needs a look
+    assert f"last run stopped (exit {code}): stopped by" in " ".join(
+        json.loads(status.stdout)["attention"])
 
 
 def _sigint_handled(pid: int) -> bool:
