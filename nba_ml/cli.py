@@ -33,7 +33,7 @@ app = typer.Typer(
     "130/143 stopped by SIGINT/SIGTERM.",
     no_args_is_help=True,
     add_completion=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,  # main() turns stray exceptions into one line
     rich_markup_mode=None,
 )
 predict_app = typer.Typer(help="Predict upcoming games and player stat lines.",
@@ -153,6 +153,18 @@ def _stopped(signal_name: str) -> NbaMlError:
                        "is complete (a set is only ever swapped in whole)", code)
 
 
+def _unexpected(error: BaseException) -> NbaMlError:
+    """Return a one-line error for an exception nba-ml did not expect (a bug); the traceback
+    goes to the debug log (``--verbose``)."""
+    import traceback
+
+    logger.debug("%s", "".join(traceback.format_exception(error)).rstrip())
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return NbaMlError(f"unexpected error: {type(error).__name__}"
+                      f"{': ' + first if first else ''} (a bug: please report it with the "
+                      "output of the same command run with --verbose)")
+
+
 def _raise_on_sigterm(signum: int, frame: Any) -> None:
     del signum, frame
     raise _stopped("SIGTERM")
@@ -175,6 +187,10 @@ def _run_training(command: str, **kwargs: Any) -> None:
             result = manager.train(settings, **kwargs)
         except KeyboardInterrupt:
             raise _stopped("SIGINT") from None
+        except NbaMlError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug: one line, recorded, traceback at -v
+            raise _unexpected(error) from None
         finally:
             signal.signal(signal.SIGTERM, previous)
     except NbaMlError as error:
@@ -403,5 +419,10 @@ def _this_executable() -> str:
 
 
 def main() -> None:
-    """Entry point of the ``nba-ml`` console script."""
-    app(prog_name="nba-ml")
+    """Entry point of the ``nba-ml`` console script: an exception nba-ml did not expect ends on
+    one ERROR line and exit 1 too (the traceback only with --verbose)."""
+    try:
+        app(prog_name="nba-ml")
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        logger.error("%s", _unexpected(error))
+        sys.exit(EXIT_FAILURE)

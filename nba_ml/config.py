@@ -130,7 +130,10 @@ def resolve_settings(
         chosen = Path(environ["NBA_ML_DATA_DIR"])
     else:
         chosen = default_data_dir(environ)
-    return Settings(data_dir=chosen.expanduser().absolute(), **values)  # type: ignore[arg-type]
+    chosen = chosen.expanduser().absolute()
+    if chosen.exists() and not chosen.is_dir():  # for every command, reading ones included
+        raise ConfigError(f"data directory {chosen} exists and is not a directory")
+    return Settings(data_dir=chosen, **values)  # type: ignore[arg-type]
 
 
 def prepare_data_dir(settings: Settings) -> None:

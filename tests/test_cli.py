@@ -117,12 +117,16 @@ def test_usage_errors_exit_2(data_dir: Path, args: list[str], env: dict[str, str
     assert "Traceback" not in result.stderr
 
 
-def test_data_dir_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [
+    ["train", "--from", str(GAMELOGS)], ["ensure"], ["check"], ["status"],
+    ["predict", "game", "BOS", "PHI"]])
+def test_data_dir_that_is_a_file_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
     path = tmp_path / "file"
     path.write_text("")
-    result = run("train", "--from", str(GAMELOGS), env={"NBA_ML_DATA_DIR": str(path)})
+    result = run(*command, env={"NBA_ML_DATA_DIR": str(path)})
     assert result.exit_code == 2
-    assert "is not a directory" in one_error_line(result.stderr)
+    assert f"data directory {path} exists and is not a directory" in one_error_line(
+        result.stderr)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
@@ -197,3 +201,42 @@ def test_schedule_prints_cron_and_systemd(data_dir: Path) -> None:
     assert "OnCalendar=*-*-* 04:00:00 America/Chicago" in units.stdout
     bad = run("schedule", "cron", env={"NBA_TRAINING_MINUTE": "61"})
     assert bad.exit_code == 2
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("something nobody planned for\nsecond line")
+
+
+def test_an_unexpected_error_in_train_is_one_line_recorded_and_exit_1(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nba_ml import manager
+
+    monkeypatch.setattr(manager, "train", _boom)
+    data_dir.mkdir()
+    result = run("train", "--force", "--from", str(GAMELOGS))
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert line.endswith("unexpected error: RuntimeError: something nobody planned for (a bug: "
+                         "please report it with the output of the same command run with "
+                         "--verbose)")
+    last = json.loads((data_dir / "runs.jsonl").read_text().splitlines()[-1])
+    assert (last["outcome"], last["exit_code"]) == ("failed", 1)
+    verbose = run("-v", "train", "--force", "--from", str(GAMELOGS))
+    assert "Traceback (most recent call last)" in verbose.stderr  # at DEBUG, for the bug report
+
+
+def test_the_entry_point_turns_any_stray_exception_into_one_line(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from nba_ml import cli, manager
+
+    monkeypatch.setattr(manager, "status", _boom)
+    monkeypatch.setattr(sys, "argv", ["nba-ml", "status"])
+    with pytest.raises(SystemExit) as caught:
+        cli.main()
+    assert caught.value.code == 1
+    stderr = capsys.readouterr().err
+    assert "unexpected error: RuntimeError: something nobody planned for" in one_error_line(
+        stderr)
