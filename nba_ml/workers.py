@@ -12,14 +12,15 @@ helper thread and no shared semaphores:
 * a worker that dies (no result, its process sentinel fires, or its pipe breaks), a task that
   raises, or any error in the parent kills every remaining worker at once (SIGKILL: nothing is
   printed) and raises ``WorkerFailed`` with one line;
-* workers ignore SIGINT (Ctrl-C reaches the parent, which kills them) and, through
-  ``initializer``, can arrange to die with their parent.
+* workers never act on SIGINT or SIGTERM, from their first instruction on (Ctrl-C and
+  systemd's stop reach the parent too, which then kills them) and, through ``initializer``,
+  can arrange to die with their parent.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from nba_ml.errors import NbaMlError
@@ -34,7 +35,11 @@ def _serve(connection: Any, function: Callable[..., Any],
     """Worker loop: run ``function(*args)`` for each (index, args) received until None."""
     import signal
 
+    # Ctrl-C and systemd's stop (SIGTERM to the whole control group) are the parent's to
+    # handle: it kills the workers itself, so the run ends as "stopped" rather than as a
+    # worker that died first. Workers still die with their parent (see ``initializer``).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
     while True:
@@ -67,6 +72,27 @@ def _died(process: Any) -> str:
     return f"worker process {process.pid} exited with code {code} before returning its result"
 
 
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Block SIGINT and SIGTERM and set them to ignored (inherited by processes started inside),
+    then restore both; a no-op outside the main thread, where handlers cannot be changed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stops = (signal.SIGINT, signal.SIGTERM)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in stops}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jobs: int,
               initializer: Callable[..., None] | None = None,
               initargs: tuple[Any, ...] = ()) -> list[Any]:
@@ -87,13 +113,19 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
     busy: dict[Any, int] = {}  # connection -> index of the task it runs
     succeeded = False
     try:
-        for _ in range(max(1, min(jobs, len(tasks)))):
-            parent_end, child_end = context.Pipe()
-            process = context.Process(target=_serve, daemon=True,
-                                      args=(child_end, function, initializer, initargs))
-            process.start()
-            child_end.close()
-            workers.append((process, parent_end))
+        # Start the workers with SIGINT and SIGTERM ignored (a disposition that survives exec;
+        # the interpreter then never installs its Ctrl-C handler): a Ctrl-C or a stop reaching
+        # the whole process group while a worker is still starting must not make it print a
+        # traceback. Meanwhile the parent blocks both, so one arriving then stays pending
+        # (Linux never discards a blocked signal) and is handled as usual right after.
+        with _stop_signals_held():
+            for _ in range(max(1, min(jobs, len(tasks)))):
+                parent_end, child_end = context.Pipe()
+                process = context.Process(target=_serve, daemon=True,
+                                          args=(child_end, function, initializer, initargs))
+                process.start()
+                child_end.close()
+                workers.append((process, parent_end))
         process_of = {connection: process for process, connection in workers}
 
         def hand_out(connection: Any) -> None:

@@ -476,12 +476,16 @@ def test_a_killed_worker_fails_the_run_on_one_line_and_keeps_the_set(
                              for r in (data / "runs.jsonl").read_text().splitlines()[-1:]]
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(("signum", "code", "everyone"), [
+    (signal.SIGTERM, 143, False), (signal.SIGTERM, 143, True), (signal.SIGINT, 130, True)])
 def test_a_stop_signal_while_fitting_ends_cleanly_on_one_line(
-        data: Path, season_dir: Path, tmp_path: Path, signum: int, code: int) -> None:
-    """systemd's stop or start-up timeout (SIGTERM) and Ctrl-C (SIGINT) while the workers fit:
-    one ERROR line and exit 128 + signal; the workers, the lock and the temporary files are
-    released on the way out (not left for the next run); the run is recorded as stopped."""
+        data: Path, season_dir: Path, tmp_path: Path, signum: int, code: int,
+        everyone: bool) -> None:
+    """`kill PID` or `timeout` (SIGTERM to nba-ml alone), systemd's stop or start-up timeout
+    (SIGTERM to every process of the unit) and Ctrl-C (SIGINT to the terminal's process group)
+    while the workers fit: one ERROR line and exit 128 + signal; the workers, the lock and the
+    temporary files are released on the way out (not left for the next run); the run is
+    recorded as stopped."""
     before = assert_complete_set(data)
     run = Run(tmp_path / "logs", data, "train", "--force", "--from", season_dir,
               default_sigint=True)
@@ -489,7 +493,8 @@ def test_a_stop_signal_while_fitting_ends_cleanly_on_one_line(
     wait_until(lambda: len(run.workers()) >= 2, 60, "the fitting workers")
     workers = run.workers()
     assert _sigint_handled(run.pid)  # Python's handler is in place: Ctrl-C raises in nba-ml
-    os.kill(run.pid, signum)
+    for pid in [run.pid, *(workers if everyone else [])]:
+        os.kill(pid, signum)
     assert run.wait(60) == code, run.stderr
     line = one_error_line(run)
     assert f" - ERROR - stopped by {signal.Signals(signum).name} during the training" in line

@@ -62,7 +62,7 @@ def test_a_task_that_raises_fails_the_run_on_one_line(no_leftover_workers: objec
 
 @pytest.mark.parametrize(("task", "reason"), [
     ((signal.SIGKILL,), "was killed by SIGKILL"),
-    ((signal.SIGTERM,), "was killed by SIGTERM"),
+    ((signal.SIGUSR1,), "was killed by SIGUSR1"),
 ])
 def test_a_worker_that_dies_fails_the_run_and_the_others_are_stopped(
         no_leftover_workers: object, task: tuple[int], reason: str) -> None:
