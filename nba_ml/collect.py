@@ -10,7 +10,8 @@ Request count and pacing:
     current season incrementally (4 requests, each asking only for rows since the last cached
     GAME_DATE). A request starts at least ``pause`` seconds after the previous one ended (1 s:
     about one request per second or slower), failed attempts back off exponentially with full
-    jitter, and the whole collection is bounded by ``budget`` seconds and a circuit breaker.
+    jitter (or wait what a Retry-After header asks, up to 5 minutes), and the whole collection
+    is bounded by ``budget`` seconds and a circuit breaker.
 
 Finished seasons: a season is finished from 1 November after it began (nba_ml.seasons); from then
 on its cache files are final once they hold rows (an empty one, cached before the games began, is
@@ -59,6 +60,7 @@ MODES: tuple[str, ...] = ("T", "P")
 SEASON_TYPE_SLUGS: dict[str, str] = {"Regular Season": "regular-season", "Playoffs": "playoffs"}
 _MODE_NOUNS = {"T": "team", "P": "player"}
 _BACKOFF_CAP = 60.0  # seconds: the longest single backoff delay
+_RETRY_AFTER_CAP = 300.0  # seconds: the longest Retry-After honoured (the budget bounds it too)
 _READ_CHUNK = 1 << 16
 # 4xx answers that can clear up by themselves (Akamai blocks, request timeouts, rate limits).
 _TRANSIENT_CLIENT_STATUSES = frozenset({403, 408, 425, 429})
@@ -151,7 +153,8 @@ def refresh_cache(
 
     collector = _Collector(Path(raw_dir), today, options, sleep, clock)
     previous = NBAStatsHTTP.get_session()
-    NBAStatsHTTP.set_session(_DeadlineSession(session if session is not None else previous))
+    collector.session = _DeadlineSession(session if session is not None else previous)
+    NBAStatsHTTP.set_session(collector.session)
     try:
         for season in sort_seasons(list(seasons)):
             for season_type in SEASON_TYPES:
@@ -214,6 +217,7 @@ class _Collector:
         self.last_done: float | None = None  # when the previous request ended
         self.consecutive_failures = 0
         self.report = CollectReport(requests=0, fetched=[], skipped=[], seconds=0.0)
+        self.session: _DeadlineSession | None = None
 
     def refresh(self, job: _Job) -> None:
         path = cache_path(self.raw_dir, job.season, job.season_type, job.mode)
@@ -278,9 +282,13 @@ class _Collector:
                 if not failure.retryable or attempt == retries:
                     break
                 delay = max(self._backoff(attempt), self.options.pause)
+                asked = self.session.retry_after if self.session is not None else None
+                if asked is not None and asked > delay:  # honour Retry-After, within the cap
+                    delay = min(asked, _RETRY_AFTER_CAP)
                 logger.warning(
-                    "attempt %d/%d fetching %s failed (%s); retrying in %.1f s",
+                    "attempt %d/%d fetching %s failed (%s); retrying in %.1f s%s",
                     attempt, retries, job.label, failure.reason, delay,
+                    f" (the server asked for {asked:g} s)" if asked is not None else "",
                 )
                 continue
             self.consecutive_failures = 0
@@ -524,6 +532,7 @@ class _DeadlineSession:
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
+        self.retry_after: float | None = None  # seconds the last response asked us to wait
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -535,7 +544,9 @@ class _DeadlineSession:
         limit = max(timeout) if isinstance(timeout, tuple) else timeout
         started = time.monotonic()
         kwargs["stream"] = True
+        self.retry_after = None
         response = self.inner.get(url, **kwargs)
+        self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
         try:
             chunks = []
             for chunk in _iter_body(response):
@@ -549,6 +560,25 @@ class _DeadlineSession:
         finally:
             response.close()
         return response
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Return the wait a Retry-After header asks for (seconds or an HTTP date), else None."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    now = datetime.datetime.now(tz=datetime.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
 
 
 def _iter_body(response: Any) -> Iterator[bytes]:

@@ -17,6 +17,7 @@ from replay import (
     T_2025_26,
     FakeClock,
     ReplayAdapter,
+    Reply,
     csv_body,
     empty_body,
     faults,
@@ -545,3 +546,45 @@ def test_csv_bodies_are_valid_league_game_logs() -> None:
     player = csv_body("2020-21", "Playoffs", "P", limit=5)
     assert result_set(player)[0][:3] == ["SEASON_ID", "PLAYER_ID", "PLAYER_NAME"]
     assert player["parameters"]["PlayerOrTeam"] == "P" and len(result_set(player)[1]) == 5
+
+
+@pytest.mark.parametrize(("header", "expected"), [("7", 7.0), ("100000", 300.0)])
+def test_retry_after_is_honoured_up_to_a_cap(raw: Path, header: str, expected: float,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    # A throttled 429 that says how long to wait: the next attempt waits that long (not the
+    # shorter jittered backoff), at most 5 minutes.
+    adapter = ReplayAdapter()
+    route_current_season(adapter, BODY)
+    throttled = Reply(429, "Too Many Requests", headers={"Retry-After": header},
+                      content_type="text/plain")
+    adapter.route(sequence(throttled, BODY), Season="2025-26", SeasonType="Regular Season",
+                  PlayerOrTeam="T")
+    clock = FakeClock()
+    options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=900)
+    with caplog.at_level(logging.WARNING, logger="nba_ml.collect"):
+        report = run(raw, adapter, ["2025-26"], clock, options=options)
+    assert report.requests == 5
+    assert clock.sleeps[0] == expected
+    assert f"the server asked for {float(header):g} s" in caplog.text
+
+
+def test_a_retry_after_beyond_the_budget_ends_the_collection(raw: Path) -> None:
+    adapter = ReplayAdapter()
+    route_current_season(adapter, BODY)
+    adapter.route(Reply(503, "busy", headers={"Retry-After": "120"}, content_type="text/plain"),
+                  Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
+    options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=60)
+    with pytest.raises(UpstreamUnavailable, match="budget of 60 s used up"):
+        run(raw, adapter, ["2025-26"], FakeClock(), options=options)
+    assert len(adapter.calls) == 1  # no second attempt that the budget could not wait for
+
+
+def test_retry_after_as_an_http_date() -> None:
+    from email.utils import format_datetime
+
+    from nba_ml.collect import _retry_after_seconds
+
+    soon = dt.datetime.now(tz=dt.timezone.utc) + dt.timedelta(seconds=90)
+    assert 80 <= (_retry_after_seconds(format_datetime(soon, usegmt=True)) or 0) <= 91
+    assert _retry_after_seconds("yesterday-ish") is None
+    assert _retry_after_seconds("") is None
