@@ -14,9 +14,9 @@ Request count and pacing:
     is bounded by ``budget`` seconds and a circuit breaker.
 
 Finished seasons: a season is finished from 1 November after it began (nba_ml.seasons); from then
-on its cache files are final once they hold rows (an empty one, cached before the games began, is
-asked for again). Daily runs keep the current season's files complete until that day; if no run
-happened between a season's last game and 1 November, delete its files to fetch them again.
+on its cache files are final once they hold rows and were written on or after that day. A file
+cached empty before the games began is asked for again in full; one written while the season was
+on (no run between its last game and 1 November) is completed once, from its last cached date.
 
 Every request goes through nba_api's own HTTP path (``NBAStatsHTTP.send_api_request``, with the
 parameters built by its ``LeagueGameLog`` endpoint and its browser-like headers). Each response is
@@ -47,7 +47,13 @@ from nba_ml.errors import (
     UpstreamUnavailable,
 )
 from nba_ml.schema import REQUIRED_SOURCE_COLUMNS
-from nba_ml.seasons import SEASON_TYPES, is_season_finished, parse_season, sort_seasons
+from nba_ml.seasons import (
+    SEASON_TYPES,
+    is_season_finished,
+    parse_season,
+    season_finished_on,
+    sort_seasons,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -224,11 +230,17 @@ class _Collector:
         finished = is_season_finished(job.season, self.today)
         cached = self._read_cache(path, job, finished)
         since = _latest_date(cached) if cached is not None else None
-        # A finished season's file is final, unless it was cached empty before its games began.
+        # A finished season's file is final once written after the season was over. One cached
+        # empty before its games began is fetched in full; one written while the season was on
+        # (no run between its last game and the day it counted as finished) gets, once, what
+        # came after its last cached date.
         if finished and since is not None:
-            logger.debug("%s: finished season, reusing %s", job.label, path.name)
-            self.report.skipped.append(path)
-            return
+            if _written_on_or_after(path, season_finished_on(job.season)):
+                logger.debug("%s: finished season, reusing %s", job.label, path.name)
+                self.report.skipped.append(path)
+                return
+            logger.info("%s: cached while the season was on; fetching what came after %s once",
+                        job.label, since.isoformat())
         body, text = self._fetch(job, since, finished)
         if cached is not None and since is not None:
             data = json.dumps(_merge(cached, body, since, job.mode), separators=(",", ":"))
@@ -560,6 +572,18 @@ class _DeadlineSession:
         finally:
             response.close()
         return response
+
+
+def _written_on_or_after(path: Path, day: datetime.date) -> bool:
+    """Return whether ``path`` was last written on ``day`` or later (Chicago dates)."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        written = datetime.datetime.fromtimestamp(path.stat().st_mtime,
+                                                  tz=ZoneInfo("America/Chicago"))
+    except OSError:
+        return False
+    return written.date() >= day
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -61,12 +61,15 @@ def current_season(today: dt.date | None = None) -> str:
     return season_for_date(today or today_in_chicago())
 
 
+def season_finished_on(label: str) -> dt.date:
+    """Return the first day on which no game of the season can still be played."""
+    month, day = _SEASON_FINISHED_MONTH_DAY
+    return dt.date(parse_season(label) + 1, month, day)
+
+
 def is_season_finished(label: str, today: dt.date | None = None) -> bool:
     """Return True when no game of the season can still be played (its data never changes)."""
-    start = parse_season(label)
-    today = today or today_in_chicago()
-    month, day = _SEASON_FINISHED_MONTH_DAY
-    return today >= dt.date(start + 1, month, day)
+    return (today or today_in_chicago()) >= season_finished_on(label)
 
 
 def recent_seasons(count: int, today: dt.date | None = None) -> list[str]:

@@ -370,21 +370,47 @@ def test_finished_playoffs_without_rows_are_accepted_but_asked_again(raw: Path) 
     assert adapter.count(SeasonType="Playoffs") == 4
 
 
-def test_playoffs_cached_empty_mid_season_are_fetched_once_the_season_is_over(raw: Path) -> None:
+def written_on(paths: list[Path], day: dt.date) -> None:
+    """Make ``paths`` look written at noon on ``day`` (the runs of a simulated past)."""
+    stamp = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc).timestamp()
+    for path in paths:
+        os.utime(path, (stamp, stamp))
+
+
+def test_a_season_cached_while_it_was_on_is_completed_once_it_is_over(raw: Path) -> None:
+    # The last run was in February; the next one comes after 1 November, when 2025-26 counts as
+    # finished: the playoffs (cached empty) are fetched in full, the regular season gets what
+    # came after its last cached date, and from then on the season costs no request.
     adapter = ReplayAdapter()
-    route_current_season(adapter, BODY)
-    run(raw, adapter, ["2025-26"])  # February: no playoffs yet, cached empty
+    headers, rows = result_set(BODY)
+    date = headers.index("GAME_DATE")
+    cut = sorted({r[date] for r in rows})[len({r[date] for r in rows}) // 2]
+    route_current_season(adapter, with_rows(BODY, [r for r in rows if r[date] < cut]))
+    run(raw, adapter, ["2025-26"])  # February: half the rows so far, no playoffs yet
+    files = [cache_path(raw, "2025-26", t, m) for t in TYPES for m in "TP"]
+    written_on(files, MID_SEASON)
+    team = cache_path(raw, "2025-26", "Regular Season", "T")
+    assert len(cache_rows(team)) < len(rows)
+    route_current_season(adapter, BODY)  # the rest of the regular season
     playoffs = small(csv_body("2020-21", "Playoffs", "T"))
     playoffs["parameters"]["Season"] = "2025-26"
     adapter.route(playoffs, Season="2025-26", SeasonType="Playoffs", PlayerOrTeam="T")
+    adapter.route(player_body_from_team_body(playoffs), Season="2025-26", SeasonType="Playoffs",
+                  PlayerOrTeam="P")
+    calls = len(adapter.calls)
 
     report = run(raw, adapter, ["2025-26"], today=dt.date(2026, 11, 5))
 
-    # Both playoffs files; the regular-season files have rows, so they count as final (a known
-    # limit, documented in nba_ml.collect: runs are daily, so they were refreshed until October).
-    assert report.requests == 2
+    assert report.requests == 4 and report.skipped == []
+    regular = [c.params for c in adapter.calls[calls:] if c.params["SeasonType"] ==
+               "Regular Season"]
+    last_cached = dt.date.fromisoformat(max(r[date] for r in rows if r[date] < cut)[:10])
+    assert {p["DateFrom"] for p in regular} == {f"{last_cached:%m/%d/%Y}"}
+    assert len(cache_rows(team)) == len(rows)
     assert len(cache_rows(cache_path(raw, "2025-26", "Playoffs", "T"))) == 40
-    assert len(report.skipped) == 2
+
+    again = run(raw, adapter, ["2025-26"], today=dt.date(2026, 11, 6))
+    assert again.requests == 0 and len(again.skipped) == 4
 
 
 def test_recovers_after_transient_faults(raw: Path, caplog: pytest.LogCaptureFixture) -> None:
