@@ -133,6 +133,8 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
             try:
                 connection.send(job)
             except OSError:  # the worker died before it could read
+                if job is None:  # it had nothing left to do: its results are all in
+                    return
                 raise WorkerFailed(_died_after_join(process_of[connection])) from None
             if job is not None:
                 busy[connection] = job[0]
