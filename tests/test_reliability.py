@@ -467,7 +467,8 @@ def test_a_killed_worker_fails_the_run_on_one_line_and_keeps_the_set(
     os.kill(workers[0], signal.SIGKILL)
     assert run.wait() == 1, run.stderr
     line = one_error_line(run)
-    assert "worker" in line and line.endswith("; current models kept"), line
+    assert f"fitting the player models failed: worker process {workers[0]} was killed by " \
+           "SIGKILL; current models kept" in line, line
     assert lock_holder(data) is None
     assert assert_complete_set(data) == before
     assert leftovers(data) == []
