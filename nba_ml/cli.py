@@ -19,7 +19,15 @@ from typing import Annotated, Any, NoReturn, Optional
 import typer
 
 from nba_ml import __version__
-from nba_ml.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, NbaMlError
+from nba_ml.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    Interrupted,
+    NbaMlError,
+    NotPromoted,
+)
 
 logger = logging.getLogger("nba_ml")
 
@@ -146,8 +154,6 @@ WaitOption = Annotated[float, typer.Option(
 
 
 def _stopped(signal_name: str) -> NbaMlError:
-    from nba_ml.errors import Interrupted
-
     code = EXIT_TERMINATED if signal_name == "SIGTERM" else EXIT_INTERRUPTED
     return Interrupted(f"stopped by {signal_name} during the training; the installed model set "
                        "is complete (a set is only ever swapped in whole)", code)
@@ -195,9 +201,8 @@ def _run_training(command: str, **kwargs: Any) -> None:
             signal.signal(signal.SIGTERM, previous)
     except NbaMlError as error:
         if settings is not None:
-            outcome = ("not_promoted" if error.exit_code == 3 else
-                       "stopped" if error.exit_code in (EXIT_INTERRUPTED, EXIT_TERMINATED)
-                       else "failed")
+            outcome = ("not_promoted" if isinstance(error, NotPromoted) else
+                       "stopped" if isinstance(error, Interrupted) else "failed")
             manager.record_run(settings, command, started, outcome, error.exit_code, str(error))
         _fail(error)
     if result.outcome != "valid":

@@ -48,6 +48,7 @@ from nba_ml.errors import (
 )
 from nba_ml.schema import REQUIRED_SOURCE_COLUMNS
 from nba_ml.seasons import (
+    LEAGUE_TIMEZONE,
     SEASON_TYPES,
     is_season_finished,
     parse_season,
@@ -157,10 +158,10 @@ def refresh_cache(
         reason = error.strerror or error
         raise StorageError(f"cannot prepare raw cache {directory}: {reason}") from None
 
-    collector = _Collector(Path(raw_dir), today, options, sleep, clock)
     previous = NBAStatsHTTP.get_session()
-    collector.session = _DeadlineSession(session if session is not None else previous)
-    NBAStatsHTTP.set_session(collector.session)
+    deadline_session = _DeadlineSession(session if session is not None else previous)
+    collector = _Collector(Path(raw_dir), today, options, sleep, clock, deadline_session)
+    NBAStatsHTTP.set_session(deadline_session)
     try:
         for season in sort_seasons(list(seasons)):
             for season_type in SEASON_TYPES:
@@ -212,8 +213,10 @@ class _Collector:
         options: CollectOptions,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
+        session: _DeadlineSession,
     ) -> None:
         self.raw_dir = raw_dir
+        self.session = session  # what nba_api sends through; holds the last Retry-After
         self.today = today
         self.options = options
         self.sleep = sleep
@@ -223,7 +226,6 @@ class _Collector:
         self.last_done: float | None = None  # when the previous request ended
         self.consecutive_failures = 0
         self.report = CollectReport(requests=0, fetched=[], skipped=[], seconds=0.0)
-        self.session: _DeadlineSession | None = None
 
     def refresh(self, job: _Job) -> None:
         path = cache_path(self.raw_dir, job.season, job.season_type, job.mode)
@@ -294,7 +296,7 @@ class _Collector:
                 if not failure.retryable or attempt == retries:
                     break
                 delay = max(self._backoff(attempt), self.options.pause)
-                asked = self.session.retry_after if self.session is not None else None
+                asked = self.session.retry_after
                 if asked is not None and asked > delay:  # honour Retry-After, within the cap
                     delay = min(asked, _RETRY_AFTER_CAP)
                 logger.warning(
@@ -576,11 +578,8 @@ class _DeadlineSession:
 
 def _written_on_or_after(path: Path, day: datetime.date) -> bool:
     """Return whether ``path`` was last written on ``day`` or later (Chicago dates)."""
-    from zoneinfo import ZoneInfo
-
     try:
-        written = datetime.datetime.fromtimestamp(path.stat().st_mtime,
-                                                  tz=ZoneInfo("America/Chicago"))
+        written = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=LEAGUE_TIMEZONE)
     except OSError:
         return False
     return written.date() >= day

@@ -73,13 +73,19 @@ def fit_game_model(game_rows: pd.DataFrame) -> Any:
     return model
 
 
-def fit_player_model(player_rows: pd.DataFrame, stat: str) -> Any:
-    """Return a player model for ``stat`` fitted on played player-games."""
+def _player_training_set(player_rows: pd.DataFrame, stat: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Return the feature matrix and target of the played player-games for ``stat``; raise
+    ValueError when there are too few."""
     played = player_rows[player_rows[stat].notna()]
     if len(played) < 500:
         raise ValueError(f"too few player-games to train the {stat} model ({len(played)})")
+    return _training_matrix(played, PLAYER_FEATURES), played[stat].astype(float)
+
+
+def fit_player_model(player_rows: pd.DataFrame, stat: str) -> Any:
+    """Return a player model for ``stat`` fitted on played player-games."""
     model = make_player_model()
-    model.fit(_training_matrix(played, PLAYER_FEATURES), played[stat].astype(float))
+    model.fit(*_player_training_set(player_rows, stat))
     return model
 
 
@@ -132,14 +138,8 @@ def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = N
 
     from nba_ml.workers import WorkerFailed, run_tasks
 
-    tasks = []
-    for _, player_rows in sets:
-        for stat in PLAYER_MODELS.values():
-            played = player_rows[player_rows[stat].notna()]
-            if len(played) < 500:
-                raise ValueError(f"too few player-games to train the {stat} model "
-                                 f"({len(played)})")
-            tasks.append((_training_matrix(played, PLAYER_FEATURES), played[stat].astype(float)))
+    tasks = [_player_training_set(player_rows, stat)
+             for _, player_rows in sets for stat in PLAYER_MODELS.values()]
     jobs = jobs or min(os.cpu_count() or 1, len(tasks))
     if jobs > 1:
         try:

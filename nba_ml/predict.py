@@ -74,7 +74,7 @@ class _Day:
 
     sides: pd.DataFrame  # indexed by team: SIDE_COLUMNS as of the day
     players: pd.DataFrame  # indexed by player_id: PLAYER_FEATURES (opponent columns to refill)
-    who: dict[int, tuple[str, str]] | None = None  # player_id -> (name, team), built on first use
+    who: dict[int, tuple[str, str]]  # player_id -> (name, team) of the players with a row
 
 
 @dataclasses.dataclass
@@ -95,12 +95,14 @@ class Predictor:
     _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
 
     def _latest_players(self) -> pd.DataFrame:
-        """Return each player's latest row (id, name, team), indexed by player_id, cached."""
+        """Return each player's latest row (name, team, game date), indexed by player_id,
+        cached."""
         if self._latest is None:
             players = self.history.player_games
             latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
                 "player_id", keep="last")
-            self._latest = latest[["player_id", "player_name", "team"]].set_index("player_id")
+            self._latest = latest[["player_id", "player_name", "team", "game_date"]].set_index(
+                "player_id")
             self._by_name = {str(n).casefold(): int(i) for i, n in
                              self._latest["player_name"].items()}
         return self._latest
@@ -137,14 +139,13 @@ class Predictor:
         all_team_games = pd.concat([team_games, probe_teams], ignore_index=True)
         sides = features.team_sides(all_team_games, players)
         sides = sides[sides["game_date"] == day].set_index("team")
-        latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
-            "player_id", keep="last")
+        latest = self._latest_players()
         latest = latest[latest["game_date"] >= day - pd.Timedelta(days=ACTIVE_DAYS)]
         probe_of = probe_teams.set_index("team")
         probe_players = pd.DataFrame({
             "season": season, "season_type": "Regular Season",
             "game_id": probe_of.loc[latest["team"], "game_id"].to_numpy(),
-            "game_date": day, "player_id": latest["player_id"].to_numpy(),
+            "game_date": day, "player_id": latest.index.to_numpy(),
             "player_name": latest["player_name"].to_numpy(), "team": latest["team"].to_numpy(),
             "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
             "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
@@ -152,7 +153,10 @@ class Predictor:
         table = features.player_features(pd.concat([players, probe_players], ignore_index=True),
                                          all_team_games)
         table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
-        self._days[day] = _Day(sides, table)
+        who = dict(zip(table.index.tolist(),
+                       zip(table["player_name"].astype(str), table["team"].astype(str),
+                           strict=True), strict=True))
+        self._days[day] = _Day(sides, table, who)
         while len(self._days) > 8:  # keep memory bounded for long-running servers
             self._days.pop(next(iter(self._days)))
         return self._days[day]
@@ -216,11 +220,6 @@ class Predictor:
         day = _parse_date(date, self.history)
         cached = self._day(day)
         requests = []
-        if cached.who is None:
-            cached.who = dict(zip(cached.players.index.tolist(),
-                                  zip(cached.players["player_name"].astype(str),
-                                      cached.players["team"].astype(str), strict=True),
-                                  strict=True))
         who = cached.who
         for item in players:
             key = item.get("player_id", item.get("player"))
