@@ -49,7 +49,7 @@ from nba_ml.schema import (
     TEAM_GAME_COLUMNS,
     canonical_team,
 )
-from nba_ml.seasons import parse_season, season_label
+from nba_ml.seasons import parse_season, season_finished_on, season_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,10 +83,10 @@ _NUMERIC_COLUMNS = frozenset({"PTS", "MIN", *OPTIONAL_STAT_COLUMNS})
 _NON_NEGATIVE = frozenset({"MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV"})
 _FRACTIONS = frozenset({"FG_PCT", "FG3_PCT", "FT_PCT"})
 _STAT_LIMITS = (-1000.0, 10000.0)
-# A season starting in year Y has games from this day of Y up to this day of Y+1 (the 2019-20
-# bubble finished on 2020-10-11; 2020-21 started on 2020-12-22).
+# A season starting in year Y has games from this day of Y up to the day before it counts as
+# finished (seasons.season_finished_on: 1 November of Y+1; the 2019-20 bubble finished on
+# 2020-10-11; 2020-21 started on 2020-12-22).
 SEASON_FIRST_DAY = (8, 1)
-SEASON_LAST_DAY = (10, 31)
 
 
 @dataclasses.dataclass
@@ -134,8 +134,8 @@ def empty_game_data() -> GameData:
 
 def season_window(label: str) -> tuple[dt.date, dt.date]:
     """Return the first and last day a game of the season ``label`` can be played on."""
-    start = parse_season(label)
-    return (dt.date(start, *SEASON_FIRST_DAY), dt.date(start + 1, *SEASON_LAST_DAY))
+    return (dt.date(parse_season(label), *SEASON_FIRST_DAY),
+            season_finished_on(label) - dt.timedelta(days=1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def _read_bytes(path: Path) -> bytes:
 
 def _read_source(path: Path) -> _SourceFrame:
     raw = _read_bytes(path)
-    if not raw.strip():
+    if not raw or raw.isspace():  # without copying a file of up to MAX_FILE_BYTES
         raise _error(path, "file is empty")
     if b"\x00" in raw:
         raise _error(path, "binary data, not a CSV or JSON file")
@@ -338,9 +338,7 @@ def _table_from_csv(path: Path, data: bytes) -> _Table:
         try:
             frame = _read_csv(data, collections.defaultdict(
                 lambda: object, dict.fromkeys(numeric, "float64")))
-            if any(frame[c].dtype != "float64" for c in numeric if c in frame.columns):
-                frame = _read_csv(data, object)
-        except ValueError:
+        except ValueError:  # the numeric columns come back as float64, or read_csv raises
             frame = _read_csv(data, object)
     except pd.errors.ParserWarning:
         raise _error(path, "a row has more fields than the header") from None
@@ -721,10 +719,10 @@ def _fallback_season(table: _Table) -> str | None:
             continue
         try:
             parse_season(value)  # type: ignore[arg-type]
-        except Exception:  # noqa: BLE001 - UsageError, or a parameter that is not even text
+        except UsageError:  # also for a parameter that is not even text
             raise _error(table.path, f"parameters.{key} {_show(value)} is not a season like "
                                      "2019-20") from None
-        return str(value).strip()
+        return value.strip()  # type: ignore[union-attr]
     return _season_from_name(table.path)
 
 
@@ -782,7 +780,7 @@ def _canonicalise(table: _Table, mode: str) -> pd.DataFrame:
     dates = _take([(d - epoch).days for d in results], codes, "int64").astype("datetime64[D]")
     ymd = _take([d.strftime("%Y%m%d") for d in results], codes)
     # every row's date must fall inside its season
-    season_codes, labels = pd.factorize(season) if n else (np.array([], np.intp), [])
+    season_codes, labels = pd.factorize(season)
     windows = [season_window(label) for label in labels]
     low = np.array([w[0] for w in windows], dtype="datetime64[D]")[season_codes]
     high = np.array([w[1] for w in windows], dtype="datetime64[D]")[season_codes]
@@ -807,7 +805,7 @@ def _canonicalise(table: _Table, mode: str) -> pd.DataFrame:
                                    f"{_show(table.columns['MATCHUP'][row])}")
     home = np.where(is_home, own, other)
     away = np.where(is_home, other, own)
-    game_id = ymd + "-" + home + "-" + away if n else np.array([], dtype=object)
+    game_id = ymd + "-" + home + "-" + away
 
     codes, results = _column_map(table, "WL", _parse_wl)
     win = _take(results, codes, float)
