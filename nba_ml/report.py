@@ -227,20 +227,33 @@ def _percent_change(value: Any, reference: Any) -> str:
     return f"{change:+.1f}%".replace("-", "−")
 
 
+def _mae_row(label: str, figures: dict) -> list[str]:
+    """Return a table row: label, player-games, the model's and the baselines' MAE, change."""
+    return [label, _count(figures.get("n")), *_mae_cells(figures),
+            _percent_change(figures.get("mae"), figures.get("mae_last10"))]
+
+
+def _mae_series(rows: list[dict]) -> list[svg.Series]:
+    """Return the bar series of the model's and each baseline's MAE over ``rows``."""
+    return [svg.Series("model", [_number(r.get("mae")) for r in rows], SERIES_COLORS["model"]),
+            *(svg.Series(BASELINES[k], [_number(r.get(f"mae_{k}")) for r in rows],
+                         SERIES_COLORS[k]) for k in BASELINES)]
+
+
 def _when(raw: Any, *, date: bool = True) -> str:
     """Return an ISO timestamp as 'YYYY-MM-DD HH:MM:SS UTC' (or as given when unparsable)."""
     if not isinstance(raw, str) or not raw.strip():
         return "–"
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
+    moment = _parse_time(raw)
+    if moment is None:
         return raw
-    # naive times are UTC, as everywhere in nba-ml
-    moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment
+    moment = moment.astimezone(timezone.utc)
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if date else f"{moment:%H:%M:%S}"
 
 
 def _parse_time(raw: Any) -> datetime | None:
+    """Return an ISO timestamp as an aware datetime (naive times are UTC, as everywhere in
+    nba-ml), or None when it is not one."""
     if not isinstance(raw, str):
         return None
     try:
@@ -490,21 +503,14 @@ def _player_section(training: dict[str, Any], errors: HoldoutErrors) -> str:
     names = list(PLAYER_MODELS)
     head = ["Model", "Player-games", "Model MAE", "Last-10 avg", "Season avg", "EWMA",
             "Model vs last-10"]
-    body = []
-    for name in names:
-        figures = metrics.get(name) or {}
-        body.append([_e(name), _count(figures.get("n")), *_mae_cells(figures),
-                     _percent_change(figures.get("mae"), figures.get("mae_last10"))])
+    body = [_mae_row(_e(name), metrics.get(name) or {}) for name in names]
     table = _table("Mean absolute error on the holdout (lowest in bold)", head, body)
     chart = svg.bar_chart(
         title="Holdout MAE of the player models beside the baselines",
         desc="Grouped bars: for points, assists and rebounds, the mean absolute error of the "
              "model, the last-10-games average, the season-to-date average and the EWMA.",
         groups=names,
-        series=[svg.Series("model", [_number((metrics.get(n) or {}).get("mae")) for n in names],
-                           SERIES_COLORS["model"])]
-        + [svg.Series(BASELINES[k], [_number((metrics.get(n) or {}).get(f"mae_{k}"))
-                                     for n in names], SERIES_COLORS[k]) for k in BASELINES],
+        series=_mae_series([metrics.get(n) or {} for n in names]),
         y_label="MAE per player-game", width=600, height=310)
     overall = table + _figure(
         chart, "Lower is better. Baselines predict a player's average over his last 10 games, "
@@ -547,10 +553,7 @@ def _minutes_html(errors: HoldoutErrors, metrics: dict[str, Any]) -> str:
     blocks = [f"<h3>MAE by minutes played{'' if errors.honest else ' (in-sample)'}</h3>", intro]
     for name, table in errors.models.items():
         groups = [row["label"] for row in table.rows]
-        series = [svg.Series("model", [_number(r.get("mae")) for r in table.rows],
-                             SERIES_COLORS["model"])]
-        series += [svg.Series(BASELINES[k], [_number(r.get(f"mae_{k}")) for r in table.rows],
-                              SERIES_COLORS[k]) for k in BASELINES]
+        series = _mae_series(table.rows)
         kind = "out-of-sample" if errors.honest else "in-sample"
         chart = svg.bar_chart(
             title=f"{name}: MAE by minutes played ({kind})",
@@ -558,10 +561,8 @@ def _minutes_html(errors: HoldoutErrors, metrics: dict[str, Any]) -> str:
                  "model and of the three baselines.",
             groups=groups, series=series, y_label=f"{name} MAE", width=400, height=280,
             labels=False)
-        body = [[_e(r["label"]), _count(r.get("n")), *_mae_cells(r),
-                 _percent_change(r.get("mae"), r.get("mae_last10"))] for r in table.rows]
-        body.append(["all", _count(table.overall.get("n")), *_mae_cells(table.overall),
-                     _percent_change(table.overall.get("mae"), table.overall.get("mae_last10"))])
+        body = [_mae_row(_e(r["label"]), r) for r in table.rows]
+        body.append(_mae_row("all", table.overall))
         rows_table = _table(f"{_e(name)} MAE by minutes played",
                             ["Minutes", "Player-games", "Model", "Last-10", "Season", "EWMA",
                              "vs last-10"], body)
@@ -672,12 +673,9 @@ def _short_time(raw: Any) -> str:
 
 def _end_time(run: dict) -> str:
     start, end = _parse_time(run.get("started_at")), _parse_time(run.get("ended_at"))
-    if end is None:
-        return _when(run.get("ended_at"))
-    if start is not None and start.astimezone(timezone.utc).date() == \
-            end.astimezone(timezone.utc).date():
-        return _when(run.get("ended_at"), date=False)
-    return _when(run.get("ended_at"))
+    same_day = (start is not None and end is not None and
+                start.astimezone(timezone.utc).date() == end.astimezone(timezone.utc).date())
+    return _when(run.get("ended_at"), date=not same_day)
 
 
 def _footer(errors: HoldoutErrors) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 _ids = itertools.count(1)
@@ -98,6 +98,21 @@ def _legend(series: Sequence[Series], x: float, y: float, width: float) -> tuple
     return "".join(parts), cy - y + 18
 
 
+def _y_axis(ticks: Sequence[float], y_of: Callable[[float], float], left: float, top: float,
+            plot_w: float, plot_h: float, y_label: str) -> list[str]:
+    """Return the horizontal grid lines with their tick labels and the rotated y-axis label."""
+    decimals = _decimals(ticks)
+    parts = []
+    for tick in ticks:
+        y = y_of(tick)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+                     f'stroke="{GRID}"/>')
+        parts.append(_text(left - 6, y + 4, f"{tick:.{decimals}f}", anchor="end", cls="tick"))
+    parts.append(_text(14, top + plot_h / 2, y_label, cls="axis-label",
+                       extra=f' transform="rotate(-90 14 {top + plot_h / 2:.1f})"'))
+    return parts
+
+
 def bar_chart(*, title: str, desc: str, groups: Sequence[str], series: Sequence[Series],
               y_label: str, width: int = 560, height: int = 300, labels: bool = True,
               value_format: str = "{:.2f}") -> str:
@@ -109,19 +124,11 @@ def bar_chart(*, title: str, desc: str, groups: Sequence[str], series: Sequence[
     values = [v for s in series for v in s.values if _finite(v)]
     ticks = nice_ticks(0.0, max(values, default=1.0) * (1.08 if labels else 1.0))
     y_max = ticks[-1]
-    decimals = _decimals(ticks)
 
     def y_of(value: float) -> float:
         return top + plot_h * (1 - value / y_max)
 
-    parts = [head, legend]
-    for tick in ticks:
-        y = y_of(tick)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-                     f'stroke="{GRID}"/>')
-        parts.append(_text(left - 6, y + 4, f"{tick:.{decimals}f}", anchor="end", cls="tick"))
-    parts.append(_text(14, top + plot_h / 2, y_label, cls="axis-label",
-                       extra=f' transform="rotate(-90 14 {top + plot_h / 2:.1f})"'))
+    parts = [head, legend, *_y_axis(ticks, y_of, left, top, plot_w, plot_h, y_label)]
     group_w = plot_w / max(len(groups), 1)
     bar_w = min(34.0, group_w * 0.8 / max(len(series), 1))
     for g, group in enumerate(groups):
@@ -159,7 +166,6 @@ def line_chart(*, title: str, desc: str, x_labels: Sequence[str], series: Sequen
     pad = (high - low) * 0.08 or (abs(high) * 0.02 or 0.01)
     ticks = nice_ticks(low - pad, high + pad)
     y_min, y_max = ticks[0], ticks[-1]
-    decimals = _decimals(ticks)
     count = len(x_labels)
 
     def x_of(index: int) -> float:
@@ -168,14 +174,7 @@ def line_chart(*, title: str, desc: str, x_labels: Sequence[str], series: Sequen
     def y_of(value: float) -> float:
         return top + plot_h * (1 - (value - y_min) / (y_max - y_min))
 
-    parts = [head, legend]
-    for tick in ticks:
-        y = y_of(tick)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-                     f'stroke="{GRID}"/>')
-        parts.append(_text(left - 6, y + 4, f"{tick:.{decimals}f}", anchor="end", cls="tick"))
-    parts.append(_text(14, top + plot_h / 2, y_label, cls="axis-label",
-                       extra=f' transform="rotate(-90 14 {top + plot_h / 2:.1f})"'))
+    parts = [head, legend, *_y_axis(ticks, y_of, left, top, plot_w, plot_h, y_label)]
     every = max(1, math.ceil(count / 6))
     for index, text in enumerate(x_labels):
         if index % every == 0 or (index == count - 1 and (count - 1) % every >= every / 2):
