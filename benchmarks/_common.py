@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import os
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +53,31 @@ def nba_ml_command() -> list[str]:
     """Return the installed ``nba-ml`` console script beside this interpreter (else -m)."""
     exe = Path(sys.executable).with_name("nba-ml")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
+
+
+@contextlib.contextmanager
+def work_dir(prefix: str, keep: bool) -> Iterator[Path]:
+    """Yield a new temporary directory; remove it afterwards unless ``keep`` (then print it)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        if keep:
+            print(f"\nkept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def train_once(data_dir: Path, source: Path, env: dict[str, str]) -> float:
+    """Run ``nba-ml --quiet train --from source`` into ``data_dir``; return its wall seconds
+    (exit with its error when it fails)."""
+    argv = [*nba_ml_command(), "--quiet", "--data-dir", str(data_dir), "train", "--from",
+            str(source)]
+    started = time.perf_counter()
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"training failed (exit {result.returncode}): {result.stderr.strip()[-800:]}")
+    return time.perf_counter() - started
 
 
 def _shift_date(value: str, years: int) -> str:

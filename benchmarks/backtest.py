@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,8 +56,7 @@ def main() -> None:
     if args.env:
         print(f"   extra environment: {' '.join(args.env)}")
 
-    work = Path(tempfile.mkdtemp(prefix="nba-ml-backtest-"))
-    try:
+    with common.work_dir("nba-ml-backtest-", args.keep) as work:
         source = work / "seasons"
         counts = common.build_seasons_dir(source, common.REAL_SEASONS)
         print(f"   data: {', '.join(common.REAL_SEASONS)} (real): {counts['player_games']} "
@@ -101,11 +98,6 @@ def main() -> None:
             print(f"      {line}")
         print(f"\n== target: one test season in {wall:.1f} s <= {TARGET:.0f} s: "
               f"{common.verdict(wall <= TARGET)}")
-    finally:
-        if args.keep:
-            print(f"\nkept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

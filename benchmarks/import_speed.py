@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-GAMELOGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gamelogs"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import GAMELOGS
 
 
 def main(runs: int = 5) -> None:

@@ -25,17 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-GAMELOGS = SHARED / "gamelogs"
-FIVETHIRTYEIGHT = SHARED / "fivethirtyeight"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import GAMELOGS, nba_ml_command
+
+FIVETHIRTYEIGHT = GAMELOGS.parent / "fivethirtyeight"
 ALIASES = {"BRK": "BKN", "CHO": "CHA", "PHO": "PHX"}
 STATS = {"points": "PTS", "assists": "AST", "rebounds": "REB"}
-
-
-def nba_ml_command() -> list[str]:
-    exe = Path(sys.executable).with_name("nba-ml")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
 
 
 def run_backtest(season: str, output: Path) -> float:

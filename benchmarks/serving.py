@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -56,21 +53,14 @@ def main() -> None:
     common.require_gamelogs()
     common.print_machine("serving benchmark")
 
-    work = Path(tempfile.mkdtemp(prefix="nba-ml-serving-"))
-    try:
+    with common.work_dir("nba-ml-serving-", args.keep) as work:
         source = work / "seasons"
         counts = common.build_seasons_dir(source, TRAIN_SEASONS)
         data_dir = work / "data"
         env = {k: v for k, v in os.environ.items() if k != "NBA_ML_DATA_DIR"}
-        started = time.perf_counter()
-        result = subprocess.run([*common.nba_ml_command(), "--quiet", "--data-dir",
-                                 str(data_dir), "train", "--from", str(source)],
-                                env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            sys.exit(f"training failed (exit {result.returncode}): "
-                     f"{result.stderr.strip()[-800:]}")
+        seconds = common.train_once(data_dir, source, env)
         print(f"   trained once on {', '.join(TRAIN_SEASONS)} ({counts['player_games']} player "
-              f"rows) in {time.perf_counter() - started:.0f} s")
+              f"rows) in {seconds:.0f} s")
 
         started = time.perf_counter()
         import nba_ml.predict as predict
@@ -139,11 +129,6 @@ def main() -> None:
         print(f"   slate after load and warm: median {slate * 1000:.1f} ms <= "
               f"{TARGET * 1000:.0f} ms ({slate / TARGET:.2f} x the budget): "
               f"{common.verdict(slate <= TARGET)}")
-    finally:
-        if args.keep:
-            print(f"   kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

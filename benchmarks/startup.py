@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,16 +56,6 @@ def run_once(argv: list[str], env: dict[str, str]) -> float:
         sys.exit(f"{' '.join(argv)} exited {result.returncode}: "
                  f"{result.stderr.decode(errors='replace').strip()[-500:]}")
     return elapsed
-
-
-def train(data_dir: Path, source: Path, env: dict[str, str]) -> float:
-    argv = [*common.nba_ml_command(), "--quiet", "--data-dir", str(data_dir), "train",
-            "--from", str(source)]
-    started = time.perf_counter()
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"training failed (exit {result.returncode}): {result.stderr.strip()[-800:]}")
-    return time.perf_counter() - started
 
 
 def import_times(argv: list[str], env: dict[str, str]) -> list[tuple[int, int, str]]:
@@ -103,23 +91,22 @@ def main() -> None:
     common.require_gamelogs()
     common.print_machine("start-up benchmark")
 
-    work = Path(tempfile.mkdtemp(prefix="nba-ml-startup-"))
-    env = dict(os.environ)
-    env.pop("NBA_ML_DATA_DIR", None)
-    env["NO_COLOR"] = "1"
-    if args.as_is:
-        print(f"   bytecode: as is (PYTHONDONTWRITEBYTECODE="
-              f"{env.get('PYTHONDONTWRITEBYTECODE', '')!r})")
-    else:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-        print(f"   bytecode: compiled once into {work / 'pycache'} (PYTHONPYCACHEPREFIX), "
-              "as an installed package has")
-    try:
+    with common.work_dir("nba-ml-startup-", args.keep) as work:
+        env = dict(os.environ)
+        env.pop("NBA_ML_DATA_DIR", None)
+        env["NO_COLOR"] = "1"
+        if args.as_is:
+            print(f"   bytecode: as is (PYTHONDONTWRITEBYTECODE="
+                  f"{env.get('PYTHONDONTWRITEBYTECODE', '')!r})")
+        else:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+            print(f"   bytecode: compiled once into {work / 'pycache'} (PYTHONPYCACHEPREFIX), "
+                  "as an installed package has")
         source = work / "seasons"
         counts = common.build_seasons_dir(source, TRAIN_SEASONS)
         data_dir = work / "data"
-        seconds = train(data_dir, source, env)
+        seconds = common.train_once(data_dir, source, env)
         print(f"   trained once on {', '.join(TRAIN_SEASONS)} ({counts['player_games']} player "
               f"rows) in {seconds:.0f} s into {data_dir}")
 
@@ -162,11 +149,6 @@ def main() -> None:
         print(f"   {len(rows)} modules imported, {total / 1000:.0f} ms of import time in all")
         print_import_table("top 10 by cumulative time (a parent includes its children):", rows, 1)
         print_import_table("top 10 by self time:", rows, 0)
-    finally:
-        if args.keep:
-            print(f"\nkept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

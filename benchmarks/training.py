@@ -25,7 +25,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,8 +76,7 @@ def main() -> None:
         print(f"   extra environment: {' '.join(args.env)}")
 
     sizes = [args.only] if args.only else sorted(SIZES)
-    work = Path(tempfile.mkdtemp(prefix="nba-ml-training-"))
-    try:
+    with common.work_dir("nba-ml-training-", args.keep) as work:
         sources, counts = {}, {}
         for n in sizes:
             sources[n] = work / f"seasons-{n}"
@@ -146,11 +144,6 @@ def main() -> None:
             print(f"   cost ratio 6/2 seasons {ratio:.2f} x <= {RATIO_TARGET} x: "
                   f"{common.verdict(ratio <= RATIO_TARGET)}  (player rows grew {rows:.2f} x; "
                   f"cost ~ rows^{math.log(ratio) / math.log(rows):.2f})")
-    finally:
-        if args.keep:
-            print(f"\nkept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
