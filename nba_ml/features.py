@@ -307,8 +307,12 @@ def game_features(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.Da
     of earlier dates.
     """
     tg, pg, ids, teams = _encode(team_games, player_games)
-    games, sides = _game_table(tg, pg)
-    del sides
+    games, _ = _game_table(tg, pg)
+    return _decode_games(games, ids, teams)
+
+
+def _decode_games(games: pd.DataFrame, ids: np.ndarray, teams: np.ndarray) -> pd.DataFrame:
+    """Return the game table with its game ids and teams decoded, in date order."""
     games["game_id"] = ids[games["game_id"].to_numpy()]
     games["home"] = teams[games["home"].to_numpy()]
     games["away"] = teams[games["away"].to_numpy()]
@@ -319,8 +323,7 @@ def team_sides(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.DataF
     """Return one row per team-game: ``game_id``, ``team``, ``game_date`` and ``SIDE_COLUMNS``,
     what was known about the team before that game (for upcoming rows too)."""
     tg, pg, ids, teams = _encode(team_games, player_games)
-    games, sides = _game_table(tg, pg)
-    del games
+    _, sides = _game_table(tg, pg)
     sides["game_id"] = ids[sides["game_id"].to_numpy()]
     sides["team"] = teams[sides["team"].to_numpy()]
     return sides
@@ -452,10 +455,26 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
 
     Rows without stats (NaN ``pts``) are upcoming player-games; features use earlier dates only.
     """
+    tg, pg, ids, teams = _encode(team_games, player_games)
+    _, sides = _game_table(tg, pg)
+    return _player_table(pg, sides, ids, teams)
+
+
+def feature_tables(team_games: pd.DataFrame, player_games: pd.DataFrame
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``(game_features(...), player_features(...))`` of the same data, computing the
+    team sides (Elo, rest, margins, rosters) once for both."""
+    tg, pg, ids, teams = _encode(team_games, player_games)
+    games, sides = _game_table(tg, pg)
+    return _decode_games(games, ids, teams), _player_table(pg, sides, ids, teams)
+
+
+def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame, ids: np.ndarray,
+                  teams: np.ndarray) -> pd.DataFrame:
+    """Return ``player_features`` for integer-coded player games and their team sides."""
     import numpy as np
     import pandas as pd
 
-    team_games, player_games, ids, teams = _encode(team_games, player_games)
     pg = player_games.sort_values(["player_id", "game_date"], kind="mergesort").reset_index(
         drop=True)
     pid = pg["player_id"].to_numpy()
@@ -493,8 +512,6 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     # minutes trend: last 3 vs last 10
     features["started_trend"] = _prior_mean(minutes, starts, 3) - features["min_l10"]
 
-    games, sides = _game_table(team_games, player_games)
-    del games
     sides = sides.drop(columns=["game_date"])
     own = _lookup(pg, sides, ["game_id", "team"])
     opp = _lookup(pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}), sides,

@@ -49,8 +49,7 @@ def build_feature_tables(data: GameData) -> FeatureTables:
     if data.player_games.empty:
         raise DataError("no player game logs to train on")
     start = time.perf_counter()
-    games = features.game_features(data.team_games, data.player_games)
-    players = features.player_features(data.player_games, data.team_games)
+    games, players = features.feature_tables(data.team_games, data.player_games)
     logger.info("built features for %d games and %d player-games in %.1f s", len(games),
                 len(players), time.perf_counter() - start)
     return FeatureTables(games, players)

@@ -118,3 +118,12 @@ def test_feature_rows_cover_every_game_and_player_game(data: GameData) -> None:
     assert len(games) == data.team_games["game_id"].nunique()
     assert len(players) == len(data.player_games)
     assert list(players.columns[-4:]) == ["min", "pts", "ast", "reb"]
+
+
+def test_feature_tables_equal_the_two_separate_tables(data: GameData) -> None:
+    # training builds both tables at once (the team sides computed once): the same rows
+    games, players = features.feature_tables(data.team_games, data.player_games)
+    pd.testing.assert_frame_equal(games, features.game_features(data.team_games,
+                                                                data.player_games))
+    pd.testing.assert_frame_equal(players, features.player_features(data.player_games,
+                                                                    data.team_games))
