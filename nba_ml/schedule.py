@@ -21,7 +21,6 @@ DEFAULT_EXECUTABLE = "/opt/nba-ml/.venv/bin/nba-ml"
 DEFAULT_DATA_DIR = "/var/lib/nba-ml"
 # The static system user (and its group) that runs the jobs and owns the data directory.
 DEFAULT_USER = "nba-ml"
-DEFAULT_CRON_USER = DEFAULT_USER
 DEFAULT_HOUR = 4
 DEFAULT_MINUTE = 0
 DEFAULT_TIMEZONE = "America/Chicago"
@@ -219,7 +218,7 @@ _CRONTAB_DEBIAN = """\
 def render_crontab(
     executable: str = DEFAULT_EXECUTABLE,
     data_dir: str | None = DEFAULT_DATA_DIR,
-    user: str = DEFAULT_CRON_USER,
+    user: str = DEFAULT_USER,
     hour: int = DEFAULT_HOUR,
     minute: int = DEFAULT_MINUTE,
     timezone: str = DEFAULT_TIMEZONE,
