@@ -80,6 +80,31 @@ def train_once(data_dir: Path, source: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def require_time() -> None:
+    """Exit with a hint when /usr/bin/time (GNU time, for ``-v``) is missing."""
+    if not Path("/usr/bin/time").exists():
+        sys.exit("/usr/bin/time is needed (apt-get install time)")
+
+
+def with_extra_env(env: dict[str, str], items: list[str]) -> dict[str, str]:
+    """Return ``env`` with each ``NAME=VALUE`` of ``items`` set (printed when there are any)."""
+    for item in items:
+        name, _, value = item.partition("=")
+        env[name] = value
+    if items:
+        print(f"   extra environment: {' '.join(items)}")
+    return env
+
+
+def phase_medians(splits: Iterable[list[tuple[str, float]]]) -> list[tuple[str, float]]:
+    """Return (phase, median seconds) over runs, each run split into (phase, seconds)."""
+    table: dict[str, list[float]] = {}
+    for split in splits:
+        for name, seconds in split:
+            table.setdefault(name, []).append(seconds)
+    return [(name, median(values)) for name, values in table.items()]
+
+
 def _shift_date(value: str, years: int) -> str:
     year, rest = value[:4], value[4:]
     if rest == "-02-29":

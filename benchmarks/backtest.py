@@ -46,15 +46,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     common.require_gamelogs()
-    if not Path("/usr/bin/time").exists():
-        sys.exit("/usr/bin/time is needed (apt-get install time)")
+    common.require_time()
     common.print_machine("backtest benchmark")
-    env = dict(os.environ)
-    for item in args.env:
-        name, _, value = item.partition("=")
-        env[name] = value
-    if args.env:
-        print(f"   extra environment: {' '.join(args.env)}")
+    env = common.with_extra_env(dict(os.environ), args.env)
 
     with common.work_dir("nba-ml-backtest-", args.keep) as work:
         source = work / "seasons"
@@ -86,13 +80,9 @@ def main() -> None:
         print(f"   wall {wall:.1f} s, CPU {common.median([r.cpu_seconds() for r in runs]):.1f} s, "
               f"max RSS {common.gib(max(r.max_rss for r in runs))}, tree RSS "
               f"{common.gib(max(r.peak_tree_rss for r in runs))}")
-        table: dict[str, list[float]] = {}
-        for run in runs:
-            for name, seconds in split(run):
-                table.setdefault(name, []).append(seconds)
         print("   phases (median seconds):")
-        for name, values in table.items():
-            print(f"      {common.median(values):7.1f} s  {name}")
+        for name, seconds in common.phase_medians(split(run) for run in runs):
+            print(f"      {seconds:7.1f} s  {name}")
         print("   stdout of the last run:")
         for line in runs[-1].stdout.splitlines():
             print(f"      {line}")

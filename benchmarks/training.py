@@ -64,16 +64,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     common.require_gamelogs()
-    if not Path("/usr/bin/time").exists():
-        sys.exit("/usr/bin/time is needed (apt-get install time)")
+    common.require_time()
     common.print_machine("training benchmark")
     env = dict(os.environ)
     env.pop("NBA_ML_DATA_DIR", None)
-    for item in args.env:
-        name, _, value = item.partition("=")
-        env[name] = value
-    if args.env:
-        print(f"   extra environment: {' '.join(args.env)}")
+    env = common.with_extra_env(env, args.env)
 
     sizes = [args.only] if args.only else sorted(SIZES)
     with common.work_dir("nba-ml-training-", args.keep) as work:
@@ -119,13 +114,10 @@ def main() -> None:
 
         print("\n== phases (median seconds over the runs; from when each log line arrived)")
         for n in sizes:
-            table: dict[str, list[float]] = {}
-            for run in runs[n]:
-                for name, seconds in common.phases(run, MARKERS, LAST):
-                    table.setdefault(name, []).append(seconds)
             print(f"   {n} seasons:")
-            for name, values in table.items():
-                print(f"      {common.median(values):7.1f} s  {name}")
+            for name, seconds in common.phase_medians(
+                    common.phases(run, MARKERS, LAST) for run in runs[n]):
+                print(f"      {seconds:7.1f} s  {name}")
         timeline = sorted(runs[sizes[-1]], key=lambda r: r.wall)[len(runs[sizes[-1]]) // 2]
         print(f"   log of the median {sizes[-1]}-season run (seconds since start):")
         for at, line in timeline.lines:
