@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import _common as common
 from replay import Call, ReplayAdapter, csv_body, league_game_log, result_set
 
-from nba_ml.collect import CollectOptions, last_cached_game_date, refresh_cache
+from nba_ml.data.collect import CollectOptions, last_cached_game_date, refresh_cache
 
 SEASONS = list(common.REAL_SEASONS)
 FIRST_DAY = dt.date(2021, 3, 1)  # 2020-21 under way (it began on 22 December 2020)

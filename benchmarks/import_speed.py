@@ -16,7 +16,7 @@ from _common import GAMELOGS
 
 
 def main(runs: int = 5) -> None:
-    from nba_ml.importer import load_directory
+    from nba_ml.data.importer import load_directory
 
     if not GAMELOGS.is_dir():
         sys.exit(f"{GAMELOGS} not found: the benchmark needs ../shared next to the repository")

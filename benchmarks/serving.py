@@ -1,4 +1,4 @@
-"""Latency of the library function a web server calls: ``nba_ml.predict.load_predictor``.
+"""Latency of the library function a web server calls: ``nba_ml.serving.predictor.load_predictor``.
 
 Trains once (``nba-ml train --from``, the 4 real seasons 2017-18..2020-21 of ../shared, as a
 deployment would serve them) into a temporary data directory, then, in this process:
@@ -63,7 +63,7 @@ def main() -> None:
               f"rows) in {seconds:.0f} s")
 
         started = time.perf_counter()
-        import nba_ml.predict as predict
+        import nba_ml.serving.predictor as predict
 
         imported = time.perf_counter() - started
         started = time.perf_counter()
@@ -115,7 +115,7 @@ def main() -> None:
 
         print(f"\n== one process; {args.runs} slates of {len(games)} games and {len(players)} "
               f"players on {SLATE_DATE}; load average now {common.load_average()}")
-        print(f"   import nba_ml.predict                 {ms(imported)}")
+        print(f"   import nba_ml.serving.predictor                 {ms(imported)}")
         print(f"   load_predictor (verify + unpickle)    {ms(loaded)}   once per server start")
         print(f"   first request of a date (warm)        {ms(first_date)}   once per date, cached")
         print(f"   first request of the next date        {ms(next_date)}")

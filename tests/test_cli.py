@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nba_ml.cli import app
-from nba_ml.lock import TrainingLock
+from nba_ml.cli.app import app
+from nba_ml.state.lock import TrainingLock
 from tests.conftest import GAMELOGS, copy_data_dir
 
 runner = CliRunner()
@@ -209,7 +209,7 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 def test_an_unexpected_error_in_train_is_one_line_recorded_and_exit_1(
         data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nba_ml import manager
+    from nba_ml.commands import manager
 
     monkeypatch.setattr(manager, "train", _boom)
     data_dir.mkdir()
@@ -230,7 +230,8 @@ def test_the_entry_point_turns_any_stray_exception_into_one_line(
 ) -> None:
     import sys
 
-    from nba_ml import cli, manager
+    from nba_ml.cli import app as cli
+    from nba_ml.commands import manager
 
     monkeypatch.setattr(manager, "status", _boom)
     monkeypatch.setattr(sys, "argv", ["nba-ml", "status"])

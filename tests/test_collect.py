@@ -1,4 +1,4 @@
-"""nba_ml.collect against replayed stats.nba.com responses sent through nba_api's own HTTP path."""
+"""data.collect against replayed stats.nba.com responses sent through nba_api's own HTTP path."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from replay import (
     with_rows,
 )
 
-from nba_ml.collect import (
+from nba_ml.data.collect import (
     CollectOptions,
     CollectReport,
     cache_path,
@@ -421,7 +421,7 @@ def test_recovers_after_transient_faults(raw: Path, caplog: pytest.LogCaptureFix
     clock = FakeClock()
     options = CollectOptions(timeout=5, retries=4, pause=1.0, backoff_base=2.0)
 
-    with caplog.at_level(logging.INFO, logger="nba_ml.collect"):
+    with caplog.at_level(logging.INFO, logger="nba_ml.data.collect"):
         report = run(raw, adapter, ["2025-26"], clock, options=options)
 
     assert report.requests == 6 == len(adapter.calls)
@@ -505,7 +505,7 @@ def test_unusable_cache_of_finished_season_is_fetched_again(
     broken = cache_path(raw, "2020-21", "Playoffs", "P")
     broken.write_text('{"resultSets": [{"name": "LeagueGameLog", "headers": ["GAME_')
 
-    with caplog.at_level(logging.WARNING, logger="nba_ml.collect"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data.collect"):
         report = run(raw, adapter, ["2020-21"])
 
     assert report.requests == 1 and report.fetched == [broken]
@@ -556,7 +556,7 @@ def test_season_labels_are_checked_before_any_request(raw: Path) -> None:
 
 
 def test_importing_collect_stays_light() -> None:
-    code = ("import sys, nba_ml.collect; "
+    code = ("import sys, nba_ml.data.collect; "
             "heavy = {'nba_api', 'requests', 'pandas', 'urllib3'} & set(sys.modules); "
             "sys.exit(sorted(heavy) or 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -587,7 +587,7 @@ def test_retry_after_is_honoured_up_to_a_cap(raw: Path, header: str, expected: f
                   PlayerOrTeam="T")
     clock = FakeClock()
     options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=900)
-    with caplog.at_level(logging.WARNING, logger="nba_ml.collect"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data.collect"):
         report = run(raw, adapter, ["2025-26"], clock, options=options)
     assert report.requests == 5
     assert clock.sleeps[0] == expected
@@ -608,7 +608,7 @@ def test_a_retry_after_beyond_the_budget_ends_the_collection(raw: Path) -> None:
 def test_retry_after_as_an_http_date() -> None:
     from email.utils import format_datetime
 
-    from nba_ml.collect import _retry_after_seconds
+    from nba_ml.data.collect import _retry_after_seconds
 
     soon = dt.datetime.now(tz=dt.timezone.utc) + dt.timedelta(seconds=90)
     assert 80 <= (_retry_after_seconds(format_datetime(soon, usegmt=True)) or 0) <= 91

@@ -1,4 +1,4 @@
-"""nba_ml.collect against a real HTTP server on 127.0.0.1 that misbehaves at the socket level.
+"""nba_ml.data.collect against a real HTTP server on 127.0.0.1 that misbehaves at the socket level.
 
 nba_api's requests for https://stats.nba.com are sent to the local server by a redirecting
 transport adapter; everything else (nba_api's request building, requests, urllib3, sockets) is real.
@@ -31,7 +31,7 @@ from replay import (
     with_rows,
 )
 
-from nba_ml.collect import CollectOptions, cache_path, refresh_cache
+from nba_ml.data.collect import CollectOptions, cache_path, refresh_cache
 from nba_ml.errors import UpstreamUnavailable
 
 TODAY = dt.date(2026, 2, 22)

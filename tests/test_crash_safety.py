@@ -17,7 +17,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml.errors import StorageError
-from nba_ml.store import cleanup_leftovers, read_manifest, verify_model_set, write_model_set
+from nba_ml.state.store import cleanup_leftovers, read_manifest, verify_model_set, write_model_set
 
 FORK = multiprocessing.get_context("fork")
 

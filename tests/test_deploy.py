@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.schedule import (
+from nba_ml.deploy.schedule import (
     DEFAULT_EXECUTABLE,
     default_deploy_files,
     next_run,
@@ -84,8 +84,8 @@ def directive(path: Path, key: str) -> str:
 def test_shipped_file_equals_its_rendering(relative: str) -> None:
     shipped = (DEPLOY / relative).read_text()
     assert shipped == default_deploy_files()[relative], (
-        f"deploy/{relative} drifted from nba_ml.schedule; regenerate it with "
-        "python -c 'from nba_ml.schedule import default_deploy_files; ...'"
+        f"deploy/{relative} drifted from nba_ml.deploy.schedule; regenerate it with "
+        "python -c 'from nba_ml.deploy.schedule import default_deploy_files; ...'"
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 import typer.main
 
-from nba_ml.cli import app
+from nba_ml.cli.app import app
 from nba_ml.config import ENVIRONMENT_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_ml import features
-from nba_ml.importer import GameData, load_directory
+from nba_ml.data.importer import GameData, load_directory
+from nba_ml.modeling import features
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 from conftest import CASSETTES, GAMELOGS
 
-from nba_ml import importer
+from nba_ml.data import importer
+from nba_ml.data.importer import GameData, empty_game_data, games_table, load_directory, load_files
+from nba_ml.data.schema import COLUMN_DTYPES, PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, TEAMS
 from nba_ml.errors import DataError
-from nba_ml.importer import GameData, empty_game_data, games_table, load_directory, load_files
-from nba_ml.schema import COLUMN_DTYPES, PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, TEAMS
 
 needs_shared = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="../shared/data not present")
 
@@ -273,7 +273,7 @@ def test_lebron_finder_keeps_regular_season_and_playoffs_only() -> None:
 @needs_shared
 def test_leaguegamelog_response_pairs_team_rows(caplog: pytest.LogCaptureFixture) -> None:
     path = CASSETTES / "leaguegamelog_T_2025-26_regular_partial.json"
-    with caplog.at_level(logging.WARNING, logger="nba_ml.importer"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         data = load_files([path])
     assert len(data.team_games) == 1678  # 10 rows of games whose other side is not in the body
     assert "opponent row is missing" in caplog.text
@@ -384,7 +384,7 @@ def test_duplicate_rows_are_dropped_with_a_warning(tmp_path: Path,
     # the same games again in a second file (an overlapping export) are duplicates too
     write(tmp_path / "dup" / "more" / "team_game_logs_2019-20.csv",
           csv_text(TEAM_COLUMNS, team_rows()[4:]))
-    with caplog.at_level(logging.WARNING, logger="nba_ml.importer"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         data = load_directory(tmp_path / "dup")
     assert "duplicate team-game rows" in caplog.text
     assert "duplicate player-game rows" in caplog.text
@@ -470,7 +470,7 @@ def test_player_rows_without_team_rows_are_kept(tmp_path: Path) -> None:
 def test_team_row_without_its_opponent_is_dropped(tmp_path: Path,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()[1:]))
-    with caplog.at_level(logging.WARNING, logger="nba_ml.importer"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         data = load_directory(tmp_path)
     assert len(data.team_games) == 8
     assert "1 team-game rows whose opponent row is missing" in caplog.text
@@ -786,7 +786,7 @@ def test_symlink_to_dev_zero_and_a_fifo_are_skipped(tmp_path: Path, alarm: None,
     (tmp_path / "zero.csv").symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "pipe.json")
     (tmp_path / "dangling.csv").symlink_to(tmp_path / "gone.csv")
-    with caplog.at_level(logging.WARNING, logger="nba_ml.importer"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         data = load_directory(tmp_path)
     assert len(data.team_games) == 10 and len(data.sources) == 2
     assert "pipe.json: not a regular file" in caplog.text

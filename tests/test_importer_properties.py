@@ -26,10 +26,10 @@ from test_importer import (
     team_rows,
 )
 
-from nba_ml import importer
+from nba_ml.data import importer
+from nba_ml.data.importer import GameData, load_directory
+from nba_ml.data.schema import TEAM_ALIASES, TEAMS
 from nba_ml.errors import DataError
-from nba_ml.importer import GameData, load_directory
-from nba_ml.schema import TEAM_ALIASES, TEAMS
 
 # Whole files import in ~20 ms; tests that import twice or compare full tables run fewer examples.
 FAST = settings(max_examples=150, deadline=None,

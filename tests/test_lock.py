@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 
 from nba_ml.errors import EXIT_TEMPORARY, LockHeld, StorageError
-from nba_ml.lock import LockHolder, TrainingLock, read_lock_holder
+from nba_ml.state.lock import LockHolder, TrainingLock, read_lock_holder
 
 ROOT = Path(__file__).resolve().parents[1]
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from nba_ml.lock import TrainingLock
+from nba_ml.state.lock import TrainingLock
 lock = TrainingLock(Path(sys.argv[1]), command="holder-under-test")
 lock.acquire()
 print("locked", flush=True)
@@ -35,7 +35,7 @@ CONTENDER = """
 import sys, time
 from pathlib import Path
 from nba_ml.errors import LockHeld
-from nba_ml.lock import TrainingLock
+from nba_ml.state.lock import TrainingLock
 lock_path, ready, go, done = (Path(arg) for arg in sys.argv[1:5])
 ready.touch()
 while not go.exists():

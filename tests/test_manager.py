@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from nba_ml.commands.manager import promotion_verdict, train
 from nba_ml.config import resolve_settings
 from nba_ml.errors import NotPromoted, UpstreamUnavailable
-from nba_ml.manager import promotion_verdict, train
-from nba_ml.store import verify_model_set
+from nba_ml.state.store import verify_model_set
 from tests.conftest import copy_data_dir
 from tests.replay import ReplayAdapter, faults, route_csv_season
 

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_ml import features, models
+from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import UsageError
-from nba_ml.predict import Predictor, load_predictor
-from nba_ml.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
+from nba_ml.modeling import features, models
+from nba_ml.serving.predictor import Predictor, load_predictor
 
 DAY = "2019-10-22"
 

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from nba_ml.errors import ModelInvalid
-from nba_ml.lock import LockHolder, read_lock_holder
+from nba_ml.state.lock import LockHolder, read_lock_holder
 from tests.conftest import copy_data_dir, link_seasons
 from tests.replay import closed_port
 
@@ -817,8 +817,8 @@ def _as_file(data: bytes) -> Any:
 
 
 def test_a_swapped_pickle_is_refused_before_it_is_unpickled(data: Path, tmp_path: Path) -> None:
-    from nba_ml.predict import load_predictor
-    from nba_ml.store import verify_model_set
+    from nba_ml.serving.predictor import load_predictor
+    from nba_ml.state.store import verify_model_set
 
     marker = tmp_path / "pwned"
     target = data / "models" / MODEL_FILES["points"]

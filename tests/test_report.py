@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml import models, svg
 from nba_ml.errors import DataError, ModelInvalid, StorageError
-from nba_ml.report import holdout_errors, write_report
-from nba_ml.runs import append_run
-from nba_ml.store import read_manifest
+from nba_ml.modeling import models
+from nba_ml.report import svg
+from nba_ml.report.page import holdout_errors, write_report
+from nba_ml.state.runs import append_run
+from nba_ml.state.store import read_manifest
 from tests.conftest import copy_data_dir, link_seasons
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
@@ -45,8 +46,8 @@ def quick_models():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory: pytest.TempPathFactory, quick_models: None) -> Path:
     """A data directory trained once on two real seasons, with a few recorded runs."""
+    from nba_ml.commands.manager import train
     from nba_ml.config import resolve_settings
-    from nba_ml.manager import train
 
     source = link_seasons(tmp_path_factory.mktemp("source"), ["2019-20", "2020-21"])
     path = tmp_path_factory.mktemp("report") / "data"
@@ -346,7 +347,7 @@ def test_charts_escape_text_and_survive_gaps() -> None:
 
 
 def test_honest_figures_that_drifted_from_training_are_flagged(report_dir: Path) -> None:
-    from nba_ml.report import HoldoutErrors, MinuteErrors, render_report
+    from nba_ml.report.page import HoldoutErrors, MinuteErrors, render_report
 
     manifest = read_manifest(report_dir)
     metrics = manifest["training"]["metrics"]

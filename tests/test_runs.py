@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nba_ml.errors import StorageError
-from nba_ml.runs import KEEP_RUNS, TRIM_AFTER_RUNS, append_run, read_runs
+from nba_ml.state.runs import KEEP_RUNS, TRIM_AFTER_RUNS, append_run, read_runs
 
 FORK = multiprocessing.get_context("fork")
 
@@ -78,7 +78,7 @@ def test_an_unreadable_history_is_a_storage_error(tmp_path: Path) -> None:
 def test_an_unwritable_history_logs_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="nba_ml.runs"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.state.runs"):
         append_run(tmp_path / "absent" / "runs.jsonl", record(1))
         append_run(tmp_path, record(2))  # a directory
     assert len(caplog.records) == 2
@@ -126,11 +126,11 @@ def _append_many(path: Path, worker: int, count: int) -> None:
 
 
 def test_concurrent_appenders_and_trims_lose_nothing(runs_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import nba_ml.runs
+    import nba_ml.state.runs
 
     # Make trimming happen during the race: keep 30, trim beyond 40 (the children inherit this).
-    monkeypatch.setattr(nba_ml.runs, "KEEP_RUNS", 30)
-    monkeypatch.setattr(nba_ml.runs, "TRIM_AFTER_RUNS", 40)
+    monkeypatch.setattr(nba_ml.state.runs, "KEEP_RUNS", 30)
+    monkeypatch.setattr(nba_ml.state.runs, "TRIM_AFTER_RUNS", 40)
     workers = [FORK.Process(target=_append_many, args=(runs_path, w, 25)) for w in range(4)]
     for worker in workers:
         worker.start()

@@ -1,4 +1,4 @@
-"""Tests for nba_ml.schedule: run times across DST, the cron guard, and the rendered files."""
+"""deploy.schedule: run times across DST, the cron guard, and the rendered files."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nba_ml import schedule
-from nba_ml.errors import ConfigError
-from nba_ml.schedule import (
+from nba_ml.deploy import schedule
+from nba_ml.deploy.schedule import (
     cron_utc_hours,
     is_scheduled_hour,
     next_run,
@@ -17,6 +16,7 @@ from nba_ml.schedule import (
     render_systemd_units,
     render_webserver_dropin,
 )
+from nba_ml.errors import ConfigError
 
 UTC = dt.timezone.utc
 CHICAGO = ZoneInfo("America/Chicago")
@@ -446,7 +446,7 @@ def test_schedule_imports_nothing_heavy() -> None:
     import sys
 
     code = (
-        "import sys, nba_ml.schedule; "
+        "import sys, nba_ml.deploy.schedule; "
         "print(sorted(m for m in ('pandas','numpy','sklearn','typer','rich','nba_api')"
         " if m in sys.modules))"
     )

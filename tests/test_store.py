@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml import MODEL_FILES, MODEL_NAMES
 from nba_ml.errors import ModelInvalid
-from nba_ml.store import (
+from nba_ml.state.store import (
     SET,
     ModelProblem,
     cleanup_leftovers,
@@ -189,7 +189,7 @@ def test_unserialisable_training_info_fails_before_writing(data_dir: Path, model
 def test_fast_verify_imports_no_heavy_library(data_dir: Path, models_a) -> None:
     write_model_set(data_dir, models_a, {})
     code = (
-        "import sys; from pathlib import Path; from nba_ml.store import verify_model_set\n"
+        "import sys; from pathlib import Path; from nba_ml.state.store import verify_model_set\n"
         f"v = verify_model_set(Path({str(data_dir)!r}))\n"
         "heavy = sorted(m for m in ('sklearn', 'joblib', 'numpy', 'pandas') if m in sys.modules)\n"
         "print(v.ok, heavy)\n"

@@ -1,4 +1,4 @@
-"""nba_ml.workers: results in task order, and one-line failures that leave no process behind.
+"""modeling.workers: results in task order, and one-line failures that leave no process behind.
 
 Tasks are standard-library functions, so the spawned workers need nothing from the test tree.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.workers import WorkerFailed, run_tasks
+from nba_ml.modeling.workers import WorkerFailed, run_tasks
 
 
 def children() -> set[int]:

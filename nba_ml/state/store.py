@@ -7,7 +7,7 @@ Layout under the data directory::
 
 A reader that resolves ``models`` once (as every function here does) sees one complete generation.
 Verifying by hash imports neither scikit-learn nor joblib; they are imported only to load models.
-Writers must hold the training lock (``nba_ml.lock.TrainingLock``); readers need no lock.
+Writers must hold the training lock (``nba_ml.state.lock.TrainingLock``); readers need no lock.
 """
 
 from __future__ import annotations

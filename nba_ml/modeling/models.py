@@ -2,7 +2,7 @@
 
 Each saved model is a scikit-learn estimator fitted on a DataFrame with named columns, so a web
 server needs only scikit-learn and joblib to load it, and ``feature_names_in_`` says its input.
-Build that input with ``nba_ml.predict`` (the same feature code that training used).
+Build that input with ``nba_ml.serving.predictor`` (the same feature code that training used).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.features import GAME_FEATURES, PLAYER_FEATURES
+from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -136,7 +136,7 @@ def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = N
     """
     import os
 
-    from nba_ml.workers import WorkerFailed, run_tasks
+    from nba_ml.modeling.workers import WorkerFailed, run_tasks
 
     tasks = [_player_training_set(player_rows, stat)
              for _, player_rows in sets for stat in PLAYER_MODELS.values()]

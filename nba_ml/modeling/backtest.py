@@ -7,15 +7,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml import models
+from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError, StorageError
-from nba_ml.seasons import parse_season
-from nba_ml.training import build_feature_tables
+from nba_ml.modeling import models
+from nba_ml.modeling.training import build_feature_tables
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nba_ml.importer import GameData
+    from nba_ml.data.importer import GameData
 
 logger = logging.getLogger(__name__)
 

@@ -118,7 +118,7 @@ def check(
                                        "default files are verified by sha256 only.")] = False,
 ) -> None:
     """Exit 0 when all four models are present, match their manifest and can be served."""
-    from nba_ml import manager
+    from nba_ml.commands import manager
 
     try:
         settings = _settings()
@@ -182,7 +182,7 @@ def _run_training(command: str, **kwargs: Any) -> None:
     files are released on the way out, as for Ctrl-C)."""
     import signal
 
-    from nba_ml import manager
+    from nba_ml.commands import manager
 
     started = dt.datetime.now(tz=dt.timezone.utc)
     settings = None
@@ -253,7 +253,7 @@ def backtest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Train on seasons before --test-season and predict every game of it, day by day."""
-    from nba_ml import manager
+    from nba_ml.commands import manager
 
     try:
         result = manager.backtest(source, test_season, output)
@@ -286,8 +286,8 @@ def status(
                                          "attention (for monitoring).")] = False,
 ) -> None:
     """Show the models, their age and scores, the lock, the data, recent runs and next run."""
-    from nba_ml import manager
-    from nba_ml.render import render_status
+    from nba_ml.cli.render import render_status
+    from nba_ml.commands import manager
 
     try:
         report = manager.status(_settings())
@@ -314,7 +314,7 @@ def predict_game(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the home team's win probability."""
-    from nba_ml.predict import load_predictor
+    from nba_ml.serving.predictor import load_predictor
 
     try:
         predictor = load_predictor(_settings().data_dir)
@@ -340,7 +340,7 @@ def predict_player(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a player's expected points, assists and rebounds."""
-    from nba_ml.predict import load_predictor
+    from nba_ml.serving.predictor import load_predictor
 
     try:
         predictor = load_predictor(_settings().data_dir)
@@ -369,7 +369,7 @@ def report(
         "predictions, labelled as such).")] = False,
 ) -> None:
     """Write a self-contained HTML report: calibration, MAE by minutes, baselines, run history."""
-    from nba_ml.report import write_report
+    from nba_ml.report.page import write_report
 
     try:
         path = write_report(_settings().data_dir, output, fast=fast)
@@ -391,7 +391,7 @@ def schedule(
         "--system-timezone", help="The cron daemon's time zone.")] = "UTC",
 ) -> None:
     """Print a ready crontab file or systemd units for the configured schedule."""
-    from nba_ml import schedule as sched
+    from nba_ml.deploy import schedule as sched
 
     try:
         settings = _settings()

@@ -188,7 +188,7 @@ def _check_command(executable: str, data_dir: str | None) -> None:
 
 _CRONTAB_HEADER = """\
 # /etc/cron.d/nba-ml: retrain the nba-ml models once a day at {at}.
-# Rendered by nba_ml.schedule.render_crontab (flavour "{flavour}"); see deploy/README.md.
+# Rendered by nba_ml.deploy.schedule.render_crontab (flavour "{flavour}"); see deploy/README.md.
 # Install as root: install -m 0644 -o root -g root crontab /etc/cron.d/nba-ml
 # (Debian's cron skips /etc/cron.d files whose names contain a dot).
 #
@@ -276,7 +276,7 @@ def render_crontab(
 
 _TRAIN_HEAD = """\
 # nba-ml-train.service: retrain the nba-ml models (started daily by nba-ml-train.timer).
-# Rendered by nba_ml.schedule.render_systemd_units; see deploy/README.md.
+# Rendered by nba_ml.deploy.schedule.render_systemd_units; see deploy/README.md.
 # Check: systemd-analyze verify nba-ml-train.service nba-ml-train.timer
 #        systemd-analyze security nba-ml-train.service
 
@@ -323,7 +323,7 @@ _ENSURE_HEAD = """\
 # the current set is missing or invalid. A web server's unit orders itself after this one
 # (webserver-ensure.conf), so every start of the server runs ensure here first: as {who},
 # in the sandbox of the daily training, and without using up the server's own start timeout.
-# Rendered by nba_ml.schedule.render_systemd_units; see deploy/README.md.
+# Rendered by nba_ml.deploy.schedule.render_systemd_units; see deploy/README.md.
 # Check: systemd-analyze verify nba-ml-ensure.service
 #        systemd-analyze security nba-ml-ensure.service
 
@@ -387,7 +387,7 @@ SystemCallErrorNumber=EPERM
 
 _TIMER_TEMPLATE = """\
 # nba-ml-train.timer: start nba-ml-train.service once a day.
-# Rendered by nba_ml.schedule.render_systemd_units; see deploy/README.md.
+# Rendered by nba_ml.deploy.schedule.render_systemd_units; see deploy/README.md.
 # Check: systemd-analyze calendar '{calendar}'
 
 [Unit]
@@ -489,7 +489,7 @@ _WEBSERVER_DROPIN_TEMPLATE = """\
 # Drop-in for the web server that serves the nba-ml models: every start of the server first
 # runs nba-ml-ensure.service, which makes sure a valid model set exists in {data_dir}
 # (`nba-ml ensure` trains, as the directory's owner, only when the set is missing or invalid).
-# Rendered by nba_ml.schedule.render_webserver_dropin; see deploy/README.md.
+# Rendered by nba_ml.deploy.schedule.render_webserver_dropin; see deploy/README.md.
 # Install as /etc/systemd/system/<web-server>.service.d/nba-ml-ensure.conf, then
 # systemctl daemon-reload.
 #

@@ -2,7 +2,7 @@
 
 The page shows the game model's calibration curve and scores, the player models' MAE beside the
 naive baselines (overall and by minutes played), and the holdout figures of every recorded run.
-Charts are inline SVG (``nba_ml.svg``); the file needs no network, script, font or image.
+Charts are inline SVG (``nba_ml.report.svg``); the file needs no network, script, font or image.
 
 MAE by minutes played needs per-row holdout predictions, which the manifest does not keep. By
 default they are recomputed honestly: the player models are fitted again on the rows before the
@@ -24,9 +24,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from nba_ml import svg
 from nba_ml.errors import DataError, ModelInvalid, StorageError
-from nba_ml.models import PLAYER_MODELS
+from nba_ml.modeling.models import PLAYER_MODELS
+from nba_ml.report import svg
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     """
     data_dir, output = Path(data_dir), Path(output)
     now = now or datetime.now(timezone.utc)
-    from nba_ml.store import load_model_set_with_manifest, verify_model_set
+    from nba_ml.state.store import load_model_set_with_manifest, verify_model_set
 
     deployed: dict[str, Any] | None = None
     if fast:  # the models and the manifest of one generation, even if a training swaps it
@@ -131,7 +131,7 @@ def _open_temporary(output: Path) -> tuple[Any, str]:
 
 def _read_runs(data_dir: Path) -> tuple[list[dict], str | None]:
     from nba_ml.config import Settings
-    from nba_ml.runs import read_runs
+    from nba_ml.state.runs import read_runs
 
     try:
         return read_runs(Settings(data_dir).runs_path), None
@@ -152,9 +152,9 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
     """
     import pandas as pd
 
-    from nba_ml import models
-    from nba_ml.history import load_history
-    from nba_ml.training import build_feature_tables
+    from nba_ml.modeling import models
+    from nba_ml.modeling.training import build_feature_tables
+    from nba_ml.state.history import load_history
 
     started = time.perf_counter()
     try:
@@ -386,7 +386,7 @@ def render_report(data_dir: Path, manifest: dict[str, Any], errors: HoldoutError
 
 def _header(data_dir: Path, manifest: dict[str, Any], training: dict[str, Any],
             now: datetime) -> str:
-    from nba_ml.store import model_age_hours
+    from nba_ml.state.store import model_age_hours
 
     holdout = training.get("holdout") or {}
     seasons = training.get("seasons") or []

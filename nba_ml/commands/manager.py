@@ -17,8 +17,8 @@ from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted
 
 if TYPE_CHECKING:
-    from nba_ml.importer import GameData
-    from nba_ml.store import Verification
+    from nba_ml.data.importer import GameData
+    from nba_ml.state.store import Verification
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _utcnow() -> dt.datetime:
 
 def check(settings: Settings, *, full_load: bool = False) -> Verification:
     """Return the verification of the installed model set (hashes, versions, permissions)."""
-    from nba_ml.store import verify_model_set
+    from nba_ml.state.store import verify_model_set
 
     return verify_model_set(settings.data_dir, full_load=full_load)
 
@@ -69,7 +69,7 @@ def problems_by_model(settings: Settings, verification: Verification) -> list[tu
 
 def freshness(settings: Settings, verification: Verification) -> tuple[bool, str]:
     """Return (fresh, why): valid models younger than the maximum age are fresh."""
-    from nba_ml.store import model_age_hours
+    from nba_ml.state.store import model_age_hours
 
     if not verification.ok or verification.manifest is None:
         return False, f"models are not valid ({verification.summary()})"
@@ -84,8 +84,8 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
                        *, session: Any = None) -> GameData:
     """Return game data from ``source`` (a directory of exports) or from stats.nba.com via the
     raw cache; raise DataError, UpstreamUnavailable or UsageError."""
-    from nba_ml import importer
-    from nba_ml.seasons import recent_seasons, sort_seasons, today_in_chicago
+    from nba_ml.data import importer
+    from nba_ml.data.seasons import recent_seasons, sort_seasons, today_in_chicago
 
     if source is not None:
         data = importer.load_directory(Path(source))
@@ -97,15 +97,15 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
                                 f"(found: {', '.join(data.seasons)})")
             data = data.select_seasons(wanted)
         return data
-    from nba_ml.collect import CollectOptions, refresh_cache
+    from nba_ml.data.collect import CollectOptions, refresh_cache
 
     today = today_in_chicago()
     wanted = sort_seasons(seasons) if seasons else recent_seasons(settings.seasons, today)
     options = CollectOptions(timeout=settings.timeout, retries=settings.retries,
                              pause=settings.request_pause, budget=settings.collect_budget)
     refresh_cache(settings.raw_dir, wanted, today=today, options=options, session=session)
-    from nba_ml.collect import cache_path
-    from nba_ml.seasons import SEASON_TYPES
+    from nba_ml.data.collect import cache_path
+    from nba_ml.data.seasons import SEASON_TYPES
 
     files = [cache_path(settings.raw_dir, s, t, m) for s in wanted for t in SEASON_TYPES
              for m in ("T", "P")]
@@ -152,10 +152,10 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
     again under the lock, so two web servers starting together train once). Raises LockHeld,
     UpstreamUnavailable, DataError, StorageError or NotPromoted.
     """
-    from nba_ml.lock import TrainingLock
+    from nba_ml.state.lock import TrainingLock
 
     if scheduled:
-        from nba_ml.schedule import is_scheduled_hour
+        from nba_ml.deploy.schedule import is_scheduled_hour
 
         if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
             return TrainResult("skipped", f"not {settings.training_hour:02d}:xx in "
@@ -182,9 +182,9 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
 
 def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | None,
                   promote_anyway: bool, session: Any) -> TrainResult:
-    from nba_ml.history import prune_history, save_history
-    from nba_ml.store import cleanup_leftovers, read_manifest, write_model_set
-    from nba_ml.training import train_model_set
+    from nba_ml.modeling.training import train_model_set
+    from nba_ml.state.history import prune_history, save_history
+    from nba_ml.state.store import cleanup_leftovers, read_manifest, write_model_set
 
     started = time.perf_counter()
     removed = cleanup_leftovers(settings.data_dir)
@@ -220,9 +220,9 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
 
 def backtest(source: Path, test_season: str, output: Path) -> Any:
     """Run the walk-forward backtest of ``test_season`` on exports in ``source``; write the CSV."""
-    from nba_ml import importer
-    from nba_ml.backtest import run_backtest, write_predictions
-    from nba_ml.seasons import parse_season
+    from nba_ml.data import importer
+    from nba_ml.data.seasons import parse_season
+    from nba_ml.modeling.backtest import run_backtest, write_predictions
 
     parse_season(test_season)
     data = importer.load_directory(Path(source))
@@ -242,11 +242,11 @@ def _in_season(today: dt.date) -> bool:
 def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
     """Return everything ``status`` shows: models, lock, data, runs, schedule, attention items."""
     from nba_ml import MODEL_FILES
-    from nba_ml.lock import read_lock_holder
-    from nba_ml.runs import read_runs
-    from nba_ml.schedule import next_run
-    from nba_ml.seasons import today_in_chicago
-    from nba_ml.store import model_age_hours
+    from nba_ml.data.seasons import today_in_chicago
+    from nba_ml.deploy.schedule import next_run
+    from nba_ml.state.lock import read_lock_holder
+    from nba_ml.state.runs import read_runs
+    from nba_ml.state.store import model_age_hours
 
     now = now or _utcnow()
     today = today_in_chicago(now)
@@ -280,7 +280,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]
     last_game = training.get("last_game_date")
     cached = None
     if settings.raw_dir.exists():
-        from nba_ml.collect import last_cached_game_date
+        from nba_ml.data.collect import last_cached_game_date
 
         cached_date = last_cached_game_date(settings.raw_dir)
         cached = cached_date.isoformat() if cached_date else None
@@ -331,7 +331,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]
 def record_run(settings: Settings, command: str, started: dt.datetime, outcome: str,
                exit_code: int, message: str, figures: dict[str, Any] | None = None) -> None:
     """Append one line to the run history (never raises: history must not fail a run)."""
-    from nba_ml.runs import append_run
+    from nba_ml.state.runs import append_run
 
     try:
         if not settings.data_dir.is_dir():

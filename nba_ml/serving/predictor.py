@@ -2,14 +2,14 @@
 
 A web server does::
 
-    from nba_ml.predict import load_predictor
+    from nba_ml.serving.predictor import load_predictor
 
     predictor = load_predictor("/var/lib/nba-ml")           # verifies and loads once
     predictor.predict_games([("BOS", "PHI"), ("LAL", "GSW")], date="2026-11-28")
     predictor.predict_players([{"player_id": 2544, "opponent": "GSW", "is_home": True}],
                               date="2026-11-28")
 
-Inputs are built by ``nba_ml.features`` from the saved game data with upcoming rows appended:
+Inputs are built by ``modeling.features`` from the saved game data with upcoming rows appended:
 the same code path as training and backtest.
 """
 
@@ -22,14 +22,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml import features, models
+from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, canonical_team
 from nba_ml.errors import DataError, UsageError
-from nba_ml.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, canonical_team
+from nba_ml.modeling import features, models
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nba_ml.importer import GameData
+    from nba_ml.data.importer import GameData
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def _parse_date(date: object, history: GameData) -> pd.Timestamp:
     import pandas as pd
 
     if date is None:
-        from nba_ml.seasons import today_in_chicago
+        from nba_ml.data.seasons import today_in_chicago
 
         day = pd.Timestamp(today_in_chicago())
     else:
@@ -55,7 +55,7 @@ def _parse_date(date: object, history: GameData) -> pd.Timestamp:
 
 def resolve_team(code: str) -> str:
     """Return the nba_api abbreviation for a team code; raise UsageError suggesting close ones."""
-    from nba_ml.schema import TEAMS
+    from nba_ml.data.schema import TEAMS
 
     team = canonical_team(code)
     if team is None:
@@ -108,7 +108,7 @@ class Predictor:
         return self._latest
 
     def _season_for(self, day: pd.Timestamp) -> str:
-        from nba_ml.seasons import season_for_date
+        from nba_ml.data.seasons import season_for_date
 
         return season_for_date(day.date())
 
@@ -268,8 +268,8 @@ class Predictor:
 def load_predictor(data_dir: Path | str) -> Predictor:
     """Return a Predictor with verified models and saved game data; raise ModelInvalid or
     DataError when either is unusable."""
-    from nba_ml.history import load_history
-    from nba_ml.store import load_model_set_with_manifest
+    from nba_ml.state.history import load_history
+    from nba_ml.state.store import load_model_set_with_manifest
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))  # one generation, no mix
     history = load_history(Path(data_dir), manifest.get("training", {}).get("history_sha256"))

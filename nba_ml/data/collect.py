@@ -13,7 +13,7 @@ Request count and pacing:
     jitter (or wait what a Retry-After header asks, up to 5 minutes), and the whole collection
     is bounded by ``budget`` seconds and a circuit breaker.
 
-Finished seasons: a season is finished from 1 November after it began (nba_ml.seasons); from then
+Finished seasons: a season is finished from 1 November after it began (data.seasons); from then
 on its cache files are final once they hold rows and were written on or after that day. A file
 cached empty before the games began is asked for again in full; one written while the season was
 on (no run between its last game and 1 November) is completed once, from its last cached date.
@@ -39,21 +39,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.errors import (
-    ConfigError,
-    NbaMlError,
-    StorageError,
-    UpstreamDataError,
-    UpstreamUnavailable,
-)
-from nba_ml.schema import REQUIRED_SOURCE_COLUMNS
-from nba_ml.seasons import (
+from nba_ml.data.schema import REQUIRED_SOURCE_COLUMNS
+from nba_ml.data.seasons import (
     LEAGUE_TIMEZONE,
     SEASON_TYPES,
     is_season_finished,
     parse_season,
     season_finished_on,
     sort_seasons,
+)
+from nba_ml.errors import (
+    ConfigError,
+    NbaMlError,
+    StorageError,
+    UpstreamDataError,
+    UpstreamUnavailable,
 )
 
 if TYPE_CHECKING:

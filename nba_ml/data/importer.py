@@ -36,8 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.errors import DataError, UsageError
-from nba_ml.schema import (
+from nba_ml.data.schema import (
     COLUMN_DTYPES,
     EXCLUDED_SEASON_ID_TYPES,
     EXCLUDED_SEASON_TYPES,
@@ -49,7 +48,8 @@ from nba_ml.schema import (
     TEAM_GAME_COLUMNS,
     canonical_team,
 )
-from nba_ml.seasons import parse_season, season_finished_on, season_label
+from nba_ml.data.seasons import parse_season, season_finished_on, season_label
+from nba_ml.errors import DataError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,7 +91,7 @@ SEASON_FIRST_DAY = (8, 1)
 
 @dataclasses.dataclass
 class GameData:
-    """The canonical tables: ``team_games`` and ``player_games`` (see ``nba_ml.schema``)."""
+    """The canonical tables: ``team_games`` and ``player_games`` (see ``nba_ml.data.schema``)."""
 
     team_games: pd.DataFrame
     player_games: pd.DataFrame

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from nba_ml.errors import DataError, StorageError
 
 if TYPE_CHECKING:
-    from nba_ml.importer import GameData
+    from nba_ml.data.importer import GameData
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def save_history(data_dir: Path, data: GameData) -> str:
 def load_history(data_dir: Path, expected_sha256: str | None) -> GameData:
     """Return the game tables recorded in the manifest after checking their sha256 (pickles run
     code when loaded); raise DataError when missing, altered or unreadable."""
-    from nba_ml.importer import GameData
+    from nba_ml.data.importer import GameData
 
     if not expected_sha256:
         raise DataError("the model manifest names no game data; run `nba-ml train --force`")

@@ -12,14 +12,14 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from nba_ml import features, models
+from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError
-from nba_ml.seasons import parse_season
+from nba_ml.modeling import features, models
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nba_ml.importer import GameData
+    from nba_ml.data.importer import GameData
 
 logger = logging.getLogger(__name__)
 
