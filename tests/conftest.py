@@ -70,8 +70,23 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+def require_gamelogs() -> None:
+    """Skip the calling test when the real game logs of ../shared are not beside the checkout."""
+    if not GAMELOGS.is_dir():
+        pytest.skip(f"needs the real game logs in {GAMELOGS} (../shared); "
+                    "tests/test_offline_core.py covers these paths on synthetic seasons")
+
+
+@pytest.fixture
+def gamelogs() -> Path:
+    """The real game logs directory (skips when ../shared is absent)."""
+    require_gamelogs()
+    return GAMELOGS
+
+
 def link_seasons(target: Path, seasons: list[str]) -> Path:
     """Return ``target`` holding symlinks to the shared CSVs of the given seasons."""
+    require_gamelogs()
     target.mkdir(parents=True, exist_ok=True)
     for season in seasons:
         for kind in ("team", "player"):
