@@ -80,6 +80,18 @@ def read_regular_file(
     :class:`FileDamaged` when it is a FIFO, device, directory, socket, a symlink (unless
     ``follow_symlinks``) or larger than ``limit``, and OSError for other failures to read.
     """
+    data, _ = read_regular_file_with_status(path, limit=limit, follow_symlinks=follow_symlinks)
+    return data
+
+
+def read_regular_file_with_status(
+    path: Path | str, *, limit: int = DEFAULT_READ_LIMIT, follow_symlinks: bool = False
+) -> tuple[bytes, os.stat_result]:
+    """Like :func:`read_regular_file`, also returning the ``fstat`` of the descriptor read.
+
+    The status belongs to the very file whose bytes are returned, so a caller can check its
+    owner and mode without a race between the check and the read.
+    """
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -108,7 +120,7 @@ def read_regular_file(
         data = b"".join(chunks)
         if len(data) > limit:
             raise FileDamaged(path, f"is too large (more than {limit} bytes)")
-        return data
+        return data, info
     finally:
         os.close(fd)
 
