@@ -65,6 +65,7 @@ def write_history_payload(data_dir: Path, payload: bytes) -> str:
     digest = hashlib.sha256(payload).hexdigest()
     path = history_path(data_dir, digest)
     try:
+        make_directory(Path(data_dir), DIR_MODE)
         make_directory(path.parent, DIR_MODE)
         atomic_write(path, payload, mode=FILE_MODE)
     except OSError as error:
