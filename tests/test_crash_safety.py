@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import multiprocessing
 import os
 import random
@@ -17,7 +18,12 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml.errors import StorageError
-from nba_ml.state.store import cleanup_leftovers, read_manifest, verify_model_set, write_model_set
+from nba_ml.state.history import history_path, write_history_payload
+from nba_ml.state.install import cleanup_leftovers, write_model_set
+from nba_ml.state.store import read_manifest, verify_model_set
+
+GAME_DATA = b"the saved game data of a training"
+GAME_DATA_SHA256 = hashlib.sha256(GAME_DATA).hexdigest()
 
 FORK = multiprocessing.get_context("fork")
 
@@ -43,6 +49,13 @@ def models_a() -> dict[str, object]:
 @pytest.fixture(scope="module")
 def models_b() -> dict[str, object]:
     return make_models(2)
+
+
+def write_set(data_dir: Path, models: dict[str, object], training: dict) -> dict:
+    """Install ``models`` as a training does: the game data saved first, named in the manifest."""
+    if not history_path(data_dir, GAME_DATA_SHA256).exists():
+        write_history_payload(data_dir, GAME_DATA)
+    return write_model_set(data_dir, models, {**training, "history_sha256": GAME_DATA_SHA256})
 
 
 def leftovers(data_dir: Path) -> list[str]:
@@ -75,20 +88,20 @@ def run_in_child(target, *args) -> object:  # type: ignore[no-untyped-def]
 def _write_forever(data_dir: Path, sets: list[dict[str, object]]) -> None:
     n = 0
     while True:
-        write_model_set(data_dir, sets[n % 2], {"n": n})
+        write_set(data_dir, sets[n % 2], {"n": n})
         n += 1
 
 
 def test_a_writer_killed_at_any_point_leaves_a_complete_set(
     data_dir: Path, models_a, models_b
 ) -> None:
-    installed = write_model_set(data_dir, models_a, {"n": -1})
+    installed = write_set(data_dir, models_a, {"n": -1})
     expected_sha = {
         tuple(sorted((k, v["sha256"]) for k, v in installed["models"].items())),
         tuple(
             sorted(
                 (k, v["sha256"])
-                for k, v in write_model_set(data_dir, models_b, {})["models"].items()
+                for k, v in write_set(data_dir, models_b, {})["models"].items()
             )
         ),
     }
@@ -114,7 +127,7 @@ def test_a_writer_killed_at_any_point_leaves_a_complete_set(
         assert verify_model_set(data_dir).ok
     assert interrupted_mid_write > 0  # the kills did land inside writes
 
-    final = write_model_set(data_dir, models_a, {"n": "final"})
+    final = write_set(data_dir, models_a, {"n": "final"})
     generations = sorted(p.name for p in (data_dir / "generations").iterdir())
     assert len(generations) == 2 and final["generation"] in generations
 
@@ -127,7 +140,7 @@ def _write_with_file_size_limit(data_dir: Path, models: dict[str, object], limit
     _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
     try:
-        write_model_set(data_dir, models, {})
+        write_set(data_dir, models, {})
     except StorageError as error:
         return str(error)
     return "written"
@@ -136,7 +149,7 @@ def _write_with_file_size_limit(data_dir: Path, models: dict[str, object], limit
 def test_a_full_disk_raises_storage_error_and_keeps_the_current_set(
     data_dir: Path, models_a
 ) -> None:
-    installed = write_model_set(data_dir, models_a, {})
+    installed = write_set(data_dir, models_a, {})
     big = make_models(
         3, width=2000
     )  # the regressors' pickles exceed the limit, the classifier's not
@@ -180,14 +193,14 @@ def _write_without_permission(data_dir: Path, models: dict[str, object]) -> tupl
     _drop_permission_override()
     still_valid = verify_model_set(data_dir).ok  # reading needs no write access
     try:
-        write_model_set(data_dir, models, {})
+        write_set(data_dir, models, {})
     except StorageError as error:
         return still_valid, str(error)
     return still_valid, "written"
 
 
 def test_a_read_only_data_dir_raises_storage_error(data_dir: Path, models_a, models_b) -> None:
-    installed = write_model_set(data_dir, models_a, {})
+    installed = write_set(data_dir, models_a, {})
     for path in (data_dir, data_dir / "generations"):
         path.chmod(0o550)
     try:
@@ -209,22 +222,22 @@ def test_a_read_only_data_dir_raises_storage_error(data_dir: Path, models_a, mod
 
 
 def test_a_deleted_generation_is_reported_and_replaced(data_dir: Path, models_a, models_b) -> None:
-    installed = write_model_set(data_dir, models_a, {})
+    installed = write_set(data_dir, models_a, {})
     shutil.rmtree(data_dir / "generations" / installed["generation"])
     verification = verify_model_set(data_dir, full_load=True)
     assert not verification.ok
     assert "which does not exist" in verification.summary()
     assert read_manifest(data_dir) is None
 
-    write_model_set(data_dir, models_b, {})
+    write_set(data_dir, models_b, {})
     assert verify_model_set(data_dir, full_load=True).ok
 
 
 def test_a_deleted_models_link_is_reported_and_replaced(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     (data_dir / "models").unlink()
     assert "no model set" in verify_model_set(data_dir).summary()
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     assert verify_model_set(data_dir).ok
 
 
@@ -248,15 +261,15 @@ class Saboteur:
 def test_a_directory_deleted_mid_write_raises_storage_error(
     data_dir: Path, models_a, models_b, doomed: str
 ) -> None:
-    installed = write_model_set(data_dir, models_a, {})
+    installed = write_set(data_dir, models_a, {})
     sabotaged = dict(models_b, points=Saboteur(models_b["points"], str(data_dir / doomed)))
     with pytest.raises(StorageError, match=r"no such file or directory .*; current models kept"):
-        write_model_set(data_dir, sabotaged, {})
+        write_set(data_dir, sabotaged, {})
     if doomed == "generations":  # the current set went with it; the link says so
         assert "which does not exist" in verify_model_set(data_dir).summary()
     else:
         assert read_manifest(data_dir) == installed
         assert verify_model_set(data_dir, full_load=True).ok
     assert not list((data_dir / "generations").glob(".tmp-*"))
-    write_model_set(data_dir, models_b, {})
+    write_set(data_dir, models_b, {})
     assert verify_model_set(data_dir, full_load=True).ok

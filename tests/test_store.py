@@ -27,7 +27,6 @@ from nba_ml.errors import ModelInvalid
 from nba_ml.state.history import write_history_payload
 from nba_ml.state.install import cleanup_leftovers, write_model_set
 from nba_ml.state.store import (
-    GAME_DATA,
     SET,
     ModelProblem,
     load_model_set,
@@ -64,7 +63,7 @@ def models_b() -> dict[str, object]:
 
 def write_set(data_dir: Path, models: dict[str, object], training: dict | None = None) -> dict:
     """Install ``models`` as a training would: the saved game data first, named in the manifest."""
-    digest = write_history_payload(data_dir, b"game data for " + repr(sorted(training or {})).encode())
+    digest = write_history_payload(data_dir, b"game data of " + repr(training).encode())
     return write_model_set(data_dir, models, {**(training or {}), "history_sha256": digest})
 
 

@@ -109,8 +109,8 @@ def make_directory(path: Path, mode: int = DATA_DIR_MODE, parent_mode: int = PAR
     path = Path(path)
     missing: list[Path] = []
     for candidate in (path, *path.parents):
-        if os.path.isdir(candidate):
-            break
+        if os.path.lexists(candidate):
+            break  # a directory (or something else: creating below it then fails clearly)
         missing.append(candidate)
     for directory in reversed(missing):
         wanted = mode if directory == path else parent_mode
