@@ -99,7 +99,7 @@ def _read_fd(fd: int) -> bytes:
 
 
 def _open_error(error: OSError, path: Path) -> StorageError:
-    reason = (error.strerror or str(error)).lower()
+    reason = describe_os_error(error)
     if error.errno == errno.ELOOP:
         reason = "it is a symlink"
     return StorageError(f"cannot open the training lock {safe_text(str(path))}: {reason}")
@@ -302,7 +302,8 @@ class TrainingLock:
             os.pwrite(fd, data, 0)
             os.ftruncate(fd, len(data))
         except OSError as error:  # the lock itself is held; only the courtesy note failed
-            log.warning("could not record the lock holder in the lock file: %s", error.strerror)
+            log.warning("could not record the lock holder in the lock file: %s",
+                        describe_os_error(error))
 
     def release(self) -> None:
         """Clear the holder record and release the lock; doing so twice is harmless."""
