@@ -373,11 +373,17 @@ def load_model_set(data_dir: Path) -> dict[str, object]:
 
 
 def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], dict]:
-    """Return the verified models and the manifest of that same generation; raise ModelInvalid."""
+    """Return the verified models and the manifest of that same generation; raise ModelInvalid.
+
+    The saved game data is not needed to load models: a problem with it alone is left to
+    :func:`nba_ml.state.history.load_history`, which callers that need the data use.
+    """
     verification, models = _inspect(data_dir, load=True)
-    if not verification.ok or verification.manifest is None:
+    blocking = [p for p in verification.problems if p.model != GAME_DATA]
+    if blocking or verification.manifest is None or len(models) != len(MODEL_NAMES):
         where = safe_text(str(Path(data_dir) / MODELS_LINK))
-        raise ModelInvalid(f"models in {where} are not usable: {verification.summary()}")
+        summary = "; ".join(str(problem) for problem in blocking) or verification.summary()
+        raise ModelInvalid(f"models in {where} are not usable: {summary}")
     return models, verification.manifest
 
 
