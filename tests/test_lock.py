@@ -370,3 +370,26 @@ def test_a_fifo_in_place_of_the_lock_never_hangs(lock_path: Path, reader: str) -
 def test_a_hostname_with_control_characters_stays_on_one_line() -> None:
     holder = LockHolder(pid=5, hostname="evil\n2026-01-01 - ERROR - \x1b[31mfake")
     assert "\n" not in holder.describe() and "\x1b" not in holder.describe()
+
+
+def test_where_a_directory_cannot_be_flocked_the_file_lock_still_holds(
+    lock_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import fcntl
+    import stat as stat_module
+
+    import nba_ml.state.lock as lock_module
+
+    real_flock = fcntl.flock
+
+    def nfs_like_flock(fd: int, operation: int) -> None:
+        if stat_module.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(lock_module.fcntl, "flock", nfs_like_flock)
+    with TrainingLock(lock_path), pytest.raises(LockHeld):
+        TrainingLock(lock_path).acquire()
+    with TrainingLock(lock_path) as lock:
+        assert lock.held

@@ -84,11 +84,10 @@ def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
     shown = safe_text(str(absolute))
     try:
         info = os.stat(absolute)
-    except FileNotFoundError:
-        return absolute  # created by the commands that write (prepare_data_dir)
-    except NotADirectoryError:
-        raise ConfigError(f"data directory {shown} cannot be used: a part of its path is not "
-                          "a directory") from None
+    except (FileNotFoundError, NotADirectoryError):
+        # Created by the commands that write (prepare_data_dir says why it cannot be); for the
+        # commands that read, there is simply no model set there.
+        return absolute
     except OSError as error:
         if error.errno == errno.ENAMETOOLONG:
             raise ConfigError(f"data directory {shown[:120]}... is too long a path") from None

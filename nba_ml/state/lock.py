@@ -176,12 +176,20 @@ def _try_lock_both(directory_fd: int, fd: int) -> bool:
         fcntl.flock(directory_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError as error:  # e.g. NFS, where a directory cannot be flocked: the file lock holds
+        log.debug("cannot flock the data directory (%s); locking train.lock only",
+                  describe_os_error(error))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        fcntl.flock(directory_fd, fcntl.LOCK_UN)
+        _unlock(directory_fd)
         return False
     return True
+
+
+def _unlock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _is_still_at(fd: int, path: Path) -> bool:
@@ -258,7 +266,7 @@ class TrainingLock:
                 # train.lock was deleted or replaced between our open and our flock: the inode
                 # we locked is no longer the lock. Let go and lock the one at the path now.
                 replaced += 1
-                fcntl.flock(directory_fd, fcntl.LOCK_UN)
+                _unlock(directory_fd)
                 os.close(fd)
                 fd = None
                 if replaced > 100:
