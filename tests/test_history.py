@@ -116,3 +116,22 @@ def test_a_write_the_disk_refuses_is_a_storage_error(tmp_path: Path) -> None:
     (blocker / "history").write_text("a file where the directory should be")
     with pytest.raises(StorageError, match=r"cannot write .*game_data-.*; current models kept"):
         write_history_payload(blocker, b"payload")
+
+
+def test_verify_history_streams_the_same_checks_without_loading(data_dir: Path) -> None:
+    from nba_ml.state.files import FileDamaged, hash_regular_file
+    from nba_ml.state.history import verify_history
+
+    digest = save_history(data_dir, game_data())
+    path = history_path(data_dir, digest)
+    verify_history(data_dir, digest)
+    assert hash_regular_file(path)[:2] == (digest, path.stat().st_size)
+    with pytest.raises(FileDamaged, match="too large"):
+        hash_regular_file(path, limit=10)
+    path.write_bytes(b"changed")
+    with pytest.raises(DataError, match="was altered"):
+        verify_history(data_dir, digest)
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(DataError, match=r"is not a regular file \(a FIFO\)"):
+        verify_history(data_dir, digest)

@@ -25,6 +25,7 @@ from nba_ml.state.files import (
     FileDamaged,
     atomic_write,
     describe_os_error,
+    hash_regular_file,
     read_regular_file_with_status,
     safe_text,
 )
@@ -79,13 +80,32 @@ def read_history_payload(data_dir: Path, expected_sha256: object,
                          trusted: Iterable[int] | None = None) -> bytes:
     """Return the bytes of the saved game data named by ``expected_sha256`` once its hash matches
     and it, its directory and every directory above are trusted; raise DataError otherwise."""
+    payload = _checked(data_dir, expected_sha256, trusted, keep=True)
+    assert payload is not None
+    return payload
+
+
+def verify_history(data_dir: Path, expected_sha256: object,
+                   trusted: Iterable[int] | None = None) -> None:
+    """Check the saved game data as :func:`read_history_payload` does, streaming its hash
+    (for ``check``: nothing is kept or unpickled); raise DataError."""
+    _checked(data_dir, expected_sha256, trusted, keep=False)
+
+
+def _checked(data_dir: Path, expected_sha256: object, trusted: Iterable[int] | None,
+             keep: bool) -> bytes | None:
     if not isinstance(expected_sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", expected_sha256):
         raise DataError(f"the model manifest names no saved game data; {_RETRAIN}")
     trusted = trusted_uids() if trusted is None else frozenset(trusted)
     path = history_path(data_dir, expected_sha256)
     shown = safe_text(str(path))
+    payload: bytes | None = None
     try:
-        payload, status = read_regular_file_with_status(path, limit=HISTORY_LIMIT)
+        if keep:
+            payload, status = read_regular_file_with_status(path, limit=HISTORY_LIMIT)
+            digest = hashlib.sha256(payload).hexdigest()
+        else:
+            digest, _, status = hash_regular_file(path, limit=HISTORY_LIMIT)
     except FileNotFoundError:
         raise DataError(f"{shown} is missing; {_RETRAIN}") from None
     except FileDamaged as error:
@@ -98,7 +118,7 @@ def read_history_payload(data_dir: Path, expected_sha256: object,
     reason = path_problem(path.parent, trusted, top=data_dir)
     if reason:
         raise DataError(f"{reason}; {shown} will not be loaded")
-    if hashlib.sha256(payload).hexdigest() != expected_sha256:
+    if digest != expected_sha256:
         raise DataError(f"{shown} was altered (sha256 mismatch); {_RETRAIN}")
     return payload
 

@@ -225,7 +225,7 @@ def _game_data_problem(data_dir: Path, manifest: dict, trusted: frozenset[int]) 
     training = manifest.get("training")
     sha256 = training.get("history_sha256") if isinstance(training, dict) else None
     try:
-        history.read_history_payload(data_dir, sha256, trusted)
+        history.verify_history(data_dir, sha256, trusted)
     except DataError as error:
         return str(error)
     return None
