@@ -494,3 +494,54 @@ def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, mode
         assert len(seen) >= 2
         assert set(seen) <= written
     assert verify_model_set(data_dir, full_load=True).ok
+
+
+# ----------------------------------------------------------------------------- only what is ours
+
+
+def test_foreign_entries_name_everything_nba_ml_did_not_write(data_dir: Path, models_a) -> None:
+    from nba_ml.errors import ConfigError
+    from nba_ml.state.install import foreign_entries, refuse_foreign
+
+    write_set(data_dir, models_a, {})
+    generations = data_dir / "generations"
+    assert foreign_entries(data_dir) == []
+    ours = [generations / ".tmp-20260101T000000Z-abcdef",
+            generations / ".trash-20260101T000000Z-abcdef"]
+    for path in ours:
+        path.mkdir()
+        (path / ".manifest.json.k3j4h5.tmp").write_text("")  # a killed atomic_write
+    (data_dir / ".models.tmp-20260101T000000Z-abcdef").symlink_to("generations/x")
+    (data_dir / "runs.jsonl").write_text("")  # nba-ml never prunes at the top level
+    (data_dir / "my_notes.txt").write_text("")
+    assert foreign_entries(data_dir) == []
+
+    generation = (data_dir / "models").resolve()
+    strangers = [generations / "my-set", generation / "README",
+                 generations / "20260101T000000Z-abcdeg",
+                 data_dir / ".models.tmp-20260102T000000Z-abcdef"]
+    strangers[0].mkdir()
+    strangers[1].write_text("")
+    strangers[2].mkdir()  # not hex: not a name nba-ml gives
+    strangers[3].mkdir()  # a directory where nba-ml only ever makes a symlink
+    assert foreign_entries(data_dir) == sorted(strangers)
+    with pytest.raises(ConfigError, match=r"\(and 3 more\) was not written by nba-ml") as raised:
+        refuse_foreign(data_dir)
+    assert raised.value.exit_code == 2
+    assert cleanup_leftovers.__module__ == "nba_ml.state.install"
+    with pytest.raises(ConfigError):
+        cleanup_leftovers(data_dir)  # refused before anything is removed
+    assert all(path.exists() for path in ours + strangers)
+
+
+def test_a_symlink_nba_ml_did_not_make_is_never_replaced(data_dir: Path, models_a, tmp_path: Path
+                                                          ) -> None:
+    from nba_ml.errors import ConfigError
+
+    elsewhere = tmp_path / "their-models"
+    elsewhere.mkdir()
+    data_dir.mkdir()
+    (data_dir / "models").symlink_to(elsewhere)
+    with pytest.raises(ConfigError, match="models was not written by nba-ml"):
+        write_set(data_dir, models_a, {})
+    assert os.readlink(data_dir / "models") == str(elsewhere)
