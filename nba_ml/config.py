@@ -12,6 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nba_ml.errors import ConfigError
+from nba_ml.state.datadir import choose_data_dir, default_data_dir, prepare_data_dir
+
+__all__ = ["Settings", "default_data_dir", "prepare_data_dir", "resolve_settings"]
 
 ENV_PREFIX = "NBA_ML_"
 
@@ -29,6 +32,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "NBA_TRAINING_TIMEZONE": "time zone of the daily training (America/Chicago)",
     "NBA_ML_JOBS": "processes that fit the player models; 1 fits in-process (0: one per core)",
     "NBA_ML_WAIT": "seconds train/ensure wait for another training's lock (0: exit 75 at once)",
+    "NBA_ML_TRUSTED_OWNER": "other owners (user names or uids, comma-separated) whose model files "
+                            "this process may unpickle; root and itself always are (none)",
     "STATE_DIRECTORY": "set by systemd's StateDirectory=; the default data directory when present",
 }
 
@@ -64,16 +69,6 @@ class Settings:
     @property
     def runs_path(self) -> Path:
         return self.data_dir / "runs.jsonl"
-
-
-def default_data_dir(environ: Mapping[str, str]) -> Path:
-    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share."""
-    state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
-    if state:
-        return Path(state)
-    xdg = environ.get("XDG_DATA_HOME", "").strip()
-    base = Path(xdg) if xdg else Path(environ.get("HOME") or Path.home()) / ".local" / "share"
-    return base / "nba-ml"
 
 
 def _number(name: str, raw: str, kind: type, low: float, high: float) -> float | int:
@@ -124,26 +119,5 @@ def resolve_settings(
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"NBA_TRAINING_TIMEZONE={zone!r} is not a known time zone") from None
         values["training_timezone"] = str(zone)
-    if data_dir is not None and str(data_dir).strip():
-        chosen = Path(data_dir)
-    elif environ.get("NBA_ML_DATA_DIR", "").strip():
-        chosen = Path(environ["NBA_ML_DATA_DIR"])
-    else:
-        chosen = default_data_dir(environ)
-    chosen = chosen.expanduser().absolute()
-    if chosen.exists() and not chosen.is_dir():  # for every command, reading ones included
-        raise ConfigError(f"data directory {chosen} exists and is not a directory")
+    chosen = choose_data_dir(data_dir, environ)  # for every command, reading ones included
     return Settings(data_dir=chosen, **values)  # type: ignore[arg-type]
-
-
-def prepare_data_dir(settings: Settings) -> None:
-    """Create the data directory (mode 0750 where new); raise ConfigError when it is unusable."""
-    path = settings.data_dir
-    if path.exists() and not path.is_dir():
-        raise ConfigError(f"data directory {path} exists and is not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o750)
-    except OSError as error:
-        raise ConfigError(f"cannot create data directory {path}: {error.strerror}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ConfigError(f"data directory {path} is not writable by this user")

@@ -280,3 +280,116 @@ def test_an_unreadable_lock_file_is_a_clear_storage_error(lock_path: Path) -> No
     child.join(10)
     expected = f"cannot open the training lock {lock_path}: permission denied"
     assert messages == [expected, expected]
+
+
+# ----------------------------------------------------------------------------- a replaced lock file
+
+
+def test_deleting_the_lock_file_during_a_training_never_lets_a_second_one_start(
+    lock_path: Path,
+) -> None:
+    process = python(HOLDER, lock_path, 30)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "locked"
+        lock_path.unlink()  # an operator "cleaning up a stale lock"
+        with pytest.raises(LockHeld, match="another training is running"):
+            TrainingLock(lock_path).acquire()
+        assert read_lock_holder(lock_path) == LockHolder()  # held, holder unknown
+        replacement = lock_path.with_name("other")
+        replacement.write_text("{}")
+        os.replace(replacement, lock_path)  # or replaced by another file
+        with pytest.raises(LockHeld):
+            TrainingLock(lock_path).acquire()
+    finally:
+        process.kill()
+        process.wait()
+    with TrainingLock(lock_path) as lock:  # free once the holder is gone
+        assert lock.held
+
+
+def test_a_lock_file_replaced_between_open_and_flock_is_locked_again(
+    lock_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    import nba_ml.state.lock as lock_module
+
+    real_flock = fcntl.flock
+    swaps = []
+
+    def flock_after_a_swap(fd: int, operation: int) -> None:
+        # The first time the file is locked, someone replaces train.lock just before.
+        if not swaps and operation & fcntl.LOCK_EX and os.fstat(fd).st_ino == _ino(lock_path):
+            swaps.append(_ino(lock_path))
+            replacement = lock_path.with_name("replacement")
+            replacement.write_text("")
+            os.replace(replacement, lock_path)
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(lock_module.fcntl, "flock", flock_after_a_swap)
+    with TrainingLock(lock_path) as lock:
+        assert swaps and swaps[0] != _ino(lock_path)
+        assert lock._fd is not None and os.fstat(lock._fd).st_ino == _ino(lock_path)
+        monkeypatch.setattr(lock_module.fcntl, "flock", real_flock)
+        with pytest.raises(LockHeld):  # the inode at the path is the one really held
+            TrainingLock(lock_path).acquire()
+
+
+def _ino(path: Path) -> int:
+    return os.stat(path).st_ino
+
+
+
+
+@pytest.mark.parametrize("reader", ["acquire", "read_lock_holder"])
+def test_a_fifo_in_place_of_the_lock_never_hangs(lock_path: Path, reader: str) -> None:
+    os.mkfifo(lock_path)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def main() -> None:
+        try:
+            if reader == "acquire":
+                TrainingLock(lock_path).acquire()
+            else:
+                read_lock_holder(lock_path)
+            sender.send("no error")
+        except StorageError as error:
+            sender.send(str(error))
+
+    child = context.Process(target=main)
+    child.start()
+    child.join(10)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("a FIFO lock file hung")
+    assert receiver.recv() == (f"cannot use the training lock {lock_path}: it is not a regular "
+                               "file; remove it (nba-ml creates it again)")
+
+
+def test_a_hostname_with_control_characters_stays_on_one_line() -> None:
+    holder = LockHolder(pid=5, hostname="evil\n2026-01-01 - ERROR - \x1b[31mfake")
+    assert "\n" not in holder.describe() and "\x1b" not in holder.describe()
+
+
+def test_where_a_directory_cannot_be_flocked_the_file_lock_still_holds(
+    lock_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import fcntl
+    import stat as stat_module
+
+    import nba_ml.state.lock as lock_module
+
+    real_flock = fcntl.flock
+
+    def nfs_like_flock(fd: int, operation: int) -> None:
+        if stat_module.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(lock_module.fcntl, "flock", nfs_like_flock)
+    with TrainingLock(lock_path), pytest.raises(LockHeld):
+        TrainingLock(lock_path).acquire()
+    with TrainingLock(lock_path) as lock:
+        assert lock.held

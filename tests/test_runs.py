@@ -71,7 +71,8 @@ def test_corrupt_lines_are_skipped(runs_path: Path) -> None:
 
 
 def test_an_unreadable_history_is_a_storage_error(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match=r"cannot read run history .*: is a directory"):
+    with pytest.raises(StorageError, match=r"cannot read run history .*: is not a regular file "
+                       r"\(a directory\)"):
         read_runs(tmp_path)
 
 
@@ -147,3 +148,71 @@ def test_concurrent_appenders_and_trims_lose_nothing(runs_path: Path, monkeypatc
         kept.setdefault(run["figures"]["n"] // 1000, []).append(run["figures"]["n"] % 1000)
     for numbers in kept.values():
         assert numbers == list(range(numbers[0], 25))
+
+
+def _in_child_with_timeout(target, *args, seconds: float = 10) -> object:  # type: ignore[no-untyped-def]
+    """Run ``target(*args)`` in a forked child; fail (and kill it) if it takes over ``seconds``."""
+    receiver, sender = FORK.Pipe(duplex=False)
+
+    def main() -> None:
+        try:
+            sender.send(("ok", target(*args)))
+        except BaseException as error:  # noqa: BLE001 - the parent reports it
+            sender.send(("raised", f"{type(error).__name__}: {error}"))
+
+    child = FORK.Process(target=main)
+    child.start()
+    child.join(seconds)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail(f"{target.__name__} hung for {seconds} s")
+    return receiver.recv()
+
+
+def test_a_fifo_in_place_of_the_history_never_hangs(runs_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    import os
+
+    os.mkfifo(runs_path)
+    outcome = _in_child_with_timeout(read_runs, runs_path)
+    assert outcome == ("raised", f"StorageError: cannot read run history {runs_path}: is not a "
+                       "regular file (a FIFO)")
+    assert _in_child_with_timeout(append_run, runs_path, record(1)) == ("ok", None)
+    with caplog.at_level(logging.WARNING, logger="nba_ml.state.runs"):
+        append_run(runs_path, record(1))  # in-process too, for the message
+    assert "is not a regular file; nba-ml will not write into it" in caplog.text
+    assert os.path.exists(runs_path) and not runs_path.is_file()  # left as it was
+
+
+def test_a_symlinked_history_is_never_followed(runs_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("precious\n")
+    runs_path.symlink_to(target)
+    append_run(runs_path, record(1))
+    assert target.read_text() == "precious\n"
+    with pytest.raises(StorageError, match="symbolic link"):
+        read_runs(runs_path)
+
+
+def test_a_deeply_nested_line_is_skipped_not_a_recursion_error(runs_path: Path) -> None:
+    append_run(runs_path, record(1))
+    with runs_path.open("ab") as handle:
+        handle.write(b"[" * 200_000 + b"]" * 200_000 + b"\n")
+        handle.write(b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"\n")
+    append_run(runs_path, record(2))
+    assert [run["figures"]["n"] for run in read_runs(runs_path)] == [1, 2]
+
+
+def test_an_oversized_history_is_rebuilt_from_its_tail(runs_path: Path) -> None:
+    from nba_ml.state import runs as runs_module
+
+    good = "".join(json.dumps(record(n)) + "\n" for n in range(KEEP_RUNS + 50))
+    with runs_path.open("wb") as handle:
+        handle.write(b"x" * (runs_module._TRIM_READ_BYTES + 10) + b"\n")  # junk beyond the tail
+        handle.write(good.encode())
+    append_run(runs_path, record(99_999))
+    runs = read_runs(runs_path)
+    assert len(runs) == KEEP_RUNS
+    assert runs[-1]["figures"]["n"] == 99_999
+    assert runs_path.stat().st_size < 1_000_000

@@ -430,13 +430,16 @@ def test_webserver_dropin_orders_the_server_after_the_ensure_unit_and_joins_the_
     dropin = _directives(text)
     assert dropin["Wants"] == ["nba-ml-ensure.service"]
     assert dropin["After"] == ["nba-ml-ensure.service"]
-    assert dropin["Environment"] == ["NBA_ML_DATA_DIR=/var/lib/nba-ml"]
+    assert dropin["Environment"] == ["NBA_ML_DATA_DIR=/var/lib/nba-ml",
+                                     "NBA_ML_TRUSTED_OWNER=nba-ml"]
     assert dropin["SupplementaryGroups"] == ["nba-ml"]
     # The server no longer trains itself: no ExecStartPre=, and no long start timeout needed.
     assert "ExecStartPre" not in dropin and "TimeoutStartSec" not in dropin
     assert "Requires=" in text  # the strict alternative is explained
     other = _directives(render_webserver_dropin("/srv/ml", group="www_models"))
-    assert other["Environment"] == ["NBA_ML_DATA_DIR=/srv/ml"]
+    assert other["Environment"] == ["NBA_ML_DATA_DIR=/srv/ml", "NBA_ML_TRUSTED_OWNER=nba-ml"]
+    assert _directives(render_webserver_dropin(owner=None))["Environment"] == [
+        "NBA_ML_DATA_DIR=/var/lib/nba-ml"]
     assert other["SupplementaryGroups"] == ["www_models"]
     assert "SupplementaryGroups" not in _directives(render_webserver_dropin(group=None))
 

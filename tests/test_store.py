@@ -24,16 +24,16 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml import MODEL_FILES, MODEL_NAMES
 from nba_ml.errors import ModelInvalid
+from nba_ml.state.history import write_history_payload
+from nba_ml.state.install import cleanup_leftovers, write_model_set
 from nba_ml.state.store import (
     SET,
     ModelProblem,
-    cleanup_leftovers,
     load_model_set,
     load_model_set_with_manifest,
     model_age_hours,
     read_manifest,
     verify_model_set,
-    write_model_set,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,12 @@ def models_a() -> dict[str, object]:
 @pytest.fixture(scope="module")
 def models_b() -> dict[str, object]:
     return make_models(2)
+
+
+def write_set(data_dir: Path, models: dict[str, object], training: dict | None = None) -> dict:
+    """Install ``models`` as a training would: the saved game data first, named in the manifest."""
+    digest = write_history_payload(data_dir, b"game data of " + repr(training).encode())
+    return write_model_set(data_dir, models, {**(training or {}), "history_sha256": digest})
 
 
 def sha256(path: Path) -> str:
@@ -99,13 +105,14 @@ def test_write_installs_a_verified_set_with_a_full_manifest(data_dir: Path, mode
         "rows": np.int64(4920),
         "brier": np.float64(0.21),
     }
-    manifest = write_model_set(data_dir, models_a, training)
+    manifest = write_set(data_dir, models_a, training)
 
     link = data_dir / "models"
     assert link.is_symlink()
     assert os.readlink(link) == f"generations/{manifest['generation']}"
     assert manifest["schema"] == 1
-    assert manifest["training"] == {"seasons": ["2023-24", "2024-25"], "rows": 4920, "brier": 0.21}
+    assert manifest["training"] == {"seasons": ["2023-24", "2024-25"], "rows": 4920, "brier": 0.21,
+                                    "history_sha256": manifest["training"]["history_sha256"]}
     assert manifest["versions"]["sklearn"] == SKLEARN
     assert manifest["versions"]["joblib"] == joblib.__version__
     assert set(manifest["versions"]) >= {"python", "numpy", "pandas", "nba_api", "nba_ml"}
@@ -137,7 +144,7 @@ def test_write_installs_a_verified_set_with_a_full_manifest(data_dir: Path, mode
 def test_modes_do_not_depend_on_the_umask(data_dir: Path, models_a) -> None:
     old = os.umask(0)
     try:
-        write_model_set(data_dir, models_a, {})
+        write_set(data_dir, models_a, {})
     finally:
         os.umask(old)
     generation = (data_dir / "models").resolve()
@@ -150,28 +157,28 @@ def test_modes_do_not_depend_on_the_umask(data_dir: Path, models_a) -> None:
 def test_new_writes_keep_only_the_current_and_previous_generation(
     data_dir: Path, models_a, models_b
 ) -> None:
-    first = write_model_set(data_dir, models_a, {"n": 1})
-    second = write_model_set(data_dir, models_b, {"n": 2})
+    first = write_set(data_dir, models_a, {"n": 1})
+    second = write_set(data_dir, models_b, {"n": 2})
     assert second["previous_generation"] == first["generation"]
-    third = write_model_set(data_dir, models_a, {"n": 3})
+    third = write_set(data_dir, models_a, {"n": 3})
     names = sorted(p.name for p in (data_dir / "generations").iterdir())
     assert names == sorted([second["generation"], third["generation"]])
-    assert read_manifest(data_dir)["training"] == {"n": 3}
+    assert read_manifest(data_dir)["training"]["n"] == 3
     assert verify_model_set(data_dir).ok
 
 
 def test_an_incomplete_set_is_refused_before_anything_is_written(data_dir: Path, models_a) -> None:
     partial = {name: model for name, model in models_a.items() if name != "assists"}
     with pytest.raises(ValueError, match="assists"):
-        write_model_set(data_dir, partial, {})
+        write_set(data_dir, partial, {})
     assert not (data_dir / "generations").exists() or not any((data_dir / "generations").iterdir())
 
 
 def test_a_model_that_cannot_be_pickled_leaves_the_current_set(data_dir: Path, models_a) -> None:
-    installed = write_model_set(data_dir, models_a, {})
+    installed = write_set(data_dir, models_a, {})
     broken = dict(models_a, rebounds=lambda features: features)
     with pytest.raises(Exception, match="pickle") as raised:
-        write_model_set(data_dir, broken, {})
+        write_set(data_dir, broken, {})
     assert not isinstance(raised.value, OSError)
     assert read_manifest(data_dir) == installed
     assert [p.name for p in (data_dir / "generations").iterdir()] == [installed["generation"]]
@@ -179,7 +186,7 @@ def test_a_model_that_cannot_be_pickled_leaves_the_current_set(data_dir: Path, m
 
 def test_unserialisable_training_info_fails_before_writing(data_dir: Path, models_a) -> None:
     with pytest.raises(TypeError):
-        write_model_set(data_dir, models_a, {"bad": object()})
+        write_set(data_dir, models_a, {"bad": object()})
     assert not (data_dir / "models").exists()
 
 
@@ -187,7 +194,7 @@ def test_unserialisable_training_info_fails_before_writing(data_dir: Path, model
 
 
 def test_fast_verify_imports_no_heavy_library(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     code = (
         "import sys; from pathlib import Path; from nba_ml.state.store import verify_model_set\n"
         f"v = verify_model_set(Path({str(data_dir)!r}))\n"
@@ -213,7 +220,7 @@ def test_no_set_installed_is_reported_not_raised(data_dir: Path) -> None:
 
 
 def test_sha_mismatch_makes_the_set_invalid(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     path = data_dir / "models" / MODEL_FILES["points"]
     path.write_bytes(path.read_bytes() + b"\0")
     verification = verify_model_set(data_dir)
@@ -226,7 +233,7 @@ def test_sha_mismatch_makes_the_set_invalid(data_dir: Path, models_a) -> None:
 
 
 def test_a_missing_model_file_is_named(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     (data_dir / "models" / MODEL_FILES["assists"]).unlink()
     verification = verify_model_set(data_dir, full_load=True)
     assert verification.problems == [ModelProblem("assists", "missing")]
@@ -234,7 +241,7 @@ def test_a_missing_model_file_is_named(data_dir: Path, models_a) -> None:
 
 
 def test_a_file_writable_by_others_is_refused(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     path = data_dir / "models" / MODEL_FILES["rebounds"]
     path.chmod(0o646)
     assert problems_of(verify_model_set(data_dir), "rebounds") == ["writable by other users"]
@@ -245,42 +252,66 @@ def test_a_file_writable_by_others_is_refused(data_dir: Path, models_a) -> None:
 
 
 def test_a_generation_directory_writable_by_group_is_refused(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     generation = (data_dir / "models").resolve()
     generation.chmod(0o770)
     verification = verify_model_set(data_dir)
     assert [str(p) for p in verification.problems] == [f"{SET}: {generation} is writable by group"]
 
 
-def test_a_group_shared_data_directory_is_accepted_but_not_a_world_writable_one(
-    data_dir: Path, models_a
-) -> None:
-    write_model_set(data_dir, models_a, {})
-    data_dir.chmod(0o770)
+def test_a_data_directory_writable_by_group_or_others_is_refused(data_dir: Path, models_a) -> None:
+    write_set(data_dir, models_a, {})
+    for mode, reason in ((0o770, "writable by group"), (0o757, "writable by other users"),
+                         (0o1777, "writable by group and other users")):  # sticky is no excuse
+        data_dir.chmod(mode)
+        assert problems_of(verify_model_set(data_dir), SET) == [f"{data_dir} is {reason}"]
+    data_dir.chmod(0o750)
     assert verify_model_set(data_dir).ok
-    data_dir.chmod(0o777)
-    assert not verify_model_set(data_dir).ok
+
+
+def test_a_parent_writable_by_others_is_refused_unless_sticky(data_dir: Path, models_a) -> None:
+    write_set(data_dir, models_a, {})
+    parent = data_dir.parent
+    parent.chmod(0o777)
+    try:
+        assert problems_of(verify_model_set(data_dir), SET) == [
+            f"{parent} is writable by group and other users"]
+        with pytest.raises(ModelInvalid, match="writable by group and other users"):
+            load_model_set(data_dir)
+        parent.chmod(0o1777)  # like /tmp: nobody can rename what they do not own
+        assert verify_model_set(data_dir).ok
+    finally:
+        parent.chmod(0o700)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
 def test_a_file_owned_by_another_user_is_refused(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     os.chown(data_dir / "models" / MODEL_FILES["points"], 65534, 65534)
     verification = verify_model_set(data_dir)
     assert problems_of(verification, "points") == ["owned by another user (uid 65534)"]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files to another user")
-def test_files_owned_by_the_data_directory_owner_are_trusted(data_dir: Path, models_a) -> None:
-    # e.g. a web server in the trainer's group reads a set the trainer wrote
-    write_model_set(data_dir, models_a, {})
+def test_files_of_another_owner_are_trusted_only_when_named(
+    data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. a web server reading the set the nba-ml user trained: NBA_ML_TRUSTED_OWNER=nba-ml
+    write_set(data_dir, models_a, {})
     for path in [data_dir, *data_dir.rglob("*")]:
         os.chown(path, 65534, 65534, follow_symlinks=False)
+    verification = verify_model_set(data_dir, full_load=True)
+    generation = data_dir / os.readlink(data_dir / "models")
+    assert problems_of(verification, SET) == [
+        f"{generation} is owned by another user (uid 65534)",
+        "manifest.json is owned by another user (uid 65534)"]
+    assert not verification.loaded
+    monkeypatch.setenv("NBA_ML_TRUSTED_OWNER", "65534")
     assert verify_model_set(data_dir, full_load=True).ok
 
 
 def test_a_manifest_recording_another_sklearn_is_invalid(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     rewrite_manifest(data_dir, lambda manifest: manifest["versions"].update(sklearn="1.4.0"))
     verification = verify_model_set(data_dir)
     assert problems_of(verification, SET) == [f"trained with scikit-learn 1.4.0, running {SKLEARN}"]
@@ -291,7 +322,7 @@ def test_a_manifest_recording_another_sklearn_is_invalid(data_dir: Path, models_
 def test_a_pickle_from_another_sklearn_is_caught_by_a_full_load(
     data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     # Forge the pickle-level version: scikit-learn stamps __version__ into each estimator's state.
     import sklearn.base
 
@@ -312,7 +343,7 @@ def test_a_pickle_from_another_sklearn_is_caught_by_a_full_load(
 
 
 def test_a_corrupt_pickle_is_a_problem_not_a_crash(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     replace_model_file(data_dir, "game_outcome", b"\x80\x04not a pickle at all")
     buffer = data_dir / "dict.pkl"
     joblib.dump({"not": "a model"}, buffer)
@@ -328,12 +359,12 @@ def test_a_corrupt_pickle_is_a_problem_not_a_crash(data_dir: Path, models_a) -> 
 
 
 def test_a_corrupt_manifest_is_reported(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     (data_dir / "models" / "manifest.json").write_text('{"models": {')
     assert read_manifest(data_dir) is None
     verification = verify_model_set(data_dir)
     assert not verification.ok
-    assert problems_of(verification, SET)[0].startswith("manifest.json is not valid JSON")
+    assert problems_of(verification, SET)[0].startswith("manifest.json is damaged: invalid JSON")
 
 
 JSON = st.recursive(
@@ -361,7 +392,7 @@ MANIFESTS = JSON | st.fixed_dictionaries(
 @given(manifest=MANIFESTS)
 def test_any_manifest_content_is_reported_never_raised(data_dir: Path, models_a, manifest) -> None:  # type: ignore[no-untyped-def]
     if not (data_dir / "models").exists():
-        write_model_set(data_dir, models_a, {})
+        write_set(data_dir, models_a, {})
     (data_dir / "models" / "manifest.json").write_text(json.dumps(manifest))
     verification = verify_model_set(data_dir, full_load=True)
     assert not verification.ok
@@ -370,7 +401,7 @@ def test_any_manifest_content_is_reported_never_raised(data_dir: Path, models_a,
 
 
 def test_a_manifest_cannot_point_outside_the_generation(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     rewrite_manifest(
         data_dir, lambda manifest: manifest["models"]["points"].update(file="../../evil.pkl")
     )
@@ -384,41 +415,23 @@ def test_model_age_hours() -> None:
     assert model_age_hours({"trained_at": "2026-11-26T22:00:00"}, now + timedelta(hours=1)) == 13.0
     assert model_age_hours({}, now) == math.inf
     assert model_age_hours({"trained_at": "yesterday"}, now) == math.inf
+    assert model_age_hours({"trained_at": "2026-11-27T10:04:00Z"}, now) == 0.0  # clock skew
 
 
-# ----------------------------------------------------------------------------- legacy and leftovers
+def test_a_trained_at_in_the_future_is_an_unknown_age(caplog: pytest.LogCaptureFixture) -> None:
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+    with caplog.at_level("WARNING", logger="nba_ml.state.store"):
+        assert model_age_hours({"trained_at": "2030-01-01T00:00:00+00:00"}, now) == math.inf
+    assert [r.getMessage() for r in caplog.records] == [
+        "the models' trained_at 2030-01-01T00:00:00+00:00 is in the future; their age is "
+        "unknown, so they count as stale"]
 
 
-def test_a_legacy_models_directory_is_verified_then_moved_aside(
-    data_dir: Path, models_a, models_b
-) -> None:
-    legacy = data_dir / "models"
-    legacy.mkdir(parents=True)
-    for name in MODEL_NAMES:
-        joblib.dump(models_a[name], legacy / MODEL_FILES[name])
-    verification = verify_model_set(data_dir)
-    assert problems_of(verification, SET) == ["manifest.json is missing"]
-
-    manifest = write_model_set(data_dir, models_b, {})
-    assert (data_dir / "models").is_symlink()
-    assert verify_model_set(data_dir).ok
-    moved = [p for p in (data_dir / "generations").iterdir() if p.name.startswith("legacy-")]
-    assert len(moved) == 1
-    assert sorted(p.name for p in moved[0].iterdir()) == sorted(MODEL_FILES.values())
-    assert manifest["generation"] in os.readlink(data_dir / "models")
-
-
-def test_a_legacy_directory_with_a_manifest_verifies(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
-    generation = (data_dir / "models").resolve()
-    (data_dir / "models").unlink()
-    generation.rename(data_dir / "models")
-    assert verify_model_set(data_dir, full_load=True).ok
-    assert set(load_model_set(data_dir)) == set(MODEL_NAMES)
+# ----------------------------------------------------------------------------- leftovers
 
 
 def test_cleanup_leftovers_removes_only_temporary_things(data_dir: Path, models_a) -> None:
-    write_model_set(data_dir, models_a, {})
+    write_set(data_dir, models_a, {})
     generations = data_dir / "generations"
     half_written = generations / ".tmp-20260101T000000Z-abcdef"
     half_written.mkdir()
@@ -427,15 +440,11 @@ def test_cleanup_leftovers_removes_only_temporary_things(data_dir: Path, models_
     half_removed.mkdir()
     stray_link = data_dir / ".models.tmp-20260101T000000Z-abcdef"
     stray_link.symlink_to("generations/.tmp-20260101T000000Z-abcdef")
-    swapped_out = data_dir / ".models.tmp-20260102T000000Z-abcdef"
-    swapped_out.mkdir()
-    (swapped_out / "points_prediction_model.pkl").write_bytes(b"legacy")
+    killed_write = data_dir / "history" / f".game_data-{'0' * 64}.pkl.a1b2c3d4.tmp"
+    killed_write.write_bytes(b"partial")
 
     removed = cleanup_leftovers(data_dir)
     assert sorted(removed) == sorted([half_written, half_removed, stray_link])
-    assert not swapped_out.exists()
-    kept = [p for p in generations.iterdir() if p.name.startswith("legacy-")]
-    assert [p.name for p in kept[0].iterdir()] == ["points_prediction_model.pkl"]
     assert verify_model_set(data_dir).ok
     assert cleanup_leftovers(data_dir) == []
     assert cleanup_leftovers(data_dir / "absent") == []
@@ -460,7 +469,7 @@ def _reader(data_dir: str, stop, report) -> None:  # type: ignore[no-untyped-def
 
 
 def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, models_b) -> None:
-    written = {write_model_set(data_dir, models_a, {"n": 0})["generation"]}
+    written = {write_set(data_dir, models_a, {"n": 0})["generation"]}
     context = multiprocessing.get_context("fork")
     stop = context.Event()
     receiver, sender = context.Pipe(duplex=False)
@@ -472,7 +481,7 @@ def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, mode
     try:
         for n in range(1, 16):
             written.add(
-                write_model_set(data_dir, (models_a, models_b)[n % 2], {"n": n})["generation"]
+                write_set(data_dir, (models_a, models_b)[n % 2], {"n": n})["generation"]
             )
     finally:
         stop.set()
@@ -485,3 +494,54 @@ def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, mode
         assert len(seen) >= 2
         assert set(seen) <= written
     assert verify_model_set(data_dir, full_load=True).ok
+
+
+# ----------------------------------------------------------------------------- only what is ours
+
+
+def test_foreign_entries_name_everything_nba_ml_did_not_write(data_dir: Path, models_a) -> None:
+    from nba_ml.errors import ConfigError
+    from nba_ml.state.install import foreign_entries, refuse_foreign
+
+    write_set(data_dir, models_a, {})
+    generations = data_dir / "generations"
+    assert foreign_entries(data_dir) == []
+    ours = [generations / ".tmp-20260101T000000Z-abcdef",
+            generations / ".trash-20260101T000000Z-abcdef"]
+    for path in ours:
+        path.mkdir()
+        (path / ".manifest.json.k3j4h5.tmp").write_text("")  # a killed atomic_write
+    (data_dir / ".models.tmp-20260101T000000Z-abcdef").symlink_to("generations/x")
+    (data_dir / "runs.jsonl").write_text("")  # nba-ml never prunes at the top level
+    (data_dir / "my_notes.txt").write_text("")
+    assert foreign_entries(data_dir) == []
+
+    generation = (data_dir / "models").resolve()
+    strangers = [generations / "my-set", generation / "README",
+                 generations / "20260101T000000Z-abcdeg",
+                 data_dir / ".models.tmp-20260102T000000Z-abcdef"]
+    strangers[0].mkdir()
+    strangers[1].write_text("")
+    strangers[2].mkdir()  # not hex: not a name nba-ml gives
+    strangers[3].mkdir()  # a directory where nba-ml only ever makes a symlink
+    assert foreign_entries(data_dir) == sorted(strangers)
+    with pytest.raises(ConfigError, match=r"\(and 3 more\) was not written by nba-ml") as raised:
+        refuse_foreign(data_dir)
+    assert raised.value.exit_code == 2
+    assert cleanup_leftovers.__module__ == "nba_ml.state.install"
+    with pytest.raises(ConfigError):
+        cleanup_leftovers(data_dir)  # refused before anything is removed
+    assert all(path.exists() for path in ours + strangers)
+
+
+def test_a_symlink_nba_ml_did_not_make_is_never_replaced(data_dir: Path, models_a, tmp_path: Path
+                                                          ) -> None:
+    from nba_ml.errors import ConfigError
+
+    elsewhere = tmp_path / "their-models"
+    elsewhere.mkdir()
+    data_dir.mkdir()
+    (data_dir / "models").symlink_to(elsewhere)
+    with pytest.raises(ConfigError, match="models was not written by nba-ml"):
+        write_set(data_dir, models_a, {})
+    assert os.readlink(data_dir / "models") == str(elsewhere)

@@ -74,6 +74,8 @@ def freshness(settings: Settings, verification: Verification) -> tuple[bool, str
     if not verification.ok or verification.manifest is None:
         return False, f"models are not valid ({verification.summary()})"
     age = model_age_hours(verification.manifest)
+    if age == float("inf"):
+        return False, "models' training time is missing, malformed or in the future"
     if age < settings.max_age_hours:
         return True, (f"models are {age:.1f} h old (fresher than {settings.max_age_hours:g} h); "
                       "use `train --force` to retrain anyway")
@@ -184,7 +186,8 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
                   promote_anyway: bool, session: Any) -> TrainResult:
     from nba_ml.modeling.training import train_model_set
     from nba_ml.state.history import prune_history, save_history
-    from nba_ml.state.store import cleanup_leftovers, read_manifest, write_model_set
+    from nba_ml.state.install import cleanup_leftovers, write_model_set
+    from nba_ml.state.store import read_manifest
 
     started = time.perf_counter()
     removed = cleanup_leftovers(settings.data_dir)

@@ -507,7 +507,12 @@ After={ensure}
 
 [Service]
 Environment=NBA_ML_DATA_DIR={data_dir}
-{group}"""
+{owner}{group}"""
+
+_DROPIN_OWNER = """# The models belong to user {owner}: the server may unpickle them only because
+# it is told to trust that owner (nba-ml never loads files another user could have swapped).
+Environment=NBA_ML_TRUSTED_OWNER={owner}
+"""
 
 _DROPIN_GROUP = """# Group {group} may read {data_dir} (0750) and the models in it (0640).
 # This works for a server started as its User=; one that switches users itself (a master
@@ -517,19 +522,26 @@ SupplementaryGroups={group}
 
 
 def render_webserver_dropin(
-    data_dir: str = DEFAULT_DATA_DIR, group: str | None = DEFAULT_USER
+    data_dir: str = DEFAULT_DATA_DIR, group: str | None = DEFAULT_USER,
+    owner: str | None = DEFAULT_USER,
 ) -> str:
     """Return a drop-in that makes a web server start after ``nba-ml-ensure.service``.
 
-    It points the server at ``data_dir`` and, unless ``group`` is None, adds it to ``group``
-    so that it can read the models. Raises ConfigError for an invalid data directory or group.
+    It points the server at ``data_dir``, trusts the models' ``owner`` (the training user)
+    unless None and, unless ``group`` is None, adds it to ``group`` so that it can read the
+    models. Raises ConfigError for an invalid data directory, owner or group.
     """
     _check_path("data directory", data_dir)
     lines = ""
     if group is not None:
         _check_user(group)
         lines = _DROPIN_GROUP.format(group=group, data_dir=data_dir)
-    return _WEBSERVER_DROPIN_TEMPLATE.format(data_dir=data_dir, ensure=ENSURE_NAME, group=lines)
+    trust = ""
+    if owner is not None:
+        _check_user(owner)
+        trust = _DROPIN_OWNER.format(owner=owner)
+    return _WEBSERVER_DROPIN_TEMPLATE.format(data_dir=data_dir, ensure=ENSURE_NAME, group=lines,
+                                             owner=trust)
 
 
 def default_deploy_files() -> dict[str, str]:

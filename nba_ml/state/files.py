@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import hashlib
 import json
 import os
 import stat
@@ -80,6 +81,60 @@ def read_regular_file(
     :class:`FileDamaged` when it is a FIFO, device, directory, socket, a symlink (unless
     ``follow_symlinks``) or larger than ``limit``, and OSError for other failures to read.
     """
+    data, _ = read_regular_file_with_status(path, limit=limit, follow_symlinks=follow_symlinks)
+    return data
+
+
+def read_regular_file_with_status(
+    path: Path | str, *, limit: int = DEFAULT_READ_LIMIT, follow_symlinks: bool = False
+) -> tuple[bytes, os.stat_result]:
+    """Like :func:`read_regular_file`, also returning the ``fstat`` of the descriptor read.
+
+    The status belongs to the very file whose bytes are returned, so a caller can check its
+    owner and mode without a race between the check and the read.
+    """
+    fd, info = _open_regular(path, limit, follow_symlinks)
+    try:
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            raise FileDamaged(path, f"is too large (more than {limit} bytes)")
+        return data, info
+    finally:
+        os.close(fd)
+
+
+def hash_regular_file(
+    path: Path | str, *, limit: int = DEFAULT_READ_LIMIT, follow_symlinks: bool = False
+) -> tuple[str, int, os.stat_result]:
+    """Return (sha256 hex digest, size, fstat) of the regular file ``path``, streamed.
+
+    Opened and refused exactly as :func:`read_regular_file` does, without holding the content.
+    """
+    fd, info = _open_regular(path, limit, follow_symlinks)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise FileDamaged(path, f"is too large (more than {limit} bytes)")
+            digest.update(chunk)
+        return digest.hexdigest(), size, info
+    finally:
+        os.close(fd)
+
+
+def _open_regular(path: Path | str, limit: int, follow_symlinks: bool
+                  ) -> tuple[int, os.stat_result]:
+    """Open ``path`` without blocking; return (blocking fd, fstat) of a regular file <= limit."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -97,20 +152,10 @@ def read_regular_file(
             raise FileDamaged(path, f"is too large ({info.st_size} bytes; at most {limit})")
         # The file is regular: clear O_NONBLOCK so reads behave normally.
         os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limit:
-            raise FileDamaged(path, f"is too large (more than {limit} bytes)")
-        return data
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd, info
 
 
 def _kind(mode: int) -> str:

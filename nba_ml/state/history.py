@@ -2,8 +2,9 @@
 
 ``<data_dir>/history/game_data-<sha256>.pkl`` holds the team and player game tables of a
 training, written atomically under a name derived from its content; the model manifest records
-that sha256, so a model set and its data always match, whatever crash happens in between, and
-the file is checked before it is unpickled.
+that sha256 (``training.history_sha256``), so a model set and its data always match, whatever
+crash happens in between. ``check`` verifies the hash; loading also checks that the file and
+every directory above it are trusted (:mod:`nba_ml.state.trust`) before it is unpickled.
 """
 
 from __future__ import annotations
@@ -12,11 +13,23 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
+import re
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nba_ml.errors import DataError, StorageError
+from nba_ml.state.datadir import make_directory
+from nba_ml.state.files import (
+    FileDamaged,
+    atomic_write,
+    describe_os_error,
+    hash_regular_file,
+    read_regular_file_with_status,
+    safe_text,
+)
+from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 
 if TYPE_CHECKING:
     from nba_ml.data.importer import GameData
@@ -24,7 +37,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HISTORY_DIR = "history"
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+HISTORY_LIMIT = 2 * 1024 * 1024 * 1024
 _KEEP = 3
+HISTORY_NAME = re.compile(r"game_data-([0-9a-f]{64})\.pkl")
+# atomic_write's temporary files for those names (and the older ".game_data.<random>.tmp"),
+# left only by a killed writer.
+LEFTOVER_NAME = re.compile(r"\.game_data(-[0-9a-f]{64}\.pkl)?\.[A-Za-z0-9_]+\.tmp")
+_RETRAIN = "run `nba-ml train --force`"
 
 
 def history_path(data_dir: Path, sha256: str) -> Path:
@@ -37,61 +58,134 @@ def save_history(data_dir: Path, data: GameData) -> str:
     raise StorageError when the disk refuses."""
     payload = pickle.dumps({"team_games": data.team_games, "player_games": data.player_games},
                            protocol=pickle.HIGHEST_PROTOCOL)
+    return write_history_payload(data_dir, payload)
+
+
+def write_history_payload(data_dir: Path, payload: bytes) -> str:
+    """Write pickled game tables under their sha256 and return it; raise StorageError."""
     digest = hashlib.sha256(payload).hexdigest()
     path = history_path(data_dir, digest)
-    tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".game_data.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, path)
-        tmp = None
+        make_directory(Path(data_dir), DIR_MODE)
+        make_directory(path.parent, DIR_MODE)
+        atomic_write(path, payload, mode=FILE_MODE)
     except OSError as error:
-        raise StorageError(f"cannot write {path}: {error.strerror or error}; "
+        raise StorageError(f"cannot write {safe_text(str(path))}: "
+                           f"{error.strerror or describe_os_error(error)}; "
                            "current models kept") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
     return digest
 
 
+def read_history_payload(data_dir: Path, expected_sha256: object,
+                         trusted: Iterable[int] | None = None) -> bytes:
+    """Return the bytes of the saved game data named by ``expected_sha256`` once its hash matches
+    and it, its directory and every directory above are trusted; raise DataError otherwise."""
+    payload = _checked(data_dir, expected_sha256, trusted, keep=True)
+    assert payload is not None
+    return payload
+
+
+def verify_history(data_dir: Path, expected_sha256: object,
+                   trusted: Iterable[int] | None = None) -> None:
+    """Check the saved game data as :func:`read_history_payload` does, streaming its hash
+    (for ``check``: nothing is kept or unpickled); raise DataError."""
+    _checked(data_dir, expected_sha256, trusted, keep=False)
+
+
+def _checked(data_dir: Path, expected_sha256: object, trusted: Iterable[int] | None,
+             keep: bool) -> bytes | None:
+    if not isinstance(expected_sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", expected_sha256):
+        raise DataError(f"the model manifest names no saved game data; {_RETRAIN}")
+    trusted = trusted_uids() if trusted is None else frozenset(trusted)
+    path = history_path(data_dir, expected_sha256)
+    shown = safe_text(str(path))
+    payload: bytes | None = None
+    try:
+        if keep:
+            payload, status = read_regular_file_with_status(path, limit=HISTORY_LIMIT)
+            digest = hashlib.sha256(payload).hexdigest()
+        else:
+            digest, _, status = hash_regular_file(path, limit=HISTORY_LIMIT)
+    except FileNotFoundError:
+        raise DataError(f"{shown} is missing; {_RETRAIN}") from None
+    except FileDamaged as error:
+        raise DataError(f"{shown} {error.reason}; {_RETRAIN}") from None
+    except OSError as error:
+        raise DataError(f"cannot read {shown}: {describe_os_error(error)}") from None
+    reason = status_problem(status, trusted)
+    if reason:
+        raise DataError(f"{shown} is {reason}; it will not be loaded")
+    reason = path_problem(path.parent, trusted, top=data_dir)
+    if reason:
+        raise DataError(f"{reason}; {shown} will not be loaded")
+    if digest != expected_sha256:
+        raise DataError(f"{shown} was altered (sha256 mismatch); {_RETRAIN}")
+    return payload
+
+
 def load_history(data_dir: Path, expected_sha256: str | None) -> GameData:
-    """Return the game tables recorded in the manifest after checking their sha256 (pickles run
-    code when loaded); raise DataError when missing, altered or unreadable."""
+    """Return the game tables recorded in the manifest after checking their sha256 and trust
+    (pickles run code when loaded); raise DataError when missing, altered or untrusted."""
     from nba_ml.data.importer import GameData
 
-    if not expected_sha256:
-        raise DataError("the model manifest names no game data; run `nba-ml train --force`")
-    path = history_path(data_dir, expected_sha256)
+    path = history_path(data_dir, expected_sha256 or "")
+    payload = read_history_payload(data_dir, expected_sha256)
     try:
-        payload = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing; run `nba-ml train --force`") from None
-    except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror}") from None
-    if hashlib.sha256(payload).hexdigest() != expected_sha256:
-        raise DataError(f"{path} was altered (sha256 mismatch); run `nba-ml train --force`")
-    try:
-        tables = pickle.loads(payload)  # verified against the manifest above
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-        raise DataError(f"cannot read {path}: {error}") from None
-    return GameData(tables["team_games"], tables["player_games"], [str(path)])
+        tables = pickle.loads(payload)  # verified and trusted above
+        return GameData(tables["team_games"], tables["player_games"], [str(path)])
+    except Exception as error:  # noqa: BLE001 - any unpickling failure is unusable data
+        raise DataError(f"cannot read {safe_text(str(path))}: {type(error).__name__}") from None
 
 
 def prune_history(data_dir: Path, keep_sha256: set[str]) -> None:
-    """Remove temporary leftovers and old game data files, keeping the named ones and the newest."""
+    """Remove nba-ml's own leftovers and old game data files (regular files with nba-ml's names
+    only), keeping the named ones and the newest few; never raises."""
     directory = Path(data_dir) / HISTORY_DIR
-    if not directory.is_dir():
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
         return
-    for leftover in directory.glob(".game_data.*.tmp"):
-        leftover.unlink(missing_ok=True)
-    files = sorted(directory.glob("game_data-*.pkl"), key=lambda p: p.stat().st_mtime,
-                   reverse=True)
-    for index, path in enumerate(files):
-        sha = path.stem.removeprefix("game_data-")
+    saved: list[tuple[float, str, os.DirEntry[str]]] = []
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        if LEFTOVER_NAME.fullmatch(entry.name):
+            _remove(entry.path)
+            continue
+        match = HISTORY_NAME.fullmatch(entry.name)
+        if match:
+            saved.append((info.st_mtime, match.group(1), entry))
+    saved.sort(key=lambda item: item[0], reverse=True)
+    for index, (_, sha, entry) in enumerate(saved):
         if index >= _KEEP and sha not in keep_sha256:
-            path.unlink(missing_ok=True)
+            _remove(entry.path)
+
+
+def foreign_history_entries(data_dir: Path) -> list[Path]:
+    """Return what lies in ``history/`` that nba-ml did not write (it never removes those)."""
+    directory = Path(data_dir) / HISTORY_DIR
+    try:
+        info = os.lstat(directory)
+    except FileNotFoundError:
+        return []
+    if not stat.S_ISDIR(info.st_mode):
+        return [directory]
+    foreign = []
+    for entry in os.scandir(directory):
+        ours = HISTORY_NAME.fullmatch(entry.name) or LEFTOVER_NAME.fullmatch(entry.name)
+        if not ours or not entry.is_file(follow_symlinks=False):
+            foreign.append(Path(entry.path))
+    return sorted(foreign)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        logger.warning("could not remove %s: %s", safe_text(path), describe_os_error(error))

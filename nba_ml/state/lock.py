@@ -1,9 +1,15 @@
-"""The training lock: ``fcntl.flock`` on ``<data_dir>/train.lock``, which is never deleted.
+"""The training lock: ``fcntl.flock`` on the data directory and on ``<data_dir>/train.lock``.
 
-The kernel releases a flock when its holder dies, so the lock never goes stale. The holder writes
-who it is (pid, start time, host, command) into the file; ``read_lock_holder`` reports it only
-while the lock is really held. A flock belongs to the open file: a child forked while the lock is
-held shares it, and the descriptor is close-on-exec so programs the holder runs do not.
+The kernel releases a flock when its holder dies, so the lock never goes stale. Two flocks are
+taken, both exclusive: one on the data directory itself, which deleting or replacing
+``train.lock`` cannot change (an ``rm train.lock`` during a training must not let a second one
+start), and one on ``train.lock``, re-checked after locking to be still the inode at that path
+(retried otherwise). The holder writes who it is (pid, start time, host, command) into
+``train.lock`` in place (never with ``atomic_write``: a new inode would be an unlocked one);
+``read_lock_holder`` reports it only while the lock is really held. A flock belongs to the
+open file: a child forked while the lock is held shares it, and the descriptors are
+close-on-exec so programs the holder runs do not. ``train.lock`` must be a regular file: a FIFO
+or device there is refused on one line, never opened in a blocking way.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -23,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 
 from nba_ml.errors import LockHeld, StorageError
+from nba_ml.state.files import describe_os_error, parse_utc, safe_text
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +53,7 @@ class LockHolder:
         """Return e.g. "pid 1234, since 2026-11-27 04:00:01 UTC"."""
         parts = [f"pid {self.pid}" if self.pid is not None else "pid unknown"]
         if self.hostname and self.hostname != socket.gethostname():
-            parts[0] += f" on {self.hostname}"
+            parts[0] += f" on {safe_text(self.hostname)}"
         since = _format_time(self.started_at)
         if since:
             parts.append(f"since {since}")
@@ -55,13 +63,10 @@ class LockHolder:
 def _format_time(raw: str | None) -> str | None:
     if not raw:
         return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return raw
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+    moment = parse_utc(raw)
+    if moment is None:
+        return safe_text(raw)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _parse_holder(raw: bytes) -> LockHolder:
@@ -94,30 +99,107 @@ def _read_fd(fd: int) -> bytes:
 
 
 def _open_error(error: OSError, path: Path) -> StorageError:
-    reason = (error.strerror or str(error)).lower()
+    reason = describe_os_error(error)
     if error.errno == errno.ELOOP:
         reason = "it is a symlink"
-    return StorageError(f"cannot open the training lock {path}: {reason}")
+    return StorageError(f"cannot open the training lock {safe_text(str(path))}: {reason}")
 
 
-def read_lock_holder(path: Path) -> LockHolder | None:
-    """Return who holds the lock at ``path`` (None if nobody); raise StorageError if unreadable."""
-    path = Path(path)
+def _open_lock_file(path: Path, flags: int) -> int:
+    """Open the lock file without blocking; raise StorageError unless it is a regular file."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        fd = os.open(path, flags | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, LOCK_FILE_MODE)
     except FileNotFoundError:
-        return None
+        raise
     except OSError as error:
         raise _open_error(error, path) from error
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return _parse_holder(_read_fd(fd))
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
+        mode = os.fstat(fd).st_mode
+    except OSError as error:
         os.close(fd)
+        raise _open_error(error, path) from error
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise StorageError(f"cannot use the training lock {safe_text(str(path))}: it is not a "
+                           "regular file; remove it (nba-ml creates it again)")
+    return fd
+
+
+def _open_directory(path: Path) -> int:
+    directory = path.parent
+    try:
+        return os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as error:
+        raise StorageError(f"cannot open {safe_text(str(directory))} to lock it: "
+                           f"{describe_os_error(error)}") from error
+
+
+def _is_locked(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
+def read_lock_holder(path: Path) -> LockHolder | None:
+    """Return who holds the lock at ``path`` (None if nobody); raise StorageError if unreadable.
+
+    When the directory is locked but ``train.lock`` is not (it was deleted during a training),
+    the holder is returned with its fields unknown.
+    """
+    path = Path(path)
+    try:
+        fd = _open_lock_file(path, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = None
+    try:
+        if fd is not None and _is_locked(fd):
+            return _parse_holder(_read_fd(fd))
+    finally:
+        if fd is not None:
+            os.close(fd)
+    try:
+        directory_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return LockHolder() if _is_locked(directory_fd) else None
+    finally:
+        os.close(directory_fd)
+
+
+def _try_lock_both(directory_fd: int, fd: int) -> bool:
+    """Take both exclusive flocks without waiting; on contention hold neither and return False."""
+    try:
+        fcntl.flock(directory_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as error:  # e.g. NFS, where a directory cannot be flocked: the file lock holds
+        log.debug("cannot flock the data directory (%s); locking train.lock only",
+                  describe_os_error(error))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        _unlock(directory_fd)
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _is_still_at(fd: int, path: Path) -> bool:
+    """Return whether the open file ``fd`` is still the inode at ``path``."""
+    try:
+        current = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (mine.st_dev, mine.st_ino) == (current.st_dev, current.st_ino)
 
 
 class TrainingLock:
@@ -137,6 +219,7 @@ class TrainingLock:
         self.poll_interval = poll_interval
         self.holder: LockHolder | None = None
         self._fd: int | None = None
+        self._directory_fd: int | None = None
 
     @property
     def held(self) -> bool:
@@ -144,26 +227,29 @@ class TrainingLock:
         return self._fd is not None
 
     def acquire(self) -> LockHolder:
-        """Take the lock (polling up to ``wait`` seconds) and return our record; raise LockHeld."""
+        """Take the lock (polling up to ``wait`` seconds) and return our record; raise LockHeld,
+        or StorageError when the lock file or its directory cannot be used."""
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is already held by this TrainingLock")
-        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
-        try:
-            fd = os.open(self.path, flags, LOCK_FILE_MODE)
-        except OSError as error:
-            raise _open_error(error, self.path) from error
         started = time.monotonic()
         deadline = started + max(self.wait, _PROBE_GRACE_SECONDS)
         waited_logged = False
+        replaced = 0
+        fd: int | None = None
+        directory_fd: int | None = None
         try:
             while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
+                if fd is None:
+                    try:
+                        fd = _open_lock_file(self.path, os.O_RDWR | os.O_CREAT)
+                    except FileNotFoundError as error:
+                        raise _open_error(error, self.path) from error
+                if directory_fd is None:
+                    directory_fd = _open_directory(self.path)
+                if not _try_lock_both(directory_fd, fd):
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise self._held_error(fd, time.monotonic() - started) from None
+                        raise self._held_error(fd, time.monotonic() - started)
                     if self.wait > 0 and not waited_logged:
                         holder = _parse_holder(_read_fd(fd))
                         log.info(
@@ -174,6 +260,18 @@ class TrainingLock:
                         waited_logged = True
                     interval = self.poll_interval if self.wait > 0 else 0.01
                     time.sleep(min(interval, remaining))
+                    continue
+                if _is_still_at(fd, self.path):
+                    break
+                # train.lock was deleted or replaced between our open and our flock: the inode
+                # we locked is no longer the lock. Let go and lock the one at the path now.
+                replaced += 1
+                _unlock(directory_fd)
+                os.close(fd)
+                fd = None
+                if replaced > 100:
+                    raise StorageError(f"the training lock {safe_text(str(self.path))} keeps "
+                                       "being replaced; is something deleting it?")
             holder = LockHolder(
                 pid=os.getpid(),
                 started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -182,9 +280,12 @@ class TrainingLock:
             )
             self._record(fd, holder)
         except BaseException:
-            os.close(fd)
+            for descriptor in (fd, directory_fd):
+                if descriptor is not None:
+                    os.close(descriptor)
             raise
         self._fd = fd
+        self._directory_fd = directory_fd
         self.holder = holder
         log.debug("acquired the training lock %s", self.path)
         return holder
@@ -209,11 +310,13 @@ class TrainingLock:
             os.pwrite(fd, data, 0)
             os.ftruncate(fd, len(data))
         except OSError as error:  # the lock itself is held; only the courtesy note failed
-            log.warning("could not record the lock holder in the lock file: %s", error.strerror)
+            log.warning("could not record the lock holder in the lock file: %s",
+                        describe_os_error(error))
 
     def release(self) -> None:
         """Clear the holder record and release the lock; doing so twice is harmless."""
         fd, self._fd = self._fd, None
+        directory_fd, self._directory_fd = self._directory_fd, None
         if fd is None:
             return
         with contextlib.suppress(OSError):
@@ -222,6 +325,8 @@ class TrainingLock:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+            if directory_fd is not None:
+                os.close(directory_fd)  # closing releases the directory's flock
         self.holder = None
         log.debug("released the training lock %s", self.path)
 

@@ -3,18 +3,31 @@
 A record holds ``started_at``, ``ended_at``, ``command``, ``outcome`` ("trained", "skipped",
 "failed", "not_promoted", "stopped", ...), ``exit_code``, ``message`` and ``figures``.
 Appending never raises: losing a history line must not fail a training. The file is trimmed to
-its last ``KEEP_RUNS`` lines, atomically, once it grows past ``TRIM_AFTER_RUNS``.
+its last ``KEEP_RUNS`` lines, atomically, once it grows past ``TRIM_AFTER_RUNS``; a trim reads
+only the file's tail, so even a huge or damaged file is rebuilt from its last good lines.
+Reading is bounded, never blocks (a FIFO is refused) and skips lines that are not JSON objects
+(too deep, not UTF-8, truncated).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
 import os
+import stat
 from pathlib import Path
 
 from nba_ml.errors import StorageError
+from nba_ml.state.files import (
+    FileDamaged,
+    atomic_write,
+    describe_os_error,
+    loads_json,
+    read_regular_file,
+    safe_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +36,9 @@ TRIM_AFTER_RUNS = 1100
 FILE_MODE = 0o640
 # Only count lines once the file is big enough to possibly hold TRIM_AFTER_RUNS records.
 _TRIM_CHECK_BYTES = 64 * 1024
+# What a trim reads from the end of the file: far more than KEEP_RUNS records need.
+_TRIM_READ_BYTES = 8 * 1024 * 1024
+READ_LIMIT = 64 * 1024 * 1024
 
 
 def _encode(record: dict) -> bytes:
@@ -30,12 +46,27 @@ def _encode(record: dict) -> bytes:
     return json.dumps(record, default=str, separators=(",", ":")).encode() + b"\n"
 
 
+class _NotRegular(Exception):
+    """runs.jsonl is something nba-ml does not write into (a FIFO, a device, a directory)."""
+
+
 def _open_current(path: Path) -> int:
     """Open ``path`` for appending under an exclusive flock, reopening if a trim replaced it."""
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+    flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK
+             | os.O_NOFOLLOW)
     while True:
-        fd = os.open(path, flags, FILE_MODE)
         try:
+            fd = os.open(path, flags, FILE_MODE)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+                raise _NotRegular("is a symbolic link" if error.errno == errno.ELOOP
+                                  else "is not a regular file") from None
+            raise
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise _NotRegular("is not a regular file")
+            os.set_blocking(fd, True)
             fcntl.flock(fd, fcntl.LOCK_EX)
             if os.fstat(fd).st_ino == os.stat(path).st_ino:
                 return fd
@@ -50,79 +81,75 @@ def _open_current(path: Path) -> int:
 def append_run(path: Path, record: dict) -> None:
     """Append one run record with a single write and fsync; log a warning instead of raising."""
     path = Path(path)
+    shown = safe_text(str(path))
     line = _encode(record)
     try:
         fd = _open_current(path)
+    except _NotRegular as error:
+        log.warning("could not record this run: %s %s; nba-ml will not write into it", shown,
+                    error)
+        return
     except OSError as error:
-        log.warning("could not record this run in %s: %s", path, error.strerror or error)
+        log.warning("could not record this run in %s: %s", shown, describe_os_error(error))
         return
     try:
         size = os.fstat(fd).st_size
-        if size and _last_byte(path, size) != b"\n":
+        if size and os.pread(fd, 1, size - 1) != b"\n":
             line = b"\n" + line  # a previous append was cut short; keep this record on its own line
         written = os.write(fd, line)
         os.fsync(fd)
     except OSError as error:
         os.close(fd)
-        log.warning("could not record this run in %s: %s", path, error.strerror or error)
+        log.warning("could not record this run in %s: %s", shown, describe_os_error(error))
         return
     try:
         if written != len(line):
-            log.warning("run history %s: only %d of %d bytes written", path, written, len(line))
+            log.warning("run history %s: only %d of %d bytes written", shown, written, len(line))
         elif size + written > _TRIM_CHECK_BYTES:
-            _trim(path)
+            _trim(path, fd, size + written)
     except OSError as error:
-        log.warning("could not trim run history %s: %s", path, error.strerror or error)
+        log.warning("could not trim run history %s: %s", shown, describe_os_error(error))
     finally:
         os.close(fd)  # also releases the flock
 
 
-def _last_byte(path: Path, size: int) -> bytes:
-    with open(path, "rb") as handle:
-        handle.seek(size - 1)
-        return handle.read(1)
+def _trim(path: Path, fd: int, size: int) -> None:
+    """Keep the last KEEP_RUNS lines once there are over TRIM_AFTER_RUNS (caller has the flock).
 
-
-def _trim(path: Path) -> None:
-    """Keep the last KEEP_RUNS lines once there are over TRIM_AFTER_RUNS (caller has the flock)."""
-    with open(path, "rb") as handle:
-        lines = handle.read().splitlines(keepends=True)
-    if len(lines) <= TRIM_AFTER_RUNS:
+    Only the last few megabytes are read, so an oversized file is rebuilt from its tail.
+    """
+    start = max(0, size - _TRIM_READ_BYTES)
+    tail = os.pread(fd, size - start, start)
+    lines = tail.splitlines(keepends=True)
+    if start > 0 and lines:
+        lines = lines[1:]  # the first line read is probably cut
+    elif len(lines) <= TRIM_AFTER_RUNS:
         return
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
-        fd = os.open(temporary, flags, FILE_MODE)
-        with open(fd, "wb") as handle:
-            os.fchmod(fd, FILE_MODE)
-            handle.writelines(lines[-KEEP_RUNS:])
-            handle.flush()
-            os.fsync(fd)
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
+    atomic_write(path, b"".join(lines[-KEEP_RUNS:]), mode=FILE_MODE)
     log.debug("trimmed run history %s to its last %d runs", path, KEEP_RUNS)
 
 
 def read_runs(path: Path, limit: int | None = None) -> list[dict]:
-    """Return run records, newest last, skipping corrupt lines; raise StorageError if unreadable."""
+    """Return run records, newest last, skipping damaged lines; raise StorageError when the
+    file cannot be read (not a regular file, too large, unreadable)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, limit=READ_LIMIT)
     except FileNotFoundError:
         return []
+    except FileDamaged as error:
+        raise StorageError(f"cannot read run history {error}") from None
     except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        raise StorageError(f"cannot read run history {path}: {reason}") from error
+        raise StorageError(f"cannot read run history {safe_text(str(path))}: "
+                           f"{describe_os_error(error)}") from error
     runs: list[dict] = []
     skipped = 0
     for line in raw.splitlines():
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except ValueError:
+            record = loads_json(line, source=path)
+        except FileDamaged:
             skipped += 1
             continue
         if isinstance(record, dict):

@@ -1,0 +1,140 @@
+"""Choosing, validating and creating the data directory.
+
+The data directory comes from ``--data-dir``, else ``NBA_ML_DATA_DIR``, else systemd's
+``STATE_DIRECTORY``, else ``$XDG_DATA_HOME/nba-ml`` (``~/.local/share/nba-ml``). An empty value
+is a usage error (it would silently mean the current directory). Every problem with the path
+itself is a :class:`~nba_ml.errors.ConfigError` (exit 2) on one line. Directories nba-ml creates
+get explicit modes, whatever the umask: the data directory 0750, missing parents 0755.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from nba_ml.errors import ConfigError
+from nba_ml.state.files import describe_os_error, safe_text
+
+DATA_DIR_ENV = "NBA_ML_DATA_DIR"
+DATA_DIR_MODE = 0o750
+PARENT_DIR_MODE = 0o755
+_NAME_MAX = 255
+
+
+class HasDataDir(Protocol):
+    """Anything with a ``data_dir`` (the resolved Settings)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share."""
+    state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
+    if state:
+        return Path(state)
+    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg else Path(environ.get("HOME") or Path.home()) / ".local" / "share"
+    return base / "nba-ml"
+
+
+def choose_data_dir(flag: Path | str | None, environ: Mapping[str, str]) -> Path:
+    """Return the absolute data directory from the flag > NBA_ML_DATA_DIR > default.
+
+    Raise ConfigError for an empty flag or variable, a component over 255 bytes, a relative
+    path when the current directory no longer exists, a path under a directory that cannot be
+    searched, or an existing path that is not a directory.
+    """
+    if flag is not None:
+        if isinstance(flag, str) and not flag.strip():
+            raise ConfigError("--data-dir is empty; name a directory (an empty value would mean "
+                              "the current directory)")
+        chosen, origin = Path(flag), "--data-dir"
+    elif DATA_DIR_ENV in environ:
+        if not environ[DATA_DIR_ENV].strip():
+            raise ConfigError(f"{DATA_DIR_ENV} is set but empty; unset it or name a directory")
+        chosen, origin = Path(environ[DATA_DIR_ENV]), DATA_DIR_ENV
+    else:
+        chosen, origin = default_data_dir(environ), "the default data directory"
+    return validate_data_dir(chosen, origin)
+
+
+def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
+    """Return ``path`` made absolute after checking it can be a data directory (ConfigError)."""
+    shown = safe_text(str(path))
+    for part in path.parts:
+        if len(os.fsencode(part)) > _NAME_MAX:
+            raise ConfigError(f"data directory {shown[:120]}... ({origin}): a name in it is "
+                              f"longer than {_NAME_MAX} bytes")
+    try:
+        absolute = path.expanduser()
+        if not absolute.is_absolute():
+            absolute = Path(os.getcwd()) / absolute
+    except FileNotFoundError:
+        raise ConfigError(f"data directory {shown} ({origin}) is relative, and the current "
+                          "directory no longer exists; give an absolute path") from None
+    except (OSError, RuntimeError) as error:
+        detail = describe_os_error(error) if isinstance(error, OSError) else str(error)
+        raise ConfigError(f"data directory {shown} ({origin}): {detail}") from None
+    absolute = Path(os.path.normpath(absolute))
+    shown = safe_text(str(absolute))
+    try:
+        info = os.stat(absolute)
+    except (FileNotFoundError, NotADirectoryError):
+        # Created by the commands that write (prepare_data_dir says why it cannot be); for the
+        # commands that read, there is simply no model set there.
+        return absolute
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            raise ConfigError(f"data directory {shown[:120]}... is too long a path") from None
+        raise ConfigError(f"data directory {shown} cannot be used: "
+                          f"{describe_os_error(error)} (a directory above it cannot be "
+                          "searched?)") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"data directory {shown} exists and is not a directory")
+    return absolute
+
+
+def make_directory(path: Path, mode: int = DATA_DIR_MODE, parent_mode: int = PARENT_DIR_MODE
+                   ) -> None:
+    """Create ``path`` (and its missing parents) with explicit modes, whatever the umask.
+
+    An existing directory is left as it is. Raise OSError when it cannot be created.
+    """
+    path = Path(path)
+    missing: list[Path] = []
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            break  # a directory (or something else: creating below it then fails clearly)
+        missing.append(candidate)
+    for directory in reversed(missing):
+        wanted = mode if directory == path else parent_mode
+        try:
+            os.mkdir(directory, wanted)
+        except FileExistsError:
+            if not os.path.isdir(directory):
+                raise
+            continue  # made by someone else meanwhile: theirs, not ours to chmod
+        os.chmod(directory, wanted)
+
+
+def prepare_data_dir(target: HasDataDir | Path) -> None:
+    """Create the data directory (mode 0750, new parents 0755) and check it is writable.
+
+    Raise ConfigError when it cannot be created or written.
+    """
+    path = Path(target) if isinstance(target, (str, Path)) else target.data_dir
+    shown = safe_text(str(path))
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"data directory {shown} exists and is not a directory")
+    try:
+        make_directory(path)
+    except OSError as error:
+        raise ConfigError(f"cannot create data directory {shown}: "
+                          f"{error.strerror or describe_os_error(error)}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"data directory {shown} is not writable by this user")

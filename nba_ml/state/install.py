@@ -1,0 +1,354 @@
+"""The model store, install side: write a generation, swap ``models`` to it, prune old ones.
+
+A set is written into ``generations/.tmp-<id>/`` (every file with :func:`atomic_write`, the
+manifest last), renamed to ``generations/<id>`` and published by replacing the ``models``
+symlink with ``os.replace``; readers (:mod:`nba_ml.state.store`) see the old set or the new one.
+
+nba-ml only ever moves, replaces or deletes what it wrote: generations named
+``<time>Z-<hex>`` holding only its own file names, its temporary and trash directories, and the
+``models`` link it made. Anything else where it would publish or prune (a real ``models/``
+directory, a foreign file in ``generations/`` or ``history/``) is refused before any work with a
+:class:`~nba_ml.errors.ConfigError` naming the path. Writers hold the training lock.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import platform
+import secrets
+import shutil
+import stat
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from nba_ml import MODEL_FILES, MODEL_NAMES, __version__
+from nba_ml.errors import ConfigError, StorageError
+from nba_ml.state.datadir import make_directory
+from nba_ml.state.files import atomic_write, describe_os_error, fsync_directory, safe_text
+from nba_ml.state.history import foreign_history_entries
+from nba_ml.state.store import (
+    DIR_MODE,
+    FILE_MODE,
+    GENERATION_PATTERN,
+    GENERATIONS_DIR,
+    MANIFEST_NAME,
+    MANIFEST_SCHEMA,
+    MODELS_LINK,
+    current_generation,
+    generation_of,
+    installed_version,
+    link_target,
+)
+
+log = logging.getLogger(__name__)
+
+# zlib level 3: pickles shrink several-fold and still load in milliseconds.
+COMPRESS: tuple[str, int] = ("zlib", 3)
+TMP_PREFIX = ".tmp-"
+TRASH_PREFIX = ".trash-"
+LINK_TMP_PREFIX = ".models.tmp-"
+_OWN_FILES = frozenset([*MODEL_FILES.values(), MANIFEST_NAME])
+_VERSION_PACKAGES: dict[str, str] = {
+    "sklearn": "scikit-learn",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "joblib": "joblib",
+    "nba_api": "nba_api",
+}
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for key, distribution in _VERSION_PACKAGES.items():
+        versions[key] = installed_version(distribution)
+    versions["nba_ml"] = __version__
+    return versions
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _storage_message(error: OSError, path: Path | str, action: str = "writing") -> str:
+    reason = error.strerror.lower() if error.strerror else describe_os_error(error)
+    where = error.filename if error.filename else path
+    return f"{reason} {action} {safe_text(str(where))}; current models kept"
+
+
+def _remove_tree(path: Path) -> bool:
+    """Remove a directory tree, logging instead of raising; return whether it is gone."""
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        return True
+    except OSError as error:
+        log.warning("could not remove %s: %s", safe_text(str(path)), describe_os_error(error))
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- what is ours
+
+
+def _is_own_file_name(name: str) -> bool:
+    if name in _OWN_FILES:
+        return True
+    # atomic_write's temporary name for one of them, left by a killed writer.
+    return any(name.startswith(f".{own}.") and name.endswith(".tmp") for own in _OWN_FILES)
+
+
+def _own_generation_name(name: str) -> bool:
+    for prefix in ("", TMP_PREFIX, TRASH_PREFIX):
+        if name.startswith(prefix) and GENERATION_PATTERN.fullmatch(name[len(prefix):]):
+            return True
+    return False
+
+
+def _foreign_in_generation(path: Path) -> Path | None:
+    """Return the first thing in one generation directory that nba-ml did not write, or None."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return path
+    for entry in entries:
+        if not _is_own_file_name(entry.name) or not entry.is_file(follow_symlinks=False):
+            return Path(entry.path)
+    return None
+
+
+def foreign_entries(data_dir: Path) -> list[Path]:
+    """Return every path where nba-ml would publish or prune that it did not write."""
+    data_dir = Path(data_dir)
+    foreign: list[Path] = []
+    target = link_target(data_dir)
+    if target is not None and generation_of(target) is None:
+        foreign.append(data_dir / MODELS_LINK)  # a real directory, or a link someone else made
+    generations = data_dir / GENERATIONS_DIR
+    try:
+        info = os.lstat(generations)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        foreign.append(generations)
+    elif info is not None:
+        for entry in os.scandir(generations):
+            if not _own_generation_name(entry.name) or not entry.is_dir(follow_symlinks=False):
+                foreign.append(Path(entry.path))
+                continue
+            inner = _foreign_in_generation(Path(entry.path))
+            if inner is not None:
+                foreign.append(inner)
+    for entry in os.scandir(data_dir):
+        if entry.name.startswith(LINK_TMP_PREFIX) and not entry.is_symlink():
+            foreign.append(Path(entry.path))
+    foreign.extend(foreign_history_entries(data_dir))
+    return sorted(foreign)
+
+
+def refuse_foreign(data_dir: Path) -> None:
+    """Raise ConfigError naming the first foreign path where nba-ml would write or prune."""
+    data_dir = Path(data_dir)
+    try:
+        foreign = foreign_entries(data_dir) if data_dir.is_dir() else []
+    except OSError as error:
+        raise StorageError(f"cannot list {safe_text(str(data_dir))}: "
+                           f"{describe_os_error(error)}") from None
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise ConfigError(
+            f"{safe_text(str(foreign[0]))}{more} was not written by nba-ml, which will not move, "
+            f"replace or delete it: move it out of {safe_text(str(data_dir))} or use another "
+            "--data-dir")
+
+
+# ----------------------------------------------------------------------------- write
+
+
+def _new_generation_id(now: datetime, generations: Path) -> str:
+    while True:
+        generation = f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
+        if not (generations / generation).exists():
+            return generation
+
+
+def _dump_model(model: object, path: Path) -> dict[str, Any]:
+    import hashlib
+
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=COMPRESS)
+    data = buffer.getvalue()
+    atomic_write(path, data, mode=FILE_MODE)
+    return {"file": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _publish(data_dir: Path, generation: str) -> None:
+    """Point ``models`` at ``generation`` (replacing only nba-ml's own link)."""
+    link = data_dir / MODELS_LINK
+    target = link_target(data_dir)
+    if target is not None and generation_of(target) is None:
+        raise ConfigError(f"{safe_text(str(link))} was not written by nba-ml, which will not "
+                          "replace it")
+    temporary_link = data_dir / f"{LINK_TMP_PREFIX}{generation}"
+    os.symlink(f"{GENERATIONS_DIR}/{generation}", temporary_link)
+    try:
+        os.replace(temporary_link, link)  # fails (EISDIR) rather than replace a directory
+    finally:
+        if temporary_link.is_symlink():
+            temporary_link.unlink()
+
+
+def _prune(data_dir: Path, keep: set[str | None]) -> None:
+    """Remove nba-ml's generations other than ``keep`` and the one ``models`` points to now."""
+    generations = data_dir / GENERATIONS_DIR
+    keep = {name for name in keep if name}
+    keep.add(current_generation(data_dir))
+    try:
+        entries = list(os.scandir(generations))
+    except OSError as error:
+        log.warning("could not list %s: %s", generations, describe_os_error(error))
+        return
+    for entry in entries:
+        if entry.name in keep or not GENERATION_PATTERN.fullmatch(entry.name):
+            continue
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        foreign = _foreign_in_generation(Path(entry.path))
+        if foreign is not None:
+            log.warning("kept old generation %s: it holds %s, which nba-ml did not write",
+                        entry.name, safe_text(str(foreign)))
+            continue
+        trash = generations / f"{TRASH_PREFIX}{entry.name}"
+        try:
+            os.rename(entry.path, trash)  # atomic: a half-removed generation is never visible
+        except OSError as error:
+            log.warning("could not remove old model generation %s: %s", entry.path,
+                        describe_os_error(error))
+            continue
+        if _remove_tree(trash):
+            log.debug("removed old model generation %s", entry.name)
+
+
+def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -> dict:
+    """Install ``models`` atomically as one new set; return its manifest.
+
+    Raise ConfigError when something nba-ml did not write is in the way, StorageError when the
+    disk refuses (the current set is kept either way).
+    """
+    missing = [name for name in MODEL_NAMES if name not in models]
+    unknown = sorted(set(models) - set(MODEL_NAMES))
+    if missing or unknown:
+        raise ValueError(
+            f"a model set needs {list(MODEL_NAMES)}; missing {missing}, unknown {unknown}"
+        )
+    training = json.loads(json.dumps(training, default=_json_default))
+    data_dir = Path(data_dir)
+    generations = data_dir / GENERATIONS_DIR
+    now = datetime.now(timezone.utc)
+    step = data_dir
+    tmp_dir: Path | None = None
+    try:
+        make_directory(data_dir, DIR_MODE)
+        refuse_foreign(data_dir)
+        step = generations
+        make_directory(generations, DIR_MODE)
+        generation = _new_generation_id(now, generations)
+        tmp_dir = step = generations / f"{TMP_PREFIX}{generation}"
+        tmp_dir.mkdir(mode=DIR_MODE)
+        os.chmod(tmp_dir, DIR_MODE)
+        entries: dict[str, dict[str, Any]] = {}
+        for name in MODEL_NAMES:
+            step = tmp_dir / MODEL_FILES[name]
+            entries[name] = _dump_model(models[name], step)
+        previous = current_generation(data_dir)
+        manifest: dict[str, Any] = {
+            "schema": MANIFEST_SCHEMA,
+            "generation": generation,
+            "previous_generation": previous,
+            "trained_at": now.isoformat(timespec="seconds"),
+            "models": entries,
+            "versions": _versions(),
+            "training": training,
+        }
+        step = tmp_dir / MANIFEST_NAME
+        atomic_write(step, json.dumps(manifest, indent=2, sort_keys=True) + "\n", mode=FILE_MODE)
+        step = generations / generation
+        os.rename(tmp_dir, step)
+        tmp_dir = None
+        fsync_directory(generations)
+    except OSError as error:
+        if tmp_dir is not None:
+            _remove_tree(tmp_dir)
+        raise StorageError(_storage_message(error, step)) from error
+    except BaseException:
+        if tmp_dir is not None:
+            _remove_tree(tmp_dir)
+        raise
+
+    final_dir = generations / generation
+    try:
+        _publish(data_dir, generation)
+    except (OSError, ConfigError) as error:
+        if current_generation(data_dir) != generation:
+            _remove_tree(final_dir)
+            if isinstance(error, ConfigError):
+                raise
+            raise StorageError(_storage_message(error, data_dir / MODELS_LINK)) from error
+        log.warning("new models installed, but tidying up failed: %s", error)
+    fsync_directory(data_dir)
+    _prune(data_dir, {generation, previous})
+    log.info("installed model generation %s in %s", generation, data_dir)
+    return manifest
+
+
+def cleanup_leftovers(data_dir: Path) -> list[Path]:
+    """Remove the temporary directories and links a killed writer left; return those paths.
+
+    Raise ConfigError first when something nba-ml did not write lies where it would install or
+    prune (so a training is refused before it starts, not after it has fitted).
+    """
+    data_dir = Path(data_dir)
+    refuse_foreign(data_dir)
+    removed: list[Path] = []
+    generations = data_dir / GENERATIONS_DIR
+    try:
+        entries = list(os.scandir(generations))
+    except FileNotFoundError:
+        entries = []
+    except OSError as error:
+        log.warning("could not list %s: %s", generations, describe_os_error(error))
+        entries = []
+    for entry in entries:
+        if entry.name.startswith((TMP_PREFIX, TRASH_PREFIX)) and _own_generation_name(entry.name):
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False) and _remove_tree(path):
+                removed.append(path)
+    try:
+        entries = list(os.scandir(data_dir))
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.name.startswith(LINK_TMP_PREFIX) and entry.is_symlink():
+            path = Path(entry.path)
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError as error:
+                log.warning("could not remove %s: %s", path, describe_os_error(error))
+    for path in removed:
+        log.info("removed leftover %s", path)
+    return removed

@@ -1,0 +1,118 @@
+"""Whom nba-ml trusts before it unpickles a file: the rule of OpenSSH's StrictModes and sudo.
+
+Unpickling runs code, so a pickle is loaded only when no less trusted user could have written
+it or swapped it in. A file, and every directory from it up to ``/``, must be
+
+- owned by root, by the user running nba-ml, or by an owner named in ``NBA_ML_TRUSTED_OWNER``
+  (user names or numeric uids, comma-separated: e.g. ``nba-ml`` for a web server that serves
+  the models the ``nba-ml`` user trains), and
+- writable by neither its group nor other users.
+
+One exception, for the parents of the data directory only: a directory with the sticky bit
+(``/tmp``, ``/var/tmp``) may be writable by everyone, because there nobody can rename or delete
+an entry they do not own; the entry below it must still pass. The data directory itself and
+everything nba-ml writes below it never may. Symbolic links along the way are judged by their
+owner (their mode means nothing), and their targets by the same rule.
+
+Whoever is trusted can do anything the trusting process can; no check here stops them.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from nba_ml.errors import ConfigError
+from nba_ml.state.files import describe_os_error, safe_text
+
+TRUSTED_OWNER_ENV = "NBA_ML_TRUSTED_OWNER"
+_GROUP_OTHER_WRITE = stat.S_IWGRP | stat.S_IWOTH
+
+
+def trusted_uids(environ: Mapping[str, str] | None = None) -> frozenset[int]:
+    """Return root, this process's effective user and the owners named in NBA_ML_TRUSTED_OWNER.
+
+    Raise ConfigError when the variable names a user that does not exist.
+    """
+    environ = os.environ if environ is None else environ
+    uids = {0, os.geteuid()}
+    raw = environ.get(TRUSTED_OWNER_ENV, "")
+    for name in (part.strip() for part in raw.replace(" ", ",").split(",")):
+        if not name:
+            continue
+        if name.isdigit():
+            uids.add(int(name))
+            continue
+        import pwd
+
+        try:
+            uids.add(pwd.getpwnam(name).pw_uid)
+        except KeyError:
+            raise ConfigError(f"{TRUSTED_OWNER_ENV}={safe_text(raw)!r}: no user named "
+                              f"{safe_text(name)!r}") from None
+    return frozenset(uids)
+
+
+def status_problem(info: os.stat_result, trusted: Iterable[int], *,
+                   allow_sticky: bool = False) -> str | None:
+    """Return why a file or directory with this status must not be trusted, or None.
+
+    ``allow_sticky`` accepts a sticky directory that others may write (a parent like /tmp).
+    """
+    if info.st_uid not in trusted:
+        return f"owned by another user (uid {info.st_uid})"
+    if stat.S_ISLNK(info.st_mode):
+        return None  # a symlink's mode is always 0777 and means nothing
+    bits = info.st_mode & _GROUP_OTHER_WRITE
+    if not bits:
+        return None
+    if allow_sticky and stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX:
+        return None
+    if bits == _GROUP_OTHER_WRITE:
+        return "writable by group and other users"
+    return "writable by other users" if bits & stat.S_IWOTH else "writable by group"
+
+
+def _chain(path: Path) -> list[Path]:
+    """Return ``path`` and each of its ancestors, ``path`` first, ``/`` last."""
+    return [path, *path.parents]
+
+
+def path_problem(path: Path | str, trusted: Iterable[int], *, top: Path | str | None = None,
+                 ) -> str | None:
+    """Return why ``path`` (and every directory above it, following symlinks) is untrusted.
+
+    ``top`` is the data directory: it and everything below it are judged strictly; its
+    ancestors may be sticky world-writable directories. Return e.g.
+    "/home/alice is owned by another user (uid 1000)", or None when all is trusted.
+    """
+    trusted = frozenset(trusted)
+    absolute = Path(os.path.abspath(path))
+    strict_below = Path(os.path.abspath(top)) if top is not None else absolute
+    seen: set[Path] = set()
+    pending = [absolute]
+    real = Path(os.path.realpath(absolute))
+    if real != absolute:
+        pending.append(real)
+        strict_below_real = Path(os.path.realpath(strict_below))
+    else:
+        strict_below_real = strict_below
+    for start in pending:
+        limit = strict_below if start == absolute else strict_below_real
+        for component in _chain(start):
+            if component in seen:
+                continue
+            seen.add(component)
+            try:
+                info = os.lstat(component)
+            except FileNotFoundError:
+                continue  # judged by whoever creates it; nothing to load from it yet
+            except OSError as error:
+                return f"{safe_text(str(component))} cannot be checked: {describe_os_error(error)}"
+            sticky_ok = component != limit and component in limit.parents
+            reason = status_problem(info, trusted, allow_sticky=sticky_ok)
+            if reason:
+                return f"{safe_text(str(component))} is {reason}"
+    return None

@@ -1,0 +1,201 @@
+"""The trust rule: nothing is unpickled that a less trusted user could have written or swapped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from nba_ml import MODEL_FILES
+from nba_ml.errors import ConfigError, DataError, ModelInvalid
+from nba_ml.state.datadir import prepare_data_dir
+from nba_ml.state.history import load_history, write_history_payload
+from nba_ml.state.install import write_model_set
+from nba_ml.state.store import load_model_set, verify_model_set
+from nba_ml.state.trust import path_problem, status_problem, trusted_uids
+
+ROOT = Path(__file__).resolve().parents[1]
+OTHER_UID = 54321  # no such user on the test machine; any uid that is neither root nor us
+AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files to another user")
+
+
+class Marker:
+    """A pickle that, when loaded, creates a file: proof that it was unpickled."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, (f"touch {self.path}",))
+
+
+def models() -> dict[str, object]:
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(40, 3))
+    result: dict[str, object] = {
+        "game_outcome": LogisticRegression().fit(features, (features[:, 0] > 0).astype(int))}
+    for name in ("points", "assists", "rebounds"):
+        result[name] = Ridge().fit(features, rng.normal(size=40))
+    return result
+
+
+def install(data_dir: Path) -> dict:
+    digest = write_history_payload(data_dir, pickle.dumps({"team_games": [], "player_games": []}))
+    return write_model_set(data_dir, models(), {"history_sha256": digest})
+
+
+def forge(data_dir: Path, marker: Path) -> None:
+    """Swap a marker pickle in for the points model and re-hash it into the manifest."""
+    payload = pickle.dumps(Marker(marker))
+    (data_dir / "models" / MODEL_FILES["points"]).write_bytes(payload)
+    manifest_path = data_dir / "models" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["models"]["points"]["sha256"] = hashlib.sha256(payload).hexdigest()
+    manifest["models"]["points"]["bytes"] = len(payload)
+    manifest_path.write_text(json.dumps(manifest))
+
+
+def give_away(top: Path, uid: int = OTHER_UID) -> None:
+    for path in [top, *top.rglob("*")]:
+        os.chown(path, uid, uid, follow_symlinks=False)
+
+
+def nba_ml(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NBA_ML_")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "nba_ml", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+# ----------------------------------------------------------------------------- the rule
+
+
+def test_trusted_owners_are_root_me_and_the_named_ones() -> None:
+    assert trusted_uids({}) == {0, os.geteuid()}
+    assert trusted_uids({"NBA_ML_TRUSTED_OWNER": "root, 4242,77"}) == {0, os.geteuid(), 4242, 77}
+    with pytest.raises(ConfigError, match="NBA_ML_TRUSTED_OWNER='nobody-such': no user named"):
+        trusted_uids({"NBA_ML_TRUSTED_OWNER": "nobody-such"})
+
+
+def test_status_problem_names_owner_and_write_bits(tmp_path: Path) -> None:
+    trusted = {os.geteuid()}
+    path = tmp_path / "f"
+    path.write_text("")
+    for mode, expected in ((0o644, None), (0o664, "writable by group"),
+                           (0o646, "writable by other users"),
+                           (0o666, "writable by group and other users")):
+        path.chmod(mode)
+        assert status_problem(os.stat(path), trusted) == expected
+    assert status_problem(os.stat(path), {os.geteuid() + 1}) == (
+        f"owned by another user (uid {os.geteuid()})")
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    assert status_problem(os.stat(sticky), trusted) == "writable by group and other users"
+    assert status_problem(os.stat(sticky), trusted, allow_sticky=True) is None
+
+
+def test_path_problem_checks_every_parent_and_symlink_targets(tmp_path: Path) -> None:
+    trusted = trusted_uids({})
+    data = tmp_path / "a" / "data"
+    data.mkdir(parents=True)
+    assert path_problem(data, trusted, top=data) is None
+    (tmp_path / "a").chmod(0o777)
+    assert path_problem(data, trusted, top=data) == (
+        f"{tmp_path / 'a'} is writable by group and other users")
+    (tmp_path / "a").chmod(0o1777)  # sticky parents are accepted, like /tmp
+    assert path_problem(data, trusted, top=data) is None
+    data.chmod(0o1777)  # ... but never the data directory itself
+    assert path_problem(data, trusted, top=data) == f"{data} is writable by group and other users"
+    data.chmod(0o750)
+    (tmp_path / "a").chmod(0o755)
+    unsafe = tmp_path / "unsafe"
+    unsafe.mkdir(mode=0o777)
+    unsafe.chmod(0o777)
+    (unsafe / "real").mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(unsafe / "real")
+    assert path_problem(link, trusted, top=link) == f"{unsafe} is writable by group and other users"
+
+
+@AS_ROOT
+def test_root_never_unpickles_a_set_in_another_users_data_directory(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    install(data)
+    marker = tmp_path / "marker"
+    forge(data, marker)  # a matching sha256: only ownership can tell
+    give_away(data)
+    for command in (["check", "--full"], ["check", "--full", "--json"]):
+        result = nba_ml("--data-dir", str(data), *command)
+        assert result.returncode == 1, result.stderr
+        assert "owned by another user (uid 54321)" in result.stdout + result.stderr
+    with pytest.raises(ModelInvalid, match="owned by another user"):
+        load_model_set(data)
+    from nba_ml.serving.predictor import load_predictor
+
+    with pytest.raises(ModelInvalid, match="owned by another user"):
+        load_predictor(data)
+    assert not marker.exists()
+
+    # Only when that owner is named as trusted does the same set load (and the pickle runs).
+    result = nba_ml("--data-dir", str(data), "check", "--full",
+                    env={"NBA_ML_TRUSTED_OWNER": str(OTHER_UID)})
+    assert marker.exists(), result.stderr
+
+
+@AS_ROOT
+def test_a_parent_owned_by_another_user_makes_the_set_untrusted(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    data = home / "data"
+    install(data)
+    marker = tmp_path / "marker"
+    forge(data, marker)
+    os.chown(home, OTHER_UID, OTHER_UID)  # they can rename `data` and put their own in its place
+    verification = verify_model_set(data, full_load=True)
+    assert not verification.ok
+    assert f"{home} is owned by another user (uid {OTHER_UID})" in verification.summary()
+    assert not marker.exists()
+
+
+@AS_ROOT
+def test_saved_game_data_of_another_user_is_never_unpickled(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    marker = tmp_path / "marker"
+    payload = pickle.dumps(Marker(marker))
+    digest = write_history_payload(data, payload)
+    give_away(data / "history")
+    with pytest.raises(DataError, match="owned by another user"):
+        load_history(data, digest)
+    give_away(data, 0)
+    os.chmod(data / "history" / f"game_data-{digest}.pkl", 0o660)
+    with pytest.raises(DataError, match="writable by group; it will not be loaded"):
+        load_history(data, digest)
+    assert not marker.exists()
+
+
+def test_directories_nba_ml_creates_are_never_world_writable(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "deeper" / "data"
+    old = os.umask(0)
+    try:
+        prepare_data_dir(target)
+        install(target)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "new" / "deeper").stat().st_mode) == 0o755
+    for directory in (target, target / "generations", target / "history",
+                      (target / "models").resolve()):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o750, directory
+    for path in target.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
+    assert verify_model_set(target, full_load=True).ok
