@@ -62,7 +62,7 @@ class Settings:
     @property
     def proxy_shown(self) -> str | None:
         """The proxy URL with its credentials masked (for status, logs and messages)."""
-        from nba_ml.data.upstream import redact_proxy
+        from nba_ml.data.proxy import redact_proxy
 
         return redact_proxy(self.proxy)
 
@@ -143,7 +143,7 @@ def resolve_settings(
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"NBA_TRAINING_TIMEZONE={zone!r} is not a known time zone") from None
         values["training_timezone"] = str(zone)
-    from nba_ml.data.upstream import resolve_proxy
+    from nba_ml.data.proxy import resolve_proxy
 
     proxy_flag = overrides.get("proxy")
     values["proxy"], values["proxy_source"] = resolve_proxy(

@@ -479,9 +479,9 @@ def play_in_body(season: str, mode: str,
     rows = []
     for number, (day, home, away, home_pts, away_pts) in enumerate(
             PLAY_IN_GAMES.get(season, []) if games is None else games, start=1):
-        for team, other, pts, other_pts, matchup in (
-                (away, home, away_pts, home_pts, f"{away} @ {home}"),
-                (home, away, home_pts, away_pts, f"{home} vs. {away}")):
+        for team, pts, other_pts, matchup in (
+                (away, away_pts, home_pts, f"{away} @ {home}"),
+                (home, home_pts, away_pts, f"{home} vs. {away}")):
             team_id, name = _team_ids()[team]
             values = {"SEASON_ID": f"5{season[:4]}", "TEAM_ID": team_id,
                       "TEAM_ABBREVIATION": team, "TEAM_NAME": name,
@@ -511,6 +511,25 @@ def route_csv_season(adapter: ReplayAdapter, season: str, limit: int | None = No
                           Season=season, SeasonType=season_type, PlayerOrTeam=mode)
         adapter.route(league_game_log(play_in_body(season, mode)), Season=season,
                       SeasonType="PlayIn", PlayerOrTeam=mode)
+
+
+SCOREBOARD = "scoreboardv3_2025-11-05.json"  # ScoreboardV3 of 2025-11-05: 11 games
+
+
+def scoreboard_for(day: str | None = None, games: list[Any] | None = None) -> dict[str, Any]:
+    """Return the recorded ScoreboardV3 (11 games), re-dated to ``day`` and/or with ``games``."""
+    body = load_cassette(SCOREBOARD)
+    if day is not None:
+        body["scoreboard"]["gameDate"] = day
+    if games is not None:
+        body["scoreboard"]["games"] = games
+    return body
+
+
+def route_schedule(adapter: ReplayAdapter, games: list[Any] | None = None) -> None:
+    """Answer every ScoreboardV3 request with the recorded slate, dated as asked."""
+    adapter.route(lambda call: scoreboard_for(call.params.get("GameDate"), games),
+                  endpoint="scoreboardv3")
 
 
 def player_body_from_team_body(body: Mapping[str, Any]) -> dict[str, Any]:

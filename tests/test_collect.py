@@ -633,7 +633,7 @@ def test_a_retry_after_beyond_the_budget_ends_the_collection(raw: Path) -> None:
 def test_retry_after_as_an_http_date() -> None:
     from email.utils import format_datetime
 
-    from nba_ml.data.upstream import _retry_after_seconds
+    from nba_ml.data.transport import _retry_after_seconds
 
     soon = dt.datetime.now(tz=dt.timezone.utc) + dt.timedelta(seconds=90)
     assert 80 <= (_retry_after_seconds(format_datetime(soon, usegmt=True)) or 0) <= 91

@@ -21,8 +21,7 @@ import pandas as pd
 import pytest
 from conftest import CASSETTES, GAMELOGS
 
-from nba_ml.data import importer
-from nba_ml.data import sources
+from nba_ml.data import importer, sources
 from nba_ml.data.importer import GameData, empty_game_data, load_directory, load_files
 from nba_ml.data.schema import COLUMN_DTYPES, PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, TEAMS
 from nba_ml.errors import DataError

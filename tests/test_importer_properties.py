@@ -29,8 +29,8 @@ from test_importer import (
 from nba_ml.data import sources
 from nba_ml.data.importer import GameData, load_directory
 from nba_ml.data.schema import TEAM_ALIASES, TEAMS
-from nba_ml.state.files import safe_text
 from nba_ml.errors import DataError
+from nba_ml.state.files import safe_text
 
 # Whole files import in ~20 ms; tests that import twice or compare full tables run fewer examples.
 FAST = settings(max_examples=150, deadline=None,

@@ -22,9 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import math
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +39,9 @@ from nba_ml.data.seasons import parse_season, season_finished_on
 from nba_ml.data.sources import Table
 from nba_ml.data.values import (
     DROP,
-    MAX_FIELD_CHARS,
-    Reject,
+    column_map,
     error_for,
-    limits,
-    number_parser,
-    number_text,
+    numbers,
     parse_date,
     parse_game_id_type,
     parse_matchup,
@@ -58,8 +53,9 @@ from nba_ml.data.values import (
     parse_wl,
     reason,
     show,
+    take,
 )
-from nba_ml.errors import DataError, UsageError
+from nba_ml.errors import DataError
 from nba_ml.state.files import safe_text
 
 if TYPE_CHECKING:
@@ -196,100 +192,6 @@ def _read_source(path: Path) -> _SourceFrame:
     return _SourceFrame(path, mode, frame)
 
 
-def _column_map(table: Table, column: str, parse: Callable[[object], object],
-                fill: object = None) -> tuple[np.ndarray, list[object]]:
-    """Return (codes, results): ``results[codes]`` is ``parse`` of each row's value.
-
-    Missing values (NaN, None, absent column) are parsed as None; a rejected value raises
-    DataError naming the file and its first row holding it (``fill`` stands in for a rejected
-    value no row uses, such as a missing value in a column without one).
-    """
-    import numpy as np
-    import pandas as pd
-
-    values = table.columns.get(column)
-    if values is None:
-        return np.full(len(table), 0, dtype=np.intp), [parse(None)]
-    codes, uniques = pd.factorize(values)
-    codes = np.where(codes < 0, len(uniques), codes)
-    results: list[object] = []
-    rejected: dict[int, str] = {}
-    for position, value in enumerate([*uniques, None]):
-        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
-            rejected[position] = f"{column} holds an oversized field ({len(value)} characters)"
-            results.append(fill)
-            continue
-        result = parse(value)
-        if isinstance(result, Reject):
-            rejected[position] = result.reason
-            result = fill
-        results.append(result)
-    if rejected:
-        bad = np.zeros(len(results), dtype=bool)
-        bad[list(rejected)] = True
-        hits = np.flatnonzero(bad[codes])
-        if len(hits):
-            row = int(hits[0])
-            raise table.row_error(row, rejected[int(codes[row])])
-    return codes, results
-
-
-def _take(results: list[object], codes: np.ndarray, dtype: object = object) -> np.ndarray:
-    import numpy as np
-
-    if dtype is object:
-        lookup = np.empty(len(results), dtype=object)
-        lookup[:] = results
-    else:
-        lookup = np.array(results, dtype=dtype)
-    return lookup[codes]
-
-
-def _numbers(table: Table, column: str) -> np.ndarray:
-    import numpy as np
-
-    values = table.columns.get(column)
-    if values is not None and values.dtype == np.float64:  # already parsed by read_csv
-        low, high = limits(column)
-        with np.errstate(invalid="ignore"):
-            outside = np.flatnonzero((values < low) | (values > high))
-        if len(outside):
-            row = int(outside[0])
-            raise table.row_error(row, f"{column} {number_text(values[row])} is out of range")
-        return values.astype(float, copy=True)
-    codes, results = _column_map(table, column, number_parser(column), fill=math.nan)
-    return _take(results, codes, float)
-
-
-def _fallback_season(table: Table) -> str | None:
-    for key in ("Season", "SeasonYear"):
-        value = table.parameters.get(key)
-        if value in (None, ""):
-            continue
-        try:
-            parse_season(value)  # type: ignore[arg-type]
-        except UsageError:  # also for a parameter that is not even text
-            raise error_for(table.path, f"parameters.{key} {show(value)} is not a season like "
-                                     "2019-20") from None
-        return value.strip()  # type: ignore[union-attr]
-    return sources.season_from_name(table.path)
-
-
-def _fallback_season_type(table: Table) -> str:
-    value = table.parameters.get("SeasonType")
-    if value not in (None, ""):
-        parsed = parse_season_type(value)
-        if isinstance(parsed, Reject) or parsed is None:
-            raise error_for(table.path, f"unknown parameters.SeasonType {show(value)}")
-        return parsed  # type: ignore[return-value]
-    name = table.path.name.lower()
-    if "playoff" in name:
-        return "Playoffs"
-    return "PlayIn" if "playin" in name or "play-in" in name else "Regular Season"
-
-
-
-
 # --------------------------------------------------------------------------------------------
 # One source -> canonical rows
 
@@ -302,32 +204,32 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
 
     # Season: SEASON_ID > parameters > file name. Season type: SEASON_ID > GAME_ID > SEASON_TYPE
     # column > parameters > file name.
-    id_codes, by_id = _column_map(table, "SEASON_ID", parse_season_id)
-    gid_codes, by_gid = _column_map(table, "GAME_ID", parse_game_id_type)
-    type_codes, declared = _column_map(table, "SEASON_TYPE", parse_season_type)
-    drop = (_take([r == DROP for r in by_id], id_codes, bool)
-            | _take([r == DROP for r in by_gid], gid_codes, bool)
-            | _take([r == DROP for r in declared], type_codes, bool))
+    id_codes, by_id = column_map(table, "SEASON_ID", parse_season_id)
+    gid_codes, by_gid = column_map(table, "GAME_ID", parse_game_id_type)
+    type_codes, declared = column_map(table, "SEASON_TYPE", parse_season_type)
+    drop = (take([r == DROP for r in by_id], id_codes, bool)
+            | take([r == DROP for r in by_gid], gid_codes, bool)
+            | take([r == DROP for r in declared], type_codes, bool))
     if drop.any():
         table.keep(~drop)
         id_codes, gid_codes, type_codes = id_codes[~drop], gid_codes[~drop], type_codes[~drop]
-    known = _take([isinstance(r, tuple) for r in by_id], id_codes, bool)
-    season = _take([r[0] if isinstance(r, tuple) else None for r in by_id], id_codes)
-    season_type = _take([r[1] if isinstance(r, tuple) else None for r in by_id], id_codes)
+    known = take([isinstance(r, tuple) for r in by_id], id_codes, bool)
+    season = take([r[0] if isinstance(r, tuple) else None for r in by_id], id_codes)
+    season_type = take([r[1] if isinstance(r, tuple) else None for r in by_id], id_codes)
     if not known.all():
-        fallback = _fallback_season(table)
+        fallback = sources.fallback_season(table)
         if fallback is None:
             raise error_for(table.path, "cannot tell the season (no SEASON_ID column and no "
                                         "season like 2019-20 in the file name)")
         season[~known] = fallback
-        by_game = ~known & _take([r is not None for r in by_gid], gid_codes, bool)
-        season_type[by_game] = _take(by_gid, gid_codes[by_game])
-        typed = _take([r is not None for r in declared], type_codes, bool)
+        by_game = ~known & take([r is not None for r in by_gid], gid_codes, bool)
+        season_type[by_game] = take(by_gid, gid_codes[by_game])
+        typed = take([r is not None for r in declared], type_codes, bool)
         by_column = ~known & ~by_game & typed
-        season_type[by_column] = _take(declared, type_codes[by_column])
+        season_type[by_column] = take(declared, type_codes[by_column])
         untyped = ~known & ~by_game & ~typed
         if untyped.any():
-            fallback_type = _fallback_season_type(table)
+            fallback_type = sources.fallback_season_type(table)
             if fallback_type == DROP:
                 table.keep(~untyped)
                 season, season_type = season[~untyped], season_type[~untyped]
@@ -335,10 +237,10 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
                 season_type[untyped] = fallback_type
     n = len(table)
 
-    codes, results = _column_map(table, "GAME_DATE", parse_date, fill=dt.date(1970, 1, 1))
+    codes, results = column_map(table, "GAME_DATE", parse_date, fill=dt.date(1970, 1, 1))
     epoch = dt.date(1970, 1, 1)
-    dates = _take([(d - epoch).days for d in results], codes, "int64").astype("datetime64[D]")
-    ymd = _take([d.strftime("%Y%m%d") for d in results], codes)
+    dates = take([(d - epoch).days for d in results], codes, "int64").astype("datetime64[D]")
+    ymd = take([d.strftime("%Y%m%d") for d in results], codes)
     # every row's date must fall inside its season
     season_codes, labels = pd.factorize(season)
     windows = [season_window(label) for label in labels]
@@ -352,12 +254,12 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
                                    f"{windows[season_codes[row]][0]} and "
                                    f"{windows[season_codes[row]][1]})")
 
-    codes, results = _column_map(table, "MATCHUP", parse_matchup, fill=("", "", False))
-    own = _take([r[0] for r in results], codes)
-    other = _take([r[1] for r in results], codes)
-    is_home = _take([r[2] for r in results], codes, bool)
-    team_codes, team_results = _column_map(table, "TEAM_ABBREVIATION", parse_team)
-    listed = _take(team_results, team_codes)
+    codes, results = column_map(table, "MATCHUP", parse_matchup, fill=("", "", False))
+    own = take([r[0] for r in results], codes)
+    other = take([r[1] for r in results], codes)
+    is_home = take([r[2] for r in results], codes, bool)
+    team_codes, team_results = column_map(table, "TEAM_ABBREVIATION", parse_team)
+    listed = take(team_results, team_codes)
     mismatch = np.flatnonzero(listed != own)
     if len(mismatch):
         row = int(mismatch[0])
@@ -367,26 +269,26 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     away = np.where(is_home, other, own)
     game_id = make_game_id(ymd, home, away)
 
-    codes, results = _column_map(table, "WL", parse_wl)
-    win = _take(results, codes, float)
+    codes, results = column_map(table, "WL", parse_wl)
+    win = take(results, codes, float)
     out: dict[str, object] = {
         "season": season, "season_type": season_type, "game_id": game_id,
         "game_date": dates.astype("datetime64[us]"), "team": own, "opponent": other,
         "is_home": is_home, "win": win,
     }
-    pts = _numbers(table, "PTS")
+    pts = numbers(table, "PTS")
     empty = np.flatnonzero(np.isnan(pts))
     if len(empty):
         raise table.row_error(int(empty[0]), "PTS is empty")
     out["pts"] = pts
     for column in OPTIONAL_STAT_COLUMNS:
-        out[column.lower()] = _numbers(table, column)
+        out[column.lower()] = numbers(table, column)
     if mode == "P":
-        codes, results = _column_map(table, "PLAYER_ID", parse_player_id, fill=0)
-        out["player_id"] = _take(results, codes, "int64")
-        codes, results = _column_map(table, "PLAYER_NAME", parse_name)
-        out["player_name"] = _take(results, codes)
-        minutes = _numbers(table, "MIN")
+        codes, results = column_map(table, "PLAYER_ID", parse_player_id, fill=0)
+        out["player_id"] = take(results, codes, "int64")
+        codes, results = column_map(table, "PLAYER_NAME", parse_name)
+        out["player_name"] = take(results, codes)
+        minutes = numbers(table, "MIN")
         out["min"] = np.where(np.isnan(minutes), 0.0, minutes)
         columns = PLAYER_GAME_COLUMNS
     else:

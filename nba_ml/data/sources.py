@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from nba_ml.data.schema import OPTIONAL_STAT_COLUMNS, REQUIRED_SOURCE_COLUMNS, result_set
 from nba_ml.data.seasons import parse_season
-from nba_ml.data.values import error_for, reason, show
+from nba_ml.data.values import Reject, error_for, parse_season_type, reason, show
 from nba_ml.errors import DataError, UsageError
 from nba_ml.state.files import (
     MAX_JSON_DEPTH,
@@ -167,8 +167,9 @@ def table_from_csv(path: Path, data: bytes) -> Table:
         # file through the strict value-by-value parser instead
         numeric = [name for name in _csv_header(data) if name.strip().upper() in NUMERIC_COLUMNS]
         try:
-            frame = _read_csv(data, collections.defaultdict(
-                lambda: object, dict.fromkeys(numeric, "float64")))
+            dtypes: dict[str, Any] = collections.defaultdict(
+                lambda: object, dict.fromkeys(numeric, "float64"))
+            frame = _read_csv(data, dtypes)
         except ValueError:  # the numeric columns come back as float64, or read_csv raises
             frame = _read_csv(data, object)
     except pd.errors.ParserWarning:
@@ -258,3 +259,30 @@ def season_from_name(path: Path) -> str | None:
             parse_season(match.group(1))
             return match.group(1)
     return None
+
+
+def fallback_season(table: Table) -> str | None:
+    for key in ("Season", "SeasonYear"):
+        value = table.parameters.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            parse_season(value)  # type: ignore[arg-type]
+        except UsageError:  # also for a parameter that is not even text
+            raise error_for(table.path, f"parameters.{key} {show(value)} is not a season like "
+                                     "2019-20") from None
+        return value.strip()  # type: ignore[union-attr]
+    return season_from_name(table.path)
+
+
+def fallback_season_type(table: Table) -> str:
+    value = table.parameters.get("SeasonType")
+    if value not in (None, ""):
+        parsed = parse_season_type(value)
+        if isinstance(parsed, Reject) or parsed is None:
+            raise error_for(table.path, f"unknown parameters.SeasonType {show(value)}")
+        return parsed  # type: ignore[return-value]
+    name = table.path.name.lower()
+    if "playoff" in name:
+        return "Playoffs"
+    return "PlayIn" if "playin" in name or "play-in" in name else "Regular Season"

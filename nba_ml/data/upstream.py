@@ -21,25 +21,21 @@ requests from cloud hosts hang and names the proxy setting.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
+from nba_ml.data.proxy import redact, redact_proxy
+from nba_ml.data.transport import DeadlineSession
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
 
 logger = logging.getLogger(__name__)
 
-# Where a proxy may come from, highest precedence first (the --proxy flag comes before all).
-PROXY_VARIABLES: tuple[str, ...] = ("NBA_ML_PROXY", "NBA_API_PROXY", "HTTPS_PROXY", "https_proxy")
-_PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h", "socks4", "socks4a"})
 _BACKOFF_CAP = 60.0  # seconds: the longest single backoff delay
 _RETRY_AFTER_CAP = 300.0  # seconds: the longest Retry-After honoured (the budget bounds it too)
-_READ_CHUNK = 1 << 16
 # 4xx answers that can clear up by themselves (Akamai blocks, request timeouts, rate limits).
 _TRANSIENT_CLIENT_STATUSES = frozenset({403, 408, 425, 429})
 CLOUD_HINT = ("stats.nba.com commonly lets requests from cloud and datacenter hosts (AWS, GCP, "
@@ -59,73 +55,6 @@ class CollectOptions:
     connect_timeout: float = 5.0  # seconds to open a connection (TCP, TLS, proxy CONNECT)
     max_requests: int = 60  # attempts one run may send, whatever it collects
     proxy: str | None = None  # proxy URL (see resolve_proxy); None: direct
-
-
-# ------------------------------------------------------------------------------------- proxies
-
-
-def resolve_proxy(flag: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """Return (proxy URL, where it came from) from ``--proxy`` > NBA_ML_PROXY > NBA_API_PROXY >
-    HTTPS_PROXY; (None, None) for a direct connection. Raise ConfigError (exit 2) when the chosen
-    value is not a proxy URL like ``http://user:pass@host:3128``; the message never shows the
-    credentials.
-    """
-    candidates = [("--proxy", flag)] + [(name, environ.get(name)) for name in PROXY_VARIABLES]
-    for source, value in candidates:
-        if value is None or not str(value).strip():
-            continue
-        url = str(value).strip()
-        problem = _proxy_problem(url)
-        if problem:
-            raise ConfigError(f"{source}={redact_proxy(url)!r} is not a proxy URL like "
-                              f"http://host:3128 ({problem})")
-        return url, source
-    return None, None
-
-
-def _proxy_problem(url: str) -> str | None:
-    if not url.isprintable() or any(ch.isspace() for ch in url):
-        return "it holds spaces or control characters"
-    if "://" not in url:
-        return "no scheme"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "a malformed host or port"
-    if parts.scheme.lower() not in _PROXY_SCHEMES:
-        return f"scheme {parts.scheme!r} is not one of http, https, socks5"
-    if not parts.hostname:
-        return "no host"
-    del port
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        return "a path, query or fragment"
-    return None
-
-
-def redact_proxy(url: str | None) -> str | None:
-    """Return the proxy URL with its credentials replaced by ``***`` (None stays None)."""
-    if not url:
-        return url
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url if sep else ("***" if "@" in url else url)
-    return f"{scheme}://***@{rest.rpartition('@')[2]}"
-
-
-def redact(text: str, proxy: str | None) -> str:
-    """Return ``text`` with the proxy's userinfo and password (raw, decoded, encoded) masked."""
-    text = str(text)
-    if not proxy or "@" not in proxy:
-        return re.sub(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]*@", r"\1***@", text)
-    userinfo = proxy.partition("://")[2].rpartition("@")[0]
-    secrets = set()
-    for value in (userinfo, userinfo.partition(":")[2], userinfo.partition(":")[0]):
-        secrets.update({value, unquote(value), quote(value, safe="")})
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 3:
-            text = text.replace(secret, "***")
-    return text
 
 
 # ---------------------------------------------------------------------------------- requests
@@ -177,7 +106,7 @@ class Upstream:
         self.last_done: float | None = None
         self.consecutive_failures = 0
         self._given = session
-        self._session: _DeadlineSession | None = None
+        self._session: DeadlineSession | None = None
         self._previous: Any = None
 
     def __enter__(self) -> Upstream:
@@ -193,7 +122,7 @@ class Upstream:
         self._drop_session(closing=True)
 
     # -- sessions
-    def _current(self) -> _DeadlineSession:
+    def _current(self) -> DeadlineSession:
         if self._session is None:
             import requests
 
@@ -204,7 +133,7 @@ class Upstream:
                 inner = given
             else:
                 inner = given()
-            self._session = _DeadlineSession(inner)
+            self._session = DeadlineSession(inner)
             self.sessions += 1
         return self._session
 
@@ -371,87 +300,6 @@ def decode(status: int | None, text: str | None) -> dict[str, Any]:
     if not body:
         raise Failure("an empty JSON object {}")
     return body
-
-
-class _DeadlineSession:
-    """Wraps a requests.Session so that each response body must arrive within the timeout.
-
-    requests' ``timeout`` bounds each socket read, not the whole download, so a server that drips
-    one byte at a time could hold a request open for hours; this reads the body in chunks and
-    gives up once connect + read timeout seconds have passed since the request started.
-    """
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.retry_after: float | None = None  # seconds the last response asked us to wait
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def get(self, url: str, **kwargs: Any) -> Any:
-        import requests
-
-        timeout = kwargs.get("timeout")
-        limit = sum(timeout) if isinstance(timeout, tuple) else timeout
-        started = time.monotonic()
-        kwargs["stream"] = True
-        self.retry_after = None
-        response = self.inner.get(url, **kwargs)
-        self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-        try:
-            chunks = []
-            for chunk in _iter_body(response):
-                chunks.append(chunk)
-                if limit is not None and time.monotonic() - started > limit:
-                    raise requests.ReadTimeout(
-                        f"the response body did not arrive within {limit:g} s", response=response)
-            response._content = b"".join(chunks)
-            response._content_consumed = True
-        finally:
-            response.close()
-        return response
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Return the wait a Retry-After header asks for (seconds or an HTTP date), else None."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - dt.datetime.now(tz=dt.timezone.utc)).total_seconds())
-
-
-def _iter_body(response: Any) -> Iterator[bytes]:
-    """Yield a streamed body as it arrives; raise requests exceptions as requests itself would."""
-    import requests
-    from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
-    from urllib3.response import BaseHTTPResponse
-
-    raw = response.raw
-    if not isinstance(raw, BaseHTTPResponse):
-        yield from response.iter_content(_READ_CHUNK)
-        return
-    try:
-        while True:
-            chunk = raw.read1(_READ_CHUNK, decode_content=True)
-            if not chunk:
-                return
-            yield chunk
-    except ReadTimeoutError as error:
-        raise requests.ReadTimeout(error, response=response) from None
-    except ProtocolError as error:
-        raise requests.exceptions.ChunkedEncodingError(error, response=response) from None
-    except DecodeError as error:
-        raise requests.exceptions.ContentDecodingError(error, response=response) from None
 
 
 def describe_network_error(error: BaseException, timeout: tuple[float, float]

@@ -14,6 +14,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from nba_ml.data.schema import (
     EXCLUDED_SEASON_ID_TYPES,
@@ -25,6 +26,11 @@ from nba_ml.data.schema import (
 from nba_ml.data.seasons import season_label
 from nba_ml.errors import DataError
 from nba_ml.state.files import describe_os_error, safe_text
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from nba_ml.data.sources import Table
 
 logger = logging.getLogger("nba_ml.data.importer")
 
@@ -262,6 +268,75 @@ def parse_game_id_type(value: object) -> object:
     if kind is None:
         return DROP if match[1] in EXCLUDED_SEASON_ID_TYPES else None
     return kind
+
+
+# --------------------------------------------------------------------------------------------
+# Columns, one distinct value at a time
+
+
+def column_map(table: Table, column: str, parse: Callable[[object], object],
+                fill: object = None) -> tuple[np.ndarray, list[Any]]:
+    """Return (codes, results): ``results[codes]`` is ``parse`` of each row's value.
+
+    Missing values (NaN, None, absent column) are parsed as None; a rejected value raises
+    DataError naming the file and its first row holding it (``fill`` stands in for a rejected
+    value no row uses, such as a missing value in a column without one).
+    """
+    import numpy as np
+    import pandas as pd
+
+    values = table.columns.get(column)
+    if values is None:
+        return np.full(len(table), 0, dtype=np.intp), [parse(None)]
+    codes, uniques = pd.factorize(values)
+    codes = np.where(codes < 0, len(uniques), codes)
+    results: list[object] = []
+    rejected: dict[int, str] = {}
+    for position, value in enumerate([*uniques, None]):
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            rejected[position] = f"{column} holds an oversized field ({len(value)} characters)"
+            results.append(fill)
+            continue
+        result = parse(value)
+        if isinstance(result, Reject):
+            rejected[position] = result.reason
+            result = fill
+        results.append(result)
+    if rejected:
+        bad = np.zeros(len(results), dtype=bool)
+        bad[list(rejected)] = True
+        hits = np.flatnonzero(bad[codes])
+        if len(hits):
+            row = int(hits[0])
+            raise table.row_error(row, rejected[int(codes[row])])
+    return codes, results
+
+
+def take(results: list[Any], codes: np.ndarray, dtype: Any = object) -> np.ndarray:
+    import numpy as np
+
+    if dtype is object:
+        lookup = np.empty(len(results), dtype=object)
+        lookup[:] = results
+    else:
+        lookup = np.array(results, dtype=dtype)
+    return lookup[codes]
+
+
+def numbers(table: Table, column: str) -> np.ndarray:
+    import numpy as np
+
+    values = table.columns.get(column)
+    if values is not None and values.dtype == np.float64:  # already parsed by read_csv
+        low, high = limits(column)
+        with np.errstate(invalid="ignore"):
+            outside = np.flatnonzero((values < low) | (values > high))
+        if len(outside):
+            row = int(outside[0])
+            raise table.row_error(row, f"{column} {number_text(values[row])} is out of range")
+        return values.astype(float, copy=True)
+    codes, results = column_map(table, column, number_parser(column), fill=math.nan)
+    return take(results, codes, float)
 
 
 # --------------------------------------------------------------------------------------------
