@@ -27,6 +27,7 @@ from nba_ml.errors import (
     Interrupted,
     NbaMlError,
     NotPromoted,
+    UsageError,
 )
 
 logger = logging.getLogger("nba_ml")
@@ -333,6 +334,28 @@ def predict_game(
     else:
         typer.echo(f"{row['game_date']} {row['away']} @ {row['home']}: home win probability "
                    f"{row['home_win_probability']:.3f}")
+
+
+@predict_app.command("today")
+def predict_today(
+    date: DateOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Predict every game of the day's cached schedule and its likely players' stat lines."""
+    from nba_ml.commands.today import predict_today as predict
+
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        _fail(UsageError(f"invalid date {date!r}: expected YYYY-MM-DD"))
+    try:
+        result = predict(_settings(), day)
+    except NbaMlError as error:
+        _fail(error)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        typer.echo("\n".join(result.lines()))
 
 
 @predict_app.command("player")

@@ -36,6 +36,7 @@ from typing import Any
 
 from nba_ml.data import cache
 from nba_ml.data.cache import cache_path, last_cached_game_date, schedule_path
+from nba_ml.data.schedule import validate_schedule
 from nba_ml.data.schema import REQUIRED_SOURCE_COLUMNS
 from nba_ml.data.seasons import (
     is_season_finished,
@@ -236,19 +237,3 @@ def _refresh_schedule(raw_dir: Path, day: dt.date, upstream: Upstream,
     cache.write(path, text)
     report.fetched.append(path)
     return path
-
-
-def validate_schedule(body: object, day: dt.date) -> int:
-    """Return the game count of a ScoreboardV3 response for ``day``; raise Failure otherwise."""
-    board = body.get("scoreboard") if isinstance(body, dict) else None
-    if not isinstance(board, dict) or not isinstance(board.get("games"), list):
-        raise Failure("not a ScoreboardV3 response (no scoreboard.games)", bad_data=True)
-    if board.get("gameDate") not in (None, day.isoformat()):
-        raise Failure(f"the scoreboard is for {board.get('gameDate')!r}, not {day}",
-                      bad_data=True)
-    for index, game in enumerate(board["games"]):
-        sides = [game.get(k) if isinstance(game, dict) else None for k in ("homeTeam",
-                                                                          "awayTeam")]
-        if not all(isinstance(s, dict) and isinstance(s.get("teamTricode"), str) for s in sides):
-            raise Failure(f"games[{index}] has no home and away team", bad_data=True)
-    return len(board["games"])
