@@ -418,3 +418,33 @@ def test_a_symlink_in_the_cache_is_left_alone(tmp_path: Path, alarm: None) -> No
     with pytest.raises(StorageError, match="symbolic link"):
         run(tmp_path, adapter, ["2020-21"])
     assert path.is_symlink()
+
+
+def test_play_in_games_are_history_for_the_features_and_their_own_type_in_backtest(
+        tmp_path: Path) -> None:
+    """Memphis played the 2021 play-in on May 19 and 21, then the playoffs on May 23: its rest
+    before that game is 2 days, not the 7 since its last regular-season game."""
+    from conftest import link_seasons
+
+    from nba_ml.data.importer import load_directory
+    from nba_ml.modeling.backtest import run_backtest
+    from nba_ml.modeling.features import feature_tables
+
+    source = link_seasons(tmp_path / "logs", ["2019-20", "2020-21"])
+    for season in ("2019-20", "2020-21"):
+        for mode in ("T", "P"):
+            (source / f"{season}_playin_{mode}.json").write_text(
+                json.dumps(play_in_body(season, mode)))
+    data = load_directory(source)
+    assert data.team_games["season_type"].value_counts()["PlayIn"] == 2 + 12
+    games, _ = feature_tables(data.team_games, data.player_games)
+    first = games[(games["season_type"] == "Playoffs") & (games["game_date"] == "2021-05-23")
+                  & ((games["home"] == "MEM") | (games["away"] == "MEM"))].iloc[0]
+    rest = first["home_rest"] if first["home"] == "MEM" else first["away_rest"]
+    assert rest == 2.0
+
+    result = run_backtest(data, "2020-21")
+    kinds = result.predictions.groupby("season_type")["model"].value_counts()
+    assert kinds[("PlayIn", "game_outcome")] == 6
+    assert kinds[("PlayIn", "points")] == 12  # the made-up player of each team side
+    assert set(result.predictions["season_type"]) == {"Regular Season", "PlayIn", "Playoffs"}
