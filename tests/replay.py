@@ -263,7 +263,9 @@ class faults:
 
     @staticmethod
     def read_timeout(call: Call | None = None) -> Exception:
-        return requests.ReadTimeout(f"{faults._POOL}: Read timed out. (read timeout=30)")
+        timeout = call.timeout if call is not None else None
+        read = timeout[1] if isinstance(timeout, tuple) else timeout or 30
+        return requests.ReadTimeout(f"{faults._POOL}: Read timed out. (read timeout={read})")
 
     @staticmethod
     def connect_timeout(call: Call | None = None) -> Exception:

@@ -248,6 +248,7 @@ def test_real_train_through_a_proxy_that_never_answers(trained_dir: Path,
     assert CLOUD_HINT not in errors[0]  # a proxy is set: the hint names it instead
     assert f"through the proxy http://***@127.0.0.1:{server.port}" in errors[0]
     assert "every attempt timed out" in errors[0] and "--proxy" in errors[0]
+    assert "(timed out after 0.3 s)" in errors[0]  # the connect timeout bounded the CONNECT
     assert accepted == 2 and elapsed < 30  # two attempts, each bounded by the connect timeout
     assert {p: p.read_bytes() for p in (data / "models").rglob("*") if p.is_file()} == models
     report = json.loads(status.stdout)

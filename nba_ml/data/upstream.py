@@ -313,11 +313,13 @@ def describe_network_error(error: BaseException, timeout: tuple[float, float]
     if isinstance(error, requests.ConnectTimeout) or "ConnectTimeoutError" in names:
         return f"connect timed out after {connect:g} s", True
     if isinstance(error, requests.Timeout) or "timed out" in text:
-        return f"timed out after {read:g} s", True
+        # through a proxy, a CONNECT left unanswered times out after the connect timeout but is
+        # reported as a read timeout: say what it really waited
+        waited = re.search(r"read timeout=([0-9.]+)", text)
+        seconds = float(waited[1]) if waited else read
+        return f"timed out after {seconds:g} s", True
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
         return "connection reset mid-body", False
-    if isinstance(error, requests.exceptions.ProxyError):
-        return "the proxy refused or failed the connection", False
     if "ConnectionRefusedError" in names or "refused" in text:
         return "connection refused", False
     if "NameResolutionError" in names or re.search(
@@ -331,6 +333,8 @@ def describe_network_error(error: BaseException, timeout: tuple[float, float]
         return "TLS handshake failed", False
     if isinstance(error, requests.exceptions.ContentDecodingError):
         return "undecodable response body", False
+    if isinstance(error, requests.exceptions.ProxyError):
+        return "the proxy failed the connection", False
     return f"connection error ({type(error).__name__})", False
 
 
