@@ -869,3 +869,22 @@ def test_memory_error_becomes_a_data_error(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(sources, "_read_csv", exhausted)
     assert "too large to load into memory" in refused(path)
+
+
+def test_team_logs_without_player_logs_are_named_before_training(tmp_path: Path,
+                                                                 alarm: None) -> None:
+    """The player file is missing, or is a FIFO (skipped without blocking): one line naming the
+    season, not a model library's complaint about zero samples."""
+    from nba_ml.commands.manager import load_training_data
+    from nba_ml.config import resolve_settings
+
+    write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))
+    os.mkfifo(tmp_path / "player_game_logs_2019-20.csv")
+    settings = resolve_settings(tmp_path / "data", environ={})
+    with pytest.raises(DataError) as caught:
+        load_training_data(settings, tmp_path, None)
+    message = str(caught.value)
+    assert "team game logs of 2019-20 (10 team-games) but no player game logs" in message
+    assert "player_game_logs_2019-20.csv" in message and "\n" not in message
+    with pytest.raises(DataError, match="not a regular file"):
+        load_files([tmp_path / "player_game_logs_2019-20.csv"])
