@@ -102,7 +102,6 @@ class Upstream:
         self.deadline = self.started + options.budget
         self.requests = 0  # attempts sent
         self.timeouts = 0  # attempts that timed out
-        self.sessions = 0  # sessions used
         self.last_done: float | None = None
         self.consecutive_failures = 0
         self._given = session
@@ -134,7 +133,6 @@ class Upstream:
             else:
                 inner = given()
             self._session = DeadlineSession(inner)
-            self.sessions += 1
         return self._session
 
     def _drop_session(self, *, closing: bool = False) -> None:
