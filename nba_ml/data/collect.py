@@ -17,9 +17,9 @@ What is asked (``refresh_cache``), one request per season x season type x mode (
   ``raw/schedule/<date>.json``; not asked again the same day). A failure here is a warning: the
   game logs matter more.
 
-Counts (README "Requests"): the first run for the default 4 seasons in mid-season sends
-3 x 6 + 2 + 1 = 21 requests (21 + 4 from April to October); a nightly run in the regular
-season sends 2 + 1 = 3, during the play-in and playoffs 6 + 1 = 7. HTTP behaviour (timeouts,
+Counts (README "Requests to stats.nba.com"): the first run for the default 4 seasons sends
+3 x 6 + 2 + 1 = 21 requests from November to March (25 from April to August); a nightly run
+sends 2 + 1 = 3 from November to March, 6 + 1 = 7 from April to August. HTTP behaviour (timeouts,
 retries, proxy, the per-run request cap) lives in :mod:`nba_ml.data.upstream`.
 """
 
