@@ -448,3 +448,14 @@ def test_play_in_games_are_history_for_the_features_and_their_own_type_in_backte
     assert kinds[("PlayIn", "game_outcome")] == 6
     assert kinds[("PlayIn", "points")] == 12  # the made-up player of each team side
     assert set(result.predictions["season_type"]) == {"Regular Season", "PlayIn", "Playoffs"}
+
+
+def test_nba_api_require_proxy_fails_closed_before_any_request(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NBA_API_REQUIRE_PROXY", "1")
+    monkeypatch.delenv("NBA_API_PROXY", raising=False)
+    adapter = ReplayAdapter()
+    route_current(adapter, BODY)
+    with pytest.raises(ConfigError, match="NBA_API_REQUIRE_PROXY") as caught:
+        run(tmp_path, adapter, ["2025-26"])
+    assert caught.value.exit_code == 2 and adapter.calls == []
