@@ -459,3 +459,41 @@ def test_nba_api_require_proxy_fails_closed_before_any_request(
     with pytest.raises(ConfigError, match="NBA_API_REQUIRE_PROXY") as caught:
         run(tmp_path, adapter, ["2025-26"])
     assert caught.value.exit_code == 2 and adapter.calls == []
+
+
+def written_on(paths: list[Path], day: dt.date) -> None:
+    """Make ``paths`` look written at noon (Chicago) on ``day``: the runs of a simulated past."""
+    stamp = dt.datetime(day.year, day.month, day.day, 18, tzinfo=dt.timezone.utc).timestamp()
+    for path in paths:
+        os.utime(path, (stamp, stamp))
+
+
+def test_once_the_playoffs_are_over_the_season_costs_nothing_until_november(
+        tmp_path: Path) -> None:
+    finals = play_in_body("2025-26", "T", [("2026-06-04", "OKC", "BOS", 110, 100),
+                                           ("2026-06-08", "BOS", "OKC", 101, 99)])
+    finals["parameters"]["SeasonType"] = "Playoffs"
+    adapter = ReplayAdapter()
+    route_current(adapter, BODY)
+    for mode in ("T", "P"):
+        adapter.route(league_game_log(finals if mode == "T" else
+                                      player_body_from_team_body(finals)),
+                      Season="2025-26", SeasonType="Playoffs", PlayerOrTeam=mode)
+    seasons = ["2025-26"]
+
+    def night(day: dt.date) -> int:
+        requests = run(tmp_path, adapter, seasons, today=day, schedule=False).requests
+        written_on(cache_files(tmp_path, seasons), day)
+        return requests
+
+    assert night(dt.date(2026, 6, 10)) == 6  # two days after the last game: maybe more to come
+    # the next run comes 17 days after the last game, but the cache was written 2 days after it
+    # (the nightly runs stopped, say): stats.nba.com is asked again
+    assert night(dt.date(2026, 6, 25)) == 6
+    assert night(dt.date(2026, 6, 26)) == 0  # asked 17 days after it, no later game: over
+    assert night(dt.date(2026, 9, 20)) == 0
+    # 1 November: finished, completed once from 3 days before each file's last game, then final
+    assert night(dt.date(2026, 11, 2)) == 6
+    assert {c.params["DateFrom"] for c in adapter.calls[-6:]
+            if c.params["SeasonType"] == "Playoffs"} == {"06/05/2026"}
+    assert night(dt.date(2026, 11, 3)) == 0

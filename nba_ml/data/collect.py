@@ -17,10 +17,14 @@ What is asked (``refresh_cache``), one request per season x season type x mode (
   ``raw/schedule/<date>.json``; not asked again the same day). A failure here is a warning: the
   game logs matter more.
 
+- A season whose playoffs have had no game for ``OVER_AFTER_DAYS`` (14) days is over: nothing is
+  asked for it until 1 November, when it counts as finished and is completed once.
+
 Counts (README "Requests to stats.nba.com"): the first run for the default 4 seasons sends
 3 x 6 + 2 + 1 = 21 requests from November to March (25 from April to August); a nightly run
-sends 2 + 1 = 3 from November to March, 6 + 1 = 7 from April to August. HTTP behaviour (timeouts,
-retries, proxy, the per-run request cap) lives in :mod:`nba_ml.data.upstream`.
+sends 2 + 1 = 3 from November to March, 6 + 1 = 7 during the play-in and playoffs, 1 (the
+schedule) once they are over, and 2 + 1 = 3 again from the new season's start. HTTP behaviour
+(timeouts, retries, proxy, the per-run request cap) lives in :mod:`nba_ml.data.upstream`.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ __all__ = ["CORRECTION_DAYS", "CollectOptions", "CollectReport", "cache_path",
 logger = logging.getLogger(__name__)
 
 CORRECTION_DAYS = 3  # the nightly run asks again from this many days before the last cached date
+# A season whose playoffs have had no game for this many days is over: nothing more is asked for
+# it until it counts as finished (1 November), when it is completed once.
+OVER_AFTER_DAYS = 14
 _DEFAULT_OPTIONS = CollectOptions()
 _MODE_NOUNS = {"T": "team", "P": "player"}
 
@@ -94,6 +101,8 @@ def refresh_cache(
     with Upstream(options, session=session, sleep=sleep, clock=clock) as upstream:
         try:
             for season in sort_seasons(list(seasons)):
+                if _is_over(Path(raw_dir), season, today, report):
+                    continue
                 for season_type in season_types_to_collect(season, today):
                     for mode in cache.MODES:
                         _refresh_log(Path(raw_dir), _Job(season, season_type, mode), today,
@@ -122,6 +131,27 @@ class _Job:
     @property
     def is_regular(self) -> bool:
         return self.season_type == "Regular Season"
+
+
+def _is_over(raw_dir: Path, season: str, today: dt.date, report: CollectReport) -> bool:
+    """Return whether an unfinished season's playoffs are over: stats.nba.com, asked
+    OVER_AFTER_DAYS or more after their last game (the cache file was written then), had no
+    later one. Then the season's cached files are reused until 1 November."""
+    playoffs = cache_path(raw_dir, season, "Playoffs", "T")
+    if is_season_finished(season, today) or not playoffs.exists():
+        return False
+    body = cache.read(playoffs)
+    try:
+        latest = cache.latest_date(body) if body is not None else None
+    except (ValueError, TypeError):
+        return False
+    if latest is None or not cache.written_on_or_after(
+            playoffs, latest + dt.timedelta(days=OVER_AFTER_DAYS)):
+        return False
+    logger.debug("%s: the playoffs ended on %s; reusing the cache until %s", season, latest,
+                 season_finished_on(season))
+    report.skipped.extend(cache.cache_files(raw_dir, [season]))
+    return True
 
 
 def _refresh_log(raw_dir: Path, job: _Job, today: dt.date, upstream: Upstream,
