@@ -3,7 +3,8 @@
 stats.nba.com is replayed offline (tests/replay.py's transport adapter, mounted on nba_api's own
 requests session, so nba_api builds and sends its real requests): the four real seasons of
 ../shared/data/gamelogs, served as LeagueGameLog responses that honour DateFrom/DateTo, with
-"today" in the middle of 2020-21 (only games before today exist). Real time and the default
+"today" in the middle of 2020-21 (only games before today exist), the play-in games of 2019-20
+and 2020-21 (tests/replay.py's PLAY_IN_GAMES) and the day's ScoreboardV3. Real time and the default
 options are used (``CollectOptions()``: a 1 s polite pause between requests), so the pacing
 printed is what stats.nba.com would see.
 
@@ -33,13 +34,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import _common as common
-from replay import Call, ReplayAdapter, csv_body, league_game_log, result_set
+from replay import (
+    Call,
+    ReplayAdapter,
+    csv_body,
+    league_game_log,
+    play_in_body,
+    result_set,
+    route_schedule,
+)
 
 from nba_ml.data.collect import CollectOptions, last_cached_game_date, refresh_cache
 
 SEASONS = list(common.REAL_SEASONS)
 FIRST_DAY = dt.date(2021, 3, 1)  # 2020-21 under way (it began on 22 December 2020)
-TYPES = ("Regular Season", "Playoffs")
+TYPES = ("Regular Season", "PlayIn", "Playoffs")
 
 
 class TimedAdapter(ReplayAdapter):
@@ -73,6 +82,9 @@ def describe(adapter: TimedAdapter, first_call: int, first_sent: int) -> list[st
     lines = []
     for call in calls:
         p = call.params
+        if call.endpoint == "scoreboardv3":
+            lines.append(f"      schedule GameDate={p.get('GameDate')}")
+            continue
         since = f" DateFrom={p['DateFrom']}" if p.get("DateFrom") else ""
         lines.append(f"      {p['Season']} {p['SeasonType']:<14} {p['PlayerOrTeam']}{since}")
     return lines
@@ -83,7 +95,7 @@ def run(raw: Path, adapter: TimedAdapter, today: list[dt.date], day: dt.date, ti
     calls_before, sent_before = len(adapter.calls), len(adapter.sent)
     started = time.perf_counter()
     report = refresh_cache(raw, SEASONS, today=day, options=CollectOptions(),
-                           session=adapter.session())
+                           session=adapter.session(), schedule_day=day)
     wall = time.perf_counter() - started
     sent = adapter.sent[sent_before:]
     gaps = [b - a for a, b in itertools.pairwise(sent)]
@@ -95,7 +107,8 @@ def run(raw: Path, adapter: TimedAdapter, today: list[dt.date], day: dt.date, ti
           f"last cached game {last_cached_game_date(raw)}")
     for line in describe(adapter, calls_before, sent_before):
         print(line)
-    finished = [c for c in adapter.calls[calls_before:] if c.params["Season"] != SEASONS[-1]]
+    finished = [c for c in adapter.calls[calls_before:]
+                if c.params.get("Season", SEASONS[-1]) != SEASONS[-1]]
     if calls_before:
         print(f"   requests for finished seasons: {len(finished)}")
 
@@ -108,16 +121,20 @@ def main() -> None:
     for season in SEASONS:
         for season_type in TYPES:
             for mode in ("T", "P"):
-                body = csv_body(season, season_type, mode)
+                body = (play_in_body(season, mode) if season_type == "PlayIn" else
+                        csv_body(season, season_type, mode))
                 adapter.route(until(body, today), Season=season, SeasonType=season_type,
                               PlayerOrTeam=mode)
+    route_schedule(adapter)
     raw = Path(tempfile.mkdtemp(prefix="nba-ml-collection-"))
     try:
         run(raw, adapter, today, FIRST_DAY, "first run")
         run(raw, adapter, today, FIRST_DAY + dt.timedelta(days=1), "nightly run")
         run(raw, adapter, today, FIRST_DAY + dt.timedelta(days=8), "a week later")
         print(f"\n   pause between requests: {CollectOptions().pause:.1f} s (CollectOptions, "
-              "NBA_ML_REQUEST_PAUSE); a first run of N seasons sends N x 4 requests")
+              "NBA_ML_REQUEST_PAUSE); a finished season costs 4 requests before 2019-20, 6 "
+              "from then on (play-in), once; the current season 2 (6 from 1 April); the "
+              "schedule 1 a day")
     finally:
         shutil.rmtree(raw, ignore_errors=True)
 

@@ -23,7 +23,12 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "NBA_ML_DATA_DIR": "data directory (models, raw cache, lock, run history)",
     "NBA_ML_MAX_AGE_HOURS": "models younger than this are fresh; train without --force skips (20)",
     "NBA_ML_SEASONS": "how many seasons, ending with the current one, train collects (4)",
-    "NBA_ML_TIMEOUT": "seconds before one stats.nba.com request times out (30)",
+    "NBA_ML_TIMEOUT": "seconds stats.nba.com may take to answer one request (read timeout, 30)",
+    "NBA_ML_CONNECT_TIMEOUT": "seconds to open a connection to stats.nba.com or the proxy (5)",
+    "NBA_ML_MAX_REQUESTS": "requests (attempts) one run may send to stats.nba.com at most (60)",
+    "NBA_ML_PROXY": "proxy URL for stats.nba.com, e.g. http://user:pass@host:3128 (none)",
+    "NBA_API_PROXY": "nba_api's proxy variable, used when NBA_ML_PROXY is unset",
+    "HTTPS_PROXY": "the usual proxy variable (also https_proxy), used when neither is set",
     "NBA_ML_RETRIES": "attempts per request before giving up (4)",
     "NBA_ML_REQUEST_PAUSE": "seconds from the end of one request to the start of the next (1.0)",
     "NBA_ML_COLLECT_BUDGET": "seconds the whole collection may take before it gives up (900)",
@@ -49,10 +54,22 @@ class Settings:
     retries: int = 4
     request_pause: float = 1.0
     collect_budget: float = 900.0
+    connect_timeout: float = 5.0
+    max_requests: int = 60
+    # the resolved proxy URL; it may hold credentials: show proxy_shown, never this
+    proxy: str | None = dataclasses.field(default=None, repr=False)
+    proxy_source: str | None = None  # --proxy, NBA_ML_PROXY, NBA_API_PROXY or HTTPS_PROXY
     jobs: int = 0
     training_hour: int = 4
     training_minute: int = 0
     training_timezone: str = "America/Chicago"
+
+    @property
+    def proxy_shown(self) -> str | None:
+        """The proxy URL with its credentials masked (for status, logs and messages)."""
+        from nba_ml.data.proxy import redact_proxy
+
+        return redact_proxy(self.proxy)
 
     @property
     def models_dir(self) -> Path:
@@ -89,6 +106,8 @@ _NUMERIC: dict[str, tuple[str, type, float, float]] = {
     "retries": ("NBA_ML_RETRIES", int, 1, 20),
     "request_pause": ("NBA_ML_REQUEST_PAUSE", float, 0, 60),
     "collect_budget": ("NBA_ML_COLLECT_BUDGET", float, 1, 24 * 3600),
+    "connect_timeout": ("NBA_ML_CONNECT_TIMEOUT", float, 0.1, 120),
+    "max_requests": ("NBA_ML_MAX_REQUESTS", int, 1, 10000),
     "jobs": ("NBA_ML_JOBS", int, 0, 64),
     "training_hour": ("NBA_TRAINING_HOUR", int, 0, 23),
     "training_minute": ("NBA_TRAINING_MINUTE", int, 0, 59),
@@ -119,5 +138,10 @@ def resolve_settings(
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"NBA_TRAINING_TIMEZONE={zone!r} is not a known time zone") from None
         values["training_timezone"] = str(zone)
+    from nba_ml.data.proxy import resolve_proxy
+
+    proxy_flag = overrides.get("proxy")
+    values["proxy"], values["proxy_source"] = resolve_proxy(
+        None if proxy_flag is None else str(proxy_flag), environ)
     chosen = choose_data_dir(data_dir, environ)  # for every command, reading ones included
     return Settings(data_dir=chosen, **values)  # type: ignore[arg-type]

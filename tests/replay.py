@@ -71,7 +71,15 @@ TEAM_HEADERS: tuple[str, ...] = (
 PLAYER_HEADERS: tuple[str, ...] = (
     "SEASON_ID", "PLAYER_ID", "PLAYER_NAME", *TEAM_HEADERS[1:-1], "FANTASY_PTS", "VIDEO_AVAILABLE",
 )
-_TYPE_DIGITS = {"Regular Season": "2", "Playoffs": "4"}
+_TYPE_DIGITS = {"Regular Season": "2", "PlayIn": "5", "Playoffs": "4"}
+# Play-in games, which the shared CSVs lack: made-up rows (scores as reported at the time) for the
+# match-ups of the 2020 and 2021 play-ins: (date, home, away, home points, away points).
+PLAY_IN_GAMES: dict[str, list[tuple[str, str, str, int, int]]] = {
+    "2019-20": [("2020-08-15", "POR", "MEM", 126, 122)],
+    "2020-21": [("2021-05-18", "BOS", "WAS", 118, 100), ("2021-05-18", "IND", "CHA", 144, 117),
+                ("2021-05-19", "LAL", "GSW", 103, 100), ("2021-05-19", "MEM", "SAS", 100, 96),
+                ("2021-05-20", "WAS", "IND", 142, 115), ("2021-05-21", "GSW", "MEM", 112, 117)],
+}
 
 
 # --------------------------------------------------------------------------- replies and routes
@@ -260,7 +268,9 @@ class faults:
 
     @staticmethod
     def read_timeout(call: Call | None = None) -> Exception:
-        return requests.ReadTimeout(f"{faults._POOL}: Read timed out. (read timeout=30)")
+        timeout = call.timeout if call is not None else None
+        read = timeout[1] if isinstance(timeout, tuple) else timeout or 30
+        return requests.ReadTimeout(f"{faults._POOL}: Read timed out. (read timeout={read})")
 
     @staticmethod
     def connect_timeout(call: Call | None = None) -> Exception:
@@ -468,6 +478,29 @@ def _csv_body_json(season: str, season_type: str, mode: str, limit: int | None) 
     return json.dumps(game_log_body(season, season_type, mode, headers, rows))
 
 
+def play_in_body(season: str, mode: str,
+                 games: list[tuple[str, str, str, int, int]] | None = None) -> dict[str, Any]:
+    """Return a PlayIn LeagueGameLog response (GAME_ID 005..., SEASON_ID 5...) of ``games``
+    (default: PLAY_IN_GAMES of the season; none for older seasons); player mode has one made-up
+    player per team row."""
+    rows = []
+    for number, (day, home, away, home_pts, away_pts) in enumerate(
+            PLAY_IN_GAMES.get(season, []) if games is None else games, start=1):
+        for team, pts, other_pts, matchup in (
+                (away, away_pts, home_pts, f"{away} @ {home}"),
+                (home, home_pts, away_pts, f"{home} vs. {away}")):
+            team_id, name = _team_ids()[team]
+            values = {"SEASON_ID": f"5{season[:4]}", "TEAM_ID": team_id,
+                      "TEAM_ABBREVIATION": team, "TEAM_NAME": name,
+                      "GAME_ID": f"005{season[2:4]}00{100 + number:03d}", "GAME_DATE": day,
+                      "MATCHUP": matchup, "WL": "W" if pts > other_pts else "L", "MIN": 240,
+                      "PTS": pts, "REB": 44, "AST": 25, "PLUS_MINUS": pts - other_pts,
+                      "VIDEO_AVAILABLE": 1}
+            rows.append([values.get(h) for h in TEAM_HEADERS])
+    body = game_log_body(season, "PlayIn", "T", TEAM_HEADERS, rows)
+    return body if mode == "T" else player_body_from_team_body(body)
+
+
 def csv_body(season: str, season_type: str, mode: str, limit: int | None = None) -> dict[str, Any]:
     """Return a LeagueGameLog response rebuilt from the shared CSV game logs (2017-18..2020-21).
 
@@ -477,11 +510,33 @@ def csv_body(season: str, season_type: str, mode: str, limit: int | None = None)
 
 
 def route_csv_season(adapter: ReplayAdapter, season: str, limit: int | None = None) -> None:
-    """Route all four requests of a finished season (2017-18..2020-21) to its CSV-built bodies."""
-    for season_type in _TYPE_DIGITS:
-        for mode in ("T", "P"):
+    """Route every request of a finished season (2017-18..2020-21) to its CSV-built bodies, and
+    its play-in requests to ``play_in_body`` (empty before 2019-20)."""
+    for mode in ("T", "P"):
+        for season_type in ("Regular Season", "Playoffs"):
             adapter.route(league_game_log(csv_body(season, season_type, mode, limit)),
                           Season=season, SeasonType=season_type, PlayerOrTeam=mode)
+        adapter.route(league_game_log(play_in_body(season, mode)), Season=season,
+                      SeasonType="PlayIn", PlayerOrTeam=mode)
+
+
+SCOREBOARD = "scoreboardv3_2025-11-05.json"  # ScoreboardV3 of 2025-11-05: 11 games
+
+
+def scoreboard_for(day: str | None = None, games: list[Any] | None = None) -> dict[str, Any]:
+    """Return the recorded ScoreboardV3 (11 games), re-dated to ``day`` and/or with ``games``."""
+    body = load_cassette(SCOREBOARD)
+    if day is not None:
+        body["scoreboard"]["gameDate"] = day
+    if games is not None:
+        body["scoreboard"]["games"] = games
+    return body
+
+
+def route_schedule(adapter: ReplayAdapter, games: list[Any] | None = None) -> None:
+    """Answer every ScoreboardV3 request with the recorded slate, dated as asked."""
+    adapter.route(lambda call: scoreboard_for(call.params.get("GameDate"), games),
+                  endpoint="scoreboardv3")
 
 
 def player_body_from_team_body(body: Mapping[str, Any]) -> dict[str, Any]:

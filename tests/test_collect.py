@@ -37,11 +37,14 @@ from nba_ml.data.collect import (
     last_cached_game_date,
     refresh_cache,
 )
+from nba_ml.data.upstream import CLOUD_HINT
 from nba_ml.errors import EXIT_FAILURE, EXIT_TEMPORARY, UpstreamDataError, UpstreamUnavailable
 
 MID_SEASON = dt.date(2026, 2, 22)  # 2025-26 under way, its playoffs not started
-FAST = CollectOptions(timeout=5.0, retries=3, pause=1.0, budget=900.0, breaker_threshold=10)
-TYPES = ("Regular Season", "Playoffs")
+POSTSEASON = dt.date(2026, 5, 1)  # 2025-26 play-in and playoffs could be under way
+FAST = CollectOptions(timeout=5.0, connect_timeout=2.0, retries=3, pause=1.0, budget=900.0,
+                      breaker_threshold=10)
+TYPES = ("Regular Season", "PlayIn", "Playoffs")
 
 
 def small(body: dict[str, Any], rows: int = 40) -> dict[str, Any]:
@@ -54,15 +57,16 @@ def cache_rows(path: Path) -> list[list[Any]]:
 
 
 def route_current_season(adapter: ReplayAdapter, team_body: dict[str, Any]) -> None:
-    """Serve 2025-26: team and made-up player regular-season logs, no playoffs yet."""
+    """Serve 2025-26: team and made-up player regular-season logs, no play-in or playoffs yet."""
     route = adapter.route
     route(league_game_log(team_body), Season="2025-26", SeasonType="Regular Season",
           PlayerOrTeam="T")
     route(league_game_log(player_body_from_team_body(team_body)), Season="2025-26",
           SeasonType="Regular Season", PlayerOrTeam="P")
     for mode in ("T", "P"):
-        route(empty_body("2025-26", "Playoffs", mode), Season="2025-26", SeasonType="Playoffs",
-              PlayerOrTeam=mode)
+        for season_type in ("PlayIn", "Playoffs"):
+            route(empty_body("2025-26", season_type, mode), Season="2025-26",
+                  SeasonType=season_type, PlayerOrTeam=mode)
 
 
 def route_small_finished(adapter: ReplayAdapter, season: str = "2020-21") -> None:
@@ -89,6 +93,7 @@ def test_cache_path_layout(tmp_path: Path) -> None:
     assert cache_path(tmp_path, "2025-26", "Regular Season", "T") == (
         tmp_path / "leaguegamelog" / "2025-26_regular-season_T.json")
     assert cache_path(tmp_path, "2019-20", "Playoffs", "P").name == "2019-20_playoffs_P.json"
+    assert cache_path(tmp_path, "2020-21", "PlayIn", "T").name == "2020-21_playin_T.json"
     with pytest.raises(ValueError, match="season type"):
         cache_path(tmp_path, "2019-20", "Pre Season", "P")
     with pytest.raises(ValueError, match="mode"):
@@ -107,20 +112,21 @@ def test_cassette_replay_populates_cache(raw: Path) -> None:
 
     report = run(raw, adapter, ["2025-26"], clock)
 
-    assert report.requests == 4 == len(adapter.calls)
+    # February: no play-in or playoff game can have been played, so only the regular season
+    assert report.requests == 2 == len(adapter.calls)
     assert [(c.params["SeasonType"], c.params["PlayerOrTeam"]) for c in adapter.calls] == [
-        ("Regular Season", "T"), ("Regular Season", "P"), ("Playoffs", "T"), ("Playoffs", "P")]
+        ("Regular Season", "T"), ("Regular Season", "P")]
     team = cache_path(raw, "2025-26", "Regular Season", "T")
-    assert report.fetched == [cache_path(raw, "2025-26", t, m) for t in TYPES for m in "TP"]
+    assert report.fetched == [cache_path(raw, "2025-26", "Regular Season", m) for m in "TP"]
     assert report.skipped == []
     assert team.read_bytes() == (CASSETTES / T_2025_26).read_bytes()  # the response as received
     assert len(cache_rows(team)) == 1688
-    assert cache_rows(cache_path(raw, "2025-26", "Playoffs", "P")) == []
+    assert not cache_path(raw, "2025-26", "Playoffs", "P").exists()
     first = adapter.calls[0]
     assert first.params["DateFrom"] == "" and first.params["Season"] == "2025-26"
     assert "Mozilla" in first.headers["User-Agent"] and first.headers["Referer"]
-    assert first.timeout == FAST.timeout
-    assert clock.sleeps == [1.0, 1.0, 1.0]  # the polite pause between requests, nothing else
+    assert first.timeout == (FAST.connect_timeout, FAST.timeout)  # connect, read
+    assert clock.sleeps == [1.0]  # the polite pause between requests, nothing else
     assert last_cached_game_date(raw) == dt.date(2026, 2, 21)
     assert not list((raw / "leaguegamelog").glob("*.tmp"))
 
@@ -137,9 +143,9 @@ def test_the_pause_runs_from_the_end_of_the_previous_response(raw: Path) -> None
     adapter = ReplayAdapter()
     route_current_season(adapter, body)
     adapter.route(slow, Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
-    run(raw, adapter, ["2025-26"], clock)
-    assert len(adapter.calls) == 4
-    assert clock.sleeps == [1.0, 1.0, 1.0]
+    run(raw, adapter, ["2025-26"], clock, today=POSTSEASON)
+    assert len(adapter.calls) == 6
+    assert clock.sleeps == [1.0] * 5
 
 
 def test_finished_season_is_never_requested_again(raw: Path) -> None:
@@ -149,14 +155,16 @@ def test_finished_season_is_never_requested_again(raw: Path) -> None:
 
     first = run(raw, adapter, ["2025-26", "2020-21"])
     assert first.requests == 8 and len(first.fetched) == 8
-    assert [c.params["Season"] for c in adapter.calls] == ["2020-21"] * 4 + ["2025-26"] * 4
+    assert [c.params["Season"] for c in adapter.calls] == ["2020-21"] * 6 + ["2025-26"] * 2
+    assert [c.params["SeasonType"] for c in adapter.calls[:6:2]] == list(TYPES)
     finished = [cache_path(raw, "2020-21", t, m) for t in TYPES for m in "TP"]
     stamps = {path: path.stat().st_mtime_ns for path in finished}
+    assert len(cache_rows(cache_path(raw, "2020-21", "PlayIn", "T"))) == 12  # 6 play-in games
 
     second = run(raw, adapter, ["2020-21", "2025-26"])
 
-    assert second.requests == 4 and len(adapter.calls) == 12
-    assert adapter.count(Season="2020-21") == 4  # all from the first run
+    assert second.requests == 2 and len(adapter.calls) == 10
+    assert adapter.count(Season="2020-21") == 6  # all from the first run
     assert second.skipped == finished
     assert {path: path.stat().st_mtime_ns for path in finished} == stamps
 
@@ -166,12 +174,12 @@ def test_only_finished_seasons_cost_zero_requests_the_second_time(raw: Path) -> 
     route_small_finished(adapter, "2019-20")
     route_small_finished(adapter, "2020-21")
     run(raw, adapter, ["2019-20", "2020-21"])
-    assert len(adapter.calls) == 8
+    assert len(adapter.calls) == 12
 
     report = run(raw, adapter, ["2019-20", "2020-21"])
 
-    assert report.requests == 0 and len(adapter.calls) == 8
-    assert report.fetched == [] and len(report.skipped) == 8
+    assert report.requests == 0 and len(adapter.calls) == 12
+    assert report.fetched == [] and len(report.skipped) == 12
 
 
 def test_current_season_refreshes_incrementally_and_merges(raw: Path) -> None:
@@ -193,13 +201,11 @@ def test_current_season_refreshes_incrementally_and_merges(raw: Path) -> None:
     route_current_season(adapter, cassette)  # now the full, corrected season so far
     report = run(raw, adapter, ["2025-26"])
 
-    second = adapter.calls[4:]
-    assert report.requests == 4 == len(second)
-    assert {c.params["PlayerOrTeam"]: c.params["DateFrom"] for c in second
-            if c.params["SeasonType"] == "Regular Season"} == {"T": "02/20/2026", "P": "02/20/2026"}
-    # Playoffs have no rows cached yet, so they are asked for in full.
-    playoffs = [c.params["DateFrom"] for c in second if c.params["SeasonType"] == "Playoffs"]
-    assert playoffs == ["", ""]
+    second = adapter.calls[2:]
+    assert report.requests == 2 == len(second)
+    # the last cached date (the 20th) and the CORRECTION_DAYS (3) before it are asked again
+    assert {c.params["PlayerOrTeam"]: c.params["DateFrom"] for c in second} == {
+        "T": "02/17/2026", "P": "02/17/2026"}
     merged = cache_rows(team)
     assert len(merged) == 1688
     assert sorted(map(json.dumps, merged)) == sorted(map(json.dumps, rows))  # stale rows replaced
@@ -222,7 +228,7 @@ def test_incremental_merge_survives_a_server_that_ignores_date_from(raw: Path) -
 
     run(raw, adapter, ["2025-26"])
 
-    assert adapter.calls[4].params["DateFrom"] != ""
+    assert adapter.calls[2].params["DateFrom"] != ""
     merged = cache_rows(cache_path(raw, "2025-26", "Regular Season", "T"))
     assert sorted(map(json.dumps, merged)) == sorted(map(json.dumps, result_set(cassette)[1]))
 
@@ -236,7 +242,7 @@ def test_seasons_not_started_are_written_empty(raw: Path) -> None:
 
     report = run(raw, adapter, ["2026-27"], today=dt.date(2026, 9, 15))
 
-    assert report.requests == 4 and len(report.fetched) == 4
+    assert report.requests == 2 and len(report.fetched) == 2
     assert all(cache_rows(path) == [] for path in report.fetched)
     assert last_cached_game_date(raw) is None
 
@@ -265,7 +271,7 @@ NETWORK_FAULTS = [
     (faults.dns_failure, "DNS lookup failed"),
     (faults.connection_reset, "connection reset"),
     (faults.read_timeout, "timed out after 5 s"),
-    (faults.connect_timeout, "timed out after 5 s"),
+    (faults.connect_timeout, "connect timed out after 2 s"),
     (faults.reset_mid_body, "connection reset mid-body"),
     (faults.http_429, "HTTP 429"),
     (faults.http_500, "HTTP 500"),
@@ -282,7 +288,7 @@ DATA_FAULTS = [
     (with_rows(BODY, [[*result_set(BODY)[1][0][:5], "21/02/2026", *result_set(BODY)[1][0][6:]]]),
      "unparseable GAME_DATE '21/02/2026'"),
     ({**BODY, "parameters": {**BODY["parameters"], "Season": "2024-25"}}, "for Season '2024-25'"),
-    ({"resource": "leaguegamelog", "resultSets": []}, "no result sets"),
+    ({"resource": "leaguegamelog", "resultSets": []}, "no result set with headers and rows"),
 ]
 
 
@@ -316,7 +322,9 @@ def test_unavailable_upstream_is_retried_then_exit_75(raw: Path, fault: Any, rea
     assert "\n" not in message
     assert message.startswith("stats.nba.com unreachable after 3 attempts (")
     assert reason in message
-    assert message.endswith("fetching 2025-26 Regular Season team logs; models untouched")
+    timed_out = "timed out" in reason
+    assert message.endswith("fetching 2025-26 Regular Season team logs; models untouched"
+                            + (f"; {CLOUD_HINT}" if timed_out else ""))
     assert len(adapter.calls) == 3  # one request, three attempts, then stop: nothing else asked
     assert path.read_bytes() == kept
     assert not list(path.parent.glob("*.tmp"))
@@ -358,16 +366,26 @@ def test_finished_season_without_rows_is_bad_data(raw: Path) -> None:
     assert not cache_path(raw, "2020-21", "Regular Season", "T").exists()
 
 
-def test_finished_playoffs_without_rows_are_accepted_but_asked_again(raw: Path) -> None:
+def test_empty_postseason_answers_are_final_once_the_season_is_over(raw: Path) -> None:
     adapter = ReplayAdapter()
-    route_small_finished(adapter, "2020-21")
+    route_small_finished(adapter, "2018-19")  # before the play-in existed: never asked
     for mode in ("T", "P"):
-        adapter.route(empty_body("2020-21", "Playoffs", mode), Season="2020-21",
+        adapter.route(empty_body("2018-19", "Playoffs", mode), Season="2018-19",
                       SeasonType="Playoffs", PlayerOrTeam=mode)
-    assert run(raw, adapter, ["2020-21"]).requests == 4
-    # An empty file may have been cached before the playoffs began: it is not final.
-    assert run(raw, adapter, ["2020-21"]).requests == 2
-    assert adapter.count(SeasonType="Playoffs") == 4
+    assert run(raw, adapter, ["2018-19"]).requests == 4
+    assert adapter.count(SeasonType="PlayIn") == 0
+    assert cache_rows(cache_path(raw, "2018-19", "Playoffs", "T")) == []
+    # written after the season was over: an empty answer is the answer, cached for good
+    assert run(raw, adapter, ["2018-19"]).requests == 0
+
+
+def test_empty_postseason_answers_are_asked_again_while_the_season_is_on(raw: Path) -> None:
+    adapter = ReplayAdapter()
+    route_current_season(adapter, BODY)
+    assert run(raw, adapter, ["2025-26"], today=POSTSEASON).requests == 6
+    # An empty file may have been cached before the play-in began: it is not final.
+    assert run(raw, adapter, ["2025-26"], today=POSTSEASON).requests == 6
+    assert [c.params["DateFrom"] for c in adapter.matching(SeasonType="PlayIn")] == [""] * 4
 
 
 def written_on(paths: list[Path], day: dt.date) -> None:
@@ -387,7 +405,7 @@ def test_a_season_cached_while_it_was_on_is_completed_once_it_is_over(raw: Path)
     cut = sorted({r[date] for r in rows})[len({r[date] for r in rows}) // 2]
     route_current_season(adapter, with_rows(BODY, [r for r in rows if r[date] < cut]))
     run(raw, adapter, ["2025-26"])  # February: half the rows so far, no playoffs yet
-    files = [cache_path(raw, "2025-26", t, m) for t in TYPES for m in "TP"]
+    files = [cache_path(raw, "2025-26", "Regular Season", m) for m in "TP"]
     written_on(files, MID_SEASON)
     team = cache_path(raw, "2025-26", "Regular Season", "T")
     assert len(cache_rows(team)) < len(rows)
@@ -401,16 +419,19 @@ def test_a_season_cached_while_it_was_on_is_completed_once_it_is_over(raw: Path)
 
     report = run(raw, adapter, ["2025-26"], today=dt.date(2026, 11, 5))
 
-    assert report.requests == 4 and report.skipped == []
+    assert report.requests == 6 and report.skipped == []
     regular = [c.params for c in adapter.calls[calls:] if c.params["SeasonType"] ==
                "Regular Season"]
     last_cached = dt.date.fromisoformat(max(r[date] for r in rows if r[date] < cut)[:10])
-    assert {p["DateFrom"] for p in regular} == {f"{last_cached:%m/%d/%Y}"}
+    asked_from = last_cached - dt.timedelta(days=3)
+    assert {p["DateFrom"] for p in regular} == {f"{asked_from:%m/%d/%Y}"}
+    assert {c.params["DateFrom"] for c in adapter.calls[calls:]
+            if c.params["SeasonType"] != "Regular Season"} == {""}
     assert len(cache_rows(team)) == len(rows)
     assert len(cache_rows(cache_path(raw, "2025-26", "Playoffs", "T"))) == 40
 
     again = run(raw, adapter, ["2025-26"], today=dt.date(2026, 11, 6))
-    assert again.requests == 0 and len(again.skipped) == 4
+    assert again.requests == 0 and len(again.skipped) == 6
 
 
 def test_recovers_after_transient_faults(raw: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -421,22 +442,22 @@ def test_recovers_after_transient_faults(raw: Path, caplog: pytest.LogCaptureFix
     clock = FakeClock()
     options = CollectOptions(timeout=5, retries=4, pause=1.0, backoff_base=2.0)
 
-    with caplog.at_level(logging.INFO, logger="nba_ml.data.collect"):
+    with caplog.at_level(logging.INFO, logger="nba_ml.data"):
         report = run(raw, adapter, ["2025-26"], clock, options=options)
 
-    assert report.requests == 6 == len(adapter.calls)
+    assert report.requests == 4 == len(adapter.calls)
     assert len(cache_rows(cache_path(raw, "2025-26", "Regular Season", "T"))) == 40
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2
     assert "attempt 1/4" in warnings[0] and "HTTP 503" in warnings[0]
     assert "attempt 2/4" in warnings[1] and "connection reset" in warnings[1]
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
-    assert sum(m.startswith("fetched 2025-26") for m in infos) == 4
-    assert "fetched 2025-26 Regular Season T: 40 rows" in infos[0]
+    assert sum(m.startswith("fetched 2025-26") for m in infos) == 2
+    assert "fetched 2025-26 Regular Season team logs: 40 rows" in infos[0]
     # Backoff: full jitter under 2 s then 4 s, never shorter than the polite pause.
     first, second = clock.sleeps[0], clock.sleeps[1]
     assert 1.0 <= first <= 2.0 and 1.0 <= second <= 4.0
-    assert clock.sleeps[2:] == [1.0, 1.0, 1.0]
+    assert clock.sleeps[2:] == [1.0]
 
 
 def test_circuit_breaker_stops_after_consecutive_failures(raw: Path) -> None:
@@ -482,15 +503,17 @@ def test_budget_covers_the_polite_pauses(raw: Path) -> None:
     options = CollectOptions(pause=10, budget=25)
 
     with pytest.raises(UpstreamUnavailable, match=r"budget of 25 s used up after 3 requests"):
-        run(raw, adapter, ["2025-26"], clock, options=options)
+        run(raw, adapter, ["2025-26"], clock, options=options, today=POSTSEASON)
     assert len(adapter.calls) == 3
 
 
 def test_timeout_never_exceeds_the_remaining_budget(raw: Path) -> None:
     adapter = ReplayAdapter()
     route_current_season(adapter, BODY)
-    run(raw, adapter, ["2025-26"], options=CollectOptions(timeout=30, pause=1, budget=31.5))
-    assert [c.timeout for c in adapter.calls] == [30, 30, 29.5, 28.5]
+    run(raw, adapter, ["2025-26"], options=CollectOptions(timeout=30, pause=1, budget=31.5),
+        today=POSTSEASON)
+    assert [c.timeout[1] for c in adapter.calls] == [30, 30, 29.5, 28.5, 27.5, 26.5]
+    assert {c.timeout[0] for c in adapter.calls} == {5.0}  # the connect timeout
 
 
 # ------------------------------------------------------------------ the cache itself
@@ -505,12 +528,14 @@ def test_unusable_cache_of_finished_season_is_fetched_again(
     broken = cache_path(raw, "2020-21", "Playoffs", "P")
     broken.write_text('{"resultSets": [{"name": "LeagueGameLog", "headers": ["GAME_')
 
-    with caplog.at_level(logging.WARNING, logger="nba_ml.data.collect"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data"):
         report = run(raw, adapter, ["2020-21"])
 
     assert report.requests == 1 and report.fetched == [broken]
     assert any("unusable" in r.getMessage() for r in caplog.records)
     assert len(cache_rows(broken)) == 40
+    [kept] = broken.parent.glob(f"{broken.name}.damaged-*")  # set aside, not deleted
+    assert kept.read_text().startswith('{"resultSets"')
 
 
 def test_stale_temp_files_are_removed_and_failed_writes_leave_no_trace(
@@ -518,7 +543,7 @@ def test_stale_temp_files_are_removed_and_failed_writes_leave_no_trace(
 ) -> None:
     path = seed_current_cache(raw)
     kept = path.read_bytes()
-    stale = path.parent / f"{path.name}.abc123.tmp"
+    stale = path.parent / f".{path.name}.abc123.tmp"
     stale.write_text("half a file")
 
     def broken_replace(source: str, target: str) -> None:
@@ -529,7 +554,7 @@ def test_stale_temp_files_are_removed_and_failed_writes_leave_no_trace(
     route_current_season(adapter, BODY)
     from nba_ml.errors import StorageError
 
-    with pytest.raises(StorageError, match="No space left on device"):
+    with pytest.raises(StorageError, match="no space left on device"):
         run(raw, adapter, ["2025-26"])
     assert path.read_bytes() == kept
     assert not list(path.parent.glob("*.tmp"))
@@ -587,9 +612,9 @@ def test_retry_after_is_honoured_up_to_a_cap(raw: Path, header: str, expected: f
                   PlayerOrTeam="T")
     clock = FakeClock()
     options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=900)
-    with caplog.at_level(logging.WARNING, logger="nba_ml.data.collect"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data"):
         report = run(raw, adapter, ["2025-26"], clock, options=options)
-    assert report.requests == 5
+    assert report.requests == 3
     assert clock.sleeps[0] == expected
     assert f"the server asked for {float(header):g} s" in caplog.text
 
@@ -608,7 +633,7 @@ def test_a_retry_after_beyond_the_budget_ends_the_collection(raw: Path) -> None:
 def test_retry_after_as_an_http_date() -> None:
     from email.utils import format_datetime
 
-    from nba_ml.data.collect import _retry_after_seconds
+    from nba_ml.data.transport import _retry_after_seconds
 
     soon = dt.datetime.now(tz=dt.timezone.utc) + dt.timedelta(seconds=90)
     assert 80 <= (_retry_after_seconds(format_datetime(soon, usegmt=True)) or 0) <= 91

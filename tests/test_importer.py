@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 from conftest import CASSETTES, GAMELOGS
 
-from nba_ml.data import importer
-from nba_ml.data.importer import GameData, empty_game_data, games_table, load_directory, load_files
+from nba_ml.data import importer, sources
+from nba_ml.data.importer import GameData, empty_game_data, load_directory, load_files
 from nba_ml.data.schema import COLUMN_DTYPES, PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, TEAMS
 from nba_ml.errors import DataError
 
@@ -130,7 +130,7 @@ def assert_canonical(data: GameData) -> None:
         assert not frame.duplicated(["game_id", key]).any()
         assert not frame.duplicated(["game_date", key]).any(), "two games on one day"
         assert frame["game_date"].is_monotonic_increasing
-        assert set(frame["season_type"]) <= {"Regular Season", "Playoffs"}
+        assert set(frame["season_type"]) <= {"Regular Season", "PlayIn", "Playoffs"}
         parts = frame["game_id"].astype(object).str.extract(_GAME_ID)
         assert parts.notna().all().all(), "game_id not like YYYYMMDD-HOME-AWAY"
         assert (parts[0] == frame["game_date"].dt.strftime("%Y%m%d")).all()
@@ -228,16 +228,16 @@ def test_real_records_match_the_official_ones(real: GameData) -> None:
 @needs_shared
 def test_real_game_logs_satisfy_the_invariants(real: GameData) -> None:
     assert_canonical(real)
-    games = games_table(real.team_games)
-    assert len(games) == len(real.team_games) // 2
-    assert games["game_date"].is_monotonic_increasing
+    home = real.team_games[real.team_games["is_home"]]
+    assert len(home) == len(real.team_games) // 2 == real.team_games["game_id"].nunique()
+    assert real.team_games["game_date"].is_monotonic_increasing
 
 
 @needs_shared
 def test_real_game_logs_strict_parser_gives_the_same_tables(
         real: GameData, monkeypatch: pytest.MonkeyPatch) -> None:
     """The C-parser fast path for numbers and the value-by-value parser agree exactly."""
-    monkeypatch.setattr(importer, "_NUMERIC_COLUMNS", frozenset())
+    monkeypatch.setattr(sources, "NUMERIC_COLUMNS", frozenset())
     strict = load_directory(GAMELOGS)
     pd.testing.assert_frame_equal(strict.team_games, real.team_games)
     pd.testing.assert_frame_equal(strict.player_games, real.player_games)
@@ -252,18 +252,18 @@ def test_select_seasons(real: GameData) -> None:
 
 
 @needs_shared
-def test_lebron_finder_keeps_regular_season_and_playoffs_only() -> None:
+def test_lebron_finder_keeps_regular_season_play_in_and_playoffs() -> None:
     path = CASSETTES / "leaguegamefinder_P_2544_lebron.json"
     body = json.loads(path.read_text())
     headers = body["resultSets"][0]["headers"]
     kinds = {row[headers.index("SEASON_ID")][0] for row in body["resultSets"][0]["rowSet"]}
-    assert {"1", "3", "5"} <= kinds  # pre-season, all-star and play-in rows are there to drop
+    assert {"1", "3", "5", "6"} <= kinds  # pre-season, all-star, play-in and NBA Cup final
     data = load_files([path])
     assert data.team_games.empty
     assert_canonical(data)
     players = data.player_games
     assert players["season_type"].value_counts().to_dict() == {"Regular Season": 71,
-                                                                 "Playoffs": 5}
+                                                                 "Playoffs": 5, "PlayIn": 1}
     assert set(players["player_id"]) == {2544} and set(players["team"]) == {"LAL"}
     assert data.seasons == ["2023-24"]
     first = players.iloc[0]
@@ -436,14 +436,17 @@ def test_minutes_as_clock_strings(tmp_path: Path) -> None:
     assert len(players) == 20 and players["min"].sum() > 0
 
 
-def test_excluded_season_types_are_dropped(tmp_path: Path) -> None:
+def test_excluded_season_types_are_dropped_and_play_in_is_kept(tmp_path: Path) -> None:
     rows = team_rows()
     rows[0]["SEASON_TYPE"] = rows[1]["SEASON_TYPE"] = "PlayIn"
     rows[2]["SEASON_TYPE"] = rows[3]["SEASON_TYPE"] = "Pre Season"
+    rows[4]["SEASON_TYPE"] = rows[5]["SEASON_TYPE"] = "Play-In Tournament"
     write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, rows))
     data = load_directory(tmp_path)
-    assert len(data.team_games) == 6
-    assert "20191023-BOS-PHI" not in set(data.team_games["game_id"])
+    assert len(data.team_games) == 8
+    assert data.team_games.groupby("season_type").size().to_dict() == {
+        "PlayIn": 4, "Playoffs": 2, "Regular Season": 2}
+    assert "20191023-BOS-PHI" in set(data.team_games["game_id"])
 
 
 def test_season_id_decides_season_and_type(tmp_path: Path) -> None:
@@ -454,10 +457,23 @@ def test_season_id_decides_season_and_type(tmp_path: Path) -> None:
     columns = ["SEASON_ID", *TEAM_COLUMNS[:-1]]  # no SEASON_TYPE, no season in the name
     write(tmp_path / "export.csv", csv_text(columns, rows))
     data = load_directory(tmp_path)
-    assert len(data.team_games) == 8
-    assert data.team_games.groupby("season_type").size().to_dict() == {"Playoffs": 2,
+    assert len(data.team_games) == 10
+    assert data.team_games.groupby("season_type").size().to_dict() == {"PlayIn": 2,
+                                                                       "Playoffs": 2,
                                                                        "Regular Season": 6}
     assert data.seasons == ["2019-20"]
+
+
+def test_game_id_005_is_a_play_in_game(tmp_path: Path) -> None:
+    """GAME_ID's type digit decides when there is no SEASON_ID (a play-in has 005...)."""
+    rows = team_rows()
+    for number, row in enumerate(rows):
+        row["GAME_ID"] = f"00{'5' if number < 2 else '1' if number < 4 else '2'}1900{number:03d}"
+    columns = ["GAME_ID", *TEAM_COLUMNS]  # SEASON_TYPE says Regular Season for every row
+    write(tmp_path / "team_game_logs_2019-20.csv", csv_text(columns, rows))
+    data = load_directory(tmp_path)
+    assert data.team_games.groupby("season_type").size().to_dict() == {"PlayIn": 2,
+                                                                       "Regular Season": 6}
 
 
 def test_player_rows_without_team_rows_are_kept(tmp_path: Path) -> None:
@@ -719,8 +735,8 @@ def test_json_preseason_rows_are_dropped(tmp_path: Path) -> None:
 
 def test_file_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 100)
-    assert "file too large" in refused(path)
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)
+    assert "too large (" in refused(path)
 
 
 def test_file_name_with_a_newline_gives_a_one_line_message(tmp_path: Path) -> None:
@@ -801,7 +817,7 @@ def test_file_that_does_not_exist_in_load_files(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         load_files([tmp_path / "team_game_logs_2019-20.csv"])
     assert_refusal(caught.value, "team_game_logs_2019-20.csv")
-    assert "cannot read (No such file or directory)" in str(caught.value)
+    assert "cannot read (no such file or directory)" in str(caught.value)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
@@ -809,7 +825,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path = write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))
     path.chmod(0)
     try:
-        assert "cannot read (Permission denied)" in refused(path)
+        assert "cannot read (permission denied)" in refused(path)
     finally:
         path.chmod(0o644)
 
@@ -824,8 +840,8 @@ def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             raise PermissionError(13, "Permission denied")
         return real_open(name, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(importer.os, "open", deny)
-    assert refused(path).endswith("team_game_logs_2019-20.csv: cannot read (Permission denied)")
+    monkeypatch.setattr(os, "open", deny)
+    assert refused(path).endswith("team_game_logs_2019-20.csv: cannot read (permission denied)")
 
 
 def test_unreadable_subdirectory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -838,11 +854,11 @@ def test_unreadable_subdirectory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(importer.os, "scandir", deny)
+    monkeypatch.setattr(sources.os, "scandir", deny)
     with pytest.raises(DataError) as caught:
         load_directory(tmp_path)
     assert_refusal(caught.value, "locked")
-    assert "cannot list directory (Permission denied)" in str(caught.value)
+    assert "cannot list directory (permission denied)" in str(caught.value)
 
 
 def test_memory_error_becomes_a_data_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -851,5 +867,24 @@ def test_memory_error_becomes_a_data_error(tmp_path: Path, monkeypatch: pytest.M
     def exhausted(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(importer, "_read_csv", exhausted)
+    monkeypatch.setattr(sources, "_read_csv", exhausted)
     assert "too large to load into memory" in refused(path)
+
+
+def test_team_logs_without_player_logs_are_named_before_training(tmp_path: Path,
+                                                                 alarm: None) -> None:
+    """The player file is missing, or is a FIFO (skipped without blocking): one line naming the
+    season, not a model library's complaint about zero samples."""
+    from nba_ml.commands.manager import load_training_data
+    from nba_ml.config import resolve_settings
+
+    write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))
+    os.mkfifo(tmp_path / "player_game_logs_2019-20.csv")
+    settings = resolve_settings(tmp_path / "data", environ={})
+    with pytest.raises(DataError) as caught:
+        load_training_data(settings, tmp_path, None)
+    message = str(caught.value)
+    assert "team game logs of 2019-20 (10 team-games) but no player game logs" in message
+    assert "player_game_logs_2019-20.csv" in message and "\n" not in message
+    with pytest.raises(DataError, match="not a regular file"):
+        load_files([tmp_path / "player_game_logs_2019-20.csv"])

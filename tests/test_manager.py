@@ -12,7 +12,7 @@ from nba_ml.config import resolve_settings
 from nba_ml.errors import NotPromoted, UpstreamUnavailable
 from nba_ml.state.store import verify_model_set
 from tests.conftest import copy_data_dir
-from tests.replay import ReplayAdapter, faults, route_csv_season
+from tests.replay import ReplayAdapter, faults, route_csv_season, route_schedule
 
 QUIET = {"NBA_ML_REQUEST_PAUSE": "0", "NBA_ML_RETRIES": "2"}
 
@@ -21,16 +21,18 @@ def test_train_from_stats_nba_com_then_refetch_nothing_finished(tmp_path: Path) 
     adapter = ReplayAdapter()
     for season in ("2017-18", "2018-19"):
         route_csv_season(adapter, season)
+    route_schedule(adapter)
     settings = resolve_settings(tmp_path / "data", environ=QUIET)
     result = train(settings, force=True, seasons=["2017-18", "2018-19"],
                    session=adapter.session())
     assert result.outcome == "trained"
-    assert len(adapter.calls) == 8  # 2 seasons x 2 season types x 2 modes
+    # 2 seasons x 2 season types (no play-in before 2019-20) x 2 modes, and today's schedule
+    assert len(adapter.calls) == 9
     assert verify_model_set(settings.data_dir).ok
     manifest = result.manifest
     assert manifest["training"]["seasons"] == ["2017-18", "2018-19"]
     assert manifest["training"]["holdout"]["name"] == "season 2018-19"
-    # finished seasons are cached: a second forced run sends no request at all
+    # finished seasons and today's schedule are cached: a second forced run sends no request
     again = ReplayAdapter()
     second = train(settings, force=True, seasons=["2017-18", "2018-19"], promote_anyway=True,
                    session=again.session())

@@ -27,6 +27,7 @@ from nba_ml.errors import (
     Interrupted,
     NbaMlError,
     NotPromoted,
+    UsageError,
 )
 
 logger = logging.getLogger("nba_ml")
@@ -148,6 +149,9 @@ SeasonsOption = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
 FromOption = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     "--from", help="Train from LeagueGameLog CSV/JSON files in this directory instead of "
     "stats.nba.com.", exists=True, file_okay=False, dir_okay=True, readable=True)]
+ProxyOption = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--proxy", help="Proxy URL for stats.nba.com, e.g. http://user:pass@host:3128 (default: "
+    "NBA_ML_PROXY, else NBA_API_PROXY, else HTTPS_PROXY; credentials are never shown).")]
 WaitOption = Annotated[float, typer.Option(
     "--wait", min=0, envvar="NBA_ML_WAIT", show_envvar=True,
     help="Seconds to wait for another training's lock (default: exit 75 at once).")]
@@ -176,7 +180,7 @@ def _raise_on_sigterm(signum: int, frame: Any) -> None:
     raise _stopped("SIGTERM")
 
 
-def _run_training(command: str, **kwargs: Any) -> None:
+def _run_training(command: str, *, proxy: str | None = None, **kwargs: Any) -> None:
     """Train via the manager; a failure, Ctrl-C or SIGTERM ends on one line, recorded in the run
     history (SIGTERM is turned into an exception so the lock, the workers and the temporary
     files are released on the way out, as for Ctrl-C)."""
@@ -189,7 +193,7 @@ def _run_training(command: str, **kwargs: Any) -> None:
     previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         try:
-            settings = _settings()
+            settings = _settings(proxy=proxy)
             result = manager.train(settings, **kwargs)
         except KeyboardInterrupt:
             raise _stopped("SIGINT") from None
@@ -225,20 +229,23 @@ def train(
     promote_anyway: Annotated[bool, typer.Option(
         "--promote-anyway", help="Install the new models even when they score worse than the "
         "current ones.")] = False,
+    proxy: ProxyOption = None,
 ) -> None:
     """Collect data, train all four models, evaluate on held-out games, install atomically."""
     _run_training("train", force=force, source=source, seasons=seasons, wait=wait,
-                  scheduled=scheduled, promote_anyway=promote_anyway)
+                  scheduled=scheduled, promote_anyway=promote_anyway, proxy=proxy)
 
 
 @app.command()
 def ensure(
     source: FromOption = None,
     wait: WaitOption = 0.0,
+    proxy: ProxyOption = None,
 ) -> None:
     """Exit 0 at once when the models are valid; otherwise train them (a web server's
     ExecStartPre)."""
-    _run_training("ensure", force=False, source=source, wait=wait, only_if_invalid=True)
+    _run_training("ensure", force=False, source=source, wait=wait, only_if_invalid=True,
+                  proxy=proxy)
 
 
 # ----------------------------------------------------------------------------------- backtest
@@ -327,6 +334,28 @@ def predict_game(
     else:
         typer.echo(f"{row['game_date']} {row['away']} @ {row['home']}: home win probability "
                    f"{row['home_win_probability']:.3f}")
+
+
+@predict_app.command("today")
+def predict_today(
+    date: DateOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Predict every game of the day's cached schedule and its likely players' stat lines."""
+    from nba_ml.commands.today import predict_today as predict
+
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        _fail(UsageError(f"invalid date {date!r}: expected YYYY-MM-DD"))
+    try:
+        result = predict(_settings(), day)
+    except NbaMlError as error:
+        _fail(error)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        typer.echo("\n".join(result.lines()))
 
 
 @predict_app.command("player")

@@ -49,6 +49,12 @@ def status_lines(report: dict[str, Any]) -> list[str]:
                  f"{data['last_cached_game_date'] or '-'} (cache); today {data['today_chicago']} "
                  f"in Chicago{'; STALE' if data['stale'] else ''}"
                  f"{'' if data['in_season'] else ' (off-season)'}")
+    upstream = report.get("upstream") or {}
+    lines.append(f"stats.nba.com: proxy {upstream.get('proxy') or 'none (direct)'}"
+                 f"{' from ' + upstream['proxy_source'] if upstream.get('proxy_source') else ''}"
+                 f"; timeouts {upstream.get('connect_timeout')} s connect, "
+                 f"{upstream.get('timeout')} s read; at most {upstream.get('max_requests')} "
+                 "requests a run")
     schedule = report["schedule"]
     lines.append(f"next run: {schedule['next_run_local']} ({schedule['timezone']}) = "
                  f"{schedule['next_run_utc']} UTC")

@@ -91,6 +91,7 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
 
     if source is not None:
         data = importer.load_directory(Path(source))
+        importer.require_player_logs(data, Path(source))
         if seasons:
             wanted = sort_seasons(seasons)
             missing = [s for s in wanted if s not in data.seasons]
@@ -104,14 +105,14 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
     today = today_in_chicago()
     wanted = sort_seasons(seasons) if seasons else recent_seasons(settings.seasons, today)
     options = CollectOptions(timeout=settings.timeout, retries=settings.retries,
-                             pause=settings.request_pause, budget=settings.collect_budget)
-    refresh_cache(settings.raw_dir, wanted, today=today, options=options, session=session)
-    from nba_ml.data.collect import cache_path
-    from nba_ml.data.seasons import SEASON_TYPES
+                             pause=settings.request_pause, budget=settings.collect_budget,
+                             connect_timeout=settings.connect_timeout,
+                             max_requests=settings.max_requests, proxy=settings.proxy)
+    refresh_cache(settings.raw_dir, wanted, today=today, options=options, session=session,
+                  schedule_day=today)
+    from nba_ml.data.cache import cache_files
 
-    files = [cache_path(settings.raw_dir, s, t, m) for s in wanted for t in SEASON_TYPES
-             for m in ("T", "P")]
-    data = importer.load_files([f for f in files if f.exists()])
+    data = importer.load_files(cache_files(settings.raw_dir, wanted))
     if data.team_games.empty:
         raise DataError(f"stats.nba.com returned no games for {', '.join(wanted)}")
     return data
@@ -283,7 +284,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]
     last_game = training.get("last_game_date")
     cached = None
     if settings.raw_dir.exists():
-        from nba_ml.data.collect import last_cached_game_date
+        from nba_ml.data.cache import last_cached_game_date
 
         cached_date = last_cached_game_date(settings.raw_dir)
         cached = cached_date.isoformat() if cached_date else None
@@ -320,6 +321,9 @@ def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]
                  "pid": holder.pid if holder else None,
                  "since": holder.started_at if holder else None,
                  "command": holder.command if holder else None},
+        "upstream": {"proxy": settings.proxy_shown, "proxy_source": settings.proxy_source,
+                     "connect_timeout": settings.connect_timeout, "timeout": settings.timeout,
+                     "max_requests": settings.max_requests},
         "data": {"raw_cache": str(settings.raw_dir), "last_cached_game_date": cached,
                  "last_trained_game_date": last_game, "today_chicago": today.isoformat(),
                  "days_behind": behind, "stale": stale, "in_season": _in_season(today)},

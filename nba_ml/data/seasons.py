@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 from nba_ml.errors import UsageError
 
 LEAGUE_TIMEZONE = ZoneInfo("America/Chicago")
-SEASON_TYPES: tuple[str, ...] = ("Regular Season", "Playoffs")
+# Every season type nba-ml collects and keeps, in the order they are played (and requested).
+SEASON_TYPES: tuple[str, ...] = ("Regular Season", "PlayIn", "Playoffs")
+# The play-in tournament exists from the 2019-20 bubble (one game) on; it is never asked for
+# older seasons.
+FIRST_PLAY_IN_SEASON = "2019-20"
+# Play-in games and playoffs are never played before this day of a season's second year (the
+# earliest on record: mid-April), so they are not asked for before it.
+_POSTSEASON_EARLIEST_MONTH_DAY = (4, 1)
 _SEASON_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 # A season starting in year Y is "current" from this month of Y on (training camps open in late
@@ -83,3 +90,24 @@ def recent_seasons(count: int, today: dt.date | None = None) -> list[str]:
 def sort_seasons(labels: list[str]) -> list[str]:
     """Return the labels sorted by start year, duplicates removed."""
     return [season_label(y) for y in sorted({parse_season(label) for label in labels})]
+
+
+def postseason_starts_on(label: str) -> dt.date:
+    """Return the first day a play-in or playoff game of the season could be played."""
+    month, day = _POSTSEASON_EARLIEST_MONTH_DAY
+    return dt.date(parse_season(label) + 1, month, day)
+
+
+def season_types_to_collect(label: str, today: dt.date) -> list[str]:
+    """Return the season types worth a request for the season on ``today``.
+
+    The regular season always; the play-in from 2019-20 on; both the play-in and the playoffs
+    only once they could have started (from 1 April of the season's second year), so a nightly
+    run in November asks for the regular season alone.
+    """
+    types = ["Regular Season"]
+    if today >= postseason_starts_on(label):
+        if parse_season(label) >= parse_season(FIRST_PLAY_IN_SEASON):
+            types.append("PlayIn")
+        types.append("Playoffs")
+    return types

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BACKTEST_COLUMNS: tuple[str, ...] = (
-    "model", "game_date", "team", "opponent", "player_id", "prediction", "actual",
+    "model", "game_date", "season_type", "team", "opponent", "player_id", "prediction", "actual",
 )
 
 
@@ -65,6 +65,7 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     frames = [pd.DataFrame({
         "model": models.GAME_MODEL,
         "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "season_type": test_g["season_type"].to_numpy(),
         "team": test_g["home"].to_numpy(),
         "opponent": test_g["away"].to_numpy(),
         "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
@@ -76,6 +77,7 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
         frames.append(pd.DataFrame({
             "model": name,
             "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "season_type": rows["season_type"].to_numpy(),
             "team": rows["team"].to_numpy(),
             "opponent": rows["opponent"].to_numpy(),
             "player_id": pd.array(rows["player_id"].to_numpy(dtype=np.int64), dtype="Int64"),

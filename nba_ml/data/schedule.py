@@ -1,0 +1,83 @@
+"""The day's slate: ScoreboardV3 responses cached under ``raw/schedule/<YYYY-MM-DD>.json``.
+
+The nightly run fetches the scoreboard of the day in Chicago (``collect.refresh_cache`` with
+``schedule_day``); ``nba-ml predict today`` reads it back here. Reading never blocks and never
+changes the cache (a damaged file is reported, not set aside).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+from nba_ml.data.cache import MAX_CACHE_BYTES, schedule_path
+from nba_ml.data.schema import canonical_team
+from nba_ml.data.upstream import Failure
+from nba_ml.errors import DataError
+from nba_ml.state.files import describe_os_error, loads_json, read_regular_file, safe_text
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduledGame:
+    """One game of the slate, as stats.nba.com lists it."""
+
+    game_id: str
+    home: str  # nba_api abbreviation
+    away: str
+    starts_at: str | None  # "2025-11-06T00:00:00Z"
+    status: str  # "7:00 pm ET", "Final", ...
+    season_type: str | None  # from GAME_ID: Regular Season, PlayIn, Playoffs
+
+
+def validate_schedule(body: object, day: dt.date) -> int:
+    """Return the game count of a ScoreboardV3 response for ``day``; raise Failure otherwise."""
+    board = body.get("scoreboard") if isinstance(body, dict) else None
+    if not isinstance(board, dict) or not isinstance(board.get("games"), list):
+        raise Failure("not a ScoreboardV3 response (no scoreboard.games)", bad_data=True)
+    if board.get("gameDate") not in (None, day.isoformat()):
+        raise Failure(f"the scoreboard is for {board.get('gameDate')!r}, not {day}",
+                      bad_data=True)
+    for index, game in enumerate(board["games"]):
+        sides = [game.get(key) if isinstance(game, dict) else None
+                 for key in ("homeTeam", "awayTeam")]
+        if not all(isinstance(s, dict) and isinstance(s.get("teamTricode"), str) for s in sides):
+            raise Failure(f"games[{index}] has no home and away team", bad_data=True)
+    return len(board["games"])
+
+
+def read_schedule(raw_dir: Path, day: dt.date) -> tuple[list[ScheduledGame], list[str], Path]:
+    """Return (NBA games, skipped match-ups that are not two NBA teams, file) for ``day``.
+
+    Raise FileNotFoundError when no schedule is cached for the day and DataError (one line) when
+    the cached file is unreadable or not a scoreboard of that day.
+    """
+    from nba_ml.data.values import parse_game_id_type
+
+    path = schedule_path(raw_dir, day)
+    shown = safe_text(str(path))
+    try:
+        body = loads_json(read_regular_file(path, limit=MAX_CACHE_BYTES), source=path)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise DataError(f"cannot read the schedule {shown}: {describe_os_error(error)}") from None
+    try:
+        validate_schedule(body, day)
+    except Failure as error:
+        raise DataError(f"the schedule {shown} is unusable: {error.reason}") from None
+    games, skipped = [], []
+    for game in body["scoreboard"]["games"]:
+        home_code, away_code = game["homeTeam"]["teamTricode"], game["awayTeam"]["teamTricode"]
+        home, away = canonical_team(home_code), canonical_team(away_code)
+        if home is None or away is None or home == away:
+            skipped.append(safe_text(f"{away_code} @ {home_code}"))
+            continue
+        kind = parse_game_id_type(game.get("gameId"))
+        games.append(ScheduledGame(
+            game_id=str(game.get("gameId") or ""), home=home, away=away,
+            starts_at=game.get("gameTimeUTC") if isinstance(game.get("gameTimeUTC"), str)
+            else None,
+            status=safe_text(str(game.get("gameStatusText") or "")).strip(),
+            season_type=kind if isinstance(kind, str) and kind != "drop" else None))
+    return games, skipped, path

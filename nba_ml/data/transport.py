@@ -1,0 +1,97 @@
+"""The transport under nba_api: a session wrapper that bounds the time of a whole response.
+
+requests' ``timeout`` bounds each socket read, not the download, so a server that drips one byte
+at a time could hold a request open for hours; :class:`DeadlineSession` streams the body and gives
+up once the request's connect + read timeout have passed. It also keeps the Retry-After the last
+response asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from typing import Any
+
+_READ_CHUNK = 1 << 16
+
+
+class DeadlineSession:
+    """Wraps a requests.Session so that each response body must arrive within the timeout.
+
+    requests' ``timeout`` bounds each socket read, not the whole download, so a server that drips
+    one byte at a time could hold a request open for hours; this reads the body in chunks and
+    gives up once connect + read timeout seconds have passed since the request started.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.retry_after: float | None = None  # seconds the last response asked us to wait
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        import requests
+
+        timeout = kwargs.get("timeout")
+        limit = sum(timeout) if isinstance(timeout, tuple) else timeout
+        started = time.monotonic()
+        kwargs["stream"] = True
+        self.retry_after = None
+        response = self.inner.get(url, **kwargs)
+        self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+        try:
+            chunks = []
+            for chunk in _iter_body(response):
+                chunks.append(chunk)
+                if limit is not None and time.monotonic() - started > limit:
+                    raise requests.ReadTimeout(
+                        f"the response body did not arrive within {limit:g} s", response=response)
+            response._content = b"".join(chunks)
+            response._content_consumed = True
+        finally:
+            response.close()
+        return response
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Return the wait a Retry-After header asks for (seconds or an HTTP date), else None."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - dt.datetime.now(tz=dt.timezone.utc)).total_seconds())
+
+
+def _iter_body(response: Any) -> Iterator[bytes]:
+    """Yield a streamed body as it arrives; raise requests exceptions as requests itself would."""
+    import requests
+    from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+    from urllib3.response import BaseHTTPResponse
+
+    raw = response.raw
+    if not isinstance(raw, BaseHTTPResponse):
+        yield from response.iter_content(_READ_CHUNK)
+        return
+    try:
+        while True:
+            chunk = raw.read1(_READ_CHUNK, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
+    except ReadTimeoutError as error:
+        raise requests.ReadTimeout(error, response=response) from None
+    except ProtocolError as error:
+        raise requests.exceptions.ChunkedEncodingError(error, response=response) from None
+    except DecodeError as error:
+        raise requests.exceptions.ContentDecodingError(error, response=response) from None

@@ -1,0 +1,165 @@
+"""`nba-ml predict today`: the cached slate, its games' probabilities, likely players' lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from replay import CASSETTES, SCOREBOARD, FakeClock, ReplayAdapter, route_schedule, scoreboard_for
+from typer.testing import CliRunner
+
+from nba_ml.cli.app import app
+from nba_ml.commands.today import predict_today
+from nba_ml.config import resolve_settings
+from nba_ml.data.cache import schedule_path
+from nba_ml.data.collect import CollectOptions, refresh_cache
+from nba_ml.data.rosters import likely_players
+from nba_ml.data.schedule import read_schedule
+from tests.conftest import copy_data_dir
+
+runner = CliRunner()
+OPENING = dt.date(2019, 10, 22)  # the day after the trained data (2017-18, 2018-19) ends
+RECORDED = dt.date(2025, 11, 5)
+
+pytestmark = pytest.mark.skipif(not (CASSETTES / SCOREBOARD).exists(),
+                                reason="../shared/data/nba-api-cassettes is absent")
+
+
+def cli(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def one_error_line(stderr: str) -> str:
+    errors = [line for line in stderr.splitlines() if " - ERROR - " in line]
+    assert len(errors) == 1 and "Traceback" not in stderr, stderr
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def slate_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A trained data directory whose schedule for OPENING was fetched by the collector (the
+    recorded 11-game slate, re-dated) and which holds the recorded 2025-11-05 file verbatim."""
+    data = copy_data_dir(trained_dir, tmp_path_factory.mktemp("slate") / "data")
+    adapter = ReplayAdapter()
+    route_schedule(adapter)
+    clock = FakeClock()
+    report = refresh_cache(data / "raw", [], today=OPENING, options=CollectOptions(pause=0),
+                           session=adapter.session(), sleep=clock.sleep, clock=clock.monotonic,
+                           schedule_day=OPENING)
+    assert report.requests == 1 and report.schedule == schedule_path(data / "raw", OPENING)
+    recorded = schedule_path(data / "raw", RECORDED)
+    recorded.write_bytes((CASSETTES / SCOREBOARD).read_bytes())
+    return data
+
+
+def test_every_scheduled_game_and_its_likely_players(slate_dir: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
+    result = cli("predict", "today", "--date", OPENING.isoformat(), "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["date"] == "2019-10-22" and payload["skipped"] == []
+    games = payload["games"]
+    assert [(g["away"], g["home"]) for g in games][:2] == [("PHI", "CLE"), ("UTA", "DET")]
+    assert len(games) == 11 and {g["season_type"] for g in games} == {"Regular Season"}
+    for game in games:
+        assert 0.0 < game["home_win_probability"] < 1.0
+        teams = {p["team"] for p in game["players"]}
+        assert teams == {game["home"], game["away"]}
+        for side in teams:
+            roster = [p for p in game["players"] if p["team"] == side]
+            assert 5 <= len(roster) <= 10
+            assert [p["minutes"] for p in roster] == sorted((p["minutes"] for p in roster),
+                                                           reverse=True)
+        for line in game["players"]:
+            assert 0 <= line["points"] < 60 and 0 <= line["assists"] < 20
+            assert 0 <= line["rebounds"] < 25
+    text = cli("predict", "today", "--date", OPENING.isoformat())
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert lines[0] == "2019-10-22: 11 games"
+    assert lines[1].startswith("PHI @ CLE 2019-") or lines[1].startswith("PHI @ CLE 2025-")
+    assert "home win probability 0." in lines[1] and "points" in lines[2]
+
+
+def test_the_recorded_scoreboard_as_received(slate_dir: Path) -> None:
+    """The 2025-11-05 response exactly as stats.nba.com sent it: 11 games; the trained data
+    ends in 2019, so no player is recent enough for a stat line, but every game is predicted."""
+    settings = resolve_settings(slate_dir, environ={})
+    result = predict_today(settings, RECORDED)
+    assert len(result.games) == 11
+    assert result.games[0].game_id == "0022500171" and result.games[0].status == "Final"
+    assert result.games[0].starts_at == "2025-11-06T00:00:00Z"
+    assert all(g.players == [] for g in result.games)
+    assert all(0 < g.home_win_probability < 1 for g in result.games)
+
+
+def test_no_schedule_cached_is_one_line_and_exit_1(data_dir: Path) -> None:
+    result = cli("predict", "today")
+    assert result.exit_code == 1
+    assert "no schedule cached for" in one_error_line(result.stderr)
+
+
+def test_a_day_without_games_needs_no_models(data_dir: Path) -> None:
+    day = dt.date(2026, 7, 20)
+    path = schedule_path(data_dir / "raw", day)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(scoreboard_for(day.isoformat(), games=[])))
+    result = cli("predict", "today", "--date", day.isoformat())
+    assert result.exit_code == 0 and result.stdout == "no games scheduled on 2026-07-20\n"
+    as_json = cli("predict", "today", "--date", day.isoformat(), "--json")
+    assert json.loads(as_json.stdout)["games"] == []
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"[" * 10_000, "nests deeper"), (b"{}", "no scoreboard.games"),
+    (json.dumps(scoreboard_for("2026-01-01")).encode(), "is for '2026-01-01'")])
+def test_a_damaged_schedule_is_one_line_and_exit_1(data_dir: Path, content: bytes,
+                                                   reason: str) -> None:
+    day = dt.date(2026, 1, 2)
+    path = schedule_path(data_dir / "raw", day)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    result = cli("predict", "today", "--date", day.isoformat())
+    assert result.exit_code == 1 and reason in one_error_line(result.stderr)
+
+
+def test_a_bad_date_is_a_usage_error(data_dir: Path) -> None:
+    result = cli("predict", "today", "--date", "tomorrow")
+    assert result.exit_code == 2 and "invalid date" in one_error_line(result.stderr)
+
+
+def test_non_nba_match_ups_are_skipped(tmp_path: Path) -> None:
+    day = dt.date(2026, 2, 15)
+    board = scoreboard_for(day.isoformat())
+    board["scoreboard"]["games"] = board["scoreboard"]["games"][:1]
+    board["scoreboard"]["games"][0]["homeTeam"]["teamTricode"] = "LBN"  # All-Star weekend
+    path = schedule_path(tmp_path, day)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(board))
+    games, skipped, _ = read_schedule(tmp_path, day)
+    assert games == [] and skipped == ["PHI @ LBN"]
+
+
+def test_likely_players_come_from_the_team_s_recent_games() -> None:
+    import pandas as pd
+
+    def row(day: str, game: str, pid: int, team: str, minutes: float) -> dict[str, object]:
+        return {"game_date": pd.Timestamp(day), "game_id": game, "player_id": pid,
+                "player_name": f"P{pid}", "team": team, "min": minutes}
+
+    frame = pd.DataFrame([
+        row("2026-01-01", "g1", 1, "BOS", 30), row("2026-01-01", "g1", 2, "BOS", 20),
+        row("2026-01-03", "g2", 1, "BOS", 34), row("2026-01-03", "g2", 3, "BOS", 0),
+        row("2026-01-05", "g3", 2, "BOS", 25), row("2026-01-05", "g3", 4, "BOS", 10),
+        row("2026-01-07", "g4", 1, "BOS", 36),
+        row("2026-01-06", "g5", 4, "NYK", 12),  # traded: now a Knick
+        row("2026-01-09", "g6", 5, "BOS", 40),  # after the day: not history
+    ])
+    likely = likely_players(frame, ["BOS", "NYK"], pd.Timestamp("2026-01-08"))
+    bos = likely[likely["team"] == "BOS"]
+    assert bos["player_id"].tolist() == [1, 2]  # 3 played 0 minutes; 4 is a Knick now
+    assert bos["minutes"].tolist() == pytest.approx([(34 + 36) / 3, 25 / 3], abs=0.05)
+    assert likely[likely["team"] == "NYK"]["player_id"].tolist() == [4]
