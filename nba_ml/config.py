@@ -1,53 +1,111 @@
-"""Settings resolved once per command: flag > environment variable > default.
+"""Settings: one table, resolved once per command as flag > environment variable > default.
 
-Directories honour systemd's ``STATE_DIRECTORY`` when it is set. Nothing is read at import time.
+The table is the body of :class:`Settings`: one line per setting gives its name (the field), its
+environment variable, its type (the annotation), default, range and help text. Everything else
+derives from it: :func:`resolve_settings`, the ``nba-ml`` options (``envvar=`` shown in
+``--help``), the README's environment table (checked by ``tests/test_docs.py``) and ``status``
+(which shows each effective value and where it came from). Adding a setting is one line here.
+
+The data directory comes from ``--data-dir`` > ``NBA_ML_DATA_DIR`` > systemd's
+``STATE_DIRECTORY`` > ``$XDG_DATA_HOME/nba-ml`` > ``~/.local/share/nba-ml``. Nothing is read at
+import time.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, TypeVar
 
 from nba_ml.errors import ConfigError
 
-ENV_PREFIX = "NBA_ML_"
+T = TypeVar("T")
 
-# Every environment variable nba-ml reads, with its meaning; the README table is checked against it.
-ENVIRONMENT_VARIABLES: dict[str, str] = {
-    "NBA_ML_DATA_DIR": "data directory (models, raw cache, lock, run history)",
-    "NBA_ML_MAX_AGE_HOURS": "models younger than this are fresh; train without --force skips (20)",
-    "NBA_ML_SEASONS": "how many seasons, ending with the current one, train collects (4)",
-    "NBA_ML_TIMEOUT": "seconds before one stats.nba.com request times out (30)",
-    "NBA_ML_RETRIES": "attempts per request before giving up (4)",
-    "NBA_ML_REQUEST_PAUSE": "seconds from the end of one request to the start of the next (1.0)",
-    "NBA_ML_COLLECT_BUDGET": "seconds the whole collection may take before it gives up (900)",
-    "NBA_TRAINING_HOUR": "hour of the daily training in NBA_TRAINING_TIMEZONE (4)",
-    "NBA_TRAINING_MINUTE": "minute of the daily training (0)",
-    "NBA_TRAINING_TIMEZONE": "time zone of the daily training (America/Chicago)",
-    "NBA_ML_JOBS": "processes that fit the player models; 1 fits in-process (0: one per core)",
-    "NBA_ML_WAIT": "seconds train/ensure wait for another training's lock (0: exit 75 at once)",
-    "STATE_DIRECTORY": "set by systemd's StateDirectory=; the default data directory when present",
-}
+# Where a value came from, as ``status`` shows it.
+FROM_FLAG = "flag"
+FROM_ENVIRONMENT = "environment"
+FROM_DEFAULT = "default"
+FROM_STATE_DIRECTORY = "STATE_DIRECTORY"
+FROM_XDG = "XDG_DATA_HOME"
+FROM_HOME = "home"
+
+
+def _known_zone(value: str) -> str:
+    """Return ``value`` when it names a time zone; raise ValueError with the reason otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if len(value) > 255 or not value.isprintable() or value.startswith(("/", ".")):
+        raise ValueError("is not a known time zone")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory, a too-long name, ...
+        raise ValueError("is not a known time zone") from None
+    return value
+
+
+def setting(env: str, default: T, *, help: str, low: float | None = None,
+            high: float | None = None, flag: str | None = None, shown: str | None = None,
+            command_option: bool = False,
+            check: Callable[[str], str] | None = None) -> T:
+    """Declare one setting (a row of the table) as a dataclass field of :class:`Settings`.
+
+    ``flag`` is its option (default ``--<field-name>``); ``command_option`` puts that option on
+    the commands that use it instead of before the command; ``shown`` is the default as the help
+    and the README say it; ``check`` validates a text value (raises ValueError with the reason).
+    """
+    meta = {"env": env, "help": help, "low": low, "high": high, "flag": flag, "shown": shown,
+            "command_option": command_option, "check": check}
+    return typing.cast(T, dataclasses.field(default=default, metadata=meta))
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """Everything a command needs to know about where and how to run."""
+    """Everything a command needs to know about where and how to run (the settings table)."""
 
-    data_dir: Path
-    max_age_hours: float = 20.0
-    seasons: int = 4
-    timeout: float = 30.0
-    retries: int = 4
-    request_pause: float = 1.0
-    collect_budget: float = 900.0
-    jobs: int = 0
-    training_hour: int = 4
-    training_minute: int = 0
-    training_timezone: str = "America/Chicago"
+    data_dir: Path = setting(  # noqa: RUF009 - a field(), not a shared default
+        "NBA_ML_DATA_DIR", Path("."),
+        help="Data directory: models, raw cache, lock, run history.",
+        shown="$STATE_DIRECTORY, else $XDG_DATA_HOME/nba-ml or ~/.local/share/nba-ml")
+    max_age_hours: float = setting(
+        "NBA_ML_MAX_AGE_HOURS", 20.0, low=0, high=24 * 365,
+        help="Models younger than this many hours are fresh; train without --force skips.")
+    seasons: int = setting(
+        "NBA_ML_SEASONS", 4, low=1, high=30, flag="--season-count",
+        help="How many seasons, ending with the current one, train collects.")
+    timeout: float = setting(
+        "NBA_ML_TIMEOUT", 30.0, low=0.1, high=600,
+        help="Seconds before one stats.nba.com request times out.")
+    retries: int = setting(
+        "NBA_ML_RETRIES", 4, low=1, high=20,
+        help="Attempts per stats.nba.com request before giving up.")
+    request_pause: float = setting(
+        "NBA_ML_REQUEST_PAUSE", 1.0, low=0, high=60,
+        help="Seconds from the end of one request to the start of the next.")
+    collect_budget: float = setting(
+        "NBA_ML_COLLECT_BUDGET", 900.0, low=1, high=24 * 3600,
+        help="Seconds the whole collection may take before it gives up.")
+    jobs: int = setting(
+        "NBA_ML_JOBS", 0, low=0, high=64,
+        help="Processes that fit the player models, one thread each; 1 fits in-process; "
+        "0 one per core.")
+    wait: float = setting(
+        "NBA_ML_WAIT", 0.0, low=0, high=24 * 3600, command_option=True,
+        help="Seconds train/ensure wait for another training's lock; 0 exits 75 at once.")
+    training_hour: int = setting(
+        "NBA_TRAINING_HOUR", 4, low=0, high=23,
+        help="Hour of the daily training in NBA_TRAINING_TIMEZONE.")
+    training_minute: int = setting(
+        "NBA_TRAINING_MINUTE", 0, low=0, high=59, help="Minute of the daily training.")
+    training_timezone: str = setting(
+        "NBA_TRAINING_TIMEZONE", "America/Chicago", check=_known_zone,
+        help="Time zone of the daily training.")
+    # Not a setting: where each value above came from (for ``status``).
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False,
+                                                   repr=False)
 
     @property
     def models_dir(self) -> Path:
@@ -66,84 +124,194 @@ class Settings:
         return self.data_dir / "runs.jsonl"
 
 
-def default_data_dir(environ: Mapping[str, str]) -> Path:
-    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share."""
+@dataclasses.dataclass(frozen=True)
+class SettingSpec:
+    """One row of the settings table, read from the field of :class:`Settings`."""
+
+    name: str
+    env: str
+    kind: type
+    default: Any
+    help: str
+    low: float | None
+    high: float | None
+    flag: str
+    shown: str
+    command_option: bool
+    check: Callable[[str], str] | None
+
+    def describe(self) -> str:
+        """Return the help text with the default, as ``--help`` and the README show it."""
+        return f"{self.help} Default: {self.shown}."
+
+
+def _spec(field: dataclasses.Field[Any], kind: type) -> SettingSpec:
+    meta = field.metadata
+    default = field.default
+    shown = meta["shown"] or (f"{default:g}" if isinstance(default, float) else str(default))
+    return SettingSpec(
+        name=field.name, env=meta["env"], kind=kind, default=default, help=meta["help"],
+        low=meta["low"], high=meta["high"],
+        flag=meta["flag"] or f"--{field.name.replace('_', '-')}",
+        shown=shown, command_option=meta["command_option"], check=meta["check"])
+
+
+def _table() -> tuple[SettingSpec, ...]:
+    hints = typing.get_type_hints(Settings)
+    return tuple(_spec(f, hints[f.name]) for f in dataclasses.fields(Settings)
+                 if "env" in f.metadata)
+
+
+SETTINGS: tuple[SettingSpec, ...] = _table()
+SPECS: dict[str, SettingSpec] = {spec.name: spec for spec in SETTINGS}
+
+# Every environment variable nba-ml reads, with its meaning; the README table is checked against it.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    **{spec.env: spec.describe() for spec in SETTINGS},
+    "STATE_DIRECTORY": "Set by systemd's StateDirectory=; the default data directory when "
+    "present.",
+}
+
+
+def environment_table() -> str:
+    """Return the README's environment-variable table (Markdown), derived from the settings."""
+    rows = ["| variable | option | meaning | default |", "|---|---|---|---|"]
+    for spec in SETTINGS:
+        where = f"`{spec.flag}`" + ("" if spec.command_option else " (before the command)")
+        rows.append(f"| `{spec.env}` | {where} | {spec.help} | {spec.shown} |")
+    rows.append(f"| `STATE_DIRECTORY` | - | {ENVIRONMENT_VARIABLES['STATE_DIRECTORY']} | - |")
+    return "\n".join(rows) + "\n"
+
+
+def default_data_dir(environ: Mapping[str, str]) -> tuple[Path, str]:
+    """Return (directory, source): systemd's first STATE_DIRECTORY, else
+    ``$XDG_DATA_HOME/nba-ml``, else ``~/.local/share/nba-ml``."""
     state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
     if state:
-        return Path(state)
+        return Path(state), FROM_STATE_DIRECTORY
     xdg = environ.get("XDG_DATA_HOME", "").strip()
-    base = Path(xdg) if xdg else Path(environ.get("HOME") or Path.home()) / ".local" / "share"
-    return base / "nba-ml"
+    if xdg:
+        return Path(xdg) / "nba-ml", FROM_XDG
+    return Path(environ.get("HOME") or Path.home()) / ".local" / "share" / "nba-ml", FROM_HOME
 
 
-def _number(name: str, raw: str, kind: type, low: float, high: float) -> float | int:
-    try:
-        value = kind(raw.strip())
-    except ValueError:
-        noun = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{name}={raw!r} is not {noun}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={raw!r} is out of range ({low:g} to {high:g})")
-    return value
+def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
+    """Return ``raw`` (text from a flag or a variable, or a typed value) as the setting's type;
+    raise ConfigError naming ``where`` (``--flag`` or ``VARIABLE``)."""
+    from nba_ml.state.files import safe_text
 
-
-_NUMERIC: dict[str, tuple[str, type, float, float]] = {
-    "max_age_hours": ("NBA_ML_MAX_AGE_HOURS", float, 0, 24 * 365),
-    "seasons": ("NBA_ML_SEASONS", int, 1, 30),
-    "timeout": ("NBA_ML_TIMEOUT", float, 0.1, 600),
-    "retries": ("NBA_ML_RETRIES", int, 1, 20),
-    "request_pause": ("NBA_ML_REQUEST_PAUSE", float, 0, 60),
-    "collect_budget": ("NBA_ML_COLLECT_BUDGET", float, 1, 24 * 3600),
-    "jobs": ("NBA_ML_JOBS", int, 0, 64),
-    "training_hour": ("NBA_TRAINING_HOUR", int, 0, 23),
-    "training_minute": ("NBA_TRAINING_MINUTE", int, 0, 59),
-}
+    text = raw if isinstance(raw, str) else str(raw)
+    shown = safe_text(repr(text)) if len(text) <= 80 else safe_text(repr(text[:80] + "..."))
+    if spec.kind in (int, float):
+        try:
+            value = spec.kind(text.strip())
+        except (ValueError, OverflowError):
+            noun = "a whole number" if spec.kind is int else "a number"
+            raise ConfigError(f"{where}={shown} is not {noun}") from None
+        if spec.kind is float and math.isnan(value):
+            raise ConfigError(f"{where}={shown} is not a number")
+        low = -math.inf if spec.low is None else spec.low
+        high = math.inf if spec.high is None else spec.high
+        if not low <= value <= high:
+            raise ConfigError(f"{where}={shown} is out of range ({low:g} to {high:g})")
+        return value
+    if spec.check is not None:
+        try:
+            text = spec.check(text.strip())
+        except ValueError as error:
+            raise ConfigError(f"{where}={shown} {error}") from None
+    if spec.kind is Path or spec.kind == (Path | None):
+        if not text.strip():
+            raise ConfigError(f"{where} is empty: give a directory")
+        if "\0" in text:
+            raise ConfigError(f"{where}={shown} contains a NUL character")
+        return Path(text)
+    return text
 
 
 def resolve_settings(
     data_dir: Path | str | None = None,
     environ: Mapping[str, str] | None = None,
-    **overrides: object,
+    **flags: object,
 ) -> Settings:
-    """Return Settings from flags (``data_dir``, ``overrides``) > environment > defaults.
+    """Return Settings from flags (``data_dir``, ``flags`` by field name) > environment > default.
 
-    Raises ConfigError naming the variable when a value is malformed or out of range.
+    A flag given as None is absent; an empty variable counts as unset. Raises ConfigError naming
+    the flag or variable when a value is malformed or out of range, or when the data directory
+    exists and is not a directory.
     """
     environ = os.environ if environ is None else environ
-    values: dict[str, object] = {}
-    for field, (name, kind, low, high) in _NUMERIC.items():
-        flag = overrides.get(field)
+    unknown = set(flags) - set(SPECS) - {"data_dir"}
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    given = {"data_dir": data_dir, **flags}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for spec in SETTINGS:
+        flag = given.get(spec.name)
         if flag is not None:
-            values[field] = _number(f"--{field.replace('_', '-')}", str(flag), kind, low, high)
-        elif environ.get(name, "").strip():
-            values[field] = _number(name, environ[name], kind, low, high)
-    zone = overrides.get("training_timezone") or environ.get("NBA_TRAINING_TIMEZONE", "").strip()
-    if zone:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"NBA_TRAINING_TIMEZONE={zone!r} is not a known time zone") from None
-        values["training_timezone"] = str(zone)
-    if data_dir is not None and str(data_dir).strip():
-        chosen = Path(data_dir)
-    elif environ.get("NBA_ML_DATA_DIR", "").strip():
-        chosen = Path(environ["NBA_ML_DATA_DIR"])
-    else:
-        chosen = default_data_dir(environ)
-    chosen = chosen.expanduser().absolute()
-    if chosen.exists() and not chosen.is_dir():  # for every command, reading ones included
-        raise ConfigError(f"data directory {chosen} exists and is not a directory")
-    return Settings(data_dir=chosen, **values)  # type: ignore[arg-type]
+            values[spec.name] = _parse(spec, spec.flag, flag)
+            sources[spec.name] = FROM_FLAG
+        elif environ.get(spec.env, "").strip():
+            values[spec.name] = _parse(spec, spec.env, environ[spec.env])
+            sources[spec.name] = FROM_ENVIRONMENT
+        else:
+            sources[spec.name] = FROM_DEFAULT
+    if "data_dir" not in values:
+        values["data_dir"], sources["data_dir"] = default_data_dir(environ)
+    values["data_dir"] = _absolute(values["data_dir"])
+    _check_data_dir(values["data_dir"])
+    return Settings(**values, sources=sources)
+
+
+def _check_data_dir(path: Path) -> None:
+    """Raise ConfigError when ``path`` exists and is not a directory, or cannot be looked at."""
+    import stat
+
+    from nba_ml.state.files import describe_os_error, safe_text
+
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as error:  # a name too long, a parent without search permission
+        raise ConfigError(f"data directory {safe_text(str(path))} cannot be used: "
+                          f"{describe_os_error(error)}") from None
+    if not stat.S_ISDIR(mode):  # for every command, reading ones included
+        raise ConfigError(f"data directory {safe_text(str(path))} exists and is not a "
+                          "directory")
+
+
+def _absolute(path: Path) -> Path:
+    """Return ``path`` made absolute (``~`` expanded); ConfigError when that cannot be known."""
+    from nba_ml.state.files import describe_os_error, safe_text
+
+    try:
+        return path.expanduser().absolute()
+    except (OSError, RuntimeError) as error:  # the cwd was deleted; no home directory
+        reason = describe_os_error(error) if isinstance(error, OSError) else str(error)
+        raise ConfigError(f"data directory {safe_text(str(path))} cannot be resolved: "
+                          f"{reason}") from None
+
+
+def effective_settings(settings: Settings) -> list[tuple[SettingSpec, Any, str]]:
+    """Return (row, value, source) for every setting, as ``status`` shows them."""
+    return [(spec, getattr(settings, spec.name), settings.sources.get(spec.name, FROM_DEFAULT))
+            for spec in SETTINGS]
 
 
 def prepare_data_dir(settings: Settings) -> None:
     """Create the data directory (mode 0750 where new); raise ConfigError when it is unusable."""
+    from nba_ml.state.files import describe_os_error, safe_text
+
     path = settings.data_dir
+    shown = safe_text(str(path))
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"data directory {path} exists and is not a directory")
+        raise ConfigError(f"data directory {shown} exists and is not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o750)
     except OSError as error:
-        raise ConfigError(f"cannot create data directory {path}: {error.strerror}") from None
+        raise ConfigError(f"cannot create data directory {shown}: "
+                          f"{describe_os_error(error)}") from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise ConfigError(f"data directory {path} is not writable by this user")
+        raise ConfigError(f"data directory {shown} is not writable by this user")

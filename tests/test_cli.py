@@ -209,9 +209,9 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 def test_an_unexpected_error_in_train_is_one_line_recorded_and_exit_1(
         data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nba_ml.commands import manager
+    from nba_ml.commands import train
 
-    monkeypatch.setattr(manager, "train", _boom)
+    monkeypatch.setattr(train, "train", _boom)
     data_dir.mkdir()
     result = run("train", "--force", "--from", str(GAMELOGS))
     assert result.exit_code == 1
@@ -230,10 +230,10 @@ def test_the_entry_point_turns_any_stray_exception_into_one_line(
 ) -> None:
     import sys
 
-    from nba_ml.cli import app as cli
-    from nba_ml.commands import manager
+    from nba_ml.cli import main as cli
+    from nba_ml.commands import status
 
-    monkeypatch.setattr(manager, "status", _boom)
+    monkeypatch.setattr(status, "status", _boom)
     monkeypatch.setattr(sys, "argv", ["nba-ml", "status"])
     with pytest.raises(SystemExit) as caught:
         cli.main()
