@@ -115,14 +115,14 @@ def run(handler: Callable[..., int], *args: Any, **kwargs: Any) -> int:
 def guarded(entry: Callable[[], int | None]) -> int:
     """Run a whole command line: any exception nba-ml did not expect ends on one ERROR line and
     exit 1 (the traceback only with --verbose); unwritable output ends on one line too."""
-    from nba_ml.commands.runs import unexpected
-
     try:
         code = entry()
         flush_stdout()
     except NbaMlError as error:
         return log_error(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence
+        from nba_ml.commands.runs import unexpected
+
         log_error(unexpected(error))
         return EXIT_FAILURE
     return EXIT_OK if code is None else code

@@ -15,14 +15,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import importlib.metadata
 import io
 import json
 import logging
 import math
 import os
-import platform
-import secrets
 import shutil
 import stat
 import time
@@ -95,6 +92,18 @@ def _now() -> datetime:
 
 
 def _installed_version(distribution: str) -> str | None:
+    # A wheel installs <name>-<version>.dist-info (name normalized, PEP 491): reading the
+    # directory name spares `check` the import of importlib.metadata (and email) at start-up.
+    import sys
+
+    prefix = distribution.replace("-", "_").lower() + "-"
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            for name in os.listdir(entry or "."):
+                if name.lower().startswith(prefix) and name.endswith(".dist-info"):
+                    return name[len(prefix):-len(".dist-info")]
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -102,6 +111,8 @@ def _installed_version(distribution: str) -> str | None:
 
 
 def _versions() -> dict[str, str | None]:
+    import platform
+
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for key, distribution in _VERSION_PACKAGES.items():
         versions[key] = _installed_version(distribution)
@@ -504,6 +515,8 @@ def model_age_hours(manifest: dict, now: datetime | None = None) -> float:
 
 def _new_generation_id(now: datetime, generations: Path) -> str:
     while True:
+        import secrets
+
         generation = f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
         if not (generations / generation).exists():
             return generation
@@ -559,6 +572,8 @@ def _exchange(first: Path, second: Path) -> bool:
 
 
 def _legacy_name(generations: Path) -> Path:
+    import secrets
+
     return generations / f"legacy-{_now():%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
 
 
