@@ -59,7 +59,7 @@ def setting(env: str, default: T, *, help: str, low: float | None = None,
     """
     meta = {"env": env, "help": help, "low": low, "high": high, "flag": flag, "shown": shown,
             "command_option": command_option, "check": check}
-    return typing.cast(T, dataclasses.field(default=default, metadata=meta))
+    return dataclasses.field(default=default, metadata=meta)
 
 
 @dataclasses.dataclass(frozen=True)

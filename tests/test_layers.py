@@ -66,9 +66,10 @@ def test_imports_point_down(path: Path) -> None:
         parts = name.split(".")
         if parts[0] in INTERFACE_ONLY and layer != "cli":
             bad.append(name)
-        if parts[0] == "nba_ml" and len(parts) > 1 and parts[1] in FORBIDDEN[layer]:
-            if not (layer == "" and any(name.startswith(ok) for ok in ALLOWED_TOP_LEVEL)):
-                bad.append(name)
+        allowed = layer == "" and any(name.startswith(ok) for ok in ALLOWED_TOP_LEVEL)
+        if parts[0] == "nba_ml" and len(parts) > 1 and parts[1] in FORBIDDEN[layer] and (
+                not allowed):
+            bad.append(name)
     assert not bad, f"{path.relative_to(ROOT)} ({layer or 'top level'}) imports {bad}"
 
 

@@ -19,7 +19,7 @@ import typer
 from nba_ml import __version__
 from nba_ml.cli import handlers
 from nba_ml.cli.handlers import Invocation, write_out
-from nba_ml.cli.options import given_on_command_line, option, with_setting_options
+from nba_ml.cli.options import given_on_command_line, with_setting_options
 from nba_ml.config import SETTINGS, SPECS
 from nba_ml.errors import EXIT_OK
 
@@ -94,7 +94,9 @@ SeasonsOption = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
 FromOption = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     "--from", help="Train from LeagueGameLog CSV/JSON files in this directory instead of "
     "stats.nba.com.", exists=True, file_okay=False, dir_okay=True, readable=True)]
-WaitOption = option(SPECS["wait"])
+WaitOption = Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional
+    SPECS["wait"].flag, envvar=SPECS["wait"].env, show_envvar=True, metavar="FLOAT",
+    help=SPECS["wait"].describe())]
 
 
 @app.command()

@@ -39,7 +39,7 @@ class Invocation:
         from nba_ml.config import resolve_settings
 
         flags = {k: v for k, v in {**self.flags, **command_flags}.items() if v is not None}
-        return resolve_settings(self.data_dir, **flags)
+        return resolve_settings(self.data_dir, environ=None, **flags)
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:

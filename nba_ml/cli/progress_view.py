@@ -59,7 +59,7 @@ def rich_progress() -> Iterator[None]:
     streams: list[Any] = [h.stream for h in handlers]
     with bars:
         for handler in handlers:
-            handler.setStream(_ConsoleStream(console))  # type: ignore[arg-type]
+            handler.setStream(_ConsoleStream(console))
         try:
             with progress.reporting_to(_RichReporter(bars)):
                 yield

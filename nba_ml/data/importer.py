@@ -316,7 +316,7 @@ def _normalise_names(path: Path, raw_names: list[object]) -> list[str]:
     return names
 
 
-def _read_csv(data: bytes, dtype: object) -> pd.DataFrame:
+def _read_csv(data: bytes, dtype: Any) -> pd.DataFrame:
     import pandas as pd
 
     with warnings.catch_warnings():
@@ -336,7 +336,7 @@ def _table_from_csv(path: Path, data: bytes) -> _Table:
         # file through the strict value-by-value parser instead
         numeric = [name for name in _csv_header(data) if name.strip().upper() in _NUMERIC_COLUMNS]
         try:
-            frame = _read_csv(data, collections.defaultdict(
+            frame = _read_csv(data, collections.defaultdict[str, Any](
                 lambda: object, dict.fromkeys(numeric, "float64")))
         except ValueError:  # the numeric columns come back as float64, or read_csv raises
             frame = _read_csv(data, object)
@@ -454,7 +454,7 @@ class _Reject:
 
 
 def _column_map(table: _Table, column: str, parse: Callable[[object], object],
-                fill: object = None) -> tuple[np.ndarray, list[object]]:
+                fill: object = None) -> tuple[np.ndarray, list[Any]]:
     """Return (codes, results): ``results[codes]`` is ``parse`` of each row's value.
 
     Missing values (NaN, None, absent column) are parsed as None; a rejected value raises
@@ -491,7 +491,7 @@ def _column_map(table: _Table, column: str, parse: Callable[[object], object],
     return codes, results
 
 
-def _take(results: list[object], codes: np.ndarray, dtype: object = object) -> np.ndarray:
+def _take(results: list[Any], codes: np.ndarray, dtype: Any = object) -> np.ndarray:
     import numpy as np
 
     if dtype is object:
@@ -718,11 +718,11 @@ def _fallback_season(table: _Table) -> str | None:
         if value in (None, ""):
             continue
         try:
-            parse_season(value)  # type: ignore[arg-type]
+            parse_season(value)
         except UsageError:  # also for a parameter that is not even text
             raise _error(table.path, f"parameters.{key} {_show(value)} is not a season like "
                                      "2019-20") from None
-        return value.strip()  # type: ignore[union-attr]
+        return value.strip()
     return _season_from_name(table.path)
 
 

@@ -605,7 +605,7 @@ def _publish(data_dir: Path, generation: str) -> str | None:
 def _prune(data_dir: Path, keep: set[str | None]) -> None:
     """Remove generations other than those in ``keep`` and the one ``models`` points to now."""
     generations = data_dir / GENERATIONS_DIR
-    keep = {name for name in keep if name} | {_current_generation(data_dir)}
+    keep = {*(name for name in keep if name), _current_generation(data_dir)}
     try:
         entries = list(os.scandir(generations))
     except OSError as error:
