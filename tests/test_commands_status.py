@@ -103,9 +103,15 @@ def test_status_renders_a_damaged_manifest(trained_dir: Path, tmp_path: Path,
     path.chmod(0o640)
     path.write_text(json.dumps(manifest))
     report = status(resolve_settings(copy, environ={}))
-    assert not report.healthy
-    assert status_lines(report)
+    text = "\n".join(status_lines(report))
+    assert "next run:" in text and "rebounds" in text
     json.dumps(report.to_json())
+    if not isinstance(manifest["training"], dict):
+        assert any("records no training" in item for item in report.attention)
+    elif not isinstance(manifest["training"].get("last_game_date"), str) or (
+            manifest["training"]["last_game_date"] == "yesterday"):
+        assert any("last_game_date" in item for item in report.attention)
+        assert report.models.last_game_date is None
 
 
 def test_status_renders_odd_run_lines(trained_dir: Path, tmp_path: Path) -> None:

@@ -275,8 +275,7 @@ def _schedule(invocation: Invocation, kind: str, executable: str | None, user: s
 
     text = render(invocation.settings(), kind, executable or _this_executable(), user=user,
                   system_timezone=system_timezone)
-    sys.stdout.write(text)
-    handlers.flush_stdout()
+    write_out(text, end="")
     return EXIT_OK
 
 

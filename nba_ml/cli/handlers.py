@@ -42,24 +42,37 @@ class Invocation:
         return resolve_settings(self.data_dir, environ=None, **flags)
 
 
+class OneLineFormatter(logging.Formatter):
+    """The log format; every message at INFO and above is one line, whatever it quotes (a path
+    or a lock holder's hostname with a newline or a terminal escape is shown escaped). This is
+    the one place where nba-ml's messages meet the terminal. DEBUG keeps its tracebacks."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        if record.levelno >= logging.INFO:
+            from nba_ml.state.files import safe_text
+
+            record.message = safe_text(record.message)
+        return super().formatMessage(record)
+
+
 def configure_logging(verbose: bool, quiet: bool) -> None:
     """Send nba-ml's log records to stderr as ``YYYY-MM-DD HH:MM:SS - LEVEL - Message``."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
+    handler.setFormatter(OneLineFormatter(LOG_FORMAT, LOG_DATE_FORMAT))
     root = logging.getLogger("nba_ml")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
 
 
-def write_out(text: str) -> None:
-    """Write ``text`` and a newline to stdout; raise OutputUnwritable when that fails."""
+def write_out(text: str, end: str = "\n") -> None:
+    """Write ``text`` and ``end`` to stdout; raise OutputUnwritable when that fails."""
     stream = sys.stdout
     if stream is None:
         raise OutputUnwritable("cannot write the results: standard output is closed")
     try:
-        stream.write(text + "\n")
+        stream.write(text + end)
         stream.flush()
     except OSError as error:
         raise output_error(error) from None
@@ -97,10 +110,8 @@ def use_color() -> bool:
 
 
 def log_error(error: NbaMlError) -> int:
-    """Log ``error`` as the one ERROR line (control characters escaped); return its exit code."""
-    from nba_ml.state.files import safe_text
-
-    logger.error("%s", safe_text(str(error)))
+    """Log ``error`` as the one ERROR line (escaped by the formatter); return its exit code."""
+    logger.error("%s", error)
     return error.exit_code
 
 

@@ -181,6 +181,9 @@ def _models(settings: Settings, now: dt.datetime, attention: list[str]) -> Model
         attention.append(f"models invalid: {verification.summary()}")
     elif age is not None and math.isfinite(age) and age > settings.max_age_hours + 24:
         attention.append(f"models are {age:.0f} h old; the daily training may not be running")
+    if manifest and not isinstance(manifest.get("training"), dict):
+        attention.append("the manifest records no training (data window, holdout figures); "
+                         "run `nba-ml train --force`")
     last_game = training.get("last_game_date")
     if last_game is not None and _date(last_game) is None:
         attention.append(f"the manifest's last_game_date {str(last_game)[:40]!r} is not a date")
