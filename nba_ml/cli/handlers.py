@@ -47,7 +47,7 @@ class OneLineFormatter(logging.Formatter):
     or a lock holder's hostname with a newline or a terminal escape is shown escaped). This is
     the one place where nba-ml's messages meet the terminal. DEBUG keeps its tracebacks."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         if record.levelno >= logging.INFO:
             from nba_ml.state.files import safe_text
 
