@@ -49,9 +49,9 @@ class _ConsoleStream:
 
 
 @contextlib.contextmanager
-def rich_progress() -> Iterator[None]:
-    """Show progress bars on stderr inside the block; log lines print above them."""
-    console = Console(stderr=True)
+def rich_progress(console: Console | None = None) -> Iterator[None]:
+    """Show progress bars (on stderr by default) inside the block; log lines print above."""
+    console = console or Console(stderr=True)
     bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=True)
     handlers = [h for h in logging.getLogger("nba_ml").handlers
