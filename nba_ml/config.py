@@ -130,7 +130,8 @@ class SettingSpec:
 
     name: str
     env: str
-    kind: type
+    kind: type  # int, float, str or Path (the annotation without ``| None``)
+    optional: bool  # the annotation allows None: the setting may be unset
     default: Any
     help: str
     low: float | None
@@ -145,12 +146,19 @@ class SettingSpec:
         return f"{self.help} Default: {self.shown}."
 
 
-def _spec(field: dataclasses.Field[Any], kind: type) -> SettingSpec:
+def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
     meta = field.metadata
+    members = [a for a in typing.get_args(annotation) if a is not type(None)]
+    optional = len(members) < len(typing.get_args(annotation))
+    kind = members[0] if optional else annotation
+    if kind not in (int, float, str, Path):
+        raise TypeError(f"setting {field.name}: unsupported type {annotation!r}")
     default = field.default
-    shown = meta["shown"] or (f"{default:g}" if isinstance(default, float) else str(default))
+    shown = meta["shown"] or ("unset" if default is None or default == "" else
+                              f"{default:g}" if isinstance(default, float) else str(default))
     return SettingSpec(
-        name=field.name, env=meta["env"], kind=kind, default=default, help=meta["help"],
+        name=field.name, env=meta["env"], kind=kind, optional=optional, default=default,
+        help=meta["help"],
         low=meta["low"], high=meta["high"],
         flag=meta["flag"] or f"--{field.name.replace('_', '-')}",
         shown=shown, command_option=meta["command_option"], check=meta["check"])
@@ -220,9 +228,9 @@ def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
             text = spec.check(text.strip())
         except ValueError as error:
             raise ConfigError(f"{where}={shown} {error}") from None
-    if spec.kind is Path or spec.kind == (Path | None):
+    if spec.kind is Path:
         if not text.strip():
-            raise ConfigError(f"{where} is empty: give a directory")
+            raise ConfigError(f"{where} is empty: give a path")
         if "\0" in text:
             raise ConfigError(f"{where}={shown} contains a NUL character")
         return Path(text)
