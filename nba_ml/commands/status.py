@@ -258,7 +258,7 @@ def _data(settings: Settings, models: ModelsStatus, today: dt.date,
 
 def _settings(settings: Settings) -> list[SettingValue]:
     return [SettingValue(spec.name, spec.env, f"{value:g}" if isinstance(value, float)
-                         else str(value), source)
+                         else "unset" if value is None or value == "" else str(value), source)
             for spec, value, source in effective_settings(settings)]
 
 
