@@ -645,7 +645,7 @@ def test_a_data_dir_that_cannot_be_created_is_a_usage_error(tmp_path: Path,
         result = nba(data, *args, timeout=120)
         assert result.returncode == 2, result.stderr
         line = one_error_line(result)
-        assert f"cannot create data directory {data}: Not a directory" in line
+        assert f"cannot create data directory {data}: not a directory" in line
     checked = nba(data, "check", timeout=120)
     assert checked.returncode == 1 and "Traceback" not in checked.stderr
     assert "invalid: model set:" in checked.stderr

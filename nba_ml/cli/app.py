@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from nba_ml import __version__
+from nba_ml import MODEL_NAMES, __version__
 from nba_ml.cli import handlers
 from nba_ml.cli.handlers import Invocation, write_out
 from nba_ml.cli.options import given_on_command_line, with_setting_options
@@ -145,7 +145,7 @@ def _backtest(invocation: Invocation, source: Path, test_season: str, output: Pa
     lines = [f"wrote {result.rows} predictions to {output}",
              f"game_outcome: n={game['n']} brier={game['brier']:.4f} "
              f"log_loss={game['log_loss']:.4f} accuracy={game['accuracy']:.3f}"]
-    for name in ("points", "assists", "rebounds"):
+    for name in MODEL_NAMES[1:]:  # the player models
         f = figures[name]
         lines.append(f"{name}: n={f['n']} mae={f['mae']:.3f} last10={f['mae_last10']:.3f} "
                      f"season={f['mae_season']:.3f} ewma={f['mae_ewma']:.3f} "
