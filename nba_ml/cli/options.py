@@ -21,7 +21,7 @@ from nba_ml.config import SPECS, SettingSpec
 def option(spec: SettingSpec) -> Any:
     """Return the ``Annotated`` type of the option for one setting (text, parsed by config)."""
     return Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional
-        spec.flag, envvar=spec.env, show_envvar=True, metavar=spec.kind.__name__.upper(),  # INT, FLOAT, STR, PATH
+        spec.flag, envvar=spec.env, show_envvar=True, metavar=spec.kind.__name__.upper(),
         help=spec.describe())]
 
 

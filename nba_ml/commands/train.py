@@ -96,8 +96,6 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
     to ``settings.wait``. Raises LockHeld, UpstreamUnavailable, DataError, StorageError or
     NotPromoted.
     """
-    from nba_ml.state.lock import TrainingLock
-
     if scheduled:
         from nba_ml.deploy.schedule import is_scheduled_hour
 
@@ -108,6 +106,8 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
         skip = _no_training_needed(settings, only_if_invalid, waited=False)
         if skip is not None:
             return skip
+    from nba_ml.state.lock import TrainingLock
+
     prepare_data_dir(settings)
     with TrainingLock(settings.lock_path, wait=settings.wait if wait is None else wait):
         if not force:  # someone may have trained while we waited for the lock

@@ -21,7 +21,6 @@ import errno
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +188,8 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int = 0o644) -> N
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile  # here, not at the top: `check` starts faster without it
+
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

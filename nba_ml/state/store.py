@@ -20,7 +20,6 @@ import json
 import logging
 import math
 import os
-import shutil
 import stat
 import time
 from dataclasses import dataclass, field
@@ -170,6 +169,8 @@ def _make_dir(path: Path, *, parents: bool = False) -> None:
 def _remove_tree(path: Path) -> bool:
     """Remove a directory tree, logging instead of raising; return whether it is gone."""
     try:
+        import shutil  # here, not at the top: `check` starts faster without it
+
         shutil.rmtree(path)
     except FileNotFoundError:
         return True
