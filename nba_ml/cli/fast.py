@@ -69,8 +69,12 @@ def run(argv: list[str]) -> int | None:
         return None
     invocation, command, options = parsed
     handlers.configure_logging(invocation.verbose, invocation.quiet)
-    if command == "check":
-        return handlers.guarded(lambda: handlers.run(handlers.check, invocation, **options))
-    if command == "status":
-        return handlers.guarded(lambda: handlers.run(handlers.status, invocation, **options))
-    return handlers.guarded(lambda: handlers.run(handlers.train, invocation, "ensure"))
+    try:
+        if command == "check":
+            return handlers.guarded(lambda: handlers.run(handlers.check, invocation, **options))
+        if command == "status":
+            return handlers.guarded(lambda: handlers.run(handlers.status, invocation, **options))
+        return handlers.guarded(lambda: handlers.run(handlers.train, invocation, "ensure"))
+    except KeyboardInterrupt:  # as Click words it on the Typer path
+        handlers.write_err("\nAborted!")
+        return 1

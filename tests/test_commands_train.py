@@ -1,4 +1,4 @@
-"""Training end to end through the collector (replayed responses) and the promotion gate."""
+"""commands.train end to end through the collector (replayed responses) and the promotion gate."""
 
 from __future__ import annotations
 
