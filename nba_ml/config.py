@@ -141,9 +141,17 @@ class SettingSpec:
     command_option: bool
     check: Callable[[str], str] | None
 
+    @property
+    def bounds(self) -> str:
+        """Return the allowed range as text (e.g. "0 to 86400"), or "" when unbounded."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"{self.low:g} to {self.high:g}"
+
     def describe(self) -> str:
-        """Return the help text with the default, as ``--help`` and the README show it."""
-        return f"{self.help} Default: {self.shown}."
+        """Return the help text with the default and range, as ``--help`` shows it."""
+        bounds = f"; {self.bounds}" if self.bounds else ""
+        return f"{self.help} Default: {self.shown}{bounds}."
 
 
 def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
@@ -183,11 +191,12 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
 
 def environment_table() -> str:
     """Return the README's environment-variable table (Markdown), derived from the settings."""
-    rows = ["| variable | option | meaning | default |", "|---|---|---|---|"]
+    rows = ["| variable | option | meaning | default | range |", "|---|---|---|---|---|"]
     for spec in SETTINGS:
         where = f"`{spec.flag}`" + ("" if spec.command_option else " (before the command)")
-        rows.append(f"| `{spec.env}` | {where} | {spec.help} | {spec.shown} |")
-    rows.append(f"| `STATE_DIRECTORY` | - | {ENVIRONMENT_VARIABLES['STATE_DIRECTORY']} | - |")
+        rows.append(f"| `{spec.env}` | {where} | {spec.help} | {spec.shown} | "
+                    f"{spec.bounds or '-'} |")
+    rows.append(f"| `STATE_DIRECTORY` | - | {ENVIRONMENT_VARIABLES['STATE_DIRECTORY']} | - | - |")
     return "\n".join(rows) + "\n"
 
 
