@@ -81,13 +81,18 @@ def recorded_run(command: str, settings_factory: Callable[[], Settings],
                  outcome: Callable[[R], tuple[Outcome, str, dict[str, Any] | None]]) -> R:
     """Run ``work(settings)`` as the recorded run ``command``; return its result.
 
+    In the main thread SIGTERM is raised as :class:`Interrupted` while the work runs.
+
     ``outcome(result)`` says what to record for a result (a VALID outcome is not recorded: an
     ``ensure`` that found valid models did nothing). Raises NbaMlError (recorded, with its
     outcome) for every failure, a bug included.
     """
+    import threading
+
     started = _utcnow()
     settings: Settings | None = None
-    previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_on_sigterm) if main_thread else None
     try:
         try:
             settings = settings_factory()
@@ -99,7 +104,8 @@ def recorded_run(command: str, settings_factory: Callable[[], Settings],
         except Exception as error:  # noqa: BLE001 - a bug: one line, recorded, traceback at -v
             raise unexpected(error) from None
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
     except NbaMlError as error:
         if settings is not None:
             record_run(settings, command, started, outcome_of(error), error.exit_code,
