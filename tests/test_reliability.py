@@ -562,7 +562,7 @@ def test_concurrent_trainers_ensures_checks_and_status_train_exactly_once(
     assert [p.name for p in (data / "generations").iterdir()] == [generation(data)]
     records = [json.loads(line) for line in (data / "runs.jsonl").read_text().splitlines()]
     assert [r["command"] for r in records if r["outcome"] == "trained"] == ["ensure"]
-    assert sorted(r["exit_code"] for r in records if r["outcome"] == "failed") == [75] * 4
+    assert sorted(r["exit_code"] for r in records if r["outcome"] == "busy") == [75] * 4
     assert_complete_set(data)
 
     # Every check answered 0 or 1, saw no set or the complete new one, and never went back.
