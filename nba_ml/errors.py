@@ -2,10 +2,11 @@
 
 Exit codes:
     0   success (also "models already fresh, skipped")
-    1   failure: bad data, invalid models, an unexpected error
+    1   failure: bad data, invalid models, results that cannot be written, an unexpected error
     2   usage error: a bad flag, argument or environment value
     3   trained, but the new set was worse than the current one and was not promoted
-    75  temporary failure: another training holds the lock, or stats.nba.com cannot be reached
+    75  temporary failure: another training holds the lock (recorded as busy), or stats.nba.com
+        cannot be reached
     130 interrupted by SIGINT (Ctrl-C)
     143 stopped by SIGTERM (systemctl stop, a start-up timeout, kill)
 """
