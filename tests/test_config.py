@@ -124,3 +124,13 @@ def test_effective_settings_list_every_value_and_its_source(tmp_path: Path) -> N
     assert rows["jobs"] == (2, config.FROM_ENVIRONMENT)
     assert rows["data_dir"] == (tmp_path, config.FROM_FLAG)
     assert rows["timeout"] == (30.0, config.FROM_DEFAULT)
+
+
+def test_a_relative_data_dir_after_the_cwd_was_deleted_is_a_config_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(ConfigError, match="data directory data cannot be resolved"):
+        resolve_settings("data", environ={})
