@@ -1,68 +1,135 @@
-"""Settings resolved once per command: flag > environment variable > default.
+"""Settings: one table, resolved once per command as flag > environment variable > default.
 
-Directories honour systemd's ``STATE_DIRECTORY`` when it is set. Nothing is read at import time.
+The table is the body of :class:`Settings`: one line per setting gives its name (the field), its
+environment variable, its type (the annotation), default, range and help text. Everything else
+derives from it: :func:`resolve_settings`, the ``nba-ml`` options (``envvar=`` shown in
+``--help``), the README's environment table (checked by ``tests/test_docs.py``) and ``status``
+(which shows each effective value and where it came from). Adding a setting is one line here.
+
+The data directory comes from ``--data-dir`` > ``NBA_ML_DATA_DIR`` > systemd's
+``STATE_DIRECTORY`` > ``$XDG_DATA_HOME/nba-ml`` > ``~/.local/share/nba-ml``. Nothing is read at
+import time.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, TypeVar
 
 from nba_ml.errors import ConfigError
 from nba_ml.state.datadir import choose_data_dir, default_data_dir, prepare_data_dir
 
-__all__ = ["Settings", "default_data_dir", "prepare_data_dir", "resolve_settings"]
+__all__ = ["SETTINGS", "SPECS", "Settings", "default_data_dir", "prepare_data_dir",
+           "resolve_settings"]
 
-ENV_PREFIX = "NBA_ML_"
+T = TypeVar("T")
 
-# Every environment variable nba-ml reads, with its meaning; the README table is checked against it.
-ENVIRONMENT_VARIABLES: dict[str, str] = {
-    "NBA_ML_DATA_DIR": "data directory (models, raw cache, lock, run history)",
-    "NBA_ML_MAX_AGE_HOURS": "models younger than this are fresh; train without --force skips (20)",
-    "NBA_ML_SEASONS": "how many seasons, ending with the current one, train collects (4)",
-    "NBA_ML_TIMEOUT": "seconds stats.nba.com may take to answer one request (read timeout, 30)",
-    "NBA_ML_CONNECT_TIMEOUT": "seconds to open a connection to stats.nba.com or the proxy (5)",
-    "NBA_ML_MAX_REQUESTS": "requests (attempts) one run may send to stats.nba.com at most (60)",
-    "NBA_ML_PROXY": "proxy URL for stats.nba.com, e.g. http://user:pass@host:3128 (none)",
-    "NBA_API_PROXY": "nba_api's proxy variable, used when NBA_ML_PROXY is unset",
-    "HTTPS_PROXY": "the usual proxy variable (also https_proxy), used when neither is set",
-    "NBA_ML_RETRIES": "attempts per request before giving up (4)",
-    "NBA_ML_REQUEST_PAUSE": "seconds from the end of one request to the start of the next (1.0)",
-    "NBA_ML_COLLECT_BUDGET": "seconds the whole collection may take before it gives up (900)",
-    "NBA_TRAINING_HOUR": "hour of the daily training in NBA_TRAINING_TIMEZONE (4)",
-    "NBA_TRAINING_MINUTE": "minute of the daily training (0)",
-    "NBA_TRAINING_TIMEZONE": "time zone of the daily training (America/Chicago)",
-    "NBA_ML_JOBS": "processes that fit the player models; 1 fits in-process (0: one per core)",
-    "NBA_ML_WAIT": "seconds train/ensure wait for another training's lock (0: exit 75 at once)",
-    "NBA_ML_TRUSTED_OWNER": "other owners (user names or uids, comma-separated) whose model files "
-                            "this process may unpickle; root and itself always are (none)",
-    "STATE_DIRECTORY": "set by systemd's StateDirectory=; the default data directory when present",
-}
+# Where a value came from, as ``status`` shows it.
+FROM_FLAG = "flag"
+FROM_ENVIRONMENT = "environment"
+FROM_DEFAULT = "default"
+FROM_STATE_DIRECTORY = "STATE_DIRECTORY"
+FROM_XDG = "XDG_DATA_HOME"
+FROM_HOME = "home"
+
+
+def _known_zone(value: str) -> str:
+    """Return ``value`` when it names a time zone; raise ValueError with the reason otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if len(value) > 255 or not value.isprintable() or value.startswith(("/", ".")):
+        raise ValueError("is not a known time zone")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory, a too-long name, ...
+        raise ValueError("is not a known time zone") from None
+    return value
+
+
+def setting(env: str, default: T, *, help: str, low: float | None = None,
+            high: float | None = None, flag: str | None = None, shown: str | None = None,
+            command_option: bool = False, env_only: bool = False, secret: bool = False,
+            check: Callable[[str], str] | None = None) -> T:
+    """Declare one setting (a row of the table) as a dataclass field of :class:`Settings`.
+
+    ``flag`` is its option (default ``--<field-name>``); ``command_option`` puts that option on
+    the commands that use it instead of before the command; ``shown`` is the default as the help
+    and the README say it; ``check`` validates a text value (raises ValueError with the reason);
+    ``env_only`` settings have no option (they are read where no command line exists, e.g. by a
+    web server's loader); a ``secret`` value is never shown (not in the repr, not in status).
+    """
+    meta = {"env": env, "help": help, "low": low, "high": high, "flag": flag, "shown": shown,
+            "command_option": command_option, "env_only": env_only, "secret": secret,
+            "check": check}
+    return dataclasses.field(default=default, metadata=meta, repr=not secret)
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """Everything a command needs to know about where and how to run."""
+    """Everything a command needs to know about where and how to run (the settings table)."""
 
-    data_dir: Path
-    max_age_hours: float = 20.0
-    seasons: int = 4
-    timeout: float = 30.0
-    retries: int = 4
-    request_pause: float = 1.0
-    collect_budget: float = 900.0
-    connect_timeout: float = 5.0
-    max_requests: int = 60
-    # the resolved proxy URL; it may hold credentials: show proxy_shown, never this
-    proxy: str | None = dataclasses.field(default=None, repr=False)
-    proxy_source: str | None = None  # --proxy, NBA_ML_PROXY, NBA_API_PROXY or HTTPS_PROXY
-    jobs: int = 0
-    training_hour: int = 4
-    training_minute: int = 0
-    training_timezone: str = "America/Chicago"
+    data_dir: Path = setting(  # noqa: RUF009 - a field(), not a shared default
+        "NBA_ML_DATA_DIR", Path("."),
+        help="Data directory: models, raw cache, lock, run history.",
+        shown="$STATE_DIRECTORY, else $XDG_DATA_HOME/nba-ml or ~/.local/share/nba-ml")
+    max_age_hours: float = setting(
+        "NBA_ML_MAX_AGE_HOURS", 20.0, low=0, high=24 * 365,
+        help="Models younger than this many hours are fresh; train without --force skips.")
+    seasons: int = setting(
+        "NBA_ML_SEASONS", 4, low=1, high=30, flag="--season-count",
+        help="How many seasons, ending with the current one, train collects.")
+    timeout: float = setting(
+        "NBA_ML_TIMEOUT", 30.0, low=0.1, high=600,
+        help="Seconds stats.nba.com may take to answer one request (the read timeout).")
+    connect_timeout: float = setting(
+        "NBA_ML_CONNECT_TIMEOUT", 5.0, low=0.1, high=120,
+        help="Seconds to open a connection to stats.nba.com or the proxy.")
+    max_requests: int = setting(
+        "NBA_ML_MAX_REQUESTS", 60, low=1, high=10000,
+        help="Requests (attempts) one run may send to stats.nba.com at most.")
+    proxy: str | None = setting(
+        "NBA_ML_PROXY", None, command_option=True, secret=True,
+        shown="NBA_API_PROXY, else HTTPS_PROXY, else none",
+        help="Proxy URL for stats.nba.com, e.g. http://user:pass@host:3128 (credentials are "
+        "never shown).")
+    retries: int = setting(
+        "NBA_ML_RETRIES", 4, low=1, high=20,
+        help="Attempts per stats.nba.com request before giving up.")
+    request_pause: float = setting(
+        "NBA_ML_REQUEST_PAUSE", 1.0, low=0, high=60,
+        help="Seconds from the end of one request to the start of the next.")
+    collect_budget: float = setting(
+        "NBA_ML_COLLECT_BUDGET", 900.0, low=1, high=24 * 3600,
+        help="Seconds the whole collection may take before it gives up.")
+    jobs: int = setting(
+        "NBA_ML_JOBS", 0, low=0, high=64,
+        help="Processes that fit the player models, one thread each; 1 fits in-process; "
+        "0 one per core.")
+    wait: float = setting(
+        "NBA_ML_WAIT", 0.0, low=0, high=24 * 3600, command_option=True,
+        help="Seconds train/ensure wait for another training's lock; 0 exits 75 at once.")
+    training_hour: int = setting(
+        "NBA_TRAINING_HOUR", 4, low=0, high=23,
+        help="Hour of the daily training in NBA_TRAINING_TIMEZONE.")
+    training_minute: int = setting(
+        "NBA_TRAINING_MINUTE", 0, low=0, high=59, help="Minute of the daily training.")
+    training_timezone: str = setting(
+        "NBA_TRAINING_TIMEZONE", "America/Chicago", check=_known_zone,
+        help="Time zone of the daily training.")
+    trusted_owner: str = setting(
+        "NBA_ML_TRUSTED_OWNER", "", env_only=True,
+        help="Other owners (user names or uids, comma-separated) whose model files this "
+        "process may unpickle; root and the running user always are.")
+    # Not a setting: which of --proxy, NBA_ML_PROXY, NBA_API_PROXY, HTTPS_PROXY gave the proxy.
+    proxy_source: str | None = dataclasses.field(default=None, compare=False)
+    # Not a setting: where each value above came from (for ``status``).
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False,
+                                                   repr=False)
 
     @property
     def proxy_shown(self) -> str | None:
@@ -88,60 +155,183 @@ class Settings:
         return self.data_dir / "runs.jsonl"
 
 
-def _number(name: str, raw: str, kind: type, low: float, high: float) -> float | int:
-    try:
-        value = kind(raw.strip())
-    except ValueError:
-        noun = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{name}={raw!r} is not {noun}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={raw!r} is out of range ({low:g} to {high:g})")
-    return value
+@dataclasses.dataclass(frozen=True)
+class SettingSpec:
+    """One row of the settings table, read from the field of :class:`Settings`."""
+
+    name: str
+    env: str
+    kind: type  # int, float, str or Path (the annotation without ``| None``)
+    optional: bool  # the annotation allows None: the setting may be unset
+    default: Any
+    help: str
+    low: float | None
+    high: float | None
+    flag: str
+    shown: str
+    command_option: bool
+    env_only: bool
+    secret: bool
+    check: Callable[[str], str] | None
+
+    @property
+    def bounds(self) -> str:
+        """Return the allowed range as text (e.g. "0 to 86400"), or "" when unbounded."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"{self.low:g} to {self.high:g}"
+
+    def describe(self) -> str:
+        """Return the help text with the default and range, as ``--help`` shows it."""
+        bounds = f"; {self.bounds}" if self.bounds else ""
+        return f"{self.help} Default: {self.shown}{bounds}."
 
 
-_NUMERIC: dict[str, tuple[str, type, float, float]] = {
-    "max_age_hours": ("NBA_ML_MAX_AGE_HOURS", float, 0, 24 * 365),
-    "seasons": ("NBA_ML_SEASONS", int, 1, 30),
-    "timeout": ("NBA_ML_TIMEOUT", float, 0.1, 600),
-    "retries": ("NBA_ML_RETRIES", int, 1, 20),
-    "request_pause": ("NBA_ML_REQUEST_PAUSE", float, 0, 60),
-    "collect_budget": ("NBA_ML_COLLECT_BUDGET", float, 1, 24 * 3600),
-    "connect_timeout": ("NBA_ML_CONNECT_TIMEOUT", float, 0.1, 120),
-    "max_requests": ("NBA_ML_MAX_REQUESTS", int, 1, 10000),
-    "jobs": ("NBA_ML_JOBS", int, 0, 64),
-    "training_hour": ("NBA_TRAINING_HOUR", int, 0, 23),
-    "training_minute": ("NBA_TRAINING_MINUTE", int, 0, 59),
+def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
+    meta = field.metadata
+    members = [a for a in typing.get_args(annotation) if a is not type(None)]
+    optional = len(members) < len(typing.get_args(annotation))
+    kind = members[0] if optional else annotation
+    if kind not in (int, float, str, Path):
+        raise TypeError(f"setting {field.name}: unsupported type {annotation!r}")
+    default = field.default
+    shown = meta["shown"] or ("unset" if default is None or default == "" else
+                              f"{default:g}" if isinstance(default, float) else str(default))
+    return SettingSpec(
+        name=field.name, env=meta["env"], kind=kind, optional=optional, default=default,
+        help=meta["help"],
+        low=meta["low"], high=meta["high"],
+        flag="" if meta["env_only"] else meta["flag"] or f"--{field.name.replace('_', '-')}",
+        shown=shown, command_option=meta["command_option"], env_only=meta["env_only"],
+        secret=meta["secret"], check=meta["check"])
+
+
+def _table() -> tuple[SettingSpec, ...]:
+    hints = typing.get_type_hints(Settings)
+    return tuple(_spec(f, hints[f.name]) for f in dataclasses.fields(Settings)
+                 if "env" in f.metadata)
+
+
+SETTINGS: tuple[SettingSpec, ...] = _table()
+SPECS: dict[str, SettingSpec] = {spec.name: spec for spec in SETTINGS}
+
+# Every environment variable nba-ml reads, with its meaning; the README table is checked against it.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    **{spec.env: spec.describe() for spec in SETTINGS},
+    "NBA_API_PROXY": "nba_api's own proxy variable, used when NBA_ML_PROXY is unset.",
+    "HTTPS_PROXY": "The usual proxy variable (also https_proxy), used when neither is set.",
+    "STATE_DIRECTORY": "Set by systemd's StateDirectory=; the default data directory when "
+    "present.",
 }
+# Variables read that are not rows of the table (the README lists them below it).
+OTHER_VARIABLES = ("NBA_API_PROXY", "HTTPS_PROXY", "STATE_DIRECTORY")
+
+
+def environment_table() -> str:
+    """Return the README's environment-variable table (Markdown), derived from the settings."""
+    rows = ["| variable | option | meaning | default | range |", "|---|---|---|---|---|"]
+    for spec in SETTINGS:
+        where = ("-" if spec.env_only else
+                 f"`{spec.flag}`" + ("" if spec.command_option else " (before the command)"))
+        rows.append(f"| `{spec.env}` | {where} | {spec.help} | {spec.shown} | "
+                    f"{spec.bounds or '-'} |")
+    for name in OTHER_VARIABLES:
+        rows.append(f"| `{name}` | - | {ENVIRONMENT_VARIABLES[name]} | - | - |")
+    return "\n".join(rows) + "\n"
+
+
+def _default_source(environ: Mapping[str, str]) -> str:
+    """Return where the default data directory comes from (see state.datadir.default_data_dir)."""
+    if environ.get("STATE_DIRECTORY", "").split(":")[0].strip():
+        return FROM_STATE_DIRECTORY
+    return FROM_XDG if environ.get("XDG_DATA_HOME", "").strip() else FROM_HOME
+
+
+def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
+    """Return ``raw`` (text from a flag or a variable, or a typed value) as the setting's type;
+    raise ConfigError naming ``where`` (``--flag`` or ``VARIABLE``)."""
+    from nba_ml.state.files import safe_text
+
+    text = raw if isinstance(raw, str) else str(raw)
+    shown = safe_text(repr(text)) if len(text) <= 80 else safe_text(repr(text[:80] + "..."))
+    if spec.kind in (int, float):
+        try:
+            value = spec.kind(text.strip())
+        except (ValueError, OverflowError):
+            noun = "a whole number" if spec.kind is int else "a number"
+            raise ConfigError(f"{where}={shown} is not {noun}") from None
+        if spec.kind is float and math.isnan(value):
+            raise ConfigError(f"{where}={shown} is not a number")
+        low = -math.inf if spec.low is None else spec.low
+        high = math.inf if spec.high is None else spec.high
+        if not low <= value <= high:
+            raise ConfigError(f"{where}={shown} is out of range ({low:g} to {high:g})")
+        return value
+    if spec.check is not None:
+        try:
+            text = spec.check(text.strip())
+        except ValueError as error:
+            raise ConfigError(f"{where}={shown} {error}") from None
+    if spec.kind is Path:
+        if not text.strip():
+            raise ConfigError(f"{where} is empty: give a path")
+        if "\0" in text:
+            raise ConfigError(f"{where}={shown} contains a NUL character")
+        return Path(text)
+    return text
 
 
 def resolve_settings(
     data_dir: Path | str | None = None,
     environ: Mapping[str, str] | None = None,
-    **overrides: object,
+    **flags: object,
 ) -> Settings:
-    """Return Settings from flags (``data_dir``, ``overrides``) > environment > defaults.
+    """Return Settings from flags (``data_dir``, ``flags`` by field name) > environment > default.
 
-    Raises ConfigError naming the variable when a value is malformed or out of range.
+    A flag given as None is absent; an empty variable counts as unset. Raises ConfigError naming
+    the flag or variable when a value is malformed or out of range, or when the data directory
+    exists and is not a directory.
     """
-    environ = os.environ if environ is None else environ
-    values: dict[str, object] = {}
-    for field, (name, kind, low, high) in _NUMERIC.items():
-        flag = overrides.get(field)
-        if flag is not None:
-            values[field] = _number(f"--{field.replace('_', '-')}", str(flag), kind, low, high)
-        elif environ.get(name, "").strip():
-            values[field] = _number(name, environ[name], kind, low, high)
-    zone = overrides.get("training_timezone") or environ.get("NBA_TRAINING_TIMEZONE", "").strip()
-    if zone:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"NBA_TRAINING_TIMEZONE={zone!r} is not a known time zone") from None
-        values["training_timezone"] = str(zone)
     from nba_ml.data.proxy import resolve_proxy
 
-    proxy_flag = overrides.get("proxy")
+    environ = os.environ if environ is None else environ
+    unknown = set(flags) - set(SPECS) - {"data_dir"}
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    given = {"data_dir": data_dir, **flags}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for spec in SETTINGS:
+        flag = given.get(spec.name)
+        if spec.name in ("data_dir", "proxy"):
+            continue  # resolved below, by their own rules
+        if flag is not None:
+            values[spec.name] = _parse(spec, spec.flag, flag)
+            sources[spec.name] = FROM_FLAG
+        elif environ.get(spec.env, "").strip():
+            values[spec.name] = _parse(spec, spec.env, environ[spec.env])
+            sources[spec.name] = FROM_ENVIRONMENT
+        else:
+            sources[spec.name] = FROM_DEFAULT
+    if data_dir is not None:
+        sources["data_dir"] = FROM_FLAG
+    elif "NBA_ML_DATA_DIR" in environ:
+        sources["data_dir"] = FROM_ENVIRONMENT
+    else:
+        sources["data_dir"] = _default_source(environ)
+    # an empty --data-dir or NBA_ML_DATA_DIR is refused (it would mean the current directory)
+    values["data_dir"] = choose_data_dir(None if data_dir is None else str(data_dir), environ)
+    proxy_flag = given.get("proxy")
     values["proxy"], values["proxy_source"] = resolve_proxy(
         None if proxy_flag is None else str(proxy_flag), environ)
-    chosen = choose_data_dir(data_dir, environ)  # for every command, reading ones included
-    return Settings(data_dir=chosen, **values)  # type: ignore[arg-type]
+    sources["proxy"] = (FROM_DEFAULT if values["proxy_source"] is None else
+                        FROM_FLAG if values["proxy_source"] == "--proxy" else FROM_ENVIRONMENT)
+    return Settings(**values, sources=sources)
+
+
+def effective_settings(settings: Settings) -> list[tuple[SettingSpec, Any, str]]:
+    """Return (row, value, source) for every setting, as ``status`` shows them."""
+    return [(spec, settings.proxy_shown if spec.name == "proxy" else
+             "(hidden)" if spec.secret else getattr(settings, spec.name),
+             settings.sources.get(spec.name, FROM_DEFAULT))
+            for spec in SETTINGS]

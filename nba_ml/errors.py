@@ -1,16 +1,19 @@
-"""The exception tree and the exit codes that cron, systemd and operators act on.
+"""The exception tree, the exit codes that cron, systemd and operators act on, and run outcomes.
 
 Exit codes:
     0   success (also "models already fresh, skipped")
-    1   failure: bad data, invalid models, an unexpected error
+    1   failure: bad data, invalid models, results that cannot be written, an unexpected error
     2   usage error: a bad flag, argument or environment value
     3   trained, but the new set was worse than the current one and was not promoted
-    75  temporary failure: another training holds the lock, or stats.nba.com cannot be reached
+    75  temporary failure: another training holds the lock (recorded as busy), or stats.nba.com
+        cannot be reached
     130 interrupted by SIGINT (Ctrl-C)
     143 stopped by SIGTERM (systemctl stop, a start-up timeout, kill)
 """
 
 from __future__ import annotations
+
+import enum
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -79,3 +82,30 @@ class Interrupted(NbaMlError):
     def __init__(self, message: str, exit_code: int = EXIT_INTERRUPTED) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class Outcome(str, enum.Enum):
+    """How a recorded run ended: the ``outcome`` of a ``runs.jsonl`` line (``.value``)."""
+
+    TRAINED = "trained"  # a new set was installed
+    SKIPPED = "skipped"  # models fresh, or not the scheduled hour
+    VALID = "valid"  # ensure: the models were valid (not recorded)
+    NOT_PROMOTED = "not_promoted"  # trained, but the current set was kept (exit 3)
+    BUSY = "busy"  # another training held the lock (exit 75)
+    STOPPED = "stopped"  # SIGINT or SIGTERM
+    FAILED = "failed"  # anything else
+
+
+def outcome_of(error: NbaMlError) -> Outcome:
+    """Return the recorded outcome of a run that ended with ``error``."""
+    if isinstance(error, NotPromoted):
+        return Outcome.NOT_PROMOTED
+    if isinstance(error, LockHeld):
+        return Outcome.BUSY
+    if isinstance(error, Interrupted):
+        return Outcome.STOPPED
+    return Outcome.FAILED
+
+
+class OutputUnwritable(NbaMlError):
+    """The results could not be written to stdout (closed, a full disk, a broken pipe)."""

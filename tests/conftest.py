@@ -104,7 +104,7 @@ def two_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory: pytest.TempPathFactory, two_seasons: Path) -> Path:
     """A data directory with a model set trained once on two real seasons (read-only use)."""
-    from nba_ml.commands.manager import train
+    from nba_ml.commands.train import train
     from nba_ml.config import resolve_settings
 
     path = tmp_path_factory.mktemp("trained") / "data"

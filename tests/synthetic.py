@@ -87,8 +87,8 @@ def _write_season(target: Path, season: str, games: list[tuple[dt.date, str, str
     player_rows: list[list[object]] = []
     for day, home, away, season_type in games:
         margin_mean = strength[home] - strength[away] + 3.0
-        home_pts = int(round(rng.normal(108 + margin_mean / 2, 7)))
-        away_pts = int(round(rng.normal(108 - margin_mean / 2, 7)))
+        home_pts = round(rng.normal(108 + margin_mean / 2, 7))
+        away_pts = round(rng.normal(108 - margin_mean / 2, 7))
         if home_pts == away_pts:
             home_pts += 1 if rng.random() < 0.55 else -1
         for team, opponent, points, is_home in ((home, away, home_pts, True),
@@ -114,7 +114,7 @@ def _write_season(target: Path, season: str, games: list[tuple[dt.date, str, str
                     player_id, f"Player {team} {slot + 1}", team, day.isoformat(), matchup, won,
                     int(minutes[slot]), int(pts[slot]), int(reb[slot]), int(ast[slot]), 1, 0, 1,
                     0.45, 0.33 if slot % 3 else "", 0.8,
-                    int(round(margin * minutes[slot] / 48)), season_type])
+                    round(margin * minutes[slot] / 48), season_type])
     for kind, header, rows in (("team", TEAM_HEADER, team_rows),
                                ("player", PLAYER_HEADER, player_rows)):
         with (target / f"{kind}_game_logs_{season}.csv").open("w", newline="") as handle:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -209,9 +211,9 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 def test_an_unexpected_error_in_train_is_one_line_recorded_and_exit_1(
         data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nba_ml.commands import manager
+    from nba_ml.commands import train
 
-    monkeypatch.setattr(manager, "train", _boom)
+    monkeypatch.setattr(train, "train", _boom)
     data_dir.mkdir()
     result = run("train", "--force", "--from", str(GAMELOGS))
     assert result.exit_code == 1
@@ -230,10 +232,10 @@ def test_the_entry_point_turns_any_stray_exception_into_one_line(
 ) -> None:
     import sys
 
-    from nba_ml.cli import app as cli
-    from nba_ml.commands import manager
+    from nba_ml.cli import main as cli
+    from nba_ml.commands import status
 
-    monkeypatch.setattr(manager, "status", _boom)
+    monkeypatch.setattr(status, "status", _boom)
     monkeypatch.setattr(sys, "argv", ["nba-ml", "status"])
     with pytest.raises(SystemExit) as caught:
         cli.main()
@@ -241,3 +243,158 @@ def test_the_entry_point_turns_any_stray_exception_into_one_line(
     stderr = capsys.readouterr().err
     assert "unexpected error: RuntimeError: something nobody planned for" in one_error_line(
         stderr)
+
+
+# ------------------------------------------------------------ issue 11: outputs, input, lines
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "device", "missing parent"])
+@pytest.mark.parametrize("command", ["backtest", "report"])
+def test_output_is_only_a_regular_file_in_an_existing_directory(
+        data_dir: Path, tmp_path: Path, two_seasons: Path, kind: str, command: str) -> None:
+    target = {"directory": tmp_path / "dir", "fifo": tmp_path / "fifo",
+              "device": Path("/dev/null"), "missing parent": tmp_path / "no" / "dir" / "x"}[kind]
+    if kind == "directory":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    args = (["backtest", "--from", str(two_seasons), "--test-season", "2018-19"]
+            if command == "backtest" else ["report"])
+    result = run(*args, "--output", str(target))
+    assert result.exit_code == 2, result.stderr
+    line = one_error_line(result.stderr)
+    assert str(target) in line
+    assert ("does not exist" in line) if kind == "missing parent" else ("only a regular file"
+                                                                        in line)
+    assert not (tmp_path / "no").exists()
+    if kind == "device":
+        assert Path("/dev/null").is_char_device()
+
+
+def test_report_output_replaces_a_symlink_never_its_target(trained_dir: Path,
+                                                           tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    link = tmp_path / "report.html"
+    link.symlink_to(precious)
+    result = run("report", "--fast", "--output", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert precious.read_text() == "keep me"
+    assert not link.is_symlink() and link.read_text().startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("date", ["", "nan", "NaT", "-5", "2026-12-02T23:30:00+05:00",
+                                  "2026-02-30", "tomorrow", "2026-1-2", "\x1b[31m"])
+@pytest.mark.parametrize("command", [["predict", "game", "BOS", "PHI"],
+                                     ["predict", "player", "LeBron James"]])
+def test_a_bad_date_is_a_usage_error(data_dir: Path, date: str, command: list[str]) -> None:
+    result = run(*command, "--date", date)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    line = one_error_line(result.stderr)
+    assert "expected YYYY-MM-DD" in line and "\x1b" not in line
+
+
+@pytest.mark.parametrize("player", ["²", "١٢٣", "  "])
+def test_a_player_that_is_no_name_nor_id_is_a_usage_error(data_dir: Path, player: str) -> None:
+    result = run("predict", "player", player, "--date", "2019-10-22")
+    assert result.exit_code == 2
+    one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize(("env", "needle"), [
+    ({"NBA_ML_WAIT": "nan"}, "NBA_ML_WAIT='nan' is not a number"),
+    ({"NBA_ML_WAIT": "inf"}, "NBA_ML_WAIT='inf' is out of range"),
+    ({"NBA_TRAINING_TIMEZONE": "America"}, "NBA_TRAINING_TIMEZONE='America' is not a known"),
+    ({"NBA_TRAINING_TIMEZONE": "x" * 300}, "is not a known time zone"),
+])
+@pytest.mark.parametrize("command", [["train"], ["ensure"], ["status"], ["schedule"]])
+def test_bad_settings_are_usage_errors(data_dir: Path, env: dict[str, str], needle: str,
+                                       command: list[str]) -> None:
+    result = run(*command, env=env)
+    assert result.exit_code == 2, result.stderr
+    assert needle in one_error_line(result.stderr)
+
+
+def test_a_control_character_in_a_path_never_splits_the_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "evil\nERROR - fake\x1b[31m"
+    path.write_text("")
+    result = run("check", env={"NBA_ML_DATA_DIR": str(path)})
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert "\x1b" not in result.stderr and "evil\\nERROR - fake\\x1b[31m" in line
+
+
+def test_lock_contention_is_one_line_recorded_as_busy(data_dir: Path, two_seasons: Path) -> None:
+    import fcntl
+
+    data_dir.mkdir()
+    lock = data_dir / "train.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, json.dumps({"pid": 1, "hostname": "box\n2026 - ERROR - \x1b[2Jgone",
+                                 "started_at": "2026-11-30T04:00:00+00:00"}).encode())
+        result = run("train", "--force", "--from", str(two_seasons))
+    finally:
+        os.close(fd)
+    assert result.exit_code == 75
+    line = one_error_line(result.stderr)
+    assert "another training is running" in line and "\x1b" not in result.stderr
+    last = json.loads((data_dir / "runs.jsonl").read_text().splitlines()[-1])
+    assert (last["command"], last["outcome"], last["exit_code"]) == ("train", "busy", 75)
+
+
+def _installed(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("nba-ml")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
+    return subprocess.run([*command, *args], capture_output=False, text=True, timeout=60,
+                          check=False, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("command", [["status"], ["status", "--json"], ["check", "--json"],
+                                     ["schedule"], ["--version"]])
+def test_output_to_a_full_disk_or_a_closed_stdout_is_one_line(
+        tmp_path: Path, command: list[str]) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    data = ["--data-dir", str(tmp_path / "d")]
+    with open("/dev/full", "w") as full:
+        result = _installed(*data, *command, stdout=full, stderr=subprocess.PIPE)
+    if command == ["--version"]:  # Typer's own echo: still no traceback
+        assert "Traceback" not in result.stderr
+        return
+    assert result.returncode == 1, result.stderr
+    assert "no space left on device" in one_error_line(result.stderr)
+    closed = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", *_installed_command(), *data, *command],
+        capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    assert closed.returncode == 1, closed.stderr
+    assert "standard output" in one_error_line(closed.stderr)
+
+
+def _installed_command() -> list[str]:
+    exe = Path(sys.executable).with_name("nba-ml")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
+
+
+def test_predict_refuses_today_from_stale_data_and_warns_for_a_date(
+        trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from nba_ml.data import seasons
+
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
+    monkeypatch.setattr(seasons, "today_in_chicago", lambda now=None: dt.date(2026, 12, 1))
+    today = run("predict", "game", "BOS", "PHI")
+    assert today.exit_code == 2
+    line = one_error_line(today.stderr)
+    assert "the data ends 2019-06-13" in line and "--date" in line
+    player = run("predict", "player", "LeBron James")
+    assert player.exit_code == 2 and "--date" in one_error_line(player.stderr)
+    dated = run("predict", "game", "BOS", "PHI", "--date", "2019-12-25")
+    assert dated.exit_code == 0
+    assert "WARNING - the data ends 2019-06-13 (195 days before 2019-12-25)" in dated.stderr
+    soon = run("predict", "game", "BOS", "PHI", "--date", "2019-06-14")
+    assert soon.exit_code == 0 and "WARNING" not in soon.stderr

@@ -11,7 +11,7 @@ import typer
 import typer.main
 
 from nba_ml.cli.app import app
-from nba_ml.config import ENVIRONMENT_VARIABLES
+from nba_ml.config import ENVIRONMENT_VARIABLES, SETTINGS, environment_table
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -48,6 +48,22 @@ def test_every_command_and_option_has_help_and_is_in_the_readme() -> None:
 def test_every_environment_variable_is_in_the_readme_table() -> None:
     rows = set(re.findall(r"^\| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
     assert rows == set(ENVIRONMENT_VARIABLES)
+    assert environment_table() in README, (
+        "README's environment table differs from nba_ml/config.py; paste:\n"
+        + environment_table())
+
+
+def test_every_setting_is_an_option_with_its_variable_in_help() -> None:
+    options = {}
+    for path, command in _commands():
+        for param in command.params:  # type: ignore[attr-defined]
+            if param.param_type_name == "option":
+                options[max(param.opts, key=len)] = (path, param)
+    for spec in SETTINGS:
+        assert spec.flag in options, f"{spec.env} has no option {spec.flag}"
+        _, param = options[spec.flag]
+        assert param.envvar == spec.env and param.show_envvar, spec.flag
+        assert spec.help in (param.help or ""), spec.flag
 
 
 def test_every_exit_code_is_documented() -> None:

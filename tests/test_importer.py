@@ -875,7 +875,7 @@ def test_team_logs_without_player_logs_are_named_before_training(tmp_path: Path,
                                                                  alarm: None) -> None:
     """The player file is missing, or is a FIFO (skipped without blocking): one line naming the
     season, not a model library's complaint about zero samples."""
-    from nba_ml.commands.manager import load_training_data
+    from nba_ml.commands.train import load_training_data
     from nba_ml.config import resolve_settings
 
     write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))

@@ -562,7 +562,7 @@ def test_concurrent_trainers_ensures_checks_and_status_train_exactly_once(
     assert [p.name for p in (data / "generations").iterdir()] == [generation(data)]
     records = [json.loads(line) for line in (data / "runs.jsonl").read_text().splitlines()]
     assert [r["command"] for r in records if r["outcome"] == "trained"] == ["ensure"]
-    assert sorted(r["exit_code"] for r in records if r["outcome"] == "failed") == [75] * 4
+    assert sorted(r["exit_code"] for r in records if r["outcome"] == "busy") == [75] * 4
     assert_complete_set(data)
 
     # Every check answered 0 or 1, saw no set or the complete new one, and never went back.
@@ -645,7 +645,7 @@ def test_a_data_dir_that_cannot_be_created_is_a_usage_error(tmp_path: Path,
         result = nba(data, *args, timeout=120)
         assert result.returncode == 2, result.stderr
         line = one_error_line(result)
-        assert f"cannot create data directory {data}: Not a directory" in line
+        assert f"cannot create data directory {data}: not a directory" in line
     checked = nba(data, "check", timeout=120)
     assert checked.returncode == 1 and "Traceback" not in checked.stderr
     assert "invalid: model set:" in checked.stderr

@@ -46,7 +46,7 @@ def quick_models():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory: pytest.TempPathFactory, quick_models: None) -> Path:
     """A data directory trained once on two real seasons, with a few recorded runs."""
-    from nba_ml.commands.manager import train
+    from nba_ml.commands.train import train
     from nba_ml.config import resolve_settings
 
     source = link_seasons(tmp_path_factory.mktemp("source"), ["2019-20", "2020-21"])

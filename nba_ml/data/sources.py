@@ -147,7 +147,7 @@ def _normalise_names(path: Path, raw_names: list[object]) -> list[str]:
     return names
 
 
-def _read_csv(data: bytes, dtype: object) -> pd.DataFrame:
+def _read_csv(data: bytes, dtype: Any) -> pd.DataFrame:
     import pandas as pd
 
     with warnings.catch_warnings():
@@ -267,11 +267,11 @@ def fallback_season(table: Table) -> str | None:
         if value in (None, ""):
             continue
         try:
-            parse_season(value)  # type: ignore[arg-type]
+            parse_season(value)
         except UsageError:  # also for a parameter that is not even text
             raise error_for(table.path, f"parameters.{key} {show(value)} is not a season like "
                                      "2019-20") from None
-        return value.strip()  # type: ignore[union-attr]
+        return value.strip()
     return season_from_name(table.path)
 
 

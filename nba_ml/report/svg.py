@@ -11,6 +11,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from html import escape
+from typing import TypeGuard
 
 _ids = itertools.count(1)
 
@@ -35,7 +36,7 @@ class Series:
     dashed: bool = False
 
 
-def _finite(value: float | None) -> bool:
+def _finite(value: float | None) -> TypeGuard[float]:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 

@@ -103,7 +103,7 @@ class Predictor:
                 "player_id", keep="last")
             self._latest = latest[["player_id", "player_name", "team", "game_date"]].set_index(
                 "player_id")
-            self._by_name = {str(n).casefold(): int(i) for i, n in
+            self._by_name = {str(n).casefold(): int(i) for i, n in  # type: ignore[arg-type]
                              self._latest["player_name"].items()}
         return self._latest
 

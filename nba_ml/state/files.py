@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +233,8 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int = 0o644) -> N
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile  # here, not at the top: `check` starts faster without it
+
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -1,4 +1,4 @@
-"""Training end to end through the collector (replayed responses) and the promotion gate."""
+"""commands.train end to end through the collector (replayed responses) and the promotion gate."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.manager import promotion_verdict, train
+from nba_ml.commands.promotion import promotion_verdict
+from nba_ml.commands.train import train
 from nba_ml.config import resolve_settings
 from nba_ml.errors import NotPromoted, UpstreamUnavailable
 from nba_ml.state.store import verify_model_set

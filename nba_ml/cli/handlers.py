@@ -1,0 +1,234 @@
+"""What each command does at the terminal, shared by the Typer app and the fast path.
+
+A handler takes parsed options, calls one command function, renders its result to stdout
+(diagnostics to stderr) and returns the exit code; an expected failure is raised as
+NbaMlError and turned into one ERROR line by :func:`run`. Nothing here imports Typer or Rich
+(the Rich views are imported only when used), so ``check``, ``ensure`` and ``status`` start
+fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from nba_ml.errors import EXIT_FAILURE, EXIT_OK, NbaMlError, OutputUnwritable
+
+logger = logging.getLogger("nba_ml")
+
+LOG_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class Invocation:
+    """The options given before the command: ``--data-dir``, the settings flags, verbosity."""
+
+    def __init__(self, data_dir: str | None = None, flags: dict[str, str] | None = None,
+                 verbose: bool = False, quiet: bool = False) -> None:
+        self.data_dir = data_dir
+        self.flags = flags or {}
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def settings(self, **command_flags: object) -> Any:
+        """Return the resolved Settings (flag > environment > default); raise ConfigError."""
+        from nba_ml.config import resolve_settings
+
+        flags = {k: v for k, v in {**self.flags, **command_flags}.items() if v is not None}
+        return resolve_settings(self.data_dir, environ=None, **flags)
+
+
+class OneLineFormatter(logging.Formatter):
+    """The log format; every message at INFO and above is one line, whatever it quotes (a path
+    or a lock holder's hostname with a newline or a terminal escape is shown escaped). This is
+    the one place where nba-ml's messages meet the terminal. DEBUG keeps its tracebacks."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        if record.levelno >= logging.INFO:
+            from nba_ml.state.files import safe_text
+
+            record.message = safe_text(record.message)
+        return super().formatMessage(record)
+
+
+def configure_logging(verbose: bool, quiet: bool) -> None:
+    """Send nba-ml's log records to stderr as ``YYYY-MM-DD HH:MM:SS - LEVEL - Message``."""
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter(LOG_FORMAT, LOG_DATE_FORMAT))
+    root = logging.getLogger("nba_ml")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def write_out(text: str, end: str = "\n") -> None:
+    """Write ``text`` and ``end`` to stdout; raise OutputUnwritable when that fails."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputUnwritable("cannot write the results: standard output is closed")
+    try:
+        stream.write(text + end)
+        stream.flush()
+    except OSError as error:
+        raise output_error(error) from None
+    except ValueError:  # I/O operation on closed file
+        raise OutputUnwritable("cannot write the results: standard output is closed") from None
+
+
+def output_error(error: OSError) -> OutputUnwritable:
+    from nba_ml.state.files import describe_os_error
+
+    return OutputUnwritable(f"cannot write the results to standard output: "
+                            f"{describe_os_error(error)}")
+
+
+def write_err(text: str) -> None:
+    """Write ``text`` and a newline to stderr (a failure there cannot be reported anywhere)."""
+    if sys.stderr is not None:
+        try:
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def print_json(payload: Any) -> None:
+    write_out(json.dumps(payload, indent=2, sort_keys=False, default=str))
+
+
+def use_color() -> bool:
+    """Colour (and Rich views) only on a terminal, and never with NO_COLOR set."""
+    try:
+        return sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    except ValueError:
+        return False
+
+
+def log_error(error: NbaMlError) -> int:
+    """Log ``error`` as the one ERROR line (escaped by the formatter); return its exit code."""
+    logger.error("%s", error)
+    return error.exit_code
+
+
+def run(handler: Callable[..., int], *args: Any, **kwargs: Any) -> int:
+    """Return ``handler(...)``'s exit code; an NbaMlError becomes one ERROR line and its code."""
+    try:
+        return handler(*args, **kwargs)
+    except NbaMlError as error:
+        return log_error(error)
+
+
+def guarded(entry: Callable[[], int | None]) -> int:
+    """Run a whole command line: any exception nba-ml did not expect ends on one ERROR line and
+    exit 1 (the traceback only with --verbose); unwritable output ends on one line too."""
+    try:
+        code = entry()
+        flush_stdout()
+    except NbaMlError as error:
+        return log_error(error)
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        from nba_ml.commands.runs import unexpected
+
+        log_error(unexpected(error))
+        return EXIT_FAILURE
+    return EXIT_OK if code is None else code
+
+
+def flush_stdout() -> None:
+    """Flush stdout now (so a full disk is reported, not lost at exit); raise OutputUnwritable."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        raise output_error(error) from None
+    except ValueError:
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+# ------------------------------------------------------------------------ the fast commands
+
+def check(invocation: Invocation, *, as_json: bool = False, full: bool = False) -> int:
+    from nba_ml.commands.check import check as check_models
+
+    settings = invocation.settings()
+    result = check_models(settings, full_load=full)
+    if as_json:
+        print_json({"ok": result.ok, "loaded": result.loaded,
+                    "problems": [{"model": model, "problem": problem}
+                                 for model, problem in result.problems],
+                    "seconds": round(result.seconds, 4)})
+    elif result.ok:
+        how = "loaded" if result.loaded else "verified by sha256, not loaded"
+        write_out(f"ok: 4 models valid ({how})")
+    else:
+        from nba_ml.state.files import safe_text
+
+        for model, problem in result.problems:
+            write_err(safe_text(f"invalid: {model}: {problem}"))
+    return EXIT_OK if result.ok else EXIT_FAILURE
+
+
+def train(invocation: Invocation, command: str, *, wait: str | None = None,
+          proxy: str | None = None, **options: Any) -> int:
+    """``train`` and ``ensure``: a recorded run, with a progress display on a terminal."""
+    from nba_ml.commands import train as training
+
+    runner = training.run_ensure if command == "ensure" else training.run_train
+    with progress_display(invocation):
+        result = runner(lambda: invocation.settings(wait=wait, proxy=proxy), **options)
+    logger.info("%s", result.message)
+    write_out(f"{result.outcome.value}: {result.message}")
+    return EXIT_OK
+
+
+def status(invocation: Invocation, *, as_json: bool = False, strict: bool = False) -> int:
+    from nba_ml.commands.status import status as status_report
+
+    report = status_report(invocation.settings())
+    if as_json:
+        print_json(report.to_json())
+    elif use_color():
+        from nba_ml.cli.render import render_status_rich
+
+        try:
+            render_status_rich(report)
+        except OSError as error:
+            raise output_error(error) from None
+    else:
+        from nba_ml.cli.render import status_lines
+
+        write_out("\n".join(status_lines(report)))
+    return EXIT_FAILURE if strict and not report.healthy else EXIT_OK
+
+
+def progress_display(invocation: Invocation) -> Any:
+    """Return a context showing progress with Rich on a terminal (stderr a tty, not --quiet);
+    elsewhere progress goes to the log (an INFO line every ~10 s)."""
+    import contextlib
+
+    try:
+        interactive = sys.stderr is not None and sys.stderr.isatty()
+    except ValueError:
+        interactive = False
+    if not interactive or invocation.quiet:
+        return contextlib.nullcontext()
+    from nba_ml.cli.progress_view import rich_progress
+
+    return rich_progress()

@@ -1,0 +1,41 @@
+"""``backtest``: walk-forward predictions of one season from the seasons before it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from nba_ml.commands.output import check_output_path
+
+
+@dataclasses.dataclass(frozen=True)
+class BacktestSummary:
+    """What the backtest wrote: ``rows`` predictions to ``output``, and the figures over them."""
+
+    test_season: str
+    train_seasons: list[str]
+    rows: int
+    output: Path
+    figures: dict[str, dict[str, Any]]
+
+
+def backtest(source: Path, test_season: str, output: Path) -> BacktestSummary:
+    """Run the walk-forward backtest of ``test_season`` on exports in ``source``; write the CSV.
+
+    Raises UsageError for a malformed season or an ``output`` that is not a writable regular
+    file path (checked before and after the work), DataError when the season is not in the data.
+    """
+    from nba_ml.data import importer
+    from nba_ml.data.seasons import parse_season
+    from nba_ml.modeling.backtest import run_backtest, write_predictions
+
+    parse_season(test_season)
+    output = check_output_path(Path(output))
+    data = importer.load_directory(Path(source))
+    result = run_backtest(data, test_season)
+    write_predictions(result, check_output_path(output))
+    figures = {name: {k: v for k, v in values.items() if k != "calibration"}
+               for name, values in result.figures.items()}
+    return BacktestSummary(test_season, list(result.train_seasons), len(result.predictions),
+                           output, figures)

@@ -1,0 +1,54 @@
+"""``check``: whether the installed model set can be served."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from nba_ml.config import Settings
+
+if TYPE_CHECKING:
+    from nba_ml.state.store import Verification
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """The verdict on the installed set: ``problems`` names every model that cannot be served."""
+
+    ok: bool
+    loaded: bool
+    problems: list[tuple[str, str]]
+    seconds: float
+    verification: Verification
+
+
+def verify(settings: Settings, *, full_load: bool = False) -> Verification:
+    """Return the verification of the installed model set (hashes, versions, permissions)."""
+    from nba_ml.state.store import verify_model_set
+
+    return verify_model_set(settings.data_dir, full_load=full_load)
+
+
+def problems_by_model(settings: Settings, verification: Verification) -> list[tuple[str, str]]:
+    """Return (model, problem) pairs naming every model that cannot be served.
+
+    A set-wide problem (no manifest, no model set) is reported for the set and then for each
+    model whose file is missing, so an operator sees every name.
+    """
+    from nba_ml import MODEL_FILES
+
+    pairs = [(p.model, p.problem) for p in verification.problems]
+    named = {model for model, _ in pairs}
+    if not verification.ok:
+        for name, filename in MODEL_FILES.items():
+            if name not in named and not (settings.models_dir / filename).exists():
+                pairs.append((name, f"missing ({settings.models_dir / filename})"))
+    return pairs
+
+
+def check(settings: Settings, *, full_load: bool = False) -> CheckResult:
+    """Return whether all four models are present, match their manifest and can be served."""
+    verification = verify(settings, full_load=full_load)
+    return CheckResult(ok=verification.ok, loaded=verification.loaded,
+                       problems=problems_by_model(settings, verification),
+                       seconds=verification.seconds, verification=verification)

@@ -1,0 +1,287 @@
+"""``status``: a typed :class:`StatusReport` of the models, lock, data, runs, schedule and
+settings, for the CLI to render (text, Rich or JSON).
+
+Every part is read defensively: a damaged manifest (``training=[]``, a malformed date), an odd run
+line (``{"command": null}``) or an unreadable lock shows as such in the report, never as a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import Any
+
+from nba_ml.commands.check import verify
+from nba_ml.config import Settings, effective_settings
+
+STALE_DAYS = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelFile:
+    model: str
+    file: str
+    bytes: int | None
+    sha256: str | None
+    valid: bool
+    problem: str | None
+    metrics: dict[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Holdout:
+    name: str | None
+    games: int | None
+    player_games: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelsStatus:
+    valid: bool
+    problems: list[str]
+    trained_at: str | None
+    age_hours: float | None
+    generation: str | None
+    seasons: list[str] | None
+    first_game_date: str | None
+    last_game_date: str | None
+    holdout: Holdout | None
+    files: list[ModelFile]
+
+
+@dataclasses.dataclass(frozen=True)
+class LockStatus:
+    held: bool
+    pid: int | None = None
+    since: str | None = None
+    command: str | None = None
+    host: str | None = None
+    problem: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DataStatus:
+    raw_cache: str
+    last_cached_game_date: str | None
+    last_trained_game_date: str | None
+    today_chicago: str
+    days_behind: int | None
+    stale: bool
+    in_season: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class RunLine:
+    started_at: str | None
+    ended_at: str | None
+    command: str | None
+    outcome: str | None
+    exit_code: int | None
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleStatus:
+    next_run_local: str
+    next_run_utc: str
+    timezone: str
+    hour: int
+    minute: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SettingValue:
+    name: str
+    variable: str
+    value: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusReport:
+    """Everything ``status`` shows; ``healthy`` is False when ``attention`` lists anything."""
+
+    data_dir: str
+    healthy: bool
+    attention: list[str]
+    models: ModelsStatus
+    lock: LockStatus
+    data: DataStatus
+    runs: list[RunLine]
+    runs_problem: str | None
+    schedule: ScheduleStatus
+    settings: list[SettingValue]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the report as plain JSON-ready data (the keys of ``status --json``)."""
+        return dataclasses.asdict(self)
+
+
+def in_season(today: dt.date) -> bool:
+    """Return True from mid-October to mid-June, when games are played most days."""
+    return (today.month, today.day) >= (10, 20) or (today.month, today.day) <= (6, 15)
+
+
+def staleness(newest: dt.date | None, today: dt.date) -> tuple[int | None, bool]:
+    """Return (days behind today, stale): stale when more than STALE_DAYS behind in season."""
+    if newest is None:
+        return None, False
+    behind = (today - newest).days
+    return behind, behind > STALE_DAYS and in_season(today)
+
+
+def _date(raw: object) -> dt.date | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _text(raw: object) -> str | None:
+    return raw if isinstance(raw, str) else None
+
+
+def _int(raw: object) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
+def _dict(raw: object) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
+
+
+def _models(settings: Settings, now: dt.datetime, attention: list[str]) -> ModelsStatus:
+    from nba_ml import MODEL_FILES
+    from nba_ml.state.store import SET, model_age_hours
+
+    verification = verify(settings)
+    manifest = _dict(verification.manifest)
+    training = _dict(manifest.get("training"))
+    metrics = _dict(training.get("metrics"))
+    entries = _dict(manifest.get("models"))
+    age = model_age_hours(manifest, now) if manifest else None
+    problems = {p.model: p.problem for p in verification.problems}
+    files = []
+    for name, filename in MODEL_FILES.items():
+        path = settings.models_dir / filename
+        try:
+            size: int | None = path.stat().st_size
+        except OSError:
+            size = None
+        metric = metrics.get(name)
+        files.append(ModelFile(
+            model=name, file=str(path), bytes=size, sha256=_text(_dict(entries.get(name)).get(
+                "sha256")),
+            valid=name not in problems and verification.ok,
+            problem=problems.get(name) or problems.get(SET),
+            metrics=metric if isinstance(metric, dict) else None))
+    if not verification.ok:
+        attention.append(f"models invalid: {verification.summary()}")
+    elif age is not None and math.isfinite(age) and age > settings.max_age_hours + 24:
+        attention.append(f"models are {age:.0f} h old; the daily training may not be running")
+    if manifest and not isinstance(manifest.get("training"), dict):
+        attention.append("the manifest records no training (data window, holdout figures); "
+                         "run `nba-ml train --force`")
+    last_game = training.get("last_game_date")
+    if last_game is not None and _date(last_game) is None:
+        attention.append(f"the manifest's last_game_date {str(last_game)[:40]!r} is not a date")
+    raw_holdout = training.get("holdout")
+    holdout = (Holdout(_text(raw_holdout.get("name")), _int(raw_holdout.get("games")),
+                       _int(raw_holdout.get("player_games")))
+               if isinstance(raw_holdout, dict) else None)
+    seasons = training.get("seasons")
+    return ModelsStatus(
+        valid=verification.ok, problems=[str(p) for p in verification.problems],
+        trained_at=_text(manifest.get("trained_at")),
+        age_hours=None if age is None or not math.isfinite(age) else round(age, 2),
+        generation=_text(manifest.get("generation")),
+        seasons=[s for s in seasons if isinstance(s, str)] if isinstance(seasons, list) else None,
+        first_game_date=_text(training.get("first_game_date")),
+        last_game_date=_text(last_game) if _date(last_game) else None,
+        holdout=holdout, files=files)
+
+
+def _lock(settings: Settings, attention: list[str]) -> LockStatus:
+    from nba_ml.errors import NbaMlError
+    from nba_ml.state.lock import read_lock_holder
+
+    try:
+        holder = read_lock_holder(settings.lock_path)
+    except NbaMlError as error:
+        attention.append(str(error))
+        return LockStatus(held=False, problem=str(error))
+    if holder is None:
+        return LockStatus(held=False)
+    return LockStatus(held=True, pid=holder.pid, since=holder.started_at,
+                      command=holder.command, host=holder.hostname)
+
+
+def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str | None]:
+    from nba_ml.errors import NbaMlError
+    from nba_ml.state.runs import read_runs
+
+    try:
+        records = read_runs(settings.runs_path, limit=5)
+    except NbaMlError as error:
+        attention.append(str(error))
+        return [], str(error)
+    runs = [RunLine(started_at=_text(r.get("started_at")), ended_at=_text(r.get("ended_at")),
+                    command=_text(r.get("command")), outcome=_text(r.get("outcome")),
+                    exit_code=_int(r.get("exit_code")),
+                    message=str(r.get("message") or "")) for r in records]
+    if runs and runs[-1].exit_code not in (0, None):
+        last = runs[-1]
+        attention.append(f"last run {(last.outcome or 'failed').replace('_', ' ')} "
+                         f"(exit {last.exit_code}): {last.message}")
+    return runs, None
+
+
+def _data(settings: Settings, models: ModelsStatus, today: dt.date,
+          attention: list[str]) -> DataStatus:
+    cached = None
+    if settings.raw_dir.is_dir():
+        from nba_ml.data.cache import last_cached_game_date
+
+        cached_date = last_cached_game_date(settings.raw_dir)
+        cached = cached_date.isoformat() if cached_date else None
+    dates = [d for d in (_date(models.last_game_date), _date(cached)) if d is not None]
+    behind, stale = staleness(max(dates, default=None), today)
+    if stale:
+        attention.append(f"data is {behind} days behind today ({today}) during the season")
+    return DataStatus(raw_cache=str(settings.raw_dir), last_cached_game_date=cached,
+                      last_trained_game_date=models.last_game_date,
+                      today_chicago=today.isoformat(), days_behind=behind, stale=stale,
+                      in_season=in_season(today))
+
+
+def _settings(settings: Settings) -> list[SettingValue]:
+    return [SettingValue(spec.name, spec.env, f"{value:g}" if isinstance(value, float)
+                         else "unset" if value is None or value == "" else str(value), source)
+            for spec, value, source in effective_settings(settings)]
+
+
+def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
+    """Return everything ``status`` shows: models, lock, data, runs, schedule, settings."""
+    from nba_ml.data.seasons import today_in_chicago
+    from nba_ml.deploy.schedule import next_run
+
+    now = now or dt.datetime.now(tz=dt.timezone.utc)
+    today = today_in_chicago(now)
+    attention: list[str] = []
+    models = _models(settings, now, attention)
+    lock = _lock(settings, attention)
+    data = _data(settings, models, today, attention)
+    runs, runs_problem = _runs(settings, attention)
+    upcoming = next_run(now, settings.training_hour, settings.training_minute,
+                        settings.training_timezone)
+    schedule = ScheduleStatus(
+        next_run_local=upcoming.isoformat(),
+        next_run_utc=upcoming.astimezone(dt.timezone.utc).isoformat(),
+        timezone=settings.training_timezone, hour=settings.training_hour,
+        minute=settings.training_minute)
+    return StatusReport(data_dir=str(settings.data_dir), healthy=not attention,
+                        attention=attention, models=models, lock=lock, data=data, runs=runs,
+                        runs_problem=runs_problem, schedule=schedule,
+                        settings=_settings(settings))

@@ -1,0 +1,200 @@
+"""``train`` and ``ensure``: collect, train, evaluate and install a model set atomically.
+
+Both run through :func:`nba_ml.commands.runs.recorded_run` when called with ``record=True``
+(as the CLI does), so every run is in the history with its outcome.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nba_ml.commands.check import verify
+from nba_ml.commands.promotion import promotion_verdict
+from nba_ml.config import Settings, prepare_data_dir
+from nba_ml.errors import DataError, NotPromoted, Outcome
+
+if TYPE_CHECKING:
+    from nba_ml.data.importer import GameData
+    from nba_ml.state.store import Verification
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What ``train`` or ``ensure`` did: ``outcome`` is TRAINED, SKIPPED or VALID."""
+
+    outcome: Outcome
+    message: str
+    manifest: dict[str, Any] | None = None
+    figures: dict[str, Any] | None = None
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(tz=dt.timezone.utc)
+
+
+def freshness(settings: Settings, verification: Verification) -> tuple[bool, str]:
+    """Return (fresh, why): valid models younger than the maximum age are fresh."""
+    from nba_ml.state.store import model_age_hours
+
+    if not verification.ok or verification.manifest is None:
+        return False, f"models are not valid ({verification.summary()})"
+    age = model_age_hours(verification.manifest)
+    if age == float("inf"):
+        return False, "models' training time is missing, malformed or in the future"
+    if age < settings.max_age_hours:
+        return True, (f"models are {age:.1f} h old (fresher than {settings.max_age_hours:g} h); "
+                      "use `train --force` to retrain anyway")
+    return False, f"models are {age:.1f} h old (older than {settings.max_age_hours:g} h)"
+
+
+def load_training_data(settings: Settings, source: Path | None, seasons: list[str] | None,
+                       *, session: Any = None) -> GameData:
+    """Return game data from ``source`` (a directory of exports) or from stats.nba.com via the
+    raw cache; raise DataError, UpstreamUnavailable or UsageError."""
+    from nba_ml.data import importer
+    from nba_ml.data.seasons import recent_seasons, sort_seasons, today_in_chicago
+
+    if source is not None:
+        data = importer.load_directory(Path(source))
+        importer.require_player_logs(data, Path(source))
+        if seasons:
+            wanted = sort_seasons(seasons)
+            missing = [s for s in wanted if s not in data.seasons]
+            if missing:
+                raise DataError(f"season {missing[0]} is not in {source} "
+                                f"(found: {', '.join(data.seasons)})")
+            data = data.select_seasons(wanted)
+        return data
+    from nba_ml.data.cache import cache_files
+    from nba_ml.data.collect import CollectOptions, refresh_cache
+
+    today = today_in_chicago()
+    wanted = sort_seasons(seasons) if seasons else recent_seasons(settings.seasons, today)
+    options = CollectOptions(timeout=settings.timeout, retries=settings.retries,
+                             pause=settings.request_pause, budget=settings.collect_budget,
+                             connect_timeout=settings.connect_timeout,
+                             max_requests=settings.max_requests, proxy=settings.proxy)
+    refresh_cache(settings.raw_dir, wanted, today=today, options=options, session=session,
+                  schedule_day=today)
+    data = importer.load_files(cache_files(settings.raw_dir, wanted))
+    if data.team_games.empty:
+        raise DataError(f"stats.nba.com returned no games for {', '.join(wanted)}")
+    return data
+
+
+def train(settings: Settings, *, force: bool = False, source: Path | None = None,
+          seasons: list[str] | None = None, wait: float | None = None, scheduled: bool = False,
+          promote_anyway: bool = False, only_if_invalid: bool = False,
+          session: Any = None) -> TrainResult:
+    """Train, evaluate and atomically install a new model set unless fresh models exist.
+
+    ``only_if_invalid`` is ``ensure``: train only when the current set is not valid (checked
+    again under the lock, so two web servers starting together train once). ``wait`` defaults
+    to ``settings.wait``. Raises LockHeld, UpstreamUnavailable, DataError, StorageError or
+    NotPromoted.
+    """
+    if scheduled:
+        from nba_ml.deploy.schedule import is_scheduled_hour
+
+        if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
+            return TrainResult(Outcome.SKIPPED, f"not {settings.training_hour:02d}:xx in "
+                               f"{settings.training_timezone}; the other cron entry runs today")
+    if not force:  # read-only checks first: valid models need no writable data dir
+        skip = _no_training_needed(settings, only_if_invalid, waited=False)
+        if skip is not None:
+            return skip
+    from nba_ml.state.lock import TrainingLock
+
+    prepare_data_dir(settings)
+    with TrainingLock(settings.lock_path, wait=settings.wait if wait is None else wait):
+        if not force:  # someone may have trained while we waited for the lock
+            skip = _no_training_needed(settings, only_if_invalid, waited=True)
+            if skip is not None:
+                return skip
+        return _train_locked(settings, source, seasons, promote_anyway, session)
+
+
+def ensure(settings: Settings, *, source: Path | None = None, wait: float | None = None,
+           session: Any = None) -> TrainResult:
+    """Return at once (VALID) when the models are valid; otherwise train them."""
+    return train(settings, force=False, source=source, wait=wait, only_if_invalid=True,
+                 session=session)
+
+
+def _no_training_needed(settings: Settings, only_if_invalid: bool, *,
+                        waited: bool) -> TrainResult | None:
+    verification = verify(settings)
+    if only_if_invalid and verification.ok:
+        message = ("models became valid while waiting (trained by another process)" if waited
+                   else "models are valid")
+        return TrainResult(Outcome.VALID, message, verification.manifest)
+    fresh, why = freshness(settings, verification)
+    if fresh and not only_if_invalid:
+        return TrainResult(Outcome.SKIPPED, why, verification.manifest)
+    return None
+
+
+def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | None,
+                  promote_anyway: bool, session: Any) -> TrainResult:
+    from nba_ml.modeling.training import train_model_set
+    from nba_ml.state.history import prune_history, save_history
+    from nba_ml.state.install import cleanup_leftovers, write_model_set
+    from nba_ml.state.store import read_manifest
+
+    started = time.perf_counter()
+    removed = cleanup_leftovers(settings.data_dir)
+    if removed:
+        logger.info("removed %d leftovers of an interrupted run", len(removed))
+    data = load_training_data(settings, source, seasons, session=session)
+    logger.info("training on %d team-games and %d player-games (%s)", len(data.team_games),
+                len(data.player_games), ", ".join(data.seasons))
+    trained = train_model_set(data, jobs=settings.jobs)
+    current = read_manifest(settings.data_dir)
+    current_training = current.get("training") if current else None
+    reasons = promotion_verdict(trained.training, current_training)
+    if reasons and not promote_anyway:
+        raise NotPromoted("new models not promoted: " + "; ".join(reasons)
+                          + "; current models kept (use --promote-anyway to install them)")
+    if reasons:
+        logger.warning("promoting despite: %s", "; ".join(reasons))
+    trained.training["history_sha256"] = save_history(settings.data_dir, data)
+    manifest = write_model_set(settings.data_dir, trained.models, trained.training)
+    keep = {trained.training["history_sha256"]}
+    if current_training and current_training.get("history_sha256"):
+        keep.add(current_training["history_sha256"])
+    prune_history(settings.data_dir, keep)
+    seconds = time.perf_counter() - started
+    metrics = trained.training["metrics"]
+    message = (f"trained 4 models on {', '.join(data.seasons)} in {seconds:.0f} s; holdout "
+               f"{trained.training['holdout']['name']}: game Brier "
+               f"{metrics['game_outcome']['brier']:.4f}, MAE points "
+               f"{metrics['points']['mae']:.2f} / assists {metrics['assists']['mae']:.2f} / "
+               f"rebounds {metrics['rebounds']['mae']:.2f}")
+    return TrainResult(Outcome.TRAINED, message, manifest, metrics)
+
+
+def _what_to_record(result: TrainResult) -> tuple[Outcome, str, dict[str, Any] | None]:
+    return result.outcome, result.message, result.figures
+
+
+def run_train(settings_factory: Any, **options: Any) -> TrainResult:
+    """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.runs`)."""
+    from nba_ml.commands.runs import recorded_run
+
+    return recorded_run("train", settings_factory, lambda s: train(s, **options),
+                        outcome=_what_to_record)
+
+
+def run_ensure(settings_factory: Any, **options: Any) -> TrainResult:
+    """``nba-ml ensure``: :func:`ensure` as a recorded run."""
+    from nba_ml.commands.runs import recorded_run
+
+    return recorded_run("ensure", settings_factory, lambda s: ensure(s, **options),
+                        outcome=_what_to_record)

@@ -1,0 +1,70 @@
+"""``backtest`` end to end on a small slice of two real seasons: the CSV and the figures."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from nba_ml.commands.backtest import backtest
+from nba_ml.errors import DataError, UsageError
+from tests.conftest import GAMELOGS
+
+# The first weeks of each season: a few hundred games, enough to fit every model quickly.
+CUTOFFS = {"2017-18": "2017-11-30", "2018-19": "2018-11-10"}
+
+
+@pytest.fixture(scope="module")
+def small_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not GAMELOGS.is_dir():
+        pytest.skip(f"needs the real game logs in {GAMELOGS}")
+    target = tmp_path_factory.mktemp("small")
+    for season, cutoff in CUTOFFS.items():
+        for kind in ("team", "player"):
+            name = f"{kind}_game_logs_{season}.csv"
+            with (GAMELOGS / name).open(newline="") as source, \
+                    (target / name).open("w", newline="") as out:
+                rows = csv.DictReader(source)
+                writer = csv.DictWriter(out, fieldnames=rows.fieldnames or [])
+                writer.writeheader()
+                writer.writerows(r for r in rows if r["GAME_DATE"][:10] <= cutoff)
+    return target
+
+
+def test_backtest_predicts_every_game_of_the_test_season(small_seasons: Path,
+                                                         tmp_path: Path) -> None:
+    output = tmp_path / "out.csv"
+    summary = backtest(small_seasons, "2018-19", output)
+    assert summary.train_seasons == ["2017-18"]
+    with output.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == summary.rows > 0
+    assert set(rows[0]) == {"model", "game_date", "team", "opponent", "player_id",
+                            "prediction", "actual"}
+    games = [r for r in rows if r["model"] == "game_outcome"]
+    with (small_seasons / "team_game_logs_2018-19.csv").open(newline="") as handle:
+        team_rows = sum(1 for _ in csv.DictReader(handle))
+    assert len(games) == team_rows // 2  # every game of the slice, once
+    assert all(0 < float(r["prediction"]) < 1 for r in games)
+    assert all(r["game_date"] <= CUTOFFS["2018-19"] for r in rows)
+    dates = [r["game_date"] for r in rows]
+    assert dates == sorted(dates)
+    game = summary.figures["game_outcome"]
+    assert game["n"] == len(games) and 0 < game["brier"] < 0.35
+    for stat in ("points", "assists", "rebounds"):
+        figures = summary.figures[stat]
+        assert figures["n"] == sum(r["model"] == stat for r in rows)
+        assert 0 < figures["mae"] < 10
+        assert "calibration" not in figures
+
+
+def test_backtest_refuses_bad_seasons_and_outputs_before_any_work(small_seasons: Path,
+                                                                  tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        backtest(small_seasons, "2018-2019", tmp_path / "x.csv")
+    with pytest.raises(UsageError, match="does not exist"):
+        backtest(small_seasons, "2018-19", tmp_path / "missing" / "x.csv")
+    with pytest.raises(DataError, match="not in the data"):
+        backtest(small_seasons, "2020-21", tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()

@@ -1,0 +1,84 @@
+"""commands.runs: every run ends on one error or a result, recorded with its outcome."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nba_ml.commands.runs import recorded_run
+from nba_ml.config import Settings, resolve_settings
+from nba_ml.errors import Interrupted, LockHeld, NbaMlError, NotPromoted, Outcome
+
+
+def _records(settings: Settings) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in settings.runs_path.read_text().splitlines()]
+
+
+def _run(settings: Settings, work: Any) -> Any:
+    return recorded_run("train", lambda: settings, work,
+                        outcome=lambda result: (result, f"did {result.value}", {"n": 1}))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    tmp_path.joinpath("d").mkdir()
+    return resolve_settings(tmp_path / "d", environ={})
+
+
+def test_results_are_recorded_except_valid(settings: Settings) -> None:
+    assert _run(settings, lambda s: Outcome.TRAINED) is Outcome.TRAINED
+    assert _run(settings, lambda s: Outcome.VALID) is Outcome.VALID
+    [record] = _records(settings)
+    assert (record["command"], record["outcome"], record["exit_code"]) == ("train", "trained", 0)
+    assert record["message"] == "did trained" and record["figures"] == {"n": 1}
+
+
+@pytest.mark.parametrize(("error", "outcome", "code"), [
+    (LockHeld("another training is running"), "busy", 75),
+    (NotPromoted("new models not promoted"), "not_promoted", 3),
+    (Interrupted("stopped", 143), "stopped", 143),
+    (NbaMlError("bad data"), "failed", 1),
+])
+def test_errors_are_recorded_with_their_outcome(settings: Settings, error: NbaMlError,
+                                                outcome: str, code: int) -> None:
+    def work(_: Settings) -> Outcome:
+        raise error
+
+    with pytest.raises(NbaMlError) as raised:
+        _run(settings, work)
+    assert raised.value is error
+    [record] = _records(settings)
+    assert (record["outcome"], record["exit_code"], record["message"]) == (outcome, code,
+                                                                           str(error))
+
+
+def test_ctrl_c_and_bugs_become_one_line_errors(settings: Settings) -> None:
+    def interrupted(_: Settings) -> Outcome:
+        raise KeyboardInterrupt
+
+    def buggy(_: Settings) -> Outcome:
+        raise ZeroDivisionError("division by zero\nmore")
+
+    with pytest.raises(Interrupted) as stopped:
+        _run(settings, interrupted)
+    assert stopped.value.exit_code == 130 and "SIGINT" in str(stopped.value)
+    with pytest.raises(NbaMlError) as bug:
+        _run(settings, buggy)
+    assert str(bug.value).startswith("unexpected error: ZeroDivisionError: division by zero (a")
+    assert [r["outcome"] for r in _records(settings)] == ["stopped", "failed"]
+
+
+def test_a_run_outside_the_main_thread_works_and_a_missing_dir_is_not_created(
+        tmp_path: Path) -> None:
+    settings = resolve_settings(tmp_path / "none", environ={})
+    results: list[Any] = []
+    thread = threading.Thread(target=lambda: results.append(
+        _run(settings, lambda s: Outcome.SKIPPED)))
+    thread.start()
+    thread.join()
+    assert results == [Outcome.SKIPPED]
+    assert not settings.data_dir.exists()  # history is never the reason a directory appears
