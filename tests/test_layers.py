@@ -13,15 +13,18 @@ PACKAGE = ROOT / "nba_ml"
 
 # package -> the nba_ml packages it must never import
 FORBIDDEN: dict[str, set[str]] = {
-    "state": {"modeling", "serving", "report", "commands", "cli", "deploy"},
-    "data": {"modeling", "serving", "report", "commands", "cli", "deploy"},
+    "state": {"config", "modeling", "serving", "report", "commands", "cli", "deploy"},
+    "data": {"config", "modeling", "serving", "report", "commands", "cli", "deploy"},
     "modeling": {"serving", "report", "commands", "cli"},
     "serving": {"report", "commands", "cli"},
     "report": {"serving", "commands", "cli"},
     "deploy": {"modeling", "serving", "report", "commands", "cli"},
     "commands": {"cli"},
     "cli": set(),
-    # the top-level modules (config, errors, progress, __init__) sit below everything
+    # the settings table sits just above data/ and state/: it validates a data directory and a
+    # proxy URL with their own rules, and nothing below imports it
+    "config": {"modeling", "serving", "report", "commands", "cli", "deploy"},
+    # the other top-level modules (config, errors, progress, __init__) sit below everything
     "": {"data", "state", "modeling", "serving", "report", "commands", "cli", "deploy"},
 }
 # config may use the shared file primitives (safe_text, describe_os_error)
@@ -55,6 +58,8 @@ def _layer(path: Path) -> str:
     relative = path.relative_to(PACKAGE)
     if relative.as_posix() == "__main__.py":  # ``python -m nba_ml`` runs the CLI
         return "cli"
+    if relative.as_posix() == "config.py":
+        return "config"
     return relative.parts[0] if len(relative.parts) > 1 else ""
 
 

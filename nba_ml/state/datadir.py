@@ -66,6 +66,8 @@ def choose_data_dir(flag: Path | str | None, environ: Mapping[str, str]) -> Path
 def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
     """Return ``path`` made absolute after checking it can be a data directory (ConfigError)."""
     shown = safe_text(str(path))
+    if "\0" in str(path):
+        raise ConfigError(f"data directory {shown} ({origin}) contains a NUL character")
     for part in path.parts:
         if len(os.fsencode(part)) > _NAME_MAX:
             raise ConfigError(f"data directory {shown[:120]}... ({origin}): a name in it is "
