@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.manager import promotion_verdict, train
+from nba_ml.commands.manager import train
+from nba_ml.commands.promotion import promotion_verdict
 from nba_ml.config import resolve_settings
 from nba_ml.errors import NotPromoted, UpstreamUnavailable
 from nba_ml.state.store import verify_model_set

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml.commands.promotion import promotion_verdict
 from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted
 
@@ -21,13 +22,6 @@ if TYPE_CHECKING:
     from nba_ml.state.store import Verification
 
 logger = logging.getLogger(__name__)
-
-# The promotion gate: a new set must not be worse than the current one on the same holdout by
-# more than these margins, and must beat the naive baselines.
-BRIER_TOLERANCE = 0.005
-MAE_TOLERANCE = 0.02
-NAIVE_BRIER = 0.25
-
 
 @dataclasses.dataclass
 class TrainResult:
@@ -113,33 +107,6 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
     if data.team_games.empty:
         raise DataError(f"stats.nba.com returned no games for {', '.join(wanted)}")
     return data
-
-
-def promotion_verdict(new: dict[str, Any], current: dict[str, Any] | None) -> list[str]:
-    """Return the reasons a newly trained set should not replace ``current`` (empty: promote)."""
-    reasons = []
-    metrics = new.get("metrics", {})
-    game = metrics.get("game_outcome", {})
-    if game.get("brier", 1.0) > NAIVE_BRIER:
-        reasons.append(f"game Brier {game.get('brier', float('nan')):.4f} is worse than a coin "
-                       f"flip ({NAIVE_BRIER})")
-    for name in ("points", "assists", "rebounds"):
-        ratio = metrics.get(name, {}).get("ratio_last10", 99.0)
-        if ratio > 1.0:
-            reasons.append(f"{name} MAE is {ratio:.3f} x the last-10-games average")
-    if current and current.get("holdout") == new.get("holdout"):
-        old = current.get("metrics", {})
-        old_brier = old.get("game_outcome", {}).get("brier")
-        if old_brier is not None and game.get("brier", 1.0) > old_brier + BRIER_TOLERANCE:
-            reasons.append(f"game Brier {game['brier']:.4f} is worse than the current "
-                           f"{old_brier:.4f} (tolerance {BRIER_TOLERANCE})")
-        for name in ("points", "assists", "rebounds"):
-            old_mae = old.get(name, {}).get("mae")
-            new_mae = metrics.get(name, {}).get("mae")
-            if old_mae and new_mae and new_mae > old_mae * (1 + MAE_TOLERANCE):
-                reasons.append(f"{name} MAE {new_mae:.3f} is worse than the current "
-                               f"{old_mae:.3f} (tolerance {MAE_TOLERANCE:.0%})")
-    return reasons
 
 
 def train(settings: Settings, *, force: bool = False, source: Path | None = None,
