@@ -29,6 +29,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "NBA_TRAINING_TIMEZONE": "time zone of the daily training (America/Chicago)",
     "NBA_ML_JOBS": "processes that fit the player models; 1 fits in-process (0: one per core)",
     "NBA_ML_WAIT": "seconds train/ensure wait for another training's lock (0: exit 75 at once)",
+    "NBA_ML_METRICS_FILE": "node_exporter textfile metrics, rewritten after each run "
+                           "(<data dir>/nba-ml.prom)",
     "STATE_DIRECTORY": "set by systemd's StateDirectory=; the default data directory when present",
 }
 
@@ -48,6 +50,7 @@ class Settings:
     training_hour: int = 4
     training_minute: int = 0
     training_timezone: str = "America/Chicago"
+    metrics_file: Path | None = None
 
     @property
     def models_dir(self) -> Path:
@@ -64,6 +67,10 @@ class Settings:
     @property
     def runs_path(self) -> Path:
         return self.data_dir / "runs.jsonl"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.metrics_file or self.data_dir / "nba-ml.prom"
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
@@ -124,6 +131,9 @@ def resolve_settings(
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"NBA_TRAINING_TIMEZONE={zone!r} is not a known time zone") from None
         values["training_timezone"] = str(zone)
+    metrics = str(overrides.get("metrics_file") or environ.get("NBA_ML_METRICS_FILE", "")).strip()
+    if metrics:
+        values["metrics_file"] = Path(metrics).expanduser().absolute()
     if data_dir is not None and str(data_dir).strip():
         chosen = Path(data_dir)
     elif environ.get("NBA_ML_DATA_DIR", "").strip():
