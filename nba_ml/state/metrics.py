@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ class _Exposition:
         self.lines: list[str] = []
 
     def family(self, name: str, help_text: str,
-               samples: Iterable[tuple[dict[str, object], float]]) -> None:
+               samples: Iterable[tuple[Mapping[str, object], float]]) -> None:
         assert _NAME.match(name) and name.startswith("nba_ml_"), name
         rows = list(samples)
         if not rows:
@@ -72,6 +72,10 @@ class _Exposition:
 def _timestamp(raw: object) -> float | None:
     parsed = parse_utc(raw)
     return parsed.timestamp() if parsed is not None else None
+
+
+def _dict(raw: object) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
 
 
 def _float(raw: object) -> float | None:
@@ -129,7 +133,7 @@ def _model_set(out: _Exposition, manifest: dict[str, Any] | None, valid: bool) -
                [(label, 1.0 if valid else 0.0)])
     if not manifest:
         return
-    training = manifest.get("training") if isinstance(manifest.get("training"), dict) else {}
+    training = _dict(manifest.get("training"))
     trained = _timestamp(manifest.get("trained_at"))
     out.family("nba_ml_models_trained_timestamp_seconds",
                "When the installed model set was trained, Unix time.",
@@ -138,16 +142,16 @@ def _model_set(out: _Exposition, manifest: dict[str, Any] | None, valid: bool) -
     out.family("nba_ml_models_last_game_timestamp_seconds",
                "Date of the last game the installed set was trained on (00:00 UTC), Unix time.",
                [(label, last_game)] if last_game is not None else [])
-    metrics = training.get("metrics") if isinstance(training.get("metrics"), dict) else {}
-    holdout = training.get("holdout") if isinstance(training.get("holdout"), dict) else {}
-    brier = _float((metrics.get(GAME_MODEL) or {}).get("brier"))
+    metrics = _dict(training.get("metrics"))
+    holdout = _dict(training.get("holdout"))
+    brier = _float(_dict(metrics.get(GAME_MODEL)).get("brier"))
     out.family("nba_ml_holdout_brier",
                "Holdout Brier score of the installed game-outcome model (lower is better).",
                [({**label, "model": GAME_MODEL}, brier)] if brier is not None else [])
     out.family("nba_ml_holdout_mae",
                "Holdout mean absolute error of each installed player model.",
                [({**label, "model": name}, mae) for name in PLAYER_MODELS
-                if (mae := _float((metrics.get(name) or {}).get("mae"))) is not None])
+                if (mae := _float(_dict(metrics.get(name)).get("mae"))) is not None])
     games = _float(holdout.get("games"))
     out.family("nba_ml_holdout_games", "Games in the installed set's holdout.",
                [(label, games)] if games is not None else [])
