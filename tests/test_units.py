@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nba_ml.deploy import schedule
+from nba_ml.deploy.alerts import render_alert_unit
 from nba_ml.deploy.units import (
-    render_alert_unit,
     render_owner_dropin,
     render_systemd_units,
     render_webserver_dropin,

@@ -8,6 +8,7 @@ says which rendering each file under deploy/ is. Standard library only.
 
 from __future__ import annotations
 
+from nba_ml.deploy.alerts import render_alert_unit
 from nba_ml.deploy.clock import (
     DEFAULT_HOUR,
     DEFAULT_MINUTE,
@@ -31,7 +32,6 @@ from nba_ml.deploy.names import (
 from nba_ml.deploy.units import (
     ENSURE_TIMEOUT,
     OWNER_START_TIMEOUT,
-    render_alert_unit,
     render_owner_dropin,
     render_systemd_units,
     render_webserver_dropin,

@@ -6,8 +6,6 @@ defaults (nba_ml.deploy.schedule.default_deploy_files; a test compares them).
 
 from __future__ import annotations
 
-import re
-
 from nba_ml.deploy.clock import (
     DEFAULT_HOUR,
     DEFAULT_MINUTE,
@@ -34,7 +32,6 @@ ENSURE_TIMEOUT = "15min"
 # The start timeout of a web server that runs ensure itself (ExecStartPre=): a first training
 # (ENSURE_TIMEOUT) plus the server's own start.
 OWNER_START_TIMEOUT = "20min"
-_SAFE_MAILTO = re.compile(r"^[A-Za-z0-9._+-]+(@[A-Za-z0-9.-]+)?$")
 
 
 _TRAIN_HEAD = """\
@@ -362,42 +359,3 @@ def render_owner_dropin(
     return _OWNER_DROPIN_TEMPLATE.format(
         user=user, data_dir=data_dir, executable=executable, state="\n".join(lines),
         ensure_timeout=ENSURE_TIMEOUT, timeout=OWNER_START_TIMEOUT)
-
-
-_ALERT_TEMPLATE = """\
-# nba-ml-alert@.service: report that an nba-ml unit failed. nba-ml-train.service and
-# nba-ml-ensure.service name it in OnFailure=nba-ml-alert@%N.service, so the instance is the
-# failed unit's name without ".service" (nba-ml-alert@nba-ml-train.service).
-# Rendered by nba_ml.deploy.units.render_alert_unit; see "Alerts" in deploy/README.md.
-# Check: systemd-analyze verify nba-ml-alert@nba-ml-train.service
-#
-# It logs the failed unit's status to syslog / the journal with priority err and the tag
-# nba-ml-alert (journalctl -t nba-ml-alert -p err), and mails it to $MAILTO (default {mailto})
-# where a mail(1) command exists. Set another address with `systemctl edit nba-ml-alert@.service`:
-# [Service] and Environment=MAILTO=ops@example.com. It runs as root, unsandboxed: a local
-# mailer's sendmail may need its set-group-id bit (postfix's postdrop does).
-
-[Unit]
-Description=Report the failure of %i.service
-
-[Service]
-Type=oneshot
-Environment=MAILTO={mailto}
-ExecStart=/bin/sh -c 'systemctl status --no-pager --full --lines=40 "$$1.service" 2>&1 \\
-    | logger -p daemon.err -t nba-ml-alert' sh %i
-ExecStart=-/bin/sh -c 'command -v mail >/dev/null 2>&1 || exit 0; \\
-    systemctl status --no-pager --full --lines=40 "$$1.service" 2>&1 \\
-    | mail -s "nba-ml: $$1.service failed on %H" "$$MAILTO"' sh %i
-TimeoutStartSec=2min
-"""
-
-
-def render_alert_unit(mailto: str = "root") -> str:
-    """Return the ``nba-ml-alert@.service`` template that OnFailure= starts.
-
-    ``mailto`` is the default recipient (a local user or an address). Raises ConfigError for a
-    recipient that would need quoting.
-    """
-    if not _SAFE_MAILTO.match(mailto):
-        raise ConfigError(f"mail recipient {mailto!r} must be a user name or a plain address")
-    return _ALERT_TEMPLATE.format(mailto=mailto)
