@@ -114,13 +114,43 @@ def test_readme_covers_every_file_and_both_cron_flavours() -> None:
         "NBA_ML_DATA_DIR=/var/lib/nba-ml",
         "systemctl start nba-ml-ensure.service",
         "render_systemd_units(user=None)",
+        "CRON_TZ=America/Chicago\n0 4 * * *",
+        "ExecStartPre=-/opt/nba-ml/.venv/bin/nba-ml ensure",
+        "TimeoutStartSec=20min",
+        "Which to pick",
+        "OnFailure=nba-ml-alert@%N.service",
+        "NBA_ML_METRICS_FILE",
+        "nba_ml_last_success_timestamp_seconds",
+        "NbaMlTrainingFailed",
+        "NbaMlTrainingStale",
+        "26 * 3600",
+        "systemd-analyze verify nba-ml-alert@nba-ml-train.service",
+        "The promotion gate",
     ):
         assert needed in readme, needed
 
 
-def test_readme_shows_the_rendered_cronie_entry() -> None:
-    entry = render_crontab(flavour="cronie").splitlines()[-1]
-    assert entry in README.read_text()
+def test_readme_shows_the_rendered_entries() -> None:
+    readme = README.read_text()
+    assert render_crontab(flavour="cronie").splitlines()[-1] in readme
+    shipped = [line for line in render_crontab().splitlines() if line[:1].isdigit()]
+    assert "\n".join(["CRON_TZ=America/Chicago", *shipped]) in readme
+
+
+def test_readme_lists_every_metric_the_file_holds() -> None:
+    from nba_ml.state.metrics import render_metrics
+
+    manifest = {"generation": "g", "trained_at": "2026-12-01T10:00:00+00:00",
+                "training": {"last_game_date": "2026-11-30", "holdout": {"games": 1},
+                             "metrics": {"game_outcome": {"brier": 0.2},
+                                         "points": {"mae": 1.0}}}}
+    runs = [{"command": "train", "outcome": "trained", "exit_code": 0,
+             "started_at": "2026-12-01T09:59:00+00:00", "ended_at": "2026-12-01T10:00:00+00:00"}]
+    names = set(re.findall(r"^# TYPE (\S+)", render_metrics(runs, manifest, True), re.M))
+    assert len(names) >= 10
+    readme = README.read_text()
+    for name in names:
+        assert f"| `{name}` |" in readme, name
 
 
 # --- systemd accepts the units -----------------------------------------------------------------
