@@ -181,3 +181,21 @@ def test_ensure_repairs_a_forged_current_set_instead_of_keeping_it(
     assert result.outcome == "trained"  # exit 0: repaired, not "current models kept"
     assert verify_model_set(data).ok
     assert _manifest(data)["generation"] != manifest["generation"]
+
+
+def test_a_stale_current_set_is_compared_on_the_games_after_its_data(tmp_path: Path,
+                                                                     caplog) -> None:
+    # The current set knows 2017-18 up to March only (collection then broke for months); the new
+    # one, trained on damaged data, is scored beside the deployed current models on the games
+    # after the current set's last game, which neither has seen.
+    settings = resolve_settings(tmp_path / "data", environ={})
+    old = _through(tmp_path / "old", ["2017-18"], "2018-03-01")
+    assert train(settings, force=True, source=old).outcome == "trained"
+    generation = _manifest(settings.data_dir)["generation"]
+    new = _through(tmp_path / "new", SEASONS, "2018-12-31", inverted_before="2018-07-01")
+    with caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"), \
+            pytest.raises(NotPromoted) as raised:
+        train(settings, force=True, source=new)
+    assert raised.value.exit_code == 3 and "game Brier" in str(raised.value)
+    assert "after the current set's last game: the current models never saw them" in caplog.text
+    assert _manifest(settings.data_dir)["generation"] == generation

@@ -18,9 +18,13 @@ challenger is compared with it **on the same games, which neither twin trained o
    data window that shrank), the current set's definitions are refitted on its own saved game
    data before the challenger's holdout start and both twins are scored on the games from there
    to the current set's last game. Costs one extra fit.
-3. When neither gives at least ``MIN_COMPARE_GAMES`` games, no fair comparison exists: the new
-   set is installed if it passes the absolute floors (with a warning), else the current set is
-   kept.
+3. *Games after the current set's data* — when the current set is older than the challenger's
+   holdout games (collection was down for weeks, a new season began), the deployed current
+   models never saw the games after their last one: they and the challenger's twin are scored
+   on the challenger's holdout games from the day after the current set's last game.
+4. When none of these gives at least ``MIN_COMPARE_GAMES`` games, no fair comparison exists:
+   the new set is installed if it passes the absolute floors (with a warning), else the current
+   set is kept.
 
 Tolerances: the challenger is kept out when its game Brier is worse than the current one's by
 more than ``BRIER_TOLERANCE`` (absolute), or a player model's MAE is worse by more than
@@ -45,6 +49,8 @@ if TYPE_CHECKING:
 
     from nba_ml.modeling.training import TrainedSet
     from nba_ml.state.store import Verification
+
+from nba_ml.state.files import safe_text
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +184,33 @@ def _refit_current(trained: TrainedSet, current: dict[str, Any],
     return basis, compare(challenger, figures)
 
 
+def _after_current(trained: TrainedSet, current: dict[str, Any],
+                   data_dir: Path) -> tuple[str, list[str]] | None:
+    """Rule 3: score the deployed current models on the challenger's holdout games after the
+    current set's last game; None if not possible."""
+    import datetime as dt
+
+    from nba_ml.state.store import load_model_set_with_manifest
+
+    new, last = trained.training, current.get("last_game_date")
+    if not (last and trained.tables is not None and trained.evaluation_models is not None):
+        return None
+    start = max(new["holdout"]["start"],
+                (dt.date.fromisoformat(str(last)) + dt.timedelta(days=1)).isoformat())
+    end = new["last_game_date"]
+    challenger, games = _score(trained.evaluation_models, trained.tables, new["holdout"]["start"],
+                               start, end)
+    if games < MIN_COMPARE_GAMES:
+        return None
+    deployed, manifest = load_model_set_with_manifest(data_dir)
+    if manifest.get("training", {}).get("last_game_date") != last:
+        return None  # another process installed a set meanwhile
+    figures, _ = _score(deployed, trained.tables, start, start, end)
+    basis = (f"compared on the {games} games from {start} to {end}, after the current set's last "
+             "game: the current models never saw them, nor did the new set's evaluation fit")
+    return basis, compare(challenger, figures)
+
+
 def decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdict:
     """Return whether ``trained`` may replace the installed set described by ``current``; log
     how the sets were compared."""
@@ -196,12 +229,14 @@ def _decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdi
         return Verdict(True, [], misses, f"no valid current set ({why}): installing the new set",
                        current_valid=False)
     compared = _same_holdout(trained, training)
-    if compared is None:
+    for rule in (_refit_current, _after_current):
+        if compared is not None:
+            break
         try:
-            compared = _refit_current(trained, training, data_dir)
+            compared = rule(trained, training, data_dir)
         except Exception as error:  # noqa: BLE001 - the gate falls back to the floors
-            logger.warning("could not refit the current set for the comparison: %s", error)
-            compared = None
+            logger.warning("could not score the current set for the comparison: %s",
+                           safe_text(str(error)))
     if compared is None:
         basis = (f"no {MIN_COMPARE_GAMES} games that neither set's evaluation fit saw: not "
                  "compared with the current set, only with the absolute floors")
