@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -214,8 +215,9 @@ def _after_current(trained: TrainedSet, current: dict[str, Any],
 def decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdict:
     """Return whether ``trained`` may replace the installed set described by ``current``; log
     how the sets were compared."""
+    started = time.perf_counter()
     verdict = _decide(trained, current, data_dir)
-    logger.info("promotion gate: %s", verdict.basis)
+    logger.info("promotion gate: %s (%.1f s)", verdict.basis, time.perf_counter() - started)
     return verdict
 
 
