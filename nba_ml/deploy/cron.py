@@ -57,11 +57,13 @@ _HEADER = """\
 
 _COMBINED = """\
 # combined flavour, for cronie and Debian/Ubuntu cron alike. cronie honours CRON_TZ and reads
-# every entry below in {timezone}: the first starts the job at {hour:02d}:{minute:02d}, the
-# others at hour {other_hours} there, where --scheduled skips them. Debian/Ubuntu cron ignores
+# every entry below in {timezone}: the first starts the job at {hour:02d}:{minute:02d} there,
+# the others at hour {other_hours}, where --scheduled skips them. Debian/Ubuntu cron ignores
 # CRON_TZ and reads every entry in its own time zone ({system_timezone}), where {at}
-# falls at hour {hours} over the year (daylight saving time): the entries start the job at each
-# of those hours and --scheduled lets exactly one of them train each day.
+# falls at hour {hours} over the year (daylight saving time): --scheduled skips every start
+# outside {hour:02d}:xx {timezone}, and exactly one start a day falls inside it (the
+# system-zone entry at hour {hour} is left out: the first entry fires then).
+# tests/test_cron.py walks a year of both semantics and counts one training a day.
 """
 
 _CRONIE = """\
