@@ -199,3 +199,19 @@ def test_a_stale_current_set_is_compared_on_the_games_after_its_data(tmp_path: P
     assert raised.value.exit_code == 3 and "game Brier" in str(raised.value)
     assert "after the current set's last game: the current models never saw them" in caplog.text
     assert _manifest(settings.data_dir)["generation"] == generation
+
+
+def test_a_valid_set_with_odd_training_records_falls_back_to_the_floors(tmp_path: Path,
+                                                                         caplog) -> None:
+    trained = TrainedSet({}, {"metrics": GOOD, "holdout": {"start": "2019-01-01"},
+                              "last_game_date": "2019-02-01"})
+    odd = {"training": {"holdout": {"start": 5, "games": "many"}, "last_game_date": [],
+                        "metrics": GOOD}}
+    current = Verification(ok=True, manifest=odd, problems=[], loaded=False, seconds=0.0)
+    verdict = decide(trained, current, tmp_path)
+    assert verdict.promote and verdict.current_valid
+    assert "not compared with the current set" in verdict.warnings[0]
+    bad = _copy(GOOD)
+    bad["assists"]["ratio_last10"] = 1.1
+    kept = decide(TrainedSet({}, {**trained.training, "metrics": bad}), current, tmp_path)
+    assert not kept.promote and "assists MAE" in kept.reasons[0]  # a valid set is kept

@@ -131,8 +131,10 @@ def _score(models: dict[str, Any], tables: Any, before: str, start: str,
     return evaluate(models, train_players, games, players), _played(games)
 
 
-def _same_holdout(trained: TrainedSet, current: dict[str, Any]) -> tuple[str, list[str]] | None:
+def _same_holdout(trained: TrainedSet, current: dict[str, Any],
+                  data_dir: Path) -> tuple[str, list[str]] | None:
     """Rule 1: score the challenger's twin on the current holdout's games; None if not possible."""
+    del data_dir  # the rules share one signature
     new, holdout = trained.training, current.get("holdout") or {}
     start, end, count = holdout.get("start"), current.get("last_game_date"), holdout.get("games")
     old = current.get("metrics")
@@ -230,15 +232,15 @@ def _decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdi
         why = current.summary() if not current.ok else "its manifest has no training record"
         return Verdict(True, [], misses, f"no valid current set ({why}): installing the new set",
                        current_valid=False)
-    compared = _same_holdout(trained, training)
-    for rule in (_refit_current, _after_current):
-        if compared is not None:
-            break
+    compared = None
+    for rule in (_same_holdout, _refit_current, _after_current):
         try:
             compared = rule(trained, training, data_dir)
         except Exception as error:  # noqa: BLE001 - the gate falls back to the floors
             logger.warning("could not score the current set for the comparison: %s",
-                           safe_text(str(error)))
+                           safe_text(f"{type(error).__name__}: {error}"))
+        if compared is not None:
+            break
     if compared is None:
         basis = (f"no {MIN_COMPARE_GAMES} games that neither set's evaluation fit saw: not "
                  "compared with the current set, only with the absolute floors")
