@@ -229,7 +229,8 @@ def _decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdi
     manifest = current.manifest if current.ok else None
     training = manifest.get("training") if isinstance(manifest, dict) else None
     if not isinstance(training, dict):
-        why = current.summary() if not current.ok else "its manifest has no training record"
+        why = ("its manifest has no training record" if current.ok
+               else current.summary() if current.problems else "not valid")
         return Verdict(True, [], misses, f"no valid current set ({why}): installing the new set",
                        current_valid=False)
     compared = None
