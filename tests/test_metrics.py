@@ -175,3 +175,26 @@ def test_a_real_model_set_shows_in_the_metrics(trained_dir: Path, tmp_path: Path
 def test_an_empty_metrics_file_setting_means_the_default(tmp_path: Path, value: str) -> None:
     settings = resolve_settings(tmp_path, environ={"NBA_ML_METRICS_FILE": value})
     assert settings.metrics_path == tmp_path / "nba-ml.prom"
+
+
+def test_the_real_cli_writes_the_metrics_file_after_a_failed_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    empty = tmp_path / "exports"
+    empty.mkdir()
+    textfile = tmp_path / "textfile"
+    textfile.mkdir()
+    environ = {**os.environ, "NBA_ML_DATA_DIR": str(tmp_path / "data"),
+               "NBA_ML_METRICS_FILE": str(textfile / "nba-ml.prom")}
+    environ.pop("STATE_DIRECTORY", None)
+    result = subprocess.run([sys.executable, "-m", "nba_ml", "train", "--force", "--from",
+                             str(empty)], capture_output=True, text=True, env=environ,
+                            timeout=120, check=False)
+    assert result.returncode == 1, result.stderr
+    families = parse_exposition((textfile / "nba-ml.prom").read_text())
+    assert families["nba_ml_last_run_exit_code"] == {(("command", "train"),): 1.0}
+    assert families["nba_ml_last_run_outcome"][(("command", "train"), ("outcome", "failed"))] == 1
+    assert "nba_ml_last_success_timestamp_seconds" not in families
+    assert families["nba_ml_models_valid"] == {(("generation", ""),): 0.0}
+    assert not (tmp_path / "data" / "nba-ml.prom").exists()
