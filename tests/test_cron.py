@@ -205,3 +205,42 @@ def test_combined_flavour_for_another_hour_and_zone() -> None:
     environment, entries = parse(text, "UTC", honours_cron_tz=True)
     assert environment["CRON_TZ"] == "Europe/London"
     assert [e.zone for e in entries] == [ZoneInfo("Europe/London")] * 2
+
+
+class _Trains(Exception):
+    """Raised where the real training would start: the guard let the job through."""
+
+
+@pytest.mark.parametrize("honours_cron_tz", [True, False], ids=["cronie", "debian"])
+def test_the_simulated_guard_is_the_one_train_applies(
+    honours_cron_tz: bool, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On the DST days and their neighbours, every firing goes through manager.train itself
+    # (clock patched, training replaced by a sentinel): it trains exactly when the simulation
+    # says so.
+    from nba_ml.commands import manager
+
+    def start_training(*args: object, **kwargs: object) -> None:
+        raise _Trains
+
+    monkeypatch.setattr(manager, "_train_locked", start_training)
+    crontab = render_crontab()
+    environment, entries = parse(crontab, "UTC", honours_cron_tz=honours_cron_tz)
+    settings = resolve_settings(tmp_path / "data", environ=environment)
+    days = [dt.date(YEAR, 3, 7), dt.date(YEAR, 3, 8), dt.date(YEAR, 3, 9),
+            dt.date(YEAR, 10, 31), dt.date(YEAR, 11, 1), dt.date(YEAR, 11, 2)]
+    trained = 0
+    for entry in entries:
+        for day in days:
+            for fired in firings(entry, day, day, "vixie"):
+                monkeypatch.setattr(manager, "_utcnow", lambda fired=fired: fired)
+                expected = is_scheduled_hour(fired, settings.training_hour,
+                                             settings.training_timezone)
+                try:
+                    result = manager.train(settings, force=True, scheduled=True)
+                except _Trains:
+                    assert expected, fired
+                    trained += 1
+                else:
+                    assert result.outcome == "skipped" and not expected, fired
+    assert trained == len(days)
