@@ -32,7 +32,9 @@ def _sandbox(text: str) -> str:
 
 def test_default_units_run_as_the_static_user_nba_ml_with_a_state_directory() -> None:
     units = render_systemd_units()
-    assert sorted(units) == ["nba-ml-ensure.service", "nba-ml-train.service", "nba-ml-train.timer"]
+    assert sorted(units) == ["nba-ml-alert@.service", "nba-ml-ensure.service",
+                             "nba-ml-train.service", "nba-ml-train.timer"]
+    assert units["nba-ml-alert@.service"] == render_alert_unit()
     service = _directives(units["nba-ml-train.service"])
     assert service["ExecStart"] == ["/opt/nba-ml/.venv/bin/nba-ml train --force"]
     assert service["Type"] == ["oneshot"]
@@ -75,7 +77,8 @@ def test_ensure_unit_runs_ensure_as_the_training_user_in_the_same_sandbox() -> N
 
 def test_dynamic_user_is_an_option_without_an_ensure_unit() -> None:
     units = render_systemd_units(user=None)
-    assert sorted(units) == ["nba-ml-train.service", "nba-ml-train.timer"]
+    assert sorted(units) == ["nba-ml-alert@.service", "nba-ml-train.service",
+                             "nba-ml-train.timer"]
     service = _directives(units[schedule.SERVICE_NAME])
     assert service["DynamicUser"] == ["yes"]
     assert "User" not in service and "Group" not in service

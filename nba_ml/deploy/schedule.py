@@ -53,7 +53,6 @@ def default_deploy_files() -> dict[str, str]:
     return {
         "crontab": render_crontab(),
         **{f"systemd/{name}": text for name, text in units.items()},
-        f"systemd/{ALERT_NAME}": render_alert_unit(),
         f"systemd/{DROPIN_NAME}": render_webserver_dropin(),
         f"systemd/{OWNER_DROPIN_NAME}": render_owner_dropin(),
     }

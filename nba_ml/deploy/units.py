@@ -6,6 +6,7 @@ defaults (nba_ml.deploy.schedule.default_deploy_files; a test compares them).
 
 from __future__ import annotations
 
+from nba_ml.deploy.alerts import render_alert_unit
 from nba_ml.deploy.clock import (
     DEFAULT_HOUR,
     DEFAULT_MINUTE,
@@ -224,7 +225,8 @@ def render_systemd_units(
     With a static ``user`` (default ``nba-ml``, which must exist): ``nba-ml-train.service``, its
     ``.timer`` and ``nba-ml-ensure.service``, for a web server to order itself after. The data
     directory (default /var/lib/nba-ml) is a StateDirectory= when under /var/lib.
-    Both services name ``nba-ml-alert@%N.service`` in OnFailure= (see render_alert_unit).
+    Both services name ``nba-ml-alert@%N.service`` in OnFailure=; that template
+    (``nba_ml.deploy.alerts.render_alert_unit``) is part of the result.
     ``user=None`` runs the training as a DynamicUser= instead, for hosts where nothing but root
     reads the models: systemd keeps its state in root-only /var/lib/private, so no ensure unit
     is rendered (a second DynamicUser= unit would get another uid), and the data directory must
@@ -256,6 +258,7 @@ def render_systemd_units(
             )
             + _SANDBOX
         )
+    units[ALERT_NAME] = render_alert_unit()  # what OnFailure= names, shipped with the units
     return units
 
 
