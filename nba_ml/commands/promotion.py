@@ -29,7 +29,9 @@ challenger is compared with it **on the same games, which neither twin trained o
 Tolerances: the challenger is kept out when its game Brier is worse than the current one's by
 more than ``BRIER_TOLERANCE`` (absolute), or a player model's MAE is worse by more than
 ``MAE_TOLERANCE`` (relative). Absolute floors, on the challenger's own holdout: Brier at most
-``NAIVE_BRIER`` (a coin flip) and each player MAE no worse than the last-10-games average.
+``NAIVE_BRIER`` (a coin flip) and each player MAE no worse than the last-10-games average. A
+challenger that is not worse on the same games is installed even when it misses a floor (with
+a warning: the current set is no better there); without a comparison the floors decide.
 
 With no valid current set (missing, invalid, forged, corrupt) there is nothing to keep: the new
 set is installed, with a warning for each floor it misses; "current models kept" (exit 3) is
@@ -249,5 +251,8 @@ def _decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdi
             return Verdict(False, misses, [], basis, current_valid=True)
         return Verdict(True, [], [basis], basis, current_valid=True)
     basis, worse = compared
-    reasons = [*misses, *worse]
-    return Verdict(not reasons, reasons, [], basis, current_valid=True)
+    if worse:
+        return Verdict(False, [*worse, *misses], [], basis, current_valid=True)
+    # Not worse than the current set on the same games: a floor it misses (an early-season
+    # holdout, say) is missed by the current set too, within the tolerance, so it only warns.
+    return Verdict(True, [], misses, basis, current_valid=True)
