@@ -121,6 +121,9 @@ class Settings:
     training_timezone: str = setting(
         "NBA_TRAINING_TIMEZONE", "America/Chicago", check=_known_zone,
         help="Time zone of the daily training.")
+    metrics_file: Path | None = setting(  # noqa: RUF009 - a field(), not a shared default
+        "NBA_ML_METRICS_FILE", None, shown="<data dir>/nba-ml.prom",
+        help="node_exporter textfile-collector file of metrics, rewritten after each run.")
     trusted_owner: str = setting(
         "NBA_ML_TRUSTED_OWNER", "", env_only=True,
         help="Other owners (user names or uids, comma-separated) whose model files this "
@@ -137,6 +140,11 @@ class Settings:
         from nba_ml.data.proxy import redact_proxy
 
         return redact_proxy(self.proxy)
+
+    @property
+    def metrics_path(self) -> Path:
+        """Where the metrics file goes: NBA_ML_METRICS_FILE, else <data dir>/nba-ml.prom."""
+        return self.metrics_file or self.data_dir / "nba-ml.prom"
 
     @property
     def models_dir(self) -> Path:

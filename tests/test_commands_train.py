@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.promotion import promotion_verdict
 from nba_ml.commands.train import train
 from nba_ml.config import resolve_settings
 from nba_ml.errors import NotPromoted, UpstreamUnavailable
@@ -75,25 +74,3 @@ def test_promotion_gate_keeps_better_current_models(trained_dir: Path, tmp_path:
     forced = train(settings, force=True, source=two_seasons, promote_anyway=True)
     assert forced.outcome == "trained"
     assert json.loads(link.read_text())["generation"] != generation
-
-
-def test_promotion_verdict_rules() -> None:
-    good = {"holdout": {"name": "season 2018-19"},
-            "metrics": {"game_outcome": {"brier": 0.215},
-                        **{m: {"mae": 2.0, "ratio_last10": 0.96}
-                           for m in ("points", "assists", "rebounds")}}}
-    assert promotion_verdict(good, None) == []
-    assert promotion_verdict(good, good) == []
-    coin = json.loads(json.dumps(good))
-    coin["metrics"]["game_outcome"]["brier"] = 0.26
-    assert "coin flip" in promotion_verdict(coin, None)[0]
-    naive = json.loads(json.dumps(good))
-    naive["metrics"]["points"]["ratio_last10"] = 1.02
-    assert "last-10" in promotion_verdict(naive, None)[0]
-    other_holdout = json.loads(json.dumps(good))
-    other_holdout["holdout"] = {"name": "season 2019-20"}
-    better = json.loads(json.dumps(good))
-    better["metrics"]["points"]["mae"] = 1.5
-    assert promotion_verdict(good, better)  # same holdout, worse by > 2 %
-    better["holdout"] = other_holdout["holdout"]
-    assert promotion_verdict(good, better) == []  # different holdouts are not compared

@@ -142,6 +142,6 @@ def test_a_relative_data_dir_after_the_cwd_was_deleted_is_a_config_error(
     gone.mkdir()
     monkeypatch.chdir(gone)
     gone.rmdir()
-    with pytest.raises(ConfigError, match="data directory data .* the current directory no "
-                       "longer exists"):
+    with pytest.raises(ConfigError, match=r"data directory data .* the current directory no "
+                       r"longer exists"):
         resolve_settings("data", environ={})

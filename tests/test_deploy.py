@@ -28,6 +28,8 @@ SERVICE = DEPLOY / "systemd" / "nba-ml-train.service"
 TIMER = DEPLOY / "systemd" / "nba-ml-train.timer"
 ENSURE = DEPLOY / "systemd" / "nba-ml-ensure.service"
 DROPIN = DEPLOY / "systemd" / "webserver-ensure.conf"
+OWNER_DROPIN = DEPLOY / "systemd" / "webserver-owner-ensure.conf"
+ALERT = DEPLOY / "systemd" / "nba-ml-alert@.service"
 README = DEPLOY / "README.md"
 UTC = dt.timezone.utc
 MAX_EXPOSURE = 3.0
@@ -112,13 +114,43 @@ def test_readme_covers_every_file_and_both_cron_flavours() -> None:
         "NBA_ML_DATA_DIR=/var/lib/nba-ml",
         "systemctl start nba-ml-ensure.service",
         "render_systemd_units(user=None)",
+        "CRON_TZ=America/Chicago\n0 4 * * *",
+        "ExecStartPre=-/opt/nba-ml/.venv/bin/nba-ml ensure",
+        "TimeoutStartSec=20min",
+        "Which to pick",
+        "OnFailure=nba-ml-alert@%N.service",
+        "NBA_ML_METRICS_FILE",
+        "nba_ml_last_success_timestamp_seconds",
+        "NbaMlTrainingFailed",
+        "NbaMlTrainingStale",
+        "26 * 3600",
+        "systemd-analyze verify nba-ml-alert@nba-ml-train.service",
+        "The promotion gate",
     ):
         assert needed in readme, needed
 
 
-def test_readme_shows_the_rendered_cronie_entry() -> None:
-    entry = render_crontab(flavour="cronie").splitlines()[-1]
-    assert entry in README.read_text()
+def test_readme_shows_the_rendered_entries() -> None:
+    readme = README.read_text()
+    assert render_crontab(flavour="cronie").splitlines()[-1] in readme
+    shipped = [line for line in render_crontab().splitlines() if line[:1].isdigit()]
+    assert "\n".join(["CRON_TZ=America/Chicago", *shipped]) in readme
+
+
+def test_readme_lists_every_metric_the_file_holds() -> None:
+    from nba_ml.state.metrics import render_metrics
+
+    manifest = {"generation": "g", "trained_at": "2026-12-01T10:00:00+00:00",
+                "training": {"last_game_date": "2026-11-30", "holdout": {"games": 1},
+                             "metrics": {"game_outcome": {"brier": 0.2},
+                                         "points": {"mae": 1.0}}}}
+    runs = [{"command": "train", "outcome": "trained", "exit_code": 0,
+             "started_at": "2026-12-01T09:59:00+00:00", "ended_at": "2026-12-01T10:00:00+00:00"}]
+    names = set(re.findall(r"^# TYPE (\S+)", render_metrics(runs, manifest, True), re.M))
+    assert len(names) >= 10
+    readme = README.read_text()
+    for name in names:
+        assert f"| `{name}` |" in readme, name
 
 
 # --- systemd accepts the units -----------------------------------------------------------------
@@ -132,9 +164,67 @@ def test_systemd_analyze_verify_accepts_the_units(
     ensure = copy_with_executable(ENSURE, units / ENSURE.name, fake_executable)
     timer = units / TIMER.name
     shutil.copy(TIMER, timer)
+    shutil.copy(ALERT, units / ALERT.name)
     paths = [str(service), str(ensure), str(timer)]
-    result = run(systemd_analyze, "verify", "--man=no", *paths, cwd=units)
+    unit_path = {"SYSTEMD_UNIT_PATH": f"{units}:"}
+    result = run(systemd_analyze, "verify", "--man=no", *paths, cwd=units, **unit_path)
     assert (result.returncode, result.stderr) == (0, "")
+    # OnFailure= really loads the alert template: a broken copy of it is reported.
+    (units / ALERT.name).write_text(ALERT.read_text() + "TimeoutStartSec=soon\n")
+    result = run(systemd_analyze, "verify", "--man=no", str(service), cwd=units, **unit_path)
+    assert ALERT.name in result.stderr and "TimeoutStartSec" in result.stderr
+
+
+def test_systemd_analyze_verify_accepts_an_instance_of_the_alert_template(
+    systemd_analyze: str, tmp_path: Path
+) -> None:
+    shutil.copy(ALERT, tmp_path / ALERT.name)
+    unit_path = {"SYSTEMD_UNIT_PATH": f"{tmp_path}:"}
+    for instance in ("nba-ml-alert@nba-ml-train.service", "nba-ml-alert@nba-ml-ensure.service"):
+        result = run(systemd_analyze, "verify", "--man=no", instance, cwd=tmp_path, **unit_path)
+        assert (result.returncode, result.stderr) == (0, ""), instance
+
+
+def _alert_commands(instance: str, host: str) -> list[str]:
+    """The alert template's ExecStart= lines as systemd hands them to /bin/sh's -c."""
+    text = ALERT.read_text().replace("\\\n", " ")
+    commands = []
+    for line in text.splitlines():
+        if line.startswith("ExecStart="):
+            line = line.removeprefix("ExecStart=").lstrip("-")
+            script = line.split("'")[1]
+            commands.append(script.replace("$$", "$").replace("%H", host))
+            assert line.split("'")[2].strip() == "sh %i"
+    return commands
+
+
+def test_alert_commands_log_and_mail_the_failed_units_status(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    for name, body in {
+        "systemctl": 'echo "status of $5"',
+        "logger": 'echo "logger $* <$(cat)>" >> "$CALLS"',
+        "mail": 'echo "mail $* <$(cat)>" >> "$CALLS"',
+    }.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    environ = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(calls), "MAILTO": "ops"}
+    for script in _alert_commands("nba-ml-train", "host1"):
+        result = run("/bin/sh", "-c", script, "sh", "nba-ml-train", **environ)
+        assert (result.returncode, result.stderr) == (0, "")
+    assert calls.read_text().splitlines() == [
+        "logger -p daemon.err -t nba-ml-alert <status of nba-ml-train.service>",
+        "mail -s nba-ml: nba-ml-train.service failed on host1 ops"
+        " <status of nba-ml-train.service>",
+    ]
+    # Without mail(1), the second command does nothing and succeeds.
+    (bin_dir / "mail").unlink()
+    calls.unlink()
+    environ["PATH"] = str(bin_dir)
+    for script in _alert_commands("nba-ml-train", "host1"):
+        assert run("/bin/sh", "-c", script, "sh", "nba-ml-train", **environ).returncode == 0
+    assert len(calls.read_text().splitlines()) == 1
 
 
 def test_systemd_analyze_verify_accepts_the_dynamic_user_variant(
@@ -174,6 +264,25 @@ def test_systemd_analyze_verify_accepts_the_webserver_dropin(
     unit_path = {"SYSTEMD_UNIT_PATH": f"{units}:"}
     result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
     assert (result.returncode, result.stderr) == (0, "")
+    # The drop-in really was read: a broken copy of it is reported.
+    dropin.write_text(dropin.read_text() + "TimeoutStartSec=soon\n")
+    result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
+    assert "nba-ml-ensure.conf" in result.stderr and "TimeoutStartSec" in result.stderr
+
+
+def test_systemd_analyze_verify_accepts_the_owner_dropin(
+    systemd_analyze: str, tmp_path: Path, fake_executable: Path
+) -> None:
+    units = tmp_path / "units"
+    web = units / "web.service"
+    units.mkdir()
+    web.write_text(f"[Service]\nExecStart={fake_executable} serve\n")
+    dropin = copy_with_executable(OWNER_DROPIN, units / "web.service.d" / "nba-ml-ensure.conf",
+                                  fake_executable)
+    unit_path = {"SYSTEMD_UNIT_PATH": f"{units}:"}
+    result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert directive(dropin, "ExecStartPre") == f"-{fake_executable} ensure"
     # The drop-in really was read: a broken copy of it is reported.
     dropin.write_text(dropin.read_text() + "TimeoutStartSec=soon\n")
     result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)

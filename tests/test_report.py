@@ -14,7 +14,8 @@ import pytest
 from nba_ml.errors import DataError, ModelInvalid, StorageError
 from nba_ml.modeling import models
 from nba_ml.report import svg
-from nba_ml.report.page import holdout_errors, write_report
+from nba_ml.report.page import write_report
+from nba_ml.report.refit import holdout_errors
 from nba_ml.state.runs import append_run
 from nba_ml.state.store import read_manifest
 from tests.conftest import copy_data_dir, link_seasons
@@ -347,7 +348,8 @@ def test_charts_escape_text_and_survive_gaps() -> None:
 
 
 def test_honest_figures_that_drifted_from_training_are_flagged(report_dir: Path) -> None:
-    from nba_ml.report.page import HoldoutErrors, MinuteErrors, render_report
+    from nba_ml.report.page import render_report
+    from nba_ml.report.refit import HoldoutErrors, MinuteErrors
 
     manifest = read_manifest(report_dir)
     metrics = manifest["training"]["metrics"]
@@ -359,3 +361,36 @@ def test_honest_figures_that_drifted_from_training_are_flagged(report_dir: Path)
     html = render_report(report_dir, manifest, HoldoutErrors(True, moved, 1.0), [], now=NOW)
     assert "These figures differ from those recorded at training" in html
     assert "rebounds: " in html and "points: " not in html.split("differ from")[1][:300]
+
+
+def test_the_report_says_when_its_data_is_stale(fast_html: str, report_dir: Path,
+                                                tmp_path: Path) -> None:
+    # The set's data ends in 2021; NOW is in the 2026-27 season: stale by the status rule.
+    assert "The data is stale." in fast_html
+    last_game = read_manifest(report_dir)["training"]["last_game_date"]
+    assert f"The last game these models know is {last_game}" in fast_html
+    # The day after the last game (and out of season) it is not.
+    from datetime import date, timedelta
+
+    fresh_now = datetime.combine(date.fromisoformat(last_game) + timedelta(days=1),
+                                 datetime.min.time(), timezone.utc).replace(hour=15)
+    output = tmp_path / "fresh.html"
+    write_report(report_dir, output, now=fresh_now, fast=True)
+    assert "The data is stale." not in output.read_text(encoding="utf-8")
+
+
+def test_the_stylesheet_is_package_data(fast_html: str) -> None:
+    from nba_ml.report.page import stylesheet
+
+    css = (Path(__file__).resolve().parents[1] / "nba_ml" / "report" / "report.css").read_text()
+    assert stylesheet().strip() == css.strip() and ":root" in css
+    assert f"<style>{stylesheet()}</style>" in fast_html
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert '"nba_ml.report" = ["report.css"]' in pyproject
+
+
+@pytest.mark.parametrize("package", ["report", "deploy"])
+def test_modules_stay_under_400_lines(package: str) -> None:
+    root = Path(__file__).resolve().parents[1] / "nba_ml" / package
+    sizes = {p.name: len(p.read_text().splitlines()) for p in root.glob("*.py")}
+    assert max(sizes.values()) <= 400, sizes

@@ -1,4 +1,6 @@
-"""deploy.schedule: run times across DST, the cron guard, and the rendered files."""
+"""deploy.clock (through the deploy.schedule facade): run times across DST, the cron guard,
+and the renderers' bad values; the crontab flavours are in test_cron.py, the units in
+test_units.py."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nba_ml.deploy import schedule
+from nba_ml.deploy.clock import hour_clear_of_dst
 from nba_ml.deploy.schedule import (
     cron_utc_hours,
     is_scheduled_hour,
@@ -225,7 +228,7 @@ NOW = utc(2026, 1, 1)
         (lambda: render_crontab(minute=-1), "minute -1 is out of range"),
         (lambda: render_crontab(timezone="Nowhere/Town"), "not a known time zone"),
         (lambda: render_crontab(system_timezone="Nowhere/Town"), "not a known time zone"),
-        (lambda: render_crontab(flavour="vixie"), "not 'cronie' or 'debian'"),  # type: ignore[arg-type]
+        (lambda: render_crontab(flavour="vixie"), "not one of combined, cronie, debian"),  # type: ignore[arg-type]
         (lambda: render_crontab(user="root; rm"), "not a valid system user name"),
         (lambda: render_crontab(executable="nba-ml"), "must be an absolute path"),
         (lambda: render_crontab(executable="/opt/my venv/nba-ml"), "must be an absolute path"),
@@ -248,7 +251,7 @@ def test_bad_values_raise_config_error(call, message: str) -> None:  # type: ign
 def test_debian_flavour_refuses_zones_whose_offset_changes_by_half_an_hour() -> None:
     # Lord Howe Island shifts by 30 minutes for DST: no single cron minute covers the year.
     with pytest.raises(ConfigError, match="whole number of hours"):
-        render_crontab(timezone="Australia/Lord_Howe")
+        render_crontab(timezone="Australia/Lord_Howe", flavour="debian")
     assert "CRON_TZ=Australia/Lord_Howe" in render_crontab(
         timezone="Australia/Lord_Howe", flavour="cronie"
     )
@@ -262,7 +265,7 @@ def _settings_lines(text: str) -> list[str]:
 
 
 def test_debian_crontab_starts_at_both_utc_hours_with_the_guard() -> None:
-    lines = _settings_lines(render_crontab())
+    lines = _settings_lines(render_crontab(flavour="debian"))
     assert lines == [
         "NBA_TRAINING_HOUR=4",
         "NBA_TRAINING_MINUTE=0",
@@ -276,7 +279,7 @@ def test_debian_crontab_starts_at_both_utc_hours_with_the_guard() -> None:
 def test_cronie_crontab_uses_cron_tz_and_one_entry() -> None:
     text = render_crontab(flavour="cronie")
     lines = _settings_lines(text)
-    assert lines[0] == "CRON_TZ=America/Chicago"
+    assert lines[-2] == "CRON_TZ=America/Chicago"
     assert lines[-1].startswith("0 4 * * * nba-ml /opt/nba-ml/.venv/bin/nba-ml train --force")
     assert "--scheduled" in lines[-1]
     assert "cronie" in text and "Debian/Ubuntu cron ignores CRON_TZ" in text
@@ -291,6 +294,7 @@ def test_crontab_follows_every_parameter() -> None:
         minute=45,
         timezone="Asia/Kolkata",
         system_timezone="UTC",
+        flavour="debian",
     )
     lines = _settings_lines(text)
     assert "NBA_ML_DATA_DIR" not in text
@@ -311,137 +315,8 @@ def test_crontab_in_a_cron_daemon_running_on_chicago_time_needs_one_hour() -> No
 
 def test_no_rendered_crontab_line_holds_a_percent_sign() -> None:
     # cron turns "%" in a command into a newline.
-    for flavour in ("debian", "cronie"):
+    for flavour in ("combined", "debian", "cronie"):
         assert "%" not in render_crontab(flavour=flavour)  # type: ignore[arg-type]
-
-
-# --- render_systemd_units / render_webserver_dropin ------------------------------------------
-
-
-def _directives(text: str) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            result.setdefault(key, []).append(value)
-    return result
-
-
-def _sandbox(text: str) -> str:
-    """The sandbox block that ends a service file."""
-    return text[text.index("# Sandbox:") :]
-
-
-def test_default_units_run_as_the_static_user_nba_ml_with_a_state_directory() -> None:
-    units = render_systemd_units()
-    assert sorted(units) == ["nba-ml-ensure.service", "nba-ml-train.service", "nba-ml-train.timer"]
-    service = _directives(units["nba-ml-train.service"])
-    assert service["ExecStart"] == ["/opt/nba-ml/.venv/bin/nba-ml train --force"]
-    assert service["Type"] == ["oneshot"]
-    assert service["User"] == ["nba-ml"] and service["Group"] == ["nba-ml"]
-    assert "DynamicUser" not in service
-    assert service["StateDirectory"] == ["nba-ml"]
-    # Group nba-ml (a web server) may read: directories 0750, files 0640; nothing group-writable,
-    # which nba-ml would refuse to load.
-    assert service["StateDirectoryMode"] == ["0750"]
-    assert service["UMask"] == ["0027"]
-    assert service["PrivateUsers"] == ["yes"] and service["ProtectHome"] == ["yes"]
-    assert "NBA_ML_DATA_DIR" not in units["nba-ml-train.service"]  # $STATE_DIRECTORY is used
-    assert service["SuccessExitStatus"] == ["3"]
-    assert service["RestartPreventExitStatus"] == ["1 2"]
-    timer = _directives(units["nba-ml-train.timer"])
-    assert timer["OnCalendar"] == ["*-*-* 04:00:00 America/Chicago"]
-    assert timer["Persistent"] == ["true"]
-    assert timer["AccuracySec"] == ["1min"]
-    assert timer["WantedBy"] == ["timers.target"]
-    assert "RandomizedDelaySec" not in timer
-
-
-def test_ensure_unit_runs_ensure_as_the_training_user_in_the_same_sandbox() -> None:
-    units = render_systemd_units()
-    train = _directives(units[schedule.SERVICE_NAME])
-    ensure = _directives(units[schedule.ENSURE_NAME])
-    assert ensure["ExecStart"] == ["/opt/nba-ml/.venv/bin/nba-ml ensure"]
-    assert ensure["Type"] == ["oneshot"]
-    assert ensure["TimeoutStartSec"] == ["15min"]
-    assert ensure["After"] == ["network-online.target"]
-    # No retry: a web server waits for this unit, and ensure only tries once.
-    assert not {"Restart", "RestartSec", "SuccessExitStatus", "Nice"} & set(ensure)
-    for key in ("User", "Group", "StateDirectory", "StateDirectoryMode", "UMask"):
-        assert ensure[key] == train[key], key
-    assert "Environment" not in ensure and "ReadWritePaths" not in ensure
-    sandbox = _sandbox(units[schedule.SERVICE_NAME])
-    assert len(_directives(sandbox)) > 25
-    assert _sandbox(units[schedule.ENSURE_NAME]) == sandbox
-
-
-def test_dynamic_user_is_an_option_without_an_ensure_unit() -> None:
-    units = render_systemd_units(user=None)
-    assert sorted(units) == ["nba-ml-train.service", "nba-ml-train.timer"]
-    service = _directives(units[schedule.SERVICE_NAME])
-    assert service["DynamicUser"] == ["yes"]
-    assert "User" not in service and "Group" not in service
-    assert service["StateDirectory"] == ["nba-ml"] and service["UMask"] == ["0027"]
-    static = _directives(render_systemd_units()[schedule.SERVICE_NAME])
-    assert {k: v for k, v in service.items() if k != "DynamicUser"} == {
-        k: v for k, v in static.items() if k not in ("User", "Group")
-    }
-
-
-def test_units_follow_every_parameter() -> None:
-    units = render_systemd_units(
-        executable="/usr/bin/nba-ml",
-        data_dir="/srv/nba-ml",
-        user="svc_ml",
-        hour=5,
-        minute=30,
-        timezone="Europe/Berlin",
-    )
-    service = _directives(units["nba-ml-train.service"])
-    assert service["ExecStart"] == ["/usr/bin/nba-ml train --force"]
-    assert service["User"] == ["svc_ml"] and service["Group"] == ["svc_ml"]
-    assert "DynamicUser" not in service and "StateDirectory" not in service
-    assert service["Environment"] == ["NBA_ML_DATA_DIR=/srv/nba-ml"]
-    assert service["ReadWritePaths"] == ["/srv/nba-ml"]
-    ensure = _directives(units["nba-ml-ensure.service"])
-    assert ensure["ExecStart"] == ["/usr/bin/nba-ml ensure"]
-    assert ensure["User"] == ["svc_ml"] and ensure["ReadWritePaths"] == ["/srv/nba-ml"]
-    timer = _directives(units["nba-ml-train.timer"])
-    assert timer["OnCalendar"] == ["*-*-* 05:30:00 Europe/Berlin"]
-
-
-def test_units_put_a_data_directory_under_var_lib_in_state_directory() -> None:
-    units = render_systemd_units(data_dir="/var/lib/ml/nba")
-    for name in (schedule.SERVICE_NAME, schedule.ENSURE_NAME):
-        service = _directives(units[name])
-        assert service["StateDirectory"] == ["ml/nba"]
-        assert service["Environment"] == ["NBA_ML_DATA_DIR=/var/lib/ml/nba"]
-        assert service["User"] == ["nba-ml"]
-    dynamic = _directives(
-        render_systemd_units(data_dir="/var/lib/ml/nba", user=None)[schedule.SERVICE_NAME]
-    )
-    assert dynamic["StateDirectory"] == ["ml/nba"] and dynamic["DynamicUser"] == ["yes"]
-    default = render_systemd_units(data_dir="/var/lib/nba-ml")
-    assert default == render_systemd_units()
-
-
-def test_webserver_dropin_orders_the_server_after_the_ensure_unit_and_joins_the_group() -> None:
-    text = render_webserver_dropin()
-    dropin = _directives(text)
-    assert dropin["Wants"] == ["nba-ml-ensure.service"]
-    assert dropin["After"] == ["nba-ml-ensure.service"]
-    assert dropin["Environment"] == ["NBA_ML_DATA_DIR=/var/lib/nba-ml",
-                                     "NBA_ML_TRUSTED_OWNER=nba-ml"]
-    assert dropin["SupplementaryGroups"] == ["nba-ml"]
-    # The server no longer trains itself: no ExecStartPre=, and no long start timeout needed.
-    assert "ExecStartPre" not in dropin and "TimeoutStartSec" not in dropin
-    assert "Requires=" in text  # the strict alternative is explained
-    other = _directives(render_webserver_dropin("/srv/ml", group="www_models"))
-    assert other["Environment"] == ["NBA_ML_DATA_DIR=/srv/ml", "NBA_ML_TRUSTED_OWNER=nba-ml"]
-    assert _directives(render_webserver_dropin(owner=None))["Environment"] == [
-        "NBA_ML_DATA_DIR=/var/lib/nba-ml"]
-    assert other["SupplementaryGroups"] == ["www_models"]
-    assert "SupplementaryGroups" not in _directives(render_webserver_dropin(group=None))
 
 
 def test_schedule_imports_nothing_heavy() -> None:
@@ -455,3 +330,20 @@ def test_schedule_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_hour_clear_of_dst() -> None:
+    assert hour_clear_of_dst(4, "America/Chicago", year=2026)
+    assert not hour_clear_of_dst(2, "America/Chicago", year=2026)  # skipped in March
+    assert not hour_clear_of_dst(1, "America/Chicago", year=2026)  # repeated in November
+    assert not hour_clear_of_dst(3, "America/Chicago", year=2026)  # follows the gap
+    assert hour_clear_of_dst(2, "UTC", year=2026)
+
+
+def test_the_facade_is_the_same_objects_as_the_modules() -> None:
+    from nba_ml.deploy import clock, cron, units
+
+    assert schedule.next_run is clock.next_run
+    assert schedule.is_scheduled_hour is clock.is_scheduled_hour
+    assert schedule.render_crontab is cron.render_crontab
+    assert schedule.render_systemd_units is units.render_systemd_units

@@ -310,7 +310,9 @@ def _schedule(invocation: Invocation, kind: str, executable: str | None, user: s
 
 @app.command()
 def schedule(
-    kind: Annotated[str, typer.Argument(help="What to print: cron, cronie or systemd.")] = "cron",
+    kind: Annotated[str, typer.Argument(
+        help="What to print: cron (the shipped crontab, for cronie and Debian cron alike), "
+        "cronie, debian or systemd.")] = "cron",
     executable: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--executable", help="Path of nba-ml (default: this one).")] = None,
     user: Annotated[str, typer.Option("--user", help="Unprivileged user that runs the job.")

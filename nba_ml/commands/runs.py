@@ -60,7 +60,9 @@ def _raise_on_sigterm(signum: int, frame: Any) -> None:
 
 def record_run(settings: Settings, command: str, started: dt.datetime, outcome: Outcome,
                exit_code: int, message: str, figures: dict[str, Any] | None = None) -> None:
-    """Append one line to the run history (never raises: history must not fail a run)."""
+    """Append one line to the run history and rewrite the metrics file (never raises: neither
+    may fail a run)."""
+    from nba_ml.state.metrics import write_run_metrics
     from nba_ml.state.runs import append_run
 
     try:
@@ -72,6 +74,7 @@ def record_run(settings: Settings, command: str, started: dt.datetime, outcome: 
             "command": command, "outcome": outcome.value, "exit_code": exit_code,
             "message": message, "figures": figures or {},
         })
+        write_run_metrics(settings.metrics_path, settings.runs_path, settings.data_dir)
     except Exception as error:  # noqa: BLE001 - the run's own outcome matters more
         logger.warning("could not record the run: %s", error)
 

@@ -10,20 +10,21 @@ KINDS = ("cron", "cronie", "systemd")
 
 def schedule(settings: Settings, kind: str, executable: str, *, user: str = "nba-ml",
              system_timezone: str = "UTC") -> str:
-    """Return the text to install for ``kind`` (cron, cronie or systemd); raise UsageError."""
+    """Return the text to install for ``kind`` (cron: the shipped crontab, right for cronie and
+    Debian's cron alike; cronie or debian: one daemon's form; systemd); raise UsageError."""
     from nba_ml.deploy import schedule as sched
 
     # a deployment's data dir: the one given explicitly, else the system default
     explicit = (str(settings.data_dir)
                 if settings.sources.get("data_dir") in (FROM_FLAG, FROM_ENVIRONMENT) else None)
-    if kind in ("cron", "cronie"):
+    if kind in ("cron", "cronie", "debian"):
         return sched.render_crontab(
             executable, explicit or sched.DEFAULT_DATA_DIR, user, settings.training_hour,
             settings.training_minute, settings.training_timezone, system_timezone,
-            flavour="cronie" if kind == "cronie" else "debian")
+            flavour="combined" if kind == "cron" else kind)  # type: ignore[arg-type]
     if kind == "systemd":
         units = sched.render_systemd_units(
             executable, explicit, user, settings.training_hour, settings.training_minute,
             settings.training_timezone)
         return "".join(f"# ---- {name}\n{text}" for name, text in units.items())
-    raise UsageError(f"invalid value for KIND: {kind!r}: expected cron, cronie or systemd")
+    raise UsageError(f"invalid value for KIND: {kind!r}: expected cron, cronie, debian or systemd")

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml.commands import promotion
 from nba_ml.commands.check import verify
-from nba_ml.commands.promotion import promotion_verdict
 from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted, Outcome
 
@@ -158,12 +158,12 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
     trained = train_model_set(data, jobs=settings.jobs)
     current = read_manifest(settings.data_dir)
     current_training = current.get("training") if current else None
-    reasons = promotion_verdict(trained.training, current_training)
-    if reasons and not promote_anyway:
-        raise NotPromoted("new models not promoted: " + "; ".join(reasons)
+    verdict = promotion.decide(trained, verify(settings), settings.data_dir)
+    if not verdict.promote and not promote_anyway:  # only ever with a valid set to keep
+        raise NotPromoted("new models not promoted: " + "; ".join(verdict.reasons)
                           + "; current models kept (use --promote-anyway to install them)")
-    if reasons:
-        logger.warning("promoting despite: %s", "; ".join(reasons))
+    for warning in verdict.warnings or verdict.reasons:
+        logger.warning("installing the new set despite: %s", warning)
     trained.training["history_sha256"] = save_history(settings.data_dir, data)
     manifest = write_model_set(settings.data_dir, trained.models, trained.training)
     keep = {trained.training["history_sha256"]}

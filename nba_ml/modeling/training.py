@@ -40,6 +40,10 @@ class TrainedSet:
 
     models: dict[str, Any]
     training: dict[str, Any]
+    # The same definitions fitted before the holdout, and the feature rows: what the promotion
+    # gate scores on the games it compares the current set on.
+    evaluation_models: dict[str, Any] | None = None
+    tables: FeatureTables | None = None
 
 
 def build_feature_tables(data: GameData) -> FeatureTables:
@@ -115,7 +119,7 @@ def train_model_set(data: GameData, jobs: int = 0) -> TrainedSet:
         "data_sha256": data_fingerprint(data),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return TrainedSet(fitted, training)
+    return TrainedSet(fitted, training, evaluation_models, tables)
 
 
 def _without_tables(figures: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,101 @@
+"""The holdout refit behind the report's "MAE by minutes played".
+
+The manifest keeps the holdout figures but not per-row predictions, so they are recomputed: by
+default honestly (the player models fitted again on the rows before the holdout, as ``train``
+did to measure them), or, given the deployed models, in-sample (quick, optimistic).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from nba_ml.errors import DataError
+from nba_ml.modeling.models import PLAYER_MODELS
+
+logger = logging.getLogger(__name__)
+
+MINUTE_BINS: tuple[tuple[str, float, float], ...] = (
+    ("0–10", 0.0, 10.0), ("10–20", 10.0, 20.0), ("20–30", 20.0, 30.0), ("30–40", 30.0, 40.0),
+    ("40+", 40.0, math.inf),
+)
+
+
+@dataclasses.dataclass
+class MinuteErrors:
+    """Per-minutes-bin MAE of one player model and its baselines on the holdout."""
+
+    rows: list[dict[str, Any]]  # label, n, mae, mae_last10, mae_season, mae_ewma
+    overall: dict[str, Any]
+
+
+@dataclasses.dataclass
+class HoldoutErrors:
+    """MAE by minutes played for the player models; ``honest`` when fitted before the holdout."""
+
+    honest: bool
+    models: dict[str, MinuteErrors]
+    seconds: float
+
+
+def holdout_errors(data_dir: Path, training: dict[str, Any], *,
+                   deployed: dict[str, Any] | None = None) -> HoldoutErrors:
+    """Return the player models' MAE (and baselines') by minutes played on the holdout.
+
+    Honest by default: fit the player models on the rows before the holdout, as ``train`` did to
+    measure them. Given the ``deployed`` models (trained on the holdout too), predict with them
+    instead: quick, but in-sample.
+    """
+    import pandas as pd
+
+    from nba_ml.modeling import models
+    from nba_ml.modeling.training import build_feature_tables
+    from nba_ml.state.history import load_history
+
+    started = time.perf_counter()
+    try:
+        start = pd.Timestamp(str(training["holdout"]["start"]))
+    except (KeyError, ValueError, TypeError):
+        raise DataError("the model manifest records no holdout start; "
+                        "run `nba-ml train --force`") from None
+    data = load_history(data_dir, training.get("history_sha256"))
+    players = build_feature_tables(data).players
+    before = players[players["game_date"] < start]
+    after = players[players["game_date"] >= start]
+    if deployed is not None:
+        fitted = deployed
+    else:
+        fitted = {}
+        for name, stat in PLAYER_MODELS.items():
+            logger.info("fitting the %s model on the %d player-games before %s", name,
+                        len(before), f"{start:%Y-%m-%d}")
+            try:
+                fitted[name] = models.fit_player_model(before, stat)
+            except ValueError as error:
+                raise DataError(f"cannot measure the holdout honestly: {error}; "
+                                "use the fast report") from None
+    result: dict[str, MinuteErrors] = {}
+    for name, stat in PLAYER_MODELS.items():
+        rows = after[after[stat].notna()]
+        if rows.empty:
+            raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game data")
+        predicted = models.predict_stat(fitted[name], rows)
+        actual = rows[stat].to_numpy(dtype=float)
+        baselines = models.baseline_predictions(rows, stat, models.debut_prior(before, stat))
+        minutes = rows["min"].to_numpy(dtype=float)
+        table = []
+        for label, low, high in MINUTE_BINS:
+            mask = (minutes >= low) & (minutes < high)
+            if not mask.any():
+                table.append({"label": label, "n": 0})
+                continue
+            figures = models.stat_metrics(predicted[mask], actual[mask],
+                                          {k: v[mask] for k, v in baselines.items()})
+            table.append({"label": label, **figures})
+        result[name] = MinuteErrors(table, models.stat_metrics(predicted, actual, baselines))
+    return HoldoutErrors(deployed is None, result, time.perf_counter() - started)
+

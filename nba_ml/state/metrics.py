@@ -1,0 +1,178 @@
+"""The metrics file: node_exporter's textfile-collector format, rewritten after every run.
+
+``<data-dir>/nba-ml.prom`` by default (``NBA_ML_METRICS_FILE`` puts it in the collector's
+directory). It is derived from the run history and the installed set's manifest, so every run
+rewrites all of it, atomically (a temporary ``.nba-ml.prom.*.tmp`` that the collector ignores,
+then a rename): a scrape never sees half a file. Metric names start ``nba_ml_``:
+
+- per command (``train``, ``ensure``): the last run's end time, exit code, outcome (one series
+  per outcome, 1 for the last one) and duration, and the end time of the last success (exit 0
+  and not ``skipped``: a training that installed a set; a guard skip or fresh models did nothing);
+- the installed set: valid or not, when it was trained, its last game, and the holdout Brier of
+  the game model and MAE of each player model, each labelled with the set's ``generation``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from nba_ml.state.files import atomic_write, describe_os_error, parse_utc, safe_text
+
+logger = logging.getLogger(__name__)
+
+METRICS_FILE_NAME = "nba-ml.prom"
+FILE_MODE = 0o644  # the collector runs as another user; nothing here is secret
+# Outcomes always exported (0 or 1), so an alert rule can match any of them before it happens.
+KNOWN_OUTCOMES = ("trained", "skipped", "not_promoted", "failed", "stopped")
+COMMANDS = ("train", "ensure")
+PLAYER_MODELS = ("points", "assists", "rebounds")
+GAME_MODEL = "game_outcome"
+_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def _label_value(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(value)
+
+
+class _Exposition:
+    """Metric families in the text exposition format: HELP and TYPE, then the samples."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def family(self, name: str, help_text: str,
+               samples: Iterable[tuple[Mapping[str, object], float]]) -> None:
+        assert _NAME.match(name) and name.startswith("nba_ml_"), name
+        rows = list(samples)
+        if not rows:
+            return
+        self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+        for labels, value in rows:
+            inside = ",".join(f'{key}="{_label_value(val)}"' for key, val in labels.items())
+            self.lines.append(f"{name}{{{inside}}} {_number(value)}" if inside
+                              else f"{name} {_number(value)}")
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _timestamp(raw: object) -> float | None:
+    parsed = parse_utc(raw)
+    return parsed.timestamp() if parsed is not None else None
+
+
+def _dict(raw: object) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
+
+
+def _float(raw: object) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return None
+    return float(raw)
+
+
+def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None,
+                   valid: bool) -> str:
+    """Return the metrics file's text for the run history (oldest first) and the installed set."""
+    last: dict[str, dict[str, Any]] = {}
+    success: dict[str, float] = {}
+    for run in runs:
+        command = run.get("command")
+        if command not in COMMANDS:
+            continue
+        last[command] = run
+        ended = _timestamp(run.get("ended_at"))
+        if run.get("exit_code") == 0 and run.get("outcome") != "skipped" and ended is not None:
+            success[command] = ended
+    out = _Exposition()
+    out.family("nba_ml_last_success_timestamp_seconds",
+               "End of the last run that did its work (exit 0, not skipped), Unix time.",
+               (({"command": c}, success[c]) for c in COMMANDS if c in success))
+    ends = {c: _timestamp(r.get("ended_at")) for c, r in last.items()}
+    out.family("nba_ml_last_run_timestamp_seconds", "End of the last run, Unix time.",
+               (({"command": c}, t) for c, t in ends.items() if t is not None))
+    out.family("nba_ml_last_run_exit_code",
+               "Exit code of the last run (0 ok, 1 failed, 2 usage, 3 not promoted, 75 temporary).",
+               (({"command": c}, float(r["exit_code"])) for c, r in last.items()
+                if _float(r.get("exit_code")) is not None))
+    outcome_rows = []
+    for command, run in last.items():
+        outcome = str(run.get("outcome", "unknown"))
+        for name in dict.fromkeys([*KNOWN_OUTCOMES, outcome]):
+            outcome_rows.append(({"command": command, "outcome": name},
+                                 1.0 if name == outcome else 0.0))
+    out.family("nba_ml_last_run_outcome", "1 for the outcome of the last run, 0 for the others.",
+               outcome_rows)
+    durations = []
+    for command, run in last.items():
+        started, ended = _timestamp(run.get("started_at")), ends[command]
+        if started is not None and ended is not None:
+            durations.append(({"command": command}, max(0.0, ended - started)))
+    out.family("nba_ml_last_run_duration_seconds", "Wall time of the last run.", durations)
+    _model_set(out, manifest if isinstance(manifest, dict) else None, valid)
+    return out.text()
+
+
+def _model_set(out: _Exposition, manifest: dict[str, Any] | None, valid: bool) -> None:
+    generation = str(manifest.get("generation", "")) if manifest else ""
+    label = {"generation": generation}
+    out.family("nba_ml_models_valid", "1 when the installed model set passes verification.",
+               [(label, 1.0 if valid else 0.0)])
+    if not manifest:
+        return
+    training = _dict(manifest.get("training"))
+    trained = _timestamp(manifest.get("trained_at"))
+    out.family("nba_ml_models_trained_timestamp_seconds",
+               "When the installed model set was trained, Unix time.",
+               [(label, trained)] if trained is not None else [])
+    last_game = _timestamp(f"{training.get('last_game_date')}T00:00:00+00:00")
+    out.family("nba_ml_models_last_game_timestamp_seconds",
+               "Date of the last game the installed set was trained on (00:00 UTC), Unix time.",
+               [(label, last_game)] if last_game is not None else [])
+    metrics = _dict(training.get("metrics"))
+    holdout = _dict(training.get("holdout"))
+    brier = _float(_dict(metrics.get(GAME_MODEL)).get("brier"))
+    out.family("nba_ml_holdout_brier",
+               "Holdout Brier score of the installed game-outcome model (lower is better).",
+               [({**label, "model": GAME_MODEL}, brier)] if brier is not None else [])
+    out.family("nba_ml_holdout_mae",
+               "Holdout mean absolute error of each installed player model.",
+               [({**label, "model": name}, mae) for name in PLAYER_MODELS
+                if (mae := _float(_dict(metrics.get(name)).get("mae"))) is not None])
+    games = _float(holdout.get("games"))
+    out.family("nba_ml_holdout_games", "Games in the installed set's holdout.",
+               [(label, games)] if games is not None else [])
+
+
+def write_run_metrics(path: Path, runs_path: Path, data_dir: Path) -> None:
+    """Rewrite the metrics file ``path`` from the run history and the installed set.
+
+    Never raises: a metrics file that cannot be written must not fail the run; one warning says
+    why.
+    """
+    from nba_ml.state.runs import read_runs
+    from nba_ml.state.store import verify_model_set
+
+    try:
+        verification = verify_model_set(data_dir)
+        text = render_metrics(read_runs(runs_path), verification.manifest, verification.ok)
+        atomic_write(path, text, mode=FILE_MODE)
+    except OSError as error:
+        logger.warning("could not write the metrics file %s: %s", safe_text(str(path)),
+                       describe_os_error(error))
+    except Exception as error:  # noqa: BLE001 - the run's own outcome matters more
+        logger.warning("could not write the metrics file %s: %s", safe_text(str(path)),
+                       safe_text(str(error)))
