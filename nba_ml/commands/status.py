@@ -14,8 +14,7 @@ from typing import Any
 
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, effective_settings
-
-STALE_DAYS = 2
+from nba_ml.data.seasons import days_behind, in_season, is_stale
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,17 +117,9 @@ class StatusReport:
         return dataclasses.asdict(self)
 
 
-def in_season(today: dt.date) -> bool:
-    """Return True from mid-October to mid-June, when games are played most days."""
-    return (today.month, today.day) >= (10, 20) or (today.month, today.day) <= (6, 15)
-
-
 def staleness(newest: dt.date | None, today: dt.date) -> tuple[int | None, bool]:
-    """Return (days behind today, stale): stale when more than STALE_DAYS behind in season."""
-    if newest is None:
-        return None, False
-    behind = (today - newest).days
-    return behind, behind > STALE_DAYS and in_season(today)
+    """Return (days behind today, stale) by the one staleness rule (data.seasons.is_stale)."""
+    return days_behind(newest, today), is_stale(newest, today)
 
 
 def _date(raw: object) -> dt.date | None:
