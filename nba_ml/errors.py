@@ -79,3 +79,9 @@ class Interrupted(NbaMlError):
     def __init__(self, message: str, exit_code: int = EXIT_INTERRUPTED) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class ModelsNotReady(NbaMlError):
+    """No valid model set has been loaded yet (a server answers 503 and retries by itself)."""
+
+    exit_code = EXIT_TEMPORARY

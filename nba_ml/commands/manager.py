@@ -231,18 +231,10 @@ def backtest(source: Path, test_season: str, output: Path) -> Any:
     return result
 
 
-STALE_DAYS = 2
-
-
-def _in_season(today: dt.date) -> bool:
-    """Return True from mid-October to mid-June, when games are played most days."""
-    return (today.month, today.day) >= (10, 20) or (today.month, today.day) <= (6, 15)
-
-
 def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
     """Return everything ``status`` shows: models, lock, data, runs, schedule, attention items."""
     from nba_ml import MODEL_FILES
-    from nba_ml.data.seasons import today_in_chicago
+    from nba_ml.data.seasons import days_behind, in_season, is_stale, today_in_chicago
     from nba_ml.deploy.schedule import next_run
     from nba_ml.state.lock import read_lock_holder
     from nba_ml.state.runs import read_runs
@@ -285,8 +277,8 @@ def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]
         cached_date = last_cached_game_date(settings.raw_dir)
         cached = cached_date.isoformat() if cached_date else None
     newest = max([d for d in (last_game, cached) if d], default=None)
-    behind = (today - dt.date.fromisoformat(newest)).days if newest else None
-    stale = bool(behind is not None and behind > STALE_DAYS and _in_season(today))
+    newest_day = dt.date.fromisoformat(newest) if newest else None
+    behind, stale = days_behind(newest_day, today), is_stale(newest_day, today)
     if stale:
         attention.append(f"data is {behind} days behind today ({today}) during the season")
     runs = read_runs(settings.runs_path, limit=5)
@@ -319,7 +311,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]
                  "command": holder.command if holder else None},
         "data": {"raw_cache": str(settings.raw_dir), "last_cached_game_date": cached,
                  "last_trained_game_date": last_game, "today_chicago": today.isoformat(),
-                 "days_behind": behind, "stale": stale, "in_season": _in_season(today)},
+                 "days_behind": behind, "stale": stale, "in_season": in_season(today)},
         "runs": runs,
         "schedule": {"next_run_local": upcoming.isoformat(),
                      "next_run_utc": upcoming.astimezone(dt.timezone.utc).isoformat(),

@@ -83,3 +83,24 @@ def recent_seasons(count: int, today: dt.date | None = None) -> list[str]:
 def sort_seasons(labels: list[str]) -> list[str]:
     """Return the labels sorted by start year, duplicates removed."""
     return [season_label(y) for y in sorted({parse_season(label) for label in labels})]
+
+
+# Data whose last game is more than this many days before today is stale during the season.
+STALE_DAYS = 2
+
+
+def in_season(today: dt.date) -> bool:
+    """Return True from mid-October to mid-June, when games are played most days."""
+    return (today.month, today.day) >= (10, 20) or (today.month, today.day) <= (6, 15)
+
+
+def days_behind(last_game: dt.date | None, today: dt.date) -> int | None:
+    """Return how many days the last game in the data is before ``today`` (None: no data)."""
+    return None if last_game is None else (today - last_game).days
+
+
+def is_stale(last_game: dt.date | None, today: dt.date) -> bool:
+    """The one staleness rule (``status``, the predictors, the web app): during the season, data
+    whose last game is more than STALE_DAYS days before ``today`` is stale."""
+    behind = days_behind(last_game, today)
+    return behind is not None and behind > STALE_DAYS and in_season(today)

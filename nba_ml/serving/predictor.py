@@ -16,13 +16,17 @@ the same code path as training and backtest.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
+import functools
 import logging
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, canonical_team
+from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, UsageError
 from nba_ml.modeling import features, models
 
@@ -37,20 +41,28 @@ logger = logging.getLogger(__name__)
 def _parse_date(date: object, history: GameData) -> pd.Timestamp:
     import pandas as pd
 
-    if date is None:
-        from nba_ml.data.seasons import today_in_chicago
-
-        day = pd.Timestamp(today_in_chicago())
-    else:
-        try:
-            day = pd.Timestamp(str(date))
-        except ValueError:
-            raise UsageError(f"invalid date {date!r}: expected YYYY-MM-DD") from None
+    day = pd.Timestamp(today_in_chicago() if date is None else parse_day(date))
     last = history.team_games["game_date"].max()
     if pd.notna(last) and day <= last:
         raise UsageError(f"date {day:%Y-%m-%d} is not after the last game in the data "
                          f"({last:%Y-%m-%d}); predictions are for upcoming games")
     return day.normalize()
+
+
+def parse_day(date: object) -> dt.date:
+    """Return a date given as a date or a YYYY-MM-DD string; raise UsageError otherwise (one
+    rule for the CLI's --date and the web API's date=)."""
+    if isinstance(date, dt.datetime):
+        return date.date()
+    if isinstance(date, dt.date):
+        return date
+    text = str(date).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"invalid date {date!r}: expected YYYY-MM-DD") from None
 
 
 def resolve_team(code: str) -> str:
@@ -90,9 +102,65 @@ class Predictor:
 
     models: dict[str, Any]
     history: GameData
+    manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
     _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
     _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
+    _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
+    _warned: set[dt.date] = dataclasses.field(default_factory=set, repr=False)
+
+    @property
+    def generation(self) -> str | None:
+        """The id of the generation these models come from (None when unknown)."""
+        value = self.manifest.get("generation")
+        return str(value) if value else None
+
+    @property
+    def trained_at(self) -> str | None:
+        value = self.manifest.get("trained_at")
+        return str(value) if value else None
+
+    @functools.cached_property
+    def last_game_date(self) -> dt.date | None:
+        """The date of the last game in the data these models predict from."""
+        import pandas as pd
+
+        last = self.history.team_games["game_date"].max()
+        return None if pd.isna(last) else pd.Timestamp(last).date()
+
+    def staleness(self, today: dt.date | None = None) -> tuple[int | None, bool]:
+        """Return (days the data's last game is behind ``today``, whether that is stale) by the
+        rule ``status`` uses (``data.seasons.is_stale``); ``today`` defaults to Chicago's."""
+        today = today or today_in_chicago()
+        last = self.last_game_date
+        return days_behind(last, today), is_stale(last, today)
+
+    def stale_warning(self, today: dt.date | None = None) -> str | None:
+        """Return the warning for predicting ``today`` from stale data, or None."""
+        today = today or today_in_chicago()
+        behind, stale = self.staleness(today)
+        if not stale:
+            return None
+        return (f"the data's last game ({self.last_game_date}) is {behind} days before today "
+                f"({today}): form, Elo and rosters may be out of date; run `nba-ml train`, or "
+                f"pass --date (date=) to predict the day after the last game")
+
+    def accepts_date(self, day: dt.date) -> bool:
+        """Return whether ``day`` can be predicted (it is after the data's last game)."""
+        last = self.last_game_date
+        return last is None or day > last
+
+    def _check_staleness(self, date: object) -> None:
+        """Log the stale warning once per day when a request asks for today (no date)."""
+        if date is not None:
+            return
+        today = today_in_chicago()
+        if today in self._warned:
+            return
+        self._warned.add(today)
+        warning = self.stale_warning(today)
+        if warning:
+            logger.warning("%s", warning)
 
     def _latest_players(self) -> pd.DataFrame:
         """Return each player's latest row (name, team, game date), indexed by player_id,
@@ -117,10 +185,23 @@ class Predictor:
         self._day(_parse_date(date, self.history))
 
     def _day(self, day: pd.Timestamp) -> _Day:
+        cached = self._days.get(day)  # a lookup without the lock: requests of a prepared day
+        if cached is not None:
+            return cached
+        with self._compute_lock:  # one computation per day, however many threads ask
+            cached = self._days.get(day)
+            if cached is None:
+                cached = self._compute_day(day)
+                days = dict(self._days)
+                days[day] = cached
+                while len(days) > 8:  # keep memory bounded for long-running servers
+                    days.pop(next(iter(days)))
+                self._days = days  # one reference swapped: readers see the old or the new
+        return cached
+
+    def _compute_day(self, day: pd.Timestamp) -> _Day:
         import pandas as pd
 
-        if day in self._days:
-            return self._days[day]
         season = self._season_for(day)
         players = self.history.player_games
         team_games = self.history.team_games
@@ -137,8 +218,6 @@ class Predictor:
                              "opponent": opponent, "is_home": is_home})
         probe_teams = pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
         all_team_games = pd.concat([team_games, probe_teams], ignore_index=True)
-        sides = features.team_sides(all_team_games, players)
-        sides = sides[sides["game_date"] == day].set_index("team")
         latest = self._latest_players()
         latest = latest[latest["game_date"] >= day - pd.Timedelta(days=ACTIVE_DAYS)]
         probe_of = probe_teams.set_index("team")
@@ -150,16 +229,15 @@ class Predictor:
             "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
             "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
         }).reindex(columns=list(PLAYER_GAME_COLUMNS))
+        sides = features.team_sides(all_team_games, players)
+        sides = sides[sides["game_date"] == day].set_index("team")
         table = features.player_features(pd.concat([players, probe_players], ignore_index=True),
                                          all_team_games)
         table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
         who = dict(zip(table.index.tolist(),
                        zip(table["player_name"].astype(str), table["team"].astype(str),
                            strict=True), strict=True))
-        self._days[day] = _Day(sides, table, who)
-        while len(self._days) > 8:  # keep memory bounded for long-running servers
-            self._days.pop(next(iter(self._days)))
-        return self._days[day]
+        return _Day(sides, table, who)
 
     def predict_games(self, games: Iterable[tuple[str, str]], date: object = None
                       ) -> pd.DataFrame:
@@ -169,6 +247,7 @@ class Predictor:
         import pandas as pd
 
         day = _parse_date(date, self.history)
+        self._check_staleness(date)
         pairs = [(resolve_team(h), resolve_team(a)) for h, a in games]
         seen: set[str] = set()
         for home, away in pairs:
@@ -218,6 +297,7 @@ class Predictor:
         import pandas as pd
 
         day = _parse_date(date, self.history)
+        self._check_staleness(date)
         cached = self._day(day)
         requests = []
         who = cached.who
@@ -275,4 +355,4 @@ def load_predictor(data_dir: Path | str) -> Predictor:
     history = load_history(Path(data_dir), manifest.get("training", {}).get("history_sha256"))
     if history.team_games.empty:
         raise DataError("the saved game data is empty; run `nba-ml train`")
-    return Predictor(loaded, history)
+    return Predictor(loaded, history, manifest)

@@ -1,0 +1,73 @@
+"""A reference web app serving nba-ml predictions; copy it and adapt.
+
+    pip install '.[web]'
+    NBA_ML_DATA_DIR=/var/lib/nba-ml gunicorn --chdir examples --workers 2 webapp:app
+
+Endpoints (JSON):
+    GET /healthz                                         200: what is served; 503 before any set
+    GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]    home win probability
+    GET /v1/players?player=NAME-or-ID[&opponent=LAL][&home=1|0][&date=YYYY-MM-DD]
+
+Each worker holds one ``LivePredictor``: it starts answering 503 until a model set is installed
+(``nba-ml ensure`` or the nightly training), then follows every newly installed generation without
+a restart. Bad input answers 400 with the CLI's message in ``error``; never a 500 for input.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, request
+
+from nba_ml.errors import NbaMlError
+from nba_ml.serving import api
+from nba_ml.serving.live import LivePredictor
+
+LOG_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
+if not logging.getLogger().handlers:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
+
+# NBA_ML_DATA_DIR (else the default data directory); NBA_ML_SERVING_CHECK_SECONDS (default 2)
+live = LivePredictor.from_environment().start()
+
+app = Flask(__name__)
+
+
+def _error(error: Exception) -> tuple[Any, int]:
+    status = api.error_status(error)
+    if status == 500:
+        app.logger.error("%s", error)
+    return jsonify({"error": str(error)}), status
+
+
+@app.get("/healthz")
+def healthz() -> tuple[Any, int]:
+    info = live.info()
+    if not info.ready:
+        try:
+            live.current()  # raises ModelsNotReady with the reason
+        except NbaMlError as error:
+            return _error(error)
+    return jsonify(info.as_dict()), 200
+
+
+@app.get("/v1/games")
+def games() -> tuple[Any, int]:
+    try:
+        return jsonify(api.games_answer(live.current(), request.args)), 200
+    except NbaMlError as error:
+        return _error(error)
+
+
+@app.get("/v1/players")
+def players() -> tuple[Any, int]:
+    try:
+        return jsonify(api.players_answer(live.current(), request.args)), 200
+    except NbaMlError as error:
+        return _error(error)
+
+
+@app.errorhandler(404)
+def not_found(_error: Exception) -> tuple[Any, int]:
+    return jsonify({"error": f"no such endpoint {request.path}"}), 404

@@ -1,0 +1,299 @@
+"""A predictor for long-running servers that follows the installed model set by itself.
+
+A web server does, once per process (the gunicorn app module)::
+
+    from nba_ml.serving.live import LivePredictor
+
+    live = LivePredictor("/var/lib/nba-ml").start()
+
+    def handler():
+        predictor = live.current()        # raises ModelsNotReady (a 503) before the first set
+        return predictor.predict_games([("BOS", "LAL")])
+
+``current()`` costs a ``readlink`` of ``<data-dir>/models`` at most every ``check_interval``
+seconds. When the installed generation changes, a background thread loads and verifies the new
+set with ``load_predictor`` (the store's own verification: hashes, owners, modes, versions; the
+game data named by that generation's manifest), prepares today's and tomorrow's rows (Chicago) and swaps one
+reference: requests never wait for a load and never see models of one set with the game data of
+another. A set that fails is not served: the current one keeps serving, one ERROR line says why,
+and that generation is tried again only once the installed one changes again. At midnight Chicago
+the thread prepares the new tomorrow, so the first request of a day finds its rows ready.
+
+Threads and forks: ``current()`` may be called from any number of threads. The background thread
+belongs to the process that started it; in a pre-fork server every worker runs its own (a child
+forked from a started parent restarts it, see ``os.register_at_fork`` below), so each worker
+follows the installed set on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import errno
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from nba_ml.data.seasons import today_in_chicago
+from nba_ml.errors import ConfigError, ModelsNotReady, NbaMlError
+from nba_ml.serving.predictor import Predictor, load_predictor
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHECK_INTERVAL = 2.0  # seconds between two looks at <data-dir>/models
+CHECK_INTERVAL_ENV = "NBA_ML_SERVING_CHECK_SECONDS"  # overrides it for from_environment()
+MODELS_LINK = "models"  # the name the store publishes a generation under
+
+Key = tuple[object, ...]
+
+
+def installed_key(data_dir: Path) -> Key | None:
+    """Return a cheap identity of the installed set (where ``models`` points, and the status of
+    its manifest), or None when nothing is installed. Change detection only: loading verifies."""
+    link = data_dir / MODELS_LINK
+    try:
+        target: str | None = os.readlink(link)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno != errno.EINVAL:  # EINVAL: a real directory (a legacy layout)
+            return ("unreadable", error.errno)
+        target = None
+    try:
+        status = os.stat(link / "manifest.json")
+    except OSError:
+        return (target, None)
+    return (target, status.st_ino, status.st_mtime_ns, status.st_size)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingInfo:
+    """What a LivePredictor serves now (``ready`` False: nothing yet, the other fields None)."""
+
+    ready: bool
+    generation: str | None
+    trained_at: str | None
+    last_game_date: str | None
+    days_behind: int | None
+    stale: bool
+    loading: bool
+    last_error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_instances: weakref.WeakSet[LivePredictor] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for instance in list(_instances):
+        instance._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class LivePredictor:
+    """Serves the installed model set and follows it: see the module docstring."""
+
+    def __init__(self, data_dir: Path | str, *, check_interval: float = DEFAULT_CHECK_INTERVAL,
+                 prepare_days: int = 2, loader: Callable[[Path], Predictor] = load_predictor,
+                 today: Callable[[], dt.date] = today_in_chicago) -> None:
+        if check_interval <= 0:
+            raise ValueError("check_interval must be positive")
+        self.data_dir = Path(data_dir)
+        self.check_interval = check_interval
+        self.prepare_days = prepare_days
+        self._loader = loader
+        self._today = today
+        self._served: Predictor | None = None  # the one reference requests read
+        self._served_key: Key | None = None
+        self._failed_key: Key | None = None
+        self._last_error: str | None = None
+        self._prepared_on: dt.date | None = None
+        self._next_check = 0.0
+        self._started = False
+        self._reset_process_state()
+        _instances.add(self)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> LivePredictor:
+        """Return a (not yet started) LivePredictor for ``NBA_ML_DATA_DIR`` (else the default
+        data directory) checking every ``NBA_ML_SERVING_CHECK_SECONDS`` seconds (default 2);
+        raise ConfigError naming the variable when a value is malformed."""
+        from nba_ml.config import resolve_settings
+
+        environ = os.environ if environ is None else environ
+        settings = resolve_settings(None, environ=environ)
+        raw = environ.get(CHECK_INTERVAL_ENV, "").strip()
+        interval = DEFAULT_CHECK_INTERVAL
+        if raw:
+            try:
+                interval = float(raw)
+                if not 0.05 <= interval <= 3600:
+                    raise ValueError(raw)
+            except ValueError:
+                raise ConfigError(f"{CHECK_INTERVAL_ENV}={raw!r}: expected seconds between "
+                                  "0.05 and 3600") from None
+        return cls(settings.data_dir, check_interval=interval)
+
+    # ------------------------------------------------------------------ process-local state
+
+    def _reset_process_state(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.Lock()  # guards the fields below and the swap
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loading = False
+
+    def _after_fork(self) -> None:
+        """In a forked child: fresh locks (a parent thread may have held one at fork time) and,
+        when the parent had started, a watcher of this process's own."""
+        self._reset_process_state()
+        self._next_check = 0.0
+        if self._started:
+            self._start_thread()
+
+    def _start_thread(self) -> None:
+        thread = threading.Thread(target=self._run, name="nba-ml-live-predictor", daemon=True)
+        self._thread = thread
+        thread.start()
+
+    def start(self) -> LivePredictor:
+        """Start following the installed set in the background (idempotent); return self."""
+        self._started = True
+        if self._pid != os.getpid():  # forked without the at-fork hook having run
+            self._reset_process_state()
+        if self._thread is None or not self._thread.is_alive():
+            self._start_thread()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the background thread (a load in progress finishes first, up to ``timeout``)."""
+        self._started = False
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for a first set; return whether one is served."""
+        self.start()
+        deadline = time.monotonic() + timeout
+        while self._served is None and time.monotonic() < deadline:
+            self._wake.set()
+            time.sleep(0.02)
+        return self._served is not None
+
+    # ------------------------------------------------------------------------ requests
+
+    def current(self) -> Predictor:
+        """Return the set to answer one request with (hold it for the whole request: it never
+        changes underneath); raise ModelsNotReady before any valid set was loaded."""
+        if not self._started or self._pid != os.getpid():
+            self.start()
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + self.check_interval
+            self._wake.set()  # the thread looks at the link; the request does not wait
+        served = self._served
+        if served is None:
+            raise ModelsNotReady(self._not_ready_message())
+        return served
+
+    @property
+    def ready(self) -> bool:
+        return self._served is not None
+
+    def info(self) -> ServingInfo:
+        """Return what is served: generation, trained-at, last game date, staleness, ready."""
+        served = self._served
+        if served is None:
+            return ServingInfo(False, None, None, None, None, False, self._loading,
+                               self._last_error)
+        behind, stale = served.staleness(self._today())
+        last = served.last_game_date
+        return ServingInfo(True, served.generation, served.trained_at,
+                           last.isoformat() if last else None, behind, stale, self._loading,
+                           self._last_error)
+
+    def _not_ready_message(self) -> str:
+        where = self.data_dir / MODELS_LINK
+        if self._last_error:
+            return f"no model set is served yet: {self._last_error}"
+        if self._loading:
+            return f"no model set is served yet: loading {where}"
+        return f"no model set is served yet: none installed at {where}; run `nba-ml ensure`"
+
+    # ------------------------------------------------------------------- the background
+
+    def _run(self) -> None:
+        pid = os.getpid()
+        while not self._stopping.is_set() and os.getpid() == pid:
+            try:
+                self.refresh()
+            except Exception:  # never let the watcher die; the next tick tries again
+                logger.exception("live predictor: unexpected error while following %s",
+                                 self.data_dir)
+            self._wake.wait(self.check_interval)
+            self._wake.clear()
+
+    def refresh(self) -> bool:
+        """Look at the installed set once: load and swap in a new generation, or prepare the
+        day's rows after midnight. Runs in the background thread (tests may call it directly);
+        return whether a new set was swapped in."""
+        key = installed_key(self.data_dir)
+        swapped = False
+        if key is not None and key != self._served_key and key != self._failed_key:
+            swapped = self._load(key)
+        served = self._served
+        if served is not None and self._prepared_on != self._today():
+            self._prepared_on = self._prepare(served)
+        return swapped
+
+    def _load(self, key: Key) -> bool:
+        self._loading = True
+        started = time.monotonic()
+        try:
+            predictor = self._loader(self.data_dir)
+            prepared_on = self._prepare(predictor)
+        # Whatever stops a set from loading (an unexpected error included) keeps the current one.
+        except Exception as error:  # noqa: BLE001
+            if not isinstance(error, (NbaMlError, OSError)):
+                error = RuntimeError(f"{type(error).__name__}: {error}")
+            self._failed_key = key
+            current = self._served.generation if self._served is not None else None
+            keeping = f"still serving {current}" if current else "nothing served yet"
+            self._last_error = f"model set at {self.data_dir / MODELS_LINK} not served: {error}"
+            logger.error("%s; %s", self._last_error, keeping)
+            return False
+        finally:
+            self._loading = False
+        with self._lock:
+            old = self._served
+            self._served, self._served_key = predictor, key
+            self._prepared_on = prepared_on
+            self._failed_key, self._last_error = None, None
+        del old  # the last reference but in-flight requests': its memory goes with them
+        logger.info("serving model set %s (trained %s, last game %s), loaded in %.1f s",
+                    predictor.generation, predictor.trained_at, predictor.last_game_date,
+                    time.monotonic() - started)
+        return True
+
+    def _prepare(self, predictor: Predictor) -> dt.date:
+        """Compute the rows of today and the next days (Chicago), so their first requests are
+        lookups; return the today they were prepared for."""
+        today = self._today()
+        for offset in range(self.prepare_days):
+            day = today + dt.timedelta(days=offset)
+            if predictor.accepts_date(day):
+                predictor.warm(day)
+        return today
