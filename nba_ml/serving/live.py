@@ -13,11 +13,12 @@ A web server does, once per process (the gunicorn app module)::
 ``current()`` costs a ``readlink`` of ``<data-dir>/models`` at most every ``check_interval``
 seconds. When the installed generation changes, a background thread loads and verifies the new
 set with ``load_predictor`` (the store's own verification: hashes, owners, modes, versions; the
-game data named by that generation's manifest), prepares today's and tomorrow's rows (Chicago) and swaps one
-reference: requests never wait for a load and never see models of one set with the game data of
-another. A set that fails is not served: the current one keeps serving, one ERROR line says why,
-and that generation is tried again only once the installed one changes again. At midnight Chicago
-the thread prepares the new tomorrow, so the first request of a day finds its rows ready.
+game data named by that generation's manifest), prepares today's rows (Chicago), swaps one
+reference, then prepares tomorrow's: requests never wait for a load and never see models of one
+set with the game data of another. A set that fails is not served: the current one keeps
+serving, one ERROR line says why, and that generation is tried again only once the installed one
+changes again. At midnight Chicago the thread prepares the new today and tomorrow, so the first
+request of a day finds its rows ready.
 
 Threads and forks: ``current()`` may be called from any number of threads. The background thread
 belongs to the process that started it; in a pre-fork server every worker runs its own (a child
@@ -119,6 +120,7 @@ class LivePredictor:
         self._prepared_on: dt.date | None = None
         self._next_check = 0.0
         self._started = False
+        self.swap_seconds: float | None = None  # how long the last swap took to prepare
         self._reset_process_state()
         _instances.add(self)
 
@@ -147,7 +149,8 @@ class LivePredictor:
 
     def _reset_process_state(self) -> None:
         self._pid = os.getpid()
-        self._lock = threading.Lock()  # guards the fields below and the swap
+        self._lock = threading.Lock()  # guards the swap
+        self._refreshing = threading.Lock()  # one refresh (look, load, prepare) at a time
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -198,8 +201,8 @@ class LivePredictor:
     def current(self) -> Predictor:
         """Return the set to answer one request with (hold it for the whole request: it never
         changes underneath); raise ModelsNotReady before any valid set was loaded."""
-        if not self._started or self._pid != os.getpid():
-            self.start()
+        if self._started and self._pid != os.getpid():
+            self.start()  # forked by a path that skipped the at-fork hook: follow on our own
         now = time.monotonic()
         if now >= self._next_check:
             self._next_check = now + self.check_interval
@@ -250,50 +253,64 @@ class LivePredictor:
         """Look at the installed set once: load and swap in a new generation, or prepare the
         day's rows after midnight. Runs in the background thread (tests may call it directly);
         return whether a new set was swapped in."""
+        if not self._refreshing.acquire(blocking=False):
+            return False  # another thread is already looking (and maybe loading)
+        try:
+            return self._refresh()
+        finally:
+            self._refreshing.release()
+
+    def _refresh(self) -> bool:
         key = installed_key(self.data_dir)
         swapped = False
         if key is not None and key != self._served_key and key != self._failed_key:
             swapped = self._load(key)
         served = self._served
-        if served is not None and self._prepared_on != self._today():
-            self._prepared_on = self._prepare(served)
+        today = self._today()
+        if served is not None and self._prepared_on != today:
+            try:
+                self._prepare(served, today, 0, self.prepare_days)  # after midnight Chicago
+            finally:
+                self._prepared_on = today  # once per day, even when it failed
         return swapped
 
     def _load(self, key: Key) -> bool:
         self._loading = True
         started = time.monotonic()
+        today = self._today()
         try:
             predictor = self._loader(self.data_dir)
-            prepared_on = self._prepare(predictor)
+            self._prepare(predictor, today, 0, 1)  # today's rows before the set is served
         # Whatever stops a set from loading (an unexpected error included) keeps the current one.
         except Exception as error:  # noqa: BLE001
-            if not isinstance(error, (NbaMlError, OSError)):
-                error = RuntimeError(f"{type(error).__name__}: {error}")
+            self._loading = False
             self._failed_key = key
+            detail = str(error) if isinstance(error, (NbaMlError, OSError)) else (
+                f"{type(error).__name__}: {error}")
             current = self._served.generation if self._served is not None else None
             keeping = f"still serving {current}" if current else "nothing served yet"
-            self._last_error = f"model set at {self.data_dir / MODELS_LINK} not served: {error}"
+            self._last_error = f"new model set not served: {detail}"
             logger.error("%s; %s", self._last_error, keeping)
             return False
-        finally:
-            self._loading = False
         with self._lock:
             old = self._served
             self._served, self._served_key = predictor, key
-            self._prepared_on = prepared_on
             self._failed_key, self._last_error = None, None
+            self._prepared_on = None
         del old  # the last reference but in-flight requests': its memory goes with them
+        self.swap_seconds = time.monotonic() - started
+        self._loading = False
         logger.info("serving model set %s (trained %s, last game %s), loaded in %.1f s",
                     predictor.generation, predictor.trained_at, predictor.last_game_date,
-                    time.monotonic() - started)
+                    self.swap_seconds)
+        self._prepare(predictor, today, 1, self.prepare_days)  # tomorrow's, already serving
+        self._prepared_on = today
         return True
 
-    def _prepare(self, predictor: Predictor) -> dt.date:
-        """Compute the rows of today and the next days (Chicago), so their first requests are
-        lookups; return the today they were prepared for."""
-        today = self._today()
-        for offset in range(self.prepare_days):
+    def _prepare(self, predictor: Predictor, today: dt.date, first: int, end: int) -> None:
+        """Compute the rows of the days ``today + first`` .. ``today + end - 1`` (Chicago), so
+        their first requests are lookups."""
+        for offset in range(first, end):
             day = today + dt.timedelta(days=offset)
             if predictor.accepts_date(day):
                 predictor.warm(day)
-        return today
