@@ -66,8 +66,9 @@ class Server:
         self.log = log
         exe = Path(sys.executable).with_name("gunicorn")
         argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "gunicorn"]
+        # XDG_RUNTIME_DIR: gunicorn >= 24 puts its control socket there (else in ~/.gunicorn)
         env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir),
-               "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS}
+               "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent)}
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
                 [*argv, "--chdir", "examples", "--workers", str(WORKERS),
