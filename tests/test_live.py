@@ -259,3 +259,18 @@ def test_from_environment_reads_the_data_dir_and_check_interval(tmp_path: Path) 
     with pytest.raises(ConfigError, match="NBA_ML_SERVING_CHECK_SECONDS"):
         LivePredictor.from_environment({"NBA_ML_DATA_DIR": str(tmp_path),
                                         "NBA_ML_SERVING_CHECK_SECONDS": "soon"})
+
+
+def test_rows_from_the_helper_process_equal_the_rows_computed_in_process(
+        live_dir: Path) -> None:
+    here = LivePredictor(live_dir, today=_today, prepare_days=1, helper_process=False)
+    helped = LivePredictor(live_dir, today=_today, prepare_days=1, helper_process=True)
+    assert here.refresh() and helped.refresh()
+    day = pd.Timestamp(TODAY)
+    mine, theirs = here.current()._days[day], helped.current()._days[day]
+    pd.testing.assert_frame_equal(mine.sides, theirs.sides)
+    pd.testing.assert_frame_equal(mine.players, theirs.players)
+    assert mine.who == theirs.who
+    games = [("BOS", "LAL"), ("MIL", "TOR")]
+    pd.testing.assert_frame_equal(here.current().predict_games(games, date=TODAY),
+                                  helped.current().predict_games(games, date=TODAY))

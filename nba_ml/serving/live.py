@@ -28,10 +28,12 @@ follows the installed set on its own.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime as dt
 import errno
 import logging
+import multiprocessing
 import os
 import threading
 import time
@@ -51,6 +53,22 @@ CHECK_INTERVAL_ENV = "NBA_ML_SERVING_CHECK_SECONDS"  # overrides it for from_env
 MODELS_LINK = "models"  # the name the store publishes a generation under
 
 Key = tuple[object, ...]
+
+
+def _trim_heap() -> None:
+    """Hand the heap pages freed by a load or a feature pass back to the OS: glibc keeps them
+    otherwise, and a worker's resident memory would stay at its peak (no-op off glibc)."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def installed_key(data_dir: Path) -> Key | None:
@@ -105,12 +123,14 @@ class LivePredictor:
 
     def __init__(self, data_dir: Path | str, *, check_interval: float = DEFAULT_CHECK_INTERVAL,
                  prepare_days: int = 2, loader: Callable[[Path], Predictor] = load_predictor,
-                 today: Callable[[], dt.date] = today_in_chicago) -> None:
+                 today: Callable[[], dt.date] = today_in_chicago,
+                 helper_process: bool = True) -> None:
         if check_interval <= 0:
             raise ValueError("check_interval must be positive")
         self.data_dir = Path(data_dir)
         self.check_interval = check_interval
         self.prepare_days = prepare_days
+        self.helper_process = helper_process  # feature passes in a spawned helper process
         self._loader = loader
         self._today = today
         self._served: Predictor | None = None  # the one reference requests read
@@ -174,6 +194,7 @@ class LivePredictor:
         self._started = True
         if self._pid != os.getpid():  # forked without the at-fork hook having run
             self._reset_process_state()
+        self._stopping.clear()
         if self._thread is None or not self._thread.is_alive():
             self._start_thread()
         return self
@@ -232,7 +253,7 @@ class LivePredictor:
         where = self.data_dir / MODELS_LINK
         if self._last_error:
             return f"no model set is served yet: {self._last_error}"
-        if self._loading:
+        if self._loading or installed_key(self.data_dir) is not None:
             return f"no model set is served yet: loading {where}"
         return f"no model set is served yet: none installed at {where}; run `nba-ml ensure`"
 
@@ -269,20 +290,28 @@ class LivePredictor:
         today = self._today()
         if served is not None and self._prepared_on != today:
             try:
-                self._prepare(served, today, 0, self.prepare_days)  # after midnight Chicago
+                self._prepare_today(served, today)  # after midnight in Chicago
             finally:
                 self._prepared_on = today  # once per day, even when it failed
+                _trim_heap()
         return swapped
 
     def _load(self, key: Key) -> bool:
         self._loading = True
         started = time.monotonic()
         today = self._today()
+        now_days = self._wanted(today, 0, 1)  # prepared before the set is served
+        later_days = self._wanted(today, 1, self.prepare_days)  # right after
+        helper = _Helper(self.data_dir) if self.helper_process else None
         try:
+            if helper is not None:  # the helper reads the data while the models load here
+                helper.submit(now_days, later_days)
             predictor = self._loader(self.data_dir)
-            self._prepare(predictor, today, 0, 1)  # today's rows before the set is served
+            self._prepare(predictor, now_days, helper)
         # Whatever stops a set from loading (an unexpected error included) keeps the current one.
         except Exception as error:  # noqa: BLE001
+            if helper is not None:
+                helper.close()
             self._loading = False
             self._failed_key = key
             detail = str(error) if isinstance(error, (NbaMlError, OSError)) else (
@@ -303,14 +332,100 @@ class LivePredictor:
         logger.info("serving model set %s (trained %s, last game %s), loaded in %.1f s",
                     predictor.generation, predictor.trained_at, predictor.last_game_date,
                     self.swap_seconds)
-        self._prepare(predictor, today, 1, self.prepare_days)  # tomorrow's, already serving
-        self._prepared_on = today
+        try:
+            self._prepare(predictor, later_days, helper)  # tomorrow's, already serving
+        finally:
+            if helper is not None:
+                helper.close()
+            _trim_heap()
+            self._prepared_on = today
         return True
 
-    def _prepare(self, predictor: Predictor, today: dt.date, first: int, end: int) -> None:
-        """Compute the rows of the days ``today + first`` .. ``today + end - 1`` (Chicago), so
-        their first requests are lookups."""
-        for offset in range(first, end):
-            day = today + dt.timedelta(days=offset)
-            if predictor.accepts_date(day):
-                predictor.warm(day)
+    def _wanted(self, today: dt.date, first: int, end: int) -> list[dt.date]:
+        return [today + dt.timedelta(days=offset) for offset in range(first, end)]
+
+    def _prepare(self, predictor: Predictor, days: list[dt.date],
+                 helper: _Helper | None = None) -> None:
+        """Make the rows of ``days`` ready, so their first requests are lookups: from the
+        helper process when it computed them from this set's own game data, else here."""
+        days = [day for day in days if predictor.accepts_date(day)]
+        if not days:
+            return
+        if helper is not None and predictor.history_sha256:
+            rows = helper.result(days, predictor.history_sha256)
+            if rows is not None:
+                predictor.adopt_days(rows)
+                return
+        for day in days:
+            predictor.warm(day)
+
+    def _prepare_today(self, predictor: Predictor, today: dt.date) -> None:
+        """After midnight in Chicago: today's and tomorrow's rows (in a helper process)."""
+        days = [d for d in self._wanted(today, 0, self.prepare_days)
+                if predictor.accepts_date(d)]
+        helper = _Helper(self.data_dir) if self.helper_process else None
+        try:
+            if helper is not None:
+                helper.submit(days, sha256=predictor.history_sha256)
+            self._prepare(predictor, days, helper)
+        finally:
+            if helper is not None:
+                helper.close()
+
+
+HELPER_TIMEOUT = 300.0  # seconds a helper process may take for a batch of days
+
+
+class _Helper:
+    """One short-lived helper process (spawned: no fork of a threaded server) that computes day
+    rows from the saved game data, so the server's own process spends neither the CPU (the GIL
+    its requests need) nor the peak memory of the feature passes. Any failure of the helper
+    falls back to computing in the server's process, with one WARNING line."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._pool: Any = None
+        self._jobs: list[tuple[list[dt.date], str, Any]] = []
+
+    def submit(self, *batches: list[dt.date], sha256: str | None = None) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from nba_ml.serving.predictor import compute_days
+        from nba_ml.state.store import read_manifest
+
+        if sha256 is None:
+            manifest = read_manifest(self.data_dir) or {}
+            training = manifest.get("training")
+            sha256 = training.get("history_sha256") if isinstance(training, dict) else None
+        if not sha256 or not any(batches):
+            return
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            for days in batches:
+                if days:
+                    future = self._pool.submit(compute_days, str(self.data_dir), sha256, days)
+                    self._jobs.append((days, sha256, future))
+        except (OSError, RuntimeError) as error:
+            logger.warning("no helper process for the day rows (%s); computing them here", error)
+            self.close()
+
+    def result(self, days: list[dt.date], sha256: str) -> dict[dt.date, Any] | None:
+        """Return the rows of ``days`` from the data with ``sha256``, or None (compute here)."""
+        for wanted, used, future in self._jobs:
+            if used != sha256 or not set(days) <= set(wanted):
+                continue  # another generation was installed meanwhile: not this set's data
+            try:
+                rows = future.result(timeout=HELPER_TIMEOUT)
+            except Exception as error:  # noqa: BLE001 - any helper failure: compute here
+                logger.warning("the helper process failed (%s: %s); computing the rows here",
+                               type(error).__name__, error)
+                return None
+            return {day: rows[day] for day in days}
+        return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

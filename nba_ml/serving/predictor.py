@@ -192,12 +192,31 @@ class Predictor:
             cached = self._days.get(day)
             if cached is None:
                 cached = self._compute_day(day)
-                days = dict(self._days)
-                days[day] = cached
-                while len(days) > 8:  # keep memory bounded for long-running servers
-                    days.pop(next(iter(days)))
-                self._days = days  # one reference swapped: readers see the old or the new
+                self._keep_day(day, cached)
         return cached
+
+    def _keep_day(self, day: pd.Timestamp, rows: _Day) -> None:
+        days = dict(self._days)
+        days[day] = rows
+        while len(days) > 8:  # keep memory bounded for long-running servers
+            days.pop(next(iter(days)))
+        self._days = days  # one reference swapped: readers see the old or the new
+
+    @property
+    def history_sha256(self) -> str | None:
+        """The sha256 of the saved game data this set's manifest names (None: not from disk)."""
+        training = self.manifest.get("training")
+        value = training.get("history_sha256") if isinstance(training, dict) else None
+        return str(value) if value else None
+
+    def adopt_days(self, days: Mapping[dt.date, _Day]) -> None:
+        """Keep rows computed elsewhere (``compute_days`` in another process) from the same
+        game data, as if ``warm`` had computed them here."""
+        import pandas as pd
+
+        with self._compute_lock:
+            for day, rows in days.items():
+                self._keep_day(pd.Timestamp(day), rows)
 
     def _compute_day(self, day: pd.Timestamp) -> _Day:
         import pandas as pd
@@ -343,6 +362,19 @@ class Predictor:
             total = np.bincount(index, weights=predicted, minlength=len(rows))
             out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
         return out
+
+
+def compute_days(data_dir: str, history_sha256: str, days: list[dt.date]
+                 ) -> dict[dt.date, _Day]:
+    """Return the rows of ``days`` from the saved game data with this sha256 (checked before it
+    is unpickled). Runs in a helper process (``LivePredictor``), so a server's own process spends
+    neither the CPU nor the peak memory of the feature passes; it needs no model."""
+    import pandas as pd
+
+    from nba_ml.state.history import load_history
+
+    rows = Predictor({}, load_history(Path(data_dir), history_sha256))
+    return {day: rows._compute_day(pd.Timestamp(day)) for day in days}
 
 
 def load_predictor(data_dir: Path | str) -> Predictor:
