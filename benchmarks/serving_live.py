@@ -247,7 +247,7 @@ def main() -> None:
     print(f"   resident after the first set (rows of 2 days)       {after_load:7.1f} MB   "
           f"(+{after_load - before:.1f} MB over the process before it)")
     print(f"   first set served after start (imports included)     {ms(first_ready)}")
-    print(f"   first request (1 game + 1 player) of a new date,")
+    print("   first request (1 game + 1 player) of a new date,")
     print(f"     prepared at midnight                               {ms(new_day)}")
     print(f"     nobody prepared (the old behaviour, baseline)      {ms(unprepared)}")
     print(f"   swaps ({args.swaps}): prepared in the background in median "
