@@ -160,6 +160,9 @@ def test_today_and_tomorrow_are_prepared_on_load_and_again_after_midnight(
     live = LivePredictor(live_dir, today=lambda: days[0], prepare_days=2)
     assert live.refresh()
     predictor = live.current()
+    assert predictor.history is None  # the helper process read the game data, not this one
+    assert predictor.find_player("LeBron James")[1] == "LeBron James"
+    assert predictor.last_game_date == dt.date(2019, 6, 13)
     prepared = {d.date() for d in predictor._days}
     assert prepared == {TODAY, TODAY + dt.timedelta(days=1)}
     days[0] = TODAY + dt.timedelta(days=1)  # midnight in Chicago

@@ -44,7 +44,13 @@ from typing import Any
 
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ConfigError, ModelsNotReady, NbaMlError
-from nba_ml.serving.predictor import Predictor, load_predictor
+from nba_ml.serving.predictor import (
+    Predictor,
+    Prepared,
+    load_models,
+    load_predictor,
+    prepare_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +128,7 @@ class LivePredictor:
     """Serves the installed model set and follows it: see the module docstring."""
 
     def __init__(self, data_dir: Path | str, *, check_interval: float = DEFAULT_CHECK_INTERVAL,
-                 prepare_days: int = 2, loader: Callable[[Path], Predictor] = load_predictor,
+                 prepare_days: int = 2, loader: Callable[[Path], Predictor] | None = None,
                  today: Callable[[], dt.date] = today_in_chicago,
                  helper_process: bool = True) -> None:
         if check_interval <= 0:
@@ -131,7 +137,8 @@ class LivePredictor:
         self.check_interval = check_interval
         self.prepare_days = prepare_days
         self.helper_process = helper_process  # feature passes in a spawned helper process
-        self._loader = loader
+        # With a helper, this process loads only the models; the helper reads the game data.
+        self._loader = loader or (load_models if helper_process else load_predictor)
         self._today = today
         self._served: Predictor | None = None  # the one reference requests read
         self._served_key: Key | None = None
@@ -348,16 +355,16 @@ class LivePredictor:
                  helper: _Helper | None = None) -> None:
         """Make the rows of ``days`` ready, so their first requests are lookups: from the
         helper process when it computed them from this set's own game data, else here."""
-        days = [day for day in days if predictor.accepts_date(day)]
-        if not days:
-            return
-        if helper is not None and predictor.history_sha256:
-            rows = helper.result(days, predictor.history_sha256)
-            if rows is not None:
-                predictor.adopt_days(rows)
+        if helper is not None and predictor.history_sha256 and days:
+            prepared = helper.result(days, predictor.history_sha256)
+            if prepared is not None:
+                predictor.adopt(prepared)
                 return
+        if predictor.history is None:  # no helper: this process holds the game data after all
+            predictor.history = predictor.games()
         for day in days:
-            predictor.warm(day)
+            if predictor.accepts_date(day):
+                predictor.warm(day)
 
     def _prepare_today(self, predictor: Predictor, today: dt.date) -> None:
         """After midnight in Chicago: today's and tomorrow's rows (in a helper process)."""
@@ -390,7 +397,6 @@ class _Helper:
     def submit(self, *batches: list[dt.date], sha256: str | None = None) -> None:
         from concurrent.futures import ProcessPoolExecutor
 
-        from nba_ml.serving.predictor import compute_days
         from nba_ml.state.store import read_manifest
 
         if sha256 is None:
@@ -405,24 +411,26 @@ class _Helper:
                     max_workers=1, mp_context=multiprocessing.get_context("spawn"))
             for days in batches:
                 if days:
-                    future = self._pool.submit(compute_days, str(self.data_dir), sha256, days)
+                    future = self._pool.submit(prepare_rows, str(self.data_dir), sha256, days)
                     self._jobs.append((days, sha256, future))
         except (OSError, RuntimeError) as error:
             logger.warning("no helper process for the day rows (%s); computing them here", error)
             self.close()
 
-    def result(self, days: list[dt.date], sha256: str) -> dict[dt.date, Any] | None:
-        """Return the rows of ``days`` from the data with ``sha256``, or None (compute here)."""
+    def result(self, days: list[dt.date], sha256: str) -> Prepared | None:
+        """Return the lookups and the rows of ``days`` from the data with ``sha256``, or None
+        (compute here)."""
         for wanted, used, future in self._jobs:
             if used != sha256 or not set(days) <= set(wanted):
                 continue  # another generation was installed meanwhile: not this set's data
             try:
-                rows = future.result(timeout=HELPER_TIMEOUT)
+                prepared = future.result(timeout=HELPER_TIMEOUT)
             except Exception as error:  # noqa: BLE001 - any helper failure: compute here
                 logger.warning("the helper process failed (%s: %s); computing the rows here",
                                type(error).__name__, error)
                 return None
-            return {day: rows[day] for day in days}
+            return Prepared(prepared.latest, prepared.last_game_date,
+                            {day: prepared.days[day] for day in days if day in prepared.days})
         return None
 
     def close(self) -> None:

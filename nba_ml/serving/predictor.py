@@ -38,15 +38,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _parse_date(date: object, history: GameData) -> pd.Timestamp:
+def _parse_date(date: object, last: dt.date | None) -> pd.Timestamp:
     import pandas as pd
 
-    day = pd.Timestamp(today_in_chicago() if date is None else parse_day(date))
-    last = history.team_games["game_date"].max()
-    if pd.notna(last) and day <= last:
+    day = today_in_chicago() if date is None else parse_day(date)
+    if last is not None and day <= last:
         raise UsageError(f"date {day:%Y-%m-%d} is not after the last game in the data "
                          f"({last:%Y-%m-%d}); predictions are for upcoming games")
-    return day.normalize()
+    return pd.Timestamp(day)
 
 
 def parse_day(date: object) -> dt.date:
@@ -98,11 +97,17 @@ class Predictor:
     seconds); later requests for that date only look rows up and combine a game's two sides
     (``features.add_game_diffs``) or a player's row with his opponent
     (``features.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
+
+    ``history`` may be None (``load_models``): the game data then stays on disk, named by the
+    manifest's sha256 under ``data_dir``; ``adopt`` takes the rows and player lookups that a
+    helper process computed from it, and a date nobody prepared reads it for one feature pass.
     """
 
     models: dict[str, Any]
-    history: GameData
+    history: GameData | None
     manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    data_dir: Path | None = dataclasses.field(default=None, repr=False)
+    _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
     _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
     _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
@@ -123,10 +128,20 @@ class Predictor:
     @functools.cached_property
     def last_game_date(self) -> dt.date | None:
         """The date of the last game in the data these models predict from."""
-        import pandas as pd
+        if self.history is None and self._last_game is not None:
+            return self._last_game
+        return _last_game_of(self.games())
 
-        last = self.history.team_games["game_date"].max()
-        return None if pd.isna(last) else pd.Timestamp(last).date()
+    def games(self) -> GameData:
+        """Return the game data: the one held, else read (sha256-checked) from ``data_dir``
+        for this call only (a server keeps only the rows and lookups it needs)."""
+        if self.history is not None:
+            return self.history
+        if self.data_dir is None or not self.history_sha256:
+            raise DataError("this predictor holds no game data; run `nba-ml train --force`")
+        from nba_ml.state.history import load_history
+
+        return load_history(self.data_dir, self.history_sha256)
 
     def staleness(self, today: dt.date | None = None) -> tuple[int | None, bool]:
         """Return (days the data's last game is behind ``today``, whether that is stale) by the
@@ -166,14 +181,13 @@ class Predictor:
         """Return each player's latest row (name, team, game date), indexed by player_id,
         cached."""
         if self._latest is None:
-            players = self.history.player_games
-            latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
-                "player_id", keep="last")
-            self._latest = latest[["player_id", "player_name", "team", "game_date"]].set_index(
-                "player_id")
-            self._by_name = {str(n).casefold(): int(i) for i, n in
-                             self._latest["player_name"].items()}
+            self._set_latest(_latest_players(self.games()))
+        assert self._latest is not None
         return self._latest
+
+    def _set_latest(self, latest: pd.DataFrame) -> None:
+        self._by_name = {str(n).casefold(): int(i) for i, n in latest["player_name"].items()}
+        self._latest = latest
 
     def _season_for(self, day: pd.Timestamp) -> str:
         from nba_ml.data.seasons import season_for_date
@@ -182,7 +196,7 @@ class Predictor:
 
     def warm(self, date: object = None) -> None:
         """Precompute the feature rows of ``date`` (default today in Chicago)."""
-        self._day(_parse_date(date, self.history))
+        self._day(_parse_date(date, self.last_game_date))
 
     def _day(self, day: pd.Timestamp) -> _Day:
         cached = self._days.get(day)  # a lookup without the lock: requests of a prepared day
@@ -209,21 +223,26 @@ class Predictor:
         value = training.get("history_sha256") if isinstance(training, dict) else None
         return str(value) if value else None
 
-    def adopt_days(self, days: Mapping[dt.date, _Day]) -> None:
-        """Keep rows computed elsewhere (``compute_days`` in another process) from the same
-        game data, as if ``warm`` had computed them here."""
+    def adopt(self, prepared: Prepared) -> None:
+        """Keep what ``prepare_rows`` computed (in another process) from this set's own game
+        data, as if ``warm`` had computed it here."""
         import pandas as pd
 
         with self._compute_lock:
-            for day, rows in days.items():
+            if self._latest is None:
+                self._set_latest(prepared.latest)
+            if self.history is None:
+                self._last_game = prepared.last_game_date
+            for day, rows in prepared.days.items():
                 self._keep_day(pd.Timestamp(day), rows)
 
-    def _compute_day(self, day: pd.Timestamp) -> _Day:
+    def _compute_day(self, day: pd.Timestamp, history: GameData | None = None) -> _Day:
         import pandas as pd
 
+        history = history or self.games()
         season = self._season_for(day)
-        players = self.history.player_games
-        team_games = self.history.team_games
+        players = history.player_games
+        team_games = history.team_games
         teams = sorted(set(team_games["team"].dropna().unique()))
         if len(teams) % 2:
             teams.append("---")  # a stand-in opponent so every real team plays once
@@ -265,7 +284,7 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = _parse_date(date, self.history)
+        day = _parse_date(date, self.last_game_date)
         self._check_staleness(date)
         pairs = [(resolve_team(h), resolve_team(a)) for h, a in games]
         seen: set[str] = set()
@@ -315,7 +334,7 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = _parse_date(date, self.history)
+        day = _parse_date(date, self.last_game_date)
         self._check_staleness(date)
         cached = self._day(day)
         requests = []
@@ -364,17 +383,58 @@ class Predictor:
         return out
 
 
-def compute_days(data_dir: str, history_sha256: str, days: list[dt.date]
-                 ) -> dict[dt.date, _Day]:
-    """Return the rows of ``days`` from the saved game data with this sha256 (checked before it
-    is unpickled). Runs in a helper process (``LivePredictor``), so a server's own process spends
-    neither the CPU nor the peak memory of the feature passes; it needs no model."""
+def _last_game_of(history: GameData) -> dt.date | None:
+    import pandas as pd
+
+    last = history.team_games["game_date"].max()
+    return None if pd.isna(last) else pd.Timestamp(last).date()
+
+
+def _latest_players(history: GameData) -> pd.DataFrame:
+    """Return each player's latest row (name, team, game date), indexed by player_id."""
+    players = history.player_games
+    latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
+        "player_id", keep="last")
+    return latest[["player_id", "player_name", "team", "game_date"]].set_index("player_id")
+
+
+@dataclasses.dataclass
+class Prepared:
+    """What a server needs from the game data besides the models: the player lookups, the last
+    game date, and the rows of the prepared days."""
+
+    latest: pd.DataFrame
+    last_game_date: dt.date | None
+    days: dict[dt.date, _Day]
+
+
+def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date]) -> Prepared:
+    """Return the lookups and the rows of the ``days`` after the last game, from the saved game
+    data with this sha256 (checked before it is unpickled). Runs in a helper process
+    (``LivePredictor``), so a server's own process spends neither the CPU nor the peak memory of
+    the feature passes, nor holds the game data; it needs no model."""
     import pandas as pd
 
     from nba_ml.state.history import load_history
 
-    rows = Predictor({}, load_history(Path(data_dir), history_sha256))
-    return {day: rows._compute_day(pd.Timestamp(day)) for day in days}
+    history = load_history(Path(data_dir), history_sha256)
+    rows = Predictor({}, history)
+    last = rows.last_game_date
+    return Prepared(rows._latest_players(), last,
+                    {day: rows._compute_day(pd.Timestamp(day), history) for day in days
+                     if last is None or day > last})
+
+
+def load_models(data_dir: Path | str) -> Predictor:
+    """Return a Predictor with the verified models of the installed set and no game data in
+    memory (``adopt`` gives it its rows; see ``Predictor``); raise ModelInvalid or DataError."""
+    from nba_ml.state.store import load_model_set_with_manifest
+
+    loaded, manifest = load_model_set_with_manifest(Path(data_dir))
+    training = manifest.get("training")
+    if not isinstance(training, dict) or not training.get("history_sha256"):
+        raise DataError("the model manifest names no game data; run `nba-ml train --force`")
+    return Predictor(loaded, None, manifest, Path(data_dir))
 
 
 def load_predictor(data_dir: Path | str) -> Predictor:
