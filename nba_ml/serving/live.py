@@ -33,8 +33,10 @@ import dataclasses
 import datetime as dt
 import errno
 import logging
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -44,13 +46,14 @@ from typing import Any
 
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ConfigError, ModelsNotReady, NbaMlError
+from nba_ml.serving.helper import read_message
 from nba_ml.serving.predictor import (
     Predictor,
     Prepared,
     load_models,
     load_predictor,
-    prepare_rows,
 )
+from nba_ml.state.files import describe_os_error
 
 logger = logging.getLogger(__name__)
 
@@ -384,56 +387,75 @@ HELPER_TIMEOUT = 300.0  # seconds a helper process may take for a batch of days
 
 
 class _Helper:
-    """One short-lived helper process (spawned: no fork of a threaded server) that computes day
+    """One short-lived helper process (``python -m nba_ml.serving.helper``) that computes day
     rows from the saved game data, so the server's own process spends neither the CPU (the GIL
-    its requests need) nor the peak memory of the feature passes. Any failure of the helper
-    falls back to computing in the server's process, with one WARNING line."""
+    its requests need) nor the peak memory of the feature passes, nor holds the game data. Any
+    failure of the helper falls back to computing in the server's process, with one WARNING."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self._pool: Any = None
-        self._jobs: list[tuple[list[dt.date], str, Any]] = []
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pending: list[tuple[list[dt.date], str]] = []
 
     def submit(self, *batches: list[dt.date], sha256: str | None = None) -> None:
-        from concurrent.futures import ProcessPoolExecutor
-
+        """Start the helper on these batches of days (in order) from the game data with
+        ``sha256`` (default: the one the installed manifest names now)."""
         from nba_ml.state.store import read_manifest
 
         if sha256 is None:
             manifest = read_manifest(self.data_dir) or {}
             training = manifest.get("training")
             sha256 = training.get("history_sha256") if isinstance(training, dict) else None
-        if not sha256 or not any(batches):
+        batches = tuple(days for days in batches if days)
+        if not sha256 or not batches:
             return
+        request = pickle.dumps({"data_dir": str(self.data_dir), "sha256": sha256,
+                                "batches": list(batches)})
         try:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            for days in batches:
-                if days:
-                    future = self._pool.submit(prepare_rows, str(self.data_dir), sha256, days)
-                    self._jobs.append((days, sha256, future))
-        except (OSError, RuntimeError) as error:
-            logger.warning("no helper process for the day rows (%s); computing them here", error)
+            process = subprocess.Popen([sys.executable, "-m", "nba_ml.serving.helper"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._process = process
+            assert process.stdin is not None
+            process.stdin.write(request)
+            process.stdin.close()
+        except OSError as error:
+            logger.warning("no helper process for the day rows (%s); computing them here",
+                           describe_os_error(error))
             self.close()
+            return
+        self._pending = [(days, sha256) for days in batches]
 
     def result(self, days: list[dt.date], sha256: str) -> Prepared | None:
         """Return the lookups and the rows of ``days`` from the data with ``sha256``, or None
         (compute here)."""
-        for wanted, used, future in self._jobs:
-            if used != sha256 or not set(days) <= set(wanted):
-                continue  # another generation was installed meanwhile: not this set's data
+        while self._pending and self._process is not None:
+            wanted, used = self._pending.pop(0)
+            process = self._process
+            watchdog = threading.Timer(HELPER_TIMEOUT, process.kill)
+            watchdog.start()
             try:
-                prepared = future.result(timeout=HELPER_TIMEOUT)
-            except Exception as error:  # noqa: BLE001 - any helper failure: compute here
-                logger.warning("the helper process failed (%s: %s); computing the rows here",
-                               type(error).__name__, error)
+                assert process.stdout is not None
+                status, value = read_message(process.stdout)  # type: ignore[arg-type]
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as error:
+                logger.warning("the helper process failed (%s); computing the rows here", error)
+                self.close()
                 return None
-            return Prepared(prepared.latest, prepared.last_game_date,
-                            {day: prepared.days[day] for day in days if day in prepared.days})
+            finally:
+                watchdog.cancel()
+            if status != "ok":
+                logger.warning("the helper process failed (%s); computing the rows here", value)
+                return None
+            if used == sha256 and set(days) <= set(wanted):
+                return Prepared(value.latest, value.last_game_date,
+                                {day: value.days[day] for day in days if day in value.days})
         return None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        process, self._process, self._pending = self._process, None, []
+        if process is None:
+            return
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
