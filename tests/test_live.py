@@ -277,3 +277,34 @@ def test_rows_from_the_helper_process_equal_the_rows_computed_in_process(
     games = [("BOS", "LAL"), ("MIL", "TOR")]
     pd.testing.assert_frame_equal(here.current().predict_games(games, date=TODAY),
                                   helped.current().predict_games(games, date=TODAY))
+
+
+def test_without_a_helper_process_the_rows_are_computed_here(
+        live_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "executable", str(live_dir / "no-such-python"))
+    live = _live(live_dir, prepare_days=1)
+    with caplog.at_level(logging.WARNING, logger="nba_ml.serving.live"):
+        assert live.refresh()
+    assert [r.getMessage() for r in caplog.records if "helper" in r.getMessage()]
+    predictor = live.current()
+    assert predictor.history is not None and pd.Timestamp(TODAY) in predictor._days
+
+
+def test_a_generation_whose_game_data_is_missing_is_not_served(
+        live_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    live = _live(live_dir, prepare_days=1)
+    assert live.refresh()
+    good = live.current().generation
+    target = install_generation(live_dir, "gen-nodata")
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["training"]["history_sha256"] = "0" * 64
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    live._next_check = 0.0
+    with caplog.at_level(logging.WARNING, logger="nba_ml.serving.live"):
+        assert live.refresh() is False
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "is missing" in errors[0] and f"still serving {good}" in errors[0]
+    assert live.current().generation == good
