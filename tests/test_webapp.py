@@ -45,7 +45,7 @@ def _free_port() -> int:
 
 def _get(url: str, timeout: float = 30.0) -> tuple[int, dict[str, Any]]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # loopback only
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -66,7 +66,7 @@ class Server:
         self.log = log
         exe = Path(sys.executable).with_name("gunicorn")
         argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "gunicorn"]
-        # XDG_RUNTIME_DIR: gunicorn >= 24 puts its control socket there (else in ~/.gunicorn)
+        # XDG_RUNTIME_DIR: newer gunicorn puts its control socket there (else in ~/.gunicorn)
         env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir),
                "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent)}
         with open(log, "wb") as out:
