@@ -104,7 +104,7 @@ def test_a_new_generation_is_swapped_in_with_its_own_game_data(live_dir: Path) -
     # models and data of one set: gen-b's manifest names the cut data, so its last game is May's
     assert str(second.last_game_date) == "2019-05-01"
     assert live.info().last_game_date == "2019-05-01"
-    assert second.history.team_games["game_date"].max() <= pd.Timestamp("2019-05-01")
+    assert second.games().team_games["game_date"].max() <= pd.Timestamp("2019-05-01")
 
 
 def test_the_old_set_is_released_after_a_swap(live_dir: Path) -> None:

@@ -105,7 +105,8 @@ class Server:
         """Poll until ``in_a_row`` consecutive answers satisfy ``accept`` (so that every worker
         does: the kernel spreads connections over them); return the last body."""
         deadline = time.monotonic() + timeout
-        streak, body = 0, {}
+        streak = 0
+        body: dict[str, Any] = {}
         while time.monotonic() < deadline:
             status, body = self.get(path)
             streak = streak + 1 if accept(status, body) else 0
