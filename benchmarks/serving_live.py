@@ -229,7 +229,7 @@ def main() -> None:
         sha = live.current().history_sha256
         busy = subprocess.Popen([sys.executable, "-c", (
             "import datetime as dt, sys\n"
-            "from nba_ml.serving.predictor import prepare_rows\n"
+            "from nba_ml.serving.helper import prepare_rows\n"
             "for _ in range(4):\n"
             f"    prepare_rows({str(data_dir)!r}, {sha!r},"
             f" [dt.date.fromordinal({today[0].toordinal()})])\n")])

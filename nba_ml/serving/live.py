@@ -34,9 +34,6 @@ import datetime as dt
 import errno
 import logging
 import os
-import pickle
-import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -46,14 +43,8 @@ from typing import Any
 
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ConfigError, ModelsNotReady, NbaMlError
-from nba_ml.serving.helper import read_message
-from nba_ml.serving.predictor import (
-    Predictor,
-    Prepared,
-    load_models,
-    load_predictor,
-)
-from nba_ml.state.files import describe_os_error
+from nba_ml.serving.helper import HelperProcess
+from nba_ml.serving.predictor import Predictor, load_models, load_predictor
 
 logger = logging.getLogger(__name__)
 
@@ -274,9 +265,9 @@ class LivePredictor:
         while not self._stopping.is_set() and os.getpid() == pid:
             try:
                 self.refresh()
-            except Exception:  # never let the watcher die; the next tick tries again
-                logger.exception("live predictor: unexpected error while following %s",
-                                 self.data_dir)
+            except Exception as error:  # noqa: BLE001 - the watcher never dies; next tick
+                logger.error("live predictor: unexpected %s while following %s: %s",
+                             type(error).__name__, self.data_dir, error)
             self._wake.wait(self.check_interval)
             self._wake.clear()
 
@@ -312,7 +303,7 @@ class LivePredictor:
         today = self._today()
         now_days = self._wanted(today, 0, 1)  # prepared before the set is served
         later_days = self._wanted(today, 1, self.prepare_days)  # right after
-        helper = _Helper(self.data_dir) if self.helper_process else None
+        helper = HelperProcess(self.data_dir) if self.helper_process else None
         try:
             if helper is not None:  # the helper reads the data while the models load here
                 helper.submit(now_days, later_days)
@@ -355,7 +346,7 @@ class LivePredictor:
         return [today + dt.timedelta(days=offset) for offset in range(first, end)]
 
     def _prepare(self, predictor: Predictor, days: list[dt.date],
-                 helper: _Helper | None = None) -> None:
+                 helper: HelperProcess | None = None) -> None:
         """Make the rows of ``days`` ready, so their first requests are lookups: from the
         helper process when it computed them from this set's own game data, else here."""
         if helper is not None and predictor.history_sha256 and days:
@@ -373,7 +364,7 @@ class LivePredictor:
         """After midnight in Chicago: today's and tomorrow's rows (in a helper process)."""
         days = [d for d in self._wanted(today, 0, self.prepare_days)
                 if predictor.accepts_date(d)]
-        helper = _Helper(self.data_dir) if self.helper_process else None
+        helper = HelperProcess(self.data_dir) if self.helper_process else None
         try:
             if helper is not None:
                 helper.submit(days, sha256=predictor.history_sha256)
@@ -381,81 +372,3 @@ class LivePredictor:
         finally:
             if helper is not None:
                 helper.close()
-
-
-HELPER_TIMEOUT = 300.0  # seconds a helper process may take for a batch of days
-
-
-class _Helper:
-    """One short-lived helper process (``python -m nba_ml.serving.helper``) that computes day
-    rows from the saved game data, so the server's own process spends neither the CPU (the GIL
-    its requests need) nor the peak memory of the feature passes, nor holds the game data. Any
-    failure of the helper falls back to computing in the server's process, with one WARNING."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self._process: subprocess.Popen[bytes] | None = None
-        self._pending: list[tuple[list[dt.date], str]] = []
-
-    def submit(self, *batches: list[dt.date], sha256: str | None = None) -> None:
-        """Start the helper on these batches of days (in order) from the game data with
-        ``sha256`` (default: the one the installed manifest names now)."""
-        from nba_ml.state.store import read_manifest
-
-        if sha256 is None:
-            manifest = read_manifest(self.data_dir) or {}
-            training = manifest.get("training")
-            sha256 = training.get("history_sha256") if isinstance(training, dict) else None
-        batches = tuple(days for days in batches if days)
-        if not sha256 or not batches:
-            return
-        request = pickle.dumps({"data_dir": str(self.data_dir), "sha256": sha256,
-                                "batches": list(batches)})
-        try:
-            process = subprocess.Popen([sys.executable, "-m", "nba_ml.serving.helper"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            self._process = process
-            assert process.stdin is not None
-            process.stdin.write(request)
-            process.stdin.close()
-        except OSError as error:
-            logger.warning("no helper process for the day rows (%s); computing them here",
-                           describe_os_error(error))
-            self.close()
-            return
-        self._pending = [(days, sha256) for days in batches]
-
-    def result(self, days: list[dt.date], sha256: str) -> Prepared | None:
-        """Return the lookups and the rows of ``days`` from the data with ``sha256``, or None
-        (compute here)."""
-        while self._pending and self._process is not None:
-            wanted, used = self._pending.pop(0)
-            process = self._process
-            watchdog = threading.Timer(HELPER_TIMEOUT, process.kill)
-            watchdog.start()
-            try:
-                assert process.stdout is not None
-                status, value = read_message(process.stdout)  # type: ignore[arg-type]
-            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as error:
-                logger.warning("the helper process failed (%s); computing the rows here", error)
-                self.close()
-                return None
-            finally:
-                watchdog.cancel()
-            if status != "ok":
-                logger.warning("the helper process failed (%s); computing the rows here", value)
-                return None
-            if used == sha256 and set(days) <= set(wanted):
-                return Prepared(value.latest, value.last_game_date,
-                                {day: value.days[day] for day in days if day in value.days})
-        return None
-
-    def close(self) -> None:
-        process, self._process, self._pending = self._process, None, []
-        if process is None:
-            return
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        if process.stdout is not None:
-            process.stdout.close()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nba_ml.data.importer import GameData
+    from nba_ml.serving.helper import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -396,33 +397,6 @@ def _latest_players(history: GameData) -> pd.DataFrame:
     latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
         "player_id", keep="last")
     return latest[["player_id", "player_name", "team", "game_date"]].set_index("player_id")
-
-
-@dataclasses.dataclass
-class Prepared:
-    """What a server needs from the game data besides the models: the player lookups, the last
-    game date, and the rows of the prepared days."""
-
-    latest: pd.DataFrame
-    last_game_date: dt.date | None
-    days: dict[dt.date, _Day]
-
-
-def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date]) -> Prepared:
-    """Return the lookups and the rows of the ``days`` after the last game, from the saved game
-    data with this sha256 (checked before it is unpickled). Runs in a helper process
-    (``LivePredictor``), so a server's own process spends neither the CPU nor the peak memory of
-    the feature passes, nor holds the game data; it needs no model."""
-    import pandas as pd
-
-    from nba_ml.state.history import load_history
-
-    history = load_history(Path(data_dir), history_sha256)
-    rows = Predictor({}, history)
-    last = rows.last_game_date
-    return Prepared(rows._latest_players(), last,
-                    {day: rows._compute_day(pd.Timestamp(day), history) for day in days
-                     if last is None or day > last})
 
 
 def load_models(data_dir: Path | str) -> Predictor:
