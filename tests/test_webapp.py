@@ -168,6 +168,10 @@ def test_bad_input_answers_400_with_the_cli_messages(env: dict[str, Any]) -> Non
         assert status == 400 and message in body["error"], (path, status, body)
     status, body = server.get("/v1/nothing")
     assert status == 404 and body["error"]
+    post = urllib.request.Request(server.url + "/healthz", data=b"", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(post, timeout=30)  # loopback only
+    assert raised.value.code == 405 and json.loads(raised.value.read())["error"]
 
 
 def test_predictions_carry_what_is_served_and_the_stale_flag(env: dict[str, Any]) -> None:

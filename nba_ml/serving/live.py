@@ -28,6 +28,7 @@ follows the installed set on its own.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import datetime as dt
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from nba_ml.data.seasons import today_in_chicago
-from nba_ml.errors import ConfigError, ModelsNotReady, NbaMlError
+from nba_ml.errors import ConfigError, ModelsNotReady, NbaMlError, UsageError
 from nba_ml.serving.helper import HelperProcess
 from nba_ml.serving.predictor import Predictor, load_models, load_predictor
 
@@ -69,6 +70,30 @@ def _trim_heap() -> None:
 
 
 _malloc_trim: Any = None
+
+
+def _exercise(predictor: Predictor, days: list[dt.date]) -> None:
+    """Answer one game and one player of a prepared day: the first calls of freshly unpickled
+    models are several times slower than the next ones, and that should not be a request's.
+    A model that cannot predict fails the load (the set is not served)."""
+    import pandas as pd
+
+    with contextlib.suppress(UsageError):  # a pick of ours the data does not allow: skip
+        _exercise_one(predictor, days, pd)
+
+
+def _exercise_one(predictor: Predictor, days: list[dt.date], pd: Any) -> None:
+    for day in days:
+        rows = predictor._days.get(pd.Timestamp(day))
+        if rows is None:
+            continue
+        teams = [str(t) for t in rows.sides.index if t != "---"][:2]
+        if len(teams) == 2:
+            predictor.predict_games([(teams[0], teams[1])], date=day)
+        for player_id, (_, team) in list(rows.who.items())[:1]:
+            opponent = next((t for t in teams if t != team), None)
+            predictor.predict_players([{"player_id": player_id, "opponent": opponent}], date=day)
+        return
 
 
 def installed_key(data_dir: Path) -> Key | None:
@@ -309,6 +334,7 @@ class LivePredictor:
                 helper.submit(now_days, later_days)
             predictor = self._loader(self.data_dir)
             self._prepare(predictor, now_days, helper)
+            _exercise(predictor, now_days)  # first calls of fresh models, before any request
         # Whatever stops a set from loading (an unexpected error included) keeps the current one.
         except Exception as error:  # noqa: BLE001
             if helper is not None:
