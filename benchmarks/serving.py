@@ -74,14 +74,14 @@ def main() -> None:
         predictor.warm(SLATE_DATE)
         first_date = time.perf_counter() - started
 
-        sides = predictor._day(predictor_day := predict._parse_date(SLATE_DATE,
-                                                                    predictor.history))
+        sides = predictor._day(predictor_day := predict._parse_date(
+            SLATE_DATE, predictor.last_game_date))
         teams = sorted(sides.sides.index)
         teams = [t for t in teams if t != "---"][:30]
         games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)][:15]
         opponent = {h: a for h, a in games} | {a: h for h, a in games}
         home = {h for h, _ in games}
-        history = predictor.history.player_games
+        history = predictor.games().player_games
         last_game = history.groupby("player_id")["game_date"].max()
         rows = sides.players.assign(last_game=last_game.reindex(sides.players.index).to_numpy())
         rows = rows.sort_values("last_game", ascending=False, kind="mergesort")

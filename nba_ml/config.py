@@ -124,6 +124,10 @@ class Settings:
     metrics_file: Path | None = setting(  # noqa: RUF009 - a field(), not a shared default
         "NBA_ML_METRICS_FILE", None, shown="<data dir>/nba-ml.prom",
         help="node_exporter textfile-collector file of metrics, rewritten after each run.")
+    serving_check_seconds: float = setting(
+        "NBA_ML_SERVING_CHECK_SECONDS", 2.0, low=0.05, high=3600, env_only=True,
+        help="Seconds between two looks of a live predictor (a web server) at <data dir>/models "
+        "for a newly installed set.")
     trusted_owner: str = setting(
         "NBA_ML_TRUSTED_OWNER", "", env_only=True,
         help="Other owners (user names or uids, comma-separated) whose model files this "

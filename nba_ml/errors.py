@@ -109,3 +109,9 @@ def outcome_of(error: NbaMlError) -> Outcome:
 
 class OutputUnwritable(NbaMlError):
     """The results could not be written to stdout (closed, a full disk, a broken pipe)."""
+
+
+class ModelsNotReady(NbaMlError):
+    """No valid model set has been loaded yet (a server answers 503 and retries by itself)."""
+
+    exit_code = EXIT_TEMPORARY

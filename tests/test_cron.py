@@ -218,7 +218,7 @@ def test_the_simulated_guard_is_the_one_train_applies(
     # On the DST days and their neighbours, every firing goes through manager.train itself
     # (clock patched, training replaced by a sentinel): it trains exactly when the simulation
     # says so.
-    from nba_ml.commands import manager
+    from nba_ml.commands import train as manager
 
     def start_training(*args: object, **kwargs: object) -> None:
         raise _Trains

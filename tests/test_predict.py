@@ -122,3 +122,70 @@ def test_a_batch_answers_each_row_as_if_asked_alone(predictor: Predictor) -> Non
         assert row["player_id"] == item["player_id"]
         for stat in ("points", "assists", "rebounds"):
             assert row[stat] == pytest.approx(alone[stat], abs=1e-9), (item, stat)
+
+
+def test_the_staleness_rule_is_the_one_status_uses() -> None:
+    import datetime as dt
+
+    from nba_ml.data.seasons import STALE_DAYS, days_behind, is_stale
+
+    today = dt.date(2026, 12, 1)  # in season
+    assert not is_stale(today - dt.timedelta(days=STALE_DAYS), today)
+    assert is_stale(today - dt.timedelta(days=STALE_DAYS + 1), today)
+    assert not is_stale(dt.date(2026, 6, 20), dt.date(2026, 8, 1))  # off-season: never stale
+    assert not is_stale(None, today) and days_behind(None, today) is None
+    assert days_behind(dt.date(2026, 11, 28), today) == 3
+
+
+def test_stale_data_warns_once_a_day_for_today_naming_date(
+        predictor: Predictor, caplog: pytest.LogCaptureFixture) -> None:
+    import datetime as dt
+    import logging
+
+    behind, stale = predictor.staleness(dt.date(2019, 10, 25))
+    assert behind == (dt.date(2019, 10, 25) - predictor.last_game_date).days and stale
+    assert predictor.staleness(dt.date(2019, 8, 1))[1] is False  # off-season
+    warning = predictor.stale_warning(dt.date(2019, 10, 25))
+    assert warning and "--date" in warning and str(predictor.last_game_date) in warning
+    with caplog.at_level(logging.WARNING, logger="nba_ml.serving.predictor"):
+        predictor.predict_games([("BOS", "PHI")], date=DAY)  # an explicit date: no warning
+        assert not caplog.records
+        today_stale = predictor.staleness()[1]
+        predictor.predict_games([("BOS", "PHI")])  # today (Chicago), years after the data
+        predictor.predict_games([("LAL", "GSW")])
+    assert len(caplog.records) == (1 if today_stale else 0)
+
+
+def test_dates_are_strict_yyyy_mm_dd() -> None:
+    import datetime as dt
+
+    from nba_ml.serving.predictor import parse_day
+
+    assert parse_day("2019-10-22") == dt.date(2019, 10, 22)
+    assert parse_day(dt.datetime(2019, 10, 22, 5)) == dt.date(2019, 10, 22)
+    for bad in ("now", "today", "2019-02-30", "20191022", "2019-1-2", ""):
+        with pytest.raises(UsageError, match="expected YYYY-MM-DD"):
+            parse_day(bad)
+
+
+def test_api_query_parsing_shares_the_predictor_validation(predictor: Predictor) -> None:
+    from nba_ml.errors import ModelsNotReady
+    from nba_ml.serving import api
+
+    answer = api.games_answer(predictor, {"home": "bos", "away": "PHI", "date": DAY})
+    assert answer["home"] == "BOS" and 0 < answer["home_win_probability"] < 1
+    assert answer["generation"] == predictor.generation and "stale" in answer
+    answer = api.players_answer(predictor, {"player": "2544", "opponent": "GSW", "home": "0",
+                                            "date": DAY})
+    assert answer["player_name"] == "LeBron James" and answer["is_home"] is False
+    assert answer["game_date"] == DAY
+    assert api.parse_venue("home") is True and api.parse_venue("0") is False
+    assert api.parse_venue(None) is None
+    for params, message in (({"home": "BOS"}, "missing query parameter 'away'"),
+                            ({"home": "BOS", "away": "XYZ", "date": DAY}, "unknown team 'XYZ'"),
+                            ({"home": "BOS", "away": "PHI", "date": "soon"}, "YYYY-MM-DD")):
+        with pytest.raises(UsageError, match=message):
+            api.games_answer(predictor, params)
+    assert api.error_status(UsageError("x")) == 400
+    assert api.error_status(ModelsNotReady("x")) == 503
+    assert api.error_status(RuntimeError("x")) == 500

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from nba_ml.commands.manager import train
 
 from nba_ml.commands import promotion
 from nba_ml.commands.promotion import compare, decide, floor_misses
+from nba_ml.commands.train import train
 from nba_ml.config import resolve_settings
 from nba_ml.errors import NotPromoted
 from nba_ml.modeling.training import TrainedSet

@@ -85,10 +85,8 @@ def _check_fresh(predictor: Predictor, day: dt.date | None) -> None:
     """Refuse (no ``--date``) or warn (``--date``) when ``day`` is far after the data ends."""
     from nba_ml.data.seasons import today_in_chicago
 
-    last = predictor.history.team_games["game_date"].max()
-    try:
-        last_day = last.date()
-    except (AttributeError, ValueError):  # no games: the predictor refuses on its own
+    last_day = predictor.last_game_date
+    if last_day is None:  # no games: the predictor refuses on its own
         return
     target = day or today_in_chicago()
     behind, stale = staleness(last_day, target)

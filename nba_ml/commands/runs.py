@@ -71,7 +71,7 @@ def record_run(settings: Settings, command: str, started: dt.datetime, outcome: 
         append_run(settings.runs_path, {
             "started_at": started.isoformat(timespec="seconds"),
             "ended_at": _utcnow().isoformat(timespec="seconds"),
-            "command": command, "outcome": outcome.value, "exit_code": exit_code,
+            "command": command, "outcome": Outcome(outcome).value, "exit_code": exit_code,
             "message": message, "figures": figures or {},
         })
         write_run_metrics(settings.metrics_path, settings.runs_path, settings.data_dir)

@@ -96,7 +96,7 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
     probabilities = predictor.predict_games([(g.home, g.away) for g in games],
                                             date=day.isoformat())
     opponent = {g.home: (g.away, True) for g in games} | {g.away: (g.home, False) for g in games}
-    players = predictor.history.player_games
+    players = predictor.games().player_games
     likely = likely_players(players, sorted(opponent), pd.Timestamp(day))
     last_game = players.groupby("player_id")["game_date"].max()
     active = last_game[last_game >= pd.Timestamp(day) - pd.Timedelta(days=ACTIVE_DAYS)].index

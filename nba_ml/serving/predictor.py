@@ -16,13 +16,17 @@ the same code path as training and backtest.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
+import functools
 import logging
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, canonical_team
+from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, UsageError
 from nba_ml.modeling import features, models
 
@@ -30,27 +34,35 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nba_ml.data.importer import GameData
+    from nba_ml.serving.helper import Prepared
 
 logger = logging.getLogger(__name__)
 
 
-def _parse_date(date: object, history: GameData) -> pd.Timestamp:
+def _parse_date(date: object, last: dt.date | None) -> pd.Timestamp:
     import pandas as pd
 
-    if date is None:
-        from nba_ml.data.seasons import today_in_chicago
-
-        day = pd.Timestamp(today_in_chicago())
-    else:
-        try:
-            day = pd.Timestamp(str(date))
-        except ValueError:
-            raise UsageError(f"invalid date {date!r}: expected YYYY-MM-DD") from None
-    last = history.team_games["game_date"].max()
-    if pd.notna(last) and day <= last:
+    day = today_in_chicago() if date is None else parse_day(date)
+    if last is not None and day <= last:
         raise UsageError(f"date {day:%Y-%m-%d} is not after the last game in the data "
                          f"({last:%Y-%m-%d}); predictions are for upcoming games")
-    return day.normalize()
+    return pd.Timestamp(day)
+
+
+def parse_day(date: object) -> dt.date:
+    """Return a date given as a date or a YYYY-MM-DD string; raise UsageError otherwise (one
+    rule for the CLI's --date and the web API's date=)."""
+    if isinstance(date, dt.datetime):
+        return date.date()
+    if isinstance(date, dt.date):
+        return date
+    text = str(date).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"invalid date {date!r}: expected YYYY-MM-DD") from None
 
 
 def resolve_team(code: str) -> str:
@@ -86,26 +98,98 @@ class Predictor:
     seconds); later requests for that date only look rows up and combine a game's two sides
     (``features.add_game_diffs``) or a player's row with his opponent
     (``features.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
+
+    ``history`` may be None (``load_models``): the game data then stays on disk, named by the
+    manifest's sha256 under ``data_dir``; ``adopt`` takes the rows and player lookups that a
+    helper process computed from it, and a date nobody prepared reads it for one feature pass.
     """
 
     models: dict[str, Any]
-    history: GameData
+    history: GameData | None
+    manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    data_dir: Path | None = dataclasses.field(default=None, repr=False)
+    _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
     _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
     _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
+    _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
+    _warned: set[dt.date] = dataclasses.field(default_factory=set, repr=False)
+
+    @property
+    def generation(self) -> str | None:
+        """The id of the generation these models come from (None when unknown)."""
+        value = self.manifest.get("generation")
+        return str(value) if value else None
+
+    @property
+    def trained_at(self) -> str | None:
+        value = self.manifest.get("trained_at")
+        return str(value) if value else None
+
+    @functools.cached_property
+    def last_game_date(self) -> dt.date | None:
+        """The date of the last game in the data these models predict from."""
+        if self.history is None and self._last_game is not None:
+            return self._last_game
+        return _last_game_of(self.games())
+
+    def games(self) -> GameData:
+        """Return the game data: the one held, else read (sha256-checked) from ``data_dir``
+        for this call only (a server keeps only the rows and lookups it needs)."""
+        if self.history is not None:
+            return self.history
+        if self.data_dir is None or not self.history_sha256:
+            raise DataError("this predictor holds no game data; run `nba-ml train --force`")
+        from nba_ml.state.history import load_history
+
+        return load_history(self.data_dir, self.history_sha256)
+
+    def staleness(self, today: dt.date | None = None) -> tuple[int | None, bool]:
+        """Return (days the data's last game is behind ``today``, whether that is stale) by the
+        rule ``status`` uses (``data.seasons.is_stale``); ``today`` defaults to Chicago's."""
+        today = today or today_in_chicago()
+        last = self.last_game_date
+        return days_behind(last, today), is_stale(last, today)
+
+    def stale_warning(self, today: dt.date | None = None) -> str | None:
+        """Return the warning for predicting ``today`` from stale data, or None."""
+        today = today or today_in_chicago()
+        behind, stale = self.staleness(today)
+        if not stale:
+            return None
+        return (f"the data's last game ({self.last_game_date}) is {behind} days before today "
+                f"({today}): form, Elo and rosters may be out of date; run `nba-ml train`, or "
+                f"pass --date (date=) to predict the day after the last game")
+
+    def accepts_date(self, day: dt.date) -> bool:
+        """Return whether ``day`` can be predicted (it is after the data's last game)."""
+        last = self.last_game_date
+        return last is None or day > last
+
+    def _check_staleness(self, date: object) -> None:
+        """Log the stale warning once per day when a request asks for today (no date)."""
+        if date is not None:
+            return
+        today = today_in_chicago()
+        if today in self._warned:
+            return
+        self._warned.add(today)
+        warning = self.stale_warning(today)
+        if warning:
+            logger.warning("%s", warning)
 
     def _latest_players(self) -> pd.DataFrame:
         """Return each player's latest row (name, team, game date), indexed by player_id,
         cached."""
         if self._latest is None:
-            players = self.history.player_games
-            latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
-                "player_id", keep="last")
-            self._latest = latest[["player_id", "player_name", "team", "game_date"]].set_index(
-                "player_id")
-            self._by_name = {str(n).casefold(): int(i) for i, n in  # type: ignore[arg-type]
-                             self._latest["player_name"].items()}
+            self._set_latest(_latest_players(self.games()))
+        assert self._latest is not None
         return self._latest
+
+    def _set_latest(self, latest: pd.DataFrame) -> None:
+        self._by_name = {str(n).casefold(): int(i)  # type: ignore[call-overload]
+                         for i, n in latest["player_name"].items()}
+        self._latest = latest
 
     def _season_for(self, day: pd.Timestamp) -> str:
         from nba_ml.data.seasons import season_for_date
@@ -114,16 +198,53 @@ class Predictor:
 
     def warm(self, date: object = None) -> None:
         """Precompute the feature rows of ``date`` (default today in Chicago)."""
-        self._day(_parse_date(date, self.history))
+        self._day(_parse_date(date, self.last_game_date))
 
     def _day(self, day: pd.Timestamp) -> _Day:
+        cached = self._days.get(day)  # a lookup without the lock: requests of a prepared day
+        if cached is not None:
+            return cached
+        with self._compute_lock:  # one computation per day, however many threads ask
+            cached = self._days.get(day)
+            if cached is None:
+                cached = self._compute_day(day)
+                self._keep_day(day, cached)
+        return cached
+
+    def _keep_day(self, day: pd.Timestamp, rows: _Day) -> None:
+        days = dict(self._days)
+        days[day] = rows
+        while len(days) > 8:  # keep memory bounded for long-running servers
+            days.pop(next(iter(days)))
+        self._days = days  # one reference swapped: readers see the old or the new
+
+    @property
+    def history_sha256(self) -> str | None:
+        """The sha256 of the saved game data this set's manifest names (None: not from disk)."""
+        training = self.manifest.get("training")
+        value = training.get("history_sha256") if isinstance(training, dict) else None
+        return str(value) if value else None
+
+    def adopt(self, prepared: Prepared) -> None:
+        """Keep what ``prepare_rows`` computed (in another process) from this set's own game
+        data, as if ``warm`` had computed it here."""
         import pandas as pd
 
-        if day in self._days:
-            return self._days[day]
+        with self._compute_lock:
+            if self._latest is None:
+                self._set_latest(prepared.latest)
+            if self.history is None:
+                self._last_game = prepared.last_game_date
+            for day, rows in prepared.days.items():
+                self._keep_day(pd.Timestamp(day), rows)
+
+    def _compute_day(self, day: pd.Timestamp, history: GameData | None = None) -> _Day:
+        import pandas as pd
+
+        history = history or self.games()
         season = self._season_for(day)
-        players = self.history.player_games
-        team_games = self.history.team_games
+        players = history.player_games
+        team_games = history.team_games
         teams = sorted(set(team_games["team"].dropna().unique()))
         if len(teams) % 2:
             teams.append("---")  # a stand-in opponent so every real team plays once
@@ -137,8 +258,6 @@ class Predictor:
                              "opponent": opponent, "is_home": is_home})
         probe_teams = pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
         all_team_games = pd.concat([team_games, probe_teams], ignore_index=True)
-        sides = features.team_sides(all_team_games, players)
-        sides = sides[sides["game_date"] == day].set_index("team")
         latest = self._latest_players()
         latest = latest[latest["game_date"] >= day - pd.Timedelta(days=ACTIVE_DAYS)]
         probe_of = probe_teams.set_index("team")
@@ -150,16 +269,15 @@ class Predictor:
             "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
             "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
         }).reindex(columns=list(PLAYER_GAME_COLUMNS))
+        sides = features.team_sides(all_team_games, players)
+        sides = sides[sides["game_date"] == day].set_index("team")
         table = features.player_features(pd.concat([players, probe_players], ignore_index=True),
                                          all_team_games)
         table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
         who = dict(zip(table.index.tolist(),
                        zip(table["player_name"].astype(str), table["team"].astype(str),
                            strict=True), strict=True))
-        self._days[day] = _Day(sides, table, who)
-        while len(self._days) > 8:  # keep memory bounded for long-running servers
-            self._days.pop(next(iter(self._days)))
-        return self._days[day]
+        return _Day(sides, table, who)
 
     def predict_games(self, games: Iterable[tuple[str, str]], date: object = None
                       ) -> pd.DataFrame:
@@ -168,7 +286,8 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = _parse_date(date, self.history)
+        day = _parse_date(date, self.last_game_date)
+        self._check_staleness(date)
         pairs = [(resolve_team(h), resolve_team(a)) for h, a in games]
         seen: set[str] = set()
         for home, away in pairs:
@@ -217,7 +336,8 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = _parse_date(date, self.history)
+        day = _parse_date(date, self.last_game_date)
+        self._check_staleness(date)
         cached = self._day(day)
         requests = []
         who = cached.who
@@ -265,6 +385,33 @@ class Predictor:
         return out
 
 
+def _last_game_of(history: GameData) -> dt.date | None:
+    import pandas as pd
+
+    last = history.team_games["game_date"].max()
+    return None if pd.isna(last) else pd.Timestamp(last).date()
+
+
+def _latest_players(history: GameData) -> pd.DataFrame:
+    """Return each player's latest row (name, team, game date), indexed by player_id."""
+    players = history.player_games
+    latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
+        "player_id", keep="last")
+    return latest[["player_id", "player_name", "team", "game_date"]].set_index("player_id")
+
+
+def load_models(data_dir: Path | str) -> Predictor:
+    """Return a Predictor with the verified models of the installed set and no game data in
+    memory (``adopt`` gives it its rows; see ``Predictor``); raise ModelInvalid or DataError."""
+    from nba_ml.state.store import load_model_set_with_manifest
+
+    loaded, manifest = load_model_set_with_manifest(Path(data_dir))
+    training = manifest.get("training")
+    if not isinstance(training, dict) or not training.get("history_sha256"):
+        raise DataError("the model manifest names no game data; run `nba-ml train --force`")
+    return Predictor(loaded, None, manifest, Path(data_dir))
+
+
 def load_predictor(data_dir: Path | str) -> Predictor:
     """Return a Predictor with verified models and saved game data; raise ModelInvalid or
     DataError when either is unusable."""
@@ -275,4 +422,4 @@ def load_predictor(data_dir: Path | str) -> Predictor:
     history = load_history(Path(data_dir), manifest.get("training", {}).get("history_sha256"))
     if history.team_games.empty:
         raise DataError("the saved game data is empty; run `nba-ml train`")
-    return Predictor(loaded, history)
+    return Predictor(loaded, history, manifest)

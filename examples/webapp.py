@@ -1,0 +1,90 @@
+"""A reference web app serving nba-ml predictions; copy it and adapt.
+
+    pip install '.[web]'
+    NBA_ML_DATA_DIR=/var/lib/nba-ml gunicorn --chdir examples --workers 2 webapp:app
+
+Endpoints (JSON):
+    GET /healthz                                         200: what is served; 503 before any set
+    GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]    home win probability
+    GET /v1/players?player=NAME-or-ID[&opponent=LAL][&home=1|0][&date=YYYY-MM-DD]
+
+Each worker holds one ``LivePredictor``: it starts answering 503 until a model set is installed
+(``nba-ml ensure`` or the nightly training), then follows every newly installed generation without
+a restart. Bad input answers 400 with the CLI's message in ``error``; never a 500 for input.
+Without ``--preload`` (the default) each worker imports this module and loads its own set; with
+``--preload`` the master loads one too, and each forked worker restarts its own watcher.
+
+Settings: ``NBA_ML_DATA_DIR`` (the data directory, else nba-ml's default) and
+``NBA_ML_SERVING_CHECK_SECONDS`` (seconds between two looks at ``<data-dir>/models``, default 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, request
+
+from nba_ml.errors import ConfigError, NbaMlError
+from nba_ml.serving import api
+from nba_ml.serving.live import LivePredictor
+
+LOG_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
+if not logging.getLogger().handlers:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
+
+try:
+    live = LivePredictor.from_environment().start()
+except ConfigError as error:  # one line, not a traceback, and the worker does not boot
+    raise SystemExit(f"webapp: {error}") from None
+
+app = Flask(__name__)
+
+
+def _error(error: Exception) -> tuple[Any, int]:
+    status = api.error_status(error)
+    if status == 500:
+        app.logger.error("%s", error)
+    return jsonify({"error": str(error)}), status
+
+
+@app.get("/healthz")
+def healthz() -> tuple[Any, int]:
+    info = live.info()
+    if not info.ready:
+        try:
+            live.current()  # raises ModelsNotReady with the reason
+        except NbaMlError as error:
+            return _error(error)
+    return jsonify(info.as_dict()), 200
+
+
+@app.get("/v1/games")
+def games() -> tuple[Any, int]:
+    try:
+        return jsonify(api.games_answer(live.current(), request.args)), 200
+    except NbaMlError as error:
+        return _error(error)
+
+
+@app.get("/v1/players")
+def players() -> tuple[Any, int]:
+    try:
+        return jsonify(api.players_answer(live.current(), request.args)), 200
+    except NbaMlError as error:
+        return _error(error)
+
+
+@app.errorhandler(404)
+def not_found(_error: Exception) -> tuple[Any, int]:
+    return jsonify({"error": f"no such endpoint {request.path}"}), 404
+
+
+@app.errorhandler(Exception)
+def unexpected(error: Exception) -> tuple[Any, int]:
+    """Whatever else went wrong: a JSON 500 and one log line (no HTML page, no traceback)."""
+    code = getattr(error, "code", None)
+    if isinstance(code, int) and 400 <= code < 500:  # Flask's own 4xx (405, ...)
+        return jsonify({"error": str(error)}), code
+    app.logger.error("%s: %s", type(error).__name__, error)
+    return jsonify({"error": f"internal error ({type(error).__name__})"}), 500

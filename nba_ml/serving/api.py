@@ -1,0 +1,108 @@
+"""The HTTP API's requests and answers, kept out of any web framework.
+
+``examples/webapp.py`` (Flask) only routes: it hands the query parameters of ``/v1/games`` and
+``/v1/players`` to :func:`games_answer` / :func:`players_answer` and maps the exceptions to status
+codes with :func:`error_status`. The validation and its messages are the CLI's own: teams, players
+and dates go through ``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as
+``nba-ml predict`` does; only the query-string forms (``home=1|0``, a missing parameter) are
+parsed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from nba_ml.data.seasons import today_in_chicago
+from nba_ml.errors import ModelsNotReady, UsageError
+from nba_ml.serving.predictor import Predictor, parse_day
+
+MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
+
+_TRUE = {"1", "true", "yes", "home"}
+_FALSE = {"0", "false", "no", "away"}
+
+
+def _parameter(params: Mapping[str, str], name: str, *, required: bool) -> str | None:
+    value = params.get(name)
+    if value is None or not str(value).strip():
+        if required:
+            raise UsageError(f"missing query parameter {name!r}")
+        return None
+    text = str(value).strip()
+    if len(text) > MAX_PARAMETER:
+        raise UsageError(f"query parameter {name!r} is longer than {MAX_PARAMETER} characters")
+    return text
+
+
+def parse_venue(value: str | None) -> bool | None:
+    """Return True (home), False (away) or None (unknown) for ``home=1|0`` (also true/false,
+    yes/no, home/away); raise UsageError for anything else."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise UsageError(f"invalid home {value!r}: expected 1 (home) or 0 (away)")
+
+
+def _date(params: Mapping[str, str]) -> str | None:
+    date = _parameter(params, "date", required=False)
+    if date is not None:
+        parse_day(date)  # the one date rule; the predictor applies it again (cheap)
+    return date
+
+
+def _served(predictor: Predictor, date: str | None) -> dict[str, Any]:
+    behind, stale = predictor.staleness()
+    served: dict[str, Any] = {"generation": predictor.generation,
+                              "trained_at": predictor.trained_at,
+                              "last_game_date": _iso(predictor.last_game_date),
+                              "days_behind": behind, "stale": stale}
+    warning = predictor.stale_warning() if date is None else None
+    if warning:
+        served["warning"] = warning
+    return served
+
+
+def _iso(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
+    """Answer ``GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]``."""
+    home = _parameter(params, "home", required=True)
+    away = _parameter(params, "away", required=True)
+    date = _date(params)
+    assert home is not None and away is not None
+    row = predictor.predict_games([(home, away)], date=date).iloc[0]
+    return {"game_date": row["game_date"], "home": row["home"], "away": row["away"],
+            "home_win_probability": float(row["home_win_probability"]),
+            **_served(predictor, date)}
+
+
+def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
+    """Answer ``GET /v1/players?player=NAME-or-ID[&opponent=][&home=1|0][&date=]``."""
+    player = _parameter(params, "player", required=True)
+    opponent = _parameter(params, "opponent", required=False)
+    is_home = parse_venue(_parameter(params, "home", required=False))
+    date = _date(params)
+    row = predictor.predict_players(
+        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date).iloc[0]
+    opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
+    return {"player_id": int(row["player_id"]), "player_name": str(row["player_name"]),
+            "team": str(row["team"]), "opponent": opponent_out, "is_home": is_home,
+            "game_date": str(parse_day(date) if date else today_in_chicago()),
+            **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
+            **_served(predictor, date)}
+
+
+def error_status(error: Exception) -> int:
+    """Return the HTTP status of an exception: 400 bad input, 503 no set yet, 500 otherwise."""
+    if isinstance(error, UsageError):
+        return 400
+    if isinstance(error, ModelsNotReady):
+        return 503
+    return 500

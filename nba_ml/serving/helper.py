@@ -1,0 +1,186 @@
+"""The helper process of ``LivePredictor``: computes day rows from the saved game data.
+
+``HelperProcess`` is the server's side; ``main`` runs in the helper.
+
+Started by the server as ``python -m nba_ml.serving.helper`` (a plain child process: nothing of
+the server's main module is imported again, no fork of a threaded server). It reads one request
+(a pickle from its parent: data directory, game data sha256, batches of days) on stdin and
+writes, for each batch in order, an 8-byte big-endian length and a pickle of
+``("ok", Prepared)`` or ``("error", message)`` on stdout. The game data is checked against its
+sha256 before it is unpickled (``state.history.load_history``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import pickle
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from nba_ml.serving.predictor import Predictor, _Day
+from nba_ml.state.files import describe_os_error
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+HEADER = 8  # bytes of the length prefix of each answer
+
+
+@dataclasses.dataclass
+class Prepared:
+    """What a server needs from the game data besides the models: the player lookups, the last
+    game date, and the rows of the prepared days."""
+
+    latest: pd.DataFrame
+    last_game_date: dt.date | None
+    days: dict[dt.date, _Day]
+
+
+def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date]) -> Prepared:
+    """Return the lookups and the rows of the ``days`` after the last game, from the saved game
+    data with this sha256 (checked before it is unpickled). Runs in a helper process
+    (``LivePredictor``), so a server's own process spends neither the CPU nor the peak memory of
+    the feature passes, nor holds the game data; it needs no model."""
+    import pandas as pd
+
+    from nba_ml.state.history import load_history
+
+    history = load_history(Path(data_dir), history_sha256)
+    rows = Predictor({}, history)
+    last = rows.last_game_date
+    return Prepared(rows._latest_players(), last,
+                    {day: rows._compute_day(pd.Timestamp(day), history) for day in days
+                     if last is None or day > last})
+
+
+def write_message(out: BinaryIO, message: Any) -> None:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(payload).to_bytes(HEADER, "big"))
+    out.write(payload)
+    out.flush()
+
+
+def read_message(stream: BinaryIO, limit: int = 1 << 30) -> Any:
+    """Return the next message of a helper we started (trusted: our own code, our own user);
+    raise EOFError when the helper ended early, ValueError for an impossible length."""
+    size = int.from_bytes(_read_exact(stream, HEADER), "big")
+    if size > limit:
+        raise ValueError(f"a helper answer of {size} bytes")
+    return pickle.loads(_read_exact(stream, size))  # our own child process: trusted
+
+
+def _read_exact(stream: BinaryIO, size: int) -> bytes:
+    parts, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise EOFError("the helper process ended before answering")
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+HELPER_TIMEOUT = 300.0  # seconds a helper process may take for a batch of days
+
+
+class HelperProcess:
+    """One short-lived helper process (``python -m nba_ml.serving.helper``) that computes day
+    rows from the saved game data, so the server's own process spends neither the CPU (the GIL
+    its requests need) nor the peak memory of the feature passes, nor holds the game data. Any
+    failure of the helper falls back to computing in the server's process, with one WARNING."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pending: list[tuple[list[dt.date], str]] = []
+
+    def submit(self, *batches: list[dt.date], sha256: str | None = None) -> None:
+        """Start the helper on these batches of days (in order) from the game data with
+        ``sha256`` (default: the one the installed manifest names now)."""
+        from nba_ml.state.store import read_manifest
+
+        if sha256 is None:
+            manifest = read_manifest(self.data_dir) or {}
+            training = manifest.get("training")
+            sha256 = training.get("history_sha256") if isinstance(training, dict) else None
+        batches = tuple(days for days in batches if days)
+        if not sha256 or not batches:
+            return
+        request = pickle.dumps({"data_dir": str(self.data_dir), "sha256": sha256,
+                                "batches": list(batches)})
+        try:
+            process = subprocess.Popen([sys.executable, "-m", "nba_ml.serving.helper"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._process = process
+            assert process.stdin is not None
+            process.stdin.write(request)
+            process.stdin.close()
+        except OSError as error:
+            logger.warning("no helper process for the day rows (%s); computing them here",
+                           describe_os_error(error))
+            self.close()
+            return
+        self._pending = [(days, sha256) for days in batches]
+
+    def result(self, days: list[dt.date], sha256: str) -> Prepared | None:
+        """Return the lookups and the rows of ``days`` from the data with ``sha256``, or None
+        (compute here)."""
+        while self._pending and self._process is not None:
+            wanted, used = self._pending.pop(0)
+            process = self._process
+            watchdog = threading.Timer(HELPER_TIMEOUT, process.kill)
+            watchdog.start()
+            try:
+                assert process.stdout is not None
+                status, value = read_message(process.stdout)  # type: ignore[arg-type]
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as error:
+                logger.warning("the helper process failed (%s); computing the rows here", error)
+                self.close()
+                return None
+            finally:
+                watchdog.cancel()
+            if status != "ok":
+                logger.warning("the helper process failed (%s); computing the rows here", value)
+                return None
+            if used == sha256 and set(days) <= set(wanted):
+                return Prepared(value.latest, value.last_game_date,
+                                {day: value.days[day] for day in days if day in value.days})
+        return None
+
+    def close(self) -> None:
+        process, self._process, self._pending = self._process, None, []
+        if process is None:
+            return
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def main() -> int:
+    # Run as __main__: take prepare_rows from the module under its own name, so that what is
+    # pickled names nba_ml.serving.helper.Prepared, which the server can find.
+    from nba_ml.serving.helper import prepare_rows as prepare
+
+    request = pickle.load(sys.stdin.buffer)  # from our parent: trusted
+    out = sys.stdout.buffer
+    for days in request["batches"]:
+        try:
+            message: tuple[str, Any] = ("ok", prepare(request["data_dir"], request["sha256"],
+                                                      days))
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which decides
+            message = ("error", f"{type(error).__name__}: {error}")
+        write_message(out, message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
