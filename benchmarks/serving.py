@@ -74,7 +74,7 @@ def main() -> None:
         predictor.warm(SLATE_DATE)
         first_date = time.perf_counter() - started
 
-        sides = predictor._day(predictor_day := predict._parse_date(
+        sides = predictor._day(predictor_day := predict.upcoming_day(
             SLATE_DATE, predictor.last_game_date))
         teams = sorted(sides.sides.index)
         teams = [t for t in teams if t != "---"][:30]

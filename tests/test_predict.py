@@ -159,7 +159,7 @@ def test_stale_data_warns_once_a_day_for_today_naming_date(
 def test_dates_are_strict_yyyy_mm_dd() -> None:
     import datetime as dt
 
-    from nba_ml.serving.predictor import parse_day
+    from nba_ml.serving.inputs import parse_day
 
     assert parse_day("2019-10-22") == dt.date(2019, 10, 22)
     assert parse_day(dt.datetime(2019, 10, 22, 5)) == dt.date(2019, 10, 22)

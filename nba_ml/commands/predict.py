@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.commands.status import staleness
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,19 +44,10 @@ class PlayerPrediction:
 
 def parse_date(raw: str | None) -> dt.date | None:
     """Return the ``--date`` as a date (None when not given); raise UsageError unless it is a
-    real calendar date written YYYY-MM-DD."""
-    from nba_ml.state.files import safe_text
+    real calendar date written YYYY-MM-DD (the rule of serving.inputs.parse_day)."""
+    from nba_ml.serving.inputs import parse_day
 
-    if raw is None:
-        return None
-    text = raw.strip()
-    try:
-        if not _DATE.fullmatch(text):
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"invalid date {safe_text(repr(raw[:40]))}: expected YYYY-MM-DD, "
-                         "e.g. 2026-12-02") from None
+    return None if raw is None else parse_day(raw)
 
 
 def _player_key(raw: str) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import Any
 
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, UsageError
-from nba_ml.serving.predictor import Predictor, parse_day
+from nba_ml.serving.inputs import parse_day
+from nba_ml.serving.predictor import Predictor
 
 MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
 

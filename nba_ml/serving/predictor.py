@@ -25,10 +25,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, canonical_team
+from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, UsageError
 from nba_ml.modeling import features, models
+from nba_ml.serving.inputs import resolve_team, upcoming_day
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,44 +38,6 @@ if TYPE_CHECKING:
     from nba_ml.serving.helper import Prepared
 
 logger = logging.getLogger(__name__)
-
-
-def _parse_date(date: object, last: dt.date | None) -> pd.Timestamp:
-    import pandas as pd
-
-    day = today_in_chicago() if date is None else parse_day(date)
-    if last is not None and day <= last:
-        raise UsageError(f"date {day:%Y-%m-%d} is not after the last game in the data "
-                         f"({last:%Y-%m-%d}); predictions are for upcoming games")
-    return pd.Timestamp(day)
-
-
-def parse_day(date: object) -> dt.date:
-    """Return a date given as a date or a YYYY-MM-DD string; raise UsageError otherwise (one
-    rule for the CLI's --date and the web API's date=)."""
-    if isinstance(date, dt.datetime):
-        return date.date()
-    if isinstance(date, dt.date):
-        return date
-    text = str(date).strip()
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"invalid date {date!r}: expected YYYY-MM-DD") from None
-
-
-def resolve_team(code: str) -> str:
-    """Return the nba_api abbreviation for a team code; raise UsageError suggesting close ones."""
-    from nba_ml.data.schema import TEAMS
-
-    team = canonical_team(code)
-    if team is None:
-        close = difflib.get_close_matches(str(code).upper(), sorted(TEAMS), n=3, cutoff=0.3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(f"unknown team {code!r}{hint}")
-    return team
 
 
 ACTIVE_DAYS = 400  # players whose last game is older than this get no precomputed row
@@ -198,7 +161,7 @@ class Predictor:
 
     def warm(self, date: object = None) -> None:
         """Precompute the feature rows of ``date`` (default today in Chicago)."""
-        self._day(_parse_date(date, self.last_game_date))
+        self._day(upcoming_day(date, self.last_game_date))
 
     def _day(self, day: pd.Timestamp) -> _Day:
         cached = self._days.get(day)  # a lookup without the lock: requests of a prepared day
@@ -286,7 +249,7 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = _parse_date(date, self.last_game_date)
+        day = upcoming_day(date, self.last_game_date)
         self._check_staleness(date)
         pairs = [(resolve_team(h), resolve_team(a)) for h, a in games]
         seen: set[str] = set()
@@ -336,7 +299,7 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = _parse_date(date, self.last_game_date)
+        day = upcoming_day(date, self.last_game_date)
         self._check_staleness(date)
         cached = self._day(day)
         requests = []

@@ -40,9 +40,9 @@ from nba_ml.state.store import (
     MODELS_LINK,
     current_generation,
     generation_of,
-    installed_version,
     link_target,
 )
+from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 

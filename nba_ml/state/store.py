@@ -41,6 +41,7 @@ from nba_ml.state.files import (
     safe_text,
 )
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
+from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
@@ -86,29 +87,6 @@ class Verification:
     def summary(self) -> str:
         """Return the problems as one line, or "ok"."""
         return "; ".join(str(problem) for problem in self.problems) if self.problems else "ok"
-
-
-def installed_version(distribution: str) -> str | None:
-    """Return the installed version of ``distribution``, or None."""
-    # A wheel installs <name>-<version>.dist-info (name normalized, PEP 491): reading the
-    # directory name spares `check` the import of importlib.metadata (and email) at start-up.
-    import sys
-
-    prefix = distribution.replace("-", "_").lower() + "-"
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.lower().startswith(prefix) and name.endswith(".dist-info"):
-                return name[len(prefix):-len(".dist-info")]
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 # ----------------------------------------------------------------------------- resolving the set
