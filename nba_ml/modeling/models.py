@@ -136,20 +136,28 @@ def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = N
     """
     import os
 
+    from nba_ml import progress
     from nba_ml.modeling.workers import WorkerFailed, run_tasks
+
+    step = "fitting the player models"
 
     tasks = [_player_training_set(player_rows, stat)
              for _, player_rows in sets for stat in PLAYER_MODELS.values()]
     jobs = jobs or min(os.cpu_count() or 1, len(tasks))
+    progress.report(step, 0, len(tasks))
     if jobs > 1:
         try:
             fitted = run_tasks(_fit_player_task, tasks, jobs, initializer=_worker_init,
-                               initargs=(os.getpid(),))
+                               initargs=(os.getpid(),),
+                               on_done=lambda done, total: progress.report(step, done, total))
         except WorkerFailed as error:
             raise WorkerFailed(f"fitting the player models failed: {error}; current models "
                                "kept") from None
     else:
-        fitted = [_fit_player_task(matrix, target) for matrix, target in tasks]
+        fitted = []
+        for matrix, target in tasks:
+            fitted.append(_fit_player_task(matrix, target))
+            progress.report(step, len(fitted), len(tasks))
     results = []
     for index, (game_rows, _) in enumerate(sets):
         models = {GAME_MODEL: fit_game_model(game_rows)}

@@ -95,8 +95,11 @@ def _stop_signals_held() -> Iterator[None]:
 
 def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jobs: int,
               initializer: Callable[..., None] | None = None,
-              initargs: tuple[Any, ...] = ()) -> list[Any]:
+              initargs: tuple[Any, ...] = (),
+              on_done: Callable[[int, int], None] | None = None) -> list[Any]:
     """Return ``[function(*args) for args in tasks]``, computed in ``jobs`` worker processes.
+
+    ``on_done(done, total)``, when given, is called in the parent after each task's result.
 
     ``function``, ``initializer`` and every argument must be picklable (module-level functions).
     Raises WorkerFailed when a worker dies or a task raises; no worker outlives the call.
@@ -110,6 +113,7 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
     workers: list[tuple[Any, Any]] = []  # (process, parent end of its pipe)
     results: list[Any] = [None] * len(tasks)
     queue = iter(enumerate(tasks))
+    finished = 0
     busy: dict[Any, int] = {}  # connection -> index of the task it runs
     succeeded = False
     try:
@@ -158,6 +162,9 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
                                        f"{process_of[connection].pid}: {value}")
                 del busy[connection]
                 results[index] = value
+                if on_done is not None:
+                    finished += 1
+                    on_done(finished, len(tasks))
                 hand_out(connection)
         succeeded = True
         return results
