@@ -81,8 +81,9 @@ def player_value(pg: pd.DataFrame) -> np.ndarray:
             + 0.8 * pg["ast"].to_numpy(dtype=float) + stl + blk - tov)
 
 
-def player_ratings(played: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Return each played row's (box rating, plus-minus rating) per minute *after* that game.
+def player_ratings(played: pd.DataFrame, stats: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Return each played row's ratings per minute *after* that game: ``box`` (value above the
+    league rate), ``pm`` (on-court plus-minus) and, for each of ``stats``, that stat's rate.
 
     ``played`` must be sorted by (player_id, game_date) and hold only played rows.
     """
@@ -94,12 +95,16 @@ def player_ratings(played: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     above = player_value(played) - LEAGUE_VALUE_RATE * minutes
     plus_minus = np.nan_to_num(played["plus_minus"].to_numpy(dtype=float), nan=0.0)
     mass = rolling.inclusive_decayed_sum(minutes, starts, decay) + PRIOR_MINUTES
-    box = rolling.inclusive_decayed_sum(np.nan_to_num(above, nan=0.0), starts, decay) / mass
-    pm = rolling.inclusive_decayed_sum(plus_minus, starts, decay) / mass
-    return box, pm
+    out = {"box": rolling.inclusive_decayed_sum(np.nan_to_num(above, nan=0.0), starts, decay),
+           "pm": rolling.inclusive_decayed_sum(plus_minus, starts, decay)}
+    for stat in stats:
+        out[stat] = rolling.inclusive_decayed_sum(
+            np.nan_to_num(played[stat].to_numpy(dtype=float), nan=0.0), starts, decay)
+    return {name: total / mass for name, total in out.items()}
 
 
-def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.DataFrame:
+def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame,
+                      stats: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return per team-game (``game_id``, ``team``) the strength of its probable players.
 
     ``rot_min``: the players' expected minutes (recency-weighted minutes over the team's last
@@ -115,7 +120,7 @@ def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame) -> p
     tg_index = np.arange(len(tg))
     played = player_games[player_games["pts"].notna()].sort_values(
         ["player_id", "game_date"], kind="mergesort").reset_index(drop=True)
-    box, pm = player_ratings(played)
+    rated = player_ratings(played, stats)
     position = rolling.lookup(played, pd.DataFrame({
         "game_id": tg["game_id"], "team": tg["team"], "_row": tg_index}), ["game_id", "team"])
     row = position["_row"].to_numpy(dtype=float)
@@ -123,7 +128,7 @@ def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame) -> p
     row = row[keep].astype(np.int64)
     minutes = np.nan_to_num(played["min"].to_numpy(dtype=float), nan=0.0)[keep]
     player = played["player_id"].to_numpy()[keep]
-    box, pm = box[keep], pm[keep]
+    rated = {name: values[keep] for name, values in rated.items()}
     team_of_row = tg["team"].to_numpy()
     parts = []
     for back in range(1, ROTATION_GAMES + 1):
@@ -132,21 +137,22 @@ def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame) -> p
         ok[ok] = team_of_row[target[ok]] == team_of_row[row[ok]]
         weight = ROTATION_DECAY ** (back - 1)
         parts.append(pd.DataFrame({"target": target[ok], "player": player[ok], "back": back,
-                                   "wmin": weight * minutes[ok], "box": box[ok], "pm": pm[ok]}))
+                                   "wmin": weight * minutes[ok],
+                                   **{name: values[ok] for name, values in rated.items()}}))
     contrib = pd.concat(parts, ignore_index=True).sort_values(["target", "player", "back"],
                                                               kind="mergesort")
     per_player = contrib.groupby(["target", "player"], sort=False).agg(
-        wmin=("wmin", "sum"), box=("box", "first"), pm=("pm", "first"))
+        wmin=("wmin", "sum"), **{name: (name, "first") for name in rated})
     # each target's total weight: the games back that exist for the team
     available = np.minimum(tg_index - team_start, ROTATION_GAMES)
     norm = (1 - ROTATION_DECAY ** available) / (1 - ROTATION_DECAY)
     target_of = per_player.index.get_level_values("target").to_numpy()
     expected = per_player["wmin"].to_numpy() / norm[target_of]
-    sums = pd.DataFrame({"target": target_of, "rot_min": expected,
-                         "rot_box": expected * per_player["box"].to_numpy(),
-                         "rot_pm": expected * per_player["pm"].to_numpy()}).groupby("target").sum()
+    sums = pd.DataFrame({"target": target_of, "rot_min": expected, **{
+        f"rot_{name}": expected * per_player[name].to_numpy() for name in rated}}).groupby(
+        "target").sum()
     out = pd.DataFrame({"game_id": tg["game_id"], "team": tg["team"]})
-    for column in ROTATION_COLUMNS:
+    for column in sums.columns:
         values = np.full(len(tg), np.nan)
         values[sums.index.to_numpy()] = sums[column].to_numpy()
         out[column] = values
