@@ -189,13 +189,17 @@ def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
     add_game_diffs(games)
     games["home_win"] = games["home_win"].astype(float)
     columns = ["game_id", "season", "season_type", "game_date", "home", "away",
-               *GAME_FEATURES, *GAME_CONTEXT, "home_pts", "away_pts", "home_win"]
+               *GAME_FEATURES, *(c for c in DIFF_FEATURES if c not in GAME_FEATURES),
+               *GAME_CONTEXT, "home_pts", "away_pts", "home_win"]
     return games[columns].reset_index(drop=True), sides
 
 
 DIFF_COLUMNS: tuple[str, ...] = (
     "elo", "rest", "b2b", "margin10", "margin_season", "roster", "missing", *ROTATION_COLUMNS,
 )
+# every home-minus-away difference the game table carries (GAME_FEATURES and the candidates
+# that were tried; benchmarks/tuning.py scores them)
+DIFF_FEATURES: tuple[str, ...] = tuple(f"{name}_diff" for name in DIFF_COLUMNS)
 
 
 def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
