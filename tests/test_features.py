@@ -44,8 +44,8 @@ def test_features_of_a_day_ignore_that_day_and_later(data: GameData, cut: str) -
     upto_g = before_g["game_date"] <= day
     assert (before_g.loc[upto_g, "game_date"] == day).sum() > 0, "no game on the cut day"
     pd.testing.assert_frame_equal(
-        before_g.loc[upto_g, ["game_id", *features.GAME_FEATURES]].reset_index(drop=True),
-        after_g.loc[upto_g, ["game_id", *features.GAME_FEATURES]].reset_index(drop=True))
+        before_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True),
+        after_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True))
     upto_p = before_p["game_date"] <= day
     pd.testing.assert_frame_equal(
         before_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_FEATURES]]
@@ -55,7 +55,8 @@ def test_features_of_a_day_ignore_that_day_and_later(data: GameData, cut: str) -
     # and the alteration did change later features (the test can detect a leak)
     later = before_g["game_date"] > day
     if later.any():
-        assert not np.allclose(before_g.loc[later, "rot_pm_diff"], after_g.loc[later, "rot_pm_diff"])
+        assert not np.allclose(before_g.loc[later, "rot_pm_diff"],
+                               after_g.loc[later, "rot_pm_diff"])
 
 
 def test_a_games_own_result_does_not_change_its_features(data: GameData) -> None:

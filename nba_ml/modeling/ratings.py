@@ -34,7 +34,7 @@ PRIOR_MINUTES = 250.0
 ROTATION_GAMES = 5
 ROTATION_DECAY = 0.5
 
-ROTATION_COLUMNS: tuple[str, ...] = ("rot_box", "rot_pm", "rot_apm", "rot_min")
+ROTATION_COLUMNS: tuple[str, ...] = ("rot_box", "rot_pm", "rot_min")
 
 
 def elo_ratings(games: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -103,67 +103,6 @@ def player_ratings(played: pd.DataFrame, stats: tuple[str, ...] = ()) -> dict[st
     return {name: total / mass for name, total in out.items()}
 
 
-# Adjusted plus-minus: a Kalman filter over player ratings (points per 48 minutes above average)
-# where each game's home margin is observed as the minutes-weighted sum of the home players'
-# ratings minus the away players', plus a home edge learnt the same way. A new player starts at
-# 0 with variance APM_PRIOR_VAR; every rating drifts by APM_DRIFT_VAR per game it plays and by
-# APM_SEASON_VAR at a new season; APM_NOISE_VAR is the variance of a game's margin around it.
-APM_PRIOR_VAR = 9.0
-APM_DRIFT_VAR = 0.02
-APM_SEASON_VAR = 2.0
-APM_NOISE_VAR = 150.0
-APM_HOME_START = 2.5
-
-
-def adjusted_plus_minus(played: pd.DataFrame, team_games: pd.DataFrame) -> np.ndarray:
-    """Return each played row's adjusted plus-minus rating *after* its game (rows in any order).
-
-    A game updates only the ratings of players in it, from ratings earned in earlier games, so a
-    row's value depends on games up to its own date only. Inputs must be integer coded.
-    """
-    import numpy as np
-    import pandas as pd
-
-    margin = rolling.lookup(played, pd.DataFrame({
-        "game_id": team_games["game_id"], "team": team_games["team"],
-        "_margin": (team_games["pts"] - team_games["opp_pts"]).to_numpy(dtype=float)}),
-        ["game_id", "team"])["_margin"].to_numpy(dtype=float)
-    order = np.lexsort((played["game_id"].to_numpy(), played["game_date"].to_numpy()))
-    game = played["game_id"].to_numpy()[order]
-    home = played["is_home"].to_numpy(dtype=float)[order] > 0.5
-    sign = np.where(home, 1.0, -1.0)
-    x = sign * np.nan_to_num(played["min"].to_numpy(dtype=float)[order], nan=0.0) / 48.0
-    home_margin = np.where(home, 1.0, -1.0) * margin[order]
-    codes, _ = pd.factorize(played["player_id"].to_numpy()[order])
-    season_codes, _ = pd.factorize(played["season"].to_numpy()[order])
-    rating = np.zeros(codes.max() + 1 if len(codes) else 0)
-    variance = np.full(len(rating), APM_PRIOR_VAR)
-    last_season = np.full(len(rating), -1)
-    after = np.zeros(len(codes))
-    home_edge, home_var = APM_HOME_START, 1.0
-    bounds = np.flatnonzero(np.concatenate([[True], game[1:] != game[:-1], [True]]))
-    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
-        who = codes[start:end]
-        season = season_codes[start]
-        new_season = (last_season[who] != season) & (last_season[who] >= 0)
-        variance[who] += APM_DRIFT_VAR + APM_SEASON_VAR * new_season
-        last_season[who] = season
-        observed = home_margin[start:end]
-        weights = x[start:end]
-        valid = observed[~np.isnan(observed)]
-        if len(valid) and (weights > 0).any() and (weights < 0).any():
-            gain_base = (weights * weights * variance[who]).sum() + home_var + APM_NOISE_VAR
-            error = valid[0] - (weights * rating[who]).sum() - home_edge
-            rating[who] += variance[who] * weights * error / gain_base
-            variance[who] -= (variance[who] * weights) ** 2 / gain_base
-            home_edge += home_var * error / gain_base
-            home_var = home_var - home_var ** 2 / gain_base + 1e-4
-        after[start:end] = rating[who]
-    out = np.empty(len(codes))
-    out[order] = after
-    return out
-
-
 def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame,
                       stats: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return per team-game (``game_id``, ``team``) the strength of its probable players.
@@ -182,7 +121,6 @@ def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame,
     played = player_games[player_games["pts"].notna()].sort_values(
         ["player_id", "game_date"], kind="mergesort").reset_index(drop=True)
     rated = player_ratings(played, stats)
-    rated["apm"] = adjusted_plus_minus(played, team_games) / 48.0
     position = rolling.lookup(played, pd.DataFrame({
         "game_id": tg["game_id"], "team": tg["team"], "_row": tg_index}), ["game_id", "team"])
     row = position["_row"].to_numpy(dtype=float)
