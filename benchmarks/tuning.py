@@ -43,8 +43,8 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
                 os.symlink(GAMELOGS / f"{kind}_{season}.csv", Path(tmp) / f"{kind}_{season}.csv")
         data = load_directory(Path(tmp))
     tg, pg, _, _ = features._encode(data.team_games, data.player_games)
-    games, sides = features._game_table(tg, pg)
-    players = features._player_table(pg, sides, *features._encode(data.team_games,
+    games, sides, rotation_players = features._game_table(tg, pg)
+    players = features._player_table(pg, sides, rotation_players, *features._encode(data.team_games,
                                                                   data.player_games)[2:])
     # candidates that were rejected: per-stat rotation ratings, league home edge
     per_stat = ratings.rotation_strength(pg, tg, BOX_STATS).set_index(["game_id", "team"])
@@ -153,8 +153,11 @@ def main() -> None:
         print(f"  {value:.4f}  {name}")
     if args.players:
         print(f"players: MAE / last-10 MAE on {TUNE} (points, assists, rebounds)")
-        base = features.PLAYER_FEATURES
-        for name, columns in (("current features", base),):
+        chosen_p = features.PLAYER_FEATURES
+        old_p = tuple(c for c in chosen_p if c not in ("min_expected", "team_rot_min"))
+        for name, columns in (("old player features", old_p),
+                              ("chosen: + expected minutes in the rotation, rotation minutes",
+                               chosen_p)):
             ratios = [player_ratio(players, columns, s) for s in ("pts", "ast", "reb")]
             print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  {name}")
 

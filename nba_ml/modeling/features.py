@@ -20,7 +20,7 @@ from nba_ml.modeling.ratings import (
     ROTATION_COLUMNS,
     elo_ratings,
     player_value,
-    rotation_strength,
+    rotation,
     team_roster_strength,
 )
 
@@ -48,7 +48,7 @@ PLAYER_FEATURES: tuple[str, ...] = tuple(
     + [f"opp_{s}_allowed" for s in ("pts", "ast", "reb")]
     + ["games_season", "games_career", "rest", "b2b", "is_home", "playoffs", "missed_last",
        "started_trend", "team_margin10", "elo_edge", "team_roster", "team_missing",
-       "opp_roster", "value_share"]
+       "opp_roster", "value_share", "min_expected", "team_rot_min"]
 )
 
 
@@ -135,7 +135,7 @@ def game_features(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.Da
     of earlier dates.
     """
     tg, pg, ids, teams = _encode(team_games, player_games)
-    games, _ = _game_table(tg, pg)
+    games, _, _ = _game_table(tg, pg)
     return _decode_games(games, ids, teams)
 
 
@@ -151,15 +151,16 @@ def team_sides(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.DataF
     """Return one row per team-game: ``game_id``, ``team``, ``game_date`` and ``SIDE_COLUMNS``,
     what was known about the team before that game (for upcoming rows too)."""
     tg, pg, ids, teams = _encode(team_games, player_games)
-    _, sides = _game_table(tg, pg)
+    _, sides, _ = _game_table(tg, pg)
     sides["game_id"] = ids[sides["game_id"].to_numpy()]
     sides["team"] = teams[sides["team"].to_numpy()]
     return sides
 
 
 def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (games with features, per team-game side table) for integer-coded inputs."""
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (games with features, per team-game side table, each team-game's probable players
+    with their expected minutes) for integer-coded inputs."""
     import numpy as np
     import pandas as pd
 
@@ -174,10 +175,10 @@ def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
     history = team_game_history(team_games).drop(columns=["season"])
     progress.report("building features", 1, 3)
     roster = team_roster_strength(player_games, team_games)
-    rotation = rotation_strength(player_games, team_games)
+    team_rotation, rotation_players = rotation(player_games, team_games)
     progress.report("building features", 2, 3)
     sides = history.merge(roster, on=["game_id", "team"], how="left").merge(
-        rotation, on=["game_id", "team"], how="left").merge(elo, on=["game_id", "team"],
+        team_rotation, on=["game_id", "team"], how="left").merge(elo, on=["game_id", "team"],
                                                               how="left")
     sides = sides[["game_id", "team", "game_date", *SIDE_COLUMNS]]
     progress.report("building features", 3, 3)
@@ -191,7 +192,7 @@ def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
     columns = ["game_id", "season", "season_type", "game_date", "home", "away",
                *GAME_FEATURES, *(c for c in DIFF_FEATURES if c not in GAME_FEATURES),
                *GAME_CONTEXT, "home_pts", "away_pts", "home_win"]
-    return games[columns].reset_index(drop=True), sides
+    return games[columns].reset_index(drop=True), sides, rotation_players
 
 
 DIFF_COLUMNS: tuple[str, ...] = (
@@ -238,8 +239,8 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     Rows without stats (NaN ``pts``) are upcoming player-games; features use earlier dates only.
     """
     tg, pg, ids, teams = _encode(team_games, player_games)
-    _, sides = _game_table(tg, pg)
-    return _player_table(pg, sides, ids, teams)
+    _, sides, rotation_players = _game_table(tg, pg)
+    return _player_table(pg, sides, rotation_players, ids, teams)
 
 
 def feature_tables(team_games: pd.DataFrame, player_games: pd.DataFrame
@@ -247,12 +248,14 @@ def feature_tables(team_games: pd.DataFrame, player_games: pd.DataFrame
     """Return ``(game_features(...), player_features(...))`` of the same data, computing the
     team sides (Elo, rest, margins, rosters) once for both."""
     tg, pg, ids, teams = _encode(team_games, player_games)
-    games, sides = _game_table(tg, pg)
-    return _decode_games(games, ids, teams), _player_table(pg, sides, ids, teams)
+    games, sides, rotation_players = _game_table(tg, pg)
+    return (_decode_games(games, ids, teams),
+            _player_table(pg, sides, rotation_players, ids, teams))
 
 
-def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame, ids: np.ndarray,
-                  teams: np.ndarray) -> pd.DataFrame:
+def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame,
+                  rotation_players: pd.DataFrame, ids: np.ndarray, teams: np.ndarray
+                  ) -> pd.DataFrame:
     """Return ``player_features`` for integer-coded player games and their team sides."""
     import numpy as np
     import pandas as pd
@@ -308,6 +311,13 @@ def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame, ids: np.ndarr
     features["missed_last"] = np.clip(team_games_played - prev_team_count - 1, 0, 20)
     features["team_roster"] = own["roster"].to_numpy(dtype=float)
     features["team_missing"] = own["missing"].to_numpy(dtype=float)
+    # minutes first: the player's expected minutes in his team's rotation (0 when he is not in
+    # it) and the whole rotation's expected minutes (fewer when teammates missed recent games)
+    expected = rolling.lookup(pg, rotation_players, ["game_id", "team", "player_id"])[
+        "expected_min"].to_numpy(dtype=float)
+    has_rotation = ~np.isnan(own["rot_min"].to_numpy(dtype=float))
+    features["min_expected"] = np.where(has_rotation, np.nan_to_num(expected), np.nan)
+    features["team_rot_min"] = own["rot_min"].to_numpy(dtype=float)
     value = player_value(pg)
     with np.errstate(invalid="ignore", divide="ignore"):
         features["value_share"] = rolling.prior_mean(value, starts, 10) / features["team_roster"]

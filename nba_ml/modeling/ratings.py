@@ -108,10 +108,18 @@ def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame,
     """Return per team-game (``game_id``, ``team``) the strength of its probable players.
 
     ``rot_min``: the players' expected minutes (recency-weighted minutes over the team's last
-    ROTATION_GAMES games, 0 for a game a player missed); ``rot_box`` / ``rot_pm``: the sum over
-    them of expected minutes times their latest box / plus-minus rating per minute. Only games
-    before each team-game count (upcoming rows included). Inputs must be integer coded.
+    ROTATION_GAMES games, 0 for a game a player missed); ``rot_box`` / ``rot_pm`` (and
+    ``rot_<stat>`` for ``stats``): the sum over them of expected minutes times their latest
+    rating per minute. Only games before each team-game count (upcoming rows included). Inputs
+    must be integer coded.
     """
+    return rotation(player_games, team_games, stats)[0]
+
+
+def rotation(player_games: pd.DataFrame, team_games: pd.DataFrame, stats: tuple[str, ...] = ()
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return ``(rotation_strength(...), players)``: ``players`` has one row per (``game_id``,
+    ``team``, ``player_id``) of each probable player with his ``expected_min``."""
     import numpy as np
     import pandas as pd
 
@@ -156,7 +164,11 @@ def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame,
         values = np.full(len(tg), np.nan)
         values[sums.index.to_numpy()] = sums[column].to_numpy()
         out[column] = values
-    return out
+    players = pd.DataFrame({"game_id": tg["game_id"].to_numpy()[target_of],
+                            "team": tg["team"].to_numpy()[target_of],
+                            "player_id": per_player.index.get_level_values("player").to_numpy(),
+                            "expected_min": expected})
+    return out, players
 
 
 def team_roster_strength(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.DataFrame:
