@@ -50,3 +50,15 @@ def test_fit_sets_reports_each_player_model(tables) -> None:
     fits = [(done, total) for step, done, total in seen if step == "fitting the player models"]
     assert fits == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert np.isfinite(models.predict_stat(fitted[0]["points"], small_p.iloc[:50])).all()
+
+
+def test_a_set_trained_on_the_previous_features_still_predicts(tables) -> None:
+    # an installed set from before the rotation features keeps serving until retrained
+    games, _ = tables
+    old = ("elo_diff", "rest_diff", "b2b_diff", "margin10_diff", "margin_season_diff",
+           "roster_diff", "missing_diff")
+    played = games[games["home_win"].notna()]
+    model = models.make_game_model().fit(played[list(old)].astype(float),
+                                         played["home_win"].astype(int))
+    probabilities = models.predict_home_win(model, games.iloc[-20:])
+    assert ((probabilities > 0) & (probabilities < 1)).all()

@@ -192,10 +192,19 @@ def _single_threaded_if_small(rows: int) -> Any:
 _CONTROLLER: Any = None
 
 
+def _inputs(model: Any, default: tuple[str, ...]) -> list[str]:
+    """Return the columns ``model`` was fitted on (``default`` if it does not say): a set
+    trained by an earlier release keeps working until the next training replaces it, since the
+    feature tables still carry its columns."""
+    names = getattr(model, "feature_names_in_", None)
+    return [str(name) for name in names] if names is not None else list(default)
+
+
 def predict_home_win(model: Any, game_rows: pd.DataFrame) -> np.ndarray:
     """Return home-win probabilities for feature rows from ``features.game_features``."""
     with _single_threaded_if_small(len(game_rows)):
-        return model.predict_proba(game_rows[list(GAME_FEATURES)].astype(float))[:, 1]
+        return model.predict_proba(
+            game_rows[_inputs(model, GAME_FEATURES)].astype(float))[:, 1]
 
 
 def predict_stat(model: Any, player_rows: pd.DataFrame) -> np.ndarray:
@@ -203,7 +212,8 @@ def predict_stat(model: Any, player_rows: pd.DataFrame) -> np.ndarray:
     import numpy as np
 
     with _single_threaded_if_small(len(player_rows)):
-        predicted = model.predict(player_rows[list(PLAYER_FEATURES)].astype(float))
+        predicted = model.predict(
+            player_rows[_inputs(model, PLAYER_FEATURES)].astype(float))
     return np.maximum(predicted, 0.0)
 
 
