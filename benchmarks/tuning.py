@@ -5,7 +5,8 @@ training, backtest and serving use), then fits variants on 2017-18 and scores th
 - games: Brier of the logistic game model on feature subsets (the old set, the rotation set,
   each rejected addition), of a ridge margin model with a fitted logistic link, and of a
   league home edge from recent games (as a feature, and as an offset of the margin model);
-- players (``--players``, ~30 s per variant): MAE / last-10 MAE of each stat model.
+- players (``--players``, ~30 s per variant on a quiet machine): MAE / last-10 MAE of each
+  stat model.
 Decisions used only these figures; 2019-20 and 2020-21 are confirmed by quality.py.
 
 Usage: python benchmarks/tuning.py [--players]
@@ -110,9 +111,11 @@ def margin_brier(games: pd.DataFrame, columns: tuple[str, ...], edge: str | None
     return float(np.mean((p - test["home_win"].to_numpy()) ** 2))
 
 
-def player_ratio(players: pd.DataFrame, columns: tuple[str, ...], stat: str) -> float:
+def player_ratio(players: pd.DataFrame, columns: tuple[str, ...], stat: str,
+                 residual: bool = True) -> float:
     train, test = split(players, stat)
-    model = models.make_player_model()
+    model = (models._player_model(models.BASELINE.format(stat=stat)) if residual
+             else models.make_player_model())
     model.fit(models._training_matrix(train, columns), train[stat].astype(float))
     predicted = np.maximum(model.predict(test[list(columns)].astype(float)), 0.0)
     prior = models.debut_prior(train, stat)
@@ -155,10 +158,11 @@ def main() -> None:
         print(f"players: MAE / last-10 MAE on {TUNE} (points, assists, rebounds)")
         chosen_p = features.PLAYER_FEATURES
         old_p = tuple(c for c in chosen_p if c not in ("min_expected", "team_rot_min"))
-        for name, columns in (("old player features", old_p),
-                              ("chosen: + expected minutes in the rotation, rotation minutes",
-                               chosen_p)):
-            ratios = [player_ratio(players, columns, s) for s in ("pts", "ast", "reb")]
+        for name, columns, residual in (
+                ("old player features, boosting on the stat", old_p, False),
+                ("+ expected minutes in the rotation, rotation minutes", chosen_p, False),
+                ("chosen: the same, boosting on the residual over the EWMA", chosen_p, True)):
+            ratios = [player_ratio(players, columns, s, residual) for s in ("pts", "ast", "reb")]
             print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  {name}")
 
 
