@@ -99,7 +99,8 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
               on_done: Callable[[int, int], None] | None = None) -> list[Any]:
     """Return ``[function(*args) for args in tasks]``, computed in ``jobs`` worker processes.
 
-    ``on_done(done, total)``, when given, is called in the parent after each task's result.
+    ``on_done(done, total)``, when given, is called in the parent after each task's result and
+    about every second while tasks run (a progress reporter throttles it).
 
     ``function``, ``initializer`` and every argument must be picklable (module-level functions).
     Raises WorkerFailed when a worker dies or a task raises; no worker outlives the call.
@@ -147,7 +148,10 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
             hand_out(connection)
         while busy:
             sentinels = {process_of[c].sentinel: c for c in busy}
-            for ready in wait([*busy, *sentinels]):
+            ready_now = wait([*busy, *sentinels], timeout=None if on_done is None else 1.0)
+            if not ready_now and on_done is not None:  # a heartbeat while tasks run
+                on_done(finished, len(tasks))
+            for ready in ready_now:
                 connection = sentinels.get(ready, ready)
                 if connection not in busy:
                     continue  # already handled through its other handle in this round
