@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import progress
 from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError, StorageError
 from nba_ml.modeling import models
@@ -50,8 +51,11 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     train_seasons = [s for s in seasons if parse_season(s) < test_year]
     if not train_seasons:
         raise DataError(f"no season before {test_season} to train on")
+    step = f"backtest {test_season}"
+    progress.report(step, 0, 3)
     subset = data.select_seasons([*train_seasons, test_season])
     tables = build_feature_tables(subset)
+    progress.report(step, 1, 3)
     train_g = tables.games[tables.games["season"] != test_season]
     train_p = tables.players[tables.players["season"] != test_season]
     test_g = tables.games[(tables.games["season"] == test_season)
@@ -61,6 +65,7 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
         fitted = models.fit_all(train_g, train_p)
     except ValueError as error:
         raise DataError(f"cannot train: {error}") from None
+    progress.report(step, 2, 3)
     figures = models.evaluate(fitted, train_p, test_g, test_p)
     frames = [pd.DataFrame({
         "model": models.GAME_MODEL,
@@ -85,6 +90,7 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
             "actual": rows[stat].to_numpy(dtype=float),
         }))
     predictions = pd.concat(frames, ignore_index=True)
+    progress.report(step, 3, 3)
     order = {name: i for i, name in enumerate((models.GAME_MODEL, *models.PLAYER_MODELS))}
     predictions = predictions.assign(_order=predictions["model"].map(order)).sort_values(
         ["game_date", "_order"], kind="mergesort").drop(columns="_order").reset_index(drop=True)

@@ -95,8 +95,12 @@ def _stop_signals_held() -> Iterator[None]:
 
 def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jobs: int,
               initializer: Callable[..., None] | None = None,
-              initargs: tuple[Any, ...] = ()) -> list[Any]:
+              initargs: tuple[Any, ...] = (),
+              on_done: Callable[[int, int], None] | None = None) -> list[Any]:
     """Return ``[function(*args) for args in tasks]``, computed in ``jobs`` worker processes.
+
+    ``on_done(done, total)``, when given, is called in the parent after each task's result and
+    about every second while tasks run (a progress reporter throttles it).
 
     ``function``, ``initializer`` and every argument must be picklable (module-level functions).
     Raises WorkerFailed when a worker dies or a task raises; no worker outlives the call.
@@ -110,6 +114,7 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
     workers: list[tuple[Any, Any]] = []  # (process, parent end of its pipe)
     results: list[Any] = [None] * len(tasks)
     queue = iter(enumerate(tasks))
+    finished = 0
     busy: dict[Any, int] = {}  # connection -> index of the task it runs
     succeeded = False
     try:
@@ -143,7 +148,10 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
             hand_out(connection)
         while busy:
             sentinels = {process_of[c].sentinel: c for c in busy}
-            for ready in wait([*busy, *sentinels]):
+            ready_now = wait([*busy, *sentinels], timeout=None if on_done is None else 1.0)
+            if not ready_now and on_done is not None:  # a heartbeat while tasks run
+                on_done(finished, len(tasks))
+            for ready in ready_now:
                 connection = sentinels.get(ready, ready)
                 if connection not in busy:
                     continue  # already handled through its other handle in this round
@@ -158,6 +166,9 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
                                        f"{process_of[connection].pid}: {value}")
                 del busy[connection]
                 results[index] = value
+                if on_done is not None:
+                    finished += 1
+                    on_done(finished, len(tasks))
                 hand_out(connection)
         succeeded = True
         return results

@@ -1,0 +1,46 @@
+"""A walk-forward backtest on two real seasons: every game and player-game of the test season
+predicted, figures beside the baselines, progress reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nba_ml import progress
+from nba_ml.data.importer import load_directory
+from nba_ml.errors import DataError
+from nba_ml.modeling import backtest, models
+
+GAMELOGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gamelogs"
+pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real game logs)")
+
+
+def test_backtest_predicts_every_game_and_player_game_of_the_season(two_seasons: Path) -> None:
+    data = load_directory(two_seasons)
+    seen: list[tuple[str, int, int | None]] = []
+    with progress.reporting_to(lambda step, done, total: seen.append((step, done, total))):
+        result = backtest.run_backtest(data, "2018-19")
+    assert result.train_seasons == ["2017-18"]
+    frame = result.predictions
+    assert list(frame.columns) == list(backtest.BACKTEST_COLUMNS)
+    test_team = data.team_games[data.team_games["season"] == "2018-19"]
+    test_players = data.player_games[data.player_games["season"] == "2018-19"]
+    games = frame[frame["model"] == models.GAME_MODEL]
+    assert len(games) == int(test_team["is_home"].astype(bool).sum())
+    assert games["prediction"].between(0, 1).all()
+    for name in models.PLAYER_MODELS:
+        rows = frame[frame["model"] == name]
+        assert len(rows) == len(test_players)
+        assert (rows["prediction"] >= 0).all() and np.isfinite(rows["prediction"]).all()
+        assert result.figures[name]["ratio_last10"] < 0.99
+    assert result.figures[models.GAME_MODEL]["brier"] < 0.2100
+    assert ("backtest 2018-19", 3, 3) in seen
+    assert frame["game_date"].is_monotonic_increasing
+
+
+def test_backtest_without_an_earlier_season_says_so(two_seasons: Path) -> None:
+    data = load_directory(two_seasons)
+    with pytest.raises(DataError, match="no season before 2017-18"):
+        backtest.run_backtest(data, "2017-18")
