@@ -343,7 +343,13 @@ def resolve_settings(
 
 def effective_settings(settings: Settings) -> list[tuple[SettingSpec, Any, str]]:
     """Return (row, value, source) for every setting, as ``status`` shows them."""
-    return [(spec, settings.proxy_shown if spec.name == "proxy" else
-             "(hidden)" if spec.secret else getattr(settings, spec.name),
-             settings.sources.get(spec.name, FROM_DEFAULT))
-            for spec in SETTINGS]
+    rows = []
+    for spec in SETTINGS:
+        value = getattr(settings, spec.name)
+        source = settings.sources.get(spec.name, FROM_DEFAULT)
+        if spec.name == "proxy":  # credentials masked; the variable that gave it named
+            value, source = settings.proxy_shown, settings.proxy_source or FROM_DEFAULT
+        elif spec.secret:
+            value = "(hidden)"
+        rows.append((spec, value, source))
+    return rows

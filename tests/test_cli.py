@@ -109,7 +109,7 @@ def test_train_missing_column_names_file_and_column(data_dir: Path, tmp_path: Pa
     (["status"], {"NBA_TRAINING_HOUR": "four"}, "NBA_TRAINING_HOUR='four' is not a whole number"),
     (["status"], {"NBA_TRAINING_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
     (["train"], {"NBA_ML_MAX_AGE_HOURS": "-1"}, "out of range"),
-    (["schedule", "crontab"], {}, "expected cron, cronie or systemd"),
+    (["schedule", "crontab"], {}, "expected cron, cronie, debian or systemd"),
 ])
 def test_usage_errors_exit_2(data_dir: Path, args: list[str], env: dict[str, str],
                              needle: str) -> None:

@@ -252,8 +252,9 @@ def test_real_train_through_a_proxy_that_never_answers(trained_dir: Path,
     assert accepted == 2 and elapsed < 30  # two attempts, each bounded by the connect timeout
     assert {p: p.read_bytes() for p in (data / "models").rglob("*") if p.is_file()} == models
     report = json.loads(status.stdout)
-    assert report["upstream"]["proxy"] == f"http://***@127.0.0.1:{server.port}"
-    assert report["upstream"]["proxy_source"] == "NBA_ML_PROXY"
+    [proxy] = [row for row in report["settings"] if row["name"] == "proxy"]
+    assert proxy["value"] == f"http://***@127.0.0.1:{server.port}"
+    assert proxy["source"] == "NBA_ML_PROXY"
     assert report["runs"][-1]["exit_code"] == 75
     for text in (result.stdout, result.stderr, status.stdout, status.stderr):
         assert secret not in text and "nba:" not in text

@@ -41,7 +41,7 @@ def test_backtest_predicts_every_game_of_the_test_season(small_seasons: Path,
         rows = list(csv.DictReader(handle))
     assert len(rows) == summary.rows > 0
     assert set(rows[0]) == {"model", "game_date", "team", "opponent", "player_id",
-                            "prediction", "actual"}
+                            "season_type", "prediction", "actual"}
     games = [r for r in rows if r["model"] == "game_outcome"]
     with (small_seasons / "team_game_logs_2018-19.csv").open(newline="") as handle:
         team_rows = sum(1 for _ in csv.DictReader(handle))

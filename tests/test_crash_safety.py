@@ -321,7 +321,8 @@ def test_a_foreign_models_directory_survives_any_number_of_runs(tmp_path: Path) 
     assert result.returncode == 1
     assert "is not the symlink nba-ml installs" in result.stdout + result.stderr
     assert bert.read_bytes() == b"weights"
-    assert sorted(p.name for p in data.iterdir()) == ["models", "runs.jsonl", "train.lock"]
+    assert sorted(p.name for p in data.iterdir()) == ["models", "nba-ml.prom", "runs.jsonl",
+                                                      "train.lock"]
 
 
 def test_foreign_files_where_nba_ml_prunes_are_refused_and_kept(

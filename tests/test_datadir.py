@@ -116,7 +116,7 @@ def test_a_file_in_the_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="exists and is not a directory"):
         validate_data_dir(blocker)
     assert validate_data_dir(blocker / "data") == blocker / "data"  # readers: no set there
-    with pytest.raises(ConfigError, match=r"cannot create data directory .*: Not a directory"):
+    with pytest.raises(ConfigError, match=r"cannot create data directory .*: not a directory"):
         prepare_data_dir(blocker / "data")
 
 

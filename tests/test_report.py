@@ -251,10 +251,11 @@ def test_missing_history_is_data_error(report_dir: Path, tmp_path: Path) -> None
     for path in (copy / "history").iterdir():
         path.unlink()
     out = tmp_path / "out"
+    out.mkdir()  # a missing parent is refused, never created (issue #11)
     with pytest.raises(DataError, match="is missing") as raised:
         write_report(copy, out / "report.html", fast=True)
     assert "\n" not in str(raised.value)
-    assert list(out.iterdir()) == []  # the temporary file is gone too
+    assert list(out.iterdir()) == []  # nothing written
 
 
 def test_unwritable_output_is_storage_error(report_dir: Path, tmp_path: Path) -> None:

@@ -98,22 +98,13 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
 
 
 def write_predictions(result: BacktestResult, output: Path) -> None:
-    """Write the predictions CSV atomically; raise StorageError when it cannot be written."""
-    import os
-    import tempfile
+    """Write the predictions CSV atomically (``state.files.atomic_write``: the old file or the
+    new one, never a part); raise StorageError when it cannot be written."""
+    from nba_ml.state.files import atomic_write, describe_os_error, safe_text
 
-    output = Path(output)
+    text = result.predictions.to_csv(index=False, float_format="%.6g", lineterminator="\n")
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", newline="") as handle:
-                result.predictions.to_csv(handle, index=False, float_format="%.6g")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, output)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(Path(output), text)
     except OSError as error:
-        raise StorageError(f"cannot write {output}: {error.strerror or error}") from None
+        raise StorageError(f"cannot write {safe_text(str(output))}: "
+                           f"{describe_os_error(error)}") from None

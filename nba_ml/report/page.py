@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from nba_ml.report.cells import (
 )
 from nba_ml.report.refit import HoldoutErrors, holdout_errors
 from nba_ml.report.runs import runs_section
+from nba_ml.state.files import atomic_write, describe_os_error, safe_text
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,8 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
 
     Raises ModelInvalid when the installed set is not valid, DataError when its game data is
     missing or too thin, StorageError when ``output`` cannot be written (its temporary file is
-    created before the refit, so a long computation is not wasted on an unwritable path).
+    directory's writability is checked before the refit, so a long computation is not wasted
+    on an unwritable path; the page is written with ``state.files.atomic_write``).
     ``fast`` skips the honest refit (see the module docstring).
     """
     data_dir, output = Path(data_dir), Path(output)
@@ -74,44 +75,19 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     if not isinstance(training, dict) or not isinstance(training.get("holdout"), dict):
         raise DataError("the model manifest records no training holdout; "
                         "run `nba-ml train --force`")
-    handle, temporary = _open_temporary(output)
+    if not os.access(output.parent, os.W_OK | os.X_OK):  # before the refit, not after it
+        raise StorageError(f"cannot write {safe_text(str(output))}: its directory is not "
+                           "writable by this user")
+    errors = holdout_errors(data_dir, training, deployed=deployed)
+    runs, runs_problem = _read_runs(data_dir)
+    page = render_report(data_dir, manifest, errors, runs, now=now, runs_problem=runs_problem)
     try:
-        with handle:
-            errors = holdout_errors(data_dir, training, deployed=deployed)
-            runs, runs_problem = _read_runs(data_dir)
-            page = render_report(data_dir, manifest, errors, runs, now=now,
-                                 runs_problem=runs_problem)
-            try:
-                handle.write(page)
-                handle.flush()
-                os.fsync(handle.fileno())
-                os.chmod(temporary, REPORT_MODE)
-            except OSError as error:
-                raise StorageError(f"cannot write {output}: {_reason(error)}") from None
-        try:
-            os.replace(temporary, output)
-        except OSError as error:
-            raise StorageError(f"cannot write {output}: {_reason(error)}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        atomic_write(output, page, mode=REPORT_MODE)
+    except OSError as error:
+        raise StorageError(f"cannot write {safe_text(str(output))}: "
+                           f"{describe_os_error(error)}") from None
     logger.info("wrote the report to %s", output)
     return output
-
-
-def _reason(error: OSError) -> str:
-    text = error.strerror or str(error) or type(error).__name__
-    return text[:1].lower() + text[1:]
-
-
-def _open_temporary(output: Path) -> tuple[Any, str]:
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
-                                         suffix=".tmp")
-    except OSError as error:
-        raise StorageError(f"cannot write {output}: {_reason(error)}") from None
-    return os.fdopen(fd, "w", encoding="utf-8"), temporary
 
 
 def _read_runs(data_dir: Path) -> tuple[list[dict], str | None]:

@@ -137,6 +137,6 @@ def prepare_data_dir(target: HasDataDir | Path) -> None:
         make_directory(path)
     except OSError as error:
         raise ConfigError(f"cannot create data directory {shown}: "
-                          f"{error.strerror or describe_os_error(error)}") from None
+                          f"{describe_os_error(error)}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"data directory {shown} is not writable by this user")

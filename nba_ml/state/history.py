@@ -71,7 +71,7 @@ def write_history_payload(data_dir: Path, payload: bytes) -> str:
         atomic_write(path, payload, mode=FILE_MODE)
     except OSError as error:
         raise StorageError(f"cannot write {safe_text(str(path))}: "
-                           f"{error.strerror or describe_os_error(error)}; "
+                           f"{describe_os_error(error)}; "
                            "current models kept") from None
     return digest
 

@@ -83,7 +83,7 @@ def _json_default(value: object) -> object:
 
 
 def _storage_message(error: OSError, path: Path | str, action: str = "writing") -> str:
-    reason = error.strerror.lower() if error.strerror else describe_os_error(error)
+    reason = describe_os_error(error)
     where = error.filename if error.filename else path
     return f"{reason} {action} {safe_text(str(where))}; current models kept"
 
