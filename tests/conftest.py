@@ -120,3 +120,30 @@ def copy_data_dir(source: Path, target: Path) -> Path:
 
     shutil.copytree(source, target, symlinks=True)
     return target
+
+
+_SHARED_NAMES = ("GAMELOGS", "CASSETTES", "FIVETHIRTYEIGHT", "SHARED")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip, with a reason, every test whose own code reads ../shared when it is absent (tests
+    that reach it through a fixture skip in the fixture); on a fresh clone with nothing beside
+    it the rest, tests/test_offline_core.py among them, still runs."""
+    del config
+    if GAMELOGS.is_dir() and CASSETTES.is_dir() and FIVETHIRTYEIGHT.is_dir():
+        return
+    import inspect
+    import re
+
+    pattern = re.compile(r"\b(" + "|".join(_SHARED_NAMES) + r")\b")
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None:
+            continue
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        if pattern.search(source):
+            item.add_marker(pytest.mark.skip(
+                reason=f"reads the real data in {SHARED} (../shared), which is absent"))
