@@ -7,6 +7,9 @@ Endpoints (JSON):
     GET /healthz                                         200: what is served; 503 before any set
     GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]    home win probability
     GET /v1/players?player=NAME-or-ID[&opponent=LAL][&home=1|0][&date=YYYY-MM-DD]
+    GET /v1/today[?date=YYYY-MM-DD]                      the day's slate (cached by the nightly
+                                                         run): each game and its likely players;
+                                                         404 when no schedule is cached
 
 Each worker holds one ``LivePredictor``: it starts answering 503 until a model set is installed
 (``nba-ml ensure`` or the nightly training), then follows every newly installed generation without
@@ -25,8 +28,11 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from nba_ml.commands.today import NoSchedule, slate
+from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ConfigError, NbaMlError
 from nba_ml.serving import api
+from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.live import LivePredictor
 
 LOG_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
@@ -71,6 +77,19 @@ def games() -> tuple[Any, int]:
 def players() -> tuple[Any, int]:
     try:
         return jsonify(api.players_answer(live.current(), request.args)), 200
+    except NbaMlError as error:
+        return _error(error)
+
+
+@app.get("/v1/today")
+def today() -> tuple[Any, int]:
+    try:
+        date = request.args.get("date")
+        day = parse_day(date) if date else today_in_chicago()
+        result = slate(live.data_dir / "raw", day, live.current)
+        return jsonify({**result.as_dict(), **live.info().as_dict()}), 200
+    except NoSchedule as error:
+        return jsonify({"error": str(error)}), 404
     except NbaMlError as error:
         return _error(error)
 

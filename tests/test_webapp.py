@@ -183,6 +183,20 @@ def test_predictions_carry_what_is_served_and_the_stale_flag(env: dict[str, Any]
     status, body = server.get(f"/v1/players?player=2544&opponent=BOS&home=0&date={DAY}")
     assert status == 200 and body["player_name"] == "LeBron James" and body["team"] == "LAL"
     assert body["is_home"] is False and body["points"] > 5
+    # the day's slate: 404 until the nightly run cached a schedule, then every game
+    status, body = server.get(f"/v1/today?date={DAY}")
+    assert status == 404 and "no schedule cached for 2019-10-22" in body["error"]
+    from replay import scoreboard_for  # the recorded ScoreboardV3, re-dated to DAY
+
+    schedule = env["data_dir"] / "raw" / "schedule" / f"{DAY}.json"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    schedule.write_text(json.dumps(scoreboard_for(DAY)))
+    status, body = server.get(f"/v1/today?date={DAY}")
+    assert status == 200 and body["date"] == DAY and len(body["games"]) == 11, body
+    assert all(0 < g["home_win_probability"] < 1 and g["players"] for g in body["games"])
+    assert body["generation"] == env["first"]
+    status, body = server.get("/v1/today?date=tomorrow")
+    assert status == 400 and "expected YYYY-MM-DD" in body["error"]
     # today (2026 or later in Chicago) is years after the data's last game: stale, with a hint
     status, body = server.get("/v1/games?home=BOS&away=LAL")
     assert status == 200 and body["days_behind"] > 2

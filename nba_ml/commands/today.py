@@ -5,7 +5,8 @@ For each scheduled game between two NBA teams this returns the home team's win p
 for each side's likely players (``data.rosters``: the players of the team's last 3 games), the
 expected points, assists and rebounds: the same predictor the web server uses.
 
-``predict_slate`` is the plain API for a web server that has a Predictor loaded already.
+``slate`` is the one code path for the command and a web server's ``/v1/today`` (the reference
+app passes its live predictor); ``predict_slate`` predicts a list of games with a Predictor.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from nba_ml.errors import DataError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from nba_ml.config import Settings
     from nba_ml.data.schedule import ScheduledGame
     from nba_ml.serving.predictor import Predictor
@@ -121,6 +125,25 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
     return out
 
 
+def slate(raw_dir: Path, day: dt.date, predictor: Callable[[], Predictor]) -> TodayResult:
+    """Return the predictions for the slate of ``day`` cached under ``raw_dir``, from the
+    predictor ``predictor()`` returns (asked only when there are games): the one code path of
+    ``nba-ml predict today`` and a web server's ``/v1/today``.
+
+    Raises NoSchedule when no schedule is cached for the day, DataError for a damaged one.
+    """
+    from nba_ml.data.schedule import read_schedule
+
+    try:
+        games, skipped, path = read_schedule(raw_dir, day)
+    except FileNotFoundError:
+        raise NoSchedule(f"no schedule cached for {day} in {raw_dir / 'schedule'}: "
+                         "the nightly `nba-ml train` fetches it (run it, or wait for it)"
+                         ) from None
+    lines = predict_slate(predictor(), games, day) if games else []
+    return TodayResult(day.isoformat(), str(path), lines, skipped)
+
+
 def predict_today(settings: Settings, day: dt.date | None = None) -> TodayResult:
     """Return the predictions for the cached slate of ``day`` (default: today in Chicago).
 
@@ -128,16 +151,8 @@ def predict_today(settings: Settings, day: dt.date | None = None) -> TodayResult
     one, ModelInvalid / DataError when the models cannot be served. A day without NBA games
     needs no models and gives an empty result.
     """
-    from nba_ml.data.schedule import read_schedule
     from nba_ml.data.seasons import today_in_chicago
     from nba_ml.serving.predictor import load_predictor
 
-    day = day or today_in_chicago()
-    try:
-        games, skipped, path = read_schedule(settings.raw_dir, day)
-    except FileNotFoundError:
-        raise NoSchedule(f"no schedule cached for {day} in {settings.raw_dir / 'schedule'}: "
-                         "the nightly `nba-ml train` fetches it (run it, or wait for it)"
-                         ) from None
-    lines = predict_slate(load_predictor(settings.data_dir), games, day) if games else []
-    return TodayResult(day.isoformat(), str(path), lines, skipped)
+    return slate(settings.raw_dir, day or today_in_chicago(),
+                 lambda: load_predictor(settings.data_dir))
