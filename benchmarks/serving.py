@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common
+from _common import ms, percentile
 
 TRAIN_SEASONS = common.REAL_SEASONS
 SLATE_DATE = "2021-07-25"  # three days after the last game in the data (2020-21 finals)
@@ -36,13 +37,6 @@ SECOND_DATE = "2021-07-26"
 TARGET = 0.100  # seconds for 15 games + 300 players
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.1f} ms"
 
 
 def main() -> None:

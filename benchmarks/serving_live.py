@@ -47,6 +47,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common
+from _common import ms, percentile
 
 TRAIN_SEASONS = common.REAL_SEASONS
 RSS_TARGET_MB, RSS_GOAL_MB = 300, 200
@@ -64,13 +65,6 @@ def rss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.1f} ms"
 
 
 def floor_rss() -> float:
