@@ -114,6 +114,35 @@ def trained_dir(tmp_path_factory: pytest.TempPathFactory, two_seasons: Path) -> 
     return path
 
 
+def run_in_child(target, *args, seconds: float = 60) -> object:  # type: ignore[no-untyped-def]
+    """Run ``target(*args)`` in a forked child; return ("ok", result) or ("raised", message).
+
+    Fail the test (and kill the child) when no outcome arrives within ``seconds``: a test of
+    "never hangs" must not hang itself.
+    """
+    import multiprocessing
+
+    fork = multiprocessing.get_context("fork")
+    receiver, sender = fork.Pipe(duplex=False)
+
+    def main() -> None:
+        try:
+            sender.send(("ok", target(*args)))
+        except BaseException as error:  # noqa: BLE001 - the parent reports it
+            sender.send(("raised", f"{type(error).__name__}: {error}"))
+
+    child = fork.Process(target=main)
+    child.start()
+    if not receiver.poll(seconds):
+        child.kill()
+        child.join()
+        pytest.fail(f"{getattr(target, '__name__', target)} hung for {seconds} s")
+    outcome = receiver.recv()
+    child.join(10)
+    assert child.exitcode == 0
+    return outcome
+
+
 def copy_data_dir(source: Path, target: Path) -> Path:
     """Return a private copy of a trained data directory (symlinks kept, modes kept)."""
     import shutil

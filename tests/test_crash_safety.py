@@ -25,7 +25,7 @@ from nba_ml.errors import ConfigError, StorageError
 from nba_ml.state.history import history_path, write_history_payload
 from nba_ml.state.install import cleanup_leftovers, write_model_set
 from nba_ml.state.store import read_manifest, verify_model_set
-from tests.conftest import GAMELOGS, copy_data_dir
+from tests.conftest import GAMELOGS, copy_data_dir, run_in_child
 
 GAME_DATA = b"the saved game data of a training"
 GAME_DATA_SHA256 = hashlib.sha256(GAME_DATA).hexdigest()
@@ -67,24 +67,6 @@ def leftovers(data_dir: Path) -> list[str]:
     names = [p.name for p in (data_dir / "generations").iterdir()]
     names += [p.name for p in data_dir.iterdir()]
     return sorted(n for n in names if n.startswith((".tmp-", ".trash-", ".models.tmp-")))
-
-
-def run_in_child(target, *args) -> object:  # type: ignore[no-untyped-def]
-    """Run ``target(*args)`` in a forked child; return ("ok", result) or ("raised", message)."""
-    receiver, sender = FORK.Pipe(duplex=False)
-
-    def main() -> None:
-        try:
-            sender.send(("ok", target(*args)))
-        except BaseException as error:  # noqa: BLE001 - the parent reports it
-            sender.send(("raised", f"{type(error).__name__}: {error}"))
-
-    child = FORK.Process(target=main)
-    child.start()
-    outcome = receiver.recv()
-    child.join(10)
-    assert child.exitcode == 0
-    return outcome
 
 
 # ----------------------------------------------------------------------------- kill -9

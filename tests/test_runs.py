@@ -14,6 +14,7 @@ import pytest
 
 from nba_ml.errors import StorageError
 from nba_ml.state.runs import KEEP_RUNS, TRIM_AFTER_RUNS, append_run, read_runs
+from tests.conftest import run_in_child
 
 FORK = multiprocessing.get_context("fork")
 
@@ -150,35 +151,15 @@ def test_concurrent_appenders_and_trims_lose_nothing(runs_path: Path, monkeypatc
         assert numbers == list(range(numbers[0], 25))
 
 
-def _in_child_with_timeout(target, *args, seconds: float = 10) -> object:  # type: ignore[no-untyped-def]
-    """Run ``target(*args)`` in a forked child; fail (and kill it) if it takes over ``seconds``."""
-    receiver, sender = FORK.Pipe(duplex=False)
-
-    def main() -> None:
-        try:
-            sender.send(("ok", target(*args)))
-        except BaseException as error:  # noqa: BLE001 - the parent reports it
-            sender.send(("raised", f"{type(error).__name__}: {error}"))
-
-    child = FORK.Process(target=main)
-    child.start()
-    child.join(seconds)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        pytest.fail(f"{target.__name__} hung for {seconds} s")
-    return receiver.recv()
-
-
 def test_a_fifo_in_place_of_the_history_never_hangs(runs_path: Path,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     import os
 
     os.mkfifo(runs_path)
-    outcome = _in_child_with_timeout(read_runs, runs_path)
+    outcome = run_in_child(read_runs, runs_path, seconds=10)
     assert outcome == ("raised", f"StorageError: cannot read run history {runs_path}: is not a "
                        "regular file (a FIFO)")
-    assert _in_child_with_timeout(append_run, runs_path, record(1)) == ("ok", None)
+    assert run_in_child(append_run, runs_path, record(1), seconds=10) == ("ok", None)
     with caplog.at_level(logging.WARNING, logger="nba_ml.state.runs"):
         append_run(runs_path, record(1))  # in-process too, for the message
     assert "is not a regular file; nba-ml will not write into it" in caplog.text
