@@ -80,6 +80,20 @@ def train_once(data_dir: Path, source: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def trained_data_dir(work: Path, seasons: Iterable[str]) -> Path:
+    """Build ``seasons`` under ``work/seasons``, train once into ``work/data`` (NBA_ML_DATA_DIR
+    unset), print how long that took and return the data directory."""
+    seasons = list(seasons)
+    source = work / "seasons"
+    counts = build_seasons_dir(source, seasons)
+    data_dir = work / "data"
+    env = {k: v for k, v in os.environ.items() if k != "NBA_ML_DATA_DIR"}
+    seconds = train_once(data_dir, source, env)
+    print(f"   trained once on {', '.join(seasons)} ({counts['player_games']} player "
+          f"rows) in {seconds:.0f} s")
+    return data_dir
+
+
 def require_time() -> None:
     """Exit with a hint when /usr/bin/time (GNU time, for ``-v``) is missing."""
     if not Path("/usr/bin/time").exists():

@@ -21,7 +21,6 @@ Usage: python benchmarks/serving.py [-n RUNS] [--keep]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -48,13 +47,7 @@ def main() -> None:
     common.print_machine("serving benchmark")
 
     with common.work_dir("nba-ml-serving-", args.keep) as work:
-        source = work / "seasons"
-        counts = common.build_seasons_dir(source, TRAIN_SEASONS)
-        data_dir = work / "data"
-        env = {k: v for k, v in os.environ.items() if k != "NBA_ML_DATA_DIR"}
-        seconds = common.train_once(data_dir, source, env)
-        print(f"   trained once on {', '.join(TRAIN_SEASONS)} ({counts['player_games']} player "
-              f"rows) in {seconds:.0f} s")
+        data_dir = common.trained_data_dir(work, TRAIN_SEASONS)
 
         started = time.perf_counter()
         import nba_ml.serving.predictor as predict

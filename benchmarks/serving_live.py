@@ -169,13 +169,7 @@ def main() -> None:
     floor = floor_rss()
 
     with common.work_dir("nba-ml-serving-live-", args.keep) as work:
-        source = work / "seasons"
-        counts = common.build_seasons_dir(source, TRAIN_SEASONS)
-        data_dir = work / "data"
-        env = {k: v for k, v in os.environ.items() if k != "NBA_ML_DATA_DIR"}
-        seconds = common.train_once(data_dir, source, env)
-        print(f"   trained once on {', '.join(TRAIN_SEASONS)} ({counts['player_games']} player "
-              f"rows) in {seconds:.0f} s")
+        data_dir = common.trained_data_dir(work, TRAIN_SEASONS)
         manifest = json.loads((data_dir / "models" / "manifest.json").read_text())
         last = dt.date.fromisoformat(manifest["training"]["last_game_date"])
         today = [last + dt.timedelta(days=3)]
