@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TESTS = ["tests/test_collect.py", "tests/test_collect_faults.py",
-                 "tests/test_collect_upstream.py", "tests/test_seasons.py"]
+DEFAULT_TESTS = ["tests/data/test_collect.py", "tests/data/test_collect_faults.py",
+                 "tests/data/test_upstream.py", "tests/data/test_seasons.py"]
 _REQUIREMENT = re.compile(r'^\s*"([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,"\s]*)')
 
 

@@ -74,7 +74,7 @@ def require_gamelogs() -> None:
     """Skip the calling test when the real game logs of ../shared are not beside the checkout."""
     if not GAMELOGS.is_dir():
         pytest.skip(f"needs the real game logs in {GAMELOGS} (../shared); "
-                    "tests/test_offline_core.py covers these paths on synthetic seasons")
+                    "tests/system/test_offline_core.py covers these paths on synthetic seasons")
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ _SHARED_NAMES = ("GAMELOGS", "CASSETTES", "FIVETHIRTYEIGHT", "SHARED")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip, with a reason, every test whose own code reads ../shared when it is absent (tests
     that reach it through a fixture skip in the fixture); on a fresh clone with nothing beside
-    it the rest, tests/test_offline_core.py among them, still runs."""
+    it the rest, tests/system/test_offline_core.py among them, still runs."""
     del config
     if GAMELOGS.is_dir() and CASSETTES.is_dir() and FIVETHIRTYEIGHT.is_dir():
         return

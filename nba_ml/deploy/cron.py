@@ -63,7 +63,7 @@ _COMBINED = """\
 # falls at hour {hours} over the year (daylight saving time): --scheduled skips every start
 # outside {hour:02d}:xx {timezone}, and exactly one start a day falls inside it (the
 # system-zone entry at hour {hour} is left out: the first entry fires then).
-# tests/test_cron.py walks a year of both semantics and counts one training a day.
+# tests/deploy/test_cron.py walks a year of both semantics and counts one training a day.
 """
 
 _CRONIE = """\

@@ -13,7 +13,7 @@ import typer.main
 from nba_ml.cli.app import app
 from nba_ml.config import ENVIRONMENT_VARIABLES, SETTINGS, environment_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 

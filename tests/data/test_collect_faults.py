@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from replay import (
+from tests.replay import (
     T_2025_26,
     FakeClock,
     LocalStatsServer,
@@ -222,7 +222,7 @@ def test_real_train_through_a_proxy_that_never_answers(trained_dir: Path,
                                                        tmp_path: Path) -> None:
     """`nba-ml train` as cron runs it: exit 75, the one ERROR line with the hint, models kept,
     and the proxy's password in no output and no file."""
-    from conftest import copy_data_dir
+    from tests.conftest import copy_data_dir
 
     data = copy_data_dir(trained_dir, tmp_path / "data")
     models = {p: p.read_bytes() for p in (data / "models").rglob("*") if p.is_file()}

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CASSETTES, GAMELOGS
+from tests.conftest import CASSETTES, GAMELOGS
 
 from nba_ml.data import importer, sources
 from nba_ml.data.importer import GameData, empty_game_data, load_directory, load_files

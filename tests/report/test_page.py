@@ -383,15 +383,15 @@ def test_the_report_says_when_its_data_is_stale(fast_html: str, report_dir: Path
 def test_the_stylesheet_is_package_data(fast_html: str) -> None:
     from nba_ml.report.page import stylesheet
 
-    css = (Path(__file__).resolve().parents[1] / "nba_ml" / "report" / "report.css").read_text()
+    css = (Path(__file__).resolve().parents[2] / "nba_ml" / "report" / "report.css").read_text()
     assert stylesheet().strip() == css.strip() and ":root" in css
     assert f"<style>{stylesheet()}</style>" in fast_html
-    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert '"nba_ml.report" = ["report.css"]' in pyproject
 
 
 @pytest.mark.parametrize("package", ["report", "deploy"])
 def test_modules_stay_under_400_lines(package: str) -> None:
-    root = Path(__file__).resolve().parents[1] / "nba_ml" / package
+    root = Path(__file__).resolve().parents[2] / "nba_ml" / package
     sizes = {p.name: len(p.read_text().splitlines()) for p in root.glob("*.py")}
     assert max(sizes.values()) <= 400, sizes

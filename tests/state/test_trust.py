@@ -23,7 +23,7 @@ from nba_ml.state.install import write_model_set
 from nba_ml.state.store import load_model_set, verify_model_set
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OTHER_UID = 54321  # no such user on the test machine; any uid that is neither root nor us
 AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files to another user")
 

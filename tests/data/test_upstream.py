@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from replay import (
+from tests.replay import (
     T_2025_26,
     FakeClock,
     ReplayAdapter,
@@ -424,7 +424,7 @@ def test_play_in_games_are_history_for_the_features_and_their_own_type_in_backte
         tmp_path: Path) -> None:
     """Memphis played the 2021 play-in on May 19 and 21, then the playoffs on May 23: its rest
     before that game is 2 days, not the 7 since its last regular-season game."""
-    from conftest import link_seasons
+    from tests.conftest import link_seasons
 
     from nba_ml.data.importer import load_directory
     from nba_ml.modeling.backtest import run_backtest

@@ -22,7 +22,7 @@ from nba_ml.deploy.schedule import (
     render_systemd_units,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SERVICE = DEPLOY / "systemd" / "nba-ml-train.service"
 TIMER = DEPLOY / "systemd" / "nba-ml-train.timer"

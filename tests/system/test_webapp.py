@@ -186,7 +186,7 @@ def test_predictions_carry_what_is_served_and_the_stale_flag(env: dict[str, Any]
     # the day's slate: 404 until the nightly run cached a schedule, then every game
     status, body = server.get(f"/v1/today?date={DAY}")
     assert status == 404 and "no schedule cached for 2019-10-22" in body["error"]
-    from replay import scoreboard_for  # the recorded ScoreboardV3, re-dated to DAY
+    from tests.replay import scoreboard_for  # the recorded ScoreboardV3, re-dated to DAY
 
     schedule = env["data_dir"] / "raw" / "schedule" / f"{DAY}.json"
     schedule.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from replay import CASSETTES, SCOREBOARD, FakeClock, ReplayAdapter, route_schedule, scoreboard_for
+from tests.replay import CASSETTES, SCOREBOARD, FakeClock, ReplayAdapter, route_schedule, scoreboard_for
 from typer.testing import CliRunner
 
 from nba_ml.cli.app import app

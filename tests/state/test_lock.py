@@ -19,7 +19,7 @@ import pytest
 from nba_ml.errors import EXIT_TEMPORARY, LockHeld, StorageError
 from nba_ml.state.lock import LockHolder, TrainingLock, read_lock_holder
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 HOLDER = """
 import sys, time

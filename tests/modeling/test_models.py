@@ -13,7 +13,7 @@ from nba_ml import progress
 from nba_ml.data.importer import load_directory
 from nba_ml.modeling import features, models
 
-GAMELOGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gamelogs"
+GAMELOGS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gamelogs"
 pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real game logs)")
 
 

@@ -36,7 +36,7 @@ from nba_ml.state.store import (
     verify_model_set,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SKLEARN = importlib.metadata.version("scikit-learn")
 
 

@@ -20,7 +20,7 @@ from nba_ml.state.datadir import (
     validate_data_dir,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_precedence_flag_then_variable_then_state_directory_then_xdg(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_a_relative_dir_after_the_cwd_was_deleted_is_a_usage_error(tmp_path: Pat
 
 
 def _refused_without_search_permission(path: Path) -> str:
-    from tests.test_lock import _drop_permission_override
+    from tests.state.test_lock import _drop_permission_override
 
     _drop_permission_override()
     try:

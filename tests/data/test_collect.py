@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from replay import (
+from tests.replay import (
     CASSETTES,
     T_2025_26,
     FakeClock,
@@ -585,7 +585,7 @@ def test_importing_collect_stays_light() -> None:
             "heavy = {'nba_api', 'requests', 'pandas', 'urllib3'} & set(sys.modules); "
             "sys.exit(sorted(heavy) or 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).parents[1], check=False)
+                            cwd=Path(__file__).parents[2], check=False)
     assert result.returncode == 0, result.stderr
 
 

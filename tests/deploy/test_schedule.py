@@ -1,6 +1,6 @@
 """deploy.clock (through the deploy.schedule facade): run times across DST, the cron guard,
-and the renderers' bad values; the crontab flavours are in test_cron.py, the units in
-test_units.py."""
+and the renderers' bad values; the crontab flavours are in tests/deploy/test_cron.py, the units in
+tests/deploy/test_units.py."""
 
 from __future__ import annotations
 

@@ -264,7 +264,7 @@ def test_a_directory_deleted_mid_write_raises_storage_error(
 
 # ----------------------------------------------------------------------------- through the CLI
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def nba_ml(data_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:

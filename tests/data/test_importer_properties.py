@@ -17,7 +17,7 @@ from unittest import mock
 import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_importer import (
+from tests.data.test_importer import (
     PLAYER_COLUMNS,
     TEAM_COLUMNS,
     assert_canonical,
