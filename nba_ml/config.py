@@ -3,8 +3,9 @@
 The table is the body of :class:`Settings`: one line per setting gives its name (the field), its
 environment variable, its type (the annotation), default, range and help text. Everything else
 derives from it: :func:`resolve_settings`, the ``nba-ml`` options (``envvar=`` shown in
-``--help``), the README's environment table (checked by ``tests/system/test_docs.py``) and ``status``
-(which shows each effective value and where it came from). Adding a setting is one line here.
+``--help``), the README's environment table (checked by ``tests/system/test_docs.py``) and
+``status`` (which shows each effective value and where it came from). Adding a setting is one
+line here.
 
 The data directory comes from ``--data-dir`` > ``NBA_ML_DATA_DIR`` > systemd's
 ``STATE_DIRECTORY`` > ``$XDG_DATA_HOME/nba-ml`` > ``~/.local/share/nba-ml``. Nothing is read at

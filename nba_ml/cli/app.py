@@ -21,7 +21,7 @@ from nba_ml.cli import handlers
 from nba_ml.cli.handlers import Invocation, write_out
 from nba_ml.cli.options import given_on_command_line, with_setting_options
 from nba_ml.config import SETTINGS, SPECS
-from nba_ml.errors import EXIT_OK
+from nba_ml.errors import EXIT_FAILURE, EXIT_OK
 
 app = typer.Typer(
     name="nba-ml",
@@ -331,13 +331,39 @@ def _this_executable() -> str:
     return str(Path(sys.executable).with_name("nba-ml"))
 
 
-def _run_app() -> int:
+def _click_exceptions() -> Any:
+    """The exceptions module of the Click that Typer runs on (vendored since Typer 0.22)."""
+    import importlib
+
     try:
-        app(prog_name="nba-ml", standalone_mode=True)
+        return importlib.import_module("typer._click.exceptions")
+    except ImportError:
+        return importlib.import_module("click.exceptions")
+
+
+def _run_app() -> int:
+    click = _click_exceptions()
+    no_args_is_help = getattr(click, "NoArgsIsHelpError", ())
+    try:
+        result = app(prog_name="nba-ml", standalone_mode=False)
+    except no_args_is_help as error:  # a bare group: its help, exit 2
+        error.show()
+        return int(error.exit_code)
+    except click.ClickException as error:
+        # Click's own usage errors become the one ERROR line too (escaped like every other),
+        # instead of its four-line usage block.
+        return handlers.usage_error(error.format_message(), _command_path(error))
+    except click.Abort:
+        return handlers.usage_error("aborted", None, code=EXIT_FAILURE)
     except SystemExit as stop:
         code = stop.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    return EXIT_OK
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _command_path(error: Exception) -> str | None:
+    context = getattr(error, "ctx", None)
+    return context.command_path if context is not None else None
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from nba_ml.errors import EXIT_FAILURE, EXIT_OK, NbaMlError, OutputUnwritable
+from nba_ml.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NbaMlError, OutputUnwritable
 
 logger = logging.getLogger("nba_ml")
 
@@ -113,6 +113,16 @@ def log_error(error: NbaMlError) -> int:
     """Log ``error`` as the one ERROR line (escaped by the formatter); return its exit code."""
     logger.error("%s", error)
     return error.exit_code
+
+
+def usage_error(message: str, command_path: str | None, code: int = EXIT_USAGE) -> int:
+    """Log a command-line usage error (from the parser) as the one ERROR line, with a pointer
+    to the command's ``--help``; return ``code`` (2 unless told)."""
+    if not logging.getLogger("nba_ml").handlers:  # the error came before the options were read
+        configure_logging(verbose=False, quiet=False)
+    hint = f" (see '{command_path} --help')" if command_path else ""
+    logger.error("%s%s", message.strip(), hint)
+    return code
 
 
 def run(handler: Callable[..., int], *args: Any, **kwargs: Any) -> int:

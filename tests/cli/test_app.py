@@ -398,3 +398,29 @@ def test_predict_refuses_today_from_stale_data_and_warns_for_a_date(
     assert "WARNING - the data ends 2019-06-13 (195 days before 2019-12-25)" in dated.stderr
     soon = run("predict", "game", "BOS", "PHI", "--date", "2019-06-14")
     assert soon.exit_code == 0 and "WARNING" not in soon.stderr
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["check", "--bogus"], "No such option: --bogus (see 'nba-ml check --help')"),
+    (["--bogus"], "No such option: --bogus"),
+    (["predict", "game"], "Missing argument 'home'. (see 'nba-ml predict game --help')"),
+    (["train", "--wait"], "Option '--wait' requires an argument."),
+    (["bad\x1b[31mred"], "No such command 'bad\\x1b[31mred'."),
+])
+def test_parser_usage_errors_are_one_escaped_error_line(tmp_path: Path, args: list[str],
+                                                        needle: str) -> None:
+    """Click's own usage errors (unknown option or command, missing argument) go through the
+    same one-line ERROR log as nba-ml's, escaped, with exit 2 -- not Click's usage block."""
+    result = _installed("--data-dir", str(tmp_path / "d"), *args, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE)
+    assert result.returncode == 2, result.stderr
+    line = one_error_line(result.stderr)
+    assert needle in line
+    assert "\x1b" not in result.stderr and "Usage:" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_bare_group_still_prints_its_help(tmp_path: Path) -> None:
+    result = _installed("predict", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert result.returncode == 2
+    assert "game" in result.stdout + result.stderr and "Traceback" not in result.stderr

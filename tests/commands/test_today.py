@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.replay import CASSETTES, SCOREBOARD, FakeClock, ReplayAdapter, route_schedule, scoreboard_for
 from typer.testing import CliRunner
 
 from nba_ml.cli.app import app
@@ -18,6 +17,14 @@ from nba_ml.data.collect import CollectOptions, refresh_cache
 from nba_ml.data.rosters import likely_players
 from nba_ml.data.schedule import read_schedule
 from tests.conftest import copy_data_dir
+from tests.replay import (
+    CASSETTES,
+    SCOREBOARD,
+    FakeClock,
+    ReplayAdapter,
+    route_schedule,
+    scoreboard_for,
+)
 
 runner = CliRunner()
 OPENING = dt.date(2019, 10, 22)  # the day after the trained data (2017-18, 2018-19) ends

@@ -12,6 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from nba_ml.data.collect import (
+    CollectOptions,
+    CollectReport,
+    cache_path,
+    last_cached_game_date,
+    refresh_cache,
+)
+from nba_ml.data.upstream import CLOUD_HINT
+from nba_ml.errors import EXIT_FAILURE, EXIT_TEMPORARY, UpstreamDataError, UpstreamUnavailable
 from tests.replay import (
     CASSETTES,
     T_2025_26,
@@ -29,16 +39,6 @@ from tests.replay import (
     sequence,
     with_rows,
 )
-
-from nba_ml.data.collect import (
-    CollectOptions,
-    CollectReport,
-    cache_path,
-    last_cached_game_date,
-    refresh_cache,
-)
-from nba_ml.data.upstream import CLOUD_HINT
-from nba_ml.errors import EXIT_FAILURE, EXIT_TEMPORARY, UpstreamDataError, UpstreamUnavailable
 
 MID_SEASON = dt.date(2026, 2, 22)  # 2025-26 under way, its playoffs not started
 POSTSEASON = dt.date(2026, 5, 1)  # 2025-26 play-in and playoffs could be under way

@@ -19,6 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
+
+from nba_ml.data.collect import CollectOptions, cache_path, refresh_cache
+from nba_ml.data.upstream import CLOUD_HINT
+from nba_ml.errors import UpstreamUnavailable
 from tests.replay import (
     T_2025_26,
     FakeClock,
@@ -36,10 +40,6 @@ from tests.replay import (
     status,
     with_rows,
 )
-
-from nba_ml.data.collect import CollectOptions, cache_path, refresh_cache
-from nba_ml.data.upstream import CLOUD_HINT
-from nba_ml.errors import UpstreamUnavailable
 
 TODAY = dt.date(2026, 2, 22)
 TIMEOUT = 0.4

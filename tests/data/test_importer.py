@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import CASSETTES, GAMELOGS
 
 from nba_ml.data import importer, sources
 from nba_ml.data.importer import GameData, empty_game_data, load_directory, load_files
 from nba_ml.data.schema import COLUMN_DTYPES, PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, TEAMS
 from nba_ml.errors import DataError
+from tests.conftest import CASSETTES, GAMELOGS
 
 needs_shared = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="../shared/data not present")
 

@@ -17,6 +17,12 @@ from unittest import mock
 import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
+from nba_ml.data import sources
+from nba_ml.data.importer import GameData, load_directory
+from nba_ml.data.schema import TEAM_ALIASES, TEAMS
+from nba_ml.errors import DataError
+from nba_ml.state.files import safe_text
 from tests.data.test_importer import (
     PLAYER_COLUMNS,
     TEAM_COLUMNS,
@@ -25,12 +31,6 @@ from tests.data.test_importer import (
     player_rows,
     team_rows,
 )
-
-from nba_ml.data import sources
-from nba_ml.data.importer import GameData, load_directory
-from nba_ml.data.schema import TEAM_ALIASES, TEAMS
-from nba_ml.errors import DataError
-from nba_ml.state.files import safe_text
 
 # Whole files import in ~20 ms; tests that import twice or compare full tables run fewer examples.
 FAST = settings(max_examples=150, deadline=None,

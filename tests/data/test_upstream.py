@@ -16,6 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from nba_ml.data.cache import cache_files, last_cached_game_date, schedule_path
+from nba_ml.data.collect import CORRECTION_DAYS, CollectOptions, cache_path, refresh_cache
+from nba_ml.data.importer import load_files
+from nba_ml.data.proxy import redact, redact_proxy, resolve_proxy
+from nba_ml.errors import ConfigError, StorageError, UpstreamUnavailable
 from tests.replay import (
     T_2025_26,
     FakeClock,
@@ -32,12 +38,6 @@ from tests.replay import (
     sequence,
     with_rows,
 )
-
-from nba_ml.data.cache import cache_files, last_cached_game_date, schedule_path
-from nba_ml.data.collect import CORRECTION_DAYS, CollectOptions, cache_path, refresh_cache
-from nba_ml.data.importer import load_files
-from nba_ml.data.proxy import redact, redact_proxy, resolve_proxy
-from nba_ml.errors import ConfigError, StorageError, UpstreamUnavailable
 
 MID_SEASON = dt.date(2026, 2, 22)
 PLAY_IN_WEEK = dt.date(2026, 4, 16)
@@ -424,11 +424,10 @@ def test_play_in_games_are_history_for_the_features_and_their_own_type_in_backte
         tmp_path: Path) -> None:
     """Memphis played the 2021 play-in on May 19 and 21, then the playoffs on May 23: its rest
     before that game is 2 days, not the 7 since its last regular-season game."""
-    from tests.conftest import link_seasons
-
     from nba_ml.data.importer import load_directory
     from nba_ml.modeling.backtest import run_backtest
     from nba_ml.modeling.features import feature_tables
+    from tests.conftest import link_seasons
 
     source = link_seasons(tmp_path / "logs", ["2019-20", "2020-21"])
     for season in ("2019-20", "2020-21"):
