@@ -496,3 +496,79 @@ def test_once_the_playoffs_are_over_the_season_costs_nothing_until_november(
     assert {c.params["DateFrom"] for c in adapter.calls[-6:]
             if c.params["SeasonType"] == "Playoffs"} == {"06/05/2026"}
     assert night(dt.date(2026, 11, 3)) == 0
+
+
+# ------------------------------------------------------------------- the module's own helpers
+
+@pytest.mark.parametrize(("status", "text", "reason", "retryable", "bad_data"), [
+    (429, '{"a": 1}', "HTTP 429, rate limited", True, False),
+    (404, "{}", "HTTP 404, request rejected", False, True),
+    (403, '{"a": 1}', "HTTP 403", True, False),  # stats.nba.com's throttling answer: retried
+    (503, '{"a": 1}', "HTTP 503", True, False),
+    (200, "   ", "blank body", True, False),
+    (200, "<html>busy</html>", "an HTML/XML error page instead of JSON", True, False),
+    (200, '{"resultSets": [', "truncated or malformed JSON (16 characters)", True, False),
+    (200, "nope", "a body that is not JSON", True, False),
+    (200, "[1, 2]", "a JSON list instead of an object", True, False),
+    (200, "{}", "an empty JSON object {}", True, False),
+    (200, "[" * 5000 + "]" * 5000, "JSON nested too deeply", True, False),
+])
+def test_decode_names_each_bad_response(status: int, text: str, reason: str, retryable: bool,
+                                        bad_data: bool) -> None:
+    from nba_ml.data.upstream import Failure, decode
+
+    with pytest.raises(Failure) as failure:
+        decode(status, text)
+    assert failure.value.reason == reason
+    assert (failure.value.retryable, failure.value.bad_data) == (retryable, bad_data)
+
+
+def test_decode_returns_the_json_object() -> None:
+    from nba_ml.data.upstream import decode
+
+    assert decode(200, ' {"resultSets": []}\n') == {"resultSets": []}
+    assert decode(None, '{"a": 1}') == {"a": 1}  # no status (a replayed body): the body decides
+
+
+def test_describe_network_error_names_the_cause_through_wrapping() -> None:
+    import requests
+
+    from nba_ml.data.upstream import describe_network_error
+
+    timeout = (5.0, 30.0)
+    assert describe_network_error(requests.ConnectTimeout("x"), timeout) == (
+        "connect timed out after 5 s", True)
+    assert describe_network_error(requests.ReadTimeout("x"), timeout) == (
+        "timed out after 30 s", True)
+    # through a proxy an unanswered CONNECT reports the timeout it really waited
+    proxied = requests.ConnectionError("HTTPSConnectionPool: Read timed out. (read timeout=5)")
+    assert describe_network_error(proxied, timeout) == ("timed out after 5 s", True)
+    wrapped = requests.ConnectionError(ConnectionRefusedError(111, "Connection refused"))
+    assert describe_network_error(wrapped, timeout) == ("connection refused", False)
+    dns = requests.ConnectionError("Failed to resolve 'stats.nba.com' (Name or service not known)")
+    assert describe_network_error(dns, timeout) == ("DNS lookup failed", False)
+    reset = requests.ConnectionError(ConnectionResetError(104, "reset by peer"))
+    assert describe_network_error(reset, timeout) == ("connection reset", False)
+    assert describe_network_error(requests.ConnectionError("?"), timeout) == (
+        "connection error (ConnectionError)", False)
+
+
+def test_describe_network_error_survives_a_cycle_of_causes() -> None:
+    import requests
+
+    from nba_ml.data.upstream import describe_network_error
+
+    first = requests.ConnectionError("first")
+    second = OSError("second")
+    first.__context__ = second
+    second.__context__ = first
+    assert describe_network_error(first, (5.0, 30.0))[1] is False
+
+
+def test_one_line_folds_blanks_and_bounds_the_length() -> None:
+    from nba_ml.data.upstream import Failure, one_line
+
+    assert one_line("a\n  b\t\tc") == "a b c"
+    long = one_line("x" * 500)
+    assert len(long) == 160 and long.endswith("…")
+    assert Failure("line one\nline two").reason == "line one line two"

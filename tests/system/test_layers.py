@@ -1,5 +1,5 @@
 """The layers drawn by the packages hold: imports only point down, Typer/Rich only in cli/,
-and modules stay small (except the few being split, listed here until they are)."""
+modules stay small, and every module with logic has its own test file in the mirrored tree."""
 
 from __future__ import annotations
 
@@ -96,3 +96,47 @@ def test_the_allow_list_only_names_files_that_need_it() -> None:
         if path.exists():
             assert len(path.read_text().splitlines()) > MAX_LINES, (
                 f"{relative} is small now: remove it from TOO_LONG_FOR_NOW")
+
+
+# Tests mirror the package: nba_ml/<package>/<module>.py is tested by
+# tests/<package>/test_<module>.py (top-level modules by tests/test_<module>.py). Suites that
+# cross modules (crash safety, reliability, the web app under gunicorn, docs drift, these
+# layers) live in tests/system/. Modules without logic of their own are listed here.
+WITHOUT_LOGIC = {"__main__.py"}
+TESTS = ROOT / "tests"
+
+
+def _mirror(path: Path) -> Path:
+    relative = path.relative_to(PACKAGE)
+    return TESTS.joinpath(*relative.parts[:-1], f"test_{relative.name}")
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(("nba_ml", *path.relative_to(PACKAGE).with_suffix("").parts))
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if p.name != "__init__.py"],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_module_has_its_own_test_file(path: Path) -> None:
+    relative = path.relative_to(PACKAGE).as_posix()
+    if relative in WITHOUT_LOGIC:
+        return
+    mirror = _mirror(path)
+    assert mirror.is_file(), f"{relative} has no test file: write {mirror.relative_to(ROOT)}"
+    tree = ast.parse(mirror.read_text(), filename=str(mirror))
+    tests = [node for node in ast.walk(tree)
+             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+    assert tests, f"{mirror.relative_to(ROOT)} defines no test"
+    module = _module_name(path)
+    package, _, name = module.rpartition(".")
+    imported = _imports(mirror)
+    assert module in imported or f"{package}.{name}" in imported, (
+        f"{mirror.relative_to(ROOT)} never imports {module}")
+
+
+def test_test_folders_mirror_packages() -> None:
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    folders = {p.name for p in TESTS.iterdir() if (p / "__init__.py").is_file()}
+    assert folders - {"system"} <= packages, "a tests/ folder that mirrors no package"
+    for relative in WITHOUT_LOGIC:
+        assert (PACKAGE / relative).is_file(), f"{relative} is gone: drop it from WITHOUT_LOGIC"
