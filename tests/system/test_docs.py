@@ -86,3 +86,40 @@ def test_installed_entry_point_runs() -> None:
     result = subprocess.run([*command, "--data-dir", "/nonexistent/\x01", "check"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
+
+
+DOCS = ["README.md", "deploy/README.md", "docs/reliability.md", "docs/quality-log.md"]
+_TEST_FILE = re.compile(r"(tests/[\w/]+\.py)(?:::(\w+))?|(?<![\w/.])::(\w+)")
+
+
+def _named_tests(text: str) -> list[tuple[str, str | None]]:
+    """(file, test or None) for every ``tests/x.py[::test]`` and every bare ``::test``, which
+    names a test of the file named last before it."""
+    found: list[tuple[str, str | None]] = []
+    last = None
+    for match in _TEST_FILE.finditer(text):
+        file, name, bare = match.groups()
+        if file:
+            last = file
+            found.append((file, name))
+        elif last is not None:
+            found.append((last, bare))
+    return found
+
+
+def test_every_test_the_docs_name_exists() -> None:
+    missing = []
+    for doc in DOCS:
+        for file, name in _named_tests((ROOT / doc).read_text()):
+            path = ROOT / file
+            if not path.is_file():
+                missing.append(f"{doc}: {file}")
+            elif name and not re.search(rf"^\s*(async )?def {name}\(", path.read_text(), re.M):
+                missing.append(f"{doc}: {file}::{name}")
+    assert not missing, "docs name tests that do not exist: " + "; ".join(missing)
+
+
+def test_named_tests_are_parsed_with_their_file() -> None:
+    text = "`tests/a/test_x.py::test_one`, `::test_two`; see `tests/test_y.py`."
+    assert _named_tests(text) == [("tests/a/test_x.py", "test_one"),
+                                  ("tests/a/test_x.py", "test_two"), ("tests/test_y.py", None)]
