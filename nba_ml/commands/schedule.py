@@ -5,7 +5,7 @@ from __future__ import annotations
 from nba_ml.config import FROM_ENVIRONMENT, FROM_FLAG, Settings
 from nba_ml.errors import UsageError
 
-KINDS = ("cron", "cronie", "systemd")
+KINDS = ("cron", "cronie", "debian", "systemd")  # what KIND may be, as the usage error lists
 
 
 def schedule(settings: Settings, kind: str, executable: str, *, user: str = "nba-ml",
@@ -27,4 +27,5 @@ def schedule(settings: Settings, kind: str, executable: str, *, user: str = "nba
             executable, explicit, user, settings.training_hour, settings.training_minute,
             settings.training_timezone)
         return "".join(f"# ---- {name}\n{text}" for name, text in units.items())
-    raise UsageError(f"invalid value for KIND: {kind!r}: expected cron, cronie, debian or systemd")
+    raise UsageError(f"invalid value for KIND: {kind!r}: expected {', '.join(KINDS[:-1])} or "
+                     f"{KINDS[-1]}")

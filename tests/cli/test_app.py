@@ -227,24 +227,6 @@ def test_an_unexpected_error_in_train_is_one_line_recorded_and_exit_1(
     assert "Traceback (most recent call last)" in verbose.stderr  # at DEBUG, for the bug report
 
 
-def test_the_entry_point_turns_any_stray_exception_into_one_line(
-        data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import sys
-
-    from nba_ml.cli import main as cli
-    from nba_ml.commands import status
-
-    monkeypatch.setattr(status, "status", _boom)
-    monkeypatch.setattr(sys, "argv", ["nba-ml", "status"])
-    with pytest.raises(SystemExit) as caught:
-        cli.main()
-    assert caught.value.code == 1
-    stderr = capsys.readouterr().err
-    assert "unexpected error: RuntimeError: something nobody planned for" in one_error_line(
-        stderr)
-
-
 # ------------------------------------------------------------ issue 11: outputs, input, lines
 
 @pytest.mark.parametrize("kind", ["directory", "fifo", "device", "missing parent"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from nba_ml.cli import fast
-from nba_ml.cli import main as entry
 from nba_ml.state.lock import TrainingLock
 from tests.conftest import copy_data_dir
 
@@ -114,13 +112,3 @@ def test_the_fast_path_imports_neither_typer_nor_rich_nor_metadata(trained_dir: 
                                 text=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin"})
         assert result.stderr.strip().endswith("0 []"), (command, result.stderr)
 
-
-def test_the_entry_point_uses_the_fast_path(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
-    calls: list[list[str]] = []
-    monkeypatch.setattr(fast, "run", lambda argv: calls.append(argv) or 0)
-    monkeypatch.setattr(sys, "argv", ["nba-ml", "check"])
-    with pytest.raises(SystemExit) as stop:
-        entry.main()
-    assert stop.value.code == 0 and calls == [["check"]]
-    json.dumps(calls)

@@ -1,0 +1,99 @@
+"""``schedule``: the configured time and an explicit data directory reach the rendered files.
+
+The renderers themselves are tested in tests/deploy/; here the command's own contract: which
+renderer each KIND picks, what it passes on from the settings, and the usage error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nba_ml.commands.schedule import KINDS, schedule
+from nba_ml.config import Settings, resolve_settings
+from nba_ml.deploy import schedule as deploy
+from nba_ml.errors import EXIT_USAGE, ConfigError, UsageError
+
+EXE = "/opt/nba-ml/.venv/bin/nba-ml"
+
+
+def _settings(environ: dict[str, str] | None = None, data_dir: Path | None = None) -> Settings:
+    return resolve_settings(data_dir, environ=environ or {})
+
+
+@pytest.mark.parametrize(("kind", "flavour"), [("cron", "combined"), ("cronie", "cronie"),
+                                               ("debian", "debian")])
+def test_each_cron_kind_is_its_flavour_of_the_crontab(kind: str, flavour: str) -> None:
+    text = schedule(_settings(), kind, EXE, system_timezone="Europe/Berlin")
+    assert text == deploy.render_crontab(EXE, deploy.DEFAULT_DATA_DIR, "nba-ml", 4, 0,
+                                         "America/Chicago", "Europe/Berlin",
+                                         flavour=flavour)  # type: ignore[arg-type]
+
+
+def test_the_configured_time_and_user_reach_the_crontab() -> None:
+    settings = _settings({"NBA_TRAINING_HOUR": "5", "NBA_TRAINING_MINUTE": "30",
+                          "NBA_TRAINING_TIMEZONE": "Europe/Paris"})
+    text = schedule(settings, "cronie", EXE, user="svc_ml")
+    assert "CRON_TZ=Europe/Paris" in text.splitlines()
+    assert f"30 5 * * * svc_ml {EXE} train --force --scheduled 2>&1 | logger -t nba-ml" in text
+    assert "NBA_TRAINING_HOUR=5" in text and "NBA_TRAINING_MINUTE=30" in text
+
+
+def test_systemd_is_every_unit_under_a_header_with_its_name() -> None:
+    settings = _settings({"NBA_TRAINING_HOUR": "6", "NBA_TRAINING_MINUTE": "15"})
+    text = schedule(settings, "systemd", EXE, user="svc_ml")
+    units = deploy.render_systemd_units(EXE, None, "svc_ml", 6, 15, "America/Chicago")
+    assert text == "".join(f"# ---- {name}\n{body}" for name, body in units.items())
+    headers = [line[len("# ---- "):] for line in text.splitlines() if line.startswith("# ---- ")]
+    assert headers == list(units) and deploy.TIMER_NAME in headers
+    assert "OnCalendar=*-*-* 06:15:00 America/Chicago" in text
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_an_explicit_data_dir_is_named_in_the_files(tmp_path: Path, how: str) -> None:
+    target = tmp_path / "models-here"
+    settings = (_settings(data_dir=target) if how == "flag"
+                else _settings({"NBA_ML_DATA_DIR": str(target)}))
+    assert f"NBA_ML_DATA_DIR={target}" in schedule(settings, "cron", EXE).splitlines()
+    assert f"Environment=NBA_ML_DATA_DIR={target}" in schedule(settings, "systemd", EXE)
+
+
+@pytest.mark.parametrize("environ", [{}, {"XDG_DATA_HOME": "/home/me/.data"},
+                                     {"STATE_DIRECTORY": "/var/lib/other"}])
+def test_a_default_data_dir_is_the_deployment_s_not_this_machine_s(
+        environ: dict[str, str]) -> None:
+    """The data dir this shell would default to (~/.local/share, $XDG_DATA_HOME, a systemd
+    StateDirectory) is not what the deployment should use: the files name the system default."""
+    settings = _settings(environ)
+    cron = schedule(settings, "cron", EXE)
+    assert f"NBA_ML_DATA_DIR={deploy.DEFAULT_DATA_DIR}" in cron.splitlines()
+    assert str(settings.data_dir) not in cron
+    units = schedule(settings, "systemd", EXE)
+    assert "StateDirectory=nba-ml" in units and str(settings.data_dir) not in units
+
+
+def test_every_kind_the_usage_error_lists_renders() -> None:
+    """KINDS once listed three kinds while four were accepted and named in the message."""
+    with pytest.raises(UsageError) as caught:
+        schedule(_settings(), "?", EXE)
+    listed = str(caught.value).split("expected ", 1)[1].replace(" or ", ", ").split(", ")
+    assert listed == list(KINDS)
+    for kind in KINDS:
+        assert f"{EXE} train --force" in schedule(_settings(), kind, EXE)
+
+
+@pytest.mark.parametrize("kind", ["crontab", "", "CRON", "systemd "])
+def test_an_unknown_kind_is_a_usage_error_that_lists_the_kinds(kind: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        schedule(_settings(), kind, EXE)
+    assert str(caught.value) == (f"invalid value for KIND: {kind!r}: expected cron, cronie, "
+                                 "debian or systemd")
+    assert caught.value.exit_code == EXIT_USAGE
+
+
+def test_an_executable_that_needs_quoting_is_refused_by_the_renderer() -> None:
+    with pytest.raises(ConfigError, match="must be an absolute path"):
+        schedule(_settings(), "cron", "/opt/my venv/nba-ml")
+    with pytest.raises(ConfigError, match="not a valid system user name"):
+        schedule(_settings(), "systemd", EXE, user="Root User")
