@@ -353,7 +353,7 @@ def _run_app() -> int:
         # Click's own usage errors become the one ERROR line too (escaped like every other),
         # instead of its four-line usage block.
         return handlers.usage_error(error.format_message(), _command_path(error))
-    except click.Abort:
+    except typer.Abort:
         return handlers.usage_error("aborted", None, code=EXIT_FAILURE)
     except SystemExit as stop:
         code = stop.code

@@ -397,6 +397,7 @@ def test_a_bad_wait_is_exit_2_naming_the_flag(tmp_path: Path,
 def test_progress_is_shown_with_rich_only_on_a_terminal_and_not_quiet(
         tty: bool, quiet: bool, rich: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stderr", Terminal() if tty else io.StringIO())
+    handlers.configure_logging(False, quiet)  # as every command does first (on this stderr)
     display = handlers.progress_display(Invocation(quiet=quiet))
     assert isinstance(display, contextlib.nullcontext) is not rich
     with display:
