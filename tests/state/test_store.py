@@ -213,6 +213,22 @@ def test_a_manifest_recording_another_sklearn_is_invalid(data_dir: Path, models_
         load_model_set(data_dir)
 
 
+def test_a_set_is_invalid_when_either_sklearn_version_is_unknown(
+    data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nba_ml.state import store
+
+    write_set(data_dir, models_a, {})
+    rewrite_manifest(data_dir, lambda manifest: manifest["versions"].pop("sklearn"))
+    assert problems_of(verify_model_set(data_dir), SET) == [
+        "manifest does not record the scikit-learn version"]
+    rewrite_manifest(data_dir, lambda manifest: manifest.pop("versions"))
+    assert problems_of(verify_model_set(data_dir), SET) == [
+        "manifest does not record the scikit-learn version"]
+    monkeypatch.setattr(store, "installed_version", lambda distribution: None)
+    assert problems_of(verify_model_set(data_dir), SET) == ["scikit-learn is not installed"]
+
+
 def test_a_pickle_from_another_sklearn_is_caught_by_a_full_load(
     data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
 ) -> None:
