@@ -37,7 +37,7 @@ class LogReporter:
         now = time.monotonic()
         first = step not in self._last
         finished = total is not None and done >= total
-        if first:
+        if first and not finished:  # a step that completes at once still logs, and is forgotten
             self._last[step] = now
             return
         if finished or now - self._last[step] >= self.interval:

@@ -43,6 +43,6 @@ def render_alert_unit(mailto: str = "root") -> str:
     ``mailto`` is the default recipient (a local user or an address). Raises ConfigError for a
     recipient that would need quoting.
     """
-    if not _SAFE_MAILTO.match(mailto):
+    if not _SAFE_MAILTO.fullmatch(mailto):
         raise ConfigError(f"mail recipient {mailto!r} must be a user name or a plain address")
     return _ALERT_TEMPLATE.format(mailto=mailto)

@@ -18,14 +18,15 @@ DROPIN_NAME = "webserver-ensure.conf"
 OWNER_DROPIN_NAME = "webserver-owner-ensure.conf"
 
 # Paths end up in /bin/sh command lines and systemd unit files: allow only characters that need no
-# quoting in either (no spaces, quotes, "%", "$", ";", ...).
+# quoting in either (no spaces, quotes, "%", "$", ";", ...). Matched whole (fullmatch): "$" alone
+# would let a trailing newline through, which starts a new line in a crontab or a unit.
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._+/-]*$")
 _SAFE_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 
 
 def check_path(kind: str, path: str) -> None:
     """Raise ConfigError unless ``path`` is absolute and needs no quoting in a shell or a unit."""
-    if not _SAFE_PATH.match(path) or "/../" in f"{path}/" or path == "/":
+    if not _SAFE_PATH.fullmatch(path) or "/../" in f"{path}/" or path == "/":
         raise ConfigError(
             f"{kind} {path!r} must be an absolute path of letters, digits and . _ + - / only"
         )
@@ -33,7 +34,7 @@ def check_path(kind: str, path: str) -> None:
 
 def check_user(user: str) -> None:
     """Raise ConfigError unless ``user`` is a plain system user name."""
-    if not _SAFE_USER.match(user):
+    if not _SAFE_USER.fullmatch(user):
         raise ConfigError(f"user {user!r} is not a valid system user name")
 
 

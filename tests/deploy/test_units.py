@@ -1,4 +1,5 @@
-"""deploy.units: the systemd units, the web server drop-ins and the alert template."""
+"""deploy.units: the systemd units and the web server drop-ins (the alert template they name is in
+tests/deploy/test_alerts.py)."""
 
 from __future__ import annotations
 
@@ -153,19 +154,6 @@ def test_both_services_name_the_alert_template_in_on_failure() -> None:
     assert "SuccessExitStatus" not in _directives(units[schedule.ENSURE_NAME])
 
 
-def test_alert_template_logs_and_mails_the_failed_units_status() -> None:
-    text = render_alert_unit()
-    alert = _directives(text.replace("\\\n", " "))  # systemd joins continued lines
-    assert alert["Type"] == ["oneshot"]
-    assert alert["Environment"] == ["MAILTO=root"]
-    logs, mails = alert["ExecStart"]
-    assert "logger -p daemon.err -t nba-ml-alert" in logs and logs.endswith("sh %i")
-    assert mails.startswith("-/bin/sh") and 'mail -s' in mails and '"$$MAILTO"' in mails
-    assert '"$$1.service"' in logs  # $$ is a literal $ for the shell, %i the failed unit
-    assert _directives(render_alert_unit("ops@example.com"))["Environment"] == [
-        "MAILTO=ops@example.com"]
-
-
 def test_owner_dropin_runs_ensure_before_the_server_with_room_for_a_first_training() -> None:
     dropin = _directives(render_owner_dropin())
     assert dropin["ExecStartPre"] == ["-/opt/nba-ml/.venv/bin/nba-ml ensure"]
@@ -184,8 +172,6 @@ def test_owner_dropin_runs_ensure_before_the_server_with_room_for_a_first_traini
     (lambda: render_owner_dropin(executable="nba-ml"), "must be an absolute path"),
     (lambda: render_owner_dropin(data_dir="/var/lib/a b"), "must be an absolute path"),
     (lambda: render_owner_dropin(user="Root User"), "not a valid system user name"),
-    (lambda: render_alert_unit("ops; rm -rf /"), "mail recipient"),
-    (lambda: render_alert_unit("$USER"), "mail recipient"),
 ])
 def test_bad_values_raise_config_error(call, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match=message):

@@ -1,4 +1,6 @@
-"""The model store: one generation per set, swapped atomically, verified by hash, loaded safely."""
+"""The model store, read side: the installed set verified by hash, trusted, loaded safely.
+
+Writing, publishing and pruning a set (nba_ml.state.install) are in tests/state/test_install.py."""
 
 from __future__ import annotations
 
@@ -6,9 +8,7 @@ import hashlib
 import importlib.metadata
 import json
 import math
-import multiprocessing
 import os
-import stat
 import subprocess
 import sys
 import time
@@ -20,12 +20,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml import MODEL_FILES, MODEL_NAMES
 from nba_ml.errors import ModelInvalid
-from nba_ml.state.history import write_history_payload
-from nba_ml.state.install import cleanup_leftovers, write_model_set
 from nba_ml.state.store import (
     SET,
     ModelProblem,
@@ -35,40 +32,10 @@ from nba_ml.state.store import (
     read_manifest,
     verify_model_set,
 )
+from tests.state.conftest import write_set
 
 ROOT = Path(__file__).resolve().parents[2]
 SKLEARN = importlib.metadata.version("scikit-learn")
-
-
-def make_models(seed: int) -> dict[str, object]:
-    """Return four small fitted scikit-learn models; different seeds give different pickles."""
-    rng = np.random.default_rng(seed)
-    features = rng.normal(size=(60, 4))
-    wins = (features[:, 0] + rng.normal(size=60) > 0).astype(int)
-    models: dict[str, object] = {"game_outcome": LogisticRegression().fit(features, wins)}
-    for name in ("points", "assists", "rebounds"):
-        models[name] = Ridge(alpha=1.0).fit(features, rng.normal(size=60))
-    return models
-
-
-@pytest.fixture(scope="module")
-def models_a() -> dict[str, object]:
-    return make_models(1)
-
-
-@pytest.fixture(scope="module")
-def models_b() -> dict[str, object]:
-    return make_models(2)
-
-
-def write_set(data_dir: Path, models: dict[str, object], training: dict | None = None) -> dict:
-    """Install ``models`` as a training would: the saved game data first, named in the manifest."""
-    digest = write_history_payload(data_dir, b"game data of " + repr(training).encode())
-    return write_model_set(data_dir, models, {**(training or {}), "history_sha256": digest})
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def rewrite_manifest(data_dir: Path, change) -> dict:  # type: ignore[no-untyped-def]
@@ -96,42 +63,21 @@ def problems_of(verification, model: str) -> list[str]:  # type: ignore[no-untyp
     return [p.problem for p in verification.problems if p.model == model]
 
 
-# ----------------------------------------------------------------------------- writing
+# ----------------------------------------------------------------------------- verifying
 
 
-def test_write_installs_a_verified_set_with_a_full_manifest(data_dir: Path, models_a) -> None:
-    training = {
-        "seasons": ["2023-24", "2024-25"],
-        "rows": np.int64(4920),
-        "brier": np.float64(0.21),
-    }
-    manifest = write_set(data_dir, models_a, training)
-
-    link = data_dir / "models"
-    assert link.is_symlink()
-    assert os.readlink(link) == f"generations/{manifest['generation']}"
-    assert manifest["schema"] == 1
-    assert manifest["training"] == {"seasons": ["2023-24", "2024-25"], "rows": 4920, "brier": 0.21,
-                                    "history_sha256": manifest["training"]["history_sha256"]}
-    assert manifest["versions"]["sklearn"] == SKLEARN
-    assert manifest["versions"]["joblib"] == joblib.__version__
-    assert set(manifest["versions"]) >= {"python", "numpy", "pandas", "nba_api", "nba_ml"}
-    assert 0 <= model_age_hours(manifest) < 0.1
-    for name in MODEL_NAMES:
-        entry = manifest["models"][name]
-        path = link / MODEL_FILES[name]
-        assert entry == {
-            "file": MODEL_FILES[name],
-            "sha256": sha256(path),
-            "bytes": path.stat().st_size,
-        }
+def test_an_installed_set_verifies_by_hash_and_loads_as_written(data_dir: Path, models_a) -> None:
+    manifest = write_set(data_dir, models_a, {"rows": 10})
     assert read_manifest(data_dir) == manifest
 
     verification = verify_model_set(data_dir)
     assert verification.ok, verification.problems
     assert verification.manifest == manifest
+    assert verification.path == data_dir / "generations" / manifest["generation"]
     assert not verification.loaded
     assert verification.seconds < 1.0
+    assert verification.summary() == "ok"
+    assert verify_model_set(data_dir, full_load=True).loaded
 
     loaded, loaded_manifest = load_model_set_with_manifest(data_dir)
     assert loaded_manifest == manifest
@@ -139,58 +85,6 @@ def test_write_installs_a_verified_set_with_a_full_manifest(data_dir: Path, mode
     probe = np.zeros((2, 4))
     for name in MODEL_NAMES:
         np.testing.assert_allclose(loaded[name].predict(probe), models_a[name].predict(probe))
-
-
-def test_modes_do_not_depend_on_the_umask(data_dir: Path, models_a) -> None:
-    old = os.umask(0)
-    try:
-        write_set(data_dir, models_a, {})
-    finally:
-        os.umask(old)
-    generation = (data_dir / "models").resolve()
-    for directory in (data_dir, data_dir / "generations", generation):
-        assert stat.S_IMODE(directory.stat().st_mode) == 0o750
-    for path in generation.iterdir():
-        assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
-
-
-def test_new_writes_keep_only_the_current_and_previous_generation(
-    data_dir: Path, models_a, models_b
-) -> None:
-    first = write_set(data_dir, models_a, {"n": 1})
-    second = write_set(data_dir, models_b, {"n": 2})
-    assert second["previous_generation"] == first["generation"]
-    third = write_set(data_dir, models_a, {"n": 3})
-    names = sorted(p.name for p in (data_dir / "generations").iterdir())
-    assert names == sorted([second["generation"], third["generation"]])
-    assert read_manifest(data_dir)["training"]["n"] == 3
-    assert verify_model_set(data_dir).ok
-
-
-def test_an_incomplete_set_is_refused_before_anything_is_written(data_dir: Path, models_a) -> None:
-    partial = {name: model for name, model in models_a.items() if name != "assists"}
-    with pytest.raises(ValueError, match="assists"):
-        write_set(data_dir, partial, {})
-    assert not (data_dir / "generations").exists() or not any((data_dir / "generations").iterdir())
-
-
-def test_a_model_that_cannot_be_pickled_leaves_the_current_set(data_dir: Path, models_a) -> None:
-    installed = write_set(data_dir, models_a, {})
-    broken = dict(models_a, rebounds=lambda features: features)
-    with pytest.raises(Exception, match="pickle") as raised:
-        write_set(data_dir, broken, {})
-    assert not isinstance(raised.value, OSError)
-    assert read_manifest(data_dir) == installed
-    assert [p.name for p in (data_dir / "generations").iterdir()] == [installed["generation"]]
-
-
-def test_unserialisable_training_info_fails_before_writing(data_dir: Path, models_a) -> None:
-    with pytest.raises(TypeError):
-        write_set(data_dir, models_a, {"bad": object()})
-    assert not (data_dir / "models").exists()
-
-
-# ----------------------------------------------------------------------------- verifying
 
 
 def test_fast_verify_imports_no_heavy_library(data_dir: Path, models_a) -> None:
@@ -319,6 +213,22 @@ def test_a_manifest_recording_another_sklearn_is_invalid(data_dir: Path, models_
         load_model_set(data_dir)
 
 
+def test_a_set_is_invalid_when_either_sklearn_version_is_unknown(
+    data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nba_ml.state import store
+
+    write_set(data_dir, models_a, {})
+    rewrite_manifest(data_dir, lambda manifest: manifest["versions"].pop("sklearn"))
+    assert problems_of(verify_model_set(data_dir), SET) == [
+        "manifest does not record the scikit-learn version"]
+    rewrite_manifest(data_dir, lambda manifest: manifest.pop("versions"))
+    assert problems_of(verify_model_set(data_dir), SET) == [
+        "manifest does not record the scikit-learn version"]
+    monkeypatch.setattr(store, "installed_version", lambda distribution: None)
+    assert problems_of(verify_model_set(data_dir), SET) == ["scikit-learn is not installed"]
+
+
 def test_a_pickle_from_another_sklearn_is_caught_by_a_full_load(
     data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -427,121 +337,3 @@ def test_a_trained_at_in_the_future_is_an_unknown_age(caplog: pytest.LogCaptureF
         "unknown, so they count as stale"]
 
 
-# ----------------------------------------------------------------------------- leftovers
-
-
-def test_cleanup_leftovers_removes_only_temporary_things(data_dir: Path, models_a) -> None:
-    write_set(data_dir, models_a, {})
-    generations = data_dir / "generations"
-    half_written = generations / ".tmp-20260101T000000Z-abcdef"
-    half_written.mkdir()
-    (half_written / "points_prediction_model.pkl").write_bytes(b"partial")
-    half_removed = generations / ".trash-20250101T000000Z-123456"
-    half_removed.mkdir()
-    stray_link = data_dir / ".models.tmp-20260101T000000Z-abcdef"
-    stray_link.symlink_to("generations/.tmp-20260101T000000Z-abcdef")
-    killed_write = data_dir / "history" / f".game_data-{'0' * 64}.pkl.a1b2c3d4.tmp"
-    killed_write.write_bytes(b"partial")
-
-    removed = cleanup_leftovers(data_dir)
-    assert sorted(removed) == sorted([half_written, half_removed, stray_link])
-    assert verify_model_set(data_dir).ok
-    assert cleanup_leftovers(data_dir) == []
-    assert cleanup_leftovers(data_dir / "absent") == []
-
-
-# ----------------------------------------------------------------------------- atomic swap
-
-
-def _reader(data_dir: str, stop, report) -> None:  # type: ignore[no-untyped-def]
-    """Verify the installed set in a loop; report (checks, bad results, generations seen)."""
-    seen: set[str] = set()
-    bad: list[str] = []
-    checks = 0
-    while not stop.is_set():
-        verification = verify_model_set(Path(data_dir), full_load=checks % 4 == 0)
-        checks += 1
-        if not verification.ok:
-            bad.append(verification.summary())
-        else:
-            seen.add(verification.manifest["generation"])
-    report.send((checks, bad, sorted(seen)))
-
-
-def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, models_b) -> None:
-    written = {write_set(data_dir, models_a, {"n": 0})["generation"]}
-    context = multiprocessing.get_context("fork")
-    stop = context.Event()
-    receiver, sender = context.Pipe(duplex=False)
-    readers = [
-        context.Process(target=_reader, args=(str(data_dir), stop, sender)) for _ in range(2)
-    ]
-    for reader in readers:
-        reader.start()
-    try:
-        for n in range(1, 16):
-            written.add(
-                write_set(data_dir, (models_a, models_b)[n % 2], {"n": n})["generation"]
-            )
-    finally:
-        stop.set()
-        results = [receiver.recv() for _ in readers]
-        for reader in readers:
-            reader.join(10)
-    for checks, bad, seen in results:
-        assert bad == []
-        assert checks > 10
-        assert len(seen) >= 2
-        assert set(seen) <= written
-    assert verify_model_set(data_dir, full_load=True).ok
-
-
-# ----------------------------------------------------------------------------- only what is ours
-
-
-def test_foreign_entries_name_everything_nba_ml_did_not_write(data_dir: Path, models_a) -> None:
-    from nba_ml.errors import ConfigError
-    from nba_ml.state.install import foreign_entries, refuse_foreign
-
-    write_set(data_dir, models_a, {})
-    generations = data_dir / "generations"
-    assert foreign_entries(data_dir) == []
-    ours = [generations / ".tmp-20260101T000000Z-abcdef",
-            generations / ".trash-20260101T000000Z-abcdef"]
-    for path in ours:
-        path.mkdir()
-        (path / ".manifest.json.k3j4h5.tmp").write_text("")  # a killed atomic_write
-    (data_dir / ".models.tmp-20260101T000000Z-abcdef").symlink_to("generations/x")
-    (data_dir / "runs.jsonl").write_text("")  # nba-ml never prunes at the top level
-    (data_dir / "my_notes.txt").write_text("")
-    assert foreign_entries(data_dir) == []
-
-    generation = (data_dir / "models").resolve()
-    strangers = [generations / "my-set", generation / "README",
-                 generations / "20260101T000000Z-abcdeg",
-                 data_dir / ".models.tmp-20260102T000000Z-abcdef"]
-    strangers[0].mkdir()
-    strangers[1].write_text("")
-    strangers[2].mkdir()  # not hex: not a name nba-ml gives
-    strangers[3].mkdir()  # a directory where nba-ml only ever makes a symlink
-    assert foreign_entries(data_dir) == sorted(strangers)
-    with pytest.raises(ConfigError, match=r"\(and 3 more\) was not written by nba-ml") as raised:
-        refuse_foreign(data_dir)
-    assert raised.value.exit_code == 2
-    assert cleanup_leftovers.__module__ == "nba_ml.state.install"
-    with pytest.raises(ConfigError):
-        cleanup_leftovers(data_dir)  # refused before anything is removed
-    assert all(path.exists() for path in ours + strangers)
-
-
-def test_a_symlink_nba_ml_did_not_make_is_never_replaced(data_dir: Path, models_a, tmp_path: Path
-                                                          ) -> None:
-    from nba_ml.errors import ConfigError
-
-    elsewhere = tmp_path / "their-models"
-    elsewhere.mkdir()
-    data_dir.mkdir()
-    (data_dir / "models").symlink_to(elsewhere)
-    with pytest.raises(ConfigError, match="models was not written by nba-ml"):
-        write_set(data_dir, models_a, {})
-    assert os.readlink(data_dir / "models") == str(elsewhere)
