@@ -709,12 +709,6 @@ def test_json_preseason_rows_are_dropped(tmp_path: Path) -> None:
         load_directory(_json_file(tmp_path, body).parent)
 
 
-def test_file_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))
-    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)
-    assert "too large (" in refused(path)
-
-
 def test_file_name_with_a_newline_gives_a_one_line_message(tmp_path: Path) -> None:
     write(tmp_path / "team\nlogs_2019-20.csv", b"")
     with pytest.raises(DataError) as caught:
@@ -818,23 +812,6 @@ def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(os, "open", deny)
     assert refused(path).endswith("team_game_logs_2019-20.csv: cannot read (permission denied)")
-
-
-def test_unreadable_subdirectory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write_season(tmp_path)
-    (tmp_path / "locked").mkdir()
-    real_scandir = os.scandir
-
-    def deny(path: object) -> object:
-        if str(path).endswith("locked"):
-            raise PermissionError(13, "Permission denied")
-        return real_scandir(path)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(sources.os, "scandir", deny)
-    with pytest.raises(DataError) as caught:
-        load_directory(tmp_path)
-    assert_refusal(caught.value, "locked")
-    assert "cannot list directory (permission denied)" in str(caught.value)
 
 
 def test_memory_error_becomes_a_data_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
