@@ -60,7 +60,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit() also takes "²", which float() refuses
         return float(text)
     from email.utils import parsedate_to_datetime
 

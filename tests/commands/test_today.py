@@ -14,8 +14,6 @@ from nba_ml.commands.today import predict_today
 from nba_ml.config import resolve_settings
 from nba_ml.data.cache import schedule_path
 from nba_ml.data.collect import CollectOptions, refresh_cache
-from nba_ml.data.rosters import likely_players
-from nba_ml.data.schedule import read_schedule
 from tests.conftest import copy_data_dir
 from tests.replay import (
     CASSETTES,
@@ -136,37 +134,3 @@ def test_a_damaged_schedule_is_one_line_and_exit_1(data_dir: Path, content: byte
 def test_a_bad_date_is_a_usage_error(data_dir: Path) -> None:
     result = cli("predict", "today", "--date", "tomorrow")
     assert result.exit_code == 2 and "invalid date" in one_error_line(result.stderr)
-
-
-def test_non_nba_match_ups_are_skipped(tmp_path: Path) -> None:
-    day = dt.date(2026, 2, 15)
-    board = scoreboard_for(day.isoformat())
-    board["scoreboard"]["games"] = board["scoreboard"]["games"][:1]
-    board["scoreboard"]["games"][0]["homeTeam"]["teamTricode"] = "LBN"  # All-Star weekend
-    path = schedule_path(tmp_path, day)
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(board))
-    games, skipped, _ = read_schedule(tmp_path, day)
-    assert games == [] and skipped == ["PHI @ LBN"]
-
-
-def test_likely_players_come_from_the_team_s_recent_games() -> None:
-    import pandas as pd
-
-    def row(day: str, game: str, pid: int, team: str, minutes: float) -> dict[str, object]:
-        return {"game_date": pd.Timestamp(day), "game_id": game, "player_id": pid,
-                "player_name": f"P{pid}", "team": team, "min": minutes}
-
-    frame = pd.DataFrame([
-        row("2026-01-01", "g1", 1, "BOS", 30), row("2026-01-01", "g1", 2, "BOS", 20),
-        row("2026-01-03", "g2", 1, "BOS", 34), row("2026-01-03", "g2", 3, "BOS", 0),
-        row("2026-01-05", "g3", 2, "BOS", 25), row("2026-01-05", "g3", 4, "BOS", 10),
-        row("2026-01-07", "g4", 1, "BOS", 36),
-        row("2026-01-06", "g5", 4, "NYK", 12),  # traded: now a Knick
-        row("2026-01-09", "g6", 5, "BOS", 40),  # after the day: not history
-    ])
-    likely = likely_players(frame, ["BOS", "NYK"], pd.Timestamp("2026-01-08"))
-    bos = likely[likely["team"] == "BOS"]
-    assert bos["player_id"].tolist() == [1, 2]  # 3 played 0 minutes; 4 is a Knick now
-    assert bos["minutes"].tolist() == pytest.approx([(34 + 36) / 3, 25 / 3], abs=0.05)
-    assert likely[likely["team"] == "NYK"]["player_id"].tolist() == [4]

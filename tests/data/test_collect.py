@@ -89,17 +89,6 @@ def raw(tmp_path: Path) -> Path:
 # ------------------------------------------------------------------ layout and the happy path
 
 
-def test_cache_path_layout(tmp_path: Path) -> None:
-    assert cache_path(tmp_path, "2025-26", "Regular Season", "T") == (
-        tmp_path / "leaguegamelog" / "2025-26_regular-season_T.json")
-    assert cache_path(tmp_path, "2019-20", "Playoffs", "P").name == "2019-20_playoffs_P.json"
-    assert cache_path(tmp_path, "2020-21", "PlayIn", "T").name == "2020-21_playin_T.json"
-    with pytest.raises(ValueError, match="season type"):
-        cache_path(tmp_path, "2019-20", "Pre Season", "P")
-    with pytest.raises(ValueError, match="mode"):
-        cache_path(tmp_path, "2019-20", "Playoffs", "X")
-
-
 def test_cassette_replay_populates_cache(raw: Path) -> None:
     adapter = ReplayAdapter(route_manifest=True)  # T 2025-26: only the exact recorded request
     cassette = load_cassette(T_2025_26)
@@ -628,14 +617,3 @@ def test_a_retry_after_beyond_the_budget_ends_the_collection(raw: Path) -> None:
     with pytest.raises(UpstreamUnavailable, match="budget of 60 s used up"):
         run(raw, adapter, ["2025-26"], FakeClock(), options=options)
     assert len(adapter.calls) == 1  # no second attempt that the budget could not wait for
-
-
-def test_retry_after_as_an_http_date() -> None:
-    from email.utils import format_datetime
-
-    from nba_ml.data.transport import _retry_after_seconds
-
-    soon = dt.datetime.now(tz=dt.timezone.utc) + dt.timedelta(seconds=90)
-    assert 80 <= (_retry_after_seconds(format_datetime(soon, usegmt=True)) or 0) <= 91
-    assert _retry_after_seconds("yesterday-ish") is None
-    assert _retry_after_seconds("") is None

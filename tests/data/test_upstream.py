@@ -20,7 +20,6 @@ import pytest
 from nba_ml.data.cache import cache_files, last_cached_game_date, schedule_path
 from nba_ml.data.collect import CORRECTION_DAYS, CollectOptions, cache_path, refresh_cache
 from nba_ml.data.importer import load_files
-from nba_ml.data.proxy import redact, redact_proxy, resolve_proxy
 from nba_ml.errors import ConfigError, StorageError, UpstreamUnavailable
 from tests.replay import (
     T_2025_26,
@@ -305,41 +304,7 @@ def test_other_failures_keep_the_session(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------ proxies
-
-
-@pytest.mark.parametrize(("environ", "flag", "expected"), [
-    ({}, None, (None, None)),
-    ({"HTTPS_PROXY": "http://p:3128"}, None, ("http://p:3128", "HTTPS_PROXY")),
-    ({"https_proxy": "http://p:3128"}, None, ("http://p:3128", "https_proxy")),
-    ({"HTTPS_PROXY": "http://a:1", "NBA_API_PROXY": "http://b:2"}, None,
-     ("http://b:2", "NBA_API_PROXY")),
-    ({"NBA_API_PROXY": "http://b:2", "NBA_ML_PROXY": "socks5h://c:3"}, None,
-     ("socks5h://c:3", "NBA_ML_PROXY")),
-    ({"NBA_ML_PROXY": "http://c:3"}, "http://u:pw@d:4", ("http://u:pw@d:4", "--proxy")),
-    ({"NBA_ML_PROXY": "  ", "HTTPS_PROXY": "http://a:1"}, None, ("http://a:1", "HTTPS_PROXY")),
-])
-def test_proxy_precedence(environ: dict[str, str], flag: str | None, expected: tuple) -> None:
-    assert resolve_proxy(flag, environ) == expected
-
-
-@pytest.mark.parametrize("value", ["proxy.example:3128", "http://u:s3cr3t@host:99999",
-                                   "ftp://host:21", "http://", "http://host:3128/path",
-                                   "http://ho st:1", "http://host:abc"])
-def test_a_malformed_proxy_is_a_usage_error_without_the_password(value: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        resolve_proxy(None, {"HTTPS_PROXY": value})
-    assert caught.value.exit_code == 2
-    assert "s3cr3t" not in str(caught.value) and "HTTPS_PROXY=" in str(caught.value)
-
-
-def test_redaction() -> None:
-    url = "http://nba%40user:p%40ss:w0rd@10.0.0.1:3128"
-    assert redact_proxy(url) == "http://***@10.0.0.1:3128"
-    assert redact_proxy("http://10.0.0.1:3128") == "http://10.0.0.1:3128"
-    text = f"failed via {url} (user nba@user, password p@ss:w0rd / p%40ss:w0rd)"
-    masked = redact(text, url)
-    assert "w0rd" not in masked and "nba@user" not in masked and "10.0.0.1:3128" in masked
-    assert redact("see http://a:b@h:1/x", None) == "see http://***@h:1/x"
+# (which proxy, its URL and its redaction: tests/data/test_proxy.py)
 
 
 def test_the_proxy_is_used_for_every_request(tmp_path: Path) -> None:
