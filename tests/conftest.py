@@ -102,6 +102,15 @@ def two_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def synthetic_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory with two small synthetic seasons, 2017-18 and 2018-19 (tests/synthetic.py):
+    no ../shared needed. Read-only use."""
+    from tests.synthetic import write_seasons
+
+    return write_seasons(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory: pytest.TempPathFactory, two_seasons: Path) -> Path:
     """A data directory with a model set trained once on two real seasons (read-only use)."""
     from nba_ml.commands.train import train
