@@ -96,6 +96,24 @@ def test_inclusive_decayed_sum_of_a_long_group_stays_finite() -> None:
     np.testing.assert_allclose(out[:50], short)  # both ways agree
 
 
+@pytest.mark.parametrize(("long_rows", "decay"), [(1000, 0.9), (351, 0.5 ** (1 / 8)),
+                                                   (1500, 0.5 ** (1 / 30))])
+def test_a_long_group_does_not_swamp_the_group_after_it(long_rows: int, decay: float) -> None:
+    # a veteran's many games, then a rookie's five: the rookie's sums are his own. One running
+    # sum over all rows once carried the veteran's weights (decay**-position, ~1e45 here) into
+    # the rookie's rows and cancelled them to 0 (351 games at halflife 8: the real logs' longest
+    # career, where pts_ewm was off by up to 1.4 points for the players sorted after one)
+    values = np.ones(long_rows + 5)
+    starts = np.r_[np.zeros(long_rows, dtype=np.int64), np.full(5, long_rows)]
+    rookie = rolling.inclusive_decayed_sum(values, starts, decay)[long_rows:]
+    np.testing.assert_allclose(rookie, [sum(decay ** k for k in range(n)) for n in range(1, 6)],
+                               rtol=1e-12)
+    halflife = np.log(0.5) / np.log(decay)
+    ewm = rolling.prior_ewm(np.r_[np.full(long_rows, 30.0), [10.0, 20.0, 0.0, 5.0, 7.0]],
+                            starts, halflife)[long_rows:]
+    np.testing.assert_allclose(ewm[1:3], [10.0, (10 * decay + 20) / (decay + 1)], rtol=1e-12)
+
+
 def test_inclusive_decayed_sum_matches_loop_and_resets_per_group() -> None:
     rng = np.random.default_rng(3)
     groups = np.sort(rng.integers(0, 12, 300))

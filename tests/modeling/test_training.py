@@ -153,3 +153,24 @@ def test_the_deployed_set_is_fitted_on_all_the_data(trained: training.TrainedSet
     evaluation = models.predict_stat(trained.evaluation_models["points"], rows)
     assert np.isfinite(deployed).all() and not np.allclose(deployed, evaluation)
     assert trained.models["points"].baseline == "pts_ewm"
+
+
+def test_the_evaluation_models_are_fitted_on_exactly_the_rows_before_the_holdout(
+        trained: training.TrainedSet) -> None:
+    # fitting is deterministic: refitting on the rows before the holdout gives the same models
+    assert trained.tables is not None and trained.evaluation_models is not None
+    start = pd.Timestamp(trained.training["holdout"]["start"])
+    games, players = trained.tables.games, trained.tables.players
+    before_g, before_p = games[games["game_date"] < start], players[players["game_date"] < start]
+    rows = players.iloc[-300:]
+    for name, stat in models.PLAYER_MODELS.items():
+        np.testing.assert_array_equal(
+            models.predict_stat(trained.evaluation_models[name], rows),
+            models.predict_stat(models.fit_player_model(before_p, stat), rows), err_msg=name)
+    np.testing.assert_array_equal(
+        models.predict_home_win(trained.evaluation_models[models.GAME_MODEL], games),
+        models.predict_home_win(models.fit_game_model(before_g), games))
+    # and the deployed set on every row
+    np.testing.assert_array_equal(models.predict_stat(trained.models["points"], rows),
+                                  models.predict_stat(models.fit_player_model(players, "pts"),
+                                                      rows))
