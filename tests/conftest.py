@@ -102,6 +102,15 @@ def two_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def synthetic_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory with two small synthetic seasons, 2017-18 and 2018-19 (tests/synthetic.py):
+    no ../shared needed. Read-only use."""
+    from tests.synthetic import write_seasons
+
+    return write_seasons(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory: pytest.TempPathFactory, two_seasons: Path) -> Path:
     """A data directory with a model set trained once on two real seasons (read-only use)."""
     from nba_ml.commands.train import train
@@ -112,6 +121,28 @@ def trained_dir(tmp_path_factory: pytest.TempPathFactory, two_seasons: Path) -> 
     result = train(settings, force=True, source=two_seasons)
     assert result.outcome == "trained"
     return path
+
+
+def _quick_player_model():  # type: ignore[no-untyped-def]
+    """A small but real player model, so training and the honest refit take seconds."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(loss="absolute_error", max_iter=15, max_leaf_nodes=15,
+                                         early_stopping=False, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def quick_models():  # type: ignore[no-untyped-def]
+    """Small player models, fitted on one thread: OpenMP threads spin against other busy
+    processes, which made one 15-iteration fit take a minute instead of a second."""
+    import sklearn.ensemble  # noqa: F401 - load the OpenMP runtime so that the limit applies
+    from threadpoolctl import threadpool_limits
+
+    from nba_ml.modeling import models
+
+    with pytest.MonkeyPatch.context() as patch, threadpool_limits(limits=1):
+        patch.setattr(models, "make_player_model", _quick_player_model)
+        yield
 
 
 def run_in_child(target, *args, seconds: float = 60) -> object:  # type: ignore[no-untyped-def]

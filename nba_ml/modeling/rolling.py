@@ -89,6 +89,7 @@ _DECAY_CLOSED_FORM_ROWS = 2000
 def inclusive_decayed_sum(values: np.ndarray, starts: np.ndarray, decay: float) -> np.ndarray:
     """Return ``sum_{j <= i in the group} decay**(i - j) * values[j]`` (NaN counts as 0)."""
     import numpy as np
+    import pandas as pd
 
     n = len(values)
     if n == 0:
@@ -97,9 +98,11 @@ def inclusive_decayed_sum(values: np.ndarray, starts: np.ndarray, decay: float) 
     position = np.arange(n) - starts
     if int(position.max()) >= _DECAY_CLOSED_FORM_ROWS:
         return _inclusive_decayed_sum_loop(v, starts, decay)
-    scaled = np.cumsum(v * decay ** (-position.astype(float)))
-    before_group = np.concatenate([[0.0], scaled])[starts]
-    return (scaled - before_group) * decay ** position.astype(float)
+    # The running sum restarts in each group: one over all rows would carry a long group's far
+    # larger weights into the next group and cancel its values away when subtracted.
+    scaled = pd.Series(v * decay ** (-position.astype(float))).groupby(
+        starts, sort=False).cumsum().to_numpy()
+    return scaled * decay ** position.astype(float)
 
 
 def _inclusive_decayed_sum_loop(values: np.ndarray, starts: np.ndarray, decay: float

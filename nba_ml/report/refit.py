@@ -59,6 +59,8 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
     started = time.perf_counter()
     try:
         start = pd.Timestamp(str(training["holdout"]["start"]))
+        if pd.isna(start) or start.tzinfo is not None:  # "" parses to NaT; dates are naive
+            raise ValueError(start)
     except (KeyError, ValueError, TypeError):
         raise DataError("the model manifest records no holdout start; "
                         "run `nba-ml train --force`") from None

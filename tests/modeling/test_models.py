@@ -62,17 +62,3 @@ def test_a_set_trained_on_the_previous_features_still_predicts(tables) -> None:
                                          played["home_win"].astype(int))
     probabilities = models.predict_home_win(model, games.iloc[-20:])
     assert ((probabilities > 0) & (probabilities < 1)).all()
-
-
-def test_worker_pool_reports_while_a_long_task_runs() -> None:
-    # logs must not go silent during a long fit: the pool calls back about every second
-    import time
-
-    from nba_ml.modeling.workers import run_tasks
-
-    calls: list[tuple[int, int]] = []
-    results = run_tasks(time.sleep, [(2.5,)], jobs=1,
-                        on_done=lambda done, total: calls.append((done, total)))
-    assert results == [None]
-    assert calls[-1] == (1, 1)
-    assert calls.count((0, 1)) >= 1

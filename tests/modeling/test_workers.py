@@ -10,6 +10,7 @@ import math
 import operator
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,13 @@ def test_a_worker_that_exits_without_a_result(no_leftover_workers: object) -> No
 
 def _dispatch(function: object, args: tuple[object, ...]) -> object:
     return function(*args)  # type: ignore[operator]
+
+
+def test_the_pool_reports_while_a_long_task_runs(no_leftover_workers: object) -> None:
+    # logs must not go silent during a long fit: the pool calls back about every second
+    calls: list[tuple[int, int]] = []
+    results = run_tasks(time.sleep, [(2.5,)], jobs=1,
+                        on_done=lambda done, total: calls.append((done, total)))
+    assert results == [None]
+    assert calls[-1] == (1, 1)
+    assert calls.count((0, 1)) >= 1

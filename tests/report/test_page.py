@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from nba_ml.errors import DataError, ModelInvalid, StorageError
-from nba_ml.modeling import models
-from nba_ml.report import svg
 from nba_ml.report.page import write_report
 from nba_ml.report.refit import holdout_errors
 from nba_ml.state.runs import append_run
@@ -22,26 +20,6 @@ from tests.conftest import copy_data_dir, link_seasons
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 HOSTILE = "<script>alert('x')</script> & \"quoted\" <img src=http://evil.example/x.png>"
-
-
-def _quick_player_model():  # type: ignore[no-untyped-def]
-    """A small but real player model, so training and the honest refit take seconds."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
-    return HistGradientBoostingRegressor(loss="absolute_error", max_iter=15, max_leaf_nodes=15,
-                                         early_stopping=False, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def quick_models():  # type: ignore[no-untyped-def]
-    """Small player models, fitted on one thread: OpenMP threads spin against other busy
-    processes, which made one 15-iteration fit take a minute instead of a second."""
-    import sklearn.ensemble  # noqa: F401 - load the OpenMP runtime so that the limit applies
-    from threadpoolctl import threadpool_limits
-
-    with pytest.MonkeyPatch.context() as patch, threadpool_limits(limits=1):
-        patch.setattr(models, "make_player_model", _quick_player_model)
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -319,33 +297,6 @@ def test_odd_run_records_do_not_break_the_page(report_dir: Path, tmp_path: Path)
     write_report(copy, output, now=NOW, fast=True)
     html = output.read_text()
     assert "6 runs recorded" in html and "yesterday" in html
-
-
-# --------------------------------------------------------------------------- the SVG helpers
-
-
-def test_nice_ticks_cover_the_range() -> None:
-    ticks = svg.nice_ticks(0, 4.6)
-    assert ticks[0] == 0 and ticks[-1] >= 4.6 and 4 <= len(ticks) <= 8
-    ticks = svg.nice_ticks(0.2175, 0.2300)
-    assert ticks[0] <= 0.2175 and ticks[-1] >= 0.2300 and 4 <= len(ticks) <= 8
-    assert svg.nice_ticks(1.0, 1.0)[0] <= 1.0 <= svg.nice_ticks(1.0, 1.0)[-1]
-    assert svg.nice_ticks(float("nan"), 1) == [0.0, 1.0]
-
-
-def test_charts_escape_text_and_survive_gaps() -> None:
-    line = svg.line_chart(title="<t>", desc="a & b", x_labels=["<1>", "2", "3"],
-                          series=[svg.Series("s<", [1.0, None, float("nan")], svg.BLUE)],
-                          y_label="y")
-    bars = svg.bar_chart(title="t", desc="d", groups=["<g>"],
-                         series=[svg.Series("m", [None], svg.BLUE)], y_label="y")
-    single = svg.line_chart(title="one", desc="d", x_labels=["only"],
-                            series=[svg.Series("s", [0.5], svg.BLUE)], y_label="y")
-    calibration = svg.calibration_chart(title="c", desc="d", bins=[])
-    for chart in (line, bars, single, calibration):
-        ET.fromstring(chart)
-    assert "&lt;t&gt;" in line and "<t>" not in line and "&lt;g&gt;" in bars
-    assert "<circle" in single
 
 
 def test_honest_figures_that_drifted_from_training_are_flagged(report_dir: Path) -> None:

@@ -40,11 +40,6 @@ def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def synthetic_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_seasons(tmp_path_factory.mktemp("synthetic"))
-
-
-@pytest.fixture(scope="session")
 def synthetic_trained(tmp_path_factory: pytest.TempPathFactory, synthetic_seasons: Path) -> Path:
     data_dir = tmp_path_factory.mktemp("synthetic-trained") / "data"
     result = nba_ml(data_dir, "train", "--force", "--from", synthetic_seasons)

@@ -1,0 +1,91 @@
+"""BaselineResidualRegressor: predicts baseline + learned residual, fills missing baselines with
+the median target of such rows, and behaves as a scikit-learn estimator (clone, pickle)."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression
+
+from nba_ml.modeling.estimators import BaselineResidualRegressor
+
+NAN = np.nan
+
+
+def _frame(base: list[float], x: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"pts_ewm": base, "x": x})
+
+
+def test_predicts_the_baseline_plus_the_learned_residual() -> None:
+    X = _frame([10.0, 20.0, 30.0], [0.0, 0.0, 0.0])
+    model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm").fit(X, [12.0, 21.0, 33.0])
+    # the residuals are 2, 1, 3: the dummy learns their mean, 2
+    assert model.estimator_.constant_[0][0] == pytest.approx(2.0)
+    np.testing.assert_allclose(model.predict(_frame([5.0, 100.0], [0.0, 0.0])), [7.0, 102.0])
+
+
+def test_rows_without_a_baseline_start_from_the_median_target_of_such_rows() -> None:
+    X = _frame([10.0, NAN, 20.0, NAN, NAN], [0.0] * 5)
+    y = [11.0, 4.0, 21.0, 6.0, 30.0]
+    model = BaselineResidualRegressor(DummyRegressor(strategy="median"), "pts_ewm").fit(X, y)
+    assert model.fill_ == 6.0  # median of 4, 6, 30
+    # residuals: 1, -2, 1, 0, 24; their median is 1
+    np.testing.assert_allclose(model.predict(_frame([NAN, 8.0], [0.0, 0.0])), [7.0, 9.0])
+
+
+def test_without_missing_baselines_the_fill_is_zero() -> None:
+    model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm").fit(
+        _frame([1.0, 2.0], [0.0, 0.0]), [1.0, 2.0])
+    assert model.fill_ == 0.0
+    assert model.predict(_frame([NAN], [0.0]))[0] == pytest.approx(0.0)
+
+
+def test_the_inner_estimator_learns_what_moves_a_player_off_his_baseline() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0, 30, 50)
+    x = rng.normal(0, 1, 50)
+    X = _frame(list(base), list(x))
+    model = BaselineResidualRegressor(LinearRegression(), "pts_ewm").fit(X, base + 2 * x - 1)
+    # the residual does not depend on the baseline: its coefficient is 0, x's is 2
+    np.testing.assert_allclose(model.estimator_.coef_, [0.0, 2.0], atol=1e-9)
+    assert model.estimator_.intercept_ == pytest.approx(-1.0)
+    np.testing.assert_allclose(model.predict(_frame([10.0], [3.0])), [15.0])
+    assert model.score(X, base + 2 * x - 1) == pytest.approx(1.0)
+
+
+def test_it_reports_its_inputs_and_leaves_the_given_estimator_unfitted() -> None:
+    inner = LinearRegression()
+    X = _frame([1.0, 2.0, 3.0], [1.0, 0.0, 1.0])
+    model = BaselineResidualRegressor(inner, "pts_ewm").fit(X, [1.0, 2.0, 4.0])
+    assert list(model.feature_names_in_) == ["pts_ewm", "x"]  # the baseline is an input too
+    assert model.n_features_in_ == 2
+    assert not hasattr(inner, "coef_")  # fit clones it
+    assert model.estimator_ is not inner
+
+
+def test_it_clones_and_pickles_like_any_scikit_learn_estimator() -> None:
+    # the deployed shape: gradient boosting, which sees the raw (NaN) baseline as an input
+    inner = HistGradientBoostingRegressor(max_iter=5, min_samples_leaf=1, random_state=0)
+    model = BaselineResidualRegressor(inner, "pts_ewm")
+    copy = clone(model)
+    assert copy.get_params()["baseline"] == "pts_ewm"
+    assert isinstance(copy.get_params()["estimator"], HistGradientBoostingRegressor)
+    X = _frame([1.0, NAN, 3.0, 4.0, NAN, 2.0], [1.0, 0.0, 1.0, 2.0, 1.0, 0.0])
+    y = [2.0, 5.0, 4.0, 7.0, 3.0, 2.0]
+    fitted = copy.fit(X, y)
+    assert fitted.fill_ == 4.0  # median of 5 and 3
+    restored = pickle.loads(pickle.dumps(fitted))  # how model sets are saved
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+    assert np.isfinite(restored.predict(X)).all()
+
+
+def test_a_missing_baseline_column_is_refused() -> None:
+    model = BaselineResidualRegressor(DummyRegressor(), "ast_ewm")
+    with pytest.raises(KeyError):
+        model.fit(_frame([1.0], [0.0]), [1.0])

@@ -1,0 +1,126 @@
+"""The holdout refit behind "MAE by minutes played": honest (refitted before the holdout) or
+fast (the given models), binned by minutes on half-open intervals, refusing what it cannot do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nba_ml.data.importer import GameData, load_directory
+from nba_ml.errors import DataError
+from nba_ml.modeling import models
+from nba_ml.modeling.training import build_feature_tables
+from nba_ml.report.refit import MINUTE_BINS, holdout_errors
+from nba_ml.state.history import save_history
+
+START = "2018-10-17"  # the synthetic 2018-19 season's first day
+
+
+@pytest.fixture(scope="module")
+def data(synthetic_seasons: Path) -> GameData:
+    return load_directory(synthetic_seasons)
+
+
+@pytest.fixture(scope="module")
+def saved(data: GameData, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A data directory holding the saved game data, and a training record naming it."""
+    data_dir = tmp_path_factory.mktemp("refit") / "data"
+    sha = save_history(data_dir, data)
+    return data_dir, {"holdout": {"start": START}, "history_sha256": sha}
+
+
+@pytest.fixture(scope="module")
+def players(data: GameData) -> pd.DataFrame:
+    return build_feature_tables(data).players
+
+
+@pytest.fixture(scope="module")
+def fitted_before(players: pd.DataFrame, quick_models: None) -> dict[str, Any]:
+    before = players[players["game_date"] < pd.Timestamp(START)]
+    return {name: models.fit_player_model(before, stat)
+            for name, stat in models.PLAYER_MODELS.items()}
+
+
+@pytest.mark.parametrize("training", [{}, {"holdout": None}, {"holdout": {}},
+                                      {"holdout": {"start": "soon"}},
+                                      {"holdout": {"start": "2018-13-01"}},
+                                      # "" and "NaT" parse to NaT, and a moment with a zone
+                                      # cannot be compared with game dates: each made a
+                                      # traceback once the game data was loaded
+                                      {"holdout": {"start": ""}}, {"holdout": {"start": "NaT"}},
+                                      {"holdout": {"start": "2018-10-17T00:00:00+00:00"}}])
+def test_a_record_without_a_usable_holdout_start_is_refused(tmp_path: Path,
+                                                            training: dict) -> None:
+    with pytest.raises(DataError) as raised:
+        holdout_errors(tmp_path / "nothing-here", training)
+    assert str(raised.value) == ("the model manifest records no holdout start; "
+                                 "run `nba-ml train --force`")
+
+
+def test_a_record_without_saved_game_data_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="names no saved game data"):
+        holdout_errors(tmp_path, {"holdout": {"start": START}})
+
+
+def test_fast_errors_bin_the_holdout_by_minutes_played(saved: tuple[Path, dict],
+                                                       players: pd.DataFrame,
+                                                       fitted_before: dict[str, Any]) -> None:
+    data_dir, training = saved
+    errors = holdout_errors(data_dir, training, deployed=fitted_before)
+    assert not errors.honest and errors.seconds >= 0
+    after = players[players["game_date"] >= pd.Timestamp(START)]
+    team_games = after.groupby(["game_id", "team"]).ngroups
+    assert set(errors.models) == set(models.PLAYER_MODELS)
+    for name, stat in models.PLAYER_MODELS.items():
+        result = errors.models[name]
+        assert [row["label"] for row in result.rows] == [label for label, _, _ in MINUTE_BINS]
+        # synthetic minutes: 14, 18 | 22, 26, 28 | 30, 32, 34, 36 a team-game; 30 is in "30–40"
+        assert [row["n"] for row in result.rows] == [0, 2 * team_games, 3 * team_games,
+                                                     4 * team_games, 0]
+        assert result.rows[0] == {"label": "0–10", "n": 0}
+        assert result.overall["n"] == len(after)
+        predicted = models.predict_stat(fitted_before[name], after)
+        actual = after[stat].to_numpy(dtype=float)
+        assert result.overall["mae"] == pytest.approx(np.mean(np.abs(predicted - actual)))
+        in_bin = (after["min"] >= 30) & (after["min"] < 40)
+        assert result.rows[3]["mae"] == pytest.approx(
+            np.mean(np.abs(predicted[in_bin] - actual[in_bin])))
+        last10 = after[f"{stat}_l10"].fillna(models.debut_prior(
+            players[players["game_date"] < pd.Timestamp(START)], stat)).to_numpy()
+        assert result.overall["mae_last10"] == pytest.approx(np.mean(np.abs(last10 - actual)))
+
+
+def test_honest_errors_refit_on_the_rows_before_the_holdout(saved: tuple[Path, dict],
+                                                            fitted_before: dict[str, Any]
+                                                            ) -> None:
+    data_dir, training = saved
+    honest = holdout_errors(data_dir, training)
+    assert honest.honest
+    # the same definitions fitted on the same rows: the figures of the models fitted above
+    fast = holdout_errors(data_dir, training, deployed=fitted_before)
+    for name in models.PLAYER_MODELS:
+        assert honest.models[name].overall == pytest.approx(fast.models[name].overall)
+        assert honest.models[name].rows == fast.models[name].rows
+
+
+def test_a_holdout_after_the_data_has_nothing_to_measure(saved: tuple[Path, dict],
+                                                         fitted_before: dict[str, Any]) -> None:
+    data_dir, training = saved
+    later = {**training, "holdout": {"start": "2030-01-01"}}
+    with pytest.raises(DataError) as raised:
+        holdout_errors(data_dir, later, deployed=fitted_before)
+    assert str(raised.value) == "no played player-games from 2030-01-01 in the game data"
+
+
+def test_an_honest_refit_with_nothing_before_the_holdout_points_to_the_fast_report(
+        saved: tuple[Path, dict], quick_models: None) -> None:
+    data_dir, training = saved
+    earliest = {**training, "holdout": {"start": "2000-01-01"}}
+    with pytest.raises(DataError) as raised:
+        holdout_errors(data_dir, earliest)
+    assert str(raised.value) == ("cannot measure the holdout honestly: too few player-games to "
+                                 "train the pts model (0); use the fast report")
