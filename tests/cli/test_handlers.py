@@ -42,7 +42,7 @@ from nba_ml.errors import (
     UpstreamUnavailable,
 )
 from nba_ml.state.lock import TrainingLock
-from tests.state.test_store import make_models, write_set
+from tests.modelsets import make_models, write_set
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - (DEBUG|INFO|WARNING|ERROR) - (.*)$")
 

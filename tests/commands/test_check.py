@@ -15,7 +15,7 @@ from nba_ml import MODEL_FILES, MODEL_NAMES
 from nba_ml.commands.check import CheckResult, check, problems_by_model
 from nba_ml.config import Settings, resolve_settings
 from nba_ml.state.store import GAME_DATA, SET
-from tests.state.test_store import make_models, write_set
+from tests.modelsets import make_models, write_set
 
 
 @pytest.fixture(scope="module")

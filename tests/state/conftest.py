@@ -1,30 +1,10 @@
-"""Model sets for the state tests: small fitted scikit-learn models, installed as a training would.
-
-tests/state/test_store.py (the read side) and tests/state/test_install.py (the install side) both
-build their sets here; import the helpers as ``from tests.state.conftest import ...``.
-"""
+"""Session fixtures for the state tests: two different small model sets (tests/modelsets.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression, Ridge
 
-from nba_ml.state.history import write_history_payload
-from nba_ml.state.install import write_model_set
-
-
-def make_models(seed: int) -> dict[str, object]:
-    """Return four small fitted scikit-learn models; different seeds give different pickles."""
-    rng = np.random.default_rng(seed)
-    features = rng.normal(size=(60, 4))
-    wins = (features[:, 0] + rng.normal(size=60) > 0).astype(int)
-    models: dict[str, object] = {"game_outcome": LogisticRegression().fit(features, wins)}
-    for name in ("points", "assists", "rebounds"):
-        models[name] = Ridge(alpha=1.0).fit(features, rng.normal(size=60))
-    return models
+from tests.modelsets import make_models
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +15,3 @@ def models_a() -> dict[str, object]:
 @pytest.fixture(scope="session")
 def models_b() -> dict[str, object]:
     return make_models(2)
-
-
-def write_set(data_dir: Path, models: dict[str, object], training: dict | None = None) -> dict:
-    """Install ``models`` as a training would: the saved game data first, named in the manifest."""
-    digest = write_history_payload(data_dir, b"game data of " + repr(training).encode())
-    return write_model_set(data_dir, models, {**(training or {}), "history_sha256": digest})

@@ -33,7 +33,7 @@ from nba_ml.state.install import (
     write_model_set,
 )
 from nba_ml.state.store import GENERATION_PATTERN, model_age_hours, read_manifest, verify_model_set
-from tests.state.conftest import write_set
+from tests.modelsets import write_set
 
 SKLEARN = importlib.metadata.version("scikit-learn")
 GENERATION = GENERATION_PATTERN.pattern

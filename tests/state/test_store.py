@@ -32,7 +32,7 @@ from nba_ml.state.store import (
     read_manifest,
     verify_model_set,
 )
-from tests.state.conftest import write_set
+from tests.modelsets import write_set
 
 ROOT = Path(__file__).resolve().parents[2]
 SKLEARN = importlib.metadata.version("scikit-learn")
