@@ -166,20 +166,46 @@ class HelperProcess:
 
 
 def main() -> int:
+    """Answer each batch of the request on stdin, in order; return the exit code: 0 when every
+    batch was answered (with its rows or its error), 2 when stdin holds no usable request, 1
+    when the parent stopped reading (it went away: the rest is not computed). Either failure
+    is one line on stderr, which is the server's log."""
     # Run as __main__: take prepare_rows from the module under its own name, so that what is
     # pickled names nba_ml.serving.helper.Prepared, which the server can find.
     from nba_ml.serving.helper import prepare_rows as prepare
 
-    request = pickle.load(sys.stdin.buffer)  # from our parent: trusted
+    try:
+        request = pickle.load(sys.stdin.buffer)  # from our parent: trusted
+        data_dir, sha256, batches = request["data_dir"], request["sha256"], request["batches"]
+        batches = list(batches)
+    except Exception as error:  # noqa: BLE001 - a truncated or foreign request, any form
+        sys.stderr.write(f"nba_ml.serving.helper: no usable request on stdin "
+                         f"({type(error).__name__}); it is started by LivePredictor\n")
+        return 2
     out = sys.stdout.buffer
-    for days in request["batches"]:
+    for days in batches:
         try:
-            message: tuple[str, Any] = ("ok", prepare(request["data_dir"], request["sha256"],
-                                                      days))
+            message: tuple[str, Any] = ("ok", prepare(data_dir, sha256, days))
         except Exception as error:  # noqa: BLE001 - reported to the parent, which decides
             message = ("error", f"{type(error).__name__}: {error}")
-        write_message(out, message)
+        try:
+            write_message(out, message)
+        except OSError as error:  # a broken pipe: the server ended or closed its side
+            _discard_stdout()
+            sys.stderr.write(f"nba_ml.serving.helper: the server stopped reading "
+                             f"({describe_os_error(error)}); stopping\n")
+            return 1
     return 0
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit of what could not be written does
+    not fail again (a second, multi-line report)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":
