@@ -348,3 +348,19 @@ def test_close_stops_a_running_helper(saved_games: tuple[Path, str], tmp_path: P
     process.close()
     assert running.poll() is not None and process._process is None
     assert process.result([dt.date(2018, 12, 1)], sha256) is None
+
+
+def test_the_helper_runs_nicer_than_the_server(saved_games: tuple[Path, str]) -> None:
+    # its feature passes are background work: the server's requests come first on the CPU
+    import os
+
+    data_dir, sha256 = saved_games
+    process = HelperProcess(data_dir)
+    try:
+        process.submit([dt.date(2018, 10, 1)], sha256=sha256)
+        assert process._process is not None
+        niceness = os.getpriority(os.PRIO_PROCESS, process._process.pid)
+        assert niceness == min(os.getpriority(os.PRIO_PROCESS, 0) + helper.HELPER_NICE, 19)
+        assert helper.HELPER_NICE == 10
+    finally:
+        process.close()
