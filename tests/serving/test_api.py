@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +78,7 @@ def test_a_game_answer_is_the_predictors_row_and_what_is_served(
                       "generation": GENERATION, "trained_at": TRAINED_AT,
                       "last_game_date": str(synthetic_predictor.last_game_date),
                       "days_behind": answer["days_behind"], "stale": answer["stale"]}
+    assert (answer["days_behind"], answer["stale"]) == synthetic_predictor.staleness()
     assert "warning" not in answer  # an explicit date: no staleness warning
 
 
@@ -250,10 +252,10 @@ def test_error_status_maps_the_exception_tree() -> None:
         assert api.error_status(error) == 500
 
 
-def test_no_set_yet_is_a_503_through_the_same_mapping(tmp_path: object) -> None:
+def test_no_set_yet_is_a_503_through_the_same_mapping(tmp_path: Path) -> None:
     from nba_ml.serving.live import LivePredictor
 
-    live = LivePredictor(tmp_path, prepare_days=0)  # type: ignore[arg-type]
+    live = LivePredictor(tmp_path, prepare_days=0)
     with pytest.raises(ModelsNotReady) as caught:
         api.games_answer(live.current(), {"home": "BOS", "away": "PHI"})
     assert api.error_status(caught.value) == 503
