@@ -278,7 +278,9 @@ class Predictor:
         latest = self._latest_players()
         assert self._by_name is not None
         text = str(name_or_id).strip()
-        player_id = int(text) if text.isdigit() else self._by_name.get(text.casefold())
+        # an id is written with the digits 0-9 ('²' and '١' are digits to str.isdigit)
+        is_id = text.isascii() and text.isdigit()
+        player_id = int(text) if is_id else self._by_name.get(text.casefold())
         if player_id is None or player_id not in latest.index:
             names = latest["player_name"].tolist()
             close = difflib.get_close_matches(text, names, n=3, cutoff=0.6)

@@ -155,37 +155,3 @@ def test_stale_data_warns_once_a_day_for_today_naming_date(
         predictor.predict_games([("LAL", "GSW")])
     assert len(caplog.records) == (1 if today_stale else 0)
 
-
-def test_dates_are_strict_yyyy_mm_dd() -> None:
-    import datetime as dt
-
-    from nba_ml.serving.inputs import parse_day
-
-    assert parse_day("2019-10-22") == dt.date(2019, 10, 22)
-    assert parse_day(dt.datetime(2019, 10, 22, 5)) == dt.date(2019, 10, 22)
-    for bad in ("now", "today", "2019-02-30", "20191022", "2019-1-2", ""):
-        with pytest.raises(UsageError, match="expected YYYY-MM-DD"):
-            parse_day(bad)
-
-
-def test_api_query_parsing_shares_the_predictor_validation(predictor: Predictor) -> None:
-    from nba_ml.errors import ModelsNotReady
-    from nba_ml.serving import api
-
-    answer = api.games_answer(predictor, {"home": "bos", "away": "PHI", "date": DAY})
-    assert answer["home"] == "BOS" and 0 < answer["home_win_probability"] < 1
-    assert answer["generation"] == predictor.generation and "stale" in answer
-    answer = api.players_answer(predictor, {"player": "2544", "opponent": "GSW", "home": "0",
-                                            "date": DAY})
-    assert answer["player_name"] == "LeBron James" and answer["is_home"] is False
-    assert answer["game_date"] == DAY
-    assert api.parse_venue("home") is True and api.parse_venue("0") is False
-    assert api.parse_venue(None) is None
-    for params, message in (({"home": "BOS"}, "missing query parameter 'away'"),
-                            ({"home": "BOS", "away": "XYZ", "date": DAY}, "unknown team 'XYZ'"),
-                            ({"home": "BOS", "away": "PHI", "date": "soon"}, "YYYY-MM-DD")):
-        with pytest.raises(UsageError, match=message):
-            api.games_answer(predictor, params)
-    assert api.error_status(UsageError("x")) == 400
-    assert api.error_status(ModelsNotReady("x")) == 503
-    assert api.error_status(RuntimeError("x")) == 500
