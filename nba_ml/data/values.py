@@ -44,10 +44,14 @@ _INTEGER = re.compile(r"\+?([0-9]{1,16})(?:\.0*)?")
 _SEASON_ID = re.compile(r"([0-9])([0-9]{4})")
 _ISO_DATE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
-_NAMED_DATE = re.compile(r"([A-Za-z]{3})[A-Za-z]*\.?\s+([0-9]{1,2}),?\s+([0-9]{4})")
+_NAMED_DATE = re.compile(r"([A-Za-z]{3,9})\.?\s+([0-9]{1,2}),?\s+([0-9]{4})")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_MONTHS = {name: number for number, name in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december"]
+# a month by its full name or its abbreviation ("Oct", "Sept"); never another word ("Octopus")
+_MONTHS = {**{name: number for number, name in enumerate(_MONTH_NAMES, start=1)},
+           **{name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)},
+           "sept": 9}
 
 NON_NEGATIVE = frozenset({"MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV"})
 FRACTIONS = frozenset({"FG_PCT", "FG3_PCT", "FT_PCT"})

@@ -155,6 +155,7 @@ def test_number_text(number: float, text: str) -> None:
     ("2019-10-22T12:30:45.123", (2019, 10, 22)),
     ("OCT 23, 2019", (2019, 10, 23)), ("October 23 2019", (2019, 10, 23)),
     ("Oct. 23, 2019", (2019, 10, 23)), ("Sept 3, 2019", (2019, 9, 3)),
+    ("May 1, 2020", (2020, 5, 1)), ("february 29, 2020", (2020, 2, 29)),
     ("10/22/2019", (2019, 10, 22)), ("1/2/2020", (2020, 1, 2)),  # US month/day order
     ("1946-01-01", (1946, 1, 1)), ("2101-12-31", (2101, 12, 31)),
 ])
@@ -169,6 +170,8 @@ def test_dates(value: str, day: tuple[int, int, int]) -> None:
     ("2019-13-01", "GAME_DATE '2019-13-01' is not a date"),
     ("13/01/2020", "GAME_DATE '13/01/2020' is not a date"),  # day/month is not read
     ("Foo 23, 2019", "GAME_DATE 'Foo 23, 2019' is not a date"),
+    ("Octopus 23, 2019", "GAME_DATE 'Octopus 23, 2019' is not a date"),  # a word, not a month
+    ("Mayday 1, 2020", "GAME_DATE 'Mayday 1, 2020' is not a date"),
     ("2019-10-22Z", "GAME_DATE '2019-10-22Z' is not a date"),
     ("2019-10-22T25", "GAME_DATE '2019-10-22T25' is not a date"),
     ("\uff12\uff10\uff11\uff19-10-22", "GAME_DATE '\uff12\uff10\uff11\uff19-10-22' is not a date"),
