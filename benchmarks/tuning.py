@@ -156,7 +156,7 @@ def post_hoc_ratios(players: pd.DataFrame, stat: str) -> dict[str, float]:
     from sklearn.base import clone
 
     train, test = split(players, stat)
-    columns = features.PLAYER_FEATURES
+    columns = features.PLAYER_COLUMNS
     model = models._player_model(models.BASELINE.format(stat=stat))
     model.fit(models._training_matrix(train, columns), train[stat].astype(float))
     matrix = test[list(columns)].astype(float)
@@ -186,8 +186,7 @@ def post_hoc_ratios(players: pd.DataFrame, stat: str) -> dict[str, float]:
 
 
 # the least-used player features (share of the split gain in the 6-season models <= 0.32 %)
-LEAST_USED = ("b2b", "is_home", "missed_last", "rest", "ast_prev_season", "ast_l5",
-              "min_prev_season", "pts_prev_season")
+LEAST_USED = features.PLAYER_UNUSED
 
 
 def main() -> None:
@@ -247,7 +246,9 @@ def report(players_too: bool) -> None:
         print(f"  {value:.4f}  {name}")
     if players_too:
         print(f"players: MAE / last-10 MAE on {TUNE} (points, assists, rebounds)")
-        chosen_p = features.PLAYER_FEATURES
+        # round two's rows and round three's tries: on all 56 columns (the set before the
+        # cost change that left out the least-used 8: the last row)
+        chosen_p = features.PLAYER_COLUMNS
         old_p = tuple(c for c in chosen_p if c not in ("min_expected", "team_rot_min"))
         for name, columns, residual in (
                 ("old player features, boosting on the stat", old_p, False),
@@ -270,8 +271,9 @@ def report(players_too: bool) -> None:
         for dropped in (LEAST_USED[:4], LEAST_USED):
             columns = tuple(c for c in chosen_p if c not in dropped)
             ratios = [player_ratio(players, columns, s) for s in stats]
+            chosen_now = " = chosen now" if columns == features.PLAYER_FEATURES else ""
             print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  round 3 (cost): without "
-                  f"{', '.join(dropped)} ({len(columns)} features)")
+                  f"{', '.join(dropped)} ({len(columns)} features){chosen_now}")
         post_hoc = {s: post_hoc_ratios(players, s) for s in stats}
         for name in post_hoc["pts"]:
             print(f"  {' / '.join(f'{post_hoc[s][name]:.4f}' for s in stats)}  round 3: "
