@@ -5,8 +5,12 @@ training, backtest and serving use), then fits variants on 2017-18 and scores th
 - games: Brier of the logistic game model on feature subsets (the old set, the rotation set,
   each rejected addition), of a ridge margin model with a fitted logistic link, and of a
   league home edge from recent games (as a feature, and as an offset of the margin model);
-- players (``--players``, ~30 s per variant on a quiet machine): MAE / last-10 MAE of each
-  stat model.
+- players (``--players``, a few seconds per variant): MAE / last-10 MAE of each stat model,
+  and the round-three tries (shrinking the model towards the EWMA, blends with the averages,
+  recency weights, early-stopping patience, dropping the least-used features);
+- games, round three: nonlinear and interaction terms, regular season only, recency weights.
+Fits run single-threaded (as in the training's workers; the figures do not depend on the
+thread count, the time does: OpenMP threads on a busy machine make a fit take 10 x longer).
 Decisions used only these figures; 2019-20 and 2020-21 are confirmed by quality.py.
 
 Usage: python benchmarks/tuning.py [--players]
@@ -28,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import GAMELOGS, require_gamelogs
 
 from nba_ml.data.importer import load_directory
-from nba_ml.modeling import features, models, ratings
+from nba_ml.modeling import evaluation, features, models, ratings
 
 FIT, TUNE = "2017-18", "2018-19"
 OLD_GAME = ("elo_diff", "rest_diff", "b2b_diff", "margin10_diff", "margin_season_diff",
@@ -82,10 +86,16 @@ def split(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return known[known["season"] == FIT], known[known["season"] == TUNE]
 
 
-def logistic_brier(games: pd.DataFrame, columns: tuple[str, ...]) -> float:
+def logistic_brier(games: pd.DataFrame, columns: tuple[str, ...],
+                   half_life: float | None = None, regular_only: bool = False) -> float:
+    """Brier of the logistic game model on ``columns``; ``half_life`` (days): training games
+    weighted by recency; ``regular_only``: trained without the playoffs."""
     train, test = split(games, "home_win")
+    if regular_only:
+        train = train[train["season_type"] != "Playoffs"]
     model = models.make_game_model()
-    model.fit(models._training_matrix(train, columns), train["home_win"].astype(int))
+    weights = {} if half_life is None else {"logistic__sample_weight": recency(train, half_life)}
+    model.fit(models._training_matrix(train, columns), train["home_win"].astype(int), **weights)
     p = model.predict_proba(test[list(columns)].astype(float))[:, 1]
     return float(np.mean((p - test["home_win"].to_numpy()) ** 2))
 
@@ -111,17 +121,72 @@ def margin_brier(games: pd.DataFrame, columns: tuple[str, ...], edge: str | None
     return float(np.mean((p - test["home_win"].to_numpy()) ** 2))
 
 
+def recency(rows: pd.DataFrame, half_life: float) -> np.ndarray:
+    """Return weights halving every ``half_life`` days before the last training date."""
+    age = (rows["game_date"].max() - rows["game_date"]).dt.days.to_numpy()
+    return np.power(0.5, age / half_life)
+
+
 def player_ratio(players: pd.DataFrame, columns: tuple[str, ...], stat: str,
-                 residual: bool = True) -> float:
+                 residual: bool = True, **settings: object) -> float:
+    """MAE / last-10 MAE on TUNE of the player model of ``stat`` (``settings``: boosting
+    parameters to change)."""
     train, test = split(players, stat)
     model = (models._player_model(models.BASELINE.format(stat=stat)) if residual
              else models.make_player_model())
+    if settings:
+        model.set_params(**{("estimator__" if residual else "") + k: v
+                            for k, v in settings.items()})
     model.fit(models._training_matrix(train, columns), train[stat].astype(float))
     predicted = np.maximum(model.predict(test[list(columns)].astype(float)), 0.0)
-    prior = models.debut_prior(train, stat)
+    return ratio_last10(train, test, stat, predicted)
+
+
+def ratio_last10(train: pd.DataFrame, test: pd.DataFrame, stat: str, predicted: np.ndarray
+                 ) -> float:
+    prior = evaluation.debut_prior(train, stat)
     base = test[f"{stat}_l10"].fillna(prior).to_numpy()
     actual = test[stat].to_numpy()
     return float(np.mean(np.abs(predicted - actual)) / np.mean(np.abs(base - actual)))
+
+
+def post_hoc_ratios(players: pd.DataFrame, stat: str) -> dict[str, float]:
+    """Ratios of the chosen model's predictions changed after the fact: the residual over the
+    EWMA shrunk or stretched by s, a blend with the last-10 or season average."""
+    from sklearn.base import clone
+
+    train, test = split(players, stat)
+    columns = features.PLAYER_COLUMNS
+    model = models._player_model(models.BASELINE.format(stat=stat))
+    model.fit(models._training_matrix(train, columns), train[stat].astype(float))
+    matrix = test[list(columns)].astype(float)
+    base, residual = model._base(matrix), model.estimator_.predict(matrix)
+    full = np.maximum(base + residual, 0.0)
+    prior = evaluation.debut_prior(train, stat)
+    last10 = test[f"{stat}_l10"].fillna(prior).to_numpy()
+    season = test[f"{stat}_season"].fillna(test[f"{stat}_l10"]).fillna(prior).to_numpy()
+    out = {f"residual x {s}": ratio_last10(train, test, stat,
+                                           np.maximum(base + s * residual, 0.0))
+           for s in (0.8, 0.9, 1.1, 1.2)}
+    for w in (0.05, 0.1, 0.2):
+        out[f"{1 - w:.2f} x model + {w:.2f} x last-10"] = ratio_last10(
+            train, test, stat, (1 - w) * full + w * last10)
+        out[f"{1 - w:.2f} x model + {w:.2f} x season average"] = ratio_last10(
+            train, test, stat, (1 - w) * full + w * season)
+    for half_life in (60, 120, 240):  # recency-weighted training rows
+        target = train[stat].astype(float).to_numpy()
+        X = models._training_matrix(train, columns)
+        weighted = clone(model)
+        weighted.fill_ = model.fill_
+        weighted.estimator_ = clone(model.estimator).fit(
+            X, target - weighted._base(X), sample_weight=recency(train, half_life))
+        out[f"training rows weighted by recency, half-life {half_life} days"] = ratio_last10(
+            train, test, stat, np.maximum(weighted.predict(matrix), 0.0))
+    return out
+
+
+# the least-used player features (share of the split gain in the 6-season models <= 0.32 %)
+LEAST_USED = features.PLAYER_UNUSED
 
 
 def main() -> None:
@@ -129,6 +194,14 @@ def main() -> None:
     parser.add_argument("--players", action="store_true", help="also the player variants")
     args = parser.parse_args()
     require_gamelogs()
+    import sklearn.ensemble  # noqa: F401 - load OpenMP first: threadpoolctl limits loaded libs
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        report(args.players)
+
+
+def report(players_too: bool) -> None:
     games, players = tables()
     chosen = features.GAME_FEATURES
     rows = [
@@ -150,13 +223,32 @@ def main() -> None:
                      logistic_brier(games, (*chosen, f"edge{window}"))))
         rows.append((f"home edge of last {window} games as margin offset",
                      margin_brier(games, chosen, f"edge{window}")))
+    signed = {c: games[c] * games[c].abs() for c in ("rot_pm_diff", "rot_box_diff")}
+    games["pm_signed_square"] = signed["rot_pm_diff"]
+    games["box_signed_square"] = signed["rot_box_diff"]
+    games["pm_x_box"] = games["rot_pm_diff"] * games["rot_box_diff"]
+    games["rest_x_pm"] = games["rest_diff"] * games["rot_pm_diff"]
+    rows += [
+        ("round 3: chosen + signed square of rotation plus-minus",
+         logistic_brier(games, (*chosen, "pm_signed_square"))),
+        ("round 3: chosen + signed squares of plus-minus and box",
+         logistic_brier(games, (*chosen, "pm_signed_square", "box_signed_square"))),
+        ("round 3: chosen + plus-minus x box", logistic_brier(games, (*chosen, "pm_x_box"))),
+        ("round 3: chosen + rest x plus-minus", logistic_brier(games, (*chosen, "rest_x_pm"))),
+        ("round 3: chosen, trained on the regular season only",
+         logistic_brier(games, chosen, regular_only=True)),
+    ]
+    rows += [(f"round 3: chosen, games weighted by recency (half-life {h} days)",
+              logistic_brier(games, chosen, half_life=h)) for h in (30, 60, 120)]
     print(f"games: fit {FIT}, scored on {TUNE} ({int(split(games, 'home_win')[1].shape[0])} "
           "games); Brier")
     for name, value in rows:
         print(f"  {value:.4f}  {name}")
-    if args.players:
+    if players_too:
         print(f"players: MAE / last-10 MAE on {TUNE} (points, assists, rebounds)")
-        chosen_p = features.PLAYER_FEATURES
+        # round two's rows and round three's tries: on all 56 columns (the set before the
+        # cost change that left out the least-used 8: the last row)
+        chosen_p = features.PLAYER_COLUMNS
         old_p = tuple(c for c in chosen_p if c not in ("min_expected", "team_rot_min"))
         for name, columns, residual in (
                 ("old player features, boosting on the stat", old_p, False),
@@ -164,6 +256,28 @@ def main() -> None:
                 ("chosen: the same, boosting on the residual over the EWMA", chosen_p, True)):
             ratios = [player_ratio(players, columns, s, residual) for s in ("pts", "ast", "reb")]
             print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  {name}")
+        stats = ("pts", "ast", "reb")
+        for name, settings in (("round 3: early-stopping patience 20 iterations (10)",
+                                {"n_iter_no_change": 20}),
+                               ("round 3: patience 30", {"n_iter_no_change": 30}),
+                               ("round 3: no early stopping (150 iterations on all rows)",
+                                {"early_stopping": False}),
+                               ("round 3: validation 20 % (10 %), patience 20",
+                                {"validation_fraction": 0.2, "n_iter_no_change": 20}),
+                               ("round 3: L2 regularisation 1.0 (0)",
+                                {"l2_regularization": 1.0})):
+            ratios = [player_ratio(players, chosen_p, s, **settings) for s in stats]
+            print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  {name}")
+        for dropped in (LEAST_USED[:4], LEAST_USED):
+            columns = tuple(c for c in chosen_p if c not in dropped)
+            ratios = [player_ratio(players, columns, s) for s in stats]
+            chosen_now = " = chosen now" if columns == features.PLAYER_FEATURES else ""
+            print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  round 3 (cost): without "
+                  f"{', '.join(dropped)} ({len(columns)} features){chosen_now}")
+        post_hoc = {s: post_hoc_ratios(players, s) for s in stats}
+        for name in post_hoc["pts"]:
+            print(f"  {' / '.join(f'{post_hoc[s][name]:.4f}' for s in stats)}  round 3: "
+                  f"{name}")
 
 
 if __name__ == "__main__":

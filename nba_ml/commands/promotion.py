@@ -126,7 +126,7 @@ def _score(models: dict[str, Any], tables: Any, before: str, start: str,
     """Return the figures of ``models`` (fitted before ``before``) on games ``start``..``end``."""
     import pandas as pd
 
-    from nba_ml.modeling.models import evaluate
+    from nba_ml.modeling.evaluation import evaluate
 
     games, players = _window(tables, start, end)
     train_players = tables.players[tables.players["game_date"] < pd.Timestamp(before)]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from nba_ml import progress
 from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError, StorageError
-from nba_ml.modeling import models
+from nba_ml.modeling import evaluation, models
 from nba_ml.modeling.training import build_feature_tables
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     except ValueError as error:
         raise DataError(f"cannot train: {error}") from None
     progress.report(step, 2, 3)
-    figures = models.evaluate(fitted, train_p, test_g, test_p)
+    figures = evaluation.evaluate(fitted, train_p, test_g, test_p)
     frames = [pd.DataFrame({
         "model": models.GAME_MODEL,
         "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),

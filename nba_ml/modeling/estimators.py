@@ -6,6 +6,10 @@ path of ``check``/``status``.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import inspect
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -30,14 +34,71 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
         values = np.asarray(X[self.baseline], dtype=float)
         return np.where(np.isnan(values), self.fill_, values)
 
-    def fit(self, X: Any, y: Any) -> BaselineResidualRegressor:
+    def fit(self, X: Any, y: Any, bins: dict[Any, Any] | None = None
+            ) -> BaselineResidualRegressor:
+        """Fit on ``X``, ``y``; ``bins`` (a dict kept by the caller across fits), when given,
+        lends the binning of identical training data from an earlier fit (see
+        :func:`reusing_bins`): same model, less work."""
         target = np.asarray(y, dtype=float)
         missing = np.isnan(np.asarray(X[self.baseline], dtype=float))
         self.fill_ = float(np.median(target[missing])) if missing.any() else 0.0
-        self.estimator_ = clone(self.estimator).fit(X, target - self._base(X))
+        estimator = clone(self.estimator)
+        with reusing_bins(estimator, bins):
+            self.estimator_ = estimator.fit(X, target - self._base(X))
         self.feature_names_in_ = self.estimator_.feature_names_in_
         self.n_features_in_ = self.estimator_.n_features_in_
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         return self._base(X) + self.estimator_.predict(X)
+
+
+_BIN_DATA_PARAMETERS = ["self", "X", "sample_weight", "is_training_data"]
+
+
+@contextlib.contextmanager
+def reusing_bins(estimator: Any, bins: dict[Any, Any] | None) -> Iterator[None]:
+    """While ``estimator`` (a histogram gradient boosting model) fits, take the binned
+    training and validation data and the fitted bin mapper from ``bins`` when an earlier fit
+    binned the very same data (same bytes, same binning settings), else bin as usual and keep
+    the result there.
+
+    The three player models of a training set are fitted on one feature matrix (only the
+    target differs) and split it the same way (a fixed random state), so binning, about a
+    seventh of a fit, is done once instead of three times; the fitted trees are identical.
+    This relies on scikit-learn's private ``_bin_data(X, sample_weight, is_training_data)``
+    and ``_bin_mapper``; with another signature, or with sample weights, the fit bins as
+    usual.
+    """
+    original = getattr(type(estimator), "_bin_data", None)
+    if (bins is None or original is None
+            or list(inspect.signature(original).parameters) != _BIN_DATA_PARAMETERS):
+        yield
+        return
+    settings = tuple(sorted((k, repr(v)) for k, v in estimator.get_params().items()
+                            if k in ("max_bins", "categorical_features", "random_state")))
+
+    def bin_data(X: Any, sample_weight: Any, is_training_data: bool) -> Any:
+        if sample_weight is not None:
+            return original(estimator, X, sample_weight, is_training_data)
+        data = np.ascontiguousarray(X)
+        digest = hashlib.sha256(data.data).hexdigest()
+        if is_training_data:
+            key: tuple[Any, ...] = ("train", settings, data.shape, data.dtype.str, digest)
+            if key in bins:
+                binned, estimator._bin_mapper = bins[key]
+                return binned
+            binned = original(estimator, X, sample_weight, is_training_data)
+            bins[key] = (binned, estimator._bin_mapper)
+            return binned
+        # validation data: binned with the mapper in use (kept alive by ``bins``)
+        key = ("validation", id(estimator._bin_mapper), data.shape, data.dtype.str, digest)
+        if key not in bins:
+            bins[key] = original(estimator, X, sample_weight, is_training_data)
+        return bins[key]
+
+    estimator._bin_data = bin_data
+    try:
+        yield
+    finally:
+        del estimator._bin_data

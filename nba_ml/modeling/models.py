@@ -1,15 +1,18 @@
-"""Model definitions (scikit-learn estimators), fitting, and honest evaluation.
+"""Model definitions (scikit-learn estimators), fitting and prediction.
 
 Each saved model is a scikit-learn estimator fitted on a DataFrame with named columns, and
 ``feature_names_in_`` says its input: the game model a plain scikit-learn pipeline, the player
 models gradient boosting wrapped in ``estimators.BaselineResidualRegressor`` (so loading them
 needs nba-ml importable). Build the input with ``nba_ml.serving.predictor`` (the same feature
-code that training used).
+code that training used). Holdout figures are in ``nba_ml.modeling.evaluation``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES
@@ -106,17 +109,59 @@ def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any
     return fit_sets([(game_rows, player_rows)])[0]
 
 
-def _fit_player_task(matrix: pd.DataFrame, target: pd.Series, baseline: str) -> Any:
-    """Fit one player model single-threaded (run in a worker process)."""
+@dataclasses.dataclass
+class _PlayerInput:
+    """The played player-games of one training set for the stats played in the same rows (all
+    three, in game logs), as a fitting worker receives it: once, however many models it fits.
+    ``holdout``: rows the fitted models also predict (the evaluation's), or None."""
+
+    matrix: pd.DataFrame
+    targets: dict[str, pd.Series]
+    holdout: pd.DataFrame | None = None
+    # binnings of ``matrix`` lent between the fits of this process (estimators.reusing_bins)
+    bins: dict[Any, Any] = dataclasses.field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "bins": {}}
+
+
+def _player_inputs(player_rows: pd.DataFrame, holdout: pd.DataFrame | None
+                   ) -> list[_PlayerInput]:
+    """Return the inputs of one set's player models: one per distinct set of played rows;
+    raise ValueError when a stat has too few."""
+    groups: dict[bytes, list[str]] = {}
+    for stat in PLAYER_MODELS.values():
+        played = player_rows[stat].notna().to_numpy()
+        if played.sum() < 500:
+            raise ValueError(f"too few player-games to train the {stat} model "
+                             f"({int(played.sum())})")
+        groups.setdefault(played.tobytes(), []).append(stat)
+    inputs = []
+    for stats in groups.values():
+        matrix, _, _ = _player_training_set(player_rows, stats[0])
+        rows = player_rows.loc[player_rows[stats[0]].notna()]
+        inputs.append(_PlayerInput(
+            matrix, {stat: rows[stat].astype(float) for stat in stats},
+            None if holdout is None else holdout[list(PLAYER_FEATURES)]))
+    return inputs
+
+
+def _fit_player_task(data: _PlayerInput, stat: str) -> tuple[Any, np.ndarray | None]:
+    """Fit one player model single-threaded (in a worker process) and return it with its
+    predictions of ``data.holdout``."""
     import sklearn.ensemble  # noqa: F401 - load OpenMP first: threadpoolctl limits loaded libs
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return _player_model(baseline).fit(matrix, target)
+        model = _player_model(BASELINE.format(stat=stat)).fit(
+            data.matrix, data.targets[stat], bins=data.bins)
+        predicted = None if data.holdout is None else predict_stat(model, data.holdout)
+    return model, predicted
 
 
 def _worker_init(parent: int) -> None:
-    """Make a fitting worker die with the training that started it (kill -9 included)."""
+    """Make a fitting worker die with the training that started it (kill -9 included), then
+    import what fitting needs while the parent still prepares the data."""
     import ctypes
     import os
     import signal
@@ -132,49 +177,99 @@ def _worker_init(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+    import pandas  # noqa: F401
+    import sklearn.ensemble  # noqa: F401
+    import threadpoolctl  # noqa: F401
+
+    import nba_ml.modeling.estimators  # noqa: F401
+
+
+@contextlib.contextmanager
+def fitting_pool(jobs: int | None = None, fits: int = 2 * len(PLAYER_MODELS)
+                 ) -> Iterator[Any]:
+    """Start the worker processes of ``fits`` player-model fits now and yield the pool (None
+    when they will run in this process: one job): their start-up (an interpreter importing
+    scikit-learn, a second or two) overlaps whatever comes before the fits. ``jobs``: default
+    one per core, at most ``fits``."""
+    import os
+
+    from nba_ml.modeling.workers import Pool
+
+    jobs = jobs or min(os.cpu_count() or 1, fits)
+    if jobs <= 1:
+        yield None
+        return
+    with Pool(jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        yield pool
 
 
 def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = None
              ) -> list[dict[str, Any]]:
-    """Return, for each (game rows, player rows) pair, the four fitted models.
+    """Return, for each (game rows, player rows) pair, the four fitted models (see
+    :func:`fit_and_predict`)."""
+    return fit_and_predict(sets, None, jobs)[0]
 
-    The player models are fitted in ``jobs`` worker processes (default: one per core, at most
-    the number of fits), each single-threaded: processes use both cores without the thread
-    barriers that stall OpenMP for seconds when the machine is busy (a web server beside a
-    nightly training). Workers die with their parent. Raises ValueError when a set is too
-    small, WorkerFailed (exit 1) when a worker dies or a fit raises.
+
+def fit_and_predict(sets: list[tuple[pd.DataFrame, pd.DataFrame]],
+                    holdout: pd.DataFrame | None, jobs: int | None = None,
+                    pool: Any = None) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """Return, for each (game rows, player rows) pair, the four fitted models, and the first
+    set's player models' predictions of the player rows ``holdout`` (by model name; empty when
+    ``holdout`` is None).
+
+    The player models are fitted in worker processes (``pool`` from :func:`fitting_pool`, else
+    one started here with ``jobs``; none with one job), each single-threaded: processes use
+    both cores without the thread barriers that stall OpenMP for seconds when the machine is
+    busy (a web server beside a nightly training). A worker receives a set's rows once and
+    fits that set's models first; their binning is done once per set (same trees). The game
+    models are fitted here meanwhile. Workers die with their parent. Raises ValueError when a
+    set is too small, WorkerFailed (exit 1) when a worker dies or a fit raises.
     """
-    import os
-
     from nba_ml import progress
-    from nba_ml.modeling.workers import WorkerFailed, run_tasks
+    from nba_ml.modeling.workers import WorkerFailed
 
     step = "fitting the player models"
+    inputs: list[_PlayerInput] = []
+    tasks: list[tuple[int, str]] = []
+    owner: list[int] = []  # set index of each task
+    for number, (_, player_rows) in enumerate(sets):
+        for data in _player_inputs(player_rows, holdout if number == 0 else None):
+            for stat in data.targets:
+                tasks.append((len(inputs), stat))
+                owner.append(number)
+            inputs.append(data)
+    game_models: list[Any] = []
 
-    tasks = [_player_training_set(player_rows, stat)
-             for _, player_rows in sets for stat in PLAYER_MODELS.values()]
-    jobs = jobs or min(os.cpu_count() or 1, len(tasks))
+    def fit_game_models() -> None:
+        game_models.extend(fit_game_model(game_rows) for game_rows, _ in sets)
+
     progress.report(step, 0, len(tasks))
-    if jobs > 1:
-        try:
-            fitted = run_tasks(_fit_player_task, tasks, jobs, initializer=_worker_init,
-                               initargs=(os.getpid(),),
-                               on_done=lambda done, total: progress.report(step, done, total))
-        except WorkerFailed as error:
-            raise WorkerFailed(f"fitting the player models failed: {error}; current models "
-                               "kept") from None
-    else:
-        fitted = []
-        for task in tasks:
-            fitted.append(_fit_player_task(*task))
-            progress.report(step, len(fitted), len(tasks))
-    results = []
-    for index, (game_rows, _) in enumerate(sets):
-        models = {GAME_MODEL: fit_game_model(game_rows)}
-        for offset, name in enumerate(PLAYER_MODELS):
-            models[name] = fitted[index * len(PLAYER_MODELS) + offset]
-        results.append(models)
-    return results
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(fitting_pool(jobs, len(tasks)))
+        if pool is not None:
+            try:
+                fitted = pool.run(_fit_player_task, tasks, shared=inputs,
+                                  on_done=lambda done, total: progress.report(step, done, total),
+                                  meanwhile=fit_game_models)
+            except WorkerFailed as error:
+                raise WorkerFailed(f"fitting the player models failed: {error}; current "
+                                   "models kept") from None
+        else:
+            fit_game_models()
+            fitted = []
+            for index, stat in tasks:
+                fitted.append(_fit_player_task(inputs[index], stat))
+                progress.report(step, len(fitted), len(tasks))
+    names = {stat: name for name, stat in PLAYER_MODELS.items()}
+    results: list[dict[str, Any]] = [{GAME_MODEL: model} for model in game_models]
+    predictions: dict[str, np.ndarray] = {}
+    for (_, stat), number, (model, predicted) in zip(tasks, owner, fitted, strict=True):
+        results[number][names[stat]] = model
+        if predicted is not None:
+            predictions[names[stat]] = predicted
+    return [{name: models[name] for name in (GAME_MODEL, *PLAYER_MODELS)} for models in results
+            ], predictions
 
 
 SMALL_BATCH = 5000  # rows; below this, threads cost more than they save
@@ -225,90 +320,3 @@ def predict_stat(model: Any, player_rows: pd.DataFrame) -> np.ndarray:
         predicted = model.predict(
             player_rows[_inputs(model, PLAYER_FEATURES)].astype(float))
     return np.maximum(predicted, 0.0)
-
-
-# ---------------------------------------------------------------------------------------------
-# evaluation
-# ---------------------------------------------------------------------------------------------
-
-def debut_prior(player_rows: pd.DataFrame, stat: str) -> float:
-    """Return the median ``stat`` of players' first recorded games (the baselines' prior)."""
-    first = player_rows.loc[(player_rows["games_career"] == 0) & player_rows[stat].notna(), stat]
-    return float(first.median()) if len(first) else 0.0
-
-
-def baseline_predictions(player_rows: pd.DataFrame, stat: str, prior: float) -> dict[str, Any]:
-    """Return the baselines: last-10, season-to-date and EWMA averages, falling back to ``prior``.
-
-    The season-to-date average falls back to the last-10 average (a player's first game of a
-    season), then to the prior.
-    """
-    last10 = player_rows[f"{stat}_l10"].fillna(prior)
-    return {
-        "last10": last10.to_numpy(dtype=float),
-        "season": player_rows[f"{stat}_season"].fillna(last10).to_numpy(dtype=float),
-        "ewma": player_rows[f"{stat}_ewm"].fillna(prior).to_numpy(dtype=float),
-    }
-
-
-def calibration_table(probabilities: np.ndarray, outcomes: np.ndarray, bins: int = 10
-                      ) -> list[dict[str, float]]:
-    """Return per-bin (predicted mean, observed rate, count) for probabilities in [0, 1]."""
-    import numpy as np
-
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    index = np.clip(np.digitize(probabilities, edges[1:-1]), 0, bins - 1)
-    table = []
-    for b in range(bins):
-        mask = index == b
-        if mask.any():
-            table.append({"low": float(edges[b]), "high": float(edges[b + 1]),
-                          "predicted": float(probabilities[mask].mean()),
-                          "observed": float(outcomes[mask].mean()), "count": int(mask.sum())})
-    return table
-
-
-def game_metrics(probabilities: np.ndarray, outcomes: np.ndarray) -> dict[str, Any]:
-    """Return Brier score, log-loss, accuracy, count and a calibration table."""
-    import numpy as np
-
-    p = np.clip(np.asarray(probabilities, dtype=float), 1e-6, 1 - 1e-6)
-    y = np.asarray(outcomes, dtype=float)
-    return {
-        "n": len(y),
-        "brier": float(np.mean((p - y) ** 2)),
-        "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
-        "accuracy": float(np.mean((p > 0.5) == (y == 1))),
-        "home_win_rate": float(y.mean()) if len(y) else float("nan"),
-        "calibration": calibration_table(p, y),
-    }
-
-
-def stat_metrics(predictions: np.ndarray, actual: np.ndarray, baselines: dict[str, Any]
-                 ) -> dict[str, Any]:
-    """Return the model's MAE beside each baseline's MAE and the ratio to the last-10 baseline."""
-    import numpy as np
-
-    y = np.asarray(actual, dtype=float)
-    mae = float(np.mean(np.abs(np.asarray(predictions) - y)))
-    out: dict[str, Any] = {"n": len(y), "mae": mae}
-    for name, values in baselines.items():
-        out[f"mae_{name}"] = float(np.mean(np.abs(values - y)))
-    out["ratio_last10"] = mae / out["mae_last10"] if out.get("mae_last10") else float("nan")
-    return out
-
-
-def evaluate(models: dict[str, Any], train_players: pd.DataFrame, game_rows: pd.DataFrame,
-             player_rows: pd.DataFrame) -> dict[str, Any]:
-    """Return holdout metrics of the models on played games and player-games."""
-    games = game_rows[game_rows["home_win"].notna()]
-    figures: dict[str, Any] = {
-        GAME_MODEL: game_metrics(predict_home_win(models[GAME_MODEL], games),
-                                 games["home_win"].to_numpy()),
-    }
-    for name, stat in PLAYER_MODELS.items():
-        rows = player_rows[player_rows[stat].notna()]
-        prior = debut_prior(train_players, stat)
-        figures[name] = stat_metrics(predict_stat(models[name], rows), rows[stat].to_numpy(),
-                                     baseline_predictions(rows, stat, prior))
-    return figures

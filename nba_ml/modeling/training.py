@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError
-from nba_ml.modeling import features, models
+from nba_ml.modeling import evaluation, features, models
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,20 +90,23 @@ def train_model_set(data: GameData, jobs: int = 0) -> TrainedSet:
     """Return models fitted on all of ``data`` and holdout figures of the same definitions fitted
     on the data before the holdout; raise DataError when the data is too thin."""
     started = time.perf_counter()
-    tables = build_feature_tables(data)
-    holdout_name, holdout_start = choose_holdout(tables.games)
-    before_g = tables.games[tables.games["game_date"] < holdout_start]
-    before_p = tables.players[tables.players["game_date"] < holdout_start]
-    after_g = tables.games[tables.games["game_date"] >= holdout_start]
-    after_p = tables.players[tables.players["game_date"] >= holdout_start]
-    try:
-        logger.info("fitting on data before the holdout (%s) and, for deployment, on all %d "
-                    "games", holdout_name, len(tables.games))
-        evaluation_models, fitted = models.fit_sets(
-            [(before_g, before_p), (tables.games, tables.players)], jobs=jobs or None)
-        figures = models.evaluate(evaluation_models, before_p, after_g, after_p)
-    except ValueError as error:
-        raise DataError(f"cannot train: {error}") from None
+    # the fitting workers start now: their start-up overlaps the features
+    with models.fitting_pool(jobs or None) as pool:
+        tables = build_feature_tables(data)
+        holdout_name, holdout_start = choose_holdout(tables.games)
+        before_g = tables.games[tables.games["game_date"] < holdout_start]
+        before_p = tables.players[tables.players["game_date"] < holdout_start]
+        after_g = tables.games[tables.games["game_date"] >= holdout_start]
+        after_p = tables.players[tables.players["game_date"] >= holdout_start]
+        try:
+            logger.info("fitting on data before the holdout (%s) and, for deployment, on all "
+                        "%d games", holdout_name, len(tables.games))
+            (evaluation_models, fitted), predicted = models.fit_and_predict(
+                [(before_g, before_p), (tables.games, tables.players)], after_p, jobs or None,
+                pool)
+            figures = evaluation.evaluate(evaluation_models, before_p, after_g, after_p, predicted)
+        except ValueError as error:
+            raise DataError(f"cannot train: {error}") from None
     played = tables.games[tables.games["home_win"].notna()]
     training = {
         "seasons": data.seasons,

@@ -8,7 +8,10 @@ helper thread and no shared semaphores:
 
 * all workers start at once (``spawn``: a fresh interpreter, so no inherited threads or locks);
 * each worker is handed one task at a time and gets the next when it returns a result, so
-  unequal tasks still keep every worker busy;
+  unequal tasks still keep every worker busy; a large input several tasks share is sent to a
+  worker once, and its tasks go preferably to the worker that holds it;
+* a :class:`Pool` can start its workers before the tasks exist, so that their start-up (a fresh
+  interpreter importing scikit-learn) overlaps the parent's own work;
 * a worker that dies (no result, its process sentinel fires, or its pipe breaks), a task that
   raises, or any error in the parent kills every remaining worker at once (SIGKILL: nothing is
   printed) and raises ``WorkerFailed`` with one line;
@@ -30,9 +33,10 @@ class WorkerFailed(NbaMlError):
     """A worker process died or one of its tasks raised."""
 
 
-def _serve(connection: Any, function: Callable[..., Any],
-           initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    """Worker loop: run ``function(*args)`` for each (index, args) received until None."""
+def _serve(connection: Any, initializer: Callable[..., None] | None,
+           initargs: tuple[Any, ...]) -> None:
+    """Worker loop: keep the shared objects sent, run ``function(*args)`` for each task
+    received (``function(shared[i], *args)`` for a task on shared object ``i``) until None."""
     import signal
 
     # Ctrl-C and systemd's stop (SIGTERM to the whole control group) are the parent's to
@@ -42,6 +46,7 @@ def _serve(connection: Any, function: Callable[..., Any],
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
+    held: tuple[int, Any] | None = None  # (index, object): the one shared object kept
     while True:
         try:
             job = connection.recv()
@@ -49,8 +54,16 @@ def _serve(connection: Any, function: Callable[..., Any],
             return
         if job is None:
             return
-        index, args = job
+        if job[0] == _SHARE:
+            held = None  # free the previous object before the next one is unpickled
+            held = (job[1], connection.recv())
+            continue
+        _, index, function, shared, args = job
         try:
+            if shared is not None:
+                if held is None or held[0] != shared:
+                    raise RuntimeError(f"shared object {shared} was not received")
+                args = (held[1], *args)
             reply = (index, True, function(*args))
         except Exception as error:  # noqa: BLE001 - the parent reports it and fails the run
             reply = (index, False, f"{type(error).__name__}: {error}")
@@ -60,6 +73,9 @@ def _serve(connection: Any, function: Callable[..., Any],
             return
         except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be pickled
             connection.send((index, False, f"cannot return the result: {error}"))
+
+
+_SHARE, _TASK = "share", "task"
 
 
 def _died(process: Any) -> str:
@@ -105,77 +121,152 @@ def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jo
     ``function``, ``initializer`` and every argument must be picklable (module-level functions).
     Raises WorkerFailed when a worker dies or a task raises; no worker outlives the call.
     """
-    import multiprocessing
-    from multiprocessing.connection import wait
-
     if not tasks:
         return []
-    context = multiprocessing.get_context("spawn")
-    workers: list[tuple[Any, Any]] = []  # (process, parent end of its pipe)
-    results: list[Any] = [None] * len(tasks)
-    queue = iter(enumerate(tasks))
-    finished = 0
-    busy: dict[Any, int] = {}  # connection -> index of the task it runs
-    succeeded = False
-    try:
-        # Start the workers with SIGINT and SIGTERM ignored (a disposition that survives exec;
-        # the interpreter then never installs its Ctrl-C handler): a Ctrl-C or a stop reaching
-        # the whole process group while a worker is still starting must not make it print a
-        # traceback. Meanwhile the parent blocks both, so one arriving then stays pending
-        # (Linux never discards a blocked signal) and is handled as usual right after.
-        with _stop_signals_held():
-            for _ in range(max(1, min(jobs, len(tasks)))):
-                parent_end, child_end = context.Pipe()
-                process = context.Process(target=_serve, daemon=True,
-                                          args=(child_end, function, initializer, initargs))
-                process.start()
-                child_end.close()
-                workers.append((process, parent_end))
-        process_of = {connection: process for process, connection in workers}
+    with Pool(min(jobs, len(tasks)), initializer, initargs) as pool:
+        return pool.run(function, tasks, on_done=on_done)
 
-        def hand_out(connection: Any) -> None:
-            job = next(queue, None)
-            try:
-                connection.send(job)
-            except OSError:  # the worker died before it could read
-                if job is None:  # it had nothing left to do: its results are all in
-                    return
-                raise WorkerFailed(_died_after_join(process_of[connection])) from None
-            if job is not None:
-                busy[connection] = job[0]
 
-        for _, connection in workers:
-            hand_out(connection)
-        while busy:
-            sentinels = {process_of[c].sentinel: c for c in busy}
-            ready_now = wait([*busy, *sentinels], timeout=None if on_done is None else 1.0)
-            if not ready_now and on_done is not None:  # a heartbeat while tasks run
-                on_done(finished, len(tasks))
-            for ready in ready_now:
-                connection = sentinels.get(ready, ready)
-                if connection not in busy:
-                    continue  # already handled through its other handle in this round
-                if ready in sentinels and not connection.poll():
-                    raise WorkerFailed(_died_after_join(process_of[connection]))
-                try:
-                    index, ok, value = connection.recv()
-                except (EOFError, OSError):
-                    raise WorkerFailed(_died_after_join(process_of[connection])) from None
-                if not ok:
-                    raise WorkerFailed(f"a task failed in worker process "
-                                       f"{process_of[connection].pid}: {value}")
-                del busy[connection]
-                results[index] = value
-                if on_done is not None:
-                    finished += 1
+class Pool:
+    """``jobs`` worker processes, started at once (their start-up overlaps whatever the parent
+    does next) and driven by :meth:`run`; leaving the ``with`` block ends them (kills them
+    after an error). Once a run failed, the pool is closed."""
+
+    def __init__(self, jobs: int, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._workers: list[tuple[Any, Any]] = []  # (process, parent end of its pipe)
+        self._closed = False
+        try:
+            # Start the workers with SIGINT and SIGTERM ignored (a disposition that survives
+            # exec; the interpreter then never installs its Ctrl-C handler): a Ctrl-C or a stop
+            # reaching the whole process group while a worker is still starting must not make
+            # it print a traceback. Meanwhile the parent blocks both, so one arriving then stays
+            # pending (Linux never discards a blocked signal) and is handled as usual right
+            # after.
+            with _stop_signals_held():
+                for _ in range(max(1, jobs)):
+                    parent_end, child_end = context.Pipe()
+                    process = context.Process(target=_serve, daemon=True,
+                                              args=(child_end, initializer, initargs))
+                    process.start()
+                    child_end.close()
+                    self._workers.append((process, parent_end))
+        except BaseException:
+            self.close(succeeded=False)
+            raise
+        self._holds = {connection: None for _, connection in self._workers}
+        self._process_of = {connection: process for process, connection in self._workers}
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.close(succeeded=kind is None)
+
+    @property
+    def jobs(self) -> int:
+        return len(self._workers)
+
+    def run(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]],
+            shared: Sequence[Any] | None = None,
+            on_done: Callable[[int, int], None] | None = None,
+            meanwhile: Callable[[], None] | None = None) -> list[Any]:
+        """Return ``[function(*args) for args in tasks]`` computed in the workers.
+
+        With ``shared``, each task is ``(i, *args)`` and runs as ``function(shared[i], *args)``:
+        each worker receives ``shared[i]`` once (not once per task) and keeps the latest one,
+        and is handed the tasks on the object it holds first, then those on an object no other
+        worker holds, then the rest in order. ``meanwhile()``, when given, runs in the parent
+        once the first tasks are handed out. ``on_done`` as in :func:`run_tasks`.
+        """
+        from multiprocessing.connection import wait
+
+        if self._closed:
+            raise WorkerFailed("the worker pool is closed")
+        if shared is not None:  # indexes into an earlier run's objects mean nothing now
+            self._holds = dict.fromkeys(self._holds)
+        results: list[Any] = [None] * len(tasks)
+        pending = list(range(len(tasks)))
+        busy: dict[Any, int] = {}  # connection -> index of the task it runs
+        finished = 0
+        try:
+            for _, connection in self._workers:
+                self._hand_out(connection, function, tasks, shared, pending, busy)
+            if meanwhile is not None:
+                meanwhile()
+            while busy:
+                sentinels = {self._process_of[c].sentinel: c for c in busy}
+                ready_now = wait([*busy, *sentinels], timeout=None if on_done is None else 1.0)
+                if not ready_now and on_done is not None:  # a heartbeat while tasks run
                     on_done(finished, len(tasks))
-                hand_out(connection)
-        succeeded = True
+                for ready in ready_now:
+                    connection = sentinels.get(ready, ready)
+                    if connection not in busy:
+                        continue  # already handled through its other handle in this round
+                    process = self._process_of[connection]
+                    if ready in sentinels and not connection.poll():
+                        raise WorkerFailed(_died_after_join(process))
+                    try:
+                        index, ok, value = connection.recv()
+                    except (EOFError, OSError):
+                        raise WorkerFailed(_died_after_join(process)) from None
+                    if not ok:
+                        raise WorkerFailed(f"a task failed in worker process {process.pid}: "
+                                           f"{value}")
+                    del busy[connection]
+                    results[index] = value
+                    if on_done is not None:
+                        finished += 1
+                        on_done(finished, len(tasks))
+                    self._hand_out(connection, function, tasks, shared, pending, busy)
+        except BaseException:
+            self.close(succeeded=False)
+            raise
         return results
-    finally:
-        for process, connection in workers:
-            if not succeeded and process.is_alive():
+
+    def _hand_out(self, connection: Any, function: Callable[..., Any],
+                  tasks: Sequence[tuple[Any, ...]], shared: Sequence[Any] | None,
+                  pending: list[int], busy: dict[Any, int]) -> None:
+        """Send ``connection``'s worker its next task (and the shared object it needs)."""
+        if not pending:
+            return
+        index = pending[0]
+        if shared is not None:
+            holds = self._holds[connection]
+            others = {held for c, held in self._holds.items() if c is not connection}
+            index = next((i for i in pending if tasks[i][0] == holds),
+                         next((i for i in pending if tasks[i][0] not in others), index))
+        pending.remove(index)
+        task = tasks[index]
+        try:
+            if shared is None:
+                connection.send((_TASK, index, function, None, tuple(task)))
+            else:
+                if self._holds[connection] != task[0]:
+                    self._holds[connection] = None
+                    connection.send((_SHARE, task[0]))
+                    connection.send(shared[task[0]])
+                    self._holds[connection] = task[0]
+                connection.send((_TASK, index, function, task[0], tuple(task[1:])))
+        except OSError:  # the worker died before it could read
+            raise WorkerFailed(_died_after_join(self._process_of[connection])) from None
+        busy[connection] = index
+
+    def close(self, succeeded: bool = True) -> None:
+        """End the workers: tell them to exit (kill them when not ``succeeded``), reap them."""
+        if self._closed:
+            return
+        self._closed = True
+        for process, connection in self._workers:
+            if succeeded:
+                with contextlib.suppress(OSError):
+                    connection.send(None)
+            elif process.is_alive():
                 process.kill()
+        for process, connection in self._workers:
             process.join(timeout=None if not succeeded else 30)
             if process.is_alive():  # a finished worker that did not exit: do not wait forever
                 process.kill()

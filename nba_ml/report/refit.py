@@ -52,7 +52,7 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
     """
     import pandas as pd
 
-    from nba_ml.modeling import models
+    from nba_ml.modeling import evaluation, models
     from nba_ml.modeling.training import build_feature_tables
     from nba_ml.state.history import load_history
 
@@ -87,7 +87,8 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
             raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game data")
         predicted = models.predict_stat(fitted[name], rows)
         actual = rows[stat].to_numpy(dtype=float)
-        baselines = models.baseline_predictions(rows, stat, models.debut_prior(before, stat))
+        baselines = evaluation.baseline_predictions(rows, stat,
+                                                    evaluation.debut_prior(before, stat))
         minutes = rows["min"].to_numpy(dtype=float)
         table = []
         for label, low, high in MINUTE_BINS:
@@ -95,9 +96,9 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
             if not mask.any():
                 table.append({"label": label, "n": 0})
                 continue
-            figures = models.stat_metrics(predicted[mask], actual[mask],
-                                          {k: v[mask] for k, v in baselines.items()})
+            figures = evaluation.stat_metrics(predicted[mask], actual[mask],
+                                              {k: v[mask] for k, v in baselines.items()})
             table.append({"label": label, **figures})
-        result[name] = MinuteErrors(table, models.stat_metrics(predicted, actual, baselines))
+        result[name] = MinuteErrors(table, evaluation.stat_metrics(predicted, actual, baselines))
     return HoldoutErrors(deployed is None, result, time.perf_counter() - started)
 

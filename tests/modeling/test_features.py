@@ -48,9 +48,9 @@ def test_features_of_a_day_ignore_that_day_and_later(data: GameData, cut: str) -
         after_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True))
     upto_p = before_p["game_date"] <= day
     pd.testing.assert_frame_equal(
-        before_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_FEATURES]]
+        before_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]]
         .reset_index(drop=True),
-        after_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_FEATURES]]
+        after_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]]
         .reset_index(drop=True))
     # and the alteration did change later features (the test can detect a leak)
     later = before_g["game_date"] > day

@@ -1,5 +1,6 @@
 """The game model is calibrated and beats the round-one model on the tuning season; fitting
-reports its progress."""
+reports its progress; fitting in worker processes, with one binning per training set, gives the
+very models a plain fit gives."""
 
 from __future__ import annotations
 
@@ -11,16 +12,83 @@ import pytest
 
 from nba_ml import progress
 from nba_ml.data.importer import load_directory
-from nba_ml.modeling import features, models
-
-GAMELOGS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gamelogs"
-pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real game logs)")
+from nba_ml.modeling import evaluation, features, models
+from tests.synthetic import write_seasons
 
 
 @pytest.fixture(scope="module")
 def tables(two_seasons: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The real 2017-18 and 2018-19 (skips without ../shared)."""
     data = load_directory(two_seasons)
     return features.feature_tables(data.team_games, data.player_games)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two small synthetic seasons (~6,500 player-games)."""
+    data = load_directory(write_seasons(tmp_path_factory.mktemp("seasons")))
+    return features.feature_tables(data.team_games, data.player_games)
+
+
+def one_thread() -> object:
+    """OpenMP limited to one thread (as in the fitting workers): on a busy machine, threads
+    make a fit on a few thousand rows take seconds instead of a fraction of one."""
+    import sklearn.ensemble  # noqa: F401 - load OpenMP first: threadpoolctl limits loaded libs
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+def _predictions(fitted: dict[str, object], games: pd.DataFrame, players: pd.DataFrame
+                 ) -> dict[str, np.ndarray]:
+    out = {name: models.predict_stat(fitted[name], players) for name in models.PLAYER_MODELS}
+    out[models.GAME_MODEL] = models.predict_home_win(fitted[models.GAME_MODEL], games)
+    return out
+
+
+def test_fitting_in_workers_with_shared_binning_gives_the_plain_models(synthetic) -> None:
+    # the training's two sets (before the holdout, all) in 2 workers, each set's rows sent and
+    # binned once, against each model fitted on its own in this process
+    games, players = synthetic
+    cut = players["game_date"].quantile(0.7)
+    before = (games[games["game_date"] < cut], players[players["game_date"] < cut])
+    holdout = players[players["game_date"] >= cut]
+    fitted, predicted = models.fit_and_predict([before, (games, players)], holdout, jobs=2)
+    with one_thread():
+        for set_rows, models_of_set in zip([before, (games, players)], fitted, strict=True):
+            plain = {name: models.fit_player_model(set_rows[1], stat)
+                     for name, stat in models.PLAYER_MODELS.items()}
+            plain[models.GAME_MODEL] = models.fit_game_model(set_rows[0])
+            ours, theirs = (_predictions(m, games, players) for m in (models_of_set, plain))
+            for name in ours:
+                assert np.array_equal(ours[name], theirs[name]), name
+        assert set(predicted) == set(models.PLAYER_MODELS)
+        for name in models.PLAYER_MODELS:  # the first set's models predicted the holdout rows
+            assert np.array_equal(predicted[name], models.predict_stat(fitted[0][name], holdout))
+
+
+def test_one_binning_serves_every_model_of_a_matrix(synthetic) -> None:
+    _, players = synthetic
+    with one_thread():
+        _check_binning_is_lent(players)
+
+
+def _check_binning_is_lent(players: pd.DataFrame) -> None:
+    data = models._player_inputs(players, None)
+    assert len(data) == 1 and set(data[0].targets) == set(models.PLAYER_MODELS.values())
+    first = models._fit_player_task(data[0], "pts")[0]
+    kept = dict(data[0].bins)
+    assert len(kept) == 2  # the training rows' binning and the validation rows'
+    second = models._fit_player_task(data[0], "ast")[0]
+    assert data[0].bins.keys() == kept.keys()  # lent, not redone
+    assert second.estimator_._bin_mapper is first.estimator_._bin_mapper
+    plain = models.fit_player_model(players, "ast")
+    assert np.array_equal(models.predict_stat(second, players), models.predict_stat(plain, players))
+    assert "_bin_data" not in vars(second.estimator_)  # nothing of the loan is saved
+    # what a worker receives carries no binning (each process bins for itself)
+    import pickle
+
+    assert pickle.loads(pickle.dumps(data[0])).bins == {}
 
 
 def test_game_model_fitted_on_2017_18_is_calibrated_on_2018_19(tables) -> None:
@@ -28,7 +96,7 @@ def test_game_model_fitted_on_2017_18_is_calibrated_on_2018_19(tables) -> None:
     train = games[games["season"] == "2017-18"]
     test = games[(games["season"] == "2018-19") & games["home_win"].notna()]
     model = models.fit_game_model(train)
-    figures = models.game_metrics(models.predict_home_win(model, test),
+    figures = evaluation.game_metrics(models.predict_home_win(model, test),
                                   test["home_win"].to_numpy())
     # round one (Elo, margins, last-game roster) scored 0.2133 here; the rotation model 0.2083
     assert figures["brier"] < 0.2100

@@ -11,7 +11,7 @@ import pytest
 
 from nba_ml.data.importer import GameData, empty_game_data, load_directory
 from nba_ml.errors import DataError
-from nba_ml.modeling import models, training
+from nba_ml.modeling import evaluation, models, training
 
 
 def _season(label: str, first: str, played: int, upcoming: int = 0) -> pd.DataFrame:
@@ -134,7 +134,7 @@ def test_holdout_figures_come_from_models_fitted_before_the_holdout(
     before_p = tables.players[tables.players["game_date"] < start]
     after_g = tables.games[tables.games["game_date"] >= start]
     after_p = tables.players[tables.players["game_date"] >= start]
-    figures = models.evaluate(trained.evaluation_models, before_p, after_g, after_p)
+    figures = evaluation.evaluate(trained.evaluation_models, before_p, after_g, after_p)
     assert set(record["metrics"]) == {models.GAME_MODEL, *models.PLAYER_MODELS}
     for name, values in record["metrics"].items():
         assert "calibration" not in values

@@ -92,3 +92,38 @@ def test_the_pool_reports_while_a_long_task_runs(no_leftover_workers: object) ->
     assert results == [None]
     assert calls[-1] == (1, 1)
     assert calls.count((0, 1)) >= 1
+
+
+def _with_shared(shared: list[int], offset: int) -> tuple[int, int, int]:
+    return os.getpid(), id(shared), shared[0] + offset
+
+
+def test_a_shared_object_goes_to_each_worker_once(no_leftover_workers: object) -> None:
+    # each task names the shared object it runs on; results still come back in task order
+    from nba_ml.modeling.workers import Pool
+
+    shared = [[100], [200]]
+    tasks = [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
+    ran: list[str] = []
+    with Pool(2) as pool:
+        results = pool.run(_with_shared, tasks, shared=shared, meanwhile=lambda: ran.append("x"))
+    assert [value for _, _, value in results] == [101, 102, 103, 201, 202, 203]
+    assert ran == ["x"]  # the parent's own work ran once, while the workers fitted
+    # a worker kept the object it received: one copy per worker and object, not one per task
+    copies: dict[tuple[int, int], set[int]] = {}
+    for (index, _), (pid, identity, _) in zip(tasks, results, strict=True):
+        copies.setdefault((pid, index), set()).add(identity)
+    assert all(len(ids) == 1 for ids in copies.values()), copies
+
+
+def test_a_pool_started_early_reports_a_worker_killed_before_its_first_task(
+        no_leftover_workers: object) -> None:
+    from nba_ml.modeling.workers import Pool
+
+    with Pool(1) as pool:
+        victim = pool._workers[0][0]
+        victim.kill()
+        victim.join()
+        with pytest.raises(WorkerFailed, match=f"worker process {victim.pid} was killed by "
+                                               "SIGKILL"):
+            pool.run(operator.add, [(1, 2)])

@@ -12,7 +12,7 @@ import pytest
 
 from nba_ml.data.importer import GameData, load_directory
 from nba_ml.errors import DataError
-from nba_ml.modeling import models
+from nba_ml.modeling import evaluation, models
 from nba_ml.modeling.training import build_feature_tables
 from nba_ml.report.refit import MINUTE_BINS, holdout_errors
 from nba_ml.state.history import save_history
@@ -89,7 +89,7 @@ def test_fast_errors_bin_the_holdout_by_minutes_played(saved: tuple[Path, dict],
         in_bin = (after["min"] >= 30) & (after["min"] < 40)
         assert result.rows[3]["mae"] == pytest.approx(
             np.mean(np.abs(predicted[in_bin] - actual[in_bin])))
-        last10 = after[f"{stat}_l10"].fillna(models.debut_prior(
+        last10 = after[f"{stat}_l10"].fillna(evaluation.debut_prior(
             players[players["game_date"] < pd.Timestamp(START)], stat)).to_numpy()
         assert result.overall["mae_last10"] == pytest.approx(np.mean(np.abs(last10 - actual)))
 
