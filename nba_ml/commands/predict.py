@@ -51,15 +51,15 @@ def parse_date(raw: str | None) -> dt.date | None:
 
 
 def _player_key(raw: str) -> dict[str, Any]:
-    from nba_ml.state.files import safe_text
+    from nba_ml.state.files import is_ascii_number, safe_text
 
     text = raw.strip()
     if not text:
         raise UsageError("the player name is empty")
-    if text.isdigit() and not text.isascii():  # '²' is a digit to Python, not an id
+    if text.isdigit() and not is_ascii_number(text):  # '²' is a digit to Python, not an id
         raise UsageError(f"unknown player {safe_text(repr(text[:40]))}: an id is written "
                          "with the digits 0-9")
-    if text.isascii() and text.isdigit():
+    if is_ascii_number(text):
         return {"player_id": int(text)}
     return {"player": text}
 

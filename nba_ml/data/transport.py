@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from nba_ml.state.files import is_ascii_number
+
 _READ_CHUNK = 1 << 16
 
 
@@ -60,7 +62,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     text = value.strip()
-    if text.isascii() and text.isdigit():  # str.isdigit() also takes "²", which float() refuses
+    if is_ascii_number(text):
         return float(text)
     from email.utils import parsedate_to_datetime
 

@@ -30,6 +30,7 @@ from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, UsageError
 from nba_ml.modeling import features, models
 from nba_ml.serving.inputs import resolve_team, upcoming_day
+from nba_ml.state.files import is_ascii_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -278,9 +279,7 @@ class Predictor:
         latest = self._latest_players()
         assert self._by_name is not None
         text = str(name_or_id).strip()
-        # an id is written with the digits 0-9 ('²' and '١' are digits to str.isdigit)
-        is_id = text.isascii() and text.isdigit()
-        player_id = int(text) if is_id else self._by_name.get(text.casefold())
+        player_id = int(text) if is_ascii_number(text) else self._by_name.get(text.casefold())
         if player_id is None or player_id not in latest.index:
             names = latest["player_name"].tolist()
             close = difflib.get_close_matches(text, names, n=3, cutoff=0.6)

@@ -42,6 +42,13 @@ class FileDamaged(DataError):
         self.reason = reason
 
 
+def is_ascii_number(text: str) -> bool:
+    """Whether ``text`` is a whole number written with the digits 0-9 only: ``str.isdigit``
+    also takes '²' (which ``int`` refuses) and '١٠' (which ``int`` reads as 10), and neither is
+    an id, a uid or a count of seconds here."""
+    return text.isascii() and text.isdigit()
+
+
 def safe_text(text: str) -> str:
     """Return ``text`` fit for one log line: control characters (newlines, escapes) escaped."""
     if text.isprintable():

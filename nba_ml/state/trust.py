@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from nba_ml.errors import ConfigError
-from nba_ml.state.files import describe_os_error, safe_text
+from nba_ml.state.files import describe_os_error, is_ascii_number, safe_text
 
 TRUSTED_OWNER_ENV = "NBA_ML_TRUSTED_OWNER"
 _GROUP_OTHER_WRITE = stat.S_IWGRP | stat.S_IWOTH
@@ -42,7 +42,7 @@ def trusted_uids(environ: Mapping[str, str] | None = None) -> frozenset[int]:
     for name in (part.strip() for part in raw.replace(" ", ",").split(",")):
         if not name:
             continue
-        if name.isdigit():
+        if is_ascii_number(name):
             uids.add(int(name))
             continue
         import pwd

@@ -107,3 +107,11 @@ def test_safe_text_and_os_error_wording() -> None:
     assert safe_text("plain") == "plain"
     assert describe_os_error(OSError(13, "Permission denied")) == "permission denied"
     assert describe_os_error(OSError()) == "oSError"
+
+
+def test_is_ascii_number_takes_the_digits_0_to_9_only() -> None:
+    from nba_ml.state.files import is_ascii_number
+
+    assert is_ascii_number("0") and is_ascii_number("2544") and is_ascii_number("007")
+    for text in ("", " 1", "1.5", "-3", "+3", "\u00b2", "\u0661\u0660", "\uff11", "1e3"):
+        assert not is_ascii_number(text), text

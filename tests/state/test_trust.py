@@ -86,6 +86,13 @@ def test_trusted_owners_are_root_me_and_the_named_ones() -> None:
         trusted_uids({"NBA_ML_TRUSTED_OWNER": "nobody-such"})
 
 
+@pytest.mark.parametrize("name", ["\u00b2", "\u0661\u0660"])  # '²'; Arabic-Indic '10'
+def test_a_trusted_owner_in_other_digits_is_a_user_name_not_a_uid(name: str) -> None:
+    # str.isdigit takes both: '²' made int() raise (a traceback and "a bug"), '١٠' became uid 10
+    with pytest.raises(ConfigError, match="no user named"):
+        trusted_uids({"NBA_ML_TRUSTED_OWNER": name})
+
+
 def test_status_problem_names_owner_and_write_bits(tmp_path: Path) -> None:
     trusted = {os.geteuid()}
     path = tmp_path / "f"
