@@ -117,10 +117,9 @@ def log_error(error: NbaMlError) -> int:
 
 def usage_error(message: str, command_path: str | None, code: int = EXIT_USAGE) -> int:
     """Log a command-line usage error (from the parser) as the one ERROR line, with a pointer
-    to the command's ``--help``; return ``code`` (2 unless told)."""
-    handlers = logging.getLogger("nba_ml").handlers
-    if not any(getattr(handler, "stream", None) is sys.stderr for handler in handlers):
-        configure_logging(verbose=False, quiet=False)  # the error came before the options
+    to the command's ``--help``; return ``code`` (2 unless told). Logging is set up here: the
+    error may come before the options that set it up were read."""
+    configure_logging(verbose=False, quiet=False)
     hint = f" (see '{command_path} --help')" if command_path else ""
     logger.error("%s%s", message.strip(), hint)
     return code
