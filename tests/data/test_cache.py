@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -245,16 +246,9 @@ def test_another_user_s_damaged_file_is_refused_not_moved(tmp_path: Path,
 
 
 def test_a_file_that_cannot_be_opened_is_a_storage_error(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+                                                        deny_open: Callable[[Path], None]) -> None:
     path = put(cache_path(tmp_path, "2025-26", "Regular Season", "T"), log([]))
-    real_open = os.open
-
-    def deny(name: Any, *args: Any, **kwargs: Any) -> int:
-        if str(name) == str(path):
-            raise PermissionError(13, "Permission denied")
-        return real_open(name, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", deny)
+    deny_open(path)
     with pytest.raises(StorageError) as caught:
         read(path)
     assert str(caught.value) == f"cannot read cache file {path}: permission denied"

@@ -12,8 +12,7 @@ import json
 import logging
 import os
 import re
-import signal
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -720,18 +719,6 @@ def test_file_name_with_a_newline_gives_a_one_line_message(tmp_path: Path) -> No
 # The file system: missing, unreadable, special and hidden files
 
 
-@pytest.fixture
-def alarm() -> Iterator[None]:
-    """Fail instead of hanging forever (a FIFO opened for reading blocks without a writer)."""
-    def _timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("the importer hung")
-
-    previous = signal.signal(signal.SIGALRM, _timeout)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
-
 
 def test_directory_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
@@ -800,17 +787,10 @@ def test_unreadable_file(tmp_path: Path) -> None:
         path.chmod(0o644)
 
 
-def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_file_simulated(tmp_path: Path, deny_open: Callable[[Path], None]) -> None:
     """The same refusal when running as root: the open itself is denied."""
     path = write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))
-    real_open = os.open
-
-    def deny(name: object, *args: object, **kwargs: object) -> int:
-        if str(name) == str(path):
-            raise PermissionError(13, "Permission denied")
-        return real_open(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "open", deny)
+    deny_open(path)
     assert refused(path).endswith("team_game_logs_2019-20.csv: cannot read (permission denied)")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,16 +146,9 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_schedule_is_one_line(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                            deny_open: Callable[[Path], None]) -> None:
     path = cached(tmp_path, scoreboard([]))
-    real_open = os.open
-
-    def deny(name: Any, *args: Any, **kwargs: Any) -> int:
-        if str(name) == str(path):
-            raise PermissionError(13, "Permission denied")
-        return real_open(name, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", deny)
+    deny_open(path)
     with pytest.raises(DataError) as caught:
         read_schedule(tmp_path, DAY)
     assert str(caught.value) == f"cannot read the schedule {path}: permission denied"

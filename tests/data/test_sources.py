@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -146,18 +147,11 @@ def test_file_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert read_bytes(path) == b"x" * 101
 
 
-def test_a_missing_or_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_or_unreadable_file(tmp_path: Path, deny_open: Callable[[Path], None]) -> None:
     path = tmp_path / "team_game_logs_2019-20.csv"
     assert refusal(read_bytes, path) == f"{path}: cannot read (no such file or directory)"
     write(path, "x")
-    real_open = os.open
-
-    def deny(name: Any, *args: Any, **kwargs: Any) -> int:
-        if str(name) == str(path):
-            raise PermissionError(13, "Permission denied")
-        return real_open(name, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", deny)
+    deny_open(path)
     assert refusal(read_bytes, path) == f"{path}: cannot read (permission denied)"
 
 

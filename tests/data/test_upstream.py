@@ -10,8 +10,6 @@ import datetime as dt
 import json
 import logging
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -326,17 +324,6 @@ def test_the_proxy_is_used_for_every_request(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------ damaged cache files
 
-
-@pytest.fixture
-def alarm() -> Iterator[None]:
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("the collector hung")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def seeded(tmp_path: Path) -> tuple[ReplayAdapter, Path]:
