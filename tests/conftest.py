@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
@@ -172,6 +173,31 @@ def run_in_child(target, *args, seconds: float = 60) -> object:  # type: ignore[
     child.join(10)
     assert child.exitcode == 0
     return outcome
+
+
+def drop_permission_override() -> None:
+    """Drop CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER, so that root obeys file
+    modes (for good: call it in a child, e.g. through :func:`run_in_child`)."""
+    if os.geteuid() != 0:
+        return
+
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget failed")
+    for bit in (1, 2, 3):
+        data[0].effective &= ~(1 << bit)
+        data[0].permitted &= ~(1 << bit)
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
 
 
 def copy_data_dir(source: Path, target: Path) -> Path:

@@ -19,6 +19,7 @@ from nba_ml.state.datadir import (
     prepare_data_dir,
     validate_data_dir,
 )
+from tests.conftest import drop_permission_override
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,9 +86,7 @@ def test_a_relative_dir_after_the_cwd_was_deleted_is_a_usage_error(tmp_path: Pat
 
 
 def _refused_without_search_permission(path: Path) -> str:
-    from tests.state.test_lock import _drop_permission_override
-
-    _drop_permission_override()
+    drop_permission_override()
     try:
         validate_data_dir(path)
     except ConfigError as error:

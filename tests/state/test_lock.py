@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import multiprocessing
 import os
@@ -18,6 +17,7 @@ import pytest
 
 from nba_ml.errors import EXIT_TEMPORARY, LockHeld, StorageError
 from nba_ml.state.lock import LockHolder, TrainingLock, read_lock_holder
+from tests.conftest import drop_permission_override
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -237,28 +237,8 @@ def test_a_lock_path_that_cannot_be_opened_is_a_storage_error(tmp_path: Path) ->
         read_lock_holder(link)
 
 
-def _drop_permission_override() -> None:
-    """Drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH so that root obeys file modes."""
-    if os.geteuid() != 0:
-        return
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    header, data = Header(0x20080522, 0), (Data * 2)()
-    assert libc.capget(ctypes.byref(header), data) == 0
-    for bit in (1, 2):
-        data[0].effective &= ~(1 << bit)
-        data[0].permitted &= ~(1 << bit)
-    assert libc.capset(ctypes.byref(header), data) == 0
-
-
 def _messages_without_permission(path: Path, report) -> None:  # type: ignore[no-untyped-def]
-    _drop_permission_override()
+    drop_permission_override()
     messages = []
     for attempt in (lambda: read_lock_holder(path), lambda: TrainingLock(path).acquire()):
         try:

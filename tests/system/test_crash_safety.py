@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import multiprocessing
@@ -25,7 +24,7 @@ from nba_ml.errors import ConfigError, StorageError
 from nba_ml.state.history import history_path, write_history_payload
 from nba_ml.state.install import cleanup_leftovers, write_model_set
 from nba_ml.state.store import read_manifest, verify_model_set
-from tests.conftest import GAMELOGS, copy_data_dir, run_in_child
+from tests.conftest import GAMELOGS, copy_data_dir, drop_permission_override, run_in_child
 
 GAME_DATA = b"the saved game data of a training"
 GAME_DATA_SHA256 = hashlib.sha256(GAME_DATA).hexdigest()
@@ -154,30 +153,8 @@ def test_a_full_disk_raises_storage_error_and_keeps_the_current_set(
 # ----------------------------------------------------------------------------- read-only
 
 
-def _drop_permission_override() -> None:
-    """Drop CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER so root obeys file modes."""
-    if os.geteuid() != 0:
-        return
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    header, data = Header(0x20080522, 0), (Data * 2)()
-    if libc.capget(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capget failed")
-    for bit in (1, 2, 3):
-        data[0].effective &= ~(1 << bit)
-        data[0].permitted &= ~(1 << bit)
-    if libc.capset(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capset failed")
-
-
 def _write_without_permission(data_dir: Path, models: dict[str, object]) -> tuple[bool, str]:
-    _drop_permission_override()
+    drop_permission_override()
     still_valid = verify_model_set(data_dir).ok  # reading needs no write access
     try:
         write_set(data_dir, models, {})
