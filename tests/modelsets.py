@@ -7,11 +7,14 @@ wraps two of them as session fixtures.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
 
+from nba_ml import MODEL_FILES
 from nba_ml.state.history import write_history_payload
 from nba_ml.state.install import write_model_set
 
@@ -31,3 +34,16 @@ def write_set(data_dir: Path, models: dict[str, object], training: dict | None =
     """Install ``models`` as a training would: the saved game data first, named in the manifest."""
     digest = write_history_payload(data_dir, b"game data of " + repr(training).encode())
     return write_model_set(data_dir, models, {**(training or {}), "history_sha256": digest})
+
+
+def forge_model(data_dir: Path, name: str, payload: bytes) -> Path:
+    """Swap ``payload`` in for model ``name`` of the installed set and re-hash it into the
+    manifest, as someone able to write both would (only ownership can tell); return the
+    manifest's path."""
+    (data_dir / "models" / MODEL_FILES[name]).write_bytes(payload)
+    path = data_dir / "models" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["models"][name]["sha256"] = hashlib.sha256(payload).hexdigest()
+    manifest["models"][name]["bytes"] = len(payload)
+    path.write_text(json.dumps(manifest))
+    return path

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import pickle
 import stat
@@ -15,13 +13,13 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from nba_ml import MODEL_FILES
 from nba_ml.errors import ConfigError, DataError, ModelInvalid
 from nba_ml.state.datadir import prepare_data_dir
 from nba_ml.state.history import load_history, write_history_payload
 from nba_ml.state.install import write_model_set
 from nba_ml.state.store import load_model_set, verify_model_set
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
+from tests.modelsets import forge_model
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_UID = 54321  # no such user on the test machine; any uid that is neither root nor us
@@ -55,13 +53,7 @@ def install(data_dir: Path) -> dict:
 
 def forge(data_dir: Path, marker: Path) -> None:
     """Swap a marker pickle in for the points model and re-hash it into the manifest."""
-    payload = pickle.dumps(Marker(marker))
-    (data_dir / "models" / MODEL_FILES["points"]).write_bytes(payload)
-    manifest_path = data_dir / "models" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["models"]["points"]["sha256"] = hashlib.sha256(payload).hexdigest()
-    manifest["models"]["points"]["bytes"] = len(payload)
-    manifest_path.write_text(json.dumps(manifest))
+    forge_model(data_dir, "points", pickle.dumps(Marker(marker)))
 
 
 def give_away(top: Path, uid: int = OTHER_UID) -> None:

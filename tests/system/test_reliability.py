@@ -14,7 +14,6 @@ port, and only the tests that exercise collection leave out ``--from``.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import json
 import os
 import pickle
@@ -36,6 +35,7 @@ import pytest
 from nba_ml.errors import ModelInvalid
 from nba_ml.state.lock import LockHolder, read_lock_holder
 from tests.conftest import copy_data_dir, link_seasons
+from tests.modelsets import forge_model
 from tests.replay import closed_port
 
 pytestmark = pytest.mark.slow
@@ -856,14 +856,7 @@ def test_a_swapped_pickle_is_refused_before_it_is_unpickled(data: Path, tmp_path
 def _forge(data: Path, marker: Path) -> Path:
     """Swap in a malicious points pickle and re-hash it into the manifest, as someone able to
     write both would; return the manifest's path."""
-    payload = malicious_pickle(marker)
-    (data / "models" / MODEL_FILES["points"]).write_bytes(payload)
-    path = data / "models" / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["models"]["points"]["sha256"] = hashlib.sha256(payload).hexdigest()
-    manifest["models"]["points"]["bytes"] = len(payload)
-    path.write_text(json.dumps(manifest))
-    return path
+    return forge_model(data, "points", malicious_pickle(marker))
 
 
 def test_sha256_is_integrity_not_authenticity_permissions_are_the_protection(
