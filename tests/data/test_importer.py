@@ -24,18 +24,15 @@ from nba_ml.data.importer import GameData, empty_game_data, load_directory, load
 from nba_ml.data.schema import COLUMN_DTYPES, PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS, TEAMS
 from nba_ml.errors import DataError
 from tests.conftest import CASSETTES, GAMELOGS
+from tests.synthetic import PLAYER_HEADER, TEAM_HEADER
 
 needs_shared = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="../shared/data not present")
 
 # --------------------------------------------------------------------------------------------
 # Builders of small, valid exports in the shared files' format (also used by the property tests)
 
-TEAM_COLUMNS = ["TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME", "GAME_DATE", "MATCHUP", "WL", "PTS",
-                "REB", "AST", "STL", "BLK", "TOV", "FG_PCT", "FG3_PCT", "FT_PCT", "PLUS_MINUS",
-                "SEASON_TYPE"]
-PLAYER_COLUMNS = ["PLAYER_ID", "PLAYER_NAME", "TEAM_ABBREVIATION", "GAME_DATE", "MATCHUP", "WL",
-                  "MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV", "FG_PCT", "FG3_PCT", "FT_PCT",
-                  "PLUS_MINUS", "SEASON_TYPE"]
+# the shared files' headers, as tests/synthetic.py writes them
+TEAM_COLUMNS, PLAYER_COLUMNS = TEAM_HEADER, PLAYER_HEADER
 # (date, home, away, home points, away points, season type), deliberately not in date order
 GAMES = [
     ("2019-10-23", "BOS", "PHI", 93, 107, "Regular Season"),
