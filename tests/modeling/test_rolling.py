@@ -16,6 +16,16 @@ def _starts(*groups: str) -> np.ndarray:
     return rolling.group_starts(np.array(groups))
 
 
+def _random_groups(seed: int, groups: int, rows: int, mean: float, sd: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted random group keys, normal values with a tenth of them NaN, and the group starts."""
+    rng = np.random.default_rng(seed)
+    keys = np.sort(rng.integers(0, groups, rows))
+    values = rng.normal(mean, sd, rows)
+    values[rng.random(rows) < 0.1] = np.nan
+    return keys, values, rolling.group_starts(keys)
+
+
 def test_group_starts_marks_each_rows_first_row_of_its_run() -> None:
     np.testing.assert_array_equal(_starts("a", "a", "b", "b", "b", "c"), [0, 0, 2, 2, 2, 5])
     # several key columns: a new group wherever any of them changes
@@ -115,11 +125,7 @@ def test_a_long_group_does_not_swamp_the_group_after_it(long_rows: int, decay: f
 
 
 def test_inclusive_decayed_sum_matches_loop_and_resets_per_group() -> None:
-    rng = np.random.default_rng(3)
-    groups = np.sort(rng.integers(0, 12, 300))
-    values = rng.normal(0, 4, 300)
-    values[rng.random(300) < 0.1] = np.nan
-    starts = rolling.group_starts(groups)
+    _, values, starts = _random_groups(3, 12, 300, 0, 4)
     fast = rolling.inclusive_decayed_sum(values, starts, 0.9)
     slow = rolling._inclusive_decayed_sum_loop(np.nan_to_num(values), starts, 0.9)
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-9)
@@ -140,22 +146,14 @@ def test_prior_ewm_by_hand_where_a_missing_value_still_ages_the_weights() -> Non
 
 
 def test_prior_ewm_matches_reference_loop() -> None:
-    rng = np.random.default_rng(2)
-    groups = np.sort(rng.integers(0, 15, 400))
-    values = rng.normal(5, 2, 400)
-    values[rng.random(400) < 0.1] = np.nan
-    starts = rolling.group_starts(groups)
+    _, values, starts = _random_groups(2, 15, 400, 5, 2)
     fast = rolling.prior_ewm(values, starts, 8.0)
     slow = rolling.prior_ewm_loop(values, starts, 0.5 ** (1 / 8.0))
     np.testing.assert_allclose(fast, slow, equal_nan=True, rtol=1e-9)
 
 
 def test_prior_mean_matches_pandas_shifted_rolling() -> None:
-    rng = np.random.default_rng(1)
-    groups = np.sort(rng.integers(0, 20, 500))
-    values = rng.normal(10, 3, 500)
-    values[rng.random(500) < 0.1] = np.nan
-    starts = rolling.group_starts(groups)
+    groups, values, starts = _random_groups(1, 20, 500, 10, 3)
     series = pd.Series(values)
     for window in (1, 5, 10):
         expected = series.groupby(groups).transform(
