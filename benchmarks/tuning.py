@@ -9,8 +9,10 @@ training, backtest and serving use), then fits variants on 2017-18 and scores th
   and the round-three tries (shrinking the model towards the EWMA, blends with the averages,
   recency weights, early-stopping patience, dropping the least-used features);
 - games, round three: nonlinear and interaction terms, regular season only, recency weights.
-Fits run single-threaded (as in the training's workers; the figures do not depend on the
-thread count, the time does: OpenMP threads on a busy machine make a fit take 10 x longer).
+Round four (the linear part of the player models, and what was rejected) is
+benchmarks/tuning_round4.py. Fits run single-threaded (as in the training's workers; the
+figures do not depend on the thread count, the time does: OpenMP threads on a busy machine
+make a fit take 10 x longer).
 Decisions used only these figures; 2019-20 and 2020-21 are confirmed by quality.py.
 
 Usage: python benchmarks/tuning.py [--players]
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import GAMELOGS, require_gamelogs
 
-from nba_ml.data.importer import load_directory
+from nba_ml.data.importer import GameData, load_directory
 from nba_ml.modeling import evaluation, features, models, ratings
 
 FIT, TUNE = "2017-18", "2018-19"
@@ -40,13 +42,19 @@ OLD_GAME = ("elo_diff", "rest_diff", "b2b_diff", "margin10_diff", "margin_season
 BOX_STATS = ("pts", "reb", "ast", "stl", "blk", "tov")
 
 
-def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (games, players) feature tables of FIT + TUNE, with extra candidate columns."""
+def tuning_data() -> GameData:
+    """Return the game logs of FIT + TUNE, loaded as training loads them."""
     with tempfile.TemporaryDirectory() as tmp:
         for season in (FIT, TUNE):
             for kind in ("player_game_logs", "team_game_logs"):
                 os.symlink(GAMELOGS / f"{kind}_{season}.csv", Path(tmp) / f"{kind}_{season}.csv")
-        data = load_directory(Path(tmp))
+        return load_directory(Path(tmp))
+
+
+def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (games, players) feature tables of FIT + TUNE, with extra candidate columns
+    (teams and game ids are integer codes)."""
+    data = tuning_data()
     tg, pg, _, _ = features._encode(data.team_games, data.player_games)
     games, sides, rotation_players = features._game_table(tg, pg)
     players = features._player_table(pg, sides, rotation_players, *features._encode(data.team_games,
@@ -128,12 +136,14 @@ def recency(rows: pd.DataFrame, half_life: float) -> np.ndarray:
 
 
 def player_ratio(players: pd.DataFrame, columns: tuple[str, ...], stat: str,
-                 residual: bool = True, **settings: object) -> float:
+                 residual: bool = True, linear_weight: float = 0.0, **settings: object
+                 ) -> float:
     """MAE / last-10 MAE on TUNE of the player model of ``stat`` (``settings``: boosting
-    parameters to change)."""
+    parameters to change; ``linear_weight``: the robust linear part's share, 0 in every row
+    before round four)."""
     train, test = split(players, stat)
-    model = (models._player_model(models.BASELINE.format(stat=stat)) if residual
-             else models.make_player_model())
+    model = (models._player_model(models.BASELINE.format(stat=stat), linear_weight)
+             if residual else models.make_player_model())
     if settings:
         model.set_params(**{("estimator__" if residual else "") + k: v
                             for k, v in settings.items()})
@@ -157,7 +167,7 @@ def post_hoc_ratios(players: pd.DataFrame, stat: str) -> dict[str, float]:
 
     train, test = split(players, stat)
     columns = features.PLAYER_COLUMNS
-    model = models._player_model(models.BASELINE.format(stat=stat))
+    model = models._player_model(models.BASELINE.format(stat=stat), 0.0)
     model.fit(models._training_matrix(train, columns), train[stat].astype(float))
     matrix = test[list(columns)].astype(float)
     base, residual = model._base(matrix), model.estimator_.predict(matrix)
@@ -247,7 +257,8 @@ def report(players_too: bool) -> None:
     if players_too:
         print(f"players: MAE / last-10 MAE on {TUNE} (points, assists, rebounds)")
         # round two's rows and round three's tries: on all 56 columns (the set before the
-        # cost change that left out the least-used 8: the last row)
+        # cost change that left out the least-used 8: the last row), without round four's
+        # linear part
         chosen_p = features.PLAYER_COLUMNS
         old_p = tuple(c for c in chosen_p if c not in ("min_expected", "team_rot_min"))
         for name, columns, residual in (
@@ -271,7 +282,8 @@ def report(players_too: bool) -> None:
         for dropped in (LEAST_USED[:4], LEAST_USED):
             columns = tuple(c for c in chosen_p if c not in dropped)
             ratios = [player_ratio(players, columns, s) for s in stats]
-            chosen_now = " = chosen now" if columns == features.PLAYER_FEATURES else ""
+            chosen_now = (" = the chosen columns (round four adds the linear part)"
+                          if columns == features.PLAYER_FEATURES else "")
             print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  round 3 (cost): without "
                   f"{', '.join(dropped)} ({len(columns)} features){chosen_now}")
         post_hoc = {s: post_hoc_ratios(players, s) for s in stats}

@@ -89,3 +89,79 @@ def test_a_missing_baseline_column_is_refused() -> None:
     model = BaselineResidualRegressor(DummyRegressor(), "ast_ewm")
     with pytest.raises(KeyError):
         model.fit(_frame([1.0], [0.0]), [1.0])
+
+
+def _linear_rows(n: int = 40) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0, 30, n)
+    x = rng.normal(0, 1, n)
+    return _frame(list(base), list(x)), base + 2 * x + 1
+
+
+def test_the_linear_part_takes_its_weight_of_the_residual() -> None:
+    X, y = _linear_rows()
+    model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
+                                      linear_weight=0.25).fit(X, y)
+    residual = y - X["pts_ewm"].to_numpy()
+    new = _frame([10.0, 20.0], [0.0, 3.0])
+    # the dummy predicts the mean residual, the linear model the exact one (2 x + 1)
+    expected = [10.0 + 0.75 * residual.mean() + 0.25 * 1.0,
+                20.0 + 0.75 * residual.mean() + 0.25 * 7.0]
+    np.testing.assert_allclose(model.predict(new), expected)
+    np.testing.assert_allclose(model.linear_.coef_, [0.0, 2.0], atol=1e-9)
+
+
+def test_without_a_weight_or_a_linear_model_there_is_no_linear_part() -> None:
+    X, y = _linear_rows()
+    for model in (BaselineResidualRegressor(DummyRegressor(), "pts_ewm"),
+                  BaselineResidualRegressor(DummyRegressor(), "pts_ewm",
+                                            linear=LinearRegression(), linear_weight=0.0)):
+        model.fit(X, y)
+        assert model.linear_ is None
+        plain = BaselineResidualRegressor(DummyRegressor(), "pts_ewm").fit(X, y)
+        np.testing.assert_array_equal(model.predict(X), plain.predict(X))
+
+
+def test_the_linear_part_is_fitted_on_a_fixed_draw_of_linear_rows() -> None:
+    X, y = _linear_rows(200)
+    y = y + np.random.default_rng(2).normal(0, 1, len(y))  # the draw now changes the fit
+
+    def fitted(seed: int) -> np.ndarray:
+        model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
+                                          linear_weight=0.5, linear_rows=30, random_state=seed)
+        return model.fit(X, y).linear_.coef_
+
+    np.testing.assert_array_equal(fitted(0), fitted(0))  # the same draw every time
+    assert not np.allclose(fitted(0), fitted(1))
+    small = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
+                                      linear_weight=0.5, linear_rows=30).fit(X, y)
+    assert small.linear_.n_features_in_ == 2
+    every = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
+                                      linear_weight=0.5, linear_rows=10_000).fit(X, y)
+    whole = LinearRegression().fit(X, y - X["pts_ewm"].to_numpy())
+    np.testing.assert_allclose(every.linear_.coef_, whole.coef_)  # fewer rows than asked: all
+
+
+def test_a_linear_fit_that_hits_its_iteration_cap_warns_nobody() -> None:
+    import warnings
+
+    from sklearn.linear_model import HuberRegressor
+
+    X, y = _linear_rows()
+    model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm",
+                                      linear=HuberRegressor(max_iter=1), linear_weight=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_a_model_pickled_before_the_linear_part_existed_still_predicts() -> None:
+    X, y = _linear_rows()
+    model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm").fit(X, y)
+    expected = model.predict(X)
+    for name in ("linear", "linear_weight", "linear_rows", "random_state", "linear_"):
+        del model.__dict__[name]  # the attributes an earlier release's pickle lacks
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), expected)
+    assert restored.get_params()["linear"] is None

@@ -130,3 +130,21 @@ def test_a_set_trained_on_the_previous_features_still_predicts(tables) -> None:
                                          played["home_win"].astype(int))
     probabilities = models.predict_home_win(model, games.iloc[-20:])
     assert ((probabilities > 0) & (probabilities < 1)).all()
+
+
+def test_player_models_blend_boosting_with_a_robust_linear_fit(synthetic) -> None:
+    _, players = synthetic
+    with one_thread():
+        model = models.fit_player_model(players, "pts")
+    assert model.linear_weight == models.PLAYER_LINEAR_WEIGHT
+    assert model.linear_rows == models.PLAYER_LINEAR_ROWS
+    assert type(model.linear_[-1]).__name__ == "HuberRegressor"
+    assert list(model.linear_.feature_names_in_) == list(features.PLAYER_FEATURES)
+    # the prediction is the baseline plus the weighted residuals of the two parts
+    rows = players[players["pts"].notna()].head(50)
+    matrix = rows[list(features.PLAYER_FEATURES)].astype(float)
+    w = models.PLAYER_LINEAR_WEIGHT
+    expected = (model._base(matrix) + (1 - w) * model.estimator_.predict(matrix)
+                + w * model.linear_.predict(matrix))
+    np.testing.assert_allclose(model.predict(matrix), expected)
+    assert not np.allclose(model.linear_.predict(matrix), model.estimator_.predict(matrix))
