@@ -290,9 +290,10 @@ def player_rows(players: pd.DataFrame) -> Iterator[tuple[str, list[float]]]:
         chosen = " = chosen" if weight == models.PLAYER_LINEAR_WEIGHT else ""
         yield row(f"robust linear part (Huber), weight {weight}, 10,000 rows{chosen}",
                   linear=huber, linear_weight=weight)
-    for seed in (1, 2):
-        yield row(f"the same, weight 0.2, another draw of rows (seed {seed})",
-                  linear=huber, linear_weight=0.2, linear_seed=seed)
+    for weight in (0.2, 0.3):
+        for seed in (1, 2):
+            yield row(f"the same, weight {weight}, another draw of rows (seed {seed})",
+                      linear=huber, linear_weight=weight, linear_seed=seed)
     yield row("the same, weight 0.2, 20,000 rows", linear=huber, linear_weight=0.2,
               linear_rows=20000)
     for name, linear in linear_models().items():
