@@ -74,7 +74,7 @@ def _parse_holder(raw: bytes) -> LockHolder:
     try:
         # raw_decode ignores whatever trails the record (the file is rewritten in place).
         record, _ = json.JSONDecoder().raw_decode(raw.decode("utf-8", "replace").lstrip())
-    except ValueError:
+    except (ValueError, RecursionError):  # a damaged record nested 2000 deep fits in 4 KiB
         return LockHolder()
     if not isinstance(record, dict):
         return LockHolder()

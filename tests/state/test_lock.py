@@ -373,3 +373,22 @@ def test_where_a_directory_cannot_be_flocked_the_file_lock_still_holds(
         TrainingLock(lock_path).acquire()
     with TrainingLock(lock_path) as lock:
         assert lock.held
+
+
+@pytest.mark.parametrize("record", [b"[" * 4000, b'{"pid": ' + b"{" * 3000, b"\xff\xfe{{"])
+def test_a_damaged_holder_record_is_an_unknown_holder_never_a_crash(
+    lock_path: Path, record: bytes
+) -> None:
+    # Someone overwrote the record while a training holds the lock: a JSON array nested 4000
+    # deep made the json module raise RecursionError (not ValueError) out of both readers.
+    import fcntl
+
+    lock_path.write_bytes(record)
+    fd = os.open(lock_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert read_lock_holder(lock_path) == LockHolder()
+        with pytest.raises(LockHeld, match="another training is running \\(pid unknown\\)"):
+            TrainingLock(lock_path).acquire()
+    finally:
+        os.close(fd)
