@@ -283,7 +283,10 @@ def test_fallback_season_from_the_parameters_then_the_name(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("value", "shown"), [("last year", "'last year'"), (2019, "2019"),
-                                              ("2019-2020", "'2019-2020'"), ([1], "[1]")])
+                                              ("2019-2020", "'2019-2020'"), ([1], "[1]"),
+                                              # read as 2019 by int(), but not the label 2019-20
+                                              ("\u0662\u0660\u0661\u0669-\u0662\u0660",
+                                               "'\u0662\u0660\u0661\u0669-\u0662\u0660'")])
 def test_a_bad_season_parameter_is_refused(tmp_path: Path, value: Any, shown: str) -> None:
     table = json_table(tmp_path / "logs_2019-20.json", {"Season": value})
     assert refusal(fallback_season, table) == (
