@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,11 @@ assert set(SEASON_TYPE_SLUGS) == set(SEASON_TYPES)
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a full season of player logs is ~30 MB
 DAMAGED_MARK = ".damaged-"
 FILE_MODE = 0o640
+# atomic_write's temporary file of a cache file (".<name>.json.<random>.tmp"), left only by a
+# killed writer: the one kind of file prepare removes (".notes.tmp" is someone else's).
+_SLUGS = "|".join(SEASON_TYPE_SLUGS.values())
+_LEFTOVER = re.compile(rf"\.[0-9]{{4}}-[0-9]{{2}}(?:-[0-9]{{2}}|_(?:{_SLUGS})_[TP])\.json"
+                       r"\.[A-Za-z0-9_]+\.tmp")
 
 
 def cache_path(raw_dir: Path, season: str, season_type: str, mode: str) -> Path:
@@ -75,7 +81,7 @@ def prepare(raw_dir: Path, *subdirectories: str) -> None:
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o750)
             for leftover in directory.glob(".*.tmp"):
-                if _written_by_us(leftover):
+                if _LEFTOVER.fullmatch(leftover.name) and _written_by_us(leftover):
                     leftover.unlink(missing_ok=True)
         except OSError as error:
             raise StorageError(f"cannot prepare raw cache {safe_text(str(directory))}: "

@@ -146,13 +146,18 @@ def test_prepare_removes_only_the_temporary_files_nba_ml_left(tmp_path: Path) ->
     kept = tmp_path / "precious"
     kept.write_text("not ours")
     (directory / ".2025-26_regular-season_T.json.abc123.tmp").write_text("half a file")
+    (raw / "schedule" / ".2026-02-22.json.x_9z.tmp").write_text("half a schedule")
+    (directory / ".notes.tmp").write_text("the operator's, not a leftover of ours")
+    (directory / ".2025-26_regular-season_T.json.tmp").write_text("no random part: not ours")
     (directory / ".link.tmp").symlink_to(kept)
     (directory / ".dir.tmp").mkdir()
     (directory / "visible.tmp").write_text("not a leftover of ours")
     (directory / "2025-26_regular-season_T.json").write_text("{}")
-    prepare(raw, "leaguegamelog")
+    prepare(raw, "leaguegamelog", "schedule")
     assert sorted(p.name for p in directory.iterdir()) == [
-        ".dir.tmp", ".link.tmp", "2025-26_regular-season_T.json", "visible.tmp"]
+        ".2025-26_regular-season_T.json.tmp", ".dir.tmp", ".link.tmp", ".notes.tmp",
+        "2025-26_regular-season_T.json", "visible.tmp"]
+    assert not list((raw / "schedule").iterdir())
     assert kept.read_text() == "not ours"
 
 
