@@ -16,8 +16,10 @@ or deleted.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from nba_ml.data.schema import result_set
 from nba_ml.data.seasons import LEAGUE_TIMEZONE, SEASON_TYPES, parse_season
 from nba_ml.errors import NbaMlError, StorageError
+from nba_ml.state.datadir import make_directory
 from nba_ml.state.files import (
     FileDamaged,
     atomic_write,
@@ -46,6 +49,12 @@ assert set(SEASON_TYPE_SLUGS) == set(SEASON_TYPES)
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a full season of player logs is ~30 MB
 DAMAGED_MARK = ".damaged-"
 FILE_MODE = 0o640
+DIR_MODE = 0o750  # raw/ and its subdirectories, whatever the umask (as the rest of the data dir)
+# atomic_write's temporary file of a cache file (".<name>.json.<random>.tmp"), left only by a
+# killed writer: the one kind of file prepare removes (".notes.tmp" is someone else's).
+_SLUGS = "|".join(SEASON_TYPE_SLUGS.values())
+_LEFTOVER = re.compile(rf"\.[0-9]{{4}}-[0-9]{{2}}(?:-[0-9]{{2}}|_(?:{_SLUGS})_[TP])\.json"
+                       r"\.[A-Za-z0-9_]+\.tmp")
 
 
 def cache_path(raw_dir: Path, season: str, season_type: str, mode: str) -> Path:
@@ -73,9 +82,11 @@ def prepare(raw_dir: Path, *subdirectories: str) -> None:
     for name in subdirectories:
         directory = Path(raw_dir) / name
         try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o750)
+            make_directory(directory, DIR_MODE, DIR_MODE)
+            if not directory.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "not a directory")
             for leftover in directory.glob(".*.tmp"):
-                if _written_by_us(leftover):
+                if _LEFTOVER.fullmatch(leftover.name) and _written_by_us(leftover):
                     leftover.unlink(missing_ok=True)
         except OSError as error:
             raise StorageError(f"cannot prepare raw cache {safe_text(str(directory))}: "
@@ -85,7 +96,7 @@ def prepare(raw_dir: Path, *subdirectories: str) -> None:
 def write(path: Path, data: str | bytes) -> None:
     """Replace a cache file atomically; raise StorageError naming it when that fails."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+        make_directory(path.parent, DIR_MODE, DIR_MODE)
         atomic_write(path, data, mode=FILE_MODE)
     except OSError as error:
         raise StorageError(f"cannot write cache file {safe_text(str(path))}: "

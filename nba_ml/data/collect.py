@@ -40,6 +40,7 @@ from typing import Any
 
 from nba_ml.data import cache
 from nba_ml.data.cache import cache_path, last_cached_game_date, schedule_path
+from nba_ml.data.importer import season_window
 from nba_ml.data.schedule import validate_schedule
 from nba_ml.data.schema import REQUIRED_SOURCE_COLUMNS
 from nba_ml.data.seasons import (
@@ -223,11 +224,15 @@ def _validate(body: object, job: _Job, *, finished: bool, since: dt.date | None)
                 raise Failure(f"the response is for {key} {echoed!r}, not {expected!r}",
                               bad_data=True)
     index = headers.index("GAME_DATE")
+    first, last = season_window(job.season)
     for row in rows:
         try:
-            cache.parse_game_date(row[index])
+            day = cache.parse_game_date(row[index])
         except (ValueError, TypeError):
             raise Failure(f"unparseable GAME_DATE {row[index]!r}", bad_data=True) from None
+        if not first <= day <= last:  # the importer refuses it: never keep it in the cache
+            raise Failure(f"GAME_DATE {row[index]!r} is outside the {job.season} season "
+                          f"({first} to {last})", bad_data=True)
     if not rows and finished and job.is_regular and since is None:
         raise Failure("zero rows for a finished regular season", bad_data=True)
     return len(rows)

@@ -9,9 +9,9 @@ Accepted inputs, in any mix, from one directory:
 Regular-season, play-in and playoff rows are kept; the season type of a row comes from its
 SEASON_ID digit, else its GAME_ID ("005..." is a play-in game), else a SEASON_TYPE column, else
 the response's parameters, else the file name. Pre-season, all-star and NBA Cup final rows are
-dropped. Duplicate rows are dropped with a warning, rows are sorted by date, team codes are
-mapped onto nba_api's (BRK -> BKN, ...), and team rows whose opponent row is missing are dropped;
-player rows are kept even without team rows.
+dropped. Identical rows are dropped with a warning (two different rows of a team or player in one
+game are refused), rows are sorted by date, team codes are mapped onto nba_api's (BRK -> BKN,
+...), and team rows whose opponent row is missing are dropped (player rows are kept).
 
 Every refusal is a DataError with a one-line message that names the file and what is wrong with
 it. Reading files is :mod:`nba_ml.data.sources`, parsing values :mod:`nba_ml.data.values`.
@@ -41,6 +41,7 @@ from nba_ml.data.values import (
     DROP,
     column_map,
     error_for,
+    number_text,
     numbers,
     parse_date,
     parse_game_id_type,
@@ -117,8 +118,6 @@ def season_window(label: str) -> tuple[dt.date, dt.date]:
     """Return the first and last day a game of the season ``label`` can be played on."""
     return (dt.date(parse_season(label), *SEASON_FIRST_DAY),
             season_finished_on(label) - dt.timedelta(days=1))
-
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,11 +320,14 @@ def combine(frames: list[_SourceFrame], sources: list[str] | None = None) -> Gam
         frame = (pd.concat([part for _, part in parts], ignore_index=True) if len(parts) > 1
                  else parts[0][1])
         source = np.repeat([i for i, _ in parts], [len(part) for _, part in parts])
-        duplicate = frame.duplicated(subset=["game_id", key], keep="last").to_numpy()
+        keyed = np.flatnonzero(frame.duplicated(subset=["game_id", key], keep=False))
+        duplicate = np.zeros(len(frame), dtype=bool)  # identical in every column: dropped
+        duplicate[keyed[frame.iloc[keyed].duplicated(keep="last").to_numpy()]] = True
         if duplicate.any():
             logger.warning("dropped %d duplicate %s-game rows", int(duplicate.sum()), what)
             frame, source = frame[~duplicate], source[~duplicate]
-        _check_one_game_a_day(frame, source, key, paths)
+        for by in ("game_id", "game_date"):  # different rows of a game, two games a day: refused
+            _check_clashes(frame, source, key, paths, by)
         # game_id starts with the date (YYYYMMDD), so this order is by date too
         if mode == "T":
             frame = _pair_team_games(frame)
@@ -335,20 +337,29 @@ def combine(frames: list[_SourceFrame], sources: list[str] | None = None) -> Gam
     return GameData(tables[0], tables[1], sources or [])
 
 
-def _check_one_game_a_day(frame: pd.DataFrame, source: np.ndarray, key: str,
-                          paths: list[Path]) -> None:
-    """Refuse a team (or player) in two different games on one day, naming the later file."""
+def _check_clashes(frame: pd.DataFrame, source: np.ndarray, key: str, paths: list[Path],
+                   by: str) -> None:
+    """Refuse, naming the later file, a team (or player) in two different rows of one game
+    (``by="game_id"``: another score, both teams; either is a guess) or two games on one day."""
     import numpy as np
+    import pandas as pd
 
-    clash = frame.duplicated(subset=["game_date", key], keep="first").to_numpy()
+    clash = frame.duplicated(subset=[by, key], keep="first").to_numpy()
     if not clash.any():
         return
     index = int(np.flatnonzero(clash)[0])
     row = frame.iloc[index]
-    first = frame[(frame["game_date"] == row["game_date"]) & (frame[key] == row[key])].iloc[0]
-    raise error_for(paths[int(source[index])],
-                 f"{key} {row[key]} is in two games on {row['game_date'].date()}: "
-                 f"{first['game_id']} and {row['game_id']}")
+    first = frame[(frame[by] == row[by]) & (frame[key] == row[key])].iloc[0]
+    if by == "game_date":
+        raise error_for(paths[int(source[index])],
+                        f"{key} {row[key]} is in two games on {row['game_date'].date()}: "
+                        f"{first['game_id']} and {row['game_id']}")
+    shown = [[number_text(v) if isinstance(v, float) and not pd.isna(v) else show(v, quote=False)
+              for v in side] for side in (first, row)]
+    differ = [f"{name} {a} and {b}" for name, a, b in zip(frame.columns, *shown, strict=True)
+              if a != b]
+    raise error_for(paths[int(source[index])], f"{key} {row[key]} has two different rows for "
+                    f"game {row['game_id']}: {', '.join(differ[:3])}")
 
 
 def _pair_team_games(team_games: pd.DataFrame) -> pd.DataFrame:

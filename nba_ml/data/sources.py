@@ -61,18 +61,20 @@ def find_files(directory: Path, recursive: bool) -> list[Path]:
         for entry in listing:
             if entry.name.startswith("."):
                 continue
+            wanted = (Path(entry.name).suffix.lower() in (".csv", ".json")
+                      and entry.name != "MANIFEST.json")
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if recursive:
                         pending.append(Path(entry.path))
                     continue
-                wanted = (Path(entry.name).suffix.lower() in (".csv", ".json")
-                          and entry.name != "MANIFEST.json")
                 if wanted and not entry.is_file(follow_symlinks=True):
                     logger.warning("skipping %s: not a regular file", safe_text(entry.path))
                     continue
-            except OSError:
-                continue  # vanished, or a symlink loop: nothing to import
+            except OSError as error:  # a symlink loop, a target that cannot be searched
+                if wanted:
+                    logger.warning("skipping %s: %s", safe_text(entry.path), reason(error))
+                continue
             if wanted:
                 found.append(Path(entry.path))
     return sorted(found, key=lambda p: p.relative_to(directory).parts)

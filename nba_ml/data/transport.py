@@ -2,8 +2,9 @@
 
 requests' ``timeout`` bounds each socket read, not the download, so a server that drips one byte
 at a time could hold a request open for hours; :class:`DeadlineSession` streams the body and gives
-up once the request's connect + read timeout have passed. It also keeps the Retry-After the last
-response asked for.
+up once the request's connect + read timeout have passed, and once the (decoded) body grows past
+``MAX_BODY_BYTES``: a gzip body inflates a thousandfold, so the time bound alone does not bound
+memory. It also keeps the Retry-After the last response asked for.
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from nba_ml.data.cache import MAX_CACHE_BYTES
 from nba_ml.state.files import is_ascii_number
 
 _READ_CHUNK = 1 << 16
+# The raw cache's own read limit: a larger answer could never be read back.
+MAX_BODY_BYTES = MAX_CACHE_BYTES
+
+
+class BodyTooLarge(Exception):
+    """The response body grew past the limit (upstream turns it into a failed attempt)."""
 
 
 class DeadlineSession:
@@ -26,8 +34,9 @@ class DeadlineSession:
     gives up once connect + read timeout seconds have passed since the request started.
     """
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, max_bytes: int | None = None) -> None:
         self.inner = inner
+        self.max_bytes = MAX_BODY_BYTES if max_bytes is None else max_bytes
         self.retry_after: float | None = None  # seconds the last response asked us to wait
 
     def __getattr__(self, name: str) -> Any:
@@ -45,8 +54,12 @@ class DeadlineSession:
         self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
         try:
             chunks = []
+            size = 0
             for chunk in _iter_body(response):
                 chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise BodyTooLarge(f"a response body larger than {self.max_bytes} bytes")
                 if limit is not None and time.monotonic() - started > limit:
                     raise requests.ReadTimeout(
                         f"the response body did not arrive within {limit:g} s", response=response)

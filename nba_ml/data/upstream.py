@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from nba_ml.data.proxy import redact, redact_proxy
-from nba_ml.data.transport import DeadlineSession
+from nba_ml.data.transport import BodyTooLarge, DeadlineSession
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
 
 logger = logging.getLogger(__name__)
@@ -264,6 +264,8 @@ def _send(request: Request, timeout: tuple[float, float], proxy: str | None
     except requests.RequestException as error:
         reason, timed_out = describe_network_error(error, timeout)
         raise Failure(reason, timed_out=timed_out) from None
+    except BodyTooLarge as error:
+        raise Failure(str(error), bad_data=True) from None
     except ProxyRequiredError as error:
         raise ConfigError(str(error)) from None
     text = response.get_response()

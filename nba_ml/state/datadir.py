@@ -33,13 +33,20 @@ class HasDataDir(Protocol):
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
-    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share."""
+    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share;
+    raise ConfigError when there is no home directory to put it in."""
     state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
     if state:
         return Path(state)
     xdg = environ.get("XDG_DATA_HOME", "").strip()
-    base = Path(xdg) if xdg else Path(environ.get("HOME") or Path.home()) / ".local" / "share"
-    return base / "nba-ml"
+    if xdg:
+        return Path(xdg) / "nba-ml"
+    try:
+        home = Path(environ.get("HOME") or Path.home())
+    except (RuntimeError, KeyError):  # no HOME, and a uid with no passwd entry (a container)
+        raise ConfigError(f"no data directory: HOME is unset and user {os.geteuid()} has no "
+                          f"home directory; set {DATA_DIR_ENV} or --data-dir") from None
+    return home / ".local" / "share" / "nba-ml"
 
 
 def choose_data_dir(flag: Path | str | None, environ: Mapping[str, str]) -> Path:

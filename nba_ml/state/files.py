@@ -75,7 +75,10 @@ def parse_utc(raw: object) -> dt.datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except OverflowError:  # "0001-01-01T00:00:00+14:00" is before year 1 in UTC
+        return None
 
 
 def read_regular_file(

@@ -117,6 +117,12 @@ def _own_generation_name(name: str) -> bool:
     return False
 
 
+def _own_link_tmp_name(name: str) -> bool:
+    """Whether ``name`` is the temporary link _publish makes (``.models.tmp-<generation>``)."""
+    return (name.startswith(LINK_TMP_PREFIX)
+            and GENERATION_PATTERN.fullmatch(name[len(LINK_TMP_PREFIX):]) is not None)
+
+
 def _foreign_in_generation(path: Path) -> Path | None:
     """Return the first thing in one generation directory that nba-ml did not write, or None."""
     try:
@@ -152,7 +158,7 @@ def foreign_entries(data_dir: Path) -> list[Path]:
             if inner is not None:
                 foreign.append(inner)
     for entry in os.scandir(data_dir):
-        if entry.name.startswith(LINK_TMP_PREFIX) and not entry.is_symlink():
+        if _own_link_tmp_name(entry.name) and not entry.is_symlink():
             foreign.append(Path(entry.path))
     foreign.extend(foreign_history_entries(data_dir))
     return sorted(foreign)
@@ -342,7 +348,7 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
     except OSError:
         entries = []
     for entry in entries:
-        if entry.name.startswith(LINK_TMP_PREFIX) and entry.is_symlink():
+        if _own_link_tmp_name(entry.name) and entry.is_symlink():
             path = Path(entry.path)
             try:
                 path.unlink()

@@ -74,7 +74,7 @@ def _parse_holder(raw: bytes) -> LockHolder:
     try:
         # raw_decode ignores whatever trails the record (the file is rewritten in place).
         record, _ = json.JSONDecoder().raw_decode(raw.decode("utf-8", "replace").lstrip())
-    except ValueError:
+    except (ValueError, RecursionError):  # a damaged record nested 2000 deep fits in 4 KiB
         return LockHolder()
     if not isinstance(record, dict):
         return LockHolder()
@@ -139,7 +139,9 @@ def _is_locked(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
-    fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError:  # no flock here (a directory on NFS): nobody can hold one either
+        return False
+    _unlock(fd)
     return False
 
 
@@ -170,8 +172,9 @@ def read_lock_holder(path: Path) -> LockHolder | None:
         os.close(directory_fd)
 
 
-def _try_lock_both(directory_fd: int, fd: int) -> bool:
-    """Take both exclusive flocks without waiting; on contention hold neither and return False."""
+def _try_lock_both(directory_fd: int, fd: int, path: Path) -> bool:
+    """Take both exclusive flocks without waiting; on contention hold neither and return False.
+    Raise StorageError when ``path`` cannot be flocked at all (ENOLCK: NFS without locks)."""
     try:
         fcntl.flock(directory_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -184,6 +187,10 @@ def _try_lock_both(directory_fd: int, fd: int) -> bool:
     except BlockingIOError:
         _unlock(directory_fd)
         return False
+    except OSError as error:
+        _unlock(directory_fd)
+        raise StorageError(f"cannot lock the training lock {safe_text(str(path))}: "
+                           f"{describe_os_error(error)}") from error
     return True
 
 
@@ -246,7 +253,7 @@ class TrainingLock:
                         raise _open_error(error, self.path) from error
                 if directory_fd is None:
                     directory_fd = _open_directory(self.path)
-                if not _try_lock_both(directory_fd, fd):
+                if not _try_lock_both(directory_fd, fd, self.path):
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise self._held_error(fd, time.monotonic() - started)

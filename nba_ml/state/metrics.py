@@ -81,7 +81,10 @@ def _dict(raw: object) -> dict[str, Any]:
 def _float(raw: object) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None
-    return float(raw)
+    try:
+        return float(raw)
+    except OverflowError:  # an int of 400 digits in a damaged record
+        return None
 
 
 def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None,
@@ -106,8 +109,8 @@ def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None,
                (({"command": c}, t) for c, t in ends.items() if t is not None))
     out.family("nba_ml_last_run_exit_code",
                "Exit code of the last run (0 ok, 1 failed, 2 usage, 3 not promoted, 75 temporary).",
-               (({"command": c}, float(r["exit_code"])) for c, r in last.items()
-                if _float(r.get("exit_code")) is not None))
+               (({"command": c}, code) for c, r in last.items()
+                if (code := _float(r.get("exit_code"))) is not None))
     outcome_rows = []
     for command, run in last.items():
         outcome = str(run.get("outcome", "unknown"))

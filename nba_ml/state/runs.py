@@ -43,7 +43,27 @@ READ_LIMIT = 64 * 1024 * 1024
 
 def _encode(record: dict) -> bytes:
     # Without indent, json.dumps escapes every newline, so a record is always exactly one line.
-    return json.dumps(record, default=str, separators=(",", ":")).encode() + b"\n"
+    try:
+        text = json.dumps(record, default=str, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):  # a numpy key, a cycle, a 5000-digit int
+        text = json.dumps(_plain(record), separators=(",", ":"))
+    return text.encode() + b"\n"
+
+
+def _plain(value: object, depth: int = 0) -> object:
+    """Return ``value`` as JSON can hold it: text keys, lists, and str() of anything else."""
+    if isinstance(value, dict) and depth < 32:
+        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)) and depth < 32:
+        return [_plain(item, depth + 1) for item in value]
+    if value is None or isinstance(value, (bool, float, str)):
+        return value
+    if isinstance(value, int) and abs(value) < 2**63:
+        return value
+    try:
+        return str(value)
+    except ValueError:  # int.__str__ past sys.get_int_max_str_digits()
+        return f"<{type(value).__name__}>"
 
 
 class _NotRegular(Exception):

@@ -75,44 +75,72 @@ def status_problem(info: os.stat_result, trusted: Iterable[int], *,
     return "writable by other users" if bits & stat.S_IWOTH else "writable by group"
 
 
-def _chain(path: Path) -> list[Path]:
-    """Return ``path`` and each of its ancestors, ``path`` first, ``/`` last."""
-    return [path, *path.parents]
+_MAX_SYMLINKS = 40  # as the kernel's limit (ELOOP)
+
+
+def _traversed(path: str) -> tuple[list[tuple[str, os.stat_result]], str | None]:
+    """Return every entry the kernel looks up to resolve ``path``, in order, with its lstat:
+    ``/``, each component, and wherever a symbolic link leads, hop by hop (so a link in another
+    user's directory, pointing to a link, is seen too); and a problem, or None. Entries that do
+    not exist are left out (judged by whoever creates them)."""
+    entries = [("/", os.lstat("/"))]
+    pending = list(reversed(path.split("/")))
+    current, hops = "/", 0
+    while pending:
+        name = pending.pop()
+        if name in ("", "."):
+            continue
+        if name == "..":
+            current = os.path.dirname(current)  # `current` holds no symlink: as the kernel does
+            continue
+        candidate = os.path.join(current, name)
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
+            current = candidate
+            continue
+        except OSError as error:
+            return entries, f"{safe_text(candidate)} cannot be checked: {describe_os_error(error)}"
+        entries.append((candidate, info))
+        if not stat.S_ISLNK(info.st_mode):
+            current = candidate
+            continue
+        hops += 1
+        try:
+            target = os.readlink(candidate)
+        except OSError as error:
+            return entries, f"{safe_text(candidate)} cannot be checked: {describe_os_error(error)}"
+        if hops > _MAX_SYMLINKS:
+            return entries, f"{safe_text(str(path))} has too many levels of symbolic links"
+        if target.startswith("/"):
+            current = "/"
+        pending.extend(reversed(target.split("/")))
+    return entries, None
 
 
 def path_problem(path: Path | str, trusted: Iterable[int], *, top: Path | str | None = None,
                  ) -> str | None:
     """Return why ``path`` (and every directory above it, following symlinks) is untrusted.
 
-    ``top`` is the data directory: it and everything below it are judged strictly; its
-    ancestors may be sticky world-writable directories. Return e.g.
-    "/home/alice is owned by another user (uid 1000)", or None when all is trusted.
+    Every entry resolving ``path`` looks up is judged, including each symbolic link on the way
+    and each directory its target passes through. ``top`` is the data directory: it and
+    everything below it are judged strictly; the directories on the way to it may be sticky
+    world-writable directories. Return e.g. "/home/alice is owned by another user (uid 1000)",
+    or None when all is trusted.
     """
     trusted = frozenset(trusted)
-    absolute = Path(os.path.abspath(path))
-    strict_below = Path(os.path.abspath(top)) if top is not None else absolute
-    seen: set[Path] = set()
-    pending = [absolute]
-    real = Path(os.path.realpath(absolute))
-    if real != absolute:
-        pending.append(real)
-        strict_below_real = Path(os.path.realpath(strict_below))
-    else:
-        strict_below_real = strict_below
-    for start in pending:
-        limit = strict_below if start == absolute else strict_below_real
-        for component in _chain(start):
-            if component in seen:
-                continue
-            seen.add(component)
-            try:
-                info = os.lstat(component)
-            except FileNotFoundError:
-                continue  # judged by whoever creates it; nothing to load from it yet
-            except OSError as error:
-                return f"{safe_text(str(component))} cannot be checked: {describe_os_error(error)}"
-            sticky_ok = component != limit and component in limit.parents
-            reason = status_problem(info, trusted, allow_sticky=sticky_ok)
-            if reason:
-                return f"{safe_text(str(component))} is {reason}"
-    return None
+    entries, problem = _traversed(_absolute(path))
+    # Sticky directories are accepted on the way to the data directory, never at it or below.
+    end = _absolute(path if top is None else top)
+    way = entries if top is None else _traversed(end)[0]
+    above = {entry for entry, _ in way} - {os.path.realpath(end)}
+    for entry, info in reversed(entries):  # the nearest problem first
+        reason = status_problem(info, trusted, allow_sticky=entry in above)
+        if reason:
+            return f"{safe_text(entry)} is {reason}"
+    return problem
+
+
+def _absolute(path: Path | str) -> str:
+    text = os.fspath(path)
+    return text if os.path.isabs(text) else os.path.join(os.getcwd(), text)

@@ -146,15 +146,38 @@ def test_prepare_removes_only_the_temporary_files_nba_ml_left(tmp_path: Path) ->
     kept = tmp_path / "precious"
     kept.write_text("not ours")
     (directory / ".2025-26_regular-season_T.json.abc123.tmp").write_text("half a file")
+    (raw / "schedule" / ".2026-02-22.json.x_9z.tmp").write_text("half a schedule")
+    (directory / ".notes.tmp").write_text("the operator's, not a leftover of ours")
+    (directory / ".2025-26_regular-season_T.json.tmp").write_text("no random part: not ours")
     (directory / ".link.tmp").symlink_to(kept)
     (directory / ".dir.tmp").mkdir()
     (directory / "visible.tmp").write_text("not a leftover of ours")
     (directory / "2025-26_regular-season_T.json").write_text("{}")
-    prepare(raw, "leaguegamelog")
+    prepare(raw, "leaguegamelog", "schedule")
     assert sorted(p.name for p in directory.iterdir()) == [
-        ".dir.tmp", ".link.tmp", "2025-26_regular-season_T.json", "visible.tmp"]
+        ".2025-26_regular-season_T.json.tmp", ".dir.tmp", ".link.tmp", ".notes.tmp",
+        "2025-26_regular-season_T.json", "visible.tmp"]
+    assert not list((raw / "schedule").iterdir())
     assert kept.read_text() == "not ours"
 
+
+
+def test_cache_directories_are_0750_whatever_the_umask(tmp_path: Path) -> None:
+    # Path.mkdir(parents=True) made raw/ 0777 under umask 000 (0775 under the common 002):
+    # others could then delete nba-ml's cache files and put their own game logs in their place.
+    raw = tmp_path / "raw"
+    old = os.umask(0)
+    try:
+        prepare(raw, "leaguegamelog")
+        write(schedule_path(raw, dt.date(2026, 2, 22)), "{}")
+    finally:
+        os.umask(old)
+    for directory in (raw, raw / "leaguegamelog", raw / "schedule"):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o750, directory
+    assert stat.S_IMODE((raw / "schedule" / "2026-02-22.json").stat().st_mode) == 0o640
+    (raw / "playoffs").write_text("a file where a directory belongs")
+    with pytest.raises(StorageError, match=r"cannot prepare raw cache .*: not a directory"):
+        prepare(raw, "playoffs")
 
 def test_prepare_fails_with_one_line_when_the_cache_cannot_be_made(tmp_path: Path) -> None:
     (tmp_path / "raw").write_text("in the way")

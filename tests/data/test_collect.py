@@ -278,6 +278,9 @@ DATA_FAULTS = [
      "unparseable GAME_DATE '21/02/2026'"),
     ({**BODY, "parameters": {**BODY["parameters"], "Season": "2024-25"}}, "for Season '2024-25'"),
     ({"resource": "leaguegamelog", "resultSets": []}, "no result set with headers and rows"),
+    # a date the importer refuses for the season: kept, it failed every training after it
+    (with_rows(BODY, [[*result_set(BODY)[1][0][:5], "2031-01-05", *result_set(BODY)[1][0][6:]]]),
+     "GAME_DATE '2031-01-05' is outside the 2025-26 season (2025-08-01 to 2026-10-31)"),
 ]
 
 
@@ -401,6 +404,8 @@ def test_a_season_cached_while_it_was_on_is_completed_once_it_is_over(raw: Path)
     route_current_season(adapter, BODY)  # the rest of the regular season
     playoffs = small(csv_body("2020-21", "Playoffs", "T"))
     playoffs["parameters"]["Season"] = "2025-26"
+    for row in result_set(playoffs)[1]:  # five years on: a 2025-26 game is played in 2026
+        row[date] = f"{int(row[date][:4]) + 5}{row[date][4:]}"
     adapter.route(playoffs, Season="2025-26", SeasonType="Playoffs", PlayerOrTeam="T")
     adapter.route(player_body_from_team_body(playoffs), Season="2025-26", SeasonType="Playoffs",
                   PlayerOrTeam="P")
@@ -526,6 +531,32 @@ def test_unusable_cache_of_finished_season_is_fetched_again(
     [kept] = broken.parent.glob(f"{broken.name}.damaged-*")  # set aside, not deleted
     assert kept.read_text().startswith('{"resultSets"')
 
+
+
+def test_a_cached_row_dated_outside_its_season_is_set_aside_and_fetched_again(
+    raw: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A damaged cache file (one row dated 9999-12-31) passed the collector's checks, so every
+    # later run asked only for games from 9999-12-28 on, and the importer refused the file
+    # every night until someone deleted it by hand.
+    from nba_ml.data.importer import load_files
+
+    path = seed_current_cache(raw)
+    body = json.loads(path.read_bytes())
+    headers, rows = result_set(body)
+    rows[-1][headers.index("GAME_DATE")] = "9999-12-31"
+    path.write_text(json.dumps(body))
+    adapter = ReplayAdapter()
+    route_current_season(adapter, BODY)
+
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data"):
+        run(raw, adapter, ["2025-26"])
+
+    assert "outside the 2025-26 season" in caplog.text
+    assert [p.name for p in raw.glob("leaguegamelog/*.damaged-*")] != []
+    assert adapter.calls[0].params["DateFrom"] == ""  # asked in full again
+    assert len(cache_rows(path)) == len(result_set(BODY)[1])
+    load_files([path])  # the importer takes it
 
 def test_stale_temp_files_are_removed_and_failed_writes_leave_no_trace(
     raw: Path, monkeypatch: pytest.MonkeyPatch

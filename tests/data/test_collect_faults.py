@@ -22,7 +22,7 @@ import pytest
 
 from nba_ml.data.collect import CollectOptions, cache_path, refresh_cache
 from nba_ml.data.upstream import CLOUD_HINT
-from nba_ml.errors import UpstreamUnavailable
+from nba_ml.errors import UpstreamDataError, UpstreamUnavailable
 from tests.replay import (
     T_2025_26,
     FakeClock,
@@ -276,3 +276,17 @@ def test_a_malformed_proxy_is_exit_2(tmp_path: Path) -> None:
     [line] = [x for x in result.stderr.splitlines() if " - ERROR - " in x]
     assert "HTTPS_PROXY='http://***@proxy:notaport' is not a proxy URL" in line
     assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_a_body_larger_than_the_cache_may_hold_is_unusable_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nba_ml.data import transport
+
+    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 20_000)  # TEAM: about 50 kB decoded
+    with LocalStatsServer(serve(TEAM, compress=True)) as server, \
+            pytest.raises(UpstreamDataError) as caught:
+        collect(tmp_path / "raw", server.base_url)
+    assert str(caught.value) == (
+        "stats.nba.com sent unusable data after 2 attempts (a response body larger than 20000 "
+        "bytes) for 2025-26 Regular Season team logs; models untouched")
+    assert not cache_path(tmp_path / "raw", "2025-26", "Regular Season", "T").exists()

@@ -600,6 +600,26 @@ def test_a_player_in_two_games_on_one_day(tmp_path: Path) -> None:
     assert f"player_id {rows[0]['PLAYER_ID']} is in two games on 2019-10-23" in message
 
 
+
+def test_a_player_on_both_teams_of_one_game_is_refused(tmp_path: Path) -> None:
+    # It used to be dropped as a "duplicate" (same game and player), keeping whichever came last.
+    rows = player_rows()
+    both = {**rows[0], "TEAM_ABBREVIATION": "BOS", "MATCHUP": "BOS vs. PHI"}
+    path = write(tmp_path / "player_game_logs_2019-20.csv",
+                 csv_text(PLAYER_COLUMNS, [*rows, both]))
+    assert refused(path) == (
+        f"{path}: player_id {rows[0]['PLAYER_ID']} has two different rows for game "
+        "20191023-BOS-PHI: team PHI and BOS, opponent BOS and PHI, is_home False and True")
+
+
+def test_one_game_with_two_scores_is_refused_naming_the_later_file(tmp_path: Path) -> None:
+    write_season(tmp_path)
+    corrected = {**team_rows()[0], "PTS": 109}  # PHI's 107 at BOS, exported again as 109
+    later = write(tmp_path / "z-export" / "team_game_logs_2019-20.csv",  # read after the first
+                  csv_text(TEAM_COLUMNS, [corrected]))
+    assert refused(later, tmp_path) == (
+        f"{later}: team PHI has two different rows for game 20191023-BOS-PHI: pts 107 and 109")
+
 @pytest.mark.parametrize(("content", "expected"), [
     (b"", "file is empty"),
     (b"  \n\n \r\n", "file is empty"),

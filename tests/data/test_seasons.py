@@ -29,7 +29,9 @@ def test_labels_round_trip() -> None:
     assert parse_season("2019-20") == 2019 and parse_season(" 1999-00 ") == 1999
 
 
-@pytest.mark.parametrize("label", ["2019-2020", "2019-21", "19-20", "1900-01", "", "2019_20"])
+@pytest.mark.parametrize("label", ["2019-2020", "2019-21", "19-20", "1900-01", "", "2019_20",
+                                   "\u0662\u0660\u0661\u0669-\u0662\u0660",  # Arabic-Indic digits
+                                   "\uff12\uff10\uff11\uff19-\uff12\uff10"])  # fullwidth digits
 def test_malformed_labels_are_usage_errors(label: str) -> None:
     with pytest.raises(UsageError):
         parse_season(label)

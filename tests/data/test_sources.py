@@ -94,6 +94,19 @@ def test_special_files_are_skipped_with_a_warning_and_never_opened(
                                        for name in ("dangling.csv", "pipe.json", "zero.csv")]
 
 
+
+def test_a_candidate_that_cannot_even_be_stat_ed_is_skipped_with_a_warning_too(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A symlink loop (or a target under a directory that cannot be searched) made is_file
+    # raise, and the file was dropped without a word: a whole season could vanish silently.
+    write(tmp_path / "a.csv", "x")
+    (tmp_path / "loop.csv").symlink_to("loop.csv")
+    (tmp_path / "loop.txt").symlink_to("loop.txt")  # not a candidate: not even mentioned
+    with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
+        assert find_files(tmp_path, True) == [tmp_path / "a.csv"]
+    assert caplog.messages == [
+        f"skipping {tmp_path / 'loop.csv'}: too many levels of symbolic links"]
+
 def test_a_directory_that_cannot_be_listed_is_one_line(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "team_game_logs_2019-20.csv", "x")
@@ -283,7 +296,10 @@ def test_fallback_season_from_the_parameters_then_the_name(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("value", "shown"), [("last year", "'last year'"), (2019, "2019"),
-                                              ("2019-2020", "'2019-2020'"), ([1], "[1]")])
+                                              ("2019-2020", "'2019-2020'"), ([1], "[1]"),
+                                              # read as 2019 by int(), but not the label 2019-20
+                                              ("\u0662\u0660\u0661\u0669-\u0662\u0660",
+                                               "'\u0662\u0660\u0661\u0669-\u0662\u0660'")])
 def test_a_bad_season_parameter_is_refused(tmp_path: Path, value: Any, shown: str) -> None:
     table = json_table(tmp_path / "logs_2019-20.json", {"Season": value})
     assert refusal(fallback_season, table) == (

@@ -214,3 +214,18 @@ def test_a_body_that_is_not_urllib3_s_is_read_through_requests() -> None:
     session = DeadlineSession(Inner())
     response = session.get(URL, timeout=5.0)
     assert response.content == b'{"ok": true}' * 10_000 and session.retry_after == 3.0
+
+
+def test_a_body_that_inflates_past_the_limit_is_cut_off(replay: Any) -> None:
+    # A gzip body a thousand times smaller than what it decodes to arrives well within the
+    # timeout; without a size bound it was read whole into memory (400 MB from 1.8 MB in 6 s).
+    import gzip
+
+    assert len(gzip.compress(json.dumps(BODY).encode())) < 10_000 < 200_000 < len(str(BODY))
+    with replay.LocalStatsServer(replay.serve(BODY, compress=True)) as server:
+        session = DeadlineSession(replay.redirect_session(server.base_url), max_bytes=200_000)
+        with pytest.raises(transport.BodyTooLarge,
+                           match=r"^a response body larger than 200000 bytes$"):
+            session.get(URL, timeout=(1.0, 2.0))
+    # the default is the raw cache's own read limit: an answer it keeps can be read back
+    assert DeadlineSession(requests.Session()).max_bytes == transport.MAX_CACHE_BYTES

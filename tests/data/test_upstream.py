@@ -189,6 +189,10 @@ def route_four_seasons(adapter: ReplayAdapter) -> None:
                 body = BODY if mode == "T" else player_body_from_team_body(BODY)
                 copy = json.loads(json.dumps(body))
                 copy["parameters"].update(Season=season, SeasonType=season_type)
+                headers, rows = result_set(copy)
+                date, years = headers.index("GAME_DATE"), int(season[:4]) - 2025
+                for row in rows:  # 2025-26's games, moved into this season's years
+                    row[date] = f"{int(row[date][:4]) + years}{row[date][4:]}"
                 adapter.route(copy, Season=season, SeasonType=season_type, PlayerOrTeam=mode)
     route_current(adapter, BODY)
     route_schedule(adapter)

@@ -19,7 +19,7 @@ from nba_ml.state.datadir import (
     prepare_data_dir,
     validate_data_dir,
 )
-from tests.conftest import drop_permission_override
+from tests.conftest import drop_permission_override, run_in_child
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +33,25 @@ def test_precedence_flag_then_variable_then_state_directory_then_xdg(tmp_path: P
     assert default_data_dir({"XDG_DATA_HOME": "/x", "HOME": "/h"}) == Path("/x/nba-ml")
     assert default_data_dir({"HOME": "/h"}) == Path("/h/.local/share/nba-ml")
 
+
+
+def _without_home() -> str:
+    os.environ.pop("HOME", None)  # Path.home() reads it
+    os.setuid(54321)  # a uid with no passwd entry, as `docker run --user 54321` gives
+    try:
+        choose_data_dir(None, {})
+    except ConfigError as error:
+        return str(error)
+    return "no error"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can become a uid with no passwd entry")
+def test_no_home_directory_is_a_usage_error_naming_the_variable() -> None:
+    # Path.home() raised RuntimeError: every command ended "unexpected error ... (a bug)"
+    assert run_in_child(_without_home) == ("ok", (
+        "no data directory: HOME is unset and user 54321 has no home directory; set "
+        "NBA_ML_DATA_DIR or --data-dir"))
+    assert choose_data_dir(None, {"NBA_ML_DATA_DIR": "/srv/nba"}) == Path("/srv/nba")
 
 @pytest.mark.parametrize("flag, environ, message", [
     ("", {}, "--data-dir is empty"),

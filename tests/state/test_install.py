@@ -471,9 +471,13 @@ def test_cleanup_leftovers_removes_only_temporary_things(data_dir: Path, models_
     stray_link.symlink_to("generations/.tmp-20260101T000000Z-abcdef")
     killed_write = data_dir / "history" / f".game_data-{'0' * 64}.pkl.a1b2c3d4.tmp"
     killed_write.write_bytes(b"partial")
+    # a link of the operator's that merely starts like nba-ml's temporary link: theirs, kept
+    theirs = data_dir / ".models.tmp-backup"
+    theirs.symlink_to("generations")
 
     removed = cleanup_leftovers(data_dir)
     assert sorted(removed) == sorted([half_written, half_removed, stray_link])
+    assert theirs.is_symlink()
     assert verify_model_set(data_dir).ok
     assert cleanup_leftovers(data_dir) == []
     assert cleanup_leftovers(data_dir / "absent") == []

@@ -369,7 +369,47 @@ def test_where_a_directory_cannot_be_flocked_the_file_lock_still_holds(
         real_flock(fd, operation)
 
     monkeypatch.setattr(lock_module.fcntl, "flock", nfs_like_flock)
+    # `status` asks who holds it: with the lock free, the directory probe used to raise EBADF
+    assert read_lock_holder(lock_path) is None
     with TrainingLock(lock_path), pytest.raises(LockHeld):
         TrainingLock(lock_path).acquire()
     with TrainingLock(lock_path) as lock:
         assert lock.held
+        assert read_lock_holder(lock_path) == lock.holder
+    assert read_lock_holder(lock_path) is None
+
+
+def test_a_file_system_without_flock_is_a_storage_error_on_one_line(
+    lock_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import nba_ml.state.lock as lock_module
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")  # NFS without a lock manager
+
+    monkeypatch.setattr(lock_module.fcntl, "flock", no_locks)
+    with pytest.raises(StorageError) as caught:
+        TrainingLock(lock_path).acquire()  # was the bare OSError: "unexpected error ... a bug"
+    assert str(caught.value) == f"cannot lock the training lock {lock_path}: no locks available"
+    assert read_lock_holder(lock_path) is None  # nothing can hold it there either
+
+
+@pytest.mark.parametrize("record", [b"[" * 4000, b'{"pid": ' + b"{" * 3000, b"\xff\xfe{{"])
+def test_a_damaged_holder_record_is_an_unknown_holder_never_a_crash(
+    lock_path: Path, record: bytes
+) -> None:
+    # Someone overwrote the record while a training holds the lock: a JSON array nested 4000
+    # deep made the json module raise RecursionError (not ValueError) out of both readers.
+    import fcntl
+
+    lock_path.write_bytes(record)
+    fd = os.open(lock_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert read_lock_holder(lock_path) == LockHolder()
+        with pytest.raises(LockHeld, match="another training is running \\(pid unknown\\)"):
+            TrainingLock(lock_path).acquire()
+    finally:
+        os.close(fd)

@@ -120,6 +120,18 @@ def test_metrics_without_runs_or_models_still_parse() -> None:
     assert families["nba_ml_last_run_exit_code"] == {(("command", "train"),): 2.0}
 
 
+
+def test_numbers_too_large_for_a_float_are_left_out_not_raised() -> None:
+    # One damaged runs.jsonl line (or manifest figure) with a 400-digit int made float() raise
+    # OverflowError, and no metrics file was written at all until that line was gone.
+    runs = [_run("train", "failed", 10**400, "2026-12-01T00:00:00+00:00")]
+    manifest = {**MANIFEST, "training": {"metrics": {"points": {"mae": -(10**400)}},
+                                         "holdout": {"games": 10**400}}}
+    families = parse_exposition(render_metrics(runs, manifest, valid=True))
+    assert "nba_ml_last_run_exit_code" not in families and "nba_ml_holdout_mae" not in families
+    assert "nba_ml_holdout_games" not in families
+    assert families["nba_ml_last_run_outcome"][(("command", "train"), ("outcome", "failed"))] == 1
+
 def test_write_is_atomic_readable_by_the_collector_and_never_raises(tmp_path: Path,
                                                                     caplog) -> None:
     target = tmp_path / "collector" / "nba-ml.prom"

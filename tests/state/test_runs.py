@@ -58,6 +58,18 @@ def test_awkward_values_are_written_not_raised(runs_path: Path) -> None:
     assert runs_path.read_text().count("\n") == 1
 
 
+
+def test_a_record_json_cannot_encode_is_still_one_readable_line(runs_path: Path) -> None:
+    # Figures keyed by numpy integers (value_counts().to_dict()) or holding a 5000-digit int
+    # made json.dumps raise out of append_run, which promises never to: the run went unrecorded.
+    import numpy as np
+
+    append_run(runs_path, record(1, figures={np.int64(3): 1.5, "big": 10**5000}))
+    append_run(runs_path, record(2))
+    first, second = read_runs(runs_path)
+    assert first["figures"] == {"3": 1.5, "big": "<int>"} and first["message"] == "run 1"
+    assert second == record(2)
+
 def test_a_missing_history_is_empty(runs_path: Path) -> None:
     assert read_runs(runs_path) == []
 

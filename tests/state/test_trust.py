@@ -126,6 +126,39 @@ def test_path_problem_checks_every_parent_and_symlink_targets(tmp_path: Path) ->
     assert path_problem(link, trusted, top=link) == f"{unsafe} is writable by group and other users"
 
 
+
+def test_a_symlink_reached_through_another_symlink_is_judged_with_its_directory(
+    tmp_path: Path,
+) -> None:
+    # data -> hop/second -> real: `hop` lies on neither the path as written nor its resolved
+    # form, so it went unchecked, and whoever could write it could re-point `second` at will.
+    trusted = trusted_uids({})
+    (tmp_path / "real" / "data").mkdir(parents=True)
+    hop = tmp_path / "hop"
+    hop.mkdir()
+    (hop / "second").symlink_to(tmp_path / "real")
+    (tmp_path / "first").symlink_to(hop / "second")
+    data = tmp_path / "first" / "data"
+    assert path_problem(data, trusted, top=data) is None
+    hop.chmod(0o777)
+    assert path_problem(data, trusted, top=data) == f"{hop} is writable by group and other users"
+    assert path_problem(data / "models", trusted, top=data) == (
+        f"{hop} is writable by group and other users")
+    hop.chmod(0o1777)  # a sticky directory on the way to the data directory, like /tmp
+    assert path_problem(data, trusted, top=data) is None
+    hop.chmod(0o755)
+    if os.geteuid() == 0:  # the link itself is judged by its owner (only root can give it away)
+        os.chown(hop / "second", OTHER_UID, OTHER_UID, follow_symlinks=False)
+        assert path_problem(data, trusted, top=data) == (
+            f"{hop / 'second'} is owned by another user (uid {OTHER_UID})")
+
+
+def test_a_symlink_loop_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to("a")
+    assert path_problem(tmp_path / "a" / "data", trusted_uids({})) == (
+        f"{tmp_path / 'a' / 'data'} has too many levels of symbolic links")
+
 @AS_ROOT
 def test_root_never_unpickles_a_set_in_another_users_data_directory(tmp_path: Path) -> None:
     data = tmp_path / "data"
