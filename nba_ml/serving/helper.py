@@ -147,8 +147,9 @@ class HelperProcess:
             watchdog.start()
             try:
                 assert process.stdout is not None
-                status, value = read_message(process.stdout)  # type: ignore[arg-type]
-            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as error:
+                status, value = _answer(read_message(process.stdout))  # type: ignore[arg-type]
+            # Unpickling garbage can raise nearly anything (TypeError, AttributeError, ...).
+            except Exception as error:  # noqa: BLE001 - dead, garbled or foreign: compute here
                 logger.warning("the helper process failed (%s); computing the rows here", error)
                 self.close()
                 return None
@@ -171,6 +172,16 @@ class HelperProcess:
         process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+def _answer(message: object) -> tuple[str, Any]:
+    """Return (status, value) of a well-formed answer; raise ValueError for any other message."""
+    if isinstance(message, tuple) and len(message) == 2:
+        status, value = message
+        if (status == "ok" and isinstance(value, Prepared)) or (
+                status == "error" and isinstance(value, str)):
+            return status, value
+    raise ValueError(f"a malformed helper answer (a {type(message).__name__})")
 
 
 def _lower_priority(pid: int) -> None:

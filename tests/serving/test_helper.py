@@ -307,6 +307,30 @@ def test_a_helper_that_dies_or_answers_garbage_gives_none_and_one_warning(
     assert process._process is None  # reaped
 
 
+@pytest.mark.parametrize("payload", [
+    pickle.dumps(7), pickle.dumps(("ok", None)), pickle.dumps(("ok", "rows")),
+    pickle.dumps(("error", 3)), pickle.dumps(("ok", 1, 2)),
+    b"(lp0\nI1\na(I2\ntR.",  # garbage that unpickles into a TypeError
+    b"\x80\x04\x8c\x03abc\x94\x8c\x03def\x93.",  # ... into an AttributeError
+    b"cnosuchmodule\nx\n.",  # ... into a ModuleNotFoundError
+])
+def test_a_well_framed_answer_of_the_wrong_shape_gives_none_and_one_warning(
+        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture, payload: bytes) -> None:
+    # a TypeError here once escaped to LivePredictor, which then refused a valid model set
+    data_dir, sha256 = saved_games
+    frame = tmp_path / "frame"
+    frame.write_bytes(len(payload).to_bytes(HEADER, "big") + payload)
+    monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, f"cat >/dev/null; cat {frame}"))
+    process = HelperProcess(data_dir)
+    with caplog.at_level(logging.WARNING, logger="nba_ml.serving.helper"):
+        process.submit([dt.date(2018, 12, 1)], sha256=sha256)
+        assert process.result([dt.date(2018, 12, 1)], sha256) is None
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1 and warnings[0].startswith("the helper process failed ("), warnings
+    assert process._process is None
+
+
 def test_a_hung_helper_is_killed_after_the_timeout(
         saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
