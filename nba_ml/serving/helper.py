@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -195,7 +196,9 @@ def main() -> int:
     """Answer each batch of the request on stdin, in order; return the exit code: 0 when every
     batch was answered (with its rows or its error), 2 when stdin holds no usable request, 1
     when the parent stopped reading (it went away: the rest is not computed). Either failure
-    is one line on stderr, which is the server's log."""
+    is one line on stderr, which is the server's log. A SIGINT (Ctrl-C on a server in a
+    terminal reaches its helper too) ends it quietly, as SIGTERM does: no traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     # Run as __main__: take prepare_rows from the module under its own name, so that what is
     # pickled names nba_ml.serving.helper.Prepared, which the server can find.
     from nba_ml.serving.helper import prepare_rows as prepare

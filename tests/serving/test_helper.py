@@ -9,10 +9,12 @@ garbage or an error) gives None (compute here) with one WARNING, never an except
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
 import pickle
+import signal
 import subprocess
 import sys
 import time
@@ -227,6 +229,37 @@ def test_a_server_that_stops_reading_ends_the_helper_with_exit_1_and_one_line(
     process.stderr.close()
     assert lines == ["nba_ml.serving.helper: the server stopped reading (broken pipe); "
                      "stopping"]
+
+
+def _blocked_on_a_pipe(pid: int, timeout: float = 30) -> None:
+    """Wait until the process sleeps reading a pipe (its stdin: main has started)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if "pipe_read" in Path(f"/proc/{pid}/wchan").read_text():
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never waited on its stdin")
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc wchan")
+def test_a_sigint_ends_the_helper_quietly_without_a_traceback() -> None:
+    # Ctrl-C on a server in a terminal reaches the helper too; it printed a KeyboardInterrupt
+    # traceback into the server's log
+    process = subprocess.Popen(HELPER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdin and process.stdout and process.stderr
+    try:
+        _blocked_on_a_pipe(process.pid)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == -signal.SIGINT
+        assert process.stderr.read() == b"" and process.stdout.read() == b""
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            stream.close()
 
 
 # ---------------------------------------------------------------------------- HelperProcess
