@@ -22,9 +22,10 @@ from nba_ml.errors import ConfigError, ModelsNotReady
 from nba_ml.serving.live import LivePredictor, installed_key
 from nba_ml.serving.predictor import Predictor, load_predictor
 from nba_ml.state.history import load_history, save_history
-from tests.conftest import GAMELOGS, copy_data_dir
+from tests.conftest import copy_data_dir, run_in_child
+from tests.serving.conftest import new_predictor
 
-pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real seasons)")
+# Tests on a real trained set skip without ../shared (the trained_dir fixture says why).
 
 TODAY = dt.date(2019, 10, 25)  # a few days into 2019-20: the trained data ends in June 2019
 
@@ -243,6 +244,33 @@ def test_a_forked_worker_follows_on_its_own(live_dir: Path) -> None:
         _, status = os.waitpid(pid, 0)
         assert os.read(read, 1) == b"\0" and os.waitstatus_to_exitcode(status) == 0
         os.close(read)
+    finally:
+        live.stop()
+
+
+def test_a_fork_waits_for_a_load_in_progress_and_the_child_inherits_the_set(
+        tmp_path: Path, synthetic_models: dict[str, object], synthetic_games: GameData,
+        first_day: dt.date) -> None:
+    # gunicorn --preload forks its workers while the master's watcher loads the first set: a
+    # worker forked amid that load inherited half-imported modules ("partially initialized
+    # module") and refused every set until the next generation
+    data_dir = tmp_path / "data"
+    (data_dir / "generations" / "g").mkdir(parents=True)
+    os.symlink("generations/g", data_dir / "models")
+    loading = threading.Event()
+
+    def slow_loader(_path: Path) -> Predictor:
+        loading.set()
+        time.sleep(0.5)
+        return new_predictor(synthetic_models, synthetic_games)
+
+    live = LivePredictor(data_dir, loader=slow_loader, helper_process=False, prepare_days=0,
+                         today=lambda: first_day).start()
+    try:
+        assert loading.wait(30)
+        assert run_in_child(lambda: live.ready) == ("ok", True)  # at once: no load of its own
+        assert live.ready
+        assert run_in_child(lambda: live.ready) == ("ok", True)  # nothing in progress: no wait
     finally:
         live.stop()
 

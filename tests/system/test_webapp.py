@@ -60,7 +60,7 @@ def _nba_ml(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path, *options: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -73,7 +73,7 @@ class Server:
             self.process = subprocess.Popen(
                 [*argv, "--chdir", "examples", "--workers", str(WORKERS),
                  "--bind", f"127.0.0.1:{self.port}", "--timeout", "60",
-                 "--graceful-timeout", "5", "webapp:app"],
+                 "--graceful-timeout", "5", *options, "webapp:app"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
 
@@ -202,6 +202,21 @@ def test_predictions_carry_what_is_served_and_the_stale_flag(env: dict[str, Any]
     assert status == 200 and body["days_behind"] > 2
     if body["stale"]:
         assert "--date" in body["warning"]
+
+
+def test_preloaded_workers_serve_the_set_their_master_loaded(env: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    # gunicorn --preload forked the workers while the master's watcher was loading: they
+    # inherited half-imported modules and refused every set ("partially initialized module")
+    server = Server(env["data_dir"], tmp_path / "preload.log", "--preload")
+    try:
+        server.wait_listening()
+        body = server.until("/healthz", lambda s, b: s == 200)
+        assert body["generation"] == env["first"] and body["last_error"] is None
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "not served" not in log and "Traceback" not in log, log[-3000:]
 
 
 def test_a_training_beside_the_server_swaps_generations_without_a_failed_request(
