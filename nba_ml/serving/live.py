@@ -380,7 +380,7 @@ class LivePredictor:
             if prepared is not None:
                 predictor.adopt(prepared)
                 return
-        if predictor.history is None:  # no helper: this process holds the game data after all
+        if predictor.history is None and days:  # no helper answer: hold the game data here
             predictor.history = predictor.games()
         for day in days:
             if predictor.accepts_date(day):

@@ -109,7 +109,7 @@ def test_a_new_generation_is_swapped_in_with_its_own_game_data(live_dir: Path) -
 
 
 def test_the_old_set_is_released_after_a_swap(live_dir: Path) -> None:
-    live = _live(live_dir)
+    live = _live(live_dir, helper_process=False)  # the game data in this process, to watch
     live.refresh()
     old = weakref.ref(live.current())
     old_history = weakref.ref(live.current().history)
@@ -273,6 +273,23 @@ def test_a_fork_waits_for_a_load_in_progress_and_the_child_inherits_the_set(
         assert run_in_child(lambda: live.ready) == ("ok", True)  # nothing in progress: no wait
     finally:
         live.stop()
+
+
+def test_with_only_today_to_prepare_the_game_data_stays_out_of_this_process(
+        saved_games: tuple[Path, str], synthetic_models: dict[str, object],
+        first_day: dt.date) -> None:
+    # with no later day to prepare, the server's process read the whole game data for nothing
+    data_dir, sha256 = saved_games
+    manifest = {"generation": "g", "models": {}, "training": {"history_sha256": sha256}}
+    (data_dir / "generations" / "g").mkdir(parents=True)
+    (data_dir / "generations" / "g" / "manifest.json").write_text(json.dumps(manifest))
+    os.symlink("generations/g", data_dir / "models")
+    live = LivePredictor(data_dir, prepare_days=1, today=lambda: first_day,
+                         loader=lambda path: Predictor(dict(synthetic_models), None, manifest,
+                                                       path))
+    assert live.refresh()
+    predictor = live.current()
+    assert predictor.history is None and pd.Timestamp(first_day) in predictor._days
 
 
 def test_installed_key_changes_with_the_link_and_is_none_without_a_set(live_dir: Path,
