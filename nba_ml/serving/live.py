@@ -312,8 +312,9 @@ class LivePredictor:
         swapped = False
         if key is not None and key != self._served_key and key != self._failed_key:
             swapped = self._load(key)
-        served = self._served
-        today = self._today()
+        elif key == self._served_key:  # what is installed is served (again): nothing failed
+            self._failed_key = self._last_error = None
+        served, today = self._served, self._today()
         if served is not None and self._prepared_on != today:
             try:
                 self._prepare_today(served, today)  # after midnight in Chicago
@@ -324,8 +325,7 @@ class LivePredictor:
 
     def _load(self, key: Key) -> bool:
         self._loading = True
-        started = time.monotonic()
-        today = self._today()
+        started, today = time.monotonic(), self._today()
         now_days = self._wanted(today, 0, 1)  # prepared before the set is served
         later_days = self._wanted(today, 1, self.prepare_days)  # right after
         helper = HelperProcess(self.data_dir) if self.helper_process else None

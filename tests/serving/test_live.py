@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from nba_ml.data.importer import GameData
-from nba_ml.errors import ConfigError, ModelsNotReady
+from nba_ml.errors import ConfigError, ModelInvalid, ModelsNotReady
 from nba_ml.serving.live import LivePredictor, installed_key
 from nba_ml.serving.predictor import Predictor, load_predictor
 from nba_ml.state.history import load_history, save_history
@@ -290,6 +290,35 @@ def test_with_only_today_to_prepare_the_game_data_stays_out_of_this_process(
     assert live.refresh()
     predictor = live.current()
     assert predictor.history is None and pd.Timestamp(first_day) in predictor._days
+
+
+def test_the_last_error_clears_once_the_served_set_is_installed_again(
+        tmp_path: Path, synthetic_models: dict[str, object], synthetic_games: GameData,
+        first_day: dt.date) -> None:
+    # after a failed look (an unreadable data dir, a rolled-back bad generation) /healthz kept
+    # reporting "new model set not served" although what was installed was being served
+    data_dir = tmp_path / "data"
+    (data_dir / "generations" / "good").mkdir(parents=True)
+
+    def install(name: str) -> None:
+        os.symlink(f"generations/{name}", data_dir / ".models.tmp")
+        os.replace(data_dir / ".models.tmp", data_dir / "models")
+
+    def loader(path: Path) -> Predictor:
+        if (path / "models").resolve().name != "good":
+            raise ModelInvalid("models in models are not usable: model set: no such set")
+        return new_predictor(synthetic_models, synthetic_games)
+
+    install("good")
+    live = LivePredictor(data_dir, loader=loader, helper_process=False, prepare_days=0,
+                         today=lambda: first_day)
+    assert live.refresh()
+    install("missing")
+    assert live.refresh() is False and "no such set" in str(live.info().last_error)
+    install("good")
+    assert live.refresh() is False and live.info().last_error is None
+    install("missing")  # failing again says so again
+    assert live.refresh() is False and "no such set" in str(live.info().last_error)
 
 
 def test_installed_key_changes_with_the_link_and_is_none_without_a_set(live_dir: Path,
