@@ -60,7 +60,8 @@ def _nba_ml(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, log: Path, *options: str) -> None:
+    def __init__(self, data_dir: Path, log: Path, *options: str,
+                 environ: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -68,7 +69,8 @@ class Server:
         argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "gunicorn"]
         # XDG_RUNTIME_DIR: newer gunicorn puts its control socket there (else in ~/.gunicorn)
         env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir),
-               "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent)}
+               "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent),
+               **(environ or {})}
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
                 [*argv, "--chdir", "examples", "--workers", str(WORKERS),
@@ -128,6 +130,19 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"server": server, "data_dir": data_dir, "seasons": seasons}
     finally:
         server.stop()
+
+
+def test_a_bad_setting_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    # the app exited 1, which gunicorn answers by booting a new worker: a crash loop, forever
+    server = Server(tmp_path / "data", tmp_path / "gunicorn.log", "--workers", "1",
+                    environ={"NBA_ML_SERVING_CHECK_SECONDS": "soon"})
+    try:
+        assert server.process.wait(60) == 4  # gunicorn's "App failed to load"
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert log.count("Booting worker") == 1 and "Traceback" not in log, log
+    assert "webapp: NBA_ML_SERVING_CHECK_SECONDS='soon' is not a number" in log.splitlines()
 
 
 def test_starts_with_503_then_serves_once_ensure_installed_a_set(env: dict[str, Any]) -> None:
