@@ -24,6 +24,7 @@ Settings: ``NBA_ML_DATA_DIR`` (the data directory, else nba-ml's default) and
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -39,10 +40,15 @@ LOG_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
 if not logging.getLogger().handlers:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
 
+# Exit status 4 is gunicorn's "App failed to load": the server stops with that one line. Any
+# other status (1 included) has gunicorn start a new worker at once, failing the same way.
+APP_LOAD_ERROR = 4
+
 try:
     live = LivePredictor.from_environment().start()
-except ConfigError as error:  # one line, not a traceback, and the worker does not boot
-    raise SystemExit(f"webapp: {error}") from None
+except ConfigError as error:  # one line, not a traceback, and no worker boots
+    sys.stderr.write(f"webapp: {error}\n")
+    raise SystemExit(APP_LOAD_ERROR) from None
 
 app = Flask(__name__)
 

@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -147,8 +148,9 @@ class HelperProcess:
             watchdog.start()
             try:
                 assert process.stdout is not None
-                status, value = read_message(process.stdout)  # type: ignore[arg-type]
-            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as error:
+                status, value = _answer(read_message(process.stdout))  # type: ignore[arg-type]
+            # Unpickling garbage can raise nearly anything (TypeError, AttributeError, ...).
+            except Exception as error:  # noqa: BLE001 - dead, garbled or foreign: compute here
                 logger.warning("the helper process failed (%s); computing the rows here", error)
                 self.close()
                 return None
@@ -173,6 +175,16 @@ class HelperProcess:
             process.stdout.close()
 
 
+def _answer(message: object) -> tuple[str, Any]:
+    """Return (status, value) of a well-formed answer; raise ValueError for any other message."""
+    if isinstance(message, tuple) and len(message) == 2:
+        status, value = message
+        if (status == "ok" and isinstance(value, Prepared)) or (
+                status == "error" and isinstance(value, str)):
+            return status, value
+    raise ValueError(f"a malformed helper answer (a {type(message).__name__})")
+
+
 def _lower_priority(pid: int) -> None:
     """Make the helper ``HELPER_NICE`` nicer than this process (from its start-up on)."""
     with contextlib.suppress(OSError, AttributeError):  # AttributeError: not on this OS
@@ -184,7 +196,9 @@ def main() -> int:
     """Answer each batch of the request on stdin, in order; return the exit code: 0 when every
     batch was answered (with its rows or its error), 2 when stdin holds no usable request, 1
     when the parent stopped reading (it went away: the rest is not computed). Either failure
-    is one line on stderr, which is the server's log."""
+    is one line on stderr, which is the server's log. A SIGINT (Ctrl-C on a server in a
+    terminal reaches its helper too) ends it quietly, as SIGTERM does: no traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     # Run as __main__: take prepare_rows from the module under its own name, so that what is
     # pickled names nba_ml.serving.helper.Prepared, which the server can find.
     from nba_ml.serving.helper import prepare_rows as prepare

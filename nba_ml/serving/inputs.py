@@ -46,8 +46,8 @@ def upcoming_day(date: object, last: dt.date | None) -> pd.Timestamp:
 
     day = today_in_chicago() if date is None else parse_day(date)
     if last is not None and day <= last:
-        raise UsageError(f"date {day:%Y-%m-%d} is not after the last game in the data "
-                         f"({last:%Y-%m-%d}); predictions are for upcoming games")
+        raise UsageError(f"date {day.isoformat()} is not after the last game in the data "
+                         f"({last.isoformat()}); predictions are for upcoming games")
     return pd.Timestamp(day)
 
 

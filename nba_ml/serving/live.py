@@ -1,14 +1,8 @@
 """A predictor for long-running servers that follows the installed model set by itself.
 
-A web server does, once per process (the gunicorn app module)::
-
-    from nba_ml.serving.live import LivePredictor
-
-    live = LivePredictor("/var/lib/nba-ml").start()
-
-    def handler():
-        predictor = live.current()        # raises ModelsNotReady (a 503) before the first set
-        return predictor.predict_games([("BOS", "LAL")])
+A web server does ``live = LivePredictor("/var/lib/nba-ml").start()`` once per process (the
+gunicorn app module), and ``predictor = live.current()`` once per request (ModelsNotReady, a 503,
+before the first set); README.md, "Using the models in a web server", shows a whole handler.
 
 ``current()`` costs a ``readlink`` of ``<data-dir>/models`` at most every ``check_interval``
 seconds. When the installed generation changes, a background thread loads and verifies the new
@@ -23,11 +17,12 @@ request of a day finds its rows ready.
 Threads and forks: ``current()`` may be called from any number of threads. The background thread
 belongs to the process that started it; in a pre-fork server every worker runs its own (a child
 forked from a started parent restarts it, see ``os.register_at_fork`` below), so each worker
-follows the installed set on its own.
+follows the installed set on its own. A fork waits for a load in progress to end first.
 """
 
 from __future__ import annotations
 
+import concurrent.futures.thread  # noqa: F401 - register its at-fork hooks before a fork waits
 import contextlib
 import ctypes
 import dataclasses
@@ -53,6 +48,7 @@ logger = logging.getLogger(__name__)
 # seconds between two looks at <data-dir>/models (NBA_ML_SERVING_CHECK_SECONDS, in the table)
 DEFAULT_CHECK_INTERVAL: float = SPECS["serving_check_seconds"].default
 MODELS_LINK = "models"  # the name the store publishes a generation under
+FORK_WAIT = 60.0  # seconds a fork waits for a refresh in progress (a swap takes seconds)
 
 Key = tuple[object, ...]
 
@@ -79,21 +75,18 @@ def _exercise(predictor: Predictor, days: list[dt.date]) -> None:
     A model that cannot predict fails the load (the set is not served)."""
     import pandas as pd
 
-    with contextlib.suppress(UsageError):  # a pick of ours the data does not allow: skip
-        _exercise_one(predictor, days, pd)
-
-
-def _exercise_one(predictor: Predictor, days: list[dt.date], pd: Any) -> None:
     for day in days:
         rows = predictor._days.get(pd.Timestamp(day))
         if rows is None:
             continue
         teams = [str(t) for t in rows.sides.index if t != "---"][:2]
-        if len(teams) == 2:
-            predictor.predict_games([(teams[0], teams[1])], date=day)
-        for player_id, (_, team) in list(rows.who.items())[:1]:
-            opponent = next((t for t in teams if t != team), None)
-            predictor.predict_players([{"player_id": player_id, "opponent": opponent}], date=day)
+        with contextlib.suppress(UsageError):  # a pick of ours the data does not allow: skip
+            if len(teams) == 2:
+                predictor.predict_games([(teams[0], teams[1])], date=day)
+            for player_id, (_, team) in list(rows.who.items())[:1]:
+                opponent = next((t for t in teams if t != team), None)
+                predictor.predict_players([{"player_id": player_id, "opponent": opponent}],
+                                          date=day)
         return
 
 
@@ -136,12 +129,16 @@ class ServingInfo:
 _instances: weakref.WeakSet[LivePredictor] = weakref.WeakSet()
 
 
-def _after_fork_in_child() -> None:
-    for instance in list(_instances):
-        instance._after_fork()
+def _fork_hook(method: str) -> Callable[[], None]:
+    def hook() -> None:
+        for instance in list(_instances):
+            getattr(instance, method)()
+    return hook
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_fork_hook("_hold_for_fork"),
+                    after_in_parent=_fork_hook("_release_after_fork"),
+                    after_in_child=_fork_hook("_after_fork"))
 
 
 class LivePredictor:
@@ -191,6 +188,19 @@ class LivePredictor:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._loading = False
+        self._held_for_fork = False
+
+    def _hold_for_fork(self) -> None:
+        """Before a fork: wait up to FORK_WAIT s for a refresh in progress, whose half-imported
+        modules and held locks a child would inherit (gunicorn --preload's workers refused sets)."""
+        if self._pid != os.getpid() or threading.current_thread() is self._thread:
+            return
+        self._held_for_fork = self._refreshing.acquire(timeout=FORK_WAIT)
+
+    def _release_after_fork(self) -> None:
+        if self._held_for_fork:
+            self._held_for_fork = False
+            self._refreshing.release()
 
     def _after_fork(self) -> None:
         """In a forked child: fresh locks (a parent thread may have held one at fork time) and,
@@ -302,8 +312,9 @@ class LivePredictor:
         swapped = False
         if key is not None and key != self._served_key and key != self._failed_key:
             swapped = self._load(key)
-        served = self._served
-        today = self._today()
+        elif key == self._served_key:  # what is installed is served (again): nothing failed
+            self._failed_key = self._last_error = None
+        served, today = self._served, self._today()
         if served is not None and self._prepared_on != today:
             try:
                 self._prepare_today(served, today)  # after midnight in Chicago
@@ -314,8 +325,7 @@ class LivePredictor:
 
     def _load(self, key: Key) -> bool:
         self._loading = True
-        started = time.monotonic()
-        today = self._today()
+        started, today = time.monotonic(), self._today()
         now_days = self._wanted(today, 0, 1)  # prepared before the set is served
         later_days = self._wanted(today, 1, self.prepare_days)  # right after
         helper = HelperProcess(self.data_dir) if self.helper_process else None
@@ -370,7 +380,7 @@ class LivePredictor:
             if prepared is not None:
                 predictor.adopt(prepared)
                 return
-        if predictor.history is None:  # no helper: this process holds the game data after all
+        if predictor.history is None and days:  # no helper answer: hold the game data here
             predictor.history = predictor.games()
         for day in days:
             if predictor.accepts_date(day):

@@ -21,6 +21,7 @@ import difflib
 import functools
 import logging
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,7 +152,7 @@ class Predictor:
         return self._latest
 
     def _set_latest(self, latest: pd.DataFrame) -> None:
-        self._by_name = {str(n).casefold(): int(i)  # type: ignore[call-overload]
+        self._by_name = {_name_key(n): int(i)  # type: ignore[call-overload]
                          for i, n in latest["player_name"].items()}
         self._latest = latest
 
@@ -279,7 +280,7 @@ class Predictor:
         latest = self._latest_players()
         assert self._by_name is not None
         text = str(name_or_id).strip()
-        player_id = int(text) if is_ascii_number(text) else self._by_name.get(text.casefold())
+        player_id = int(text) if is_ascii_number(text) else self._by_name.get(_name_key(text))
         if player_id is None or player_id not in latest.index:
             names = latest["player_name"].tolist()
             close = difflib.get_close_matches(text, names, n=3, cutoff=0.6)
@@ -347,6 +348,13 @@ class Predictor:
             total = np.bincount(index, weights=predicted, minlength=len(rows))
             out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
         return out
+
+
+def _name_key(name: object) -> str:
+    """Return the lookup form of a player's name: case-folded, and in one Unicode form (NFKC),
+    so that "Dončić" typed as c + combining caron (NFD, as macOS and some browsers send it)
+    finds the name the data spells with the one character č."""
+    return unicodedata.normalize("NFKC", str(name)).casefold()
 
 
 def _last_game_of(history: GameData) -> dt.date | None:

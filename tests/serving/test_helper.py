@@ -9,10 +9,12 @@ garbage or an error) gives None (compute here) with one WARNING, never an except
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
 import pickle
+import signal
 import subprocess
 import sys
 import time
@@ -229,6 +231,37 @@ def test_a_server_that_stops_reading_ends_the_helper_with_exit_1_and_one_line(
                      "stopping"]
 
 
+def _blocked_on_a_pipe(pid: int, timeout: float = 30) -> None:
+    """Wait until the process sleeps reading a pipe (its stdin: main has started)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if "pipe_read" in Path(f"/proc/{pid}/wchan").read_text():
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never waited on its stdin")
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc wchan")
+def test_a_sigint_ends_the_helper_quietly_without_a_traceback() -> None:
+    # Ctrl-C on a server in a terminal reaches the helper too; it printed a KeyboardInterrupt
+    # traceback into the server's log
+    process = subprocess.Popen(HELPER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdin and process.stdout and process.stderr
+    try:
+        _blocked_on_a_pipe(process.pid)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == -signal.SIGINT
+        assert process.stderr.read() == b"" and process.stdout.read() == b""
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            stream.close()
+
+
 # ---------------------------------------------------------------------------- HelperProcess
 
 
@@ -305,6 +338,30 @@ def test_a_helper_that_dies_or_answers_garbage_gives_none_and_one_warning(
     assert len(warnings) == 1 and reason in warnings[0], warnings
     assert warnings[0].startswith("the helper process failed (")
     assert process._process is None  # reaped
+
+
+@pytest.mark.parametrize("payload", [
+    pickle.dumps(7), pickle.dumps(("ok", None)), pickle.dumps(("ok", "rows")),
+    pickle.dumps(("error", 3)), pickle.dumps(("ok", 1, 2)),
+    b"(lp0\nI1\na(I2\ntR.",  # garbage that unpickles into a TypeError
+    b"\x80\x04\x8c\x03abc\x94\x8c\x03def\x93.",  # ... into an AttributeError
+    b"cnosuchmodule\nx\n.",  # ... into a ModuleNotFoundError
+])
+def test_a_well_framed_answer_of_the_wrong_shape_gives_none_and_one_warning(
+        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture, payload: bytes) -> None:
+    # a TypeError here once escaped to LivePredictor, which then refused a valid model set
+    data_dir, sha256 = saved_games
+    frame = tmp_path / "frame"
+    frame.write_bytes(len(payload).to_bytes(HEADER, "big") + payload)
+    monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, f"cat >/dev/null; cat {frame}"))
+    process = HelperProcess(data_dir)
+    with caplog.at_level(logging.WARNING, logger="nba_ml.serving.helper"):
+        process.submit([dt.date(2018, 12, 1)], sha256=sha256)
+        assert process.result([dt.date(2018, 12, 1)], sha256) is None
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1 and warnings[0].startswith("the helper process failed ("), warnings
+    assert process._process is None
 
 
 def test_a_hung_helper_is_killed_after_the_timeout(

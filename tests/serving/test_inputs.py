@@ -94,7 +94,7 @@ def test_a_day_after_the_last_game_is_a_midnight_timestamp() -> None:
 
 def test_the_last_game_day_and_earlier_are_refused_naming_both_dates() -> None:
     last = dt.date(2019, 10, 22)
-    for day in ("2019-10-22", "2019-10-21", "1999-01-01"):
+    for day in ("2019-10-22", "2019-10-21", "1999-01-01", "0999-12-31", "0001-01-01"):
         message = _refusal(upcoming_day, day, last)
         assert message == (f"date {day} is not after the last game in the data (2019-10-22); "
                            "predictions are for upcoming games")

@@ -18,13 +18,14 @@ import pandas as pd
 import pytest
 
 from nba_ml.data.importer import GameData
-from nba_ml.errors import ConfigError, ModelsNotReady
+from nba_ml.errors import ConfigError, ModelInvalid, ModelsNotReady
 from nba_ml.serving.live import LivePredictor, installed_key
 from nba_ml.serving.predictor import Predictor, load_predictor
 from nba_ml.state.history import load_history, save_history
-from tests.conftest import GAMELOGS, copy_data_dir
+from tests.conftest import copy_data_dir, run_in_child
+from tests.serving.conftest import new_predictor
 
-pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real seasons)")
+# Tests on a real trained set skip without ../shared (the trained_dir fixture says why).
 
 TODAY = dt.date(2019, 10, 25)  # a few days into 2019-20: the trained data ends in June 2019
 
@@ -108,7 +109,7 @@ def test_a_new_generation_is_swapped_in_with_its_own_game_data(live_dir: Path) -
 
 
 def test_the_old_set_is_released_after_a_swap(live_dir: Path) -> None:
-    live = _live(live_dir)
+    live = _live(live_dir, helper_process=False)  # the game data in this process, to watch
     live.refresh()
     old = weakref.ref(live.current())
     old_history = weakref.ref(live.current().history)
@@ -245,6 +246,79 @@ def test_a_forked_worker_follows_on_its_own(live_dir: Path) -> None:
         os.close(read)
     finally:
         live.stop()
+
+
+def test_a_fork_waits_for_a_load_in_progress_and_the_child_inherits_the_set(
+        tmp_path: Path, synthetic_models: dict[str, object], synthetic_games: GameData,
+        first_day: dt.date) -> None:
+    # gunicorn --preload forks its workers while the master's watcher loads the first set: a
+    # worker forked amid that load inherited half-imported modules ("partially initialized
+    # module") and refused every set until the next generation
+    data_dir = tmp_path / "data"
+    (data_dir / "generations" / "g").mkdir(parents=True)
+    os.symlink("generations/g", data_dir / "models")
+    loading = threading.Event()
+
+    def slow_loader(_path: Path) -> Predictor:
+        loading.set()
+        time.sleep(0.5)
+        return new_predictor(synthetic_models, synthetic_games)
+
+    live = LivePredictor(data_dir, loader=slow_loader, helper_process=False, prepare_days=0,
+                         today=lambda: first_day).start()
+    try:
+        assert loading.wait(30)
+        assert run_in_child(lambda: live.ready) == ("ok", True)  # at once: no load of its own
+        assert live.ready
+        assert run_in_child(lambda: live.ready) == ("ok", True)  # nothing in progress: no wait
+    finally:
+        live.stop()
+
+
+def test_with_only_today_to_prepare_the_game_data_stays_out_of_this_process(
+        saved_games: tuple[Path, str], synthetic_models: dict[str, object],
+        first_day: dt.date) -> None:
+    # with no later day to prepare, the server's process read the whole game data for nothing
+    data_dir, sha256 = saved_games
+    manifest = {"generation": "g", "models": {}, "training": {"history_sha256": sha256}}
+    (data_dir / "generations" / "g").mkdir(parents=True)
+    (data_dir / "generations" / "g" / "manifest.json").write_text(json.dumps(manifest))
+    os.symlink("generations/g", data_dir / "models")
+    live = LivePredictor(data_dir, prepare_days=1, today=lambda: first_day,
+                         loader=lambda path: Predictor(dict(synthetic_models), None, manifest,
+                                                       path))
+    assert live.refresh()
+    predictor = live.current()
+    assert predictor.history is None and pd.Timestamp(first_day) in predictor._days
+
+
+def test_the_last_error_clears_once_the_served_set_is_installed_again(
+        tmp_path: Path, synthetic_models: dict[str, object], synthetic_games: GameData,
+        first_day: dt.date) -> None:
+    # after a failed look (an unreadable data dir, a rolled-back bad generation) /healthz kept
+    # reporting "new model set not served" although what was installed was being served
+    data_dir = tmp_path / "data"
+    (data_dir / "generations" / "good").mkdir(parents=True)
+
+    def install(name: str) -> None:
+        os.symlink(f"generations/{name}", data_dir / ".models.tmp")
+        os.replace(data_dir / ".models.tmp", data_dir / "models")
+
+    def loader(path: Path) -> Predictor:
+        if (path / "models").resolve().name != "good":
+            raise ModelInvalid("models in models are not usable: model set: no such set")
+        return new_predictor(synthetic_models, synthetic_games)
+
+    install("good")
+    live = LivePredictor(data_dir, loader=loader, helper_process=False, prepare_days=0,
+                         today=lambda: first_day)
+    assert live.refresh()
+    install("missing")
+    assert live.refresh() is False and "no such set" in str(live.info().last_error)
+    install("good")
+    assert live.refresh() is False and live.info().last_error is None
+    install("missing")  # failing again says so again
+    assert live.refresh() is False and "no such set" in str(live.info().last_error)
 
 
 def test_installed_key_changes_with_the_link_and_is_none_without_a_set(live_dir: Path,

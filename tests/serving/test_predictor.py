@@ -155,3 +155,23 @@ def test_stale_data_warns_once_a_day_for_today_naming_date(
         predictor.predict_games([("LAL", "GSW")])
     assert len(caplog.records) == (1 if today_stale else 0)
 
+
+
+def test_a_name_is_found_in_any_unicode_form_and_case() -> None:
+    import unicodedata
+
+    # "Luka Dončić" sent decomposed (c + combining caron) was "unknown player 'Luka Dončić';
+    # did you mean Luka Dončić?"
+    names = ["Luka Dončić", "Dennis Schröder", "D'Angelo Russell"]
+    latest = pd.DataFrame({"player_name": names, "team": ["DAL", "LAL", "LAL"],
+                           "game_date": pd.Timestamp("2021-05-01")},
+                          index=pd.Index([1629029, 203471, 1626156], name="player_id"))
+    predictor = Predictor({}, None)
+    predictor._set_latest(latest)
+    for name, player_id in zip(names, latest.index, strict=True):
+        for form in ("NFC", "NFD", "NFKC", "NFKD"):
+            typed = unicodedata.normalize(form, name)
+            for text in (typed, typed.upper(), f"  {typed.lower()} "):
+                assert predictor.find_player(text)[0] == player_id, (form, text)
+    with pytest.raises(UsageError, match="did you mean Luka Dončić"):
+        predictor.find_player("Luka Doncic")  # another name: the closest is suggested

@@ -60,7 +60,8 @@ def _nba_ml(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path, *options: str,
+                 environ: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -68,12 +69,13 @@ class Server:
         argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "gunicorn"]
         # XDG_RUNTIME_DIR: newer gunicorn puts its control socket there (else in ~/.gunicorn)
         env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir),
-               "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent)}
+               "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent),
+               **(environ or {})}
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
                 [*argv, "--chdir", "examples", "--workers", str(WORKERS),
                  "--bind", f"127.0.0.1:{self.port}", "--timeout", "60",
-                 "--graceful-timeout", "5", "webapp:app"],
+                 "--graceful-timeout", "5", *options, "webapp:app"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
 
@@ -128,6 +130,19 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"server": server, "data_dir": data_dir, "seasons": seasons}
     finally:
         server.stop()
+
+
+def test_a_bad_setting_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    # the app exited 1, which gunicorn answers by booting a new worker: a crash loop, forever
+    server = Server(tmp_path / "data", tmp_path / "gunicorn.log", "--workers", "1",
+                    environ={"NBA_ML_SERVING_CHECK_SECONDS": "soon"})
+    try:
+        assert server.process.wait(60) == 4  # gunicorn's "App failed to load"
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert log.count("Booting worker") == 1 and "Traceback" not in log, log
+    assert "webapp: NBA_ML_SERVING_CHECK_SECONDS='soon' is not a number" in log.splitlines()
 
 
 def test_starts_with_503_then_serves_once_ensure_installed_a_set(env: dict[str, Any]) -> None:
@@ -202,6 +217,21 @@ def test_predictions_carry_what_is_served_and_the_stale_flag(env: dict[str, Any]
     assert status == 200 and body["days_behind"] > 2
     if body["stale"]:
         assert "--date" in body["warning"]
+
+
+def test_preloaded_workers_serve_the_set_their_master_loaded(env: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    # gunicorn --preload forked the workers while the master's watcher was loading: they
+    # inherited half-imported modules and refused every set ("partially initialized module")
+    server = Server(env["data_dir"], tmp_path / "preload.log", "--preload")
+    try:
+        server.wait_listening()
+        body = server.until("/healthz", lambda s, b: s == 200)
+        assert body["generation"] == env["first"] and body["last_error"] is None
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "not served" not in log and "Traceback" not in log, log[-3000:]
 
 
 def test_a_training_beside_the_server_swaps_generations_without_a_failed_request(
