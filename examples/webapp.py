@@ -90,6 +90,7 @@ def players() -> tuple[Any, int]:
 @app.get("/v1/today")
 def today() -> tuple[Any, int]:
     try:
+        api.check_parameters(request.args, api.TODAY_PARAMETERS)
         date = request.args.get("date")
         day = parse_day(date) if date else today_in_chicago()
         result = slate(live.data_dir / "raw", day, live.current)

@@ -3,8 +3,9 @@
 Each saved model is a scikit-learn estimator fitted on a DataFrame with named columns, and
 ``feature_names_in_`` says its input: the game model a plain scikit-learn pipeline, the player
 models gradient boosting and a robust linear fit wrapped in
-``estimators.BaselineResidualRegressor`` (so loading them needs nba-ml importable). Build the input with ``nba_ml.serving.predictor`` (the same feature
-code that training used). Holdout figures are in ``nba_ml.modeling.evaluation``.
+``estimators.BaselineResidualRegressor`` (so loading them needs nba-ml importable). Build the
+input with ``nba_ml.serving.predictor`` (the same feature code that training used). Holdout
+figures are in ``nba_ml.modeling.evaluation``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,28 @@ _TRUE = {"1", "true", "yes", "home"}
 _FALSE = {"0", "false", "no", "away"}
 
 
+GAMES_PARAMETERS = ("home", "away", "date")
+PLAYERS_PARAMETERS = ("player", "opponent", "home", "date")
+TODAY_PARAMETERS = ("date",)
+
+
+def check_parameters(params: Mapping[str, str], allowed: tuple[str, ...]) -> None:
+    """Raise UsageError for a query parameter the endpoint does not take (a misspelt ``home``
+    would silently predict the mean of both venues) or one given twice (which value was
+    meant?). ``params`` may be any mapping; a multi-valued one (Werkzeug's ``MultiDict``)
+    tells repeats by ``getlist``."""
+    unknown = [name for name in params if name not in allowed]
+    if unknown:
+        name = str(unknown[0])[:MAX_PARAMETER]  # repr escapes control characters: one line
+        raise UsageError(f"unknown query parameter {name!r} (this endpoint takes "
+                         f"{', '.join(allowed)})")
+    getlist = getattr(params, "getlist", None)
+    if getlist is not None:
+        for name in allowed:
+            if len(getlist(name)) > 1:
+                raise UsageError(f"query parameter {name!r} given more than once")
+
+
 def _parameter(params: Mapping[str, str], name: str, *, required: bool) -> str | None:
     value = params.get(name)
     if value is None or not str(value).strip():
@@ -74,6 +96,7 @@ def _iso(value: object) -> str | None:
 
 def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
     """Answer ``GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]``."""
+    check_parameters(params, GAMES_PARAMETERS)
     home = _parameter(params, "home", required=True)
     away = _parameter(params, "away", required=True)
     date = _date(params)
@@ -86,6 +109,7 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
     """Answer ``GET /v1/players?player=NAME-or-ID[&opponent=][&home=1|0][&date=]``."""
+    check_parameters(params, PLAYERS_PARAMETERS)
     player = _parameter(params, "player", required=True)
     opponent = _parameter(params, "opponent", required=False)
     is_home = parse_venue(_parameter(params, "home", required=False))

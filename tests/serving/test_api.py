@@ -259,3 +259,48 @@ def test_no_set_yet_is_a_503_through_the_same_mapping(tmp_path: Path) -> None:
     with pytest.raises(ModelsNotReady) as caught:
         api.games_answer(live.current(), {"home": "BOS", "away": "PHI"})
     assert api.error_status(caught.value) == 503
+
+
+class _MultiDict(dict[str, str]):
+    """A query string's parameters as Werkzeug gives them: the first value by key, every value
+    by ``getlist``."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.pairs = pairs
+        for key, value in pairs:
+            self.setdefault(key, value)
+
+    def getlist(self, key: str) -> list[str]:
+        return [value for name, value in self.pairs if name == key]
+
+
+@pytest.mark.parametrize(("answer", "params", "message"), [
+    ("games", {"home": "BOS", "away": "LAL", "hme": "1"},
+     "unknown query parameter 'hme' (this endpoint takes home, away, date)"),
+    ("players", {"player": str(BOS_1), "hom": "1"},
+     "unknown query parameter 'hom' (this endpoint takes player, opponent, home, date)"),
+    ("players", {"player": str(BOS_1), "x\n\x1b[31m" + "y" * 500: "1"},
+     "unknown query parameter 'x\\n\\x1b[31m" + "y" * 93 + "' (this endpoint takes player, "
+     "opponent, home, date)"),
+])
+def test_an_unknown_parameter_is_refused_naming_what_the_endpoint_takes(
+        synthetic_predictor: Predictor, answer: str, params: dict[str, str], message: str
+        ) -> None:
+    # a misspelt home= would otherwise predict the mean of both venues, silently
+    assert _bad(synthetic_predictor, answer, params) == message
+
+
+def test_a_parameter_given_twice_is_refused(synthetic_predictor: Predictor, day: str) -> None:
+    twice = _MultiDict([("home", "BOS"), ("away", "LAL"), ("date", day), ("date", "garbage")])
+    message = _bad(synthetic_predictor, "games", twice)
+    assert message == "query parameter 'date' given more than once"
+    once = _MultiDict([("home", "BOS"), ("away", "LAL"), ("date", day)])
+    assert api.games_answer(synthetic_predictor, once)["home"] == "BOS"
+
+
+def test_the_today_endpoint_takes_only_a_date() -> None:
+    api.check_parameters({"date": "2020-01-01"}, api.TODAY_PARAMETERS)
+    api.check_parameters({}, api.TODAY_PARAMETERS)
+    with pytest.raises(UsageError, match="unknown query parameter 'day'"):
+        api.check_parameters({"day": "2020-01-01"}, api.TODAY_PARAMETERS)

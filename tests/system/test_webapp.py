@@ -177,6 +177,10 @@ def test_bad_input_answers_400_with_the_cli_messages(env: dict[str, Any]) -> Non
         "/v1/players?player=LeBron%20James&home=maybe": "invalid home 'maybe'",
         "/v1/players?opponent=BOS": "missing query parameter 'player'",
         "/v1/players?player=" + "x" * 500: "longer than",
+        "/v1/games?home=BOS&away=LAL&hme=1": "unknown query parameter 'hme'",
+        f"/v1/games?home=BOS&away=LAL&date={DAY}&date=garbage": "query parameter 'date' given "
+                                                                "more than once",
+        "/v1/today?day=2019-10-22": "unknown query parameter 'day'",
     }
     for path, message in cases.items():
         status, body = server.get(path)
