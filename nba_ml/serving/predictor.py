@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 
 ACTIVE_DAYS = 400  # players whose last game is older than this get no precomputed row
+KEPT_DAYS = 8  # days of prepared feature rows a predictor keeps (memory stays bounded)
 
 
 @dataclasses.dataclass
@@ -177,10 +178,18 @@ class Predictor:
         return cached
 
     def _keep_day(self, day: pd.Timestamp, rows: _Day) -> None:
+        """Keep ``rows`` for ``day``, at most ``KEPT_DAYS`` days: the days farthest from today
+        (in Chicago) leave first, so requests cycling through other dates never push out the
+        rows of today and tomorrow that a server prepared."""
+        import pandas as pd
+
         days = dict(self._days)
         days[day] = rows
-        while len(days) > 8:  # keep memory bounded for long-running servers
-            days.pop(next(iter(days)))
+        if len(days) > KEPT_DAYS:
+            today = pd.Timestamp(today_in_chicago())
+            farthest = sorted(days, key=lambda d: (abs(d - today), d > today), reverse=True)
+            for old in farthest[:len(days) - KEPT_DAYS]:
+                days.pop(old)
         self._days = days  # one reference swapped: readers see the old or the new
 
     @property

@@ -175,3 +175,26 @@ def test_a_name_is_found_in_any_unicode_form_and_case() -> None:
                 assert predictor.find_player(text)[0] == player_id, (form, text)
     with pytest.raises(UsageError, match="did you mean Luka Dončić"):
         predictor.find_player("Luka Doncic")  # another name: the closest is suggested
+
+
+def test_days_cycled_through_never_push_out_today_and_tomorrow(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from nba_ml.serving import predictor as predictor_module
+
+    today = dt.date(2026, 11, 28)
+    monkeypatch.setattr(predictor_module, "today_in_chicago", lambda: today)
+    predictor = Predictor(models={}, history=None)
+    prepared = [pd.Timestamp(today), pd.Timestamp(today + dt.timedelta(days=1))]
+    for day in prepared:
+        predictor._keep_day(day, object())  # type: ignore[arg-type]
+    # a client asking for 30 other dates, near and far, past and future
+    for offset in [*range(40, 10, -1), -3, 5]:
+        predictor._keep_day(pd.Timestamp(today + dt.timedelta(days=offset)),
+                            object())  # type: ignore[arg-type]
+        assert len(predictor._days) <= predictor_module.KEPT_DAYS
+        assert all(day in predictor._days for day in prepared)
+    # what stays besides: the days nearest today
+    kept = sorted((d - pd.Timestamp(today)).days for d in predictor._days)
+    assert kept == [-3, 0, 1, 5, 11, 12, 13, 14]
