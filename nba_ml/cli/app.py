@@ -368,5 +368,12 @@ def _command_path(error: Exception) -> str | None:
 
 def main() -> None:
     """Run the Typer app: an exception nba-ml did not expect ends on one ERROR line and exit 1
-    too (the traceback only with --verbose); so does output that cannot be written."""
-    sys.exit(handlers.guarded(_run_app))
+    too (the traceback only with --verbose); so does output that cannot be written, Click's
+    own (--help, --version) included."""
+    stdout = sys.stdout
+    sys.stdout = handlers.CheckedStdout(stdout)
+    try:
+        code = handlers.guarded(_run_app)
+    finally:
+        sys.stdout = stdout
+    sys.exit(code)
