@@ -110,6 +110,11 @@ def test_train_missing_column_names_file_and_column(data_dir: Path, tmp_path: Pa
     (["status"], {"NBA_TRAINING_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
     (["train"], {"NBA_ML_MAX_AGE_HOURS": "-1"}, "out of range"),
     (["schedule", "crontab"], {}, "expected cron, cronie, debian or systemd"),
+    # A device or a FIFO as --from passed Click's check and failed as bad data (exit 1).
+    (["train", "--force", "--from", "/dev/null"], {}, "'/dev/null' is not a directory"),
+    (["ensure", "--from", "/dev/null"], {}, "'/dev/null' is not a directory"),
+    (["backtest", "--from", "/dev/null", "--test-season", "2019-20", "--output", "x.csv"],
+     {}, "'/dev/null' is not a directory"),
 ])
 def test_usage_errors_exit_2(data_dir: Path, args: list[str], env: dict[str, str],
                              needle: str) -> None:
