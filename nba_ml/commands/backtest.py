@@ -27,10 +27,10 @@ def backtest(source: Path, test_season: str, output: Path) -> BacktestSummary:
     file path (checked before and after the work), DataError when the season is not in the data.
     """
     from nba_ml.data import importer
-    from nba_ml.data.seasons import parse_season
+    from nba_ml.data.seasons import parse_season, season_label
     from nba_ml.modeling.backtest import run_backtest, write_predictions
 
-    parse_season(test_season)
+    test_season = season_label(parse_season(test_season))  # " 2019-20" is 2019-20
     output = check_output_path(Path(output))
     data = importer.load_directory(Path(source))
     result = run_backtest(data, test_season)

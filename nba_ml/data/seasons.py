@@ -21,7 +21,7 @@ FIRST_PLAY_IN_SEASON = "2019-20"
 # Play-in games and playoffs are never played before this day of a season's second year (the
 # earliest on record: mid-April), so they are not asked for before it.
 _POSTSEASON_EARLIEST_MONTH_DAY = (4, 1)
-_SEASON_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_SEASON_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits: \d takes "٢٠١٨"
 
 # A season starting in year Y is "current" from this month of Y on (training camps open in late
 # September; the 2020-21 season started on 2020-12-22, still inside the window).

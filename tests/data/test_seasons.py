@@ -29,7 +29,8 @@ def test_labels_round_trip() -> None:
     assert parse_season("2019-20") == 2019 and parse_season(" 1999-00 ") == 1999
 
 
-@pytest.mark.parametrize("label", ["2019-2020", "2019-21", "19-20", "1900-01", "", "2019_20"])
+@pytest.mark.parametrize("label", ["2019-2020", "2019-21", "19-20", "1900-01", "", "2019_20",
+                                   "٢٠١٨-١٩", "２０１８-１９"])  # digits, but not 0-9
 def test_malformed_labels_are_usage_errors(label: str) -> None:
     with pytest.raises(UsageError):
         parse_season(label)
