@@ -23,7 +23,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nba_ml.errors import ConfigError
-from nba_ml.state.datadir import choose_data_dir, default_data_dir, prepare_data_dir
+from nba_ml.state.datadir import (
+    choose_data_dir,
+    default_data_dir,
+    prepare_data_dir,
+    xdg_data_home,
+)
 
 __all__ = ["SETTINGS", "SPECS", "Settings", "default_data_dir", "prepare_data_dir",
            "resolve_settings"]
@@ -257,7 +262,7 @@ def _default_source(environ: Mapping[str, str]) -> str:
     """Return where the default data directory comes from (see state.datadir.default_data_dir)."""
     if environ.get("STATE_DIRECTORY", "").split(":")[0].strip():
         return FROM_STATE_DIRECTORY
-    return FROM_XDG if environ.get("XDG_DATA_HOME", "").strip() else FROM_HOME
+    return FROM_XDG if xdg_data_home(environ) else FROM_HOME
 
 
 def _parse(spec: SettingSpec, where: str, raw: object) -> Any:

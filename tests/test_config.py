@@ -29,10 +29,14 @@ def test_data_dir_precedence_flag_env_state_directory_xdg_home(tmp_path: Path) -
                                                            config.FROM_STATE_DIRECTORY)
     del env["STATE_DIRECTORY"]
     assert resolve_settings(None, environ=env).data_dir == Path("/xdg/nba-ml")
-    del env["XDG_DATA_HOME"]
-    home = resolve_settings(None, environ=env)
-    assert home.data_dir == Path("/home/someone/.local/share/nba-ml")
-    assert home.sources["data_dir"] == config.FROM_HOME
+    for xdg in ("relative/xdg", None):  # a relative XDG_DATA_HOME is ignored, as unset
+        if xdg is None:
+            del env["XDG_DATA_HOME"]
+        else:
+            env["XDG_DATA_HOME"] = xdg
+        home = resolve_settings(None, environ=env)
+        assert home.data_dir == Path("/home/someone/.local/share/nba-ml")
+        assert home.sources["data_dir"] == config.FROM_HOME
 
 
 def test_empty_values_count_as_unset_but_an_empty_data_dir_is_an_error() -> None:

@@ -32,12 +32,20 @@ class HasDataDir(Protocol):
     def data_dir(self) -> Path: ...
 
 
+def xdg_data_home(environ: Mapping[str, str]) -> str:
+    """Return $XDG_DATA_HOME when it is an absolute path, else "" (unset)."""
+    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    return xdg if xdg.startswith("/") else ""
+
+
 def default_data_dir(environ: Mapping[str, str]) -> Path:
-    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share."""
+    """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share.
+    A relative XDG_DATA_HOME is ignored, as the XDG Base Directory specification says (it would
+    put the data wherever the scheduler happens to start nba-ml)."""
     state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
     if state:
         return Path(state)
-    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    xdg = xdg_data_home(environ)
     base = Path(xdg) if xdg else Path(environ.get("HOME") or Path.home()) / ".local" / "share"
     return base / "nba-ml"
 

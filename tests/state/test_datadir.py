@@ -31,6 +31,9 @@ def test_precedence_flag_then_variable_then_state_directory_then_xdg(tmp_path: P
     assert choose_data_dir(None, {"STATE_DIRECTORY": "/var/lib/a:/var/lib/b"}) == Path(
         "/var/lib/a")
     assert default_data_dir({"XDG_DATA_HOME": "/x", "HOME": "/h"}) == Path("/x/nba-ml")
+    # A relative XDG_DATA_HOME is ignored (the XDG specification): it would follow the cwd.
+    assert default_data_dir({"XDG_DATA_HOME": "rel/x", "HOME": "/h"}) == Path(
+        "/h/.local/share/nba-ml")
     assert default_data_dir({"HOME": "/h"}) == Path("/h/.local/share/nba-ml")
 
 
