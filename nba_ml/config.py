@@ -273,10 +273,12 @@ def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
     text = raw if isinstance(raw, str) else str(raw)
     shown = safe_text(repr(text)) if len(text) <= 80 else safe_text(repr(text[:80] + "..."))
     if spec.kind in (int, float):
+        noun = "a whole number" if spec.kind is int else "a number"
+        if not text.isascii() or "_" in text:  # int() and float() also read '٣' and '1_0'
+            raise ConfigError(f"{where}={shown} is not {noun}")
         try:
             value = spec.kind(text.strip())
         except (ValueError, OverflowError):
-            noun = "a whole number" if spec.kind is int else "a number"
             raise ConfigError(f"{where}={shown} is not {noun}") from None
         if spec.kind is float and math.isnan(value):
             raise ConfigError(f"{where}={shown} is not a number")

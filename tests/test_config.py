@@ -80,6 +80,11 @@ def test_flag_beats_variable_beats_default_for_every_setting(tmp_path: Path) -> 
     ({"NBA_ML_WAIT": "-1"}, "out of range"),
     ({"NBA_ML_TIMEOUT": "1e999"}, "out of range"),
     ({"NBA_ML_JOBS": "2.5"}, "NBA_ML_JOBS='2.5' is not a whole number"),
+    # int() and float() read other scripts' digits and underscores: neither is written here.
+    ({"NBA_ML_JOBS": "٣"}, "NBA_ML_JOBS='٣' is not a whole number"),
+    ({"NBA_TRAINING_HOUR": "１"}, "NBA_TRAINING_HOUR='１' is not a whole number"),
+    ({"NBA_ML_WAIT": "1_0"}, "NBA_ML_WAIT='1_0' is not a number"),
+    ({"NBA_ML_TIMEOUT": "٣.5"}, "NBA_ML_TIMEOUT='٣.5' is not a number"),
     ({"NBA_TRAINING_HOUR": "24"}, "NBA_TRAINING_HOUR='24' is out of range (0 to 23)"),
     ({"NBA_TRAINING_TIMEZONE": "America"}, "NBA_TRAINING_TIMEZONE='America' is not a known"),
     ({"NBA_TRAINING_TIMEZONE": "Mars/Olympus"}, "is not a known time zone"),
