@@ -153,8 +153,9 @@ def _backtest(invocation: Invocation, source: Path, test_season: str, output: Pa
               as_json: bool) -> int:
     from nba_ml.commands.backtest import backtest as run_backtest
 
+    data_dir = invocation.settings().data_dir  # --output may not go into it
     with handlers.progress_display(invocation):
-        result = run_backtest(source, test_season, output)
+        result = run_backtest(source, test_season, output, data_dir)
     figures = result.figures
     if as_json:
         handlers.print_json({"test_season": test_season, "train_seasons": result.train_seasons,
