@@ -301,6 +301,20 @@ def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
     return text
 
 
+def _check_metrics_file(path: Path, data_dir: Path, where: str) -> None:
+    """Refuse a metrics file inside the data directory other than its default place: one in
+    ``models/`` (a generation) made every later training refuse to run ("not written by
+    nba-ml"), even after the variable was unset."""
+    from nba_ml.state.files import safe_text
+
+    home = Path(os.path.realpath(data_dir))
+    target = Path(os.path.realpath(path.parent)) / path.name
+    if home in target.parents and target != home / "nba-ml.prom":
+        raise ConfigError(f"{where}={safe_text(repr(str(path)))} is inside the data directory "
+                          f"{safe_text(str(data_dir))}, where only nba-ml's own files go: unset "
+                          "it for <data dir>/nba-ml.prom, or name a file elsewhere")
+
+
 def resolve_settings(
     data_dir: Path | str | None = None,
     environ: Mapping[str, str] | None = None,
@@ -341,6 +355,10 @@ def resolve_settings(
         sources["data_dir"] = _default_source(environ)
     # an empty --data-dir or NBA_ML_DATA_DIR is refused (it would mean the current directory)
     values["data_dir"] = choose_data_dir(None if data_dir is None else str(data_dir), environ)
+    if values.get("metrics_file") is not None:
+        _check_metrics_file(values["metrics_file"], values["data_dir"],
+                            SPECS["metrics_file"].flag if sources["metrics_file"] == FROM_FLAG
+                            else SPECS["metrics_file"].env)
     proxy_flag = given.get("proxy")
     values["proxy"], values["proxy_source"] = resolve_proxy(
         None if proxy_flag is None else str(proxy_flag), environ)

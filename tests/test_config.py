@@ -154,3 +154,22 @@ def test_a_relative_data_dir_after_the_cwd_was_deleted_is_a_config_error(
     with pytest.raises(ConfigError, match=r"data directory data .* the current directory no "
                        r"longer exists"):
         resolve_settings("data", environ={})
+
+
+def test_a_metrics_file_inside_the_data_directory_is_refused(tmp_path: Path) -> None:
+    # NBA_ML_METRICS_FILE=<data>/models/nba-ml.prom wrote into the installed generation, and
+    # every later `train` refused to run (exit 2, "was not written by nba-ml").
+    data = tmp_path / "data"
+    (data / "generations" / "g").mkdir(parents=True)
+    (data / "models").symlink_to("generations/g")
+    for inside in ("models/nba-ml.prom", "generations/g/x.prom", "history/x.prom",
+                   "runs.jsonl"):
+        with pytest.raises(ConfigError, match=r"^NBA_ML_METRICS_FILE='.*' is inside the data "
+                                              r"directory .*data, where only nba-ml's own"):
+            resolve_settings(data, environ={"NBA_ML_METRICS_FILE": str(data / inside)})
+    with pytest.raises(ConfigError, match=r"^--metrics-file="):
+        resolve_settings(data, environ={}, metrics_file=str(data / "models" / "m.prom"))
+    default = resolve_settings(data, environ={"NBA_ML_METRICS_FILE": str(data / "nba-ml.prom")})
+    assert default.metrics_path == data / "nba-ml.prom"
+    assert resolve_settings(data, environ={"NBA_ML_METRICS_FILE": str(tmp_path / "m.prom")}
+                            ).metrics_path == tmp_path / "m.prom"
