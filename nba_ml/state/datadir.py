@@ -133,9 +133,10 @@ def make_directory(path: Path, mode: int = DATA_DIR_MODE, parent_mode: int = PAR
 
 
 def prepare_data_dir(target: HasDataDir | Path) -> None:
-    """Create the data directory (mode 0750, new parents 0755) and check it is writable.
+    """Create the data directory (mode 0750, new parents 0755) and check it is writable and
+    trusted (neither it nor a directory above it writable by others, :mod:`nba_ml.state.trust`).
 
-    Raise ConfigError when it cannot be created or written.
+    Raise ConfigError when it cannot be created or written, or is not trusted.
     """
     path = Path(target) if isinstance(target, (str, Path)) else target.data_dir
     shown = safe_text(str(path))
@@ -148,3 +149,11 @@ def prepare_data_dir(target: HasDataDir | Path) -> None:
                           f"{describe_os_error(error)}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"data directory {shown} is not writable by this user")
+    # A set installed where others could swap files is never loaded (state.trust): training
+    # there would install, night after night, models that check refuses and nothing serves.
+    from nba_ml.state.trust import path_problem, trusted_uids
+
+    problem = path_problem(path, trusted_uids(), top=path)
+    if problem is not None:
+        raise ConfigError(f"data directory {shown} cannot hold a model set that may be "
+                          f"served: {problem} (chmod go-w it, or use another --data-dir)")

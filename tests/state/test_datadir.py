@@ -122,6 +122,25 @@ def test_a_file_in_the_path_is_a_usage_error(tmp_path: Path) -> None:
         prepare_data_dir(blocker / "data")
 
 
+@pytest.mark.parametrize("mode", [0o777, 0o1777, 0o770])
+def test_a_data_dir_others_may_write_is_refused_before_training(tmp_path: Path,
+                                                                mode: int) -> None:
+    # train into a 1777 or 0770 data directory installed, every night, a set that check
+    # refuses ("writable by group and other users") and nothing serves; ensure trained anew at
+    # every start.
+    path = tmp_path / "shared"
+    path.mkdir()
+    path.chmod(mode)
+    with pytest.raises(ConfigError, match=rf"^data directory {path} cannot hold a model set "
+                                          rf"that may be served: {path} is writable by group"):
+        prepare_data_dir(path)
+    path.chmod(0o750)
+    prepare_data_dir(path)
+    below = path / "data"  # a sticky world-writable directory above it is fine, as for /tmp
+    path.chmod(0o1777)
+    prepare_data_dir(below)
+
+
 def test_a_newline_in_the_path_stays_on_one_line(tmp_path: Path) -> None:
     path = tmp_path / "evil\nname"
     path.write_text("")
