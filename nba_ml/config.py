@@ -23,7 +23,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nba_ml.errors import ConfigError
-from nba_ml.state.datadir import choose_data_dir, default_data_dir, prepare_data_dir
+from nba_ml.state.datadir import (
+    choose_data_dir,
+    default_data_dir,
+    prepare_data_dir,
+    xdg_data_home,
+)
 
 __all__ = ["SETTINGS", "SPECS", "Settings", "default_data_dir", "prepare_data_dir",
            "resolve_settings"]
@@ -257,7 +262,7 @@ def _default_source(environ: Mapping[str, str]) -> str:
     """Return where the default data directory comes from (see state.datadir.default_data_dir)."""
     if environ.get("STATE_DIRECTORY", "").split(":")[0].strip():
         return FROM_STATE_DIRECTORY
-    return FROM_XDG if environ.get("XDG_DATA_HOME", "").strip() else FROM_HOME
+    return FROM_XDG if xdg_data_home(environ) else FROM_HOME
 
 
 def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
@@ -268,10 +273,12 @@ def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
     text = raw if isinstance(raw, str) else str(raw)
     shown = safe_text(repr(text)) if len(text) <= 80 else safe_text(repr(text[:80] + "..."))
     if spec.kind in (int, float):
+        noun = "a whole number" if spec.kind is int else "a number"
+        if not text.isascii() or "_" in text:  # int() and float() also read '٣' and '1_0'
+            raise ConfigError(f"{where}={shown} is not {noun}")
         try:
             value = spec.kind(text.strip())
         except (ValueError, OverflowError):
-            noun = "a whole number" if spec.kind is int else "a number"
             raise ConfigError(f"{where}={shown} is not {noun}") from None
         if spec.kind is float and math.isnan(value):
             raise ConfigError(f"{where}={shown} is not a number")
@@ -292,6 +299,20 @@ def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
             raise ConfigError(f"{where}={shown} contains a NUL character")
         return Path(text)
     return text
+
+
+def _check_metrics_file(path: Path, data_dir: Path, where: str) -> None:
+    """Refuse a metrics file inside the data directory other than its default place: one in
+    ``models/`` (a generation) made every later training refuse to run ("not written by
+    nba-ml"), even after the variable was unset."""
+    from nba_ml.state.files import safe_text
+
+    home = Path(os.path.realpath(data_dir))
+    target = Path(os.path.realpath(path.parent)) / path.name
+    if home in target.parents and target != home / "nba-ml.prom":
+        raise ConfigError(f"{where}={safe_text(repr(str(path)))} is inside the data directory "
+                          f"{safe_text(str(data_dir))}, where only nba-ml's own files go: unset "
+                          "it for <data dir>/nba-ml.prom, or name a file elsewhere")
 
 
 def resolve_settings(
@@ -334,6 +355,10 @@ def resolve_settings(
         sources["data_dir"] = _default_source(environ)
     # an empty --data-dir or NBA_ML_DATA_DIR is refused (it would mean the current directory)
     values["data_dir"] = choose_data_dir(None if data_dir is None else str(data_dir), environ)
+    if values.get("metrics_file") is not None:
+        _check_metrics_file(values["metrics_file"], values["data_dir"],
+                            SPECS["metrics_file"].flag if sources["metrics_file"] == FROM_FLAG
+                            else SPECS["metrics_file"].env)
     proxy_flag = given.get("proxy")
     values["proxy"], values["proxy_source"] = resolve_proxy(
         None if proxy_flag is None else str(proxy_flag), environ)

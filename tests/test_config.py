@@ -29,10 +29,14 @@ def test_data_dir_precedence_flag_env_state_directory_xdg_home(tmp_path: Path) -
                                                            config.FROM_STATE_DIRECTORY)
     del env["STATE_DIRECTORY"]
     assert resolve_settings(None, environ=env).data_dir == Path("/xdg/nba-ml")
-    del env["XDG_DATA_HOME"]
-    home = resolve_settings(None, environ=env)
-    assert home.data_dir == Path("/home/someone/.local/share/nba-ml")
-    assert home.sources["data_dir"] == config.FROM_HOME
+    for xdg in ("relative/xdg", None):  # a relative XDG_DATA_HOME is ignored, as unset
+        if xdg is None:
+            del env["XDG_DATA_HOME"]
+        else:
+            env["XDG_DATA_HOME"] = xdg
+        home = resolve_settings(None, environ=env)
+        assert home.data_dir == Path("/home/someone/.local/share/nba-ml")
+        assert home.sources["data_dir"] == config.FROM_HOME
 
 
 def test_empty_values_count_as_unset_but_an_empty_data_dir_is_an_error() -> None:
@@ -76,6 +80,11 @@ def test_flag_beats_variable_beats_default_for_every_setting(tmp_path: Path) -> 
     ({"NBA_ML_WAIT": "-1"}, "out of range"),
     ({"NBA_ML_TIMEOUT": "1e999"}, "out of range"),
     ({"NBA_ML_JOBS": "2.5"}, "NBA_ML_JOBS='2.5' is not a whole number"),
+    # int() and float() read other scripts' digits and underscores: neither is written here.
+    ({"NBA_ML_JOBS": "٣"}, "NBA_ML_JOBS='٣' is not a whole number"),
+    ({"NBA_TRAINING_HOUR": "１"}, "NBA_TRAINING_HOUR='１' is not a whole number"),
+    ({"NBA_ML_WAIT": "1_0"}, "NBA_ML_WAIT='1_0' is not a number"),
+    ({"NBA_ML_TIMEOUT": "٣.5"}, "NBA_ML_TIMEOUT='٣.5' is not a number"),
     ({"NBA_TRAINING_HOUR": "24"}, "NBA_TRAINING_HOUR='24' is out of range (0 to 23)"),
     ({"NBA_TRAINING_TIMEZONE": "America"}, "NBA_TRAINING_TIMEZONE='America' is not a known"),
     ({"NBA_TRAINING_TIMEZONE": "Mars/Olympus"}, "is not a known time zone"),
@@ -145,3 +154,22 @@ def test_a_relative_data_dir_after_the_cwd_was_deleted_is_a_config_error(
     with pytest.raises(ConfigError, match=r"data directory data .* the current directory no "
                        r"longer exists"):
         resolve_settings("data", environ={})
+
+
+def test_a_metrics_file_inside_the_data_directory_is_refused(tmp_path: Path) -> None:
+    # NBA_ML_METRICS_FILE=<data>/models/nba-ml.prom wrote into the installed generation, and
+    # every later `train` refused to run (exit 2, "was not written by nba-ml").
+    data = tmp_path / "data"
+    (data / "generations" / "g").mkdir(parents=True)
+    (data / "models").symlink_to("generations/g")
+    for inside in ("models/nba-ml.prom", "generations/g/x.prom", "history/x.prom",
+                   "runs.jsonl"):
+        with pytest.raises(ConfigError, match=r"^NBA_ML_METRICS_FILE='.*' is inside the data "
+                                              r"directory .*data, where only nba-ml's own"):
+            resolve_settings(data, environ={"NBA_ML_METRICS_FILE": str(data / inside)})
+    with pytest.raises(ConfigError, match=r"^--metrics-file="):
+        resolve_settings(data, environ={}, metrics_file=str(data / "models" / "m.prom"))
+    default = resolve_settings(data, environ={"NBA_ML_METRICS_FILE": str(data / "nba-ml.prom")})
+    assert default.metrics_path == data / "nba-ml.prom"
+    assert resolve_settings(data, environ={"NBA_ML_METRICS_FILE": str(tmp_path / "m.prom")}
+                            ).metrics_path == tmp_path / "m.prom"

@@ -92,9 +92,20 @@ def check(
 SeasonsOption = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
     "--seasons", help="Seasons to train on, e.g. --seasons 2024-25 --seasons 2025-26 "
     "(default: the last NBA_ML_SEASONS seasons).")]
+def _a_directory(value: Path | None) -> Path | None:
+    """Refuse a --from that exists but is no directory: Click's own check (``file_okay=False``)
+    lets a FIFO, a device or a socket through, which then failed as bad data (exit 1)."""
+    if value is not None and not value.is_dir():
+        from nba_ml.state.files import safe_text
+
+        raise typer.BadParameter(f"Directory {safe_text(repr(str(value)))} is not a directory.")
+    return value
+
+
 FromOption = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     "--from", help="Train from LeagueGameLog CSV/JSON files in this directory instead of "
-    "stats.nba.com.", exists=True, file_okay=False, dir_okay=True, readable=True)]
+    "stats.nba.com.", exists=True, file_okay=False, dir_okay=True, readable=True,
+    callback=_a_directory)]
 WaitOption = Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional
     SPECS["wait"].flag, envvar=SPECS["wait"].env, show_envvar=True, metavar="FLOAT",
     help=SPECS["wait"].describe())]
@@ -142,8 +153,9 @@ def _backtest(invocation: Invocation, source: Path, test_season: str, output: Pa
               as_json: bool) -> int:
     from nba_ml.commands.backtest import backtest as run_backtest
 
+    data_dir = invocation.settings().data_dir  # --output may not go into it
     with handlers.progress_display(invocation):
-        result = run_backtest(source, test_season, output)
+        result = run_backtest(source, test_season, output, data_dir)
     figures = result.figures
     if as_json:
         handlers.print_json({"test_season": test_season, "train_seasons": result.train_seasons,
@@ -165,7 +177,8 @@ def _backtest(invocation: Invocation, source: Path, test_season: str, output: Pa
 @app.command()
 def backtest(
     source: Annotated[Path, typer.Option("--from", help="Directory of LeagueGameLog exports.",
-                                         exists=True, file_okay=False, readable=True)],
+                                         exists=True, file_okay=False, readable=True,
+                                         callback=_a_directory)],
     test_season: Annotated[str, typer.Option("--test-season", help="Season to predict, e.g. "
                                              "2020-21; trains on every earlier season.")],
     output: Annotated[Path, typer.Option(
@@ -368,5 +381,12 @@ def _command_path(error: Exception) -> str | None:
 
 def main() -> None:
     """Run the Typer app: an exception nba-ml did not expect ends on one ERROR line and exit 1
-    too (the traceback only with --verbose); so does output that cannot be written."""
-    sys.exit(handlers.guarded(_run_app))
+    too (the traceback only with --verbose); so does output that cannot be written, Click's
+    own (--help, --version) included."""
+    stdout = sys.stdout
+    sys.stdout = handlers.CheckedStdout(stdout)
+    try:
+        code = handlers.guarded(_run_app)
+    finally:
+        sys.stdout = stdout
+    sys.exit(code)

@@ -66,18 +66,71 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     root.propagate = False
 
 
+_CLOSED = "cannot write the results: standard output is closed"
+
+
 def write_out(text: str, end: str = "\n") -> None:
     """Write ``text`` and ``end`` to stdout; raise OutputUnwritable when that fails."""
     stream = sys.stdout
     if stream is None:
-        raise OutputUnwritable("cannot write the results: standard output is closed")
+        raise OutputUnwritable(_CLOSED)
     try:
         stream.write(text + end)
         stream.flush()
     except OSError as error:
         raise output_error(error) from None
     except ValueError:  # I/O operation on closed file
-        raise OutputUnwritable("cannot write the results: standard output is closed") from None
+        raise OutputUnwritable(_CLOSED) from None
+
+
+class CheckedStdout:
+    """Standard output while the Typer app runs: a write or flush that fails raises
+    OutputUnwritable, as :func:`write_out` does, so text Click writes itself (``--help``,
+    ``--version``) that cannot be written ends on the one ERROR line and exit 1 too, instead of
+    "unexpected error ... a bug" (a full disk) or Click's silent exit 1 (a broken pipe).
+
+    The first failure sticks: Click swallows errors of the writes it probes the stream with,
+    and the final flush in :func:`guarded` must still report it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._error: OutputUnwritable | None = None
+
+    def _fail(self, error: OutputUnwritable) -> OutputUnwritable:
+        if self._error is None:
+            _silence_stdout()  # so that the interpreter's own flush at exit cannot fail again
+            self._error = error
+        return self._error
+
+    def write(self, text: str) -> int:
+        if self._error is not None:
+            raise self._error
+        if self._stream is None:
+            raise self._fail(OutputUnwritable(_CLOSED))
+        try:
+            return int(self._stream.write(text))
+        except OSError as error:
+            raise self._fail(output_error(error)) from None
+        except ValueError:  # I/O operation on closed file
+            raise self._fail(OutputUnwritable(_CLOSED)) from None
+
+    def flush(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise self._fail(output_error(error)) from None
+        except ValueError:
+            raise self._fail(OutputUnwritable(_CLOSED)) from None
+
+    def isatty(self) -> bool:
+        return self._stream is not None and bool(self._stream.isatty())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def output_error(error: OSError) -> OutputUnwritable:
@@ -109,9 +162,15 @@ def use_color() -> bool:
         return False
 
 
+_LOGGED: list[NbaMlError] = []  # the error last logged (CheckedStdout raises its one again)
+
+
 def log_error(error: NbaMlError) -> int:
-    """Log ``error`` as the one ERROR line (escaped by the formatter); return its exit code."""
-    logger.error("%s", error)
+    """Log ``error`` as the one ERROR line (escaped by the formatter); return its exit code.
+    The very error logged last is not logged twice."""
+    if not (_LOGGED and _LOGGED[0] is error):
+        logger.error("%s", error)
+        _LOGGED[:] = [error]
     return error.exit_code
 
 
@@ -140,6 +199,8 @@ def guarded(entry: Callable[[], int | None]) -> int:
         code = entry()
         flush_stdout()
     except NbaMlError as error:
+        if not logger.handlers:  # before the options that set up logging were read (--help)
+            configure_logging(verbose=False, quiet=False)
         return log_error(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence
         from nba_ml.commands.runs import unexpected

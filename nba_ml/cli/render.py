@@ -117,6 +117,8 @@ def render_status_rich(report: StatusReport, console: Console | None = None) -> 
     from rich.text import Text
 
     console = console or Console()
+    if console.width < 1:  # COLUMNS=0: Rich would print nothing at all
+        console.width = 80
     models = report.models
     headline = "[green]OK[/green]" if report.healthy else "[red]NEEDS ATTENTION[/red]"
     console.print(Text.assemble(("nba-ml status", "bold"), f" — {safe_text(report.data_dir)}  ")

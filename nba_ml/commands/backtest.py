@@ -20,21 +20,23 @@ class BacktestSummary:
     figures: dict[str, dict[str, Any]]
 
 
-def backtest(source: Path, test_season: str, output: Path) -> BacktestSummary:
+def backtest(source: Path, test_season: str, output: Path,
+             data_dir: Path | None = None) -> BacktestSummary:
     """Run the walk-forward backtest of ``test_season`` on exports in ``source``; write the CSV.
 
     Raises UsageError for a malformed season or an ``output`` that is not a writable regular
-    file path (checked before and after the work), DataError when the season is not in the data.
+    file path outside ``data_dir`` (checked before and after the work), DataError when the
+    season is not in the data.
     """
     from nba_ml.data import importer
-    from nba_ml.data.seasons import parse_season
+    from nba_ml.data.seasons import parse_season, season_label
     from nba_ml.modeling.backtest import run_backtest, write_predictions
 
-    parse_season(test_season)
-    output = check_output_path(Path(output))
+    test_season = season_label(parse_season(test_season))  # " 2019-20" is 2019-20
+    output = check_output_path(Path(output), data_dir)
     data = importer.load_directory(Path(source))
     result = run_backtest(data, test_season)
-    write_predictions(result, check_output_path(output))
+    write_predictions(result, check_output_path(output, data_dir))
     figures = {name: {k: v for k, v in values.items() if k != "calibration"}
                for name, values in result.figures.items()}
     return BacktestSummary(test_season, list(result.train_seasons), len(result.predictions),

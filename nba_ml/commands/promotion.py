@@ -123,12 +123,16 @@ def _played(games: pd.DataFrame) -> int:
 
 def _score(models: dict[str, Any], tables: Any, before: str, start: str,
            end: str) -> tuple[dict[str, Any], int]:
-    """Return the figures of ``models`` (fitted before ``before``) on games ``start``..``end``."""
+    """Return the figures of ``models`` (fitted before ``before``) on games ``start``..``end``
+    and how many were played; no figures (``{}``) when fewer than ``MIN_COMPARE_GAMES``, which
+    no rule compares on (an empty window made scikit-learn raise, logged as a warning)."""
     import pandas as pd
 
     from nba_ml.modeling.evaluation import evaluate
 
     games, players = _window(tables, start, end)
+    if _played(games) < MIN_COMPARE_GAMES:
+        return {}, _played(games)
     train_players = tables.players[tables.players["game_date"] < pd.Timestamp(before)]
     return evaluate(models, train_players, games, players), _played(games)
 

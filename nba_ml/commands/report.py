@@ -15,4 +15,5 @@ def report(settings: Settings, output: Path, *, fast: bool = False) -> Path:
     """
     from nba_ml.report.page import write_report
 
-    return write_report(settings.data_dir, check_output_path(Path(output)), fast=fast)
+    output = check_output_path(Path(output), settings.data_dir)
+    return write_report(settings.data_dir, output, fast=fast)

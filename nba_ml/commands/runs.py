@@ -53,9 +53,16 @@ def unexpected(error: BaseException) -> NbaMlError:
                       "output of the same command run with --verbose)")
 
 
+class Terminated(BaseException):
+    """SIGTERM while a training runs. Like KeyboardInterrupt for Ctrl-C it is no Exception, so
+    that no ``except Exception`` on the way (the importer's "any failure is bad input", the
+    promotion gate's fallback, a library's own) can take the stop for a failure and carry on;
+    :func:`recorded_run` turns it into :class:`Interrupted` (exit 143)."""
+
+
 def _raise_on_sigterm(signum: int, frame: Any) -> None:
     del signum, frame
-    raise stopped("SIGTERM")
+    raise Terminated
 
 
 def record_run(settings: Settings, command: str, started: dt.datetime, outcome: Outcome,
@@ -102,6 +109,8 @@ def recorded_run(command: str, settings_factory: Callable[[], Settings],
             result = work(settings)
         except KeyboardInterrupt:
             raise stopped("SIGINT") from None
+        except Terminated:
+            raise stopped("SIGTERM") from None
         except NbaMlError:
             raise
         except Exception as error:  # noqa: BLE001 - a bug: one line, recorded, traceback at -v

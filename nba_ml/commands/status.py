@@ -241,6 +241,9 @@ def _data(settings: Settings, models: ModelsStatus, today: dt.date,
     behind, stale = staleness(max(dates, default=None), today)
     if stale:
         attention.append(f"data is {behind} days behind today ({today}) during the season")
+    elif behind is not None and behind < 0:  # predict refuses every day before that game
+        attention.append(f"the data's last game ({max(dates)}) is {-behind} days after today "
+                         f"({today}): game logs dated in the future, or a clock set wrong")
     return DataStatus(raw_cache=str(settings.raw_dir), last_cached_game_date=cached,
                       last_trained_game_date=models.last_game_date,
                       today_chicago=today.isoformat(), days_behind=behind, stale=stale,

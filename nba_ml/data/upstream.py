@@ -320,15 +320,18 @@ def describe_network_error(error: BaseException, timeout: tuple[float, float]
         return f"timed out after {seconds:g} s", True
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
         return "connection reset mid-body", False
+    # the proxy itself could not be reached: say so, or it reads as stats.nba.com's failure
+    proxy = (isinstance(error, requests.exceptions.ProxyError)
+             or "unable to connect to proxy" in text)
     if "ConnectionRefusedError" in names or "refused" in text:
-        return "connection refused", False
+        return "connection refused by the proxy" if proxy else "connection refused", False
     if "NameResolutionError" in names or re.search(
         r"name or service not known|nodename nor servname|name resolution|getaddrinfo|"
         r"no address associated|failed to resolve", text):
-        return "DNS lookup failed", False
+        return "DNS lookup failed for the proxy" if proxy else "DNS lookup failed", False
     if names & {"ConnectionResetError", "RemoteDisconnected", "BrokenPipeError"} or re.search(
             r"reset|aborted|remote end closed|broken pipe", text):
-        return "connection reset", False
+        return "connection reset through the proxy" if proxy else "connection reset", False
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS handshake failed", False
     if isinstance(error, requests.exceptions.ContentDecodingError):

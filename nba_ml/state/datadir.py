@@ -32,13 +32,21 @@ class HasDataDir(Protocol):
     def data_dir(self) -> Path: ...
 
 
+def xdg_data_home(environ: Mapping[str, str]) -> str:
+    """Return $XDG_DATA_HOME when it is an absolute path, else "" (unset)."""
+    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    return xdg if xdg.startswith("/") else ""
+
+
 def default_data_dir(environ: Mapping[str, str]) -> Path:
     """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share;
-    raise ConfigError when there is no home directory to put it in."""
+    raise ConfigError when there is no home directory to put it in. A relative XDG_DATA_HOME is
+    ignored, as the XDG Base Directory specification says (it would put the data wherever the
+    scheduler happens to start nba-ml)."""
     state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
     if state:
         return Path(state)
-    xdg = environ.get("XDG_DATA_HOME", "").strip()
+    xdg = xdg_data_home(environ)
     if xdg:
         return Path(xdg) / "nba-ml"
     try:
@@ -132,9 +140,10 @@ def make_directory(path: Path, mode: int = DATA_DIR_MODE, parent_mode: int = PAR
 
 
 def prepare_data_dir(target: HasDataDir | Path) -> None:
-    """Create the data directory (mode 0750, new parents 0755) and check it is writable.
+    """Create the data directory (mode 0750, new parents 0755) and check it is writable and
+    trusted (neither it nor a directory above it writable by others, :mod:`nba_ml.state.trust`).
 
-    Raise ConfigError when it cannot be created or written.
+    Raise ConfigError when it cannot be created or written, or is not trusted.
     """
     path = Path(target) if isinstance(target, (str, Path)) else target.data_dir
     shown = safe_text(str(path))
@@ -147,3 +156,11 @@ def prepare_data_dir(target: HasDataDir | Path) -> None:
                           f"{describe_os_error(error)}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"data directory {shown} is not writable by this user")
+    # A set installed where others could swap files is never loaded (state.trust): training
+    # there would install, night after night, models that check refuses and nothing serves.
+    from nba_ml.state.trust import path_problem, trusted_uids
+
+    problem = path_problem(path, trusted_uids(), top=path)
+    if problem is not None:
+        raise ConfigError(f"data directory {shown} cannot hold a model set that may be "
+                          f"served: {problem} (chmod go-w it, or use another --data-dir)")

@@ -156,7 +156,7 @@ def _open_regular(path: Path | str, limit: int, follow_symlinks: bool
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise FileDamaged(path, f"is not a regular file ({_kind(info.st_mode)})")
+            raise FileDamaged(path, f"is not a regular file ({describe_file_type(info.st_mode)})")
         if info.st_size > limit:
             raise FileDamaged(path, f"is too large ({info.st_size} bytes; at most {limit})")
         # The file is regular: clear O_NONBLOCK so reads behave normally.
@@ -167,7 +167,8 @@ def _open_regular(path: Path | str, limit: int, follow_symlinks: bool
     return fd, info
 
 
-def _kind(mode: int) -> str:
+def describe_file_type(mode: int) -> str:
+    """Name the kind of a non-regular file from its mode ("a FIFO", "a directory", ...)."""
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory"),
                        (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link")):

@@ -16,12 +16,21 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nba_ml.state.files import atomic_write, describe_os_error, parse_utc, safe_text
+from nba_ml.state.files import (
+    FileDamaged,
+    atomic_write,
+    describe_file_type,
+    describe_os_error,
+    parse_utc,
+    safe_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -164,18 +173,33 @@ def write_run_metrics(path: Path, runs_path: Path, data_dir: Path) -> None:
     """Rewrite the metrics file ``path`` from the run history and the installed set.
 
     Never raises: a metrics file that cannot be written must not fail the run; one warning says
-    why.
+    why. Only a regular file or a symbolic link (replaced as a link) is replaced: a FIFO, a
+    device (``NBA_ML_METRICS_FILE=/dev/null``), a socket or a directory there is left alone.
     """
     from nba_ml.state.runs import read_runs
     from nba_ml.state.store import verify_model_set
 
     try:
+        _check_replaceable(path)
         verification = verify_model_set(data_dir)
         text = render_metrics(read_runs(runs_path), verification.manifest, verification.ok)
         atomic_write(path, text, mode=FILE_MODE)
+    except FileDamaged as error:
+        logger.warning("could not write the metrics file %s; it is left as it is",
+                       safe_text(str(error)))
     except OSError as error:
         logger.warning("could not write the metrics file %s: %s", safe_text(str(path)),
                        describe_os_error(error))
     except Exception as error:  # noqa: BLE001 - the run's own outcome matters more
         logger.warning("could not write the metrics file %s: %s", safe_text(str(path)),
                        safe_text(str(error)))
+
+
+def _check_replaceable(path: Path) -> None:
+    """Raise FileDamaged unless ``path`` is absent, a regular file or a symbolic link."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise FileDamaged(path, f"is not a regular file ({describe_file_type(mode)})")

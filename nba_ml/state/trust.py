@@ -50,8 +50,8 @@ def trusted_uids(environ: Mapping[str, str] | None = None) -> frozenset[int]:
         try:
             uids.add(pwd.getpwnam(name).pw_uid)
         except KeyError:
-            raise ConfigError(f"{TRUSTED_OWNER_ENV}={safe_text(raw)!r}: no user named "
-                              f"{safe_text(name)!r}") from None
+            raise ConfigError(f"{TRUSTED_OWNER_ENV}={safe_text(repr(raw))}: no user named "
+                              f"{safe_text(repr(name))}") from None
     return frozenset(uids)
 
 

@@ -110,6 +110,11 @@ def test_train_missing_column_names_file_and_column(data_dir: Path, tmp_path: Pa
     (["status"], {"NBA_TRAINING_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
     (["train"], {"NBA_ML_MAX_AGE_HOURS": "-1"}, "out of range"),
     (["schedule", "crontab"], {}, "expected cron, cronie, debian or systemd"),
+    # A device or a FIFO as --from passed Click's check and failed as bad data (exit 1).
+    (["train", "--force", "--from", "/dev/null"], {}, "'/dev/null' is not a directory"),
+    (["ensure", "--from", "/dev/null"], {}, "'/dev/null' is not a directory"),
+    (["backtest", "--from", "/dev/null", "--test-season", "2019-20", "--output", "x.csv"],
+     {}, "'/dev/null' is not a directory"),
 ])
 def test_usage_errors_exit_2(data_dir: Path, args: list[str], env: dict[str, str],
                              needle: str) -> None:
@@ -336,7 +341,8 @@ def _installed(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]
 
 
 @pytest.mark.parametrize("command", [["status"], ["status", "--json"], ["check", "--json"],
-                                     ["schedule"], ["--version"]])
+                                     ["schedule"], ["--version"], ["--help"],
+                                     ["check", "--help"]])
 def test_output_to_a_full_disk_or_a_closed_stdout_is_one_line(
         tmp_path: Path, command: list[str]) -> None:
     if not Path("/dev/full").exists():
@@ -344,9 +350,8 @@ def test_output_to_a_full_disk_or_a_closed_stdout_is_one_line(
     data = ["--data-dir", str(tmp_path / "d")]
     with open("/dev/full", "w") as full:
         result = _installed(*data, *command, stdout=full, stderr=subprocess.PIPE)
-    if command == ["--version"]:  # Typer's own echo: still no traceback
-        assert "Traceback" not in result.stderr
-        return
+    # Click's own echo (--help, --version) too: it used to end on "unexpected error: OSError
+    # ... (a bug ...)", and a broken pipe on a silent exit 1.
     assert result.returncode == 1, result.stderr
     assert "no space left on device" in one_error_line(result.stderr)
     closed = subprocess.run(
@@ -354,6 +359,14 @@ def test_output_to_a_full_disk_or_a_closed_stdout_is_one_line(
         capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
     assert closed.returncode == 1, closed.stderr
     assert "standard output" in one_error_line(closed.stderr)
+    reader, writer = os.pipe()
+    os.close(reader)  # `| head -0`: a reader that is gone before anything is written
+    try:
+        piped = _installed(*data, *command, stdout=writer, stderr=subprocess.PIPE)
+    finally:
+        os.close(writer)
+    assert piped.returncode == 1, piped.stderr
+    assert "broken pipe" in one_error_line(piped.stderr)
 
 
 def _installed_command() -> list[str]:

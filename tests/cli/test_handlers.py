@@ -272,6 +272,29 @@ def test_a_full_disk_at_the_final_flush_is_one_line_and_exit_1(
         "cannot write the results to standard output: no space left on device"]
 
 
+def test_checked_stdout_reports_a_write_click_swallowed_once(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Click probes stdout with a write and ignores its error; the help text then went to the
+    # full disk unreported (exit 0), or ended as "unexpected error: OSError ... a bug".
+    handlers.configure_logging(False, False)
+    monkeypatch.setattr(handlers, "_silence_stdout", lambda: None)  # keep pytest's own fd 1
+    checked = handlers.CheckedStdout(Full())
+    monkeypatch.setattr("sys.stdout", checked)
+
+    def swallowed_then_written() -> int:
+        with contextlib.suppress(Exception):  # as click._compat._is_binary_writer does
+            checked.write("")
+        handlers.write_out("help text")
+        return EXIT_OK
+
+    assert handlers.guarded(swallowed_then_written) == EXIT_FAILURE
+    assert errors(capsys.readouterr().err) == [
+        "cannot write the results to standard output: no space left on device"]
+    assert not handlers.CheckedStdout(None).isatty()
+    with pytest.raises(OutputUnwritable, match="standard output is closed"):
+        handlers.CheckedStdout(None).write("x")
+
+
 # ----------------------------------------------------------------------------------- check
 
 def test_check_on_a_valid_set_says_so_on_stdout(valid_dir: Path,

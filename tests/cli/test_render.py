@@ -229,3 +229,12 @@ def test_markup_in_a_message_is_shown_not_interpreted() -> None:
         RunLine("a", "b", "train", "failed", 1, "bad [bold]file[/bold]")])
     text = _rich(report)
     assert "[red]x[/red] in a path" in text and "bad [bold]file[/bold]" in text
+
+
+def test_a_terminal_said_to_be_0_columns_wide_still_gets_the_status(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # COLUMNS=0 on a terminal: Rich's width was 0 and `status` printed nothing, exit 0.
+    monkeypatch.setenv("COLUMNS", "0")
+    out = io.StringIO()
+    render_status_rich(_report(["x"]), Console(file=out, force_terminal=False))
+    assert "NEEDS ATTENTION" in out.getvalue() and "lock: free" in out.getvalue()

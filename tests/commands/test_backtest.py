@@ -10,6 +10,7 @@ import pytest
 from nba_ml.commands.backtest import backtest
 from nba_ml.errors import DataError, UsageError
 from tests.conftest import GAMELOGS
+from tests.synthetic import write_seasons
 
 # The first weeks of each season: a few hundred games, enough to fit every model quickly.
 CUTOFFS = {"2017-18": "2017-11-30", "2018-19": "2018-11-10"}
@@ -67,4 +68,15 @@ def test_backtest_refuses_bad_seasons_and_outputs_before_any_work(small_seasons:
         backtest(small_seasons, "2018-19", tmp_path / "missing" / "x.csv")
     with pytest.raises(DataError, match="not in the data"):
         backtest(small_seasons, "2020-21", tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_test_season_is_read_as_its_label(tmp_path: Path) -> None:
+    # " 2018-19" passed the label check but was then looked up as typed: "season  2018-19 is
+    # not in the data (found: 2017-18, 2018-19)"; Arabic-Indic digits passed the check too.
+    exports = write_seasons(tmp_path / "exports", ("2017-18",), rounds=1)
+    with pytest.raises(DataError, match=r"^season 2019-20 is not in the data \(found: 2017-18"):
+        backtest(exports, " 2019-20 ", tmp_path / "x.csv")
+    with pytest.raises(UsageError, match="expected a label like 2019-20"):
+        backtest(exports, "٢٠١٨-١٩", tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()

@@ -38,3 +38,24 @@ def test_anything_else_is_refused(tmp_path: Path) -> None:
     finally:
         server.close()
     assert not (tmp_path / "missing").exists()
+
+
+def test_nothing_is_written_inside_the_data_directory(tmp_path: Path) -> None:
+    # `report --output <data>/models/report.html` put a foreign file in the generation (every
+    # later `train` then refused to run, exit 2); `backtest --output <data>/models/manifest.json`
+    # overwrote the installed set's manifest.
+    data = tmp_path / "data"
+    (data / "generations" / "g").mkdir(parents=True)
+    (data / "models").symlink_to("generations/g")
+    (data / "generations" / "g" / "manifest.json").write_text("{}")
+    for inside in (data / "models" / "report.html", data / "models" / "manifest.json",
+                   data / "runs.jsonl", tmp_path / "alias" / "x.csv"):
+        if inside.parent.name == "alias":
+            inside.parent.symlink_to(data / "generations")
+        with pytest.raises(UsageError, match=r"is inside the data directory .*data, where only "
+                                             r"nba-ml writes; write it elsewhere$"):
+            check_output_path(inside, data)
+    with pytest.raises(UsageError, match="is inside the data directory"):
+        check_output_path(data, data)  # the directory itself (refused before: a directory)
+    assert check_output_path(tmp_path / "report.html", data) == tmp_path / "report.html"
+    assert check_output_path(tmp_path / "data-report.html", data)  # a sibling, not inside

@@ -68,6 +68,31 @@ def test_without_a_valid_current_set_the_new_one_is_installed_with_warnings(
     assert verdict.basis.startswith("no valid current set")
 
 
+def test_too_few_new_games_to_compare_on_fall_back_to_the_floors_without_scoring(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `train --force --seasons 2017-18` twice: the same short holdout, and no game after the
+    # current set's last one. The gate scored the empty window anyway and logged scikit-learn's
+    # "could not score the current set for the comparison: ValueError: Found array with 0
+    # sample(s) ...".
+    from nba_ml.modeling.training import FeatureTables
+
+    days = pd.date_range("2018-01-01", periods=60, freq="D")
+    games = pd.DataFrame({"game_date": days, "home_win": [1.0, 0.0] * 30})
+    players = pd.DataFrame({"game_date": days})
+    training = {"metrics": GOOD, "holdout": {"start": "2018-02-01", "games": 29},
+                "last_game_date": "2018-03-01"}
+    trained = TrainedSet({}, training, evaluation_models={},
+                         tables=FeatureTables(games, players))
+    current = Verification(ok=True, manifest={"training": training}, problems=[],
+                           loaded=False, seconds=0.0)
+    with caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"):
+        verdict = decide(trained, current, tmp_path)
+    assert verdict.promote and verdict.current_valid
+    assert verdict.basis.startswith("no 100 games that neither set's evaluation fit saw")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 # --- two nights of a growing season, on real game logs ---------------------------------------
 
 

@@ -56,3 +56,20 @@ def test_status_renders_odd_run_lines(trained_dir: Path, tmp_path: Path) -> None
     assert any("last run failed (exit 1)" in item for item in report.attention)
     text = "\n".join(status_lines(report))
     assert "?       " in text
+
+
+def test_data_dated_after_today_needs_attention(tmp_path: Path) -> None:
+    # `train --from` a season file dated in the future was "health: OK", while every
+    # `predict` was refused ("not after the last game in the data").
+    import datetime as dt
+
+    from tests.modelsets import make_models, write_set
+
+    data = tmp_path / "d"
+    write_set(data, make_models(1), {"last_game_date": "2030-12-12"})
+    now = dt.datetime(2026, 12, 1, 18, tzinfo=dt.timezone.utc)
+    report = status(resolve_settings(data, environ={}), now=now)
+    assert not report.healthy and report.data.days_behind == -1472
+    assert ("the data's last game (2030-12-12) is 1472 days after today (2026-12-01): game "
+            "logs dated in the future, or a clock set wrong") in report.attention
+    assert not report.data.stale

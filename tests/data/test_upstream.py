@@ -507,6 +507,13 @@ def test_describe_network_error_names_the_cause_through_wrapping() -> None:
     assert describe_network_error(reset, timeout) == ("connection reset", False)
     assert describe_network_error(requests.ConnectionError("?"), timeout) == (
         "connection error (ConnectionError)", False)
+    # --proxy http://127.0.0.1:1 or a misspelt proxy host read as stats.nba.com's own failure
+    for cause, words in ((ConnectionRefusedError(111, "Connection refused"),
+                          "connection refused by the proxy"),
+                         (OSError("Failed to resolve 'proxy.invalid' (Name or service not known)"),
+                          "DNS lookup failed for the proxy")):
+        through = requests.exceptions.ProxyError("Unable to connect to proxy", cause)
+        assert describe_network_error(through, timeout) == (words, False)
 
 
 def test_describe_network_error_survives_a_cycle_of_causes() -> None:

@@ -31,6 +31,9 @@ def test_precedence_flag_then_variable_then_state_directory_then_xdg(tmp_path: P
     assert choose_data_dir(None, {"STATE_DIRECTORY": "/var/lib/a:/var/lib/b"}) == Path(
         "/var/lib/a")
     assert default_data_dir({"XDG_DATA_HOME": "/x", "HOME": "/h"}) == Path("/x/nba-ml")
+    # A relative XDG_DATA_HOME is ignored (the XDG specification): it would follow the cwd.
+    assert default_data_dir({"XDG_DATA_HOME": "rel/x", "HOME": "/h"}) == Path(
+        "/h/.local/share/nba-ml")
     assert default_data_dir({"HOME": "/h"}) == Path("/h/.local/share/nba-ml")
 
 
@@ -136,6 +139,25 @@ def test_a_file_in_the_path_is_a_usage_error(tmp_path: Path) -> None:
     assert validate_data_dir(blocker / "data") == blocker / "data"  # readers: no set there
     with pytest.raises(ConfigError, match=r"cannot create data directory .*: not a directory"):
         prepare_data_dir(blocker / "data")
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o1777, 0o770])
+def test_a_data_dir_others_may_write_is_refused_before_training(tmp_path: Path,
+                                                                mode: int) -> None:
+    # train into a 1777 or 0770 data directory installed, every night, a set that check
+    # refuses ("writable by group and other users") and nothing serves; ensure trained anew at
+    # every start.
+    path = tmp_path / "shared"
+    path.mkdir()
+    path.chmod(mode)
+    with pytest.raises(ConfigError, match=rf"^data directory {path} cannot hold a model set "
+                                          rf"that may be served: {path} is writable by group"):
+        prepare_data_dir(path)
+    path.chmod(0o750)
+    prepare_data_dir(path)
+    below = path / "data"  # a sticky world-writable directory above it is fine, as for /tmp
+    path.chmod(0o1777)
+    prepare_data_dir(below)
 
 
 def test_a_newline_in_the_path_stays_on_one_line(tmp_path: Path) -> None:

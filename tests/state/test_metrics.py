@@ -153,6 +153,35 @@ def test_write_is_atomic_readable_by_the_collector_and_never_raises(tmp_path: Pa
     assert "\n" not in caplog.records[-1].getMessage()
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket", "directory"])
+def test_a_special_file_at_the_metrics_path_is_left_alone(tmp_path: Path, caplog,
+                                                          kind: str) -> None:
+    # NBA_ML_METRICS_FILE=/dev/null as root used to replace the device with a regular file.
+    import socket
+
+    target = tmp_path / "nba-ml.prom"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        if os.geteuid() != 0:
+            pytest.skip("creating a device node needs root")
+        os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a /dev/null
+    elif kind == "socket":
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(target))
+        listener.close()
+    else:
+        target.mkdir()
+    before = os.lstat(target)
+    write_run_metrics(target, tmp_path / "runs.jsonl", tmp_path / "data")
+    after = os.lstat(target)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["nba-ml.prom"]  # no temporary left behind
+    message = caplog.records[-1].getMessage()
+    assert message.startswith(f"could not write the metrics file {target}: is not a regular "
+                              "file (a ") and message.endswith("; it is left as it is")
+
+
 def test_record_run_rewrites_the_metrics_file(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

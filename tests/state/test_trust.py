@@ -76,6 +76,11 @@ def test_trusted_owners_are_root_me_and_the_named_ones() -> None:
     assert trusted_uids({"NBA_ML_TRUSTED_OWNER": "root, 4242,77"}) == {0, os.geteuid(), 4242, 77}
     with pytest.raises(ConfigError, match="NBA_ML_TRUSTED_OWNER='nobody-such': no user named"):
         trusted_uids({"NBA_ML_TRUSTED_OWNER": "nobody-such"})
+    # An escape is shown escaped once, as every setting's value is (it was '\\x1b[31m').
+    with pytest.raises(ConfigError) as raised:
+        trusted_uids({"NBA_ML_TRUSTED_OWNER": "\x1b[31m"})
+    assert str(raised.value) == (
+        "NBA_ML_TRUSTED_OWNER='\\x1b[31m': no user named '\\x1b[31m'")
 
 
 @pytest.mark.parametrize("name", ["\u00b2", "\u0661\u0660"])  # '²'; Arabic-Indic '10'

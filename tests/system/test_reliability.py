@@ -753,7 +753,8 @@ def test_unreachable_upstream_exits_75_with_one_line_and_keeps_models(
             listener.close()
     assert result.returncode == 75, result.stderr
     line = one_error_line(result)
-    reason = "connection refused" if proxy == "closed port" else "connection reset"
+    # a proxy that cannot be reached is named (a refusal read as stats.nba.com's own failure)
+    reason = "connection refused by the proxy" if proxy == "closed port" else "connection reset"
     assert f"stats.nba.com unreachable after 2 attempts ({reason})" in line, line
     assert line.endswith("; models untouched")
     assert time.monotonic() - started < 60
