@@ -199,7 +199,7 @@ def _after_current(trained: TrainedSet, current: dict[str, Any],
     current set's last game; None if not possible."""
     import datetime as dt
 
-    from nba_ml.state.store import load_model_set_with_manifest
+    from nba_ml.state.store import load_model_set_with_manifest, training_record
 
     new, last = trained.training, current.get("last_game_date")
     if not (last and trained.tables is not None and trained.evaluation_models is not None):
@@ -212,7 +212,7 @@ def _after_current(trained: TrainedSet, current: dict[str, Any],
     if games < MIN_COMPARE_GAMES:
         return None
     deployed, manifest = load_model_set_with_manifest(data_dir)
-    if manifest.get("training", {}).get("last_game_date") != last:
+    if training_record(manifest).get("last_game_date") != last:
         return None  # another process installed a set meanwhile
     figures, _ = _score(deployed, trained.tables, start, start, end)
     basis = (f"compared on the {games} games from {start} to {end}, after the current set's last "

@@ -146,7 +146,7 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
     from nba_ml.modeling.training import train_model_set
     from nba_ml.state.history import prune_history, save_history
     from nba_ml.state.install import cleanup_leftovers, write_model_set
-    from nba_ml.state.store import read_manifest
+    from nba_ml.state.store import read_manifest, training_record
 
     started = time.perf_counter()
     removed = cleanup_leftovers(settings.data_dir)
@@ -157,7 +157,7 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
                 len(data.player_games), ", ".join(data.seasons))
     trained = train_model_set(data, jobs=settings.jobs)
     current = read_manifest(settings.data_dir)
-    current_training = current.get("training") if current else None
+    current_training = training_record(current)
     verdict = promotion.decide(trained, verify(settings), settings.data_dir)
     if not verdict.promote and not promote_anyway:  # only ever with a valid set to keep
         raise NotPromoted("new models not promoted: " + "; ".join(verdict.reasons)
@@ -167,7 +167,7 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
     trained.training["history_sha256"] = save_history(settings.data_dir, data)
     manifest = write_model_set(settings.data_dir, trained.models, trained.training)
     keep = {trained.training["history_sha256"]}
-    if current_training and current_training.get("history_sha256"):
+    if current_training.get("history_sha256"):
         keep.add(current_training["history_sha256"])
     prune_history(settings.data_dir, keep)
     seconds = time.perf_counter() - started

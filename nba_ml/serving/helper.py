@@ -112,12 +112,10 @@ class HelperProcess:
     def submit(self, *batches: list[dt.date], sha256: str | None = None) -> None:
         """Start the helper on these batches of days (in order) from the game data with
         ``sha256`` (default: the one the installed manifest names now)."""
-        from nba_ml.state.store import read_manifest
+        from nba_ml.state.store import read_manifest, training_record
 
         if sha256 is None:
-            manifest = read_manifest(self.data_dir) or {}
-            training = manifest.get("training")
-            sha256 = training.get("history_sha256") if isinstance(training, dict) else None
+            sha256 = training_record(read_manifest(self.data_dir)).get("history_sha256")
         batches = tuple(days for days in batches if days)
         if not sha256 or not batches:
             return

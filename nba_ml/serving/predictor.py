@@ -195,8 +195,9 @@ class Predictor:
     @property
     def history_sha256(self) -> str | None:
         """The sha256 of the saved game data this set's manifest names (None: not from disk)."""
-        training = self.manifest.get("training")
-        value = training.get("history_sha256") if isinstance(training, dict) else None
+        from nba_ml.state.store import training_record
+
+        value = training_record(self.manifest).get("history_sha256")
         return str(value) if value else None
 
     def adopt(self, prepared: Prepared) -> None:
@@ -397,10 +398,10 @@ def load_predictor(data_dir: Path | str) -> Predictor:
     """Return a Predictor with verified models and saved game data; raise ModelInvalid or
     DataError when either is unusable."""
     from nba_ml.state.history import load_history
-    from nba_ml.state.store import load_model_set_with_manifest
+    from nba_ml.state.store import load_model_set_with_manifest, training_record
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))  # one generation, no mix
-    history = load_history(Path(data_dir), manifest.get("training", {}).get("history_sha256"))
+    history = load_history(Path(data_dir), training_record(manifest).get("history_sha256"))
     if history.team_games.empty:
         raise DataError("the saved game data is empty; run `nba-ml train`")
     return Predictor(loaded, history, manifest)

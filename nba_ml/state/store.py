@@ -153,6 +153,13 @@ def _read_manifest_file(set_dir: Path) -> tuple[dict | None, str | None, os.stat
     return manifest, None, status
 
 
+def training_record(manifest: object) -> dict[str, Any]:
+    """Return a manifest's ``training`` record, or {} when the manifest or the record is not a
+    JSON object (a damaged or hand-edited manifest must not crash whoever reads it)."""
+    training = manifest.get("training") if isinstance(manifest, dict) else None
+    return training if isinstance(training, dict) else {}
+
+
 def read_manifest(data_dir: Path) -> dict | None:
     """Return the installed set's manifest, or None when there is none or it is unreadable."""
     try:
@@ -214,8 +221,7 @@ def _version_problem(manifest: dict) -> str | None:
 
 def _game_data_problem(data_dir: Path, manifest: dict, trusted: frozenset[int]) -> str | None:
     """Return why the saved game data the manifest names cannot serve, or None (hash only)."""
-    training = manifest.get("training")
-    sha256 = training.get("history_sha256") if isinstance(training, dict) else None
+    sha256 = training_record(manifest).get("history_sha256")
     try:
         history.verify_history(data_dir, sha256, trusted)
     except DataError as error:

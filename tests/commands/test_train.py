@@ -74,3 +74,20 @@ def test_promotion_gate_keeps_better_current_models(trained_dir: Path, tmp_path:
     forced = train(settings, force=True, source=two_seasons, promote_anyway=True)
     assert forced.outcome == "trained"
     assert json.loads(link.read_text())["generation"] != generation
+
+
+@pytest.mark.parametrize("training", [["a", "list"], "a string", 7])
+def test_a_current_manifest_whose_training_is_not_an_object_is_replaced_cleanly(
+        synthetic_set: Path, tmp_path: Path, training: object) -> None:
+    # such a set is invalid, so ensure retrains; the run read its training record after
+    # installing the new set, and an AttributeError turned a good run into a failed one
+    copy = copy_data_dir(synthetic_set, tmp_path / "d")
+    target = (copy / "models" / "manifest.json").resolve()
+    manifest = json.loads(target.read_text())
+    manifest["training"] = training
+    target.write_text(json.dumps(manifest))
+    settings = resolve_settings(copy, environ={"NBA_ML_JOBS": "1"})
+    result = train(settings, force=True, source=synthetic_set.parent / "logs")
+    assert result.outcome == "trained", result.message
+    assert verify_model_set(copy).ok
+    assert result.manifest["training"]["history_sha256"]

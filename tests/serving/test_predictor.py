@@ -198,3 +198,20 @@ def test_days_cycled_through_never_push_out_today_and_tomorrow(
     # what stays besides: the days nearest today
     kept = sorted((d - pd.Timestamp(today)).days for d in predictor._days)
     assert kept == [-3, 0, 1, 5, 11, 12, 13, 14]
+
+
+@pytest.mark.parametrize("training", ["a string", ["a", "list"], 7])
+def test_a_manifest_whose_training_is_not_an_object_is_a_data_error(
+        tmp_path: Path, training: object) -> None:
+    import json
+
+    from nba_ml.errors import DataError
+    from tests.modelsets import make_models, write_set
+
+    write_set(tmp_path, make_models(0))
+    target = (tmp_path / "models" / "manifest.json").resolve()
+    manifest = json.loads(target.read_text())
+    manifest["training"] = training
+    target.write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="names no saved game data"):
+        load_predictor(tmp_path)  # was an AttributeError: "unexpected error ... (a bug)"

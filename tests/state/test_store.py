@@ -30,6 +30,7 @@ from nba_ml.state.store import (
     load_model_set_with_manifest,
     model_age_hours,
     read_manifest,
+    training_record,
     verify_model_set,
 )
 from tests.modelsets import write_set
@@ -337,3 +338,14 @@ def test_a_trained_at_in_the_future_is_an_unknown_age(caplog: pytest.LogCaptureF
         "unknown, so they count as stale"]
 
 
+
+
+@pytest.mark.parametrize("manifest", [None, [], "text", {"training": ["a"]}, {"training": "x"},
+                                      {"training": None}, {}])
+def test_a_training_record_that_is_not_an_object_reads_as_empty(manifest: object) -> None:
+    assert training_record(manifest) == {}
+
+
+def test_a_training_record_is_returned_as_it_is() -> None:
+    record = {"history_sha256": "ab" * 32, "seasons": ["2017-18"]}
+    assert training_record({"training": record}) is record
