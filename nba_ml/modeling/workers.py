@@ -15,9 +15,9 @@ helper thread and no shared semaphores:
 * a worker that dies (no result, its process sentinel fires, or its pipe breaks), a task that
   raises, or any error in the parent kills every remaining worker at once (SIGKILL: nothing is
   printed) and raises ``WorkerFailed`` with one line;
-* workers never act on SIGINT or SIGTERM, from their first instruction on (Ctrl-C and
-  systemd's stop reach the parent too, which then kills them) and, through ``initializer``,
-  can arrange to die with their parent.
+* workers never act on SIGINT or SIGTERM, from their first instruction on (blocked from exec
+  until ignored; Ctrl-C and systemd's stop reach the parent too, which then kills them) and,
+  through ``initializer``, can arrange to die with their parent.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def _serve(connection: Any, initializer: Callable[..., None] | None,
     # handle: it kills the workers itself, so the run ends as "stopped" rather than as a
     # worker that died first. Workers still die with their parent (see ``initializer``).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a pending one is discarded: never acted on
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))  # since exec
     if initializer is not None:
         initializer(*initargs)
     held: tuple[int, Any] | None = None  # (index, object): the one shared object kept
@@ -89,23 +90,19 @@ def _died(process: Any) -> str:
 
 
 @contextlib.contextmanager
-def _stop_signals_held() -> Iterator[None]:
-    """Block SIGINT and SIGTERM and set them to ignored (inherited by processes started inside),
-    then restore both; a no-op outside the main thread, where handlers cannot be changed."""
+def _stop_signals_blocked() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in the calling thread, then restore its mask. A process started
+    inside inherits the mask through exec, so the signals stay pending for it until
+    :func:`_serve` has set them to ignored. The handlers are left alone: set to ignored here,
+    as they once were, a stop the kernel delivered meanwhile to another of the parent's
+    threads (one not blocking it) was discarded, and a run stopped by systemd went on to
+    install its set."""
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    stops = (signal.SIGINT, signal.SIGTERM)
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in stops}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
     try:
         yield
     finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
@@ -140,13 +137,13 @@ class Pool:
         self._workers: list[tuple[Any, Any]] = []  # (process, parent end of its pipe)
         self._closed = False
         try:
-            # Start the workers with SIGINT and SIGTERM ignored (a disposition that survives
-            # exec; the interpreter then never installs its Ctrl-C handler): a Ctrl-C or a stop
-            # reaching the whole process group while a worker is still starting must not make
-            # it print a traceback. Meanwhile the parent blocks both, so one arriving then stays
-            # pending (Linux never discards a blocked signal) and is handled as usual right
-            # after.
-            with _stop_signals_held():
+            # Start the workers with SIGINT and SIGTERM blocked (a mask that survives exec):
+            # a Ctrl-C or a stop reaching the whole process group while a worker is still
+            # starting stays pending in it until it ignores both (``_serve``), so it never
+            # prints a traceback. In the parent, one arriving meanwhile stays pending for the
+            # process (Linux never discards a blocked signal), or another thread takes it, and
+            # it is handled as usual.
+            with _stop_signals_blocked():
                 for _ in range(max(1, jobs)):
                     parent_end, child_end = context.Pipe()
                     process = context.Process(target=_serve, daemon=True,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from nba_ml.modeling import workers
 from nba_ml.modeling.workers import WorkerFailed, run_tasks
 
 
@@ -127,3 +128,34 @@ def test_a_pool_started_early_reports_a_worker_killed_before_its_first_task(
         with pytest.raises(WorkerFailed, match=f"worker process {victim.pid} was killed by "
                                                "SIGKILL"):
             pool.run(operator.add, [(1, 2)])
+
+
+def test_a_stop_while_workers_start_reaches_the_parent_even_through_another_thread(
+        no_leftover_workers: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    # systemd's stop arriving while the workers started was handed by the kernel to a thread
+    # of the parent that did not block it; the handlers were set to "ignore" then, so the stop
+    # was lost and the run went on to install its set ("trained", exit 0)
+    import multiprocessing.process
+    import threading
+
+    received: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
+    original = multiprocessing.process.BaseProcess.start
+
+    def start_during_a_stop(self: multiprocessing.process.BaseProcess) -> None:
+        sender = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGTERM))
+        sender.start()  # the one thread not blocking SIGTERM: the kernel delivers it there
+        sender.join()
+        original(self)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start_during_a_stop)
+    try:
+        with workers.Pool(1) as pool:
+            assert pool.run(operator.mul, [(3, 3)]) == [9]  # the worker never acted on it
+        for _ in range(100):  # the handler runs in the main thread at its next instruction
+            if received:
+                break
+            threading.Event().wait(0.01)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert received == [signal.SIGTERM]
