@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 ACTIVE_DAYS = 400  # players whose last game is older than this get no precomputed row
 KEPT_DAYS = 8  # days of prepared feature rows a predictor keeps (memory stays bounded)
+MAX_NAME = 60  # characters of a player's name looked up and echoed (names are far shorter)
 
 
 @dataclasses.dataclass
@@ -293,9 +294,12 @@ class Predictor:
         player_id = int(text) if is_ascii_number(text) else self._by_name.get(_name_key(text))
         if player_id is None or player_id not in latest.index:
             names = latest["player_name"].tolist()
-            close = difflib.get_close_matches(text, names, n=3, cutoff=0.6)
+            # no name is longer than this: a longer text is neither compared nor echoed whole
+            close = (difflib.get_close_matches(text, names, n=3, cutoff=0.6)
+                     if len(text) <= MAX_NAME else [])
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise UsageError(f"unknown player {text!r}{hint}")
+            shown = text if len(text) <= MAX_NAME else text[:MAX_NAME] + "..."
+            raise UsageError(f"unknown player {shown!r}{hint}")
         row = latest.loc[player_id]
         return player_id, str(row["player_name"]), str(row["team"])
 

@@ -215,3 +215,15 @@ def test_a_manifest_whose_training_is_not_an_object_is_a_data_error(
     target.write_text(json.dumps(manifest))
     with pytest.raises(DataError, match="names no saved game data"):
         load_predictor(tmp_path)  # was an AttributeError: "unexpected error ... (a bug)"
+
+
+def test_an_over_long_name_is_cut_short_in_the_message_and_not_compared(
+        synthetic_predictor: Predictor) -> None:
+    from nba_ml.serving.predictor import MAX_NAME
+
+    with pytest.raises(UsageError) as raised:
+        synthetic_predictor.find_player("Player BOS 1" + "x" * 5000)
+    message = str(raised.value)
+    assert message == f"unknown player {('Player BOS 1' + 'x' * 5000)[:MAX_NAME] + '...'!r}"
+    with pytest.raises(UsageError, match="did you mean Player BOS 1"):  # short: still a hint
+        synthetic_predictor.find_player("Player BOS 1x")
