@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from nba_ml.data.schema import TEAMS, canonical_team
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import UsageError
-from nba_ml.state.files import safe_text
+from nba_ml.state.files import is_ascii_number, safe_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,3 +60,30 @@ def resolve_team(code: str) -> str:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"unknown team {safe_text(repr(str(code)[:40]))}{hint}")
     return team
+
+
+MAX_NAME = 60  # characters of a player's name looked up and echoed (names are far shorter)
+
+
+def name_key(name: object) -> str:
+    """Return the lookup form of a player's name: case-folded, and in one Unicode form (NFKC),
+    so that "Dončić" typed as c + combining caron (NFD, as macOS and some browsers send it)
+    finds the name the data spells with the one character č."""
+    return unicodedata.normalize("NFKC", str(name)).casefold()
+
+
+def find_player_id(text: str, latest: pd.DataFrame, by_name: dict[str, int]) -> int:
+    """Return the player id that ``text`` (an id written with the digits 0-9, or a name in any
+    case and Unicode form) names among ``latest`` (each player's latest row, by id; ``by_name``
+    maps :func:`name_key` of each name to its id); raise UsageError with the closest names
+    when nobody matches."""
+    text = text.strip()
+    player_id = int(text) if is_ascii_number(text) else by_name.get(name_key(text))
+    if player_id is None or player_id not in latest.index:
+        # no name is longer than MAX_NAME: a longer text is neither compared nor echoed whole
+        close = (difflib.get_close_matches(text, latest["player_name"].tolist(), n=3,
+                                           cutoff=0.6) if len(text) <= MAX_NAME else [])
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        shown = text if len(text) <= MAX_NAME else text[:MAX_NAME] + "..."
+        raise UsageError(f"unknown player {shown!r}{hint}")
+    return player_id

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import functools
 import logging
 import threading
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,8 +28,7 @@ from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, UsageError
 from nba_ml.modeling import features, models
-from nba_ml.serving.inputs import resolve_team, upcoming_day
-from nba_ml.state.files import is_ascii_number
+from nba_ml.serving.inputs import find_player_id, name_key, resolve_team, upcoming_day
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 ACTIVE_DAYS = 400  # players whose last game is older than this get no precomputed row
 KEPT_DAYS = 8  # days of prepared feature rows a predictor keeps (memory stays bounded)
-MAX_NAME = 60  # characters of a player's name looked up and echoed (names are far shorter)
 
 
 @dataclasses.dataclass
@@ -154,7 +150,7 @@ class Predictor:
         return self._latest
 
     def _set_latest(self, latest: pd.DataFrame) -> None:
-        self._by_name = {_name_key(n): int(i)  # type: ignore[call-overload]
+        self._by_name = {name_key(n): int(i)  # type: ignore[call-overload]
                          for i, n in latest["player_name"].items()}
         self._latest = latest
 
@@ -290,16 +286,7 @@ class Predictor:
         closest names when nobody matches."""
         latest = self._latest_players()
         assert self._by_name is not None
-        text = str(name_or_id).strip()
-        player_id = int(text) if is_ascii_number(text) else self._by_name.get(_name_key(text))
-        if player_id is None or player_id not in latest.index:
-            names = latest["player_name"].tolist()
-            # no name is longer than this: a longer text is neither compared nor echoed whole
-            close = (difflib.get_close_matches(text, names, n=3, cutoff=0.6)
-                     if len(text) <= MAX_NAME else [])
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            shown = text if len(text) <= MAX_NAME else text[:MAX_NAME] + "..."
-            raise UsageError(f"unknown player {shown!r}{hint}")
+        player_id = find_player_id(str(name_or_id), latest, self._by_name)
         row = latest.loc[player_id]
         return player_id, str(row["player_name"]), str(row["team"])
 
@@ -362,13 +349,6 @@ class Predictor:
             total = np.bincount(index, weights=predicted, minlength=len(rows))
             out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
         return out
-
-
-def _name_key(name: object) -> str:
-    """Return the lookup form of a player's name: case-folded, and in one Unicode form (NFKC),
-    so that "Dončić" typed as c + combining caron (NFD, as macOS and some browsers send it)
-    finds the name the data spells with the one character č."""
-    return unicodedata.normalize("NFKC", str(name)).casefold()
 
 
 def _last_game_of(history: GameData) -> dt.date | None:

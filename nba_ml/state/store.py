@@ -154,8 +154,7 @@ def _read_manifest_file(set_dir: Path) -> tuple[dict | None, str | None, os.stat
 
 
 def training_record(manifest: object) -> dict[str, Any]:
-    """Return a manifest's ``training`` record, or {} when the manifest or the record is not a
-    JSON object (a damaged or hand-edited manifest must not crash whoever reads it)."""
+    """Return a manifest's ``training`` record, or {} when either is not a JSON object."""
     training = manifest.get("training") if isinstance(manifest, dict) else None
     return training if isinstance(training, dict) else {}
 
@@ -221,9 +220,8 @@ def _version_problem(manifest: dict) -> str | None:
 
 def _game_data_problem(data_dir: Path, manifest: dict, trusted: frozenset[int]) -> str | None:
     """Return why the saved game data the manifest names cannot serve, or None (hash only)."""
-    sha256 = training_record(manifest).get("history_sha256")
     try:
-        history.verify_history(data_dir, sha256, trusted)
+        history.verify_history(data_dir, training_record(manifest).get("history_sha256"), trusted)
     except DataError as error:
         return str(error)
     return None

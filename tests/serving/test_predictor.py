@@ -219,7 +219,7 @@ def test_a_manifest_whose_training_is_not_an_object_is_a_data_error(
 
 def test_an_over_long_name_is_cut_short_in_the_message_and_not_compared(
         synthetic_predictor: Predictor) -> None:
-    from nba_ml.serving.predictor import MAX_NAME
+    from nba_ml.serving.inputs import MAX_NAME
 
     with pytest.raises(UsageError) as raised:
         synthetic_predictor.find_player("Player BOS 1" + "x" * 5000)
