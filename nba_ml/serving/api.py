@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, UsageError
 from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.predictor import Predictor
@@ -119,7 +118,7 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
     opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
     return {"player_id": int(row["player_id"]), "player_name": str(row["player_name"]),
             "team": str(row["team"]), "opponent": opponent_out, "is_home": is_home,
-            "game_date": str(parse_day(date) if date else today_in_chicago()),
+            "game_date": str(row["game_date"]),  # the day predicted, even across midnight
             **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
             **_served(predictor, date)}
 

@@ -292,7 +292,8 @@ class Predictor:
 
     def predict_players(self, players: Iterable[Mapping[str, Any]], date: object = None
                         ) -> pd.DataFrame:
-        """Return expected points, assists and rebounds for upcoming player-games.
+        """Return expected points, assists and rebounds for upcoming player-games, with the
+        ``game_date`` predicted.
 
         Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
         and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
@@ -322,7 +323,8 @@ class Predictor:
             if opponent == team:
                 raise UsageError(f"{name} cannot play against his own team {team}")
             requests.append((player_id, team, opponent, item.get("is_home")))
-        columns = ["player_id", "player_name", "team", "opponent", *models.PLAYER_MODELS]
+        columns = ["game_date", "player_id", "player_name", "team", "opponent",
+                   *models.PLAYER_MODELS]
         if not requests:
             return pd.DataFrame(columns=columns)
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
@@ -330,7 +332,8 @@ class Predictor:
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
         opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
         venues = [r[3] for r in requests]
-        out = pd.DataFrame({"player_id": rows["player_id"], "player_name": rows["player_name"],
+        out = pd.DataFrame({"game_date": f"{day:%Y-%m-%d}",
+                            "player_id": rows["player_id"], "player_name": rows["player_name"],
                             "team": [r[1] for r in requests],
                             "opponent": [r[2] for r in requests]})
         # One row per (request, venue it may be played at): a known venue gives one row, an

@@ -38,8 +38,9 @@ def _bad(predictor: Predictor, answer: str, params: dict[str, str]) -> str:
 
 
 def _set_today(monkeypatch: pytest.MonkeyPatch, today: dt.date) -> None:
-    """Make "today in Chicago" ``today`` for the predictor, the date rule and the answers."""
-    for module in (api, inputs, predictor_module):
+    """Make "today in Chicago" ``today`` for the predictor and the date rule (the answers take
+    the day from the predictor's rows)."""
+    for module in (inputs, predictor_module):
         monkeypatch.setattr(module, "today_in_chicago", lambda: today)
 
 
@@ -304,3 +305,23 @@ def test_the_today_endpoint_takes_only_a_date() -> None:
     api.check_parameters({}, api.TODAY_PARAMETERS)
     with pytest.raises(UsageError, match="unknown query parameter 'day'"):
         api.check_parameters({"day": "2020-01-01"}, api.TODAY_PARAMETERS)
+
+
+def test_a_player_answer_names_the_day_predicted_even_across_midnight(
+        synthetic_models: dict[str, object], synthetic_games: GameData,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = new_predictor(synthetic_models, synthetic_games)
+    last = fresh.last_game_date
+    assert last is not None
+    before_midnight = last + dt.timedelta(days=1)
+    _set_today(monkeypatch, before_midnight)
+    predict = fresh.predict_players
+
+    def predict_then_midnight(*args: object, **kwargs: object) -> object:
+        rows = predict(*args, **kwargs)  # type: ignore[arg-type]
+        _set_today(monkeypatch, before_midnight + dt.timedelta(days=1))  # the clock moves on
+        return rows
+
+    monkeypatch.setattr(fresh, "predict_players", predict_then_midnight)
+    answer = api.players_answer(fresh, {"player": str(BOS_1)})
+    assert answer["game_date"] == str(before_midnight)  # was the next day: today read twice
