@@ -64,8 +64,9 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
         estimator = clone(self.estimator)
         with reusing_bins(estimator, bins):
             self.estimator_ = estimator.fit(X, residual)
-        self.feature_names_in_ = self.estimator_.feature_names_in_
-        self.n_features_in_ = self.estimator_.n_features_in_
+        # from X itself: some estimators (DummyRegressor before scikit-learn 1.4) keep no names
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
         self.linear_ = None
         if self.linear is not None and self.linear_weight > 0:
             self.linear_ = self._fit_linear(X, residual)
