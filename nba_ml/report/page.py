@@ -60,7 +60,7 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     """
     data_dir, output = Path(data_dir), Path(output)
     now = now or datetime.now(timezone.utc)
-    from nba_ml.state.store import load_model_set_with_manifest, verify_model_set
+    from nba_ml.state.store import load_model_set_with_manifest, training_record, verify_model_set
 
     deployed: dict[str, Any] | None = None
     if fast:  # the models and the manifest of one generation, even if a training swaps it
@@ -71,8 +71,8 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
             raise ModelInvalid(f"models in {data_dir / 'models'} are not usable: "
                                f"{verification.summary()}")
         manifest = verification.manifest
-    training = manifest.get("training")
-    if not isinstance(training, dict) or not isinstance(training.get("holdout"), dict):
+    training = training_record(manifest)
+    if not isinstance(training.get("holdout"), dict):
         raise DataError("the model manifest records no training holdout; "
                         "run `nba-ml train --force`")
     if not os.access(output.parent, os.W_OK | os.X_OK):  # before the refit, not after it
@@ -119,7 +119,9 @@ def stylesheet() -> str:
 def render_report(data_dir: Path, manifest: dict[str, Any], errors: HoldoutErrors,
                   runs: list[dict], *, now: datetime, runs_problem: str | None = None) -> str:
     """Return the HTML page for ``manifest`` with the holdout errors and the run history."""
-    training = manifest.get("training") or {}
+    from nba_ml.state.store import training_record
+
+    training = training_record(manifest)
     parts = [
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

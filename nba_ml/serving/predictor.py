@@ -372,11 +372,10 @@ def _latest_players(history: GameData) -> pd.DataFrame:
 def load_models(data_dir: Path | str) -> Predictor:
     """Return a Predictor with the verified models of the installed set and no game data in
     memory (``adopt`` gives it its rows; see ``Predictor``); raise ModelInvalid or DataError."""
-    from nba_ml.state.store import load_model_set_with_manifest
+    from nba_ml.state.store import load_model_set_with_manifest, training_record
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))
-    training = manifest.get("training")
-    if not isinstance(training, dict) or not training.get("history_sha256"):
+    if not training_record(manifest).get("history_sha256"):
         raise DataError("the model manifest names no game data; run `nba-ml train --force`")
     return Predictor(loaded, None, manifest, Path(data_dir))
 
