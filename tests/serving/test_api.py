@@ -37,6 +37,13 @@ def _bad(predictor: Predictor, answer: str, params: dict[str, str]) -> str:
     return message
 
 
+def _fresh(models: dict[str, object], games: GameData) -> tuple[Predictor, dt.date]:
+    """Return a predictor of its own (a test may change it) and its last game's date."""
+    fresh = new_predictor(models, games)
+    assert fresh.last_game_date is not None
+    return fresh, fresh.last_game_date
+
+
 def _set_today(monkeypatch: pytest.MonkeyPatch, today: dt.date) -> None:
     """Make "today in Chicago" ``today`` for the predictor and the date rule (the answers take
     the day from the predictor's rows)."""
@@ -120,9 +127,7 @@ def test_answers_are_plain_json(synthetic_predictor: Predictor, day: str) -> Non
 def test_without_a_date_today_is_asked_and_stale_data_says_so(
         synthetic_models: dict[str, object], synthetic_games: GameData,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    fresh = new_predictor(synthetic_models, synthetic_games)
-    last = fresh.last_game_date
-    assert last is not None
+    fresh, last = _fresh(synthetic_models, synthetic_games)
     _set_today(monkeypatch, last + dt.timedelta(days=1))  # in season, the day after
     answer = api.players_answer(fresh, {"player": str(BOS_1)})
     assert answer["game_date"] == str(last + dt.timedelta(days=1))
@@ -310,9 +315,7 @@ def test_the_today_endpoint_takes_only_a_date() -> None:
 def test_a_player_answer_names_the_day_predicted_even_across_midnight(
         synthetic_models: dict[str, object], synthetic_games: GameData,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    fresh = new_predictor(synthetic_models, synthetic_games)
-    last = fresh.last_game_date
-    assert last is not None
+    fresh, last = _fresh(synthetic_models, synthetic_games)
     before_midnight = last + dt.timedelta(days=1)
     _set_today(monkeypatch, before_midnight)
     predict = fresh.predict_players
