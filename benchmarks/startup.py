@@ -4,7 +4,7 @@ Trains once into a temporary data directory (2 real seasons, ``train --from``), 
 of each command as a subprocess, in rotating order (each command takes every position equally
 often, so a burst of load from other users spreads over all of them), after 2 warm-up runs each:
 
-    python -c pass | nba-ml check | nba-ml ensure | nba-ml status | nba-ml check --full |
+    python -c pass | python -c "import nba_ml" | nba-ml check | nba-ml ensure | nba-ml status | nba-ml check --full |
     nba-ml --timeout 30 check (a form the fast path hands to Typer)
 
 and prints medians of wall and CPU time (user + system of the child), their ratios to
@@ -44,6 +44,9 @@ def commands(data_dir: Path) -> dict[str, list[str]]:
     nba_ml = [*common.nba_ml_command(), "--data-dir", str(data_dir)]
     return {
         "python -c pass": [common.python_exe(), "-c", "pass"],
+        # the Python API's entry: its functions are imported on first use, so this is the cost
+        # of the package's constants only (no target: shown beside the bare interpreter)
+        "import nba_ml": [common.python_exe(), "-c", "import nba_ml"],
         "check": [*nba_ml, "check"],
         "ensure": [*nba_ml, "ensure"],
         "status": [*nba_ml, "status"],

@@ -246,14 +246,13 @@ def check(invocation: Invocation, *, as_json: bool = False, full: bool = False) 
                                  for model, problem in result.problems],
                     "seconds": round(result.seconds, 4)})
     elif result.ok:
-        how = "loaded" if result.loaded else "verified by sha256, not loaded"
-        write_out(f"ok: 4 models valid ({how})")
+        write_out(str(result))
     else:
         from nba_ml.state.files import safe_text
 
-        for model, problem in result.problems:
-            write_err(safe_text(f"invalid: {model}: {problem}"))
-    return EXIT_OK if result.ok else EXIT_FAILURE
+        for line in result.lines():
+            write_err(safe_text(line))
+    return result.exit_code
 
 
 def train(invocation: Invocation, command: str, *, wait: str | None = None,
@@ -265,8 +264,8 @@ def train(invocation: Invocation, command: str, *, wait: str | None = None,
     with progress_display(invocation):
         result = runner(lambda: invocation.settings(wait=wait, proxy=proxy), **options)
     logger.info("%s", result.message)
-    write_out(f"{result.outcome.value}: {result.message}")
-    return EXIT_OK
+    write_out(str(result))
+    return result.exit_code
 
 
 def status(invocation: Invocation, *, as_json: bool = False, strict: bool = False) -> int:

@@ -21,6 +21,26 @@ class CheckResult:
     seconds: float
     verification: Verification
 
+    @property
+    def exit_code(self) -> int:
+        """The exit code ``nba-ml check`` ends with for this verdict: 0 valid, 1 not."""
+        from nba_ml.errors import EXIT_FAILURE, EXIT_OK
+
+        return EXIT_OK if self.ok else EXIT_FAILURE
+
+    def lines(self) -> list[str]:
+        """The verdict as ``nba-ml check`` words it: one line when valid, else one line per
+        problem, ``invalid: MODEL: WHY``."""
+        from nba_ml import MODEL_FILES
+
+        if self.ok:
+            how = "loaded" if self.loaded else "verified by sha256, not loaded"
+            return [f"ok: {len(MODEL_FILES)} models valid ({how})"]
+        return [f"invalid: {model}: {problem}" for model, problem in self.problems]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
 
 def verify(settings: Settings, *, full_load: bool = False) -> Verification:
     """Return the verification of the installed model set (hashes, versions, permissions)."""

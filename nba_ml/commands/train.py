@@ -34,6 +34,17 @@ class TrainResult:
     manifest: dict[str, Any] | None = None
     figures: dict[str, Any] | None = None
 
+    @property
+    def exit_code(self) -> int:
+        """The exit code the CLI ends with for a result (a failure is raised, not returned)."""
+        from nba_ml.errors import EXIT_OK
+
+        return EXIT_OK
+
+    def __str__(self) -> str:
+        """The line ``nba-ml train`` and ``ensure`` print: ``OUTCOME: MESSAGE``."""
+        return f"{self.outcome.value}: {self.message}"
+
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc)

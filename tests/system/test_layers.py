@@ -24,9 +24,17 @@ FORBIDDEN: dict[str, set[str]] = {
     # the settings table sits just above data/ and state/: it validates a data directory and a
     # proxy URL with their own rules, and nothing below imports it
     "config": {"modeling", "serving", "report", "commands", "cli", "deploy"},
-    # the other top-level modules (config, errors, progress, __init__) sit below everything
-    "": {"data", "state", "modeling", "serving", "report", "commands", "cli", "deploy"},
+    # the operator's Python API sits beside the CLI: it calls the command functions
+    "api": {"cli"},
+    # the other top-level modules (config, errors, progress) sit below everything
+    "": {"data", "state", "modeling", "serving", "report", "commands", "cli", "deploy", "api"},
+    # the package's __init__ is the public face: it re-exports the Python API and the serving
+    # entry points, imported on first use (PEP 562), and nothing else
+    "__init__": {"data", "state", "modeling", "report", "commands", "cli", "deploy"},
 }
+# the serving modules the package's __init__ re-exports (and no other serving module)
+FACADE_SERVING = {"nba_ml.serving.live", "nba_ml.serving.live.LivePredictor",
+                  "nba_ml.serving.predictor", "nba_ml.serving.predictor.load_predictor"}
 # config may use the shared file primitives (safe_text, describe_os_error)
 ALLOWED_TOP_LEVEL = {"nba_ml.state.files"}
 INTERFACE_ONLY = {"typer", "rich", "click"}
@@ -57,6 +65,10 @@ def _layer(path: Path) -> str:
         return "cli"
     if relative.as_posix() == "config.py":
         return "config"
+    if relative.as_posix() == "api.py":
+        return "api"
+    if relative.as_posix() == "__init__.py":
+        return "__init__"
     return relative.parts[0] if len(relative.parts) > 1 else ""
 
 
@@ -71,6 +83,9 @@ def test_imports_point_down(path: Path) -> None:
         allowed = layer == "" and any(name.startswith(ok) for ok in ALLOWED_TOP_LEVEL)
         if parts[0] == "nba_ml" and len(parts) > 1 and parts[1] in FORBIDDEN[layer] and (
                 not allowed):
+            bad.append(name)
+        if layer == "__init__" and parts[:2] == ["nba_ml", "serving"] and (
+                name not in FACADE_SERVING):
             bad.append(name)
     assert not bad, f"{path.relative_to(ROOT)} ({layer or 'top level'}) imports {bad}"
 
