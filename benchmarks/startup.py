@@ -4,8 +4,8 @@ Trains once into a temporary data directory (2 real seasons, ``train --from``), 
 of each command as a subprocess, in rotating order (each command takes every position equally
 often, so a burst of load from other users spreads over all of them), after 2 warm-up runs each:
 
-    python -c pass | python -c "import nba_ml" | nba-ml check | nba-ml ensure | nba-ml status | nba-ml check --full |
-    nba-ml --timeout 30 check (a form the fast path hands to Typer)
+    python -c pass | python -c "import nba_ml" | nba-ml check | nba-ml ensure | nba-ml status |
+    nba-ml check --full | nba-ml --timeout 30 check (a form the fast path hands to Typer)
 
 and prints medians of wall and CPU time (user + system of the child), their ratios to
 ``python -c pass`` and PASS/FAIL against the targets (``check`` and ``ensure`` at most 3 x, and
