@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nba_ml.errors import Outcome
 from nba_ml.state.files import (
     FileDamaged,
     atomic_write,
@@ -36,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 METRICS_FILE_NAME = "nba-ml.prom"
 FILE_MODE = 0o644  # the collector runs as another user; nothing here is secret
-# Outcomes always exported (0 or 1), so an alert rule can match any of them before it happens.
-KNOWN_OUTCOMES = ("trained", "skipped", "not_promoted", "failed", "stopped")
+# Outcomes always exported (0 or 1), so an alert rule can match any of them before it happens:
+# every outcome a run is recorded with (``valid``, an ensure that found valid models, is not).
+KNOWN_OUTCOMES = tuple(o.value for o in Outcome if o is not Outcome.VALID)
 COMMANDS = ("train", "ensure")
 PLAYER_MODELS = ("points", "assists", "rebounds")
 GAME_MODEL = "game_outcome"

@@ -239,3 +239,16 @@ def test_the_real_cli_writes_the_metrics_file_after_a_failed_run(tmp_path: Path)
     assert "nba_ml_last_success_timestamp_seconds" not in families
     assert families["nba_ml_models_valid"] == {(("generation", ""),): 0.0}
     assert not (tmp_path / "data" / "nba-ml.prom").exists()
+
+
+def test_every_recorded_outcome_is_exported_before_it_happens() -> None:
+    """``busy`` (the lock held: the outcome an operator most wants to alert on) and every other
+    outcome a run can be recorded with is a 0 series from the first run on."""
+    from nba_ml.errors import Outcome
+
+    runs = [_run("train", "trained", 0, "2026-12-01T09:00:00+00:00")]
+    families = parse_exposition(render_metrics(runs, MANIFEST, valid=True))
+    exported = {dict(k)["outcome"] for k in families["nba_ml_last_run_outcome"]}
+    recorded = {o.value for o in Outcome} - {"valid"}
+    assert "busy" in exported
+    assert recorded <= exported
