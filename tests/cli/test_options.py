@@ -15,7 +15,12 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from nba_ml.cli.app import app
-from nba_ml.cli.options import given_on_command_line, option, with_setting_options
+from nba_ml.cli.options import (
+    click_context_api,
+    given_on_command_line,
+    option,
+    with_setting_options,
+)
 from nba_ml.config import SETTINGS, SettingSpec, resolve_settings
 
 runner = CliRunner()
@@ -152,3 +157,21 @@ def test_a_bad_value_is_named_where_it_came_from(args: list[str], env: dict[str,
     [line] = [line for line in result.stderr.splitlines() if " - ERROR - " in line]
     assert line.endswith(f" - ERROR - {named}")
 
+
+
+def test_the_click_api_is_the_one_typer_runs_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one reach into Typer's internals: Typer >= 0.26 runs on its own copy of Click
+    (typer._click), older Typer on the click package (the floor, 0.15.4, has no typer._click:
+    every command that reached Typer ended in "a bug")."""
+    import importlib
+    import sys
+
+    get_context, source = click_context_api()
+    click_core = importlib.import_module(source.__module__)
+    assert issubclass(typer.Context, click_core.Context)  # the Click Typer's contexts are of
+    assert source.COMMANDLINE.name == "COMMANDLINE"
+    # a Typer without its own copy: the click package's
+    monkeypatch.setitem(sys.modules, "typer._click.core", None)
+    monkeypatch.setitem(sys.modules, "typer._click.globals", None)
+    get_context, source = click_context_api()
+    assert get_context.__module__ == "click.globals" and source.__module__ == "click.core"
