@@ -233,3 +233,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if pattern.search(source):
             item.add_marker(pytest.mark.skip(
                 reason=f"reads the real data in {SHARED} (../shared), which is absent"))
+
+
+def cli_runner():  # type: ignore[no-untyped-def]
+    """Return Typer's test runner with stderr apart from stdout on every Click the floors allow:
+    Click 8.2 always separates them, 8.1 (beside the typer floor) only with mix_stderr=False."""
+    import inspect
+
+    from typer.testing import CliRunner
+
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)
+    return CliRunner()

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 import nba_ml
 from nba_ml import api
@@ -31,11 +30,11 @@ from nba_ml.errors import (
     UsageError,
 )
 from nba_ml.state.lock import TrainingLock
-from tests.conftest import copy_data_dir
+from tests.conftest import cli_runner, copy_data_dir
 from tests.synthetic import write_seasons
 
 ROOT = Path(__file__).resolve().parents[1]
-runner = CliRunner()
+runner = cli_runner()
 QUIET = {"NBA_ML_JOBS": "1", "NBA_ML_REQUEST_PAUSE": "0", "NBA_ML_RETRIES": "1"}
 
 

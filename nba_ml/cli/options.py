@@ -25,32 +25,18 @@ def option(spec: SettingSpec) -> Any:
         help=spec.describe())]
 
 
-def click_context_api() -> tuple[Any, Any]:
-    """Return (``get_current_context``, ``ParameterSource``) of the Click that Typer runs on.
-
-    Typer 0.26 and later carry their own copy of Click as ``typer._click`` (a private module:
-    the one reach into Typer's internals, tested in tests/cli/test_options.py); earlier
-    releases, down to the declared floor, run on the ``click`` package. The context stack of
-    the other copy would always be empty."""
-    import importlib
-
-    try:
-        core = importlib.import_module("typer._click.core")
-        stack = importlib.import_module("typer._click.globals")
-    except ImportError:  # typer < 0.26
-        core = importlib.import_module("click.core")
-        stack = importlib.import_module("click.globals")
-    return stack.get_current_context, core.ParameterSource
-
-
 def given_on_command_line(name: str, value: Any) -> Any:
     """Return ``value`` when the option ``name`` came from the command line, else None."""
-    get_current_context, parameter_source = click_context_api()
+    # typer._click: the copy of Click that Typer runs on since 0.26 (the declared floor; the
+    # click package's context stack would be empty); the one reach into Typer's internals
+    from typer._click.core import ParameterSource
+    from typer._click.globals import get_current_context
+
     context = get_current_context(silent=True)
     if context is None or value is None:
         return value
     source = context.get_parameter_source(name)
-    return value if source == parameter_source.COMMANDLINE else None
+    return value if source == ParameterSource.COMMANDLINE else None
 
 
 def with_setting_options(names: list[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from nba_ml.cli.app import app
 from nba_ml.state.lock import TrainingLock
-from tests.conftest import GAMELOGS, copy_data_dir
+from tests.conftest import GAMELOGS, cli_runner, copy_data_dir
 
-runner = CliRunner()
+runner = cli_runner()
 
 
 def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -410,7 +409,8 @@ def test_parser_usage_errors_are_one_escaped_error_line(tmp_path: Path, args: li
                         stderr=subprocess.PIPE)
     assert result.returncode == 2, result.stderr
     line = one_error_line(result.stderr)
-    assert needle in line
+    # Click 8.1 (beside the typer floor) names a missing argument by its metavar, 'HOME'
+    assert needle in line.replace("argument 'HOME'", "argument 'home'")
     assert "\x1b" not in result.stderr and "Usage:" not in result.stderr
     assert result.stdout == ""
 

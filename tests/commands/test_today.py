@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from nba_ml.cli.app import app
 from nba_ml.commands.today import predict_today
 from nba_ml.config import resolve_settings
 from nba_ml.data.cache import schedule_path
 from nba_ml.data.collect import CollectOptions, refresh_cache
-from tests.conftest import copy_data_dir
+from tests.conftest import cli_runner, copy_data_dir
 from tests.replay import (
     CASSETTES,
     SCOREBOARD,
@@ -24,7 +23,7 @@ from tests.replay import (
     scoreboard_for,
 )
 
-runner = CliRunner()
+runner = cli_runner()
 OPENING = dt.date(2019, 10, 22)  # the day after the trained data (2017-18, 2018-19) ends
 RECORDED = dt.date(2025, 11, 5)
 
