@@ -49,14 +49,15 @@ REPORT_MODE = 0o644
 
 
 def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
-                 fast: bool = False) -> Path:
+                 fast: bool = False, jobs: int = 0) -> Path:
     """Write the HTML report on the installed model set to ``output`` atomically; return it.
 
     Raises ModelInvalid when the installed set is not valid, DataError when its game data is
     missing or too thin, StorageError when ``output`` cannot be written (its temporary file is
     directory's writability is checked before the refit, so a long computation is not wasted
     on an unwritable path; the page is written with ``state.files.atomic_write``).
-    ``fast`` skips the honest refit (see the module docstring).
+    ``fast`` skips the honest refit (see the module docstring); ``jobs``: its worker processes,
+    as for ``train`` (``NBA_ML_JOBS``).
     """
     data_dir, output = Path(data_dir), Path(output)
     now = now or datetime.now(timezone.utc)
@@ -78,7 +79,7 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     if not os.access(output.parent, os.W_OK | os.X_OK):  # before the refit, not after it
         raise StorageError(f"cannot write {safe_text(str(output))}: its directory is not "
                            "writable by this user")
-    errors = holdout_errors(data_dir, training, deployed=deployed)
+    errors = holdout_errors(data_dir, training, deployed=deployed, jobs=jobs)
     runs, runs_problem = _read_runs(data_dir)
     page = render_report(data_dir, manifest, errors, runs, now=now, runs_problem=runs_problem)
     try:
