@@ -32,6 +32,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,  # main() turns stray exceptions into one line
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 predict_app = typer.Typer(help="Predict upcoming games and player stat lines.",
                           no_args_is_help=True)

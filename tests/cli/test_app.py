@@ -419,3 +419,12 @@ def test_a_bare_group_still_prints_its_help(tmp_path: Path) -> None:
     result = _installed("predict", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert result.returncode == 2
     assert "game" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_dash_h_is_help_on_the_app_and_every_command() -> None:
+    # `-h` was "No such option: -h"
+    for argv in (["-h"], ["train", "-h"], ["predict", "-h"], ["predict", "player", "-h"],
+                 ["schedule", "-h"]):
+        result = runner.invoke(app, argv, prog_name="nba-ml")
+        assert result.exit_code == 0, argv
+        assert result.output.startswith("Usage: nba-ml"), argv
