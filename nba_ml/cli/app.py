@@ -274,7 +274,8 @@ def predict_today(
 
 @predict_app.command("player")
 def predict_player(
-    player: Annotated[str, typer.Argument(help="Player name or nba.com player id.")],
+    player: Annotated[list[str], typer.Argument(
+        help="Player name (quoted or not: the words are joined) or nba.com player id.")],
     opponent: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--opponent", help="Opponent team abbreviation.")] = None,
     home: Annotated[Optional[bool], typer.Option(  # noqa: UP045
@@ -283,7 +284,7 @@ def predict_player(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a player's expected points, assists and rebounds."""
-    _call(_predict_player, player, opponent, home, date, as_json)
+    _call(_predict_player, " ".join(player), opponent, home, date, as_json)
 
 
 # ------------------------------------------------------------------------------------- report

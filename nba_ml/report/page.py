@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nba_ml.errors import DataError, ModelInvalid, StorageError
+from nba_ml.errors import DataError, StorageError
 from nba_ml.modeling.models import PLAYER_MODELS
 from nba_ml.report import svg
 from nba_ml.report.cells import (
@@ -62,6 +62,7 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     data_dir, output = Path(data_dir), Path(output)
     now = now or datetime.now(timezone.utc)
     from nba_ml.state.store import load_model_set_with_manifest, training_record, verify_model_set
+    from nba_ml.state.unusable import unusable_set
 
     deployed: dict[str, Any] | None = None
     if fast:  # the models and the manifest of one generation, even if a training swaps it
@@ -69,8 +70,7 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     else:
         verification = verify_model_set(data_dir)
         if not verification.ok or verification.manifest is None:
-            raise ModelInvalid(f"models in {data_dir / 'models'} are not usable: "
-                               f"{verification.summary()}")
+            raise unusable_set(data_dir, verification.problems)
         manifest = verification.manifest
     training = training_record(manifest)
     if not isinstance(training.get("holdout"), dict):
