@@ -314,11 +314,11 @@ def report(
 # ----------------------------------------------------------------------------------- schedule
 
 def _schedule(invocation: Invocation, kind: str, executable: str | None, user: str,
-              system_timezone: str) -> int:
+              system_timezone: str, output_dir: Path | None) -> int:
     from nba_ml.commands.schedule import schedule as render
 
     text = render(invocation.settings(), kind, executable or _this_executable(), user=user,
-                  system_timezone=system_timezone)
+                  system_timezone=system_timezone, output_dir=output_dir)
     write_out(text, end="")
     return EXIT_OK
 
@@ -334,9 +334,11 @@ def schedule(
                     ] = "nba-ml",
     system_timezone: Annotated[str, typer.Option(
         "--system-timezone", help="The cron daemon's time zone.")] = "UTC",
+    output_dir: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--output-dir", help="Write each file into this existing directory instead.")] = None,
 ) -> None:
     """Print a ready crontab file or systemd units for the configured schedule."""
-    _call(_schedule, kind, executable, user, system_timezone)
+    _call(_schedule, kind, executable, user, system_timezone, output_dir)
 
 
 def _this_executable() -> str:
