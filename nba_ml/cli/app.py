@@ -32,6 +32,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,  # main() turns stray exceptions into one line
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 predict_app = typer.Typer(help="Predict upcoming games and player stat lines.",
                           no_args_is_help=True)
@@ -273,7 +274,8 @@ def predict_today(
 
 @predict_app.command("player")
 def predict_player(
-    player: Annotated[str, typer.Argument(help="Player name or nba.com player id.")],
+    player: Annotated[list[str], typer.Argument(
+        help="Player name (quoted or not: the words are joined) or nba.com player id.")],
     opponent: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--opponent", help="Opponent team abbreviation.")] = None,
     home: Annotated[Optional[bool], typer.Option(  # noqa: UP045
@@ -282,7 +284,7 @@ def predict_player(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a player's expected points, assists and rebounds."""
-    _call(_predict_player, player, opponent, home, date, as_json)
+    _call(_predict_player, " ".join(player), opponent, home, date, as_json)
 
 
 # ------------------------------------------------------------------------------------- report
@@ -312,11 +314,11 @@ def report(
 # ----------------------------------------------------------------------------------- schedule
 
 def _schedule(invocation: Invocation, kind: str, executable: str | None, user: str,
-              system_timezone: str) -> int:
+              system_timezone: str, output_dir: Path | None) -> int:
     from nba_ml.commands.schedule import schedule as render
 
     text = render(invocation.settings(), kind, executable or _this_executable(), user=user,
-                  system_timezone=system_timezone)
+                  system_timezone=system_timezone, output_dir=output_dir)
     write_out(text, end="")
     return EXIT_OK
 
@@ -332,9 +334,11 @@ def schedule(
                     ] = "nba-ml",
     system_timezone: Annotated[str, typer.Option(
         "--system-timezone", help="The cron daemon's time zone.")] = "UTC",
+    output_dir: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--output-dir", help="Write each file into this existing directory instead.")] = None,
 ) -> None:
     """Print a ready crontab file or systemd units for the configured schedule."""
-    _call(_schedule, kind, executable, user, system_timezone)
+    _call(_schedule, kind, executable, user, system_timezone, output_dir)
 
 
 def _this_executable() -> str:

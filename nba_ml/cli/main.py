@@ -8,7 +8,9 @@ import sys
 def main() -> None:
     """Run ``nba-ml`` with ``sys.argv``; exit with the command's exit code."""
     from nba_ml.cli import fast
+    from nba_ml.cli.argv import hoist
 
+    sys.argv[1:] = hoist(sys.argv[1:])  # global options after the command: moved before it
     code = fast.run(sys.argv[1:])
     if code is None:
         from nba_ml.cli.app import main as typer_main

@@ -16,4 +16,4 @@ def report(settings: Settings, output: Path, *, fast: bool = False) -> Path:
     from nba_ml.report.page import write_report
 
     output = check_output_path(Path(output), settings.data_dir)
-    return write_report(settings.data_dir, output, fast=fast)
+    return write_report(settings.data_dir, output, fast=fast, jobs=settings.jobs)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from nba_ml.commands import promotion
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, prepare_data_dir
-from nba_ml.errors import DataError, NotPromoted, Outcome
+from nba_ml.errors import DataError, NotPromoted, Outcome, UpstreamUnavailable, UsageError
 
 if TYPE_CHECKING:
     from nba_ml.data.importer import GameData
@@ -73,14 +73,14 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
     from nba_ml.data.seasons import recent_seasons, sort_seasons, today_in_chicago
 
     if source is not None:
-        data = importer.load_directory(Path(source))
+        data = _load_source(Path(source))
         importer.require_player_logs(data, Path(source))
         if seasons:
             wanted = sort_seasons(seasons)
             missing = [s for s in wanted if s not in data.seasons]
-            if missing:
-                raise DataError(f"season {missing[0]} is not in {source} "
-                                f"(found: {', '.join(data.seasons)})")
+            if missing:  # the command line asks for what is not there: a usage error
+                raise UsageError(f"season {missing[0]} is not in {source} "
+                                 f"(found: {', '.join(data.seasons)})")
             data = data.select_seasons(wanted)
         return data
     from nba_ml.data.cache import cache_files
@@ -92,12 +92,51 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
                              pause=settings.request_pause, budget=settings.collect_budget,
                              connect_timeout=settings.connect_timeout,
                              max_requests=settings.max_requests, proxy=settings.proxy)
-    refresh_cache(settings.raw_dir, wanted, today=today, options=options, session=session,
-                  schedule_day=today)
+    try:
+        refresh_cache(settings.raw_dir, wanted, today=today, options=options, session=session,
+                      schedule_day=today)
+    except UpstreamUnavailable as error:  # exit 75: say how to train without stats.nba.com
+        raise UpstreamUnavailable(f"{error}; {OFFLINE_HINT}") from None
     data = importer.load_files(cache_files(settings.raw_dir, wanted))
     if data.team_games.empty:
         raise DataError(f"stats.nba.com returned no games for {', '.join(wanted)}")
     return data
+
+
+OFFLINE_HINT = ("without internet, train from game-log files: `nba-ml train --from DIR` "
+                "(see README)")
+FROM_HINT = ("point --from at the directory holding the LeagueGameLog exports (e.g. "
+             "player_game_logs_2019-20.csv and team_game_logs_2019-20.csv)")
+
+
+def look_at_source(source: Path) -> None:
+    """Raise UsageError saying where to point ``--from`` when ``source`` holds no game-log
+    file (the files that are not game logs are named in warnings)."""
+    from nba_ml.data.sources import game_log_files
+    from nba_ml.state.files import safe_text
+
+    try:
+        found = game_log_files(Path(source))
+    except DataError as error:  # e.g. a subdirectory that cannot be listed
+        raise UsageError(f"{error}; {FROM_HINT}") from None
+    if not found:
+        raise UsageError(safe_text(f"no LeagueGameLog CSV or JSON files found in {source}: "
+                                   f"{FROM_HINT}"))
+
+
+def _load_source(source: Path) -> GameData:
+    """Return the game data of ``--from``; a file refused in a subdirectory says that --from
+    reads those too, and where to point it."""
+    from nba_ml.data import importer
+    from nba_ml.state.files import safe_text
+
+    try:
+        return importer.load_directory(source)
+    except DataError as error:
+        inside = str(error).removeprefix(safe_text(f"{source}/")).split(": ", 1)[0]
+        if str(error) == inside or "/" not in inside:  # not a file in a subdirectory
+            raise
+        raise DataError(f"{error}; --from reads its subdirectories too: {FROM_HINT}") from None
 
 
 def train(settings: Settings, *, force: bool = False, source: Path | None = None,
@@ -117,6 +156,8 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
         if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
             return TrainResult(Outcome.SKIPPED, f"not {settings.training_hour:02d}:xx in "
                                f"{settings.training_timezone}; the other cron entry runs today")
+    if source is not None and not only_if_invalid:  # a wrong --from is said at once, even
+        look_at_source(source)                        # when the models are fresh (no "skipped")
     if not force:  # read-only checks first: valid models need no writable data dir
         skip = _no_training_needed(settings, only_if_invalid, waited=False)
         if skip is not None:

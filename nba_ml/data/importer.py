@@ -127,10 +127,10 @@ def season_window(label: str) -> tuple[dt.date, dt.date]:
 def load_directory(directory: Path, *, recursive: bool = True) -> GameData:
     """Return the canonical tables built from every CSV/JSON file under ``directory``.
 
-    Hidden files and directories, ``MANIFEST.json`` and anything that is not a regular file
-    (FIFOs, devices, sockets, symlinks to them) are skipped; symlinked directories are not
-    followed. Raises DataError when the directory is missing or unreadable, holds no usable file
-    or no game row at all, or when any file is malformed.
+    Hidden files and directories, ``MANIFEST.json``, tables other than game logs (a warning:
+    ``sources.is_game_log``) and non-regular files (FIFOs, devices, sockets, symlinks to them)
+    are skipped; symlinked directories are not followed. Raises DataError when the directory is
+    missing or unreadable, holds no usable file or no game row at all, or a file is malformed.
     """
     directory = Path(directory)
     try:
@@ -141,7 +141,7 @@ def load_directory(directory: Path, *, recursive: bool = True) -> GameData:
         raise error_for(directory, f"cannot read ({reason(error)})") from None
     if not stat.S_ISDIR(info.st_mode):
         raise error_for(directory, "not a directory")
-    files = sources.find_files(directory, recursive)
+    files = sources.game_log_files(directory, recursive)
     if not files:
         raise DataError(safe_text(f"no LeagueGameLog CSV or JSON files found in {directory}"))
     frames = [_read_file(path) for path in files]

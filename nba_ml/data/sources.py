@@ -47,6 +47,35 @@ USED_COLUMNS = frozenset({
 })
 NUMERIC_COLUMNS = frozenset({"PTS", "MIN", *OPTIONAL_STAT_COLUMNS})
 
+# A file named like a game log is read as one (and refused when it is not); so is one with a
+# season in its name that cannot be read as a table. Any other CSV or JSON is read as one only
+# when it has the MATCHUP column of every LeagueGameLog row, so that a directory above the game
+# logs (FiveThirtyEight's Elo tables, other endpoints' responses) has those skipped with a
+# warning instead of failing the import.
+_GAME_LOG_NAME = re.compile(r"game_?logs?|gamefinder", re.IGNORECASE)
+
+
+def is_game_log(path: Path) -> bool:
+    """Return False, with a warning naming the file, for one that is clearly not a game log."""
+    if _GAME_LOG_NAME.search(path.name):
+        return True
+    try:
+        why = "" if "MATCHUP" in read_table(path).names else "no MATCHUP column"
+    except DataError as error:
+        if season_from_name(path):  # e.g. 2019-20_regular-season_T.json: refused with why
+            return True
+        why = str(error).removeprefix(f"{safe_text(str(path))}: ")
+    if why:
+        logger.warning("skipping %s: not a game-log file (%s)", safe_text(str(path)), why)
+    return not why
+
+
+def game_log_files(directory: Path, recursive: bool = True) -> list[Path]:
+    """Return the game-log files under ``directory`` (:func:`find_files`, then
+    :func:`is_game_log`)."""
+    return [path for path in find_files(directory, recursive) if is_game_log(path)]
+
+
 def find_files(directory: Path, recursive: bool) -> list[Path]:
     """Return the candidate files under ``directory`` in a stable order (iterative walk)."""
     found: list[Path] = []

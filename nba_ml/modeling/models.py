@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES
@@ -236,12 +236,13 @@ def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = N
     return fit_and_predict(sets, None, jobs)[0]
 
 
-def fit_and_predict(sets: list[tuple[pd.DataFrame, pd.DataFrame]],
+def fit_and_predict(sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]],
                     holdout: pd.DataFrame | None, jobs: int | None = None,
                     pool: Any = None) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     """Return, for each (game rows, player rows) pair, the four fitted models, and the first
     set's player models' predictions of the player rows ``holdout`` (by model name; empty when
-    ``holdout`` is None).
+    ``holdout`` is None). A set whose game rows are None gets its three player models only
+    (the report's refit).
 
     The player models are fitted in worker processes (``pool`` from :func:`fitting_pool`, else
     one started here with ``jobs``; none with one job), each single-threaded: processes use
@@ -267,7 +268,8 @@ def fit_and_predict(sets: list[tuple[pd.DataFrame, pd.DataFrame]],
     game_models: list[Any] = []
 
     def fit_game_models() -> None:
-        game_models.extend(fit_game_model(game_rows) for game_rows, _ in sets)
+        game_models.extend(None if game_rows is None else fit_game_model(game_rows)
+                           for game_rows, _ in sets)
 
     progress.report(step, 0, len(tasks))
     with contextlib.ExitStack() as stack:
@@ -288,14 +290,15 @@ def fit_and_predict(sets: list[tuple[pd.DataFrame, pd.DataFrame]],
                 fitted.append(_fit_player_task(inputs[index], stat))
                 progress.report(step, len(fitted), len(tasks))
     names = {stat: name for name, stat in PLAYER_MODELS.items()}
-    results: list[dict[str, Any]] = [{GAME_MODEL: model} for model in game_models]
+    results: list[dict[str, Any]] = [{} if model is None else {GAME_MODEL: model}
+                                     for model in game_models]
     predictions: dict[str, np.ndarray] = {}
     for (_, stat), number, (model, predicted) in zip(tasks, owner, fitted, strict=True):
         results[number][names[stat]] = model
         if predicted is not None:
             predictions[names[stat]] = predicted
-    return [{name: models[name] for name in (GAME_MODEL, *PLAYER_MODELS)} for models in results
-            ], predictions
+    return [{name: models[name] for name in (GAME_MODEL, *PLAYER_MODELS) if name in models}
+            for models in results], predictions
 
 
 SMALL_BATCH = 5000  # rows; below this, threads cost more than they save

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nba_ml.errors import DataError, ModelInvalid, StorageError
+from nba_ml.errors import DataError, StorageError
 from nba_ml.modeling.models import PLAYER_MODELS
 from nba_ml.report import svg
 from nba_ml.report.cells import (
@@ -49,18 +49,20 @@ REPORT_MODE = 0o644
 
 
 def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
-                 fast: bool = False) -> Path:
+                 fast: bool = False, jobs: int = 0) -> Path:
     """Write the HTML report on the installed model set to ``output`` atomically; return it.
 
     Raises ModelInvalid when the installed set is not valid, DataError when its game data is
     missing or too thin, StorageError when ``output`` cannot be written (its temporary file is
     directory's writability is checked before the refit, so a long computation is not wasted
     on an unwritable path; the page is written with ``state.files.atomic_write``).
-    ``fast`` skips the honest refit (see the module docstring).
+    ``fast`` skips the honest refit (see the module docstring); ``jobs``: its worker processes,
+    as for ``train`` (``NBA_ML_JOBS``).
     """
     data_dir, output = Path(data_dir), Path(output)
     now = now or datetime.now(timezone.utc)
     from nba_ml.state.store import load_model_set_with_manifest, training_record, verify_model_set
+    from nba_ml.state.unusable import unusable_set
 
     deployed: dict[str, Any] | None = None
     if fast:  # the models and the manifest of one generation, even if a training swaps it
@@ -68,8 +70,7 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     else:
         verification = verify_model_set(data_dir)
         if not verification.ok or verification.manifest is None:
-            raise ModelInvalid(f"models in {data_dir / 'models'} are not usable: "
-                               f"{verification.summary()}")
+            raise unusable_set(data_dir, verification.problems)
         manifest = verification.manifest
     training = training_record(manifest)
     if not isinstance(training.get("holdout"), dict):
@@ -78,7 +79,7 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     if not os.access(output.parent, os.W_OK | os.X_OK):  # before the refit, not after it
         raise StorageError(f"cannot write {safe_text(str(output))}: its directory is not "
                            "writable by this user")
-    errors = holdout_errors(data_dir, training, deployed=deployed)
+    errors = holdout_errors(data_dir, training, deployed=deployed, jobs=jobs)
     runs, runs_problem = _read_runs(data_dir)
     page = render_report(data_dir, manifest, errors, runs, now=now, runs_problem=runs_problem)
     try:

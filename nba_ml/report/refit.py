@@ -43,13 +43,17 @@ class HoldoutErrors:
 
 
 def holdout_errors(data_dir: Path, training: dict[str, Any], *,
-                   deployed: dict[str, Any] | None = None) -> HoldoutErrors:
+                   deployed: dict[str, Any] | None = None, jobs: int = 0) -> HoldoutErrors:
     """Return the player models' MAE (and baselines') by minutes played on the holdout.
 
     Honest by default: fit the player models on the rows before the holdout, as ``train`` did to
-    measure them. Given the ``deployed`` models (trained on the holdout too), predict with them
-    instead: quick, but in-sample.
+    measure them, through the same worker pool (``jobs`` processes as for ``train``: 0 one per
+    core, 1 in this process), started before the game data is read so that the workers'
+    start-up overlaps the features. Given the ``deployed`` models (trained on the holdout too),
+    predict with them instead: quick, but in-sample.
     """
+    import contextlib
+
     import pandas as pd
 
     from nba_ml.modeling import evaluation, models
@@ -64,28 +68,33 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
     except (KeyError, ValueError, TypeError):
         raise DataError("the model manifest records no holdout start; "
                         "run `nba-ml train --force`") from None
-    data = load_history(data_dir, training.get("history_sha256"))
-    players = build_feature_tables(data).players
-    before = players[players["game_date"] < start]
-    after = players[players["game_date"] >= start]
-    if deployed is not None:
-        fitted = deployed
-    else:
-        fitted = {}
-        for name, stat in PLAYER_MODELS.items():
-            logger.info("fitting the %s model on the %d player-games before %s", name,
+    predicted: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        pool = None if deployed is not None else stack.enter_context(
+            models.fitting_pool(jobs or None, len(PLAYER_MODELS)))
+        data = load_history(data_dir, training.get("history_sha256"))
+        players = build_feature_tables(data).players
+        before = players[players["game_date"] < start]
+        after = players[players["game_date"] >= start]
+        for stat in PLAYER_MODELS.values():  # before any fit: nothing to measure, no refit
+            if not after[stat].notna().any():
+                raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game "
+                                "data")
+        if deployed is None:
+            logger.info("fitting the player models on the %d player-games before %s",
                         len(before), f"{start:%Y-%m-%d}")
             try:
-                fitted[name] = models.fit_player_model(before, stat)
+                _, predicted = models.fit_and_predict([(None, before)], after, jobs or None,
+                                                      pool)
             except ValueError as error:
                 raise DataError(f"cannot measure the holdout honestly: {error}; "
                                 "use the fast report") from None
     result: dict[str, MinuteErrors] = {}
     for name, stat in PLAYER_MODELS.items():
-        rows = after[after[stat].notna()]
-        if rows.empty:
-            raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game data")
-        predicted = models.predict_stat(fitted[name], rows)
+        played = after[stat].notna().to_numpy()
+        rows = after[played]
+        predictions = (models.predict_stat(deployed[name], rows) if deployed is not None
+                       else predicted[name][played])
         actual = rows[stat].to_numpy(dtype=float)
         baselines = evaluation.baseline_predictions(rows, stat,
                                                     evaluation.debut_prior(before, stat))
@@ -96,9 +105,10 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
             if not mask.any():
                 table.append({"label": label, "n": 0})
                 continue
-            figures = evaluation.stat_metrics(predicted[mask], actual[mask],
+            figures = evaluation.stat_metrics(predictions[mask], actual[mask],
                                               {k: v[mask] for k, v in baselines.items()})
             table.append({"label": label, **figures})
-        result[name] = MinuteErrors(table, evaluation.stat_metrics(predicted, actual, baselines))
+        result[name] = MinuteErrors(table,
+                                    evaluation.stat_metrics(predictions, actual, baselines))
     return HoldoutErrors(deployed is None, result, time.perf_counter() - started)
 

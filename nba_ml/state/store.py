@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from nba_ml import MODEL_FILES, MODEL_NAMES
-from nba_ml.errors import DataError, ModelInvalid
+from nba_ml.errors import DataError
 from nba_ml.state import history
 from nba_ml.state.files import (
     FileDamaged,
@@ -41,6 +41,7 @@ from nba_ml.state.files import (
     safe_text,
 )
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
+from nba_ml.state.unusable import NO_SET, unusable_set
 from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
@@ -262,7 +263,7 @@ def _inspect_once(
     link = data_dir / MODELS_LINK
     shown = safe_text(str(link))
     if set_dir is None:
-        problems.append(ModelProblem(SET, f"no model set at {shown}"))
+        problems.append(ModelProblem(SET, f"{NO_SET} {shown}"))
         return done()
     if target == "":
         problems.append(ModelProblem(SET, f"{shown} is not the symlink nba-ml installs; nba-ml "
@@ -377,9 +378,7 @@ def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], dic
     verification, models = _inspect(data_dir, load=True)
     blocking = [p for p in verification.problems if p.model != GAME_DATA]
     if blocking or verification.manifest is None or len(models) != len(MODEL_NAMES):
-        where = safe_text(str(Path(data_dir) / MODELS_LINK))
-        summary = "; ".join(str(problem) for problem in blocking) or verification.summary()
-        raise ModelInvalid(f"models in {where} are not usable: {summary}")
+        raise unusable_set(data_dir, blocking or verification.problems)
     return models, verification.manifest
 
 

@@ -196,7 +196,10 @@ def test_predict_game_and_player(trained_dir: Path, tmp_path: Path,
 def test_predict_without_models_exits_1(data_dir: Path) -> None:
     result = run("predict", "game", "BOS", "PHI")
     assert result.exit_code == 1
-    assert "not usable" in one_error_line(result.stderr)
+    # once "models in D/models are not usable: model set: no model set at D/models"
+    line = one_error_line(result.stderr)
+    assert f"no models in {data_dir / 'models'} yet: run `nba-ml train`" in line
+    assert "`nba-ml train --from DIR`" in line and line.count("model set") == 0
 
 
 def test_schedule_prints_cron_and_systemd(data_dir: Path) -> None:
@@ -419,3 +422,31 @@ def test_a_bare_group_still_prints_its_help(tmp_path: Path) -> None:
     result = _installed("predict", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert result.returncode == 2
     assert "game" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_dash_h_is_help_on_the_app_and_every_command() -> None:
+    # `-h` was "No such option: -h"
+    for argv in (["-h"], ["train", "-h"], ["predict", "-h"], ["predict", "player", "-h"],
+                 ["schedule", "-h"]):
+        result = runner.invoke(app, argv, prog_name="nba-ml")
+        assert result.exit_code == 0, argv
+        assert result.output.startswith("Usage: nba-ml"), argv
+
+
+def test_an_unquoted_player_name_is_joined(monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    # `predict player LeBron James` said "Got unexpected extra argument (James)"
+    from nba_ml.commands import predict
+    from nba_ml.errors import UsageError
+
+    asked: list[str] = []
+
+    def answer(settings: object, player: str, **_: object) -> object:
+        asked.append(player)
+        raise UsageError("stop here")
+
+    monkeypatch.setattr(predict, "predict_player", answer)
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "predict", "player", "LeBron",
+                                 "James", "--opponent", "BOS"])
+    assert result.exit_code == 2
+    assert asked == ["LeBron James"]

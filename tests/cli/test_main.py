@@ -113,3 +113,12 @@ def test_the_entry_point_turns_any_stray_exception_into_one_line(
         errors = [line for line in stderr.splitlines() if " - ERROR - " in line]
         assert len(errors) == 1 and "Traceback" not in stderr, stderr
         assert "unexpected error: RuntimeError: something nobody planned for (a bug" in errors[0]
+
+
+def test_global_options_after_the_command_reach_the_fast_path_before_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `nba-ml check --data-dir X` once said "No such option: --data-dir"
+    calls: list[list[str]] = []
+    monkeypatch.setattr(fast, "run", lambda argv: calls.append(argv) or 0)
+    assert _main(["check", "--json", "--data-dir", "/srv/x", "-q"], monkeypatch) == 0
+    assert calls == [["--data-dir", "/srv/x", "-q", "check", "--json"]]

@@ -44,7 +44,7 @@ def test_an_unusable_output_is_refused_before_the_models_are_read(
 def test_no_models_is_model_invalid_and_writes_nothing(empty: Settings, tmp_path: Path,
                                                        fast: bool) -> None:
     target = tmp_path / "page.html"
-    with pytest.raises(ModelInvalid, match="are not usable") as caught:
+    with pytest.raises(ModelInvalid, match=r"no models in .* yet: run `nba-ml train`") as caught:
         report(empty, target, fast=fast)
     assert caught.value.exit_code == EXIT_FAILURE
     assert not target.exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.schedule import KINDS, schedule
+from nba_ml.commands.schedule import CRON_FILE, KINDS, render_files, schedule
 from nba_ml.config import Settings, resolve_settings
 from nba_ml.deploy import schedule as deploy
 from nba_ml.errors import EXIT_USAGE, ConfigError, UsageError
@@ -97,3 +97,55 @@ def test_an_executable_that_needs_quoting_is_refused_by_the_renderer() -> None:
         schedule(_settings(), "cron", "/opt/my venv/nba-ml")
     with pytest.raises(ConfigError, match="not a valid system user name"):
         schedule(_settings(), "systemd", EXE, user="Root User")
+
+
+def test_output_dir_writes_each_unit_under_its_name(tmp_path: Path) -> None:
+    # `schedule systemd` printed four units in one stream, to be cut apart by hand
+    out = tmp_path / "units"
+    out.mkdir()
+    settings = _settings(data_dir=tmp_path / "data")
+    written = schedule(settings, "systemd", EXE, output_dir=out)
+    units = render_files(settings, "systemd", EXE)
+    assert written == "".join(f"wrote {out / name}\n" for name in units)
+    assert sorted(p.name for p in out.iterdir()) == sorted(units)
+    for name, text in units.items():
+        assert (out / name).read_text() == text
+        assert (out / name).stat().st_mode & 0o777 == 0o644
+    assert schedule(settings, "cron", EXE, output_dir=out) == f"wrote {out / CRON_FILE}\n"
+    assert (out / CRON_FILE).read_text() == schedule(settings, "cron", EXE)
+
+
+def test_output_dir_must_exist_and_stay_outside_the_data_dir(tmp_path: Path) -> None:
+    settings = _settings(data_dir=tmp_path / "data")
+    with pytest.raises(UsageError, match="is not an existing directory"):
+        schedule(settings, "systemd", EXE, output_dir=tmp_path / "missing")
+    assert not (tmp_path / "missing").exists()
+    (tmp_path / "data").mkdir()
+    with pytest.raises(UsageError, match="inside the data directory"):
+        schedule(settings, "systemd", EXE, output_dir=tmp_path / "data")
+    assert list((tmp_path / "data").iterdir()) == []
+
+
+@pytest.mark.parametrize(("exe", "data_dir", "expected"), [
+    ("/home/ana/.venv/bin/nba-ml", None, ["ExecStart=/home/ana/.venv/bin/nba-ml is under /home, "
+                                          "which ProtectHome=yes"]),
+    (EXE, "/tmp/nba", ["the data directory /tmp/nba is under /tmp, which PrivateTmp=yes"]),
+    ("/root/nba-ml", "/home/ana/nba", ["under /root, which ProtectHome=yes",
+                                       "the data directory /home/ana/nba is under /home"]),
+    (EXE, "/srv/nba-ml", []), (EXE, None, []), ("/opt/homely/nba-ml", "/tmpfs/x", []),
+])
+def test_paths_the_sandbox_hides_are_warned_about(
+        exe: str, data_dir: str | None, expected: list[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    # ExecStart=/home/... beside ProtectHome=yes, a data dir under /tmp beside PrivateTmp=yes:
+    # rendered without a word, and both units failed at start
+    from nba_ml.deploy.sandbox import sandbox_warnings
+
+    found = sandbox_warnings(exe, data_dir)
+    assert len(found) == len(expected)
+    for line, part in zip(found, expected, strict=True):
+        assert part in line
+    settings = _settings(data_dir=Path(data_dir) if data_dir else None)
+    with caplog.at_level("WARNING"):
+        schedule(settings, "systemd", exe)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == found

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.train import train
+from nba_ml.commands.train import FROM_HINT, OFFLINE_HINT, train
 from nba_ml.config import resolve_settings
-from nba_ml.errors import NotPromoted, UpstreamUnavailable
+from nba_ml.errors import EXIT_USAGE, DataError, NotPromoted, UpstreamUnavailable, UsageError
 from nba_ml.state.store import verify_model_set
 from tests.conftest import copy_data_dir
 from tests.replay import ReplayAdapter, faults, route_csv_season, route_schedule
@@ -51,6 +51,9 @@ def test_unreachable_upstream_is_temporary_and_keeps_models(trained_dir: Path,
         train(settings, force=True, seasons=["2025-26"], session=adapter.session())
     assert raised.value.exit_code == 75
     assert "\n" not in str(raised.value)
+    # the way to train on a machine without internet is on that line
+    assert str(raised.value).endswith(f"; models untouched; {OFFLINE_HINT}")
+    assert "`nba-ml train --from DIR`" in OFFLINE_HINT
     assert verify_model_set(copy).ok
     assert json.loads((copy / "models" / "manifest.json").read_text()) == before
 
@@ -91,3 +94,60 @@ def test_a_current_manifest_whose_training_is_not_an_object_is_replaced_cleanly(
     assert result.outcome == "trained", result.message
     assert verify_model_set(copy).ok
     assert result.manifest["training"]["history_sha256"]
+
+
+ELO_CSV = "date,season,team1,team2,elo1_pre,elo2_pre\n2020-12-22,2021,BKN,GSW,1500,1500\n"
+
+
+def test_a_wrong_from_is_said_even_when_the_models_are_fresh(trained_dir: Path,
+                                                             two_seasons: Path,
+                                                             tmp_path: Path) -> None:
+    # it once said "skipped: models are 0.0 h old" without looking at the directory
+    copy = copy_data_dir(trained_dir, tmp_path / "d")
+    wrong = tmp_path / "fivethirtyeight"
+    wrong.mkdir()
+    (wrong / "nba_elo_latest.csv").write_text(ELO_CSV)
+    settings = resolve_settings(copy, environ=QUIET)
+    for force in (False, True):
+        with pytest.raises(UsageError) as raised:
+            train(settings, force=force, source=wrong)
+        assert raised.value.exit_code == EXIT_USAGE
+        assert str(raised.value) == (f"no LeagueGameLog CSV or JSON files found in {wrong}: "
+                                     f"{FROM_HINT}")
+    # a right one with fresh models: skipped, as before
+    assert train(settings, source=two_seasons).outcome == "skipped"
+
+
+def test_a_season_missing_from_the_source_is_a_usage_error(synthetic_seasons: Path,
+                                                           tmp_path: Path) -> None:
+    settings = resolve_settings(tmp_path / "d", environ=QUIET)
+    with pytest.raises(UsageError) as raised:
+        train(settings, force=True, source=synthetic_seasons, seasons=["2010-11"])
+    assert raised.value.exit_code == EXIT_USAGE  # was 1 (alert)
+    assert str(raised.value) == (f"season 2010-11 is not in {synthetic_seasons} "
+                                 "(found: 2017-18, 2018-19)")
+
+
+def test_a_parent_directory_skips_other_tables_and_names_a_bad_game_log(
+        synthetic_seasons: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import shutil
+
+    from nba_ml.commands.train import load_training_data
+
+    parent = tmp_path / "data"
+    shutil.copytree(synthetic_seasons, parent / "gamelogs")
+    (parent / "fivethirtyeight").mkdir()
+    (parent / "fivethirtyeight" / "nba_elo_latest.csv").write_text(ELO_CSV)
+    settings = resolve_settings(tmp_path / "d", environ=QUIET)
+    with caplog.at_level("WARNING"):
+        data = load_training_data(settings, parent, None)  # it failed on the Elo file
+    assert data.seasons == ["2017-18", "2018-19"]
+    assert "nba_elo_latest.csv: not a game-log file (no MATCHUP column)" in caplog.text
+    broken = parent / "cassettes" / "playergamelog_2025-26.json"
+    broken.parent.mkdir()
+    broken.write_text('{"resultSets": [{"name": "PlayerGameLog", "headers": ["GAME_DATE"], '
+                      '"rowSet": []}]}')
+    with pytest.raises(DataError) as raised:
+        load_training_data(settings, parent, None)
+    assert str(raised.value).startswith(f"{broken}: ")
+    assert str(raised.value).endswith(f"; --from reads its subdirectories too: {FROM_HINT}")

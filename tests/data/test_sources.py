@@ -324,3 +324,27 @@ def test_an_unknown_season_type_parameter_is_refused(tmp_path: Path) -> None:
     table = json_table(tmp_path / "playoffs.json", {"SeasonType": "Summer"})
     assert refusal(fallback_season_type, table) == (
         f"{table.path}: unknown parameters.SeasonType 'Summer'")
+
+
+def test_only_game_logs_are_taken_from_a_directory(tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # a directory above the game logs once failed on FiveThirtyEight's Elo table
+    from nba_ml.data.sources import game_log_files, is_game_log
+
+    (tmp_path / "elo").mkdir()
+    elo = tmp_path / "elo" / "nba_elo_latest.csv"
+    elo.write_text("date,season,team1,team2\n2020-12-22,2021,BKN,GSW\n")
+    finder = tmp_path / "finder.json"  # any name, with the game-log column
+    finder.write_text('{"resultSets": [{"name": "X", "headers": ["MATCHUP", "GAME_DATE"], '
+                      '"rowSet": [["BOS vs. PHI", "2019-10-22"]]}]}')
+    named = tmp_path / "team_game_logs_2019-20.csv"  # named as one: refused later if it is not
+    named.write_text("just prose\n")
+    notes = tmp_path / "notes.json"
+    notes.write_text("{not json")
+    seasoned = tmp_path / "2019-20_T.json"  # a season in its name: refused later, with why
+    seasoned.write_text("{not json")
+    with caplog.at_level("WARNING"):
+        assert game_log_files(tmp_path) == [seasoned, finder, named]
+    assert not is_game_log(elo)
+    assert f"skipping {elo}: not a game-log file (no MATCHUP column)" in caplog.text
+    assert f"skipping {notes}: not a game-log file (invalid JSON" in caplog.text

@@ -18,6 +18,8 @@ from nba_ml.report.refit import MINUTE_BINS, holdout_errors
 from nba_ml.state.history import save_history
 
 START = "2018-10-17"  # the synthetic 2018-19 season's first day
+# the real player model, as the fitting workers make it (``quick_models`` patches this process)
+REAL_PLAYER_MODEL = models.make_player_model
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +100,7 @@ def test_honest_errors_refit_on_the_rows_before_the_holdout(saved: tuple[Path, d
                                                             fitted_before: dict[str, Any]
                                                             ) -> None:
     data_dir, training = saved
-    honest = holdout_errors(data_dir, training)
+    honest = holdout_errors(data_dir, training, jobs=1)  # in this process: the small models
     assert honest.honest
     # the same definitions fitted on the same rows: the figures of the models fitted above
     fast = holdout_errors(data_dir, training, deployed=fitted_before)
@@ -121,6 +123,49 @@ def test_an_honest_refit_with_nothing_before_the_holdout_points_to_the_fast_repo
     data_dir, training = saved
     earliest = {**training, "holdout": {"start": "2000-01-01"}}
     with pytest.raises(DataError) as raised:
-        holdout_errors(data_dir, earliest)
+        holdout_errors(data_dir, earliest, jobs=1)
     assert str(raised.value) == ("cannot measure the holdout honestly: too few player-games to "
                                  "train the pts model (0); use the fast report")
+
+
+def test_the_honest_refit_runs_in_the_training_worker_pool(saved: tuple[Path, dict],
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    # the three player refits once ran one after another in this process (a report took twice
+    # a training); they go through the training's pool, and give the in-process figures
+    from nba_ml.modeling import workers
+
+    runs: list[tuple[int, str, list[str]]] = []
+    run = workers.Pool.run
+
+    def spy(self: workers.Pool, function: Any, tasks: Any, *args: Any, **kwargs: Any) -> Any:
+        runs.append((self.jobs, function.__name__, sorted(task[1] for task in tasks)))
+        return run(self, function, tasks, *args, **kwargs)
+
+    monkeypatch.setattr(workers.Pool, "run", spy)
+    monkeypatch.setattr(models, "make_player_model", REAL_PLAYER_MODEL)
+    data_dir, training = saved
+    pooled = holdout_errors(data_dir, training, jobs=2)
+    assert runs == [(2, "_fit_player_task", sorted(models.PLAYER_MODELS.values()))]
+    import sklearn.ensemble  # noqa: F401 - load OpenMP first: threadpoolctl limits loaded libs
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # one thread, as in the workers
+        alone = holdout_errors(data_dir, training, jobs=1)
+    assert len(runs) == 1  # jobs=1: no pool
+    assert pooled.honest and alone.honest
+    for name in models.PLAYER_MODELS:
+        assert pooled.models[name].overall == pytest.approx(alone.models[name].overall)
+        assert pooled.models[name].rows == alone.models[name].rows
+
+
+def test_the_honest_refit_refuses_an_empty_holdout_before_fitting(
+        saved: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fit(*_: Any, **__: Any) -> None:
+        raise AssertionError("fitted although nothing was to be measured")
+
+    monkeypatch.setattr(models, "fit_and_predict", no_fit)
+    data_dir, training = saved
+    with pytest.raises(DataError) as raised:
+        holdout_errors(data_dir, {**training, "holdout": {"start": "2030-01-01"}}, jobs=2)
+    assert str(raised.value) == "no played player-games from 2030-01-01 in the game data"

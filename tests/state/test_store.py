@@ -110,7 +110,7 @@ def test_no_set_installed_is_reported_not_raised(data_dir: Path) -> None:
     assert verification.manifest is None
     assert verification.problems == [ModelProblem(SET, f"no model set at {data_dir / 'models'}")]
     assert read_manifest(data_dir) is None
-    with pytest.raises(ModelInvalid, match="no model set"):
+    with pytest.raises(ModelInvalid, match=r"no models in .* yet: run `nba-ml train`"):
         load_model_set(data_dir)
 
 

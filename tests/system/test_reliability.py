@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from nba_ml.commands.train import OFFLINE_HINT
 from nba_ml.errors import ModelInvalid
 from nba_ml.state.lock import LockHolder, read_lock_holder
 from tests.conftest import copy_data_dir, link_seasons
@@ -756,7 +757,7 @@ def test_unreachable_upstream_exits_75_with_one_line_and_keeps_models(
     # a proxy that cannot be reached is named (a refusal read as stats.nba.com's own failure)
     reason = "connection refused by the proxy" if proxy == "closed port" else "connection reset"
     assert f"stats.nba.com unreachable after 2 attempts ({reason})" in line, line
-    assert line.endswith("; models untouched")
+    assert line.endswith(f"; models untouched; {OFFLINE_HINT}")  # the way without internet
     assert time.monotonic() - started < 60
     if listener:  # nba_api's requests honour HTTPS_PROXY: both attempts went to the proxy
         assert len(listener.lines) == 2, listener.lines
