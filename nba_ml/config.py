@@ -134,6 +134,10 @@ class Settings:
         "NBA_ML_SERVING_CHECK_SECONDS", 2.0, low=0.05, high=3600, env_only=True,
         help="Seconds between two looks of a live predictor (a web server) at <data dir>/models "
         "for a newly installed set.")
+    serving_horizon_days: int = setting(
+        "NBA_ML_SERVING_HORIZON_DAYS", 14, low=1, high=366, env_only=True,
+        help="Days a live predictor (a web server) predicts ahead: the N days after the data's "
+        "last game, and yesterday to N days after today in Chicago; other dates are refused.")
     trusted_owner: str = setting(
         "NBA_ML_TRUSTED_OWNER", "", env_only=True,
         help="Other owners (user names or uids, comma-separated) whose model files this "
