@@ -369,7 +369,7 @@ class LivePredictor:
         """After midnight in Chicago: today's and tomorrow's rows (in a helper process)."""
         days = [d for d in self._wanted(today, 0, self.prepare_days)
                 if predictor.accepts_date(d)]
-        helper = HelperProcess(self.data_dir) if self.helper_process else None
+        helper = HelperProcess(self.data_dir, predictor.held) if self.helper_process else None
         try:
             if helper is not None:
                 helper.submit(days, sha256=predictor.history_sha256)

@@ -80,7 +80,7 @@ class Predictor:
     _warned: set[dt.date] = dataclasses.field(default_factory=set, repr=False)
     held: HeldHistory | None = dataclasses.field(default=None, repr=False)
     horizon_days: int | None = None
-    clock: Callable[[], dt.date] = dataclasses.field(default=today_in_chicago, repr=False)
+    clock: Callable[[], dt.date] | None = dataclasses.field(default=None, repr=False)
     busy_wait: float | None = None
     _computing: pd.Timestamp | None = dataclasses.field(default=None, repr=False)
     compute_elsewhere: Callable[[pd.Timestamp], DayRows] | None = dataclasses.field(
@@ -146,9 +146,11 @@ class Predictor:
     def _upcoming(self, date: object) -> pd.Timestamp:
         """Return the day asked for (default today in Chicago); raise UsageError unless it is
         after the data's last game and, with a horizon, within it."""
-        day = upcoming_day(date, self.last_game_date)
+        clock = self.clock  # a live server's today (None: the date rule's, Chicago's)
+        day = upcoming_day(clock() if date is None and clock else date, self.last_game_date)
         if self.horizon_days is not None:
-            check_horizon(day.date(), self.last_game_date, self.clock(), self.horizon_days)
+            today = clock() if clock else today_in_chicago()
+            check_horizon(day.date(), self.last_game_date, today, self.horizon_days)
         return day
 
     def _check_staleness(self, date: object) -> None:
