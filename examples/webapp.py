@@ -91,7 +91,7 @@ def today() -> tuple[Any, int]:
         result = slate(live.data_dir / "raw", day, live.current)
         return jsonify({**result.as_dict(), **live.info().as_dict()}), 200
     except NoSchedule as error:
-        return jsonify({"error": str(error)}), 404
+        return jsonify({"error": api.public_text(str(error), live.data_dir)}), 404
     except NbaMlError as error:
         return _error(error)
 
