@@ -115,7 +115,7 @@ class Settings:
     jobs: int = setting(
         "NBA_ML_JOBS", 0, low=0, high=64,
         help="Processes that fit the player models, one thread each; 1 fits in-process; "
-        "0 one per core.")
+        "0 one per core; never more than there are fits (6).")
     wait: float = setting(
         "NBA_ML_WAIT", 0.0, low=0, high=24 * 3600, command_option=True,
         help="Seconds train/ensure wait for another training's lock; 0 exits 75 at once.")
