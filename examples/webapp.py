@@ -55,20 +55,15 @@ app = Flask(__name__)
 
 def _error(error: Exception) -> tuple[Any, int]:
     status = api.error_status(error)
-    if status == 500:
+    if status >= 500:  # the log has the whole line; the client no server path
         app.logger.error("%s", error)
-    return jsonify({"error": str(error)}), status
+    return jsonify({"error": api.public_text(str(error), live.data_dir)}), status
 
 
 @app.get("/healthz")
 def healthz() -> tuple[Any, int]:
-    info = live.info()
-    if not info.ready:
-        try:
-            live.current()  # raises ModelsNotReady with the reason
-        except NbaMlError as error:
-            return _error(error)
-    return jsonify(info.as_dict()), 200
+    body, status = api.health_answer(live.info(), live.data_dir)  # 503 when it cannot answer
+    return jsonify(body), status
 
 
 @app.get("/v1/games")
@@ -96,7 +91,7 @@ def today() -> tuple[Any, int]:
         result = slate(live.data_dir / "raw", day, live.current)
         return jsonify({**result.as_dict(), **live.info().as_dict()}), 200
     except NoSchedule as error:
-        return jsonify({"error": str(error)}), 404
+        return jsonify({"error": api.public_text(str(error), live.data_dir)}), 404
     except NbaMlError as error:
         return _error(error)
 

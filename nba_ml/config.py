@@ -115,7 +115,7 @@ class Settings:
     jobs: int = setting(
         "NBA_ML_JOBS", 0, low=0, high=64,
         help="Processes that fit the player models, one thread each; 1 fits in-process; "
-        "0 one per core.")
+        "0 one per core; never more than there are fits (6).")
     wait: float = setting(
         "NBA_ML_WAIT", 0.0, low=0, high=24 * 3600, command_option=True,
         help="Seconds train/ensure wait for another training's lock; 0 exits 75 at once.")
@@ -134,6 +134,10 @@ class Settings:
         "NBA_ML_SERVING_CHECK_SECONDS", 2.0, low=0.05, high=3600, env_only=True,
         help="Seconds between two looks of a live predictor (a web server) at <data dir>/models "
         "for a newly installed set.")
+    serving_horizon_days: int = setting(
+        "NBA_ML_SERVING_HORIZON_DAYS", 14, low=1, high=366, env_only=True,
+        help="Days a live predictor (a web server) predicts ahead: the N days after the data's "
+        "last game, and yesterday to N days after today in Chicago; other dates are refused.")
     trusted_owner: str = setting(
         "NBA_ML_TRUSTED_OWNER", "", env_only=True,
         help="Other owners (user names or uids, comma-separated) whose model files this "

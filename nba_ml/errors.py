@@ -115,3 +115,10 @@ class ModelsNotReady(NbaMlError):
     """No valid model set has been loaded yet (a server answers 503 and retries by itself)."""
 
     exit_code = EXIT_TEMPORARY
+
+
+class ServingBusy(NbaMlError):
+    """A live server is already computing the rows of another date nobody prepared; this request
+    would queue behind it (a server answers 503: retry in a few seconds)."""
+
+    exit_code = EXIT_TEMPORARY

@@ -3,13 +3,14 @@
 Precedence: ``--proxy`` > ``NBA_ML_PROXY`` > ``NBA_API_PROXY`` (nba_api's own) > ``HTTPS_PROXY``
 (``https_proxy``). A value that is not a proxy URL is a usage error (exit 2). A proxy URL's
 userinfo never appears in a message: :func:`redact_proxy` shows ``http://***@host:3128``,
-:func:`redact` masks the userinfo and password wherever they occur in a text.
+:func:`redact` masks the userinfo and password wherever they occur in a text, and
+:func:`redact_command` a command line before it is recorded (the lock file, ``status``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote, unquote, urlsplit
 
 from nba_ml.errors import ConfigError
@@ -35,6 +36,10 @@ def resolve_proxy(flag: str | None, environ: Mapping[str, str]) -> tuple[str | N
         if problem:
             raise ConfigError(f"{source}={redact_proxy(url)!r} is not a proxy URL like "
                               f"http://host:3128 ({problem})")
+        if url.lower().startswith("socks") and not socks_supported():
+            raise ConfigError(f"{source}={redact_proxy(url)!r}: a SOCKS proxy needs PySocks, "
+                              "which is not installed (pip install 'nba-ml[socks]'), or use an "
+                              "http:// proxy")
         return url, source
     return None, None
 
@@ -51,6 +56,7 @@ def _proxy_problem(url: str) -> str | None:
         return "a malformed host or port"
     if parts.scheme.lower() not in _PROXY_SCHEMES:
         return f"scheme {parts.scheme!r} is not one of http, https, socks5"
+
     if not parts.hostname:
         return "no host"
     del port
@@ -74,11 +80,42 @@ def redact(text: str, proxy: str | None) -> str:
     text = str(text)
     if not proxy or "@" not in proxy:
         return re.sub(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]*@", r"\1***@", text)
+    text = redact(text, None)  # every URL's userinfo, this proxy's included
     userinfo = proxy.partition("://")[2].rpartition("@")[0]
+    user, _, password = userinfo.partition(":")
     secrets = set()
-    for value in (userinfo, userinfo.partition(":")[2], userinfo.partition(":")[0]):
+    for value in (userinfo, password):  # the credentials, wherever they appear
         secrets.update({value, unquote(value), quote(value, safe="")})
     for secret in sorted(secrets, key=len, reverse=True):
         if len(secret) >= 3:
             text = text.replace(secret, "***")
+    # The user name alone only where it stands as a word of its own ("alice", "alice@host"),
+    # never inside another one: user "nba" made "stats.nba.com unreachable" "stats.***.com".
+    for name in {user, unquote(user)}:
+        if len(name) >= 3:
+            text = re.sub(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", "***", text)
     return text
+
+
+def socks_supported() -> bool:
+    """Whether requests can use a SOCKS proxy here (PySocks installed: ``nba-ml[socks]``)."""
+    import importlib.util
+
+    return importlib.util.find_spec("socks") is not None
+
+
+def redact_command(argv: Sequence[str]) -> str:
+    """Return the command line ``argv`` fit to be recorded (the training lock's holder, shown
+    by ``status``): the value of ``--proxy`` (``--proxy URL`` or ``--proxy=URL``) shown as
+    :func:`redact_proxy` shows it, and the userinfo of any other URL masked."""
+    shown: list[str] = []
+    proxy_next = False
+    for arg in map(str, argv):
+        if proxy_next:
+            shown.append(redact_proxy(arg) or arg)
+        elif arg.startswith("--proxy="):
+            shown.append("--proxy=" + (redact_proxy(arg[len("--proxy="):]) or ""))
+        else:
+            shown.append(redact(arg, None))
+        proxy_next = arg == "--proxy" and not proxy_next
+    return " ".join(shown)

@@ -15,7 +15,13 @@ from nba_ml.data.cache import MAX_CACHE_BYTES, schedule_path
 from nba_ml.data.schema import canonical_team
 from nba_ml.data.upstream import Failure
 from nba_ml.errors import DataError
-from nba_ml.state.files import describe_os_error, loads_json, read_regular_file, safe_text
+from nba_ml.state.files import (
+    describe_os_error,
+    loads_json,
+    parse_utc,
+    read_regular_file,
+    safe_text,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,18 +72,23 @@ def read_schedule(raw_dir: Path, day: dt.date) -> tuple[list[ScheduledGame], lis
         validate_schedule(body, day)
     except Failure as error:
         raise DataError(f"the schedule {shown} is unusable: {error.reason}") from None
-    games, skipped = [], []
+    games: list[ScheduledGame] = []
+    skipped: list[str] = []
     for game in body["scoreboard"]["games"]:
         home_code, away_code = game["homeTeam"]["teamTricode"], game["awayTeam"]["teamTricode"]
         home, away = canonical_team(home_code), canonical_team(away_code)
         if home is None or away is None or home == away:
             skipped.append(safe_text(f"{away_code} @ {home_code}"))
             continue
+        twice = {home, away} & {team for g in games for team in (g.home, g.away)}
+        if twice:  # the scoreboard's fault, not the caller's (a team plays once a day)
+            raise DataError(f"the schedule {shown} is unusable: {sorted(twice)[0]} is listed "
+                            f"in two games on {day}")
         kind = parse_game_id_type(game.get("gameId"))
+        starts = parse_utc(game.get("gameTimeUTC"))  # a time, or nothing: never raw text
         games.append(ScheduledGame(
-            game_id=str(game.get("gameId") or ""), home=home, away=away,
-            starts_at=game.get("gameTimeUTC") if isinstance(game.get("gameTimeUTC"), str)
-            else None,
+            game_id=safe_text(str(game.get("gameId") or "")), home=home, away=away,
+            starts_at=starts.strftime("%Y-%m-%dT%H:%M:%SZ") if starts else None,
             status=safe_text(str(game.get("gameStatusText") or "")).strip(),
             season_type=kind if isinstance(kind, str) and kind != "drop" else None))
     return games, skipped, path

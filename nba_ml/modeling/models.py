@@ -216,12 +216,12 @@ def fitting_pool(jobs: int | None = None, fits: int = 2 * len(PLAYER_MODELS)
     """Start the worker processes of ``fits`` player-model fits now and yield the pool (None
     when they will run in this process: one job): their start-up (an interpreter importing
     scikit-learn, a second or two) overlaps whatever comes before the fits. ``jobs``: default
-    one per core, at most ``fits``."""
+    one per core; never more than ``fits`` (``--jobs 64`` for 6 fits started 64 workers)."""
     import os
 
     from nba_ml.modeling.workers import Pool
 
-    jobs = jobs or min(os.cpu_count() or 1, fits)
+    jobs = min(jobs or os.cpu_count() or 1, fits)
     if jobs <= 1:
         yield None
         return

@@ -15,6 +15,9 @@ helper thread and no shared semaphores:
 * a worker that dies (no result, its process sentinel fires, or its pipe breaks), a task that
   raises, or any error in the parent kills every remaining worker at once (SIGKILL: nothing is
   printed) and raises ``WorkerFailed`` with one line;
+* a worker's interpreter never puts the current directory first on ``sys.path``
+  (``PYTHONSAFEPATH``, :func:`_safe_path`): spawn starts ``python -c ...``, which would import a
+  ``multiprocessing.py`` or ``dataclasses.py`` lying in the directory nba-ml was run from;
 * workers never act on SIGINT or SIGTERM, from their first instruction on (blocked from exec
   until ignored; Ctrl-C and systemd's stop reach the parent too, which then kills them) and,
   through ``initializer``, can arrange to die with their parent.
@@ -90,6 +93,24 @@ def _died(process: Any) -> str:
 
 
 @contextlib.contextmanager
+def _safe_path() -> Iterator[None]:
+    """Set ``PYTHONSAFEPATH=1`` for the processes started inside (Python 3.11's ``-P``): a spawned
+    worker is ``python -c ...``, whose ``sys.path`` would otherwise begin with the current
+    directory before it imports ``multiprocessing``. Restored afterwards."""
+    import os
+
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
+
+
+@contextlib.contextmanager
 def _stop_signals_blocked() -> Iterator[None]:
     """Block SIGINT and SIGTERM in the calling thread, then restore its mask. A process started
     inside inherits the mask through exec, so the signals stay pending for it until
@@ -143,7 +164,7 @@ class Pool:
             # prints a traceback. In the parent, one arriving meanwhile stays pending for the
             # process (Linux never discards a blocked signal), or another thread takes it, and
             # it is handled as usual.
-            with _stop_signals_blocked():
+            with _stop_signals_blocked(), _safe_path():
                 for _ in range(max(1, jobs)):
                     parent_end, child_end = context.Pipe()
                     process = context.Process(target=_serve, daemon=True,

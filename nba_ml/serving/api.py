@@ -10,12 +10,17 @@ parsed here.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from nba_ml.errors import ModelsNotReady, UsageError
+from nba_ml.errors import ModelsNotReady, ServingBusy, UsageError
 from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.predictor import Predictor
+
+if TYPE_CHECKING:
+    from nba_ml.serving.live import ServingInfo
 
 MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
 
@@ -124,9 +129,38 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
 
 
 def error_status(error: Exception) -> int:
-    """Return the HTTP status of an exception: 400 bad input, 503 no set yet, 500 otherwise."""
+    """Return the HTTP status of an exception: 400 bad input, 503 no set yet or busy with
+    another date's rows (retry), 500 otherwise."""
     if isinstance(error, UsageError):
         return 400
-    if isinstance(error, ModelsNotReady):
+    if isinstance(error, (ModelsNotReady, ServingBusy)):
         return 503
     return 500
+
+
+DATA_DIR_SHOWN = "<data dir>"  # what clients see instead of the server's data directory
+
+
+def public_text(text: str, data_dir: Path | str) -> str:
+    """Return ``text`` for a client: the server's data directory (as given and resolved)
+    replaced by ``<data dir>``; the server's log keeps the whole text."""
+    paths = {str(data_dir)}
+    with contextlib.suppress(OSError, RuntimeError):
+        paths.add(str(Path(data_dir).resolve()))
+    for path in sorted(paths, key=len, reverse=True):
+        if len(path) > 1:
+            text = text.replace(path, DATA_DIR_SHOWN)
+    return text
+
+
+def health_answer(info: ServingInfo, data_dir: Path | str) -> tuple[dict[str, Any], int]:
+    """Return (JSON body, status) of ``GET /healthz``: 200 with what is served while every
+    request the served set accepts can be answered, else 503 with the reason in ``error``
+    (no set yet; the day's rows could not be prepared; the game data was altered)."""
+    body = info.as_dict()
+    for name in ("last_error", "problem"):
+        if isinstance(body.get(name), str):
+            body[name] = public_text(body[name], data_dir)
+    if info.answering:
+        return body, 200
+    return {"error": body["problem"] or "requests cannot be answered", **body}, 503

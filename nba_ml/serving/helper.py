@@ -2,9 +2,12 @@
 
 ``HelperProcess`` is the server's side; ``main`` runs in the helper.
 
-Started by the server as ``python -m nba_ml.serving.helper`` (a plain child process: nothing of
-the server's main module is imported again, no fork of a threaded server). It reads one request
-(a pickle from its parent: data directory, game data sha256, batches of days) on stdin and
+Started by the server as an isolated interpreter (:func:`helper_command`: ``python -I``, so
+neither the server's working directory nor ``PYTHON*`` variables nor the user's site-packages
+reach its ``sys.path``; run from ``/``), a plain child process: nothing of the server's main
+module is imported again, no fork of a threaded server. It reads one request (a pickle from its
+parent: data directory, game data sha256, the descriptor of the game data the server holds
+open, batches of days) on stdin and
 writes, for each batch in order, an 8-byte big-endian length and a pickle of
 ``("ok", Prepared)`` or ``("error", message)`` on stdout. The game data is checked against its
 sha256 before it is unpickled (``state.history.load_history``). The helper runs at a lower CPU
@@ -33,6 +36,8 @@ from nba_ml.state.files import describe_os_error
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nba_ml.state.held import HeldHistory
+
 logger = logging.getLogger(__name__)
 
 HEADER = 8  # bytes of the length prefix of each answer
@@ -48,16 +53,23 @@ class Prepared:
     days: dict[dt.date, _Day]
 
 
-def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date]) -> Prepared:
+def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date],
+                 fd: int | None = None) -> Prepared:
     """Return the lookups and the rows of the ``days`` after the last game, from the saved game
-    data with this sha256 (checked before it is unpickled). Runs in a helper process
+    data with this sha256 (checked before it is unpickled): read through ``fd``, the file the
+    server holds open, when given, else from ``data_dir``. Runs in a helper process
     (``LivePredictor``), so a server's own process spends neither the CPU nor the peak memory of
     the feature passes, nor holds the game data; it needs no model."""
     import pandas as pd
 
-    from nba_ml.state.history import load_history
+    from nba_ml.state.held import HeldHistory
+    from nba_ml.state.history import history_path, load_history
 
-    history = load_history(Path(data_dir), history_sha256)
+    if fd is not None:
+        path = history_path(Path(data_dir), history_sha256)
+        history = HeldHistory(os.dup(fd), history_sha256, path).load()  # the dup closes after
+    else:
+        history = load_history(Path(data_dir), history_sha256)
     rows = Predictor({}, history)
     last = rows.last_game_date
     return Prepared(rows._latest_players(), last,
@@ -98,14 +110,33 @@ HELPER_TIMEOUT = 300.0  # seconds a helper process may take for a batch of days
 HELPER_NICE = 10
 
 
-class HelperProcess:
-    """One short-lived helper process (``python -m nba_ml.serving.helper``) that computes day
-    rows from the saved game data, so the server's own process spends neither the CPU (the GIL
-    its requests need) nor the peak memory of the feature passes, nor holds the game data. Any
-    failure of the helper falls back to computing in the server's process, with one WARNING."""
+# Run with -I: no current directory, PYTHON* variable or user site-packages on sys.path. The
+# directory nba_ml was imported from is appended (last: it can shadow nothing of the standard
+# library), for a server that found nba_ml through PYTHONPATH or its working directory.
+_BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
+         "from nba_ml.serving.helper import main; sys.exit(main())")
+SAFE_CWD = "/"  # the helper's working directory: nothing there is imported, nothing written
 
-    def __init__(self, data_dir: Path) -> None:
+
+def helper_command() -> list[str]:
+    """Return the helper's command line: this interpreter, isolated (see ``_BOOT``)."""
+    import nba_ml
+
+    root = str(Path(nba_ml.__file__).resolve().parent.parent)
+    return [sys.executable, "-I", "-c", _BOOT, root]
+
+
+class HelperProcess:
+    """One short-lived helper process (:func:`helper_command`) that computes day rows from the
+    saved game data, so the server's own process spends neither the CPU (the GIL its requests
+    need) nor the peak memory of the feature passes, nor holds the game data. Any failure of
+    the helper falls back to computing in the server's process, with one WARNING. ``held``:
+    the game data the server holds open (``state.held``), handed to the helper as a descriptor
+    whenever the sha256 asked for is its own, so a pruned file still serves."""
+
+    def __init__(self, data_dir: Path, held: HeldHistory | None = None) -> None:
         self.data_dir = data_dir
+        self.held = held
         self._process: subprocess.Popen[bytes] | None = None
         self._pending: list[tuple[list[dt.date], str]] = []
 
@@ -119,11 +150,13 @@ class HelperProcess:
         batches = tuple(days for days in batches if days)
         if not sha256 or not batches:
             return
+        held = self.held if self.held is not None and self.held.sha256 == sha256 else None
+        fds = () if held is None or held.closed else (held.fileno(),)
         request = pickle.dumps({"data_dir": str(self.data_dir), "sha256": sha256,
-                                "batches": list(batches)})
+                                "fd": fds[0] if fds else None, "batches": list(batches)})
         try:
-            process = subprocess.Popen([sys.executable, "-m", "nba_ml.serving.helper"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            process = subprocess.Popen(helper_command(), stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, cwd=SAFE_CWD, pass_fds=fds)
             self._process = process
             _lower_priority(process.pid)
             assert process.stdin is not None
@@ -197,14 +230,14 @@ def main() -> int:
     is one line on stderr, which is the server's log. A SIGINT (Ctrl-C on a server in a
     terminal reaches its helper too) ends it quietly, as SIGTERM does: no traceback."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    # Run as __main__: take prepare_rows from the module under its own name, so that what is
-    # pickled names nba_ml.serving.helper.Prepared, which the server can find.
+    # Run as __main__ (python -m, as before): take prepare_rows from the module under its own
+    # name, so that what is pickled names nba_ml.serving.helper.Prepared, which the server finds.
     from nba_ml.serving.helper import prepare_rows as prepare
 
     try:
         request = pickle.load(sys.stdin.buffer)  # from our parent: trusted
         data_dir, sha256, batches = request["data_dir"], request["sha256"], request["batches"]
-        batches = list(batches)
+        batches, fd = list(batches), request.get("fd")
     except Exception as error:  # noqa: BLE001 - a truncated or foreign request, any form
         sys.stderr.write(f"nba_ml.serving.helper: no usable request on stdin "
                          f"({type(error).__name__}); it is started by LivePredictor\n")
@@ -212,7 +245,7 @@ def main() -> int:
     out = sys.stdout.buffer
     for days in batches:
         try:
-            message: tuple[str, Any] = ("ok", prepare(data_dir, sha256, days))
+            message: tuple[str, Any] = ("ok", prepare(data_dir, sha256, days, fd))
         except Exception as error:  # noqa: BLE001 - reported to the parent, which decides
             message = ("error", f"{type(error).__name__}: {error}")
         try:

@@ -52,6 +52,22 @@ def upcoming_day(date: object, last: dt.date | None) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
+def check_horizon(day: dt.date, last: dt.date | None, today: dt.date, horizon: int) -> None:
+    """Raise UsageError unless ``day`` lies within ``horizon`` days after ``last`` (the data's
+    last game) or from the day before ``today`` to ``horizon`` days after it: every other date
+    would cost a live server a feature pass for a prediction nobody needs
+    (``NBA_ML_SERVING_HORIZON_DAYS``)."""
+    ahead = dt.timedelta(days=horizon)
+    if last is not None and last < day <= last + ahead:
+        return
+    if today - dt.timedelta(days=1) <= day <= today + ahead:
+        return
+    after = (f"the {horizon} days after the data's last game ({last.isoformat()}) or "
+             if last else "")
+    raise UsageError(f"date {day.isoformat()} is beyond what this server predicts: {after}"
+                     f"yesterday to {horizon} days after today ({today.isoformat()})")
+
+
 def resolve_team(code: str) -> str:
     """Return the nba_api abbreviation for a team code; raise UsageError suggesting close ones."""
     team = canonical_team(code)
@@ -62,6 +78,7 @@ def resolve_team(code: str) -> str:
     return team
 
 
+MAX_ID_DIGITS = 18  # digits of a player id looked up (ids have 1-7; int64 holds 18)
 MAX_NAME = 60  # characters of a player's name looked up and echoed (names are far shorter)
 
 
@@ -78,7 +95,9 @@ def find_player_id(text: str, latest: pd.DataFrame, by_name: dict[str, int]) -> 
     maps :func:`name_key` of each name to its id); raise UsageError with the closest names
     when nobody matches."""
     text = text.strip()
-    player_id = int(text) if is_ascii_number(text) else by_name.get(name_key(text))
+    # an id is at most MAX_ID_DIGITS digits: int() of 5000 digits raises ValueError (a bug)
+    player_id = (int(text) if is_ascii_number(text) and len(text) <= MAX_ID_DIGITS
+                 else by_name.get(name_key(text)))
     if player_id is None or player_id not in latest.index:
         # no name is longer than MAX_NAME: a longer text is neither compared nor echoed whole
         close = (difflib.get_close_matches(text, latest["player_name"].tolist(), n=3,

@@ -14,6 +14,16 @@ serving, one ERROR line says why, and that generation is tried again only once t
 changes again. At midnight Chicago the thread prepares the new today and tomorrow, so the first
 request of a day finds its rows ready.
 
+The served set is self-contained for as long as it is served: its game data is held open
+(``state.held``: the very file verified at load), so the trainer may prune that file (it keeps
+only the newest few, whatever a server refused) and the data directory may become unreadable,
+and every date the set accepts is still answered. Dates are bounded (``horizon_days``,
+``NBA_ML_SERVING_HORIZON_DAYS``), a date nobody prepared is computed in a helper process, and
+while one is computed, requests for another unprepared date get ServingBusy (503) instead of
+queueing: a computed day's cost never starves the other requests. ``info()`` tells whether
+requests can be answered (``answering``, else ``problem``); ``serving.api.health_answer`` turns
+it into ``/healthz``.
+
 Threads and forks: ``current()`` may be called from any number of threads. The background thread
 belongs to the process that started it; in a pre-fork server every worker runs its own (a child
 forked from a started parent restarts it, see ``os.register_at_fork`` below), so each worker
@@ -23,11 +33,8 @@ follows the installed set on its own. A fork waits for a load in progress to end
 from __future__ import annotations
 
 import concurrent.futures.thread  # noqa: F401 - register its at-fork hooks before a fork waits
-import contextlib
-import ctypes
 import dataclasses
 import datetime as dt
-import errno
 import logging
 import os
 import threading
@@ -39,79 +46,27 @@ from typing import Any
 
 from nba_ml.config import SPECS
 from nba_ml.data.seasons import today_in_chicago
-from nba_ml.errors import ModelsNotReady, NbaMlError, UsageError
+from nba_ml.errors import ModelsNotReady, NbaMlError
+from nba_ml.serving.contained import Seen, equip, held_problem, hold_installed
 from nba_ml.serving.helper import HelperProcess
 from nba_ml.serving.predictor import Predictor, load_models, load_predictor
+from nba_ml.serving.swap import MODELS_LINK, Key, exercise, installed_key, trim_heap
 
 logger = logging.getLogger(__name__)
 
 # seconds between two looks at <data-dir>/models (NBA_ML_SERVING_CHECK_SECONDS, in the table)
 DEFAULT_CHECK_INTERVAL: float = SPECS["serving_check_seconds"].default
-MODELS_LINK = "models"  # the name the store publishes a generation under
 FORK_WAIT = 60.0  # seconds a fork waits for a refresh in progress (a swap takes seconds)
+DEFAULT_HORIZON: int = SPECS["serving_horizon_days"].default  # NBA_ML_SERVING_HORIZON_DAYS
+RETRY_PREPARE = 60.0  # seconds between two tries to prepare a new day's rows after a failure
 
-Key = tuple[object, ...]
-
-
-def _trim_heap() -> None:
-    """Hand the heap pages freed by a load or a feature pass back to the OS: glibc keeps them
-    otherwise, and a worker's resident memory would stay at its peak (no-op off glibc)."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None
-
-
-def _exercise(predictor: Predictor, days: list[dt.date]) -> None:
-    """Answer one game and one player of a prepared day: the first calls of freshly unpickled
-    models are several times slower than the next ones, and that should not be a request's.
-    A model that cannot predict fails the load (the set is not served)."""
-    import pandas as pd
-
-    for day in days:
-        rows = predictor._days.get(pd.Timestamp(day))
-        if rows is None:
-            continue
-        teams = [str(t) for t in rows.sides.index if t != "---"][:2]
-        with contextlib.suppress(UsageError):  # a pick of ours the data does not allow: skip
-            if len(teams) == 2:
-                predictor.predict_games([(teams[0], teams[1])], date=day)
-            for player_id, (_, team) in list(rows.who.items())[:1]:
-                opponent = next((t for t in teams if t != team), None)
-                predictor.predict_players([{"player_id": player_id, "opponent": opponent}],
-                                          date=day)
-        return
-
-
-def installed_key(data_dir: Path) -> Key | None:
-    """Return a cheap identity of the installed set (where ``models`` points, and the status of
-    its manifest), or None when nothing is installed. Change detection only: loading verifies."""
-    link = data_dir / MODELS_LINK
-    try:
-        target: str | None = os.readlink(link)
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        if error.errno != errno.EINVAL:  # EINVAL: a real directory (a legacy layout)
-            return ("unreadable", error.errno)
-        target = None
-    try:
-        status = os.stat(link / "manifest.json")
-    except OSError:
-        return (target, None)
-    return (target, status.st_ino, status.st_mtime_ns, status.st_size)
 
 
 @dataclasses.dataclass(frozen=True)
 class ServingInfo:
-    """What a LivePredictor serves now (``ready`` False: nothing yet, the other fields None)."""
+    """What a LivePredictor serves now (``ready`` False: nothing yet, the other fields None).
+    ``answering``: every request the served set accepts can be answered; else ``problem`` says
+    why not (no set yet, the day's rows could not be prepared, the game data was altered)."""
 
     ready: bool
     generation: str | None
@@ -121,6 +76,8 @@ class ServingInfo:
     stale: bool
     loading: bool
     last_error: str | None
+    answering: bool = False
+    problem: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -147,7 +104,8 @@ class LivePredictor:
     def __init__(self, data_dir: Path | str, *, check_interval: float = DEFAULT_CHECK_INTERVAL,
                  prepare_days: int = 2, loader: Callable[[Path], Predictor] | None = None,
                  today: Callable[[], dt.date] = today_in_chicago,
-                 helper_process: bool = True) -> None:
+                 helper_process: bool = True, horizon_days: int | None = DEFAULT_HORIZON
+                 ) -> None:
         if check_interval <= 0:
             raise ValueError("check_interval must be positive")
         self.data_dir = Path(data_dir)
@@ -162,6 +120,11 @@ class LivePredictor:
         self._failed_key: Key | None = None
         self._last_error: str | None = None
         self._prepared_on: dt.date | None = None
+        self._prepare_after = 0.0  # monotonic time of the next try after a failed preparation
+        self._day_problem: str | None = None  # why the day's rows could not be prepared
+        self._data_problem: str | None = None  # why the held game data cannot be read
+        self._held_seen: Seen | None = None  # its fstat when last verified
+        self.horizon_days = horizon_days
         self._next_check = 0.0
         self._started = False
         self.swap_seconds: float | None = None  # how long the last swap took to prepare
@@ -171,12 +134,14 @@ class LivePredictor:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> LivePredictor:
         """Return a (not yet started) LivePredictor for ``NBA_ML_DATA_DIR`` (else the default
-        data directory) checking every ``NBA_ML_SERVING_CHECK_SECONDS`` seconds (default 2);
-        raise ConfigError naming the variable when a value is malformed."""
+        data directory) checking every ``NBA_ML_SERVING_CHECK_SECONDS`` seconds (default 2),
+        predicting ``NBA_ML_SERVING_HORIZON_DAYS`` ahead (default 14); raise ConfigError naming
+        the variable when a value is malformed."""
         from nba_ml.config import resolve_settings
 
         settings = resolve_settings(None, environ=os.environ if environ is None else environ)
-        return cls(settings.data_dir, check_interval=settings.serving_check_seconds)
+        return cls(settings.data_dir, check_interval=settings.serving_check_seconds,
+                   horizon_days=settings.serving_horizon_days)
 
     # ------------------------------------------------------------------ process-local state
 
@@ -268,12 +233,13 @@ class LivePredictor:
         served = self._served
         if served is None:
             return ServingInfo(False, None, None, None, None, False, self._loading,
-                               self._last_error)
+                               self._last_error, False, self._not_ready_message())
         behind, stale = served.staleness(self._today())
         last = served.last_game_date
+        problem = self._data_problem or self._day_problem
         return ServingInfo(True, served.generation, served.trained_at,
                            last.isoformat() if last else None, behind, stale, self._loading,
-                           self._last_error)
+                           self._last_error, problem is None, problem)
 
     def _not_ready_message(self) -> str:
         where = self.data_dir / MODELS_LINK
@@ -315,12 +281,21 @@ class LivePredictor:
         elif key == self._served_key:  # what is installed is served (again): nothing failed
             self._failed_key = self._last_error = None
         served, today = self._served, self._today()
-        if served is not None and self._prepared_on != today:
+        if served is not None:  # the held game data, verified again when its file changed
+            self._held_seen, self._data_problem = held_problem(served, self._held_seen)
+        if (served is not None and self._prepared_on != today
+                and time.monotonic() >= self._prepare_after):
             try:
                 self._prepare_today(served, today)  # after midnight in Chicago
+                self._prepared_on, self._day_problem = today, None
+            except Exception as error:  # noqa: BLE001 - said by /healthz, tried again later
+                self._prepare_after = time.monotonic() + RETRY_PREPARE
+                self._day_problem = (f"the rows of {today.isoformat()} could not be prepared: "
+                                     f"{_detail(error)}")
+                logger.error("live predictor: %s; trying again in %.0f s", self._day_problem,
+                             RETRY_PREPARE)
             finally:
-                self._prepared_on = today  # once per day, even when it failed
-                _trim_heap()
+                trim_heap()
         return swapped
 
     def _load(self, key: Key) -> bool:
@@ -328,21 +303,24 @@ class LivePredictor:
         started, today = time.monotonic(), self._today()
         now_days = self._wanted(today, 0, 1)  # prepared before the set is served
         later_days = self._wanted(today, 1, self.prepare_days)  # right after
-        helper = HelperProcess(self.data_dir) if self.helper_process else None
+        helper = held = None
         try:
-            if helper is not None:  # the helper reads the data while the models load here
-                helper.submit(now_days, later_days)
+            if self.helper_process:  # the helper reads the data while the models load here
+                held = hold_installed(self.data_dir)
+                helper = HelperProcess(self.data_dir, held)
+                helper.submit(now_days, later_days, sha256=held.sha256 if held else None)
             predictor = self._loader(self.data_dir)
+            equip(predictor, held, self.data_dir, horizon_days=self.horizon_days,
+                  today=self._today, helper_process=self.helper_process)
             self._prepare(predictor, now_days, helper)
-            _exercise(predictor, now_days)  # first calls of fresh models, before any request
+            exercise(predictor, now_days)  # first calls of fresh models, before any request
         # Whatever stops a set from loading (an unexpected error included) keeps the current one.
         except Exception as error:  # noqa: BLE001
             if helper is not None:
                 helper.close()
             self._loading = False
             self._failed_key = key
-            detail = str(error) if isinstance(error, (NbaMlError, OSError)) else (
-                f"{type(error).__name__}: {error}")
+            detail = _detail(error)
             current = self._served.generation if self._served is not None else None
             keeping = f"still serving {current}" if current else "nothing served yet"
             self._last_error = f"new model set not served: {detail}"
@@ -352,7 +330,8 @@ class LivePredictor:
             old = self._served
             self._served, self._served_key = predictor, key
             self._failed_key, self._last_error = None, None
-            self._prepared_on = None
+            self._prepared_on, self._prepare_after = None, 0.0
+            self._day_problem = self._data_problem = self._held_seen = None
         del old  # the last reference but in-flight requests': its memory goes with them
         self.swap_seconds = time.monotonic() - started
         self._loading = False
@@ -364,7 +343,7 @@ class LivePredictor:
         finally:
             if helper is not None:
                 helper.close()
-            _trim_heap()
+            trim_heap()
             self._prepared_on = today
         return True
 
@@ -380,8 +359,8 @@ class LivePredictor:
             if prepared is not None:
                 predictor.adopt(prepared)
                 return
-        if predictor.history is None and days:  # no helper answer: hold the game data here
-            predictor.history = predictor.games()
+        if predictor.history is None and days:  # no helper answer: read the game data here
+            predictor.history = predictor.games()  # (a server without a helper holds it)
         for day in days:
             if predictor.accepts_date(day):
                 predictor.warm(day)
@@ -390,7 +369,7 @@ class LivePredictor:
         """After midnight in Chicago: today's and tomorrow's rows (in a helper process)."""
         days = [d for d in self._wanted(today, 0, self.prepare_days)
                 if predictor.accepts_date(d)]
-        helper = HelperProcess(self.data_dir) if self.helper_process else None
+        helper = HelperProcess(self.data_dir, predictor.held) if self.helper_process else None
         try:
             if helper is not None:
                 helper.submit(days, sha256=predictor.history_sha256)
@@ -398,3 +377,10 @@ class LivePredictor:
         finally:
             if helper is not None:
                 helper.close()
+
+
+def _detail(error: Exception) -> str:
+    """One line for an error that stopped a load or a preparation."""
+    if isinstance(error, (NbaMlError, OSError)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

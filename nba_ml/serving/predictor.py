@@ -20,36 +20,34 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
-from nba_ml.errors import DataError, UsageError
+from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import features, models
-from nba_ml.serving.inputs import find_player_id, name_key, resolve_team, upcoming_day
+from nba_ml.serving.dayrows import ACTIVE_DAYS, DayRows, compute_day, last_game_of, latest_players
+from nba_ml.serving.inputs import (
+    check_horizon,
+    find_player_id,
+    name_key,
+    resolve_team,
+    upcoming_day,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from nba_ml.data.importer import GameData
     from nba_ml.serving.helper import Prepared
+    from nba_ml.state.held import HeldHistory
 
 logger = logging.getLogger(__name__)
 
 
-ACTIVE_DAYS = 400  # players whose last game is older than this get no precomputed row
+_Day = DayRows  # the name the helper process and older code use
 KEPT_DAYS = 8  # days of prepared feature rows a predictor keeps (memory stays bounded)
-
-
-@dataclasses.dataclass
-class _Day:
-    """Feature rows of one upcoming date: each team's side and each active player's row."""
-
-    sides: pd.DataFrame  # indexed by team: SIDE_COLUMNS as of the day
-    players: pd.DataFrame  # indexed by player_id: PLAYER_FEATURES (opponent columns to refill)
-    who: dict[int, tuple[str, str]]  # player_id -> (name, team) of the players with a row
 
 
 @dataclasses.dataclass
@@ -63,8 +61,11 @@ class Predictor:
     (``features.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
 
     ``history`` may be None (``load_models``): the game data then stays on disk, named by the
-    manifest's sha256 under ``data_dir``; ``adopt`` takes the rows and player lookups that a
-    helper process computed from it, and a date nobody prepared reads it for one feature pass.
+    manifest's sha256 under ``data_dir`` (``held``: the very file verified, held open by a live
+    server); ``adopt`` takes the rows and player lookups that a helper process computed from
+    it, and a date nobody prepared reads it for one feature pass (``compute_elsewhere``: in a
+    helper process). A live server sets ``horizon_days`` (dates beyond are refused) and
+    ``busy_wait`` (seconds a request waits for another date's feature pass, then ServingBusy).
     """
 
     models: dict[str, Any]
@@ -77,6 +78,13 @@ class Predictor:
     _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     _warned: set[dt.date] = dataclasses.field(default_factory=set, repr=False)
+    held: HeldHistory | None = dataclasses.field(default=None, repr=False)
+    horizon_days: int | None = None
+    clock: Callable[[], dt.date] | None = dataclasses.field(default=None, repr=False)
+    busy_wait: float | None = None
+    _computing: pd.Timestamp | None = dataclasses.field(default=None, repr=False)
+    compute_elsewhere: Callable[[pd.Timestamp], DayRows] | None = dataclasses.field(
+        default=None, repr=False)
 
     @property
     def generation(self) -> str | None:
@@ -94,13 +102,15 @@ class Predictor:
         """The date of the last game in the data these models predict from."""
         if self.history is None and self._last_game is not None:
             return self._last_game
-        return _last_game_of(self.games())
+        return last_game_of(self.games())
 
     def games(self) -> GameData:
         """Return the game data: the one held, else read (sha256-checked) from ``data_dir``
         for this call only (a server keeps only the rows and lookups it needs)."""
         if self.history is not None:
             return self.history
+        if self.held is not None:
+            return self.held.load()
         if self.data_dir is None or not self.history_sha256:
             raise DataError("this predictor holds no game data; run `nba-ml train --force`")
         from nba_ml.state.history import load_history
@@ -125,9 +135,23 @@ class Predictor:
                 f"pass --date (date=) to predict the day after the last game")
 
     def accepts_date(self, day: dt.date) -> bool:
-        """Return whether ``day`` can be predicted (it is after the data's last game)."""
-        last = self.last_game_date
-        return last is None or day > last
+        """Return whether ``day`` can be predicted (after the data's last game, and within the
+        horizon when there is one)."""
+        try:
+            self._upcoming(day)
+        except UsageError:
+            return False
+        return True
+
+    def _upcoming(self, date: object) -> pd.Timestamp:
+        """Return the day asked for (default today in Chicago); raise UsageError unless it is
+        after the data's last game and, with a horizon, within it."""
+        clock = self.clock  # a live server's today (None: the date rule's, Chicago's)
+        day = upcoming_day(clock() if date is None and clock else date, self.last_game_date)
+        if self.horizon_days is not None:
+            today = clock() if clock else today_in_chicago()
+            check_horizon(day.date(), self.last_game_date, today, self.horizon_days)
+        return day
 
     def _check_staleness(self, date: object) -> None:
         """Log the stale warning once per day when a request asks for today (no date)."""
@@ -145,7 +169,7 @@ class Predictor:
         """Return each player's latest row (name, team, game date), indexed by player_id,
         cached."""
         if self._latest is None:
-            self._set_latest(_latest_players(self.games()))
+            self._set_latest(latest_players(self.games()))
         assert self._latest is not None
         return self._latest
 
@@ -154,24 +178,33 @@ class Predictor:
                          for i, n in latest["player_name"].items()}
         self._latest = latest
 
-    def _season_for(self, day: pd.Timestamp) -> str:
-        from nba_ml.data.seasons import season_for_date
-
-        return season_for_date(day.date())
-
     def warm(self, date: object = None) -> None:
         """Precompute the feature rows of ``date`` (default today in Chicago)."""
-        self._day(upcoming_day(date, self.last_game_date))
+        self._day(self._upcoming(date))
 
     def _day(self, day: pd.Timestamp) -> _Day:
         cached = self._days.get(day)  # a lookup without the lock: requests of a prepared day
         if cached is not None:
             return cached
-        with self._compute_lock:  # one computation per day, however many threads ask
+        # One computation at a time, however many threads ask. A live server's requests wait
+        # for the day being computed, but at most busy_wait seconds for another one: a
+        # computed day must not starve the rest (nor hold every worker thread).
+        wait = -1 if self.busy_wait is None else self.busy_wait
+        if not self._compute_lock.acquire(timeout=wait):
+            if self._computing not in (None, day):  # None: the holder is about to say
+                raise ServingBusy(f"the rows of another date are being computed; retry "
+                                  f"{day:%Y-%m-%d} in a few seconds")
+            self._compute_lock.acquire()  # the same day: its rows are seconds away
+        try:
             cached = self._days.get(day)
             if cached is None:
-                cached = self._compute_day(day)
+                self._computing = day
+                compute = self.compute_elsewhere or self._compute_day
+                cached = compute(day)
                 self._keep_day(day, cached)
+        finally:
+            self._computing = None
+            self._compute_lock.release()
         return cached
 
     def _keep_day(self, day: pd.Timestamp, rows: _Day) -> None:
@@ -211,45 +244,7 @@ class Predictor:
                 self._keep_day(pd.Timestamp(day), rows)
 
     def _compute_day(self, day: pd.Timestamp, history: GameData | None = None) -> _Day:
-        import pandas as pd
-
-        history = history or self.games()
-        season = self._season_for(day)
-        players = history.player_games
-        team_games = history.team_games
-        teams = sorted(set(team_games["team"].dropna().unique()))
-        if len(teams) % 2:
-            teams.append("---")  # a stand-in opponent so every real team plays once
-        rows = []
-        for i in range(0, len(teams), 2):
-            home, away = teams[i], teams[i + 1]
-            game_id = f"{day:%Y%m%d}-{home}-{away}"
-            for team, opponent, is_home in ((home, away, True), (away, home, False)):
-                rows.append({"season": season, "season_type": "Regular Season",
-                             "game_id": game_id, "game_date": day, "team": team,
-                             "opponent": opponent, "is_home": is_home})
-        probe_teams = pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
-        all_team_games = pd.concat([team_games, probe_teams], ignore_index=True)
-        latest = self._latest_players()
-        latest = latest[latest["game_date"] >= day - pd.Timedelta(days=ACTIVE_DAYS)]
-        probe_of = probe_teams.set_index("team")
-        probe_players = pd.DataFrame({
-            "season": season, "season_type": "Regular Season",
-            "game_id": probe_of.loc[latest["team"], "game_id"].to_numpy(),
-            "game_date": day, "player_id": latest.index.to_numpy(),
-            "player_name": latest["player_name"].to_numpy(), "team": latest["team"].to_numpy(),
-            "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
-            "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
-        }).reindex(columns=list(PLAYER_GAME_COLUMNS))
-        sides = features.team_sides(all_team_games, players)
-        sides = sides[sides["game_date"] == day].set_index("team")
-        table = features.player_features(pd.concat([players, probe_players], ignore_index=True),
-                                         all_team_games)
-        table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
-        who = dict(zip(table.index.tolist(),
-                       zip(table["player_name"].astype(str), table["team"].astype(str),
-                           strict=True), strict=True))
-        return _Day(sides, table, who)
+        return compute_day(history or self.games(), self._latest_players(), day)
 
     def predict_games(self, games: Iterable[tuple[str, str]], date: object = None
                       ) -> pd.DataFrame:
@@ -258,7 +253,7 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = upcoming_day(date, self.last_game_date)
+        day = self._upcoming(date)
         self._check_staleness(date)
         pairs = [(resolve_team(h), resolve_team(a)) for h, a in games]
         seen: set[str] = set()
@@ -303,7 +298,7 @@ class Predictor:
         import numpy as np
         import pandas as pd
 
-        day = upcoming_day(date, self.last_game_date)
+        day = self._upcoming(date)
         self._check_staleness(date)
         cached = self._day(day)
         requests = []
@@ -352,21 +347,6 @@ class Predictor:
             total = np.bincount(index, weights=predicted, minlength=len(rows))
             out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
         return out
-
-
-def _last_game_of(history: GameData) -> dt.date | None:
-    import pandas as pd
-
-    last = history.team_games["game_date"].max()
-    return None if pd.isna(last) else pd.Timestamp(last).date()
-
-
-def _latest_players(history: GameData) -> pd.DataFrame:
-    """Return each player's latest row (name, team, game date), indexed by player_id."""
-    players = history.player_games
-    latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
-        "player_id", keep="last")
-    return latest[["player_id", "player_name", "team", "game_date"]].set_index("player_id")
 
 
 def load_models(data_dir: Path | str) -> Predictor:

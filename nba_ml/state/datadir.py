@@ -149,6 +149,10 @@ def prepare_data_dir(target: HasDataDir | Path) -> None:
     shown = safe_text(str(path))
     if path.exists() and not path.is_dir():
         raise ConfigError(f"data directory {shown} exists and is not a directory")
+    if path.is_symlink() and not path.exists():  # was "not writable by this user", even to root
+        raise ConfigError(f"data directory {shown} is a symbolic link to "
+                          f"{safe_text(os.readlink(path))}, which does not exist (a dangling "
+                          "link): create its target or give another --data-dir")
     try:
         make_directory(path)
     except OSError as error:

@@ -141,6 +141,13 @@ def hash_regular_file(
         os.close(fd)
 
 
+def open_regular_file(path: Path | str, *, limit: int = DEFAULT_READ_LIMIT,
+                      follow_symlinks: bool = False) -> tuple[int, os.stat_result]:
+    """Open ``path`` as :func:`read_regular_file` does and return (a blocking close-on-exec
+    descriptor the caller closes, its fstat); raise as :func:`read_regular_file` does."""
+    return _open_regular(path, limit, follow_symlinks)
+
+
 def _open_regular(path: Path | str, limit: int, follow_symlinks: bool
                   ) -> tuple[int, os.stat_result]:
     """Open ``path`` without blocking; return (blocking fd, fstat) of a regular file <= limit."""

@@ -126,12 +126,17 @@ def _checked(data_dir: Path, expected_sha256: object, trusted: Iterable[int] | N
 def load_history(data_dir: Path, expected_sha256: str | None) -> GameData:
     """Return the game tables recorded in the manifest after checking their sha256 and trust
     (pickles run code when loaded); raise DataError when missing, altered or untrusted."""
+    path = history_path(data_dir, expected_sha256 or "")
+    return parse_history(read_history_payload(data_dir, expected_sha256), path)
+
+
+def parse_history(payload: bytes, path: Path) -> GameData:
+    """Return the game tables of a payload whose sha256 and trust were checked by the caller
+    (pickles run code when loaded); raise DataError naming ``path`` when it is unusable."""
     from nba_ml.data.importer import GameData
 
-    path = history_path(data_dir, expected_sha256 or "")
-    payload = read_history_payload(data_dir, expected_sha256)
     try:
-        tables = pickle.loads(payload)  # verified and trusted above
+        tables = pickle.loads(payload)  # verified and trusted by the caller
         return GameData(tables["team_games"], tables["player_games"], [str(path)])
     except Exception as error:  # noqa: BLE001 - any unpickling failure is unusable data
         raise DataError(f"cannot read {safe_text(str(path))}: {type(error).__name__}") from None

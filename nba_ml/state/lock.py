@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
+from nba_ml.data.proxy import redact_command
 from nba_ml.errors import LockHeld, StorageError
 from nba_ml.state.files import describe_os_error, parse_utc, safe_text
 
@@ -222,7 +223,9 @@ class TrainingLock:
     ) -> None:
         self.path = Path(path)
         self.wait = max(0.0, float(wait))
-        self.command = command if command is not None else " ".join(sys.argv)
+        # recorded in the lock file (readable by the group, shown by status, left by kill -9):
+        # never a proxy's password
+        self.command = redact_command(sys.argv if command is None else command.split(" "))
         self.poll_interval = poll_interval
         self.holder: LockHolder | None = None
         self._fd: int | None = None

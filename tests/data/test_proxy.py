@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from nba_ml.data.proxy import PROXY_VARIABLES, redact, redact_proxy, resolve_proxy
+from nba_ml.data import proxy
+from nba_ml.data.proxy import (
+    PROXY_VARIABLES,
+    redact,
+    redact_command,
+    redact_proxy,
+    resolve_proxy,
+)
 from nba_ml.errors import ConfigError
 
 # ------------------------------------------------------------------------ precedence
@@ -17,8 +24,8 @@ from nba_ml.errors import ConfigError
     ({"https_proxy": "http://p:3128"}, None, ("http://p:3128", "https_proxy")),
     ({"HTTPS_PROXY": "http://a:1", "NBA_API_PROXY": "http://b:2"}, None,
      ("http://b:2", "NBA_API_PROXY")),
-    ({"NBA_API_PROXY": "http://b:2", "NBA_ML_PROXY": "socks5h://c:3"}, None,
-     ("socks5h://c:3", "NBA_ML_PROXY")),
+    ({"NBA_API_PROXY": "http://b:2", "NBA_ML_PROXY": "https://c:3"}, None,
+     ("https://c:3", "NBA_ML_PROXY")),
     ({"NBA_ML_PROXY": "http://c:3"}, "http://u:pw@d:4", ("http://u:pw@d:4", "--proxy")),
     ({"NBA_ML_PROXY": "  ", "HTTPS_PROXY": "http://a:1"}, None, ("http://a:1", "HTTPS_PROXY")),
 ])
@@ -60,8 +67,20 @@ def test_other_proxy_variables_are_not_consulted() -> None:
                                  "socks5h://u:p@h:1080", "socks4://h:1", "socks4a://h:1",
                                  "HTTP://Host:3128", "http://[::1]:3128", "http://h:3128/",
                                  "http://h"])
-def test_accepted_proxy_urls_are_returned_as_given(url: str) -> None:
+def test_accepted_proxy_urls_are_returned_as_given(url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(proxy, "socks_supported", lambda: True)  # as with nba-ml[socks]
     assert resolve_proxy(url, {}) == (url, "--proxy")
+
+
+@pytest.mark.parametrize("url", ["socks5://h:1080", "socks5h://u:p@h:1080", "socks4://h:1"])
+def test_a_socks_proxy_without_pysocks_is_a_usage_error(url: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # it was accepted, then failed as a temporary error that no retry could fix
+    monkeypatch.setattr(proxy, "socks_supported", lambda: False)
+    with pytest.raises(ConfigError, match=r"needs PySocks.*nba-ml\[socks\]") as caught:
+        resolve_proxy(url, {})
+    assert caught.value.exit_code == 2 and ":p@" not in str(caught.value)
 
 
 # ------------------------------------------------------------------------ malformed values
@@ -142,9 +161,13 @@ def test_redact_proxy(url: str | None, shown: str | None) -> None:
 
 
 def test_redact_masks_the_user_and_password_apart_but_not_short_fragments() -> None:
+    # the user name alone is masked only where it stands as a word of its own
     proxy = "http://alice:hunter2@proxy.corp:3128"
     text = "proxy.corp refused alice (hunter2); retried http://alice:hunter2@proxy.corp:3128"
-    assert redact(text, proxy) == "proxy.corp refused *** (***); retried http://***@proxy.corp:3128"
+    assert redact(text, proxy) == (
+        "proxy.corp refused *** (***); retried http://***@proxy.corp:3128")
+    assert redact("sent as alice:hunter2 and alice@proxy.corp", proxy) == (
+        "sent as *** and ***@proxy.corp")
     # secrets shorter than 3 characters are not masked on their own (every "a" would go)
     assert redact("via http://a:b@h:1 as a b", "http://a:b@h:1") == "via http://***@h:1 as a b"
 
@@ -153,3 +176,21 @@ def test_redact_without_a_proxy_masks_any_url_userinfo() -> None:
     text = "x socks5h://u:p@h:1/ and https://v:w@z and mailto:me@example.org"
     assert redact(text, None) == "x socks5h://***@h:1/ and https://***@z and mailto:me@example.org"
     assert redact("no credentials here", "http://h:1") == "no credentials here"
+
+
+def test_a_user_name_is_masked_as_a_credential_not_wherever_its_text_appears() -> None:
+    # user "nba" turned the message into "stats.***.com unreachable"
+    url = "http://nba:s3cret@proxy:3128"
+    message = f"stats.nba.com unreachable through {url} (s3cret; nba:s3cret)"
+    assert redact(message, url) == (
+        "stats.nba.com unreachable through http://***@proxy:3128 (***; ***)")
+
+
+def test_a_recorded_command_line_never_holds_a_proxy_password() -> None:
+    argv = ["/venv/bin/nba-ml", "train", "--proxy", "http://nba:s3cret@proxy:3128", "--force"]
+    assert redact_command(argv) == (
+        "/venv/bin/nba-ml train --proxy http://***@proxy:3128 --force")
+    assert redact_command(["nba-ml", "ensure", "--proxy=socks5h://u:pw@h:1"]) == (
+        "nba-ml ensure --proxy=socks5h://***@h:1")
+    assert redact_command(["nba-ml", "--proxy", "u:pw@h:1"]) == "nba-ml --proxy ***"
+    assert redact_command(["x", "see", "https://a:b@h"]) == "x see https://***@h"

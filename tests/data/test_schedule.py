@@ -152,3 +152,24 @@ def test_an_unreadable_schedule_is_one_line(tmp_path: Path,
     with pytest.raises(DataError) as caught:
         read_schedule(tmp_path, DAY)
     assert str(caught.value) == f"cannot read the schedule {path}: permission denied"
+
+
+def test_a_start_time_is_a_time_or_nothing_never_raw_text(tmp_path: Path) -> None:
+    # predict today printed the cached gameTimeUTC as it was: terminal escapes reached the tty
+    cached(tmp_path, scoreboard([
+        board_game("PHI", "BOS", gameTimeUTC="\x1b]0;owned\x07\x1b[2J"),
+        board_game("LAL", "GSW", "0022500801", gameTimeUTC="2026-02-15T19:30:00-05:00"),
+        board_game("MIA", "NYK", "\x1b[31m1", gameTimeUTC=12),
+    ]))
+    games, _, _ = read_schedule(tmp_path, DAY)
+    assert [g.starts_at for g in games] == [None, "2026-02-16T00:30:00Z", None]
+    assert games[2].game_id == "\\x1b[31m1"
+
+
+def test_a_team_listed_twice_is_bad_data_not_the_callers_error(tmp_path: Path) -> None:
+    # it reached predict_games as "a team can play only one game a day": exit 2 / HTTP 400
+    cached(tmp_path, scoreboard([board_game("PHI", "BOS"),
+                                 board_game("BOS", "LAL", "0022500801")]))
+    with pytest.raises(DataError, match="BOS is listed in two games") as caught:
+        read_schedule(tmp_path, DAY)
+    assert type(caught.value) is DataError and caught.value.exit_code == 1

@@ -168,3 +168,28 @@ def test_player_models_blend_boosting_with_a_robust_linear_fit(synthetic) -> Non
                 + w * model.linear_.predict(matrix))
     np.testing.assert_allclose(model.predict(matrix), expected)
     assert not np.allclose(model.linear_.predict(matrix), model.estimator_.predict(matrix))
+
+
+def test_the_fitting_pool_never_starts_more_workers_than_fits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # --jobs 64 started 64 fitting workers for 6 fits (3.4 GB after 12 s)
+    from nba_ml.modeling import workers
+
+    started: list[int] = []
+
+    class Recorder:
+        def __init__(self, jobs: int, *_: object, **__: object) -> None:
+            started.append(jobs)
+
+        def __enter__(self) -> Recorder:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+    monkeypatch.setattr(workers, "Pool", Recorder)
+    for jobs, fits, expected in ((64, 6, 6), (3, 6, 3), (None, 1, None), (1, 6, None)):
+        started.clear()
+        with models.fitting_pool(jobs, fits) as pool:
+            assert (pool is None) == (expected is None)
+        assert started == ([] if expected is None else [expected])

@@ -159,3 +159,18 @@ def test_a_stop_while_workers_start_reaches_the_parent_even_through_another_thre
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert received == [signal.SIGTERM]
+
+
+def test_a_worker_never_imports_from_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_leftover_workers: object) -> None:
+    # spawn starts `python -c ...`, whose sys.path began with the directory nba-ml ran in: a
+    # multiprocessing.py there ran as the training's user before the worker's first task
+    marker = tmp_path / "ran"
+    for name in ("multiprocessing", "dataclasses"):
+        (tmp_path / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write({name!r})\nraise SystemExit(9)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
+    assert run_tasks(operator.add, [(2, 3), (4, 5)], jobs=2) == [5, 9]
+    assert not marker.exists()
+    assert "PYTHONSAFEPATH" not in os.environ  # restored after the start

@@ -328,3 +328,35 @@ def test_a_player_answer_names_the_day_predicted_even_across_midnight(
     monkeypatch.setattr(fresh, "predict_players", predict_then_midnight)
     answer = api.players_answer(fresh, {"player": str(BOS_1)})
     assert answer["game_date"] == str(before_midnight)  # was the next day: today read twice
+
+
+def test_health_answer_is_200_only_while_requests_can_be_answered(tmp_path: Path) -> None:
+    from nba_ml.serving.live import ServingInfo
+
+    data_dir = tmp_path / "data"
+    ok = ServingInfo(True, "g", "t", "2019-06-13", 3, False, False, None, True, None)
+    body, status = api.health_answer(ok, data_dir)
+    assert status == 200 and body["generation"] == "g" and body["answering"]
+    broken = ServingInfo(True, "g", "t", "2019-06-13", 3, False, False,
+                         f"new model set not served: {data_dir}/models are not usable", False,
+                         f"the served set's game data cannot be used: {data_dir}/history/x "
+                         "was altered")
+    body, status = api.health_answer(broken, data_dir)
+    assert status == 503 and "was altered" in body["error"]
+    assert str(data_dir) not in json.dumps(body)
+    assert body["error"].startswith("the served set's game data cannot be used: <data dir>/")
+    nothing = ServingInfo(False, None, None, None, None, False, True, None, False, None)
+    assert api.health_answer(nothing, data_dir)[1] == 503
+
+
+def test_error_answers_name_no_server_path_and_busy_is_503(tmp_path: Path) -> None:
+    from nba_ml.errors import ServingBusy
+
+    resolved = tmp_path.resolve()
+    link = tmp_path / "link"
+    link.symlink_to(resolved)
+    text = f"cannot read {resolved}/history/game_data-x.pkl: permission denied"
+    assert api.public_text(text, link) == (
+        "cannot read <data dir>/history/game_data-x.pkl: permission denied")
+    assert api.public_text("unknown team 'BOZ'", "/") == "unknown team 'BOZ'"
+    assert api.error_status(ServingBusy("busy")) == 503

@@ -421,3 +421,49 @@ def test_the_helper_runs_nicer_than_the_server(saved_games: tuple[Path, str]) ->
         assert helper.HELPER_NICE == 10
     finally:
         process.close()
+
+
+def test_the_helper_never_imports_from_the_servers_working_directory(
+        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # `python -m nba_ml.serving.helper` put the cwd first on sys.path: a dataclasses.py there
+    # ran as the server's user
+    data_dir, sha256 = saved_games
+    hostile = tmp_path / "cwd"
+    hostile.mkdir()
+    marker = tmp_path / "ran"
+    for name in ("dataclasses", "pickle", "pandas", "nba_ml"):
+        (hostile / f"{name}.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    monkeypatch.chdir(hostile)
+    monkeypatch.setenv("PYTHONPATH", str(hostile))  # -I ignores PYTHON* variables too
+    days = [dt.date(2018, 12, 1)]
+    process = HelperProcess(data_dir)
+    with caplog.at_level(logging.WARNING, logger="nba_ml.serving.helper"):
+        try:
+            process.submit(days, sha256=sha256)
+            assert process.result(days, sha256) is not None
+        finally:
+            process.close()
+    assert not marker.exists() and not _warnings(caplog)
+    command = helper.helper_command()
+    assert command[:3] == [sys.executable, "-I", "-c"] and helper.SAFE_CWD == "/"
+
+
+def test_the_helper_reads_the_game_data_the_server_holds_after_a_prune(
+        saved_games: tuple[Path, str], caplog: pytest.LogCaptureFixture) -> None:
+    from nba_ml.state.held import HeldHistory
+
+    data_dir, sha256 = saved_games
+    held = HeldHistory.open(data_dir, sha256)
+    history_path(data_dir, sha256).unlink()  # pruned by the trainer
+    days = [dt.date(2018, 12, 1)]
+    process = HelperProcess(data_dir, held)
+    with caplog.at_level(logging.WARNING, logger="nba_ml.serving.helper"):
+        try:
+            process.submit(days, days, sha256=sha256)  # two batches: one descriptor
+            assert process.result(days, sha256) is not None
+            assert process.result(days, sha256) is not None
+        finally:
+            process.close()
+    assert not _warnings(caplog)
+    assert held.load().team_games.shape[0] > 0  # still open here

@@ -147,3 +147,25 @@ def test_hostile_team_codes_are_refused_with_one_line(hostile: str) -> None:
 def test_an_over_long_team_code_is_shown_cut_to_40_characters() -> None:
     message = _refusal(resolve_team, "BOS" * 50_000)
     assert message.startswith("unknown team 'BOSBOS") and len(message) < 120
+
+
+def test_an_id_of_thousands_of_digits_is_an_unknown_player() -> None:
+    # int() of more than 4300 digits raised ValueError: "unexpected error ... (a bug)"
+    latest = pd.DataFrame({"player_name": ["A B"], "team": ["BOS"]},
+                          index=pd.Index([2544], name="player_id"))
+    with pytest.raises(UsageError, match="unknown player '9999"):
+        inputs.find_player_id("9" * 5000, latest, {"a b": 2544})
+    assert inputs.find_player_id("2544", latest, {"a b": 2544}) == 2544
+
+
+def test_the_horizon_covers_the_days_after_the_data_and_around_today() -> None:
+    last, today = dt.date(2019, 6, 13), dt.date(2019, 10, 25)
+    for day in (dt.date(2019, 6, 14), dt.date(2019, 6, 27), dt.date(2019, 10, 24),
+                dt.date(2019, 11, 8)):
+        inputs.check_horizon(day, last, today, 14)
+    for day in (dt.date(2019, 6, 28), dt.date(2019, 10, 23), dt.date(2019, 11, 9),
+                dt.date(9999, 12, 31)):
+        with pytest.raises(UsageError, match="beyond what this server predicts") as caught:
+            inputs.check_horizon(day, last, today, 14)
+        assert caught.value.exit_code == EXIT_USAGE
+    inputs.check_horizon(dt.date(2019, 10, 26), None, today, 1)

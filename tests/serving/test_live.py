@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from nba_ml.data.importer import GameData
-from nba_ml.errors import ConfigError, ModelInvalid, ModelsNotReady
+from nba_ml.errors import ConfigError, ModelInvalid, ModelsNotReady, UsageError
 from nba_ml.serving.live import LivePredictor, installed_key
 from nba_ml.serving.predictor import Predictor, load_predictor
-from nba_ml.state.history import load_history, save_history
+from nba_ml.state.history import history_path, load_history, save_history
 from tests.conftest import copy_data_dir, run_in_child
 from tests.serving.conftest import new_predictor
 
@@ -331,8 +331,9 @@ def test_installed_key_changes_with_the_link_and_is_none_without_a_set(live_dir:
 
 def test_from_environment_reads_the_data_dir_and_check_interval(tmp_path: Path) -> None:
     live = LivePredictor.from_environment({"NBA_ML_DATA_DIR": str(tmp_path),
-                                           "NBA_ML_SERVING_CHECK_SECONDS": "0.5"})
-    assert live.data_dir == tmp_path and live.check_interval == 0.5
+                                           "NBA_ML_SERVING_CHECK_SECONDS": "0.5",
+                                           "NBA_ML_SERVING_HORIZON_DAYS": "3"})
+    assert live.data_dir == tmp_path and live.check_interval == 0.5 and live.horizon_days == 3
     with pytest.raises(ConfigError, match="NBA_ML_SERVING_CHECK_SECONDS"):
         LivePredictor.from_environment({"NBA_ML_DATA_DIR": str(tmp_path),
                                         "NBA_ML_SERVING_CHECK_SECONDS": "soon"})
@@ -382,3 +383,75 @@ def test_a_generation_whose_game_data_is_missing_is_not_served(
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "is missing" in errors[0] and f"still serving {good}" in errors[0]
     assert live.current().generation == good
+
+
+def test_a_server_whose_newer_sets_are_refused_for_a_week_answers_every_date_it_accepts(
+        live_dir: Path) -> None:
+    # The trainer pruned the served set's game data once newer sets existed, although this
+    # server refused them; then every date nobody prepared (and each new day) answered 500.
+    days = [TODAY]
+    live = LivePredictor(live_dir, today=lambda: days[0], prepare_days=2)
+    assert live.refresh()
+    served = live.current()
+    sha = served.history_sha256
+    assert sha is not None and served.last_game_date is not None
+    history_path(live_dir, sha).unlink()  # pruned, as the trainer does
+    (live_dir / "history").rename(live_dir / "history-gone")  # and its directory unreadable
+    for night in range(1, 8):
+        install_generation(live_dir, f"gen-refused-{night}", tamper=True)  # never served
+        days[0] = TODAY + dt.timedelta(days=night)
+        live.refresh()
+        predictor = live.current()
+        assert predictor.generation == served.generation
+        info = live.info()
+        assert info.answering and info.problem is None, info
+        assert "sha256 mismatch" in str(info.last_error)
+        today = days[0]
+        assert predictor.predict_games([("BOS", "LAL")]).shape[0] == 1  # today: prepared
+        if night in (1, 7):  # dates nobody prepared: the held data, through a helper process
+            for day in (today + dt.timedelta(days=5),
+                        served.last_game_date + dt.timedelta(days=3)):
+                assert predictor.accepts_date(day)
+                out = predictor.predict_players([{"player": "LeBron James"}], date=day)
+                assert out["points"].iloc[0] > 0
+
+
+def test_healthz_is_503_with_the_reason_while_requests_cannot_be_answered(
+        live_dir: Path) -> None:
+    from nba_ml.serving.api import health_answer
+
+    days = [TODAY]
+    live = LivePredictor(live_dir, today=lambda: days[0], prepare_days=1)
+    body, status = health_answer(live.info(), live_dir)
+    assert status == 503 and "no model set is served yet" in body["error"]
+    assert live.refresh()
+    body, status = health_answer(live.info(), live_dir)
+    assert status == 200 and body["answering"] and body["problem"] is None
+    path = history_path(live_dir, str(live.current().history_sha256))
+    original = path.read_bytes()
+    path.write_bytes(b"\0" * len(original))  # rewritten in place by a trusted user
+    days[0] = TODAY + dt.timedelta(days=1)  # a new day to prepare, from that data
+    live.refresh()
+    body, status = health_answer(live.info(), live_dir)
+    assert status == 503 and "altered" in body["error"], body
+    assert str(live_dir) not in json.dumps(body) and "<data dir>" in body["error"]
+    path.write_bytes(original)  # repaired: the next look says so
+    live._prepare_after = 0.0
+    live.refresh()
+    body, status = health_answer(live.info(), live_dir)
+    assert status == 200, body
+
+
+def test_a_served_set_refuses_dates_beyond_its_horizon(live_dir: Path) -> None:
+    live = _live(live_dir, horizon_days=5)
+    assert live.refresh()
+    predictor = live.current()
+    last = predictor.last_game_date
+    assert last is not None
+    for day in (last + dt.timedelta(days=5), TODAY - dt.timedelta(days=1),
+                TODAY + dt.timedelta(days=5)):
+        assert predictor.accepts_date(day), day
+    for text in ("9999-12-31", (TODAY + dt.timedelta(days=6)).isoformat(),
+                 (last + dt.timedelta(days=6)).isoformat()):
+        with pytest.raises(UsageError, match="beyond what this server predicts"):
+            predictor.predict_games([("BOS", "LAL")], date=text)

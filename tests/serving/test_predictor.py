@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from nba_ml.data.importer import GameData
 from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import UsageError
 from nba_ml.modeling import features, models
@@ -227,3 +229,40 @@ def test_an_over_long_name_is_cut_short_in_the_message_and_not_compared(
     assert message == f"unknown player {('Player BOS 1' + 'x' * 5000)[:MAX_NAME] + '...'!r}"
     with pytest.raises(UsageError, match="did you mean Player BOS 1"):  # short: still a hint
         synthetic_predictor.find_player("Player BOS 1x")
+
+
+def test_a_date_being_computed_never_queues_requests_for_another_one(
+        synthetic_models: dict[str, object], synthetic_games: GameData,
+        first_day: dt.date) -> None:
+    # two clients asking for dates nobody prepared held every worker (1.3 s of CPU each)
+    import threading
+
+    from nba_ml.errors import ServingBusy
+    from tests.serving.conftest import new_predictor
+
+    predictor = new_predictor(synthetic_models, synthetic_games)
+    predictor.busy_wait = 0.0
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(day: pd.Timestamp):  # type: ignore[no-untyped-def]
+        entered.set()
+        assert release.wait(30)
+        return predictor._compute_day(day)
+
+    predictor.compute_elsewhere = slow
+    results: list[object] = []
+    first = threading.Thread(target=lambda: results.append(
+        predictor.predict_games([("BOS", "PHI")], date=first_day)))
+    first.start()
+    assert entered.wait(30)
+    with pytest.raises(ServingBusy, match="another date"):
+        predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1))
+    same = threading.Thread(target=lambda: results.append(
+        predictor.predict_games([("BOS", "PHI")], date=first_day)))
+    same.start()  # the same date waits for the rows being computed
+    release.set()
+    first.join(30)
+    same.join(30)
+    assert len(results) == 2
+    assert predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1)
+                                   ).shape[0] == 1  # free again

@@ -183,3 +183,18 @@ def test_make_directory_sets_modes_whatever_the_umask(tmp_path: Path) -> None:
     existing.mkdir(mode=0o700)
     make_directory(existing)
     assert stat.S_IMODE(existing.stat().st_mode) == 0o700  # an existing directory is left alone
+
+
+def test_a_dangling_symlink_data_dir_is_named_as_such(tmp_path: Path) -> None:
+    # it was "not writable by this user", even to root
+    link = tmp_path / "data"
+    link.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="a dangling link") as caught:
+        prepare_data_dir(link)
+    assert caught.value.exit_code == EXIT_USAGE and "not writable" not in str(caught.value)
+    assert not (tmp_path / "nowhere").exists()  # nothing created through it
+    result = subprocess.run([sys.executable, "-m", "nba_ml", "--data-dir", str(link), "train",
+                             "--from", str(tmp_path)], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert result.stderr.count("\n") == 1 and "dangling link" in result.stderr

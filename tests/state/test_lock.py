@@ -413,3 +413,20 @@ def test_a_damaged_holder_record_is_an_unknown_holder_never_a_crash(
             TrainingLock(lock_path).acquire()
     finally:
         os.close(fd)
+
+
+def test_the_recorded_command_never_holds_a_proxy_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # train --proxy http://nba:PASSWORD@... wrote the password into train.lock (readable by the
+    # web server's group, shown by status --json, left there after kill -9)
+    lock_path = tmp_path / "train.lock"
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/nba-ml", "train", "--proxy",
+                                      "http://nba:PASSWORD@127.0.0.1:3128", "--force"])
+    with TrainingLock(lock_path) as lock:
+        assert "PASSWORD" not in lock_path.read_text()
+        holder = read_lock_holder(lock_path)
+        assert holder is not None and holder.command == (
+            "/venv/bin/nba-ml train --proxy http://***@127.0.0.1:3128 --force")
+        assert lock.held
+    with TrainingLock(lock_path, command="nba-ml train --proxy=http://u:PASSWORD@h:1"):
+        assert "PASSWORD" not in lock_path.read_text()

@@ -70,7 +70,8 @@ class Server:
         # XDG_RUNTIME_DIR: newer gunicorn puts its control socket there (else in ~/.gunicorn)
         env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir),
                "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent),
-               **(environ or {})}
+               # the data ends in 2019 and the requests ask for 2019-10-22 (in the horizon)
+               "NBA_ML_SERVING_HORIZON_DAYS": "366", **(environ or {})}
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
                 [*argv, "--chdir", "examples", "--workers", str(WORKERS),
@@ -149,6 +150,7 @@ def test_starts_with_503_then_serves_once_ensure_installed_a_set(env: dict[str, 
     server: Server = env["server"]
     status, body = server.get("/healthz")
     assert status == 503 and "nba-ml ensure" in body["error"]
+    assert str(env["data_dir"]) not in json.dumps(body)
     status, body = server.get("/v1/games?home=BOS&away=LAL")
     assert status == 503 and body["error"]
     result = _nba_ml(env["data_dir"], "ensure", "--from", str(env["seasons"]))
@@ -205,6 +207,7 @@ def test_predictions_carry_what_is_served_and_the_stale_flag(env: dict[str, Any]
     # the day's slate: 404 until the nightly run cached a schedule, then every game
     status, body = server.get(f"/v1/today?date={DAY}")
     assert status == 404 and "no schedule cached for 2019-10-22" in body["error"]
+    assert str(env["data_dir"]) not in body["error"]  # logged, never shown to clients
     from tests.replay import scoreboard_for  # the recorded ScoreboardV3, re-dated to DAY
 
     schedule = env["data_dir"] / "raw" / "schedule" / f"{DAY}.json"

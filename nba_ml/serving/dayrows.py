@@ -1,0 +1,91 @@
+"""The feature rows of one upcoming date, computed from the game data with the training code.
+
+``compute_day`` runs the training feature code once over the whole history with one upcoming game
+per team and one upcoming row per active player on that date (about a second on four seasons);
+``Predictor`` keeps the result (:class:`DayRows`) and answers that date's requests by lookups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
+from nba_ml.modeling import features
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nba_ml.data.importer import GameData
+
+ACTIVE_DAYS = 400  # players whose last game is older than this get no precomputed row
+
+
+@dataclasses.dataclass
+class DayRows:
+    """Feature rows of one upcoming date: each team's side and each active player's row."""
+
+    sides: pd.DataFrame  # indexed by team: SIDE_COLUMNS as of the day
+    players: pd.DataFrame  # indexed by player_id: PLAYER_FEATURES (opponent columns to refill)
+    who: dict[int, tuple[str, str]]  # player_id -> (name, team) of the players with a row
+
+
+def compute_day(history: GameData, latest: pd.DataFrame, day: pd.Timestamp) -> DayRows:
+    """Return the rows of ``day`` from ``history``; ``latest`` is each player's latest row
+    (:func:`latest_players`)."""
+    import pandas as pd
+
+    from nba_ml.data.seasons import season_for_date
+
+    season = season_for_date(day.date())
+    players = history.player_games
+    team_games = history.team_games
+    teams = sorted(set(team_games["team"].dropna().unique()))
+    if len(teams) % 2:
+        teams.append("---")  # a stand-in opponent so every real team plays once
+    rows = []
+    for i in range(0, len(teams), 2):
+        home, away = teams[i], teams[i + 1]
+        game_id = f"{day:%Y%m%d}-{home}-{away}"
+        for team, opponent, is_home in ((home, away, True), (away, home, False)):
+            rows.append({"season": season, "season_type": "Regular Season",
+                         "game_id": game_id, "game_date": day, "team": team,
+                         "opponent": opponent, "is_home": is_home})
+    probe_teams = pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
+    all_team_games = pd.concat([team_games, probe_teams], ignore_index=True)
+    latest = latest[latest["game_date"] >= day - pd.Timedelta(days=ACTIVE_DAYS)]
+    probe_of = probe_teams.set_index("team")
+    probe_players = pd.DataFrame({
+        "season": season, "season_type": "Regular Season",
+        "game_id": probe_of.loc[latest["team"], "game_id"].to_numpy(),
+        "game_date": day, "player_id": latest.index.to_numpy(),
+        "player_name": latest["player_name"].to_numpy(), "team": latest["team"].to_numpy(),
+        "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
+        "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
+    }).reindex(columns=list(PLAYER_GAME_COLUMNS))
+    sides = features.team_sides(all_team_games, players)
+    sides = sides[sides["game_date"] == day].set_index("team")
+    table = features.player_features(pd.concat([players, probe_players], ignore_index=True),
+                                     all_team_games)
+    table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
+    who = dict(zip(table.index.tolist(),
+                   zip(table["player_name"].astype(str), table["team"].astype(str),
+                       strict=True), strict=True))
+    return DayRows(sides, table, who)
+
+
+def last_game_of(history: GameData) -> dt.date | None:
+    """Return the date of the last game in ``history`` (None when it has none)."""
+    import pandas as pd
+
+    last = history.team_games["game_date"].max()
+    return None if pd.isna(last) else pd.Timestamp(last).date()
+
+
+def latest_players(history: GameData) -> pd.DataFrame:
+    """Return each player's latest row (name, team, game date), indexed by player_id."""
+    players = history.player_games
+    latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
+        "player_id", keep="last")
+    return latest[["player_id", "player_name", "team", "game_date"]].set_index("player_id")
