@@ -1,5 +1,6 @@
 """Prove the dependency floors: install the lowest version pyproject.toml allows of every
-dependency into a fresh venv and run the given tests there (default: the collector tests).
+dependency into a fresh venv and run the given tests there (default: the collector, CLI and
+Python API tests).
 
 Usage (needs a package index; takes a few minutes)::
 
@@ -23,8 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# the collector, and the CLI and the Python API (where the typer floor was once false)
 DEFAULT_TESTS = ["tests/data/test_collect.py", "tests/data/test_collect_faults.py",
-                 "tests/data/test_upstream.py", "tests/data/test_seasons.py"]
+                 "tests/data/test_upstream.py", "tests/data/test_seasons.py",
+                 "tests/cli/test_options.py", "tests/cli/test_app.py", "tests/test_api.py"]
 _REQUIREMENT = re.compile(r'^\s*"([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,"\s]*)')
 
 
