@@ -225,8 +225,9 @@ def _predict_game(invocation: Invocation, home: str, away: str, date: str | None
 
 @predict_app.command("game")
 def predict_game(
-    home: Annotated[str, typer.Argument(help="Home team abbreviation, e.g. BOS.")],
-    away: Annotated[str, typer.Argument(help="Away team abbreviation, e.g. PHI.")],
+    home: Annotated[str, typer.Argument(help="Home team: code, city or nickname, e.g. BOS, "
+                                        "Boston, Celtics.")],
+    away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -275,7 +276,7 @@ def predict_today(
 def predict_player(
     player: Annotated[str, typer.Argument(help="Player name or nba.com player id.")],
     opponent: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--opponent", help="Opponent team abbreviation.")] = None,
+        "--opponent", help="Opponent team: code, city or nickname.")] = None,
     home: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--home/--away", help="Whether his team plays at home.")] = None,
     date: DateOption = None,

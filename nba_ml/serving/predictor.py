@@ -24,11 +24,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml.data.names import PlayerNames
 from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, UsageError
 from nba_ml.modeling import features, models
-from nba_ml.serving.inputs import find_player_id, name_key, resolve_team, upcoming_day
+from nba_ml.serving.inputs import find_player_id, resolve_team, upcoming_day
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +75,7 @@ class Predictor:
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
     _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
-    _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
+    _by_name: PlayerNames | None = dataclasses.field(default=None, repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     _warned: set[dt.date] = dataclasses.field(default_factory=set, repr=False)
 
@@ -150,8 +151,8 @@ class Predictor:
         return self._latest
 
     def _set_latest(self, latest: pd.DataFrame) -> None:
-        self._by_name = {name_key(n): int(i)  # type: ignore[call-overload]
-                         for i, n in latest["player_name"].items()}
+        self._by_name = PlayerNames((int(i), str(n))  # type: ignore[call-overload]
+                                    for i, n in latest["player_name"].items())
         self._latest = latest
 
     def _season_for(self, day: pd.Timestamp) -> str:
