@@ -12,6 +12,7 @@ meant comes first: by closeness, then the most recently active player.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -83,21 +84,37 @@ def without_suffix(folded: str) -> str:
     return " ".join(words)
 
 
-def closeness(typed: str, name: str) -> float:
+@functools.lru_cache(maxsize=8192)
+def _parts(name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Return a folded name's forms compared with typed text: (the whole name with and without
+    its suffix, its first and last name and its words run together, its words)."""
+    base = without_suffix(name)
+    words = tuple(base.split()) or ("",)
+    return (tuple(dict.fromkeys((name, base))),
+            tuple(dict.fromkeys((words[0], words[-1], "".join(words)))), words)
+
+
+def closeness(typed: str, name: str, matcher: difflib.SequenceMatcher[str] | None = None,
+              floor: float = 0.0) -> float:
     """Return how close the folded ``typed`` is to the folded ``name`` (0 to 1): difflib's
     ratio against the whole name (with and without its suffix) or, for one typed word, against
     its first or last name; 0.95 when ``name`` or one of its words starts with what was typed
-    (at least MIN_PREFIX characters)."""
+    (at least MIN_PREFIX characters). ``matcher`` (``SequenceMatcher(b=typed)``) may be given
+    to compare one typed text with many names quickly; closeness below ``floor`` is 0."""
     if not typed or not name:
         return 0.0
-    base = without_suffix(name)
-    words = base.split()
-    parts = {name, base}
-    if " " not in typed:
-        parts |= {words[0], words[-1], "".join(words)}
-    if len(typed) >= MIN_PREFIX and any(p.startswith(typed) for p in parts | set(words)):
+    whole, single, words = _parts(name)
+    parts = whole + single if " " not in typed else whole
+    if len(typed) >= MIN_PREFIX and any(p.startswith(typed) for p in parts + words):
         return 0.95
-    return max(difflib.SequenceMatcher(None, typed, part).ratio() for part in parts)
+    matcher = matcher or difflib.SequenceMatcher(None, b=typed)
+    best = 0.0
+    for part in parts:  # the cheap upper bounds first, as difflib.get_close_matches does
+        matcher.set_seq1(part)
+        bar = max(best, floor)
+        if matcher.real_quick_ratio() >= bar and matcher.quick_ratio() >= bar:
+            best = max(best, matcher.ratio())
+    return best if best >= floor else 0.0
 
 
 def _typed(text: object) -> str | None:
@@ -208,8 +225,9 @@ class PlayerNames:
         typed = _typed(text)
         if not typed:
             return []
-        scored = [(closeness(typed, folded), self._recency[player_id], self.names[player_id])
-                  for folded, player_id in self._folded.items()]
+        matcher = difflib.SequenceMatcher(None, b=typed)
+        scored = [(closeness(typed, folded, matcher, CUTOFF), self._recency[player_id],
+                   self.names[player_id]) for folded, player_id in self._folded.items()]
         best = max((item[0] for item in scored), default=0.0)
         scored = [item for item in scored if item[0] >= max(CUTOFF, best - MARGIN)]
         scored.sort(key=lambda item: (-item[0], -item[1]))

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from nba_ml.data.names import (
+    CUTOFF,
     TEAM_NAMES,
     PlayerNames,
     close_teams,
+    closeness,
     find_teams,
     fold,
     without_suffix,
@@ -123,3 +125,13 @@ def test_close_teams_rank_the_team_meant_first() -> None:
     assert "GSW" in close_teams("GWS")
     assert close_teams("Gotham City Rogues") == [] and close_teams("") == []
     assert all(len(close_teams(t)) <= 3 for t in ("Celtcs", "boz", "xyz"))
+
+
+def test_closeness_compares_whole_names_and_one_typed_word_with_first_or_last_names() -> None:
+    assert closeness("lebron jams", "lebron james") > 0.9
+    assert closeness("jokc", "nikola jokic") > CUTOFF  # one word: against the last name
+    assert closeness("gian", "giannis antetokounmpo") == 0.95  # the beginning of a name
+    assert closeness("lebron jams", "brandon sampson") < closeness("lebron jams",
+                                                                   "lebron james")
+    assert closeness("zzzz", "nikola jokic", floor=CUTOFF) == 0.0
+    assert closeness("", "nikola jokic") == closeness("jokic", "") == 0.0
