@@ -9,7 +9,8 @@ Endpoints (JSON):
     GET /v1/players?player=NAME-or-ID[&opponent=LAL][&home=1|0][&date=YYYY-MM-DD]
     GET /v1/today[?date=YYYY-MM-DD]                      the day's slate (cached by the nightly
                                                          run): each game and its likely players;
-                                                         404 when no schedule is cached
+                                                         404 when no schedule is cached (once a
+                                                         set is loaded: 503 before)
 
 Every prediction carries what served it: ``generation``, ``trained_at``, ``last_game_date``,
 ``days_behind`` and ``stale`` (judged for the day asked, not today), and ``warning`` when stale.
