@@ -9,13 +9,21 @@ Endpoints (JSON):
     GET /v1/players?player=NAME-or-ID[&opponent=LAL][&home=1|0][&date=YYYY-MM-DD]
     GET /v1/today[?date=YYYY-MM-DD]                      the day's slate (cached by the nightly
                                                          run): each game and its likely players;
-                                                         404 when no schedule is cached
+                                                         404 when no schedule is cached (once a
+                                                         set is loaded: 503 before)
 
-Each worker holds one ``LivePredictor``: it starts answering 503 until a model set is installed
-(``nba-ml ensure`` or the nightly training), then follows every newly installed generation without
-a restart. Bad input answers 400 with the CLI's message in ``error``; never a 500 for input.
+Every prediction carries what served it: ``generation``, ``trained_at``, ``last_game_date``,
+``days_behind`` and ``stale`` (judged for the day asked, not today), and ``warning`` when stale.
+
+Each worker holds one ``LivePredictor``: it starts answering 503 (with ``Retry-After``; every
+endpoint, /v1/today included) until a model set is installed (``nba-ml ensure`` or the nightly
+training), then follows every newly installed generation without a restart. Bad input answers
+400 with the CLI's message in ``error``; never a 500 for input.
 Without ``--preload`` (the default) each worker imports this module and loads its own set; with
 ``--preload`` the master loads one too, and each forked worker restarts its own watcher.
+Workers swap on their own: for a few seconds after a new set is installed, one worker may answer
+from the new generation while another still answers from the old (each answer names its
+``generation``); a client that needs one generation throughout compares that field.
 
 Settings: ``NBA_ML_DATA_DIR`` (the data directory, else nba-ml's default) and
 ``NBA_ML_SERVING_CHECK_SECONDS`` (seconds between two looks at ``<data-dir>/models``, default 2).
@@ -30,10 +38,8 @@ from typing import Any
 from flask import Flask, jsonify, request
 
 from nba_ml.commands.today import NoSchedule, slate
-from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ConfigError, NbaMlError
 from nba_ml.serving import api
-from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.live import LivePredictor
 
 LOG_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
@@ -53,21 +59,22 @@ except ConfigError as error:  # one line, not a traceback, and no worker boots
 app = Flask(__name__)
 
 
-def _error(error: Exception) -> tuple[Any, int]:
+def _error(error: Exception) -> tuple[Any, int, dict[str, str]]:
     status = api.error_status(error)
     if status >= 500:  # the log has the whole line; the client no server path
         app.logger.error("%s", error)
-    return jsonify({"error": api.public_text(str(error), live.data_dir)}), status
+    body = {"error": api.public_text(str(error), live.data_dir)}
+    return jsonify(body), status, api.error_headers(error)
 
 
 @app.get("/healthz")
-def healthz() -> tuple[Any, int]:
+def healthz() -> tuple[Any, ...]:
     body, status = api.health_answer(live.info(), live.data_dir)  # 503 when it cannot answer
-    return jsonify(body), status
+    return jsonify(body), status, api.health_headers(status)
 
 
 @app.get("/v1/games")
-def games() -> tuple[Any, int]:
+def games() -> tuple[Any, ...]:
     try:
         return jsonify(api.games_answer(live.current(), request.args)), 200
     except NbaMlError as error:
@@ -75,7 +82,7 @@ def games() -> tuple[Any, int]:
 
 
 @app.get("/v1/players")
-def players() -> tuple[Any, int]:
+def players() -> tuple[Any, ...]:
     try:
         return jsonify(api.players_answer(live.current(), request.args)), 200
     except NbaMlError as error:
@@ -83,13 +90,14 @@ def players() -> tuple[Any, int]:
 
 
 @app.get("/v1/today")
-def today() -> tuple[Any, int]:
+def today() -> tuple[Any, ...]:
     try:
-        api.check_parameters(request.args, api.TODAY_PARAMETERS)
-        date = request.args.get("date")
-        day = parse_day(date) if date else today_in_chicago()
-        result = slate(live.data_dir / "raw", day, live.current)
-        return jsonify({**result.as_dict(), **live.info().as_dict()}), 200
+        day = api.today_date(request.args)
+        chosen = bool(request.args.get("date", "").strip())
+        predictor = live.current()  # 503 while no set is loaded, whether a schedule is cached
+        result = slate(live.data_dir / "raw", day, lambda: predictor, chosen=chosen)
+        return jsonify({**live.info().as_dict(), **result.as_dict(),
+                        **api.served(predictor, day if chosen else None)}), 200
     except NoSchedule as error:
         return jsonify({"error": api.public_text(str(error), live.data_dir)}), 404
     except NbaMlError as error:

@@ -211,23 +211,22 @@ DateOption = Annotated[Optional[str], typer.Option(  # noqa: UP045
 
 def _predict_game(invocation: Invocation, home: str, away: str, date: str | None,
                   as_json: bool) -> int:
-    import dataclasses
-
     from nba_ml.commands.predict import predict_game as predict
 
     row = predict(invocation.settings(), home, away, date)
     if as_json:
-        handlers.print_json(dataclasses.asdict(row))
+        handlers.print_json(row.as_dict())
     else:
         write_out(f"{row.game_date} {row.away} @ {row.home}: home win probability "
-                  f"{row.home_win_probability:.3f}")
+                  f"{row.home_win_probability:.3f}\n  {row.served.line()}")
     return EXIT_OK
 
 
 @predict_app.command("game")
 def predict_game(
-    home: Annotated[str, typer.Argument(help="Home team abbreviation, e.g. BOS.")],
-    away: Annotated[str, typer.Argument(help="Away team abbreviation, e.g. PHI.")],
+    home: Annotated[str, typer.Argument(help="Home team: code, city or nickname, e.g. BOS, "
+                                        "Boston, Celtics.")],
+    away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -237,25 +236,25 @@ def predict_game(
 
 def _predict_player(invocation: Invocation, player: str, opponent: str | None,
                     home: bool | None, date: str | None, as_json: bool) -> int:
-    import dataclasses
-
     from nba_ml.commands.predict import predict_player as predict
 
     row = predict(invocation.settings(), player, opponent=opponent, home=home, date=date)
     if as_json:
-        handlers.print_json(dataclasses.asdict(row))
+        handlers.print_json(row.as_dict())
     else:
         against = f" vs {row.opponent}" if row.opponent else ""
         write_out(f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
-                  f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}")
+                  f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
+                  f"  {row.served.line()}")
     return EXIT_OK
 
 
-def _predict_today(invocation: Invocation, date: str | None, as_json: bool) -> int:
+def _predict_today(invocation: Invocation, date: str | None, schedule: Path | None,
+                   as_json: bool) -> int:
     from nba_ml.commands.predict import parse_date
     from nba_ml.commands.today import predict_today as predict
 
-    result = predict(invocation.settings(), parse_date(date))
+    result = predict(invocation.settings(), parse_date(date), schedule)
     if as_json:
         handlers.print_json(result.as_dict())
     else:
@@ -266,10 +265,14 @@ def _predict_today(invocation: Invocation, date: str | None, as_json: bool) -> i
 @predict_app.command("today")
 def predict_today(
     date: DateOption = None,
+    schedule: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--schedule", help="Read the slate from FILE instead of the cache: a saved "
+        "ScoreboardV3 response, or one game a line ('PHI @ BOS', 'Lakers vs Clippers').",
+        metavar="FILE")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Predict every game of the day's cached schedule and its likely players' stat lines."""
-    _call(_predict_today, date, as_json)
+    _call(_predict_today, date, schedule, as_json)
 
 
 @predict_app.command("player")
@@ -277,7 +280,7 @@ def predict_player(
     player: Annotated[list[str], typer.Argument(
         help="Player name (quoted or not: the words are joined) or nba.com player id.")],
     opponent: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--opponent", help="Opponent team abbreviation.")] = None,
+        "--opponent", help="Opponent team: code, city or nickname.")] = None,
     home: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--home/--away", help="Whether his team plays at home.")] = None,
     date: DateOption = None,

@@ -2,7 +2,9 @@
 
 Dates are checked here (``YYYY-MM-DD`` only), and so is staleness: a prediction for a day far
 after the data ends (by the rule ``status`` uses) is refused for the default date (today) with a
-hint naming ``--date``, and answered with a warning for an explicit ``--date``.
+hint naming ``--date``, and answered with a warning for an explicit ``--date`` (the predictor's).
+Every answer carries what served it (``serving.provenance``): generation, trained-at, the data's
+last game and its staleness for the day predicted.
 """
 
 from __future__ import annotations
@@ -12,27 +14,40 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.commands.status import staleness
 from nba_ml.config import Settings
 from nba_ml.errors import UsageError
 
 if TYPE_CHECKING:
     from nba_ml.serving.predictor import Predictor
+    from nba_ml.serving.provenance import Provenance
 
 logger = logging.getLogger(__name__)
 
 
 
+class _Served:
+    """A prediction with what served it: ``as_dict`` is its JSON (the web API's fields)."""
+
+    served: Provenance
+
+    def as_dict(self) -> dict[str, Any]:
+        fields = {f.name: getattr(self, f.name)
+                  for f in dataclasses.fields(self)  # type: ignore[arg-type]
+                  if f.name != "served"}
+        return fields | self.served.as_dict()
+
+
 @dataclasses.dataclass(frozen=True)
-class GamePrediction:
+class GamePrediction(_Served):
     game_date: str
     home: str
     away: str
     home_win_probability: float
+    served: Provenance
 
 
 @dataclasses.dataclass(frozen=True)
-class PlayerPrediction:
+class PlayerPrediction(_Served):
     player_id: int
     player_name: str
     team: str
@@ -40,6 +55,7 @@ class PlayerPrediction:
     points: float
     assists: float
     rebounds: float
+    served: Provenance
 
 
 def parse_date(raw: str | None) -> dt.date | None:
@@ -70,23 +86,17 @@ def _predictor(settings: Settings) -> Predictor:
     return load_predictor(settings.data_dir)
 
 
-def _check_fresh(predictor: Predictor, day: dt.date | None) -> None:
-    """Refuse (no ``--date``) or warn (``--date``) when ``day`` is far after the data ends."""
+def check_fresh(predictor: Predictor, day: dt.date | None) -> None:
+    """Refuse a prediction for today (no ``--date``) from data that is stale for today, with a
+    hint naming ``--date``; for an explicit day the predictor itself warns."""
     from nba_ml.data.seasons import today_in_chicago
+    from nba_ml.serving.provenance import stale_message
 
     last_day = predictor.last_game_date
-    if last_day is None:  # no games: the predictor refuses on its own
-        return
-    target = day or today_in_chicago()
-    behind, stale = staleness(last_day, target)
-    if not stale:
-        return
-    message = (f"the data ends {last_day} ({behind} days before {target}), so this prediction "
-               "ignores every game since")
-    if day is None:
+    message = None if day is not None else stale_message(last_day, today_in_chicago())
+    if message:
         raise UsageError(f"{message}; retrain with `nba-ml train`, or give --date for a day "
                          f"soon after {last_day}")
-    logger.warning("%s; retrain with `nba-ml train` for an up-to-date answer", message)
 
 
 def predict_game(settings: Settings, home: str, away: str,
@@ -95,10 +105,11 @@ def predict_game(settings: Settings, home: str, away: str,
     UsageError (a bad date or team, stale data without --date), ModelInvalid or DataError."""
     day = parse_date(date)
     predictor = _predictor(settings)
-    _check_fresh(predictor, day)
-    row = predictor.predict_games([(home, away)], date=day.isoformat() if day else None).iloc[0]
+    check_fresh(predictor, day)
+    frame = predictor.predict_games([(home, away)], date=day.isoformat() if day else None)
+    row = frame.iloc[0]
     return GamePrediction(str(row["game_date"]), str(row["home"]), str(row["away"]),
-                          float(row["home_win_probability"]))
+                          float(row["home_win_probability"]), _served(predictor, frame, day))
 
 
 def predict_player(settings: Settings, player: str, *, opponent: str | None = None,
@@ -107,11 +118,17 @@ def predict_player(settings: Settings, player: str, *, opponent: str | None = No
     day = parse_date(date)
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
-    _check_fresh(predictor, day)
-    row = predictor.predict_players([request], date=day.isoformat() if day else None).iloc[0]
+    check_fresh(predictor, day)
+    frame = predictor.predict_players([request], date=day.isoformat() if day else None)
+    row = frame.iloc[0]
     against = row["opponent"]
     return PlayerPrediction(
         player_id=int(row["player_id"]), player_name=str(row["player_name"]),
         team=str(row["team"]), opponent=against if isinstance(against, str) else None,
         points=float(row["points"]), assists=float(row["assists"]),
-        rebounds=float(row["rebounds"]))
+        rebounds=float(row["rebounds"]), served=_served(predictor, frame, day))
+
+
+def _served(predictor: Predictor, frame: Any, day: dt.date | None) -> Provenance:
+    """Return the provenance of the prediction in ``frame`` (for the day it predicted)."""
+    return predictor.provenance(str(frame.iloc[0]["game_date"]) if day else None)

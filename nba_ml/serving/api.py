@@ -5,16 +5,19 @@
 codes with :func:`error_status`. The validation and its messages are the CLI's own: teams, players
 and dates go through ``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as
 ``nba-ml predict`` does; only the query-string forms (``home=1|0``, a missing parameter) are
-parsed here.
+parsed here. Every answer carries what served it (:func:`served`, judged for the day asked), and
+a 503 carries ``Retry-After`` (:func:`error_headers`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, ServingBusy, UsageError
 from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.predictor import Predictor
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from nba_ml.serving.live import ServingInfo
 
 MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
+RETRY_AFTER_SECONDS = 30  # what a 503 (no model set yet) tells clients to wait
 
 _TRUE = {"1", "true", "yes", "home"}
 _FALSE = {"0", "false", "no", "away"}
@@ -82,20 +86,19 @@ def _date(params: Mapping[str, str]) -> str | None:
     return date
 
 
-def _served(predictor: Predictor, date: str | None) -> dict[str, Any]:
-    behind, stale = predictor.staleness()
-    served: dict[str, Any] = {"generation": predictor.generation,
-                              "trained_at": predictor.trained_at,
-                              "last_game_date": _iso(predictor.last_game_date),
-                              "days_behind": behind, "stale": stale}
-    warning = predictor.stale_warning() if date is None else None
-    if warning:
-        served["warning"] = warning
-    return served
+def served(predictor: Predictor, date: object = None) -> dict[str, Any]:
+    """Return what serves an answer for ``date`` (None: today in Chicago): generation,
+    trained-at, the data's last game, days behind and stale judged for that day, and a warning
+    when stale (``Predictor.provenance``)."""
+    return predictor.provenance(date).as_dict()
 
 
-def _iso(value: object) -> str | None:
-    return None if value is None else str(value)
+def today_date(params: Mapping[str, str]) -> dt.date:
+    """Return the day ``GET /v1/today[?date=YYYY-MM-DD]`` asks for (default: today in
+    Chicago); raise UsageError for another parameter or a bad date."""
+    check_parameters(params, TODAY_PARAMETERS)
+    date = _date(params)
+    return today_in_chicago() if date is None else parse_day(date)
 
 
 def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
@@ -105,10 +108,11 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
     away = _parameter(params, "away", required=True)
     date = _date(params)
     assert home is not None and away is not None
-    row = predictor.predict_games([(home, away)], date=date).iloc[0]
+    frame = predictor.predict_games([(home, away)], date=date)
+    row = frame.iloc[0]
     return {"game_date": row["game_date"], "home": row["home"], "away": row["away"],
             "home_win_probability": float(row["home_win_probability"]),
-            **_served(predictor, date)}
+            **frame.attrs["provenance"]}
 
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
@@ -118,14 +122,26 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
     opponent = _parameter(params, "opponent", required=False)
     is_home = parse_venue(_parameter(params, "home", required=False))
     date = _date(params)
-    row = predictor.predict_players(
-        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date).iloc[0]
+    frame = predictor.predict_players(
+        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date)
+    row = frame.iloc[0]
     opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
     return {"player_id": int(row["player_id"]), "player_name": str(row["player_name"]),
             "team": str(row["team"]), "opponent": opponent_out, "is_home": is_home,
             "game_date": str(row["game_date"]),  # the day predicted, even across midnight
             **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
-            **_served(predictor, date)}
+            **frame.attrs["provenance"]}
+
+
+def error_headers(error: Exception) -> dict[str, str]:
+    """Return the HTTP headers an error answer carries: ``Retry-After`` on a 503 (no model set
+    yet: one is installed by ``nba-ml ensure`` or the nightly training)."""
+    return health_headers(error_status(error))
+
+
+def health_headers(status: int) -> dict[str, str]:
+    """Return the HTTP headers of a ``/healthz`` answer: ``Retry-After`` on a 503."""
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
 
 
 def error_status(error: Exception) -> int:

@@ -1,18 +1,19 @@
 """What a prediction is asked for, checked once for the CLI and the web API: dates and teams.
 
 ``parse_day`` is the one date rule (a date, or text written ``YYYY-MM-DD`` and nothing else);
-``resolve_team`` maps a team code to nba_api's abbreviation, suggesting close ones when unknown.
+``resolve_team`` maps a team as people write it (a code, city or nickname: ``data.names``) to
+nba_api's abbreviation, and ``find_player_id`` a player's id or name as people type it to his id,
+both suggesting the closest when nothing matches: the one path of the CLI, ``predict today``'s
+schedule file and the web API.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 
-from nba_ml.data.schema import TEAMS, canonical_team
+from nba_ml.data.names import PlayerNames, close_teams, find_teams
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import UsageError
 from nba_ml.state.files import is_ascii_number, safe_text
@@ -68,41 +69,46 @@ def check_horizon(day: dt.date, last: dt.date | None, today: dt.date, horizon: i
                      f"yesterday to {horizon} days after today ({today.isoformat()})")
 
 
-def resolve_team(code: str) -> str:
-    """Return the nba_api abbreviation for a team code; raise UsageError suggesting close ones."""
-    team = canonical_team(code)
-    if team is None:
-        close = difflib.get_close_matches(str(code).upper(), sorted(TEAMS), n=3, cutoff=0.3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(f"unknown team {safe_text(repr(str(code)[:40]))}{hint}")
-    return team
-
-
 MAX_ID_DIGITS = 18  # digits of a player id looked up (ids have 1-7; int64 holds 18)
 MAX_NAME = 60  # characters of a player's name looked up and echoed (names are far shorter)
 
 
-def name_key(name: object) -> str:
-    """Return the lookup form of a player's name: case-folded, and in one Unicode form (NFKC),
-    so that "Dončić" typed as c + combining caron (NFD, as macOS and some browsers send it)
-    finds the name the data spells with the one character č."""
-    return unicodedata.normalize("NFKC", str(name)).casefold()
+def resolve_team(code: str) -> str:
+    """Return the nba_api abbreviation for a team code, city, nickname or full name ("BOS",
+    "boston", "Celtics", "Sixers"); raise UsageError suggesting close ones, or naming both teams
+    of "LA" / "Los Angeles"."""
+    shown = safe_text(repr(str(code)[:40]))
+    teams = find_teams(code) if len(str(code)) <= MAX_NAME else []
+    if len(teams) == 1:
+        return teams[0]
+    if teams:
+        raise UsageError(f"ambiguous team {shown}: {' or '.join(teams)}?")
+    close = close_teams(code) if len(str(code)) <= MAX_NAME else []
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UsageError(f"unknown team {shown}{hint}")
 
 
-def find_player_id(text: str, latest: pd.DataFrame, by_name: dict[str, int]) -> int:
-    """Return the player id that ``text`` (an id written with the digits 0-9, or a name in any
-    case and Unicode form) names among ``latest`` (each player's latest row, by id; ``by_name``
-    maps :func:`name_key` of each name to its id); raise UsageError with the closest names
-    when nobody matches."""
+def find_player_id(text: str, latest: pd.DataFrame, by_name: PlayerNames) -> int:
+    """Return the player id that ``text`` names among ``latest`` (each player's latest row, by
+    id; ``by_name`` their names): an id written with the digits 0-9, or a name as people type
+    it (``data.names.PlayerNames``: any case, accents or not, suffix or not, a first or last
+    name one player has). Raise UsageError with the closest names when nobody matches, or the
+    players a shared first or last name fits, most recently active first."""
     text = text.strip()
+    shown = text if len(text) <= MAX_NAME else text[:MAX_NAME] + "..."
+    # no name is longer than MAX_NAME: a longer text is neither compared nor echoed whole
+    found = [] if len(text) > MAX_NAME else by_name.candidates(text)
+    if len(found) > 1:
+        names = ", ".join(by_name.names[i] for i in found[:5])
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        raise UsageError(f"ambiguous player {shown!r}: did you mean {names}{more}?")
     # an id is at most MAX_ID_DIGITS digits: int() of 5000 digits raises ValueError (a bug)
-    player_id = (int(text) if is_ascii_number(text) and len(text) <= MAX_ID_DIGITS
-                 else by_name.get(name_key(text)))
+    if is_ascii_number(text):
+        player_id: int | None = int(text) if len(text) <= MAX_ID_DIGITS else None
+    else:
+        player_id = found[0] if found else None
     if player_id is None or player_id not in latest.index:
-        # no name is longer than MAX_NAME: a longer text is neither compared nor echoed whole
-        close = (difflib.get_close_matches(text, latest["player_name"].tolist(), n=3,
-                                           cutoff=0.6) if len(text) <= MAX_NAME else [])
+        close = by_name.suggest(text) if len(text) <= MAX_NAME else []
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        shown = text if len(text) <= MAX_NAME else text[:MAX_NAME] + "..."
         raise UsageError(f"unknown player {shown!r}{hint}")
     return player_id

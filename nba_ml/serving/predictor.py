@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml.data.names import PlayerNames
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import features, models
@@ -31,10 +32,11 @@ from nba_ml.serving.dayrows import ACTIVE_DAYS, DayRows, compute_day, last_game_
 from nba_ml.serving.inputs import (
     check_horizon,
     find_player_id,
-    name_key,
+    parse_day,
     resolve_team,
     upcoming_day,
 )
+from nba_ml.serving.provenance import Provenance, attach, provenance, stale_warning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,9 +77,9 @@ class Predictor:
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
     _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
-    _by_name: dict[str, int] | None = dataclasses.field(default=None, repr=False)
+    _by_name: PlayerNames | None = dataclasses.field(default=None, repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
-    _warned: set[dt.date] = dataclasses.field(default_factory=set, repr=False)
+    _warned: set[str] = dataclasses.field(default_factory=set, repr=False)
     held: HeldHistory | None = dataclasses.field(default=None, repr=False)
     horizon_days: int | None = None
     clock: Callable[[], dt.date] | None = dataclasses.field(default=None, repr=False)
@@ -119,20 +121,22 @@ class Predictor:
 
     def staleness(self, today: dt.date | None = None) -> tuple[int | None, bool]:
         """Return (days the data's last game is behind ``today``, whether that is stale) by the
-        rule ``status`` uses (``data.seasons.is_stale``); ``today`` defaults to Chicago's."""
-        today = today or today_in_chicago()
-        last = self.last_game_date
-        return days_behind(last, today), is_stale(last, today)
+        rule ``status`` uses (``data.seasons.is_stale``); ``today`` (the day predicted)
+        defaults to Chicago's."""
+        return days_behind(self.last_game_date, today or today_in_chicago()), is_stale(
+            self.last_game_date, today or today_in_chicago())
 
     def stale_warning(self, today: dt.date | None = None) -> str | None:
-        """Return the warning for predicting ``today`` from stale data, or None."""
-        today = today or today_in_chicago()
-        behind, stale = self.staleness(today)
-        if not stale:
-            return None
-        return (f"the data's last game ({self.last_game_date}) is {behind} days before today "
-                f"({today}): form, Elo and rosters may be out of date; run `nba-ml train`, or "
-                f"pass --date (date=) to predict the day after the last game")
+        """Return the warning for predicting ``today`` (default: Chicago's) from stale data, or
+        None."""
+        return stale_warning(self.last_game_date, today or today_in_chicago(), chosen=False)
+
+    def provenance(self, date: object = None) -> Provenance:
+        """Return what serves a prediction for ``date`` (default today in Chicago): generation,
+        trained-at, the data's last game, and its staleness judged for that day."""
+        day = today_in_chicago() if date is None else parse_day(date)
+        return provenance((self.generation, self.trained_at), self.last_game_date, day,
+                          chosen=date is not None)
 
     def accepts_date(self, day: dt.date) -> bool:
         """Return whether ``day`` can be predicted (after the data's last game, and within the
@@ -153,17 +157,18 @@ class Predictor:
             check_horizon(day.date(), self.last_game_date, today, self.horizon_days)
         return day
 
-    def _check_staleness(self, date: object) -> None:
-        """Log the stale warning once per day when a request asks for today (no date)."""
-        if date is not None:
-            return
-        today = today_in_chicago()
-        if today in self._warned:
-            return
-        self._warned.add(today)
-        warning = self.stale_warning(today)
-        if warning:
-            logger.warning("%s", warning)
+    def _check_staleness(self, day: pd.Timestamp, chosen: bool) -> Provenance:
+        """Return the provenance of a prediction for ``day`` (``chosen``: asked for, not
+        today); log its stale warning once per day predicted (an explicit date too: the
+        Python API says so, not only the CLI)."""
+        served = provenance((self.generation, self.trained_at), self.last_game_date,
+                            day.date(), chosen=chosen)
+        if served.warning and served.day not in self._warned:
+            if len(self._warned) >= KEPT_DAYS * 8:  # bounded, whatever dates clients ask
+                self._warned.clear()
+            self._warned.add(served.day)
+            logger.warning("%s", served.warning)
+        return served
 
     def _latest_players(self) -> pd.DataFrame:
         """Return each player's latest row (name, team, game date), indexed by player_id,
@@ -174,8 +179,8 @@ class Predictor:
         return self._latest
 
     def _set_latest(self, latest: pd.DataFrame) -> None:
-        self._by_name = {name_key(n): int(i)  # type: ignore[call-overload]
-                         for i, n in latest["player_name"].items()}
+        self._by_name = PlayerNames((int(i), str(n))  # type: ignore[call-overload]
+                                    for i, n in latest["player_name"].items())
         self._latest = latest
 
     def warm(self, date: object = None) -> None:
@@ -254,7 +259,7 @@ class Predictor:
         import pandas as pd
 
         day = self._upcoming(date)
-        self._check_staleness(date)
+        served = self._check_staleness(day, date is not None)
         pairs = [(resolve_team(h), resolve_team(a)) for h, a in games]
         seen: set[str] = set()
         for home, away in pairs:
@@ -264,7 +269,8 @@ class Predictor:
                 raise UsageError("a team can play only one game a day")
             seen.update((home, away))
         if not pairs:
-            return pd.DataFrame(columns=["game_date", "home", "away", "home_win_probability"])
+            return attach(served, pd.DataFrame(columns=["game_date", "home", "away",
+                                                       "home_win_probability"]))
         sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(
             drop=True)
@@ -272,9 +278,9 @@ class Predictor:
             drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
         probability = models.predict_home_win(self.models[models.GAME_MODEL], table)
-        return pd.DataFrame({"game_date": f"{day:%Y-%m-%d}", "home": [h for h, _ in pairs],
-                             "away": [a for _, a in pairs],
-                             "home_win_probability": np.round(probability, 4)})
+        return attach(served, pd.DataFrame({
+            "game_date": f"{day:%Y-%m-%d}", "home": [h for h, _ in pairs],
+            "away": [a for _, a in pairs], "home_win_probability": np.round(probability, 4)}))
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the
@@ -299,7 +305,7 @@ class Predictor:
         import pandas as pd
 
         day = self._upcoming(date)
-        self._check_staleness(date)
+        served = self._check_staleness(day, date is not None)
         cached = self._day(day)
         requests = []
         who = cached.who
@@ -321,7 +327,7 @@ class Predictor:
         columns = ["game_date", "player_id", "player_name", "team", "opponent",
                    *models.PLAYER_MODELS]
         if not requests:
-            return pd.DataFrame(columns=columns)
+            return attach(served, pd.DataFrame(columns=columns))
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
         sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
@@ -346,7 +352,7 @@ class Predictor:
             predicted = models.predict_stat(self.models[name], variant)
             total = np.bincount(index, weights=predicted, minlength=len(rows))
             out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
-        return out
+        return attach(served, out)
 
 
 def load_models(data_dir: Path | str) -> Predictor:

@@ -193,6 +193,30 @@ def test_predict_game_and_player(trained_dir: Path, tmp_path: Path,
     assert past.exit_code == 2 and "not after the last game" in past.stderr
 
 
+def test_predict_takes_names_as_people_type_them_and_says_what_served_it(
+        trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
+    # refused before: "unknown player 'Nikola Jokic' ... did you mean Nikola Jokić"
+    for typed in ("Nikola Jokic", "jokic"):
+        player = run("predict", "player", typed, "--opponent", "Celtics", "--date",
+                     "2019-10-22")
+        assert player.exit_code == 0, player.stderr
+        first, served = player.stdout.splitlines()
+        assert first.startswith("Nikola Jokić (DEN vs BOS): points ")
+        assert served.startswith("  models ") and "data through 2019-" in served
+    game = run("predict", "game", "Celtics", "Lakers", "--date", "2019-10-22", "--json")
+    assert game.exit_code == 0, game.stderr
+    payload = json.loads(game.stdout)
+    assert (payload["home"], payload["away"]) == ("BOS", "LAL")
+    assert payload["generation"] and payload["trained_at"] and "served" not in payload
+    assert payload["last_game_date"].startswith("2019-") and payload["days_behind"] < 200
+    shared = run("predict", "player", "Nikola", "--date", "2019-10-22")
+    assert shared.exit_code == 2
+    line = one_error_line(shared.stderr)
+    assert "ambiguous player 'Nikola': did you mean " in line
+    assert all(name in line for name in ("Nikola Jokić", "Nikola Vučević", "Nikola Mirotic"))
+
+
 def test_predict_without_models_exits_1(data_dir: Path) -> None:
     result = run("predict", "game", "BOS", "PHI")
     assert result.exit_code == 1

@@ -116,19 +116,21 @@ def test_stale_data_without_a_date_is_refused_with_a_hint(monkeypatch: pytest.Mo
     _today(monkeypatch, MID_SEASON)
     last = MID_SEASON - dt.timedelta(days=10)
     with pytest.raises(UsageError) as caught:
-        predict._check_fresh(_ending(last), None)  # type: ignore[arg-type]
+        predict.check_fresh(_ending(last), None)  # type: ignore[arg-type]
     assert str(caught.value) == (
         f"the data ends {last} (10 days before {MID_SEASON}), so this prediction ignores every "
         f"game since; retrain with `nba-ml train`, or give --date for a day soon after {last}")
 
 
-def test_stale_data_with_a_date_is_answered_with_a_warning(
+def test_stale_data_with_a_date_is_answered_with_the_predictors_one_warning(
         caplog: pytest.LogCaptureFixture) -> None:
+    from nba_ml.serving.provenance import stale_warning
+
     last = MID_SEASON - dt.timedelta(days=10)
-    with caplog.at_level(logging.WARNING, logger=predict.__name__):
-        predict._check_fresh(_ending(last), MID_SEASON)  # type: ignore[arg-type]
-    [record] = caplog.records
-    assert record.getMessage() == (
+    with caplog.at_level(logging.WARNING):
+        predict.check_fresh(_ending(last), MID_SEASON)  # type: ignore[arg-type]
+    assert caplog.records == []  # the predictor warns once, for the CLI and the Python API
+    assert stale_warning(last, MID_SEASON, chosen=True) == (
         f"the data ends {last} (10 days before {MID_SEASON}), so this prediction ignores every "
         "game since; retrain with `nba-ml train` for an up-to-date answer")
 
@@ -143,8 +145,8 @@ def test_fresh_data_passes_silently(last: dt.date | None, day: dt.date,
                                     caplog: pytest.LogCaptureFixture) -> None:
     _today(monkeypatch, day)
     with caplog.at_level(logging.WARNING):
-        predict._check_fresh(_ending(last), None)  # type: ignore[arg-type]
-        predict._check_fresh(_ending(last), day)  # type: ignore[arg-type]
+        predict.check_fresh(_ending(last), None)  # type: ignore[arg-type]
+        predict.check_fresh(_ending(last), day)  # type: ignore[arg-type]
     assert caplog.records == []
 
 
@@ -176,11 +178,28 @@ def test_a_stale_default_date_is_refused_and_an_explicit_one_answered(
         predict_game(settings, "BOS", "PHI")
     with pytest.raises(UsageError, match="give --date"):
         predict_player(settings, "Player BOS 1")
-    with caplog.at_level(logging.WARNING, logger=predict.__name__):
+    with caplog.at_level(logging.WARNING, logger="nba_ml"):
         answer = predict_game(settings, "BOS", "PHI", later.isoformat())
     assert answer.game_date == later.isoformat()
     assert [r.getMessage().split(",")[0] for r in caplog.records] == [
         f"the data ends {last_game} (30 days before {later})"]
+    assert answer.served.stale and answer.as_dict()["days_behind"] == 30
+    assert answer.as_dict()["warning"] == caplog.records[0].getMessage()
+
+
+def test_every_answer_says_what_served_it_judged_for_the_day_predicted(
+        settings: Settings, last_game: dt.date, monkeypatch: pytest.MonkeyPatch) -> None:
+    _today(monkeypatch, last_game + dt.timedelta(days=30))  # today the data is stale
+    day = (last_game + dt.timedelta(days=1)).isoformat()
+    game = predict_game(settings, "BOS", "PHI", day).as_dict()
+    player = predict_player(settings, "Player BOS 1", date=day).as_dict()
+    for answer in (game, player):
+        assert answer["generation"] and answer["trained_at"]
+        assert answer["last_game_date"] == last_game.isoformat()
+        assert (answer["days_behind"], answer["stale"]) == (1, False) and "warning" not in answer
+    assert game["home_win_probability"] == predict_game(settings, "BOS", "PHI", day
+                                                        ).home_win_probability
+    assert player["player_name"] == "Player BOS 1" and "served" not in player
 
 
 def test_a_player_by_name_or_id_is_the_same_typed_stat_line(settings: Settings,

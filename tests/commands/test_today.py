@@ -133,3 +133,98 @@ def test_a_damaged_schedule_is_one_line_and_exit_1(data_dir: Path, content: byte
 def test_a_bad_date_is_a_usage_error(data_dir: Path) -> None:
     result = cli("predict", "today", "--date", "tomorrow")
     assert result.exit_code == 2 and "invalid date" in one_error_line(result.stderr)
+
+
+# ------------------------------------------------------------ staleness, notes, provenance
+
+
+def test_the_recorded_slate_says_why_no_player_is_listed_and_what_served_it(
+        slate_dir: Path) -> None:
+    # every game had "players": [] and nothing saying why
+    result = predict_today(resolve_settings(slate_dir, environ={}), RECORDED)
+    for game in result.games:
+        assert game.note is not None and game.note.startswith("no likely players: ")
+        assert f"{game.home}'s recent players have not played in the 400 days" in game.note
+        assert "the data ends 2019-" in game.note
+    assert result.served is not None and result.served.stale
+    payload = result.as_dict()
+    assert payload["stale"] is True and payload["days_behind"] > 2000
+    assert payload["generation"] and payload["trained_at"] and "served" not in payload
+    assert payload["warning"].startswith("the data ends 2019-")
+    text = result.lines()
+    assert text[2].startswith("  (no likely players: ") and "STALE" in text[-1]
+
+
+def test_stale_data_is_refused_for_today_and_warned_for_a_date(
+        slate_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nba_ml.data import seasons
+
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
+    monkeypatch.setattr(seasons, "today_in_chicago", lambda now=None: RECORDED)
+    # with data 2,000 days old it printed today's slate, exit 0, without a word
+    refused = cli("predict", "today")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    line = one_error_line(refused.stderr)
+    assert "the data ends 2019-" in line and "give --date" in line
+    dated = cli("predict", "today", "--date", RECORDED.isoformat(), "--json")
+    assert dated.exit_code == 0 and "WARNING - the data ends 2019-" in dated.stderr
+    assert json.loads(dated.stdout)["stale"] is True
+    fresh = cli("predict", "today", "--date", OPENING.isoformat(), "--json")
+    payload = json.loads(fresh.stdout)
+    assert payload["days_behind"] < 200  # judged for the day asked, not for today (2025)
+    assert all(game["note"] is None for game in payload["games"])
+
+
+def test_a_slate_written_by_hand_needs_no_cache(slate_dir: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
+    day = OPENING + dt.timedelta(days=1)  # no schedule cached for it
+    assert cli("predict", "today", "--date", day.isoformat()).exit_code == 1
+    slate = tmp_path / "slate.txt"
+    slate.write_text("# opening week\nSixers @ Celtics\nLakers vs Clippers\n\nGSW,POR\n")
+    result = cli("predict", "today", "--date", day.isoformat(), "--schedule", str(slate),
+                 "--json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert [(g["away"], g["home"]) for g in payload["games"]] == [
+        ("PHI", "BOS"), ("LAC", "LAL"), ("POR", "GSW")]
+    assert payload["schedule_file"] == str(slate) and payload["date"] == day.isoformat()
+    assert all(0 < g["home_win_probability"] < 1 and g["players"] for g in payload["games"])
+
+
+def test_a_saved_scoreboard_gives_its_own_day(slate_dir: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
+    saved = tmp_path / "board.json"
+    saved.write_text(json.dumps(scoreboard_for(OPENING.isoformat())))
+    result = cli("predict", "today", "--schedule", str(saved), "--json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["date"] == OPENING.isoformat() and len(payload["games"]) == 11
+    other = cli("predict", "today", "--schedule", str(saved), "--date", "2019-10-23")
+    assert other.exit_code == 2 and "is for '2019-10-22'" in one_error_line(other.stderr)
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    (None, "no such file"),
+    ("Celtics Lakers\n", "line 1 is not AWAY @ HOME"),
+    ("PHI @ BOS\nGotham @ LAL\n", "line 2: unknown team 'Gotham'"),
+    ("PHI @ BOS\nBOS @ LAL\n", "line 2: LAL and BOS cannot play each other, or one of them"),
+    ("Los Angeles @ BOS\n", "line 1: ambiguous team 'Los Angeles'"),
+    (b"\xff\xfe", "not UTF-8 text"),
+    ('{"scoreboard": {}}', "no scoreboard.games"),
+])
+def test_a_bad_schedule_file_is_one_line_and_exit_2(
+        data_dir: Path, tmp_path: Path, content: str | bytes | None, needle: str) -> None:
+    path = tmp_path / "slate.txt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    result = cli("predict", "today", "--date", "2019-10-22", "--schedule", str(path))
+    assert result.exit_code == 2 and needle in one_error_line(result.stderr), result.stderr
+
+
+def test_no_schedule_cached_names_the_offline_way(data_dir: Path) -> None:
+    result = cli("predict", "today")
+    assert "--schedule FILE" in one_error_line(result.stderr)

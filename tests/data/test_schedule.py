@@ -173,3 +173,40 @@ def test_a_team_listed_twice_is_bad_data_not_the_callers_error(tmp_path: Path) -
     with pytest.raises(DataError, match="BOS is listed in two games") as caught:
         read_schedule(tmp_path, DAY)
     assert type(caught.value) is DataError and caught.value.exit_code == 1
+
+
+# ------------------------------------------------------------------ a slate written by hand
+
+
+def test_matchups_are_read_in_every_written_form() -> None:
+    from nba_ml.data.schedule import parse_matchups
+
+    text = ("# opening night\nPHI @ BOS\n\nDAL@SAS  # late\nnew york at brooklyn\n"
+            "Lakers vs Clippers\nCeltics v. Sixers\nGSW,POR\n"
+            "Golden State Warriors @ Boston Celtics\n")
+    assert parse_matchups(text) == [
+        (2, "BOS", "PHI"), (4, "SAS", "DAL"), (5, "brooklyn", "new york"),
+        (6, "Lakers", "Clippers"), (7, "Celtics", "Sixers"), (8, "GSW", "POR"),
+        (9, "Boston Celtics", "Golden State Warriors")]
+    assert parse_matchups("") == [] and parse_matchups("# nothing\n\n") == []
+
+
+@pytest.mark.parametrize("line", ["BOS PHI", "BOS", "@ BOS", "BOS vs", "a,b,c", "\x1b[2J"])
+def test_a_line_that_is_no_matchup_is_named(line: str) -> None:
+    from nba_ml.data.schedule import parse_matchups
+
+    with pytest.raises(ValueError, match=r"^line 2 is not AWAY @ HOME") as caught:
+        parse_matchups(f"PHI @ BOS\n{line}\n")
+    assert str(caught.value).isprintable()
+
+
+def test_a_saved_scoreboard_gives_its_day_and_games() -> None:
+    from nba_ml.data.schedule import scoreboard_date, scoreboard_games
+
+    body = {"scoreboard": {"gameDate": DAY.isoformat(),
+                           "games": [board_game("PHI", "BOS"), board_game("XXX", "LAL")]}}
+    assert scoreboard_date(body) == DAY
+    games, skipped = scoreboard_games(body)
+    assert [(g.away, g.home) for g in games] == [("PHI", "BOS")] and skipped == ["XXX @ LAL"]
+    for bad in ({}, [], {"scoreboard": {"gameDate": "soon"}}, {"scoreboard": []}, None):
+        assert scoreboard_date(bad) is None

@@ -86,8 +86,9 @@ def test_a_game_answer_is_the_predictors_row_and_what_is_served(
                       "generation": GENERATION, "trained_at": TRAINED_AT,
                       "last_game_date": str(synthetic_predictor.last_game_date),
                       "days_behind": answer["days_behind"], "stale": answer["stale"]}
-    assert (answer["days_behind"], answer["stale"]) == synthetic_predictor.staleness()
-    assert "warning" not in answer  # an explicit date: no staleness warning
+    # judged for the day asked (the day after the data), not today: 1 day behind, fresh
+    assert (answer["days_behind"], answer["stale"]) == (1, False)
+    assert "warning" not in answer
 
 
 def test_a_player_answer_is_the_predictors_row_and_what_is_served(
@@ -139,7 +140,12 @@ def test_without_a_date_today_is_asked_and_stale_data_says_so(
     assert answer["days_behind"] == 5 and "date=" in answer["warning"]
     dated = api.games_answer(fresh, {"home": "BOS", "away": "PHI",
                                      "date": str(last + dt.timedelta(days=1))})
-    assert dated["stale"] is True and "warning" not in dated  # the caller chose the date
+    # judged for the day asked, not today (was stale, 5 days behind, for any date)
+    assert dated["stale"] is False and dated["days_behind"] == 1 and "warning" not in dated
+    far = api.players_answer(fresh, {"player": str(BOS_1),
+                                     "date": str(last + dt.timedelta(days=40))})
+    assert far["stale"] is True and far["days_behind"] == 40
+    assert "retrain with `nba-ml train`" in far["warning"] and "date=" not in far["warning"]
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -265,6 +271,10 @@ def test_no_set_yet_is_a_503_through_the_same_mapping(tmp_path: Path) -> None:
     with pytest.raises(ModelsNotReady) as caught:
         api.games_answer(live.current(), {"home": "BOS", "away": "PHI"})
     assert api.error_status(caught.value) == 503
+    # a 503 tells clients when to come back; nothing else does
+    assert api.error_headers(caught.value) == {"Retry-After": str(api.RETRY_AFTER_SECONDS)}
+    for error in (UsageError("x"), DataError("x"), ValueError("x")):
+        assert api.error_headers(error) == {}
 
 
 class _MultiDict(dict[str, str]):
@@ -303,6 +313,29 @@ def test_a_parameter_given_twice_is_refused(synthetic_predictor: Predictor, day:
     assert message == "query parameter 'date' given more than once"
     once = _MultiDict([("home", "BOS"), ("away", "LAL"), ("date", day)])
     assert api.games_answer(synthetic_predictor, once)["home"] == "BOS"
+
+
+def test_the_today_endpoint_asks_for_the_date_given_or_today(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "today_in_chicago", lambda: dt.date(2026, 12, 7))
+    assert api.today_date({}) == dt.date(2026, 12, 7)
+    assert api.today_date({"date": " 2019-10-22 "}) == dt.date(2019, 10, 22)
+    with pytest.raises(UsageError, match="expected YYYY-MM-DD"):
+        api.today_date({"date": "tomorrow"})
+    with pytest.raises(UsageError, match="unknown query parameter 'day'"):
+        api.today_date({"day": "2019-10-22"})
+
+
+def test_what_is_served_is_judged_for_the_day_asked(
+        synthetic_models: dict[str, object], synthetic_games: GameData,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh, last = _fresh(synthetic_models, synthetic_games)
+    _set_today(monkeypatch, last + dt.timedelta(days=30))
+    soon = api.served(fresh, last + dt.timedelta(days=2))
+    assert (soon["days_behind"], soon["stale"], soon["generation"]) == (2, False, GENERATION)
+    assert soon["last_game_date"] == str(last) and soon["trained_at"] == TRAINED_AT
+    today = api.served(fresh)
+    assert (today["days_behind"], today["stale"]) == (30, True) and "--date" in today["warning"]
 
 
 def test_the_today_endpoint_takes_only_a_date() -> None:

@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from nba_ml.data.names import PlayerNames
 from nba_ml.data.schema import TEAM_ALIASES, TEAMS
 from nba_ml.errors import EXIT_USAGE, UsageError
 from nba_ml.serving import inputs
@@ -149,13 +150,45 @@ def test_an_over_long_team_code_is_shown_cut_to_40_characters() -> None:
     assert message.startswith("unknown team 'BOSBOS") and len(message) < 120
 
 
+def test_cities_and_nicknames_resolve_and_los_angeles_is_ambiguous() -> None:
+    # `predict game Celtics Lakers` suggested LAC, DET, CLE and not BOS
+    assert resolve_team("Celtics") == "BOS" and resolve_team("Lakers") == "LAL"
+    assert resolve_team("Boston") == "BOS" and resolve_team("Sixers") == "PHI"
+    assert _refusal(resolve_team, "Los Angeles") == "ambiguous team 'Los Angeles': LAC or LAL?"
+    assert _refusal(resolve_team, "Celtcs").startswith("unknown team 'Celtcs'; did you mean BOS")
+
+
+# ---------------------------------------------------------------------------- find_player_id
+
+
+def _players() -> tuple[pd.DataFrame, PlayerNames]:
+    names = ["Nikola Mirotic", "Jimmy Butler III", "Nikola Jokić", "LeBron James"]
+    latest = pd.DataFrame({"player_name": names},
+                          index=pd.Index([202703, 202710, 203999, 2544], name="player_id"))
+    return latest, PlayerNames(zip(latest.index.tolist(), names, strict=True))
+
+
+def test_players_are_found_as_people_type_them() -> None:
+    latest, names = _players()
+    for typed, player_id in (("Nikola Jokic", 203999), ("jokic", 203999),
+                             ("Jimmy Butler", 202710), ("lebron", 2544), ("2544", 2544)):
+        assert inputs.find_player_id(typed, latest, names) == player_id
+
+
+def test_a_shared_first_name_lists_the_players_most_recent_first() -> None:
+    latest, names = _players()
+    message = _refusal(inputs.find_player_id, "Nikola", latest, names)
+    assert message == "ambiguous player 'Nikola': did you mean Nikola Jokić, Nikola Mirotic?"
+    message = _refusal(inputs.find_player_id, "Lebron Jams", latest, names)
+    assert message == "unknown player 'Lebron Jams'; did you mean LeBron James?"
+
+
 def test_an_id_of_thousands_of_digits_is_an_unknown_player() -> None:
     # int() of more than 4300 digits raised ValueError: "unexpected error ... (a bug)"
-    latest = pd.DataFrame({"player_name": ["A B"], "team": ["BOS"]},
-                          index=pd.Index([2544], name="player_id"))
+    latest, names = _players()
     with pytest.raises(UsageError, match="unknown player '9999"):
-        inputs.find_player_id("9" * 5000, latest, {"a b": 2544})
-    assert inputs.find_player_id("2544", latest, {"a b": 2544}) == 2544
+        inputs.find_player_id("9" * 5000, latest, names)
+    assert inputs.find_player_id("2544", latest, names) == 2544
 
 
 def test_the_horizon_covers_the_days_after_the_data_and_around_today() -> None:

@@ -175,8 +175,11 @@ def test_a_name_is_found_in_any_unicode_form_and_case() -> None:
             typed = unicodedata.normalize(form, name)
             for text in (typed, typed.upper(), f"  {typed.lower()} "):
                 assert predictor.find_player(text)[0] == player_id, (form, text)
+    # typed without accents, as most keyboards and media write it: found, not suggested
+    assert predictor.find_player("Luka Doncic")[0] == 1629029
+    assert predictor.find_player("SCHRODER")[0] == 203471
     with pytest.raises(UsageError, match="did you mean Luka Dončić"):
-        predictor.find_player("Luka Doncic")  # another name: the closest is suggested
+        predictor.find_player("Luka Doncicc")  # another name: the closest is suggested
 
 
 def test_days_cycled_through_never_push_out_today_and_tomorrow(
