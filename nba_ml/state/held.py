@@ -64,9 +64,9 @@ class HeldHistory:
         if (opened.st_dev, opened.st_ino) != (after.st_dev, after.st_ino):
             os.close(fd)
             raise DataError(f"{shown} was replaced while it was opened; try again")
-        held = cls(fd, sha256, path)
-        held.payload(trusted)  # the file opened is the file verified: its bytes match too
-        return held
+        # The file opened is the very file verified (same inode); its bytes are checked again
+        # at every read (a trusted writer may still rewrite it in place).
+        return cls(fd, sha256, path)
 
     def fileno(self) -> int:
         return self._fd
