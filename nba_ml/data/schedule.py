@@ -81,3 +81,27 @@ def read_schedule(raw_dir: Path, day: dt.date) -> tuple[list[ScheduledGame], lis
             status=safe_text(str(game.get("gameStatusText") or "")).strip(),
             season_type=kind if isinstance(kind, str) and kind != "drop" else None))
     return games, skipped, path
+
+
+def games_scheduled(raw_dir: Path, after: dt.date | None, until: dt.date) -> bool:
+    """Return True when a schedule cached for a day after ``after`` (any day when None) up to
+    ``until`` lists an NBA game: the league is playing, whatever the calendar says. A damaged
+    file counts as no games (``predict today`` reports it)."""
+    from nba_ml.data.cache import SCHEDULE
+
+    try:
+        names = [entry.name for entry in (Path(raw_dir) / SCHEDULE).iterdir()]
+    except OSError:
+        return False
+    for name in names:
+        try:
+            day = dt.date.fromisoformat(name.removesuffix(".json"))
+        except ValueError:
+            continue
+        if (after is None or day > after) and day <= until and name.endswith(".json"):
+            try:
+                if read_schedule(raw_dir, day)[0]:
+                    return True
+            except (OSError, DataError):
+                continue
+    return False

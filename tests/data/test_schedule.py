@@ -152,3 +152,17 @@ def test_an_unreadable_schedule_is_one_line(tmp_path: Path,
     with pytest.raises(DataError) as caught:
         read_schedule(tmp_path, DAY)
     assert str(caught.value) == f"cannot read the schedule {path}: permission denied"
+
+
+def test_games_scheduled_after_the_data_say_the_league_is_playing(tmp_path: Path) -> None:
+    from nba_ml.data.schedule import games_scheduled
+
+    assert not games_scheduled(tmp_path, None, DAY)  # nothing cached
+    cached(tmp_path, scoreboard([]), DAY - dt.timedelta(days=1))  # an off day
+    cached(tmp_path, b"{damaged", DAY - dt.timedelta(days=2))
+    (schedule_path(tmp_path, DAY).parent / "notes.txt").write_text("x")
+    assert not games_scheduled(tmp_path, None, DAY)
+    cached(tmp_path, scoreboard([board_game("PHI", "BOS")]))
+    assert games_scheduled(tmp_path, DAY - dt.timedelta(days=5), DAY)
+    assert not games_scheduled(tmp_path, DAY, DAY + dt.timedelta(days=3))  # not after the data
+    assert not games_scheduled(tmp_path, None, DAY - dt.timedelta(days=1))  # not yet
