@@ -87,6 +87,8 @@ class ScheduleStatus:
     timezone: str
     hour: int
     minute: int
+    # the timer and cron files found (deploy.installed); empty: no run is due; None: not looked
+    installed: list[str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,6 +267,7 @@ def _settings(settings: Settings) -> list[SettingValue]:
 def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
     """Return everything ``status`` shows: models, lock, data, runs, schedule, settings."""
     from nba_ml.data.seasons import today_in_chicago
+    from nba_ml.deploy.installed import installed_schedules
     from nba_ml.deploy.schedule import next_run
 
     now = now or dt.datetime.now(tz=dt.timezone.utc)
@@ -280,7 +283,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
         next_run_local=upcoming.isoformat(),
         next_run_utc=upcoming.astimezone(dt.timezone.utc).isoformat(),
         timezone=settings.training_timezone, hour=settings.training_hour,
-        minute=settings.training_minute)
+        minute=settings.training_minute, installed=installed_schedules())
     return StatusReport(data_dir=str(settings.data_dir), healthy=not attention,
                         attention=attention, models=models, lock=lock, data=data, runs=runs,
                         runs_problem=runs_problem, schedule=schedule,

@@ -97,3 +97,16 @@ def test_games_in_the_cached_schedule_make_off_season_data_stale(tmp_path: Path)
     report = status(settings, now=now)
     assert report.data.stale and report.data.in_season and report.data.days_behind == 22
     assert "data is 22 days behind today (2031-07-12) during the season" in report.attention
+
+
+def test_status_looks_for_the_installed_timer_or_crontab(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    from nba_ml.deploy import installed
+
+    monkeypatch.setattr(installed, "installed_schedules", lambda: [])
+    assert status(resolve_settings(tmp_path / "d", environ={})).schedule.installed == []
+    monkeypatch.setattr(installed, "installed_schedules", lambda: ["/etc/cron.d/nba-ml"])
+    report = status(resolve_settings(tmp_path / "d", environ={}))
+    assert report.schedule.installed == ["/etc/cron.d/nba-ml"]
+    assert report.to_json()["schedule"]["installed"] == ["/etc/cron.d/nba-ml"]
