@@ -246,7 +246,7 @@ def _predict_player(invocation: Invocation, player: str, opponent: str | None,
     if as_json:
         handlers.print_json(dataclasses.asdict(row))
     else:
-        against = f" vs {row.opponent}" if row.opponent else ""
+        against = f" {'@' if home is False else 'vs'} {row.opponent}" if row.opponent else ""
         write_out(f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
                   f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}")
     return EXIT_OK
