@@ -245,3 +245,23 @@ def cli_runner():  # type: ignore[no-untyped-def]
     if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
         return CliRunner(mix_stderr=False)
     return CliRunner()
+
+
+def shared_skip_note(skipped: int) -> str | None:
+    """Return the line that says why tests were skipped when ../shared is absent, else None."""
+    if skipped == 0 or (GAMELOGS.is_dir() and CASSETTES.is_dir() and FIVETHIRTYEIGHT.is_dir()):
+        return None
+    return (f"{skipped} skipped: tests that read the real data in {SHARED} (../shared: "
+            "game logs, recorded stats.nba.com responses, FiveThirtyEight's Elo), which is "
+            "absent beside this checkout; everything else ran (see README, 'Two commands for a "
+            "fresh machine')")
+
+
+def pytest_terminal_summary(terminalreporter: object, exitstatus: int,
+                            config: pytest.Config) -> None:
+    """On a fresh clone, say why so many tests were skipped ("148 skipped" said nothing)."""
+    del exitstatus, config
+    stats = getattr(terminalreporter, "stats", {})
+    note = shared_skip_note(len(stats.get("skipped", [])))
+    if note is not None:
+        terminalreporter.write_line(note)  # type: ignore[attr-defined]

@@ -169,8 +169,8 @@ def test_train_ensure_check_and_status_match_the_cli(logs: Path, tmp_path: Path)
     shell = cli("--data-dir", str(by_cli), "train", "--from", str(logs))
     assert shell.exit_code == trained.exit_code == 0
     assert trained.outcome is Outcome.TRAINED
-    assert shell.stdout.startswith("trained: trained 4 models on 2017-18, 2018-19")
-    assert str(trained).startswith("trained: trained 4 models on 2017-18, 2018-19")
+    assert shell.stdout.startswith("trained: 4 models on 2017-18, 2018-19")
+    assert str(trained).startswith("trained: 4 models on 2017-18, 2018-19")
     # the same figures, and both runs recorded alike
     runs = [json.loads(line) for line in (by_cli / "runs.jsonl").read_text().splitlines()]
     assert runs[-1]["figures"] == json.loads(json.dumps(trained.figures))
@@ -287,7 +287,7 @@ def test_the_readme_example_runs_as_written(logs: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "False 1"
-    assert lines[1].startswith("trained: trained 4 models on 2017-18, 2018-19")
+    assert lines[1].startswith("trained: 4 models on 2017-18, 2018-19")
     assert lines[2].startswith("Outcome.TRAINED 0.")
     assert lines[4].startswith("next training: ")
     assert "home_win_probability" in done.stdout and "BOS" in done.stdout

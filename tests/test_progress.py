@@ -79,11 +79,10 @@ def test_a_step_logs_at_most_once_an_interval_counted_from_its_last_line(
     assert logged[1:] == ["INFO fitting: 8/12 (66%)"]  # the percentage is rounded down
 
 
-def test_a_completed_step_logs_at_once_and_starts_afresh(clock: Clock, logged: list[str]
-                                                         ) -> None:
+def test_a_long_step_logs_its_end_and_starts_afresh(clock: Clock, logged: list[str]) -> None:
     reporter = LogReporter()
     reporter("features", 0, 3)
-    clock.now += 0.5
+    clock.now += 12
     reporter("features", 3, 3)
     assert logged == ["INFO features: 3/3 (100%)"]
     clock.now += 60  # the next training's same step begins silently again
@@ -93,16 +92,20 @@ def test_a_completed_step_logs_at_once_and_starts_afresh(clock: Clock, logged: l
     assert logged == ["INFO features: 3/3 (100%)"]
 
 
-def test_a_step_that_completes_at_its_first_report_logs_once_and_is_forgotten(
-    clock: Clock, logged: list[str]
-) -> None:
+def test_a_quick_step_is_silent_to_its_end(clock: Clock, logged: list[str]) -> None:
+    # a two-second `predict` logged "building features: 3/3 (100%)" twice at INFO
     reporter = LogReporter()
-    reporter("fitting", 0, 0)  # nothing to fit
+    for _ in range(2):
+        reporter("features", 0, 3)
+        clock.now += 0.5
+        reporter("features", 3, 3)
+    reporter("fitting", 0, 0)  # nothing to fit: complete at its first report
     reporter("features", 3, 3)
-    assert logged == ["INFO fitting: 0 done", "INFO features: 3/3 (100%)"]
-    clock.now += 60
-    reporter("fitting", 0, 8)  # a later run of the step starts silently, as any start does
-    assert len(logged) == 2
+    assert logged == []
+    reporter("fitting", 0, 8)  # a later run of the step starts its clock again
+    clock.now += 10
+    reporter("fitting", 8, 8)
+    assert logged == ["INFO fitting: 8/8 (100%)"]
 
 
 def test_a_step_without_a_total_logs_a_count_and_never_completes(
@@ -148,6 +151,7 @@ def test_without_a_reporter_progress_goes_to_the_log(
 ) -> None:
     monkeypatch.setattr(progress, "_default", LogReporter())
     report("fitting", 0, 2)
+    clock.now += LOG_INTERVAL
     report("fitting", 2, 2)
     assert logged == ["INFO fitting: 2/2 (100%)"]
 

@@ -19,12 +19,13 @@ import typer
 from nba_ml import MODEL_NAMES, __version__
 from nba_ml.cli import handlers
 from nba_ml.cli.handlers import Invocation, write_out
+from nba_ml.cli.helpgroup import HelpGroup
 from nba_ml.cli.options import given_on_command_line, with_setting_options
 from nba_ml.config import SETTINGS, SPECS
 from nba_ml.errors import EXIT_FAILURE, EXIT_OK
 
 app = typer.Typer(
-    name="nba-ml",
+    name="nba-ml", cls=HelpGroup,  # commands in a useful order, descriptions uncut
     help="Keep four NBA prediction models (game outcome, points, assists, rebounds) trained "
     "and fresh. Exit codes: 0 ok, 1 failure, 2 usage, 3 not promoted, 75 temporary failure, "
     "130/143 stopped by SIGINT/SIGTERM.",
@@ -242,7 +243,7 @@ def _predict_player(invocation: Invocation, player: str, opponent: str | None,
     if as_json:
         handlers.print_json(row.as_dict())
     else:
-        against = f" vs {row.opponent}" if row.opponent else ""
+        against = f" {'@' if home is False else 'vs'} {row.opponent}" if row.opponent else ""
         write_out(f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
                   f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
                   f"  {row.served.line()}")

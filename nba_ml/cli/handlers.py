@@ -263,7 +263,8 @@ def train(invocation: Invocation, command: str, *, wait: str | None = None,
     runner = training.run_ensure if command == "ensure" else training.run_train
     with progress_display(invocation):
         result = runner(lambda: invocation.settings(wait=wait, proxy=proxy), **options)
-    logger.info("%s", result.message)
+    if not _is_terminal(sys.stdout):  # on a terminal the line below is the summary, once
+        logger.info("%s", result.message)
     write_out(str(result))
     return result.exit_code
 
@@ -286,6 +287,13 @@ def status(invocation: Invocation, *, as_json: bool = False, strict: bool = Fals
 
         write_out("\n".join(status_lines(report)))
     return EXIT_FAILURE if strict and not report.healthy else EXIT_OK
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (ValueError, AttributeError):  # closed, or not a file
+        return False
 
 
 def progress_display(invocation: Invocation) -> Any:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.state.files import safe_text
@@ -83,24 +84,43 @@ def _tail_lines(report: StatusReport) -> list[str]:
                  f"in Chicago{'; STALE' if data.stale else ''}"
                  f"{'' if data.in_season else ' (off-season)'}")
     schedule = report.schedule
-    lines.append(f"next run: {schedule.next_run_local} ({schedule.timezone}) = "
-                 f"{schedule.next_run_utc} UTC")
+    when = f"{schedule.next_run_local} ({schedule.timezone}) = {schedule.next_run_utc} UTC"
+    if schedule.installed == []:  # looked, and neither the timer nor the cron file is there
+        lines.append("next run: none: no nba-ml-train.timer or /etc/cron.d/nba-ml installed "
+                     f"(see `nba-ml schedule`); once installed, {when}")
+    else:
+        lines.append(f"next run: {when}")
     if report.runs:
         lines.append("recent runs:")
         for run in report.runs:
             lines.append(f"  {run.started_at or '?'} .. {run.ended_at or '?'} "
                          f"{run.command or '?':<7} {run.outcome or '?':<12} "
                          f"exit {'?' if run.exit_code is None else run.exit_code}  "
-                         f"{run.message[:90]}")
+                         f"{_shorten(run.message, MESSAGE_WIDTH)}")
     elif report.runs_problem:
         lines.append(f"recent runs: unreadable ({report.runs_problem})")
     else:
         lines.append("recent runs: none recorded")
-    lines.append("settings: " + ", ".join(
-        f"{item.variable}={item.value}" + ("" if item.source == "default" else
-                                           f" ({item.source})")
-        for item in report.settings))
+    settings = [f"{item.variable}={item.value}" + ("" if item.source == "default" else
+                                                   f" ({item.source})")
+                for item in report.settings]
+    # wrapped, never cut: one 600-character line was unreadable
+    lines += textwrap.wrap("settings: " + ", ".join(settings), SETTINGS_WIDTH,
+                           subsequent_indent="  ", break_long_words=False,
+                           break_on_hyphens=False)
     return lines
+
+
+MESSAGE_WIDTH = 90  # a run's message in "recent runs", cut at a word with "..."
+SETTINGS_WIDTH = 100
+
+
+def _shorten(text: str, width: int) -> str:
+    """Return ``text`` whole when it fits in ``width``, else cut after a word, with "..."."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 4].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut} ..."
 
 
 def status_lines(report: StatusReport) -> list[str]:

@@ -87,6 +87,8 @@ class ScheduleStatus:
     timezone: str
     hour: int
     minute: int
+    # the timer and cron files found (deploy.installed); empty: no run is due; None: not looked
+    installed: list[str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,9 +119,11 @@ class StatusReport:
         return dataclasses.asdict(self)
 
 
-def staleness(newest: dt.date | None, today: dt.date) -> tuple[int | None, bool]:
-    """Return (days behind today, stale) by the one staleness rule (data.seasons.is_stale)."""
-    return days_behind(newest, today), is_stale(newest, today)
+def staleness(newest: dt.date | None, today: dt.date, *, scheduled: bool = False
+              ) -> tuple[int | None, bool]:
+    """Return (days behind today, stale) by the one staleness rule (data.seasons.is_stale;
+    ``scheduled``: the cached schedule lists games after ``newest``)."""
+    return days_behind(newest, today), is_stale(newest, today, scheduled=scheduled)
 
 
 def _date(raw: object) -> dt.date | None:
@@ -238,7 +242,11 @@ def _data(settings: Settings, models: ModelsStatus, today: dt.date,
         cached_date = last_cached_game_date(settings.raw_dir)
         cached = cached_date.isoformat() if cached_date else None
     dates = [d for d in (_date(models.last_game_date), _date(cached)) if d is not None]
-    behind, stale = staleness(max(dates, default=None), today)
+    from nba_ml.data.schedule import games_scheduled
+
+    newest = max(dates, default=None)
+    scheduled = games_scheduled(settings.raw_dir, newest, today)  # the league plays meanwhile
+    behind, stale = staleness(newest, today, scheduled=scheduled)
     if stale:
         attention.append(f"data is {behind} days behind today ({today}) during the season")
     elif behind is not None and behind < 0:  # predict refuses every day before that game
@@ -247,7 +255,7 @@ def _data(settings: Settings, models: ModelsStatus, today: dt.date,
     return DataStatus(raw_cache=str(settings.raw_dir), last_cached_game_date=cached,
                       last_trained_game_date=models.last_game_date,
                       today_chicago=today.isoformat(), days_behind=behind, stale=stale,
-                      in_season=in_season(today))
+                      in_season=in_season(today, last_game=newest, scheduled=scheduled))
 
 
 def _settings(settings: Settings) -> list[SettingValue]:
@@ -259,6 +267,7 @@ def _settings(settings: Settings) -> list[SettingValue]:
 def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
     """Return everything ``status`` shows: models, lock, data, runs, schedule, settings."""
     from nba_ml.data.seasons import today_in_chicago
+    from nba_ml.deploy.installed import installed_schedules
     from nba_ml.deploy.schedule import next_run
 
     now = now or dt.datetime.now(tz=dt.timezone.utc)
@@ -274,7 +283,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
         next_run_local=upcoming.isoformat(),
         next_run_utc=upcoming.astimezone(dt.timezone.utc).isoformat(),
         timezone=settings.training_timezone, hour=settings.training_hour,
-        minute=settings.training_minute)
+        minute=settings.training_minute, installed=installed_schedules())
     return StatusReport(data_dir=str(settings.data_dir), healthy=not attention,
                         attention=attention, models=models, lock=lock, data=data, runs=runs,
                         runs_problem=runs_problem, schedule=schedule,

@@ -88,7 +88,7 @@ class TodayResult:
             return [f"no games scheduled on {self.date}"]
         lines = [f"{self.date}: {len(self.games)} game{'s' if len(self.games) != 1 else ''}"]
         for game in self.games:
-            when = f" {game.starts_at}" if game.starts_at else ""
+            when = _start_time(game.starts_at)
             lines.append(f"{game.away} @ {game.home}{when} ({game.status or 'scheduled'}): home "
                          f"win probability {game.home_win_probability:.3f}")
             for line in game.players:
@@ -101,6 +101,21 @@ class TodayResult:
         if self.skipped:
             lines.append(f"not predicted (not two NBA teams): {', '.join(self.skipped)}")
         return lines
+
+
+def _start_time(starts_at: str | None) -> str:
+    """Return " 7:00 pm CST": the start in Chicago's time (the league's days are Chicago's),
+    for the text view (JSON keeps stats.nba.com's UTC); "" when unknown or unreadable."""
+    from nba_ml.data.seasons import LEAGUE_TIMEZONE
+
+    try:
+        moment = dt.datetime.fromisoformat(str(starts_at).replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        return ""
+    local = moment.astimezone(LEAGUE_TIMEZONE)
+    return f" {local:%I:%M %p %Z}".replace(" 0", " ", 1).replace("AM", "am").replace("PM", "pm")
 
 
 def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date

@@ -103,6 +103,9 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
     return data
 
 
+# A holdout smaller than this is named in a warning: one season's last fifth (~250 games),
+# a partial season; a whole regular season has 1,230.
+SMALL_HOLDOUT_GAMES = 500
 OFFLINE_HINT = ("without internet, train from game-log files: `nba-ml train --from DIR` "
                 "(see README)")
 FROM_HINT = ("point --from at the directory holding the LeagueGameLog exports (e.g. "
@@ -216,6 +219,10 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
                           + "; current models kept (use --promote-anyway to install them)")
     for warning in verdict.warnings or verdict.reasons:
         logger.warning("installing the new set despite: %s", warning)
+    if trained.training["holdout"]["games"] < SMALL_HOLDOUT_GAMES:
+        logger.warning("the holdout (%s) has only %d games: its figures are rough; train on "
+                       "two seasons or more (--seasons) for a whole held-out season",
+                       trained.training["holdout"]["name"], trained.training["holdout"]["games"])
     trained.training["history_sha256"] = save_history(settings.data_dir, data)
     manifest = write_model_set(settings.data_dir, trained.models, trained.training)
     keep = {trained.training["history_sha256"]}
@@ -224,8 +231,10 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
     prune_history(settings.data_dir, keep)
     seconds = time.perf_counter() - started
     metrics = trained.training["metrics"]
-    message = (f"trained 4 models on {', '.join(data.seasons)} in {seconds:.0f} s; holdout "
-               f"{trained.training['holdout']['name']}: game Brier "
+    holdout = trained.training["holdout"]
+    # the outcome ("trained: ") is shown before this message: it does not say "trained" again
+    message = (f"4 models on {', '.join(data.seasons)} in {seconds:.0f} s; holdout "
+               f"{holdout['name']} ({holdout['games']} games): game Brier "
                f"{metrics['game_outcome']['brier']:.4f}, MAE points "
                f"{metrics['points']['mae']:.2f} / assists {metrics['assists']['mae']:.2f} / "
                f"rebounds {metrics['rebounds']['mae']:.2f}")

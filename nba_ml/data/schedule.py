@@ -143,3 +143,27 @@ def parse_matchups(text: str) -> list[tuple[int, str, str]]:
         away, home = parts if away_first else parts[::-1]
         games.append((number, home.strip(), away.strip()))
     return games
+
+
+def games_scheduled(raw_dir: Path, after: dt.date | None, until: dt.date) -> bool:
+    """Return True when a schedule cached for a day after ``after`` (any day when None) up to
+    ``until`` lists an NBA game: the league is playing, whatever the calendar says. A damaged
+    file counts as no games (``predict today`` reports it)."""
+    from nba_ml.data.cache import SCHEDULE
+
+    try:
+        names = [entry.name for entry in (Path(raw_dir) / SCHEDULE).iterdir()]
+    except OSError:
+        return False
+    for name in names:
+        try:
+            day = dt.date.fromisoformat(name.removesuffix(".json"))
+        except ValueError:
+            continue
+        if (after is None or day > after) and day <= until and name.endswith(".json"):
+            try:
+                if read_schedule(raw_dir, day)[0]:
+                    return True
+            except (OSError, DataError):
+                continue
+    return False

@@ -119,9 +119,63 @@ def season_types_to_collect(label: str, today: dt.date) -> list[str]:
 STALE_DAYS = 2
 
 
-def in_season(today: dt.date) -> bool:
-    """Return True from mid-October to mid-June, when games are played most days."""
-    return (today.month, today.day) >= (10, 20) or (today.month, today.day) <= (6, 15)
+# When games are played: each season's periods, from opening night to the last game of the
+# Finals, as the game logs of the finished seasons record them (tests/data/test_seasons.py checks
+# the four seasons in ../shared against their files). The 2019-20 season stopped on 2020-03-11
+# and resumed in the bubble on 2020-07-30; 2020-21 opened on 2020-12-22 and ended on 2021-07-20.
+SEASON_PERIODS: dict[str, tuple[tuple[dt.date, dt.date], ...]] = {
+    "2017-18": ((dt.date(2017, 10, 17), dt.date(2018, 6, 8)),),
+    "2018-19": ((dt.date(2018, 10, 16), dt.date(2019, 6, 13)),),
+    "2019-20": ((dt.date(2019, 10, 22), dt.date(2020, 3, 11)),
+                (dt.date(2020, 7, 30), dt.date(2020, 10, 11))),
+    "2020-21": ((dt.date(2020, 12, 22), dt.date(2021, 7, 20)),),
+    "2021-22": ((dt.date(2021, 10, 19), dt.date(2022, 6, 16)),),
+    "2022-23": ((dt.date(2022, 10, 18), dt.date(2023, 6, 12)),),
+    "2023-24": ((dt.date(2023, 10, 24), dt.date(2024, 6, 17)),),
+    "2024-25": ((dt.date(2024, 10, 22), dt.date(2025, 6, 22)),),
+}
+# Any other season: from the earliest opening night to the latest Finals game of a regular
+# calendar (2017-18 opened on 17 October; the 2025 Finals ended on 22 June), widened by a few
+# days; the data and the schedule extend it (see :func:`in_season`).
+_USUAL_OPENING, _USUAL_LAST = (10, 14), (6, 25)
+
+
+def season_periods(label: str) -> tuple[tuple[dt.date, dt.date], ...]:
+    """Return the periods (first day, last day) in which the season ``label`` plays games."""
+    if label in SEASON_PERIODS:
+        return SEASON_PERIODS[label]
+    start = parse_season(label)
+    return ((dt.date(start, *_USUAL_OPENING), dt.date(start + 1, *_USUAL_LAST)),)
+
+
+def in_season(today: dt.date, *, last_game: dt.date | None = None,
+              scheduled: bool = False) -> bool:
+    """Return True when NBA games are being played around ``today``.
+
+    From the season calendars (:func:`season_periods`: the real ones, the 2019-20 pause and
+    bubble and the late 2020-21 season included), from the data (a ``last_game`` up to
+    ``_BEYOND`` outside its season's calendar stretches it: an earlier opening night, or a
+    season still running after the calendar's last day, counted until ``_BEYOND`` after that
+    game) and from the schedule (``scheduled``: the cached schedule lists games between the
+    data's last game and ``today``).
+    """
+    if scheduled:
+        return True
+    for start_year in (today.year - 1, today.year):
+        for first, last in season_periods(season_label(start_year)):
+            if last_game is not None and first - _BEYOND <= last_game < first:
+                first = last_game  # an opening night earlier than the calendar's
+            if last_game is not None and last < last_game <= last + _BEYOND:
+                last = last_game + _BEYOND  # games later than the calendar's last day
+            if first <= today <= last:
+                return True
+    return False
+
+
+# How far the data may show a season beyond its calendar (an earlier opening night, a later
+# Finals) and still be counted as that season's; a season seen running past its calendar's last
+# day counts as running this long after its last game in the data.
+_BEYOND = dt.timedelta(days=14)
 
 
 def days_behind(last_game: dt.date | None, today: dt.date) -> int | None:
@@ -129,8 +183,10 @@ def days_behind(last_game: dt.date | None, today: dt.date) -> int | None:
     return None if last_game is None else (today - last_game).days
 
 
-def is_stale(last_game: dt.date | None, today: dt.date) -> bool:
-    """The one staleness rule (``status``, the predictors, the web app): during the season, data
+def is_stale(last_game: dt.date | None, today: dt.date, *, scheduled: bool = False) -> bool:
+    """The one staleness rule (``status``, the predictors, the web app): during the season
+    (:func:`in_season`, from the calendars, this data and, when known, ``scheduled``), data
     whose last game is more than STALE_DAYS days before ``today`` is stale."""
     behind = days_behind(last_game, today)
-    return behind is not None and behind > STALE_DAYS and in_season(today)
+    return (behind is not None and behind > STALE_DAYS
+            and in_season(today, last_game=last_game, scheduled=scheduled))

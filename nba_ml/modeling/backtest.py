@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BACKTEST_COLUMNS: tuple[str, ...] = (
-    "model", "game_date", "season_type", "team", "opponent", "player_id", "prediction", "actual",
+    "model", "game_date", "game_id", "season_type", "team", "opponent", "player_id",
+    "player_name", "prediction", "actual",
 )
 
 
@@ -70,10 +71,12 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     frames = [pd.DataFrame({
         "model": models.GAME_MODEL,
         "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "game_id": test_g["game_id"].astype(str).to_numpy(),
         "season_type": test_g["season_type"].to_numpy(),
         "team": test_g["home"].to_numpy(),
         "opponent": test_g["away"].to_numpy(),
         "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
+        "player_name": pd.array([pd.NA] * len(test_g), dtype="string"),
         "prediction": models.predict_home_win(fitted[models.GAME_MODEL], test_g),
         "actual": test_g["home_win"].astype(int).to_numpy(),
     })]
@@ -82,10 +85,12 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
         frames.append(pd.DataFrame({
             "model": name,
             "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "game_id": rows["game_id"].astype(str).to_numpy(),
             "season_type": rows["season_type"].to_numpy(),
             "team": rows["team"].to_numpy(),
             "opponent": rows["opponent"].to_numpy(),
             "player_id": pd.array(rows["player_id"].to_numpy(dtype=np.int64), dtype="Int64"),
+            "player_name": pd.array(rows["player_name"].astype(str).to_numpy(), dtype="string"),
             "prediction": models.predict_stat(fitted[name], rows),
             "actual": rows[stat].to_numpy(dtype=float),
         }))

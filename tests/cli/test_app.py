@@ -474,3 +474,18 @@ def test_an_unquoted_player_name_is_joined(monkeypatch: pytest.MonkeyPatch,
                                  "James", "--opponent", "BOS"])
     assert result.exit_code == 2
     assert asked == ["LeBron James"]
+
+
+@pytest.mark.parametrize(("venue", "shown"), [(["--away"], "WAS @ GSW"), (["--home"], "WAS vs GSW"),
+                                              ([], "WAS vs GSW")])
+def test_an_away_game_reads_at_not_vs(venue: list[str], shown: str, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # `--away` printed "(WAS vs GSW)"
+    from nba_ml.commands import predict
+
+    row = predict.PlayerPrediction(1, "Bradley Beal", "WAS", "GSW", 25.0, 4.5, 4.0)
+    monkeypatch.setattr(predict, "predict_player", lambda *_, **__: row)
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "predict", "player", "Beal",
+                                 "--opponent", "GSW", *venue])
+    assert result.exit_code == 0
+    assert result.stdout == f"Bradley Beal ({shown}): points 25.0, assists 4.5, rebounds 4.0\n"

@@ -425,3 +425,23 @@ def test_progress_is_shown_with_rich_only_on_a_terminal_and_not_quiet(
     assert isinstance(display, contextlib.nullcontext) is not rich
     with display:
         pass
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_train_summary_is_shown_once_on_a_terminal(
+        terminal: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # on a terminal the summary came twice: as an INFO line on stderr and on stdout
+    from nba_ml.commands import train as training
+    from nba_ml.commands.train import TrainResult
+    from nba_ml.errors import Outcome
+
+    summary = "4 models on 2017-18 in 3 s; holdout games from 2018-04-01 (55 games): ..."
+    monkeypatch.setattr(training, "run_train", lambda *_, **__: TrainResult(
+        Outcome.TRAINED, summary))
+    stdout = Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr("sys.stdout", stdout)
+    with caplog.at_level(logging.INFO):
+        assert handlers.train(Invocation(str(tmp_path / "data"), quiet=True), "train") == EXIT_OK
+    assert stdout.getvalue() == f"trained: {summary}\n"  # not "trained: trained 4 models"
+    assert (summary in caplog.text) is not terminal  # piped: in the log too, for the journal

@@ -194,7 +194,16 @@ def test_an_odd_run_line_shows_question_marks_and_a_long_message_is_cut() -> Non
     run = RunLine(None, None, None, None, None, "x" * 200)
     lines = status_lines(dataclasses.replace(_report([]), runs=[run]))
     line = lines[lines.index("recent runs:") + 1]
-    assert line == f"  ? .. ? ?       ?            exit ?  {'x' * 90}"
+    assert line == f"  ? .. ? ?       ?            exit ?  {'x' * 86} ..."
+    # words are cut between words, never in one ("...; current models kep")
+    words = ("fitting the player models failed: worker process 4242 was killed by SIGKILL; "
+             "current models kept")
+    lines = status_lines(dataclasses.replace(_report([]), runs=[RunLine(
+        None, None, None, None, None, words)]))
+    line = lines[lines.index("recent runs:") + 1]
+    assert line.endswith("  fitting the player models failed: worker process 4242 was killed by "
+                         "SIGKILL; current ...")
+    assert len(line.split("exit ?  ", 1)[1]) <= 90
 
 
 def test_settings_name_the_variable_and_a_source_other_than_default() -> None:
@@ -238,3 +247,32 @@ def test_a_terminal_said_to_be_0_columns_wide_still_gets_the_status(
     out = io.StringIO()
     render_status_rich(_report(["x"]), Console(file=out, force_terminal=False))
     assert "NEEDS ATTENTION" in out.getvalue() and "lock: free" in out.getvalue()
+
+
+def test_many_settings_are_wrapped_never_cut() -> None:
+    # status printed a 600-character settings line
+    settings = [SettingValue(f"s{i}", f"NBA_ML_SETTING_{i}", str(i) * 3, "default")
+                for i in range(30)]
+    lines = status_lines(dataclasses.replace(_report([]), settings=settings))
+    start = next(i for i, line in enumerate(lines) if line.startswith("settings: "))
+    block = lines[start:]
+    assert len(block) > 1 and all(len(line) <= 100 for line in block)
+    assert all(line.startswith("  ") for line in block[1:])
+    joined = " ".join(line.strip() for line in block)
+    assert joined == "settings: " + ", ".join(f"NBA_ML_SETTING_{i}={str(i) * 3}"
+                                              for i in range(30))
+
+
+def test_next_run_says_none_when_no_timer_or_cron_file_is_installed() -> None:
+    # "next run" was shown as if due with no timer installed
+    report = _report([])
+    unknown = _line(status_lines(report), "next run:")
+    assert unknown.startswith("next run: 2026-12-01T04:00:00-06:00")
+    bare = dataclasses.replace(report, schedule=dataclasses.replace(report.schedule,
+                                                                    installed=[]))
+    line = _line(status_lines(bare), "next run:")
+    assert line.startswith("next run: none: no nba-ml-train.timer or /etc/cron.d/nba-ml "
+                           "installed (see `nba-ml schedule`); once installed, 2026-12-01T04")
+    timer = dataclasses.replace(report, schedule=dataclasses.replace(
+        report.schedule, installed=["/etc/systemd/system/nba-ml-train.timer"]))
+    assert _line(status_lines(timer), "next run:") == unknown

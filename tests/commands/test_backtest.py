@@ -41,8 +41,20 @@ def test_backtest_predicts_every_game_of_the_test_season(small_seasons: Path,
     with output.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == summary.rows > 0
-    assert set(rows[0]) == {"model", "game_date", "team", "opponent", "player_id",
-                            "season_type", "prediction", "actual"}
+    assert list(rows[0]) == ["model", "game_date", "game_id", "season_type", "team",
+                             "opponent", "player_id", "player_name", "prediction", "actual"]
+    # which game and which player a row is, without a second lookup (once only their ids)
+    players = [r for r in rows if r["model"] == "points"]
+    with (small_seasons / "player_game_logs_2018-19.csv").open(newline="") as handle:
+        names = {r["PLAYER_ID"]: r["PLAYER_NAME"] for r in csv.DictReader(handle)}
+    assert players and all(r["player_name"] == names[r["player_id"]] for r in players)
+    assert all(r["game_id"] and not r["player_name"] and not r["player_id"]
+               for r in rows if r["model"] == "game_outcome")
+    by_game = {}
+    for r in rows:
+        by_game.setdefault(r["game_id"], set()).add((r["game_date"], r["model"]))
+    assert all(len({day for day, _ in seen}) == 1 for seen in by_game.values())
+    assert all(any(model == "game_outcome" for _, model in seen) for seen in by_game.values())
     games = [r for r in rows if r["model"] == "game_outcome"]
     with (small_seasons / "team_game_logs_2018-19.csv").open(newline="") as handle:
         team_rows = sum(1 for _ in csv.DictReader(handle))

@@ -73,3 +73,40 @@ def test_data_dated_after_today_needs_attention(tmp_path: Path) -> None:
     assert ("the data's last game (2030-12-12) is 1472 days after today (2026-12-01): game "
             "logs dated in the future, or a clock set wrong") in report.attention
     assert not report.data.stale
+
+
+def test_games_in_the_cached_schedule_make_off_season_data_stale(tmp_path: Path) -> None:
+    # the season window was fixed dates: a late season (2020-21 ended on 2021-07-20) whose
+    # games the schedule lists was "off-season", never stale
+    import datetime as dt
+
+    from nba_ml.data.cache import schedule_path
+    from tests.data.test_schedule import board_game, scoreboard
+    from tests.modelsets import make_models, write_set
+
+    data = tmp_path / "d"
+    write_set(data, make_models(1), {"last_game_date": "2031-06-20"})
+    now = dt.datetime(2031, 7, 12, 18, tzinfo=dt.timezone.utc)
+    settings = resolve_settings(data, environ={})
+    report = status(settings, now=now)
+    assert not report.data.stale and not report.data.in_season  # the usual calendar
+    board = scoreboard([board_game("PHI", "BOS")], day="2031-07-10")
+    path = schedule_path(settings.raw_dir, dt.date(2031, 7, 10))
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(board))
+    report = status(settings, now=now)
+    assert report.data.stale and report.data.in_season and report.data.days_behind == 22
+    assert "data is 22 days behind today (2031-07-12) during the season" in report.attention
+
+
+def test_status_looks_for_the_installed_timer_or_crontab(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    from nba_ml.deploy import installed
+
+    monkeypatch.setattr(installed, "installed_schedules", lambda: [])
+    assert status(resolve_settings(tmp_path / "d", environ={})).schedule.installed == []
+    monkeypatch.setattr(installed, "installed_schedules", lambda: ["/etc/cron.d/nba-ml"])
+    report = status(resolve_settings(tmp_path / "d", environ={}))
+    assert report.schedule.installed == ["/etc/cron.d/nba-ml"]
+    assert report.to_json()["schedule"]["installed"] == ["/etc/cron.d/nba-ml"]

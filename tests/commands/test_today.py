@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def test_every_scheduled_game_and_its_likely_players(slate_dir: Path,
     assert text.exit_code == 0
     lines = text.stdout.splitlines()
     assert lines[0] == "2019-10-22: 11 games"
-    assert lines[1].startswith("PHI @ CLE 2019-") or lines[1].startswith("PHI @ CLE 2025-")
+    assert re.match(r"PHI @ CLE [0-9]{1,2}:[0-9]{2} [ap]m C[DS]T \(", lines[1]), lines[1]
     assert "home win probability 0." in lines[1] and "points" in lines[2]
 
 
@@ -228,3 +229,22 @@ def test_a_bad_schedule_file_is_one_line_and_exit_2(
 def test_no_schedule_cached_names_the_offline_way(data_dir: Path) -> None:
     result = cli("predict", "today")
     assert "--schedule FILE" in one_error_line(result.stderr)
+
+
+def test_the_text_view_gives_start_times_in_chicago_time() -> None:
+    # raw UTC ("2025-11-06T00:00:00Z") in the text view; JSON keeps it as received
+    from nba_ml.commands.today import GameLine, TodayResult
+
+    def game(starts_at: str | None) -> GameLine:
+        return GameLine("0022500171", "CLE", "PHI", starts_at, "7:00 pm ET", "Regular Season",
+                        0.6, [])
+
+    result = TodayResult("2025-11-05", "f.json", [game("2025-11-06T00:00:00Z"),
+                                                  game("2026-03-20T23:30:00Z"), game(None),
+                                                  game("soon")], [])
+    assert result.lines()[1:] == [
+        "PHI @ CLE 6:00 pm CST (7:00 pm ET): home win probability 0.600",
+        "PHI @ CLE 6:30 pm CDT (7:00 pm ET): home win probability 0.600",
+        "PHI @ CLE (7:00 pm ET): home win probability 0.600",
+        "PHI @ CLE (7:00 pm ET): home win probability 0.600"]
+    assert result.as_dict()["games"][0]["starts_at"] == "2025-11-06T00:00:00Z"

@@ -151,3 +151,22 @@ def test_a_parent_directory_skips_other_tables_and_names_a_bad_game_log(
         load_training_data(settings, parent, None)
     assert str(raised.value).startswith(f"{broken}: ")
     assert str(raised.value).endswith(f"; --from reads its subdirectories too: {FROM_HINT}")
+
+
+def test_a_one_season_training_names_its_small_holdout(synthetic_seasons: Path, tmp_path: Path,
+                                                       quick_models: None,
+                                                       caplog: pytest.LogCaptureFixture
+                                                       ) -> None:
+    # a one-season training installed a 55-game holdout without a word on its size
+    from nba_ml.commands.train import SMALL_HOLDOUT_GAMES
+
+    settings = resolve_settings(tmp_path / "d", environ={**QUIET, "NBA_ML_JOBS": "1"})
+    with caplog.at_level("WARNING"):
+        result = train(settings, force=True, source=synthetic_seasons, seasons=["2018-19"],
+                       promote_anyway=True)
+    holdout = result.manifest["training"]["holdout"]
+    assert holdout["games"] < SMALL_HOLDOUT_GAMES
+    assert result.message.startswith("4 models on 2018-19 in ")  # the CLI puts "trained: "
+    assert f"holdout {holdout['name']} ({holdout['games']} games): game Brier " in result.message
+    assert (f"the holdout ({holdout['name']}) has only {holdout['games']} games: its figures "
+            "are rough") in caplog.text

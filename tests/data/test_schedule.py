@@ -210,3 +210,17 @@ def test_a_saved_scoreboard_gives_its_day_and_games() -> None:
     assert [(g.away, g.home) for g in games] == [("PHI", "BOS")] and skipped == ["XXX @ LAL"]
     for bad in ({}, [], {"scoreboard": {"gameDate": "soon"}}, {"scoreboard": []}, None):
         assert scoreboard_date(bad) is None
+
+
+def test_games_scheduled_after_the_data_say_the_league_is_playing(tmp_path: Path) -> None:
+    from nba_ml.data.schedule import games_scheduled
+
+    assert not games_scheduled(tmp_path, None, DAY)  # nothing cached
+    cached(tmp_path, scoreboard([]), DAY - dt.timedelta(days=1))  # an off day
+    cached(tmp_path, b"{damaged", DAY - dt.timedelta(days=2))
+    (schedule_path(tmp_path, DAY).parent / "notes.txt").write_text("x")
+    assert not games_scheduled(tmp_path, None, DAY)
+    cached(tmp_path, scoreboard([board_game("PHI", "BOS")]))
+    assert games_scheduled(tmp_path, DAY - dt.timedelta(days=5), DAY)
+    assert not games_scheduled(tmp_path, DAY, DAY + dt.timedelta(days=3))  # not after the data
+    assert not games_scheduled(tmp_path, None, DAY - dt.timedelta(days=1))  # not yet

@@ -123,3 +123,28 @@ def test_named_tests_are_parsed_with_their_file() -> None:
     text = "`tests/a/test_x.py::test_one`, `::test_two`; see `tests/test_y.py`."
     assert _named_tests(text) == [("tests/a/test_x.py", "test_one"),
                                   ("tests/a/test_x.py", "test_two"), ("tests/test_y.py", None)]
+
+
+def test_the_readme_python_snippets_name_only_what_they_or_earlier_ones_define() -> None:
+    # the slate snippet used Path without importing it
+    import ast
+    import builtins
+
+    defined = set(dir(builtins))
+    for snippet in re.findall(r"```python\n(.*?)```", README, re.S):
+        tree = ast.parse(snippet)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                defined.update((alias.asname or alias.name).split(".")[0]
+                               for alias in node.names)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.arg):
+                defined.add(node.arg)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                defined.add(node.name)
+        used = {node.id for node in ast.walk(tree)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        assert used <= defined, (sorted(used - defined), snippet)
