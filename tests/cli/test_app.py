@@ -482,10 +482,13 @@ def test_an_away_game_reads_at_not_vs(venue: list[str], shown: str, tmp_path: Pa
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # `--away` printed "(WAS vs GSW)"
     from nba_ml.commands import predict
+    from nba_ml.serving.provenance import Provenance
 
-    row = predict.PlayerPrediction(1, "Bradley Beal", "WAS", "GSW", 25.0, 4.5, 4.0)
+    served = Provenance("2026-12-07", "g1", "2026-12-07T09:00:00+00:00", "2026-12-06", 1, False)
+    row = predict.PlayerPrediction(1, "Bradley Beal", "WAS", "GSW", 25.0, 4.5, 4.0, served)
     monkeypatch.setattr(predict, "predict_player", lambda *_, **__: row)
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "predict", "player", "Beal",
                                  "--opponent", "GSW", *venue])
     assert result.exit_code == 0
-    assert result.stdout == f"Bradley Beal ({shown}): points 25.0, assists 4.5, rebounds 4.0\n"
+    assert result.stdout.splitlines()[0] == (
+        f"Bradley Beal ({shown}): points 25.0, assists 4.5, rebounds 4.0")
