@@ -8,10 +8,12 @@ import stat
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from nba_ml.data.importer import GameData
+from nba_ml.data.importer import GameData, canonical_table
+from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import DataError, StorageError
 from nba_ml.state.history import (
     foreign_history_entries,
@@ -25,9 +27,15 @@ from nba_ml.state.history import (
 
 
 def game_data(points: int = 100) -> GameData:
-    teams = pd.DataFrame({"season": ["2019-20"], "team": ["BOS"], "pts": [points]})
-    players = pd.DataFrame({"season": ["2019-20"], "player_id": [1], "pts": [points // 4]})
-    return GameData(teams, players)
+    """One team row and one player row with every canonical column (the saved format's)."""
+    game = {"season": ["2019-20"], "season_type": ["Regular Season"],
+            "game_id": ["20191022-BOS-PHI"], "game_date": [np.datetime64("2019-10-22", "us")],
+            "team": ["BOS"], "opponent": ["PHI"], "is_home": [True], "win": [1.0]}
+    teams = {**{c: [np.nan] for c in TEAM_GAME_COLUMNS}, **game, "pts": [float(points)]}
+    players = {**{c: [np.nan] for c in PLAYER_GAME_COLUMNS}, **game, "player_id": [1],
+               "player_name": ["A Player"], "pts": [float(points // 4)]}
+    return GameData(canonical_table(TEAM_GAME_COLUMNS, teams),
+                    canonical_table(PLAYER_GAME_COLUMNS, players))
 
 
 def test_save_then_load_returns_the_same_tables(data_dir: Path) -> None:
