@@ -104,8 +104,14 @@ def test_prune_keeps_the_named_and_the_newest_and_never_touches_foreign_files(
         digests.append(save_history(data_dir, game_data(100 + n)))
         os.utime(history_path(data_dir, digests[-1]), (time.time() + n, time.time() + n))
     directory = data_dir / "history"
-    leftover = directory / f".game_data-{'a' * 64}.pkl.x1y2z3.tmp"
+    leftover = directory / f".game_data-{'a' * 64}.npz.x1y2z3.tmp"
     leftover.write_bytes(b"partial")
+    # what an older nba-ml pickled: its own, never read, pruned like the rest once old
+    legacy = directory / f"game_data-{'c' * 64}.pkl"
+    legacy.write_bytes(b"an old pickle")
+    os.utime(legacy, (time.time() - 3600, time.time() - 3600))
+    legacy_leftover = directory / f".game_data-{'d' * 64}.pkl.x1y2z3.tmp"
+    legacy_leftover.write_bytes(b"partial")
     foreign = directory / "my_notes.txt"
     foreign.write_text("mine")
     lookalike = directory / f"game_data-{'b' * 64}.pkl"

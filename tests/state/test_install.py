@@ -576,3 +576,19 @@ def test_a_symlink_nba_ml_did_not_make_is_never_replaced(data_dir: Path, models_
     with pytest.raises(ConfigError, match="models was not written by nba-ml"):
         write_set(data_dir, models_a, {})
     assert os.readlink(data_dir / "models") == str(elsewhere)
+
+
+def test_a_generation_an_older_nba_ml_pickled_is_its_own_and_pruned(data_dir: Path, models_a,
+                                                                    models_b) -> None:
+    """Upgrading: the old set's .pkl files do not block a training as foreign files would."""
+    write_set(data_dir, models_a, {})
+    old = data_dir / "generations" / "20200101T000000Z-0a0b0c"
+    old.mkdir()
+    for name in install.LEGACY_MODEL_FILES:
+        (old / name).write_bytes(b"an old pickle, never loaded")
+    (old / "manifest.json").write_text('{"schema": 1, "models": {}}')
+    legacy = tuple(name.replace(".skops", ".pkl") for name in MODEL_FILES.values())
+    assert legacy == install.LEGACY_MODEL_FILES
+    assert foreign_entries(data_dir) == []
+    write_set(data_dir, models_b, {})
+    assert not old.exists()

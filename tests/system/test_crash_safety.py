@@ -143,7 +143,7 @@ def test_a_full_disk_raises_storage_error_and_keeps_the_current_set(
     assert outcome[0] == "ok"
     message = outcome[1]
     assert message.startswith("file too large writing "), message
-    assert message.endswith("points_prediction_model.pkl; current models kept")
+    assert message.endswith("points_prediction_model.skops; current models kept")
     assert "\n" not in message
     assert read_manifest(data_dir) == installed
     assert verify_model_set(data_dir, full_load=True).ok
@@ -319,7 +319,7 @@ def test_a_fifo_in_place_of_any_file_never_hangs_a_command(
     write_set(data_dir, models_a, {})
     generation = (data_dir / "models").resolve()
     path = {"manifest": generation / "manifest.json",
-            "model": generation / "points_prediction_model.pkl",
+            "model": generation / "points_prediction_model.skops",
             "game data": history_path(data_dir, GAME_DATA_SHA256),
             "runs": data_dir / "runs.jsonl", "lock": data_dir / "train.lock"}[victim]
     path.unlink(missing_ok=True)

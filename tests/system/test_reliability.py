@@ -43,10 +43,10 @@ pytestmark = pytest.mark.slow
 NBA_ML = Path(sys.executable).with_name("nba-ml")
 SEASON = "2018-19"
 MODEL_FILES = {
-    "game_outcome": "game_outcome_model.pkl",
-    "points": "points_prediction_model.pkl",
-    "assists": "assists_prediction_model.pkl",
-    "rebounds": "rebounds_prediction_model.pkl",
+    "game_outcome": "game_outcome_model.skops",
+    "points": "points_prediction_model.skops",
+    "assists": "assists_prediction_model.skops",
+    "rebounds": "rebounds_prediction_model.skops",
 }
 INSTALLED = "installed model generation"
 TRAIN_TIMEOUT = 600.0  # seconds; a training takes ~20 s of CPU, more on a loaded machine
@@ -422,8 +422,8 @@ def test_kill_9_at_any_point_keeps_a_complete_set_and_the_next_run_recovers(
 
     # A killer's leftovers of every kind; the next training must remove them all.
     (data / "generations" / ".tmp-20000101T000000Z-dead00").mkdir(exist_ok=True)
-    (data / "generations" / ".tmp-20000101T000000Z-dead00" / "points_prediction_model.pkl"
-     ).write_bytes(b"half a pickle")
+    (data / "generations" / ".tmp-20000101T000000Z-dead00" / "points_prediction_model.skops"
+     ).write_bytes(b"half a model")
     (data / "generations" / ".trash-20000101T000000Z-dead01").mkdir()
     (data / ".models.tmp-20000101T000000Z-dead02").symlink_to("generations/nowhere")
     (data / "history" / ".game_data.dead03.tmp").write_bytes(b"half a table")
@@ -802,20 +802,12 @@ class _TouchOnLoad:
 
 
 def malicious_pickle(marker: Path) -> bytes:
-    """Return a pickle whose loading creates ``marker`` (checked to work on a decoy first)."""
-    import joblib
-
+    """Return a pickle whose unpickling creates ``marker`` (checked to work on a decoy first)."""
     decoy = marker.with_name(marker.name + ".decoy")
-    joblib.load(_as_file(pickle.dumps(_TouchOnLoad(decoy))))
+    pickle.loads(pickle.dumps(_TouchOnLoad(decoy)))
     assert decoy.exists(), "the payload does not run when unpickled; the test would prove nothing"
     decoy.unlink()
     return pickle.dumps(_TouchOnLoad(marker))
-
-
-def _as_file(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
 
 
 def test_a_swapped_pickle_is_refused_before_it_is_unpickled(data: Path, tmp_path: Path) -> None:
@@ -868,6 +860,14 @@ def test_sha256_is_integrity_not_authenticity_permissions_are_the_protection(
     manifest = _forge(data, marker)
     forged = nba(data, "check", timeout=120)
     assert forged.returncode == 0, forged.stderr  # the owner's forgery matches its manifest
+    # ... and still the pickle never runs: model files are skops files, loaded without code
+    for command in (("check", "--full"),
+                    ("predict", "game", "BOS", "PHI", "--date", "2019-10-22")):
+        loaded = nba(data, *command, timeout=120)
+        assert loaded.returncode == 1, (command, loaded.stderr)
+        assert "points: not loadable: not a skops file" in loaded.stderr, (command, loaded.stderr)
+        assert "Traceback" not in loaded.stderr
+    assert not marker.exists(), "the owner's forged pickle ran"
     manifest.chmod(0o660)  # how another member of the group would have had to leave it
     refused = nba(data, "check", timeout=120)
     assert refused.returncode == 1
