@@ -11,7 +11,10 @@ in this process and in the same run, times both formats N times each (medians):
   ``nba_ml.state.gametables`` now;
 * a training's save (four models + game data), and the part of a live swap that depends on the
   format (loading four models + the game data); beside them the real ``load_model_set`` (verify
-  + load) and ``load_history`` (verify + decode) of the installed set.
+  + load) and ``load_history`` (verify + decode) of the installed set;
+* once per process (a server start, ``check --full``, ``predict``): a fresh interpreter importing
+  the models' scikit-learn modules and then the loader, ``joblib`` before and ``skops.io`` now
+  (skops builds its default trusted list from every scikit-learn estimator, importing them all).
 
 Ratios are new / old. Usage: python benchmarks/model_format.py [-n RUNS] [--keep]
 """
@@ -57,6 +60,24 @@ def joblib_loads(data: bytes) -> object:
     import joblib
 
     return joblib.load(io.BytesIO(data))  # the baseline being replaced: our own file
+
+
+# what a process that loads the models imports anyway (the models' own modules)
+_BASE_IMPORTS = ("import pandas, sklearn.base, sklearn.ensemble, sklearn.pipeline, "
+                 "sklearn.linear_model, sklearn.impute, sklearn.preprocessing")
+
+
+def import_seconds(extra: str, runs: int) -> float:
+    """Return the median wall seconds of a fresh interpreter importing the models' modules
+    and then ``extra`` (the loader), alternating nothing else."""
+    import subprocess
+
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"{_BASE_IMPORTS}; import {extra}"], check=True)
+        seconds.append(time.perf_counter() - started)
+    return median(seconds)
 
 
 def row(label: str, old: float, new: float, unit: Callable[[float], str]) -> None:
@@ -123,6 +144,11 @@ def main() -> None:
             totals["new_save"] + new_data_save, ms)
         row("serving start / live swap: load", totals["old_load"] + old_data_load,
             totals["new_load"] + new_data_load, ms)
+        old_import = new_import = 0.0
+        for _ in range(n):  # interleaved: the machine's load drifts
+            old_import += import_seconds("joblib", 1) / n
+            new_import += import_seconds("skops.io", 1) / n
+        row("a process: import models + loader", old_import, new_import, ms)
         verified, _ = timed(lambda: load_model_set(data_dir), n)
         history, _ = timed(lambda: load_history(data_dir, sha256), n)
         print(f"   installed set now: load_model_set (verify + load 4) {ms(verified)}, "

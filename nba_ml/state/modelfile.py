@@ -21,19 +21,21 @@ import zipfile
 # The types a saved model may hold beyond skops's defaults, by exact name: never "trust any".
 # The project's own estimator (nba_ml.modeling.estimators; tests/modeling/test_estimators.py
 # checks that every estimator class defined there is listed here under its current name), and
-# the scikit-learn and numpy internals of the four models that some skops versions do not
-# trust by default (found with skops.io.get_untrusted_types on a saved set, skops 0.12-0.16 and
-# scikit-learn 1.3-1.9). They are plain data holders whose loading runs no code from the file.
+# the scikit-learn and numpy internals of gradient boosting (the player models) that some skops
+# versions do not trust by default (found with skops.io.get_untrusted_types on saved models,
+# skops 0.12 with scikit-learn 1.3 and skops 0.16 with scikit-learn 1.9). They are plain data
+# holders whose loading runs no code from the file.
 TRUSTED_TYPES: tuple[str, ...] = (
     "nba_ml.modeling.estimators.BaselineResidualRegressor",
     "numpy.dtype",
     "sklearn._loss.link.IdentityLink",
     "sklearn._loss.link.Interval",
     "sklearn._loss.loss.AbsoluteError",
+    "sklearn._loss.loss.HalfSquaredError",  # gradient boosting's default loss
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
-# Deflate at level 6: the player models shrink to a third of skops's stored size, and loading
+# Deflate at level 6: a player model shrinks to about 40 % of skops's stored size, and loading
 # stays in tens of milliseconds (benchmarks/model_format.py).
 COMPRESSION = zipfile.ZIP_DEFLATED
 COMPRESS_LEVEL = 6
