@@ -35,7 +35,7 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
     test_estimators.py fails when a class here is missing there): rename it in both places.
     """
 
-    # defaults for sets pickled before these parameters existed
+    # defaults for models saved before these parameters existed
     linear: Any = None
     linear_weight: float = 0.0
     linear_rows: int = 10000
