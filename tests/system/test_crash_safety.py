@@ -21,6 +21,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml.errors import ConfigError, StorageError
+from nba_ml.state import modelfile
 from nba_ml.state.history import history_path, write_history_payload
 from nba_ml.state.install import cleanup_leftovers, write_model_set
 from nba_ml.state.store import read_manifest, verify_model_set
@@ -205,30 +206,32 @@ def test_a_deleted_models_link_is_reported_and_replaced(data_dir: Path, models_a
     assert verify_model_set(data_dir).ok
 
 
-class Saboteur:
-    """A real model whose pickling deletes a directory, as a stray `rm -rf` during a write would."""
+def saboteur(victim: object, doomed: str):  # type: ignore[no-untyped-def]
+    """Return ``modelfile.dumps_model`` that deletes ``doomed`` (a glob) once it has saved
+    ``victim``, before the file is written: a stray `rm -rf` during a write."""
+    real = modelfile.dumps_model
 
-    def __init__(self, model: object, doomed: str) -> None:
-        self.model = model
-        self.doomed = doomed
+    def dumps_model(model: object) -> bytes:
+        data = real(model)
+        if model is victim:
+            for path in Path(doomed).parent.glob(Path(doomed).name):
+                shutil.rmtree(path)
+        return data
 
-    def predict(self, features: object) -> object:
-        return self.model.predict(features)  # type: ignore[attr-defined]
-
-    def __getstate__(self) -> dict:
-        for path in Path(self.doomed).parent.glob(Path(self.doomed).name):
-            shutil.rmtree(path)
-        return {"model": self.model, "doomed": self.doomed}
+    return dumps_model
 
 
 @pytest.mark.parametrize("doomed", ["generations/.tmp-*", "generations"])
 def test_a_directory_deleted_mid_write_raises_storage_error(
-    data_dir: Path, models_a, models_b, doomed: str
+    data_dir: Path, models_a, models_b, doomed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     installed = write_set(data_dir, models_a, {})
-    sabotaged = dict(models_b, points=Saboteur(models_b["points"], str(data_dir / doomed)))
-    with pytest.raises(StorageError, match=r"no such file or directory .*; current models kept"):
-        write_set(data_dir, sabotaged, {})
+    with monkeypatch.context() as patch:
+        patch.setattr(modelfile, "dumps_model",
+                      saboteur(models_b["points"], str(data_dir / doomed)))
+        with pytest.raises(StorageError,
+                           match=r"no such file or directory .*; current models kept"):
+            write_set(data_dir, models_b, {})
     if doomed == "generations":  # the current set went with it; the link says so
         assert "which does not exist" in verify_model_set(data_dir).summary()
     else:
