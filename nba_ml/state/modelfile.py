@@ -6,7 +6,9 @@ loaded, so a model set used to be safe only as long as its owner was trusted. A 
 it audits every type the schema names first and raises before building anything when one is
 neither among skops's defaults (scikit-learn's estimators, numpy and scipy basics) nor in
 :data:`TRUSTED_TYPES` below. Nothing else is ever imported or called, whoever owns the file.
-The ownership rules of :mod:`nba_ml.state.trust` stay as a second wall.
+The ownership rules of :mod:`nba_ml.state.trust` stay as a second wall. Unlike a pickle, two
+saves of one model differ in bytes (skops records object ids), so a model's sha256 identifies a
+file, not a model.
 
 Imported only to save or load models (it imports skops, which imports scikit-learn), never on
 the start-up path of ``check``/``status``.
