@@ -585,16 +585,22 @@ def _file_size_limit(limit: int) -> Callable[[], None]:
     return apply
 
 
+def _game_data_bytes(data_dir: Path) -> int:
+    """Return the size of the saved game data in ``data_dir`` (one season: about 0.5 MB)."""
+    return max(p.stat().st_size for p in (data_dir / "history").glob("game_data-*.npz"))
+
+
 @pytest.fixture
 def full_disk(base: Path, tmp_path: Path) -> Iterator[Path]:
-    """A copy of the trained data directory on its own tmpfs, with 2 MiB to spare: the run
-    history and the lock fit, the 4.6 MB game-data history a training saves does not."""
+    """A copy of the trained data directory on its own tmpfs, with half the size of its saved
+    game data to spare: the run history and the lock fit, the game data a training saves does
+    not."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     mount = tmp_path / "small"
     mount.mkdir()
     used = sum(p.stat().st_size for p in base.rglob("*") if p.is_file() and not p.is_symlink())
-    size_kb = used // 1024 + 2048 + 64
+    size_kb = used // 1024 + _game_data_bytes(base) // 2048 + 64
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0750",
                               "tmpfs", str(mount)], capture_output=True, check=False)
     if mounted.returncode != 0:
@@ -624,12 +630,12 @@ def test_full_disk_during_a_real_training_keeps_the_current_set(
 
 def test_a_file_size_limit_fails_on_one_line_and_keeps_the_set(
         data: Path, season_dir: Path) -> None:
-    """RLIMIT_FSIZE of 1 MiB (EFBIG, the errno of a quota or size limit; no root needed). The
-    fitting workers get their data through pipes, not files, so the limit is first hit by the
-    4.6 MB game-data history written after fitting, before the models."""
+    """RLIMIT_FSIZE of half the saved game data (EFBIG, the errno of a quota or size limit; no
+    root needed). The fitting workers get their data through pipes, not files, so the limit is
+    first hit by the game-data history written after fitting, before the models."""
     before = assert_complete_set(data)
     result = nba(data, "train", "--force", "--from", season_dir,
-                 preexec_fn=_file_size_limit(1 << 20))
+                 preexec_fn=_file_size_limit(_game_data_bytes(data) // 2))
     assert result.returncode == 1, result.stderr
     line = one_error_line(result)
     assert "file too large" in line.lower() and line.endswith("; current models kept"), line
