@@ -62,7 +62,7 @@ def test_check_names_a_tampered_model(trained_dir: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy))
-    target = (copy / "models" / "assists_prediction_model.pkl").resolve()
+    target = (copy / "models" / "assists_prediction_model.skops").resolve()
     target.write_bytes(target.read_bytes() + b"x")
     result = run("check")
     assert result.exit_code == 1
