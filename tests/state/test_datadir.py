@@ -193,8 +193,8 @@ def test_a_dangling_symlink_data_dir_is_named_as_such(tmp_path: Path) -> None:
         prepare_data_dir(link)
     assert caught.value.exit_code == EXIT_USAGE and "not writable" not in str(caught.value)
     assert not (tmp_path / "nowhere").exists()  # nothing created through it
-    result = subprocess.run([sys.executable, "-m", "nba_ml", "--data-dir", str(link), "train",
-                             "--from", str(tmp_path)], capture_output=True, text=True,
-                            timeout=120, check=False)
+    # ensure: no valid set there, so it prepares the data directory before anything else
+    result = subprocess.run([sys.executable, "-m", "nba_ml", "--data-dir", str(link), "ensure"],
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == EXIT_USAGE, result.stderr
     assert result.stderr.count("\n") == 1 and "dangling link" in result.stderr

@@ -222,8 +222,10 @@ def test_the_real_cli_writes_the_metrics_file_after_a_failed_run(tmp_path: Path)
     import subprocess
     import sys
 
-    empty = tmp_path / "exports"
+    empty = tmp_path / "exports"  # a game log that is not one: bad data, exit 1
     empty.mkdir()
+    (empty / "team_game_logs_2018-19.csv").write_text("TEAM_ABBREVIATION,PTS\nBOS,x\n")
+    (empty / "player_game_logs_2018-19.csv").write_text("PLAYER_ID,PTS\n1,2\n")
     textfile = tmp_path / "textfile"
     textfile.mkdir()
     environ = {**os.environ, "NBA_ML_DATA_DIR": str(tmp_path / "data"),
