@@ -160,6 +160,24 @@ def test_player_models_sit_beside_their_baselines(fast_html: str, report_dir: Pa
         assert f'<th scope="row">{minutes}</th>' in fast_html
 
 
+def test_mae_charts_show_ratios_to_last10_on_an_axis_that_says_it_is_zoomed(
+        fast_html: str, report_dir: Path) -> None:
+    """Bars from 0 hid a 5% difference; the charts show MAE ÷ last-10 MAE around 1.0."""
+    metrics = read_manifest(report_dir)["training"]["metrics"]
+    charts = [c for c in svgs(fast_html) if "relative to the last-10 average" in
+              (c.findtext("{http://www.w3.org/2000/svg}title") or "")]
+    assert len(charts) == 4  # overall and one per player model by minutes
+    overall = ET.tostring(charts[0], encoding="unicode")
+    for name in ("points", "assists", "rebounds"):
+        ratio = metrics[name]["mae"] / metrics[name]["mae_last10"]
+        assert f"{name}, model: {ratio:.2f}" in overall
+    ticks = [float(t.text or "") for t in charts[0].iter("{http://www.w3.org/2000/svg}text")
+             if t.get("class") == "tick"]
+    assert 0.5 < min(ticks) < 1.0 < max(ticks) < 1.5  # around 1.0, not from 0
+    assert "last-10 average = 1.00" in overall
+    assert "does not start at 0" in fast_html
+
+
 def test_fast_report_says_its_minutes_figures_are_in_sample(fast_html: str) -> None:
     assert "MAE by minutes played (in-sample)" in fast_html
     assert "In-sample figures." in fast_html
