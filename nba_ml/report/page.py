@@ -295,8 +295,8 @@ def _player_section(training: dict[str, Any], errors: HoldoutErrors) -> str:
              "rebounds, the model's, the season-to-date average's and the EWMA's mean absolute "
              "error divided by the last-10 average's; below 1.0 is more accurate than it.",
         groups=names, series=mae_ratio_series([metrics.get(n) or {} for n in names]),
-        y_label="MAE ÷ last-10 MAE", width=600, height=310, baseline=1.0,
-        baseline_label=RATIO_LINE)
+        y_label="MAE ÷ last-10 MAE", width=600, height=310, value_format="{:.3f}",
+        baseline=1.0, baseline_label=RATIO_LINE)
     overall = table + html_figure(
         chart, "Lower is better: 0.95 is an error 5% smaller than the last-10 average's. The "
         f"axis is {AXIS_NOTE} the MAE values themselves are in the table. Baselines predict a "
@@ -349,7 +349,8 @@ def _minutes_html(errors: HoldoutErrors, metrics: dict[str, Any]) -> str:
                  "model and of the season and EWMA baselines divided by the last-10 "
                  "average's; below 1.0 is more accurate than it.",
             groups=groups, series=series, y_label=f"{name} MAE ÷ last-10 MAE", width=400,
-            height=280, labels=False, baseline=1.0, baseline_label=RATIO_LINE)
+            height=280, labels=False, value_format="{:.3f}", baseline=1.0,
+            baseline_label=RATIO_LINE)
         body = [mae_row(esc(r["label"]), r) for r in table.rows]
         body.append(mae_row("all", table.overall))
         rows_table = html_table(f"{esc(name)} MAE by minutes played",
