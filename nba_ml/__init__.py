@@ -14,11 +14,12 @@ TYPE_CHECKING = False
 __version__ = "0.1.0"
 
 MODEL_NAMES: tuple[str, ...] = ("game_outcome", "points", "assists", "rebounds")
+# The model files of a set: skops files (nba_ml.state.modelfile), never pickles.
 MODEL_FILES: dict[str, str] = {
-    "game_outcome": "game_outcome_model.pkl",
-    "points": "points_prediction_model.pkl",
-    "assists": "assists_prediction_model.pkl",
-    "rebounds": "rebounds_prediction_model.pkl",
+    "game_outcome": "game_outcome_model.skops",
+    "points": "points_prediction_model.skops",
+    "assists": "assists_prediction_model.skops",
+    "rebounds": "rebounds_prediction_model.skops",
 }
 
 # public name -> the module that defines it (imported when the name is first used)

@@ -63,6 +63,7 @@ class SettingOptions(TypedDict, total=False):
     training_timezone: str
     metrics_file: str | os.PathLike[str]
     serving_check_seconds: float
+    serving_horizon_days: int
     trusted_owner: str
 
 

@@ -141,7 +141,7 @@ class Settings:
     trusted_owner: str = setting(
         "NBA_ML_TRUSTED_OWNER", "", env_only=True,
         help="Other owners (user names or uids, comma-separated) whose model files this "
-        "process may unpickle; root and the running user always are.")
+        "process may load; root and the running user always are.")
     # Not a setting: which of --proxy, NBA_ML_PROXY, NBA_API_PROXY, HTTPS_PROXY gave the proxy.
     proxy_source: str | None = dataclasses.field(default=None, compare=False)
     # Not a setting: where each value above came from (for ``status``).

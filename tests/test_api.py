@@ -225,7 +225,8 @@ def _not_promoted(*args: object, **kwargs: object) -> promotion.Verdict:
                              warnings=[], basis="forced by the test", current_valid=True)
 
 
-@pytest.mark.parametrize("case", ["lock", "upstream", "data", "not_promoted", "config"])
+@pytest.mark.parametrize("case", ["lock", "upstream", "data", "not_promoted", "config",
+                                  "usage"])
 def test_each_failure_raises_the_class_of_the_cli_exit_code(
         case: str, logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         request: pytest.FixtureRequest) -> None:
@@ -242,11 +243,18 @@ def test_each_failure_raises_the_class_of_the_cli_exit_code(
         request.addfinalizer(lambda: held.__exit__(None, None, None))
     elif case == "upstream":  # no --from: stats.nba.com, which tests cannot reach
         expected, api_call, args = UpstreamUnavailable, {"force": True}, ["train", "--force"]
-    elif case == "data":
+    elif case == "usage":  # a directory without game logs: point --from elsewhere
         empty = tmp_path / "nothing-here"
         empty.mkdir()
-        expected, api_call = DataError, {"force": True, "source": empty}
+        expected, api_call = UsageError, {"force": True, "source": empty}
         args = ["train", "--force", "--from", str(empty)]
+    elif case == "data":  # a game log that is not one
+        broken = tmp_path / "broken"
+        broken.mkdir()
+        (broken / "team_game_logs_2018-19.csv").write_text("TEAM_ABBREVIATION,PTS\nBOS,x\n")
+        (broken / "player_game_logs_2018-19.csv").write_text("PLAYER_ID,PTS\n1,2\n")
+        expected, api_call = DataError, {"force": True, "source": broken}
+        args = ["train", "--force", "--from", str(broken)]
     elif case == "not_promoted":
         expected = NotPromoted
         monkeypatch.setattr(promotion, "decide", _not_promoted)

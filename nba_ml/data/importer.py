@@ -95,7 +95,8 @@ class GameData:
         )
 
 
-def _table(columns: tuple[str, ...], values: dict[str, Any] | None = None) -> pd.DataFrame:
+def canonical_table(columns: tuple[str, ...], values: dict[str, Any] | None = None
+                    ) -> pd.DataFrame:
     """Return a frame of the canonical ``columns`` with their dtypes (no rows by default)."""
     import numpy as np
     import pandas as pd
@@ -111,7 +112,7 @@ def _table(columns: tuple[str, ...], values: dict[str, Any] | None = None) -> pd
 
 def empty_game_data() -> GameData:
     """Return GameData with no rows and the canonical columns (with their dtypes)."""
-    return GameData(_table(TEAM_GAME_COLUMNS), _table(PLAYER_GAME_COLUMNS))
+    return GameData(canonical_table(TEAM_GAME_COLUMNS), canonical_table(PLAYER_GAME_COLUMNS))
 
 
 def season_window(label: str) -> tuple[dt.date, dt.date]:
@@ -293,7 +294,7 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     else:
         out["opp_pts"] = np.full(n, np.nan)
         columns = TEAM_GAME_COLUMNS
-    return _table(columns, out)
+    return canonical_table(columns, out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ def combine(frames: list[_SourceFrame], sources: list[str] | None = None) -> Gam
                                      ("P", PLAYER_GAME_COLUMNS, "player_id", "player")):
         parts = [(i, f.frame) for i, f in enumerate(frames) if f.mode == mode and len(f.frame)]
         if not parts:
-            tables.append(_table(columns))
+            tables.append(canonical_table(columns))
             continue
         frame = (pd.concat([part for _, part in parts], ignore_index=True) if len(parts) > 1
                  else parts[0][1])

@@ -286,7 +286,7 @@ After={ensure}
 Environment=NBA_ML_DATA_DIR={data_dir}
 {owner}{group}"""
 
-_DROPIN_OWNER = """# The models belong to user {owner}: the server may unpickle them only because
+_DROPIN_OWNER = """# The models belong to user {owner}: the server may load them only because
 # it is told to trust that owner (nba-ml never loads files another user could have swapped).
 Environment=NBA_ML_TRUSTED_OWNER={owner}
 """

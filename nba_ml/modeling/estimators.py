@@ -29,9 +29,13 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
     at random (``random_state``), takes ``linear_weight`` of the residual: a robust linear fit
     moves smoothly with the averages where trees move in steps, and a blend of the two beat
     either alone on the tuning season.
+
+    Model files may hold this class only because ``nba_ml.state.modelfile.TRUSTED_TYPES``
+    names it exactly (the state layer cannot import this module; tests/modeling/
+    test_estimators.py fails when a class here is missing there): rename it in both places.
     """
 
-    # defaults for sets pickled before these parameters existed
+    # defaults for models saved before these parameters existed
     linear: Any = None
     linear_weight: float = 0.0
     linear_rows: int = 10000

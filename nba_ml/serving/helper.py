@@ -10,7 +10,7 @@ parent: data directory, game data sha256, the descriptor of the game data the se
 open, batches of days) on stdin and
 writes, for each batch in order, an 8-byte big-endian length and a pickle of
 ``("ok", Prepared)`` or ``("error", message)`` on stdout. The game data is checked against its
-sha256 before it is unpickled (``state.history.load_history``). The helper runs at a lower CPU
+sha256 before it is read (``state.history.load_history``, no pickle). The helper runs at a lower CPU
 priority than the server (``HELPER_NICE``): its feature passes are background work, and the
 server's requests come first on a machine with few cores.
 """
@@ -56,8 +56,8 @@ class Prepared:
 def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date],
                  fd: int | None = None) -> Prepared:
     """Return the lookups and the rows of the ``days`` after the last game, from the saved game
-    data with this sha256 (checked before it is unpickled): read through ``fd``, the file the
-    server holds open, when given, else from ``data_dir``. Runs in a helper process
+    data with this sha256 (checked before it is read, no pickle): read through ``fd``, the file
+    the server holds open, when given, else from ``data_dir``. Runs in a helper process
     (``LivePredictor``), so a server's own process spends neither the CPU nor the peak memory of
     the feature passes, nor holds the game data; it needs no model."""
     import pandas as pd

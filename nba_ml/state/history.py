@@ -1,10 +1,12 @@
 """The canonical game data each model set was trained on, kept beside it for serving.
 
-``<data_dir>/history/game_data-<sha256>.pkl`` holds the team and player game tables of a
-training, written atomically under a name derived from its content; the model manifest records
-that sha256 (``training.history_sha256``), so a model set and its data always match, whatever
-crash happens in between. ``check`` verifies the hash; loading also checks that the file and
-every directory above it are trusted (:mod:`nba_ml.state.trust`) before it is unpickled.
+``<data_dir>/history/game_data-<sha256>.npz`` holds the team and player game tables of a
+training as numpy arrays (:mod:`nba_ml.state.gametables`: no pickle), written atomically under a
+name derived from its content; the model manifest records that sha256
+(``training.history_sha256``), so a model set and its data always match, whatever crash happens
+in between. ``check`` verifies the hash; loading also checks that the file and every directory
+above it are trusted (:mod:`nba_ml.state.trust`) before it is read. Files an older nba-ml pickled
+(``game_data-<sha256>.pkl``) are never read; they are still nba-ml's own, pruned like the rest.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import re
 import stat
 from collections.abc import Iterable
@@ -41,28 +42,30 @@ FILE_MODE = 0o640
 DIR_MODE = 0o750
 HISTORY_LIMIT = 2 * 1024 * 1024 * 1024
 _KEEP = 3
-HISTORY_NAME = re.compile(r"game_data-([0-9a-f]{64})\.pkl")
+HISTORY_SUFFIX = ".npz"
+# nba-ml's saved game data: ``.npz``, or ``.pkl`` as an older nba-ml wrote it (never read).
+HISTORY_NAME = re.compile(r"game_data-([0-9a-f]{64})\.(?:npz|pkl)")
 # atomic_write's temporary files for those names (and the older ".game_data.<random>.tmp"),
 # left only by a killed writer.
-LEFTOVER_NAME = re.compile(r"\.game_data(-[0-9a-f]{64}\.pkl)?\.[A-Za-z0-9_]+\.tmp")
+LEFTOVER_NAME = re.compile(r"\.game_data(-[0-9a-f]{64}\.(?:npz|pkl))?\.[A-Za-z0-9_]+\.tmp")
 _RETRAIN = "run `nba-ml train --force`"
 
 
 def history_path(data_dir: Path, sha256: str) -> Path:
     """Return the path of the saved game data with this sha256."""
-    return Path(data_dir) / HISTORY_DIR / f"game_data-{sha256}.pkl"
+    return Path(data_dir) / HISTORY_DIR / f"game_data-{sha256}{HISTORY_SUFFIX}"
 
 
 def save_history(data_dir: Path, data: GameData) -> str:
     """Write the game tables atomically and return their sha256 (recorded in the manifest);
     raise StorageError when the disk refuses."""
-    payload = pickle.dumps({"team_games": data.team_games, "player_games": data.player_games},
-                           protocol=pickle.HIGHEST_PROTOCOL)
-    return write_history_payload(data_dir, payload)
+    from nba_ml.state.gametables import encode_tables
+
+    return write_history_payload(data_dir, encode_tables(data.team_games, data.player_games))
 
 
 def write_history_payload(data_dir: Path, payload: bytes) -> str:
-    """Write pickled game tables under their sha256 and return it; raise StorageError."""
+    """Write encoded game tables under their sha256 and return it; raise StorageError."""
     digest = hashlib.sha256(payload).hexdigest()
     path = history_path(data_dir, digest)
     try:
@@ -88,7 +91,7 @@ def read_history_payload(data_dir: Path, expected_sha256: object,
 def verify_history(data_dir: Path, expected_sha256: object,
                    trusted: Iterable[int] | None = None) -> None:
     """Check the saved game data as :func:`read_history_payload` does, streaming its hash
-    (for ``check``: nothing is kept or unpickled); raise DataError."""
+    (for ``check``: nothing is kept or decoded); raise DataError."""
     _checked(data_dir, expected_sha256, trusted, keep=False)
 
 
@@ -124,22 +127,24 @@ def _checked(data_dir: Path, expected_sha256: object, trusted: Iterable[int] | N
 
 
 def load_history(data_dir: Path, expected_sha256: str | None) -> GameData:
-    """Return the game tables recorded in the manifest after checking their sha256 and trust
-    (pickles run code when loaded); raise DataError when missing, altered or untrusted."""
+    """Return the game tables recorded in the manifest after checking their sha256 and trust,
+    decoded without any pickle; raise DataError when missing, altered, untrusted or malformed."""
     path = history_path(data_dir, expected_sha256 or "")
     return parse_history(read_history_payload(data_dir, expected_sha256), path)
 
 
 def parse_history(payload: bytes, path: Path) -> GameData:
-    """Return the game tables of a payload whose sha256 and trust were checked by the caller
-    (pickles run code when loaded); raise DataError naming ``path`` when it is unusable."""
+    """Return the game tables of a payload whose sha256 and trust were checked by the caller,
+    decoded without any pickle; raise DataError naming ``path`` when it is unusable."""
     from nba_ml.data.importer import GameData
+    from nba_ml.state.gametables import decode_tables
 
     try:
-        tables = pickle.loads(payload)  # verified and trusted by the caller
-        return GameData(tables["team_games"], tables["player_games"], [str(path)])
-    except Exception as error:  # noqa: BLE001 - any unpickling failure is unusable data
-        raise DataError(f"cannot read {safe_text(str(path))}: {type(error).__name__}") from None
+        team_games, player_games = decode_tables(payload)
+    except ValueError as error:
+        raise DataError(f"cannot read {safe_text(str(path))}: {safe_text(str(error))}; "
+                        f"{_RETRAIN}") from None
+    return GameData(team_games, player_games, [str(path)])
 
 
 def prune_history(data_dir: Path, keep_sha256: set[str]) -> None:

@@ -13,7 +13,6 @@ directory, a foreign file in ``generations/`` or ``history/``) is refused before
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -46,17 +45,20 @@ from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
-# zlib level 3: pickles shrink several-fold and still load in milliseconds.
-COMPRESS: tuple[str, int] = ("zlib", 3)
 TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 LINK_TMP_PREFIX = ".models.tmp-"
-_OWN_FILES = frozenset([*MODEL_FILES.values(), MANIFEST_NAME])
+# The model files of sets written before skops (pickles): still nba-ml's own, so that the old
+# generations they sit in are pruned like any other (they are never loaded).
+LEGACY_MODEL_FILES: tuple[str, ...] = tuple(
+    f"{Path(name).stem}.pkl" for name in MODEL_FILES.values())
+_OWN_FILES = frozenset([*MODEL_FILES.values(), *LEGACY_MODEL_FILES, MANIFEST_NAME])
 _VERSION_PACKAGES: dict[str, str] = {
     "sklearn": "scikit-learn",
     "numpy": "numpy",
     "pandas": "pandas",
     "joblib": "joblib",
+    "skops": "skops",
     "nba_api": "nba_api",
 }
 
@@ -193,11 +195,9 @@ def _new_generation_id(now: datetime, generations: Path) -> str:
 def _dump_model(model: object, path: Path) -> dict[str, Any]:
     import hashlib
 
-    import joblib
+    from nba_ml.state.modelfile import dumps_model
 
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer, compress=COMPRESS)
-    data = buffer.getvalue()
+    data = dumps_model(model)
     atomic_write(path, data, mode=FILE_MODE)
     return {"file": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 

@@ -2,22 +2,23 @@
 
 Layout under the data directory (the install side, :mod:`nba_ml.state.install`, writes it)::
 
-    generations/<id>/            the four .pkl files and manifest.json (written last)
+    generations/<id>/            the four .skops files and manifest.json (written last)
     models -> generations/<id>   a relative symlink, replaced with os.replace
-    history/game_data-<sha>.pkl  the game data the set was trained on (sha256 in the manifest)
+    history/game_data-<sha>.npz  the game data the set was trained on (sha256 in the manifest)
 
 A reader that resolves ``models`` once (as every function here does) sees one complete generation.
-Verifying by hash imports neither scikit-learn nor joblib; they are imported only to load models.
-Nothing is unpickled unless :mod:`nba_ml.state.trust` trusts the file and every directory above
-it. Every file is read with :func:`nba_ml.state.files.read_regular_file_with_status` (regular
-files only, never blocking, bounded). Readers need no lock.
+Verifying by hash imports neither scikit-learn nor skops; they are imported only to load models.
+Loading builds only allowed types (:mod:`nba_ml.state.modelfile`), and nothing is loaded unless
+:mod:`nba_ml.state.trust` also trusts the file and every directory above it. A set written by an
+older nba-ml (pickles, manifest schema 1) is invalid: it is never loaded, and ``ensure`` retrains.
+Every file is read with :func:`nba_ml.state.files.read_regular_file_with_status` (regular files
+only, never blocking, bounded). Readers need no lock.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import logging
 import math
 import os
@@ -40,13 +41,15 @@ from nba_ml.state.files import (
     read_regular_file_with_status,
     safe_text,
 )
+from nba_ml.state.modelfile import loads_model
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 from nba_ml.state.unusable import NO_SET, unusable_set
 from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
-MANIFEST_SCHEMA = 1
+# 2: models saved with skops and game data as numpy arrays; 1 (pickles) is no longer loaded.
+MANIFEST_SCHEMA = 2
 MANIFEST_NAME = "manifest.json"
 GENERATIONS_DIR = "generations"
 MODELS_LINK = "models"
@@ -177,33 +180,15 @@ def read_manifest(data_dir: Path) -> dict | None:
 # ----------------------------------------------------------------------------- verify and load
 
 
-def _load_model(data: bytes) -> tuple[object | None, str | None]:
-    """Unpickle one model from bytes; return (model, None) or (None, problem), never raising."""
-    import warnings
-
-    try:
-        import joblib
-        from sklearn.exceptions import InconsistentVersionWarning
-    except ImportError as error:
-        return None, f"not loadable: {error}"
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # includes InconsistentVersionWarning
-        try:
-            model = joblib.load(io.BytesIO(data))
-        except InconsistentVersionWarning as warning:
-            return None, (
-                f"trained with scikit-learn {warning.original_sklearn_version}, "
-                f"running {warning.current_sklearn_version}"
-            )
-        # An unpickling failure can surface as any exception; each one is a problem, not a crash.
-        except Exception as error:  # noqa: BLE001
-            first_line = (str(error).strip().splitlines() or [""])[0][:200]
-            detail = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
-            return None, f"not loadable: {detail}"
-    if not callable(getattr(model, "predict", None)):
-        return None, f"not a model (loaded a {type(model).__name__})"
-    return model, None
+def _schema_problem(manifest: dict) -> str | None:
+    schema = manifest.get("schema")
+    if schema == MANIFEST_SCHEMA:
+        return None
+    if schema == 1:
+        return ("saved by an older nba-ml as pickles, which are no longer loaded (they could run "
+                "code); `nba-ml ensure` or `nba-ml train` replaces the set")
+    return (f"manifest schema {safe_text(str(schema))[:40]} is not the {MANIFEST_SCHEMA} this "
+            "nba-ml reads; `nba-ml train` replaces the set")
 
 
 def _version_problem(manifest: dict) -> str | None:
@@ -299,9 +284,9 @@ def _inspect_once(
             problems.append(ModelProblem(SET, f"{MANIFEST_NAME} is {reason}"))
     entries: dict[str, Any] = manifest["models"] if manifest else {}
     if manifest is not None:
-        problem = _version_problem(manifest)
-        if problem:
-            problems.append(ModelProblem(SET, problem))
+        for problem in (_schema_problem(manifest), _version_problem(manifest)):
+            if problem:
+                problems.append(ModelProblem(SET, problem))
         problem = _game_data_problem(data_dir, manifest, trusted)
         if problem:
             problems.append(ModelProblem(GAME_DATA, problem))
@@ -320,8 +305,8 @@ def _inspect_once(
                 name, f"sha256 mismatch ({len(data)} bytes; file changed since training)"))
             continue
         if not load or any(p.model == SET for p in problems):
-            continue  # never unpickle under an untrusted set (manifest, directory, versions)
-        model, problem = _load_model(data)
+            continue  # never load under an untrusted set (manifest, directory, versions, format)
+        model, problem = loads_model(data)
         if problem:
             problems.append(ModelProblem(name, problem))
         else:

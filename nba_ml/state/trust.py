@@ -1,7 +1,9 @@
-"""Whom nba-ml trusts before it unpickles a file: the rule of OpenSSH's StrictModes and sudo.
+"""Whom nba-ml trusts before it loads a file: the rule of OpenSSH's StrictModes and sudo.
 
-Unpickling runs code, so a pickle is loaded only when no less trusted user could have written
-it or swapped it in. A file, and every directory from it up to ``/``, must be
+Loading a model or the saved game data runs no code from the file (skops and numpy formats,
+:mod:`nba_ml.state.modelfile`, :mod:`nba_ml.state.gametables`); as a second wall, a file is
+loaded only when no less trusted user could have written it or swapped it in (a forged model
+could still predict wrong). A file, and every directory from it up to ``/``, must be
 
 - owned by root, by the user running nba-ml, or by an owner named in ``NBA_ML_TRUSTED_OWNER``
   (user names or numeric uids, comma-separated: e.g. ``nba-ml`` for a web server that serves

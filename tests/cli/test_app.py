@@ -62,7 +62,7 @@ def test_check_names_a_tampered_model(trained_dir: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy))
-    target = (copy / "models" / "assists_prediction_model.pkl").resolve()
+    target = (copy / "models" / "assists_prediction_model.skops").resolve()
     target.write_bytes(target.read_bytes() + b"x")
     result = run("check")
     assert result.exit_code == 1
@@ -482,13 +482,16 @@ def test_an_away_game_reads_at_not_vs(venue: list[str], shown: str, tmp_path: Pa
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # `--away` printed "(WAS vs GSW)"
     from nba_ml.commands import predict
+    from nba_ml.serving.provenance import Provenance
 
-    row = predict.PlayerPrediction(1, "Bradley Beal", "WAS", "GSW", 25.0, 4.5, 4.0)
+    served = Provenance("2026-12-07", "g1", "2026-12-07T09:00:00+00:00", "2026-12-06", 1, False)
+    row = predict.PlayerPrediction(1, "Bradley Beal", "WAS", "GSW", 25.0, 4.5, 4.0, served)
     monkeypatch.setattr(predict, "predict_player", lambda *_, **__: row)
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "predict", "player", "Beal",
                                  "--opponent", "GSW", *venue])
     assert result.exit_code == 0
-    assert result.stdout == f"Bradley Beal ({shown}): points 25.0, assists 4.5, rebounds 4.0\n"
+    assert result.stdout.splitlines()[0] == (
+        f"Bradley Beal ({shown}): points 25.0, assists 4.5, rebounds 4.0")
 
 
 def test_report_with_a_malformed_fivethirtyeight_file_is_exit_2_in_one_line(

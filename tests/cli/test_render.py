@@ -27,7 +27,7 @@ MODELS = ("game_outcome", "points", "assists", "rebounds")
 
 def _report(attention: list[str]) -> StatusReport:
     figures = {"mae": 5.1, "mae_last10": 5.3, "ratio_last10": 0.96}
-    files = [ModelFile(m, f"/d/models/{m}.pkl", 2048, "ab" * 32, True, None,
+    files = [ModelFile(m, f"/d/models/{m}.skops", 2048, "ab" * 32, True, None,
                        {"brier": 0.22, "log_loss": 0.63, "accuracy": 0.65} if m == MODELS[0]
                        else figures) for m in MODELS]
     return StatusReport(

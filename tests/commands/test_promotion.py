@@ -197,7 +197,7 @@ def test_ensure_repairs_a_forged_current_set_instead_of_keeping_it(
     manifest = json.loads(manifest_path.read_text())
     manifest["training"]["metrics"]["game_outcome"]["brier"] = 0.01
     manifest_path.write_text(json.dumps(manifest))
-    model = next(p for p in (data / "models").resolve().glob("*.pkl"))
+    model = next(p for p in (data / "models").resolve().glob("*.skops"))
     model.write_bytes(model.read_bytes() + b"forged")
     assert not verify_model_set(data).ok
     settings = resolve_settings(data, environ={})

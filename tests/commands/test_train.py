@@ -170,3 +170,33 @@ def test_a_one_season_training_names_its_small_holdout(synthetic_seasons: Path, 
     assert f"holdout {holdout['name']} ({holdout['games']} games): game Brier " in result.message
     assert (f"the holdout ({holdout['name']}) has only {holdout['games']} games: its figures "
             "are rough") in caplog.text
+
+
+def test_ensure_retrains_a_set_an_older_nba_ml_saved_as_pickles(synthetic_set: Path,
+                                                                 tmp_path: Path) -> None:
+    """Upgrading: a schema-1 set (joblib .pkl files, pickled game data) is invalid and never
+    loaded, and `ensure` replaces it; its files, nba-ml's own, do not block the training."""
+    from nba_ml import MODEL_FILES
+    from nba_ml.commands.train import ensure
+    from nba_ml.state.history import history_path
+
+    copy = copy_data_dir(synthetic_set, tmp_path / "d")
+    generation = (copy / "models").resolve()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["schema"] = 1
+    for name, filename in MODEL_FILES.items():
+        old_name = filename.replace(".skops", ".pkl")
+        (generation / filename).rename(generation / old_name)
+        manifest["models"][name]["file"] = old_name
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    data = history_path(copy, manifest["training"]["history_sha256"])
+    data.rename(data.with_suffix(".pkl"))
+    verification = verify_model_set(copy)
+    assert not verification.ok
+    assert "model set: saved by an older nba-ml as pickles" in verification.summary()
+
+    result = ensure(resolve_settings(copy, environ={"NBA_ML_JOBS": "1"}),
+                    source=synthetic_set.parent / "logs")
+    assert result.outcome == "trained", result.message
+    assert verify_model_set(copy, full_load=True).ok
+    assert (copy / "models").resolve() != generation

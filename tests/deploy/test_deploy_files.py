@@ -398,7 +398,8 @@ _MDWX_CHILD = textwrap.dedent(
     except PermissionError:
         pass
     assert ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(lambda x: x + 1)(1) == 2
-    import io, joblib, numpy, pandas, threadpoolctl
+    import numpy, pandas, threadpoolctl
+    from nba_ml.state.modelfile import dumps_model, loads_model
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import LogisticRegression
     threadpoolctl.threadpool_info()
@@ -407,10 +408,9 @@ _MDWX_CHILD = textwrap.dedent(
     y = x[0] + rng.normal(size=300)
     HistGradientBoostingRegressor(max_iter=5).fit(x, y)
     model = LogisticRegression().fit(x, y > 0)
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer)
-    buffer.seek(0)
-    joblib.load(buffer).predict(x)
+    loaded, problem = loads_model(dumps_model(model))  # how model sets are saved and loaded
+    assert problem is None, problem
+    loaded.predict(x)
     print("ok")
     """
 )

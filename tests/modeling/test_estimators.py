@@ -8,12 +8,14 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
 
+from nba_ml.modeling import estimators
 from nba_ml.modeling.estimators import BaselineResidualRegressor
+from nba_ml.state.modelfile import TRUSTED_TYPES, dumps_model, loads_model
 
 NAN = np.nan
 
@@ -69,7 +71,7 @@ def test_it_reports_its_inputs_and_leaves_the_given_estimator_unfitted() -> None
     assert model.estimator_ is not inner
 
 
-def test_it_clones_and_pickles_like_any_scikit_learn_estimator() -> None:
+def test_it_clones_and_saves_like_any_scikit_learn_estimator() -> None:
     # the deployed shape: gradient boosting, which sees the raw (NaN) baseline as an input
     inner = HistGradientBoostingRegressor(max_iter=5, min_samples_leaf=1, random_state=0)
     model = BaselineResidualRegressor(inner, "pts_ewm")
@@ -80,9 +82,27 @@ def test_it_clones_and_pickles_like_any_scikit_learn_estimator() -> None:
     y = [2.0, 5.0, 4.0, 7.0, 3.0, 2.0]
     fitted = copy.fit(X, y)
     assert fitted.fill_ == 4.0  # median of 5 and 3
-    restored = pickle.loads(pickle.dumps(fitted))  # how model sets are saved
-    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
-    assert np.isfinite(restored.predict(X)).all()
+    for restored in (pickle.loads(pickle.dumps(fitted)),  # how fitting workers return it
+                     _through_a_model_file(fitted)):  # how model sets are saved
+        np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+        assert np.isfinite(restored.predict(X)).all()
+
+
+def _through_a_model_file(model: object) -> object:
+    loaded, problem = loads_model(dumps_model(model))
+    assert problem is None
+    return loaded
+
+
+def test_every_estimator_defined_here_is_a_type_model_files_may_hold() -> None:
+    """Model files load only the types named in nba_ml.state.modelfile.TRUSTED_TYPES (the
+    state layer cannot import this module): each estimator class here is named there exactly,
+    so a renamed or new one fails here, not when a server loads a set."""
+    defined = [f"{cls.__module__}.{cls.__qualname__}" for cls in vars(estimators).values()
+               if isinstance(cls, type) and issubclass(cls, BaseEstimator)
+               and cls.__module__ == estimators.__name__]
+    assert defined == ["nba_ml.modeling.estimators.BaselineResidualRegressor"]
+    assert set(defined) <= set(TRUSTED_TYPES)
 
 
 def test_a_missing_baseline_column_is_refused() -> None:

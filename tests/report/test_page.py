@@ -264,7 +264,7 @@ def test_no_model_set_is_model_invalid(tmp_path: Path) -> None:
 
 def test_a_damaged_model_is_model_invalid(report_dir: Path, tmp_path: Path) -> None:
     copy = copy_data_dir(report_dir, tmp_path / "d")
-    model = (copy / "models" / "points_prediction_model.pkl").resolve()
+    model = (copy / "models" / "points_prediction_model.skops").resolve()
     model.write_bytes(model.read_bytes()[:-10])
     with pytest.raises(ModelInvalid, match="points: sha256 mismatch"):
         write_report(copy, tmp_path / "report.html", fast=True)

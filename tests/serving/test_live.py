@@ -58,7 +58,7 @@ def install_generation(data_dir: Path, name: str, *, last_day: str | None = None
                 drop=True)))
     (target / "manifest.json").write_text(json.dumps(manifest))
     if tamper:
-        with open(target / "points_prediction_model.pkl", "ab") as handle:
+        with open(target / "points_prediction_model.skops", "ab") as handle:
             handle.write(b"\0")
     link = data_dir / f".models.tmp-{name}"
     os.symlink(f"generations/{name}", link)

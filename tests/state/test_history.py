@@ -8,10 +8,12 @@ import stat
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from nba_ml.data.importer import GameData
+from nba_ml.data.importer import GameData, canonical_table
+from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import DataError, StorageError
 from nba_ml.state.history import (
     foreign_history_entries,
@@ -25,9 +27,15 @@ from nba_ml.state.history import (
 
 
 def game_data(points: int = 100) -> GameData:
-    teams = pd.DataFrame({"season": ["2019-20"], "team": ["BOS"], "pts": [points]})
-    players = pd.DataFrame({"season": ["2019-20"], "player_id": [1], "pts": [points // 4]})
-    return GameData(teams, players)
+    """One team row and one player row with every canonical column (the saved format's)."""
+    game = {"season": ["2019-20"], "season_type": ["Regular Season"],
+            "game_id": ["20191022-BOS-PHI"], "game_date": [np.datetime64("2019-10-22", "us")],
+            "team": ["BOS"], "opponent": ["PHI"], "is_home": [True], "win": [1.0]}
+    teams = {**{c: [np.nan] for c in TEAM_GAME_COLUMNS}, **game, "pts": [float(points)]}
+    players = {**{c: [np.nan] for c in PLAYER_GAME_COLUMNS}, **game, "player_id": [1],
+               "player_name": ["A Player"], "pts": [float(points // 4)]}
+    return GameData(canonical_table(TEAM_GAME_COLUMNS, teams),
+                    canonical_table(PLAYER_GAME_COLUMNS, players))
 
 
 def test_save_then_load_returns_the_same_tables(data_dir: Path) -> None:
@@ -96,8 +104,14 @@ def test_prune_keeps_the_named_and_the_newest_and_never_touches_foreign_files(
         digests.append(save_history(data_dir, game_data(100 + n)))
         os.utime(history_path(data_dir, digests[-1]), (time.time() + n, time.time() + n))
     directory = data_dir / "history"
-    leftover = directory / f".game_data-{'a' * 64}.pkl.x1y2z3.tmp"
+    leftover = directory / f".game_data-{'a' * 64}.npz.x1y2z3.tmp"
     leftover.write_bytes(b"partial")
+    # what an older nba-ml pickled: its own, never read, pruned like the rest once old
+    legacy = directory / f"game_data-{'c' * 64}.pkl"
+    legacy.write_bytes(b"an old pickle")
+    os.utime(legacy, (time.time() - 3600, time.time() - 3600))
+    legacy_leftover = directory / f".game_data-{'d' * 64}.pkl.x1y2z3.tmp"
+    legacy_leftover.write_bytes(b"partial")
     foreign = directory / "my_notes.txt"
     foreign.write_text("mine")
     lookalike = directory / f"game_data-{'b' * 64}.pkl"

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
@@ -82,11 +81,11 @@ def test_write_installs_a_set_with_a_full_manifest(data_dir: Path, models_a) -> 
     link = data_dir / "models"
     assert link.is_symlink()
     assert os.readlink(link) == f"generations/{manifest['generation']}"
-    assert manifest["schema"] == 1
+    assert manifest["schema"] == 2
     assert manifest["training"] == {"seasons": ["2023-24", "2024-25"], "rows": 4920, "brier": 0.21,
                                     "history_sha256": manifest["training"]["history_sha256"]}
     assert manifest["versions"]["sklearn"] == SKLEARN
-    assert manifest["versions"]["joblib"] == joblib.__version__
+    assert manifest["versions"]["skops"] == importlib.metadata.version("skops")
     assert set(manifest["versions"]) >= {"python", "numpy", "pandas", "nba_api", "nba_ml"}
     assert 0 <= model_age_hours(manifest) < 0.1
     for name in MODEL_NAMES:
@@ -134,12 +133,17 @@ def test_an_incomplete_set_is_refused_before_anything_is_written(data_dir: Path,
     assert not (data_dir / "generations").exists() or not any((data_dir / "generations").iterdir())
 
 
-def test_a_model_that_cannot_be_pickled_leaves_the_current_set(data_dir: Path, models_a) -> None:
+@pytest.mark.parametrize("model", [
+    lambda features: features,  # saved by skops as a function, which loading would refuse
+    (row for row in []),  # a generator: skops cannot save it
+], ids=["function", "generator"])
+def test_a_model_that_cannot_be_saved_or_loaded_leaves_the_current_set(
+    data_dir: Path, models_a, model: object
+) -> None:
     installed = write_set(data_dir, models_a, {})
-    broken = dict(models_a, rebounds=lambda features: features)
-    with pytest.raises(Exception, match="pickle") as raised:
+    broken = dict(models_a, rebounds=model)
+    with pytest.raises(TypeError, match=r"does not load|cannot pickle"):
         write_set(data_dir, broken, {})
-    assert not isinstance(raised.value, OSError)
     assert read_manifest(data_dir) == installed
     assert [p.name for p in (data_dir / "generations").iterdir()] == [installed["generation"]]
 
@@ -322,7 +326,7 @@ def test_an_interrupted_write_keeps_the_current_set(
 
 def _real_models_directory(data_dir: Path) -> Path:
     (data_dir / "models").mkdir()
-    (data_dir / "models" / "points_prediction_model.pkl").write_bytes(b"their model")
+    (data_dir / "models" / MODEL_FILES["points"]).write_bytes(b"their model")
     return data_dir / "models"
 
 
@@ -416,7 +420,7 @@ def test_a_models_directory_that_appears_mid_write_is_not_replaced(
     with pytest.raises(ConfigError, match=r"/models was not written by nba-ml, which will not "
                                           r"replace it$"):
         write_model_set(data_dir, models_b, {})
-    assert (data_dir / "models" / "points_prediction_model.pkl").read_bytes() == b"their model"
+    assert (data_dir / "models" / MODEL_FILES["points"]).read_bytes() == b"their model"
     assert generation_names(data_dir) == [installed["generation"]]  # the new one is removed
 
 
@@ -464,12 +468,12 @@ def test_cleanup_leftovers_removes_only_temporary_things(data_dir: Path, models_
     generations = data_dir / "generations"
     half_written = generations / ".tmp-20260101T000000Z-abcdef"
     half_written.mkdir()
-    (half_written / "points_prediction_model.pkl").write_bytes(b"partial")
+    (half_written / MODEL_FILES["points"]).write_bytes(b"partial")
     half_removed = generations / ".trash-20250101T000000Z-123456"
     half_removed.mkdir()
     stray_link = data_dir / ".models.tmp-20260101T000000Z-abcdef"
     stray_link.symlink_to("generations/.tmp-20260101T000000Z-abcdef")
-    killed_write = data_dir / "history" / f".game_data-{'0' * 64}.pkl.a1b2c3d4.tmp"
+    killed_write = data_dir / "history" / f".game_data-{'0' * 64}.npz.a1b2c3d4.tmp"
     killed_write.write_bytes(b"partial")
     # a link of the operator's that merely starts like nba-ml's temporary link: theirs, kept
     theirs = data_dir / ".models.tmp-backup"
@@ -572,3 +576,19 @@ def test_a_symlink_nba_ml_did_not_make_is_never_replaced(data_dir: Path, models_
     with pytest.raises(ConfigError, match="models was not written by nba-ml"):
         write_set(data_dir, models_a, {})
     assert os.readlink(data_dir / "models") == str(elsewhere)
+
+
+def test_a_generation_an_older_nba_ml_pickled_is_its_own_and_pruned(data_dir: Path, models_a,
+                                                                    models_b) -> None:
+    """Upgrading: the old set's .pkl files do not block a training as foreign files would."""
+    write_set(data_dir, models_a, {})
+    old = data_dir / "generations" / "20200101T000000Z-0a0b0c"
+    old.mkdir()
+    for name in install.LEGACY_MODEL_FILES:
+        (old / name).write_bytes(b"an old pickle, never loaded")
+    (old / "manifest.json").write_text('{"schema": 1, "models": {}}')
+    legacy = tuple(name.replace(".skops", ".pkl") for name in MODEL_FILES.values())
+    assert legacy == install.LEGACY_MODEL_FILES
+    assert foreign_entries(data_dir) == []
+    write_set(data_dir, models_b, {})
+    assert not old.exists()

@@ -15,7 +15,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +22,7 @@ from hypothesis import strategies as st
 
 from nba_ml import MODEL_FILES, MODEL_NAMES
 from nba_ml.errors import ModelInvalid
+from nba_ml.state.modelfile import dumps_model
 from nba_ml.state.store import (
     SET,
     ModelProblem,
@@ -93,7 +93,8 @@ def test_fast_verify_imports_no_heavy_library(data_dir: Path, models_a) -> None:
     code = (
         "import sys; from pathlib import Path; from nba_ml.state.store import verify_model_set\n"
         f"v = verify_model_set(Path({str(data_dir)!r}))\n"
-        "heavy = sorted(m for m in ('sklearn', 'joblib', 'numpy', 'pandas') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('sklearn', 'skops', 'joblib', 'numpy', 'pandas')\n"
+        "               if m in sys.modules)\n"
         "print(v.ok, heavy)\n"
     )
     started = time.monotonic()
@@ -230,18 +231,17 @@ def test_a_set_is_invalid_when_either_sklearn_version_is_unknown(
     assert problems_of(verify_model_set(data_dir), SET) == ["scikit-learn is not installed"]
 
 
-def test_a_pickle_from_another_sklearn_is_caught_by_a_full_load(
+def test_a_model_file_from_another_sklearn_is_caught_by_a_full_load(
     data_dir: Path, models_a, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_set(data_dir, models_a, {})
-    # Forge the pickle-level version: scikit-learn stamps __version__ into each estimator's state.
+    # Forge the file-level version: scikit-learn stamps __version__ into each estimator's state.
     import sklearn.base
 
-    forged = data_dir / "forged.pkl"
     with monkeypatch.context() as patch:
         patch.setattr(sklearn.base, "__version__", "1.4.0")
-        joblib.dump(models_a["points"], forged)
-    replace_model_file(data_dir, "points", forged.read_bytes())
+        forged = dumps_model(models_a["points"])
+    replace_model_file(data_dir, "points", forged)
 
     assert verify_model_set(data_dir).ok  # hashes and the manifest agree: only loading can tell
     verification = verify_model_set(data_dir, full_load=True)
@@ -253,12 +253,10 @@ def test_a_pickle_from_another_sklearn_is_caught_by_a_full_load(
         load_model_set(data_dir)
 
 
-def test_a_corrupt_pickle_is_a_problem_not_a_crash(data_dir: Path, models_a) -> None:
+def test_a_corrupt_model_file_is_a_problem_not_a_crash(data_dir: Path, models_a) -> None:
     write_set(data_dir, models_a, {})
-    replace_model_file(data_dir, "game_outcome", b"\x80\x04not a pickle at all")
-    buffer = data_dir / "dict.pkl"
-    joblib.dump({"not": "a model"}, buffer)
-    replace_model_file(data_dir, "assists", buffer.read_bytes())
+    replace_model_file(data_dir, "game_outcome", b"PK\x03\x04not a zip at all")
+    replace_model_file(data_dir, "assists", dumps_model({"not": "a model"}))
 
     verification = verify_model_set(data_dir, full_load=True)
     assert not verification.ok
@@ -314,7 +312,7 @@ def test_any_manifest_content_is_reported_never_raised(data_dir: Path, models_a,
 def test_a_manifest_cannot_point_outside_the_generation(data_dir: Path, models_a) -> None:
     write_set(data_dir, models_a, {})
     rewrite_manifest(
-        data_dir, lambda manifest: manifest["models"]["points"].update(file="../../evil.pkl")
+        data_dir, lambda manifest: manifest["models"]["points"].update(file="../../evil.skops")
     )
     assert problems_of(verify_model_set(data_dir), "points") == ["not listed in the manifest"]
 
@@ -349,3 +347,21 @@ def test_a_training_record_that_is_not_an_object_reads_as_empty(manifest: object
 def test_a_training_record_is_returned_as_it_is() -> None:
     record = {"history_sha256": "ab" * 32, "seasons": ["2017-18"]}
     assert training_record({"training": record}) is record
+
+
+def test_a_set_saved_by_an_older_nba_ml_is_invalid_and_never_loaded(data_dir: Path,
+                                                                   models_a) -> None:
+    """Sets of schema 1 (joblib pickles) are refused from the manifest alone: `check` names
+    the reason, `ensure` retrains (it retrains whatever is not ok), nothing is unpickled."""
+    write_set(data_dir, models_a, {})
+    rewrite_manifest(data_dir, lambda manifest: manifest.update(schema=1))
+    verification = verify_model_set(data_dir, full_load=True)
+    assert not verification.ok and not verification.loaded
+    assert problems_of(verification, SET) == [
+        "saved by an older nba-ml as pickles, which are no longer loaded (they could run code); "
+        "`nba-ml ensure` or `nba-ml train` replaces the set"]
+    with pytest.raises(ModelInvalid, match="saved by an older nba-ml"):
+        load_model_set(data_dir)
+    rewrite_manifest(data_dir, lambda manifest: manifest.update(schema="3\x1b[2J"))
+    assert problems_of(verify_model_set(data_dir), SET) == [
+        "manifest schema 3\\x1b[2J is not the 2 this nba-ml reads; `nba-ml train` replaces the set"]

@@ -1,4 +1,8 @@
-"""The trust rule: nothing is unpickled that a less trusted user could have written or swapped."""
+"""The trust rule: nothing is loaded that a less trusted user could have written or swapped.
+
+Loading itself runs no code from a file (skops models, numpy game data: tests/state/
+test_modelfile.py); these rules are the second wall, and the planted pickles below never run
+whoever owns them."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml.errors import ConfigError, DataError, ModelInvalid
 from nba_ml.state.datadir import prepare_data_dir
-from nba_ml.state.history import load_history, write_history_payload
+from nba_ml.state.history import history_path, load_history, write_history_payload
 from nba_ml.state.install import write_model_set
 from nba_ml.state.store import load_model_set, verify_model_set
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
@@ -27,7 +31,7 @@ AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files
 
 
 class Marker:
-    """A pickle that, when loaded, creates a file: proof that it was unpickled."""
+    """A pickle that, when unpickled, creates a file: proof that it was unpickled."""
 
     def __init__(self, path: Path) -> None:
         self.path = str(path)
@@ -47,7 +51,7 @@ def models() -> dict[str, object]:
 
 
 def install(data_dir: Path) -> dict:
-    digest = write_history_payload(data_dir, pickle.dumps({"team_games": [], "player_games": []}))
+    digest = write_history_payload(data_dir, b"game data")
     return write_model_set(data_dir, models(), {"history_sha256": digest})
 
 
@@ -183,10 +187,29 @@ def test_root_never_unpickles_a_set_in_another_users_data_directory(tmp_path: Pa
         load_predictor(data)
     assert not marker.exists()
 
-    # Only when that owner is named as trusted does the same set load (and the pickle runs).
+    # Naming that owner as trusted lets nba-ml read the set, and still the pickle never runs.
     result = nba_ml("--data-dir", str(data), "check", "--full",
                     env={"NBA_ML_TRUSTED_OWNER": str(OTHER_UID)})
-    assert marker.exists(), result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "owned by another user" not in result.stdout + result.stderr
+    assert "points: not loadable: not a skops file" in result.stdout + result.stderr
+    assert not marker.exists()
+
+
+def test_a_planted_pickle_never_runs_even_in_a_trusted_set(data_dir: Path) -> None:
+    """Our own files, hashes matching: only the format keeps the payload from running."""
+    marker = data_dir.parent / "marker"
+    install(data_dir)
+    forge(data_dir, marker)
+    verification = verify_model_set(data_dir, full_load=True)
+    assert [str(p) for p in verification.problems] == [
+        "points: not loadable: not a skops file (a model saved by an older nba-ml?)"]
+    with pytest.raises(ModelInvalid, match="points: not loadable"):
+        load_model_set(data_dir)
+    digest = write_history_payload(data_dir, pickle.dumps(Marker(marker)))
+    with pytest.raises(DataError, match="not a game-data file"):
+        load_history(data_dir, digest)
+    assert not marker.exists()
 
 
 @AS_ROOT
@@ -213,7 +236,7 @@ def test_saved_game_data_of_another_user_is_never_unpickled(tmp_path: Path) -> N
     with pytest.raises(DataError, match="owned by another user"):
         load_history(data, digest)
     give_away(data, 0)
-    os.chmod(data / "history" / f"game_data-{digest}.pkl", 0o660)
+    os.chmod(history_path(data, digest), 0o660)
     with pytest.raises(DataError, match="writable by group; it will not be loaded"):
         load_history(data, digest)
     assert not marker.exists()

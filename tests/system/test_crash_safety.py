@@ -21,9 +21,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml.errors import ConfigError, StorageError
+from nba_ml.state import modelfile
 from nba_ml.state.history import history_path, write_history_payload
 from nba_ml.state.install import cleanup_leftovers, write_model_set
-from nba_ml.state.store import read_manifest, verify_model_set
+from nba_ml.state.store import load_model_set, read_manifest, verify_model_set
 from tests.conftest import GAMELOGS, copy_data_dir, drop_permission_override, run_in_child
 
 GAME_DATA = b"the saved game data of a training"
@@ -78,19 +79,18 @@ def _write_forever(data_dir: Path, sets: list[dict[str, object]]) -> None:
         n += 1
 
 
+def _coefficients(models: dict[str, object]) -> dict[str, list[float]]:
+    return {name: np.ravel(model.coef_).tolist()  # type: ignore[attr-defined]
+            for name, model in models.items()}
+
+
 def test_a_writer_killed_at_any_point_leaves_a_complete_set(
     data_dir: Path, models_a, models_b
 ) -> None:
-    installed = write_set(data_dir, models_a, {"n": -1})
-    expected_sha = {
-        tuple(sorted((k, v["sha256"]) for k, v in installed["models"].items())),
-        tuple(
-            sorted(
-                (k, v["sha256"])
-                for k, v in write_set(data_dir, models_b, {})["models"].items()
-            )
-        ),
-    }
+    write_set(data_dir, models_a, {"n": -1})
+    # A model file's bytes differ between two saves of one model (skops records object ids), so
+    # a set is told by what it holds: every model of it from models_a, or every one from models_b.
+    expected = {"a": _coefficients(models_a), "b": _coefficients(models_b)}
     random.seed(20261127)
     interrupted_mid_write = 0
     for _ in range(20):
@@ -103,8 +103,7 @@ def test_a_writer_killed_at_any_point_leaves_a_complete_set(
 
         verification = verify_model_set(data_dir, full_load=True)
         assert verification.ok, verification.problems
-        shas = tuple(sorted((k, v["sha256"]) for k, v in verification.manifest["models"].items()))
-        assert shas in expected_sha
+        assert _coefficients(load_model_set(data_dir)) in expected.values()  # never a mix
         found = leftovers(data_dir)
         interrupted_mid_write += bool(found)
         removed = cleanup_leftovers(data_dir)
@@ -143,7 +142,7 @@ def test_a_full_disk_raises_storage_error_and_keeps_the_current_set(
     assert outcome[0] == "ok"
     message = outcome[1]
     assert message.startswith("file too large writing "), message
-    assert message.endswith("points_prediction_model.pkl; current models kept")
+    assert message.endswith("points_prediction_model.skops; current models kept")
     assert "\n" not in message
     assert read_manifest(data_dir) == installed
     assert verify_model_set(data_dir, full_load=True).ok
@@ -205,30 +204,32 @@ def test_a_deleted_models_link_is_reported_and_replaced(data_dir: Path, models_a
     assert verify_model_set(data_dir).ok
 
 
-class Saboteur:
-    """A real model whose pickling deletes a directory, as a stray `rm -rf` during a write would."""
+def saboteur(victim: object, doomed: str):  # type: ignore[no-untyped-def]
+    """Return ``modelfile.dumps_model`` that deletes ``doomed`` (a glob) once it has saved
+    ``victim``, before the file is written: a stray `rm -rf` during a write."""
+    real = modelfile.dumps_model
 
-    def __init__(self, model: object, doomed: str) -> None:
-        self.model = model
-        self.doomed = doomed
+    def dumps_model(model: object) -> bytes:
+        data = real(model)
+        if model is victim:
+            for path in Path(doomed).parent.glob(Path(doomed).name):
+                shutil.rmtree(path)
+        return data
 
-    def predict(self, features: object) -> object:
-        return self.model.predict(features)  # type: ignore[attr-defined]
-
-    def __getstate__(self) -> dict:
-        for path in Path(self.doomed).parent.glob(Path(self.doomed).name):
-            shutil.rmtree(path)
-        return {"model": self.model, "doomed": self.doomed}
+    return dumps_model
 
 
 @pytest.mark.parametrize("doomed", ["generations/.tmp-*", "generations"])
 def test_a_directory_deleted_mid_write_raises_storage_error(
-    data_dir: Path, models_a, models_b, doomed: str
+    data_dir: Path, models_a, models_b, doomed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     installed = write_set(data_dir, models_a, {})
-    sabotaged = dict(models_b, points=Saboteur(models_b["points"], str(data_dir / doomed)))
-    with pytest.raises(StorageError, match=r"no such file or directory .*; current models kept"):
-        write_set(data_dir, sabotaged, {})
+    with monkeypatch.context() as patch:
+        patch.setattr(modelfile, "dumps_model",
+                      saboteur(models_b["points"], str(data_dir / doomed)))
+        with pytest.raises(StorageError,
+                           match=r"no such file or directory .*; current models kept"):
+            write_set(data_dir, models_b, {})
     if doomed == "generations":  # the current set went with it; the link says so
         assert "which does not exist" in verify_model_set(data_dir).summary()
     else:
@@ -319,7 +320,7 @@ def test_a_fifo_in_place_of_any_file_never_hangs_a_command(
     write_set(data_dir, models_a, {})
     generation = (data_dir / "models").resolve()
     path = {"manifest": generation / "manifest.json",
-            "model": generation / "points_prediction_model.pkl",
+            "model": generation / "points_prediction_model.skops",
             "game data": history_path(data_dir, GAME_DATA_SHA256),
             "runs": data_dir / "runs.jsonl", "lock": data_dir / "train.lock"}[victim]
     path.unlink(missing_ok=True)
@@ -358,7 +359,8 @@ def test_check_covers_the_game_data_and_the_next_training_repairs_damage(
     data = copy_data_dir(trained_dir, tmp_path / "data")
     manifest = json.loads(((data / "models").resolve() / "manifest.json").read_text())
     saved = history_path(data, manifest["training"]["history_sha256"])
-    saved.write_bytes(saved.read_bytes()[:-1] + b"\0")  # the game data altered
+    content = saved.read_bytes()
+    saved.write_bytes(content[:-1] + bytes([content[-1] ^ 0xFF]))  # the game data altered
     result = nba_ml(data, "check")
     assert result.returncode == 1
     assert f"game data: {saved} was altered (sha256 mismatch)" in result.stdout + result.stderr

@@ -52,7 +52,7 @@ def test_train_installs_four_valid_models_and_check_and_ensure_accept_them(
         synthetic_trained: Path) -> None:
     models = synthetic_trained / "models"
     assert models.is_symlink()
-    assert sorted(p.name for p in models.iterdir() if p.suffix == ".pkl") == sorted(
+    assert sorted(p.name for p in models.iterdir() if p.suffix == ".skops") == sorted(
         MODEL_FILES.values())
     check = nba_ml(synthetic_trained, "check", "--json")
     assert check.returncode == 0, check.stderr

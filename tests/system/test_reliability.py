@@ -44,10 +44,10 @@ pytestmark = pytest.mark.slow
 NBA_ML = Path(sys.executable).with_name("nba-ml")
 SEASON = "2018-19"
 MODEL_FILES = {
-    "game_outcome": "game_outcome_model.pkl",
-    "points": "points_prediction_model.pkl",
-    "assists": "assists_prediction_model.pkl",
-    "rebounds": "rebounds_prediction_model.pkl",
+    "game_outcome": "game_outcome_model.skops",
+    "points": "points_prediction_model.skops",
+    "assists": "assists_prediction_model.skops",
+    "rebounds": "rebounds_prediction_model.skops",
 }
 INSTALLED = "installed model generation"
 TRAIN_TIMEOUT = 600.0  # seconds; a training takes ~20 s of CPU, more on a loaded machine
@@ -423,8 +423,8 @@ def test_kill_9_at_any_point_keeps_a_complete_set_and_the_next_run_recovers(
 
     # A killer's leftovers of every kind; the next training must remove them all.
     (data / "generations" / ".tmp-20000101T000000Z-dead00").mkdir(exist_ok=True)
-    (data / "generations" / ".tmp-20000101T000000Z-dead00" / "points_prediction_model.pkl"
-     ).write_bytes(b"half a pickle")
+    (data / "generations" / ".tmp-20000101T000000Z-dead00" / "points_prediction_model.skops"
+     ).write_bytes(b"half a model")
     (data / "generations" / ".trash-20000101T000000Z-dead01").mkdir()
     (data / ".models.tmp-20000101T000000Z-dead02").symlink_to("generations/nowhere")
     (data / "history" / ".game_data.dead03.tmp").write_bytes(b"half a table")
@@ -586,16 +586,22 @@ def _file_size_limit(limit: int) -> Callable[[], None]:
     return apply
 
 
+def _game_data_bytes(data_dir: Path) -> int:
+    """Return the size of the saved game data in ``data_dir`` (one season: about 0.5 MB)."""
+    return max(p.stat().st_size for p in (data_dir / "history").glob("game_data-*.npz"))
+
+
 @pytest.fixture
 def full_disk(base: Path, tmp_path: Path) -> Iterator[Path]:
-    """A copy of the trained data directory on its own tmpfs, with 2 MiB to spare: the run
-    history and the lock fit, the 4.6 MB game-data history a training saves does not."""
+    """A copy of the trained data directory on its own tmpfs, with half the size of its saved
+    game data to spare: the run history and the lock fit, the game data a training saves does
+    not."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     mount = tmp_path / "small"
     mount.mkdir()
     used = sum(p.stat().st_size for p in base.rglob("*") if p.is_file() and not p.is_symlink())
-    size_kb = used // 1024 + 2048 + 64
+    size_kb = used // 1024 + _game_data_bytes(base) // 2048 + 64
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0750",
                               "tmpfs", str(mount)], capture_output=True, check=False)
     if mounted.returncode != 0:
@@ -625,12 +631,12 @@ def test_full_disk_during_a_real_training_keeps_the_current_set(
 
 def test_a_file_size_limit_fails_on_one_line_and_keeps_the_set(
         data: Path, season_dir: Path) -> None:
-    """RLIMIT_FSIZE of 1 MiB (EFBIG, the errno of a quota or size limit; no root needed). The
-    fitting workers get their data through pipes, not files, so the limit is first hit by the
-    4.6 MB game-data history written after fitting, before the models."""
+    """RLIMIT_FSIZE of half the saved game data (EFBIG, the errno of a quota or size limit; no
+    root needed). The fitting workers get their data through pipes, not files, so the limit is
+    first hit by the game-data history written after fitting, before the models."""
     before = assert_complete_set(data)
     result = nba(data, "train", "--force", "--from", season_dir,
-                 preexec_fn=_file_size_limit(1 << 20))
+                 preexec_fn=_file_size_limit(_game_data_bytes(data) // 2))
     assert result.returncode == 1, result.stderr
     line = one_error_line(result)
     assert "file too large" in line.lower() and line.endswith("; current models kept"), line
@@ -803,20 +809,12 @@ class _TouchOnLoad:
 
 
 def malicious_pickle(marker: Path) -> bytes:
-    """Return a pickle whose loading creates ``marker`` (checked to work on a decoy first)."""
-    import joblib
-
+    """Return a pickle whose unpickling creates ``marker`` (checked to work on a decoy first)."""
     decoy = marker.with_name(marker.name + ".decoy")
-    joblib.load(_as_file(pickle.dumps(_TouchOnLoad(decoy))))
+    pickle.loads(pickle.dumps(_TouchOnLoad(decoy)))
     assert decoy.exists(), "the payload does not run when unpickled; the test would prove nothing"
     decoy.unlink()
     return pickle.dumps(_TouchOnLoad(marker))
-
-
-def _as_file(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
 
 
 def test_a_swapped_pickle_is_refused_before_it_is_unpickled(data: Path, tmp_path: Path) -> None:
@@ -869,6 +867,14 @@ def test_sha256_is_integrity_not_authenticity_permissions_are_the_protection(
     manifest = _forge(data, marker)
     forged = nba(data, "check", timeout=120)
     assert forged.returncode == 0, forged.stderr  # the owner's forgery matches its manifest
+    # ... and still the pickle never runs: model files are skops files, loaded without code
+    for command in (("check", "--full"),
+                    ("predict", "game", "BOS", "PHI", "--date", "2019-10-22")):
+        loaded = nba(data, *command, timeout=120)
+        assert loaded.returncode == 1, (command, loaded.stderr)
+        assert "points: not loadable: not a skops file" in loaded.stderr, (command, loaded.stderr)
+        assert "Traceback" not in loaded.stderr
+    assert not marker.exists(), "the owner's forged pickle ran"
     manifest.chmod(0o660)  # how another member of the group would have had to leave it
     refused = nba(data, "check", timeout=120)
     assert refused.returncode == 1

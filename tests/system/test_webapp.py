@@ -298,7 +298,7 @@ def test_a_tampered_generation_is_not_served_and_each_worker_says_why_once(
     manifest = json.loads((target / "manifest.json").read_text())
     manifest["generation"] = "tampered"
     (target / "manifest.json").write_text(json.dumps(manifest))
-    with open(target / "rebounds_prediction_model.pkl", "ab") as handle:
+    with open(target / "rebounds_prediction_model.skops", "ab") as handle:
         handle.write(b"tampered")
     os.symlink("generations/tampered", data_dir / ".models.tmp-tampered")
     os.replace(data_dir / ".models.tmp-tampered", data_dir / "models")
