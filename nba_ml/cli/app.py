@@ -44,10 +44,6 @@ GLOBAL_SETTINGS = [spec.name for spec in SETTINGS
                    if not spec.command_option and not spec.env_only]
 
 
-def _exit(code: int) -> None:
-    raise typer.Exit(code)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"nba-ml {__version__}")
@@ -74,7 +70,7 @@ def main_options(
 
 
 def _call(handler: Any, *args: Any, **kwargs: Any) -> None:
-    _exit(handlers.run(handler, STATE, *args, **kwargs))
+    raise typer.Exit(handlers.run(handler, STATE, *args, **kwargs))
 
 
 # ------------------------------------------------------------------------------------- check
@@ -293,12 +289,12 @@ def predict_player(
 
 # ------------------------------------------------------------------------------------- report
 
-def _report(invocation: Invocation, output: Path, fast: bool) -> int:
+def _report(invocation: Invocation, output: Path, fast: bool, versus: Path | None) -> int:
     from nba_ml.commands.report import report as write_report
 
     settings = invocation.settings()
     with handlers.progress_display(invocation):
-        path = write_report(settings, output, fast=fast)
+        path = write_report(settings, output, fast=fast, fivethirtyeight=versus)
     write_out(f"wrote {path}")
     return EXIT_OK
 
@@ -310,9 +306,12 @@ def report(
     fast: Annotated[bool, typer.Option(
         "--fast", help="Skip the honest refit for 'MAE by minutes' (uses in-sample "
         "predictions, labelled as such).")] = False,
+    versus: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--fivethirtyeight", metavar="FILE.csv", help="FiveThirtyEight's nba_elo CSV: its Elo "
+        "and RAPTOR scored beside the game model on the same holdout games.")] = None,
 ) -> None:
     """Write a self-contained HTML report: calibration, MAE by minutes, baselines, run history."""
-    _call(_report, output, fast)
+    _call(_report, output, fast, versus)
 
 
 # ----------------------------------------------------------------------------------- schedule

@@ -51,12 +51,16 @@ def mae_row(label: str, figures: dict) -> list[str]:
             fmt_change(figures.get("mae"), figures.get("mae_last10"))]
 
 
-def mae_series(rows: list[dict]) -> list[svg.Series]:
-    """Return the bar series of the model's and each baseline's MAE over ``rows``."""
-    return [svg.Series("model", [finite_number(r.get("mae")) for r in rows],
-                       SERIES_COLORS["model"]),
-            *(svg.Series(BASELINES[k], [finite_number(r.get(f"mae_{k}")) for r in rows],
-                         SERIES_COLORS[k]) for k in BASELINES)]
+def mae_ratio_series(rows: list[dict]) -> list[svg.Series]:
+    """Return the bar series of the model's and the other baselines' MAE divided by the
+    last-10 average's over ``rows`` (below 1: better than last-10; None where unknown)."""
+    def ratio(row: dict, key: str) -> float | None:
+        value, reference = finite_number(row.get(key)), finite_number(row.get("mae_last10"))
+        return value / reference if value is not None and reference else None
+
+    return [svg.Series("model", [ratio(r, "mae") for r in rows], SERIES_COLORS["model"]),
+            *(svg.Series(BASELINES[k], [ratio(r, f"mae_{k}") for r in rows], SERIES_COLORS[k])
+              for k in BASELINES if k != "last10")]
 
 
 def fmt_when(raw: Any, *, date: bool = True) -> str:

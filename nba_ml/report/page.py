@@ -18,7 +18,7 @@ import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import DataError, StorageError
 from nba_ml.modeling.models import PLAYER_MODELS
@@ -32,24 +32,33 @@ from nba_ml.report.cells import (
     fmt_when,
     html_figure,
     html_table,
+    mae_ratio_series,
     mae_row,
-    mae_series,
 )
+from nba_ml.report.fivethirtyeight import FORECASTERS, Comparison, compare
 from nba_ml.report.refit import HoldoutErrors, holdout_errors
 from nba_ml.report.runs import runs_section
 from nba_ml.state.files import atomic_write, describe_os_error, safe_text
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 logger = logging.getLogger(__name__)
 
-# (label, lowest minutes, first minutes past the bin) of the minutes actually played
 REPORT_MODE = 0o644
+# the MAE charts show ratios to the last-10 average: bars from 0 hid differences of 5%
+RATIO_LINE = "last-10 average = 1.00"
+AXIS_NOTE = "zoomed around 1.0 (it does not start at 0) so that differences of a few % show;"
+MINUTES_CAPTION = (f"MAE ÷ the last-10 average's MAE; the axis is {AXIS_NOTE} the values are "
+                   "in the table.")
 
 
 # ---------------------------------------------------------------------------------- the API
 
 
 def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
-                 fast: bool = False, jobs: int = 0) -> Path:
+                 fast: bool = False, jobs: int = 0, forecasts: pd.DataFrame | None = None,
+                 forecasts_source: str = "") -> Path:
     """Write the HTML report on the installed model set to ``output`` atomically; return it.
 
     Raises ModelInvalid when the installed set is not valid, DataError when its game data is
@@ -57,7 +66,9 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     directory's writability is checked before the refit, so a long computation is not wasted
     on an unwritable path; the page is written with ``state.files.atomic_write``).
     ``fast`` skips the honest refit (see the module docstring); ``jobs``: its worker processes,
-    as for ``train`` (``NBA_ML_JOBS``).
+    as for ``train`` (``NBA_ML_JOBS``). ``forecasts``: FiveThirtyEight's (from
+    ``report.fivethirtyeight.read_forecasts`` of the file ``forecasts_source``), scored beside
+    the game model on the holdout games both forecast.
     """
     data_dir, output = Path(data_dir), Path(output)
     now = now or datetime.now(timezone.utc)
@@ -79,9 +90,13 @@ def write_report(data_dir: Path, output: Path, *, now: datetime | None = None,
     if not os.access(output.parent, os.W_OK | os.X_OK):  # before the refit, not after it
         raise StorageError(f"cannot write {safe_text(str(output))}: its directory is not "
                            "writable by this user")
-    errors = holdout_errors(data_dir, training, deployed=deployed, jobs=jobs)
+    errors = holdout_errors(data_dir, training, deployed=deployed, jobs=jobs,
+                            games=forecasts is not None)
+    comparison = (compare(errors.games, forecasts, forecasts_source)
+                  if forecasts is not None and errors.games is not None else None)
     runs, runs_problem = _read_runs(data_dir)
-    page = render_report(data_dir, manifest, errors, runs, now=now, runs_problem=runs_problem)
+    page = render_report(data_dir, manifest, errors, runs, now=now, runs_problem=runs_problem,
+                         comparison=comparison)
     try:
         atomic_write(output, page, mode=REPORT_MODE)
     except OSError as error:
@@ -118,7 +133,8 @@ def stylesheet() -> str:
 
 
 def render_report(data_dir: Path, manifest: dict[str, Any], errors: HoldoutErrors,
-                  runs: list[dict], *, now: datetime, runs_problem: str | None = None) -> str:
+                  runs: list[dict], *, now: datetime, runs_problem: str | None = None,
+                  comparison: Comparison | None = None) -> str:
     """Return the HTML page for ``manifest`` with the holdout errors and the run history."""
     from nba_ml.state.store import training_record
 
@@ -130,7 +146,7 @@ def render_report(data_dir: Path, manifest: dict[str, Any], errors: HoldoutError
         f"<style>{stylesheet()}</style>\n</head>\n<body>\n<main>\n",
         _header(data_dir, manifest, training, now),
         _staleness(training, now),
-        _game_section(training),
+        _game_section(training, comparison),
         _player_section(training, errors),
         runs_section(runs, runs_problem),
         _footer(errors),
@@ -190,7 +206,7 @@ def _header(data_dir: Path, manifest: dict[str, Any], training: dict[str, Any],
             f'runs.</p>\n<dl class="facts">{items}</dl>\n</header>\n')
 
 
-def _game_section(training: dict[str, Any]) -> str:
+def _game_section(training: dict[str, Any], comparison: Comparison | None) -> str:
     metrics = (training.get("metrics") or {}).get("game_outcome") or {}
     calibration = [b for b in training.get("calibration") or [] if isinstance(b, dict)]
     rate = finite_number(metrics.get("home_win_rate"))
@@ -234,8 +250,36 @@ def _game_section(training: dict[str, Any]) -> str:
         calibration_html = ('<p class="callout warn">The manifest records no calibration table '
                             "(an older training); retrain to get one.</p>")
     return ('<section id="game">\n<h2>Game model: home-win probability</h2>\n'
-            f"<h3>Scores</h3>\n{scores}\n{note}\n"
+            f"<h3>Scores</h3>\n{scores}\n{note}\n{_versus(comparison)}\n"
             f"<h3>Calibration</h3>\n{calibration_html}\n</section>\n")
+
+
+def _versus(comparison: Comparison | None) -> str:
+    """Return FiveThirtyEight's scores beside the model's on the same holdout games, a note
+    that none matched, or (without a file) a one-line hint that the comparison exists."""
+    if comparison is None:
+        return ('<p class="note-text" id="fivethirtyeight">Add <code>--fivethirtyeight '
+                "FILE.csv</code> (FiveThirtyEight's published nba_elo CSV) to score its Elo "
+                "and RAPTOR forecasts beside the model on the same holdout games.</p>")
+    source = f"<code>{esc(comparison.source)}</code>"
+    if not comparison.scores:
+        return ('<p class="callout warn" id="fivethirtyeight">No holdout game is in '
+                f"{source}: none of the {fmt_count(comparison.holdout_games)} holdout games "
+                "matches one of its scored games by date and teams, so there is no "
+                "FiveThirtyEight comparison.</p>")
+    names = [name for name in ("model", *FORECASTERS) if name in comparison.scores]
+    heads = {"model": "Model", **FORECASTERS}
+    rows = [[label, *(fmt_number(comparison.scores[n].get(key), digits) for n in names)]
+            for label, key, digits in (("Brier score", "brier", 4), ("Log-loss", "log_loss", 4),
+                                       ("Accuracy", "accuracy", 3))]
+    table = html_table("The game model beside FiveThirtyEight on the same holdout games",
+                       ["", *(heads[n] for n in names)], rows)
+    return (f'<h3 id="fivethirtyeight">Beside FiveThirtyEight</h3>\n{table}\n'
+            f'<p class="note-text">{fmt_count(comparison.matched)} of the '
+            f"{fmt_count(comparison.holdout_games)} holdout games are in {source} (matched by "
+            "date and teams); all columns are scored on those games only. The model's "
+            "probabilities come from the game model fitted on the games before the holdout, "
+            "as <code>train</code> measured it. Forecasts: FiveThirtyEight, CC BY 4.0.</p>")
 
 
 def _player_section(training: dict[str, Any], errors: HoldoutErrors) -> str:
@@ -246,16 +290,19 @@ def _player_section(training: dict[str, Any], errors: HoldoutErrors) -> str:
     body = [mae_row(esc(name), metrics.get(name) or {}) for name in names]
     table = html_table("Mean absolute error on the holdout (lowest in bold)", head, body)
     chart = svg.bar_chart(
-        title="Holdout MAE of the player models beside the baselines",
-        desc="Grouped bars: for points, assists and rebounds, the mean absolute error of the "
-             "model, the last-10-games average, the season-to-date average and the EWMA.",
-        groups=names,
-        series=mae_series([metrics.get(n) or {} for n in names]),
-        y_label="MAE per player-game", width=600, height=310)
+        title="Holdout MAE of the player models relative to the last-10 average",
+        desc="Bars from 1.0 (the last-10-games average's MAE): for points, assists and "
+             "rebounds, the model's, the season-to-date average's and the EWMA's mean absolute "
+             "error divided by the last-10 average's; below 1.0 is more accurate than it.",
+        groups=names, series=mae_ratio_series([metrics.get(n) or {} for n in names]),
+        y_label="MAE ÷ last-10 MAE", width=600, height=310, value_format="{:.3f}",
+        baseline=1.0, baseline_label=RATIO_LINE)
     overall = table + html_figure(
-        chart, "Lower is better. Baselines predict a player's average over his last 10 games, "
-        "over the season so far, or an exponentially weighted average (half-life 8 games); a "
-        "player without history gets the typical debut figure.", width=600)
+        chart, "Lower is better: 0.95 is an error 5% smaller than the last-10 average's. The "
+        f"axis is {AXIS_NOTE} the MAE values themselves are in the table. Baselines predict a "
+        "player's average over his last 10 games, over the season so far, or an "
+        "exponentially weighted average (half-life 8 games); a player without history gets "
+        "the typical debut figure.", width=600)
     return ('<section id="players">\n<h2>Player models: points, assists, rebounds</h2>\n'
             f"{overall}\n{_minutes_html(errors, metrics)}\n</section>\n")
 
@@ -294,21 +341,24 @@ def _minutes_html(errors: HoldoutErrors, metrics: dict[str, Any]) -> str:
     blocks = [f"<h3>MAE by minutes played{'' if errors.honest else ' (in-sample)'}</h3>", intro]
     for name, table in errors.models.items():
         groups = [row["label"] for row in table.rows]
-        series = mae_series(table.rows)
+        series = mae_ratio_series(table.rows)
         kind = "out-of-sample" if errors.honest else "in-sample"
         chart = svg.bar_chart(
-            title=f"{name}: MAE by minutes played ({kind})",
-            desc=f"Grouped bars per minutes-played bin: mean absolute error of the {name} "
-                 "model and of the three baselines.",
-            groups=groups, series=series, y_label=f"{name} MAE", width=400, height=280,
-            labels=False)
+            title=f"{name}: MAE by minutes played relative to the last-10 average ({kind})",
+            desc=f"Bars from 1.0 per minutes-played bin: mean absolute error of the {name} "
+                 "model and of the season and EWMA baselines divided by the last-10 "
+                 "average's; below 1.0 is more accurate than it.",
+            groups=groups, series=series, y_label=f"{name} MAE ÷ last-10 MAE", width=400,
+            height=280, labels=False, value_format="{:.3f}", baseline=1.0,
+            baseline_label=RATIO_LINE)
         body = [mae_row(esc(r["label"]), r) for r in table.rows]
         body.append(mae_row("all", table.overall))
         rows_table = html_table(f"{esc(name)} MAE by minutes played",
                             ["Minutes", "Player-games", "Model", "Last-10", "Season", "EWMA",
                              "vs last-10"], body)
         blocks.append(f"<h4>{esc(name.capitalize())}</h4>"
-                      f'<div class="row">{html_figure(chart, width=400)}{rows_table}</div>')
+                      f'<div class="row">{html_figure(chart, MINUTES_CAPTION, width=400)}'
+                      f'{rows_table}</div>')
     return "\n".join(blocks)
 
 

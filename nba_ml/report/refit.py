@@ -12,10 +12,13 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import DataError
 from nba_ml.modeling.models import PLAYER_MODELS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -40,17 +43,23 @@ class HoldoutErrors:
     honest: bool
     models: dict[str, MinuteErrors]
     seconds: float
+    # the game model's out-of-sample home-win probability of every played holdout game
+    # (game_date, home, away, probability, home_win), when asked for
+    games: pd.DataFrame | None = None
 
 
 def holdout_errors(data_dir: Path, training: dict[str, Any], *,
-                   deployed: dict[str, Any] | None = None, jobs: int = 0) -> HoldoutErrors:
+                   deployed: dict[str, Any] | None = None, jobs: int = 0,
+                   games: bool = False) -> HoldoutErrors:
     """Return the player models' MAE (and baselines') by minutes played on the holdout.
 
     Honest by default: fit the player models on the rows before the holdout, as ``train`` did to
     measure them, through the same worker pool (``jobs`` processes as for ``train``: 0 one per
     core, 1 in this process), started before the game data is read so that the workers'
     start-up overlaps the features. Given the ``deployed`` models (trained on the holdout too),
-    predict with them instead: quick, but in-sample.
+    predict with them instead: quick, but in-sample. With ``games``, also the game model's
+    holdout predictions, always honest (fitted on the games before the holdout, as ``train``
+    measured it: a logistic regression, quick).
     """
     import contextlib
 
@@ -73,7 +82,9 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
         pool = None if deployed is not None else stack.enter_context(
             models.fitting_pool(jobs or None, len(PLAYER_MODELS)))
         data = load_history(data_dir, training.get("history_sha256"))
-        players = build_feature_tables(data).players
+        tables = build_feature_tables(data)
+        players = tables.players
+        game_predictions = _game_predictions(tables.games, start) if games else None
         before = players[players["game_date"] < start]
         after = players[players["game_date"] >= start]
         for stat in PLAYER_MODELS.values():  # before any fit: nothing to measure, no refit
@@ -110,5 +121,20 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
             table.append({"label": label, **figures})
         result[name] = MinuteErrors(table,
                                     evaluation.stat_metrics(predictions, actual, baselines))
-    return HoldoutErrors(deployed is None, result, time.perf_counter() - started)
+    return HoldoutErrors(deployed is None, result, time.perf_counter() - started,
+                         game_predictions)
+
+
+def _game_predictions(games: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """Return the played games from ``start`` with the home-win probability of the game model
+    fitted on the games before ``start``."""
+    from nba_ml.modeling import models
+
+    try:
+        model = models.fit_game_model(games[games["game_date"] < start])
+    except ValueError as error:
+        raise DataError(f"cannot measure the game model on the holdout: {error}") from None
+    after = games[(games["game_date"] >= start) & games["home_win"].notna()]
+    return after[["game_date", "home", "away", "home_win"]].assign(
+        probability=models.predict_home_win(model, after))
 

@@ -116,18 +116,29 @@ def _y_axis(ticks: Sequence[float], y_of: Callable[[float], float], left: float,
 
 def bar_chart(*, title: str, desc: str, groups: Sequence[str], series: Sequence[Series],
               y_label: str, width: int = 560, height: int = 300, labels: bool = True,
-              value_format: str = "{:.2f}") -> str:
-    """Return a grouped bar chart: one group per label in ``groups``, one bar per series."""
+              value_format: str = "{:.2f}", baseline: float = 0.0,
+              baseline_label: str = "") -> str:
+    """Return a grouped bar chart: one group per label in ``groups``, one bar per series.
+
+    Bars grow from ``baseline`` (up above it, down below it). With a ``baseline_label`` the
+    axis spans only the values around it (not from 0) and a labelled reference line marks it:
+    for ratios to a reference, whose differences bars from 0 would hide.
+    """
     head, tail = _open(width, height, title, desc)
     legend, legend_height = _legend(series, 56, 16, width - 66)
     top, bottom, left, right = 16 + legend_height + 8, 40, 56, 10
     plot_w, plot_h = width - left - right, height - top - bottom
-    values = [v for s in series for v in s.values if _finite(v)]
-    ticks = nice_ticks(0.0, max(values, default=1.0) * (1.08 if labels else 1.0))
-    y_max = ticks[-1]
+    values = [float(v) for s in series for v in s.values if _finite(v)]
+    if baseline_label:
+        low, high = min([*values, baseline]), max([*values, baseline])
+        pad = (high - low) * (0.18 if labels else 0.08) or 0.01
+        ticks = nice_ticks(low - pad, high + pad)
+    else:
+        ticks = nice_ticks(0.0, max(values, default=1.0) * (1.08 if labels else 1.0))
+    y_min, y_max = ticks[0], ticks[-1]
 
     def y_of(value: float) -> float:
-        return top + plot_h * (1 - value / y_max)
+        return top + plot_h * (1 - (value - y_min) / (y_max - y_min))
 
     parts = [head, legend, *_y_axis(ticks, y_of, left, top, plot_w, plot_h, y_label)]
     group_w = plot_w / max(len(groups), 1)
@@ -138,18 +149,26 @@ def bar_chart(*, title: str, desc: str, groups: Sequence[str], series: Sequence[
             value = item.values[g] if g < len(item.values) else None
             if not _finite(value):
                 continue
-            x, y = start + s * bar_w, y_of(float(value))
-            parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{bar_w - 2:.1f}" '
-                         f'height="{top + plot_h - y:.1f}" fill="{item.color}">'
+            x, y, base = start + s * bar_w, y_of(float(value)), y_of(baseline)
+            parts.append(f'<rect x="{x + 1:.1f}" y="{min(y, base):.1f}" '
+                         f'width="{bar_w - 2:.1f}" height="{abs(base - y):.1f}" '
+                         f'fill="{item.color}">'
                          f"<title>{escape(f'{group}, {item.name}: ' + value_format.format(value))}"
                          f"</title></rect>")
             if labels:
-                parts.append(_text(x + bar_w / 2, y - 4, value_format.format(value),
-                                   cls="bar-value"))
+                parts.append(_text(x + bar_w / 2, y - 4 if value >= baseline else y + 13,
+                                   value_format.format(value), cls="bar-value"))
         parts.append(_text(left + g * group_w + group_w / 2, top + plot_h + 18, group,
                            cls="group-label"))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
                  f'y2="{top + plot_h}" stroke="{AXIS}"/>')
+    if baseline_label:
+        y = y_of(baseline)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+                     f'stroke="{AXIS}" stroke-width="1.5" stroke-dasharray="6 4">'
+                     f"<title>{escape(baseline_label)}</title></line>")
+        parts.append(_text(left + plot_w - 2, y - 4, baseline_label, anchor="end",
+                           cls="legend"))
     parts.append(tail)
     return "".join(parts)
 

@@ -492,3 +492,12 @@ def test_an_away_game_reads_at_not_vs(venue: list[str], shown: str, tmp_path: Pa
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         f"Bradley Beal ({shown}): points 25.0, assists 4.5, rebounds 4.0")
+
+
+def test_report_with_a_malformed_fivethirtyeight_file_is_exit_2_in_one_line(
+        data_dir: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "elo.csv"
+    csv.write_text("date,team1\n2021-01-01,BOS\n")
+    result = run("report", "--output", str(tmp_path / "page.html"), "--fivethirtyeight", str(csv))
+    assert result.exit_code == 2, result.stderr
+    assert "not FiveThirtyEight's nba_elo CSV" in one_error_line(result.stderr)

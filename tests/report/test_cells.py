@@ -54,12 +54,13 @@ def test_mae_row_has_label_count_cells_and_the_change_against_last10() -> None:
     assert cells.mae_row("0–10", {"n": 0}) == ["0–10", "0", "–", "–", "–", "–", "–"]
 
 
-def test_mae_series_name_and_colour_the_model_and_each_baseline() -> None:
-    rows = [FIGURES, {"mae": "x", "mae_last10": math.nan}]
-    series = cells.mae_series(rows)
-    assert [s.name for s in series] == ["model", "last-10 average", "season average", "EWMA"]
-    assert [s.color for s in series] == [svg.BLUE, svg.ORANGE, svg.GREEN, svg.PINK]
-    assert series[0].values == [4.123, None] and series[1].values == [4.5, None]
+def test_mae_ratio_series_divide_the_model_and_baselines_by_the_last10_average() -> None:
+    rows = [FIGURES, {"mae": "x", "mae_last10": math.nan}, {"mae": 2.0, "mae_last10": 0.0}]
+    series = cells.mae_ratio_series(rows)
+    assert [s.name for s in series] == ["model", "season average", "EWMA"]
+    assert [s.color for s in series] == [svg.BLUE, svg.GREEN, svg.PINK]
+    assert series[0].values == [pytest.approx(4.123 / 4.5), None, None]
+    assert series[1].values[0] == pytest.approx(4.9 / 4.5)
 
 
 def test_times_are_shown_in_utc() -> None:

@@ -169,3 +169,21 @@ def test_the_honest_refit_refuses_an_empty_holdout_before_fitting(
     with pytest.raises(DataError) as raised:
         holdout_errors(data_dir, {**training, "holdout": {"start": "2030-01-01"}}, jobs=2)
     assert str(raised.value) == "no played player-games from 2030-01-01 in the game data"
+
+
+def test_game_predictions_are_the_game_model_fitted_before_the_holdout(
+        saved: tuple[Path, dict], data: GameData, fitted_before: dict[str, Any]) -> None:
+    """Asked for, the played holdout games with the probability ``train`` measured them by;
+    honest even for the fast report (the deployed set has no game model here)."""
+    data_dir, training = saved
+    assert holdout_errors(data_dir, training, deployed=fitted_before).games is None
+    errors = holdout_errors(data_dir, training, deployed=fitted_before, games=True)
+    assert errors.games is not None
+    games = build_feature_tables(data).games
+    start = pd.Timestamp(START)
+    after = games[(games["game_date"] >= start) & games["home_win"].notna()]
+    expected = models.predict_home_win(models.fit_game_model(games[games["game_date"] < start]),
+                                       after)
+    assert list(errors.games.columns) == ["game_date", "home", "away", "home_win", "probability"]
+    assert len(errors.games) == len(after) > 0
+    assert errors.games["probability"].to_numpy() == pytest.approx(expected)

@@ -106,6 +106,24 @@ def test_bar_heights_are_proportional_to_values_from_a_zero_baseline() -> None:
     assert [b.get("fill") for b in bars] == [svg.BLUE, svg.GREEN, svg.BLUE]
 
 
+def test_bars_around_a_labelled_baseline_grow_from_it_on_an_axis_not_from_zero() -> None:
+    """Ratios 0.94 and 1.03 to a reference: bars from 1.0, lengths in proportion to the
+    differences, the axis around 1.0 (not from 0: the differences would be invisible)."""
+    chart = svg.bar_chart(title="t", desc="d", groups=["a"], y_label="y",
+                          series=[svg.Series("m", [0.94], svg.BLUE),
+                                  svg.Series("n", [1.03], svg.GREEN)],
+                          baseline=1.0, baseline_label="last-10 average = 1.00")
+    below, above = _bars(chart)
+    assert float(below.get("height")) / float(above.get("height")) == pytest.approx(2.0,
+                                                                                     rel=0.02)
+    assert float(above.get("y")) + float(above.get("height")) == pytest.approx(
+        float(below.get("y")), abs=0.15)  # both meet at the baseline
+    ticks = [float(t.text or "") for t in ET.fromstring(chart).iter(f"{NS}text")
+             if t.get("class") == "tick"]
+    assert 0.85 <= min(ticks) < 0.94 and 1.03 < max(ticks) <= 1.15
+    assert "last-10 average = 1.00" in chart
+
+
 def test_bar_value_labels_follow_the_format_and_can_be_left_out() -> None:
     series = [svg.Series("m", [0.12345], svg.BLUE)]
     labelled = svg.bar_chart(title="t", desc="d", groups=["a"], series=series, y_label="y",
