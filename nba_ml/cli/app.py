@@ -147,6 +147,28 @@ def ensure(
           proxy=given_on_command_line("proxy", proxy), source=source)
 
 
+def _daily(invocation: Invocation, source: Path | None) -> int:
+    import os
+
+    from nba_ml.deploy.daily import Daily, child_environment, run_daily
+
+    settings = invocation.settings()
+    given = {SPECS[name].env: str(value) for name, value in invocation.flags.items()}
+    verbosity = ["--quiet"] * invocation.quiet + ["--verbose"] * invocation.verbose
+    daily = Daily([sys.executable, "-m", "nba_ml", *verbosity], settings.training_hour,
+                  settings.training_minute, settings.training_timezone,
+                  child_environment(os.environ, str(settings.data_dir), given),
+                  ["--from", str(source.resolve())] if source is not None else [])
+    return run_daily(daily)
+
+
+@app.command()
+def daily(source: FromOption = None) -> None:
+    """Stay running and train daily at NBA_TRAINING_HOUR:MINUTE NBA_TRAINING_TIMEZONE, a missed
+    run caught up at start (a container's trainer, where no cron or timer runs)."""
+    _call(_daily, source)
+
+
 # ----------------------------------------------------------------------------------- backtest
 
 def _backtest(invocation: Invocation, source: Path, test_season: str, output: Path,

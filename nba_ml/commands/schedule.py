@@ -1,4 +1,5 @@
-"""``schedule``: a ready crontab file or systemd units for the configured daily training."""
+"""``schedule``: a ready crontab file or systemd units for the configured daily training (and
+the reference web app's unit beside them)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def schedule(settings: Settings, kind: str, executable: str, *, user: str = "nba
         units = sched.render_systemd_units(
             executable, explicit, user, settings.training_hour, settings.training_minute,
             settings.training_timezone)
+        # the reference web app (gunicorn beside the executable), after the ensure unit
+        units[sched.WEB_NAME] = sched.render_web_unit(executable, explicit, user)
         return "".join(f"# ---- {name}\n{text}" for name, text in units.items())
     raise UsageError(f"invalid value for KIND: {kind!r}: expected {', '.join(KINDS[:-1])} or "
                      f"{KINDS[-1]}")

@@ -44,9 +44,13 @@ def test_systemd_is_every_unit_under_a_header_with_its_name() -> None:
     settings = _settings({"NBA_TRAINING_HOUR": "6", "NBA_TRAINING_MINUTE": "15"})
     text = schedule(settings, "systemd", EXE, user="svc_ml")
     units = deploy.render_systemd_units(EXE, None, "svc_ml", 6, 15, "America/Chicago")
+    units[deploy.WEB_NAME] = deploy.render_web_unit(EXE, None, "svc_ml")
     assert text == "".join(f"# ---- {name}\n{body}" for name, body in units.items())
     headers = [line[len("# ---- "):] for line in text.splitlines() if line.startswith("# ---- ")]
     assert headers == list(units) and deploy.TIMER_NAME in headers
+    assert headers[-1] == "nba-ml-web.service"
+    assert f"ExecStart={Path(EXE).with_name('gunicorn')} --workers 2 --preload" in text
+    assert "SupplementaryGroups=svc_ml" in text and "NBA_ML_TRUSTED_OWNER=svc_ml" in text
     assert "OnCalendar=*-*-* 06:15:00 America/Chicago" in text
 
 
