@@ -334,11 +334,11 @@ def report(
 # ----------------------------------------------------------------------------------- schedule
 
 def _schedule(invocation: Invocation, kind: str, executable: str | None, user: str,
-              system_timezone: str) -> int:
+              system_timezone: str, image: str | None) -> int:
     from nba_ml.commands.schedule import schedule as render
 
     text = render(invocation.settings(), kind, executable or _this_executable(), user=user,
-                  system_timezone=system_timezone)
+                  system_timezone=system_timezone, image=image)
     write_out(text, end="")
     return EXIT_OK
 
@@ -347,16 +347,21 @@ def _schedule(invocation: Invocation, kind: str, executable: str | None, user: s
 def schedule(
     kind: Annotated[str, typer.Argument(
         help="What to print: cron (the shipped crontab, for cronie and Debian cron alike), "
-        "cronie, debian or systemd.")] = "cron",
+        "cronie, debian, systemd (with the web server's unit), compose or kubernetes.")
+    ] = "cron",
     executable: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--executable", help="Path of nba-ml (default: this one).")] = None,
     user: Annotated[str, typer.Option("--user", help="Unprivileged user that runs the job.")
                     ] = "nba-ml",
     system_timezone: Annotated[str, typer.Option(
         "--system-timezone", help="The cron daemon's time zone.")] = "UTC",
+    image: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--image", help="The image of compose and kubernetes (default: nba-ml:latest, as "
+        "deploy/Containerfile builds it).")] = None,
 ) -> None:
-    """Print a ready crontab file or systemd units for the configured schedule."""
-    _call(_schedule, kind, executable, user, system_timezone)
+    """Print a ready crontab file, systemd units, a Compose file or Kubernetes manifests for
+    the configured schedule."""
+    _call(_schedule, kind, executable, user, system_timezone, image)
 
 
 def _this_executable() -> str:
