@@ -147,26 +147,11 @@ def ensure(
           proxy=given_on_command_line("proxy", proxy), source=source)
 
 
-def _daily(invocation: Invocation, source: Path | None) -> int:
-    import os
-
-    from nba_ml.deploy.daily import Daily, child_environment, run_daily
-
-    settings = invocation.settings()
-    given = {SPECS[name].env: str(value) for name, value in invocation.flags.items()}
-    verbosity = ["--quiet"] * invocation.quiet + ["--verbose"] * invocation.verbose
-    daily = Daily([sys.executable, "-m", "nba_ml", *verbosity], settings.training_hour,
-                  settings.training_minute, settings.training_timezone,
-                  child_environment(os.environ, str(settings.data_dir), given),
-                  ["--from", str(source.resolve())] if source is not None else [])
-    return run_daily(daily)
-
-
 @app.command()
 def daily(source: FromOption = None) -> None:
     """Stay running and train daily at NBA_TRAINING_HOUR:MINUTE NBA_TRAINING_TIMEZONE, a missed
     run caught up at start (a container's trainer, where no cron or timer runs)."""
-    _call(_daily, source)
+    _call(handlers.daily, source)
 
 
 # ----------------------------------------------------------------------------------- backtest
@@ -333,16 +318,6 @@ def report(
 
 # ----------------------------------------------------------------------------------- schedule
 
-def _schedule(invocation: Invocation, kind: str, executable: str | None, user: str,
-              system_timezone: str, image: str | None) -> int:
-    from nba_ml.commands.schedule import schedule as render
-
-    text = render(invocation.settings(), kind, executable or _this_executable(), user=user,
-                  system_timezone=system_timezone, image=image)
-    write_out(text, end="")
-    return EXIT_OK
-
-
 @app.command()
 def schedule(
     kind: Annotated[str, typer.Argument(
@@ -361,14 +336,7 @@ def schedule(
 ) -> None:
     """Print a ready crontab file, systemd units, a Compose file or Kubernetes manifests for
     the configured schedule."""
-    _call(_schedule, kind, executable, user, system_timezone, image)
-
-
-def _this_executable() -> str:
-    candidate = Path(sys.argv[0])
-    if candidate.name == "nba-ml" and candidate.exists():
-        return str(candidate.resolve())
-    return str(Path(sys.executable).with_name("nba-ml"))
+    _call(handlers.schedule, kind, executable, user, system_timezone, image)
 
 
 def _click_exceptions() -> Any:
