@@ -1,7 +1,8 @@
 """The image of deploy/Containerfile in real containers (podman, runc), as Compose runs it.
 
 Opt-in: it builds an image and trains three times (3.5 minutes with a cached base image and a
-changed checkout, about 3 more for the first base image), so the normal run skips it. Run it with ``deploy/container-test.sh`` (or ``NBA_ML_CONTAINER_TEST=1 pytest
+changed checkout, about 3 more for the first base image), so the normal run skips it. Run it
+with ``deploy/container-test.sh`` (or ``NBA_ML_CONTAINER_TEST=1 pytest
 tests/system/test_containers.py``), as root, with podman, runc and debootstrap installed
 (``apt-get install podman runc debootstrap``).
 
