@@ -17,7 +17,7 @@ temporary data directory, then:
   swaps (each a new generation published atomically, a copy
   of the trained one with its own id: verified and unpickled like any other), with the swap
   times and the resident memory after each swap (flat = no leak of old sets);
-* a gunicorn worker of ``examples/webapp.py`` (2 workers): its resident memory once /healthz
+* a gunicorn worker of ``nba_ml.web:app`` (2 workers): its resident memory once /healthz
   answers 200 (its "today" is the real one, years after the data: no active player rows).
 
 Targets (issue #10): memory per worker after load <= 300 MB (goal 200 MB); first request of a
@@ -136,8 +136,8 @@ def gunicorn_worker_rss(data_dir: Path, work: Path) -> list[float]:
     exe = Path(sys.executable).with_name("gunicorn")
     env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir), "XDG_RUNTIME_DIR": str(work)}
     log = open(work / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
-    master = subprocess.Popen([str(exe), "--chdir", "examples", "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "--timeout", "120", "webapp:app"],
+    master = subprocess.Popen([str(exe), "--workers", "2", "--bind",
+                               f"127.0.0.1:{port}", "--timeout", "120", "nba_ml.web:app"],
                               cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
@@ -260,7 +260,7 @@ def main() -> None:
               f"{ms(percentile(values, 0.99))}")
     print(f"   resident after each swap: first {rss_after[0]:.1f} MB, last {rss_after[-1]:.1f} "
           f"MB, max {max(rss_after):.1f} MB")
-    print(f"   gunicorn workers of examples/webapp.py after load: "
+    print(f"   gunicorn workers of nba_ml.web:app after load: "
           f"{', '.join(f'{w:.1f} MB' for w in workers)}")
 
     worst = max([after_load, *workers])

@@ -145,6 +145,13 @@ def ensure(
           proxy=given_on_command_line("proxy", proxy), source=source)
 
 
+@app.command()
+def daily(source: FromOption = None) -> None:
+    """Stay running and train daily at NBA_TRAINING_HOUR:MINUTE NBA_TRAINING_TIMEZONE, a missed
+    run caught up at start (a container's trainer, where no cron or timer runs)."""
+    _call(handlers.daily, source)
+
+
 # ----------------------------------------------------------------------------------- backtest
 
 def _backtest(invocation: Invocation, source: Path, test_season: str, output: Path,
@@ -316,21 +323,12 @@ def report(
 
 # ----------------------------------------------------------------------------------- schedule
 
-def _schedule(invocation: Invocation, kind: str, executable: str | None, user: str,
-              system_timezone: str, output_dir: Path | None) -> int:
-    from nba_ml.commands.schedule import schedule as render
-
-    text = render(invocation.settings(), kind, executable or _this_executable(), user=user,
-                  system_timezone=system_timezone, output_dir=output_dir)
-    write_out(text, end="")
-    return EXIT_OK
-
-
 @app.command()
 def schedule(
     kind: Annotated[str, typer.Argument(
         help="What to print: cron (the shipped crontab, for cronie and Debian cron alike), "
-        "cronie, debian or systemd.")] = "cron",
+        "cronie, debian, systemd (with the web server's unit), compose or kubernetes.")
+    ] = "cron",
     executable: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--executable", help="Path of nba-ml (default: this one).")] = None,
     user: Annotated[str, typer.Option("--user", help="Unprivileged user that runs the job.")
@@ -339,16 +337,13 @@ def schedule(
         "--system-timezone", help="The cron daemon's time zone.")] = "UTC",
     output_dir: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--output-dir", help="Write each file into this existing directory instead.")] = None,
+    image: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--image", help="The image of compose and kubernetes (default: nba-ml:latest, as "
+        "deploy/Containerfile builds it).")] = None,
 ) -> None:
-    """Print a ready crontab file or systemd units for the configured schedule."""
-    _call(_schedule, kind, executable, user, system_timezone, output_dir)
-
-
-def _this_executable() -> str:
-    candidate = Path(sys.argv[0])
-    if candidate.name == "nba-ml" and candidate.exists():
-        return str(candidate.resolve())
-    return str(Path(sys.executable).with_name("nba-ml"))
+    """Print a ready crontab file, systemd units, a Compose file or Kubernetes manifests for
+    the configured schedule."""
+    _call(handlers.schedule, kind, executable, user, system_timezone, image, output_dir)
 
 
 def _click_exceptions() -> Any:

@@ -310,3 +310,43 @@ def progress_display(invocation: Invocation) -> Any:
     from nba_ml.cli.progress_view import rich_progress
 
     return rich_progress()
+
+
+# --------------------------------------------------------------------------- schedule, daily
+
+def schedule(invocation: Invocation, kind: str, executable: str | None, user: str,
+             system_timezone: str, image: str | None, output_dir: Any = None) -> int:
+    """``schedule``: print the files for KIND (``nba_ml.commands.schedule``), or write them
+    into ``output_dir``."""
+    from nba_ml.commands.schedule import schedule as render
+
+    text = render(invocation.settings(), kind, executable or this_executable(), user=user,
+                  system_timezone=system_timezone, image=image, output_dir=output_dir)
+    write_out(text, end="")
+    return EXIT_OK
+
+
+def this_executable() -> str:
+    """The nba-ml being run (resolved), else the one beside this Python."""
+    from pathlib import Path
+
+    candidate = Path(sys.argv[0])
+    if candidate.name == "nba-ml" and candidate.exists():
+        return str(candidate.resolve())
+    return str(Path(sys.executable).with_name("nba-ml"))
+
+
+def daily(invocation: Invocation, source: Any) -> int:
+    """``daily``: train at every scheduled run, each a child ``nba-ml train``, until a signal
+    (``nba_ml.deploy.daily``); the settings given as options reach the children as variables."""
+    from nba_ml.config import SPECS
+    from nba_ml.deploy.daily import Daily, child_environment, run_daily
+
+    settings = invocation.settings()
+    given = {SPECS[name].env: str(value) for name, value in invocation.flags.items()}
+    verbosity = ["--quiet"] * invocation.quiet + ["--verbose"] * invocation.verbose
+    loop = Daily([sys.executable, "-m", "nba_ml", *verbosity], settings.training_hour,
+                 settings.training_minute, settings.training_timezone,
+                 child_environment(os.environ, str(settings.data_dir), given),
+                 ["--from", str(source.resolve())] if source is not None else [])
+    return run_daily(loop)

@@ -1,6 +1,6 @@
 """The HTTP API's requests and answers, kept out of any web framework.
 
-``examples/webapp.py`` (Flask) only routes: it hands the query parameters of ``/v1/games`` and
+``nba_ml.web.routes`` (Flask) only routes: it hands the query parameters of ``/v1/games`` and
 ``/v1/players`` to :func:`games_answer` / :func:`players_answer` and maps the exceptions to status
 codes with :func:`error_status`. The validation and its messages are the CLI's own: teams, players
 and dates go through ``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as

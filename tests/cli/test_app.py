@@ -108,7 +108,7 @@ def test_train_missing_column_names_file_and_column(data_dir: Path, tmp_path: Pa
     (["status"], {"NBA_TRAINING_HOUR": "four"}, "NBA_TRAINING_HOUR='four' is not a whole number"),
     (["status"], {"NBA_TRAINING_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
     (["train"], {"NBA_ML_MAX_AGE_HOURS": "-1"}, "out of range"),
-    (["schedule", "crontab"], {}, "expected cron, cronie, debian or systemd"),
+    (["schedule", "crontab"], {}, "expected cron, cronie, debian, systemd, compose or kubernetes"),
     # A device or a FIFO as --from passed Click's check and failed as bad data (exit 1).
     (["train", "--force", "--from", "/dev/null"], {}, "'/dev/null' is not a directory"),
     (["ensure", "--from", "/dev/null"], {}, "'/dev/null' is not a directory"),

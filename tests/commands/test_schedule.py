@@ -16,6 +16,7 @@ from nba_ml.deploy import schedule as deploy
 from nba_ml.errors import EXIT_USAGE, ConfigError, UsageError
 
 EXE = "/opt/nba-ml/.venv/bin/nba-ml"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(environ: dict[str, str] | None = None, data_dir: Path | None = None) -> Settings:
@@ -44,9 +45,13 @@ def test_systemd_is_every_unit_under_a_header_with_its_name() -> None:
     settings = _settings({"NBA_TRAINING_HOUR": "6", "NBA_TRAINING_MINUTE": "15"})
     text = schedule(settings, "systemd", EXE, user="svc_ml")
     units = deploy.render_systemd_units(EXE, None, "svc_ml", 6, 15, "America/Chicago")
+    units[deploy.WEB_NAME] = deploy.render_web_unit(EXE, None, "svc_ml")
     assert text == "".join(f"# ---- {name}\n{body}" for name, body in units.items())
     headers = [line[len("# ---- "):] for line in text.splitlines() if line.startswith("# ---- ")]
     assert headers == list(units) and deploy.TIMER_NAME in headers
+    assert headers[-1] == "nba-ml-web.service"
+    assert f"ExecStart={Path(EXE).with_name('gunicorn')} --workers 2 --preload" in text
+    assert "SupplementaryGroups=svc_ml" in text and "NBA_ML_TRUSTED_OWNER=svc_ml" in text
     assert "OnCalendar=*-*-* 06:15:00 America/Chicago" in text
 
 
@@ -80,7 +85,9 @@ def test_every_kind_the_usage_error_lists_renders() -> None:
     listed = str(caught.value).split("expected ", 1)[1].replace(" or ", ", ").split(", ")
     assert listed == list(KINDS)
     for kind in KINDS:
-        assert f"{EXE} train --force" in schedule(_settings(), kind, EXE)
+        text = schedule(_settings(), kind, EXE)
+        assert f"{EXE} train --force" in text or 'nba-ml", "train", "--force"' in text or (
+            '"nba-ml", "daily"' in text)
 
 
 @pytest.mark.parametrize("kind", ["crontab", "", "CRON", "systemd "])
@@ -88,7 +95,7 @@ def test_an_unknown_kind_is_a_usage_error_that_lists_the_kinds(kind: str) -> Non
     with pytest.raises(UsageError) as caught:
         schedule(_settings(), kind, EXE)
     assert str(caught.value) == (f"invalid value for KIND: {kind!r}: expected cron, cronie, "
-                                 "debian or systemd")
+                                 "debian, systemd, compose or kubernetes")
     assert caught.value.exit_code == EXIT_USAGE
 
 
@@ -149,3 +156,27 @@ def test_paths_the_sandbox_hides_are_warned_about(
     with caplog.at_level("WARNING"):
         schedule(settings, "systemd", exe)
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == found
+
+
+def test_compose_is_the_rendered_file_for_the_configured_time_and_image() -> None:
+    settings = _settings({"NBA_TRAINING_HOUR": "6", "NBA_TRAINING_TIMEZONE": "Europe/Berlin"})
+    text = schedule(settings, "compose", EXE, image="registry.example.com/nba-ml:2")
+    assert text == deploy.render_compose("registry.example.com/nba-ml:2", 6, 0, "Europe/Berlin")
+    assert schedule(_settings(), "compose", EXE) == (ROOT / "deploy" / "compose.yaml").read_text()
+
+
+def test_compose_bind_mounts_an_explicit_data_dir(tmp_path: Path) -> None:
+    text = schedule(_settings(data_dir=tmp_path), "compose", EXE)
+    assert f"- {tmp_path}:/var/lib/nba-ml:ro" in text and "nba-ml-data:" not in text
+
+
+def test_kubernetes_is_every_manifest_as_one_stream(tmp_path: Path) -> None:
+    settings = _settings({"NBA_TRAINING_MINUTE": "15"}, data_dir=tmp_path)
+    text = schedule(settings, "kubernetes", EXE, image="registry.example.com/nba-ml:2")
+    files = deploy.render_kubernetes("registry.example.com/nba-ml:2", 4, 15, "America/Chicago")
+    assert text == "---\n".join(f"# ---- kubernetes/{name}\n{body}"
+                                for name, body in files.items())
+    assert 'schedule: "15 4 * * *"' in text and str(tmp_path) not in text
+    shipped = ROOT / "deploy" / "kubernetes"
+    assert schedule(_settings(), "kubernetes", EXE) == "---\n".join(
+        f"# ---- kubernetes/{name}\n{(shipped / name).read_text()}" for name in files)

@@ -93,7 +93,10 @@ def test_shipped_file_equals_its_rendering(relative: str) -> None:
 
 def test_deploy_holds_only_rendered_files_and_the_readme() -> None:
     shipped = {str(p.relative_to(DEPLOY)) for p in DEPLOY.rglob("*") if p.is_file()}
-    assert shipped == {*default_deploy_files(), "README.md"}
+    # and the image with its real-container test (tests/deploy/test_containers.py,
+    # tests/system/test_containers.py)
+    assert shipped == {*default_deploy_files(), "README.md", "Containerfile",
+                       "container-test.sh"}
 
 
 def test_readme_covers_every_file_and_both_cron_flavours() -> None:

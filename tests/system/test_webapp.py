@@ -1,4 +1,5 @@
-"""The reference web app under a real WSGI server (gunicorn, 2 workers, 127.0.0.1).
+"""The reference web app (``nba_ml.web:app``) under a real WSGI server (gunicorn, 2 workers,
+127.0.0.1).
 
 One server is started on an empty data directory and lives for the whole module: it answers 503,
 then 200 once `nba-ml ensure --from` installed a set (training 1); `nba-ml train --force --from`
@@ -60,8 +61,8 @@ def _nba_ml(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, log: Path, *options: str,
-                 environ: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path | str, log: Path, *options: str,
+                 environ: dict[str, str] | None = None, app: str = "nba_ml.web:app") -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -74,9 +75,9 @@ class Server:
                "NBA_ML_SERVING_HORIZON_DAYS": "366", **(environ or {})}
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
-                [*argv, "--chdir", "examples", "--workers", str(WORKERS),
+                [*argv, "--workers", str(WORKERS),
                  "--bind", f"127.0.0.1:{self.port}", "--timeout", "60",
-                 "--graceful-timeout", "5", *options, "webapp:app"],
+                 "--graceful-timeout", "5", *options, app],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
 
@@ -133,17 +134,36 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         server.stop()
 
 
-def test_a_bad_setting_stops_the_server_with_one_line(tmp_path: Path) -> None:
-    # the app exited 1, which gunicorn answers by booting a new worker: a crash loop, forever
-    server = Server(tmp_path / "data", tmp_path / "gunicorn.log", "--workers", "1",
+@pytest.mark.parametrize("workers", ["1", "4"])
+def test_a_bad_setting_stops_the_server_with_one_line(tmp_path: Path, workers: str) -> None:
+    # the app exited 1, which gunicorn answers by booting a new worker: a crash loop, forever;
+    # then workers failing together made gunicorn 23-26 halt twice: two tracebacks and exit 1
+    server = Server(tmp_path / "data", tmp_path / "gunicorn.log", "--workers", workers,
                     environ={"NBA_ML_SERVING_CHECK_SECONDS": "soon"})
     try:
         assert server.process.wait(60) == 4  # gunicorn's "App failed to load"
     finally:
         server.stop()
     log = server.log.read_text()
-    assert log.count("Booting worker") == 1 and "Traceback" not in log, log
-    assert "webapp: NBA_ML_SERVING_CHECK_SECONDS='soon' is not a number" in log.splitlines()
+    assert log.count("Booting worker") == int(workers) and "Traceback" not in log, log
+    why = "nba-ml web: NBA_ML_SERVING_CHECK_SECONDS='soon' is not a number"
+    assert log.splitlines().count(why) == 1, log
+
+
+def test_a_relative_data_dir_under_chdir_is_refused_at_start(tmp_path: Path) -> None:
+    # gunicorn --chdir examples served examples/nba-ml-data, which stayed empty: 503 forever
+    # (examples/webapp.py stays for such command lines: it is nba_ml.web's app)
+    server = Server("nba-ml-data", tmp_path / "gunicorn.log", "--chdir", "examples",
+                    environ={"PWD": str(ROOT)}, app="webapp:app")
+    try:
+        assert server.process.wait(60) == 4
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "Traceback" not in log, log
+    assert (f"nba-ml web: NBA_ML_DATA_DIR='nba-ml-data' is relative, and the server's working "
+            f"directory {ROOT / 'examples'} is not the one it was started from ({ROOT}; "
+            "gunicorn --chdir?): give an absolute path") in log.splitlines(), log
 
 
 def test_starts_with_503_then_serves_once_ensure_installed_a_set(env: dict[str, Any]) -> None:
