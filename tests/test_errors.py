@@ -30,6 +30,7 @@ from nba_ml.errors import (
     NotPromoted,
     Outcome,
     OutputUnwritable,
+    ServingBusy,
     StorageError,
     UpstreamDataError,
     UpstreamUnavailable,
@@ -52,6 +53,7 @@ FAILURES: dict[type[NbaMlError], tuple[int, Outcome]] = {
     Interrupted: (EXIT_INTERRUPTED, Outcome.STOPPED),
     OutputUnwritable: (EXIT_FAILURE, Outcome.FAILED),
     ModelsNotReady: (EXIT_TEMPORARY, Outcome.FAILED),
+    ServingBusy: (EXIT_TEMPORARY, Outcome.FAILED),
 }
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from typer.core import TyperGroup
 
 # the commands in the order --help lists them; one not named here follows, as defined
-ORDER = ("train", "predict", "status", "check", "ensure", "report", "backtest", "schedule")
+ORDER = ("train", "predict", "status", "check", "ensure", "report", "backtest", "schedule",
+         "daily")
 _WHOLE = 10_000  # a limit no first sentence reaches: Click then keeps it whole
 
 

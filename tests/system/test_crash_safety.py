@@ -263,13 +263,22 @@ def error_lines(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in result.stderr.splitlines() if " - ERROR - " in line]
 
 
+def _broken_game_logs(directory: Path) -> Path:
+    """Return ``directory`` holding game logs by name that no training could use: ``--from``
+    is looked at first (a directory without game logs is a usage error before anything else),
+    so the data directory's own checks come next, and no training follows them."""
+    directory.mkdir()
+    (directory / "team_game_logs_2018-19.csv").write_text("TEAM_ABBREVIATION,PTS\nBOS,x\n")
+    (directory / "player_game_logs_2018-19.csv").write_text("PLAYER_ID,PTS\n1,2\n")
+    return directory
+
+
 def test_a_foreign_models_directory_survives_any_number_of_runs(tmp_path: Path) -> None:
     data = tmp_path / "someone-elses"
     (data / "models").mkdir(parents=True)
     bert = data / "models" / "my_bert.bin"
     bert.write_bytes(b"weights")
-    empty = tmp_path / "empty"
-    empty.mkdir()
+    empty = _broken_game_logs(tmp_path / "empty")
     for command in (["train", "--force", "--from", str(empty)], ["ensure", "--from", str(empty)],
                     ["train", "--force", "--from", str(empty)], ["train", "--from", str(empty)]):
         result = nba_ml(data, *command)
@@ -289,8 +298,7 @@ def test_foreign_files_where_nba_ml_prunes_are_refused_and_kept(
     data_dir: Path, models_a, tmp_path: Path
 ) -> None:
     write_set(data_dir, models_a, {})
-    empty = tmp_path / "empty"
-    empty.mkdir()
+    empty = _broken_game_logs(tmp_path / "empty")
     generation = (data_dir / "models").resolve()
     for foreign in (data_dir / "generations" / "my-experiment", generation / "notes.txt",
                     data_dir / "history" / "backup.pkl",
