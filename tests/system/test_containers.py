@@ -195,7 +195,9 @@ def env() -> Iterator[Env]:
     port = _free_port()
     try:
         podman("run", *RUN, *HARDENED, "-d", "--name", web, "-p", f"127.0.0.1:{port}:8000",
-               "-v", f"{volume}:{DATA}:ro", "-e", "NBA_ML_SERVING_CHECK_SECONDS=0.5", image)
+               "-v", f"{volume}:{DATA}:ro", "-e", "NBA_ML_SERVING_CHECK_SECONDS=0.5",
+               # the data ends in 2019 and the requests ask for 2019-10-22 (in the horizon)
+               "-e", "NBA_ML_SERVING_HORIZON_DAYS=366", image)
         yield Env(image, volume, web, port)
     finally:
         podman("rm", "-f", "-t", "5", web, check=False)
@@ -220,7 +222,8 @@ def test_the_build_s_ca_bundle_is_not_baked_into_the_image(env: Env) -> None:
 
 def test_the_web_container_on_an_empty_volume_answers_503_with_a_json_error(env: Env) -> None:
     body = env.until(lambda status, _: status == 503, timeout=120)
-    assert "no model set is served yet: none installed at /var/lib/nba-ml/models" in (
+    # clients never see the server's paths: the data directory reads <data dir>
+    assert "no model set is served yet: none installed at <data dir>/models" in (
         body["error"])
     status, body = get(env.url + "/v1/games?home=BOS&away=LAL")
     assert status == 503 and body["error"]
