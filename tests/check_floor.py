@@ -1,13 +1,14 @@
 """Prove the dependency floors: install the lowest version pyproject.toml allows of every
-dependency into a fresh venv and run the given tests there (default: the collector, CLI and
-Python API tests).
+dependency into a fresh venv and run the given tests there (default: the collector, CLI,
+Python API and serving tests).
 
 Usage (needs a package index; takes a few minutes)::
 
     python tests/check_floor.py [--venv DIR] [--keep] [TEST_FILE ...]
 
-Every ``name>=X`` in ``[project].dependencies`` (and the ``test`` extra) is installed as
-``name==X``; pip resolves the rest (transitive dependencies) to what it would pick for a user.
+Every ``name>=X`` in ``[project].dependencies`` (and the ``test`` and ``web`` extras) is
+installed as ``name==X``; pip resolves the rest (transitive dependencies) to what it would pick
+for a user.
 The project itself is installed without dependencies, ``pip check`` must pass, then pytest
 runs. The exit code is pytest's (or pip's when an install fails).
 """
@@ -24,10 +25,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# the collector, and the CLI and the Python API (where the typer floor was once false)
+# the collector, the CLI and the Python API (where the typer floor was once false), and the
+# serving side: the predictor, its inputs and answers, and the web app's routes (Flask)
 DEFAULT_TESTS = ["tests/data/test_collect.py", "tests/data/test_collect_faults.py",
                  "tests/data/test_upstream.py", "tests/data/test_seasons.py",
-                 "tests/cli/test_options.py", "tests/cli/test_app.py", "tests/test_api.py"]
+                 "tests/cli/test_options.py", "tests/cli/test_app.py", "tests/test_api.py",
+                 "tests/serving/test_predictor.py", "tests/serving/test_inputs.py",
+                 "tests/serving/test_api.py", "tests/web/test_routes.py"]
 _REQUIREMENT = re.compile(r'^\s*"([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,"\s]*)')
 
 
@@ -38,9 +42,10 @@ def floor_pins(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     for line in pyproject.read_text().splitlines():
         if line.startswith("["):
             section = line.strip()
-        elif re.match(r"^\s*(dependencies|test)\s*=", line):
+        elif re.match(r"^\s*(dependencies|test|web)\s*=", line):
             section = f"{section}:{line.split('=')[0].strip()}"
-        if section in ("[project]:dependencies", "[project.optional-dependencies]:test"):
+        if section in ("[project]:dependencies", "[project.optional-dependencies]:test",
+                       "[project.optional-dependencies]:web"):
             for match in re.finditer(r'"([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,"\s]*)', line):
                 if match[1] == "ruff":  # a linter: not needed to run the tests
                     continue

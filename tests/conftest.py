@@ -62,6 +62,21 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
 
 
+@pytest.fixture(autouse=True)
+def _nba_ml_logger_as_found():  # type: ignore[no-untyped-def]
+    """Give each test nba-ml's logger as the test before found it: a CLI run points it at the
+    runner's stream (closed afterwards) and stops its propagation, so a later test's caplog,
+    which listens on the root logger under pytest 7.0, heard nothing."""
+    import logging
+
+    logger = logging.getLogger("nba_ml")
+    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.propagate = propagate
+    logger.setLevel(level)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data directory, also exported as NBA_ML_DATA_DIR."""

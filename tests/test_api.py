@@ -46,13 +46,6 @@ def _quiet_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
     for name, value in QUIET.items():
         monkeypatch.setenv(name, value)
-    # the CLI runs below point nba-ml's logger at the runner's stream, closed after each run:
-    # give the API calls the logger as a library user has it
-    import logging
-
-    logger = logging.getLogger("nba_ml")
-    monkeypatch.setattr(logger, "handlers", [])
-    monkeypatch.setattr(logger, "propagate", True)
 
 
 def cli(*args: str) -> Any:
