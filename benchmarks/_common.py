@@ -37,11 +37,17 @@ KINDS = ("player_game_logs", "team_game_logs")
 
 def require_gamelogs() -> None:
     """Exit with a clear message when the real game logs are not next to the repository."""
-    missing = [f"{kind}_{s}.csv" for kind in KINDS for s in REAL_SEASONS
-               if not (GAMELOGS / f"{kind}_{s}.csv").is_file()]
+    missing = [
+        f"{kind}_{s}.csv"
+        for kind in KINDS
+        for s in REAL_SEASONS
+        if not (GAMELOGS / f"{kind}_{s}.csv").is_file()
+    ]
     if missing:
-        sys.exit(f"{GAMELOGS}: missing {', '.join(missing)} (the benchmarks need ../shared "
-                 "next to the repository)")
+        sys.exit(
+            f"{GAMELOGS}: missing {', '.join(missing)} (the benchmarks need ../shared "
+            "next to the repository)"
+        )
 
 
 def python_exe() -> str:
@@ -71,8 +77,15 @@ def work_dir(prefix: str, keep: bool) -> Iterator[Path]:
 def train_once(data_dir: Path, source: Path, env: dict[str, str]) -> float:
     """Run ``nba-ml --quiet train --from source`` into ``data_dir``; return its wall seconds
     (exit with its error when it fails)."""
-    argv = [*nba_ml_command(), "--quiet", "--data-dir", str(data_dir), "train", "--from",
-            str(source)]
+    argv = [
+        *nba_ml_command(),
+        "--quiet",
+        "--data-dir",
+        str(data_dir),
+        "train",
+        "--from",
+        str(source),
+    ]
     started = time.perf_counter()
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -89,8 +102,10 @@ def trained_data_dir(work: Path, seasons: Iterable[str]) -> Path:
     data_dir = work / "data"
     env = {k: v for k, v in os.environ.items() if k != "NBA_ML_DATA_DIR"}
     seconds = train_once(data_dir, source, env)
-    print(f"   trained once on {', '.join(seasons)} ({counts['player_games']} player "
-          f"rows) in {seconds:.0f} s")
+    print(
+        f"   trained once on {', '.join(seasons)} ({counts['player_games']} player "
+        f"rows) in {seconds:.0f} s"
+    )
     return data_dir
 
 
@@ -127,8 +142,19 @@ def _shift_date(value: str, years: int) -> str:
 
 
 # a player's own numbers in a game; "shuffled" synthetic seasons permute these among his games
-PLAYER_STAT_COLUMNS = ("MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV", "FG_PCT", "FG3_PCT",
-                       "FT_PCT", "PLUS_MINUS")
+PLAYER_STAT_COLUMNS = (
+    "MIN",
+    "PTS",
+    "REB",
+    "AST",
+    "STL",
+    "BLK",
+    "TOV",
+    "FG_PCT",
+    "FG3_PCT",
+    "FT_PCT",
+    "PLUS_MINUS",
+)
 SYNTHETIC_KINDS = ("shifted", "shuffled")
 
 
@@ -169,8 +195,9 @@ def _shuffle_stat_lines(rows: list[dict[str, str]], columns: list[str]) -> None:
             rows[i].update(zip(columns, line, strict=True))
 
 
-def build_seasons_dir(dest: Path, seasons: Iterable[str], synthetic: str = "shifted"
-                      ) -> dict[str, int]:
+def build_seasons_dir(
+    dest: Path, seasons: Iterable[str], synthetic: str = "shifted"
+) -> dict[str, int]:
     """Fill ``dest`` with the given seasons; return row counts (player and team game rows)."""
     dest.mkdir(parents=True, exist_ok=True)
     for season in seasons:
@@ -194,10 +221,16 @@ def synthetic_note(seasons: Iterable[str], synthetic: str = "shifted") -> str | 
     fake = [s for s in seasons if s in SYNTHETIC_SEASONS]
     if not fake:
         return None
-    parts = [f"{s} = real {SYNTHETIC_SEASONS[s][0]} with dates shifted "
-             f"{SYNTHETIC_SEASONS[s][1]:+d} years" for s in fake]
-    how = ("; each player's stat lines shuffled among his games of the season"
-           if synthetic == "shuffled" else "")
+    parts = [
+        f"{s} = real {SYNTHETIC_SEASONS[s][0]} with dates shifted "
+        f"{SYNTHETIC_SEASONS[s][1]:+d} years"
+        for s in fake
+    ]
+    how = (
+        "; each player's stat lines shuffled among his games of the season"
+        if synthetic == "shuffled"
+        else ""
+    )
     return "SYNTHETIC seasons (only 4 real ones exist): " + "; ".join(parts) + how
 
 
@@ -235,9 +268,11 @@ def versions() -> str:
 
 def code_version() -> str:
     """Return the commit measured and whether nba_ml/ has uncommitted changes."""
+
     def git(*args: str) -> str:
-        result = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
-                                text=True, check=False)
+        result = subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
+        )
         return result.stdout.strip() if result.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
@@ -287,8 +322,9 @@ class Timed:
         return int(self.time_v.get("Maximum resident set size (kbytes)", "0")) * 1024
 
     def cpu_seconds(self) -> float:
-        return (float(self.time_v.get("User time (seconds)", "nan"))
-                + float(self.time_v.get("System time (seconds)", "nan")))
+        return float(self.time_v.get("User time (seconds)", "nan")) + float(
+            self.time_v.get("System time (seconds)", "nan")
+        )
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -347,16 +383,20 @@ class _TreeSampler(threading.Thread):
             self.done.wait(self.interval)
 
 
-def run_timed(argv: list[str], env: dict[str, str] | None = None,
-              echo: bool = False) -> Timed:
+def run_timed(argv: list[str], env: dict[str, str] | None = None, echo: bool = False) -> Timed:
     """Run ``argv`` under ``/usr/bin/time -v``; time each stderr line as it arrives, sample the
     memory of the whole process tree (worker processes included) every 0.2 s."""
     with tempfile.NamedTemporaryFile(prefix="nba-ml-time-", suffix=".txt", delete=False) as tf:
         time_file = Path(tf.name)
     lines: list[tuple[float, str]] = []
     started = time.perf_counter()
-    process = subprocess.Popen(["/usr/bin/time", "-v", "-o", str(time_file), *argv], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        ["/usr/bin/time", "-v", "-o", str(time_file), *argv],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     sampler = _TreeSampler(process.pid)
     sampler.start()
     out: list[str] = []
@@ -379,8 +419,17 @@ def run_timed(argv: list[str], env: dict[str, str] | None = None,
                 time_v[key] = value
     finally:
         time_file.unlink(missing_ok=True)
-    return Timed(argv, returncode, wall, "".join(out), lines, time_v, sampler.peak_rss,
-                 sampler.peak_pss, sampler.peak_processes)
+    return Timed(
+        argv,
+        returncode,
+        wall,
+        "".join(out),
+        lines,
+        time_v,
+        sampler.peak_rss,
+        sampler.peak_pss,
+        sampler.peak_processes,
+    )
 
 
 def phases(run: Timed, markers: list[tuple[str, str]], last: str) -> list[tuple[str, float]]:

@@ -32,18 +32,27 @@ def split(run: common.Timed) -> list[tuple[str, float]]:
         match = _FEATURES.search(line)
         if match:
             features = float(match.group(1))
-            return [("start-up + load CSVs", at - features), ("features", features),
-                    ("fits, predictions, figures, CSV, exit", run.wall - at)]
+            return [
+                ("start-up + load CSVs", at - features),
+                ("features", features),
+                ("fits, predictions, figures, CSV, exit", run.wall - at),
+            ]
     return [("everything (no 'built features' log line)", run.wall)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=3, help="runs (3)")
-    parser.add_argument("--season", default="2020-21", choices=common.REAL_SEASONS[1:],
-                        help="test season (2020-21)")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra environment for nba-ml (e.g. OMP_NUM_THREADS=1)")
+    parser.add_argument(
+        "--season", default="2020-21", choices=common.REAL_SEASONS[1:], help="test season (2020-21)"
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for nba-ml (e.g. OMP_NUM_THREADS=1)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     common.require_gamelogs()
@@ -54,12 +63,23 @@ def main() -> None:
     with common.work_dir("nba-ml-backtest-", args.keep) as work:
         source = work / "seasons"
         counts = common.build_seasons_dir(source, common.REAL_SEASONS)
-        print(f"   data: {', '.join(common.REAL_SEASONS)} (real): {counts['player_games']} "
-              f"player-game rows, {counts['team_games']} team-game rows; test season "
-              f"{args.season}")
+        print(
+            f"   data: {', '.join(common.REAL_SEASONS)} (real): {counts['player_games']} "
+            f"player-game rows, {counts['team_games']} team-game rows; test season "
+            f"{args.season}"
+        )
         output = work / "tmp.csv"
-        argv = [*common.nba_ml_command(), "-v", "backtest", "--from", str(source),
-                "--test-season", args.season, "--output", str(output)]
+        argv = [
+            *common.nba_ml_command(),
+            "-v",
+            "backtest",
+            "--from",
+            str(source),
+            "--test-season",
+            args.season,
+            "--output",
+            str(output),
+        ]
         runs = []
         for r in range(args.runs):
             load = common.load_average()
@@ -71,24 +91,31 @@ def main() -> None:
             with output.open("rb") as handle:
                 rows = sum(1 for _ in handle) - 1
             runs.append(run)
-            print(f"   run {r + 1}/{args.runs}: {run.wall:6.1f} s wall, {run.cpu_seconds():6.1f} s "
-                  f"CPU, max RSS {common.gib(run.max_rss)}, tree RSS "
-                  f"{common.gib(run.peak_tree_rss)} ({run.peak_processes} processes), {rows} "
-                  f"CSV rows; load before {load}", flush=True)
+            print(
+                f"   run {r + 1}/{args.runs}: {run.wall:6.1f} s wall, {run.cpu_seconds():6.1f} s "
+                f"CPU, max RSS {common.gib(run.max_rss)}, tree RSS "
+                f"{common.gib(run.peak_tree_rss)} ({run.peak_processes} processes), {rows} "
+                f"CSV rows; load before {load}",
+                flush=True,
+            )
 
         wall = common.median([r.wall for r in runs])
         print(f"\n== median of {args.runs} runs (load average now {common.load_average()})")
-        print(f"   wall {wall:.1f} s, CPU {common.median([r.cpu_seconds() for r in runs]):.1f} s, "
-              f"max RSS {common.gib(max(r.max_rss for r in runs))}, tree RSS "
-              f"{common.gib(max(r.peak_tree_rss for r in runs))}")
+        print(
+            f"   wall {wall:.1f} s, CPU {common.median([r.cpu_seconds() for r in runs]):.1f} s, "
+            f"max RSS {common.gib(max(r.max_rss for r in runs))}, tree RSS "
+            f"{common.gib(max(r.peak_tree_rss for r in runs))}"
+        )
         print("   phases (median seconds):")
         for name, seconds in common.phase_medians(split(run) for run in runs):
             print(f"      {seconds:7.1f} s  {name}")
         print("   stdout of the last run:")
         for line in runs[-1].stdout.splitlines():
             print(f"      {line}")
-        print(f"\n== target: one test season in {wall:.1f} s <= {TARGET:.0f} s: "
-              f"{common.verdict(wall <= TARGET)}")
+        print(
+            f"\n== target: one test season in {wall:.1f} s <= {TARGET:.0f} s: "
+            f"{common.verdict(wall <= TARGET)}"
+        )
 
 
 if __name__ == "__main__":

@@ -70,8 +70,12 @@ def until(body: dict[str, Any], today: list[dt.date]) -> Any:
 
     def respond(call: Call) -> dict[str, Any]:
         cut = today[0].isoformat()
-        visible = dict(body, resultSets=[dict(body["resultSets"][0],
-                                              rowSet=[r for r in rows if r[index][:10] < cut])])
+        visible = dict(
+            body,
+            resultSets=[
+                dict(body["resultSets"][0], rowSet=[r for r in rows if r[index][:10] < cut])
+            ],
+        )
         return league_game_log(visible)(call)
 
     return respond
@@ -94,21 +98,35 @@ def run(raw: Path, adapter: TimedAdapter, today: list[dt.date], day: dt.date, ti
     today[0] = day
     calls_before, sent_before = len(adapter.calls), len(adapter.sent)
     started = time.perf_counter()
-    report = refresh_cache(raw, SEASONS, today=day, options=CollectOptions(),
-                           session=adapter.session(), schedule_day=day)
+    report = refresh_cache(
+        raw,
+        SEASONS,
+        today=day,
+        options=CollectOptions(),
+        session=adapter.session(),
+        schedule_day=day,
+    )
     wall = time.perf_counter() - started
     sent = adapter.sent[sent_before:]
     gaps = [b - a for a, b in itertools.pairwise(sent)]
-    gap_text = (f"gap between requests min {min(gaps):.2f} s, median "
-                f"{statistics.median(gaps):.2f} s" if gaps else "no gap (fewer than 2 requests)")
+    gap_text = (
+        f"gap between requests min {min(gaps):.2f} s, median {statistics.median(gaps):.2f} s"
+        if gaps
+        else "no gap (fewer than 2 requests)"
+    )
     print(f"\n== {title}: today {day}, cache {'empty' if not calls_before else 'warm'}")
-    print(f"   {report.requests} requests, {len(report.fetched)} cache files written, "
-          f"{len(report.skipped)} reused; {wall:.1f} s wall; {gap_text}; "
-          f"last cached game {last_cached_game_date(raw)}")
+    print(
+        f"   {report.requests} requests, {len(report.fetched)} cache files written, "
+        f"{len(report.skipped)} reused; {wall:.1f} s wall; {gap_text}; "
+        f"last cached game {last_cached_game_date(raw)}"
+    )
     for line in describe(adapter, calls_before, sent_before):
         print(line)
-    finished = [c for c in adapter.calls[calls_before:]
-                if c.params.get("Season", SEASONS[-1]) != SEASONS[-1]]
+    finished = [
+        c
+        for c in adapter.calls[calls_before:]
+        if c.params.get("Season", SEASONS[-1]) != SEASONS[-1]
+    ]
     if calls_before:
         print(f"   requests for finished seasons: {len(finished)}")
 
@@ -121,20 +139,26 @@ def main() -> None:
     for season in SEASONS:
         for season_type in TYPES:
             for mode in ("T", "P"):
-                body = (play_in_body(season, mode) if season_type == "PlayIn" else
-                        csv_body(season, season_type, mode))
-                adapter.route(until(body, today), Season=season, SeasonType=season_type,
-                              PlayerOrTeam=mode)
+                body = (
+                    play_in_body(season, mode)
+                    if season_type == "PlayIn"
+                    else csv_body(season, season_type, mode)
+                )
+                adapter.route(
+                    until(body, today), Season=season, SeasonType=season_type, PlayerOrTeam=mode
+                )
     route_schedule(adapter)
     raw = Path(tempfile.mkdtemp(prefix="nba-ml-collection-"))
     try:
         run(raw, adapter, today, FIRST_DAY, "first run")
         run(raw, adapter, today, FIRST_DAY + dt.timedelta(days=1), "nightly run")
         run(raw, adapter, today, FIRST_DAY + dt.timedelta(days=8), "a week later")
-        print(f"\n   pause between requests: {CollectOptions().pause:.1f} s (CollectOptions, "
-              "NBA_ML_REQUEST_PAUSE); a finished season costs 4 requests before 2019-20, 6 "
-              "from then on (play-in), once; the current season 2 (6 from 1 April); the "
-              "schedule 1 a day")
+        print(
+            f"\n   pause between requests: {CollectOptions().pause:.1f} s (CollectOptions, "
+            "NBA_ML_REQUEST_PAUSE); a finished season costs 4 requests before 2019-20, 6 "
+            "from then on (play-in), once; the current season 2 (6 from 1 April); the "
+            "schedule 1 a day"
+        )
     finally:
         shutil.rmtree(raw, ignore_errors=True)
 

@@ -26,10 +26,14 @@ def main(runs: int = 5) -> None:
         data = load_directory(GAMELOGS)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    print(f"load_directory({GAMELOGS}): {len(data.team_games)} team rows, "
-          f"{len(data.player_games)} player rows, {', '.join(data.seasons)}")
-    print(f"median of {runs} runs: {statistics.median(walls):.3f} s wall, "
-          f"{statistics.median(cpus):.3f} s CPU (min {min(walls):.3f} s wall)")
+    print(
+        f"load_directory({GAMELOGS}): {len(data.team_games)} team rows, "
+        f"{len(data.player_games)} player rows, {', '.join(data.seasons)}"
+    )
+    print(
+        f"median of {runs} runs: {statistics.median(walls):.3f} s wall, "
+        f"{statistics.median(cpus):.3f} s CPU (min {min(walls):.3f} s wall)"
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,10 @@ def joblib_loads(data: bytes) -> object:
 
 
 # what a process that loads the models imports anyway (the models' own modules)
-_BASE_IMPORTS = ("import pandas, sklearn.base, sklearn.ensemble, sklearn.pipeline, "
-                 "sklearn.linear_model, sklearn.impute, sklearn.preprocessing")
+_BASE_IMPORTS = (
+    "import pandas, sklearn.base, sklearn.ensemble, sklearn.pipeline, "
+    "sklearn.linear_model, sklearn.impute, sklearn.preprocessing"
+)
 
 
 def import_seconds(extra: str, runs: int) -> float:
@@ -110,8 +112,14 @@ def main() -> None:
         n = args.runs
 
         print(f"\n   {'median of ' + str(n):<34} {'joblib':>10} {'skops':>10}   new/old")
-        totals = {"old_save": 0.0, "new_save": 0.0, "old_load": 0.0, "new_load": 0.0,
-                  "old_bytes": 0, "new_bytes": 0}
+        totals = {
+            "old_save": 0.0,
+            "new_save": 0.0,
+            "old_load": 0.0,
+            "new_load": 0.0,
+            "old_bytes": 0,
+            "new_bytes": 0,
+        }
         for name, model in models.items():
             old_save, old_bytes = timed(lambda m=model: joblib_dumps(m), n)
             new_save, new_bytes = timed(lambda m=model: dumps_model(m), n)
@@ -121,8 +129,11 @@ def main() -> None:
             row(f"{name}: size", len(old_bytes), len(new_bytes), kib)
             row(f"{name}: save", old_save, new_save, ms)
             row(f"{name}: load", old_load, new_load, ms)
-            for key, old, new in (("save", old_save, new_save), ("load", old_load, new_load),
-                                  ("bytes", len(old_bytes), len(new_bytes))):
+            for key, old, new in (
+                ("save", old_save, new_save),
+                ("load", old_load, new_load),
+                ("bytes", len(old_bytes), len(new_bytes)),
+            ):
                 totals[f"old_{key}"] += old
                 totals[f"new_{key}"] += new
 
@@ -130,7 +141,8 @@ def main() -> None:
         pickled = {"team_games": tables[0], "player_games": tables[1]}
         print(f"\n   {'game data, median of ' + str(n):<34} {'pickle':>10} {'npz':>10}")
         old_data_save, old_data = timed(
-            lambda: pickle.dumps(pickled, protocol=pickle.HIGHEST_PROTOCOL), n)
+            lambda: pickle.dumps(pickled, protocol=pickle.HIGHEST_PROTOCOL), n
+        )
         new_data_save, new_data = timed(lambda: encode_tables(*tables), n)
         old_data_load, _ = timed(lambda: pickle.loads(old_data), n)  # our own bytes: baseline
         new_data_load, _ = timed(lambda: decode_tables(new_data), n)
@@ -140,10 +152,18 @@ def main() -> None:
 
         print(f"\n   {'together':<34} {'before':>10} {'now':>10}")
         row("model set: size", totals["old_bytes"], totals["new_bytes"], kib)
-        row("training: save 4 models + data", totals["old_save"] + old_data_save,
-            totals["new_save"] + new_data_save, ms)
-        row("serving start / live swap: load", totals["old_load"] + old_data_load,
-            totals["new_load"] + new_data_load, ms)
+        row(
+            "training: save 4 models + data",
+            totals["old_save"] + old_data_save,
+            totals["new_save"] + new_data_save,
+            ms,
+        )
+        row(
+            "serving start / live swap: load",
+            totals["old_load"] + old_data_load,
+            totals["new_load"] + new_data_load,
+            ms,
+        )
         old_import = new_import = 0.0
         for _ in range(n):  # interleaved: the machine's load drifts
             old_import += import_seconds("joblib", 1) / n
@@ -151,8 +171,10 @@ def main() -> None:
         row("a process: import models + loader", old_import, new_import, ms)
         verified, _ = timed(lambda: load_model_set(data_dir), n)
         history, _ = timed(lambda: load_history(data_dir, sha256), n)
-        print(f"   installed set now: load_model_set (verify + load 4) {ms(verified)}, "
-              f"load_history (verify + decode) {ms(history)}")
+        print(
+            f"   installed set now: load_model_set (verify + load 4) {ms(verified)}, "
+            f"load_history (verify + decode) {ms(history)}"
+        )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,20 @@ RATIO_GOAL, RATIO_MUST = 0.93, 0.96
 
 def run_backtest(season: str, output: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([*nba_ml_command(), "--quiet", "backtest", "--from", str(GAMELOGS),
-                    "--test-season", season, "--output", str(output)], check=True)
+    subprocess.run(
+        [
+            *nba_ml_command(),
+            "--quiet",
+            "backtest",
+            "--from",
+            str(GAMELOGS),
+            "--test-season",
+            season,
+            "--output",
+            str(output),
+        ],
+        check=True,
+    )
     return time.perf_counter() - started
 
 
@@ -59,14 +71,18 @@ def fivethirtyeight(season: str) -> pd.DataFrame:
     frame["team"] = frame["team1"].replace(ALIASES)
     frame["opponent"] = frame["team2"].replace(ALIASES)
     return frame[["date", "team", "opponent", "elo_prob1", "raptor_prob1"]].rename(
-        columns={"date": "game_date"})
+        columns={"date": "game_date"}
+    )
 
 
 def game_scores(p: np.ndarray, y: np.ndarray) -> dict[str, float]:
     p = np.clip(p, 1e-6, 1 - 1e-6)
-    return {"n": len(y), "brier": float(np.mean((p - y) ** 2)),
-            "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
-            "accuracy": float(np.mean((p > 0.5) == (y == 1)))}
+    return {
+        "n": len(y),
+        "brier": float(np.mean((p - y) ** 2)),
+        "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+        "accuracy": float(np.mean((p > 0.5) == (y == 1))),
+    }
 
 
 def player_baselines(season: str) -> pd.DataFrame:
@@ -85,12 +101,19 @@ def player_baselines(season: str) -> pd.DataFrame:
     out = logs[["PLAYER_ID", "GAME_DATE", "season"]].copy()
     for name, column in STATS.items():
         prior = float(train.loc[first[train.index], column].median())
-        last10 = by_player[column].transform(lambda s: s.shift(1).rolling(10, min_periods=1)
-                                             .mean()).fillna(prior)
-        to_date = logs.groupby(["PLAYER_ID", "season"])[column].transform(
-            lambda s: s.shift(1).expanding().mean()).fillna(last10)
-        ewma = by_player[column].transform(lambda s: s.shift(1).ewm(halflife=8).mean()
-                                           ).fillna(prior)
+        last10 = (
+            by_player[column]
+            .transform(lambda s: s.shift(1).rolling(10, min_periods=1).mean())
+            .fillna(prior)
+        )
+        to_date = (
+            logs.groupby(["PLAYER_ID", "season"])[column]
+            .transform(lambda s: s.shift(1).expanding().mean())
+            .fillna(last10)
+        )
+        ewma = (
+            by_player[column].transform(lambda s: s.shift(1).ewm(halflife=8).mean()).fillna(prior)
+        )
         out[f"{name}_last10"] = last10
         out[f"{name}_season"] = to_date
         out[f"{name}_ewma"] = ewma
@@ -102,9 +125,16 @@ def player_baselines(season: str) -> pd.DataFrame:
 def calibration(p: np.ndarray, y: np.ndarray) -> list[tuple[str, int, float, float]]:
     edges = np.linspace(0, 1, 11)
     index = np.clip(np.digitize(p, edges[1:-1]), 0, 9)
-    return [(f"{edges[b]:.1f}-{edges[b + 1]:.1f}", int((index == b).sum()),
-             float(p[index == b].mean()), float(y[index == b].mean()))
-            for b in range(10) if (index == b).any()]
+    return [
+        (
+            f"{edges[b]:.1f}-{edges[b + 1]:.1f}",
+            int((index == b).sum()),
+            float(p[index == b].mean()),
+            float(y[index == b].mean()),
+        )
+        for b in range(10)
+        if (index == b).any()
+    ]
 
 
 def evaluate(season: str, csv: Path) -> dict:
@@ -122,8 +152,9 @@ def evaluate(season: str, csv: Path) -> dict:
         "538 Elo": game_scores(merged["elo_prob1"].to_numpy(), y),
         "538 RAPTOR": game_scores(merged["raptor_prob1"].to_numpy(), y),
     }
-    result["calibration"] = calibration(games["prediction"].to_numpy(),
-                                        games["actual"].to_numpy(float))
+    result["calibration"] = calibration(
+        games["prediction"].to_numpy(), games["actual"].to_numpy(float)
+    )
     baselines = player_baselines(season)
     players = pd.read_csv(GAMELOGS / f"player_game_logs_{season}.csv")
     for name in STATS:
@@ -141,41 +172,67 @@ def evaluate(season: str, csv: Path) -> dict:
 
 
 def render(results: list[dict], timings: dict[str, float]) -> str:
-    lines = ["### Game outcome (every scored game FiveThirtyEight forecast; lower Brier is better)",
-             "", "| season | games | model | Brier | log-loss | accuracy |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "### Game outcome (every scored game FiveThirtyEight forecast; lower Brier is better)",
+        "",
+        "| season | games | model | Brier | log-loss | accuracy |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         before = BEFORE.get(r["season"])
         for model, s in r["games_common"].items():
-            lines.append(f"| {r['season']} | {s['n']} | {model} | {s['brier']:.4f} | "
-                         f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |")
+            lines.append(
+                f"| {r['season']} | {s['n']} | {model} | {s['brier']:.4f} | "
+                f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |"
+            )
             if model == "nba-ml" and before:
-                lines.append(f"| {r['season']} | {s['n']} | nba-ml before #14 | "
-                             f"{before['brier']:.4f} | | |")
+                lines.append(
+                    f"| {r['season']} | {s['n']} | nba-ml before #14 | {before['brier']:.4f} | | |"
+                )
         s = r["games_all"]
-        lines.append(f"| {r['season']} | {s['n']} (all) | nba-ml | {s['brier']:.4f} | "
-                     f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |")
-    lines += ["", "### Players (MAE on every player-game; ratio = model / last-10 average)", "",
-              "| season | stat | player-games | nba-ml | last-10 avg | season avg | EWMA | ratio "
-              "| ratio before #14 |",
-              "|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['season']} | {s['n']} (all) | nba-ml | {s['brier']:.4f} | "
+            f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |"
+        )
+    lines += [
+        "",
+        "### Players (MAE on every player-game; ratio = model / last-10 average)",
+        "",
+        "| season | stat | player-games | nba-ml | last-10 avg | season avg | EWMA | ratio "
+        "| ratio before #14 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         before = BEFORE.get(r["season"], {})
         for name in STATS:
             f = r[name]
             old = f"{before[name]:.3f}" if name in before else ""
-            lines.append(f"| {r['season']} | {name} | {f['n']} / {f['expected']} | "
-                         f"{f['mae']:.3f} | {f['last10']:.3f} | {f['season']:.3f} | "
-                         f"{f['ewma']:.3f} | {f['ratio']:.3f} | {old} |")
-    lines += ["", "### Calibration of the game model (predicted vs observed home-win rate)", "",
-              "| season | bin | games | predicted | observed |", "|---|---|---|---|---|"]
+            lines.append(
+                f"| {r['season']} | {name} | {f['n']} / {f['expected']} | "
+                f"{f['mae']:.3f} | {f['last10']:.3f} | {f['season']:.3f} | "
+                f"{f['ewma']:.3f} | {f['ratio']:.3f} | {old} |"
+            )
+    lines += [
+        "",
+        "### Calibration of the game model (predicted vs observed home-win rate)",
+        "",
+        "| season | bin | games | predicted | observed |",
+        "|---|---|---|---|---|",
+    ]
     for r in results:
         for label, count, predicted, observed in r["calibration"]:
-            lines.append(f"| {r['season']} | {label} | {count} | {predicted:.3f} | "
-                         f"{observed:.3f} |")
-    lines += ["", "Coverage: " + "; ".join(
-        f"{r['season']}: {r['coverage_games'][0]}/{r['coverage_games'][1]} games" for r in results),
-        "Backtest wall time: " + "; ".join(f"{s}: {t:.0f} s" for s, t in timings.items())]
+            lines.append(
+                f"| {r['season']} | {label} | {count} | {predicted:.3f} | {observed:.3f} |"
+            )
+    lines += [
+        "",
+        "Coverage: "
+        + "; ".join(
+            f"{r['season']}: {r['coverage_games'][0]}/{r['coverage_games'][1]} games"
+            for r in results
+        ),
+        "Backtest wall time: " + "; ".join(f"{s}: {t:.0f} s" for s, t in timings.items()),
+    ]
     return "\n".join(lines)
 
 
@@ -196,18 +253,24 @@ def main() -> int:
         if common["nba-ml"]["brier"] >= common["538 Elo"]["brier"]:
             failures.append(f"{r['season']}: game Brier not below FiveThirtyEight Elo")
         if common["nba-ml"]["brier"] > common["538 RAPTOR"]["brier"]:
-            goals.append(f"{r['season']}: game Brier {common['nba-ml']['brier']:.4f} above "
-                         f"RAPTOR {common['538 RAPTOR']['brier']:.4f}")
+            goals.append(
+                f"{r['season']}: game Brier {common['nba-ml']['brier']:.4f} above "
+                f"RAPTOR {common['538 RAPTOR']['brier']:.4f}"
+            )
         for name in STATS:
             if r[name]["ratio"] > RATIO_MUST:
-                failures.append(f"{r['season']}: {name} MAE ratio {r[name]['ratio']:.3f} > "
-                                f"{RATIO_MUST}")
+                failures.append(
+                    f"{r['season']}: {name} MAE ratio {r[name]['ratio']:.3f} > {RATIO_MUST}"
+                )
             elif r[name]["ratio"] > RATIO_GOAL:
-                goals.append(f"{r['season']}: {name} MAE ratio {r[name]['ratio']:.3f} > "
-                             f"{RATIO_GOAL}")
+                goals.append(
+                    f"{r['season']}: {name} MAE ratio {r[name]['ratio']:.3f} > {RATIO_GOAL}"
+                )
             if r[name]["n"] != r[name]["expected"]:
-                failures.append(f"{r['season']}: {name} covers {r[name]['n']} of "
-                                f"{r[name]['expected']} player-games")
+                failures.append(
+                    f"{r['season']}: {name} covers {r[name]['n']} of "
+                    f"{r[name]['expected']} player-games"
+                )
         if r["coverage_games"][0] != r["coverage_games"][1]:
             failures.append(f"{r['season']}: covers {r['coverage_games']} games")
     for goal in goals:

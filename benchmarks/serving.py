@@ -36,8 +36,6 @@ SECOND_DATE = "2021-07-26"
 TARGET = 0.100  # seconds for 15 games + 300 players
 
 
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=50, help="timed slates (50)")
@@ -61,8 +59,9 @@ def main() -> None:
         predictor.warm(SLATE_DATE)
         first_date = time.perf_counter() - started
 
-        sides = predictor._day(predictor_day := predict.upcoming_day(
-            SLATE_DATE, predictor.last_game_date))
+        sides = predictor._day(
+            predictor_day := predict.upcoming_day(SLATE_DATE, predictor.last_game_date)
+        )
         teams = sorted(sides.sides.index)
         teams = [t for t in teams if t != "---"][:30]
         games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)][:15]
@@ -75,8 +74,10 @@ def main() -> None:
         players = []
         for team in teams:  # each team's 10 most recently active players
             ids = rows.index[rows["team"] == team][:10]
-            players += [{"player_id": int(i), "opponent": opponent[team],
-                         "is_home": team in home} for i in ids]
+            players += [
+                {"player_id": int(i), "opponent": opponent[team], "is_home": team in home}
+                for i in ids
+            ]
         players = players[:300]
 
         game_times, player_times, slate_times = [], [], []
@@ -92,30 +93,37 @@ def main() -> None:
             game_times.append(t1 - t0)
             player_times.append(t2 - t1)
             slate_times.append(t2 - t0)
-        assert len(out_games) == len(games) and out_games["home_win_probability"].between(
-            0, 1).all()
+        assert (
+            len(out_games) == len(games) and out_games["home_win_probability"].between(0, 1).all()
+        )
         assert len(out_players) == len(players) and out_players["points"].notna().all()
 
         started = time.perf_counter()
         predictor.predict_games(games, date=SECOND_DATE)
         next_date = time.perf_counter() - started
 
-        print(f"\n== one process; {args.runs} slates of {len(games)} games and {len(players)} "
-              f"players on {SLATE_DATE}; load average now {common.load_average()}")
+        print(
+            f"\n== one process; {args.runs} slates of {len(games)} games and {len(players)} "
+            f"players on {SLATE_DATE}; load average now {common.load_average()}"
+        )
         print(f"   import nba_ml.serving.predictor                 {ms(imported)}")
         print(f"   load_predictor (verify + unpickle)    {ms(loaded)}   once per server start")
         print(f"   first request of a date (warm)        {ms(first_date)}   once per date, cached")
         print(f"   first request of the next date        {ms(next_date)}")
         print(f"   {'':38}   median      p90")
-        for name, values in (("predict_games (15 games)", game_times),
-                             ("predict_players (300 rows)", player_times),
-                             ("slate (both)", slate_times)):
+        for name, values in (
+            ("predict_games (15 games)", game_times),
+            ("predict_players (300 rows)", player_times),
+            ("slate (both)", slate_times),
+        ):
             print(f"   {name:38}{ms(common.median(values))}{ms(percentile(values, 0.9))}")
         slate = common.median(slate_times)
         print("\n== target")
-        print(f"   slate after load and warm: median {slate * 1000:.1f} ms <= "
-              f"{TARGET * 1000:.0f} ms ({slate / TARGET:.2f} x the budget): "
-              f"{common.verdict(slate <= TARGET)}")
+        print(
+            f"   slate after load and warm: median {slate * 1000:.1f} ms <= "
+            f"{TARGET * 1000:.0f} ms ({slate / TARGET:.2f} x the budget): "
+            f"{common.verdict(slate <= TARGET)}"
+        )
 
 
 if __name__ == "__main__":

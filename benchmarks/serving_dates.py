@@ -48,8 +48,11 @@ def run(data_dir: Path, mode: str, seconds: float, attackers: int) -> None:
         predictor.horizon_days = predictor.busy_wait = predictor.compute_elsewhere = None
         dates = [dt.date(2030 + i % 20, 1 + i % 12, 1 + i % 28) for i in range(400)]
     else:
-        dates = [last + dt.timedelta(days=d) for d in range(2, 15)] + [
-            today + dt.timedelta(days=d) for d in range(2, 15)] + [dt.date(9999, 12, 31)]
+        dates = (
+            [last + dt.timedelta(days=d) for d in range(2, 15)]
+            + [today + dt.timedelta(days=d) for d in range(2, 15)]
+            + [dt.date(9999, 12, 31)]
+        )
     stop = threading.Event()
     latencies: list[float] = []
     outcomes: collections.Counter[str] = collections.Counter()
@@ -78,7 +81,8 @@ def run(data_dir: Path, mode: str, seconds: float, attackers: int) -> None:
                 outcomes[f"error {type(error).__name__}"] += 1
 
     threads = [threading.Thread(target=victim)] + [
-        threading.Thread(target=attacker, args=(i,)) for i in range(attackers)]
+        threading.Thread(target=attacker, args=(i,)) for i in range(attackers)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(seconds)
@@ -86,9 +90,11 @@ def run(data_dir: Path, mode: str, seconds: float, attackers: int) -> None:
     for thread in threads:
         thread.join(120)
     ordered = sorted(latencies)
-    print(f"{mode}: victim {len(latencies)} requests, median "
-          f"{statistics.median(ordered) * 1000:.0f} ms, p90 "
-          f"{ordered[int(len(ordered) * 0.9)] * 1000:.0f} ms; attackers: {dict(outcomes)}")
+    print(
+        f"{mode}: victim {len(latencies)} requests, median "
+        f"{statistics.median(ordered) * 1000:.0f} ms, p90 "
+        f"{ordered[int(len(ordered) * 0.9)] * 1000:.0f} ms; attackers: {dict(outcomes)}"
+    )
 
 
 def main() -> None:

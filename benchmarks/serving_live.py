@@ -65,14 +65,13 @@ def rss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
-
-
 def floor_rss() -> float:
-    code = ("import pandas, numpy, sklearn.ensemble, sklearn.linear_model, sklearn.pipeline\n"
-            "for l in open('/proc/self/status'):\n"
-            "    l.startswith('VmRSS:') and print(int(l.split()[1]) / 1024)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import pandas, numpy, sklearn.ensemble, sklearn.linear_model, sklearn.pipeline\n"
+        "for l in open('/proc/self/status'):\n"
+        "    l.startswith('VmRSS:') and print(int(l.split()[1]) / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
 
 
@@ -94,8 +93,9 @@ def publish_copy(data_dir: Path, name: str) -> None:
 class Client:
     """A thread asking one game and one player for the current "today" in a loop."""
 
-    def __init__(self, live: object, games: list[tuple[str, str]], player: dict,
-                 day: list[dt.date]) -> None:
+    def __init__(
+        self, live: object, games: list[tuple[str, str]], player: dict, day: list[dt.date]
+    ) -> None:
         self.live, self.games, self.player, self.day = live, games, player, day
         self.times: list[float] = []
         self.errors: list[str] = []
@@ -136,10 +136,23 @@ def gunicorn_worker_rss(data_dir: Path, work: Path) -> list[float]:
     exe = Path(sys.executable).with_name("gunicorn")
     env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir), "XDG_RUNTIME_DIR": str(work)}
     log = open(work / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
-    master = subprocess.Popen([str(exe), "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "--timeout", "120", "nba_ml.web:app"],
-                              cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    master = subprocess.Popen(
+        [
+            str(exe),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "nba_ml.web:app",
+        ],
+        cwd=common.ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         ready = 0
@@ -191,8 +204,10 @@ def main() -> None:
         games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)]
         opponent_of = {h: a for h, a in games} | {a: h for h, a in games}
         player_id = int(day.players.index[0])
-        player = {"player_id": player_id,
-                  "opponent": opponent_of[str(day.players.loc[player_id, "team"])]}
+        player = {
+            "player_id": player_id,
+            "opponent": opponent_of[str(day.players.loc[player_id, "team"])],
+        }
 
         # the first request of a new date: prepared at midnight vs nobody prepared it
         today[0] += dt.timedelta(days=1)
@@ -215,12 +230,19 @@ def main() -> None:
         quiet = client.record(10.0)[:]
         # control: no swap, but another process doing the helper's work (CPU contention only)
         sha = live.current().history_sha256
-        busy = subprocess.Popen([sys.executable, "-c", (
-            "import datetime as dt, sys\n"
-            "from nba_ml.serving.helper import prepare_rows\n"
-            "for _ in range(4):\n"
-            f"    prepare_rows({str(data_dir)!r}, {sha!r},"
-            f" [dt.date.fromordinal({today[0].toordinal()})])\n")])
+        busy = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import datetime as dt, sys\n"
+                    "from nba_ml.serving.helper import prepare_rows\n"
+                    "for _ in range(4):\n"
+                    f"    prepare_rows({str(data_dir)!r}, {sha!r},"
+                    f" [dt.date.fromordinal({today[0].toordinal()})])\n"
+                ),
+            ]
+        )
         client.times = []
         busy.wait()
         beside = client.times[:]
@@ -233,8 +255,10 @@ def main() -> None:
                 time.sleep(0.01)
             swap_times.append(live.swap_seconds or float("nan"))
             rss_after.append(rss_mb())
-            print(f"   swap {index + 1:2d}: {swap_times[-1]:.2f} s, {rss_after[-1]:.1f} MB",
-                  flush=True)
+            print(
+                f"   swap {index + 1:2d}: {swap_times[-1]:.2f} s, {rss_after[-1]:.1f} MB",
+                flush=True,
+            )
         during = client.times[:]
         client.stop()
         live.stop()
@@ -242,47 +266,72 @@ def main() -> None:
 
         workers = gunicorn_worker_rss(data_dir, work)
 
-    print(f"\n== in this process; today = {today[0] - dt.timedelta(days=1)} (3 days after the "
-          f"data's last game, {last}); load average now {common.load_average()}")
+    print(
+        f"\n== in this process; today = {today[0] - dt.timedelta(days=1)} (3 days after the "
+        f"data's last game, {last}); load average now {common.load_average()}"
+    )
     print(f"   floor: interpreter + pandas + scikit-learn imported   {floor:7.1f} MB")
-    print(f"   resident after the first set (rows of 2 days)       {after_load:7.1f} MB   "
-          f"(+{after_load - before:.1f} MB over the process before it)")
+    print(
+        f"   resident after the first set (rows of 2 days)       {after_load:7.1f} MB   "
+        f"(+{after_load - before:.1f} MB over the process before it)"
+    )
     print(f"   first set served after start (imports included)     {ms(first_ready)}")
     print("   first request (1 game + 1 player) of a new date,")
     print(f"     prepared at midnight                               {ms(new_day)}")
     print(f"     nobody prepared (the old behaviour, baseline)      {ms(unprepared)}")
-    print(f"   swaps ({args.swaps}): prepared in the background in median "
-          f"{ms(common.median(swap_times))}, max {ms(max(swap_times))}")
+    print(
+        f"   swaps ({args.swaps}): prepared in the background in median "
+        f"{ms(common.median(swap_times))}, max {ms(max(swap_times))}"
+    )
     print(f"   {'requests (1 game + 1 player)':40}  count   median      p99")
-    for label, values in (("no swap", quiet), ("no swap, the helper's work beside", beside),
-                          (f"during {args.swaps} swaps", during)):
-        print(f"   {label:40}{len(values):7d}{ms(common.median(values))}"
-              f"{ms(percentile(values, 0.99))}")
-    print(f"   resident after each swap: first {rss_after[0]:.1f} MB, last {rss_after[-1]:.1f} "
-          f"MB, max {max(rss_after):.1f} MB")
-    print(f"   gunicorn workers of nba_ml.web:app after load: "
-          f"{', '.join(f'{w:.1f} MB' for w in workers)}")
+    for label, values in (
+        ("no swap", quiet),
+        ("no swap, the helper's work beside", beside),
+        (f"during {args.swaps} swaps", during),
+    ):
+        print(
+            f"   {label:40}{len(values):7d}{ms(common.median(values))}"
+            f"{ms(percentile(values, 0.99))}"
+        )
+    print(
+        f"   resident after each swap: first {rss_after[0]:.1f} MB, last {rss_after[-1]:.1f} "
+        f"MB, max {max(rss_after):.1f} MB"
+    )
+    print(
+        f"   gunicorn workers of nba_ml.web:app after load: "
+        f"{', '.join(f'{w:.1f} MB' for w in workers)}"
+    )
 
     worst = max([after_load, *workers])
     p99_quiet, p99_during = percentile(quiet, 0.99), percentile(during, 0.99)
     print("\n== targets")
-    print(f"   memory per worker after load {worst:.0f} MB <= {RSS_TARGET_MB} MB: "
-          f"{common.verdict(worst <= RSS_TARGET_MB)} (goal {RSS_GOAL_MB} MB: "
-          f"{'met' if worst <= RSS_GOAL_MB else f'{worst - RSS_GOAL_MB:.0f} MB over'}; "
-          f"{floor:.0f} MB of it are the imports)")
-    print(f"   first request of a new date {new_day * 1000:.1f} ms <= "
-          f"{FIRST_REQUEST_TARGET * 1000:.0f} ms: {common.verdict(new_day <= FIRST_REQUEST_TARGET)}"
-          f" ({unprepared / new_day:.0f} x faster than unprepared)")
-    print(f"   swap {max(swap_times):.2f} s (max) <= {SWAP_TARGET:.0f} s: "
-          f"{common.verdict(max(swap_times) <= SWAP_TARGET)}")
-    print(f"   request p99 during swaps {p99_during * 1000:.1f} ms <= {P99_SLACK} x the no-swap "
-          f"p99 ({p99_quiet * 1000:.1f} ms): {common.verdict(p99_during <= P99_SLACK * p99_quiet)}"
-          f"; with the same work in an unrelated process beside: p99 "
-          f"{percentile(beside, 0.99) * 1000:.1f} ms (the part no design in this process avoids "
-          "on a shared machine)")
+    print(
+        f"   memory per worker after load {worst:.0f} MB <= {RSS_TARGET_MB} MB: "
+        f"{common.verdict(worst <= RSS_TARGET_MB)} (goal {RSS_GOAL_MB} MB: "
+        f"{'met' if worst <= RSS_GOAL_MB else f'{worst - RSS_GOAL_MB:.0f} MB over'}; "
+        f"{floor:.0f} MB of it are the imports)"
+    )
+    print(
+        f"   first request of a new date {new_day * 1000:.1f} ms <= "
+        f"{FIRST_REQUEST_TARGET * 1000:.0f} ms: {common.verdict(new_day <= FIRST_REQUEST_TARGET)}"
+        f" ({unprepared / new_day:.0f} x faster than unprepared)"
+    )
+    print(
+        f"   swap {max(swap_times):.2f} s (max) <= {SWAP_TARGET:.0f} s: "
+        f"{common.verdict(max(swap_times) <= SWAP_TARGET)}"
+    )
+    print(
+        f"   request p99 during swaps {p99_during * 1000:.1f} ms <= {P99_SLACK} x the no-swap "
+        f"p99 ({p99_quiet * 1000:.1f} ms): {common.verdict(p99_during <= P99_SLACK * p99_quiet)}"
+        f"; with the same work in an unrelated process beside: p99 "
+        f"{percentile(beside, 0.99) * 1000:.1f} ms (the part no design in this process avoids "
+        "on a shared machine)"
+    )
     grew = rss_after[-1] - rss_after[0]
-    print(f"   memory over {args.swaps} swaps grew {grew:+.1f} MB (<= {FLAT_MB} MB): "
-          f"{common.verdict(grew <= FLAT_MB)}")
+    print(
+        f"   memory over {args.swaps} swaps grew {grew:+.1f} MB (<= {FLAT_MB} MB): "
+        f"{common.verdict(grew <= FLAT_MB)}"
+    )
 
 
 if __name__ == "__main__":

@@ -71,17 +71,34 @@ def regular_install(work: Path) -> tuple[str, list[str]]:
     venv = work / "regular-install"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
-                              "['purelib'])"], capture_output=True, text=True, check=True)
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dependencies = sysconfig.get_paths()["purelib"]
     Path(purelib.stdout.strip(), "zz-nba-ml-dependencies.pth").write_text(dependencies + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet",
-                    "--no-deps", str(common.ROOT)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--quiet",
+            "--no-deps",
+            str(common.ROOT),
+        ],
+        check=True,
+    )
     return python, [str(venv / "bin" / "nba-ml")]
 
 
-def time_commands(cmds: dict[str, list[str]], env: dict[str, str], runs: int
-                  ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def time_commands(
+    cmds: dict[str, list[str]], env: dict[str, str], runs: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Return (wall, CPU) seconds of ``runs`` runs of each command, in rotating order, after 2
     warm-up runs each."""
     names = list(cmds)
@@ -91,22 +108,25 @@ def time_commands(cmds: dict[str, list[str]], env: dict[str, str], runs: int
     times: dict[str, list[float]] = {name: [] for name in names}
     cpus: dict[str, list[float]] = {name: [] for name in names}
     for i in range(runs):
-        for name in names[i % len(names):] + names[:i % len(names)]:
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             wall, cpu = run_once(cmds[name], env)
             times[name].append(wall)
             cpus[name].append(cpu)
     return times, cpus
 
 
-def print_table(title: str, times: dict[str, list[float]], cpus: dict[str, list[float]],
-                judged: bool) -> bool:
+def print_table(
+    title: str, times: dict[str, list[float]], cpus: dict[str, list[float]], judged: bool
+) -> bool:
     """Print medians and ratios to ``python -c pass``; return whether every must holds (only
     a ``judged`` table has verdicts: the musts are for the install users have)."""
     base = common.median(times["python -c pass"])
     base_cpu = common.median(cpus["python -c pass"])
     print(f"\n== {title}")
-    print(f"   {'command':<16} {'wall':>9} {'min':>9} {'x pass':>7} {'cpu':>9} {'x pass':>7}"
-          f"  target (must)  verdict")
+    print(
+        f"   {'command':<16} {'wall':>9} {'min':>9} {'x pass':>7} {'cpu':>9} {'x pass':>7}"
+        f"  target (must)  verdict"
+    )
     verdicts = []
     for name in times:
         med, cpu = common.median(times[name]), common.median(cpus[name])
@@ -119,10 +139,14 @@ def print_table(title: str, times: dict[str, list[float]], cpus: dict[str, list[
             must = MUST.get(name, target)
             ok = worst <= target
             verdicts.append((name, worst <= must))
-            tail = (f" <= {target:>3.0f} x ({must:.0f} x)  "
-                    f"{common.verdict(ok)}{'' if ok or worst > must else ' (within must)'}")
-        print(f"   {name:<16} {med * 1000:7.1f}ms {min(times[name]) * 1000:7.1f}ms "
-              f"{ratio:6.2f}x {cpu * 1000:7.1f}ms {cpu_ratio:6.2f}x {tail}")
+            tail = (
+                f" <= {target:>3.0f} x ({must:.0f} x)  "
+                f"{common.verdict(ok)}{'' if ok or worst > must else ' (within must)'}"
+            )
+        print(
+            f"   {name:<16} {med * 1000:7.1f}ms {min(times[name]) * 1000:7.1f}ms "
+            f"{ratio:6.2f}x {cpu * 1000:7.1f}ms {cpu_ratio:6.2f}x {tail}"
+        )
     return all(ok for _, ok in verdicts)
 
 
@@ -130,31 +154,40 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Return (wall seconds, CPU seconds: user + system of the child) of one run."""
     before = os.times()
     started = time.perf_counter()
-    result = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            check=False)
+    result = subprocess.run(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+    )
     elapsed = time.perf_counter() - started
     after = os.times()
     if result.returncode != 0:
-        sys.exit(f"{' '.join(argv)} exited {result.returncode}: "
-                 f"{result.stderr.decode(errors='replace').strip()[-500:]}")
+        sys.exit(
+            f"{' '.join(argv)} exited {result.returncode}: "
+            f"{result.stderr.decode(errors='replace').strip()[-500:]}"
+        )
     cpu = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system)
+        after.children_system - before.children_system
+    )
     return elapsed, cpu
 
 
-def import_times(argv: list[str], env: dict[str, str], python: str
-                 ) -> list[tuple[int, int, str]]:
+def import_times(argv: list[str], env: dict[str, str], python: str) -> list[tuple[int, int, str]]:
     """Return (self us, cumulative us, module) of every import ``argv`` makes (a script is run
     by ``python``, the interpreter of its install)."""
     exe, *rest = argv
     command = [exe, "-X", "importtime"] if exe == python else [python, "-X", "importtime", exe]
-    result = subprocess.run([*command, *rest], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, check=False)
+    result = subprocess.run(
+        [*command, *rest],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     rows = []
     for line in result.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        own, cumulative, name = line[len("import time:"):].split("|", 2)
+        own, cumulative, name = line[len("import time:") :].split("|", 2)
         rows.append((int(own), int(cumulative), name.rstrip()))
     return rows
 
@@ -169,8 +202,11 @@ def print_import_table(title: str, rows: list[tuple[int, int, str]], key: int) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=15, help="timed runs per command (15)")
-    parser.add_argument("--as-is", action="store_true",
-                        help="keep the caller's bytecode settings (see the module docstring)")
+    parser.add_argument(
+        "--as-is",
+        action="store_true",
+        help="keep the caller's bytecode settings (see the module docstring)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     common.require_gamelogs()
@@ -181,40 +217,58 @@ def main() -> None:
         env.pop("NBA_ML_DATA_DIR", None)
         env["NO_COLOR"] = "1"
         if args.as_is:
-            print(f"   bytecode: as is (PYTHONDONTWRITEBYTECODE="
-                  f"{env.get('PYTHONDONTWRITEBYTECODE', '')!r})")
+            print(
+                f"   bytecode: as is (PYTHONDONTWRITEBYTECODE="
+                f"{env.get('PYTHONDONTWRITEBYTECODE', '')!r})"
+            )
         else:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-            print(f"   bytecode: compiled once into {work / 'pycache'} (PYTHONPYCACHEPREFIX), "
-                  "as an installed package has")
+            print(
+                f"   bytecode: compiled once into {work / 'pycache'} (PYTHONPYCACHEPREFIX), "
+                "as an installed package has"
+            )
         source = work / "seasons"
         counts = common.build_seasons_dir(source, TRAIN_SEASONS)
         data_dir = work / "data"
         seconds = common.train_once(data_dir, source, env)
-        print(f"   trained once on {', '.join(TRAIN_SEASONS)} ({counts['player_games']} player "
-              f"rows) in {seconds:.0f} s into {data_dir}")
+        print(
+            f"   trained once on {', '.join(TRAIN_SEASONS)} ({counts['player_games']} player "
+            f"rows) in {seconds:.0f} s into {data_dir}"
+        )
 
         python, script = regular_install(work)
         print(f"   a regular install (pip install .) of this checkout in {Path(python).parents[1]}")
-        installs = {"regular": commands(data_dir, python, script),
-                    "editable": commands(data_dir, common.python_exe(), common.nba_ml_command())}
+        installs = {
+            "regular": commands(data_dir, python, script),
+            "editable": commands(data_dir, common.python_exe(), common.nba_ml_command()),
+        }
         measured = {}
         load_before = common.load_average()
         for kind, cmds in installs.items():
             measured[kind] = time_commands(cmds, env, args.runs)
         load_after = common.load_average()
-        print(f"\n   {args.runs} runs each, rotating order; load average before {load_before}, "
-              f"after {load_after}")
-        overall = print_table("a regular install (pip install ., as users and servers have it)",
-                              *measured["regular"], judged=True)
-        print_table("this editable checkout (its import hook costs every command, python -c "
-                    "pass included)", *measured["editable"], judged=False)
+        print(
+            f"\n   {args.runs} runs each, rotating order; load average before {load_before}, "
+            f"after {load_after}"
+        )
+        overall = print_table(
+            "a regular install (pip install ., as users and servers have it)",
+            *measured["regular"],
+            judged=True,
+        )
+        print_table(
+            "this editable checkout (its import hook costs every command, python -c pass included)",
+            *measured["editable"],
+            judged=False,
+        )
         print(f"   overall (the musts, on the regular install): {common.verdict(overall)}")
 
         cmds = installs["regular"]
-        print("\n== python -X importtime nba-ml check, regular install (one run, after the timed "
-              "runs)")
+        print(
+            "\n== python -X importtime nba-ml check, regular install (one run, after the timed "
+            "runs)"
+        )
         rows = import_times(cmds["check"], env, python)
         total = sum(own for own, _, _ in rows)
         print(f"   {len(rows)} modules imported, {total / 1000:.0f} ms of import time in all")

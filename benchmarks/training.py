@@ -47,18 +47,35 @@ LAST = "exit (last log line to process end: worker-pool shutdown, interpreter ex
 
 
 def train_argv(data_dir: Path, source: Path) -> list[str]:
-    return [*common.nba_ml_command(), "-v", "--data-dir", str(data_dir), "train", "--force",
-            "--from", str(source)]
+    return [
+        *common.nba_ml_command(),
+        "-v",
+        "--data-dir",
+        str(data_dir),
+        "train",
+        "--force",
+        "--from",
+        str(source),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=3, help="runs per size (3)")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra environment for nba-ml (e.g. OMP_NUM_THREADS=1)")
-    parser.add_argument("--synthetic", choices=common.SYNTHETIC_KINDS, default="shifted",
-                        help="the 2 synthetic seasons: real ones with dates shifted (default), "
-                        "or also each player's stat lines shuffled among his games")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for nba-ml (e.g. OMP_NUM_THREADS=1)",
+    )
+    parser.add_argument(
+        "--synthetic",
+        choices=common.SYNTHETIC_KINDS,
+        default="shifted",
+        help="the 2 synthetic seasons: real ones with dates shifted (default), "
+        "or also each player's stat lines shuffled among his games",
+    )
     parser.add_argument("--only", type=int, choices=sorted(SIZES), help="run one size only")
     parser.add_argument("--echo", action="store_true", help="print log lines as they arrive")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -76,8 +93,10 @@ def main() -> None:
         for n in sizes:
             sources[n] = work / f"seasons-{n}"
             counts[n] = common.build_seasons_dir(sources[n], SIZES[n], args.synthetic)
-            print(f"   {n} seasons: {', '.join(SIZES[n])}: {counts[n]['player_games']} player-game"
-                  f" rows, {counts[n]['team_games']} team-game rows")
+            print(
+                f"   {n} seasons: {', '.join(SIZES[n])}: {counts[n]['player_games']} player-game"
+                f" rows, {counts[n]['team_games']} team-game rows"
+            )
             note = common.synthetic_note(SIZES[n], args.synthetic)
             if note:
                 print(f"      {note}")
@@ -86,37 +105,46 @@ def main() -> None:
         for r in range(args.runs):
             for n in sizes:
                 load = common.load_average()
-                run = common.run_timed(train_argv(work / f"data-{n}-{r}", sources[n]), env,
-                                       echo=args.echo)
+                run = common.run_timed(
+                    train_argv(work / f"data-{n}-{r}", sources[n]), env, echo=args.echo
+                )
                 if run.returncode != 0:
                     tail = "\n".join(line for _, line in run.lines[-5:])
                     sys.exit(f"train on {n} seasons exited {run.returncode}:\n{tail}")
                 runs[n].append(run)
-                print(f"   run {r + 1}/{args.runs}, {n} seasons: {run.wall:6.1f} s wall, "
-                      f"{run.cpu_seconds():6.1f} s CPU, max RSS {common.gib(run.max_rss)}, tree "
-                      f"RSS {common.gib(run.peak_tree_rss)} / PSS {common.gib(run.peak_tree_pss)}"
-                      f" ({run.peak_processes} processes); load before {load}", flush=True)
+                print(
+                    f"   run {r + 1}/{args.runs}, {n} seasons: {run.wall:6.1f} s wall, "
+                    f"{run.cpu_seconds():6.1f} s CPU, max RSS {common.gib(run.max_rss)}, tree "
+                    f"RSS {common.gib(run.peak_tree_rss)} / PSS {common.gib(run.peak_tree_pss)}"
+                    f" ({run.peak_processes} processes); load before {load}",
+                    flush=True,
+                )
                 shutil.rmtree(work / f"data-{n}-{r}", ignore_errors=True)
 
         print(f"\n== medians of {args.runs} runs (load average now {common.load_average()})")
-        print(f"   {'seasons':>7} {'player rows':>11} {'wall':>8} {'CPU':>8} {'max RSS':>10} "
-              f"{'tree RSS':>10} {'tree PSS':>10}")
+        print(
+            f"   {'seasons':>7} {'player rows':>11} {'wall':>8} {'CPU':>8} {'max RSS':>10} "
+            f"{'tree RSS':>10} {'tree PSS':>10}"
+        )
         summary = {}
         for n in sizes:
             wall = common.median([r.wall for r in runs[n]])
             summary[n] = wall
-            print(f"   {n:>7} {counts[n]['player_games']:>11} {wall:7.1f}s "
-                  f"{common.median([r.cpu_seconds() for r in runs[n]]):7.1f}s "
-                  f"{common.gib(max(r.max_rss for r in runs[n])):>10} "
-                  f"{common.gib(max(r.peak_tree_rss for r in runs[n])):>10} "
-                  f"{common.gib(max(r.peak_tree_pss for r in runs[n])):>10}")
+            print(
+                f"   {n:>7} {counts[n]['player_games']:>11} {wall:7.1f}s "
+                f"{common.median([r.cpu_seconds() for r in runs[n]]):7.1f}s "
+                f"{common.gib(max(r.max_rss for r in runs[n])):>10} "
+                f"{common.gib(max(r.peak_tree_rss for r in runs[n])):>10} "
+                f"{common.gib(max(r.peak_tree_pss for r in runs[n])):>10}"
+            )
         print("   (memory columns: the largest value over the runs)")
 
         print("\n== phases (median seconds over the runs; from when each log line arrived)")
         for n in sizes:
             print(f"   {n} seasons:")
             for name, seconds in common.phase_medians(
-                    common.phases(run, MARKERS, LAST) for run in runs[n]):
+                common.phases(run, MARKERS, LAST) for run in runs[n]
+            ):
                 print(f"      {seconds:7.1f} s  {name}")
         timeline = sorted(runs[sizes[-1]], key=lambda r: r.wall)[len(runs[sizes[-1]]) // 2]
         print(f"   log of the median {sizes[-1]}-season run (seconds since start):")
@@ -126,16 +154,22 @@ def main() -> None:
         print("\n== targets")
         if 6 in summary:
             peak = max(r.peak_tree_rss for r in runs[6])
-            print(f"   6 seasons wall {summary[6]:.1f} s <= {WALL_TARGET:.0f} s: "
-                  f"{common.verdict(summary[6] <= WALL_TARGET)}")
-            print(f"   6 seasons peak memory (tree RSS) {common.gib(peak)} <= "
-                  f"{common.gib(MEMORY_TARGET)}: {common.verdict(peak <= MEMORY_TARGET)}")
+            print(
+                f"   6 seasons wall {summary[6]:.1f} s <= {WALL_TARGET:.0f} s: "
+                f"{common.verdict(summary[6] <= WALL_TARGET)}"
+            )
+            print(
+                f"   6 seasons peak memory (tree RSS) {common.gib(peak)} <= "
+                f"{common.gib(MEMORY_TARGET)}: {common.verdict(peak <= MEMORY_TARGET)}"
+            )
         if 2 in summary and 6 in summary:
             ratio = summary[6] / summary[2]
             rows = counts[6]["player_games"] / counts[2]["player_games"]
-            print(f"   cost ratio 6/2 seasons {ratio:.2f} x <= {RATIO_TARGET} x: "
-                  f"{common.verdict(ratio <= RATIO_TARGET)}  (player rows grew {rows:.2f} x; "
-                  f"cost ~ rows^{math.log(ratio) / math.log(rows):.2f})")
+            print(
+                f"   cost ratio 6/2 seasons {ratio:.2f} x <= {RATIO_TARGET} x: "
+                f"{common.verdict(ratio <= RATIO_TARGET)}  (player rows grew {rows:.2f} x; "
+                f"cost ~ rows^{math.log(ratio) / math.log(rows):.2f})"
+            )
 
 
 if __name__ == "__main__":

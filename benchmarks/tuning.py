@@ -37,8 +37,15 @@ from nba_ml.data.importer import GameData, load_directory
 from nba_ml.modeling import evaluation, features, models, ratings
 
 FIT, TUNE = "2017-18", "2018-19"
-OLD_GAME = ("elo_diff", "rest_diff", "b2b_diff", "margin10_diff", "margin_season_diff",
-            "roster_diff", "missing_diff")
+OLD_GAME = (
+    "elo_diff",
+    "rest_diff",
+    "b2b_diff",
+    "margin10_diff",
+    "margin_season_diff",
+    "roster_diff",
+    "missing_diff",
+)
 BOX_STATS = ("pts", "reb", "ast", "stl", "blk", "tov")
 
 
@@ -57,13 +64,18 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     data = tuning_data()
     tg, pg, _, _ = features._encode(data.team_games, data.player_games)
     games, sides, rotation_players = features._game_table(tg, pg)
-    players = features._player_table(pg, sides, rotation_players, *features._encode(data.team_games,
-                                                                  data.player_games)[2:])
+    players = features._player_table(
+        pg, sides, rotation_players, *features._encode(data.team_games, data.player_games)[2:]
+    )
     # candidates that were rejected: per-stat rotation ratings, league home edge
     per_stat = ratings.rotation_strength(pg, tg, BOX_STATS).set_index(["game_id", "team"])
     for stat in BOX_STATS:
-        sides_of = {side: per_stat[f"rot_{stat}"].reindex(pd.MultiIndex.from_arrays(
-            [games["game_id"], games[side]])).to_numpy() for side in ("home", "away")}
+        sides_of = {
+            side: per_stat[f"rot_{stat}"]
+            .reindex(pd.MultiIndex.from_arrays([games["game_id"], games[side]]))
+            .to_numpy()
+            for side in ("home", "away")
+        }
         games[f"rot_{stat}_diff"] = sides_of["home"] - sides_of["away"]
     extra = sides.set_index(["game_id", "team"])
     for side in ("home", "away"):
@@ -82,8 +94,9 @@ def league_home_edge(games: pd.DataFrame, window: int) -> np.ndarray:
     """Return, per game, the mean home margin of the ``window`` league games before its date."""
     played = games[games["margin"].notna()].sort_values("game_date", kind="mergesort")
     total = np.concatenate([[0.0], np.cumsum(played["margin"].to_numpy())])
-    before = np.searchsorted(played["game_date"].to_numpy(), games["game_date"].to_numpy(),
-                             side="left")
+    before = np.searchsorted(
+        played["game_date"].to_numpy(), games["game_date"].to_numpy(), side="left"
+    )
     low = np.maximum(before - window, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(before > low, (total[before] - total[low]) / (before - low), np.nan)
@@ -94,8 +107,12 @@ def split(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return known[known["season"] == FIT], known[known["season"] == TUNE]
 
 
-def logistic_brier(games: pd.DataFrame, columns: tuple[str, ...],
-                   half_life: float | None = None, regular_only: bool = False) -> float:
+def logistic_brier(
+    games: pd.DataFrame,
+    columns: tuple[str, ...],
+    half_life: float | None = None,
+    regular_only: bool = False,
+) -> float:
     """Brier of the logistic game model on ``columns``; ``half_life`` (days): training games
     weighted by recency; ``regular_only``: trained without the playoffs."""
     train, test = split(games, "home_win")
@@ -108,8 +125,7 @@ def logistic_brier(games: pd.DataFrame, columns: tuple[str, ...],
     return float(np.mean((p - test["home_win"].to_numpy()) ** 2))
 
 
-def margin_brier(games: pd.DataFrame, columns: tuple[str, ...], edge: str | None = None
-                 ) -> float:
+def margin_brier(games: pd.DataFrame, columns: tuple[str, ...], edge: str | None = None) -> float:
     """Ridge on the home margin (minus ``edge`` as an offset), logistic link on its output."""
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression, Ridge
@@ -119,8 +135,11 @@ def margin_brier(games: pd.DataFrame, columns: tuple[str, ...], edge: str | None
     train, test = split(games, "home_win")
     tr_off = np.zeros(len(train)) if edge is None else train[edge].fillna(0).to_numpy()
     te_off = np.zeros(len(test)) if edge is None else test[edge].fillna(0).to_numpy()
-    ridge = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
-                          StandardScaler(), Ridge(alpha=1.0, fit_intercept=edge is None))
+    ridge = make_pipeline(
+        SimpleImputer(strategy="median", keep_empty_features=True),
+        StandardScaler(),
+        Ridge(alpha=1.0, fit_intercept=edge is None),
+    )
     ridge.fit(models._training_matrix(train, columns), train["margin"] - tr_off)
     fitted = ridge.predict(models._training_matrix(train, columns)) + tr_off
     link = LogisticRegression(C=100.0).fit(fitted.reshape(-1, 1), train["home_win"].astype(int))
@@ -135,25 +154,35 @@ def recency(rows: pd.DataFrame, half_life: float) -> np.ndarray:
     return np.power(0.5, age / half_life)
 
 
-def player_ratio(players: pd.DataFrame, columns: tuple[str, ...], stat: str,
-                 residual: bool = True, linear_weight: float = 0.0, **settings: object
-                 ) -> float:
+def player_ratio(
+    players: pd.DataFrame,
+    columns: tuple[str, ...],
+    stat: str,
+    residual: bool = True,
+    linear_weight: float = 0.0,
+    **settings: object,
+) -> float:
     """MAE / last-10 MAE on TUNE of the player model of ``stat`` (``settings``: boosting
     parameters to change; ``linear_weight``: the robust linear part's share, 0 in every row
     before round four)."""
     train, test = split(players, stat)
-    model = (models._player_model(models.BASELINE.format(stat=stat), linear_weight)
-             if residual else models.make_player_model())
+    model = (
+        models._player_model(models.BASELINE.format(stat=stat), linear_weight)
+        if residual
+        else models.make_player_model()
+    )
     if settings:
-        model.set_params(**{("estimator__" if residual else "") + k: v
-                            for k, v in settings.items()})
+        model.set_params(
+            **{("estimator__" if residual else "") + k: v for k, v in settings.items()}
+        )
     model.fit(models._training_matrix(train, columns), train[stat].astype(float))
     predicted = np.maximum(model.predict(test[list(columns)].astype(float)), 0.0)
     return ratio_last10(train, test, stat, predicted)
 
 
-def ratio_last10(train: pd.DataFrame, test: pd.DataFrame, stat: str, predicted: np.ndarray
-                 ) -> float:
+def ratio_last10(
+    train: pd.DataFrame, test: pd.DataFrame, stat: str, predicted: np.ndarray
+) -> float:
     prior = evaluation.debut_prior(train, stat)
     base = test[f"{stat}_l10"].fillna(prior).to_numpy()
     actual = test[stat].to_numpy()
@@ -175,23 +204,28 @@ def post_hoc_ratios(players: pd.DataFrame, stat: str) -> dict[str, float]:
     prior = evaluation.debut_prior(train, stat)
     last10 = test[f"{stat}_l10"].fillna(prior).to_numpy()
     season = test[f"{stat}_season"].fillna(test[f"{stat}_l10"]).fillna(prior).to_numpy()
-    out = {f"residual x {s}": ratio_last10(train, test, stat,
-                                           np.maximum(base + s * residual, 0.0))
-           for s in (0.8, 0.9, 1.1, 1.2)}
+    out = {
+        f"residual x {s}": ratio_last10(train, test, stat, np.maximum(base + s * residual, 0.0))
+        for s in (0.8, 0.9, 1.1, 1.2)
+    }
     for w in (0.05, 0.1, 0.2):
         out[f"{1 - w:.2f} x model + {w:.2f} x last-10"] = ratio_last10(
-            train, test, stat, (1 - w) * full + w * last10)
+            train, test, stat, (1 - w) * full + w * last10
+        )
         out[f"{1 - w:.2f} x model + {w:.2f} x season average"] = ratio_last10(
-            train, test, stat, (1 - w) * full + w * season)
+            train, test, stat, (1 - w) * full + w * season
+        )
     for half_life in (60, 120, 240):  # recency-weighted training rows
         target = train[stat].astype(float).to_numpy()
         X = models._training_matrix(train, columns)
         weighted = clone(model)
         weighted.fill_ = model.fill_
         weighted.estimator_ = clone(model.estimator).fit(
-            X, target - weighted._base(X), sample_weight=recency(train, half_life))
+            X, target - weighted._base(X), sample_weight=recency(train, half_life)
+        )
         out[f"training rows weighted by recency, half-life {half_life} days"] = ratio_last10(
-            train, test, stat, np.maximum(weighted.predict(matrix), 0.0))
+            train, test, stat, np.maximum(weighted.predict(matrix), 0.0)
+        )
     return out
 
 
@@ -220,38 +254,65 @@ def report(players_too: bool) -> None:
         ("chosen + Elo", logistic_brier(games, (*chosen, "elo_diff"))),
         ("chosen + margin10", logistic_brier(games, (*chosen, "margin10_diff"))),
         ("chosen + season margin", logistic_brier(games, (*chosen, "margin_season_diff"))),
-        ("chosen + old roster terms", logistic_brier(games, (*chosen, "roster_diff",
-                                                             "missing_diff"))),
-        ("chosen + per-stat rotation rates", logistic_brier(
-            games, (*chosen, *(f"rot_{s}_diff" for s in BOX_STATS)))),
-        ("old set + rotation", logistic_brier(games, (*OLD_GAME, "rot_box_diff", "rot_pm_diff",
-                                                      "rot_min_diff"))),
+        (
+            "chosen + old roster terms",
+            logistic_brier(games, (*chosen, "roster_diff", "missing_diff")),
+        ),
+        (
+            "chosen + per-stat rotation rates",
+            logistic_brier(games, (*chosen, *(f"rot_{s}_diff" for s in BOX_STATS))),
+        ),
+        (
+            "old set + rotation",
+            logistic_brier(games, (*OLD_GAME, "rot_box_diff", "rot_pm_diff", "rot_min_diff")),
+        ),
         ("margin model (ridge + logistic link), chosen", margin_brier(games, chosen)),
     ]
     for window in (300, 600, 1230, 2460):
-        rows.append((f"home edge of last {window} games as a feature",
-                     logistic_brier(games, (*chosen, f"edge{window}"))))
-        rows.append((f"home edge of last {window} games as margin offset",
-                     margin_brier(games, chosen, f"edge{window}")))
+        rows.append(
+            (
+                f"home edge of last {window} games as a feature",
+                logistic_brier(games, (*chosen, f"edge{window}")),
+            )
+        )
+        rows.append(
+            (
+                f"home edge of last {window} games as margin offset",
+                margin_brier(games, chosen, f"edge{window}"),
+            )
+        )
     signed = {c: games[c] * games[c].abs() for c in ("rot_pm_diff", "rot_box_diff")}
     games["pm_signed_square"] = signed["rot_pm_diff"]
     games["box_signed_square"] = signed["rot_box_diff"]
     games["pm_x_box"] = games["rot_pm_diff"] * games["rot_box_diff"]
     games["rest_x_pm"] = games["rest_diff"] * games["rot_pm_diff"]
     rows += [
-        ("round 3: chosen + signed square of rotation plus-minus",
-         logistic_brier(games, (*chosen, "pm_signed_square"))),
-        ("round 3: chosen + signed squares of plus-minus and box",
-         logistic_brier(games, (*chosen, "pm_signed_square", "box_signed_square"))),
+        (
+            "round 3: chosen + signed square of rotation plus-minus",
+            logistic_brier(games, (*chosen, "pm_signed_square")),
+        ),
+        (
+            "round 3: chosen + signed squares of plus-minus and box",
+            logistic_brier(games, (*chosen, "pm_signed_square", "box_signed_square")),
+        ),
         ("round 3: chosen + plus-minus x box", logistic_brier(games, (*chosen, "pm_x_box"))),
         ("round 3: chosen + rest x plus-minus", logistic_brier(games, (*chosen, "rest_x_pm"))),
-        ("round 3: chosen, trained on the regular season only",
-         logistic_brier(games, chosen, regular_only=True)),
+        (
+            "round 3: chosen, trained on the regular season only",
+            logistic_brier(games, chosen, regular_only=True),
+        ),
     ]
-    rows += [(f"round 3: chosen, games weighted by recency (half-life {h} days)",
-              logistic_brier(games, chosen, half_life=h)) for h in (30, 60, 120)]
-    print(f"games: fit {FIT}, scored on {TUNE} ({int(split(games, 'home_win')[1].shape[0])} "
-          "games); Brier")
+    rows += [
+        (
+            f"round 3: chosen, games weighted by recency (half-life {h} days)",
+            logistic_brier(games, chosen, half_life=h),
+        )
+        for h in (30, 60, 120)
+    ]
+    print(
+        f"games: fit {FIT}, scored on {TUNE} ({int(split(games, 'home_win')[1].shape[0])} "
+        "games); Brier"
+    )
     for name, value in rows:
         print(f"  {value:.4f}  {name}")
     if players_too:
@@ -262,34 +323,40 @@ def report(players_too: bool) -> None:
         chosen_p = features.PLAYER_COLUMNS
         old_p = tuple(c for c in chosen_p if c not in ("min_expected", "team_rot_min"))
         for name, columns, residual in (
-                ("old player features, boosting on the stat", old_p, False),
-                ("+ expected minutes in the rotation, rotation minutes", chosen_p, False),
-                ("chosen: the same, boosting on the residual over the EWMA", chosen_p, True)):
+            ("old player features, boosting on the stat", old_p, False),
+            ("+ expected minutes in the rotation, rotation minutes", chosen_p, False),
+            ("chosen: the same, boosting on the residual over the EWMA", chosen_p, True),
+        ):
             ratios = [player_ratio(players, columns, s, residual) for s in ("pts", "ast", "reb")]
             print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  {name}")
         stats = ("pts", "ast", "reb")
-        for name, settings in (("round 3: early-stopping patience 20 iterations (10)",
-                                {"n_iter_no_change": 20}),
-                               ("round 3: patience 30", {"n_iter_no_change": 30}),
-                               ("round 3: no early stopping (150 iterations on all rows)",
-                                {"early_stopping": False}),
-                               ("round 3: validation 20 % (10 %), patience 20",
-                                {"validation_fraction": 0.2, "n_iter_no_change": 20}),
-                               ("round 3: L2 regularisation 1.0 (0)",
-                                {"l2_regularization": 1.0})):
+        for name, settings in (
+            ("round 3: early-stopping patience 20 iterations (10)", {"n_iter_no_change": 20}),
+            ("round 3: patience 30", {"n_iter_no_change": 30}),
+            ("round 3: no early stopping (150 iterations on all rows)", {"early_stopping": False}),
+            (
+                "round 3: validation 20 % (10 %), patience 20",
+                {"validation_fraction": 0.2, "n_iter_no_change": 20},
+            ),
+            ("round 3: L2 regularisation 1.0 (0)", {"l2_regularization": 1.0}),
+        ):
             ratios = [player_ratio(players, chosen_p, s, **settings) for s in stats]
             print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  {name}")
         for dropped in (LEAST_USED[:4], LEAST_USED):
             columns = tuple(c for c in chosen_p if c not in dropped)
             ratios = [player_ratio(players, columns, s) for s in stats]
-            chosen_now = (" = the chosen columns (round four adds the linear part)"
-                          if columns == features.PLAYER_FEATURES else "")
-            print(f"  {' / '.join(f'{r:.4f}' for r in ratios)}  round 3 (cost): without "
-                  f"{', '.join(dropped)} ({len(columns)} features){chosen_now}")
+            chosen_now = (
+                " = the chosen columns (round four adds the linear part)"
+                if columns == features.PLAYER_FEATURES
+                else ""
+            )
+            print(
+                f"  {' / '.join(f'{r:.4f}' for r in ratios)}  round 3 (cost): without "
+                f"{', '.join(dropped)} ({len(columns)} features){chosen_now}"
+            )
         post_hoc = {s: post_hoc_ratios(players, s) for s in stats}
         for name in post_hoc["pts"]:
-            print(f"  {' / '.join(f'{post_hoc[s][name]:.4f}' for s in stats)}  round 3: "
-                  f"{name}")
+            print(f"  {' / '.join(f'{post_hoc[s][name]:.4f}' for s in stats)}  round 3: {name}")
 
 
 if __name__ == "__main__":

@@ -39,9 +39,21 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
-    "MODEL_FILES", "MODEL_NAMES", "CheckResult", "LivePredictor", "SettingOptions",
-    "StatusReport", "TrainResult", "__version__", "check", "ensure", "load_predictor",
-    "next_run", "settings", "status", "train",
+    "MODEL_FILES",
+    "MODEL_NAMES",
+    "CheckResult",
+    "LivePredictor",
+    "SettingOptions",
+    "StatusReport",
+    "TrainResult",
+    "__version__",
+    "check",
+    "ensure",
+    "load_predictor",
+    "next_run",
+    "settings",
+    "status",
+    "train",
 ]
 
 if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports on first use

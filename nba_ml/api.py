@@ -40,8 +40,18 @@ from nba_ml.config import Settings, resolve_settings
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["CheckResult", "SettingOptions", "StatusReport", "TrainResult", "check", "ensure",
-           "next_run", "settings", "status", "train"]
+__all__ = [
+    "CheckResult",
+    "SettingOptions",
+    "StatusReport",
+    "TrainResult",
+    "check",
+    "ensure",
+    "next_run",
+    "settings",
+    "status",
+    "train",
+]
 
 
 class SettingOptions(TypedDict, total=False):
@@ -71,8 +81,9 @@ class SettingOptions(TypedDict, total=False):
 RENAMED = {"season_count": "seasons"}
 
 
-def settings(data_dir: str | os.PathLike[str] | None = None,
-             **options: Unpack[SettingOptions]) -> Settings:
+def settings(
+    data_dir: str | os.PathLike[str] | None = None, **options: Unpack[SettingOptions]
+) -> Settings:
     """Return the resolved settings, as the CLI resolves them: a keyword given (not None) >
     its environment variable > the default; ``data_dir`` as ``--data-dir`` (else
     ``NBA_ML_DATA_DIR``, systemd's ``STATE_DIRECTORY``, the XDG default).
@@ -82,17 +93,27 @@ def settings(data_dir: str | os.PathLike[str] | None = None,
     """
     unknown = sorted(set(options) - set(SettingOptions.__annotations__))
     if unknown:
-        raise TypeError(f"unknown setting {unknown[0]!r}" + (
-            " (the number of seasons to collect is season_count)" if "seasons" in unknown
-            else ""))
-    flags: dict[str, object] = {RENAMED.get(name, name): value
-                                for name, value in options.items() if value is not None}
+        raise TypeError(
+            f"unknown setting {unknown[0]!r}"
+            + (
+                " (the number of seasons to collect is season_count)"
+                if "seasons" in unknown
+                else ""
+            )
+        )
+    flags: dict[str, object] = {
+        RENAMED.get(name, name): value for name, value in options.items() if value is not None
+    }
     given = None if data_dir is None else Path(os.fspath(data_dir))
     return resolve_settings(given, environ=None, **flags)
 
 
-def check(data_dir: str | os.PathLike[str] | None = None, *, full: bool = False,
-          **options: Unpack[SettingOptions]) -> CheckResult:
+def check(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    full: bool = False,
+    **options: Unpack[SettingOptions],
+) -> CheckResult:
     """``nba-ml check``: whether the installed model set can be served.
 
     Returns a :class:`CheckResult`: ``ok``, ``problems`` ((model, why) pairs, every model
@@ -105,10 +126,16 @@ def check(data_dir: str | os.PathLike[str] | None = None, *, full: bool = False,
     return check_models(settings(data_dir, **options), full_load=full)
 
 
-def train(data_dir: str | os.PathLike[str] | None = None, *, force: bool = False,
-          source: str | os.PathLike[str] | None = None, seasons: Sequence[str] | None = None,
-          scheduled: bool = False, promote_anyway: bool = False,
-          **options: Unpack[SettingOptions]) -> TrainResult:
+def train(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+    source: str | os.PathLike[str] | None = None,
+    seasons: Sequence[str] | None = None,
+    scheduled: bool = False,
+    promote_anyway: bool = False,
+    **options: Unpack[SettingOptions],
+) -> TrainResult:
     """``nba-ml train``: collect (or read ``source``, as ``--from``), train, evaluate and install
     a new model set atomically; recorded in the run history like a run from the shell.
 
@@ -124,14 +151,22 @@ def train(data_dir: str | os.PathLike[str] | None = None, *, force: bool = False
     """
     from nba_ml.commands.train import run_train
 
-    return run_train(_factory(data_dir, options), force=force, source=_path(source),
-                     seasons=None if seasons is None else _labels(seasons),
-                     scheduled=scheduled, promote_anyway=promote_anyway)
+    return run_train(
+        _factory(data_dir, options),
+        force=force,
+        source=_path(source),
+        seasons=None if seasons is None else _labels(seasons),
+        scheduled=scheduled,
+        promote_anyway=promote_anyway,
+    )
 
 
-def ensure(data_dir: str | os.PathLike[str] | None = None, *,
-           source: str | os.PathLike[str] | None = None,
-           **options: Unpack[SettingOptions]) -> TrainResult:
+def ensure(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    source: str | os.PathLike[str] | None = None,
+    **options: Unpack[SettingOptions],
+) -> TrainResult:
     """``nba-ml ensure``: return at once when the installed set is valid (``Outcome.VALID``),
     otherwise train one (``Outcome.TRAINED``), checked again under the lock so that two callers
     starting together train once. Raises as :func:`train` does."""
@@ -140,8 +175,9 @@ def ensure(data_dir: str | os.PathLike[str] | None = None, *,
     return run_ensure(_factory(data_dir, options), source=_path(source))
 
 
-def status(data_dir: str | os.PathLike[str] | None = None,
-           **options: Unpack[SettingOptions]) -> StatusReport:
+def status(
+    data_dir: str | os.PathLike[str] | None = None, **options: Unpack[SettingOptions]
+) -> StatusReport:
     """``nba-ml status``: the models, the lock, the data's last game against today in Chicago,
     recent runs, the next scheduled run and every effective setting, as a
     :class:`StatusReport` (``healthy`` and ``attention`` say what ``--strict`` exits 1 on;
@@ -161,12 +197,14 @@ def next_run(now: dt.datetime | None = None, **options: Unpack[SettingOptions]) 
 
     resolved = settings(None, **options)
     moment = dt.datetime.now(tz=dt.timezone.utc) if now is None else now
-    return next_daily_run(moment, resolved.training_hour, resolved.training_minute,
-                          resolved.training_timezone)
+    return next_daily_run(
+        moment, resolved.training_hour, resolved.training_minute, resolved.training_timezone
+    )
 
 
-def _factory(data_dir: str | os.PathLike[str] | None,
-             options: SettingOptions) -> Callable[[], Settings]:
+def _factory(
+    data_dir: str | os.PathLike[str] | None, options: SettingOptions
+) -> Callable[[], Settings]:
     """Return the settings factory a recorded run calls (its ConfigError is raised from there,
     as on the command line)."""
     return lambda: settings(data_dir, **options)

@@ -30,8 +30,14 @@ from nba_ml.state.datadir import (
     xdg_data_home,
 )
 
-__all__ = ["SETTINGS", "SPECS", "Settings", "default_data_dir", "prepare_data_dir",
-           "resolve_settings"]
+__all__ = [
+    "SETTINGS",
+    "SPECS",
+    "Settings",
+    "default_data_dir",
+    "prepare_data_dir",
+    "resolve_settings",
+]
 
 T = TypeVar("T")
 
@@ -57,10 +63,20 @@ def _known_zone(value: str) -> str:
     return value
 
 
-def setting(env: str, default: T, *, help: str, low: float | None = None,
-            high: float | None = None, flag: str | None = None, shown: str | None = None,
-            command_option: bool = False, env_only: bool = False, secret: bool = False,
-            check: Callable[[str], str] | None = None) -> T:
+def setting(
+    env: str,
+    default: T,
+    *,
+    help: str,
+    low: float | None = None,
+    high: float | None = None,
+    flag: str | None = None,
+    shown: str | None = None,
+    command_option: bool = False,
+    env_only: bool = False,
+    secret: bool = False,
+    check: Callable[[str], str] | None = None,
+) -> T:
     """Declare one setting (a row of the table) as a dataclass field of :class:`Settings`.
 
     ``flag`` is its option (default ``--<field-name>``); ``command_option`` puts that option on
@@ -69,9 +85,18 @@ def setting(env: str, default: T, *, help: str, low: float | None = None,
     ``env_only`` settings have no option (they are read where no command line exists, e.g. by a
     web server's loader); a ``secret`` value is never shown (not in the repr, not in status).
     """
-    meta = {"env": env, "help": help, "low": low, "high": high, "flag": flag, "shown": shown,
-            "command_option": command_option, "env_only": env_only, "secret": secret,
-            "check": check}
+    meta = {
+        "env": env,
+        "help": help,
+        "low": low,
+        "high": high,
+        "flag": flag,
+        "shown": shown,
+        "command_option": command_option,
+        "env_only": env_only,
+        "secret": secret,
+        "check": check,
+    }
     return dataclasses.field(default=default, metadata=meta, repr=not secret)
 
 
@@ -80,73 +105,144 @@ class Settings:
     """Everything a command needs to know about where and how to run (the settings table)."""
 
     data_dir: Path = setting(  # noqa: RUF009 - a field(), not a shared default
-        "NBA_ML_DATA_DIR", Path("."),
+        "NBA_ML_DATA_DIR",
+        Path("."),
         help="Data directory: models, raw cache, lock, run history.",
-        shown="$STATE_DIRECTORY, else $XDG_DATA_HOME/nba-ml or ~/.local/share/nba-ml")
+        shown="$STATE_DIRECTORY, else $XDG_DATA_HOME/nba-ml or ~/.local/share/nba-ml",
+    )
     max_age_hours: float = setting(
-        "NBA_ML_MAX_AGE_HOURS", 20.0, low=0, high=24 * 365,
-        help="Models younger than this many hours are fresh; train without --force skips.")
+        "NBA_ML_MAX_AGE_HOURS",
+        20.0,
+        low=0,
+        high=24 * 365,
+        help="Models younger than this many hours are fresh; train without --force skips.",
+    )
     seasons: int = setting(
-        "NBA_ML_SEASONS", 4, low=1, high=30, flag="--season-count",
-        help="How many seasons, ending with the current one, train collects.")
+        "NBA_ML_SEASONS",
+        4,
+        low=1,
+        high=30,
+        flag="--season-count",
+        help="How many seasons, ending with the current one, train collects.",
+    )
     timeout: float = setting(
-        "NBA_ML_TIMEOUT", 30.0, low=0.1, high=600,
-        help="Seconds stats.nba.com may take to answer one request (the read timeout).")
+        "NBA_ML_TIMEOUT",
+        30.0,
+        low=0.1,
+        high=600,
+        help="Seconds stats.nba.com may take to answer one request (the read timeout).",
+    )
     connect_timeout: float = setting(
-        "NBA_ML_CONNECT_TIMEOUT", 5.0, low=0.1, high=120,
-        help="Seconds to open a connection to stats.nba.com or the proxy.")
+        "NBA_ML_CONNECT_TIMEOUT",
+        5.0,
+        low=0.1,
+        high=120,
+        help="Seconds to open a connection to stats.nba.com or the proxy.",
+    )
     max_requests: int = setting(
-        "NBA_ML_MAX_REQUESTS", 60, low=1, high=10000,
-        help="Requests (attempts) one run may send to stats.nba.com at most.")
+        "NBA_ML_MAX_REQUESTS",
+        60,
+        low=1,
+        high=10000,
+        help="Requests (attempts) one run may send to stats.nba.com at most.",
+    )
     proxy: str | None = setting(
-        "NBA_ML_PROXY", None, command_option=True, secret=True,
+        "NBA_ML_PROXY",
+        None,
+        command_option=True,
+        secret=True,
         shown="NBA_API_PROXY, else HTTPS_PROXY, else none",
         help="Proxy URL for stats.nba.com, e.g. http://user:pass@host:3128 (credentials are "
-        "never shown).")
+        "never shown).",
+    )
     retries: int = setting(
-        "NBA_ML_RETRIES", 4, low=1, high=20,
-        help="Attempts per stats.nba.com request before giving up.")
+        "NBA_ML_RETRIES",
+        4,
+        low=1,
+        high=20,
+        help="Attempts per stats.nba.com request before giving up.",
+    )
     request_pause: float = setting(
-        "NBA_ML_REQUEST_PAUSE", 1.0, low=0, high=60,
-        help="Seconds from the end of one request to the start of the next.")
+        "NBA_ML_REQUEST_PAUSE",
+        1.0,
+        low=0,
+        high=60,
+        help="Seconds from the end of one request to the start of the next.",
+    )
     collect_budget: float = setting(
-        "NBA_ML_COLLECT_BUDGET", 900.0, low=1, high=24 * 3600,
-        help="Seconds the whole collection may take before it gives up.")
+        "NBA_ML_COLLECT_BUDGET",
+        900.0,
+        low=1,
+        high=24 * 3600,
+        help="Seconds the whole collection may take before it gives up.",
+    )
     jobs: int = setting(
-        "NBA_ML_JOBS", 0, low=0, high=64,
+        "NBA_ML_JOBS",
+        0,
+        low=0,
+        high=64,
         help="Processes that fit the player models, one thread each; 1 fits in-process; "
-        "0 one per core; never more than there are fits (6).")
+        "0 one per core; never more than there are fits (6).",
+    )
     wait: float = setting(
-        "NBA_ML_WAIT", 0.0, low=0, high=24 * 3600, command_option=True,
-        help="Seconds train/ensure wait for another training's lock; 0 exits 75 at once.")
+        "NBA_ML_WAIT",
+        0.0,
+        low=0,
+        high=24 * 3600,
+        command_option=True,
+        help="Seconds train/ensure wait for another training's lock; 0 exits 75 at once.",
+    )
     training_hour: int = setting(
-        "NBA_TRAINING_HOUR", 4, low=0, high=23,
-        help="Hour of the daily training in NBA_TRAINING_TIMEZONE.")
+        "NBA_TRAINING_HOUR",
+        4,
+        low=0,
+        high=23,
+        help="Hour of the daily training in NBA_TRAINING_TIMEZONE.",
+    )
     training_minute: int = setting(
-        "NBA_TRAINING_MINUTE", 0, low=0, high=59, help="Minute of the daily training.")
+        "NBA_TRAINING_MINUTE", 0, low=0, high=59, help="Minute of the daily training."
+    )
     training_timezone: str = setting(
-        "NBA_TRAINING_TIMEZONE", "America/Chicago", check=_known_zone,
-        help="Time zone of the daily training.")
+        "NBA_TRAINING_TIMEZONE",
+        "America/Chicago",
+        check=_known_zone,
+        help="Time zone of the daily training.",
+    )
     metrics_file: Path | None = setting(  # noqa: RUF009 - a field(), not a shared default
-        "NBA_ML_METRICS_FILE", None, shown="<data dir>/nba-ml.prom",
-        help="node_exporter textfile-collector file of metrics, rewritten after each run.")
+        "NBA_ML_METRICS_FILE",
+        None,
+        shown="<data dir>/nba-ml.prom",
+        help="node_exporter textfile-collector file of metrics, rewritten after each run.",
+    )
     serving_check_seconds: float = setting(
-        "NBA_ML_SERVING_CHECK_SECONDS", 2.0, low=0.05, high=3600, env_only=True,
+        "NBA_ML_SERVING_CHECK_SECONDS",
+        2.0,
+        low=0.05,
+        high=3600,
+        env_only=True,
         help="Seconds between two looks of a live predictor (a web server) at <data dir>/models "
-        "for a newly installed set.")
+        "for a newly installed set.",
+    )
     serving_horizon_days: int = setting(
-        "NBA_ML_SERVING_HORIZON_DAYS", 14, low=1, high=366, env_only=True,
+        "NBA_ML_SERVING_HORIZON_DAYS",
+        14,
+        low=1,
+        high=366,
+        env_only=True,
         help="Days a live predictor (a web server) predicts ahead: the N days after the data's "
-        "last game, and yesterday to N days after today in Chicago; other dates are refused.")
+        "last game, and yesterday to N days after today in Chicago; other dates are refused.",
+    )
     trusted_owner: str = setting(
-        "NBA_ML_TRUSTED_OWNER", "", env_only=True,
+        "NBA_ML_TRUSTED_OWNER",
+        "",
+        env_only=True,
         help="Other owners (user names or uids, comma-separated) whose model files this "
-        "process may load; root and the running user always are.")
+        "process may load; root and the running user always are.",
+    )
     # Not a setting: which of --proxy, NBA_ML_PROXY, NBA_API_PROXY, HTTPS_PROXY gave the proxy.
     proxy_source: str | None = dataclasses.field(default=None, compare=False)
     # Not a setting: where each value above came from (for ``status``).
-    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False,
-                                                   repr=False)
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def proxy_shown(self) -> str | None:
@@ -217,21 +313,36 @@ def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
     if kind not in (int, float, str, Path):
         raise TypeError(f"setting {field.name}: unsupported type {annotation!r}")
     default = field.default
-    shown = meta["shown"] or ("unset" if default is None or default == "" else
-                              f"{default:g}" if isinstance(default, float) else str(default))
+    shown = meta["shown"] or (
+        "unset"
+        if default is None or default == ""
+        else f"{default:g}"
+        if isinstance(default, float)
+        else str(default)
+    )
     return SettingSpec(
-        name=field.name, env=meta["env"], kind=kind, optional=optional, default=default,
+        name=field.name,
+        env=meta["env"],
+        kind=kind,
+        optional=optional,
+        default=default,
         help=meta["help"],
-        low=meta["low"], high=meta["high"],
+        low=meta["low"],
+        high=meta["high"],
         flag="" if meta["env_only"] else meta["flag"] or f"--{field.name.replace('_', '-')}",
-        shown=shown, command_option=meta["command_option"], env_only=meta["env_only"],
-        secret=meta["secret"], check=meta["check"])
+        shown=shown,
+        command_option=meta["command_option"],
+        env_only=meta["env_only"],
+        secret=meta["secret"],
+        check=meta["check"],
+    )
 
 
 def _table() -> tuple[SettingSpec, ...]:
     hints = typing.get_type_hints(Settings)
-    return tuple(_spec(f, hints[f.name]) for f in dataclasses.fields(Settings)
-                 if "env" in f.metadata)
+    return tuple(
+        _spec(f, hints[f.name]) for f in dataclasses.fields(Settings) if "env" in f.metadata
+    )
 
 
 SETTINGS: tuple[SettingSpec, ...] = _table()
@@ -242,8 +353,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     **{spec.env: spec.describe() for spec in SETTINGS},
     "NBA_API_PROXY": "nba_api's own proxy variable, used when NBA_ML_PROXY is unset.",
     "HTTPS_PROXY": "The usual proxy variable (also https_proxy), used when neither is set.",
-    "STATE_DIRECTORY": "Set by systemd's StateDirectory=; the default data directory when "
-    "present.",
+    "STATE_DIRECTORY": "Set by systemd's StateDirectory=; the default data directory when present.",
 }
 # Variables read that are not rows of the table (the README lists them below it).
 OTHER_VARIABLES = ("NBA_API_PROXY", "HTTPS_PROXY", "STATE_DIRECTORY")
@@ -253,10 +363,14 @@ def environment_table() -> str:
     """Return the README's environment-variable table (Markdown), derived from the settings."""
     rows = ["| variable | option | meaning | default | range |", "|---|---|---|---|---|"]
     for spec in SETTINGS:
-        where = ("-" if spec.env_only else
-                 f"`{spec.flag}`" + ("" if spec.command_option else " (before the command)"))
-        rows.append(f"| `{spec.env}` | {where} | {spec.help} | {spec.shown} | "
-                    f"{spec.bounds or '-'} |")
+        where = (
+            "-"
+            if spec.env_only
+            else f"`{spec.flag}`" + ("" if spec.command_option else " (before the command)")
+        )
+        rows.append(
+            f"| `{spec.env}` | {where} | {spec.help} | {spec.shown} | {spec.bounds or '-'} |"
+        )
     for name in OTHER_VARIABLES:
         rows.append(f"| `{name}` | - | {ENVIRONMENT_VARIABLES[name]} | - | - |")
     return "\n".join(rows) + "\n"
@@ -314,9 +428,11 @@ def _check_metrics_file(path: Path, data_dir: Path, where: str) -> None:
     home = Path(os.path.realpath(data_dir))
     target = Path(os.path.realpath(path.parent)) / path.name
     if home in target.parents and target != home / "nba-ml.prom":
-        raise ConfigError(f"{where}={safe_text(repr(str(path)))} is inside the data directory "
-                          f"{safe_text(str(data_dir))}, where only nba-ml's own files go: unset "
-                          "it for <data dir>/nba-ml.prom, or name a file elsewhere")
+        raise ConfigError(
+            f"{where}={safe_text(repr(str(path)))} is inside the data directory "
+            f"{safe_text(str(data_dir))}, where only nba-ml's own files go: unset "
+            "it for <data dir>/nba-ml.prom, or name a file elsewhere"
+        )
 
 
 def resolve_settings(
@@ -360,14 +476,24 @@ def resolve_settings(
     # an empty --data-dir or NBA_ML_DATA_DIR is refused (it would mean the current directory)
     values["data_dir"] = choose_data_dir(None if data_dir is None else str(data_dir), environ)
     if values.get("metrics_file") is not None:
-        _check_metrics_file(values["metrics_file"], values["data_dir"],
-                            SPECS["metrics_file"].flag if sources["metrics_file"] == FROM_FLAG
-                            else SPECS["metrics_file"].env)
+        _check_metrics_file(
+            values["metrics_file"],
+            values["data_dir"],
+            SPECS["metrics_file"].flag
+            if sources["metrics_file"] == FROM_FLAG
+            else SPECS["metrics_file"].env,
+        )
     proxy_flag = given.get("proxy")
     values["proxy"], values["proxy_source"] = resolve_proxy(
-        None if proxy_flag is None else str(proxy_flag), environ)
-    sources["proxy"] = (FROM_DEFAULT if values["proxy_source"] is None else
-                        FROM_FLAG if values["proxy_source"] == "--proxy" else FROM_ENVIRONMENT)
+        None if proxy_flag is None else str(proxy_flag), environ
+    )
+    sources["proxy"] = (
+        FROM_DEFAULT
+        if values["proxy_source"] is None
+        else FROM_FLAG
+        if values["proxy_source"] == "--proxy"
+        else FROM_ENVIRONMENT
+    )
     return Settings(**values, sources=sources)
 
 

@@ -62,7 +62,8 @@ class LogReporter:
 
 
 _current: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar(
-    "nba_ml_progress", default=None)
+    "nba_ml_progress", default=None
+)
 _default = LogReporter()
 
 

@@ -27,11 +27,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # the collector, the CLI and the Python API (where the typer floor was once false), and the
 # serving side: the predictor, its inputs and answers, and the web app's routes (Flask)
-DEFAULT_TESTS = ["tests/data/test_collect.py", "tests/data/test_collect_faults.py",
-                 "tests/data/test_upstream.py", "tests/data/test_seasons.py",
-                 "tests/cli/test_options.py", "tests/cli/test_app.py", "tests/test_api.py",
-                 "tests/serving/test_predictor.py", "tests/serving/test_inputs.py",
-                 "tests/serving/test_api.py", "tests/web/test_routes.py"]
+DEFAULT_TESTS = [
+    "tests/data/test_collect.py",
+    "tests/data/test_collect_faults.py",
+    "tests/data/test_upstream.py",
+    "tests/data/test_seasons.py",
+    "tests/cli/test_options.py",
+    "tests/cli/test_app.py",
+    "tests/test_api.py",
+    "tests/serving/test_predictor.py",
+    "tests/serving/test_inputs.py",
+    "tests/serving/test_api.py",
+    "tests/web/test_routes.py",
+]
 _REQUIREMENT = re.compile(r'^\s*"([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,"\s]*)')
 
 
@@ -44,8 +52,11 @@ def floor_pins(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
             section = line.strip()
         elif re.match(r"^\s*(dependencies|test|web)\s*=", line):
             section = f"{section}:{line.split('=')[0].strip()}"
-        if section in ("[project]:dependencies", "[project.optional-dependencies]:test",
-                       "[project.optional-dependencies]:web"):
+        if section in (
+            "[project]:dependencies",
+            "[project.optional-dependencies]:test",
+            "[project.optional-dependencies]:web",
+        ):
             for match in re.finditer(r'"([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,"\s]*)', line):
                 if match[1] == "ruff":  # a linter: not needed to run the tests
                     continue
@@ -74,16 +85,18 @@ def main() -> int:
         if run([sys.executable, "-m", "venv", "--clear", str(venv)]):
             return 1
         python = str(venv / "bin" / "python")
-        code = (run([python, "-m", "pip", "install", "-q", *pins])
-                or run([python, "-m", "pip", "install", "-q", "--no-deps", "-e",
-                        str(ROOT)])
-                or run([python, "-m", "pip", "check"]))
+        code = (
+            run([python, "-m", "pip", "install", "-q", *pins])
+            or run([python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT)])
+            or run([python, "-m", "pip", "check"])
+        )
         if code:
             return code
         run([python, "-m", "pip", "list", "--format=freeze"])
         code = run([python, "-m", "pytest", "-x", "-q", *options.tests], cwd=ROOT)
-        print(f"floor check: pytest exit {code} after {time.monotonic() - started:.0f} s",
-              flush=True)
+        print(
+            f"floor check: pytest exit {code} after {time.monotonic() - started:.0f} s", flush=True
+        )
         return code
     finally:
         if not options.keep and options.venv is None:

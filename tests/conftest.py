@@ -89,8 +89,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def require_gamelogs() -> None:
     """Skip the calling test when the real game logs of ../shared are not beside the checkout."""
     if not GAMELOGS.is_dir():
-        pytest.skip(f"needs the real game logs in {GAMELOGS} (../shared); "
-                    "tests/system/test_offline_core.py covers these paths on synthetic seasons")
+        pytest.skip(
+            f"needs the real game logs in {GAMELOGS} (../shared); "
+            "tests/system/test_offline_core.py covers these paths on synthetic seasons"
+        )
 
 
 @pytest.fixture
@@ -143,8 +145,9 @@ def _quick_player_model():  # type: ignore[no-untyped-def]
     """A small but real player model, so training and the honest refit take seconds."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    return HistGradientBoostingRegressor(loss="absolute_error", max_iter=15, max_leaf_nodes=15,
-                                         early_stopping=False, random_state=0)
+    return HistGradientBoostingRegressor(
+        loss="absolute_error", max_iter=15, max_leaf_nodes=15, early_stopping=False, random_state=0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -246,8 +249,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         except (OSError, TypeError):
             continue
         if pattern.search(source):
-            item.add_marker(pytest.mark.skip(
-                reason=f"reads the real data in {SHARED} (../shared), which is absent"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"reads the real data in {SHARED} (../shared), which is absent"
+                )
+            )
 
 
 def cli_runner():  # type: ignore[no-untyped-def]
@@ -266,14 +272,17 @@ def shared_skip_note(skipped: int) -> str | None:
     """Return the line that says why tests were skipped when ../shared is absent, else None."""
     if skipped == 0 or (GAMELOGS.is_dir() and CASSETTES.is_dir() and FIVETHIRTYEIGHT.is_dir()):
         return None
-    return (f"{skipped} skipped: tests that read the real data in {SHARED} (../shared: "
-            "game logs, recorded stats.nba.com responses, FiveThirtyEight's Elo), which is "
-            "absent beside this checkout; everything else ran (see README, 'Two commands for a "
-            "fresh machine')")
+    return (
+        f"{skipped} skipped: tests that read the real data in {SHARED} (../shared: "
+        "game logs, recorded stats.nba.com responses, FiveThirtyEight's Elo), which is "
+        "absent beside this checkout; everything else ran (see README, 'Two commands for a "
+        "fresh machine')"
+    )
 
 
-def pytest_terminal_summary(terminalreporter: object, exitstatus: int,
-                            config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: object, exitstatus: int, config: pytest.Config
+) -> None:
     """On a fresh clone, say why so many tests were skipped ("148 skipped" said nothing)."""
     del exitstatus, config
     stats = getattr(terminalreporter, "stats", {})

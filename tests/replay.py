@@ -57,28 +57,66 @@ CASSETTES = SHARED / "data" / "nba-api-cassettes"
 GAMELOGS = SHARED / "data" / "gamelogs"
 
 if not CASSETTES.is_dir():  # a fresh clone with nothing beside it: these tests need ../shared
-    pytest.skip(f"needs the recorded stats.nba.com responses in {CASSETTES} (../shared)",
-                allow_module_level=True)
+    pytest.skip(
+        f"needs the recorded stats.nba.com responses in {CASSETTES} (../shared)",
+        allow_module_level=True,
+    )
 T_2025_26 = "leaguegamelog_T_2025-26_regular_partial.json"  # 1688 team rows, 2025-10-21..2026-02-21
 
 JSON_TYPE = "application/json; charset=utf-8"
 TEAM_HEADERS: tuple[str, ...] = (
-    "SEASON_ID", "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME", "GAME_ID", "GAME_DATE", "MATCHUP",
-    "WL", "MIN", "FGM", "FGA", "FG_PCT", "FG3M", "FG3A", "FG3_PCT", "FTM", "FTA", "FT_PCT", "OREB",
-    "DREB", "REB", "AST", "STL", "BLK", "TOV", "PF", "PTS", "PLUS_MINUS", "VIDEO_AVAILABLE",
+    "SEASON_ID",
+    "TEAM_ID",
+    "TEAM_ABBREVIATION",
+    "TEAM_NAME",
+    "GAME_ID",
+    "GAME_DATE",
+    "MATCHUP",
+    "WL",
+    "MIN",
+    "FGM",
+    "FGA",
+    "FG_PCT",
+    "FG3M",
+    "FG3A",
+    "FG3_PCT",
+    "FTM",
+    "FTA",
+    "FT_PCT",
+    "OREB",
+    "DREB",
+    "REB",
+    "AST",
+    "STL",
+    "BLK",
+    "TOV",
+    "PF",
+    "PTS",
+    "PLUS_MINUS",
+    "VIDEO_AVAILABLE",
 )
 # LeagueGameLog in player mode: PLAYER_ID, PLAYER_NAME after SEASON_ID, FANTASY_PTS at the end.
 PLAYER_HEADERS: tuple[str, ...] = (
-    "SEASON_ID", "PLAYER_ID", "PLAYER_NAME", *TEAM_HEADERS[1:-1], "FANTASY_PTS", "VIDEO_AVAILABLE",
+    "SEASON_ID",
+    "PLAYER_ID",
+    "PLAYER_NAME",
+    *TEAM_HEADERS[1:-1],
+    "FANTASY_PTS",
+    "VIDEO_AVAILABLE",
 )
 _TYPE_DIGITS = {"Regular Season": "2", "PlayIn": "5", "Playoffs": "4"}
 # Play-in games, which the shared CSVs lack: made-up rows (scores as reported at the time) for the
 # match-ups of the 2020 and 2021 play-ins: (date, home, away, home points, away points).
 PLAY_IN_GAMES: dict[str, list[tuple[str, str, str, int, int]]] = {
     "2019-20": [("2020-08-15", "POR", "MEM", 126, 122)],
-    "2020-21": [("2021-05-18", "BOS", "WAS", 118, 100), ("2021-05-18", "IND", "CHA", 144, 117),
-                ("2021-05-19", "LAL", "GSW", 103, 100), ("2021-05-19", "MEM", "SAS", 100, 96),
-                ("2021-05-20", "WAS", "IND", 142, 115), ("2021-05-21", "GSW", "MEM", 112, 117)],
+    "2020-21": [
+        ("2021-05-18", "BOS", "WAS", 118, 100),
+        ("2021-05-18", "IND", "CHA", 144, 117),
+        ("2021-05-19", "LAL", "GSW", 103, 100),
+        ("2021-05-19", "MEM", "SAS", 100, 96),
+        ("2021-05-20", "WAS", "IND", 142, 115),
+        ("2021-05-21", "GSW", "MEM", 112, 117),
+    ],
 }
 
 
@@ -153,8 +191,9 @@ class ReplayAdapter(HTTPAdapter):
             self.route_manifest()
 
     # -- routing
-    def route(self, responder: Responder, *, endpoint: str = "leaguegamelog",
-              **params: str) -> None:
+    def route(
+        self, responder: Responder, *, endpoint: str = "leaguegamelog", **params: str
+    ) -> None:
         """Answer requests to ``endpoint`` whose query has all of ``params`` with ``responder``."""
         self._routes.append((endpoint, {k: str(v) for k, v in params.items()}, responder))
 
@@ -187,8 +226,15 @@ class ReplayAdapter(HTTPAdapter):
         return [c for c in self.calls if all(c.params.get(k) == v for k, v in wanted.items())]
 
     # -- transport
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         parts = urlsplit(request.url or "")
         call = Call(
             method=request.method or "GET",
@@ -207,8 +253,9 @@ class ReplayAdapter(HTTPAdapter):
                 return self._answer(request, call, responder)
         raise UnexpectedRequest(f"no replay route for {call.url}")
 
-    def _answer(self, request: requests.PreparedRequest, call: Call,
-                responder: Responder) -> requests.Response:
+    def _answer(
+        self, request: requests.PreparedRequest, call: Call, responder: Responder
+    ) -> requests.Response:
         for _ in range(100):
             if isinstance(responder, BaseException):
                 raise responder
@@ -255,7 +302,7 @@ class faults:
         return requests.ConnectionError(
             f"{faults._POOL}: Max retries exceeded with url: /stats/leaguegamelog (Caused by "
             "NameResolutionError(\"Failed to resolve 'stats.nba.com' ([Errno -2] Name or service "
-            "not known)\"))"
+            'not known)"))'
         )
 
     @staticmethod
@@ -305,8 +352,13 @@ class faults:
 
     @staticmethod
     def html_page(call: Call | None = None) -> Reply:
-        return Reply(200, "<!DOCTYPE html><html><head><title>Access Denied</title></head>"
-                          "<body>Reference #18.abc</body></html>", {}, "text/html")
+        return Reply(
+            200,
+            "<!DOCTYPE html><html><head><title>Access Denied</title></head>"
+            "<body>Reference #18.abc</body></html>",
+            {},
+            "text/html",
+        )
 
     @staticmethod
     def blank(call: Call | None = None) -> Reply:
@@ -349,14 +401,26 @@ def rows_as_dicts(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(zip(headers, row, strict=True)) for row in rows]
 
 
-def game_log_body(season: str, season_type: str, mode: str, headers: Iterable[str],
-                  rows: list[list[Any]], date_from: str | None = None) -> dict[str, Any]:
+def game_log_body(
+    season: str,
+    season_type: str,
+    mode: str,
+    headers: Iterable[str],
+    rows: list[list[Any]],
+    date_from: str | None = None,
+) -> dict[str, Any]:
     """Return a LeagueGameLog response as stats.nba.com shapes it."""
     return {
         "resource": "leaguegamelog",
         "parameters": {
-            "LeagueID": "00", "Season": season, "SeasonType": season_type, "PlayerOrTeam": mode,
-            "Counter": 0, "Sorter": "DATE", "Direction": "ASC", "DateFrom": date_from or None,
+            "LeagueID": "00",
+            "Season": season,
+            "SeasonType": season_type,
+            "PlayerOrTeam": mode,
+            "Counter": 0,
+            "Sorter": "DATE",
+            "Direction": "ASC",
+            "DateFrom": date_from or None,
             "DateTo": None,
         },
         "resultSets": [{"name": "LeagueGameLog", "headers": list(headers), "rowSet": rows}],
@@ -404,8 +468,12 @@ def league_game_log(body: Mapping[str, Any]) -> Callable[[Call], dict[str, Any]]
         low, high = parse(call.params.get("DateFrom", "")), parse(call.params.get("DateTo", ""))
         if low is None and high is None:
             return dict(body)
-        kept = [r for r in rows if (low is None or r[date_index][:10] >= low)
-                and (high is None or r[date_index][:10] <= high)]
+        kept = [
+            r
+            for r in rows
+            if (low is None or r[date_index][:10] >= low)
+            and (high is None or r[date_index][:10] <= high)
+        ]
         answer = with_rows(body, kept)
         answer["parameters"]["DateFrom"] = call.params.get("DateFrom") or None
         answer["parameters"]["DateTo"] = call.params.get("DateTo") or None
@@ -442,8 +510,9 @@ def _game_key(row: Mapping[str, str]) -> tuple[str, str, str]:
     return row["GAME_DATE"], home, away
 
 
-def _game_ids(season: str, season_type: str,
-              rows: Iterable[Mapping[str, str]]) -> dict[tuple[str, str, str], str]:
+def _game_ids(
+    season: str, season_type: str, rows: Iterable[Mapping[str, str]]
+) -> dict[tuple[str, str, str], str]:
     """Return a 10-character GAME_ID for each (date, home, away) game, numbered by date."""
     prefix = f"00{_TYPE_DIGITS[season_type]}{season[2:4]}"
     games = sorted({_game_key(row) for row in rows})
@@ -462,14 +531,23 @@ def _csv_body_json(season: str, season_type: str, mode: str, limit: int | None) 
     for record in source:
         team_id, team_name = _team_ids().get(record["TEAM_ABBREVIATION"], (0, ""))
         values: dict[str, Any] = {
-            "SEASON_ID": season_id, "TEAM_ID": team_id, "TEAM_NAME": team_name,
-            "GAME_ID": game_ids.get(_game_key(record), "0000000000"), "VIDEO_AVAILABLE": 1,
+            "SEASON_ID": season_id,
+            "TEAM_ID": team_id,
+            "TEAM_NAME": team_name,
+            "GAME_ID": game_ids.get(_game_key(record), "0000000000"),
+            "VIDEO_AVAILABLE": 1,
         }
         for name, value in record.items():
             if name in ("SEASON_TYPE", "TEAM_ID"):
                 continue
-            text_columns = ("PLAYER_NAME", "TEAM_ABBREVIATION", "TEAM_NAME", "GAME_DATE",
-                            "MATCHUP", "WL")
+            text_columns = (
+                "PLAYER_NAME",
+                "TEAM_ABBREVIATION",
+                "TEAM_NAME",
+                "GAME_DATE",
+                "MATCHUP",
+                "WL",
+            )
             values[name] = value if name in text_columns else _number(value)
         if mode == "P":
             values["PLAYER_ID"] = int(record["PLAYER_ID"])
@@ -478,24 +556,37 @@ def _csv_body_json(season: str, season_type: str, mode: str, limit: int | None) 
     return json.dumps(game_log_body(season, season_type, mode, headers, rows))
 
 
-def play_in_body(season: str, mode: str,
-                 games: list[tuple[str, str, str, int, int]] | None = None) -> dict[str, Any]:
+def play_in_body(
+    season: str, mode: str, games: list[tuple[str, str, str, int, int]] | None = None
+) -> dict[str, Any]:
     """Return a PlayIn LeagueGameLog response (GAME_ID 005..., SEASON_ID 5...) of ``games``
     (default: PLAY_IN_GAMES of the season; none for older seasons); player mode has one made-up
     player per team row."""
     rows = []
     for number, (day, home, away, home_pts, away_pts) in enumerate(
-            PLAY_IN_GAMES.get(season, []) if games is None else games, start=1):
+        PLAY_IN_GAMES.get(season, []) if games is None else games, start=1
+    ):
         for team, pts, other_pts, matchup in (
-                (away, away_pts, home_pts, f"{away} @ {home}"),
-                (home, home_pts, away_pts, f"{home} vs. {away}")):
+            (away, away_pts, home_pts, f"{away} @ {home}"),
+            (home, home_pts, away_pts, f"{home} vs. {away}"),
+        ):
             team_id, name = _team_ids()[team]
-            values = {"SEASON_ID": f"5{season[:4]}", "TEAM_ID": team_id,
-                      "TEAM_ABBREVIATION": team, "TEAM_NAME": name,
-                      "GAME_ID": f"005{season[2:4]}00{100 + number:03d}", "GAME_DATE": day,
-                      "MATCHUP": matchup, "WL": "W" if pts > other_pts else "L", "MIN": 240,
-                      "PTS": pts, "REB": 44, "AST": 25, "PLUS_MINUS": pts - other_pts,
-                      "VIDEO_AVAILABLE": 1}
+            values = {
+                "SEASON_ID": f"5{season[:4]}",
+                "TEAM_ID": team_id,
+                "TEAM_ABBREVIATION": team,
+                "TEAM_NAME": name,
+                "GAME_ID": f"005{season[2:4]}00{100 + number:03d}",
+                "GAME_DATE": day,
+                "MATCHUP": matchup,
+                "WL": "W" if pts > other_pts else "L",
+                "MIN": 240,
+                "PTS": pts,
+                "REB": 44,
+                "AST": 25,
+                "PLUS_MINUS": pts - other_pts,
+                "VIDEO_AVAILABLE": 1,
+            }
             rows.append([values.get(h) for h in TEAM_HEADERS])
     body = game_log_body(season, "PlayIn", "T", TEAM_HEADERS, rows)
     return body if mode == "T" else player_body_from_team_body(body)
@@ -514,10 +605,18 @@ def route_csv_season(adapter: ReplayAdapter, season: str, limit: int | None = No
     its play-in requests to ``play_in_body`` (empty before 2019-20)."""
     for mode in ("T", "P"):
         for season_type in ("Regular Season", "Playoffs"):
-            adapter.route(league_game_log(csv_body(season, season_type, mode, limit)),
-                          Season=season, SeasonType=season_type, PlayerOrTeam=mode)
-        adapter.route(league_game_log(play_in_body(season, mode)), Season=season,
-                      SeasonType="PlayIn", PlayerOrTeam=mode)
+            adapter.route(
+                league_game_log(csv_body(season, season_type, mode, limit)),
+                Season=season,
+                SeasonType=season_type,
+                PlayerOrTeam=mode,
+            )
+        adapter.route(
+            league_game_log(play_in_body(season, mode)),
+            Season=season,
+            SeasonType="PlayIn",
+            PlayerOrTeam=mode,
+        )
 
 
 SCOREBOARD = "scoreboardv3_2025-11-05.json"  # ScoreboardV3 of 2025-11-05: 11 games
@@ -535,8 +634,9 @@ def scoreboard_for(day: str | None = None, games: list[Any] | None = None) -> di
 
 def route_schedule(adapter: ReplayAdapter, games: list[Any] | None = None) -> None:
     """Answer every ScoreboardV3 request with the recorded slate, dated as asked."""
-    adapter.route(lambda call: scoreboard_for(call.params.get("GameDate"), games),
-                  endpoint="scoreboardv3")
+    adapter.route(
+        lambda call: scoreboard_for(call.params.get("GameDate"), games), endpoint="scoreboardv3"
+    )
 
 
 def player_body_from_team_body(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -545,12 +645,22 @@ def player_body_from_team_body(body: Mapping[str, Any]) -> dict[str, Any]:
     players = []
     for row in rows:
         team = dict(zip(headers, row, strict=True))
-        values = {**team, "PLAYER_ID": int(team["TEAM_ID"]) * 10 + 1,
-                  "PLAYER_NAME": f"{team['TEAM_ABBREVIATION']} Scorer", "FANTASY_PTS": 0.0}
+        values = {
+            **team,
+            "PLAYER_ID": int(team["TEAM_ID"]) * 10 + 1,
+            "PLAYER_NAME": f"{team['TEAM_ABBREVIATION']} Scorer",
+            "FANTASY_PTS": 0.0,
+        }
         players.append([values.get(h) for h in PLAYER_HEADERS])
     parameters = body.get("parameters", {})
-    return game_log_body(parameters.get("Season", ""), parameters.get("SeasonType", ""), "P",
-                         PLAYER_HEADERS, players, parameters.get("DateFrom"))
+    return game_log_body(
+        parameters.get("Season", ""),
+        parameters.get("SeasonType", ""),
+        "P",
+        PLAYER_HEADERS,
+        players,
+        parameters.get("DateFrom"),
+    )
 
 
 # --------------------------------------------------------------------------- clock
@@ -607,8 +717,9 @@ class LocalStatsServer:
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.05})
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, daemon=True, kwargs={"poll_interval": 0.05}
+        )
 
     @property
     def base_url(self) -> str:
@@ -625,8 +736,13 @@ class LocalStatsServer:
         self._thread.join(timeout=5)
 
 
-def _send_head(handler: http.server.BaseHTTPRequestHandler, status: int, length: int,
-               content_type: str = JSON_TYPE, encoding: str | None = None) -> None:
+def _send_head(
+    handler: http.server.BaseHTTPRequestHandler,
+    status: int,
+    length: int,
+    content_type: str = JSON_TYPE,
+    encoding: str | None = None,
+) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     if encoding:
@@ -636,8 +752,9 @@ def _send_head(handler: http.server.BaseHTTPRequestHandler, status: int, length:
     handler.wfile.flush()
 
 
-def serve(body: bytes | str | Mapping[str, Any], status: int = 200,
-          compress: bool = False) -> Behaviour:
+def serve(
+    body: bytes | str | Mapping[str, Any], status: int = 200, compress: bool = False
+) -> Behaviour:
     """Answer with ``body`` at once (gzip-encoded, as stats.nba.com does, when ``compress``)."""
     data = Reply(status, dict(body) if isinstance(body, Mapping) else body).encoded()
     if compress:
@@ -660,7 +777,7 @@ def drip(body: bytes | str | Mapping[str, Any], interval: float, limit: float) -
         for start in range(0, len(data), 16):
             if time.monotonic() - started > limit:
                 break
-            handler.wfile.write(data[start:start + 16])
+            handler.wfile.write(data[start : start + 16])
             handler.wfile.flush()
             time.sleep(interval)
         handler.close_connection = True
@@ -690,8 +807,7 @@ def reset_mid_body(body: bytes | str | Mapping[str, Any]) -> Behaviour:
         _send_head(handler, 200, len(data))
         handler.wfile.write(data[: max(1, len(data) // 3)])
         handler.wfile.flush()
-        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                      struct.pack("ii", 1, 0))
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         handler.connection.close()
         handler.close_connection = True
 

@@ -19,12 +19,45 @@ TEAM_CODES = ("BOS", "PHI", "MIL", "TOR", "LAL", "GSW", "DEN", "MIA", "DAL", "UT
 PLAYERS_PER_TEAM = 9
 ROLE_MINUTES = np.array([36, 34, 32, 30, 28, 26, 22, 18, 14], dtype=float)  # sums to 240
 
-TEAM_HEADER = ["TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME", "GAME_DATE", "MATCHUP", "WL", "PTS",
-               "REB", "AST", "STL", "BLK", "TOV", "FG_PCT", "FG3_PCT", "FT_PCT", "PLUS_MINUS",
-               "SEASON_TYPE"]
-PLAYER_HEADER = ["PLAYER_ID", "PLAYER_NAME", "TEAM_ABBREVIATION", "GAME_DATE", "MATCHUP", "WL",
-                 "MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV", "FG_PCT", "FG3_PCT", "FT_PCT",
-                 "PLUS_MINUS", "SEASON_TYPE"]
+TEAM_HEADER = [
+    "TEAM_ID",
+    "TEAM_ABBREVIATION",
+    "TEAM_NAME",
+    "GAME_DATE",
+    "MATCHUP",
+    "WL",
+    "PTS",
+    "REB",
+    "AST",
+    "STL",
+    "BLK",
+    "TOV",
+    "FG_PCT",
+    "FG3_PCT",
+    "FT_PCT",
+    "PLUS_MINUS",
+    "SEASON_TYPE",
+]
+PLAYER_HEADER = [
+    "PLAYER_ID",
+    "PLAYER_NAME",
+    "TEAM_ABBREVIATION",
+    "GAME_DATE",
+    "MATCHUP",
+    "WL",
+    "MIN",
+    "PTS",
+    "REB",
+    "AST",
+    "STL",
+    "BLK",
+    "TOV",
+    "FG_PCT",
+    "FG3_PCT",
+    "FT_PCT",
+    "PLUS_MINUS",
+    "SEASON_TYPE",
+]
 
 
 def _split(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -37,8 +70,13 @@ def _split(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndar
     return parts
 
 
-def write_seasons(target: Path, seasons: tuple[str, ...] = ("2017-18", "2018-19"), *,
-                  rounds: int = 2, seed: int = 7) -> Path:
+def write_seasons(
+    target: Path,
+    seasons: tuple[str, ...] = ("2017-18", "2018-19"),
+    *,
+    rounds: int = 2,
+    seed: int = 7,
+) -> Path:
     """Write ``team_game_logs_<season>.csv`` and ``player_game_logs_<season>.csv`` into ``target``.
 
     Each season is ``rounds`` double round-robins of the ten teams (18 games per team per round,
@@ -80,9 +118,14 @@ def write_seasons(target: Path, seasons: tuple[str, ...] = ("2017-18", "2018-19"
     return target
 
 
-def _write_season(target: Path, season: str, games: list[tuple[dt.date, str, str, str]],
-                  strength: dict[str, float], skill: dict[str, np.ndarray],
-                  rng: np.random.Generator) -> None:
+def _write_season(
+    target: Path,
+    season: str,
+    games: list[tuple[dt.date, str, str, str]],
+    strength: dict[str, float],
+    skill: dict[str, np.ndarray],
+    rng: np.random.Generator,
+) -> None:
     team_rows: list[list[object]] = []
     player_rows: list[list[object]] = []
     for day, home, away, season_type in games:
@@ -91,8 +134,10 @@ def _write_season(target: Path, season: str, games: list[tuple[dt.date, str, str
         away_pts = round(rng.normal(108 - margin_mean / 2, 7))
         if home_pts == away_pts:
             home_pts += 1 if rng.random() < 0.55 else -1
-        for team, opponent, points, is_home in ((home, away, home_pts, True),
-                                                (away, home, away_pts, False)):
+        for team, opponent, points, is_home in (
+            (home, away, home_pts, True),
+            (away, home, away_pts, False),
+        ):
             other = away_pts if is_home else home_pts
             won = "W" if points > other else "L"
             matchup = f"{team} vs. {opponent}" if is_home else f"{team} @ {opponent}"
@@ -105,18 +150,55 @@ def _write_season(target: Path, season: str, games: list[tuple[dt.date, str, str
             reb = _split(reb_total, ROLE_MINUTES * rng.gamma(4, 0.25, PLAYERS_PER_TEAM), rng)
             ast = _split(ast_total, ROLE_MINUTES * skill[team], rng)
             team_index = TEAM_CODES.index(team)
-            team_rows.append([1610612700 + team_index, team, f"{team} Synthetics", day.isoformat(),
-                              matchup, won, points, reb_total, ast_total, 7, 5, 13, 0.46, 0.35,
-                              0.78, margin, season_type])
+            team_rows.append(
+                [
+                    1610612700 + team_index,
+                    team,
+                    f"{team} Synthetics",
+                    day.isoformat(),
+                    matchup,
+                    won,
+                    points,
+                    reb_total,
+                    ast_total,
+                    7,
+                    5,
+                    13,
+                    0.46,
+                    0.35,
+                    0.78,
+                    margin,
+                    season_type,
+                ]
+            )
             for slot in range(PLAYERS_PER_TEAM):
                 player_id = 100000 + team_index * 100 + slot
-                player_rows.append([
-                    player_id, f"Player {team} {slot + 1}", team, day.isoformat(), matchup, won,
-                    int(minutes[slot]), int(pts[slot]), int(reb[slot]), int(ast[slot]), 1, 0, 1,
-                    0.45, 0.33 if slot % 3 else "", 0.8,
-                    round(margin * minutes[slot] / 48), season_type])
-    for kind, header, rows in (("team", TEAM_HEADER, team_rows),
-                               ("player", PLAYER_HEADER, player_rows)):
+                player_rows.append(
+                    [
+                        player_id,
+                        f"Player {team} {slot + 1}",
+                        team,
+                        day.isoformat(),
+                        matchup,
+                        won,
+                        int(minutes[slot]),
+                        int(pts[slot]),
+                        int(reb[slot]),
+                        int(ast[slot]),
+                        1,
+                        0,
+                        1,
+                        0.45,
+                        0.33 if slot % 3 else "",
+                        0.8,
+                        round(margin * minutes[slot] / 48),
+                        season_type,
+                    ]
+                )
+    for kind, header, rows in (
+        ("team", TEAM_HEADER, team_rows),
+        ("player", PLAYER_HEADER, player_rows),
+    ):
         with (target / f"{kind}_game_logs_{season}.csv").open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(header)

@@ -42,7 +42,10 @@ QUIET = {"NBA_ML_JOBS": "1", "NBA_ML_REQUEST_PAUSE": "0", "NBA_ML_RETRIES": "1"}
 def _quiet_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("NBA_ML_", "NBA_TRAINING_", "NBA_API_")) or name in (
-                "STATE_DIRECTORY", "HTTPS_PROXY", "https_proxy"):
+            "STATE_DIRECTORY",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ):
             monkeypatch.delenv(name, raising=False)
     for name, value in QUIET.items():
         monkeypatch.setenv(name, value)
@@ -65,11 +68,15 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # ------------------------------------------------------------------ import cost and the surface
 
+
 def test_import_nba_ml_imports_nothing_else() -> None:
-    code = ("import sys, nba_ml; print(sorted(m for m in sys.modules if m.startswith("
-            "('nba_ml', 'pandas', 'sklearn', 'numpy', 'typer'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
+    code = (
+        "import sys, nba_ml; print(sorted(m for m in sys.modules if m.startswith("
+        "('nba_ml', 'pandas', 'sklearn', 'numpy', 'typer'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
     assert out.strip() == "['nba_ml']"
 
 
@@ -98,18 +105,32 @@ def test_user_code_type_checks_against_the_api(tmp_path: Path) -> None:
         "when: dt.datetime = nba_ml.next_run()\n"
         "nba_ml.status('d', tmeout=3)\n"  # a misspelt setting: the checker must say so
         "nba_ml.check('d', jobs='one')\n"  # a wrong type: likewise
-        "nba_ml.chek('d')\n")  # a misspelt function: likewise
+        "nba_ml.chek('d')\n"
+    )  # a misspelt function: likewise
     # MYPYPATH: an editable install's import hook is invisible to mypy (a regular install is
     # found through py.typed, checked above)
-    done = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"),
-                           "--follow-imports", "silent", str(user)],
-                          capture_output=True, text=True, cwd=tmp_path,
-                          env={**os.environ, "MYPYPATH": str(ROOT)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--follow-imports",
+            "silent",
+            str(user),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(ROOT)},
+    )
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     assert [line.split(":")[1] for line in errors] == ["7", "8", "9"], done.stdout
 
 
 # ----------------------------------------------------------------------------- settings
+
 
 def test_the_keywords_are_the_settings_table() -> None:
     from nba_ml.config import SETTINGS
@@ -145,6 +166,7 @@ def test_bad_settings_raise_what_the_cli_exits_2_for(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------- same answers
+
 
 def test_check_on_a_missing_set_says_what_the_cli_says(tmp_path: Path) -> None:
     result = api.check(tmp_path / "none")
@@ -188,8 +210,9 @@ def test_train_ensure_check_and_status_match_the_cli(logs: Path, tmp_path: Path)
         assert report[key] == shell_report[key]
     for key in ("valid", "seasons", "first_game_date", "last_game_date", "holdout"):
         assert report["models"][key] == shell_report["models"][key]
-    assert ([f["metrics"] for f in report["models"]["files"]]
-            == [f["metrics"] for f in shell_report["models"]["files"]])
+    assert [f["metrics"] for f in report["models"]["files"]] == [
+        f["metrics"] for f in shell_report["models"]["files"]
+    ]
     assert report["schedule"]["next_run_local"] == api.next_run().isoformat()
 
 
@@ -203,9 +226,11 @@ def test_next_run_is_the_daily_run_across_daylight_saving() -> None:
     assert upcoming.isoformat() == "2026-03-08T04:00:00-05:00"
     assert upcoming.astimezone(dt.timezone.utc).hour == 9
     assert api.next_run(spring, training_hour=5, training_minute=30).isoformat() == (
-        "2026-03-08T05:30:00-05:00")
+        "2026-03-08T05:30:00-05:00"
+    )
     assert api.next_run(spring, training_timezone="Europe/Berlin").isoformat() == (
-        "2026-03-09T04:00:00+01:00")
+        "2026-03-09T04:00:00+01:00"
+    )
     assert api.next_run().tzinfo is not None
     with pytest.raises(ValueError, match="aware"):
         api.next_run(dt.datetime(2026, 3, 8, 8, 30))  # naive on purpose
@@ -213,16 +238,25 @@ def test_next_run_is_the_daily_run_across_daylight_saving() -> None:
 
 # --------------------------------------------- the same exception class for each exit code
 
+
 def _not_promoted(*args: object, **kwargs: object) -> promotion.Verdict:
-    return promotion.Verdict(promote=False, reasons=["worse on the same games (forced)"],
-                             warnings=[], basis="forced by the test", current_valid=True)
+    return promotion.Verdict(
+        promote=False,
+        reasons=["worse on the same games (forced)"],
+        warnings=[],
+        basis="forced by the test",
+        current_valid=True,
+    )
 
 
-@pytest.mark.parametrize("case", ["lock", "upstream", "data", "not_promoted", "config",
-                                  "usage"])
+@pytest.mark.parametrize("case", ["lock", "upstream", "data", "not_promoted", "config", "usage"])
 def test_each_failure_raises_the_class_of_the_cli_exit_code(
-        case: str, logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        request: pytest.FixtureRequest) -> None:
+    case: str,
+    logs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
     data = tmp_path / "d"
     api_call: dict[str, Any] = {"force": True, "source": logs}
     args = ["train", "--force", "--from", str(logs)]
@@ -270,6 +304,7 @@ def api_trained(logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # ------------------------------------------------------------------- the README, as written
 
+
 def _readme_example() -> str:
     text = (ROOT / "README.md").read_text()
     section = text.split("## Python API", 1)[1].split("\n## ", 1)[0]
@@ -280,11 +315,17 @@ def _readme_example() -> str:
 
 def test_the_readme_example_runs_as_written(logs: Path, tmp_path: Path) -> None:
     (tmp_path / "gamelogs").symlink_to(logs)
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("NBA_ML_", "NBA_TRAINING_"))}
-    done = subprocess.run([sys.executable, "-c", _readme_example()], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=300,
-                          env={**environment, "PYTHONPATH": str(ROOT)})
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("NBA_ML_", "NBA_TRAINING_"))
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _readme_example()],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "False 1"
@@ -297,6 +338,14 @@ def test_the_readme_example_runs_as_written(logs: Path, tmp_path: Path) -> None:
 
 def test_the_readme_table_names_every_public_function() -> None:
     section = (ROOT / "README.md").read_text().split("## Python API", 1)[1].split("\n## ", 1)[0]
-    for name in ("check", "train", "ensure", "status", "next_run", "settings",
-                 "load_predictor", "LivePredictor"):
+    for name in (
+        "check",
+        "train",
+        "ensure",
+        "status",
+        "next_run",
+        "settings",
+        "load_predictor",
+        "LivePredictor",
+    ):
         assert f"`nba_ml.{name}(" in section, name

@@ -18,8 +18,9 @@ class Reporter:
         self.lines.append(line)
 
 
-def test_a_run_without_shared_says_why_it_skipped(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_without_shared_says_why_it_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(conftest, "GAMELOGS", tmp_path / "absent")
     reporter = Reporter(148)
     conftest.pytest_terminal_summary(reporter, 0, None)  # type: ignore[arg-type]

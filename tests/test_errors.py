@@ -58,8 +58,11 @@ FAILURES: dict[type[NbaMlError], tuple[int, Outcome]] = {
 
 
 def test_the_table_covers_every_error_the_module_defines() -> None:
-    defined = {value for value in vars(errors).values()
-               if inspect.isclass(value) and issubclass(value, NbaMlError)}
+    defined = {
+        value
+        for value in vars(errors).values()
+        if inspect.isclass(value) and issubclass(value, NbaMlError)
+    }
     assert defined == set(FAILURES)
 
 
@@ -82,8 +85,7 @@ def test_the_exit_codes_follow_the_conventions_schedulers_know() -> None:
 
 def test_the_module_documents_every_exit_code() -> None:
     documented = {int(code) for code in re.findall(r"^    (\d+) ", errors.__doc__ or "", re.M)}
-    assert documented == {value for name, value in vars(errors).items()
-                          if name.startswith("EXIT_")}
+    assert documented == {value for name, value in vars(errors).items() if name.startswith("EXIT_")}
 
 
 def test_usage_errors_are_the_settings_errors() -> None:
@@ -111,7 +113,14 @@ def test_a_subclass_of_a_mapped_error_records_the_same_outcome() -> None:
 
 def test_outcomes_are_the_strings_runs_jsonl_holds() -> None:
     assert {outcome.value for outcome in Outcome} == {
-        "trained", "skipped", "valid", "not_promoted", "busy", "stopped", "failed"}
+        "trained",
+        "skipped",
+        "valid",
+        "not_promoted",
+        "busy",
+        "stopped",
+        "failed",
+    }
     assert Outcome.TRAINED == "trained" and isinstance(Outcome.BUSY, str)
     assert Outcome("not_promoted") is Outcome.NOT_PROMOTED
     assert json.dumps({"outcome": Outcome.NOT_PROMOTED}) == '{"outcome": "not_promoted"}'

@@ -115,8 +115,11 @@ def test_a_step_without_a_total_logs_a_count_and_never_completes(
     for done in range(1, 5):
         reporter("backtest days", done, None)
         clock.now += 5
-    assert logged == ["INFO backtest days: 2 done", "INFO backtest days: 3 done",
-                      "INFO backtest days: 4 done"]
+    assert logged == [
+        "INFO backtest days: 2 done",
+        "INFO backtest days: 3 done",
+        "INFO backtest days: 4 done",
+    ]
 
 
 def test_each_step_has_its_own_clock(clock: Clock, logged: list[str]) -> None:
@@ -130,8 +133,9 @@ def test_each_step_has_its_own_clock(clock: Clock, logged: list[str]) -> None:
     assert logged == ["INFO a: 1/4 (25%)"]
 
 
-def test_an_interval_of_zero_logs_every_report_but_the_first(clock: Clock, logged: list[str]
-                                                             ) -> None:
+def test_an_interval_of_zero_logs_every_report_but_the_first(
+    clock: Clock, logged: list[str]
+) -> None:
     reporter = LogReporter(interval=0)
     for done in range(3):
         reporter("fitting", done, 2)
@@ -165,8 +169,12 @@ def test_an_installed_reporter_gets_every_report_and_the_log_none(
         report("fitting", 1, 2)
         report("fitting", 2, 2)
         report("backtest days", 7)
-    assert seen == [("fitting", 0, 2), ("fitting", 1, 2), ("fitting", 2, 2),
-                    ("backtest days", 7, None)]
+    assert seen == [
+        ("fitting", 0, 2),
+        ("fitting", 1, 2),
+        ("fitting", 2, 2),
+        ("backtest days", 7, None),
+    ]
     assert logged == []
 
 
@@ -175,8 +183,10 @@ def test_reporters_nest_and_the_outer_one_is_restored_even_after_an_error() -> N
     inner: list[str] = []
     with reporting_to(lambda step, done, total: outer.append(step)):
         report("before", 0)
-        with pytest.raises(RuntimeError), \
-                reporting_to(lambda step, done, total: inner.append(step)):
+        with (
+            pytest.raises(RuntimeError),
+            reporting_to(lambda step, done, total: inner.append(step)),
+        ):
             report("inside", 0)
             raise RuntimeError("a failed step")
         report("after", 0)
@@ -187,8 +197,15 @@ def test_reporters_nest_and_the_outer_one_is_restored_even_after_an_error() -> N
 
 def test_progress_depends_on_the_standard_library_only() -> None:
     tree = ast.parse(Path(progress.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert imported - {"__future__"} <= set(sys.stdlib_module_names), imported

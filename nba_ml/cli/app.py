@@ -25,7 +25,8 @@ from nba_ml.config import SETTINGS, SPECS
 from nba_ml.errors import EXIT_FAILURE, EXIT_OK
 
 app = typer.Typer(
-    name="nba-ml", cls=HelpGroup,  # commands in a useful order, descriptions uncut
+    name="nba-ml",
+    cls=HelpGroup,  # commands in a useful order, descriptions uncut
     help="Keep four NBA prediction models (game outcome, points, assists, rebounds) trained "
     "and fresh. Exit codes: 0 ok, 1 failure, 2 usage, 3 not promoted, 75 temporary failure, "
     "130/143 stopped by SIGINT/SIGTERM.",
@@ -35,13 +36,13 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
-predict_app = typer.Typer(help="Predict upcoming games and player stat lines.",
-                          no_args_is_help=True)
+predict_app = typer.Typer(
+    help="Predict upcoming games and player stat lines.", no_args_is_help=True
+)
 app.add_typer(predict_app, name="predict")
 
 STATE = Invocation()
-GLOBAL_SETTINGS = [spec.name for spec in SETTINGS
-                   if not spec.command_option and not spec.env_only]
+GLOBAL_SETTINGS = [spec.name for spec in SETTINGS if not spec.command_option and not spec.env_only]
 
 
 def _version(value: bool) -> None:
@@ -54,10 +55,15 @@ def _version(value: bool) -> None:
 @with_setting_options(GLOBAL_SETTINGS)
 def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log warnings and errors only.")
-                     ] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Log warnings and errors only.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
     settings_flags: dict[str, str] | None = None,
 ) -> None:
     """Keep four NBA prediction models trained and fresh."""
@@ -75,11 +81,17 @@ def _call(handler: Any, *args: Any, **kwargs: Any) -> None:
 
 # ------------------------------------------------------------------------------------- check
 
+
 @app.command()
 def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Also load every model (slower); by "
-                                       "default files are verified by sha256 only.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Also load every model (slower); by default files are verified by sha256 only.",
+        ),
+    ] = False,
 ) -> None:
     """Exit 0 when all four models are present, match their manifest and can be served."""
     _call(handlers.check, as_json=as_json, full=full)
@@ -87,9 +99,16 @@ def check(
 
 # ------------------------------------------------------------------------------- train/ensure
 
-SeasonsOption = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-    "--seasons", help="Seasons to train on, e.g. --seasons 2024-25 --seasons 2025-26 "
-    "(default: the last NBA_ML_SEASONS seasons).")]
+SeasonsOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--seasons",
+        help="Seasons to train on, e.g. --seasons 2024-25 --seasons 2025-26 "
+        "(default: the last NBA_ML_SEASONS seasons).",
+    ),
+]
+
+
 def _a_directory(value: Path | None) -> Path | None:
     """Refuse a --from that exists but is no directory: Click's own check (``file_okay=False``)
     lets a FIFO, a device or a socket through, which then failed as bad data (exit 1)."""
@@ -100,37 +119,77 @@ def _a_directory(value: Path | None) -> Path | None:
     return value
 
 
-FromOption = Annotated[Optional[Path], typer.Option(  # noqa: UP045
-    "--from", help="Train from LeagueGameLog CSV/JSON files in this directory instead of "
-    "stats.nba.com.", exists=True, file_okay=False, dir_okay=True, readable=True,
-    callback=_a_directory)]
-WaitOption = Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional
-    SPECS["wait"].flag, envvar=SPECS["wait"].env, show_envvar=True, metavar="FLOAT",
-    help=SPECS["wait"].describe())]
-ProxyOption = Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional
-    SPECS["proxy"].flag, envvar=SPECS["proxy"].env, show_envvar=True, metavar="URL",
-    help=SPECS["proxy"].describe())]
+FromOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--from",
+        help="Train from LeagueGameLog CSV/JSON files in this directory instead of stats.nba.com.",
+        exists=True,
+        file_okay=False,
+        dir_okay=True,
+        readable=True,
+        callback=_a_directory,
+    ),
+]
+WaitOption = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional
+    typer.Option(
+        SPECS["wait"].flag,
+        envvar=SPECS["wait"].env,
+        show_envvar=True,
+        metavar="FLOAT",
+        help=SPECS["wait"].describe(),
+    ),
+]
+ProxyOption = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional
+    typer.Option(
+        SPECS["proxy"].flag,
+        envvar=SPECS["proxy"].env,
+        show_envvar=True,
+        metavar="URL",
+        help=SPECS["proxy"].describe(),
+    ),
+]
 
 
 @app.command()
 def train(
-    force: Annotated[bool, typer.Option("--force", help="Retrain even when the models are "
-                                        "fresh.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Retrain even when the models are fresh.")
+    ] = False,
     source: FromOption = None,
     seasons: SeasonsOption = None,
     wait: WaitOption = None,
-    scheduled: Annotated[bool, typer.Option(
-        "--scheduled", help="Invoked by cron: proceed only when it is NBA_TRAINING_HOUR:xx in "
-        "NBA_TRAINING_TIMEZONE (for crons that ignore CRON_TZ).")] = False,
-    promote_anyway: Annotated[bool, typer.Option(
-        "--promote-anyway", help="Install the new models even when they score worse than the "
-        "current ones.")] = False,
+    scheduled: Annotated[
+        bool,
+        typer.Option(
+            "--scheduled",
+            help="Invoked by cron: proceed only when it is NBA_TRAINING_HOUR:xx in "
+            "NBA_TRAINING_TIMEZONE (for crons that ignore CRON_TZ).",
+        ),
+    ] = False,
+    promote_anyway: Annotated[
+        bool,
+        typer.Option(
+            "--promote-anyway",
+            help="Install the new models even when they score worse than the current ones.",
+        ),
+    ] = False,
     proxy: ProxyOption = None,
 ) -> None:
     """Collect data, train all four models, evaluate on held-out games, install atomically."""
-    _call(handlers.train, "train", wait=given_on_command_line("wait", wait),
-          proxy=given_on_command_line("proxy", proxy), force=force, source=source,
-          seasons=seasons, scheduled=scheduled, promote_anyway=promote_anyway)
+    _call(
+        handlers.train,
+        "train",
+        wait=given_on_command_line("wait", wait),
+        proxy=given_on_command_line("proxy", proxy),
+        force=force,
+        source=source,
+        seasons=seasons,
+        scheduled=scheduled,
+        promote_anyway=promote_anyway,
+    )
 
 
 @app.command()
@@ -141,8 +200,13 @@ def ensure(
 ) -> None:
     """Exit 0 at once when the models are valid; otherwise train them (a web server's
     ExecStartPre)."""
-    _call(handlers.train, "ensure", wait=given_on_command_line("wait", wait),
-          proxy=given_on_command_line("proxy", proxy), source=source)
+    _call(
+        handlers.train,
+        "ensure",
+        wait=given_on_command_line("wait", wait),
+        proxy=given_on_command_line("proxy", proxy),
+        source=source,
+    )
 
 
 @app.command()
@@ -154,8 +218,10 @@ def daily(source: FromOption = None) -> None:
 
 # ----------------------------------------------------------------------------------- backtest
 
-def _backtest(invocation: Invocation, source: Path, test_season: str, output: Path,
-              as_json: bool) -> int:
+
+def _backtest(
+    invocation: Invocation, source: Path, test_season: str, output: Path, as_json: bool
+) -> int:
     from nba_ml.commands.backtest import backtest as run_backtest
 
     data_dir = invocation.settings().data_dir  # --output may not go into it
@@ -163,31 +229,58 @@ def _backtest(invocation: Invocation, source: Path, test_season: str, output: Pa
         result = run_backtest(source, test_season, output, data_dir)
     figures = result.figures
     if as_json:
-        handlers.print_json({"test_season": test_season, "train_seasons": result.train_seasons,
-                             "rows": result.rows, "output": str(output), "figures": figures})
+        handlers.print_json(
+            {
+                "test_season": test_season,
+                "train_seasons": result.train_seasons,
+                "rows": result.rows,
+                "output": str(output),
+                "figures": figures,
+            }
+        )
         return EXIT_OK
     game = figures["game_outcome"]
-    lines = [f"wrote {result.rows} predictions to {output}",
-             f"game_outcome: n={game['n']} brier={game['brier']:.4f} "
-             f"log_loss={game['log_loss']:.4f} accuracy={game['accuracy']:.3f}"]
+    lines = [
+        f"wrote {result.rows} predictions to {output}",
+        f"game_outcome: n={game['n']} brier={game['brier']:.4f} "
+        f"log_loss={game['log_loss']:.4f} accuracy={game['accuracy']:.3f}",
+    ]
     for name in MODEL_NAMES[1:]:  # the player models
         f = figures[name]
-        lines.append(f"{name}: n={f['n']} mae={f['mae']:.3f} last10={f['mae_last10']:.3f} "
-                     f"season={f['mae_season']:.3f} ewma={f['mae_ewma']:.3f} "
-                     f"ratio={f['ratio_last10']:.3f}")
+        lines.append(
+            f"{name}: n={f['n']} mae={f['mae']:.3f} last10={f['mae_last10']:.3f} "
+            f"season={f['mae_season']:.3f} ewma={f['mae_ewma']:.3f} "
+            f"ratio={f['ratio_last10']:.3f}"
+        )
     write_out("\n".join(lines))
     return EXIT_OK
 
 
 @app.command()
 def backtest(
-    source: Annotated[Path, typer.Option("--from", help="Directory of LeagueGameLog exports.",
-                                         exists=True, file_okay=False, readable=True,
-                                         callback=_a_directory)],
-    test_season: Annotated[str, typer.Option("--test-season", help="Season to predict, e.g. "
-                                             "2020-21; trains on every earlier season.")],
-    output: Annotated[Path, typer.Option(
-        "--output", help="CSV file to write (a regular file in an existing directory).")],
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--from",
+            help="Directory of LeagueGameLog exports.",
+            exists=True,
+            file_okay=False,
+            readable=True,
+            callback=_a_directory,
+        ),
+    ],
+    test_season: Annotated[
+        str,
+        typer.Option(
+            "--test-season", help="Season to predict, e.g. 2020-21; trains on every earlier season."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", help="CSV file to write (a regular file in an existing directory)."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Train on seasons before --test-season and predict every game of it, day by day."""
@@ -196,11 +289,14 @@ def backtest(
 
 # ------------------------------------------------------------------------------------- status
 
+
 @app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when anything needs "
-                                         "attention (for monitoring).")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Exit 1 when anything needs attention (for monitoring)."),
+    ] = False,
 ) -> None:
     """Show the models, their age and scores, the lock, the data, recent runs, the next run and
     the effective settings."""
@@ -209,27 +305,33 @@ def status(
 
 # ------------------------------------------------------------------------------------ predict
 
-DateOption = Annotated[Optional[str], typer.Option(  # noqa: UP045
-    "--date", help="Game date YYYY-MM-DD (default: today in Chicago).")]
+DateOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--date", help="Game date YYYY-MM-DD (default: today in Chicago)."),
+]
 
 
-def _predict_game(invocation: Invocation, home: str, away: str, date: str | None,
-                  as_json: bool) -> int:
+def _predict_game(
+    invocation: Invocation, home: str, away: str, date: str | None, as_json: bool
+) -> int:
     from nba_ml.commands.predict import predict_game as predict
 
     row = predict(invocation.settings(), home, away, date)
     if as_json:
         handlers.print_json(row.as_dict())
     else:
-        write_out(f"{row.game_date} {row.away} @ {row.home}: home win probability "
-                  f"{row.home_win_probability:.3f}\n  {row.served.line()}")
+        write_out(
+            f"{row.game_date} {row.away} @ {row.home}: home win probability "
+            f"{row.home_win_probability:.3f}\n  {row.served.line()}"
+        )
     return EXIT_OK
 
 
 @predict_app.command("game")
 def predict_game(
-    home: Annotated[str, typer.Argument(help="Home team: code, city or nickname, e.g. BOS, "
-                                        "Boston, Celtics.")],
+    home: Annotated[
+        str, typer.Argument(help="Home team: code, city or nickname, e.g. BOS, Boston, Celtics.")
+    ],
     away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -238,8 +340,14 @@ def predict_game(
     _call(_predict_game, home, away, date, as_json)
 
 
-def _predict_player(invocation: Invocation, player: str, opponent: str | None,
-                    home: bool | None, date: str | None, as_json: bool) -> int:
+def _predict_player(
+    invocation: Invocation,
+    player: str,
+    opponent: str | None,
+    home: bool | None,
+    date: str | None,
+    as_json: bool,
+) -> int:
     from nba_ml.commands.predict import predict_player as predict
 
     row = predict(invocation.settings(), player, opponent=opponent, home=home, date=date)
@@ -247,14 +355,17 @@ def _predict_player(invocation: Invocation, player: str, opponent: str | None,
         handlers.print_json(row.as_dict())
     else:
         against = f" {'@' if home is False else 'vs'} {row.opponent}" if row.opponent else ""
-        write_out(f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
-                  f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
-                  f"  {row.served.line()}")
+        write_out(
+            f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
+            f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
+            f"  {row.served.line()}"
+        )
     return EXIT_OK
 
 
-def _predict_today(invocation: Invocation, date: str | None, schedule: Path | None,
-                   as_json: bool) -> int:
+def _predict_today(
+    invocation: Invocation, date: str | None, schedule: Path | None, as_json: bool
+) -> int:
     from nba_ml.commands.predict import parse_date
     from nba_ml.commands.today import predict_today as predict
 
@@ -269,10 +380,15 @@ def _predict_today(invocation: Invocation, date: str | None, schedule: Path | No
 @predict_app.command("today")
 def predict_today(
     date: DateOption = None,
-    schedule: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--schedule", help="Read the slate from FILE instead of the cache: a saved "
-        "ScoreboardV3 response, or one game a line ('PHI @ BOS', 'Lakers vs Clippers').",
-        metavar="FILE")] = None,
+    schedule: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--schedule",
+            help="Read the slate from FILE instead of the cache: a saved "
+            "ScoreboardV3 response, or one game a line ('PHI @ BOS', 'Lakers vs Clippers').",
+            metavar="FILE",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Predict every game of the day's cached schedule and its likely players' stat lines."""
@@ -281,12 +397,20 @@ def predict_today(
 
 @predict_app.command("player")
 def predict_player(
-    player: Annotated[list[str], typer.Argument(
-        help="Player name (quoted or not: the words are joined) or nba.com player id.")],
-    opponent: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--opponent", help="Opponent team: code, city or nickname.")] = None,
-    home: Annotated[Optional[bool], typer.Option(  # noqa: UP045
-        "--home/--away", help="Whether his team plays at home.")] = None,
+    player: Annotated[
+        list[str],
+        typer.Argument(
+            help="Player name (quoted or not: the words are joined) or nba.com player id."
+        ),
+    ],
+    opponent: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--opponent", help="Opponent team: code, city or nickname."),
+    ] = None,
+    home: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--home/--away", help="Whether his team plays at home."),
+    ] = None,
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -295,6 +419,7 @@ def predict_player(
 
 
 # ------------------------------------------------------------------------------------- report
+
 
 def _report(invocation: Invocation, output: Path, fast: bool, versus: Path | None) -> int:
     from nba_ml.commands.report import report as write_report
@@ -308,14 +433,29 @@ def _report(invocation: Invocation, output: Path, fast: bool, versus: Path | Non
 
 @app.command()
 def report(
-    output: Annotated[Path, typer.Option(
-        "--output", help="HTML file to write (a regular file in an existing directory).")],
-    fast: Annotated[bool, typer.Option(
-        "--fast", help="Skip the honest refit for 'MAE by minutes' (uses in-sample "
-        "predictions, labelled as such).")] = False,
-    versus: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--fivethirtyeight", metavar="FILE.csv", help="FiveThirtyEight's nba_elo CSV: its Elo "
-        "and RAPTOR scored beside the game model on the same holdout games.")] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", help="HTML file to write (a regular file in an existing directory)."
+        ),
+    ],
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast",
+            help="Skip the honest refit for 'MAE by minutes' (uses in-sample "
+            "predictions, labelled as such).",
+        ),
+    ] = False,
+    versus: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--fivethirtyeight",
+            metavar="FILE.csv",
+            help="FiveThirtyEight's nba_elo CSV: its Elo "
+            "and RAPTOR scored beside the game model on the same holdout games.",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report: calibration, MAE by minutes, baselines, run history."""
     _call(_report, output, fast, versus)
@@ -323,23 +463,38 @@ def report(
 
 # ----------------------------------------------------------------------------------- schedule
 
+
 @app.command()
 def schedule(
-    kind: Annotated[str, typer.Argument(
-        help="What to print: cron (the shipped crontab, for cronie and Debian cron alike), "
-        "cronie, debian, systemd (with the web server's unit), compose or kubernetes.")
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="What to print: cron (the shipped crontab, for cronie and Debian cron alike), "
+            "cronie, debian, systemd (with the web server's unit), compose or kubernetes."
+        ),
     ] = "cron",
-    executable: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--executable", help="Path of nba-ml (default: this one).")] = None,
-    user: Annotated[str, typer.Option("--user", help="Unprivileged user that runs the job.")
-                    ] = "nba-ml",
-    system_timezone: Annotated[str, typer.Option(
-        "--system-timezone", help="The cron daemon's time zone.")] = "UTC",
-    output_dir: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--output-dir", help="Write each file into this existing directory instead.")] = None,
-    image: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--image", help="The image of compose and kubernetes (default: nba-ml:latest, as "
-        "deploy/Containerfile builds it).")] = None,
+    executable: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--executable", help="Path of nba-ml (default: this one)."),
+    ] = None,
+    user: Annotated[
+        str, typer.Option("--user", help="Unprivileged user that runs the job.")
+    ] = "nba-ml",
+    system_timezone: Annotated[
+        str, typer.Option("--system-timezone", help="The cron daemon's time zone.")
+    ] = "UTC",
+    output_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output-dir", help="Write each file into this existing directory instead."),
+    ] = None,
+    image: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--image",
+            help="The image of compose and kubernetes (default: nba-ml:latest, as "
+            "deploy/Containerfile builds it).",
+        ),
+    ] = None,
 ) -> None:
     """Print a ready crontab file, systemd units, a Compose file or Kubernetes manifests for
     the configured schedule."""

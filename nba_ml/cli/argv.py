@@ -13,8 +13,7 @@ from nba_ml.config import SETTINGS
 
 # the global switches (no value) and the global options that take a value
 SWITCHES = frozenset({"-v", "--verbose", "-q", "--quiet"})
-VALUED = frozenset(spec.flag for spec in SETTINGS
-                   if not spec.command_option and not spec.env_only)
+VALUED = frozenset(spec.flag for spec in SETTINGS if not spec.command_option and not spec.env_only)
 
 
 def _option(word: str) -> tuple[bool, int] | None:
@@ -55,6 +54,6 @@ def hoist(argv: list[str]) -> list[str]:
             after.append(word)
             position += 1
             continue
-        before.extend(rest[position:position + found[1]])
+        before.extend(rest[position : position + found[1]])
         position += found[1]
     return before + after

@@ -54,7 +54,7 @@ def parse(argv: list[str]) -> tuple[handlers.Invocation, str, dict[str, bool]] |
     command = argv[index]
     flags = _COMMANDS[command]
     options: dict[str, bool] = {}
-    for word in argv[index + 1:]:
+    for word in argv[index + 1 :]:
         if word not in flags or flags[word] in options:
             return None
         options[flags[word]] = True

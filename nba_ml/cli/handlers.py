@@ -27,8 +27,13 @@ LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 class Invocation:
     """The options given before the command: ``--data-dir``, the settings flags, verbosity."""
 
-    def __init__(self, data_dir: str | None = None, flags: dict[str, str] | None = None,
-                 verbose: bool = False, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        data_dir: str | None = None,
+        flags: dict[str, str] | None = None,
+        verbose: bool = False,
+        quiet: bool = False,
+    ) -> None:
         self.data_dir = data_dir
         self.flags = flags or {}
         self.verbose = verbose
@@ -136,8 +141,9 @@ class CheckedStdout:
 def output_error(error: OSError) -> OutputUnwritable:
     from nba_ml.state.files import describe_os_error
 
-    return OutputUnwritable(f"cannot write the results to standard output: "
-                            f"{describe_os_error(error)}")
+    return OutputUnwritable(
+        f"cannot write the results to standard output: {describe_os_error(error)}"
+    )
 
 
 def write_err(text: str) -> None:
@@ -235,16 +241,23 @@ def _silence_stdout() -> None:
 
 # ------------------------------------------------------------------------ the fast commands
 
+
 def check(invocation: Invocation, *, as_json: bool = False, full: bool = False) -> int:
     from nba_ml.commands.check import check as check_models
 
     settings = invocation.settings()
     result = check_models(settings, full_load=full)
     if as_json:
-        print_json({"ok": result.ok, "loaded": result.loaded,
-                    "problems": [{"model": model, "problem": problem}
-                                 for model, problem in result.problems],
-                    "seconds": round(result.seconds, 4)})
+        print_json(
+            {
+                "ok": result.ok,
+                "loaded": result.loaded,
+                "problems": [
+                    {"model": model, "problem": problem} for model, problem in result.problems
+                ],
+                "seconds": round(result.seconds, 4),
+            }
+        )
     elif result.ok:
         write_out(str(result))
     else:
@@ -255,8 +268,14 @@ def check(invocation: Invocation, *, as_json: bool = False, full: bool = False) 
     return result.exit_code
 
 
-def train(invocation: Invocation, command: str, *, wait: str | None = None,
-          proxy: str | None = None, **options: Any) -> int:
+def train(
+    invocation: Invocation,
+    command: str,
+    *,
+    wait: str | None = None,
+    proxy: str | None = None,
+    **options: Any,
+) -> int:
     """``train`` and ``ensure``: a recorded run, with a progress display on a terminal."""
     from nba_ml.commands import train as training
 
@@ -314,14 +333,29 @@ def progress_display(invocation: Invocation) -> Any:
 
 # --------------------------------------------------------------------------- schedule, daily
 
-def schedule(invocation: Invocation, kind: str, executable: str | None, user: str,
-             system_timezone: str, image: str | None, output_dir: Any = None) -> int:
+
+def schedule(
+    invocation: Invocation,
+    kind: str,
+    executable: str | None,
+    user: str,
+    system_timezone: str,
+    image: str | None,
+    output_dir: Any = None,
+) -> int:
     """``schedule``: print the files for KIND (``nba_ml.commands.schedule``), or write them
     into ``output_dir``."""
     from nba_ml.commands.schedule import schedule as render
 
-    text = render(invocation.settings(), kind, executable or this_executable(), user=user,
-                  system_timezone=system_timezone, image=image, output_dir=output_dir)
+    text = render(
+        invocation.settings(),
+        kind,
+        executable or this_executable(),
+        user=user,
+        system_timezone=system_timezone,
+        image=image,
+        output_dir=output_dir,
+    )
     write_out(text, end="")
     return EXIT_OK
 
@@ -345,8 +379,12 @@ def daily(invocation: Invocation, source: Any) -> int:
     settings = invocation.settings()
     given = {SPECS[name].env: str(value) for name, value in invocation.flags.items()}
     verbosity = ["--quiet"] * invocation.quiet + ["--verbose"] * invocation.verbose
-    loop = Daily([sys.executable, "-m", "nba_ml", *verbosity], settings.training_hour,
-                 settings.training_minute, settings.training_timezone,
-                 child_environment(os.environ, str(settings.data_dir), given),
-                 ["--from", str(source.resolve())] if source is not None else [])
+    loop = Daily(
+        [sys.executable, "-m", "nba_ml", *verbosity],
+        settings.training_hour,
+        settings.training_minute,
+        settings.training_timezone,
+        child_environment(os.environ, str(settings.data_dir), given),
+        ["--from", str(source.resolve())] if source is not None else [],
+    )
     return run_daily(loop)

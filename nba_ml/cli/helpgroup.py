@@ -14,8 +14,7 @@ from typing import Any
 from typer.core import TyperGroup
 
 # the commands in the order --help lists them; one not named here follows, as defined
-ORDER = ("train", "predict", "status", "check", "ensure", "report", "backtest", "schedule",
-         "daily")
+ORDER = ("train", "predict", "status", "check", "ensure", "report", "backtest", "schedule", "daily")
 _WHOLE = 10_000  # a limit no first sentence reaches: Click then keeps it whole
 
 
@@ -24,8 +23,9 @@ class HelpGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         names = super().list_commands(ctx)
-        return ([name for name in ORDER if name in names]
-                + [name for name in names if name not in ORDER])
+        return [name for name in ORDER if name in names] + [
+            name for name in names if name not in ORDER
+        ]
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []

@@ -20,9 +20,16 @@ from nba_ml.config import SPECS, SettingSpec
 
 def option(spec: SettingSpec) -> Any:
     """Return the ``Annotated`` type of the option for one setting (text, parsed by config)."""
-    return Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional
-        spec.flag, envvar=spec.env, show_envvar=True, metavar=spec.kind.__name__.upper(),
-        help=spec.describe())]
+    return Annotated[
+        Optional[str],  # noqa: UP045 - typer needs Optional
+        typer.Option(
+            spec.flag,
+            envvar=spec.env,
+            show_envvar=True,
+            metavar=spec.kind.__name__.upper(),
+            help=spec.describe(),
+        ),
+    ]
 
 
 def given_on_command_line(name: str, value: Any) -> Any:
@@ -46,19 +53,25 @@ def with_setting_options(names: list[str]) -> Callable[[Callable[..., Any]], Cal
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         signature = inspect.signature(function, eval_str=True)
         own = [p for p in signature.parameters.values() if p.name != "settings_flags"]
-        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                                   annotation=option(SPECS[name])) for name in names]
+        extra = [
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option(SPECS[name])
+            )
+            for name in names
+        ]
 
         @functools.wraps(function)
         def wrapper(**kwargs: Any) -> Any:
-            flags = {name: given_on_command_line(name, kwargs.pop(name, None))
-                     for name in names}
-            return function(**kwargs, settings_flags={k: v for k, v in flags.items()
-                                                      if v is not None})
+            flags = {name: given_on_command_line(name, kwargs.pop(name, None)) for name in names}
+            return function(
+                **kwargs, settings_flags={k: v for k, v in flags.items() if v is not None}
+            )
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *extra])  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {**{p.name: p.annotation for p in own},
-                                   **{p.name: p.annotation for p in extra}}
+        wrapper.__annotations__ = {
+            **{p.name: p.annotation for p in own},
+            **{p.name: p.annotation for p in extra},
+        }
         del wrapper.__wrapped__
         return wrapper
 

@@ -52,10 +52,17 @@ class _ConsoleStream:
 def rich_progress(console: Console | None = None) -> Iterator[None]:
     """Show progress bars (on stderr by default) inside the block; log lines print above."""
     console = console or Console(stderr=True)
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
-    handlers = [h for h in logging.getLogger("nba_ml").handlers
-                if isinstance(h, logging.StreamHandler)]
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    handlers = [
+        h for h in logging.getLogger("nba_ml").handlers if isinstance(h, logging.StreamHandler)
+    ]
     streams: list[Any] = [h.stream for h in handlers]
     with bars:
         for handler in handlers:

@@ -25,10 +25,14 @@ def _figure(name: str, metrics: dict[str, Any] | None) -> str:
         if not metrics:
             return "-"
         if name == "game_outcome":
-            return (f"Brier {metrics['brier']:.4f}, log-loss {metrics['log_loss']:.4f}, "
-                    f"accuracy {metrics['accuracy']:.3f}")
-        return (f"MAE {metrics['mae']:.2f} (last-10 avg {metrics['mae_last10']:.2f}, "
-                f"x{metrics['ratio_last10']:.3f})")
+            return (
+                f"Brier {metrics['brier']:.4f}, log-loss {metrics['log_loss']:.4f}, "
+                f"accuracy {metrics['accuracy']:.3f}"
+            )
+        return (
+            f"MAE {metrics['mae']:.2f} (last-10 avg {metrics['mae_last10']:.2f}, "
+            f"x{metrics['ratio_last10']:.3f})"
+        )
     except (KeyError, TypeError, ValueError):
         return "(figures unreadable)"
 
@@ -38,33 +42,39 @@ def _size(entry: ModelFile) -> str:
 
 
 def _header(report: StatusReport) -> list[str]:
-    lines = [f"nba-ml status — {report.data_dir}",
-             f"health: {'OK' if report.healthy else 'NEEDS ATTENTION'}"]
+    lines = [
+        f"nba-ml status — {report.data_dir}",
+        f"health: {'OK' if report.healthy else 'NEEDS ATTENTION'}",
+    ]
     return lines + [f"  ! {item}" for item in report.attention]
 
 
 def _models_line(report: StatusReport) -> str:
     models = report.models
-    window = (f"{models.first_game_date} .. {models.last_game_date}"
-              if models.first_game_date else "-")
-    return (f"models: {'valid' if models.valid else 'INVALID'}; trained "
-            f"{models.trained_at or '-'} ({_age(models.age_hours)} ago); data {window}")
+    window = (
+        f"{models.first_game_date} .. {models.last_game_date}" if models.first_game_date else "-"
+    )
+    return (
+        f"models: {'valid' if models.valid else 'INVALID'}; trained "
+        f"{models.trained_at or '-'} ({_age(models.age_hours)} ago); data {window}"
+    )
 
 
 def _holdout_lines(report: StatusReport) -> list[str]:
     holdout = report.models.holdout
     if holdout is None:
         return []
-    return [f"holdout: {holdout.name} ({holdout.games} games, {holdout.player_games} "
-            "player-games)"]
+    return [f"holdout: {holdout.name} ({holdout.games} games, {holdout.player_games} player-games)"]
 
 
 def _file_lines(report: StatusReport) -> list[str]:
     lines = []
     for entry in report.models.files:
         state = "ok" if entry.valid else f"INVALID ({entry.problem or 'see above'})"
-        lines.append(f"  {entry.model:<13} {_size(entry):>9}  {state:<8} "
-                     f"{_figure(entry.model, entry.metrics)}")
+        lines.append(
+            f"  {entry.model:<13} {_size(entry):>9}  {state:<8} "
+            f"{_figure(entry.model, entry.metrics)}"
+        )
     return lines
 
 
@@ -79,35 +89,46 @@ def _tail_lines(report: StatusReport) -> list[str]:
     else:
         lines = ["lock: free (no training running)"]
     data = report.data
-    lines.append(f"data: last game {data.last_trained_game_date or '-'} (trained), "
-                 f"{data.last_cached_game_date or '-'} (cache); today {data.today_chicago} "
-                 f"in Chicago{'; STALE' if data.stale else ''}"
-                 f"{'' if data.in_season else ' (off-season)'}")
+    lines.append(
+        f"data: last game {data.last_trained_game_date or '-'} (trained), "
+        f"{data.last_cached_game_date or '-'} (cache); today {data.today_chicago} "
+        f"in Chicago{'; STALE' if data.stale else ''}"
+        f"{'' if data.in_season else ' (off-season)'}"
+    )
     schedule = report.schedule
     when = f"{schedule.next_run_local} ({schedule.timezone}) = {schedule.next_run_utc} UTC"
     if schedule.installed == []:  # looked, and neither the timer nor the cron file is there
-        lines.append("next run: none: no nba-ml-train.timer or /etc/cron.d/nba-ml installed "
-                     f"(see `nba-ml schedule`); once installed, {when}")
+        lines.append(
+            "next run: none: no nba-ml-train.timer or /etc/cron.d/nba-ml installed "
+            f"(see `nba-ml schedule`); once installed, {when}"
+        )
     else:
         lines.append(f"next run: {when}")
     if report.runs:
         lines.append("recent runs:")
         for run in report.runs:
-            lines.append(f"  {run.started_at or '?'} .. {run.ended_at or '?'} "
-                         f"{run.command or '?':<7} {run.outcome or '?':<12} "
-                         f"exit {'?' if run.exit_code is None else run.exit_code}  "
-                         f"{_shorten(run.message, MESSAGE_WIDTH)}")
+            lines.append(
+                f"  {run.started_at or '?'} .. {run.ended_at or '?'} "
+                f"{run.command or '?':<7} {run.outcome or '?':<12} "
+                f"exit {'?' if run.exit_code is None else run.exit_code}  "
+                f"{_shorten(run.message, MESSAGE_WIDTH)}"
+            )
     elif report.runs_problem:
         lines.append(f"recent runs: unreadable ({report.runs_problem})")
     else:
         lines.append("recent runs: none recorded")
-    settings = [f"{item.variable}={item.value}" + ("" if item.source == "default" else
-                                                   f" ({item.source})")
-                for item in report.settings]
+    settings = [
+        f"{item.variable}={item.value}" + ("" if item.source == "default" else f" ({item.source})")
+        for item in report.settings
+    ]
     # wrapped, never cut: one 600-character line was unreadable
-    lines += textwrap.wrap("settings: " + ", ".join(settings), SETTINGS_WIDTH,
-                           subsequent_indent="  ", break_long_words=False,
-                           break_on_hyphens=False)
+    lines += textwrap.wrap(
+        "settings: " + ", ".join(settings),
+        SETTINGS_WIDTH,
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
     return lines
 
 
@@ -119,14 +140,19 @@ def _shorten(text: str, width: int) -> str:
     """Return ``text`` whole when it fits in ``width``, else cut after a word, with "..."."""
     if len(text) <= width:
         return text
-    cut = text[:width - 4].rsplit(" ", 1)[0].rstrip(" ,;:")
+    cut = text[: width - 4].rsplit(" ", 1)[0].rstrip(" ,;:")
     return f"{cut} ..."
 
 
 def status_lines(report: StatusReport) -> list[str]:
     """Return the status report as plain text lines (control characters escaped)."""
-    lines = [*_header(report), _models_line(report), *_holdout_lines(report),
-             *_file_lines(report), *_tail_lines(report)]
+    lines = [
+        *_header(report),
+        _models_line(report),
+        *_holdout_lines(report),
+        *_file_lines(report),
+        *_tail_lines(report),
+    ]
     return [safe_text(line) for line in lines]
 
 
@@ -141,16 +167,21 @@ def render_status_rich(report: StatusReport, console: Console | None = None) -> 
         console.width = 80
     models = report.models
     headline = "[green]OK[/green]" if report.healthy else "[red]NEEDS ATTENTION[/red]"
-    console.print(Text.assemble(("nba-ml status", "bold"), f" — {safe_text(report.data_dir)}  ")
-                  + Text.from_markup(headline))
+    console.print(
+        Text.assemble(("nba-ml status", "bold"), f" — {safe_text(report.data_dir)}  ")
+        + Text.from_markup(headline)
+    )
     for item in report.attention:
         console.print(Text.assemble(("  ! ", "yellow"), safe_text(item)))
     table = Table(title=safe_text(_models_line(report)))
     for column in ("model", "size", "state", "holdout figures"):
         table.add_column(column)
     for entry in models.files:
-        state = (Text("ok", style="green") if entry.valid
-                 else Text(safe_text(entry.problem or "invalid"), style="red"))
+        state = (
+            Text("ok", style="green")
+            if entry.valid
+            else Text(safe_text(entry.problem or "invalid"), style="red")
+        )
         table.add_row(entry.model, _size(entry), state, _figure(entry.model, entry.metrics))
     console.print(table)
     for line in [*_holdout_lines(report), *_tail_lines(report)]:

@@ -20,8 +20,9 @@ class BacktestSummary:
     figures: dict[str, dict[str, Any]]
 
 
-def backtest(source: Path, test_season: str, output: Path,
-             data_dir: Path | None = None) -> BacktestSummary:
+def backtest(
+    source: Path, test_season: str, output: Path, data_dir: Path | None = None
+) -> BacktestSummary:
     """Run the walk-forward backtest of ``test_season`` on exports in ``source``; write the CSV.
 
     Raises UsageError for a malformed season or an ``output`` that is not a writable regular
@@ -37,7 +38,10 @@ def backtest(source: Path, test_season: str, output: Path,
     data = importer.load_directory(Path(source))
     result = run_backtest(data, test_season)
     write_predictions(result, check_output_path(output, data_dir))
-    figures = {name: {k: v for k, v in values.items() if k != "calibration"}
-               for name, values in result.figures.items()}
-    return BacktestSummary(test_season, list(result.train_seasons), len(result.predictions),
-                           output, figures)
+    figures = {
+        name: {k: v for k, v in values.items() if k != "calibration"}
+        for name, values in result.figures.items()
+    }
+    return BacktestSummary(
+        test_season, list(result.train_seasons), len(result.predictions), output, figures
+    )

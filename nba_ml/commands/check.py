@@ -69,6 +69,10 @@ def problems_by_model(settings: Settings, verification: Verification) -> list[tu
 def check(settings: Settings, *, full_load: bool = False) -> CheckResult:
     """Return whether all four models are present, match their manifest and can be served."""
     verification = verify(settings, full_load=full_load)
-    return CheckResult(ok=verification.ok, loaded=verification.loaded,
-                       problems=problems_by_model(settings, verification),
-                       seconds=verification.seconds, verification=verification)
+    return CheckResult(
+        ok=verification.ok,
+        loaded=verification.loaded,
+        problems=problems_by_model(settings, verification),
+        seconds=verification.seconds,
+        verification=verification,
+    )

@@ -27,8 +27,10 @@ def check_output_path(path: Path, data_dir: Path | None = None) -> Path:
     try:
         parent_mode = os.stat(parent).st_mode
     except (FileNotFoundError, NotADirectoryError):
-        raise UsageError(f"--output {shown}: directory {safe_text(str(parent))} does not "
-                         "exist (it is not created)") from None
+        raise UsageError(
+            f"--output {shown}: directory {safe_text(str(parent))} does not "
+            "exist (it is not created)"
+        ) from None
     except OSError as error:
         raise UsageError(f"--output {shown}: {describe_os_error(error)}") from None
     if not stat.S_ISDIR(parent_mode):
@@ -37,9 +39,11 @@ def check_output_path(path: Path, data_dir: Path | None = None) -> Path:
         home = Path(os.path.realpath(data_dir))
         where = Path(os.path.realpath(parent)) / path.name
         if where == home or home in where.parents:
-            raise UsageError(f"--output {shown} is inside the data directory "
-                             f"{safe_text(str(data_dir))}, where only nba-ml writes; write it "
-                             "elsewhere")
+            raise UsageError(
+                f"--output {shown} is inside the data directory "
+                f"{safe_text(str(data_dir))}, where only nba-ml writes; write it "
+                "elsewhere"
+            )
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
@@ -48,7 +52,15 @@ def check_output_path(path: Path, data_dir: Path | None = None) -> Path:
         raise UsageError(f"--output {shown}: {describe_os_error(error)}") from None
     if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
         return path
-    kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
     raise UsageError(f"--output {shown} is {kind}; only a regular file is written")

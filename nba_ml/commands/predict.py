@@ -24,16 +24,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-
 class _Served:
     """A prediction with what served it: ``as_dict`` is its JSON (the web API's fields)."""
 
     served: Provenance
 
     def as_dict(self) -> dict[str, Any]:
-        fields = {f.name: getattr(self, f.name)
-                  for f in dataclasses.fields(self)  # type: ignore[arg-type]
-                  if f.name != "served"}
+        fields = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if f.name != "served"
+        }
         return fields | self.served.as_dict()
 
 
@@ -73,8 +74,9 @@ def _player_key(raw: str) -> dict[str, Any]:
     if not text:
         raise UsageError("the player name is empty")
     if text.isdigit() and not is_ascii_number(text):  # '²' is a digit to Python, not an id
-        raise UsageError(f"unknown player {safe_text(repr(text[:40]))}: an id is written "
-                         "with the digits 0-9")
+        raise UsageError(
+            f"unknown player {safe_text(repr(text[:40]))}: an id is written with the digits 0-9"
+        )
     if is_ascii_number(text):
         return {"player_id": int(text)}
     return {"player": text}
@@ -95,12 +97,15 @@ def check_fresh(predictor: Predictor, day: dt.date | None) -> None:
     last_day = predictor.last_game_date
     message = None if day is not None else stale_message(last_day, today_in_chicago())
     if message:
-        raise UsageError(f"{message}; retrain with `nba-ml train`, or give --date for a day "
-                         f"soon after {last_day}")
+        raise UsageError(
+            f"{message}; retrain with `nba-ml train`, or give --date for a day "
+            f"soon after {last_day}"
+        )
 
 
-def predict_game(settings: Settings, home: str, away: str,
-                 date: str | None = None) -> GamePrediction:
+def predict_game(
+    settings: Settings, home: str, away: str, date: str | None = None
+) -> GamePrediction:
     """Return the home team's win probability on ``date`` (default today in Chicago); raise
     UsageError (a bad date or team, stale data without --date), ModelInvalid or DataError."""
     day = parse_date(date)
@@ -108,12 +113,23 @@ def predict_game(settings: Settings, home: str, away: str,
     check_fresh(predictor, day)
     frame = predictor.predict_games([(home, away)], date=day.isoformat() if day else None)
     row = frame.iloc[0]
-    return GamePrediction(str(row["game_date"]), str(row["home"]), str(row["away"]),
-                          float(row["home_win_probability"]), _served(predictor, frame, day))
+    return GamePrediction(
+        str(row["game_date"]),
+        str(row["home"]),
+        str(row["away"]),
+        float(row["home_win_probability"]),
+        _served(predictor, frame, day),
+    )
 
 
-def predict_player(settings: Settings, player: str, *, opponent: str | None = None,
-                   home: bool | None = None, date: str | None = None) -> PlayerPrediction:
+def predict_player(
+    settings: Settings,
+    player: str,
+    *,
+    opponent: str | None = None,
+    home: bool | None = None,
+    date: str | None = None,
+) -> PlayerPrediction:
     """Return a player's expected points, assists and rebounds; raise as :func:`predict_game`."""
     day = parse_date(date)
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
@@ -123,10 +139,15 @@ def predict_player(settings: Settings, player: str, *, opponent: str | None = No
     row = frame.iloc[0]
     against = row["opponent"]
     return PlayerPrediction(
-        player_id=int(row["player_id"]), player_name=str(row["player_name"]),
-        team=str(row["team"]), opponent=against if isinstance(against, str) else None,
-        points=float(row["points"]), assists=float(row["assists"]),
-        rebounds=float(row["rebounds"]), served=_served(predictor, frame, day))
+        player_id=int(row["player_id"]),
+        player_name=str(row["player_name"]),
+        team=str(row["team"]),
+        opponent=against if isinstance(against, str) else None,
+        points=float(row["points"]),
+        assists=float(row["assists"]),
+        rebounds=float(row["rebounds"]),
+        served=_served(predictor, frame, day),
+    )
 
 
 def _served(predictor: Predictor, frame: Any, day: dt.date | None) -> Provenance:

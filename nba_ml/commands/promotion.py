@@ -95,14 +95,18 @@ def compare(new: dict[str, Any], current: dict[str, Any]) -> list[str]:
     old_brier = current.get("game_outcome", {}).get("brier")
     new_brier = new.get("game_outcome", {}).get("brier")
     if old_brier is not None and new_brier is not None and new_brier > old_brier + BRIER_TOLERANCE:
-        reasons.append(f"game Brier {new_brier:.4f} is worse than the current {old_brier:.4f} "
-                       f"(tolerance {BRIER_TOLERANCE})")
+        reasons.append(
+            f"game Brier {new_brier:.4f} is worse than the current {old_brier:.4f} "
+            f"(tolerance {BRIER_TOLERANCE})"
+        )
     for name in PLAYER_MODELS:
         old_mae = current.get(name, {}).get("mae")
         new_mae = new.get(name, {}).get("mae")
         if old_mae and new_mae and new_mae > old_mae * (1 + MAE_TOLERANCE):
-            reasons.append(f"{name} MAE {new_mae:.3f} is worse than the current {old_mae:.3f} "
-                           f"(tolerance {MAE_TOLERANCE:.0%})")
+            reasons.append(
+                f"{name} MAE {new_mae:.3f} is worse than the current {old_mae:.3f} "
+                f"(tolerance {MAE_TOLERANCE:.0%})"
+            )
     return reasons
 
 
@@ -112,8 +116,9 @@ def _window(tables: Any, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFra
 
     low, high = pd.Timestamp(start), pd.Timestamp(end)
     games = tables.games[(tables.games["game_date"] >= low) & (tables.games["game_date"] <= high)]
-    players = tables.players[(tables.players["game_date"] >= low)
-                             & (tables.players["game_date"] <= high)]
+    players = tables.players[
+        (tables.players["game_date"] >= low) & (tables.players["game_date"] <= high)
+    ]
     return games, players
 
 
@@ -121,8 +126,9 @@ def _played(games: pd.DataFrame) -> int:
     return int(games["home_win"].notna().sum())
 
 
-def _score(models: dict[str, Any], tables: Any, before: str, start: str,
-           end: str) -> tuple[dict[str, Any], int]:
+def _score(
+    models: dict[str, Any], tables: Any, before: str, start: str, end: str
+) -> tuple[dict[str, Any], int]:
     """Return the figures of ``models`` (fitted before ``before``) on games ``start``..``end``
     and how many were played; no figures (``{}``) when fewer than ``MIN_COMPARE_GAMES``, which
     no rule compares on (an empty window made scikit-learn raise, logged as a warning)."""
@@ -137,29 +143,39 @@ def _score(models: dict[str, Any], tables: Any, before: str, start: str,
     return evaluate(models, train_players, games, players), _played(games)
 
 
-def _same_holdout(trained: TrainedSet, current: dict[str, Any],
-                  data_dir: Path) -> tuple[str, list[str]] | None:
+def _same_holdout(
+    trained: TrainedSet, current: dict[str, Any], data_dir: Path
+) -> tuple[str, list[str]] | None:
     """Rule 1: score the challenger's twin on the current holdout's games; None if not possible."""
     del data_dir  # the rules share one signature
     new, holdout = trained.training, current.get("holdout") or {}
     start, end, count = holdout.get("start"), current.get("last_game_date"), holdout.get("games")
     old = current.get("metrics")
-    if not (start and end and isinstance(old, dict) and trained.tables is not None
-            and trained.evaluation_models is not None):
+    if not (
+        start
+        and end
+        and isinstance(old, dict)
+        and trained.tables is not None
+        and trained.evaluation_models is not None
+    ):
         return None
     if not (new["holdout"]["start"] <= start and end <= new["last_game_date"]):
         return None
-    figures, games = _score(trained.evaluation_models, trained.tables, new["holdout"]["start"],
-                            start, end)
+    figures, games = _score(
+        trained.evaluation_models, trained.tables, new["holdout"]["start"], start, end
+    )
     if games != count or games < MIN_COMPARE_GAMES:
         return None
-    basis = (f"compared on the current set's holdout: the same {games} games from {start} to "
-             f"{end}, which neither evaluation fit saw")
+    basis = (
+        f"compared on the current set's holdout: the same {games} games from {start} to "
+        f"{end}, which neither evaluation fit saw"
+    )
     return basis, compare(figures, old)
 
 
-def _refit_current(trained: TrainedSet, current: dict[str, Any],
-                   data_dir: Path) -> tuple[str, list[str]] | None:
+def _refit_current(
+    trained: TrainedSet, current: dict[str, Any], data_dir: Path
+) -> tuple[str, list[str]] | None:
     """Rule 2: refit the current definitions before the challenger's holdout; None if not
     possible."""
     from nba_ml.modeling.models import fit_sets
@@ -168,16 +184,20 @@ def _refit_current(trained: TrainedSet, current: dict[str, Any],
 
     new = trained.training
     start, end = new["holdout"]["start"], current.get("last_game_date")
-    if not (end and start <= end and current.get("history_sha256")
-            and trained.tables is not None and trained.evaluation_models is not None):
+    if not (
+        end
+        and start <= end
+        and current.get("history_sha256")
+        and trained.tables is not None
+        and trained.evaluation_models is not None
+    ):
         return None
     challenger, games = _score(trained.evaluation_models, trained.tables, start, start, end)
     if games < MIN_COMPARE_GAMES:
         return None
     import pandas as pd
 
-    logger.info("refitting the current set's models before %s to compare on the same games",
-                start)
+    logger.info("refitting the current set's models before %s to compare on the same games", start)
     tables = build_feature_tables(load_history(data_dir, current["history_sha256"]))
     cut = pd.Timestamp(start)
     before_g = tables.games[tables.games["game_date"] < cut]
@@ -188,13 +208,16 @@ def _refit_current(trained: TrainedSet, current: dict[str, Any],
     figures, old_games = _score(twin, tables, start, start, end)
     if old_games != games:
         return None
-    basis = (f"compared on the same {games} games from {start} to {end}, with the current set's "
-             "definitions refitted on its own data before them")
+    basis = (
+        f"compared on the same {games} games from {start} to {end}, with the current set's "
+        "definitions refitted on its own data before them"
+    )
     return basis, compare(challenger, figures)
 
 
-def _after_current(trained: TrainedSet, current: dict[str, Any],
-                   data_dir: Path) -> tuple[str, list[str]] | None:
+def _after_current(
+    trained: TrainedSet, current: dict[str, Any], data_dir: Path
+) -> tuple[str, list[str]] | None:
     """Rule 3: score the deployed current models on the challenger's holdout games after the
     current set's last game; None if not possible."""
     import datetime as dt
@@ -204,19 +227,24 @@ def _after_current(trained: TrainedSet, current: dict[str, Any],
     new, last = trained.training, current.get("last_game_date")
     if not (last and trained.tables is not None and trained.evaluation_models is not None):
         return None
-    start = max(new["holdout"]["start"],
-                (dt.date.fromisoformat(str(last)) + dt.timedelta(days=1)).isoformat())
+    start = max(
+        new["holdout"]["start"],
+        (dt.date.fromisoformat(str(last)) + dt.timedelta(days=1)).isoformat(),
+    )
     end = new["last_game_date"]
-    challenger, games = _score(trained.evaluation_models, trained.tables, new["holdout"]["start"],
-                               start, end)
+    challenger, games = _score(
+        trained.evaluation_models, trained.tables, new["holdout"]["start"], start, end
+    )
     if games < MIN_COMPARE_GAMES:
         return None
     deployed, manifest = load_model_set_with_manifest(data_dir)
     if training_record(manifest).get("last_game_date") != last:
         return None  # another process installed a set meanwhile
     figures, _ = _score(deployed, trained.tables, start, start, end)
-    basis = (f"compared on the {games} games from {start} to {end}, after the current set's last "
-             "game: the current models never saw them, nor did the new set's evaluation fit")
+    basis = (
+        f"compared on the {games} games from {start} to {end}, after the current set's last "
+        "game: the current models never saw them, nor did the new set's evaluation fit"
+    )
     return basis, compare(challenger, figures)
 
 
@@ -235,22 +263,36 @@ def _decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdi
     manifest = current.manifest if current.ok else None
     training = manifest.get("training") if isinstance(manifest, dict) else None
     if not isinstance(training, dict):
-        why = ("its manifest has no training record" if current.ok
-               else current.summary() if current.problems else "not valid")
-        return Verdict(True, [], misses, f"no valid current set ({why}): installing the new set",
-                       current_valid=False)
+        why = (
+            "its manifest has no training record"
+            if current.ok
+            else current.summary()
+            if current.problems
+            else "not valid"
+        )
+        return Verdict(
+            True,
+            [],
+            misses,
+            f"no valid current set ({why}): installing the new set",
+            current_valid=False,
+        )
     compared = None
     for rule in (_same_holdout, _refit_current, _after_current):
         try:
             compared = rule(trained, training, data_dir)
         except Exception as error:  # noqa: BLE001 - the gate falls back to the floors
-            logger.warning("could not score the current set for the comparison: %s",
-                           safe_text(f"{type(error).__name__}: {error}"))
+            logger.warning(
+                "could not score the current set for the comparison: %s",
+                safe_text(f"{type(error).__name__}: {error}"),
+            )
         if compared is not None:
             break
     if compared is None:
-        basis = (f"no {MIN_COMPARE_GAMES} games that neither set's evaluation fit saw: not "
-                 "compared with the current set, only with the absolute floors")
+        basis = (
+            f"no {MIN_COMPARE_GAMES} games that neither set's evaluation fit saw: not "
+            "compared with the current set, only with the absolute floors"
+        )
         if misses:
             return Verdict(False, misses, [], basis, current_valid=True)
         return Verdict(True, [], [basis], basis, current_valid=True)

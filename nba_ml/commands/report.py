@@ -9,8 +9,9 @@ from nba_ml.config import Settings
 from nba_ml.errors import DataError, UsageError
 
 
-def report(settings: Settings, output: Path, *, fast: bool = False,
-           fivethirtyeight: Path | None = None) -> Path:
+def report(
+    settings: Settings, output: Path, *, fast: bool = False, fivethirtyeight: Path | None = None
+) -> Path:
     """Write the HTML report to ``output`` (a regular file in an existing directory); return it.
 
     ``fivethirtyeight``: FiveThirtyEight's nba_elo CSV, whose Elo and RAPTOR forecasts the page
@@ -28,7 +29,14 @@ def report(settings: Settings, output: Path, *, fast: bool = False,
         try:
             forecasts = read_forecasts(Path(fivethirtyeight))
         except DataError as error:
-            raise UsageError(f"--fivethirtyeight {safe_text(str(fivethirtyeight))}: "
-                             f"{error}") from None
-    return write_report(settings.data_dir, output, fast=fast, jobs=settings.jobs,
-                        forecasts=forecasts, forecasts_source=Path(fivethirtyeight or "").name)
+            raise UsageError(
+                f"--fivethirtyeight {safe_text(str(fivethirtyeight))}: {error}"
+            ) from None
+    return write_report(
+        settings.data_dir,
+        output,
+        fast=fast,
+        jobs=settings.jobs,
+        forecasts=forecasts,
+        forecasts_source=Path(fivethirtyeight or "").name,
+    )

@@ -37,8 +37,11 @@ def _utcnow() -> dt.datetime:
 def stopped(signal_name: str) -> Interrupted:
     """Return the error of a training stopped by ``signal_name`` (SIGINT or SIGTERM)."""
     code = EXIT_TERMINATED if signal_name == "SIGTERM" else EXIT_INTERRUPTED
-    return Interrupted(f"stopped by {signal_name} during the training; the installed model set "
-                       "is complete (a set is only ever swapped in whole)", code)
+    return Interrupted(
+        f"stopped by {signal_name} during the training; the installed model set "
+        "is complete (a set is only ever swapped in whole)",
+        code,
+    )
 
 
 def unexpected(error: BaseException) -> NbaMlError:
@@ -48,9 +51,11 @@ def unexpected(error: BaseException) -> NbaMlError:
 
     logger.debug("%s", "".join(traceback.format_exception(error)).rstrip())
     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return NbaMlError(f"unexpected error: {type(error).__name__}"
-                      f"{': ' + first if first else ''} (a bug: please report it with the "
-                      "output of the same command run with --verbose)")
+    return NbaMlError(
+        f"unexpected error: {type(error).__name__}"
+        f"{': ' + first if first else ''} (a bug: please report it with the "
+        "output of the same command run with --verbose)"
+    )
 
 
 class Terminated(BaseException):
@@ -65,8 +70,15 @@ def _raise_on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated
 
 
-def record_run(settings: Settings, command: str, started: dt.datetime, outcome: Outcome,
-               exit_code: int, message: str, figures: dict[str, Any] | None = None) -> None:
+def record_run(
+    settings: Settings,
+    command: str,
+    started: dt.datetime,
+    outcome: Outcome,
+    exit_code: int,
+    message: str,
+    figures: dict[str, Any] | None = None,
+) -> None:
     """Append one line to the run history and rewrite the metrics file (never raises: neither
     may fail a run)."""
     from nba_ml.state.metrics import write_run_metrics
@@ -75,20 +87,30 @@ def record_run(settings: Settings, command: str, started: dt.datetime, outcome: 
     try:
         if not settings.data_dir.is_dir():
             return
-        append_run(settings.runs_path, {
-            "started_at": started.isoformat(timespec="seconds"),
-            "ended_at": _utcnow().isoformat(timespec="seconds"),
-            "command": command, "outcome": Outcome(outcome).value, "exit_code": exit_code,
-            "message": message, "figures": figures or {},
-        })
+        append_run(
+            settings.runs_path,
+            {
+                "started_at": started.isoformat(timespec="seconds"),
+                "ended_at": _utcnow().isoformat(timespec="seconds"),
+                "command": command,
+                "outcome": Outcome(outcome).value,
+                "exit_code": exit_code,
+                "message": message,
+                "figures": figures or {},
+            },
+        )
         write_run_metrics(settings.metrics_path, settings.runs_path, settings.data_dir)
     except Exception as error:  # noqa: BLE001 - the run's own outcome matters more
         logger.warning("could not record the run: %s", error)
 
 
-def recorded_run(command: str, settings_factory: Callable[[], Settings],
-                 work: Callable[[Settings], R], *,
-                 outcome: Callable[[R], tuple[Outcome, str, dict[str, Any] | None]]) -> R:
+def recorded_run(
+    command: str,
+    settings_factory: Callable[[], Settings],
+    work: Callable[[Settings], R],
+    *,
+    outcome: Callable[[R], tuple[Outcome, str, dict[str, Any] | None]],
+) -> R:
     """Run ``work(settings)`` as the recorded run ``command``; return its result.
 
     In the main thread SIGTERM is raised as :class:`Interrupted` while the work runs.
@@ -120,8 +142,7 @@ def recorded_run(command: str, settings_factory: Callable[[], Settings],
                 signal.signal(signal.SIGTERM, previous)
     except NbaMlError as error:
         if settings is not None:
-            record_run(settings, command, started, outcome_of(error), error.exit_code,
-                       str(error))
+            record_run(settings, command, started, outcome_of(error), error.exit_code, str(error))
         raise
     kind, message, figures = outcome(result)
     if kind is not Outcome.VALID:

@@ -17,9 +17,16 @@ CRON_FILE = "nba-ml"  # the crontab's name in /etc/cron.d
 COMPOSE_FILE = "compose.yaml"
 
 
-def schedule(settings: Settings, kind: str, executable: str, *, user: str = "nba-ml",
-             system_timezone: str = "UTC", image: str | None = None,
-             output_dir: Path | None = None) -> str:
+def schedule(
+    settings: Settings,
+    kind: str,
+    executable: str,
+    *,
+    user: str = "nba-ml",
+    system_timezone: str = "UTC",
+    image: str | None = None,
+    output_dir: Path | None = None,
+) -> str:
     """Return the text to install for ``kind`` (cron: the shipped crontab, right for cronie and
     Debian's cron alike; cronie or debian: one daemon's form; systemd; compose: compose.yaml;
     kubernetes: the manifests as one stream for ``kubectl apply -f -``) for ``image`` (the
@@ -32,33 +39,57 @@ def schedule(settings: Settings, kind: str, executable: str, *, user: str = "nba
     """
     from nba_ml.deploy import schedule as sched
 
-    files = render_files(settings, kind, executable, user=user,
-                         system_timezone=system_timezone, image=image)
+    files = render_files(
+        settings, kind, executable, user=user, system_timezone=system_timezone, image=image
+    )
     if output_dir is not None:
         return "".join(f"wrote {path}\n" for path in write_files(files, output_dir, settings))
     if kind == "systemd":
         return "".join(f"# ---- {name}\n{text}" for name, text in files.items())
     if kind == "kubernetes":
-        return "---\n".join(f"# ---- {sched.KUBERNETES_DIR}/{name}\n{text}"
-                             for name, text in files.items())
+        return "---\n".join(
+            f"# ---- {sched.KUBERNETES_DIR}/{name}\n{text}" for name, text in files.items()
+        )
     return next(iter(files.values()))
 
 
-def render_files(settings: Settings, kind: str, executable: str, *, user: str = "nba-ml",
-                 system_timezone: str = "UTC", image: str | None = None) -> dict[str, str]:
+def render_files(
+    settings: Settings,
+    kind: str,
+    executable: str,
+    *,
+    user: str = "nba-ml",
+    system_timezone: str = "UTC",
+    image: str | None = None,
+) -> dict[str, str]:
     """Return the files of ``kind`` by name (see :func:`schedule`); raise UsageError."""
     from nba_ml.deploy import schedule as sched
     from nba_ml.deploy.sandbox import sandbox_warnings
 
     # a deployment's data dir: the one given explicitly, else the system default
-    explicit = (str(settings.data_dir)
-                if settings.sources.get("data_dir") in (FROM_FLAG, FROM_ENVIRONMENT) else None)
-    hour, minute, zone = (settings.training_hour, settings.training_minute,
-                          settings.training_timezone)
+    explicit = (
+        str(settings.data_dir)
+        if settings.sources.get("data_dir") in (FROM_FLAG, FROM_ENVIRONMENT)
+        else None
+    )
+    hour, minute, zone = (
+        settings.training_hour,
+        settings.training_minute,
+        settings.training_timezone,
+    )
     if kind in ("cron", "cronie", "debian"):
-        return {CRON_FILE: sched.render_crontab(
-            executable, explicit or sched.DEFAULT_DATA_DIR, user, hour, minute, zone,
-            system_timezone, flavour="combined" if kind == "cron" else kind)}  # type: ignore[arg-type]
+        return {
+            CRON_FILE: sched.render_crontab(
+                executable,
+                explicit or sched.DEFAULT_DATA_DIR,
+                user,
+                hour,
+                minute,
+                zone,
+                system_timezone,
+                flavour="combined" if kind == "cron" else kind,  # type: ignore[arg-type]
+            )
+        }
     if kind == "systemd":
         units = sched.render_systemd_units(executable, explicit, user, hour, minute, zone)
         # the reference web app (gunicorn beside the executable), after the ensure unit
@@ -67,12 +98,16 @@ def render_files(settings: Settings, kind: str, executable: str, *, user: str = 
             logger.warning("%s", warning)
         return units
     if kind == "compose":  # an explicit data directory is bind-mounted instead of a volume
-        return {COMPOSE_FILE: sched.render_compose(image or sched.DEFAULT_IMAGE, hour, minute,
-                                                   zone, explicit)}
+        return {
+            COMPOSE_FILE: sched.render_compose(
+                image or sched.DEFAULT_IMAGE, hour, minute, zone, explicit
+            )
+        }
     if kind == "kubernetes":  # the volume is mounted where the image keeps its data
         return sched.render_kubernetes(image or sched.DEFAULT_IMAGE, hour, minute, zone)
-    raise UsageError(f"invalid value for KIND: {kind!r}: expected {', '.join(KINDS[:-1])} or "
-                     f"{KINDS[-1]}")
+    raise UsageError(
+        f"invalid value for KIND: {kind!r}: expected {', '.join(KINDS[:-1])} or {KINDS[-1]}"
+    )
 
 
 def write_files(files: dict[str, str], output_dir: Path, settings: Settings) -> list[Path]:
@@ -84,13 +119,16 @@ def write_files(files: dict[str, str], output_dir: Path, settings: Settings) -> 
     from nba_ml.state.files import atomic_write, describe_os_error, safe_text
 
     if not Path(output_dir).is_dir():
-        raise UsageError(f"--output-dir {safe_text(str(output_dir))} is not an existing "
-                         "directory (it is not created)")
+        raise UsageError(
+            f"--output-dir {safe_text(str(output_dir))} is not an existing "
+            "directory (it is not created)"
+        )
     paths = [check_output_path(Path(output_dir) / name, settings.data_dir) for name in files]
     for path, text in zip(paths, files.values(), strict=True):
         try:
             atomic_write(path, text, mode=0o644)
         except OSError as error:
-            raise StorageError(f"cannot write {safe_text(str(path))}: "
-                               f"{describe_os_error(error)}") from None
+            raise StorageError(
+                f"cannot write {safe_text(str(path))}: {describe_os_error(error)}"
+            ) from None
     return paths

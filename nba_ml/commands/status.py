@@ -119,8 +119,9 @@ class StatusReport:
         return dataclasses.asdict(self)
 
 
-def staleness(newest: dt.date | None, today: dt.date, *, scheduled: bool = False
-              ) -> tuple[int | None, bool]:
+def staleness(
+    newest: dt.date | None, today: dt.date, *, scheduled: bool = False
+) -> tuple[int | None, bool]:
     """Return (days behind today, stale) by the one staleness rule (data.seasons.is_stale;
     ``scheduled``: the cached schedule lists games after ``newest``)."""
     return days_behind(newest, today), is_stale(newest, today, scheduled=scheduled)
@@ -166,36 +167,52 @@ def _models(settings: Settings, now: dt.datetime, attention: list[str]) -> Model
         except OSError:
             size = None
         metric = metrics.get(name)
-        files.append(ModelFile(
-            model=name, file=str(path), bytes=size, sha256=_text(_dict(entries.get(name)).get(
-                "sha256")),
-            valid=name not in problems and verification.ok,
-            problem=problems.get(name) or problems.get(SET),
-            metrics=metric if isinstance(metric, dict) else None))
+        files.append(
+            ModelFile(
+                model=name,
+                file=str(path),
+                bytes=size,
+                sha256=_text(_dict(entries.get(name)).get("sha256")),
+                valid=name not in problems and verification.ok,
+                problem=problems.get(name) or problems.get(SET),
+                metrics=metric if isinstance(metric, dict) else None,
+            )
+        )
     if not verification.ok:
         attention.append(f"models invalid: {verification.summary()}")
     elif age is not None and math.isfinite(age) and age > settings.max_age_hours + 24:
         attention.append(f"models are {age:.0f} h old; the daily training may not be running")
     if manifest and not isinstance(manifest.get("training"), dict):
-        attention.append("the manifest records no training (data window, holdout figures); "
-                         "run `nba-ml train --force`")
+        attention.append(
+            "the manifest records no training (data window, holdout figures); "
+            "run `nba-ml train --force`"
+        )
     last_game = training.get("last_game_date")
     if last_game is not None and _date(last_game) is None:
         attention.append(f"the manifest's last_game_date {str(last_game)[:40]!r} is not a date")
     raw_holdout = training.get("holdout")
-    holdout = (Holdout(_text(raw_holdout.get("name")), _int(raw_holdout.get("games")),
-                       _int(raw_holdout.get("player_games")))
-               if isinstance(raw_holdout, dict) else None)
+    holdout = (
+        Holdout(
+            _text(raw_holdout.get("name")),
+            _int(raw_holdout.get("games")),
+            _int(raw_holdout.get("player_games")),
+        )
+        if isinstance(raw_holdout, dict)
+        else None
+    )
     seasons = training.get("seasons")
     return ModelsStatus(
-        valid=verification.ok, problems=[str(p) for p in verification.problems],
+        valid=verification.ok,
+        problems=[str(p) for p in verification.problems],
         trained_at=_text(manifest.get("trained_at")),
         age_hours=None if age is None or not math.isfinite(age) else round(age, 2),
         generation=_text(manifest.get("generation")),
         seasons=[s for s in seasons if isinstance(s, str)] if isinstance(seasons, list) else None,
         first_game_date=_text(training.get("first_game_date")),
         last_game_date=_text(last_game) if _date(last_game) else None,
-        holdout=holdout, files=files)
+        holdout=holdout,
+        files=files,
+    )
 
 
 def _lock(settings: Settings, attention: list[str]) -> LockStatus:
@@ -209,8 +226,13 @@ def _lock(settings: Settings, attention: list[str]) -> LockStatus:
         return LockStatus(held=False, problem=str(error))
     if holder is None:
         return LockStatus(held=False)
-    return LockStatus(held=True, pid=holder.pid, since=holder.started_at,
-                      command=holder.command, host=holder.hostname)
+    return LockStatus(
+        held=True,
+        pid=holder.pid,
+        since=holder.started_at,
+        command=holder.command,
+        host=holder.hostname,
+    )
 
 
 def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str | None]:
@@ -222,19 +244,29 @@ def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str 
     except NbaMlError as error:
         attention.append(str(error))
         return [], str(error)
-    runs = [RunLine(started_at=_text(r.get("started_at")), ended_at=_text(r.get("ended_at")),
-                    command=_text(r.get("command")), outcome=_text(r.get("outcome")),
-                    exit_code=_int(r.get("exit_code")),
-                    message=str(r.get("message") or "")) for r in records]
+    runs = [
+        RunLine(
+            started_at=_text(r.get("started_at")),
+            ended_at=_text(r.get("ended_at")),
+            command=_text(r.get("command")),
+            outcome=_text(r.get("outcome")),
+            exit_code=_int(r.get("exit_code")),
+            message=str(r.get("message") or ""),
+        )
+        for r in records
+    ]
     if runs and runs[-1].exit_code not in (0, None):
         last = runs[-1]
-        attention.append(f"last run {(last.outcome or 'failed').replace('_', ' ')} "
-                         f"(exit {last.exit_code}): {last.message}")
+        attention.append(
+            f"last run {(last.outcome or 'failed').replace('_', ' ')} "
+            f"(exit {last.exit_code}): {last.message}"
+        )
     return runs, None
 
 
-def _data(settings: Settings, models: ModelsStatus, today: dt.date,
-          attention: list[str]) -> DataStatus:
+def _data(
+    settings: Settings, models: ModelsStatus, today: dt.date, attention: list[str]
+) -> DataStatus:
     cached = None
     if settings.raw_dir.is_dir():
         from nba_ml.data.cache import last_cached_game_date
@@ -250,18 +282,35 @@ def _data(settings: Settings, models: ModelsStatus, today: dt.date,
     if stale:
         attention.append(f"data is {behind} days behind today ({today}) during the season")
     elif behind is not None and behind < 0:  # predict refuses every day before that game
-        attention.append(f"the data's last game ({max(dates)}) is {-behind} days after today "
-                         f"({today}): game logs dated in the future, or a clock set wrong")
-    return DataStatus(raw_cache=str(settings.raw_dir), last_cached_game_date=cached,
-                      last_trained_game_date=models.last_game_date,
-                      today_chicago=today.isoformat(), days_behind=behind, stale=stale,
-                      in_season=in_season(today, last_game=newest, scheduled=scheduled))
+        attention.append(
+            f"the data's last game ({max(dates)}) is {-behind} days after today "
+            f"({today}): game logs dated in the future, or a clock set wrong"
+        )
+    return DataStatus(
+        raw_cache=str(settings.raw_dir),
+        last_cached_game_date=cached,
+        last_trained_game_date=models.last_game_date,
+        today_chicago=today.isoformat(),
+        days_behind=behind,
+        stale=stale,
+        in_season=in_season(today, last_game=newest, scheduled=scheduled),
+    )
 
 
 def _settings(settings: Settings) -> list[SettingValue]:
-    return [SettingValue(spec.name, spec.env, f"{value:g}" if isinstance(value, float)
-                         else "unset" if value is None or value == "" else str(value), source)
-            for spec, value, source in effective_settings(settings)]
+    return [
+        SettingValue(
+            spec.name,
+            spec.env,
+            f"{value:g}"
+            if isinstance(value, float)
+            else "unset"
+            if value is None or value == ""
+            else str(value),
+            source,
+        )
+        for spec, value, source in effective_settings(settings)
+    ]
 
 
 def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
@@ -277,14 +326,26 @@ def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
     lock = _lock(settings, attention)
     data = _data(settings, models, today, attention)
     runs, runs_problem = _runs(settings, attention)
-    upcoming = next_run(now, settings.training_hour, settings.training_minute,
-                        settings.training_timezone)
+    upcoming = next_run(
+        now, settings.training_hour, settings.training_minute, settings.training_timezone
+    )
     schedule = ScheduleStatus(
         next_run_local=upcoming.isoformat(),
         next_run_utc=upcoming.astimezone(dt.timezone.utc).isoformat(),
-        timezone=settings.training_timezone, hour=settings.training_hour,
-        minute=settings.training_minute, installed=installed_schedules())
-    return StatusReport(data_dir=str(settings.data_dir), healthy=not attention,
-                        attention=attention, models=models, lock=lock, data=data, runs=runs,
-                        runs_problem=runs_problem, schedule=schedule,
-                        settings=_settings(settings))
+        timezone=settings.training_timezone,
+        hour=settings.training_hour,
+        minute=settings.training_minute,
+        installed=installed_schedules(),
+    )
+    return StatusReport(
+        data_dir=str(settings.data_dir),
+        healthy=not attention,
+        attention=attention,
+        models=models,
+        lock=lock,
+        data=data,
+        runs=runs,
+        runs_problem=runs_problem,
+        schedule=schedule,
+        settings=_settings(settings),
+    )

@@ -89,11 +89,15 @@ class TodayResult:
         lines = [f"{self.date}: {len(self.games)} game{'s' if len(self.games) != 1 else ''}"]
         for game in self.games:
             when = _start_time(game.starts_at)
-            lines.append(f"{game.away} @ {game.home}{when} ({game.status or 'scheduled'}): home "
-                         f"win probability {game.home_win_probability:.3f}")
+            lines.append(
+                f"{game.away} @ {game.home}{when} ({game.status or 'scheduled'}): home "
+                f"win probability {game.home_win_probability:.3f}"
+            )
             for line in game.players:
-                lines.append(f"  {line.team} {line.player_name:<26} points {line.points:5.1f}"
-                             f"  assists {line.assists:4.1f}  rebounds {line.rebounds:4.1f}")
+                lines.append(
+                    f"  {line.team} {line.player_name:<26} points {line.points:5.1f}"
+                    f"  assists {line.assists:4.1f}  rebounds {line.rebounds:4.1f}"
+                )
             if game.note:
                 lines.append(f"  ({game.note})")
         if self.served is not None:
@@ -118,8 +122,7 @@ def _start_time(starts_at: str | None) -> str:
     return f" {local:%I:%M %p %Z}".replace(" 0", " ", 1).replace("AM", "am").replace("PM", "pm")
 
 
-def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
-                  ) -> list[GameLine]:
+def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date) -> list[GameLine]:
     """Return a GameLine for each scheduled game on ``day`` (raise UsageError for a day that is
     not after the predictor's data)."""
     import pandas as pd
@@ -129,8 +132,7 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
 
     if not games:
         return []
-    probabilities = predictor.predict_games([(g.home, g.away) for g in games],
-                                            date=day.isoformat())
+    probabilities = predictor.predict_games([(g.home, g.away) for g in games], date=day.isoformat())
     opponent = {g.home: (g.away, True) for g in games} | {g.away: (g.home, False) for g in games}
     players = predictor.games().player_games
     likely = likely_players(players, sorted(opponent), pd.Timestamp(day))
@@ -138,30 +140,52 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
     last_game = players.groupby("player_id")["game_date"].max()
     active = last_game[last_game >= pd.Timestamp(day) - pd.Timedelta(days=ACTIVE_DAYS)].index
     likely = likely[likely["player_id"].isin(set(active))]
-    requests = [{"player_id": int(pid), "opponent": opponent[team][0],
-                 "is_home": opponent[team][1]}
-                for pid, team in zip(likely["player_id"], likely["team"], strict=True)]
+    requests = [
+        {"player_id": int(pid), "opponent": opponent[team][0], "is_home": opponent[team][1]}
+        for pid, team in zip(likely["player_id"], likely["team"], strict=True)
+    ]
     stats = predictor.predict_players(requests, date=day.isoformat()) if requests else None
     lines: dict[str, list[PlayerLine]] = {}
     for index, row in enumerate(likely.itertuples(index=False)):
         assert stats is not None
         predicted = stats.iloc[index]
-        lines.setdefault(str(row.team), []).append(PlayerLine(
-            int(row.player_id), str(row.player_name), str(row.team), float(row.minutes),
-            float(predicted["points"]), float(predicted["assists"]),
-            float(predicted["rebounds"])))
+        lines.setdefault(str(row.team), []).append(
+            PlayerLine(
+                int(row.player_id),
+                str(row.player_name),
+                str(row.team),
+                float(row.minutes),
+                float(predicted["points"]),
+                float(predicted["assists"]),
+                float(predicted["rebounds"]),
+            )
+        )
     out = []
     for game, probability in zip(games, probabilities["home_win_probability"], strict=True):
-        out.append(GameLine(game.game_id, game.home, game.away, game.starts_at, game.status,
-                            game.season_type, float(probability),
-                            lines.get(game.home, []) + lines.get(game.away, []),
-                            _no_players_note([t for t in (game.home, game.away)
-                                              if t not in lines], recent_teams, players, day)))
+        out.append(
+            GameLine(
+                game.game_id,
+                game.home,
+                game.away,
+                game.starts_at,
+                game.status,
+                game.season_type,
+                float(probability),
+                lines.get(game.home, []) + lines.get(game.away, []),
+                _no_players_note(
+                    [t for t in (game.home, game.away) if t not in lines],
+                    recent_teams,
+                    players,
+                    day,
+                ),
+            )
+        )
     return out
 
 
-def _no_players_note(teams: list[str], recent_teams: set[str], players: pd.DataFrame,
-                     day: dt.date) -> str | None:
+def _no_players_note(
+    teams: list[str], recent_teams: set[str], players: pd.DataFrame, day: dt.date
+) -> str | None:
     """Return why ``teams`` have no likely players on ``day`` (None when every side has)."""
     from nba_ml.serving.predictor import ACTIVE_DAYS
 
@@ -169,15 +193,26 @@ def _no_players_note(teams: list[str], recent_teams: set[str], players: pd.DataF
         return None
     last = players["game_date"].max()
     ends = f"the data ends {last:%Y-%m-%d}" if players.size else "the data holds no game"
-    reasons = [f"{team} has no game in the data before {day}" if team not in recent_teams
-               else f"{team}'s recent players have not played in the {ACTIVE_DAYS} days "
-               f"before {day}" for team in teams]
-    return (f"no likely players: {'; '.join(reasons)} ({ends}; `nba-ml train` brings "
-            "the rosters up to date)")
+    reasons = [
+        f"{team} has no game in the data before {day}"
+        if team not in recent_teams
+        else f"{team}'s recent players have not played in the {ACTIVE_DAYS} days before {day}"
+        for team in teams
+    ]
+    return (
+        f"no likely players: {'; '.join(reasons)} ({ends}; `nba-ml train` brings "
+        "the rosters up to date)"
+    )
 
 
-def slate(raw_dir: Path, day: dt.date, predictor: Callable[[], Predictor], *,
-          schedule: Path | None = None, chosen: bool = True) -> TodayResult:
+def slate(
+    raw_dir: Path,
+    day: dt.date,
+    predictor: Callable[[], Predictor],
+    *,
+    schedule: Path | None = None,
+    chosen: bool = True,
+) -> TodayResult:
     """Return the predictions for the slate of ``day`` cached under ``raw_dir`` (or read from
     ``schedule``), from the predictor ``predictor()`` returns (asked only when there are
     games): the one code path of ``nba-ml predict today`` and a web server's ``/v1/today``.
@@ -195,15 +230,18 @@ def slate(raw_dir: Path, day: dt.date, predictor: Callable[[], Predictor], *,
         try:
             games, skipped, path = read_schedule(raw_dir, day)
         except FileNotFoundError:
-            raise NoSchedule(f"no schedule cached for {day} in {raw_dir / 'schedule'}: the "
-                             "nightly `nba-ml train` fetches it (run it, or wait for it); "
-                             "without internet, give one with --schedule FILE") from None
+            raise NoSchedule(
+                f"no schedule cached for {day} in {raw_dir / 'schedule'}: the "
+                "nightly `nba-ml train` fetches it (run it, or wait for it); "
+                "without internet, give one with --schedule FILE"
+            ) from None
     if not games:
         return TodayResult(day.isoformat(), str(path), [], skipped)
     served = predictor()
     lines = predict_slate(served, games, day)
-    return TodayResult(day.isoformat(), str(path), lines, skipped,
-                       served.provenance(day if chosen else None))
+    return TodayResult(
+        day.isoformat(), str(path), lines, skipped, served.provenance(day if chosen else None)
+    )
 
 
 def schedule_day(path: Path, day: dt.date | None) -> dt.date | None:
@@ -280,16 +318,20 @@ def schedule_file(path: Path, day: dt.date) -> tuple[list[ScheduledGame], list[s
         except UsageError as error:
             raise UsageError(f"--schedule {shown} line {number}: {error}") from None
         if home == away or {home, away} & seen:
-            raise UsageError(f"--schedule {shown} line {number}: {home} and {away} cannot "
-                             "play each other, or one of them plays twice that day")
+            raise UsageError(
+                f"--schedule {shown} line {number}: {home} and {away} cannot "
+                "play each other, or one of them plays twice that day"
+            )
         seen |= {home, away}
-        games.append(ScheduledGame(make_game_id(day.isoformat(), home, away), home, away,
-                                   None, "", None))
+        games.append(
+            ScheduledGame(make_game_id(day.isoformat(), home, away), home, away, None, "", None)
+        )
     return games, []
 
 
-def predict_today(settings: Settings, day: dt.date | None = None,
-                  schedule: Path | None = None) -> TodayResult:
+def predict_today(
+    settings: Settings, day: dt.date | None = None, schedule: Path | None = None
+) -> TodayResult:
     """Return the predictions for the cached slate of ``day`` (default: today in Chicago, or
     the day of a saved scoreboard given as ``schedule``).
 
@@ -309,5 +351,10 @@ def predict_today(settings: Settings, day: dt.date | None = None,
         check_fresh(predictor, chosen)
         return predictor
 
-    return slate(settings.raw_dir, chosen or today_in_chicago(), fresh, schedule=schedule,
-                 chosen=chosen is not None)
+    return slate(
+        settings.raw_dir,
+        chosen or today_in_chicago(),
+        fresh,
+        schedule=schedule,
+        chosen=chosen is not None,
+    )

@@ -60,13 +60,16 @@ def freshness(settings: Settings, verification: Verification) -> tuple[bool, str
     if age == float("inf"):
         return False, "models' training time is missing, malformed or in the future"
     if age < settings.max_age_hours:
-        return True, (f"models are {age:.1f} h old (fresher than {settings.max_age_hours:g} h); "
-                      "use `train --force` to retrain anyway")
+        return True, (
+            f"models are {age:.1f} h old (fresher than {settings.max_age_hours:g} h); "
+            "use `train --force` to retrain anyway"
+        )
     return False, f"models are {age:.1f} h old (older than {settings.max_age_hours:g} h)"
 
 
-def load_training_data(settings: Settings, source: Path | None, seasons: list[str] | None,
-                       *, session: Any = None) -> GameData:
+def load_training_data(
+    settings: Settings, source: Path | None, seasons: list[str] | None, *, session: Any = None
+) -> GameData:
     """Return game data from ``source`` (a directory of exports) or from stats.nba.com via the
     raw cache; raise DataError, UpstreamUnavailable or UsageError."""
     from nba_ml.data import importer
@@ -79,8 +82,9 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
             wanted = sort_seasons(seasons)
             missing = [s for s in wanted if s not in data.seasons]
             if missing:  # the command line asks for what is not there: a usage error
-                raise UsageError(f"season {missing[0]} is not in {source} "
-                                 f"(found: {', '.join(data.seasons)})")
+                raise UsageError(
+                    f"season {missing[0]} is not in {source} (found: {', '.join(data.seasons)})"
+                )
             data = data.select_seasons(wanted)
         return data
     from nba_ml.data.cache import cache_files
@@ -88,13 +92,24 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
 
     today = today_in_chicago()
     wanted = sort_seasons(seasons) if seasons else recent_seasons(settings.seasons, today)
-    options = CollectOptions(timeout=settings.timeout, retries=settings.retries,
-                             pause=settings.request_pause, budget=settings.collect_budget,
-                             connect_timeout=settings.connect_timeout,
-                             max_requests=settings.max_requests, proxy=settings.proxy)
+    options = CollectOptions(
+        timeout=settings.timeout,
+        retries=settings.retries,
+        pause=settings.request_pause,
+        budget=settings.collect_budget,
+        connect_timeout=settings.connect_timeout,
+        max_requests=settings.max_requests,
+        proxy=settings.proxy,
+    )
     try:
-        refresh_cache(settings.raw_dir, wanted, today=today, options=options, session=session,
-                      schedule_day=today)
+        refresh_cache(
+            settings.raw_dir,
+            wanted,
+            today=today,
+            options=options,
+            session=session,
+            schedule_day=today,
+        )
     except UpstreamUnavailable as error:  # exit 75: say how to train without stats.nba.com
         raise UpstreamUnavailable(f"{error}; {OFFLINE_HINT}") from None
     data = importer.load_files(cache_files(settings.raw_dir, wanted))
@@ -106,10 +121,11 @@ def load_training_data(settings: Settings, source: Path | None, seasons: list[st
 # A holdout smaller than this is named in a warning: one season's last fifth (~250 games),
 # a partial season; a whole regular season has 1,230.
 SMALL_HOLDOUT_GAMES = 500
-OFFLINE_HINT = ("without internet, train from game-log files: `nba-ml train --from DIR` "
-                "(see README)")
-FROM_HINT = ("point --from at the directory holding the LeagueGameLog exports (e.g. "
-             "player_game_logs_2019-20.csv and team_game_logs_2019-20.csv)")
+OFFLINE_HINT = "without internet, train from game-log files: `nba-ml train --from DIR` (see README)"
+FROM_HINT = (
+    "point --from at the directory holding the LeagueGameLog exports (e.g. "
+    "player_game_logs_2019-20.csv and team_game_logs_2019-20.csv)"
+)
 
 
 def look_at_source(source: Path) -> None:
@@ -123,8 +139,9 @@ def look_at_source(source: Path) -> None:
     except DataError as error:  # e.g. a subdirectory that cannot be listed
         raise UsageError(f"{error}; {FROM_HINT}") from None
     if not found:
-        raise UsageError(safe_text(f"no LeagueGameLog CSV or JSON files found in {source}: "
-                                   f"{FROM_HINT}"))
+        raise UsageError(
+            safe_text(f"no LeagueGameLog CSV or JSON files found in {source}: {FROM_HINT}")
+        )
 
 
 def _load_source(source: Path) -> GameData:
@@ -142,10 +159,18 @@ def _load_source(source: Path) -> GameData:
         raise DataError(f"{error}; --from reads its subdirectories too: {FROM_HINT}") from None
 
 
-def train(settings: Settings, *, force: bool = False, source: Path | None = None,
-          seasons: list[str] | None = None, wait: float | None = None, scheduled: bool = False,
-          promote_anyway: bool = False, only_if_invalid: bool = False,
-          session: Any = None) -> TrainResult:
+def train(
+    settings: Settings,
+    *,
+    force: bool = False,
+    source: Path | None = None,
+    seasons: list[str] | None = None,
+    wait: float | None = None,
+    scheduled: bool = False,
+    promote_anyway: bool = False,
+    only_if_invalid: bool = False,
+    session: Any = None,
+) -> TrainResult:
     """Train, evaluate and atomically install a new model set unless fresh models exist.
 
     ``only_if_invalid`` is ``ensure``: train only when the current set is not valid (checked
@@ -157,10 +182,13 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
         from nba_ml.deploy.schedule import is_scheduled_hour
 
         if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
-            return TrainResult(Outcome.SKIPPED, f"not {settings.training_hour:02d}:xx in "
-                               f"{settings.training_timezone}; the other cron entry runs today")
+            return TrainResult(
+                Outcome.SKIPPED,
+                f"not {settings.training_hour:02d}:xx in "
+                f"{settings.training_timezone}; the other cron entry runs today",
+            )
     if source is not None and not only_if_invalid:  # a wrong --from is said at once, even
-        look_at_source(source)                        # when the models are fresh (no "skipped")
+        look_at_source(source)  # when the models are fresh (no "skipped")
     if not force:  # read-only checks first: valid models need no writable data dir
         skip = _no_training_needed(settings, only_if_invalid, waited=False)
         if skip is not None:
@@ -176,19 +204,29 @@ def train(settings: Settings, *, force: bool = False, source: Path | None = None
         return _train_locked(settings, source, seasons, promote_anyway, session)
 
 
-def ensure(settings: Settings, *, source: Path | None = None, wait: float | None = None,
-           session: Any = None) -> TrainResult:
+def ensure(
+    settings: Settings,
+    *,
+    source: Path | None = None,
+    wait: float | None = None,
+    session: Any = None,
+) -> TrainResult:
     """Return at once (VALID) when the models are valid; otherwise train them."""
-    return train(settings, force=False, source=source, wait=wait, only_if_invalid=True,
-                 session=session)
+    return train(
+        settings, force=False, source=source, wait=wait, only_if_invalid=True, session=session
+    )
 
 
-def _no_training_needed(settings: Settings, only_if_invalid: bool, *,
-                        waited: bool) -> TrainResult | None:
+def _no_training_needed(
+    settings: Settings, only_if_invalid: bool, *, waited: bool
+) -> TrainResult | None:
     verification = verify(settings)
     if only_if_invalid and verification.ok:
-        message = ("models became valid while waiting (trained by another process)" if waited
-                   else "models are valid")
+        message = (
+            "models became valid while waiting (trained by another process)"
+            if waited
+            else "models are valid"
+        )
         return TrainResult(Outcome.VALID, message, verification.manifest)
     fresh, why = freshness(settings, verification)
     if fresh and not only_if_invalid:
@@ -196,8 +234,13 @@ def _no_training_needed(settings: Settings, only_if_invalid: bool, *,
     return None
 
 
-def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | None,
-                  promote_anyway: bool, session: Any) -> TrainResult:
+def _train_locked(
+    settings: Settings,
+    source: Path | None,
+    seasons: list[str] | None,
+    promote_anyway: bool,
+    session: Any,
+) -> TrainResult:
     from nba_ml.modeling.training import train_model_set
     from nba_ml.state.history import prune_history, save_history
     from nba_ml.state.install import cleanup_leftovers, write_model_set
@@ -208,21 +251,31 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
     if removed:
         logger.info("removed %d leftovers of an interrupted run", len(removed))
     data = load_training_data(settings, source, seasons, session=session)
-    logger.info("training on %d team-games and %d player-games (%s)", len(data.team_games),
-                len(data.player_games), ", ".join(data.seasons))
+    logger.info(
+        "training on %d team-games and %d player-games (%s)",
+        len(data.team_games),
+        len(data.player_games),
+        ", ".join(data.seasons),
+    )
     trained = train_model_set(data, jobs=settings.jobs)
     current = read_manifest(settings.data_dir)
     current_training = training_record(current)
     verdict = promotion.decide(trained, verify(settings), settings.data_dir)
     if not verdict.promote and not promote_anyway:  # only ever with a valid set to keep
-        raise NotPromoted("new models not promoted: " + "; ".join(verdict.reasons)
-                          + "; current models kept (use --promote-anyway to install them)")
+        raise NotPromoted(
+            "new models not promoted: "
+            + "; ".join(verdict.reasons)
+            + "; current models kept (use --promote-anyway to install them)"
+        )
     for warning in verdict.warnings or verdict.reasons:
         logger.warning("installing the new set despite: %s", warning)
     if trained.training["holdout"]["games"] < SMALL_HOLDOUT_GAMES:
-        logger.warning("the holdout (%s) has only %d games: its figures are rough; train on "
-                       "two seasons or more (--seasons) for a whole held-out season",
-                       trained.training["holdout"]["name"], trained.training["holdout"]["games"])
+        logger.warning(
+            "the holdout (%s) has only %d games: its figures are rough; train on "
+            "two seasons or more (--seasons) for a whole held-out season",
+            trained.training["holdout"]["name"],
+            trained.training["holdout"]["games"],
+        )
     trained.training["history_sha256"] = save_history(settings.data_dir, data)
     manifest = write_model_set(settings.data_dir, trained.models, trained.training)
     keep = {trained.training["history_sha256"]}
@@ -233,11 +286,13 @@ def _train_locked(settings: Settings, source: Path | None, seasons: list[str] | 
     metrics = trained.training["metrics"]
     holdout = trained.training["holdout"]
     # the outcome ("trained: ") is shown before this message: it does not say "trained" again
-    message = (f"4 models on {', '.join(data.seasons)} in {seconds:.0f} s; holdout "
-               f"{holdout['name']} ({holdout['games']} games): game Brier "
-               f"{metrics['game_outcome']['brier']:.4f}, MAE points "
-               f"{metrics['points']['mae']:.2f} / assists {metrics['assists']['mae']:.2f} / "
-               f"rebounds {metrics['rebounds']['mae']:.2f}")
+    message = (
+        f"4 models on {', '.join(data.seasons)} in {seconds:.0f} s; holdout "
+        f"{holdout['name']} ({holdout['games']} games): game Brier "
+        f"{metrics['game_outcome']['brier']:.4f}, MAE points "
+        f"{metrics['points']['mae']:.2f} / assists {metrics['assists']['mae']:.2f} / "
+        f"rebounds {metrics['rebounds']['mae']:.2f}"
+    )
     return TrainResult(Outcome.TRAINED, message, manifest, metrics)
 
 
@@ -249,13 +304,15 @@ def run_train(settings_factory: Any, **options: Any) -> TrainResult:
     """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.runs`)."""
     from nba_ml.commands.runs import recorded_run
 
-    return recorded_run("train", settings_factory, lambda s: train(s, **options),
-                        outcome=_what_to_record)
+    return recorded_run(
+        "train", settings_factory, lambda s: train(s, **options), outcome=_what_to_record
+    )
 
 
 def run_ensure(settings_factory: Any, **options: Any) -> TrainResult:
     """``nba-ml ensure``: :func:`ensure` as a recorded run."""
     from nba_ml.commands.runs import recorded_run
 
-    return recorded_run("ensure", settings_factory, lambda s: ensure(s, **options),
-                        outcome=_what_to_record)
+    return recorded_run(
+        "ensure", settings_factory, lambda s: ensure(s, **options), outcome=_what_to_record
+    )

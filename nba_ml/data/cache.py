@@ -43,7 +43,9 @@ ENDPOINT = "leaguegamelog"
 SCHEDULE = "schedule"
 MODES: tuple[str, ...] = ("T", "P")
 SEASON_TYPE_SLUGS: dict[str, str] = {
-    "Regular Season": "regular-season", "PlayIn": "playin", "Playoffs": "playoffs",
+    "Regular Season": "regular-season",
+    "PlayIn": "playin",
+    "Playoffs": "playoffs",
 }
 assert set(SEASON_TYPE_SLUGS) == set(SEASON_TYPES)
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a full season of player logs is ~30 MB
@@ -53,8 +55,10 @@ DIR_MODE = 0o750  # raw/ and its subdirectories, whatever the umask (as the rest
 # atomic_write's temporary file of a cache file (".<name>.json.<random>.tmp"), left only by a
 # killed writer: the one kind of file prepare removes (".notes.tmp" is someone else's).
 _SLUGS = "|".join(SEASON_TYPE_SLUGS.values())
-_LEFTOVER = re.compile(rf"\.[0-9]{{4}}-[0-9]{{2}}(?:-[0-9]{{2}}|_(?:{_SLUGS})_[TP])\.json"
-                       r"\.[A-Za-z0-9_]+\.tmp")
+_LEFTOVER = re.compile(
+    rf"\.[0-9]{{4}}-[0-9]{{2}}(?:-[0-9]{{2}}|_(?:{_SLUGS})_[TP])\.json"
+    r"\.[A-Za-z0-9_]+\.tmp"
+)
 
 
 def cache_path(raw_dir: Path, season: str, season_type: str, mode: str) -> Path:
@@ -89,8 +93,9 @@ def prepare(raw_dir: Path, *subdirectories: str) -> None:
                 if _LEFTOVER.fullmatch(leftover.name) and _written_by_us(leftover):
                     leftover.unlink(missing_ok=True)
         except OSError as error:
-            raise StorageError(f"cannot prepare raw cache {safe_text(str(directory))}: "
-                               f"{describe_os_error(error)}") from None
+            raise StorageError(
+                f"cannot prepare raw cache {safe_text(str(directory))}: {describe_os_error(error)}"
+            ) from None
 
 
 def write(path: Path, data: str | bytes) -> None:
@@ -99,8 +104,9 @@ def write(path: Path, data: str | bytes) -> None:
         make_directory(path.parent, DIR_MODE, DIR_MODE)
         atomic_write(path, data, mode=FILE_MODE)
     except OSError as error:
-        raise StorageError(f"cannot write cache file {safe_text(str(path))}: "
-                           f"{describe_os_error(error)}") from None
+        raise StorageError(
+            f"cannot write cache file {safe_text(str(path))}: {describe_os_error(error)}"
+        ) from None
 
 
 def read(path: Path) -> dict[str, Any] | None:
@@ -115,8 +121,9 @@ def read(path: Path) -> dict[str, Any] | None:
         set_aside(path, error.reason)
         return None
     except OSError as error:
-        raise StorageError(f"cannot read cache file {safe_text(str(path))}: "
-                           f"{describe_os_error(error)}") from None
+        raise StorageError(
+            f"cannot read cache file {safe_text(str(path))}: {describe_os_error(error)}"
+        ) from None
     if not isinstance(body, dict):
         set_aside(path, f"holds a JSON {type(body).__name__}, not a response")
         return None
@@ -131,17 +138,24 @@ def set_aside(path: Path, reason: str) -> Path:
     """
     shown = safe_text(str(path))
     if not _written_by_us(path):
-        raise StorageError(f"raw cache entry {shown} {reason}; nba-ml did not write it and "
-                           "leaves it alone: remove or move it, then run again")
+        raise StorageError(
+            f"raw cache entry {shown} {reason}; nba-ml did not write it and "
+            "leaves it alone: remove or move it, then run again"
+        )
     stamp = dt.datetime.now(tz=dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}{DAMAGED_MARK}{stamp}")
     try:
         os.rename(path, target)
     except OSError as error:
-        raise StorageError(f"cannot set aside damaged cache file {shown}: "
-                           f"{describe_os_error(error)}") from None
-    logger.warning("cache file %s is unusable (%s); set aside as %s and fetched again", shown,
-                   safe_text(reason), safe_text(target.name))
+        raise StorageError(
+            f"cannot set aside damaged cache file {shown}: {describe_os_error(error)}"
+        ) from None
+    logger.warning(
+        "cache file %s is unusable (%s); set aside as %s and fetched again",
+        shown,
+        safe_text(reason),
+        safe_text(target.name),
+    )
     return target
 
 
@@ -211,8 +225,9 @@ def last_cached_game_date(raw_dir: Path) -> dt.date | None:
             if dates and not path.name.endswith("_T.json"):
                 break
             try:
-                latest = latest_date(loads_json(read_regular_file(path, limit=MAX_CACHE_BYTES),
-                                                source=path))
+                latest = latest_date(
+                    loads_json(read_regular_file(path, limit=MAX_CACHE_BYTES), source=path)
+                )
             except (OSError, ValueError, TypeError, NbaMlError) as error:
                 logger.debug("ignoring unreadable cache file %s: %s", path, error)
                 continue
@@ -230,8 +245,9 @@ def _row_key(headers: list[str], row: list[Any], mode: str) -> tuple[Any, ...]:
     return tuple(row[headers.index(column)] for column in (*game, *who))
 
 
-def merge(cached: dict[str, Any], fresh: dict[str, Any], since: dt.date, mode: str
-          ) -> dict[str, Any]:
+def merge(
+    cached: dict[str, Any], fresh: dict[str, Any], since: dt.date, mode: str
+) -> dict[str, Any]:
     """Return ``fresh`` plus the cached rows dated before ``since``: every cached row on or
     after ``since`` is replaced by what stats.nba.com sent now (late corrections win, a row it
     no longer sends is gone, nothing is duplicated)."""
@@ -250,11 +266,16 @@ def merge(cached: dict[str, Any], fresh: dict[str, Any], since: dt.date, mode: s
     game = headers.index("GAME_ID") if "GAME_ID" in headers else date
     rows = sorted(merged.values(), key=lambda row: (row[date][:10], str(row[game])))
     body = dict(fresh)
-    sets = fresh["resultSets"] if isinstance(fresh.get("resultSets"), list) else [
-        fresh.get("resultSets", fresh.get("resultSet"))]
+    sets = (
+        fresh["resultSets"]
+        if isinstance(fresh.get("resultSets"), list)
+        else [fresh.get("resultSets", fresh.get("resultSet"))]
+    )
     body.pop("resultSet", None)
-    body["resultSets"] = [{**s, "rowSet": rows} if isinstance(s, dict) and s.get("rowSet")
-                          is new_rows else s for s in sets]
+    body["resultSets"] = [
+        {**s, "rowSet": rows} if isinstance(s, dict) and s.get("rowSet") is new_rows else s
+        for s in sets
+    ]
     if isinstance(body.get("parameters"), dict):
         body["parameters"] = {**body["parameters"], "DateFrom": None}
     return body

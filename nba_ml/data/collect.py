@@ -53,8 +53,14 @@ from nba_ml.data.seasons import (
 from nba_ml.data.upstream import CollectOptions, Failure, Request, Upstream
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
 
-__all__ = ["CORRECTION_DAYS", "CollectOptions", "CollectReport", "cache_path",
-           "last_cached_game_date", "refresh_cache"]
+__all__ = [
+    "CORRECTION_DAYS",
+    "CollectOptions",
+    "CollectReport",
+    "cache_path",
+    "last_cached_game_date",
+    "refresh_cache",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -106,16 +112,21 @@ def refresh_cache(
                     continue
                 for season_type in season_types_to_collect(season, today):
                     for mode in cache.MODES:
-                        _refresh_log(Path(raw_dir), _Job(season, season_type, mode), today,
-                                     upstream, report)
+                        _refresh_log(
+                            Path(raw_dir), _Job(season, season_type, mode), today, upstream, report
+                        )
             if schedule_day is not None:
-                report.schedule = _refresh_schedule(Path(raw_dir), schedule_day, upstream,
-                                                    report)
+                report.schedule = _refresh_schedule(Path(raw_dir), schedule_day, upstream, report)
         finally:
             report.requests = upstream.requests
             report.seconds = clock() - upstream.started
-    logger.info("raw cache refreshed: %d requests, %d files written, %d reused, %.1f s",
-                report.requests, len(report.fetched), len(report.skipped), report.seconds)
+    logger.info(
+        "raw cache refreshed: %d requests, %d files written, %d reused, %.1f s",
+        report.requests,
+        len(report.fetched),
+        len(report.skipped),
+        report.seconds,
+    )
     return report
 
 
@@ -147,31 +158,44 @@ def _is_over(raw_dir: Path, season: str, today: dt.date, report: CollectReport) 
     except (ValueError, TypeError):
         return False
     if latest is None or not cache.written_on_or_after(
-            playoffs, latest + dt.timedelta(days=OVER_AFTER_DAYS)):
+        playoffs, latest + dt.timedelta(days=OVER_AFTER_DAYS)
+    ):
         return False
-    logger.debug("%s: the playoffs ended on %s; reusing the cache until %s", season, latest,
-                 season_finished_on(season))
+    logger.debug(
+        "%s: the playoffs ended on %s; reusing the cache until %s",
+        season,
+        latest,
+        season_finished_on(season),
+    )
     report.skipped.extend(cache.cache_files(raw_dir, [season]))
     return True
 
 
-def _refresh_log(raw_dir: Path, job: _Job, today: dt.date, upstream: Upstream,
-                 report: CollectReport) -> None:
+def _refresh_log(
+    raw_dir: Path, job: _Job, today: dt.date, upstream: Upstream, report: CollectReport
+) -> None:
     path = cache_path(raw_dir, job.season, job.season_type, job.mode)
     finished = is_season_finished(job.season, today)
     cached = _read_cached_log(path, job, finished)
-    if cached is not None and finished and cache.written_on_or_after(
-            path, season_finished_on(job.season)):
+    if (
+        cached is not None
+        and finished
+        and cache.written_on_or_after(path, season_finished_on(job.season))
+    ):
         logger.debug("%s: finished season, reusing %s", job.label, path.name)
         report.skipped.append(path)
         return
     latest = cache.latest_date(cached) if cached is not None else None
     since = latest - dt.timedelta(days=CORRECTION_DAYS) if latest is not None else None
     if finished and since is not None:
-        logger.info("%s: cached while the season was on; fetching what came from %s once",
-                    job.label, since.isoformat())
-    body, text = upstream.fetch(_log_request(job, since),
-                                lambda b: _validate(b, job, finished=finished, since=since))
+        logger.info(
+            "%s: cached while the season was on; fetching what came from %s once",
+            job.label,
+            since.isoformat(),
+        )
+    body, text = upstream.fetch(
+        _log_request(job, since), lambda b: _validate(b, job, finished=finished, since=since)
+    )
     if cached is not None and since is not None:
         text = json.dumps(cache.merge(cached, body, since, job.mode), separators=(",", ":"))
     cache.write(path, text)
@@ -195,10 +219,13 @@ def _log_request(job: _Job, since: dt.date | None) -> Request:
         from nba_api.stats.endpoints.leaguegamelog import LeagueGameLog
 
         return LeagueGameLog(
-            season=job.season, season_type_all_star=job.season_type,
+            season=job.season,
+            season_type_all_star=job.season_type,
             player_or_team_abbreviation=job.mode,
             date_from_nullable=since.strftime("%m/%d/%Y") if since else "",
-            timeout=timeout, get_request=False)
+            timeout=timeout,
+            get_request=False,
+        )
 
     if since is not None:
         logger.debug("%s: asking for the games from %s on", job.label, since.isoformat())
@@ -217,12 +244,16 @@ def _validate(body: object, job: _Job, *, finished: bool, since: dt.date | None)
     assert isinstance(body, dict)
     parameters = body.get("parameters")
     if isinstance(parameters, dict):
-        for key, expected in (("Season", job.season), ("SeasonType", job.season_type),
-                              ("PlayerOrTeam", job.mode)):
+        for key, expected in (
+            ("Season", job.season),
+            ("SeasonType", job.season_type),
+            ("PlayerOrTeam", job.mode),
+        ):
             echoed = parameters.get(key)
             if echoed is not None and str(echoed) != expected:
-                raise Failure(f"the response is for {key} {echoed!r}, not {expected!r}",
-                              bad_data=True)
+                raise Failure(
+                    f"the response is for {key} {echoed!r}, not {expected!r}", bad_data=True
+                )
     index = headers.index("GAME_DATE")
     first, last = season_window(job.season)
     for row in rows:
@@ -231,8 +262,10 @@ def _validate(body: object, job: _Job, *, finished: bool, since: dt.date | None)
         except (ValueError, TypeError):
             raise Failure(f"unparseable GAME_DATE {row[index]!r}", bad_data=True) from None
         if not first <= day <= last:  # the importer refuses it: never keep it in the cache
-            raise Failure(f"GAME_DATE {row[index]!r} is outside the {job.season} season "
-                          f"({first} to {last})", bad_data=True)
+            raise Failure(
+                f"GAME_DATE {row[index]!r} is outside the {job.season} season ({first} to {last})",
+                bad_data=True,
+            )
     if not rows and finished and job.is_regular and since is None:
         raise Failure("zero rows for a finished regular season", bad_data=True)
     return len(rows)
@@ -241,8 +274,9 @@ def _validate(body: object, job: _Job, *, finished: bool, since: dt.date | None)
 # ------------------------------------------------------------------------------- the schedule
 
 
-def _refresh_schedule(raw_dir: Path, day: dt.date, upstream: Upstream,
-                      report: CollectReport) -> Path | None:
+def _refresh_schedule(
+    raw_dir: Path, day: dt.date, upstream: Upstream, report: CollectReport
+) -> Path | None:
     """Fetch and cache the ScoreboardV3 of ``day`` unless cached today; a failure is logged."""
     path = schedule_path(raw_dir, day)
     cached = cache.read(path)
@@ -262,8 +296,10 @@ def _refresh_schedule(raw_dir: Path, day: dt.date, upstream: Upstream,
         return ScoreboardV3(game_date=day.isoformat(), timeout=timeout, get_request=False)
 
     try:
-        _, text = upstream.fetch(Request(f"the schedule of {day.isoformat()}", build),
-                                 lambda body: validate_schedule(body, day))
+        _, text = upstream.fetch(
+            Request(f"the schedule of {day.isoformat()}", build),
+            lambda body: validate_schedule(body, day),
+        )
     except ConfigError:
         raise
     except (UpstreamUnavailable, UpstreamDataError) as error:

@@ -95,8 +95,7 @@ class GameData:
         )
 
 
-def canonical_table(columns: tuple[str, ...], values: dict[str, Any] | None = None
-                    ) -> pd.DataFrame:
+def canonical_table(columns: tuple[str, ...], values: dict[str, Any] | None = None) -> pd.DataFrame:
     """Return a frame of the canonical ``columns`` with their dtypes (no rows by default)."""
     import numpy as np
     import pandas as pd
@@ -105,8 +104,9 @@ def canonical_table(columns: tuple[str, ...], values: dict[str, Any] | None = No
     for column in columns:
         dtype = COLUMN_DTYPES.get(column, "float64")
         value = values[column] if values is not None else []
-        data[column] = (pd.array(value, dtype="str") if dtype == "str"
-                        else np.asarray(value, dtype=dtype))
+        data[column] = (
+            pd.array(value, dtype="str") if dtype == "str" else np.asarray(value, dtype=dtype)
+        )
     return pd.DataFrame(data, copy=False)
 
 
@@ -117,8 +117,10 @@ def empty_game_data() -> GameData:
 
 def season_window(label: str) -> tuple[dt.date, dt.date]:
     """Return the first and last day a game of the season ``label`` can be played on."""
-    return (dt.date(parse_season(label), *SEASON_FIRST_DAY),
-            season_finished_on(label) - dt.timedelta(days=1))
+    return (
+        dt.date(parse_season(label), *SEASON_FIRST_DAY),
+        season_finished_on(label) - dt.timedelta(days=1),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,8 +179,9 @@ def _read_file(path: Path) -> _SourceFrame:
         raise error_for(path, "nested too deeply") from None
     except Exception as error:  # the contract: bad input only ever gives DataError
         logger.debug("unexpected failure importing %s", path, exc_info=True)
-        raise error_for(path, f"cannot be imported (internal error: {type(error).__name__})"
-                        ) from None
+        raise error_for(
+            path, f"cannot be imported (internal error: {type(error).__name__})"
+        ) from None
 
 
 def _read_source(path: Path) -> _SourceFrame:
@@ -207,9 +210,11 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     id_codes, by_id = column_map(table, "SEASON_ID", parse_season_id)
     gid_codes, by_gid = column_map(table, "GAME_ID", parse_game_id_type)
     type_codes, declared = column_map(table, "SEASON_TYPE", parse_season_type)
-    drop = (take([r == DROP for r in by_id], id_codes, bool)
-            | take([r == DROP for r in by_gid], gid_codes, bool)
-            | take([r == DROP for r in declared], type_codes, bool))
+    drop = (
+        take([r == DROP for r in by_id], id_codes, bool)
+        | take([r == DROP for r in by_gid], gid_codes, bool)
+        | take([r == DROP for r in declared], type_codes, bool)
+    )
     if drop.any():
         table.keep(~drop)
         id_codes, gid_codes, type_codes = id_codes[~drop], gid_codes[~drop], type_codes[~drop]
@@ -219,8 +224,11 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     if not known.all():
         fallback = sources.fallback_season(table)
         if fallback is None:
-            raise error_for(table.path, "cannot tell the season (no SEASON_ID column and no "
-                                        "season like 2019-20 in the file name)")
+            raise error_for(
+                table.path,
+                "cannot tell the season (no SEASON_ID column and no "
+                "season like 2019-20 in the file name)",
+            )
         season[~known] = fallback
         by_game = ~known & take([r is not None for r in by_gid], gid_codes, bool)
         season_type[by_game] = take(by_gid, gid_codes[by_game])
@@ -249,10 +257,13 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     outside = np.flatnonzero((dates < low) | (dates > high))
     if len(outside):
         row = int(outside[0])
-        raise table.row_error(row, f"season {season[row]} does not match game date "
-                                   f"{dates[row]} (a {season[row]} game is played between "
-                                   f"{windows[season_codes[row]][0]} and "
-                                   f"{windows[season_codes[row]][1]})")
+        raise table.row_error(
+            row,
+            f"season {season[row]} does not match game date "
+            f"{dates[row]} (a {season[row]} game is played between "
+            f"{windows[season_codes[row]][0]} and "
+            f"{windows[season_codes[row]][1]})",
+        )
 
     codes, results = column_map(table, "MATCHUP", parse_matchup, fill=("", "", False))
     own = take([r[0] for r in results], codes)
@@ -263,8 +274,11 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     mismatch = np.flatnonzero(listed != own)
     if len(mismatch):
         row = int(mismatch[0])
-        raise table.row_error(row, f"TEAM_ABBREVIATION {listed[row]} does not match MATCHUP "
-                                   f"{show(table.columns['MATCHUP'][row])}")
+        raise table.row_error(
+            row,
+            f"TEAM_ABBREVIATION {listed[row]} does not match MATCHUP "
+            f"{show(table.columns['MATCHUP'][row])}",
+        )
     home = np.where(is_home, own, other)
     away = np.where(is_home, other, own)
     game_id = make_game_id(ymd, home, away)
@@ -272,9 +286,14 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     codes, results = column_map(table, "WL", parse_wl)
     win = take(results, codes, float)
     out: dict[str, object] = {
-        "season": season, "season_type": season_type, "game_id": game_id,
-        "game_date": dates.astype("datetime64[us]"), "team": own, "opponent": other,
-        "is_home": is_home, "win": win,
+        "season": season,
+        "season_type": season_type,
+        "game_id": game_id,
+        "game_date": dates.astype("datetime64[us]"),
+        "team": own,
+        "opponent": other,
+        "is_home": is_home,
+        "win": win,
     }
     pts = numbers(table, "PTS")
     empty = np.flatnonzero(np.isnan(pts))
@@ -312,14 +331,19 @@ def combine(frames: list[_SourceFrame], sources: list[str] | None = None) -> Gam
 
     paths = [f.path for f in frames]
     tables = []
-    for mode, columns, key, what in (("T", TEAM_GAME_COLUMNS, "team", "team"),
-                                     ("P", PLAYER_GAME_COLUMNS, "player_id", "player")):
+    for mode, columns, key, what in (
+        ("T", TEAM_GAME_COLUMNS, "team", "team"),
+        ("P", PLAYER_GAME_COLUMNS, "player_id", "player"),
+    ):
         parts = [(i, f.frame) for i, f in enumerate(frames) if f.mode == mode and len(f.frame)]
         if not parts:
             tables.append(canonical_table(columns))
             continue
-        frame = (pd.concat([part for _, part in parts], ignore_index=True) if len(parts) > 1
-                 else parts[0][1])
+        frame = (
+            pd.concat([part for _, part in parts], ignore_index=True)
+            if len(parts) > 1
+            else parts[0][1]
+        )
         source = np.repeat([i for i, _ in parts], [len(part) for _, part in parts])
         keyed = np.flatnonzero(frame.duplicated(subset=["game_id", key], keep=False))
         duplicate = np.zeros(len(frame), dtype=bool)  # identical in every column: dropped
@@ -338,8 +362,9 @@ def combine(frames: list[_SourceFrame], sources: list[str] | None = None) -> Gam
     return GameData(tables[0], tables[1], sources or [])
 
 
-def _check_clashes(frame: pd.DataFrame, source: np.ndarray, key: str, paths: list[Path],
-                   by: str) -> None:
+def _check_clashes(
+    frame: pd.DataFrame, source: np.ndarray, key: str, paths: list[Path], by: str
+) -> None:
     """Refuse, naming the later file, a team (or player) in two different rows of one game
     (``by="game_id"``: another score, both teams; either is a guess) or two games on one day."""
     import numpy as np
@@ -352,15 +377,26 @@ def _check_clashes(frame: pd.DataFrame, source: np.ndarray, key: str, paths: lis
     row = frame.iloc[index]
     first = frame[(frame[by] == row[by]) & (frame[key] == row[key])].iloc[0]
     if by == "game_date":
-        raise error_for(paths[int(source[index])],
-                        f"{key} {row[key]} is in two games on {row['game_date'].date()}: "
-                        f"{first['game_id']} and {row['game_id']}")
-    shown = [[number_text(v) if isinstance(v, float) and not pd.isna(v) else show(v, quote=False)
-              for v in side] for side in (first, row)]
-    differ = [f"{name} {a} and {b}" for name, a, b in zip(frame.columns, *shown, strict=True)
-              if a != b]
-    raise error_for(paths[int(source[index])], f"{key} {row[key]} has two different rows for "
-                    f"game {row['game_id']}: {', '.join(differ[:3])}")
+        raise error_for(
+            paths[int(source[index])],
+            f"{key} {row[key]} is in two games on {row['game_date'].date()}: "
+            f"{first['game_id']} and {row['game_id']}",
+        )
+    shown = [
+        [
+            number_text(v) if isinstance(v, float) and not pd.isna(v) else show(v, quote=False)
+            for v in side
+        ]
+        for side in (first, row)
+    ]
+    differ = [
+        f"{name} {a} and {b}" for name, a, b in zip(frame.columns, *shown, strict=True) if a != b
+    ]
+    raise error_for(
+        paths[int(source[index])],
+        f"{key} {row[key]} has two different rows for "
+        f"game {row['game_id']}: {', '.join(differ[:3])}",
+    )
 
 
 def _pair_team_games(team_games: pd.DataFrame) -> pd.DataFrame:
@@ -373,8 +409,9 @@ def _pair_team_games(team_games: pd.DataFrame) -> pd.DataFrame:
     # home and one away
     paired = team_games.duplicated(subset=["game_id"], keep=False).to_numpy()
     if not paired.all():
-        logger.warning("dropped %d team-game rows whose opponent row is missing",
-                       int((~paired).sum()))
+        logger.warning(
+            "dropped %d team-game rows whose opponent row is missing", int((~paired).sum())
+        )
         team_games = team_games[paired]
     team_games = team_games.sort_values(["game_id", "is_home"], kind="mergesort")
     pts = team_games["pts"].to_numpy(dtype=float)
@@ -394,7 +431,11 @@ def require_player_logs(data: GameData, where: Path | str) -> None:
     lacking = sorted(team - players, key=parse_season)
     if lacking:
         count = int(data.team_games["season"].isin(lacking).sum())
-        raise DataError(safe_text(
-            f"{where}: team game logs of {', '.join(lacking)} ({count} team-games) but no player "
-            f"game logs for {'them' if len(lacking) > 1 else 'it'}: add the player file(s), e.g. "
-            f"player_game_logs_{lacking[0]}.csv"))
+        raise DataError(
+            safe_text(
+                f"{where}: team game logs of {', '.join(lacking)} ({count} team-games) but "
+                f"no player game logs for {'them' if len(lacking) > 1 else 'it'}: add the player "
+                f"file(s), e.g. "
+                f"player_game_logs_{lacking[0]}.csv"
+            )
+        )

@@ -26,8 +26,9 @@ MARGIN = 0.1  # names suggested are at most this much less close than the closes
 CODE_CUTOFF = 0.3  # the same for a typed team code: three letters share little
 
 # Letters that Unicode does not decompose into a base letter and a mark.
-_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe",
-                          "þ": "th", "ı": "i"})
+_LETTERS = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"}
+)
 _DROPPED = re.compile(r"['’‘`´.]")
 _BLANKS = re.compile(r"[\W_]+")
 
@@ -90,12 +91,16 @@ def _parts(name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]
     its suffix, its first and last name and its words run together, its words)."""
     base = without_suffix(name)
     words = tuple(base.split()) or ("",)
-    return (tuple(dict.fromkeys((name, base))),
-            tuple(dict.fromkeys((words[0], words[-1], "".join(words)))), words)
+    return (
+        tuple(dict.fromkeys((name, base))),
+        tuple(dict.fromkeys((words[0], words[-1], "".join(words)))),
+        words,
+    )
 
 
-def closeness(typed: str, name: str, matcher: difflib.SequenceMatcher[str] | None = None,
-              floor: float = 0.0) -> float:
+def closeness(
+    typed: str, name: str, matcher: difflib.SequenceMatcher[str] | None = None, floor: float = 0.0
+) -> float:
     """Return how close the folded ``typed`` is to the folded ``name`` (0 to 1): difflib's
     ratio against the whole name (with and without its suffix) or, for one typed word, against
     its first or last name; 0.95 when ``name`` or one of its words starts with what was typed
@@ -125,6 +130,7 @@ def _typed(text: object) -> str | None:
 
 
 # ---------------------------------------------------------------------------------- teams
+
 
 def _team_keys() -> dict[str, frozenset[str]]:
     keys: dict[str, set[str]] = {}
@@ -160,19 +166,23 @@ def close_teams(text: object, count: int = 3) -> list[str]:
     scores: dict[str, float] = {}
     upper = typed.upper().replace(" ", "")
     for code in TEAMS:
-        scores[code] = difflib.SequenceMatcher(None, upper, code).ratio() if len(upper) <= 3 \
-            else 0.0
+        scores[code] = (
+            difflib.SequenceMatcher(None, upper, code).ratio() if len(upper) <= 3 else 0.0
+        )
     for key, codes in TEAM_KEYS.items():
         score = closeness(typed, key) if len(typed) > 3 else 0.0
         for code in codes:
             scores[code] = max(scores[code], score)
     cutoff = CODE_CUTOFF if len(upper) <= 3 else CUTOFF
-    ranked = sorted((code for code, score in scores.items() if score >= cutoff),
-                    key=lambda code: (-scores[code], code))
+    ranked = sorted(
+        (code for code, score in scores.items() if score >= cutoff),
+        key=lambda code: (-scores[code], code),
+    )
     return ranked[:count]
 
 
 # -------------------------------------------------------------------------------- players
+
 
 class PlayerNames:
     """The players' names, looked up as people type them.
@@ -196,8 +206,11 @@ class PlayerNames:
             self._folded[folded] = player_id
             base = without_suffix(folded)
             words = base.split()
-            keys = {base} | ({words[0], " ".join(words[1:]), words[-1],
-                              " ".join(words[:-1])} if len(words) > 1 else set())
+            keys = {base} | (
+                {words[0], " ".join(words[1:]), words[-1], " ".join(words[:-1])}
+                if len(words) > 1
+                else set()
+            )
             for key in keys - {""}:
                 self._keys.setdefault(key, set()).add(player_id)
 
@@ -226,8 +239,14 @@ class PlayerNames:
         if not typed:
             return []
         matcher = difflib.SequenceMatcher(None, b=typed)
-        scored = [(closeness(typed, folded, matcher, CUTOFF), self._recency[player_id],
-                   self.names[player_id]) for folded, player_id in self._folded.items()]
+        scored = [
+            (
+                closeness(typed, folded, matcher, CUTOFF),
+                self._recency[player_id],
+                self.names[player_id],
+            )
+            for folded, player_id in self._folded.items()
+        ]
         best = max((item[0] for item in scored), default=0.0)
         scored = [item for item in scored if item[0] >= max(CUTOFF, best - MARGIN)]
         scored.sort(key=lambda item: (-item[0], -item[1]))

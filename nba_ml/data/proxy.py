@@ -20,7 +20,6 @@ PROXY_VARIABLES: tuple[str, ...] = ("NBA_ML_PROXY", "NBA_API_PROXY", "HTTPS_PROX
 _PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h", "socks4", "socks4a"})
 
 
-
 def resolve_proxy(flag: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
     """Return (proxy URL, where it came from) from ``--proxy`` > NBA_ML_PROXY > NBA_API_PROXY >
     HTTPS_PROXY; (None, None) for a direct connection. Raise ConfigError (exit 2) when the chosen
@@ -34,12 +33,16 @@ def resolve_proxy(flag: str | None, environ: Mapping[str, str]) -> tuple[str | N
         url = str(value).strip()
         problem = _proxy_problem(url)
         if problem:
-            raise ConfigError(f"{source}={redact_proxy(url)!r} is not a proxy URL like "
-                              f"http://host:3128 ({problem})")
+            raise ConfigError(
+                f"{source}={redact_proxy(url)!r} is not a proxy URL like "
+                f"http://host:3128 ({problem})"
+            )
         if url.lower().startswith("socks") and not socks_supported():
-            raise ConfigError(f"{source}={redact_proxy(url)!r}: a SOCKS proxy needs PySocks, "
-                              "which is not installed (pip install 'nba-ml[socks]'), or use an "
-                              "http:// proxy")
+            raise ConfigError(
+                f"{source}={redact_proxy(url)!r}: a SOCKS proxy needs PySocks, "
+                "which is not installed (pip install 'nba-ml[socks]'), or use an "
+                "http:// proxy"
+            )
         return url, source
     return None, None
 
@@ -114,7 +117,7 @@ def redact_command(argv: Sequence[str]) -> str:
         if proxy_next:
             shown.append(redact_proxy(arg) or arg)
         elif arg.startswith("--proxy="):
-            shown.append("--proxy=" + (redact_proxy(arg[len("--proxy="):]) or ""))
+            shown.append("--proxy=" + (redact_proxy(arg[len("--proxy=") :]) or ""))
         else:
             shown.append(redact(arg, None))
         proxy_next = arg == "--proxy" and not proxy_next

@@ -17,9 +17,14 @@ RECENT_GAMES = 3
 MAX_PLAYERS = 10
 
 
-def likely_players(player_games: pd.DataFrame, teams: list[str], day: pd.Timestamp, *,
-                   recent_games: int = RECENT_GAMES, max_players: int = MAX_PLAYERS
-                   ) -> pd.DataFrame:
+def likely_players(
+    player_games: pd.DataFrame,
+    teams: list[str],
+    day: pd.Timestamp,
+    *,
+    recent_games: int = RECENT_GAMES,
+    max_players: int = MAX_PLAYERS,
+) -> pd.DataFrame:
     """Return ``team, player_id, player_name, minutes`` of each team's likely players on
     ``day`` (canonical ``player_games`` as input; only games before ``day`` count), ranked by
     ``minutes`` (their mean over the team's recent games) within each team."""
@@ -29,8 +34,11 @@ def likely_players(player_games: pd.DataFrame, teams: list[str], day: pd.Timesta
     before = player_games[player_games["game_date"] < day]
     if before.empty or not teams:
         return pd.DataFrame(columns=columns)
-    latest = before.sort_values("game_date", kind="mergesort").drop_duplicates(
-        "player_id", keep="last").set_index("player_id")
+    latest = (
+        before.sort_values("game_date", kind="mergesort")
+        .drop_duplicates("player_id", keep="last")
+        .set_index("player_id")
+    )
     parts = []
     for team in teams:
         rows = before[before["team"] == team]
@@ -41,8 +49,14 @@ def likely_players(player_games: pd.DataFrame, teams: list[str], day: pd.Timesta
             continue
         minutes = recent.groupby("player_id")["min"].sum() / max(len(games), 1)
         ranked = minutes.sort_values(ascending=False, kind="mergesort").head(max_players)
-        parts.append(pd.DataFrame({
-            "team": team, "player_id": ranked.index.to_numpy(),
-            "player_name": latest.loc[ranked.index, "player_name"].astype(str).to_numpy(),
-            "minutes": ranked.round(1).to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "team": team,
+                    "player_id": ranked.index.to_numpy(),
+                    "player_name": latest.loc[ranked.index, "player_name"].astype(str).to_numpy(),
+                    "minutes": ranked.round(1).to_numpy(),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

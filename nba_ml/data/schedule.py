@@ -46,11 +46,11 @@ def validate_schedule(body: object, day: dt.date) -> int:
     if not isinstance(board, dict) or not isinstance(board.get("games"), list):
         raise Failure("not a ScoreboardV3 response (no scoreboard.games)", bad_data=True)
     if board.get("gameDate") not in (None, day.isoformat()):
-        raise Failure(f"the scoreboard is for {board.get('gameDate')!r}, not {day}",
-                      bad_data=True)
+        raise Failure(f"the scoreboard is for {board.get('gameDate')!r}, not {day}", bad_data=True)
     for index, game in enumerate(board["games"]):
-        sides = [game.get(key) if isinstance(game, dict) else None
-                 for key in ("homeTeam", "awayTeam")]
+        sides = [
+            game.get(key) if isinstance(game, dict) else None for key in ("homeTeam", "awayTeam")
+        ]
         if not all(isinstance(s, dict) and isinstance(s.get("teamTricode"), str) for s in sides):
             raise Failure(f"games[{index}] has no home and away team", bad_data=True)
     return len(board["games"])
@@ -111,17 +111,24 @@ def scoreboard_games(body: dict[str, Any]) -> tuple[list[ScheduledGame], list[st
             raise Failure(f"{sorted(twice)[0]} is listed in two games", bad_data=True)
         kind = parse_game_id_type(game.get("gameId"))
         starts = parse_utc(game.get("gameTimeUTC"))  # a time, or nothing: never raw text
-        games.append(ScheduledGame(
-            game_id=safe_text(str(game.get("gameId") or "")), home=home, away=away,
-            starts_at=starts.strftime("%Y-%m-%dT%H:%M:%SZ") if starts else None,
-            status=safe_text(str(game.get("gameStatusText") or "")).strip(),
-            season_type=kind if isinstance(kind, str) and kind != "drop" else None))
+        games.append(
+            ScheduledGame(
+                game_id=safe_text(str(game.get("gameId") or "")),
+                home=home,
+                away=away,
+                starts_at=starts.strftime("%Y-%m-%dT%H:%M:%SZ") if starts else None,
+                status=safe_text(str(game.get("gameStatusText") or "")).strip(),
+                season_type=kind if isinstance(kind, str) and kind != "drop" else None,
+            )
+        )
     return games, skipped
 
 
-_MATCHUP = re.compile(r"(?P<away>.+?)\s*@\s*(?P<home>.+)|(?P<away2>.+?)\s+at\s+(?P<home2>.+)|"
-                      r"(?P<home3>.+?)\s+vs?\.?\s+(?P<away3>.+)|(?P<home4>[^,]+),(?P<away4>[^,]+)",
-                      re.IGNORECASE)
+_MATCHUP = re.compile(
+    r"(?P<away>.+?)\s*@\s*(?P<home>.+)|(?P<away2>.+?)\s+at\s+(?P<home2>.+)|"
+    r"(?P<home3>.+?)\s+vs?\.?\s+(?P<away3>.+)|(?P<home4>[^,]+),(?P<away4>[^,]+)",
+    re.IGNORECASE,
+)
 
 
 def parse_matchups(text: str) -> list[tuple[int, str, str]]:
@@ -136,8 +143,10 @@ def parse_matchups(text: str) -> list[tuple[int, str, str]]:
             continue
         match = _MATCHUP.fullmatch(line)
         if match is None:
-            raise ValueError(f"line {number} is not AWAY @ HOME, HOME vs AWAY or HOME,AWAY: "
-                             f"{safe_text(repr(line[:60]))}")
+            raise ValueError(
+                f"line {number} is not AWAY @ HOME, HOME vs AWAY or HOME,AWAY: "
+                f"{safe_text(repr(line[:60]))}"
+            )
         parts = [v for v in match.groups() if v is not None]
         away_first = match.group("away") is not None or match.group("away2") is not None
         away, home = parts if away_first else parts[::-1]

@@ -12,22 +12,73 @@ from typing import Any
 # Columns a LeagueGameLog-style source must have (CSV export or raw JSON), by mode.
 REQUIRED_SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "T": ("TEAM_ABBREVIATION", "GAME_DATE", "MATCHUP", "WL", "PTS"),
-    "P": ("PLAYER_ID", "PLAYER_NAME", "TEAM_ABBREVIATION", "GAME_DATE", "MATCHUP", "MIN",
-          "PTS", "REB", "AST"),
+    "P": (
+        "PLAYER_ID",
+        "PLAYER_NAME",
+        "TEAM_ABBREVIATION",
+        "GAME_DATE",
+        "MATCHUP",
+        "MIN",
+        "PTS",
+        "REB",
+        "AST",
+    ),
 }
 # Box-score columns carried when present (filled with NaN when a source lacks them).
 OPTIONAL_STAT_COLUMNS: tuple[str, ...] = (
-    "REB", "AST", "STL", "BLK", "TOV", "FG_PCT", "FG3_PCT", "FT_PCT", "PLUS_MINUS",
+    "REB",
+    "AST",
+    "STL",
+    "BLK",
+    "TOV",
+    "FG_PCT",
+    "FG3_PCT",
+    "FT_PCT",
+    "PLUS_MINUS",
 )
 
 TEAM_GAME_COLUMNS: tuple[str, ...] = (
-    "season", "season_type", "game_id", "game_date", "team", "opponent", "is_home", "win",
-    "pts", "opp_pts", "reb", "ast", "stl", "blk", "tov", "fg_pct", "fg3_pct", "ft_pct",
+    "season",
+    "season_type",
+    "game_id",
+    "game_date",
+    "team",
+    "opponent",
+    "is_home",
+    "win",
+    "pts",
+    "opp_pts",
+    "reb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "fg_pct",
+    "fg3_pct",
+    "ft_pct",
 )
 PLAYER_GAME_COLUMNS: tuple[str, ...] = (
-    "season", "season_type", "game_id", "game_date", "player_id", "player_name", "team",
-    "opponent", "is_home", "win", "min", "pts", "reb", "ast", "stl", "blk", "tov", "fg_pct",
-    "fg3_pct", "ft_pct", "plus_minus",
+    "season",
+    "season_type",
+    "game_id",
+    "game_date",
+    "player_id",
+    "player_name",
+    "team",
+    "opponent",
+    "is_home",
+    "win",
+    "min",
+    "pts",
+    "reb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "fg_pct",
+    "fg3_pct",
+    "ft_pct",
+    "plus_minus",
 )
 # Spellings of the season types kept in the dataset (keys compared lower-case, blanks folded);
 # the values are the canonical ``season_type`` values, which are also nba_api's SeasonType.
@@ -47,30 +98,86 @@ SEASON_TYPE_NAMES: dict[str, str] = {
 SEASON_ID_TYPES: dict[str, str] = {"2": "Regular Season", "4": "Playoffs", "5": "PlayIn"}
 # Season types that exist upstream but are not part of the dataset (their rows are dropped).
 EXCLUDED_SEASON_ID_TYPES: dict[str, str] = {
-    "1": "Pre Season", "3": "All Star", "6": "NBA Cup final",
+    "1": "Pre Season",
+    "3": "All Star",
+    "6": "NBA Cup final",
 }
-EXCLUDED_SEASON_TYPES: frozenset[str] = frozenset({
-    "pre season", "preseason", "all star", "all-star", "allstar", "ist", "in-season tournament",
-    "nba cup",
-})
+EXCLUDED_SEASON_TYPES: frozenset[str] = frozenset(
+    {
+        "pre season",
+        "preseason",
+        "all star",
+        "all-star",
+        "allstar",
+        "ist",
+        "in-season tournament",
+        "nba cup",
+    }
+)
 
 # The dtype of every canonical column (a column not listed here is float64).
 COLUMN_DTYPES: dict[str, str] = {
-    "season": "str", "season_type": "str", "game_id": "str", "game_date": "datetime64[us]",
-    "team": "str", "opponent": "str", "is_home": "bool", "player_id": "int64",
+    "season": "str",
+    "season_type": "str",
+    "game_id": "str",
+    "game_date": "datetime64[us]",
+    "team": "str",
+    "opponent": "str",
+    "is_home": "bool",
+    "player_id": "int64",
     "player_name": "str",
 }
 
 # The 30 current franchises' nba_api abbreviations, and historical/alternate codes mapped onto them.
-TEAMS: frozenset[str] = frozenset({
-    "ATL", "BOS", "BKN", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW", "HOU", "IND", "LAC",
-    "LAL", "MEM", "MIA", "MIL", "MIN", "NOP", "NYK", "OKC", "ORL", "PHI", "PHX", "POR", "SAC",
-    "SAS", "TOR", "UTA", "WAS",
-})
+TEAMS: frozenset[str] = frozenset(
+    {
+        "ATL",
+        "BOS",
+        "BKN",
+        "CHA",
+        "CHI",
+        "CLE",
+        "DAL",
+        "DEN",
+        "DET",
+        "GSW",
+        "HOU",
+        "IND",
+        "LAC",
+        "LAL",
+        "MEM",
+        "MIA",
+        "MIL",
+        "MIN",
+        "NOP",
+        "NYK",
+        "OKC",
+        "ORL",
+        "PHI",
+        "PHX",
+        "POR",
+        "SAC",
+        "SAS",
+        "TOR",
+        "UTA",
+        "WAS",
+    }
+)
 TEAM_ALIASES: dict[str, str] = {
-    "BRK": "BKN", "NJN": "BKN", "CHO": "CHA", "CHH": "CHA", "PHO": "PHX", "NOH": "NOP",
-    "NOK": "NOP", "SEA": "OKC", "VAN": "MEM", "WSB": "WAS", "GOS": "GSW", "SAN": "SAS",
-    "UTH": "UTA", "NYN": "NYK",
+    "BRK": "BKN",
+    "NJN": "BKN",
+    "CHO": "CHA",
+    "CHH": "CHA",
+    "PHO": "PHX",
+    "NOH": "NOP",
+    "NOK": "NOP",
+    "SEA": "OKC",
+    "VAN": "MEM",
+    "WSB": "WAS",
+    "GOS": "GSW",
+    "SAN": "SAS",
+    "UTH": "UTA",
+    "NYN": "NYK",
 }
 
 
@@ -108,8 +215,13 @@ def result_set(body: object, *, name: str | None = None) -> tuple[list[Any], lis
         sets = [sets]
     if not isinstance(sets, list):
         raise ValueError("not a stats.nba.com response (no resultSets)")
-    candidates = [s for s in sets if isinstance(s, dict) and isinstance(s.get("headers"), list)
-                  and isinstance(s.get("rowSet"), list)]
+    candidates = [
+        s
+        for s in sets
+        if isinstance(s, dict)
+        and isinstance(s.get("headers"), list)
+        and isinstance(s.get("rowSet"), list)
+    ]
     if not candidates:
         raise ValueError("response has no result set with headers and rows")
     chosen = next((s for s in candidates if s.get("name") == name), candidates[0])

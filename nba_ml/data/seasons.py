@@ -126,8 +126,10 @@ STALE_DAYS = 2
 SEASON_PERIODS: dict[str, tuple[tuple[dt.date, dt.date], ...]] = {
     "2017-18": ((dt.date(2017, 10, 17), dt.date(2018, 6, 8)),),
     "2018-19": ((dt.date(2018, 10, 16), dt.date(2019, 6, 13)),),
-    "2019-20": ((dt.date(2019, 10, 22), dt.date(2020, 3, 11)),
-                (dt.date(2020, 7, 30), dt.date(2020, 10, 11))),
+    "2019-20": (
+        (dt.date(2019, 10, 22), dt.date(2020, 3, 11)),
+        (dt.date(2020, 7, 30), dt.date(2020, 10, 11)),
+    ),
     "2020-21": ((dt.date(2020, 12, 22), dt.date(2021, 7, 20)),),
     "2021-22": ((dt.date(2021, 10, 19), dt.date(2022, 6, 16)),),
     "2022-23": ((dt.date(2022, 10, 18), dt.date(2023, 6, 12)),),
@@ -148,8 +150,7 @@ def season_periods(label: str) -> tuple[tuple[dt.date, dt.date], ...]:
     return ((dt.date(start, *_USUAL_OPENING), dt.date(start + 1, *_USUAL_LAST)),)
 
 
-def in_season(today: dt.date, *, last_game: dt.date | None = None,
-              scheduled: bool = False) -> bool:
+def in_season(today: dt.date, *, last_game: dt.date | None = None, scheduled: bool = False) -> bool:
     """Return True when NBA games are being played around ``today``.
 
     From the season calendars (:func:`season_periods`: the real ones, the 2019-20 pause and
@@ -188,5 +189,8 @@ def is_stale(last_game: dt.date | None, today: dt.date, *, scheduled: bool = Fal
     (:func:`in_season`, from the calendars, this data and, when known, ``scheduled``), data
     whose last game is more than STALE_DAYS days before ``today`` is stale."""
     behind = days_behind(last_game, today)
-    return (behind is not None and behind > STALE_DAYS
-            and in_season(today, last_game=last_game, scheduled=scheduled))
+    return (
+        behind is not None
+        and behind > STALE_DAYS
+        and in_season(today, last_game=last_game, scheduled=scheduled)
+    )

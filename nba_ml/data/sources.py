@@ -41,10 +41,16 @@ logger = logging.getLogger("nba_ml.data.importer")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 _SEASON_IN_NAME = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2})(?![0-9])")
 # Columns read from a source; any other column is ignored.
-USED_COLUMNS = frozenset({
-    *REQUIRED_SOURCE_COLUMNS["T"], *REQUIRED_SOURCE_COLUMNS["P"], *OPTIONAL_STAT_COLUMNS,
-    "SEASON_ID", "SEASON_TYPE", "GAME_ID",
-})
+USED_COLUMNS = frozenset(
+    {
+        *REQUIRED_SOURCE_COLUMNS["T"],
+        *REQUIRED_SOURCE_COLUMNS["P"],
+        *OPTIONAL_STAT_COLUMNS,
+        "SEASON_ID",
+        "SEASON_TYPE",
+        "GAME_ID",
+    }
+)
 NUMERIC_COLUMNS = frozenset({"PTS", "MIN", *OPTIONAL_STAT_COLUMNS})
 
 # A file named like a game log is read as one (and refused when it is not); so is one with a
@@ -90,8 +96,10 @@ def find_files(directory: Path, recursive: bool) -> list[Path]:
         for entry in listing:
             if entry.name.startswith("."):
                 continue
-            wanted = (Path(entry.name).suffix.lower() in (".csv", ".json")
-                      and entry.name != "MANIFEST.json")
+            wanted = (
+                Path(entry.name).suffix.lower() in (".csv", ".json")
+                and entry.name != "MANIFEST.json"
+            )
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if recursive:
@@ -184,8 +192,16 @@ def _read_csv(data: bytes, dtype: Any) -> pd.DataFrame:
     with warnings.catch_warnings():
         # a first row with more fields than the header would silently become the index
         warnings.simplefilter("error", pd.errors.ParserWarning)
-        return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=dtype, keep_default_na=False,
-                           na_values=[""], skipinitialspace=True, index_col=False, engine="c")
+        return pd.read_csv(
+            io.BytesIO(data),
+            encoding="utf-8",
+            dtype=dtype,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+            index_col=False,
+            engine="c",
+        )
 
 
 def table_from_csv(path: Path, data: bytes) -> Table:
@@ -199,7 +215,8 @@ def table_from_csv(path: Path, data: bytes) -> Table:
         numeric = [name for name in _csv_header(data) if name.strip().upper() in NUMERIC_COLUMNS]
         try:
             dtypes: dict[str, Any] = collections.defaultdict(
-                lambda: object, dict.fromkeys(numeric, "float64"))
+                lambda: object, dict.fromkeys(numeric, "float64")
+            )
             frame = _read_csv(data, dtypes)
         except ValueError:  # the numeric columns come back as float64, or read_csv raises
             frame = _read_csv(data, object)
@@ -219,8 +236,9 @@ def table_from_csv(path: Path, data: bytes) -> Table:
     for name, source in zip(names, frame.columns, strict=True):
         if name in USED_COLUMNS:
             values = frame[source]
-            columns[name] = (values.to_numpy() if values.dtype == "float64"
-                             else values.to_numpy(dtype=object))
+            columns[name] = (
+                values.to_numpy() if values.dtype == "float64" else values.to_numpy(dtype=object)
+            )
     return Table(path, False, names, columns, np.arange(len(frame)))
 
 
@@ -243,8 +261,9 @@ def _check_row_widths(path: Path, text: str, width: int) -> None:
         next(reader, None)
         for row in reader:
             if row and any(field.strip() for field in row) and len(row) < width:
-                raise error_for(path, f"line {reader.line_num} has {len(row)} fields, the header "
-                                   f"has {width}")
+                raise error_for(
+                    path, f"line {reader.line_num} has {len(row)} fields, the header has {width}"
+                )
     except csv.Error:
         return  # pandas parsed it; the csv module is only used to find short rows
 
@@ -257,8 +276,11 @@ def table_from_json(path: Path, text: str) -> Table:
     try:
         body = json.loads(text)
     except (ValueError, RecursionError) as error:
-        detail = (f"{error.msg} at line {error.lineno}" if isinstance(error, json.JSONDecodeError)
-                  else show(str(error), quote=False, limit=80))
+        detail = (
+            f"{error.msg} at line {error.lineno}"
+            if isinstance(error, json.JSONDecodeError)
+            else show(str(error), quote=False, limit=80)
+        )
         raise error_for(path, f"invalid JSON ({detail})") from None
     try:
         headers, rows = result_set(body)
@@ -272,8 +294,9 @@ def table_from_json(path: Path, text: str) -> Table:
         values = [row[position] for row in rows]
         kinds = set(map(type, values))
         if not kinds <= {str, int, float, type(None)}:
-            index = next(i for i, v in enumerate(values) if type(v) not in (str, int, float,
-                                                                            type(None)))
+            index = next(
+                i for i, v in enumerate(values) if type(v) not in (str, int, float, type(None))
+            )
             kind = type(values[index]).__name__
             raise error_for(path, f"rowSet[{index}]: {name} holds a JSON {kind}, not a value")
         array = np.empty(len(values), dtype=object)
@@ -300,8 +323,9 @@ def fallback_season(table: Table) -> str | None:
         try:
             parse_season(value)
         except UsageError:  # also for a parameter that is not even text
-            raise error_for(table.path, f"parameters.{key} {show(value)} is not a season like "
-                                     "2019-20") from None
+            raise error_for(
+                table.path, f"parameters.{key} {show(value)} is not a season like 2019-20"
+            ) from None
         return value.strip()
     return season_from_name(table.path)
 

@@ -62,7 +62,8 @@ class DeadlineSession:
                     raise BodyTooLarge(f"a response body larger than {self.max_bytes} bytes")
                 if limit is not None and time.monotonic() - started > limit:
                     raise requests.ReadTimeout(
-                        f"the response body did not arrive within {limit:g} s", response=response)
+                        f"the response body did not arrive within {limit:g} s", response=response
+                    )
             response._content = b"".join(chunks)
             response._content_consumed = True
         finally:

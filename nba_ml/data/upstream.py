@@ -38,8 +38,10 @@ _BACKOFF_CAP = 60.0  # seconds: the longest single backoff delay
 _RETRY_AFTER_CAP = 300.0  # seconds: the longest Retry-After honoured (the budget bounds it too)
 # 4xx answers that can clear up by themselves (Akamai blocks, request timeouts, rate limits).
 _TRANSIENT_CLIENT_STATUSES = frozenset({403, 408, 425, 429})
-CLOUD_HINT = ("stats.nba.com commonly lets requests from cloud and datacenter hosts (AWS, GCP, "
-              "Azure, CI runners) hang: set NBA_ML_PROXY (or --proxy) to a proxy it answers")
+CLOUD_HINT = (
+    "stats.nba.com commonly lets requests from cloud and datacenter hosts (AWS, GCP, "
+    "Azure, CI runners) hang: set NBA_ML_PROXY (or --proxy) to a proxy it answers"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,8 +65,14 @@ class CollectOptions:
 class Failure(Exception):
     """One failed attempt: why, whether stats.nba.com sent bad data, and whether to retry."""
 
-    def __init__(self, reason: str, *, bad_data: bool = False, retryable: bool = True,
-                 timed_out: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        bad_data: bool = False,
+        retryable: bool = True,
+        timed_out: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = one_line(reason)
         self.bad_data = bad_data
@@ -92,9 +100,14 @@ class Upstream:
     ``requests.Session`` objects.
     """
 
-    def __init__(self, options: CollectOptions, *, session: Any = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        options: CollectOptions,
+        *,
+        session: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.options = options
         self.sleep = sleep
         self.clock = clock
@@ -150,8 +163,9 @@ class Upstream:
             session.inner.close()
 
     # -- the request loop
-    def fetch(self, request: Request, validate: Callable[[dict[str, Any]], int]
-              ) -> tuple[dict[str, Any], str]:
+    def fetch(
+        self, request: Request, validate: Callable[[dict[str, Any]], int]
+    ) -> tuple[dict[str, Any], str]:
         """Return the parsed body and its text once ``validate`` accepts it (it returns the row
         count or raises Failure); raise UpstreamUnavailable / UpstreamDataError when retries,
         the breaker, the budget or the request cap end the run."""
@@ -168,7 +182,9 @@ class Upstream:
                 raise self._unavailable(
                     f"stats.nba.com request cap of {options.max_requests} per run reached "
                     f"(NBA_ML_MAX_REQUESTS){self._last(failure)}; stopped at {request.label}; "
-                    "the cache keeps what was fetched and the next run continues", failure)
+                    "the cache keeps what was fetched and the next run continues",
+                    failure,
+                )
             read = max(0.001, min(options.timeout, self.deadline - self.clock()))
             timeout = (max(0.001, min(options.connect_timeout, read)), read)
             self.requests += 1
@@ -191,7 +207,9 @@ class Upstream:
                     raise self._unavailable(
                         f"stats.nba.com unavailable: {self.consecutive_failures} consecutive "
                         f"failed attempts, the last one {error.reason}; circuit breaker "
-                        f"stopped the collection at {request.label}", error) from None
+                        f"stopped the collection at {request.label}",
+                        error,
+                    ) from None
                 if not error.retryable or attempt == retries:
                     break
                 delay = max(self._backoff(attempt), options.pause)
@@ -200,31 +218,43 @@ class Upstream:
                     delay = min(asked, _RETRY_AFTER_CAP)
                 logger.warning(
                     "attempt %d/%d fetching %s failed (%s); retrying in %.1f s%s%s",
-                    attempt, retries, request.label, error.reason, delay,
+                    attempt,
+                    retries,
+                    request.label,
+                    error.reason,
+                    delay,
                     f" (the server asked for {asked:g} s)" if asked is not None else "",
                     " with a new session" if error.timed_out else "",
                 )
                 continue
             self.consecutive_failures = 0
-            logger.info("fetched %s: %d rows in %.2f s", request.label, rows,
-                        self.clock() - started)
+            logger.info(
+                "fetched %s: %d rows in %.2f s", request.label, rows, self.clock() - started
+            )
             return body, text
         assert failure is not None
         tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"
         if failure.bad_data:
             raise UpstreamDataError(
                 f"stats.nba.com sent unusable data after {tries} ({failure.reason}) "
-                f"for {request.label}; models untouched")
-        raise self._unavailable(f"stats.nba.com unreachable after {tries} ({failure.reason}) "
-                                f"fetching {request.label}", failure)
+                f"for {request.label}; models untouched"
+            )
+        raise self._unavailable(
+            f"stats.nba.com unreachable after {tries} ({failure.reason}) fetching {request.label}",
+            failure,
+        )
 
     def _unavailable(self, text: str, failure: Failure | None) -> UpstreamUnavailable:
         """Return the run-ending error: the cloud-host hint when every attempt timed out."""
         hint = ""
         if self.requests and self.timeouts == self.requests:
             proxy = self.options.proxy
-            hint = (f"; every attempt timed out, through the proxy {redact_proxy(proxy)}: check "
-                    "it or use another (NBA_ML_PROXY / --proxy)" if proxy else f"; {CLOUD_HINT}")
+            hint = (
+                f"; every attempt timed out, through the proxy {redact_proxy(proxy)}: check "
+                "it or use another (NBA_ML_PROXY / --proxy)"
+                if proxy
+                else f"; {CLOUD_HINT}"
+            )
         return UpstreamUnavailable(redact(f"{text}; models untouched{hint}", self.options.proxy))
 
     @staticmethod
@@ -244,13 +274,15 @@ class Upstream:
             raise self._unavailable(
                 f"stats.nba.com collection budget of {self.options.budget:g} s used up after "
                 f"{self.requests} requests{self._last(failure)}; stopped at {request.label}",
-                failure)
+                failure,
+            )
         if delay > 0:
             self.sleep(delay)
 
 
-def _send(request: Request, timeout: tuple[float, float], proxy: str | None
-          ) -> tuple[dict[str, Any], str]:
+def _send(
+    request: Request, timeout: tuple[float, float], proxy: str | None
+) -> tuple[dict[str, Any], str]:
     """Return the parsed body and its text of one nba_api request; raise Failure on a problem."""
     import requests
     from nba_api.library.proxy import ProxyRequiredError
@@ -259,8 +291,12 @@ def _send(request: Request, timeout: tuple[float, float], proxy: str | None
     endpoint = request.build(timeout)
     try:
         response = NBAStatsHTTP().send_api_request(
-            endpoint=endpoint.endpoint, parameters=endpoint.parameters,
-            headers=endpoint.headers, proxy=proxy, timeout=timeout)
+            endpoint=endpoint.endpoint,
+            parameters=endpoint.parameters,
+            headers=endpoint.headers,
+            proxy=proxy,
+            timeout=timeout,
+        )
     except requests.RequestException as error:
         reason, timed_out = describe_network_error(error, timeout)
         raise Failure(reason, timed_out=timed_out) from None
@@ -302,8 +338,7 @@ def decode(status: int | None, text: str | None) -> dict[str, Any]:
     return body
 
 
-def describe_network_error(error: BaseException, timeout: tuple[float, float]
-                           ) -> tuple[str, bool]:
+def describe_network_error(error: BaseException, timeout: tuple[float, float]) -> tuple[str, bool]:
     """Return (a few words naming a requests failure, whether it was a timeout)."""
     import requests
 
@@ -321,16 +356,20 @@ def describe_network_error(error: BaseException, timeout: tuple[float, float]
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
         return "connection reset mid-body", False
     # the proxy itself could not be reached: say so, or it reads as stats.nba.com's failure
-    proxy = (isinstance(error, requests.exceptions.ProxyError)
-             or "unable to connect to proxy" in text)
+    proxy = (
+        isinstance(error, requests.exceptions.ProxyError) or "unable to connect to proxy" in text
+    )
     if "ConnectionRefusedError" in names or "refused" in text:
         return "connection refused by the proxy" if proxy else "connection refused", False
     if "NameResolutionError" in names or re.search(
         r"name or service not known|nodename nor servname|name resolution|getaddrinfo|"
-        r"no address associated|failed to resolve", text):
+        r"no address associated|failed to resolve",
+        text,
+    ):
         return "DNS lookup failed for the proxy" if proxy else "DNS lookup failed", False
     if names & {"ConnectionResetError", "RemoteDisconnected", "BrokenPipeError"} or re.search(
-            r"reset|aborted|remote end closed|broken pipe", text):
+        r"reset|aborted|remote end closed|broken pipe", text
+    ):
         return "connection reset through the proxy" if proxy else "connection reset", False
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS handshake failed", False
@@ -359,4 +398,3 @@ def one_line(text: str, limit: int = 160) -> str:
     """Return ``text`` on one line (blanks folded), at most ``limit`` characters."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-

@@ -43,15 +43,30 @@ _CLOCK = re.compile(r"([0-9]{1,3}):([0-9]{1,2})")
 _INTEGER = re.compile(r"\+?([0-9]{1,16})(?:\.0*)?")
 _SEASON_ID = re.compile(r"([0-9])([0-9]{4})")
 _ISO_DATE = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+)
 _NAMED_DATE = re.compile(r"([A-Za-z]{3,9})\.?\s+([0-9]{1,2}),?\s+([0-9]{4})")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december"]
+_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 # a month by its full name or its abbreviation ("Oct", "Sept"); never another word ("Octopus")
-_MONTHS = {**{name: number for number, name in enumerate(_MONTH_NAMES, start=1)},
-           **{name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)},
-           "sept": 9}
+_MONTHS = {
+    **{name: number for number, name in enumerate(_MONTH_NAMES, start=1)},
+    **{name[:3]: number for number, name in enumerate(_MONTH_NAMES, start=1)},
+    "sept": 9,
+}
 
 NON_NEGATIVE = frozenset({"MIN", "PTS", "REB", "AST", "STL", "BLK", "TOV"})
 FRACTIONS = frozenset({"FG_PCT", "FG3_PCT", "FT_PCT"})
@@ -278,8 +293,9 @@ def parse_game_id_type(value: object) -> object:
 # Columns, one distinct value at a time
 
 
-def column_map(table: Table, column: str, parse: Callable[[object], object],
-                fill: object = None) -> tuple[np.ndarray, list[Any]]:
+def column_map(
+    table: Table, column: str, parse: Callable[[object], object], fill: object = None
+) -> tuple[np.ndarray, list[Any]]:
     """Return (codes, results): ``results[codes]`` is ``parse`` of each row's value.
 
     Missing values (NaN, None, absent column) are parsed as None; a rejected value raises

@@ -30,8 +30,9 @@ DEFAULT_PUBLISH = f"127.0.0.1:{WEB_PORT}"
 _IMAGE = re.compile(r"^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?(@sha256:[0-9a-f]{64})?$")
 _PUBLISH = re.compile(r"^((\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:]+\]):\d{1,5}$")
 
-HEALTH_COMMAND = ("import urllib.request as u; "
-                  f"u.urlopen('http://127.0.0.1:{WEB_PORT}/healthz', timeout=4)")
+HEALTH_COMMAND = (
+    f"import urllib.request as u; u.urlopen('http://127.0.0.1:{WEB_PORT}/healthz', timeout=4)"
+)
 
 _COMPOSE = """\
 # compose.yaml: nba-ml in containers, the reference web app and its daily trainer on one volume.
@@ -117,21 +118,28 @@ volumes:
 def check_image(image: str) -> None:
     """Raise ConfigError unless ``image`` is an image reference that needs no quoting."""
     if len(image) > 255 or not _IMAGE.fullmatch(image) or "//" in image:
-        raise ConfigError(f"image {image!r} is not an image reference such as "
-                          "registry.example.com/nba-ml:1.0")
+        raise ConfigError(
+            f"image {image!r} is not an image reference such as registry.example.com/nba-ml:1.0"
+        )
 
 
 def check_publish(publish: str) -> None:
     """Raise ConfigError unless ``publish`` is ADDRESS:PORT (an IPv4 or [IPv6] address)."""
     port = publish.rpartition(":")[2]
     if not _PUBLISH.fullmatch(publish) or not 0 < int(port) < 65536:
-        raise ConfigError(f"publish address {publish!r} must be ADDRESS:PORT, e.g. "
-                          f"{DEFAULT_PUBLISH}")
+        raise ConfigError(
+            f"publish address {publish!r} must be ADDRESS:PORT, e.g. {DEFAULT_PUBLISH}"
+        )
 
 
-def render_compose(image: str = DEFAULT_IMAGE, hour: int = DEFAULT_HOUR,
-                   minute: int = DEFAULT_MINUTE, timezone: str = DEFAULT_TIMEZONE,
-                   host_dir: str | None = None, publish: str = DEFAULT_PUBLISH) -> str:
+def render_compose(
+    image: str = DEFAULT_IMAGE,
+    hour: int = DEFAULT_HOUR,
+    minute: int = DEFAULT_MINUTE,
+    timezone: str = DEFAULT_TIMEZONE,
+    host_dir: str | None = None,
+    publish: str = DEFAULT_PUBLISH,
+) -> str:
     """Return ``compose.yaml``: the web service (published on ``publish``, loopback by default)
     and the trainer (``nba-ml daily`` at ``hour:minute`` in ``timezone``) of ``image``, sharing
     a named volume, or the host directory ``host_dir`` (which must belong to uid 10001 and not
@@ -143,9 +151,20 @@ def render_compose(image: str = DEFAULT_IMAGE, hour: int = DEFAULT_HOUR,
     if host_dir is not None:
         check_path("data directory", host_dir)
     volume = "nba-ml-data" if host_dir is None else host_dir
-    volumes = (_NAMED_VOLUME.format(data_dir=IMAGE_DATA_DIR, uid=IMAGE_UID) if host_dir is None
-               else "")
+    volumes = (
+        _NAMED_VOLUME.format(data_dir=IMAGE_DATA_DIR, uid=IMAGE_UID) if host_dir is None else ""
+    )
     return _COMPOSE.format(
-        image=image, publish=publish, port=WEB_PORT, uid=IMAGE_UID, data_dir=IMAGE_DATA_DIR,
-        volume=volume, health=HEALTH_COMMAND, hour=hour, minute=minute, timezone=timezone,
-        at=f"{hour:02d}:{minute:02d} {timezone}", volumes=volumes)
+        image=image,
+        publish=publish,
+        port=WEB_PORT,
+        uid=IMAGE_UID,
+        data_dir=IMAGE_DATA_DIR,
+        volume=volume,
+        health=HEALTH_COMMAND,
+        hour=hour,
+        minute=minute,
+        timezone=timezone,
+        at=f"{hour:02d}:{minute:02d} {timezone}",
+        volumes=volumes,
+    )

@@ -81,8 +81,9 @@ _DEBIAN = """\
 """
 
 
-def _system_entry(hour: int, minute: int, timezone: str,
-                  system_timezone: str) -> tuple[int, list[int]]:
+def _system_entry(
+    hour: int, minute: int, timezone: str, system_timezone: str
+) -> tuple[int, list[int]]:
     """Return the (minute, hours) of ``system_timezone`` at which the daily run can fall."""
     times = system_times(hour, minute, timezone, system_timezone, None)
     minutes = {m for _, m in times}
@@ -94,8 +95,9 @@ def _system_entry(hour: int, minute: int, timezone: str,
     return minutes.pop(), sorted({h for h, _ in times})
 
 
-def _combined_hours(hour: int, minute: int, timezone: str, system_minute: int,
-                    hours: list[int]) -> list[int]:
+def _combined_hours(
+    hour: int, minute: int, timezone: str, system_minute: int, hours: list[int]
+) -> list[int]:
     """Return the system-zone hours the combined flavour adds to its CRON_TZ entry.
 
     The entry at ``hour`` itself is left out: read in the training zone (cronie) it would start

@@ -118,8 +118,12 @@ class Daily:
             self.child = None
         if code:
             level = logging.WARNING if code in (3, EXIT_TEMPORARY) else logging.ERROR
-            logger.log(level, "the training for %s exited %d",
-                       scheduled.isoformat(timespec="minutes"), code)
+            logger.log(
+                level,
+                "the training for %s exited %d",
+                scheduled.isoformat(timespec="minutes"),
+                code,
+            )
         return code
 
     def train_with_retries(self, scheduled: dt.datetime) -> int:
@@ -149,8 +153,13 @@ class Daily:
     def run(self) -> int:
         """Run until a signal; return 128 + its number."""
         started = previous_run(self.now(), self.hour, self.minute, self.timezone)
-        logger.info("training daily at %02d:%02d %s; first the run of %s, if it was missed",
-                    self.hour, self.minute, self.timezone, started.isoformat(timespec="minutes"))
+        logger.info(
+            "training daily at %02d:%02d %s; first the run of %s, if it was missed",
+            self.hour,
+            self.minute,
+            self.timezone,
+            started.isoformat(timespec="minutes"),
+        )
         self.train_with_retries(started)
         while not self.stop.is_set():
             upcoming = next_run(self.now(), self.hour, self.minute, self.timezone)
@@ -163,8 +172,9 @@ class Daily:
 
 def run_daily(daily: Daily) -> int:
     """Run ``daily`` with SIGTERM and SIGINT handled by it (the main thread only)."""
-    previous = {number: signal.signal(number, daily.handle)
-                for number in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        number: signal.signal(number, daily.handle) for number in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         return daily.run()
     finally:
@@ -172,10 +182,14 @@ def run_daily(daily: Daily) -> int:
             signal.signal(number, handler)
 
 
-def child_environment(environ: Mapping[str, str], data_dir: str,
-                      settings: Mapping[str, str]) -> dict[str, str]:
+def child_environment(
+    environ: Mapping[str, str], data_dir: str, settings: Mapping[str, str]
+) -> dict[str, str]:
     """Return the trainings' environment: ``environ`` with the data directory and the settings
     given as flags before ``daily`` (variable -> text) made variables."""
-    return {**environ, **settings, "NBA_ML_DATA_DIR": data_dir,
-            "PYTHONUNBUFFERED": environ.get("PYTHONUNBUFFERED", "1")}
-
+    return {
+        **environ,
+        **settings,
+        "NBA_ML_DATA_DIR": data_dir,
+        "PYTHONUNBUFFERED": environ.get("PYTHONUNBUFFERED", "1"),
+    }

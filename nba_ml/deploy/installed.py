@@ -12,8 +12,12 @@ from pathlib import Path
 from nba_ml.deploy.names import TIMER_NAME
 
 # where the timer and the crontab are installed (deploy/README.md), relative to the root
-SCHEDULE_FILES = (f"etc/systemd/system/{TIMER_NAME}", f"lib/systemd/system/{TIMER_NAME}",
-                  f"usr/lib/systemd/system/{TIMER_NAME}", "etc/cron.d/nba-ml")
+SCHEDULE_FILES = (
+    f"etc/systemd/system/{TIMER_NAME}",
+    f"lib/systemd/system/{TIMER_NAME}",
+    f"usr/lib/systemd/system/{TIMER_NAME}",
+    "etc/cron.d/nba-ml",
+)
 
 
 def installed_schedules(root: Path = Path("/")) -> list[str]:

@@ -283,10 +283,14 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join((" " * spaces + line) if line else line for line in text.splitlines())
 
 
-def render_kubernetes(image: str = DEFAULT_IMAGE, hour: int = DEFAULT_HOUR,
-                      minute: int = DEFAULT_MINUTE, timezone: str = DEFAULT_TIMEZONE,
-                      data_dir: str = IMAGE_DATA_DIR, storage: str = DEFAULT_STORAGE
-                      ) -> dict[str, str]:
+def render_kubernetes(
+    image: str = DEFAULT_IMAGE,
+    hour: int = DEFAULT_HOUR,
+    minute: int = DEFAULT_MINUTE,
+    timezone: str = DEFAULT_TIMEZONE,
+    data_dir: str = IMAGE_DATA_DIR,
+    storage: str = DEFAULT_STORAGE,
+) -> dict[str, str]:
     """Return the manifests by file name (``data.yaml``, ``web.yaml``, ``train.yaml``) for
     ``image``, training daily at ``hour:minute`` in ``timezone``, with the volume mounted at
     ``data_dir`` (the image's /var/lib/nba-ml by default). Raises ConfigError."""
@@ -299,19 +303,36 @@ def render_kubernetes(image: str = DEFAULT_IMAGE, hour: int = DEFAULT_HOUR,
     parts = {"image": image, "uid": IMAGE_UID, "data_dir": data_dir}
     pod_security = _POD_SECURITY.format(**parts)
     volume_owner = _VOLUME_OWNER.format(**parts)
-    web = _WEB.format(pod_security=pod_security, volume_owner=volume_owner,
-                      container_security=_CONTAINER_SECURITY, volumes=_VOLUMES.format(),
-                      port=WEB_PORT, **parts)
+    web = _WEB.format(
+        pod_security=pod_security,
+        volume_owner=volume_owner,
+        container_security=_CONTAINER_SECURITY,
+        volumes=_VOLUMES.format(),
+        port=WEB_PORT,
+        **parts,
+    )
     train = _TRAIN.format(
-        pod_security=_indent(pod_security, 4), volume_owner=_indent(volume_owner, 4),
+        pod_security=_indent(pod_security, 4),
+        volume_owner=_indent(volume_owner, 4),
         container_security=_indent(_CONTAINER_SECURITY, 4),
-        volumes=_indent(_VOLUMES.format(), 4), hour=hour, minute=minute, timezone=timezone,
-        at=f"{hour:02d}:{minute:02d} {timezone}", **parts)
+        volumes=_indent(_VOLUMES.format(), 4),
+        hour=hour,
+        minute=minute,
+        timezone=timezone,
+        at=f"{hour:02d}:{minute:02d} {timezone}",
+        **parts,
+    )
     return {
-        "data.yaml": _HEAD.format(name="data.yaml", what="the volume of the models and the "
-                                  "game data") + _DATA.format(storage=storage),
-        "web.yaml": _HEAD.format(name="web.yaml", what="the web app (gunicorn nba_ml.web:app) "
-                                 "and its Service") + web,
-        "train.yaml": _HEAD.format(name="train.yaml", what=f"the daily training at {hour:02d}:"
-                                   f"{minute:02d} {timezone}") + train,
+        "data.yaml": _HEAD.format(
+            name="data.yaml", what="the volume of the models and the game data"
+        )
+        + _DATA.format(storage=storage),
+        "web.yaml": _HEAD.format(
+            name="web.yaml", what="the web app (gunicorn nba_ml.web:app) and its Service"
+        )
+        + web,
+        "train.yaml": _HEAD.format(
+            name="train.yaml", what=f"the daily training at {hour:02d}:{minute:02d} {timezone}"
+        )
+        + train,
     }

@@ -41,12 +41,14 @@ def sandbox_warnings(executable: str, data_dir: str | None) -> list[str]:
         warnings.append(
             f"ExecStart={executable} is under {top}, which {directive} in the units hides from "
             "the service: it will fail to start (status=203/EXEC); install nba-ml outside it "
-            "(e.g. python3 -m venv /opt/nba-ml) and pass --executable")
+            "(e.g. python3 -m venv /opt/nba-ml) and pass --executable"
+        )
     hidden = _hidden_by(data_dir or DEFAULT_DATA_DIR)
     if hidden is not None:
         top, directive = hidden
         warnings.append(
             f"the data directory {data_dir} is under {top}, which {directive} in the units "
             "hides from the service (it would train into a directory nothing else sees, or "
-            f"fail to start); use {DEFAULT_DATA_DIR} (the default) or another directory")
+            f"fail to start); use {DEFAULT_DATA_DIR} (the default) or another directory"
+        )
     return warnings

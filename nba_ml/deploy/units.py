@@ -299,7 +299,8 @@ SupplementaryGroups={group}
 
 
 def render_webserver_dropin(
-    data_dir: str = DEFAULT_DATA_DIR, group: str | None = DEFAULT_USER,
+    data_dir: str = DEFAULT_DATA_DIR,
+    group: str | None = DEFAULT_USER,
     owner: str | None = DEFAULT_USER,
 ) -> str:
     """Return a drop-in that makes a web server start after ``nba-ml-ensure.service``.
@@ -317,8 +318,9 @@ def render_webserver_dropin(
     if owner is not None:
         check_user(owner)
         trust = _DROPIN_OWNER.format(owner=owner)
-    return _WEBSERVER_DROPIN_TEMPLATE.format(data_dir=data_dir, ensure=ENSURE_NAME, group=lines,
-                                             owner=trust)
+    return _WEBSERVER_DROPIN_TEMPLATE.format(
+        data_dir=data_dir, ensure=ENSURE_NAME, group=lines, owner=trust
+    )
 
 
 _OWNER_DROPIN_TEMPLATE = """\
@@ -366,11 +368,20 @@ def render_owner_dropin(
     check_user(user)
     state = data_dir[len("/var/lib/") :].strip("/") if data_dir.startswith("/var/lib/") else ""
     if state:
-        lines = [f"# nba-ml uses $NBA_ML_DATA_DIR; StateDirectory= makes {data_dir} writable"
-                 " under ProtectSystem=.", f"Environment=NBA_ML_DATA_DIR={data_dir}",
-                 f"StateDirectory={state}", "StateDirectoryMode=0750"]
+        lines = [
+            f"# nba-ml uses $NBA_ML_DATA_DIR; StateDirectory= makes {data_dir} writable"
+            " under ProtectSystem=.",
+            f"Environment=NBA_ML_DATA_DIR={data_dir}",
+            f"StateDirectory={state}",
+            "StateDirectoryMode=0750",
+        ]
     else:
         lines = [f"Environment=NBA_ML_DATA_DIR={data_dir}", f"ReadWritePaths={data_dir}"]
     return _OWNER_DROPIN_TEMPLATE.format(
-        user=user, data_dir=data_dir, executable=executable, state="\n".join(lines),
-        ensure_timeout=ENSURE_TIMEOUT, timeout=OWNER_START_TIMEOUT)
+        user=user,
+        data_dir=data_dir,
+        executable=executable,
+        state="\n".join(lines),
+        ensure_timeout=ENSURE_TIMEOUT,
+        timeout=OWNER_START_TIMEOUT,
+    )

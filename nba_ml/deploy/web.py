@@ -106,14 +106,17 @@ WantedBy=multi-user.target
 def check_bind(bind: str) -> None:
     """Raise ConfigError unless ``bind`` is a gunicorn address a unit can hold unquoted."""
     port = bind.rpartition(":")[2]
-    if not _BIND.fullmatch(bind) or (not bind.startswith("unix:")
-                                     and not 0 < int(port) < 65536):
+    if not _BIND.fullmatch(bind) or (not bind.startswith("unix:") and not 0 < int(port) < 65536):
         raise ConfigError(f"bind address {bind!r} must be HOST:PORT, [IPv6]:PORT or unix:/PATH")
 
 
-def render_web_unit(executable: str = DEFAULT_EXECUTABLE, data_dir: str | None = None,
-                    owner: str = DEFAULT_USER, bind: str = DEFAULT_BIND,
-                    workers: int = DEFAULT_WORKERS) -> str:
+def render_web_unit(
+    executable: str = DEFAULT_EXECUTABLE,
+    data_dir: str | None = None,
+    owner: str = DEFAULT_USER,
+    bind: str = DEFAULT_BIND,
+    workers: int = DEFAULT_WORKERS,
+) -> str:
     """Return ``nba-ml-web.service``: gunicorn (beside ``executable``, in the same venv) serving
     ``nba_ml.web:app`` on ``bind`` from ``data_dir`` (default /var/lib/nba-ml), ordered after
     ``nba-ml-ensure.service``, as a DynamicUser= in group ``owner`` that trusts the models of
@@ -125,5 +128,13 @@ def render_web_unit(executable: str = DEFAULT_EXECUTABLE, data_dir: str | None =
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 64:
         raise ConfigError(f"workers {workers!r} must be a whole number from 1 to 64")
     gunicorn = str(PurePosixPath(executable).with_name("gunicorn"))
-    return _TEMPLATE.format(app=APP, bind=bind, data_dir=data_dir, ensure=ENSURE_NAME,
-                            owner=owner, group=owner, gunicorn=gunicorn, workers=workers)
+    return _TEMPLATE.format(
+        app=APP,
+        bind=bind,
+        data_dir=data_dir,
+        ensure=ENSURE_NAME,
+        owner=owner,
+        group=owner,
+        gunicorn=gunicorn,
+        workers=workers,
+    )

@@ -21,8 +21,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BACKTEST_COLUMNS: tuple[str, ...] = (
-    "model", "game_date", "game_id", "season_type", "team", "opponent", "player_id",
-    "player_name", "prediction", "actual",
+    "model",
+    "game_date",
+    "game_id",
+    "season_type",
+    "team",
+    "opponent",
+    "player_id",
+    "player_name",
+    "prediction",
+    "actual",
 )
 
 
@@ -59,8 +67,9 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     progress.report(step, 1, 3)
     train_g = tables.games[tables.games["season"] != test_season]
     train_p = tables.players[tables.players["season"] != test_season]
-    test_g = tables.games[(tables.games["season"] == test_season)
-                          & tables.games["home_win"].notna()]
+    test_g = tables.games[
+        (tables.games["season"] == test_season) & tables.games["home_win"].notna()
+    ]
     test_p = tables.players[tables.players["season"] == test_season]
     try:
         fitted = models.fit_all(train_g, train_p)
@@ -68,37 +77,53 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
         raise DataError(f"cannot train: {error}") from None
     progress.report(step, 2, 3)
     figures = evaluation.evaluate(fitted, train_p, test_g, test_p)
-    frames = [pd.DataFrame({
-        "model": models.GAME_MODEL,
-        "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-        "game_id": test_g["game_id"].astype(str).to_numpy(),
-        "season_type": test_g["season_type"].to_numpy(),
-        "team": test_g["home"].to_numpy(),
-        "opponent": test_g["away"].to_numpy(),
-        "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
-        "player_name": pd.array([pd.NA] * len(test_g), dtype="string"),
-        "prediction": models.predict_home_win(fitted[models.GAME_MODEL], test_g),
-        "actual": test_g["home_win"].astype(int).to_numpy(),
-    })]
+    frames = [
+        pd.DataFrame(
+            {
+                "model": models.GAME_MODEL,
+                "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                "game_id": test_g["game_id"].astype(str).to_numpy(),
+                "season_type": test_g["season_type"].to_numpy(),
+                "team": test_g["home"].to_numpy(),
+                "opponent": test_g["away"].to_numpy(),
+                "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
+                "player_name": pd.array([pd.NA] * len(test_g), dtype="string"),
+                "prediction": models.predict_home_win(fitted[models.GAME_MODEL], test_g),
+                "actual": test_g["home_win"].astype(int).to_numpy(),
+            }
+        )
+    ]
     for name, stat in models.PLAYER_MODELS.items():
         rows = test_p[test_p[stat].notna()]
-        frames.append(pd.DataFrame({
-            "model": name,
-            "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "game_id": rows["game_id"].astype(str).to_numpy(),
-            "season_type": rows["season_type"].to_numpy(),
-            "team": rows["team"].to_numpy(),
-            "opponent": rows["opponent"].to_numpy(),
-            "player_id": pd.array(rows["player_id"].to_numpy(dtype=np.int64), dtype="Int64"),
-            "player_name": pd.array(rows["player_name"].astype(str).to_numpy(), dtype="string"),
-            "prediction": models.predict_stat(fitted[name], rows),
-            "actual": rows[stat].to_numpy(dtype=float),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": name,
+                    "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                    "game_id": rows["game_id"].astype(str).to_numpy(),
+                    "season_type": rows["season_type"].to_numpy(),
+                    "team": rows["team"].to_numpy(),
+                    "opponent": rows["opponent"].to_numpy(),
+                    "player_id": pd.array(
+                        rows["player_id"].to_numpy(dtype=np.int64), dtype="Int64"
+                    ),
+                    "player_name": pd.array(
+                        rows["player_name"].astype(str).to_numpy(), dtype="string"
+                    ),
+                    "prediction": models.predict_stat(fitted[name], rows),
+                    "actual": rows[stat].to_numpy(dtype=float),
+                }
+            )
+        )
     predictions = pd.concat(frames, ignore_index=True)
     progress.report(step, 3, 3)
     order = {name: i for i, name in enumerate((models.GAME_MODEL, *models.PLAYER_MODELS))}
-    predictions = predictions.assign(_order=predictions["model"].map(order)).sort_values(
-        ["game_date", "_order"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    predictions = (
+        predictions.assign(_order=predictions["model"].map(order))
+        .sort_values(["game_date", "_order"], kind="mergesort")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
     return BacktestResult(predictions[list(BACKTEST_COLUMNS)], figures, train_seasons)
 
 
@@ -111,5 +136,6 @@ def write_predictions(result: BacktestResult, output: Path) -> None:
     try:
         atomic_write(Path(output), text)
     except OSError as error:
-        raise StorageError(f"cannot write {safe_text(str(output))}: "
-                           f"{describe_os_error(error)}") from None
+        raise StorageError(
+            f"cannot write {safe_text(str(output))}: {describe_os_error(error)}"
+        ) from None

@@ -42,9 +42,15 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
     random_state: int = 0
     linear_: Any = None
 
-    def __init__(self, estimator: Any = None, baseline: str = "", linear: Any = None,
-                 linear_weight: float = 0.0, linear_rows: int = 10000,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self,
+        estimator: Any = None,
+        baseline: str = "",
+        linear: Any = None,
+        linear_weight: float = 0.0,
+        linear_rows: int = 10000,
+        random_state: int = 0,
+    ) -> None:
         self.estimator = estimator
         self.baseline = baseline
         self.linear = linear
@@ -56,8 +62,7 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
         values = np.asarray(X[self.baseline], dtype=float)
         return np.where(np.isnan(values), self.fill_, values)
 
-    def fit(self, X: Any, y: Any, bins: dict[Any, Any] | None = None
-            ) -> BaselineResidualRegressor:
+    def fit(self, X: Any, y: Any, bins: dict[Any, Any] | None = None) -> BaselineResidualRegressor:
         """Fit on ``X``, ``y``; ``bins`` (a dict kept by the caller across fits), when given,
         lends the binning of identical training data from an earlier fit (see
         :func:`reusing_bins`): same model, less work."""
@@ -83,8 +88,11 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
 
         rows = np.arange(len(residual))
         if len(rows) > self.linear_rows:
-            rows = np.sort(np.random.default_rng(self.random_state).choice(
-                rows, size=self.linear_rows, replace=False))
+            rows = np.sort(
+                np.random.default_rng(self.random_state).choice(
+                    rows, size=self.linear_rows, replace=False
+                )
+            )
         with warnings.catch_warnings():
             # an iteration cap reached still gives a usable fit: no warning in the run's log
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -93,8 +101,9 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         residual = self.estimator_.predict(X)
         if self.linear_ is not None:
-            residual = ((1 - self.linear_weight) * residual
-                        + self.linear_weight * self.linear_.predict(X))
+            residual = (
+                1 - self.linear_weight
+            ) * residual + self.linear_weight * self.linear_.predict(X)
         return self._base(X) + residual
 
 
@@ -116,12 +125,20 @@ def reusing_bins(estimator: Any, bins: dict[Any, Any] | None) -> Iterator[None]:
     usual.
     """
     original = getattr(type(estimator), "_bin_data", None)
-    if (bins is None or original is None
-            or list(inspect.signature(original).parameters) != _BIN_DATA_PARAMETERS):
+    if (
+        bins is None
+        or original is None
+        or list(inspect.signature(original).parameters) != _BIN_DATA_PARAMETERS
+    ):
         yield
         return
-    settings = tuple(sorted((k, repr(v)) for k, v in estimator.get_params().items()
-                            if k in ("max_bins", "categorical_features", "random_state")))
+    settings = tuple(
+        sorted(
+            (k, repr(v))
+            for k, v in estimator.get_params().items()
+            if k in ("max_bins", "categorical_features", "random_state")
+        )
+    )
 
     def bin_data(X: Any, sample_weight: Any, is_training_data: bool) -> Any:
         if sample_weight is not None:

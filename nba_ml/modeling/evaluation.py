@@ -35,8 +35,9 @@ def baseline_predictions(player_rows: pd.DataFrame, stat: str, prior: float) -> 
     }
 
 
-def calibration_table(probabilities: np.ndarray, outcomes: np.ndarray, bins: int = 10
-                      ) -> list[dict[str, float]]:
+def calibration_table(
+    probabilities: np.ndarray, outcomes: np.ndarray, bins: int = 10
+) -> list[dict[str, float]]:
     """Return per-bin (predicted mean, observed rate, count) for probabilities in [0, 1]."""
     import numpy as np
 
@@ -46,9 +47,15 @@ def calibration_table(probabilities: np.ndarray, outcomes: np.ndarray, bins: int
     for b in range(bins):
         mask = index == b
         if mask.any():
-            table.append({"low": float(edges[b]), "high": float(edges[b + 1]),
-                          "predicted": float(probabilities[mask].mean()),
-                          "observed": float(outcomes[mask].mean()), "count": int(mask.sum())})
+            table.append(
+                {
+                    "low": float(edges[b]),
+                    "high": float(edges[b + 1]),
+                    "predicted": float(probabilities[mask].mean()),
+                    "observed": float(outcomes[mask].mean()),
+                    "count": int(mask.sum()),
+                }
+            )
     return table
 
 
@@ -68,8 +75,9 @@ def game_metrics(probabilities: np.ndarray, outcomes: np.ndarray) -> dict[str, A
     }
 
 
-def stat_metrics(predictions: np.ndarray, actual: np.ndarray, baselines: dict[str, Any]
-                 ) -> dict[str, Any]:
+def stat_metrics(
+    predictions: np.ndarray, actual: np.ndarray, baselines: dict[str, Any]
+) -> dict[str, Any]:
     """Return the model's MAE beside each baseline's MAE and the ratio to the last-10 baseline."""
     import numpy as np
 
@@ -82,23 +90,32 @@ def stat_metrics(predictions: np.ndarray, actual: np.ndarray, baselines: dict[st
     return out
 
 
-def evaluate(models: dict[str, Any], train_players: pd.DataFrame, game_rows: pd.DataFrame,
-             player_rows: pd.DataFrame, predicted: dict[str, np.ndarray] | None = None
-             ) -> dict[str, Any]:
+def evaluate(
+    models: dict[str, Any],
+    train_players: pd.DataFrame,
+    game_rows: pd.DataFrame,
+    player_rows: pd.DataFrame,
+    predicted: dict[str, np.ndarray] | None = None,
+) -> dict[str, Any]:
     """Return holdout metrics of the models on played games and player-games; ``predicted``:
     the player models' predictions of every row of ``player_rows`` where already made (by
     :func:`nba_ml.modeling.models.fit_and_predict`), by model name."""
     games = game_rows[game_rows["home_win"].notna()]
     figures: dict[str, Any] = {
-        GAME_MODEL: game_metrics(predict_home_win(models[GAME_MODEL], games),
-                                 games["home_win"].to_numpy()),
+        GAME_MODEL: game_metrics(
+            predict_home_win(models[GAME_MODEL], games), games["home_win"].to_numpy()
+        ),
     }
     for name, stat in PLAYER_MODELS.items():
         played = player_rows[stat].notna().to_numpy()
         rows = player_rows[played]
         prior = debut_prior(train_players, stat)
-        values = (predicted[name][played] if predicted and name in predicted
-                  else predict_stat(models[name], rows))
-        figures[name] = stat_metrics(values, rows[stat].to_numpy(),
-                                     baseline_predictions(rows, stat, prior))
+        values = (
+            predicted[name][played]
+            if predicted and name in predicted
+            else predict_stat(models[name], rows)
+        )
+        figures[name] = stat_metrics(
+            values, rows[stat].to_numpy(), baseline_predictions(rows, stat, prior)
+        )
     return figures

@@ -35,28 +35,63 @@ logger = logging.getLogger(__name__)
 # The rotation terms (players' ratings weighted by their expected minutes) replaced Elo, margins
 # and the older roster terms: with them, each of those raised Brier on 2018-19.
 GAME_FEATURES: tuple[str, ...] = (
-    "rest_diff", "b2b_diff", "rot_box_diff", "rot_pm_diff", "rot_min_diff",
+    "rest_diff",
+    "b2b_diff",
+    "rot_box_diff",
+    "rot_pm_diff",
+    "rot_min_diff",
 )
 GAME_CONTEXT: tuple[str, ...] = (
-    "home_elo", "away_elo", "home_rest", "away_rest", "home_roster", "away_roster",
+    "home_elo",
+    "away_elo",
+    "home_rest",
+    "away_rest",
+    "home_roster",
+    "away_roster",
 )
 # Every column of the player table: what the player models use and what earlier sets used.
 PLAYER_COLUMNS: tuple[str, ...] = tuple(
-    [f"{s}_{w}" for s in ("pts", "ast", "reb", "min") for w in ("l5", "l10", "l20", "season",
-                                                                   "ewm", "prev_season")]
+    [
+        f"{s}_{w}"
+        for s in ("pts", "ast", "reb", "min")
+        for w in ("l5", "l10", "l20", "season", "ewm", "prev_season")
+    ]
     + [f"{s}_rate_{w}" for s in ("pts", "ast", "reb") for w in ("l10", "season", "career")]
     + [f"{s}_std10" for s in ("pts", "ast", "reb", "min")]
     + [f"opp_{s}_allowed" for s in ("pts", "ast", "reb")]
-    + ["games_season", "games_career", "rest", "b2b", "is_home", "playoffs", "missed_last",
-       "started_trend", "team_margin10", "elo_edge", "team_roster", "team_missing",
-       "opp_roster", "value_share", "min_expected", "team_rot_min"]
+    + [
+        "games_season",
+        "games_career",
+        "rest",
+        "b2b",
+        "is_home",
+        "playoffs",
+        "missed_last",
+        "started_trend",
+        "team_margin10",
+        "elo_edge",
+        "team_roster",
+        "team_missing",
+        "opp_roster",
+        "value_share",
+        "min_expected",
+        "team_rot_min",
+    ]
 )
 # The 8 columns least used by the 6-season player models (at most 0.32 % of any model's split
 # gain) are left out of the fits: 2018-19 MAE moved by +0.02 / +0.04 / -0.04 % (within the
 # noise rule) and each fit costs 15-30 % less. The table keeps them, so a set trained before
 # still predicts.
-PLAYER_UNUSED: tuple[str, ...] = ("b2b", "is_home", "missed_last", "rest", "ast_prev_season",
-                                  "ast_l5", "min_prev_season", "pts_prev_season")
+PLAYER_UNUSED: tuple[str, ...] = (
+    "b2b",
+    "is_home",
+    "missed_last",
+    "rest",
+    "ast_prev_season",
+    "ast_l5",
+    "min_prev_season",
+    "pts_prev_season",
+)
 PLAYER_FEATURES: tuple[str, ...] = tuple(c for c in PLAYER_COLUMNS if c not in PLAYER_UNUSED)
 
 
@@ -64,23 +99,38 @@ PLAYER_FEATURES: tuple[str, ...] = tuple(c for c in PLAYER_COLUMNS if c not in P
 # team games
 # ---------------------------------------------------------------------------------------------
 
-def _encode(team_games: pd.DataFrame, player_games: pd.DataFrame
-            ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+
+def _encode(
+    team_games: pd.DataFrame, player_games: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     """Return copies whose game ids and teams are integer codes (joins and groupings on strings
     dominate the cost otherwise), plus the arrays that decode them (code -1 decodes to NaN)."""
     import numpy as np
     import pandas as pd
 
     n_t, n_p = len(team_games), len(player_games)
-    id_codes, id_values = pd.factorize(pd.concat(
-        [team_games["game_id"], player_games["game_id"]], ignore_index=True))
-    team_codes, team_values = pd.factorize(pd.concat(
-        [team_games["team"], team_games["opponent"], player_games["team"],
-         player_games["opponent"]], ignore_index=True))
-    tg = team_games.assign(game_id=id_codes[:n_t], team=team_codes[:n_t],
-                           opponent=team_codes[n_t:2 * n_t])
-    pg = player_games.assign(game_id=id_codes[n_t:], team=team_codes[2 * n_t:2 * n_t + n_p],
-                             opponent=team_codes[2 * n_t + n_p:])
+    id_codes, id_values = pd.factorize(
+        pd.concat([team_games["game_id"], player_games["game_id"]], ignore_index=True)
+    )
+    team_codes, team_values = pd.factorize(
+        pd.concat(
+            [
+                team_games["team"],
+                team_games["opponent"],
+                player_games["team"],
+                player_games["opponent"],
+            ],
+            ignore_index=True,
+        )
+    )
+    tg = team_games.assign(
+        game_id=id_codes[:n_t], team=team_codes[:n_t], opponent=team_codes[n_t : 2 * n_t]
+    )
+    pg = player_games.assign(
+        game_id=id_codes[n_t:],
+        team=team_codes[2 * n_t : 2 * n_t + n_p],
+        opponent=team_codes[2 * n_t + n_p :],
+    )
     ids = np.append(np.asarray(id_values, dtype=object), np.nan)
     teams = np.append(np.asarray(team_values, dtype=object), np.nan)
     return tg, pg, ids, teams
@@ -121,18 +171,29 @@ def games_frame(team_games: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
 
     home = team_games[team_games["is_home"].astype(bool)]
-    games = home[["game_id", "season", "season_type", "game_date", "team", "opponent", "pts",
-                  "opp_pts"]].rename(columns={"team": "home", "opponent": "away",
-                                              "pts": "home_pts", "opp_pts": "away_pts"})
+    games = home[
+        ["game_id", "season", "season_type", "game_date", "team", "opponent", "pts", "opp_pts"]
+    ].rename(columns={"team": "home", "opponent": "away", "pts": "home_pts", "opp_pts": "away_pts"})
     played = games["home_pts"].notna() & games["away_pts"].notna()
-    games = games.assign(home_win=np.where(played, (games["home_pts"] > games["away_pts"]) * 1.0,
-                                           np.nan))
+    games = games.assign(
+        home_win=np.where(played, (games["home_pts"] > games["away_pts"]) * 1.0, np.nan)
+    )
     return games.sort_values(["game_date", "game_id"], kind="mergesort").reset_index(drop=True)
 
 
 SIDE_COLUMNS: tuple[str, ...] = (
-    "elo", "rest", "b2b", "margin10", "margin_season", "games_season", "pts_allowed10",
-    "ast_allowed10", "reb_allowed10", "roster", "missing", *ROTATION_COLUMNS,
+    "elo",
+    "rest",
+    "b2b",
+    "margin10",
+    "margin_season",
+    "games_season",
+    "pts_allowed10",
+    "ast_allowed10",
+    "reb_allowed10",
+    "roster",
+    "missing",
+    *ROTATION_COLUMNS,
 )
 
 
@@ -165,8 +226,9 @@ def team_sides(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.DataF
     return sides
 
 
-def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
-                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _game_table(
+    team_games: pd.DataFrame, player_games: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (games with features, per team-game side table, each team-game's probable players
     with their expected minutes) for integer-coded inputs."""
     import numpy as np
@@ -176,18 +238,23 @@ def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
     games["neutral"] = False
     progress.report("building features", 0, 3)
     home_elo, away_elo = elo_ratings(games)
-    elo = pd.DataFrame({"game_id": np.concatenate([games["game_id"].to_numpy()] * 2),
-                        "team": np.concatenate([games["home"].to_numpy(),
-                                                games["away"].to_numpy()]),
-                        "elo": np.concatenate([home_elo, away_elo])})
+    elo = pd.DataFrame(
+        {
+            "game_id": np.concatenate([games["game_id"].to_numpy()] * 2),
+            "team": np.concatenate([games["home"].to_numpy(), games["away"].to_numpy()]),
+            "elo": np.concatenate([home_elo, away_elo]),
+        }
+    )
     history = team_game_history(team_games).drop(columns=["season"])
     progress.report("building features", 1, 3)
     roster = team_roster_strength(player_games, team_games)
     team_rotation, rotation_players = rotation(player_games, team_games)
     progress.report("building features", 2, 3)
-    sides = history.merge(roster, on=["game_id", "team"], how="left").merge(
-        team_rotation, on=["game_id", "team"], how="left").merge(elo, on=["game_id", "team"],
-                                                              how="left")
+    sides = (
+        history.merge(roster, on=["game_id", "team"], how="left")
+        .merge(team_rotation, on=["game_id", "team"], how="left")
+        .merge(elo, on=["game_id", "team"], how="left")
+    )
     sides = sides[["game_id", "team", "game_date", *SIDE_COLUMNS]]
     progress.report("building features", 3, 3)
     for side in ("home", "away"):
@@ -197,14 +264,32 @@ def _game_table(team_games: pd.DataFrame, player_games: pd.DataFrame
             games[f"{side}_{column}"] = found[column].to_numpy()
     add_game_diffs(games)
     games["home_win"] = games["home_win"].astype(float)
-    columns = ["game_id", "season", "season_type", "game_date", "home", "away",
-               *GAME_FEATURES, *(c for c in DIFF_FEATURES if c not in GAME_FEATURES),
-               *GAME_CONTEXT, "home_pts", "away_pts", "home_win"]
+    columns = [
+        "game_id",
+        "season",
+        "season_type",
+        "game_date",
+        "home",
+        "away",
+        *GAME_FEATURES,
+        *(c for c in DIFF_FEATURES if c not in GAME_FEATURES),
+        *GAME_CONTEXT,
+        "home_pts",
+        "away_pts",
+        "home_win",
+    ]
     return games[columns].reset_index(drop=True), sides, rotation_players
 
 
 DIFF_COLUMNS: tuple[str, ...] = (
-    "elo", "rest", "b2b", "margin10", "margin_season", "roster", "missing", *ROTATION_COLUMNS,
+    "elo",
+    "rest",
+    "b2b",
+    "margin10",
+    "margin_season",
+    "roster",
+    "missing",
+    *ROTATION_COLUMNS,
 )
 # every home-minus-away difference the game table carries (GAME_FEATURES and the candidates
 # that were tried; benchmarks/tuning.py scores them)
@@ -219,8 +304,9 @@ def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
     return games
 
 
-def opponent_features(own: pd.DataFrame, opponent: pd.DataFrame, is_home: np.ndarray
-                      ) -> dict[str, np.ndarray]:
+def opponent_features(
+    own: pd.DataFrame, opponent: pd.DataFrame, is_home: np.ndarray
+) -> dict[str, np.ndarray]:
     """Return the player features that depend on the game's opponent and venue, from the
     player's team side, the opponent's side (aligned rows of ``team_sides``) and whether the
     player's team is at home."""
@@ -228,10 +314,13 @@ def opponent_features(own: pd.DataFrame, opponent: pd.DataFrame, is_home: np.nda
 
     home = np.asarray(is_home, dtype=float)
     venue = np.where(np.isnan(home), 0.0, np.where(home > 0.5, ELO_HOME, -ELO_HOME))
-    out = {f"opp_{stat}_allowed": opponent[f"{stat}_allowed10"].to_numpy(dtype=float)
-           for stat in ("pts", "ast", "reb")}
-    out["elo_edge"] = (own["elo"].to_numpy(dtype=float) - opponent["elo"].to_numpy(dtype=float)
-                       + venue)
+    out = {
+        f"opp_{stat}_allowed": opponent[f"{stat}_allowed10"].to_numpy(dtype=float)
+        for stat in ("pts", "ast", "reb")
+    }
+    out["elo_edge"] = (
+        own["elo"].to_numpy(dtype=float) - opponent["elo"].to_numpy(dtype=float) + venue
+    )
     out["opp_roster"] = opponent["roster"].to_numpy(dtype=float)
     out["is_home"] = home
     return out
@@ -240,6 +329,7 @@ def opponent_features(own: pd.DataFrame, opponent: pd.DataFrame, is_home: np.nda
 # ---------------------------------------------------------------------------------------------
 # players
 # ---------------------------------------------------------------------------------------------
+
 
 def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.DataFrame:
     """Return one row per player-game: identifiers, ``PLAYER_COLUMNS`` (``PLAYER_FEATURES`` and
@@ -252,30 +342,48 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     return _player_table(pg, sides, rotation_players, ids, teams)
 
 
-def feature_tables(team_games: pd.DataFrame, player_games: pd.DataFrame
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def feature_tables(
+    team_games: pd.DataFrame, player_games: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(game_features(...), player_features(...))`` of the same data, computing the
     team sides (Elo, rest, margins, rosters) once for both."""
     tg, pg, ids, teams = _encode(team_games, player_games)
     games, sides, rotation_players = _game_table(tg, pg)
-    return (_decode_games(games, ids, teams),
-            _player_table(pg, sides, rotation_players, ids, teams))
+    return (
+        _decode_games(games, ids, teams),
+        _player_table(pg, sides, rotation_players, ids, teams),
+    )
 
 
-def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame,
-                  rotation_players: pd.DataFrame, ids: np.ndarray, teams: np.ndarray
-                  ) -> pd.DataFrame:
+def _player_table(
+    player_games: pd.DataFrame,
+    sides: pd.DataFrame,
+    rotation_players: pd.DataFrame,
+    ids: np.ndarray,
+    teams: np.ndarray,
+) -> pd.DataFrame:
     """Return ``player_features`` for integer-coded player games and their team sides."""
     import numpy as np
     import pandas as pd
 
     pg = player_games.sort_values(["player_id", "game_date"], kind="mergesort").reset_index(
-        drop=True)
+        drop=True
+    )
     pid = pg["player_id"].to_numpy()
     starts = rolling.group_starts(pid)
     season_starts = rolling.group_starts(pid, pg["season"].to_numpy())
-    out = pg[["game_id", "season", "season_type", "game_date", "player_id", "player_name", "team",
-              "opponent"]].copy()
+    out = pg[
+        [
+            "game_id",
+            "season",
+            "season_type",
+            "game_date",
+            "player_id",
+            "player_name",
+            "team",
+            "opponent",
+        ]
+    ].copy()
     features: dict[str, np.ndarray] = {}
     minutes = pg["min"].to_numpy(dtype=float)
     season_index = rolling.season_start_years(pg["season"])
@@ -290,8 +398,11 @@ def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame,
         features[f"{stat}_prev_season"] = _previous_season_mean(pg, stat, season_index)
     for stat in ("pts", "ast", "reb"):
         v = pg[stat].to_numpy(dtype=float)
-        for name, st, window in (("l10", starts, 10), ("season", season_starts, None),
-                                 ("career", starts, None)):
+        for name, st, window in (
+            ("l10", starts, 10),
+            ("season", season_starts, None),
+            ("career", starts, None),
+        ):
             sv, _ = rolling.prior_sum_count(v, st, window)
             sm, _ = rolling.prior_sum_count(np.where(np.isnan(v), np.nan, minutes), st, window)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -307,8 +418,9 @@ def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame,
 
     sides = sides.drop(columns=["game_date"])
     own = rolling.lookup(pg, sides, ["game_id", "team"])
-    opp = rolling.lookup(pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}), sides,
-                         ["game_id", "team"])
+    opp = rolling.lookup(
+        pg[["game_id", "opponent"]].rename(columns={"opponent": "team"}), sides, ["game_id", "team"]
+    )
     features.update(opponent_features(own, opp, pg["is_home"].astype(float).to_numpy()))
     features["team_margin10"] = own["margin10"].to_numpy(dtype=float)
     # did the player miss his team's previous game(s)? games the team played since his last one
@@ -323,7 +435,8 @@ def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame,
     # minutes first: the player's expected minutes in his team's rotation (0 when he is not in
     # it) and the whole rotation's expected minutes (fewer when teammates missed recent games)
     expected = rolling.lookup(pg, rotation_players, ["game_id", "team", "player_id"])[
-        "expected_min"].to_numpy(dtype=float)
+        "expected_min"
+    ].to_numpy(dtype=float)
     has_rotation = ~np.isnan(own["rot_min"].to_numpy(dtype=float))
     features["min_expected"] = np.where(has_rotation, np.nan_to_num(expected), np.nan)
     features["team_rot_min"] = own["rot_min"].to_numpy(dtype=float)
@@ -331,13 +444,13 @@ def _player_table(player_games: pd.DataFrame, sides: pd.DataFrame,
     with np.errstate(invalid="ignore", divide="ignore"):
         features["value_share"] = rolling.prior_mean(value, starts, 10) / features["team_roster"]
     frame = pd.DataFrame(features, index=pg.index)
-    out = pd.concat([out, frame[list(PLAYER_COLUMNS)],
-                     pg[["min", "pts", "ast", "reb"]]], axis=1)
+    out = pd.concat([out, frame[list(PLAYER_COLUMNS)], pg[["min", "pts", "ast", "reb"]]], axis=1)
     out["game_id"] = ids[out["game_id"].to_numpy()]
     out["team"] = teams[out["team"].to_numpy()]
     out["opponent"] = teams[out["opponent"].to_numpy()]
     return out.sort_values(["game_date", "game_id", "player_id"], kind="mergesort").reset_index(
-        drop=True)
+        drop=True
+    )
 
 
 def _previous_season_mean(pg: pd.DataFrame, stat: str, season_index: np.ndarray) -> np.ndarray:

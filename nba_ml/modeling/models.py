@@ -40,11 +40,13 @@ def make_game_model() -> Any:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return Pipeline([
-        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-        ("scale", StandardScaler()),
-        ("logistic", LogisticRegression(C=1.0, max_iter=2000)),
-    ])
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("logistic", LogisticRegression(C=1.0, max_iter=2000)),
+        ]
+    )
 
 
 def make_player_model() -> Any:
@@ -56,9 +58,15 @@ def make_player_model() -> Any:
     # iterations matched 0.05 with 300 there (MAE within 0.1 %) at half the fitting time (the
     # fits use every iteration). Early stopping on 10% of rows.
     return HistGradientBoostingRegressor(
-        loss="absolute_error", learning_rate=0.1, max_iter=150, max_leaf_nodes=31,
-        min_samples_leaf=100, early_stopping=True, validation_fraction=0.1,
-        n_iter_no_change=10, random_state=RANDOM_STATE,
+        loss="absolute_error",
+        learning_rate=0.1,
+        max_iter=150,
+        max_leaf_nodes=31,
+        min_samples_leaf=100,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        random_state=RANDOM_STATE,
     )
 
 
@@ -82,15 +90,19 @@ def fit_game_model(game_rows: pd.DataFrame) -> Any:
     return model
 
 
-def _player_training_set(player_rows: pd.DataFrame, stat: str
-                         ) -> tuple[pd.DataFrame, pd.Series, str]:
+def _player_training_set(
+    player_rows: pd.DataFrame, stat: str
+) -> tuple[pd.DataFrame, pd.Series, str]:
     """Return the feature matrix, target and baseline column of the played player-games for
     ``stat``; raise ValueError when there are too few."""
     played = player_rows[player_rows[stat].notna()]
     if len(played) < 500:
         raise ValueError(f"too few player-games to train the {stat} model ({len(played)})")
-    return (_training_matrix(played, PLAYER_FEATURES), played[stat].astype(float),
-            BASELINE.format(stat=stat))
+    return (
+        _training_matrix(played, PLAYER_FEATURES),
+        played[stat].astype(float),
+        BASELINE.format(stat=stat),
+    )
 
 
 # the player models' robust linear part (estimators.BaselineResidualRegressor): its share of
@@ -109,19 +121,26 @@ def make_player_linear_model() -> Any:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return Pipeline([
-        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-        ("scale", StandardScaler()),
-        ("huber", HuberRegressor(epsilon=1.1, alpha=1e-4, max_iter=1000)),
-    ])
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("huber", HuberRegressor(epsilon=1.1, alpha=1e-4, max_iter=1000)),
+        ]
+    )
 
 
 def _player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) -> Any:
     from nba_ml.modeling.estimators import BaselineResidualRegressor
 
     return BaselineResidualRegressor(
-        make_player_model(), baseline, linear=make_player_linear_model(),
-        linear_weight=linear_weight, linear_rows=PLAYER_LINEAR_ROWS, random_state=RANDOM_STATE)
+        make_player_model(),
+        baseline,
+        linear=make_player_linear_model(),
+        linear_weight=linear_weight,
+        linear_rows=PLAYER_LINEAR_ROWS,
+        random_state=RANDOM_STATE,
+    )
 
 
 def fit_player_model(player_rows: pd.DataFrame, stat: str) -> Any:
@@ -151,24 +170,28 @@ class _PlayerInput:
         return {**self.__dict__, "bins": {}}
 
 
-def _player_inputs(player_rows: pd.DataFrame, holdout: pd.DataFrame | None
-                   ) -> list[_PlayerInput]:
+def _player_inputs(player_rows: pd.DataFrame, holdout: pd.DataFrame | None) -> list[_PlayerInput]:
     """Return the inputs of one set's player models: one per distinct set of played rows;
     raise ValueError when a stat has too few."""
     groups: dict[bytes, list[str]] = {}
     for stat in PLAYER_MODELS.values():
         played = player_rows[stat].notna().to_numpy()
         if played.sum() < 500:
-            raise ValueError(f"too few player-games to train the {stat} model "
-                             f"({int(played.sum())})")
+            raise ValueError(
+                f"too few player-games to train the {stat} model ({int(played.sum())})"
+            )
         groups.setdefault(played.tobytes(), []).append(stat)
     inputs = []
     for stats in groups.values():
         matrix, _, _ = _player_training_set(player_rows, stats[0])
         rows = player_rows.loc[player_rows[stats[0]].notna()]
-        inputs.append(_PlayerInput(
-            matrix, {stat: rows[stat].astype(float) for stat in stats},
-            None if holdout is None else holdout[list(PLAYER_FEATURES)]))
+        inputs.append(
+            _PlayerInput(
+                matrix,
+                {stat: rows[stat].astype(float) for stat in stats},
+                None if holdout is None else holdout[list(PLAYER_FEATURES)],
+            )
+        )
     return inputs
 
 
@@ -180,7 +203,8 @@ def _fit_player_task(data: _PlayerInput, stat: str) -> tuple[Any, np.ndarray | N
 
     with threadpool_limits(limits=1):
         model = _player_model(BASELINE.format(stat=stat)).fit(
-            data.matrix, data.targets[stat], bins=data.bins)
+            data.matrix, data.targets[stat], bins=data.bins
+        )
         predicted = None if data.holdout is None else predict_stat(model, data.holdout)
     return model, predicted
 
@@ -211,8 +235,7 @@ def _worker_init(parent: int) -> None:
 
 
 @contextlib.contextmanager
-def fitting_pool(jobs: int | None = None, fits: int = 2 * len(PLAYER_MODELS)
-                 ) -> Iterator[Any]:
+def fitting_pool(jobs: int | None = None, fits: int = 2 * len(PLAYER_MODELS)) -> Iterator[Any]:
     """Start the worker processes of ``fits`` player-model fits now and yield the pool (None
     when they will run in this process: one job): their start-up (an interpreter importing
     scikit-learn, a second or two) overlaps whatever comes before the fits. ``jobs``: default
@@ -229,16 +252,20 @@ def fitting_pool(jobs: int | None = None, fits: int = 2 * len(PLAYER_MODELS)
         yield pool
 
 
-def fit_sets(sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = None
-             ) -> list[dict[str, Any]]:
+def fit_sets(
+    sets: list[tuple[pd.DataFrame, pd.DataFrame]], jobs: int | None = None
+) -> list[dict[str, Any]]:
     """Return, for each (game rows, player rows) pair, the four fitted models (see
     :func:`fit_and_predict`)."""
     return fit_and_predict(sets, None, jobs)[0]
 
 
-def fit_and_predict(sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]],
-                    holdout: pd.DataFrame | None, jobs: int | None = None,
-                    pool: Any = None) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+def fit_and_predict(
+    sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]],
+    holdout: pd.DataFrame | None,
+    jobs: int | None = None,
+    pool: Any = None,
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     """Return, for each (game rows, player rows) pair, the four fitted models, and the first
     set's player models' predictions of the player rows ``holdout`` (by model name; empty when
     ``holdout`` is None). A set whose game rows are None gets its three player models only
@@ -268,8 +295,9 @@ def fit_and_predict(sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]],
     game_models: list[Any] = []
 
     def fit_game_models() -> None:
-        game_models.extend(None if game_rows is None else fit_game_model(game_rows)
-                           for game_rows, _ in sets)
+        game_models.extend(
+            None if game_rows is None else fit_game_model(game_rows) for game_rows, _ in sets
+        )
 
     progress.report(step, 0, len(tasks))
     with contextlib.ExitStack() as stack:
@@ -277,12 +305,17 @@ def fit_and_predict(sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]],
             pool = stack.enter_context(fitting_pool(jobs, len(tasks)))
         if pool is not None:
             try:
-                fitted = pool.run(_fit_player_task, tasks, shared=inputs,
-                                  on_done=lambda done, total: progress.report(step, done, total),
-                                  meanwhile=fit_game_models)
+                fitted = pool.run(
+                    _fit_player_task,
+                    tasks,
+                    shared=inputs,
+                    on_done=lambda done, total: progress.report(step, done, total),
+                    meanwhile=fit_game_models,
+                )
             except WorkerFailed as error:
-                raise WorkerFailed(f"fitting the player models failed: {error}; current "
-                                   "models kept") from None
+                raise WorkerFailed(
+                    f"fitting the player models failed: {error}; current models kept"
+                ) from None
         else:
             fit_game_models()
             fitted = []
@@ -290,15 +323,18 @@ def fit_and_predict(sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]],
                 fitted.append(_fit_player_task(inputs[index], stat))
                 progress.report(step, len(fitted), len(tasks))
     names = {stat: name for name, stat in PLAYER_MODELS.items()}
-    results: list[dict[str, Any]] = [{} if model is None else {GAME_MODEL: model}
-                                     for model in game_models]
+    results: list[dict[str, Any]] = [
+        {} if model is None else {GAME_MODEL: model} for model in game_models
+    ]
     predictions: dict[str, np.ndarray] = {}
     for (_, stat), number, (model, predicted) in zip(tasks, owner, fitted, strict=True):
         results[number][names[stat]] = model
         if predicted is not None:
             predictions[names[stat]] = predicted
-    return [{name: models[name] for name in (GAME_MODEL, *PLAYER_MODELS) if name in models}
-            for models in results], predictions
+    return [
+        {name: models[name] for name in (GAME_MODEL, *PLAYER_MODELS) if name in models}
+        for models in results
+    ], predictions
 
 
 SMALL_BATCH = 5000  # rows; below this, threads cost more than they save
@@ -337,8 +373,7 @@ def _inputs(model: Any, default: tuple[str, ...]) -> list[str]:
 def predict_home_win(model: Any, game_rows: pd.DataFrame) -> np.ndarray:
     """Return home-win probabilities for feature rows from ``features.game_features``."""
     with _single_threaded_if_small(len(game_rows)):
-        return model.predict_proba(
-            game_rows[_inputs(model, GAME_FEATURES)].astype(float))[:, 1]
+        return model.predict_proba(game_rows[_inputs(model, GAME_FEATURES)].astype(float))[:, 1]
 
 
 def predict_stat(model: Any, player_rows: pd.DataFrame) -> np.ndarray:
@@ -346,6 +381,5 @@ def predict_stat(model: Any, player_rows: pd.DataFrame) -> np.ndarray:
     import numpy as np
 
     with _single_threaded_if_small(len(player_rows)):
-        predicted = model.predict(
-            player_rows[_inputs(model, PLAYER_FEATURES)].astype(float))
+        predicted = model.predict(player_rows[_inputs(model, PLAYER_FEATURES)].astype(float))
     return np.maximum(predicted, 0.0)

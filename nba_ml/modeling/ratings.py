@@ -45,9 +45,15 @@ def elo_ratings(games: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     seasons: dict[object, str] = {}
     home_pre = np.empty(len(games))
     away_pre = np.empty(len(games))
-    cols = zip(games["home"].to_numpy(), games["away"].to_numpy(), games["season"].to_numpy(),
-               games["home_pts"].to_numpy(dtype=float), games["away_pts"].to_numpy(dtype=float),
-               games["neutral"].to_numpy(dtype=bool), strict=True)
+    cols = zip(
+        games["home"].to_numpy(),
+        games["away"].to_numpy(),
+        games["season"].to_numpy(),
+        games["home_pts"].to_numpy(dtype=float),
+        games["away_pts"].to_numpy(dtype=float),
+        games["neutral"].to_numpy(dtype=bool),
+        strict=True,
+    )
     for i, (home, away, season, hp, ap, neutral) in enumerate(cols):
         for team in (home, away):
             if team not in ratings:
@@ -77,8 +83,14 @@ def player_value(pg: pd.DataFrame) -> np.ndarray:
     stl = pg["stl"].fillna(0).to_numpy(dtype=float)
     blk = pg["blk"].fillna(0).to_numpy(dtype=float)
     tov = pg["tov"].fillna(0).to_numpy(dtype=float)
-    return (pg["pts"].to_numpy(dtype=float) + 0.5 * pg["reb"].to_numpy(dtype=float)
-            + 0.8 * pg["ast"].to_numpy(dtype=float) + stl + blk - tov)
+    return (
+        pg["pts"].to_numpy(dtype=float)
+        + 0.5 * pg["reb"].to_numpy(dtype=float)
+        + 0.8 * pg["ast"].to_numpy(dtype=float)
+        + stl
+        + blk
+        - tov
+    )
 
 
 def player_ratings(played: pd.DataFrame, stats: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
@@ -95,16 +107,20 @@ def player_ratings(played: pd.DataFrame, stats: tuple[str, ...] = ()) -> dict[st
     above = player_value(played) - LEAGUE_VALUE_RATE * minutes
     plus_minus = np.nan_to_num(played["plus_minus"].to_numpy(dtype=float), nan=0.0)
     mass = rolling.inclusive_decayed_sum(minutes, starts, decay) + PRIOR_MINUTES
-    out = {"box": rolling.inclusive_decayed_sum(np.nan_to_num(above, nan=0.0), starts, decay),
-           "pm": rolling.inclusive_decayed_sum(plus_minus, starts, decay)}
+    out = {
+        "box": rolling.inclusive_decayed_sum(np.nan_to_num(above, nan=0.0), starts, decay),
+        "pm": rolling.inclusive_decayed_sum(plus_minus, starts, decay),
+    }
     for stat in stats:
         out[stat] = rolling.inclusive_decayed_sum(
-            np.nan_to_num(played[stat].to_numpy(dtype=float), nan=0.0), starts, decay)
+            np.nan_to_num(played[stat].to_numpy(dtype=float), nan=0.0), starts, decay
+        )
     return {name: total / mass for name, total in out.items()}
 
 
-def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame,
-                      stats: tuple[str, ...] = ()) -> pd.DataFrame:
+def rotation_strength(
+    player_games: pd.DataFrame, team_games: pd.DataFrame, stats: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Return per team-game (``game_id``, ``team``) the strength of its probable players.
 
     ``rot_min``: the players' expected minutes (recency-weighted minutes over the team's last
@@ -116,8 +132,9 @@ def rotation_strength(player_games: pd.DataFrame, team_games: pd.DataFrame,
     return rotation(player_games, team_games, stats)[0]
 
 
-def rotation(player_games: pd.DataFrame, team_games: pd.DataFrame, stats: tuple[str, ...] = ()
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rotation(
+    player_games: pd.DataFrame, team_games: pd.DataFrame, stats: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(rotation_strength(...), players)``: ``players`` has one row per (``game_id``,
     ``team``, ``player_id``) of each probable player with his ``expected_min``."""
     import numpy as np
@@ -126,11 +143,17 @@ def rotation(player_games: pd.DataFrame, team_games: pd.DataFrame, stats: tuple[
     tg = team_games.sort_values(["team", "game_date"], kind="mergesort").reset_index(drop=True)
     team_start = rolling.group_starts(tg["team"].to_numpy())
     tg_index = np.arange(len(tg))
-    played = player_games[player_games["pts"].notna()].sort_values(
-        ["player_id", "game_date"], kind="mergesort").reset_index(drop=True)
+    played = (
+        player_games[player_games["pts"].notna()]
+        .sort_values(["player_id", "game_date"], kind="mergesort")
+        .reset_index(drop=True)
+    )
     rated = player_ratings(played, stats)
-    position = rolling.lookup(played, pd.DataFrame({
-        "game_id": tg["game_id"], "team": tg["team"], "_row": tg_index}), ["game_id", "team"])
+    position = rolling.lookup(
+        played,
+        pd.DataFrame({"game_id": tg["game_id"], "team": tg["team"], "_row": tg_index}),
+        ["game_id", "team"],
+    )
     row = position["_row"].to_numpy(dtype=float)
     keep = ~np.isnan(row)
     row = row[keep].astype(np.int64)
@@ -141,33 +164,55 @@ def rotation(player_games: pd.DataFrame, team_games: pd.DataFrame, stats: tuple[
     parts = []
     for back in range(1, ROTATION_GAMES + 1):
         target = row + back
-        ok = (target < len(tg))
+        ok = target < len(tg)
         ok[ok] = team_of_row[target[ok]] == team_of_row[row[ok]]
         weight = ROTATION_DECAY ** (back - 1)
-        parts.append(pd.DataFrame({"target": target[ok], "player": player[ok], "back": back,
-                                   "wmin": weight * minutes[ok],
-                                   **{name: values[ok] for name, values in rated.items()}}))
-    contrib = pd.concat(parts, ignore_index=True).sort_values(["target", "player", "back"],
-                                                              kind="mergesort")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "target": target[ok],
+                    "player": player[ok],
+                    "back": back,
+                    "wmin": weight * minutes[ok],
+                    **{name: values[ok] for name, values in rated.items()},
+                }
+            )
+        )
+    contrib = pd.concat(parts, ignore_index=True).sort_values(
+        ["target", "player", "back"], kind="mergesort"
+    )
     per_player = contrib.groupby(["target", "player"], sort=False).agg(
-        wmin=("wmin", "sum"), **{name: (name, "first") for name in rated})
+        wmin=("wmin", "sum"), **{name: (name, "first") for name in rated}
+    )
     # each target's total weight: the games back that exist for the team
     available = np.minimum(tg_index - team_start, ROTATION_GAMES)
-    norm = (1 - ROTATION_DECAY ** available) / (1 - ROTATION_DECAY)
+    norm = (1 - ROTATION_DECAY**available) / (1 - ROTATION_DECAY)
     target_of = per_player.index.get_level_values("target").to_numpy()
     expected = per_player["wmin"].to_numpy() / norm[target_of]
-    sums = pd.DataFrame({"target": target_of, "rot_min": expected, **{
-        f"rot_{name}": expected * per_player[name].to_numpy() for name in rated}}).groupby(
-        "target").sum()
+    sums = (
+        pd.DataFrame(
+            {
+                "target": target_of,
+                "rot_min": expected,
+                **{f"rot_{name}": expected * per_player[name].to_numpy() for name in rated},
+            }
+        )
+        .groupby("target")
+        .sum()
+    )
     out = pd.DataFrame({"game_id": tg["game_id"], "team": tg["team"]})
     for column in sums.columns:
         values = np.full(len(tg), np.nan)
         values[sums.index.to_numpy()] = sums[column].to_numpy()
         out[column] = values
-    players = pd.DataFrame({"game_id": tg["game_id"].to_numpy()[target_of],
-                            "team": tg["team"].to_numpy()[target_of],
-                            "player_id": per_player.index.get_level_values("player").to_numpy(),
-                            "expected_min": expected})
+    players = pd.DataFrame(
+        {
+            "game_id": tg["game_id"].to_numpy()[target_of],
+            "team": tg["team"].to_numpy()[target_of],
+            "player_id": per_player.index.get_level_values("player").to_numpy(),
+            "expected_min": expected,
+        }
+    )
     return out, players
 
 
@@ -180,17 +225,27 @@ def team_roster_strength(player_games: pd.DataFrame, team_games: pd.DataFrame) -
     """
     import pandas as pd
 
-    pg = player_games[player_games["pts"].notna()].sort_values(
-        ["player_id", "game_date"], kind="mergesort").reset_index(drop=True)
+    pg = (
+        player_games[player_games["pts"].notna()]
+        .sort_values(["player_id", "game_date"], kind="mergesort")
+        .reset_index(drop=True)
+    )
     starts = rolling.group_starts(pg["player_id"].to_numpy())
     # each player's value going into his next game: mean of his last 15 games, this one included
     pg = pg.assign(_value=rolling.inclusive_mean(player_value(pg), starts, 15))
     per_game = pg.groupby(["game_id", "team"], sort=False).agg(roster_after=("_value", "sum"))
     tg = team_games.sort_values(["team", "game_date"], kind="mergesort").reset_index(drop=True)
     roster_after = rolling.lookup(tg, per_game.reset_index(), ["game_id", "team"])[
-        "roster_after"].to_numpy(dtype=float)
+        "roster_after"
+    ].to_numpy(dtype=float)
     team_starts = rolling.group_starts(tg["team"].to_numpy())
     previous = rolling.shift_in_group(roster_after, team_starts)
     typical = rolling.prior_mean(roster_after, team_starts, 10)
-    return pd.DataFrame({"game_id": tg["game_id"], "team": tg["team"], "roster": previous,
-                         "missing": typical - previous})
+    return pd.DataFrame(
+        {
+            "game_id": tg["game_id"],
+            "team": tg["team"],
+            "roster": previous,
+            "missing": typical - previous,
+        }
+    )

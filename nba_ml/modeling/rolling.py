@@ -40,8 +40,9 @@ def _cumulative(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return total, count
 
 
-def prior_sum_count(values: np.ndarray, starts: np.ndarray, window: int | None
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def prior_sum_count(
+    values: np.ndarray, starts: np.ndarray, window: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the sum and count of up to ``window`` earlier non-NaN values of each row's group."""
     import numpy as np
 
@@ -100,13 +101,16 @@ def inclusive_decayed_sum(values: np.ndarray, starts: np.ndarray, decay: float) 
         return _inclusive_decayed_sum_loop(v, starts, decay)
     # The running sum restarts in each group: one over all rows would carry a long group's far
     # larger weights into the next group and cancel its values away when subtracted.
-    scaled = pd.Series(v * decay ** (-position.astype(float))).groupby(
-        starts, sort=False).cumsum().to_numpy()
+    scaled = (
+        pd.Series(v * decay ** (-position.astype(float)))
+        .groupby(starts, sort=False)
+        .cumsum()
+        .to_numpy()
+    )
     return scaled * decay ** position.astype(float)
 
 
-def _inclusive_decayed_sum_loop(values: np.ndarray, starts: np.ndarray, decay: float
-                                ) -> np.ndarray:
+def _inclusive_decayed_sum_loop(values: np.ndarray, starts: np.ndarray, decay: float) -> np.ndarray:
     import numpy as np
 
     out = np.empty(len(values))

@@ -54,8 +54,12 @@ def build_feature_tables(data: GameData) -> FeatureTables:
         raise DataError("no player game logs to train on")
     start = time.perf_counter()
     games, players = features.feature_tables(data.team_games, data.player_games)
-    logger.info("built features for %d games and %d player-games in %.1f s", len(games),
-                len(players), time.perf_counter() - start)
+    logger.info(
+        "built features for %d games and %d player-games in %.1f s",
+        len(games),
+        len(players),
+        time.perf_counter() - start,
+    )
     return FeatureTables(games, players)
 
 
@@ -99,11 +103,14 @@ def train_model_set(data: GameData, jobs: int = 0) -> TrainedSet:
         after_g = tables.games[tables.games["game_date"] >= holdout_start]
         after_p = tables.players[tables.players["game_date"] >= holdout_start]
         try:
-            logger.info("fitting on data before the holdout (%s) and, for deployment, on all "
-                        "%d games", holdout_name, len(tables.games))
+            logger.info(
+                "fitting on data before the holdout (%s) and, for deployment, on all %d games",
+                holdout_name,
+                len(tables.games),
+            )
             (evaluation_models, fitted), predicted = models.fit_and_predict(
-                [(before_g, before_p), (tables.games, tables.players)], after_p, jobs or None,
-                pool)
+                [(before_g, before_p), (tables.games, tables.players)], after_p, jobs or None, pool
+            )
             figures = evaluation.evaluate(evaluation_models, before_p, after_g, after_p, predicted)
         except ValueError as error:
             raise DataError(f"cannot train: {error}") from None
@@ -112,11 +119,17 @@ def train_model_set(data: GameData, jobs: int = 0) -> TrainedSet:
         "seasons": data.seasons,
         "first_game_date": f"{played['game_date'].min():%Y-%m-%d}",
         "last_game_date": f"{played['game_date'].max():%Y-%m-%d}",
-        "rows": {"games": len(played), "team_games": len(data.team_games),
-                 "player_games": len(data.player_games)},
-        "holdout": {"name": holdout_name, "start": f"{holdout_start:%Y-%m-%d}",
-                    "games": int(after_g["home_win"].notna().sum()),
-                    "player_games": int(after_p["pts"].notna().sum())},
+        "rows": {
+            "games": len(played),
+            "team_games": len(data.team_games),
+            "player_games": len(data.player_games),
+        },
+        "holdout": {
+            "name": holdout_name,
+            "start": f"{holdout_start:%Y-%m-%d}",
+            "games": int(after_g["home_win"].notna().sum()),
+            "player_games": int(after_p["pts"].notna().sum()),
+        },
         "metrics": _without_tables(figures),
         "calibration": figures[models.GAME_MODEL]["calibration"],
         "data_sha256": data_fingerprint(data),
@@ -126,5 +139,7 @@ def train_model_set(data: GameData, jobs: int = 0) -> TrainedSet:
 
 
 def _without_tables(figures: dict[str, Any]) -> dict[str, Any]:
-    return {name: {k: v for k, v in values.items() if k != "calibration"}
-            for name, values in figures.items()}
+    return {
+        name: {k: v for k, v in values.items() if k != "calibration"}
+        for name, values in figures.items()
+    }

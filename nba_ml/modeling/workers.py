@@ -36,8 +36,9 @@ class WorkerFailed(NbaMlError):
     """A worker process died or one of its tasks raised."""
 
 
-def _serve(connection: Any, initializer: Callable[..., None] | None,
-           initargs: tuple[Any, ...]) -> None:
+def _serve(
+    connection: Any, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
     """Worker loop: keep the shared objects sent, run ``function(*args)`` for each task
     received (``function(shared[i], *args)`` for a task on shared object ``i``) until None."""
     import signal
@@ -127,10 +128,14 @@ def _stop_signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def run_tasks(function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jobs: int,
-              initializer: Callable[..., None] | None = None,
-              initargs: tuple[Any, ...] = (),
-              on_done: Callable[[int, int], None] | None = None) -> list[Any]:
+def run_tasks(
+    function: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    jobs: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+    on_done: Callable[[int, int], None] | None = None,
+) -> list[Any]:
     """Return ``[function(*args) for args in tasks]``, computed in ``jobs`` worker processes.
 
     ``on_done(done, total)``, when given, is called in the parent after each task's result and
@@ -150,8 +155,12 @@ class Pool:
     does next) and driven by :meth:`run`; leaving the ``with`` block ends them (kills them
     after an error). Once a run failed, the pool is closed."""
 
-    def __init__(self, jobs: int, initializer: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = ()) -> None:
+    def __init__(
+        self,
+        jobs: int,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
@@ -167,8 +176,9 @@ class Pool:
             with _stop_signals_blocked(), _safe_path():
                 for _ in range(max(1, jobs)):
                     parent_end, child_end = context.Pipe()
-                    process = context.Process(target=_serve, daemon=True,
-                                              args=(child_end, initializer, initargs))
+                    process = context.Process(
+                        target=_serve, daemon=True, args=(child_end, initializer, initargs)
+                    )
                     process.start()
                     child_end.close()
                     self._workers.append((process, parent_end))
@@ -188,10 +198,14 @@ class Pool:
     def jobs(self) -> int:
         return len(self._workers)
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]],
-            shared: Sequence[Any] | None = None,
-            on_done: Callable[[int, int], None] | None = None,
-            meanwhile: Callable[[], None] | None = None) -> list[Any]:
+    def run(
+        self,
+        function: Callable[..., Any],
+        tasks: Sequence[tuple[Any, ...]],
+        shared: Sequence[Any] | None = None,
+        on_done: Callable[[int, int], None] | None = None,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> list[Any]:
         """Return ``[function(*args) for args in tasks]`` computed in the workers.
 
         With ``shared``, each task is ``(i, *args)`` and runs as ``function(shared[i], *args)``:
@@ -232,8 +246,9 @@ class Pool:
                     except (EOFError, OSError):
                         raise WorkerFailed(_died_after_join(process)) from None
                     if not ok:
-                        raise WorkerFailed(f"a task failed in worker process {process.pid}: "
-                                           f"{value}")
+                        raise WorkerFailed(
+                            f"a task failed in worker process {process.pid}: {value}"
+                        )
                     del busy[connection]
                     results[index] = value
                     if on_done is not None:
@@ -245,9 +260,15 @@ class Pool:
             raise
         return results
 
-    def _hand_out(self, connection: Any, function: Callable[..., Any],
-                  tasks: Sequence[tuple[Any, ...]], shared: Sequence[Any] | None,
-                  pending: list[int], busy: dict[Any, int]) -> None:
+    def _hand_out(
+        self,
+        connection: Any,
+        function: Callable[..., Any],
+        tasks: Sequence[tuple[Any, ...]],
+        shared: Sequence[Any] | None,
+        pending: list[int],
+        busy: dict[Any, int],
+    ) -> None:
         """Send ``connection``'s worker its next task (and the shared object it needs)."""
         if not pending:
             return
@@ -255,8 +276,10 @@ class Pool:
         if shared is not None:
             holds = self._holds[connection]
             others = {held for c, held in self._holds.items() if c is not connection}
-            index = next((i for i in pending if tasks[i][0] == holds),
-                         next((i for i in pending if tasks[i][0] not in others), index))
+            index = next(
+                (i for i in pending if tasks[i][0] == holds),
+                next((i for i in pending if tasks[i][0] not in others), index),
+            )
         pending.remove(index)
         task = tasks[index]
         try:

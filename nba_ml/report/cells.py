@@ -13,12 +13,19 @@ from typing import Any
 from nba_ml.report import svg
 from nba_ml.state.files import parse_utc
 
-BASELINES: dict[str, str] = {"last10": "last-10 average", "season": "season average",
-                             "ewma": "EWMA"}
+BASELINES: dict[str, str] = {
+    "last10": "last-10 average",
+    "season": "season average",
+    "ewma": "EWMA",
+}
 
 
-SERIES_COLORS: dict[str, str] = {"model": svg.BLUE, "last10": svg.ORANGE, "season": svg.GREEN,
-                                 "ewma": svg.PINK}
+SERIES_COLORS: dict[str, str] = {
+    "model": svg.BLUE,
+    "last10": svg.ORANGE,
+    "season": svg.GREEN,
+    "ewma": svg.PINK,
+}
 
 
 def finite_number(value: Any) -> float | None:
@@ -47,20 +54,30 @@ def fmt_change(value: Any, reference: Any) -> str:
 
 def mae_row(label: str, figures: dict) -> list[str]:
     """Return a table row: label, player-games, the model's and the baselines' MAE, change."""
-    return [label, fmt_count(figures.get("n")), *mae_cells(figures),
-            fmt_change(figures.get("mae"), figures.get("mae_last10"))]
+    return [
+        label,
+        fmt_count(figures.get("n")),
+        *mae_cells(figures),
+        fmt_change(figures.get("mae"), figures.get("mae_last10")),
+    ]
 
 
 def mae_ratio_series(rows: list[dict]) -> list[svg.Series]:
     """Return the bar series of the model's and the other baselines' MAE divided by the
     last-10 average's over ``rows`` (below 1: better than last-10; None where unknown)."""
+
     def ratio(row: dict, key: str) -> float | None:
         value, reference = finite_number(row.get(key)), finite_number(row.get("mae_last10"))
         return value / reference if value is not None and reference else None
 
-    return [svg.Series("model", [ratio(r, "mae") for r in rows], SERIES_COLORS["model"]),
-            *(svg.Series(BASELINES[k], [ratio(r, f"mae_{k}") for r in rows], SERIES_COLORS[k])
-              for k in BASELINES if k != "last10")]
+    return [
+        svg.Series("model", [ratio(r, "mae") for r in rows], SERIES_COLORS["model"]),
+        *(
+            svg.Series(BASELINES[k], [ratio(r, f"mae_{k}") for r in rows], SERIES_COLORS[k])
+            for k in BASELINES
+            if k != "last10"
+        ),
+    ]
 
 
 def fmt_when(raw: Any, *, date: bool = True) -> str:
@@ -96,25 +113,35 @@ def esc(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def html_table(caption: str, head: list[str], body: list[list[str]], *,
-           classes: list[str] | None = None, table_class: str = "") -> str:
+def html_table(
+    caption: str,
+    head: list[str],
+    body: list[list[str]],
+    *,
+    classes: list[str] | None = None,
+    table_class: str = "",
+) -> str:
     """Return a table whose first column heads its rows; ``classes`` style whole columns
     (header and cells). ``body`` cells are HTML already: escape text before calling."""
+
     def attribute(i: int, base: str = "") -> str:
-        names = " ".join(n for n in (base, classes[i] if classes and i < len(classes) else "")
-                         if n)
+        names = " ".join(n for n in (base, classes[i] if classes and i < len(classes) else "") if n)
         return f' class="{names}"' if names else ""
 
-    heads = "".join(f'<th scope="col"{attribute(i, "text" if i == 0 else "")}>{h}</th>'
-                    for i, h in enumerate(head))
+    heads = "".join(
+        f'<th scope="col"{attribute(i, "text" if i == 0 else "")}>{h}</th>'
+        for i, h in enumerate(head)
+    )
     lines = []
     for row in body:
         cells = [f'<th scope="row"{attribute(0)}>{row[0]}</th>'] if row else []
         cells += [f"<td{attribute(i)}>{cell}</td>" for i, cell in enumerate(row) if i]
         lines.append("<tr>" + "".join(cells) + "</tr>")
     klass = f' class="{table_class}"' if table_class else ""
-    return (f'<div class="table-wrap"><table{klass}><caption>{caption}</caption>'
-            f"<thead><tr>{heads}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>")
+    return (
+        f'<div class="table-wrap"><table{klass}><caption>{caption}</caption>'
+        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
+    )
 
 
 def html_figure(chart: str, caption: str = "", *, width: int, top: str = "") -> str:
@@ -130,8 +157,14 @@ def mae_cells(figures: dict[str, Any], digits: int = 2) -> list[str]:
     values = [finite_number(figures.get(k)) for k in keys]
     finite = [v for v in values if v is not None]
     best = min(finite) if finite else None
-    return [(f"<b>{fmt_number(v, digits)}</b>" if v is not None and v == best
-             else fmt_number(v, digits)) for v in values]
+    return [
+        (
+            f"<b>{fmt_number(v, digits)}</b>"
+            if v is not None and v == best
+            else fmt_number(v, digits)
+        )
+        for v in values
+    ]
 
 
 def unbroken(text: str) -> str:
@@ -146,7 +179,9 @@ def fmt_short_time(raw: Any) -> str:
 
 def fmt_end_time(run: dict) -> str:
     start, end = parse_utc(run.get("started_at")), parse_utc(run.get("ended_at"))
-    same_day = (start is not None and end is not None and
-                start.astimezone(timezone.utc).date() == end.astimezone(timezone.utc).date())
+    same_day = (
+        start is not None
+        and end is not None
+        and start.astimezone(timezone.utc).date() == end.astimezone(timezone.utc).date()
+    )
     return fmt_when(run.get("ended_at"), date=not same_day)
-

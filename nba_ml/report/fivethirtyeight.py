@@ -59,11 +59,13 @@ def read_forecasts(path: Path) -> pd.DataFrame:
     if dates.isna().any():
         bad = scored.loc[dates.isna(), "date"].iloc[0]
         raise DataError(f"date {bad!r} is not YYYY-MM-DD")
-    out = pd.DataFrame({
-        "game_date": dates.to_numpy(),
-        "home": scored["team1"].str.strip().str.upper().replace(TEAM_ALIASES).to_numpy(),
-        "away": scored["team2"].str.strip().str.upper().replace(TEAM_ALIASES).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "game_date": dates.to_numpy(),
+            "home": scored["team1"].str.strip().str.upper().replace(TEAM_ALIASES).to_numpy(),
+            "away": scored["team2"].str.strip().str.upper().replace(TEAM_ALIASES).to_numpy(),
+        }
+    )
     for column, source in (("elo", "elo_prob1"), ("raptor", "raptor_prob1")):
         raw = scored[source] if source in scored.columns else pd.Series("", scored.index)
         values = pd.to_numeric(raw.str.strip().replace("", "nan"), errors="coerce")
@@ -89,7 +91,8 @@ def compare(games: pd.DataFrame, forecasts: pd.DataFrame, source: str = "") -> C
     both = pd.concat([forecasts, turned], ignore_index=True)  # the file's orientation first
     both = both.drop_duplicates(KEY, keep="first")
     rows = played[[*KEY, "probability", "home_win"]].assign(
-        game_date=pd.to_datetime(played["game_date"]).dt.normalize())
+        game_date=pd.to_datetime(played["game_date"]).dt.normalize()
+    )
     merged = rows.merge(both, on=KEY, how="inner", validate="one_to_one")
     forecasters = [c for c in FORECASTERS if merged[c].notna().any()]
     merged = merged.dropna(subset=forecasters)  # the same games for every column

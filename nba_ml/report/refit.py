@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MINUTE_BINS: tuple[tuple[str, float, float], ...] = (
-    ("0–10", 0.0, 10.0), ("10–20", 10.0, 20.0), ("20–30", 20.0, 30.0), ("30–40", 30.0, 40.0),
+    ("0–10", 0.0, 10.0),
+    ("10–20", 10.0, 20.0),
+    ("20–30", 20.0, 30.0),
+    ("30–40", 30.0, 40.0),
     ("40+", 40.0, math.inf),
 )
 
@@ -48,9 +51,14 @@ class HoldoutErrors:
     games: pd.DataFrame | None = None
 
 
-def holdout_errors(data_dir: Path, training: dict[str, Any], *,
-                   deployed: dict[str, Any] | None = None, jobs: int = 0,
-                   games: bool = False) -> HoldoutErrors:
+def holdout_errors(
+    data_dir: Path,
+    training: dict[str, Any],
+    *,
+    deployed: dict[str, Any] | None = None,
+    jobs: int = 0,
+    games: bool = False,
+) -> HoldoutErrors:
     """Return the player models' MAE (and baselines') by minutes played on the holdout.
 
     Honest by default: fit the player models on the rows before the holdout, as ``train`` did to
@@ -75,12 +83,16 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
         if pd.isna(start) or start.tzinfo is not None:  # "" parses to NaT; dates are naive
             raise ValueError(start)
     except (KeyError, ValueError, TypeError):
-        raise DataError("the model manifest records no holdout start; "
-                        "run `nba-ml train --force`") from None
+        raise DataError(
+            "the model manifest records no holdout start; run `nba-ml train --force`"
+        ) from None
     predicted: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
-        pool = None if deployed is not None else stack.enter_context(
-            models.fitting_pool(jobs or None, len(PLAYER_MODELS)))
+        pool = (
+            None
+            if deployed is not None
+            else stack.enter_context(models.fitting_pool(jobs or None, len(PLAYER_MODELS)))
+        )
         data = load_history(data_dir, training.get("history_sha256"))
         tables = build_feature_tables(data)
         players = tables.players
@@ -89,26 +101,32 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
         after = players[players["game_date"] >= start]
         for stat in PLAYER_MODELS.values():  # before any fit: nothing to measure, no refit
             if not after[stat].notna().any():
-                raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game "
-                                "data")
+                raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game data")
         if deployed is None:
-            logger.info("fitting the player models on the %d player-games before %s",
-                        len(before), f"{start:%Y-%m-%d}")
+            logger.info(
+                "fitting the player models on the %d player-games before %s",
+                len(before),
+                f"{start:%Y-%m-%d}",
+            )
             try:
-                _, predicted = models.fit_and_predict([(None, before)], after, jobs or None,
-                                                      pool)
+                _, predicted = models.fit_and_predict([(None, before)], after, jobs or None, pool)
             except ValueError as error:
-                raise DataError(f"cannot measure the holdout honestly: {error}; "
-                                "use the fast report") from None
+                raise DataError(
+                    f"cannot measure the holdout honestly: {error}; use the fast report"
+                ) from None
     result: dict[str, MinuteErrors] = {}
     for name, stat in PLAYER_MODELS.items():
         played = after[stat].notna().to_numpy()
         rows = after[played]
-        predictions = (models.predict_stat(deployed[name], rows) if deployed is not None
-                       else predicted[name][played])
+        predictions = (
+            models.predict_stat(deployed[name], rows)
+            if deployed is not None
+            else predicted[name][played]
+        )
         actual = rows[stat].to_numpy(dtype=float)
-        baselines = evaluation.baseline_predictions(rows, stat,
-                                                    evaluation.debut_prior(before, stat))
+        baselines = evaluation.baseline_predictions(
+            rows, stat, evaluation.debut_prior(before, stat)
+        )
         minutes = rows["min"].to_numpy(dtype=float)
         table = []
         for label, low, high in MINUTE_BINS:
@@ -116,13 +134,12 @@ def holdout_errors(data_dir: Path, training: dict[str, Any], *,
             if not mask.any():
                 table.append({"label": label, "n": 0})
                 continue
-            figures = evaluation.stat_metrics(predictions[mask], actual[mask],
-                                              {k: v[mask] for k, v in baselines.items()})
+            figures = evaluation.stat_metrics(
+                predictions[mask], actual[mask], {k: v[mask] for k, v in baselines.items()}
+            )
             table.append({"label": label, **figures})
-        result[name] = MinuteErrors(table,
-                                    evaluation.stat_metrics(predictions, actual, baselines))
-    return HoldoutErrors(deployed is None, result, time.perf_counter() - started,
-                         game_predictions)
+        result[name] = MinuteErrors(table, evaluation.stat_metrics(predictions, actual, baselines))
+    return HoldoutErrors(deployed is None, result, time.perf_counter() - started, game_predictions)
 
 
 def _game_predictions(games: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
@@ -136,5 +153,5 @@ def _game_predictions(games: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
         raise DataError(f"cannot measure the game model on the holdout: {error}") from None
     after = games[(games["game_date"] >= start) & games["home_win"].notna()]
     return after[["game_date", "home", "away", "home_win"]].assign(
-        probability=models.predict_home_win(model, after))
-
+        probability=models.predict_home_win(model, after)
+    )

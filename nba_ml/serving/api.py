@@ -45,8 +45,9 @@ def check_parameters(params: Mapping[str, str], allowed: tuple[str, ...]) -> Non
     unknown = [name for name in params if name not in allowed]
     if unknown:
         name = str(unknown[0])[:MAX_PARAMETER]  # repr escapes control characters: one line
-        raise UsageError(f"unknown query parameter {name!r} (this endpoint takes "
-                         f"{', '.join(allowed)})")
+        raise UsageError(
+            f"unknown query parameter {name!r} (this endpoint takes {', '.join(allowed)})"
+        )
     getlist = getattr(params, "getlist", None)
     if getlist is not None:
         for name in allowed:
@@ -110,9 +111,13 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
     assert home is not None and away is not None
     frame = predictor.predict_games([(home, away)], date=date)
     row = frame.iloc[0]
-    return {"game_date": row["game_date"], "home": row["home"], "away": row["away"],
-            "home_win_probability": float(row["home_win_probability"]),
-            **frame.attrs["provenance"]}
+    return {
+        "game_date": row["game_date"],
+        "home": row["home"],
+        "away": row["away"],
+        "home_win_probability": float(row["home_win_probability"]),
+        **frame.attrs["provenance"],
+    }
 
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
@@ -123,14 +128,20 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
     is_home = parse_venue(_parameter(params, "home", required=False))
     date = _date(params)
     frame = predictor.predict_players(
-        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date)
+        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date
+    )
     row = frame.iloc[0]
     opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
-    return {"player_id": int(row["player_id"]), "player_name": str(row["player_name"]),
-            "team": str(row["team"]), "opponent": opponent_out, "is_home": is_home,
-            "game_date": str(row["game_date"]),  # the day predicted, even across midnight
-            **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
-            **frame.attrs["provenance"]}
+    return {
+        "player_id": int(row["player_id"]),
+        "player_name": str(row["player_name"]),
+        "team": str(row["team"]),
+        "opponent": opponent_out,
+        "is_home": is_home,
+        "game_date": str(row["game_date"]),  # the day predicted, even across midnight
+        **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
+        **frame.attrs["provenance"],
+    }
 
 
 def error_headers(error: Exception) -> dict[str, str]:

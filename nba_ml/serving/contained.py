@@ -46,23 +46,31 @@ def hold_installed(data_dir: Path) -> HeldHistory | None:
         return None
 
 
-def equip(predictor: Predictor, held: HeldHistory | None, data_dir: Path, *,
-          horizon_days: int | None, today: Callable[[], dt.date], helper_process: bool) -> None:
+def equip(
+    predictor: Predictor,
+    held: HeldHistory | None,
+    data_dir: Path,
+    *,
+    horizon_days: int | None,
+    today: Callable[[], dt.date],
+    helper_process: bool,
+) -> None:
     """Make a freshly loaded set self-contained and bounded before it is served (see the
     module docstring); raise DataError when its game data cannot be held."""
     sha = predictor.history_sha256
     if predictor.history is None and sha:
-        predictor.held = held if held is not None and held.sha256 == sha else (
-            HeldHistory.open(data_dir, sha))
+        predictor.held = (
+            held if held is not None and held.sha256 == sha else (HeldHistory.open(data_dir, sha))
+        )
     predictor.horizon_days, predictor.clock = horizon_days, today
     predictor.busy_wait = BUSY_WAIT
     if helper_process:
-        predictor.compute_elsewhere = functools.partial(compute_in_helper, data_dir,
-                                                        weakref.ref(predictor))
+        predictor.compute_elsewhere = functools.partial(
+            compute_in_helper, data_dir, weakref.ref(predictor)
+        )
 
 
-def compute_in_helper(data_dir: Path, ref: weakref.ref[Predictor], day: pd.Timestamp
-                      ) -> DayRows:
+def compute_in_helper(data_dir: Path, ref: weakref.ref[Predictor], day: pd.Timestamp) -> DayRows:
     """Compute the rows of a date nobody prepared in a helper process; here when the helper
     fails (one WARNING)."""
     predictor = ref()
@@ -87,8 +95,7 @@ def held_problem(served: Predictor, seen: Seen | None) -> tuple[Seen | None, str
         return None, None
     try:
         info = os.fstat(held.fileno())
-        now: Seen | None = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_mode,
-                            info.st_uid)
+        now: Seen | None = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_mode, info.st_uid)
     except (OSError, ValueError):
         now = None
     if now is not None and now == seen:

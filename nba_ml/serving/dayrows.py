@@ -49,29 +49,47 @@ def compute_day(history: GameData, latest: pd.DataFrame, day: pd.Timestamp) -> D
         home, away = teams[i], teams[i + 1]
         game_id = f"{day:%Y%m%d}-{home}-{away}"
         for team, opponent, is_home in ((home, away, True), (away, home, False)):
-            rows.append({"season": season, "season_type": "Regular Season",
-                         "game_id": game_id, "game_date": day, "team": team,
-                         "opponent": opponent, "is_home": is_home})
+            rows.append(
+                {
+                    "season": season,
+                    "season_type": "Regular Season",
+                    "game_id": game_id,
+                    "game_date": day,
+                    "team": team,
+                    "opponent": opponent,
+                    "is_home": is_home,
+                }
+            )
     probe_teams = pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
     all_team_games = pd.concat([team_games, probe_teams], ignore_index=True)
     latest = latest[latest["game_date"] >= day - pd.Timedelta(days=ACTIVE_DAYS)]
     probe_of = probe_teams.set_index("team")
-    probe_players = pd.DataFrame({
-        "season": season, "season_type": "Regular Season",
-        "game_id": probe_of.loc[latest["team"], "game_id"].to_numpy(),
-        "game_date": day, "player_id": latest.index.to_numpy(),
-        "player_name": latest["player_name"].to_numpy(), "team": latest["team"].to_numpy(),
-        "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
-        "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
-    }).reindex(columns=list(PLAYER_GAME_COLUMNS))
+    probe_players = pd.DataFrame(
+        {
+            "season": season,
+            "season_type": "Regular Season",
+            "game_id": probe_of.loc[latest["team"], "game_id"].to_numpy(),
+            "game_date": day,
+            "player_id": latest.index.to_numpy(),
+            "player_name": latest["player_name"].to_numpy(),
+            "team": latest["team"].to_numpy(),
+            "opponent": probe_of.loc[latest["team"], "opponent"].to_numpy(),
+            "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
+        }
+    ).reindex(columns=list(PLAYER_GAME_COLUMNS))
     sides = features.team_sides(all_team_games, players)
     sides = sides[sides["game_date"] == day].set_index("team")
-    table = features.player_features(pd.concat([players, probe_players], ignore_index=True),
-                                     all_team_games)
+    table = features.player_features(
+        pd.concat([players, probe_players], ignore_index=True), all_team_games
+    )
     table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
-    who = dict(zip(table.index.tolist(),
-                   zip(table["player_name"].astype(str), table["team"].astype(str),
-                       strict=True), strict=True))
+    who = dict(
+        zip(
+            table.index.tolist(),
+            zip(table["player_name"].astype(str), table["team"].astype(str), strict=True),
+            strict=True,
+        )
+    )
     return DayRows(sides, table, who)
 
 
@@ -87,5 +105,6 @@ def latest_players(history: GameData) -> pd.DataFrame:
     """Return each player's latest row (name, team, game date), indexed by player_id."""
     players = history.player_games
     latest = players.sort_values("game_date", kind="mergesort").drop_duplicates(
-        "player_id", keep="last")
+        "player_id", keep="last"
+    )
     return latest[["player_id", "player_name", "team", "game_date"]].set_index("player_id")

@@ -53,8 +53,9 @@ class Prepared:
     days: dict[dt.date, _Day]
 
 
-def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date],
-                 fd: int | None = None) -> Prepared:
+def prepare_rows(
+    data_dir: str, history_sha256: str, days: list[dt.date], fd: int | None = None
+) -> Prepared:
     """Return the lookups and the rows of the ``days`` after the last game, from the saved game
     data with this sha256 (checked before it is read, no pickle): read through ``fd``, the file
     the server holds open, when given, else from ``data_dir``. Runs in a helper process
@@ -72,9 +73,15 @@ def prepare_rows(data_dir: str, history_sha256: str, days: list[dt.date],
         history = load_history(Path(data_dir), history_sha256)
     rows = Predictor({}, history)
     last = rows.last_game_date
-    return Prepared(rows._latest_players(), last,
-                    {day: rows._compute_day(pd.Timestamp(day), history) for day in days
-                     if last is None or day > last})
+    return Prepared(
+        rows._latest_players(),
+        last,
+        {
+            day: rows._compute_day(pd.Timestamp(day), history)
+            for day in days
+            if last is None or day > last
+        },
+    )
 
 
 def write_message(out: BinaryIO, message: Any) -> None:
@@ -113,8 +120,10 @@ HELPER_NICE = 10
 # Run with -I: no current directory, PYTHON* variable or user site-packages on sys.path. The
 # directory nba_ml was imported from is appended (last: it can shadow nothing of the standard
 # library), for a server that found nba_ml through PYTHONPATH or its working directory.
-_BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
-         "from nba_ml.serving.helper import main; sys.exit(main())")
+_BOOT = (
+    "import sys; sys.path.append(sys.argv.pop(1)); "
+    "from nba_ml.serving.helper import main; sys.exit(main())"
+)
 SAFE_CWD = "/"  # the helper's working directory: nothing there is imported, nothing written
 
 
@@ -152,19 +161,32 @@ class HelperProcess:
             return
         held = self.held if self.held is not None and self.held.sha256 == sha256 else None
         fds = () if held is None or held.closed else (held.fileno(),)
-        request = pickle.dumps({"data_dir": str(self.data_dir), "sha256": sha256,
-                                "fd": fds[0] if fds else None, "batches": list(batches)})
+        request = pickle.dumps(
+            {
+                "data_dir": str(self.data_dir),
+                "sha256": sha256,
+                "fd": fds[0] if fds else None,
+                "batches": list(batches),
+            }
+        )
         try:
-            process = subprocess.Popen(helper_command(), stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, cwd=SAFE_CWD, pass_fds=fds)
+            process = subprocess.Popen(
+                helper_command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=SAFE_CWD,
+                pass_fds=fds,
+            )
             self._process = process
             _lower_priority(process.pid)
             assert process.stdin is not None
             process.stdin.write(request)
             process.stdin.close()
         except OSError as error:
-            logger.warning("no helper process for the day rows (%s); computing them here",
-                           describe_os_error(error))
+            logger.warning(
+                "no helper process for the day rows (%s); computing them here",
+                describe_os_error(error),
+            )
             self.close()
             return
         self._pending = [(days, sha256) for days in batches]
@@ -191,8 +213,11 @@ class HelperProcess:
                 logger.warning("the helper process failed (%s); computing the rows here", value)
                 return None
             if used == sha256 and set(days) <= set(wanted):
-                return Prepared(value.latest, value.last_game_date,
-                                {day: value.days[day] for day in days if day in value.days})
+                return Prepared(
+                    value.latest,
+                    value.last_game_date,
+                    {day: value.days[day] for day in days if day in value.days},
+                )
         return None
 
     def close(self) -> None:
@@ -211,7 +236,8 @@ def _answer(message: object) -> tuple[str, Any]:
     if isinstance(message, tuple) and len(message) == 2:
         status, value = message
         if (status == "ok" and isinstance(value, Prepared)) or (
-                status == "error" and isinstance(value, str)):
+            status == "error" and isinstance(value, str)
+        ):
             return status, value
     raise ValueError(f"a malformed helper answer (a {type(message).__name__})")
 
@@ -239,8 +265,10 @@ def main() -> int:
         data_dir, sha256, batches = request["data_dir"], request["sha256"], request["batches"]
         batches, fd = list(batches), request.get("fd")
     except Exception as error:  # noqa: BLE001 - a truncated or foreign request, any form
-        sys.stderr.write(f"nba_ml.serving.helper: no usable request on stdin "
-                         f"({type(error).__name__}); it is started by LivePredictor\n")
+        sys.stderr.write(
+            f"nba_ml.serving.helper: no usable request on stdin "
+            f"({type(error).__name__}); it is started by LivePredictor\n"
+        )
         return 2
     out = sys.stdout.buffer
     for days in batches:
@@ -252,8 +280,10 @@ def main() -> int:
             write_message(out, message)
         except OSError as error:  # a broken pipe: the server ended or closed its side
             _discard_stdout()
-            sys.stderr.write(f"nba_ml.serving.helper: the server stopped reading "
-                             f"({describe_os_error(error)}); stopping\n")
+            sys.stderr.write(
+                f"nba_ml.serving.helper: the server stopped reading "
+                f"({describe_os_error(error)}); stopping\n"
+            )
             return 1
     return 0
 

@@ -37,8 +37,9 @@ def parse_day(date: object) -> dt.date:
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"invalid date {safe_text(repr(str(date)[:40]))}: expected YYYY-MM-DD, "
-                         "e.g. 2026-12-02") from None
+        raise UsageError(
+            f"invalid date {safe_text(repr(str(date)[:40]))}: expected YYYY-MM-DD, e.g. 2026-12-02"
+        ) from None
 
 
 def upcoming_day(date: object, last: dt.date | None) -> pd.Timestamp:
@@ -48,8 +49,10 @@ def upcoming_day(date: object, last: dt.date | None) -> pd.Timestamp:
 
     day = today_in_chicago() if date is None else parse_day(date)
     if last is not None and day <= last:
-        raise UsageError(f"date {day.isoformat()} is not after the last game in the data "
-                         f"({last.isoformat()}); predictions are for upcoming games")
+        raise UsageError(
+            f"date {day.isoformat()} is not after the last game in the data "
+            f"({last.isoformat()}); predictions are for upcoming games"
+        )
     return pd.Timestamp(day)
 
 
@@ -63,10 +66,13 @@ def check_horizon(day: dt.date, last: dt.date | None, today: dt.date, horizon: i
         return
     if today - dt.timedelta(days=1) <= day <= today + ahead:
         return
-    after = (f"the {horizon} days after the data's last game ({last.isoformat()}) or "
-             if last else "")
-    raise UsageError(f"date {day.isoformat()} is beyond what this server predicts: {after}"
-                     f"yesterday to {horizon} days after today ({today.isoformat()})")
+    after = (
+        f"the {horizon} days after the data's last game ({last.isoformat()}) or " if last else ""
+    )
+    raise UsageError(
+        f"date {day.isoformat()} is beyond what this server predicts: {after}"
+        f"yesterday to {horizon} days after today ({today.isoformat()})"
+    )
 
 
 MAX_ID_DIGITS = 18  # digits of a player id looked up (ids have 1-7; int64 holds 18)

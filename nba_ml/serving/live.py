@@ -61,7 +61,6 @@ DEFAULT_HORIZON: int = SPECS["serving_horizon_days"].default  # NBA_ML_SERVING_H
 RETRY_PREPARE = 60.0  # seconds between two tries to prepare a new day's rows after a failure
 
 
-
 @dataclasses.dataclass(frozen=True)
 class ServingInfo:
     """What a LivePredictor serves now (``ready`` False: nothing yet, the other fields None).
@@ -90,22 +89,31 @@ def _fork_hook(method: str) -> Callable[[], None]:
     def hook() -> None:
         for instance in list(_instances):
             getattr(instance, method)()
+
     return hook
 
 
-os.register_at_fork(before=_fork_hook("_hold_for_fork"),
-                    after_in_parent=_fork_hook("_release_after_fork"),
-                    after_in_child=_fork_hook("_after_fork"))
+os.register_at_fork(
+    before=_fork_hook("_hold_for_fork"),
+    after_in_parent=_fork_hook("_release_after_fork"),
+    after_in_child=_fork_hook("_after_fork"),
+)
 
 
 class LivePredictor:
     """Serves the installed model set and follows it: see the module docstring."""
 
-    def __init__(self, data_dir: Path | str, *, check_interval: float = DEFAULT_CHECK_INTERVAL,
-                 prepare_days: int = 2, loader: Callable[[Path], Predictor] | None = None,
-                 today: Callable[[], dt.date] = today_in_chicago,
-                 helper_process: bool = True, horizon_days: int | None = DEFAULT_HORIZON
-                 ) -> None:
+    def __init__(
+        self,
+        data_dir: Path | str,
+        *,
+        check_interval: float = DEFAULT_CHECK_INTERVAL,
+        prepare_days: int = 2,
+        loader: Callable[[Path], Predictor] | None = None,
+        today: Callable[[], dt.date] = today_in_chicago,
+        helper_process: bool = True,
+        horizon_days: int | None = DEFAULT_HORIZON,
+    ) -> None:
         if check_interval <= 0:
             raise ValueError("check_interval must be positive")
         self.data_dir = Path(data_dir)
@@ -140,8 +148,11 @@ class LivePredictor:
         from nba_ml.config import resolve_settings
 
         settings = resolve_settings(None, environ=os.environ if environ is None else environ)
-        return cls(settings.data_dir, check_interval=settings.serving_check_seconds,
-                   horizon_days=settings.serving_horizon_days)
+        return cls(
+            settings.data_dir,
+            check_interval=settings.serving_check_seconds,
+            horizon_days=settings.serving_horizon_days,
+        )
 
     # ------------------------------------------------------------------ process-local state
 
@@ -232,14 +243,33 @@ class LivePredictor:
         """Return what is served: generation, trained-at, last game date, staleness, ready."""
         served = self._served
         if served is None:
-            return ServingInfo(False, None, None, None, None, False, self._loading,
-                               self._last_error, False, self._not_ready_message())
+            return ServingInfo(
+                False,
+                None,
+                None,
+                None,
+                None,
+                False,
+                self._loading,
+                self._last_error,
+                False,
+                self._not_ready_message(),
+            )
         behind, stale = served.staleness(self._today())
         last = served.last_game_date
         problem = self._data_problem or self._day_problem
-        return ServingInfo(True, served.generation, served.trained_at,
-                           last.isoformat() if last else None, behind, stale, self._loading,
-                           self._last_error, problem is None, problem)
+        return ServingInfo(
+            True,
+            served.generation,
+            served.trained_at,
+            last.isoformat() if last else None,
+            behind,
+            stale,
+            self._loading,
+            self._last_error,
+            problem is None,
+            problem,
+        )
 
     def _not_ready_message(self) -> str:
         where = self.data_dir / MODELS_LINK
@@ -257,8 +287,12 @@ class LivePredictor:
             try:
                 self.refresh()
             except Exception as error:  # noqa: BLE001 - the watcher never dies; next tick
-                logger.error("live predictor: unexpected %s while following %s: %s",
-                             type(error).__name__, self.data_dir, error)
+                logger.error(
+                    "live predictor: unexpected %s while following %s: %s",
+                    type(error).__name__,
+                    self.data_dir,
+                    error,
+                )
             self._wake.wait(self.check_interval)
             self._wake.clear()
 
@@ -283,17 +317,22 @@ class LivePredictor:
         served, today = self._served, self._today()
         if served is not None:  # the held game data, verified again when its file changed
             self._held_seen, self._data_problem = held_problem(served, self._held_seen)
-        if (served is not None and self._prepared_on != today
-                and time.monotonic() >= self._prepare_after):
+        if (
+            served is not None
+            and self._prepared_on != today
+            and time.monotonic() >= self._prepare_after
+        ):
             try:
                 self._prepare_today(served, today)  # after midnight in Chicago
                 self._prepared_on, self._day_problem = today, None
             except Exception as error:  # noqa: BLE001 - said by /healthz, tried again later
                 self._prepare_after = time.monotonic() + RETRY_PREPARE
-                self._day_problem = (f"the rows of {today.isoformat()} could not be prepared: "
-                                     f"{_detail(error)}")
-                logger.error("live predictor: %s; trying again in %.0f s", self._day_problem,
-                             RETRY_PREPARE)
+                self._day_problem = (
+                    f"the rows of {today.isoformat()} could not be prepared: {_detail(error)}"
+                )
+                logger.error(
+                    "live predictor: %s; trying again in %.0f s", self._day_problem, RETRY_PREPARE
+                )
             finally:
                 trim_heap()
         return swapped
@@ -310,8 +349,14 @@ class LivePredictor:
                 helper = HelperProcess(self.data_dir, held)
                 helper.submit(now_days, later_days, sha256=held.sha256 if held else None)
             predictor = self._loader(self.data_dir)
-            equip(predictor, held, self.data_dir, horizon_days=self.horizon_days,
-                  today=self._today, helper_process=self.helper_process)
+            equip(
+                predictor,
+                held,
+                self.data_dir,
+                horizon_days=self.horizon_days,
+                today=self._today,
+                helper_process=self.helper_process,
+            )
             self._prepare(predictor, now_days, helper)
             exercise(predictor, now_days)  # first calls of fresh models, before any request
         # Whatever stops a set from loading (an unexpected error included) keeps the current one.
@@ -335,9 +380,13 @@ class LivePredictor:
         del old  # the last reference but in-flight requests': its memory goes with them
         self.swap_seconds = time.monotonic() - started
         self._loading = False
-        logger.info("serving model set %s (trained %s, last game %s), loaded in %.1f s",
-                    predictor.generation, predictor.trained_at, predictor.last_game_date,
-                    self.swap_seconds)
+        logger.info(
+            "serving model set %s (trained %s, last game %s), loaded in %.1f s",
+            predictor.generation,
+            predictor.trained_at,
+            predictor.last_game_date,
+            self.swap_seconds,
+        )
         try:
             self._prepare(predictor, later_days, helper)  # tomorrow's, already serving
         finally:
@@ -350,8 +399,9 @@ class LivePredictor:
     def _wanted(self, today: dt.date, first: int, end: int) -> list[dt.date]:
         return [today + dt.timedelta(days=offset) for offset in range(first, end)]
 
-    def _prepare(self, predictor: Predictor, days: list[dt.date],
-                 helper: HelperProcess | None = None) -> None:
+    def _prepare(
+        self, predictor: Predictor, days: list[dt.date], helper: HelperProcess | None = None
+    ) -> None:
         """Make the rows of ``days`` ready, so their first requests are lookups: from the
         helper process when it computed them from this set's own game data, else here."""
         if helper is not None and predictor.history_sha256 and days:
@@ -367,8 +417,7 @@ class LivePredictor:
 
     def _prepare_today(self, predictor: Predictor, today: dt.date) -> None:
         """After midnight in Chicago: today's and tomorrow's rows (in a helper process)."""
-        days = [d for d in self._wanted(today, 0, self.prepare_days)
-                if predictor.accepts_date(d)]
+        days = [d for d in self._wanted(today, 0, self.prepare_days) if predictor.accepts_date(d)]
         helper = HelperProcess(self.data_dir, predictor.held) if self.helper_process else None
         try:
             if helper is not None:

@@ -86,7 +86,8 @@ class Predictor:
     busy_wait: float | None = None
     _computing: pd.Timestamp | None = dataclasses.field(default=None, repr=False)
     compute_elsewhere: Callable[[pd.Timestamp], DayRows] | None = dataclasses.field(
-        default=None, repr=False)
+        default=None, repr=False
+    )
 
     @property
     def generation(self) -> str | None:
@@ -124,7 +125,8 @@ class Predictor:
         rule ``status`` uses (``data.seasons.is_stale``); ``today`` (the day predicted)
         defaults to Chicago's."""
         return days_behind(self.last_game_date, today or today_in_chicago()), is_stale(
-            self.last_game_date, today or today_in_chicago())
+            self.last_game_date, today or today_in_chicago()
+        )
 
     def stale_warning(self, today: dt.date | None = None) -> str | None:
         """Return the warning for predicting ``today`` (default: Chicago's) from stale data, or
@@ -135,8 +137,9 @@ class Predictor:
         """Return what serves a prediction for ``date`` (default today in Chicago): generation,
         trained-at, the data's last game, and its staleness judged for that day."""
         day = today_in_chicago() if date is None else parse_day(date)
-        return provenance((self.generation, self.trained_at), self.last_game_date, day,
-                          chosen=date is not None)
+        return provenance(
+            (self.generation, self.trained_at), self.last_game_date, day, chosen=date is not None
+        )
 
     def accepts_date(self, day: dt.date) -> bool:
         """Return whether ``day`` can be predicted (after the data's last game, and within the
@@ -161,8 +164,9 @@ class Predictor:
         """Return the provenance of a prediction for ``day`` (``chosen``: asked for, not
         today); log its stale warning once per day predicted (an explicit date too: the
         Python API says so, not only the CLI)."""
-        served = provenance((self.generation, self.trained_at), self.last_game_date,
-                            day.date(), chosen=chosen)
+        served = provenance(
+            (self.generation, self.trained_at), self.last_game_date, day.date(), chosen=chosen
+        )
         if served.warning and served.day not in self._warned:
             if len(self._warned) >= KEPT_DAYS * 8:  # bounded, whatever dates clients ask
                 self._warned.clear()
@@ -179,8 +183,10 @@ class Predictor:
         return self._latest
 
     def _set_latest(self, latest: pd.DataFrame) -> None:
-        self._by_name = PlayerNames((int(i), str(n))  # type: ignore[call-overload]
-                                    for i, n in latest["player_name"].items())
+        self._by_name = PlayerNames(
+            (int(i), str(n))  # type: ignore[call-overload]
+            for i, n in latest["player_name"].items()
+        )
         self._latest = latest
 
     def warm(self, date: object = None) -> None:
@@ -197,8 +203,10 @@ class Predictor:
         wait = -1 if self.busy_wait is None else self.busy_wait
         if not self._compute_lock.acquire(timeout=wait):
             if self._computing not in (None, day):  # None: the holder is about to say
-                raise ServingBusy(f"the rows of another date are being computed; retry "
-                                  f"{day:%Y-%m-%d} in a few seconds")
+                raise ServingBusy(
+                    f"the rows of another date are being computed; retry "
+                    f"{day:%Y-%m-%d} in a few seconds"
+                )
             self._compute_lock.acquire()  # the same day: its rows are seconds away
         try:
             cached = self._days.get(day)
@@ -223,7 +231,7 @@ class Predictor:
         if len(days) > KEPT_DAYS:
             today = pd.Timestamp(today_in_chicago())
             farthest = sorted(days, key=lambda d: (abs(d - today), d > today), reverse=True)
-            for old in farthest[:len(days) - KEPT_DAYS]:
+            for old in farthest[: len(days) - KEPT_DAYS]:
                 days.pop(old)
         self._days = days  # one reference swapped: readers see the old or the new
 
@@ -251,8 +259,7 @@ class Predictor:
     def _compute_day(self, day: pd.Timestamp, history: GameData | None = None) -> _Day:
         return compute_day(history or self.games(), self._latest_players(), day)
 
-    def predict_games(self, games: Iterable[tuple[str, str]], date: object = None
-                      ) -> pd.DataFrame:
+    def predict_games(self, games: Iterable[tuple[str, str]], date: object = None) -> pd.DataFrame:
         """Return home-win probabilities for (home, away) pairs played on ``date`` (default today
         in Chicago); raise UsageError for unknown teams or a team playing twice."""
         import numpy as np
@@ -269,18 +276,25 @@ class Predictor:
                 raise UsageError("a team can play only one game a day")
             seen.update((home, away))
         if not pairs:
-            return attach(served, pd.DataFrame(columns=["game_date", "home", "away",
-                                                       "home_win_probability"]))
+            return attach(
+                served, pd.DataFrame(columns=["game_date", "home", "away", "home_win_probability"])
+            )
         sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
-        home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(
-            drop=True)
-        away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(
-            drop=True)
+        home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
+        away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
         probability = models.predict_home_win(self.models[models.GAME_MODEL], table)
-        return attach(served, pd.DataFrame({
-            "game_date": f"{day:%Y-%m-%d}", "home": [h for h, _ in pairs],
-            "away": [a for _, a in pairs], "home_win_probability": np.round(probability, 4)}))
+        return attach(
+            served,
+            pd.DataFrame(
+                {
+                    "game_date": f"{day:%Y-%m-%d}",
+                    "home": [h for h, _ in pairs],
+                    "away": [a for _, a in pairs],
+                    "home_win_probability": np.round(probability, 4),
+                }
+            ),
+        )
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the
@@ -291,8 +305,9 @@ class Predictor:
         row = latest.loc[player_id]
         return player_id, str(row["player_name"]), str(row["team"])
 
-    def predict_players(self, players: Iterable[Mapping[str, Any]], date: object = None
-                        ) -> pd.DataFrame:
+    def predict_players(
+        self, players: Iterable[Mapping[str, Any]], date: object = None
+    ) -> pd.DataFrame:
         """Return expected points, assists and rebounds for upcoming player-games, with the
         ``game_date`` predicted.
 
@@ -318,14 +333,21 @@ class Predictor:
             else:
                 player_id, name, team = self.find_player(key)
             if player_id not in who:
-                raise UsageError(f"{name} has not played in the {ACTIVE_DAYS} days before "
-                                 f"{day:%Y-%m-%d}")
+                raise UsageError(
+                    f"{name} has not played in the {ACTIVE_DAYS} days before {day:%Y-%m-%d}"
+                )
             opponent = resolve_team(item["opponent"]) if item.get("opponent") else None
             if opponent == team:
                 raise UsageError(f"{name} cannot play against his own team {team}")
             requests.append((player_id, team, opponent, item.get("is_home")))
-        columns = ["game_date", "player_id", "player_name", "team", "opponent",
-                   *models.PLAYER_MODELS]
+        columns = [
+            "game_date",
+            "player_id",
+            "player_name",
+            "team",
+            "opponent",
+            *models.PLAYER_MODELS,
+        ]
         if not requests:
             return attach(served, pd.DataFrame(columns=columns))
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
@@ -333,19 +355,28 @@ class Predictor:
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
         opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
         venues = [r[3] for r in requests]
-        out = pd.DataFrame({"game_date": f"{day:%Y-%m-%d}",
-                            "player_id": rows["player_id"], "player_name": rows["player_name"],
-                            "team": [r[1] for r in requests],
-                            "opponent": [r[2] for r in requests]})
+        out = pd.DataFrame(
+            {
+                "game_date": f"{day:%Y-%m-%d}",
+                "player_id": rows["player_id"],
+                "player_name": rows["player_name"],
+                "team": [r[1] for r in requests],
+                "opponent": [r[2] for r in requests],
+            }
+        )
         # One row per (request, venue it may be played at): a known venue gives one row, an
         # unknown one two (home and away, averaged); then one predict call per model.
-        pairs = [(i, home) for i, v in enumerate(venues)
-                 for home in ((True, False) if v is None else (bool(v),))]
+        pairs = [
+            (i, home)
+            for i, v in enumerate(venues)
+            for home in ((True, False) if v is None else (bool(v),))
+        ]
         index = np.array([i for i, _ in pairs])
         home = np.array([h for _, h in pairs], dtype=float)
         variant = rows.iloc[index].reset_index(drop=True)
-        refill = features.opponent_features(own.iloc[index].reset_index(drop=True),
-                                            opp.iloc[index].reset_index(drop=True), home)
+        refill = features.opponent_features(
+            own.iloc[index].reset_index(drop=True), opp.iloc[index].reset_index(drop=True), home
+        )
         for column, values in refill.items():
             variant[column] = values
         for name in models.PLAYER_MODELS:

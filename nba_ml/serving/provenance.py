@@ -34,19 +34,24 @@ class Provenance:
     def as_dict(self) -> dict[str, Any]:
         """Return the fields a JSON answer carries (``warning`` only when there is one; the
         day is the prediction's own ``game_date``)."""
-        out = {"generation": self.generation, "trained_at": self.trained_at,
-               "last_game_date": self.last_game_date, "days_behind": self.days_behind,
-               "stale": self.stale}
+        out = {
+            "generation": self.generation,
+            "trained_at": self.trained_at,
+            "last_game_date": self.last_game_date,
+            "days_behind": self.days_behind,
+            "stale": self.stale,
+        }
         return out | ({"warning": self.warning} if self.warning else {})
 
     def line(self) -> str:
         """Return the one-line text form: generation, trained-at, the data's last game."""
-        behind = ("" if self.days_behind is None
-                  else f", {self.days_behind} days before {self.day}")
+        behind = "" if self.days_behind is None else f", {self.days_behind} days before {self.day}"
         state = "; STALE" if self.stale else ""
-        return (f"models {self.generation or 'of unknown generation'}, trained "
-                f"{self.trained_at or 'at an unknown time'}; data through "
-                f"{self.last_game_date or 'no game'}{behind}{state}")
+        return (
+            f"models {self.generation or 'of unknown generation'}, trained "
+            f"{self.trained_at or 'at an unknown time'}; data through "
+            f"{self.last_game_date or 'no game'}{behind}{state}"
+        )
 
 
 def stale_message(last_game: dt.date | None, day: dt.date) -> str | None:
@@ -54,8 +59,10 @@ def stale_message(last_game: dt.date | None, day: dt.date) -> str | None:
     when the data is not stale for that day)."""
     if not is_stale(last_game, day):
         return None
-    return (f"the data ends {last_game} ({days_behind(last_game, day)} days before {day}), so "
-            "this prediction ignores every game since")
+    return (
+        f"the data ends {last_game} ({days_behind(last_game, day)} days before {day}), so "
+        "this prediction ignores every game since"
+    )
 
 
 def stale_warning(last_game: dt.date | None, day: dt.date, *, chosen: bool) -> str | None:
@@ -66,20 +73,32 @@ def stale_warning(last_game: dt.date | None, day: dt.date, *, chosen: bool) -> s
         return None
     if chosen:
         return f"{message}; retrain with `nba-ml train` for an up-to-date answer"
-    return (f"{message}; retrain with `nba-ml train`, or give --date (date=) for a day soon "
-            f"after {last_game}")
+    return (
+        f"{message}; retrain with `nba-ml train`, or give --date (date=) for a day soon "
+        f"after {last_game}"
+    )
 
 
-def provenance(manifest_fields: tuple[str | None, str | None], last_game: dt.date | None,
-               day: dt.date, *, chosen: bool) -> Provenance:
+def provenance(
+    manifest_fields: tuple[str | None, str | None],
+    last_game: dt.date | None,
+    day: dt.date,
+    *,
+    chosen: bool,
+) -> Provenance:
     """Return the provenance of a prediction for ``day`` from a set of (generation,
     trained_at) whose data ends ``last_game``; ``chosen`` tells whether the caller asked for
     that day (else it is today), which changes only the warning's advice."""
     generation, trained_at = manifest_fields
-    return Provenance(day.isoformat(), generation, trained_at,
-                      None if last_game is None else last_game.isoformat(),
-                      days_behind(last_game, day), is_stale(last_game, day),
-                      stale_warning(last_game, day, chosen=chosen))
+    return Provenance(
+        day.isoformat(),
+        generation,
+        trained_at,
+        None if last_game is None else last_game.isoformat(),
+        days_behind(last_game, day),
+        is_stale(last_game, day),
+        stale_warning(last_game, day, chosen=chosen),
+    )
 
 
 def attach(served: Provenance, frame: pd.DataFrame) -> pd.DataFrame:

@@ -52,8 +52,9 @@ def exercise(predictor: Predictor, days: list[dt.date]) -> None:
                 predictor.predict_games([(teams[0], teams[1])], date=day)
             for player_id, (_, team) in list(rows.who.items())[:1]:
                 opponent = next((t for t in teams if t != team), None)
-                predictor.predict_players([{"player_id": player_id, "opponent": opponent}],
-                                          date=day)
+                predictor.predict_players(
+                    [{"player_id": player_id, "opponent": opponent}], date=day
+                )
         return
 
 

@@ -52,8 +52,10 @@ def default_data_dir(environ: Mapping[str, str]) -> Path:
     try:
         home = Path(environ.get("HOME") or Path.home())
     except (RuntimeError, KeyError):  # no HOME, and a uid with no passwd entry (a container)
-        raise ConfigError(f"no data directory: HOME is unset and user {os.geteuid()} has no "
-                          f"home directory; set {DATA_DIR_ENV} or --data-dir") from None
+        raise ConfigError(
+            f"no data directory: HOME is unset and user {os.geteuid()} has no "
+            f"home directory; set {DATA_DIR_ENV} or --data-dir"
+        ) from None
     return home / ".local" / "share" / "nba-ml"
 
 
@@ -66,8 +68,10 @@ def choose_data_dir(flag: Path | str | None, environ: Mapping[str, str]) -> Path
     """
     if flag is not None:
         if isinstance(flag, str) and not flag.strip():
-            raise ConfigError("--data-dir is empty; name a directory (an empty value would mean "
-                              "the current directory)")
+            raise ConfigError(
+                "--data-dir is empty; name a directory (an empty value would mean "
+                "the current directory)"
+            )
         chosen, origin = Path(flag), "--data-dir"
     elif DATA_DIR_ENV in environ:
         if not environ[DATA_DIR_ENV].strip():
@@ -85,15 +89,19 @@ def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
         raise ConfigError(f"data directory {shown} ({origin}) contains a NUL character")
     for part in path.parts:
         if len(os.fsencode(part)) > _NAME_MAX:
-            raise ConfigError(f"data directory {shown[:120]}... ({origin}): a name in it is "
-                              f"longer than {_NAME_MAX} bytes")
+            raise ConfigError(
+                f"data directory {shown[:120]}... ({origin}): a name in it is "
+                f"longer than {_NAME_MAX} bytes"
+            )
     try:
         absolute = path.expanduser()
         if not absolute.is_absolute():
             absolute = Path(os.getcwd()) / absolute
     except FileNotFoundError:
-        raise ConfigError(f"data directory {shown} ({origin}) is relative, and the current "
-                          "directory no longer exists; give an absolute path") from None
+        raise ConfigError(
+            f"data directory {shown} ({origin}) is relative, and the current "
+            "directory no longer exists; give an absolute path"
+        ) from None
     except (OSError, RuntimeError) as error:
         detail = describe_os_error(error) if isinstance(error, OSError) else str(error)
         raise ConfigError(f"data directory {shown} ({origin}): {detail}") from None
@@ -108,16 +116,19 @@ def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
     except OSError as error:
         if error.errno == errno.ENAMETOOLONG:
             raise ConfigError(f"data directory {shown[:120]}... is too long a path") from None
-        raise ConfigError(f"data directory {shown} cannot be used: "
-                          f"{describe_os_error(error)} (a directory above it cannot be "
-                          "searched?)") from None
+        raise ConfigError(
+            f"data directory {shown} cannot be used: "
+            f"{describe_os_error(error)} (a directory above it cannot be "
+            "searched?)"
+        ) from None
     if not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"data directory {shown} exists and is not a directory")
     return absolute
 
 
-def make_directory(path: Path, mode: int = DATA_DIR_MODE, parent_mode: int = PARENT_DIR_MODE
-                   ) -> None:
+def make_directory(
+    path: Path, mode: int = DATA_DIR_MODE, parent_mode: int = PARENT_DIR_MODE
+) -> None:
     """Create ``path`` (and its missing parents) with explicit modes, whatever the umask.
 
     An existing directory is left as it is. Raise OSError when it cannot be created.
@@ -150,14 +161,17 @@ def prepare_data_dir(target: HasDataDir | Path) -> None:
     if path.exists() and not path.is_dir():
         raise ConfigError(f"data directory {shown} exists and is not a directory")
     if path.is_symlink() and not path.exists():  # was "not writable by this user", even to root
-        raise ConfigError(f"data directory {shown} is a symbolic link to "
-                          f"{safe_text(os.readlink(path))}, which does not exist (a dangling "
-                          "link): create its target or give another --data-dir")
+        raise ConfigError(
+            f"data directory {shown} is a symbolic link to "
+            f"{safe_text(os.readlink(path))}, which does not exist (a dangling "
+            "link): create its target or give another --data-dir"
+        )
     try:
         make_directory(path)
     except OSError as error:
-        raise ConfigError(f"cannot create data directory {shown}: "
-                          f"{describe_os_error(error)}") from None
+        raise ConfigError(
+            f"cannot create data directory {shown}: {describe_os_error(error)}"
+        ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"data directory {shown} is not writable by this user")
     # A set installed where others could swap files is never loaded (state.trust): training
@@ -166,5 +180,7 @@ def prepare_data_dir(target: HasDataDir | Path) -> None:
 
     problem = path_problem(path, trusted_uids(), top=path)
     if problem is not None:
-        raise ConfigError(f"data directory {shown} cannot hold a model set that may be "
-                          f"served: {problem} (chmod go-w it, or use another --data-dir)")
+        raise ConfigError(
+            f"data directory {shown} cannot hold a model set that may be "
+            f"served: {problem} (chmod go-w it, or use another --data-dir)"
+        )

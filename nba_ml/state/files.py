@@ -141,15 +141,17 @@ def hash_regular_file(
         os.close(fd)
 
 
-def open_regular_file(path: Path | str, *, limit: int = DEFAULT_READ_LIMIT,
-                      follow_symlinks: bool = False) -> tuple[int, os.stat_result]:
+def open_regular_file(
+    path: Path | str, *, limit: int = DEFAULT_READ_LIMIT, follow_symlinks: bool = False
+) -> tuple[int, os.stat_result]:
     """Open ``path`` as :func:`read_regular_file` does and return (a blocking close-on-exec
     descriptor the caller closes, its fstat); raise as :func:`read_regular_file` does."""
     return _open_regular(path, limit, follow_symlinks)
 
 
-def _open_regular(path: Path | str, limit: int, follow_symlinks: bool
-                  ) -> tuple[int, os.stat_result]:
+def _open_regular(
+    path: Path | str, limit: int, follow_symlinks: bool
+) -> tuple[int, os.stat_result]:
     """Open ``path`` without blocking; return (blocking fd, fstat) of a regular file <= limit."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
@@ -176,9 +178,14 @@ def _open_regular(path: Path | str, limit: int, follow_symlinks: bool
 
 def describe_file_type(mode: int) -> str:
     """Name the kind of a non-regular file from its mode ("a FIFO", "a directory", ...)."""
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -208,8 +215,9 @@ def json_depth_ok(text: str, max_depth: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
-def loads_json(text: str | bytes, *, source: Path | str = "<json>",
-               max_depth: int = MAX_JSON_DEPTH) -> Any:
+def loads_json(
+    text: str | bytes, *, source: Path | str = "<json>", max_depth: int = MAX_JSON_DEPTH
+) -> Any:
     """Parse JSON with nesting bounded by ``max_depth``; raise :class:`FileDamaged` otherwise."""
     if isinstance(text, bytes):
         try:
@@ -225,8 +233,9 @@ def loads_json(text: str | bytes, *, source: Path | str = "<json>",
         raise FileDamaged(source, reason) from None
 
 
-def read_json_file(path: Path | str, *, limit: int = DEFAULT_READ_LIMIT,
-                   max_depth: int = MAX_JSON_DEPTH) -> Any:
+def read_json_file(
+    path: Path | str, *, limit: int = DEFAULT_READ_LIMIT, max_depth: int = MAX_JSON_DEPTH
+) -> Any:
     """Read and parse the regular JSON file ``path`` safely (see the two functions above)."""
     return loads_json(read_regular_file(path, limit=limit), source=path, max_depth=max_depth)
 

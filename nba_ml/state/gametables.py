@@ -75,8 +75,12 @@ def encode_tables(team_games: pd.DataFrame, player_games: pd.DataFrame) -> bytes
             member = io.BytesIO()
             np.lib.format.write_array(member, array, allow_pickle=False)
             entry = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            out.writestr(entry, member.getvalue(), compress_type=zipfile.ZIP_DEFLATED,
-                         compresslevel=COMPRESS_LEVEL)
+            out.writestr(
+                entry,
+                member.getvalue(),
+                compress_type=zipfile.ZIP_DEFLATED,
+                compresslevel=COMPRESS_LEVEL,
+            )
     return buffer.getvalue()
 
 
@@ -101,13 +105,13 @@ def decode_tables(payload: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
             version = archive[FORMAT_KEY]
             if version.shape != () or int(version) != FORMAT_VERSION:
                 raise SchemaMismatch("an unknown game-data format version")
-            tables = [canonical_table(TABLES[table], _columns(archive, table))
-                      for table in TABLES]
+            tables = [canonical_table(TABLES[table], _columns(archive, table)) for table in TABLES]
         except SchemaMismatch:
             raise
         except Exception as error:  # noqa: BLE001 - e.g. an object array (pickle) refused
-            raise ValueError(f"unreadable game-data arrays ({type(error).__name__}: "
-                             f"{str(error)[:120]})") from None
+            raise ValueError(
+                f"unreadable game-data arrays ({type(error).__name__}: {str(error)[:120]})"
+            ) from None
     return tables[0], tables[1]
 
 

@@ -43,8 +43,9 @@ class HeldHistory:
         self._closer = weakref.finalize(self, _close, fd)
 
     @classmethod
-    def open(cls, data_dir: Path, sha256: object,
-             trusted: Iterable[int] | None = None) -> HeldHistory:
+    def open(
+        cls, data_dir: Path, sha256: object, trusted: Iterable[int] | None = None
+    ) -> HeldHistory:
         """Verify the game data named by ``sha256`` as ``state.history`` does (hash, owner,
         modes, every directory above) and hold the very file verified; raise DataError."""
         trusted = trusted_uids() if trusted is None else frozenset(trusted)
@@ -102,8 +103,10 @@ class HeldHistory:
             raise DataError(f"{shown} is {reason}; it will not be loaded")
         data = b"".join(chunks)
         if hashlib.sha256(data).hexdigest() != self.sha256:
-            raise DataError(f"{shown} was altered (sha256 mismatch) after this server loaded "
-                            f"it; run `nba-ml train --force`")
+            raise DataError(
+                f"{shown} was altered (sha256 mismatch) after this server loaded "
+                f"it; run `nba-ml train --force`"
+            )
         return data
 
     def load(self, trusted: Iterable[int] | None = None) -> GameData:

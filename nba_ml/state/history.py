@@ -73,14 +73,15 @@ def write_history_payload(data_dir: Path, payload: bytes) -> str:
         make_directory(path.parent, DIR_MODE)
         atomic_write(path, payload, mode=FILE_MODE)
     except OSError as error:
-        raise StorageError(f"cannot write {safe_text(str(path))}: "
-                           f"{describe_os_error(error)}; "
-                           "current models kept") from None
+        raise StorageError(
+            f"cannot write {safe_text(str(path))}: {describe_os_error(error)}; current models kept"
+        ) from None
     return digest
 
 
-def read_history_payload(data_dir: Path, expected_sha256: object,
-                         trusted: Iterable[int] | None = None) -> bytes:
+def read_history_payload(
+    data_dir: Path, expected_sha256: object, trusted: Iterable[int] | None = None
+) -> bytes:
     """Return the bytes of the saved game data named by ``expected_sha256`` once its hash matches
     and it, its directory and every directory above are trusted; raise DataError otherwise."""
     payload = _checked(data_dir, expected_sha256, trusted, keep=True)
@@ -88,15 +89,17 @@ def read_history_payload(data_dir: Path, expected_sha256: object,
     return payload
 
 
-def verify_history(data_dir: Path, expected_sha256: object,
-                   trusted: Iterable[int] | None = None) -> None:
+def verify_history(
+    data_dir: Path, expected_sha256: object, trusted: Iterable[int] | None = None
+) -> None:
     """Check the saved game data as :func:`read_history_payload` does, streaming its hash
     (for ``check``: nothing is kept or decoded); raise DataError."""
     _checked(data_dir, expected_sha256, trusted, keep=False)
 
 
-def _checked(data_dir: Path, expected_sha256: object, trusted: Iterable[int] | None,
-             keep: bool) -> bytes | None:
+def _checked(
+    data_dir: Path, expected_sha256: object, trusted: Iterable[int] | None, keep: bool
+) -> bytes | None:
     if not isinstance(expected_sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", expected_sha256):
         raise DataError(f"the model manifest names no saved game data; {_RETRAIN}")
     trusted = trusted_uids() if trusted is None else frozenset(trusted)
@@ -142,8 +145,9 @@ def parse_history(payload: bytes, path: Path) -> GameData:
     try:
         team_games, player_games = decode_tables(payload)
     except ValueError as error:
-        raise DataError(f"cannot read {safe_text(str(path))}: {safe_text(str(error))}; "
-                        f"{_RETRAIN}") from None
+        raise DataError(
+            f"cannot read {safe_text(str(path))}: {safe_text(str(error))}; {_RETRAIN}"
+        ) from None
     return GameData(team_games, player_games, [str(path)])
 
 

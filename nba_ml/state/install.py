@@ -51,7 +51,8 @@ LINK_TMP_PREFIX = ".models.tmp-"
 # The model files of sets written before skops (pickles): still nba-ml's own, so that the old
 # generations they sit in are pruned like any other (they are never loaded).
 LEGACY_MODEL_FILES: tuple[str, ...] = tuple(
-    f"{Path(name).stem}.pkl" for name in MODEL_FILES.values())
+    f"{Path(name).stem}.pkl" for name in MODEL_FILES.values()
+)
 _OWN_FILES = frozenset([*MODEL_FILES.values(), *LEGACY_MODEL_FILES, MANIFEST_NAME])
 _VERSION_PACKAGES: dict[str, str] = {
     "sklearn": "scikit-learn",
@@ -114,15 +115,17 @@ def _is_own_file_name(name: str) -> bool:
 
 def _own_generation_name(name: str) -> bool:
     for prefix in ("", TMP_PREFIX, TRASH_PREFIX):
-        if name.startswith(prefix) and GENERATION_PATTERN.fullmatch(name[len(prefix):]):
+        if name.startswith(prefix) and GENERATION_PATTERN.fullmatch(name[len(prefix) :]):
             return True
     return False
 
 
 def _own_link_tmp_name(name: str) -> bool:
     """Whether ``name`` is the temporary link _publish makes (``.models.tmp-<generation>``)."""
-    return (name.startswith(LINK_TMP_PREFIX)
-            and GENERATION_PATTERN.fullmatch(name[len(LINK_TMP_PREFIX):]) is not None)
+    return (
+        name.startswith(LINK_TMP_PREFIX)
+        and GENERATION_PATTERN.fullmatch(name[len(LINK_TMP_PREFIX) :]) is not None
+    )
 
 
 def _foreign_in_generation(path: Path) -> Path | None:
@@ -172,14 +175,16 @@ def refuse_foreign(data_dir: Path) -> None:
     try:
         foreign = foreign_entries(data_dir) if data_dir.is_dir() else []
     except OSError as error:
-        raise StorageError(f"cannot list {safe_text(str(data_dir))}: "
-                           f"{describe_os_error(error)}") from None
+        raise StorageError(
+            f"cannot list {safe_text(str(data_dir))}: {describe_os_error(error)}"
+        ) from None
     if foreign:
         more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
         raise ConfigError(
             f"{safe_text(str(foreign[0]))}{more} was not written by nba-ml, which will not move, "
             f"replace or delete it: move it out of {safe_text(str(data_dir))} or use another "
-            "--data-dir")
+            "--data-dir"
+        )
 
 
 # ----------------------------------------------------------------------------- write
@@ -207,8 +212,9 @@ def _publish(data_dir: Path, generation: str) -> None:
     link = data_dir / MODELS_LINK
     target = link_target(data_dir)
     if target is not None and generation_of(target) is None:
-        raise ConfigError(f"{safe_text(str(link))} was not written by nba-ml, which will not "
-                          "replace it")
+        raise ConfigError(
+            f"{safe_text(str(link))} was not written by nba-ml, which will not replace it"
+        )
     temporary_link = data_dir / f"{LINK_TMP_PREFIX}{generation}"
     os.symlink(f"{GENERATIONS_DIR}/{generation}", temporary_link)
     try:
@@ -235,15 +241,19 @@ def _prune(data_dir: Path, keep: set[str | None]) -> None:
             continue
         foreign = _foreign_in_generation(Path(entry.path))
         if foreign is not None:
-            log.warning("kept old generation %s: it holds %s, which nba-ml did not write",
-                        entry.name, safe_text(str(foreign)))
+            log.warning(
+                "kept old generation %s: it holds %s, which nba-ml did not write",
+                entry.name,
+                safe_text(str(foreign)),
+            )
             continue
         trash = generations / f"{TRASH_PREFIX}{entry.name}"
         try:
             os.rename(entry.path, trash)  # atomic: a half-removed generation is never visible
         except OSError as error:
-            log.warning("could not remove old model generation %s: %s", entry.path,
-                        describe_os_error(error))
+            log.warning(
+                "could not remove old model generation %s: %s", entry.path, describe_os_error(error)
+            )
             continue
         if _remove_tree(trash):
             log.debug("removed old model generation %s", entry.name)

@@ -121,8 +121,10 @@ def _open_lock_file(path: Path, flags: int) -> int:
         raise _open_error(error, path) from error
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise StorageError(f"cannot use the training lock {safe_text(str(path))}: it is not a "
-                           "regular file; remove it (nba-ml creates it again)")
+        raise StorageError(
+            f"cannot use the training lock {safe_text(str(path))}: it is not a "
+            "regular file; remove it (nba-ml creates it again)"
+        )
     return fd
 
 
@@ -131,8 +133,9 @@ def _open_directory(path: Path) -> int:
     try:
         return os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise StorageError(f"cannot open {safe_text(str(directory))} to lock it: "
-                           f"{describe_os_error(error)}") from error
+        raise StorageError(
+            f"cannot open {safe_text(str(directory))} to lock it: {describe_os_error(error)}"
+        ) from error
 
 
 def _is_locked(fd: int) -> bool:
@@ -181,8 +184,10 @@ def _try_lock_both(directory_fd: int, fd: int, path: Path) -> bool:
     except BlockingIOError:
         return False
     except OSError as error:  # e.g. NFS, where a directory cannot be flocked: the file lock holds
-        log.debug("cannot flock the data directory (%s); locking train.lock only",
-                  describe_os_error(error))
+        log.debug(
+            "cannot flock the data directory (%s); locking train.lock only",
+            describe_os_error(error),
+        )
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -190,8 +195,9 @@ def _try_lock_both(directory_fd: int, fd: int, path: Path) -> bool:
         return False
     except OSError as error:
         _unlock(directory_fd)
-        raise StorageError(f"cannot lock the training lock {safe_text(str(path))}: "
-                           f"{describe_os_error(error)}") from error
+        raise StorageError(
+            f"cannot lock the training lock {safe_text(str(path))}: {describe_os_error(error)}"
+        ) from error
     return True
 
 
@@ -280,8 +286,10 @@ class TrainingLock:
                 os.close(fd)
                 fd = None
                 if replaced > 100:
-                    raise StorageError(f"the training lock {safe_text(str(self.path))} keeps "
-                                       "being replaced; is something deleting it?")
+                    raise StorageError(
+                        f"the training lock {safe_text(str(self.path))} keeps "
+                        "being replaced; is something deleting it?"
+                    )
             holder = LockHolder(
                 pid=os.getpid(),
                 started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -320,8 +328,9 @@ class TrainingLock:
             os.pwrite(fd, data, 0)
             os.ftruncate(fd, len(data))
         except OSError as error:  # the lock itself is held; only the courtesy note failed
-            log.warning("could not record the lock holder in the lock file: %s",
-                        describe_os_error(error))
+            log.warning(
+                "could not record the lock holder in the lock file: %s", describe_os_error(error)
+            )
 
     def release(self) -> None:
         """Clear the holder record and release the lock; doing so twice is harmless."""

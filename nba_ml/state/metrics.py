@@ -64,8 +64,9 @@ class _Exposition:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def family(self, name: str, help_text: str,
-               samples: Iterable[tuple[Mapping[str, object], float]]) -> None:
+    def family(
+        self, name: str, help_text: str, samples: Iterable[tuple[Mapping[str, object], float]]
+    ) -> None:
         assert _NAME.match(name) and name.startswith("nba_ml_"), name
         rows = list(samples)
         if not rows:
@@ -73,8 +74,9 @@ class _Exposition:
         self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
         for labels, value in rows:
             inside = ",".join(f'{key}="{_label_value(val)}"' for key, val in labels.items())
-            self.lines.append(f"{name}{{{inside}}} {_number(value)}" if inside
-                              else f"{name} {_number(value)}")
+            self.lines.append(
+                f"{name}{{{inside}}} {_number(value)}" if inside else f"{name} {_number(value)}"
+            )
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
@@ -98,8 +100,7 @@ def _float(raw: object) -> float | None:
         return None
 
 
-def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None,
-                   valid: bool) -> str:
+def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None, valid: bool) -> str:
     """Return the metrics file's text for the run history (oldest first) and the installed set."""
     last: dict[str, dict[str, Any]] = {}
     success: dict[str, float] = {}
@@ -112,24 +113,38 @@ def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None,
         if run.get("exit_code") == 0 and run.get("outcome") != "skipped" and ended is not None:
             success[command] = ended
     out = _Exposition()
-    out.family("nba_ml_last_success_timestamp_seconds",
-               "End of the last run that did its work (exit 0, not skipped), Unix time.",
-               (({"command": c}, success[c]) for c in COMMANDS if c in success))
+    out.family(
+        "nba_ml_last_success_timestamp_seconds",
+        "End of the last run that did its work (exit 0, not skipped), Unix time.",
+        (({"command": c}, success[c]) for c in COMMANDS if c in success),
+    )
     ends = {c: _timestamp(r.get("ended_at")) for c, r in last.items()}
-    out.family("nba_ml_last_run_timestamp_seconds", "End of the last run, Unix time.",
-               (({"command": c}, t) for c, t in ends.items() if t is not None))
-    out.family("nba_ml_last_run_exit_code",
-               "Exit code of the last run (0 ok, 1 failed, 2 usage, 3 not promoted, 75 temporary).",
-               (({"command": c}, code) for c, r in last.items()
-                if (code := _float(r.get("exit_code"))) is not None))
+    out.family(
+        "nba_ml_last_run_timestamp_seconds",
+        "End of the last run, Unix time.",
+        (({"command": c}, t) for c, t in ends.items() if t is not None),
+    )
+    out.family(
+        "nba_ml_last_run_exit_code",
+        "Exit code of the last run (0 ok, 1 failed, 2 usage, 3 not promoted, 75 temporary).",
+        (
+            ({"command": c}, code)
+            for c, r in last.items()
+            if (code := _float(r.get("exit_code"))) is not None
+        ),
+    )
     outcome_rows = []
     for command, run in last.items():
         outcome = str(run.get("outcome", "unknown"))
         for name in dict.fromkeys([*KNOWN_OUTCOMES, outcome]):
-            outcome_rows.append(({"command": command, "outcome": name},
-                                 1.0 if name == outcome else 0.0))
-    out.family("nba_ml_last_run_outcome", "1 for the outcome of the last run, 0 for the others.",
-               outcome_rows)
+            outcome_rows.append(
+                ({"command": command, "outcome": name}, 1.0 if name == outcome else 0.0)
+            )
+    out.family(
+        "nba_ml_last_run_outcome",
+        "1 for the outcome of the last run, 0 for the others.",
+        outcome_rows,
+    )
     durations = []
     for command, run in last.items():
         started, ended = _timestamp(run.get("started_at")), ends[command]
@@ -143,32 +158,49 @@ def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None,
 def _model_set(out: _Exposition, manifest: dict[str, Any] | None, valid: bool) -> None:
     generation = str(manifest.get("generation", "")) if manifest else ""
     label = {"generation": generation}
-    out.family("nba_ml_models_valid", "1 when the installed model set passes verification.",
-               [(label, 1.0 if valid else 0.0)])
+    out.family(
+        "nba_ml_models_valid",
+        "1 when the installed model set passes verification.",
+        [(label, 1.0 if valid else 0.0)],
+    )
     if not manifest:
         return
     training = _dict(manifest.get("training"))
     trained = _timestamp(manifest.get("trained_at"))
-    out.family("nba_ml_models_trained_timestamp_seconds",
-               "When the installed model set was trained, Unix time.",
-               [(label, trained)] if trained is not None else [])
+    out.family(
+        "nba_ml_models_trained_timestamp_seconds",
+        "When the installed model set was trained, Unix time.",
+        [(label, trained)] if trained is not None else [],
+    )
     last_game = _timestamp(f"{training.get('last_game_date')}T00:00:00+00:00")
-    out.family("nba_ml_models_last_game_timestamp_seconds",
-               "Date of the last game the installed set was trained on (00:00 UTC), Unix time.",
-               [(label, last_game)] if last_game is not None else [])
+    out.family(
+        "nba_ml_models_last_game_timestamp_seconds",
+        "Date of the last game the installed set was trained on (00:00 UTC), Unix time.",
+        [(label, last_game)] if last_game is not None else [],
+    )
     metrics = _dict(training.get("metrics"))
     holdout = _dict(training.get("holdout"))
     brier = _float(_dict(metrics.get(GAME_MODEL)).get("brier"))
-    out.family("nba_ml_holdout_brier",
-               "Holdout Brier score of the installed game-outcome model (lower is better).",
-               [({**label, "model": GAME_MODEL}, brier)] if brier is not None else [])
-    out.family("nba_ml_holdout_mae",
-               "Holdout mean absolute error of each installed player model.",
-               [({**label, "model": name}, mae) for name in PLAYER_MODELS
-                if (mae := _float(_dict(metrics.get(name)).get("mae"))) is not None])
+    out.family(
+        "nba_ml_holdout_brier",
+        "Holdout Brier score of the installed game-outcome model (lower is better).",
+        [({**label, "model": GAME_MODEL}, brier)] if brier is not None else [],
+    )
+    out.family(
+        "nba_ml_holdout_mae",
+        "Holdout mean absolute error of each installed player model.",
+        [
+            ({**label, "model": name}, mae)
+            for name in PLAYER_MODELS
+            if (mae := _float(_dict(metrics.get(name)).get("mae"))) is not None
+        ],
+    )
     games = _float(holdout.get("games"))
-    out.family("nba_ml_holdout_games", "Games in the installed set's holdout.",
-               [(label, games)] if games is not None else [])
+    out.family(
+        "nba_ml_holdout_games",
+        "Games in the installed set's holdout.",
+        [(label, games)] if games is not None else [],
+    )
 
 
 def write_run_metrics(path: Path, runs_path: Path, data_dir: Path) -> None:
@@ -187,14 +219,19 @@ def write_run_metrics(path: Path, runs_path: Path, data_dir: Path) -> None:
         text = render_metrics(read_runs(runs_path), verification.manifest, verification.ok)
         atomic_write(path, text, mode=FILE_MODE)
     except FileDamaged as error:
-        logger.warning("could not write the metrics file %s; it is left as it is",
-                       safe_text(str(error)))
+        logger.warning(
+            "could not write the metrics file %s; it is left as it is", safe_text(str(error))
+        )
     except OSError as error:
-        logger.warning("could not write the metrics file %s: %s", safe_text(str(path)),
-                       describe_os_error(error))
+        logger.warning(
+            "could not write the metrics file %s: %s",
+            safe_text(str(path)),
+            describe_os_error(error),
+        )
     except Exception as error:  # noqa: BLE001 - the run's own outcome matters more
-        logger.warning("could not write the metrics file %s: %s", safe_text(str(path)),
-                       safe_text(str(error)))
+        logger.warning(
+            "could not write the metrics file %s: %s", safe_text(str(path)), safe_text(str(error))
+        )
 
 
 def _check_replaceable(path: Path) -> None:

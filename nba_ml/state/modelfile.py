@@ -52,8 +52,10 @@ def dumps_model(model: object) -> bytes:
     data = bytes(skops.io.dumps(model, compression=COMPRESSION, compresslevel=COMPRESS_LEVEL))
     refused = untrusted_types(data)
     if refused:
-        raise TypeError(f"a {type(model).__name__} model holds types nba-ml does not load: "
-                        f"{', '.join(refused[:3])}")
+        raise TypeError(
+            f"a {type(model).__name__} model holds types nba-ml does not load: "
+            f"{', '.join(refused[:3])}"
+        )
     return data
 
 
@@ -62,8 +64,7 @@ def untrusted_types(data: bytes) -> list[str]:
     built); raise what skops raises for bytes that are not a skops file."""
     import skops.io
 
-    return [name for name in skops.io.get_untrusted_types(data=data)
-            if name not in TRUSTED_TYPES]
+    return [name for name in skops.io.get_untrusted_types(data=data) if name not in TRUSTED_TYPES]
 
 
 def loads_model(data: bytes) -> tuple[object | None, str | None]:
@@ -104,4 +105,3 @@ def loads_model(data: bytes) -> tuple[object | None, str | None]:
 
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [""])[0][:200]
-

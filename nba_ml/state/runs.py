@@ -72,15 +72,15 @@ class _NotRegular(Exception):
 
 def _open_current(path: Path) -> int:
     """Open ``path`` for appending under an exclusive flock, reopening if a trim replaced it."""
-    flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK
-             | os.O_NOFOLLOW)
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW
     while True:
         try:
             fd = os.open(path, flags, FILE_MODE)
         except OSError as error:
             if error.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
-                raise _NotRegular("is a symbolic link" if error.errno == errno.ELOOP
-                                  else "is not a regular file") from None
+                raise _NotRegular(
+                    "is a symbolic link" if error.errno == errno.ELOOP else "is not a regular file"
+                ) from None
             raise
         try:
             info = os.fstat(fd)
@@ -106,8 +106,7 @@ def append_run(path: Path, record: dict) -> None:
     try:
         fd = _open_current(path)
     except _NotRegular as error:
-        log.warning("could not record this run: %s %s; nba-ml will not write into it", shown,
-                    error)
+        log.warning("could not record this run: %s %s; nba-ml will not write into it", shown, error)
         return
     except OSError as error:
         log.warning("could not record this run in %s: %s", shown, describe_os_error(error))
@@ -160,8 +159,9 @@ def read_runs(path: Path, limit: int | None = None) -> list[dict]:
     except FileDamaged as error:
         raise StorageError(f"cannot read run history {error}") from None
     except OSError as error:
-        raise StorageError(f"cannot read run history {safe_text(str(path))}: "
-                           f"{describe_os_error(error)}") from error
+        raise StorageError(
+            f"cannot read run history {safe_text(str(path))}: {describe_os_error(error)}"
+        ) from error
     runs: list[dict] = []
     skipped = 0
     for line in raw.splitlines():

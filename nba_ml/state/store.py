@@ -185,10 +185,14 @@ def _schema_problem(manifest: dict) -> str | None:
     if schema == MANIFEST_SCHEMA:
         return None
     if schema == 1:
-        return ("saved by an older nba-ml as pickles, which are no longer loaded (they could run "
-                "code); `nba-ml ensure` or `nba-ml train` replaces the set")
-    return (f"manifest schema {safe_text(str(schema))[:40]} is not the {MANIFEST_SCHEMA} this "
-            "nba-ml reads; `nba-ml train` replaces the set")
+        return (
+            "saved by an older nba-ml as pickles, which are no longer loaded (they could run "
+            "code); `nba-ml ensure` or `nba-ml train` replaces the set"
+        )
+    return (
+        f"manifest schema {safe_text(str(schema))[:40]} is not the {MANIFEST_SCHEMA} this "
+        "nba-ml reads; `nba-ml train` replaces the set"
+    )
 
 
 def _version_problem(manifest: dict) -> str | None:
@@ -213,8 +217,9 @@ def _game_data_problem(data_dir: Path, manifest: dict, trusted: frozenset[int]) 
     return None
 
 
-def _read_model(path: Path, name: str, trusted: frozenset[int], problems: list[ModelProblem]
-                ) -> bytes | None:
+def _read_model(
+    path: Path, name: str, trusted: frozenset[int], problems: list[ModelProblem]
+) -> bytes | None:
     """Return the bytes of one model file if it is a trusted regular file, else record why."""
     try:
         data, status = read_regular_file_with_status(path, limit=MODEL_LIMIT)
@@ -235,7 +240,10 @@ def _read_model(path: Path, name: str, trusted: frozenset[int], problems: list[M
 
 
 def _inspect_once(
-    data_dir: Path, set_dir: Path | None, target: str | None, load: bool,
+    data_dir: Path,
+    set_dir: Path | None,
+    target: str | None,
+    load: bool,
     trusted: frozenset[int],
 ) -> tuple[Verification, dict[str, object]]:
     problems: list[ModelProblem] = []
@@ -251,18 +259,27 @@ def _inspect_once(
         problems.append(ModelProblem(SET, f"{NO_SET} {shown}"))
         return done()
     if target == "":
-        problems.append(ModelProblem(SET, f"{shown} is not the symlink nba-ml installs; nba-ml "
-                                     "will not use, move or delete it"))
+        problems.append(
+            ModelProblem(
+                SET,
+                f"{shown} is not the symlink nba-ml installs; nba-ml "
+                "will not use, move or delete it",
+            )
+        )
         return done()
     try:
         set_status = os.stat(set_dir)
     except FileNotFoundError:
-        problems.append(ModelProblem(SET, f"{shown} points to {safe_text(str(target))}, which "
-                                     "does not exist"))
+        problems.append(
+            ModelProblem(SET, f"{shown} points to {safe_text(str(target))}, which does not exist")
+        )
         return done()
     except OSError as error:
-        problems.append(ModelProblem(SET, f"{safe_text(str(set_dir))} cannot be read: "
-                                     f"{describe_os_error(error)}"))
+        problems.append(
+            ModelProblem(
+                SET, f"{safe_text(str(set_dir))} cannot be read: {describe_os_error(error)}"
+            )
+        )
         return done()
     if not stat.S_ISDIR(set_status.st_mode):
         problems.append(ModelProblem(SET, f"{safe_text(str(set_dir))} is not a directory"))
@@ -301,8 +318,11 @@ def _inspect_once(
             problems.append(ModelProblem(name, "not listed in the manifest"))
             continue
         if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            problems.append(ModelProblem(
-                name, f"sha256 mismatch ({len(data)} bytes; file changed since training)"))
+            problems.append(
+                ModelProblem(
+                    name, f"sha256 mismatch ({len(data)} bytes; file changed since training)"
+                )
+            )
             continue
         if not load or any(p.model == SET for p in problems):
             continue  # never load under an untrusted set (manifest, directory, versions, format)
@@ -378,7 +398,10 @@ def model_age_hours(manifest: dict, now: datetime | None = None) -> float:
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
     if trained_at > now + CLOCK_SKEW:
-        log.warning("the models' trained_at %s is in the future; their age is unknown, so they "
-                    "count as stale", safe_text(str(raw)))
+        log.warning(
+            "the models' trained_at %s is in the future; their age is unknown, so they "
+            "count as stale",
+            safe_text(str(raw)),
+        )
         return math.inf
     return max(0.0, (now - trained_at).total_seconds() / 3600.0)

@@ -52,13 +52,15 @@ def trusted_uids(environ: Mapping[str, str] | None = None) -> frozenset[int]:
         try:
             uids.add(pwd.getpwnam(name).pw_uid)
         except KeyError:
-            raise ConfigError(f"{TRUSTED_OWNER_ENV}={safe_text(repr(raw))}: no user named "
-                              f"{safe_text(repr(name))}") from None
+            raise ConfigError(
+                f"{TRUSTED_OWNER_ENV}={safe_text(repr(raw))}: no user named {safe_text(repr(name))}"
+            ) from None
     return frozenset(uids)
 
 
-def status_problem(info: os.stat_result, trusted: Iterable[int], *,
-                   allow_sticky: bool = False) -> str | None:
+def status_problem(
+    info: os.stat_result, trusted: Iterable[int], *, allow_sticky: bool = False
+) -> str | None:
     """Return why a file or directory with this status must not be trusted, or None.
 
     ``allow_sticky`` accepts a sticky directory that others may write (a parent like /tmp).
@@ -120,8 +122,12 @@ def _traversed(path: str) -> tuple[list[tuple[str, os.stat_result]], str | None]
     return entries, None
 
 
-def path_problem(path: Path | str, trusted: Iterable[int], *, top: Path | str | None = None,
-                 ) -> str | None:
+def path_problem(
+    path: Path | str,
+    trusted: Iterable[int],
+    *,
+    top: Path | str | None = None,
+) -> str | None:
     """Return why ``path`` (and every directory above it, following symlinks) is untrusted.
 
     Every entry resolving ``path`` looks up is judged, including each symbolic link on the way

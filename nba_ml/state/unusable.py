@@ -15,14 +15,15 @@ from nba_ml.state.files import safe_text
 
 # the problem (of the whole set) of a data directory where no set was ever installed
 NO_SET = "no model set at"
-TRAIN_HINT = ("run `nba-ml train` (or `nba-ml train --from DIR` with game-log files, on a "
-              "machine without internet)")
+TRAIN_HINT = (
+    "run `nba-ml train` (or `nba-ml train --from DIR` with game-log files, on a "
+    "machine without internet)"
+)
 
 
 def nothing_installed(problems: Sequence[object]) -> bool:
     """Return True when the only problem is that no set was ever installed."""
-    return (len(problems) == 1
-            and str(getattr(problems[0], "problem", "")).startswith(f"{NO_SET} "))
+    return len(problems) == 1 and str(getattr(problems[0], "problem", "")).startswith(f"{NO_SET} ")
 
 
 def unusable_set(data_dir: Path, problems: Sequence[object]) -> ModelInvalid:

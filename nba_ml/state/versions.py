@@ -24,7 +24,7 @@ def installed_version(distribution: str) -> str | None:
             continue
         for name in names:
             if name.lower().startswith(prefix) and name.endswith(".dist-info"):
-                return name[len(prefix):-len(".dist-info")]
+                return name[len(prefix) : -len(".dist-info")]
     import importlib.metadata
 
     try:

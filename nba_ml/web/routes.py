@@ -64,8 +64,13 @@ def create_app(live: LivePredictor) -> Flask:
             chosen = bool(request.args.get("date", "").strip())
             predictor = live.current()  # 503 while no set is loaded, schedule cached or not
             result = slate(live.data_dir / "raw", day, lambda: predictor, chosen=chosen)
-            return jsonify({**live.info().as_dict(), **result.as_dict(),
-                            **api.served(predictor, day if chosen else None)}), 200
+            return jsonify(
+                {
+                    **live.info().as_dict(),
+                    **result.as_dict(),
+                    **api.served(predictor, day if chosen else None),
+                }
+            ), 200
         except NoSchedule as error:
             return jsonify({"error": api.public_text(str(error), live.data_dir)}), 404
         except NbaMlError as error:

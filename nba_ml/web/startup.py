@@ -101,7 +101,8 @@ def data_dir_from(environ: Mapping[str, str], cwd: str) -> Path | None:
         raise ConfigError(
             f"{DATA_DIR_ENV}={safe_text(repr(raw))} is relative, and the server's working "
             f"directory {safe_text(cwd)} is not the one it was started from "
-            f"({safe_text(started)}; gunicorn --chdir?): give an absolute path")
+            f"({safe_text(started)}; gunicorn --chdir?): give an absolute path"
+        )
     return Path(cwd) / path
 
 
@@ -126,8 +127,7 @@ def start_live(environ: Mapping[str, str] | None = None) -> LivePredictor:
     return live.start()
 
 
-def fail_start(error: ConfigError, *, sleep: Callable[[float], bool] = _stopping.wait
-               ) -> NoReturn:
+def fail_start(error: ConfigError, *, sleep: Callable[[float], bool] = _stopping.wait) -> NoReturn:
     """End a process whose app cannot start: one line and exit 4, once per server.
 
     The first of a server's workers to fail (the workers of one master share its pid as their

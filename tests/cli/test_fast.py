@@ -43,15 +43,24 @@ def _normal(text: str) -> str:
     return re.sub(r'"age_hours": [0-9.]+', '"age_hours": 0', text)
 
 
-FORMS = [["check"], ["check", "--json"], ["check", "--full"], ["check", "--json", "--full"],
-         ["status"], ["status", "--json"], ["status", "--strict"], ["-q", "check"],
-         ["-v", "status", "--json"], ["ensure"]]
+FORMS = [
+    ["check"],
+    ["check", "--json"],
+    ["check", "--full"],
+    ["check", "--json", "--full"],
+    ["status"],
+    ["status", "--json"],
+    ["status", "--strict"],
+    ["-q", "check"],
+    ["-v", "status", "--json"],
+    ["ensure"],
+]
 
 
 @pytest.mark.parametrize("form", FORMS, ids=" ".join)
-def test_same_output_and_exit_code_on_valid_models(form: list[str], trained_dir: Path,
-                                                   tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_same_output_and_exit_code_on_valid_models(
+    form: list[str], trained_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
     for argv in (["--data-dir", str(copy), *form], [f"--data-dir={copy}", *form]):
         fast_result = _fast(argv, capsys)
@@ -61,17 +70,22 @@ def test_same_output_and_exit_code_on_valid_models(form: list[str], trained_dir:
         assert _normal(fast_result[2]) == _normal(typer_result[2])
 
 
-@pytest.mark.parametrize("form", [["check"], ["check", "--json"], ["status", "--strict"],
-                                  ["ensure"]], ids=" ".join)
-def test_same_output_and_exit_code_on_failures(form: list[str], tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "form", [["check"], ["check", "--json"], ["status", "--strict"], ["ensure"]], ids=" ".join
+)
+def test_same_output_and_exit_code_on_failures(
+    form: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("NBA_ML_DATA_DIR", raising=False)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     with TrainingLock(data_dir / "train.lock"):  # ensure: busy (75), never a training
-        results = [runner(["--data-dir", str(data_dir), *form], capsys)
-                   for runner in (_fast, _typer)]
+        results = [
+            runner(["--data-dir", str(data_dir), *form], capsys) for runner in (_fast, _typer)
+        ]
     assert results[0][0] == results[1][0] != 0
     assert _normal(results[0][1]) == _normal(results[1][1])
     assert _normal(results[0][2]) == _normal(results[1][2])
@@ -89,26 +103,47 @@ def test_same_output_and_exit_code_on_failures(form: list[str], tmp_path: Path,
     assert _normal(results[0][2]) == _normal(results[1][2])
 
 
-@pytest.mark.parametrize("argv", [
-    [], ["--help"], ["check", "--help"], ["--version"], ["check", "--bogus"], ["chek"],
-    ["--timeout", "3", "check"], ["-vq", "check"], ["check", "--json", "--json"],
-    ["--data-dir"], ["--data-dir", "--json", "check"], ["ensure", "--wait", "3"],
-    ["train"], ["status", "extra"], ["--data-dir", "a", "--data-dir", "b", "check"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--help"],
+        ["check", "--help"],
+        ["--version"],
+        ["check", "--bogus"],
+        ["chek"],
+        ["--timeout", "3", "check"],
+        ["-vq", "check"],
+        ["check", "--json", "--json"],
+        ["--data-dir"],
+        ["--data-dir", "--json", "check"],
+        ["ensure", "--wait", "3"],
+        ["train"],
+        ["status", "extra"],
+        ["--data-dir", "a", "--data-dir", "b", "check"],
+    ],
+)
 def test_anything_unusual_goes_to_typer(argv: list[str]) -> None:
     assert fast.parse(argv) is None
 
 
-def test_the_fast_path_imports_neither_typer_nor_rich_nor_metadata(trained_dir: Path,
-                                                                   tmp_path: Path) -> None:
+def test_the_fast_path_imports_neither_typer_nor_rich_nor_metadata(
+    trained_dir: Path, tmp_path: Path
+) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
-    probe = ("import sys; from nba_ml.cli import main; sys.argv = ['nba-ml', '--data-dir', "
-             f"{str(copy)!r}, sys.argv[1]]\ntry:\n    main.main()\nexcept SystemExit as e:\n"
-             "    code = e.code\nbad = sorted(m for m in sys.modules if m.split('.')[0] in "
-             "('typer', 'click', 'rich', 'pandas', 'numpy', 'sklearn') or m == "
-             "'importlib.metadata')\nprint(code, bad, file=sys.stderr)")
+    probe = (
+        "import sys; from nba_ml.cli import main; sys.argv = ['nba-ml', '--data-dir', "
+        f"{str(copy)!r}, sys.argv[1]]\ntry:\n    main.main()\nexcept SystemExit as e:\n"
+        "    code = e.code\nbad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('typer', 'click', 'rich', 'pandas', 'numpy', 'sklearn') or m == "
+        "'importlib.metadata')\nprint(code, bad, file=sys.stderr)"
+    )
     for command in ("check", "ensure", "status"):
-        result = subprocess.run([sys.executable, "-c", probe, command], capture_output=True,
-                                text=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin"})
+        result = subprocess.run(
+            [sys.executable, "-c", probe, command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"NO_COLOR": "1", "PATH": "/usr/bin"},
+        )
         assert result.stderr.strip().endswith("0 []"), (command, result.stderr)
-

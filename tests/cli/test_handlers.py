@@ -58,8 +58,7 @@ def _restore_logging() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("NBA_ML_DATA_DIR", "NBA_ML_TIMEOUT", "NBA_ML_WAIT", "STATE_DIRECTORY",
-                 "NO_COLOR"):
+    for name in ("NBA_ML_DATA_DIR", "NBA_ML_TIMEOUT", "NBA_ML_WAIT", "STATE_DIRECTORY", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -108,9 +107,10 @@ def errors(stderr: str) -> list[str]:
 
 # -------------------------------------------------------------------------------- Invocation
 
-def test_settings_come_from_the_flags_then_the_environment(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+
+def test_settings_come_from_the_flags_then_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NBA_ML_TIMEOUT", "7")
     monkeypatch.setenv("NBA_ML_WAIT", "9")
     invocation = Invocation(str(tmp_path), flags={"max_requests": "5"})
@@ -130,10 +130,14 @@ def test_a_bad_flag_is_a_config_error_naming_the_flag(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------- logging
 
-@pytest.mark.parametrize(("verbose", "quiet", "level"), [
-    (False, False, logging.INFO), (True, False, logging.DEBUG), (False, True, logging.WARNING)])
-def test_logging_goes_to_stderr_at_the_chosen_level(verbose: bool, quiet: bool, level: int,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+
+@pytest.mark.parametrize(
+    ("verbose", "quiet", "level"),
+    [(False, False, logging.INFO), (True, False, logging.DEBUG), (False, True, logging.WARNING)],
+)
+def test_logging_goes_to_stderr_at_the_chosen_level(
+    verbose: bool, quiet: bool, level: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     handlers.configure_logging(False, False)
     handlers.configure_logging(verbose, quiet)  # twice: still one handler
     logger = logging.getLogger("nba_ml")
@@ -152,12 +156,14 @@ def test_a_message_is_one_line_whatever_it_quotes(capsys: pytest.CaptureFixture[
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert LINE.match(lines[0]) and lines[0].endswith(
-        " - WARNING - lock held on box\\n2026-01-01 00:00:00 - ERROR - fake\\x1b[2J")
+        " - WARNING - lock held on box\\n2026-01-01 00:00:00 - ERROR - fake\\x1b[2J"
+    )
     assert "\x1b" not in lines[0]
     assert lines[1].endswith(" - DEBUG - traceback:") and lines[2] == "  line 1"  # DEBUG as is
 
 
 # ----------------------------------------------------------------------------------- output
+
 
 def test_write_out_writes_the_text_and_its_end(capsys: pytest.CaptureFixture[str]) -> None:
     handlers.write_out("one")
@@ -165,13 +171,17 @@ def test_write_out_writes_the_text_and_its_end(capsys: pytest.CaptureFixture[str
     assert capsys.readouterr().out == "one\ntwo"
 
 
-@pytest.mark.parametrize(("stream", "message"), [
-    (None, "cannot write the results: standard output is closed"),
-    (Full(), "cannot write the results to standard output: no space left on device"),
-    ("closed", "cannot write the results: standard output is closed"),
-])
-def test_unwritable_stdout_is_output_unwritable(stream: object, message: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("stream", "message"),
+    [
+        (None, "cannot write the results: standard output is closed"),
+        (Full(), "cannot write the results to standard output: no space left on device"),
+        ("closed", "cannot write the results: standard output is closed"),
+    ],
+)
+def test_unwritable_stdout_is_output_unwritable(
+    stream: object, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if stream == "closed":
         stream = io.StringIO()
         stream.close()  # type: ignore[union-attr]
@@ -188,18 +198,26 @@ def test_write_err_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_print_json_keeps_the_order_and_writes_paths_as_text(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     handlers.print_json({"z": 1, "a": Path("/d/models"), "m": [1.5]})
     out = capsys.readouterr().out
     assert out == '{\n  "z": 1,\n  "a": "/d/models",\n  "m": [\n    1.5\n  ]\n}\n'
 
 
-@pytest.mark.parametrize(("stream", "no_color", "expected"), [
-    (Terminal(), None, True), (Terminal(), "1", False), (Terminal(), "", True),
-    (io.StringIO(), None, False), (None, None, False)])
-def test_colour_only_on_a_terminal_without_no_color(stream: object, no_color: str | None,
-                                                    expected: bool,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("stream", "no_color", "expected"),
+    [
+        (Terminal(), None, True),
+        (Terminal(), "1", False),
+        (Terminal(), "", True),
+        (io.StringIO(), None, False),
+        (None, None, False),
+    ],
+)
+def test_colour_only_on_a_terminal_without_no_color(
+    stream: object, no_color: str | None, expected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdout", stream)
     if no_color is not None:
         monkeypatch.setenv("NO_COLOR", no_color)
@@ -208,15 +226,22 @@ def test_colour_only_on_a_terminal_without_no_color(stream: object, no_color: st
 
 # ------------------------------------------------------------------- errors -> exit codes
 
-@pytest.mark.parametrize(("error", "code"), [
-    (NbaMlError("plain failure"), EXIT_FAILURE), (DataError("bad file"), EXIT_FAILURE),
-    (ConfigError("bad flag"), EXIT_USAGE), (NotPromoted("kept the old set"), EXIT_NOT_PROMOTED),
-    (LockHeld("another training is running"), EXIT_TEMPORARY),
-    (UpstreamUnavailable("stats.nba.com down"), EXIT_TEMPORARY),
-    (Interrupted("stopped by SIGTERM", EXIT_TERMINATED), EXIT_TERMINATED),
-])
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (NbaMlError("plain failure"), EXIT_FAILURE),
+        (DataError("bad file"), EXIT_FAILURE),
+        (ConfigError("bad flag"), EXIT_USAGE),
+        (NotPromoted("kept the old set"), EXIT_NOT_PROMOTED),
+        (LockHeld("another training is running"), EXIT_TEMPORARY),
+        (UpstreamUnavailable("stats.nba.com down"), EXIT_TEMPORARY),
+        (Interrupted("stopped by SIGTERM", EXIT_TERMINATED), EXIT_TERMINATED),
+    ],
+)
 def test_an_expected_error_is_its_exit_code_and_one_error_line(
-        error: NbaMlError, code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    error: NbaMlError, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     handlers.configure_logging(False, False)
 
     def handler(*args: object, **kwargs: object) -> int:
@@ -233,7 +258,8 @@ def test_run_returns_the_handler_s_own_code() -> None:
 
 
 def test_guarded_turns_none_into_0_and_passes_codes_and_errors_on(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     handlers.configure_logging(False, False)
     assert handlers.guarded(lambda: None) == EXIT_OK
     assert handlers.guarded(lambda: 3) == 3
@@ -247,7 +273,8 @@ def test_guarded_turns_none_into_0_and_passes_codes_and_errors_on(
 
 @pytest.mark.parametrize("verbose", [False, True])
 def test_an_unexpected_exception_is_one_line_and_exit_1(
-        verbose: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    verbose: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
     handlers.configure_logging(verbose, False)
 
     def bug() -> int:
@@ -259,21 +286,25 @@ def test_an_unexpected_exception_is_one_line_and_exit_1(
     assert len(error_lines) == 1
     assert error_lines[0].endswith(
         " - ERROR - unexpected error: RuntimeError: nobody planned (a bug: please report it with "
-        "the output of the same command run with --verbose)")
+        "the output of the same command run with --verbose)"
+    )
     assert ("Traceback (most recent call last)" in err) is verbose
 
 
 def test_a_full_disk_at_the_final_flush_is_one_line_and_exit_1(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     handlers.configure_logging(False, False)
     monkeypatch.setattr("sys.stdout", Full())
     assert handlers.guarded(lambda: EXIT_OK) == EXIT_FAILURE
     assert errors(capsys.readouterr().err) == [
-        "cannot write the results to standard output: no space left on device"]
+        "cannot write the results to standard output: no space left on device"
+    ]
 
 
 def test_checked_stdout_reports_a_write_click_swallowed_once(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Click probes stdout with a write and ignores its error; the help text then went to the
     # full disk unreported (exit 0), or ended as "unexpected error: OSError ... a bug".
     handlers.configure_logging(False, False)
@@ -289,7 +320,8 @@ def test_checked_stdout_reports_a_write_click_swallowed_once(
 
     assert handlers.guarded(swallowed_then_written) == EXIT_FAILURE
     assert errors(capsys.readouterr().err) == [
-        "cannot write the results to standard output: no space left on device"]
+        "cannot write the results to standard output: no space left on device"
+    ]
     assert not handlers.CheckedStdout(None).isatty()
     with pytest.raises(OutputUnwritable, match="standard output is closed"):
         handlers.CheckedStdout(None).write("x")
@@ -297,8 +329,10 @@ def test_checked_stdout_reports_a_write_click_swallowed_once(
 
 # ----------------------------------------------------------------------------------- check
 
-def test_check_on_a_valid_set_says_so_on_stdout(valid_dir: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_check_on_a_valid_set_says_so_on_stdout(
+    valid_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     invocation = Invocation(str(valid_dir))
     assert handlers.check(invocation) == EXIT_OK
     assert capsys.readouterr() == ("ok: 4 models valid (verified by sha256, not loaded)\n", "")
@@ -306,8 +340,9 @@ def test_check_on_a_valid_set_says_so_on_stdout(valid_dir: Path,
     assert capsys.readouterr().out == "ok: 4 models valid (loaded)\n"
 
 
-def test_check_json_is_the_verdict(valid_dir: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_json_is_the_verdict(
+    valid_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert handlers.check(Invocation(str(valid_dir)), as_json=True, full=True) == EXIT_OK
     payload = json.loads(capsys.readouterr().out)
     assert list(payload) == ["ok", "loaded", "problems", "seconds"]
@@ -320,7 +355,8 @@ def test_check_json_is_the_verdict(valid_dir: Path, tmp_path: Path,
 
 
 def test_check_names_each_invalid_model_on_stderr_and_exits_1(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data_dir = tmp_path / "odd\nname\x1b[31m"
     assert handlers.check(Invocation(str(data_dir))) == EXIT_FAILURE
     out, err = capsys.readouterr()
@@ -333,16 +369,21 @@ def test_check_names_each_invalid_model_on_stderr_and_exits_1(
 
 # ---------------------------------------------------------------------------------- status
 
+
 def test_status_piped_is_the_text_view_and_strict_fails_when_unhealthy(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data_dir = tmp_path / "data"
     invocation = Invocation(str(data_dir))
     assert handlers.status(invocation) == EXIT_OK
     out = capsys.readouterr().out
     report = status_report(resolve_settings(data_dir, environ={}))
     assert report.healthy is False
-    assert out.splitlines()[:2] == status_lines(report)[:2] == [
-        f"nba-ml status — {data_dir}", "health: NEEDS ATTENTION"]
+    assert (
+        out.splitlines()[:2]
+        == status_lines(report)[:2]
+        == [f"nba-ml status — {data_dir}", "health: NEEDS ATTENTION"]
+    )
     assert "\x1b[" not in out
     assert handlers.status(invocation, strict=True) == EXIT_FAILURE
 
@@ -356,7 +397,8 @@ def test_status_json_is_the_report(tmp_path: Path, capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize("no_color", [True, False])
 def test_status_on_a_terminal_is_rich_unless_no_color(
-        no_color: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_color: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     terminal = Terminal()
     monkeypatch.setattr("sys.stdout", terminal)
     monkeypatch.setenv("TERM", "xterm-256color")
@@ -368,8 +410,9 @@ def test_status_on_a_terminal_is_rich_unless_no_color(
     assert text.count("next run:") == 1 and "rebounds" in text
 
 
-def test_status_on_a_full_terminal_is_output_unwritable(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_on_a_full_terminal_is_output_unwritable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class FullTerminal(Full):
         def isatty(self) -> bool:
             return True
@@ -381,8 +424,10 @@ def test_status_on_a_full_terminal_is_output_unwritable(tmp_path: Path,
 
 # ----------------------------------------------------------------------------- train/ensure
 
+
 def test_ensure_on_a_valid_set_prints_its_outcome_and_logs_it(
-        valid_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    valid_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     handlers.configure_logging(False, False)
     assert handlers.train(Invocation(str(valid_dir)), "ensure") == EXIT_OK
     out, err = capsys.readouterr()
@@ -392,7 +437,8 @@ def test_ensure_on_a_valid_set_prints_its_outcome_and_logs_it(
 
 
 def test_train_while_the_lock_is_held_is_exit_75_and_recorded_as_busy(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     handlers.configure_logging(False, False)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -407,18 +453,21 @@ def test_train_while_the_lock_is_held_is_exit_75_and_recorded_as_busy(
     assert (last["command"], last["outcome"], last["exit_code"]) == ("train", "busy", 75)
 
 
-def test_a_bad_wait_is_exit_2_naming_the_flag(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_wait_is_exit_2_naming_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     handlers.configure_logging(False, False)
     code = handlers.run(handlers.train, Invocation(str(tmp_path / "data")), "ensure", wait="-3")
     assert code == EXIT_USAGE
     assert errors(capsys.readouterr().err) == ["--wait='-3' is out of range (0 to 86400)"]
 
 
-@pytest.mark.parametrize(("tty", "quiet", "rich"), [
-    (False, False, False), (True, True, False), (True, False, True)])
+@pytest.mark.parametrize(
+    ("tty", "quiet", "rich"), [(False, False, False), (True, True, False), (True, False, True)]
+)
 def test_progress_is_shown_with_rich_only_on_a_terminal_and_not_quiet(
-        tty: bool, quiet: bool, rich: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    tty: bool, quiet: bool, rich: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stderr", Terminal() if tty else io.StringIO())
     handlers.configure_logging(False, quiet)  # as every command does first (on this stderr)
     display = handlers.progress_display(Invocation(quiet=quiet))
@@ -429,16 +478,20 @@ def test_progress_is_shown_with_rich_only_on_a_terminal_and_not_quiet(
 
 @pytest.mark.parametrize("terminal", [True, False])
 def test_the_train_summary_is_shown_once_on_a_terminal(
-        terminal: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    terminal: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # on a terminal the summary came twice: as an INFO line on stderr and on stdout
     from nba_ml.commands import train as training
     from nba_ml.commands.train import TrainResult
     from nba_ml.errors import Outcome
 
     summary = "4 models on 2017-18 in 3 s; holdout games from 2018-04-01 (55 games): ..."
-    monkeypatch.setattr(training, "run_train", lambda *_, **__: TrainResult(
-        Outcome.TRAINED, summary))
+    monkeypatch.setattr(
+        training, "run_train", lambda *_, **__: TrainResult(Outcome.TRAINED, summary)
+    )
     stdout = Terminal() if terminal else io.StringIO()
     monkeypatch.setattr("sys.stdout", stdout)
     with caplog.at_level(logging.INFO):

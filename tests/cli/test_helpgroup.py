@@ -12,8 +12,11 @@ from nba_ml.cli.helpgroup import ORDER, HelpGroup
 
 def _listed(output: str) -> list[str]:
     section = output.split("Commands:\n", 1)[1]
-    return [line.split()[0] for line in section.splitlines()
-            if line.startswith("  ") and not line.startswith("   ")]
+    return [
+        line.split()[0]
+        for line in section.splitlines()
+        if line.startswith("  ") and not line.startswith("   ")
+    ]
 
 
 @pytest.mark.parametrize("columns", ["60", "80", "200"])
@@ -23,8 +26,9 @@ def test_the_commands_come_in_order_with_whole_descriptions(columns: str) -> Non
     assert _listed(result.output) == list(ORDER)
     assert "..." not in result.output.split("Commands:", 1)[1]
     flat = " ".join(result.output.split())
-    assert ("check Exit 0 when all four models are present, match their manifest and can be "
-            "served.") in flat
+    assert (
+        "check Exit 0 when all four models are present, match their manifest and can be served."
+    ) in flat
 
 
 def test_a_command_not_in_the_order_follows_as_defined() -> None:

@@ -47,14 +47,14 @@ def test_the_entry_point_uses_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.mark.parametrize("code", [1, 2, 75, 130])
-def test_the_fast_path_s_code_is_the_exit_code(code: int,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_fast_path_s_code_is_the_exit_code(code: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast, "run", lambda argv: code)
     assert _main(["status"], monkeypatch) == code
 
 
 def test_a_command_line_the_fast_path_declines_goes_whole_to_typer(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from nba_ml.cli import app
 
     seen: list[list[str]] = []
@@ -65,9 +65,9 @@ def test_a_command_line_the_fast_path_declines_goes_whole_to_typer(
     assert seen == [["--timeout", "3", "check"]]
 
 
-def test_the_fast_path_never_imports_the_typer_app(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_fast_path_never_imports_the_typer_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import nba_ml.cli
 
     monkeypatch.delitem(sys.modules, "nba_ml.cli.app", raising=False)
@@ -77,22 +77,30 @@ def test_the_fast_path_never_imports_the_typer_app(tmp_path: Path,
     assert "invalid: game_outcome: missing" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("argv", "code", "needle"), [
-    (["--help"], 0, "Usage: nba-ml [OPTIONS] COMMAND [ARGS]..."),
-    (["chek"], 2, "No such command 'chek'"),
-    (["check", "--bogus"], 2, "No such option: --bogus"),
-])
-def test_typer_answers_what_the_fast_path_declines(argv: list[str], code: int, needle: str,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "code", "needle"),
+    [
+        (["--help"], 0, "Usage: nba-ml [OPTIONS] COMMAND [ARGS]..."),
+        (["chek"], 2, "No such command 'chek'"),
+        (["check", "--bogus"], 2, "No such option: --bogus"),
+    ],
+)
+def test_typer_answers_what_the_fast_path_declines(
+    argv: list[str],
+    code: int,
+    needle: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert fast.parse(argv) is None
     assert _main(argv, monkeypatch) == code
     out, err = capsys.readouterr()
     assert needle in out + err and "Traceback" not in err
 
 
-def test_both_paths_reach_the_same_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_both_paths_reach_the_same_handler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``--timeout 3`` sends check to Typer; the verdict on the same directory is the same."""
     data = ["--data-dir", str(tmp_path / "none")]
     fast_code = _main([*data, "check"], monkeypatch)
@@ -102,7 +110,7 @@ def test_both_paths_reach_the_same_handler(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_the_entry_point_turns_any_stray_exception_into_one_line(
-        data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from nba_ml.commands import status
 
@@ -116,7 +124,8 @@ def test_the_entry_point_turns_any_stray_exception_into_one_line(
 
 
 def test_global_options_after_the_command_reach_the_fast_path_before_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # `nba-ml check --data-dir X` once said "No such option: --data-dir"
     calls: list[list[str]] = []
     monkeypatch.setattr(fast, "run", lambda argv: calls.append(argv) or 0)

@@ -52,6 +52,7 @@ def _command_params(command: str) -> dict[str, typing.Any]:
 
 # ------------------------------------------------------------------------------ option(spec)
 
+
 @pytest.mark.parametrize("spec", WITH_OPTIONS, ids=lambda spec: spec.name)
 def test_the_option_of_a_setting_is_its_flag_variable_and_help(spec: SettingSpec) -> None:
     annotated = option(spec)
@@ -64,6 +65,7 @@ def test_the_option_of_a_setting_is_its_flag_variable_and_help(spec: SettingSpec
 
 
 # ---------------------------------------------------------------------------- in the nba-ml app
+
 
 def test_every_setting_with_a_flag_is_an_option_of_the_app_once() -> None:
     group = _group_params()
@@ -78,10 +80,12 @@ def test_every_setting_with_a_flag_is_an_option_of_the_app_once() -> None:
 
 
 @pytest.mark.parametrize("spec", WITH_OPTIONS, ids=lambda spec: spec.name)
-def test_each_option_has_its_variable_the_table_s_default_and_the_help(spec: SettingSpec
-                                                                       ) -> None:
-    places = [_group_params()] if not spec.command_option else [
-        _command_params(command) for command in TRAINING_COMMANDS]
+def test_each_option_has_its_variable_the_table_s_default_and_the_help(spec: SettingSpec) -> None:
+    places = (
+        [_group_params()]
+        if not spec.command_option
+        else [_command_params(command) for command in TRAINING_COMMANDS]
+    )
     for params in places:
         param = params[spec.name]
         assert param.opts == [spec.flag]
@@ -101,8 +105,9 @@ def test_the_help_shows_every_variable_and_default() -> None:
             assert f"[envvar:{spec.env}]" in text and _flat(spec.describe()) in text
 
 
-@pytest.mark.parametrize("spec", [s for s in SETTINGS if s.name not in ("data_dir", "proxy")],
-                         ids=lambda spec: spec.name)
+@pytest.mark.parametrize(
+    "spec", [s for s in SETTINGS if s.name not in ("data_dir", "proxy")], ids=lambda spec: spec.name
+)
 def test_the_default_the_help_shows_is_the_value_used(spec: SettingSpec, tmp_path: Path) -> None:
     value = getattr(resolve_settings(tmp_path, environ={}), spec.name)
     assert value == spec.default
@@ -113,6 +118,7 @@ def test_the_default_the_help_shows_is_the_value_used(spec: SettingSpec, tmp_pat
 
 # ------------------------------------------------------------- with_setting_options and flags
 
+
 def test_the_wrapped_callback_takes_its_own_parameters_then_one_per_setting() -> None:
     parameters = inspect.signature(show).parameters
     assert list(parameters) == ["name", "timeout", "seasons", "training_timezone"]
@@ -122,16 +128,23 @@ def test_the_wrapped_callback_takes_its_own_parameters_then_one_per_setting() ->
     assert show.__name__ == "show" and show.__doc__ == "Print what the callback received."
 
 
-@pytest.mark.parametrize(("args", "env", "flags"), [
-    ([], {}, {}),
-    (["--timeout", "3", "--season-count", "2"], {}, {"timeout": "3", "seasons": "2"}),
-    (["--timeout=3.5"], {"NBA_ML_SEASONS": "9"}, {"timeout": "3.5"}),
-    ([], {"NBA_ML_TIMEOUT": "3", "NBA_TRAINING_TIMEZONE": "UTC"}, {}),
-    (["--training-timezone", "Europe/Paris"], {"NBA_TRAINING_TIMEZONE": "UTC"},
-     {"training_timezone": "Europe/Paris"}),
-])
-def test_only_values_from_the_command_line_are_passed_on(args: list[str], env: dict[str, str],
-                                                         flags: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "flags"),
+    [
+        ([], {}, {}),
+        (["--timeout", "3", "--season-count", "2"], {}, {"timeout": "3", "seasons": "2"}),
+        (["--timeout=3.5"], {"NBA_ML_SEASONS": "9"}, {"timeout": "3.5"}),
+        ([], {"NBA_ML_TIMEOUT": "3", "NBA_TRAINING_TIMEZONE": "UTC"}, {}),
+        (
+            ["--training-timezone", "Europe/Paris"],
+            {"NBA_TRAINING_TIMEZONE": "UTC"},
+            {"training_timezone": "Europe/Paris"},
+        ),
+    ],
+)
+def test_only_values_from_the_command_line_are_passed_on(
+    args: list[str], env: dict[str, str], flags: dict[str, str]
+) -> None:
     result = runner.invoke(demo, [*args, "--name", "n"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"name": "n", "flags": flags}
@@ -142,15 +155,22 @@ def test_given_on_command_line_outside_a_command_keeps_the_value() -> None:
     assert given_on_command_line("timeout", None) is None
 
 
-@pytest.mark.parametrize(("args", "env", "named"), [
-    (["--timeout", "soon"], {}, "--timeout='soon' is not a number"),
-    ([], {"NBA_ML_TIMEOUT": "soon"}, "NBA_ML_TIMEOUT='soon' is not a number"),
-    (["--season-count", "0"], {"NBA_ML_SEASONS": "4"},
-     "--season-count='0' is out of range (1 to 30)"),
-    ([], {"NBA_ML_SEASONS": "0"}, "NBA_ML_SEASONS='0' is out of range (1 to 30)"),
-])
-def test_a_bad_value_is_named_where_it_came_from(args: list[str], env: dict[str, str],
-                                                 named: str, data_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--timeout", "soon"], {}, "--timeout='soon' is not a number"),
+        ([], {"NBA_ML_TIMEOUT": "soon"}, "NBA_ML_TIMEOUT='soon' is not a number"),
+        (
+            ["--season-count", "0"],
+            {"NBA_ML_SEASONS": "4"},
+            "--season-count='0' is out of range (1 to 30)",
+        ),
+        ([], {"NBA_ML_SEASONS": "0"}, "NBA_ML_SEASONS='0' is out of range (1 to 30)"),
+    ],
+)
+def test_a_bad_value_is_named_where_it_came_from(
+    args: list[str], env: dict[str, str], named: str, data_dir: Path
+) -> None:
     result = runner.invoke(app, [*args, "status"], env=env, catch_exceptions=False)
     assert result.exit_code == 2
     [line] = [line for line in result.stderr.splitlines() if " - ERROR - " in line]
@@ -164,8 +184,13 @@ def test_the_click_typer_runs_on_is_the_one_read(data_dir: Path) -> None:
     from typer._click.core import Context
 
     assert issubclass(typer.Context, Context)
-    result = runner.invoke(app, ["--timeout", "3", "status", "--json"],
-                           env={"NBA_ML_TIMEOUT": "9"}, catch_exceptions=False)
+    result = runner.invoke(
+        app,
+        ["--timeout", "3", "status", "--json"],
+        env={"NBA_ML_TIMEOUT": "9"},
+        catch_exceptions=False,
+    )
     timeout = [s for s in json.loads(result.stdout)["settings"] if s["name"] == "timeout"]
-    assert timeout == [{"name": "timeout", "variable": "NBA_ML_TIMEOUT", "value": "3",
-                        "source": "flag"}]
+    assert timeout == [
+        {"name": "timeout", "variable": "NBA_ML_TIMEOUT", "value": "3", "source": "flag"}
+    ]

@@ -39,10 +39,9 @@ def test_no_bars_off_a_terminal_or_with_quiet(monkeypatch: pytest.MonkeyPatch) -
             return True
 
     monkeypatch.setattr("sys.stderr", io.StringIO())
-    assert isinstance(handlers.progress_display(handlers.Invocation()),
-                      contextlib.nullcontext)
+    assert isinstance(handlers.progress_display(handlers.Invocation()), contextlib.nullcontext)
     monkeypatch.setattr("sys.stderr", Tty())
-    assert isinstance(handlers.progress_display(handlers.Invocation(quiet=True)),
-                      contextlib.nullcontext)
-    assert not isinstance(handlers.progress_display(handlers.Invocation()),
-                          contextlib.nullcontext)
+    assert isinstance(
+        handlers.progress_display(handlers.Invocation(quiet=True)), contextlib.nullcontext
+    )
+    assert not isinstance(handlers.progress_display(handlers.Invocation()), contextlib.nullcontext)

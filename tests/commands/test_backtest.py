@@ -24,8 +24,10 @@ def small_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for season, cutoff in CUTOFFS.items():
         for kind in ("team", "player"):
             name = f"{kind}_game_logs_{season}.csv"
-            with (GAMELOGS / name).open(newline="") as source, \
-                    (target / name).open("w", newline="") as out:
+            with (
+                (GAMELOGS / name).open(newline="") as source,
+                (target / name).open("w", newline="") as out,
+            ):
                 rows = csv.DictReader(source)
                 writer = csv.DictWriter(out, fieldnames=rows.fieldnames or [])
                 writer.writeheader()
@@ -33,23 +35,37 @@ def small_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def test_backtest_predicts_every_game_of_the_test_season(small_seasons: Path,
-                                                         tmp_path: Path) -> None:
+def test_backtest_predicts_every_game_of_the_test_season(
+    small_seasons: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "out.csv"
     summary = backtest(small_seasons, "2018-19", output)
     assert summary.train_seasons == ["2017-18"]
     with output.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == summary.rows > 0
-    assert list(rows[0]) == ["model", "game_date", "game_id", "season_type", "team",
-                             "opponent", "player_id", "player_name", "prediction", "actual"]
+    assert list(rows[0]) == [
+        "model",
+        "game_date",
+        "game_id",
+        "season_type",
+        "team",
+        "opponent",
+        "player_id",
+        "player_name",
+        "prediction",
+        "actual",
+    ]
     # which game and which player a row is, without a second lookup (once only their ids)
     players = [r for r in rows if r["model"] == "points"]
     with (small_seasons / "player_game_logs_2018-19.csv").open(newline="") as handle:
         names = {r["PLAYER_ID"]: r["PLAYER_NAME"] for r in csv.DictReader(handle)}
     assert players and all(r["player_name"] == names[r["player_id"]] for r in players)
-    assert all(r["game_id"] and not r["player_name"] and not r["player_id"]
-               for r in rows if r["model"] == "game_outcome")
+    assert all(
+        r["game_id"] and not r["player_name"] and not r["player_id"]
+        for r in rows
+        if r["model"] == "game_outcome"
+    )
     by_game = {}
     for r in rows:
         by_game.setdefault(r["game_id"], set()).add((r["game_date"], r["model"]))
@@ -72,8 +88,9 @@ def test_backtest_predicts_every_game_of_the_test_season(small_seasons: Path,
         assert "calibration" not in figures
 
 
-def test_backtest_refuses_bad_seasons_and_outputs_before_any_work(small_seasons: Path,
-                                                                  tmp_path: Path) -> None:
+def test_backtest_refuses_bad_seasons_and_outputs_before_any_work(
+    small_seasons: Path, tmp_path: Path
+) -> None:
     with pytest.raises(UsageError):
         backtest(small_seasons, "2018-2019", tmp_path / "x.csv")
     with pytest.raises(UsageError, match="does not exist"):

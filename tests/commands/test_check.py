@@ -57,7 +57,8 @@ def test_no_set_names_the_set_and_then_every_missing_model(settings: Settings) -
     assert result.ok is False and result.loaded is False
     assert result.problems[0] == (SET, f"no model set at {settings.data_dir / 'models'}")
     assert result.problems[1:] == [
-        (name, f"missing ({settings.models_dir / MODEL_FILES[name]})") for name in MODEL_NAMES]
+        (name, f"missing ({settings.models_dir / MODEL_FILES[name]})") for name in MODEL_NAMES
+    ]
 
 
 def test_a_full_load_of_a_missing_set_loads_nothing(settings: Settings) -> None:
@@ -83,7 +84,8 @@ def test_a_deleted_model_file_is_named_once(installed: Settings) -> None:
 
 
 def test_a_missing_manifest_is_a_set_problem_and_the_files_present_are_not_missing(
-        installed: Settings) -> None:
+    installed: Settings,
+) -> None:
     (installed.models_dir / "manifest.json").resolve().unlink()
     result = check(installed)
     assert result.problems == [(SET, "manifest.json is missing")]
@@ -96,8 +98,7 @@ def test_a_manifest_that_forgets_a_model_names_that_model(installed: Settings) -
     path.write_text(json.dumps(manifest))
     result = check(installed)
     assert ("points", "not listed in the manifest") in result.problems
-    assert not any(model == "points" and "missing" in problem
-                   for model, problem in result.problems)
+    assert not any(model == "points" and "missing" in problem for model, problem in result.problems)
 
 
 def test_lost_game_data_makes_the_set_unservable(installed: Settings) -> None:
@@ -109,7 +110,8 @@ def test_lost_game_data_makes_the_set_unservable(installed: Settings) -> None:
 
 
 def test_a_models_directory_that_is_not_the_link_is_refused_and_every_model_named(
-        settings: Settings) -> None:
+    settings: Settings,
+) -> None:
     settings.models_dir.mkdir(parents=True)
     result = check(settings)
     assert result.problems[0][0] == SET

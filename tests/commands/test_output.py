@@ -27,11 +27,14 @@ def test_anything_else_is_refused(tmp_path: Path) -> None:
     server = socket.socket(socket.AF_UNIX)
     try:
         server.bind(str(tmp_path / "sock"))
-        cases = {tmp_path / "fifo": "a FIFO", tmp_path / "sock": "a socket",
-                 tmp_path: "not a file name" if tmp_path.name in ("", ".") else "a directory",
-                 Path("/dev/null"): "a device",
-                 tmp_path / "missing" / "x.csv": "does not exist",
-                 tmp_path / "fifo" / "x.csv": "is not a directory"}
+        cases = {
+            tmp_path / "fifo": "a FIFO",
+            tmp_path / "sock": "a socket",
+            tmp_path: "not a file name" if tmp_path.name in ("", ".") else "a directory",
+            Path("/dev/null"): "a device",
+            tmp_path / "missing" / "x.csv": "does not exist",
+            tmp_path / "fifo" / "x.csv": "is not a directory",
+        }
         for path, reason in cases.items():
             with pytest.raises(UsageError, match=reason):
                 check_output_path(path)
@@ -48,12 +51,19 @@ def test_nothing_is_written_inside_the_data_directory(tmp_path: Path) -> None:
     (data / "generations" / "g").mkdir(parents=True)
     (data / "models").symlink_to("generations/g")
     (data / "generations" / "g" / "manifest.json").write_text("{}")
-    for inside in (data / "models" / "report.html", data / "models" / "manifest.json",
-                   data / "runs.jsonl", tmp_path / "alias" / "x.csv"):
+    for inside in (
+        data / "models" / "report.html",
+        data / "models" / "manifest.json",
+        data / "runs.jsonl",
+        tmp_path / "alias" / "x.csv",
+    ):
         if inside.parent.name == "alias":
             inside.parent.symlink_to(data / "generations")
-        with pytest.raises(UsageError, match=r"is inside the data directory .*data, where only "
-                                             r"nba-ml writes; write it elsewhere$"):
+        with pytest.raises(
+            UsageError,
+            match=r"is inside the data directory .*data, where only "
+            r"nba-ml writes; write it elsewhere$",
+        ):
             check_output_path(inside, data)
     with pytest.raises(UsageError, match="is inside the data directory"):
         check_output_path(data, data)  # the directory itself (refused before: a directory)

@@ -50,13 +50,15 @@ def _today(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
 
 # ------------------------------------------------------------------------------ the --date
 
+
 def test_no_date_is_none_and_a_date_is_a_date() -> None:
     assert parse_date(None) is None
     assert parse_date("2019-10-22") == dt.date(2019, 10, 22)
 
 
-@pytest.mark.parametrize("raw", ["", "2019-02-29", "2019-1-2", "2019-10-22T00:00", "tomorrow",
-                                 "20191022", "\x1b[31m"])
+@pytest.mark.parametrize(
+    "raw", ["", "2019-02-29", "2019-1-2", "2019-10-22T00:00", "tomorrow", "20191022", "\x1b[31m"]
+)
 def test_a_date_not_written_yyyy_mm_dd_is_a_one_line_usage_error(raw: str) -> None:
     with pytest.raises(UsageError) as caught:
         parse_date(raw)
@@ -66,11 +68,14 @@ def test_a_date_not_written_yyyy_mm_dd_is_a_one_line_usage_error(raw: str) -> No
     assert "\x1b" not in message and "\n" not in message
 
 
-@pytest.mark.parametrize("call", [
-    lambda s: predict_game(s, "BOS", "PHI", "2019-13-01"),
-    lambda s: predict_player(s, "Player BOS 1", date="2019-13-01"),
-    lambda s: predict_player(s, "   ", date="2019-10-22"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: predict_game(s, "BOS", "PHI", "2019-13-01"),
+        lambda s: predict_player(s, "Player BOS 1", date="2019-13-01"),
+        lambda s: predict_player(s, "   ", date="2019-10-22"),
+    ],
+)
 def test_bad_input_is_refused_before_the_models_are_read(tmp_path: Path, call: object) -> None:
     empty = resolve_settings(tmp_path / "no-models", environ={})
     with pytest.raises(UsageError):
@@ -86,19 +91,30 @@ def test_without_models_the_answer_is_model_invalid(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------- the player key
 
-@pytest.mark.parametrize(("raw", "key"), [
-    ("Player BOS 1", {"player": "Player BOS 1"}), ("  LeBron James \t", {"player": "LeBron James"}),
-    ("2544", {"player_id": 2544}), (" 2544 ", {"player_id": 2544}),
-    ("23x", {"player": "23x"}),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Player BOS 1", {"player": "Player BOS 1"}),
+        ("  LeBron James \t", {"player": "LeBron James"}),
+        ("2544", {"player_id": 2544}),
+        (" 2544 ", {"player_id": 2544}),
+        ("23x", {"player": "23x"}),
+    ],
+)
 def test_digits_are_an_id_anything_else_a_name(raw: str, key: dict[str, object]) -> None:
     assert predict._player_key(raw) == key
 
 
-@pytest.mark.parametrize(("raw", "needle"), [
-    ("", "the player name is empty"), (" \n ", "the player name is empty"),
-    ("²", "an id is written with the digits 0-9"), ("١٢٣", "an id is written with the digits 0-9"),
-])
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        ("", "the player name is empty"),
+        (" \n ", "the player name is empty"),
+        ("²", "an id is written with the digits 0-9"),
+        ("١٢٣", "an id is written with the digits 0-9"),
+    ],
+)
 def test_a_key_that_is_no_name_nor_id_is_a_usage_error(raw: str, needle: str) -> None:
     with pytest.raises(UsageError, match=needle) as caught:
         predict._player_key(raw)
@@ -107,23 +123,25 @@ def test_a_key_that_is_no_name_nor_id_is_a_usage_error(raw: str, needle: str) ->
 
 # ---------------------------------------------------------------------------- staleness
 
+
 def _ending(day: dt.date | None) -> object:
     return SimpleNamespace(last_game_date=day)
 
 
-def test_stale_data_without_a_date_is_refused_with_a_hint(monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
+def test_stale_data_without_a_date_is_refused_with_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     _today(monkeypatch, MID_SEASON)
     last = MID_SEASON - dt.timedelta(days=10)
     with pytest.raises(UsageError) as caught:
         predict.check_fresh(_ending(last), None)  # type: ignore[arg-type]
     assert str(caught.value) == (
         f"the data ends {last} (10 days before {MID_SEASON}), so this prediction ignores every "
-        f"game since; retrain with `nba-ml train`, or give --date for a day soon after {last}")
+        f"game since; retrain with `nba-ml train`, or give --date for a day soon after {last}"
+    )
 
 
 def test_stale_data_with_a_date_is_answered_with_the_predictors_one_warning(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from nba_ml.serving.provenance import stale_warning
 
     last = MID_SEASON - dt.timedelta(days=10)
@@ -132,17 +150,24 @@ def test_stale_data_with_a_date_is_answered_with_the_predictors_one_warning(
     assert caplog.records == []  # the predictor warns once, for the CLI and the Python API
     assert stale_warning(last, MID_SEASON, chosen=True) == (
         f"the data ends {last} (10 days before {MID_SEASON}), so this prediction ignores every "
-        "game since; retrain with `nba-ml train` for an up-to-date answer")
+        "game since; retrain with `nba-ml train` for an up-to-date answer"
+    )
 
 
-@pytest.mark.parametrize(("last", "day"), [
-    (MID_SEASON - dt.timedelta(days=2), MID_SEASON),  # two days behind: fresh
-    (dt.date(2026, 6, 10), OFF_SEASON),  # summer: nothing has been played since
-    (None, MID_SEASON),  # no games: the predictor words the refusal itself
-])
-def test_fresh_data_passes_silently(last: dt.date | None, day: dt.date,
-                                    monkeypatch: pytest.MonkeyPatch,
-                                    caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("last", "day"),
+    [
+        (MID_SEASON - dt.timedelta(days=2), MID_SEASON),  # two days behind: fresh
+        (dt.date(2026, 6, 10), OFF_SEASON),  # summer: nothing has been played since
+        (None, MID_SEASON),  # no games: the predictor words the refusal itself
+    ],
+)
+def test_fresh_data_passes_silently(
+    last: dt.date | None,
+    day: dt.date,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     _today(monkeypatch, day)
     with caplog.at_level(logging.WARNING):
         predict.check_fresh(_ending(last), None)  # type: ignore[arg-type]
@@ -152,8 +177,10 @@ def test_fresh_data_passes_silently(last: dt.date | None, day: dt.date,
 
 # ------------------------------------------------------------------------ typed answers
 
-def test_a_game_is_the_home_win_probability_on_the_date(settings: Settings,
-                                                        last_game: dt.date) -> None:
+
+def test_a_game_is_the_home_win_probability_on_the_date(
+    settings: Settings, last_game: dt.date
+) -> None:
     day = last_game + dt.timedelta(days=1)
     answer = predict_game(settings, "BOS", "PHI", day.isoformat())
     assert isinstance(answer, GamePrediction)
@@ -162,16 +189,20 @@ def test_a_game_is_the_home_win_probability_on_the_date(settings: Settings,
     assert 0.0 < answer.home_win_probability < 1.0
 
 
-def test_today_is_the_default_date(settings: Settings, last_game: dt.date,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_today_is_the_default_date(
+    settings: Settings, last_game: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
     day = last_game + dt.timedelta(days=1)
     _today(monkeypatch, day)
     assert predict_game(settings, "BOS", "PHI").game_date == day.isoformat()
 
 
 def test_a_stale_default_date_is_refused_and_an_explicit_one_answered(
-        settings: Settings, last_game: dt.date, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    settings: Settings,
+    last_game: dt.date,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     later = last_game + dt.timedelta(days=30)
     _today(monkeypatch, later)
     with pytest.raises(UsageError, match="give --date for a day soon after"):
@@ -182,13 +213,15 @@ def test_a_stale_default_date_is_refused_and_an_explicit_one_answered(
         answer = predict_game(settings, "BOS", "PHI", later.isoformat())
     assert answer.game_date == later.isoformat()
     assert [r.getMessage().split(",")[0] for r in caplog.records] == [
-        f"the data ends {last_game} (30 days before {later})"]
+        f"the data ends {last_game} (30 days before {later})"
+    ]
     assert answer.served.stale and answer.as_dict()["days_behind"] == 30
     assert answer.as_dict()["warning"] == caplog.records[0].getMessage()
 
 
 def test_every_answer_says_what_served_it_judged_for_the_day_predicted(
-        settings: Settings, last_game: dt.date, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings: Settings, last_game: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _today(monkeypatch, last_game + dt.timedelta(days=30))  # today the data is stale
     day = (last_game + dt.timedelta(days=1)).isoformat()
     game = predict_game(settings, "BOS", "PHI", day).as_dict()
@@ -197,18 +230,20 @@ def test_every_answer_says_what_served_it_judged_for_the_day_predicted(
         assert answer["generation"] and answer["trained_at"]
         assert answer["last_game_date"] == last_game.isoformat()
         assert (answer["days_behind"], answer["stale"]) == (1, False) and "warning" not in answer
-    assert game["home_win_probability"] == predict_game(settings, "BOS", "PHI", day
-                                                        ).home_win_probability
+    assert (
+        game["home_win_probability"]
+        == predict_game(settings, "BOS", "PHI", day).home_win_probability
+    )
     assert player["player_name"] == "Player BOS 1" and "served" not in player
 
 
-def test_a_player_by_name_or_id_is_the_same_typed_stat_line(settings: Settings,
-                                                            last_game: dt.date) -> None:
+def test_a_player_by_name_or_id_is_the_same_typed_stat_line(
+    settings: Settings, last_game: dt.date
+) -> None:
     day = (last_game + dt.timedelta(days=1)).isoformat()
     by_name = predict_player(settings, "Player BOS 1", opponent="PHI", home=True, date=day)
     assert isinstance(by_name, PlayerPrediction)
-    assert (by_name.player_name, by_name.team, by_name.opponent) == ("Player BOS 1", "BOS",
-                                                                     "PHI")
+    assert (by_name.player_name, by_name.team, by_name.opponent) == ("Player BOS 1", "BOS", "PHI")
     for value in (by_name.points, by_name.assists, by_name.rebounds):
         assert type(value) is float and value >= 0
     by_id = predict_player(settings, str(by_name.player_id), opponent="PHI", home=True, date=day)

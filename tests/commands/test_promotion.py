@@ -21,8 +21,10 @@ from tests.conftest import GAMELOGS, copy_data_dir
 
 pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared game logs")
 
-GOOD = {"game_outcome": {"brier": 0.215},
-        **{m: {"mae": 2.0, "ratio_last10": 0.96} for m in ("points", "assists", "rebounds")}}
+GOOD = {
+    "game_outcome": {"brier": 0.215},
+    **{m: {"mae": 2.0, "ratio_last10": 0.96} for m in ("points", "assists", "rebounds")},
+}
 
 
 def _copy(metrics: dict) -> dict:
@@ -58,8 +60,9 @@ def test_without_a_valid_current_set_the_new_one_is_installed_with_warnings(
 ) -> None:
     bad = _copy(GOOD)
     bad["game_outcome"]["brier"] = 0.27
-    trained = TrainedSet({}, {"metrics": bad, "holdout": {"start": "2019-01-01"},
-                              "last_game_date": "2019-02-01"})
+    trained = TrainedSet(
+        {}, {"metrics": bad, "holdout": {"start": "2019-01-01"}, "last_game_date": "2019-02-01"}
+    )
     manifest = None if problem == "missing" else {"training": {"metrics": GOOD}}
     current = Verification(ok=False, manifest=manifest, problems=[], loaded=False, seconds=0.0)
     verdict = decide(trained, current, tmp_path)
@@ -80,12 +83,15 @@ def test_too_few_new_games_to_compare_on_fall_back_to_the_floors_without_scoring
     days = pd.date_range("2018-01-01", periods=60, freq="D")
     games = pd.DataFrame({"game_date": days, "home_win": [1.0, 0.0] * 30})
     players = pd.DataFrame({"game_date": days})
-    training = {"metrics": GOOD, "holdout": {"start": "2018-02-01", "games": 29},
-                "last_game_date": "2018-03-01"}
-    trained = TrainedSet({}, training, evaluation_models={},
-                         tables=FeatureTables(games, players))
-    current = Verification(ok=True, manifest={"training": training}, problems=[],
-                           loaded=False, seconds=0.0)
+    training = {
+        "metrics": GOOD,
+        "holdout": {"start": "2018-02-01", "games": 29},
+        "last_game_date": "2018-03-01",
+    }
+    trained = TrainedSet({}, training, evaluation_models={}, tables=FeatureTables(games, players))
+    current = Verification(
+        ok=True, manifest={"training": training}, problems=[], loaded=False, seconds=0.0
+    )
     with caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"):
         verdict = decide(trained, current, tmp_path)
     assert verdict.promote and verdict.current_valid
@@ -96,8 +102,7 @@ def test_too_few_new_games_to_compare_on_fall_back_to_the_floors_without_scoring
 # --- two nights of a growing season, on real game logs ---------------------------------------
 
 
-def _through(target: Path, seasons: list[str], last_day: str, *,
-             inverted_before: str = "") -> Path:
+def _through(target: Path, seasons: list[str], last_day: str, *, inverted_before: str = "") -> Path:
     """Return ``target`` holding the shared exports of ``seasons`` cut after ``last_day``.
 
     Games before ``inverted_before`` get their results inverted (the loser is recorded as the
@@ -155,28 +160,40 @@ def test_the_next_night_is_compared_on_the_current_holdouts_games_and_promoted(
     assert after["holdout"]["start"] == before["holdout"]["start"]
     assert after["holdout"]["games"] > before["holdout"]["games"]
     games = before["holdout"]["games"]
-    assert (f"compared on the current set's holdout: the same {games} games from "
-            f"{before['holdout']['start']} to {NIGHT_1}") in caplog.text
+    assert (
+        f"compared on the current set's holdout: the same {games} games from "
+        f"{before['holdout']['start']} to {NIGHT_1}"
+    ) in caplog.text
 
 
-@pytest.mark.parametrize(("seasons", "inverted_before", "basis"), [
-    # The same holdout start, one more week of games: compared on the current holdout's games.
-    (SEASONS, "2018-07-01", "compared on the current set's holdout: the same"),
-    # Only the current season came back (the data window shrank), so the new holdout starts
-    # later: the current set's definitions are refitted before it and both are scored on the
-    # same games neither saw.
-    (["2018-19"], "2019-02-05", "with the current set's definitions refitted on its own data"),
-], ids=["same-holdout", "refit"])
+@pytest.mark.parametrize(
+    ("seasons", "inverted_before", "basis"),
+    [
+        # The same holdout start, one more week of games: compared on the current holdout's games.
+        (SEASONS, "2018-07-01", "compared on the current set's holdout: the same"),
+        # Only the current season came back (the data window shrank), so the new holdout starts
+        # later: the current set's definitions are refitted before it and both are scored on the
+        # same games neither saw.
+        (["2018-19"], "2019-02-05", "with the current set's definitions refitted on its own data"),
+    ],
+    ids=["same-holdout", "refit"],
+)
 def test_a_worse_set_never_replaces_a_better_one_during_a_growing_season(
-    night_one: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, seasons: list[str],
-    inverted_before: str, basis: str
+    night_one: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    seasons: list[str],
+    inverted_before: str,
+    basis: str,
 ) -> None:
     data = copy_data_dir(night_one, tmp_path / "data")
     before = _manifest(data)
     source = _through(tmp_path / "logs", seasons, NIGHT_2, inverted_before=inverted_before)
     settings = resolve_settings(data, environ={})
-    with caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"), \
-            pytest.raises(NotPromoted) as raised:
+    with (
+        caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"),
+        pytest.raises(NotPromoted) as raised,
+    ):
         train(settings, force=True, source=source)
     assert raised.value.exit_code == 3
     message = str(raised.value)
@@ -201,15 +218,17 @@ def test_ensure_repairs_a_forged_current_set_instead_of_keeping_it(
     model.write_bytes(model.read_bytes() + b"forged")
     assert not verify_model_set(data).ok
     settings = resolve_settings(data, environ={})
-    result = train(settings, source=_through(tmp_path / "logs", SEASONS, NIGHT_1),
-                   only_if_invalid=True)
+    result = train(
+        settings, source=_through(tmp_path / "logs", SEASONS, NIGHT_1), only_if_invalid=True
+    )
     assert result.outcome == "trained"  # exit 0: repaired, not "current models kept"
     assert verify_model_set(data).ok
     assert _manifest(data)["generation"] != manifest["generation"]
 
 
-def test_a_stale_current_set_is_compared_on_the_games_after_its_data(tmp_path: Path,
-                                                                     caplog) -> None:
+def test_a_stale_current_set_is_compared_on_the_games_after_its_data(
+    tmp_path: Path, caplog
+) -> None:
     # The current set knows 2017-18 up to March only (collection then broke for months); the new
     # one, trained on damaged data, is scored beside the deployed current models on the games
     # after the current set's last game, which neither has seen.
@@ -218,20 +237,29 @@ def test_a_stale_current_set_is_compared_on_the_games_after_its_data(tmp_path: P
     assert train(settings, force=True, source=old).outcome == "trained"
     generation = _manifest(settings.data_dir)["generation"]
     new = _through(tmp_path / "new", SEASONS, "2018-12-31", inverted_before="2018-07-01")
-    with caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"), \
-            pytest.raises(NotPromoted) as raised:
+    with (
+        caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"),
+        pytest.raises(NotPromoted) as raised,
+    ):
         train(settings, force=True, source=new)
     assert raised.value.exit_code == 3 and "game Brier" in str(raised.value)
     assert "after the current set's last game: the current models never saw them" in caplog.text
     assert _manifest(settings.data_dir)["generation"] == generation
 
 
-def test_a_valid_set_with_odd_training_records_falls_back_to_the_floors(tmp_path: Path,
-                                                                         caplog) -> None:
-    trained = TrainedSet({}, {"metrics": GOOD, "holdout": {"start": "2019-01-01"},
-                              "last_game_date": "2019-02-01"})
-    odd = {"training": {"holdout": {"start": 5, "games": "many"}, "last_game_date": [],
-                        "metrics": GOOD}}
+def test_a_valid_set_with_odd_training_records_falls_back_to_the_floors(
+    tmp_path: Path, caplog
+) -> None:
+    trained = TrainedSet(
+        {}, {"metrics": GOOD, "holdout": {"start": "2019-01-01"}, "last_game_date": "2019-02-01"}
+    )
+    odd = {
+        "training": {
+            "holdout": {"start": 5, "games": "many"},
+            "last_game_date": [],
+            "metrics": GOOD,
+        }
+    }
     current = Verification(ok=True, manifest=odd, problems=[], loaded=False, seconds=0.0)
     verdict = decide(trained, current, tmp_path)
     assert verdict.promote and verdict.current_valid

@@ -19,8 +19,12 @@ def _records(settings: Settings) -> list[dict[str, Any]]:
 
 
 def _run(settings: Settings, work: Any) -> Any:
-    return recorded_run("train", lambda: settings, work,
-                        outcome=lambda result: (result, f"did {result.value}", {"n": 1}))
+    return recorded_run(
+        "train",
+        lambda: settings,
+        work,
+        outcome=lambda result: (result, f"did {result.value}", {"n": 1}),
+    )
 
 
 @pytest.fixture
@@ -37,14 +41,18 @@ def test_results_are_recorded_except_valid(settings: Settings) -> None:
     assert record["message"] == "did trained" and record["figures"] == {"n": 1}
 
 
-@pytest.mark.parametrize(("error", "outcome", "code"), [
-    (LockHeld("another training is running"), "busy", 75),
-    (NotPromoted("new models not promoted"), "not_promoted", 3),
-    (Interrupted("stopped", 143), "stopped", 143),
-    (NbaMlError("bad data"), "failed", 1),
-])
-def test_errors_are_recorded_with_their_outcome(settings: Settings, error: NbaMlError,
-                                                outcome: str, code: int) -> None:
+@pytest.mark.parametrize(
+    ("error", "outcome", "code"),
+    [
+        (LockHeld("another training is running"), "busy", 75),
+        (NotPromoted("new models not promoted"), "not_promoted", 3),
+        (Interrupted("stopped", 143), "stopped", 143),
+        (NbaMlError("bad data"), "failed", 1),
+    ],
+)
+def test_errors_are_recorded_with_their_outcome(
+    settings: Settings, error: NbaMlError, outcome: str, code: int
+) -> None:
     def work(_: Settings) -> Outcome:
         raise error
 
@@ -52,8 +60,11 @@ def test_errors_are_recorded_with_their_outcome(settings: Settings, error: NbaMl
         _run(settings, work)
     assert raised.value is error
     [record] = _records(settings)
-    assert (record["outcome"], record["exit_code"], record["message"]) == (outcome, code,
-                                                                           str(error))
+    assert (record["outcome"], record["exit_code"], record["message"]) == (
+        outcome,
+        code,
+        str(error),
+    )
 
 
 def test_ctrl_c_and_bugs_become_one_line_errors(settings: Settings) -> None:
@@ -101,11 +112,13 @@ def test_sigterm_stops_the_run_even_inside_an_except_exception(settings: Setting
 
 
 def test_a_run_outside_the_main_thread_works_and_a_missing_dir_is_not_created(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     settings = resolve_settings(tmp_path / "none", environ={})
     results: list[Any] = []
-    thread = threading.Thread(target=lambda: results.append(
-        _run(settings, lambda s: Outcome.SKIPPED)))
+    thread = threading.Thread(
+        target=lambda: results.append(_run(settings, lambda s: Outcome.SKIPPED))
+    )
     thread.start()
     thread.join()
     assert results == [Outcome.SKIPPED]

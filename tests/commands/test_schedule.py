@@ -23,18 +23,31 @@ def _settings(environ: dict[str, str] | None = None, data_dir: Path | None = Non
     return resolve_settings(data_dir, environ=environ or {})
 
 
-@pytest.mark.parametrize(("kind", "flavour"), [("cron", "combined"), ("cronie", "cronie"),
-                                               ("debian", "debian")])
+@pytest.mark.parametrize(
+    ("kind", "flavour"), [("cron", "combined"), ("cronie", "cronie"), ("debian", "debian")]
+)
 def test_each_cron_kind_is_its_flavour_of_the_crontab(kind: str, flavour: str) -> None:
     text = schedule(_settings(), kind, EXE, system_timezone="Europe/Berlin")
-    assert text == deploy.render_crontab(EXE, deploy.DEFAULT_DATA_DIR, "nba-ml", 4, 0,
-                                         "America/Chicago", "Europe/Berlin",
-                                         flavour=flavour)  # type: ignore[arg-type]
+    assert text == deploy.render_crontab(
+        EXE,
+        deploy.DEFAULT_DATA_DIR,
+        "nba-ml",
+        4,
+        0,
+        "America/Chicago",
+        "Europe/Berlin",
+        flavour=flavour,
+    )  # type: ignore[arg-type]
 
 
 def test_the_configured_time_and_user_reach_the_crontab() -> None:
-    settings = _settings({"NBA_TRAINING_HOUR": "5", "NBA_TRAINING_MINUTE": "30",
-                          "NBA_TRAINING_TIMEZONE": "Europe/Paris"})
+    settings = _settings(
+        {
+            "NBA_TRAINING_HOUR": "5",
+            "NBA_TRAINING_MINUTE": "30",
+            "NBA_TRAINING_TIMEZONE": "Europe/Paris",
+        }
+    )
     text = schedule(settings, "cronie", EXE, user="svc_ml")
     assert "CRON_TZ=Europe/Paris" in text.splitlines()
     assert f"30 5 * * * svc_ml {EXE} train --force --scheduled 2>&1 | logger -t nba-ml" in text
@@ -47,7 +60,7 @@ def test_systemd_is_every_unit_under_a_header_with_its_name() -> None:
     units = deploy.render_systemd_units(EXE, None, "svc_ml", 6, 15, "America/Chicago")
     units[deploy.WEB_NAME] = deploy.render_web_unit(EXE, None, "svc_ml")
     assert text == "".join(f"# ---- {name}\n{body}" for name, body in units.items())
-    headers = [line[len("# ---- "):] for line in text.splitlines() if line.startswith("# ---- ")]
+    headers = [line[len("# ---- ") :] for line in text.splitlines() if line.startswith("# ---- ")]
     assert headers == list(units) and deploy.TIMER_NAME in headers
     assert headers[-1] == "nba-ml-web.service"
     assert f"ExecStart={Path(EXE).with_name('gunicorn')} --workers 2 --preload" in text
@@ -58,16 +71,17 @@ def test_systemd_is_every_unit_under_a_header_with_its_name() -> None:
 @pytest.mark.parametrize("how", ["flag", "environment"])
 def test_an_explicit_data_dir_is_named_in_the_files(tmp_path: Path, how: str) -> None:
     target = tmp_path / "models-here"
-    settings = (_settings(data_dir=target) if how == "flag"
-                else _settings({"NBA_ML_DATA_DIR": str(target)}))
+    settings = (
+        _settings(data_dir=target) if how == "flag" else _settings({"NBA_ML_DATA_DIR": str(target)})
+    )
     assert f"NBA_ML_DATA_DIR={target}" in schedule(settings, "cron", EXE).splitlines()
     assert f"Environment=NBA_ML_DATA_DIR={target}" in schedule(settings, "systemd", EXE)
 
 
-@pytest.mark.parametrize("environ", [{}, {"XDG_DATA_HOME": "/home/me/.data"},
-                                     {"STATE_DIRECTORY": "/var/lib/other"}])
-def test_a_default_data_dir_is_the_deployment_s_not_this_machine_s(
-        environ: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "environ", [{}, {"XDG_DATA_HOME": "/home/me/.data"}, {"STATE_DIRECTORY": "/var/lib/other"}]
+)
+def test_a_default_data_dir_is_the_deployment_s_not_this_machine_s(environ: dict[str, str]) -> None:
     """The data dir this shell would default to (~/.local/share, $XDG_DATA_HOME, a systemd
     StateDirectory) is not what the deployment should use: the files name the system default."""
     settings = _settings(environ)
@@ -86,16 +100,21 @@ def test_every_kind_the_usage_error_lists_renders() -> None:
     assert listed == list(KINDS)
     for kind in KINDS:
         text = schedule(_settings(), kind, EXE)
-        assert f"{EXE} train --force" in text or 'nba-ml", "train", "--force"' in text or (
-            '"nba-ml", "daily"' in text)
+        assert (
+            f"{EXE} train --force" in text
+            or 'nba-ml", "train", "--force"' in text
+            or ('"nba-ml", "daily"' in text)
+        )
 
 
 @pytest.mark.parametrize("kind", ["crontab", "", "CRON", "systemd "])
 def test_an_unknown_kind_is_a_usage_error_that_lists_the_kinds(kind: str) -> None:
     with pytest.raises(UsageError) as caught:
         schedule(_settings(), kind, EXE)
-    assert str(caught.value) == (f"invalid value for KIND: {kind!r}: expected cron, cronie, "
-                                 "debian, systemd, compose or kubernetes")
+    assert str(caught.value) == (
+        f"invalid value for KIND: {kind!r}: expected cron, cronie, "
+        "debian, systemd, compose or kubernetes"
+    )
     assert caught.value.exit_code == EXIT_USAGE
 
 
@@ -133,17 +152,31 @@ def test_output_dir_must_exist_and_stay_outside_the_data_dir(tmp_path: Path) -> 
     assert list((tmp_path / "data").iterdir()) == []
 
 
-@pytest.mark.parametrize(("exe", "data_dir", "expected"), [
-    ("/home/ana/.venv/bin/nba-ml", None, ["ExecStart=/home/ana/.venv/bin/nba-ml is under /home, "
-                                          "which ProtectHome=yes"]),
-    (EXE, "/tmp/nba", ["the data directory /tmp/nba is under /tmp, which PrivateTmp=yes"]),
-    ("/root/nba-ml", "/home/ana/nba", ["under /root, which ProtectHome=yes",
-                                       "the data directory /home/ana/nba is under /home"]),
-    (EXE, "/srv/nba-ml", []), (EXE, None, []), ("/opt/homely/nba-ml", "/tmpfs/x", []),
-])
+@pytest.mark.parametrize(
+    ("exe", "data_dir", "expected"),
+    [
+        (
+            "/home/ana/.venv/bin/nba-ml",
+            None,
+            ["ExecStart=/home/ana/.venv/bin/nba-ml is under /home, which ProtectHome=yes"],
+        ),
+        (EXE, "/tmp/nba", ["the data directory /tmp/nba is under /tmp, which PrivateTmp=yes"]),
+        (
+            "/root/nba-ml",
+            "/home/ana/nba",
+            [
+                "under /root, which ProtectHome=yes",
+                "the data directory /home/ana/nba is under /home",
+            ],
+        ),
+        (EXE, "/srv/nba-ml", []),
+        (EXE, None, []),
+        ("/opt/homely/nba-ml", "/tmpfs/x", []),
+    ],
+)
 def test_paths_the_sandbox_hides_are_warned_about(
-        exe: str, data_dir: str | None, expected: list[str],
-        caplog: pytest.LogCaptureFixture) -> None:
+    exe: str, data_dir: str | None, expected: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
     # ExecStart=/home/... beside ProtectHome=yes, a data dir under /tmp beside PrivateTmp=yes:
     # rendered without a word, and both units failed at start
     from nba_ml.deploy.sandbox import sandbox_warnings
@@ -174,9 +207,9 @@ def test_kubernetes_is_every_manifest_as_one_stream(tmp_path: Path) -> None:
     settings = _settings({"NBA_TRAINING_MINUTE": "15"}, data_dir=tmp_path)
     text = schedule(settings, "kubernetes", EXE, image="registry.example.com/nba-ml:2")
     files = deploy.render_kubernetes("registry.example.com/nba-ml:2", 4, 15, "America/Chicago")
-    assert text == "---\n".join(f"# ---- kubernetes/{name}\n{body}"
-                                for name, body in files.items())
+    assert text == "---\n".join(f"# ---- kubernetes/{name}\n{body}" for name, body in files.items())
     assert 'schedule: "15 4 * * *"' in text and str(tmp_path) not in text
     shipped = ROOT / "deploy" / "kubernetes"
     assert schedule(_settings(), "kubernetes", EXE) == "---\n".join(
-        f"# ---- kubernetes/{name}\n{(shipped / name).read_text()}" for name in files)
+        f"# ---- kubernetes/{name}\n{(shipped / name).read_text()}" for name in files
+    )

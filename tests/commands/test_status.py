@@ -17,16 +17,20 @@ def _manifest_path(data_dir: Path) -> Path:
     return (data_dir / "models" / "manifest.json").resolve()
 
 
-@pytest.mark.parametrize("damage", [
-    lambda m: m.__setitem__("training", []),
-    lambda m: m["training"].__setitem__("last_game_date", "yesterday"),
-    lambda m: m["training"].__setitem__("last_game_date", 20190613),
-    lambda m: m["training"].__setitem__("metrics", {"points": "x"}),
-    lambda m: m["training"].__setitem__("holdout", "season"),
-    lambda m: m.__setitem__("models", None),
-])
-def test_status_renders_a_damaged_manifest(trained_dir: Path, tmp_path: Path,
-                                           damage: object) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda m: m.__setitem__("training", []),
+        lambda m: m["training"].__setitem__("last_game_date", "yesterday"),
+        lambda m: m["training"].__setitem__("last_game_date", 20190613),
+        lambda m: m["training"].__setitem__("metrics", {"points": "x"}),
+        lambda m: m["training"].__setitem__("holdout", "season"),
+        lambda m: m.__setitem__("models", None),
+    ],
+)
+def test_status_renders_a_damaged_manifest(
+    trained_dir: Path, tmp_path: Path, damage: object
+) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
     path = _manifest_path(copy)
     manifest = json.loads(path.read_text())
@@ -40,15 +44,21 @@ def test_status_renders_a_damaged_manifest(trained_dir: Path, tmp_path: Path,
     if not isinstance(manifest["training"], dict):
         assert any("records no training" in item for item in report.attention)
     elif not isinstance(manifest["training"].get("last_game_date"), str) or (
-            manifest["training"]["last_game_date"] == "yesterday"):
+        manifest["training"]["last_game_date"] == "yesterday"
+    ):
         assert any("last_game_date" in item for item in report.attention)
         assert report.models.last_game_date is None
 
 
 def test_status_renders_odd_run_lines(trained_dir: Path, tmp_path: Path) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
-    lines = ['{"command": null}', '{"command": "train", "exit_code": "one", "message": 5}',
-             "[1, 2]", "not json", '{"outcome": "failed", "exit_code": 1}']
+    lines = [
+        '{"command": null}',
+        '{"command": "train", "exit_code": "one", "message": 5}',
+        "[1, 2]",
+        "not json",
+        '{"outcome": "failed", "exit_code": 1}',
+    ]
     (copy / "runs.jsonl").write_text("\n".join(lines) + "\n")
     report = status(resolve_settings(copy, environ={}))
     assert [run.command for run in report.runs] == [None, "train", None]
@@ -70,8 +80,10 @@ def test_data_dated_after_today_needs_attention(tmp_path: Path) -> None:
     now = dt.datetime(2026, 12, 1, 18, tzinfo=dt.timezone.utc)
     report = status(resolve_settings(data, environ={}), now=now)
     assert not report.healthy and report.data.days_behind == -1472
-    assert ("the data's last game (2030-12-12) is 1472 days after today (2026-12-01): game "
-            "logs dated in the future, or a clock set wrong") in report.attention
+    assert (
+        "the data's last game (2030-12-12) is 1472 days after today (2026-12-01): game "
+        "logs dated in the future, or a clock set wrong"
+    ) in report.attention
     assert not report.data.stale
 
 
@@ -99,9 +111,9 @@ def test_games_in_the_cached_schedule_make_off_season_data_stale(tmp_path: Path)
     assert "data is 22 days behind today (2031-07-12) during the season" in report.attention
 
 
-def test_status_looks_for_the_installed_timer_or_crontab(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
+def test_status_looks_for_the_installed_timer_or_crontab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nba_ml.deploy import installed
 
     monkeypatch.setattr(installed, "installed_schedules", lambda: [])

@@ -28,8 +28,9 @@ runner = cli_runner()
 OPENING = dt.date(2019, 10, 22)  # the day after the trained data (2017-18, 2018-19) ends
 RECORDED = dt.date(2025, 11, 5)
 
-pytestmark = pytest.mark.skipif(not (CASSETTES / SCOREBOARD).exists(),
-                                reason="../shared/data/nba-api-cassettes is absent")
+pytestmark = pytest.mark.skipif(
+    not (CASSETTES / SCOREBOARD).exists(), reason="../shared/data/nba-api-cassettes is absent"
+)
 
 
 def cli(*args: str):  # type: ignore[no-untyped-def]
@@ -50,17 +51,25 @@ def slate_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     adapter = ReplayAdapter()
     route_schedule(adapter)
     clock = FakeClock()
-    report = refresh_cache(data / "raw", [], today=OPENING, options=CollectOptions(pause=0),
-                           session=adapter.session(), sleep=clock.sleep, clock=clock.monotonic,
-                           schedule_day=OPENING)
+    report = refresh_cache(
+        data / "raw",
+        [],
+        today=OPENING,
+        options=CollectOptions(pause=0),
+        session=adapter.session(),
+        sleep=clock.sleep,
+        clock=clock.monotonic,
+        schedule_day=OPENING,
+    )
     assert report.requests == 1 and report.schedule == schedule_path(data / "raw", OPENING)
     recorded = schedule_path(data / "raw", RECORDED)
     recorded.write_bytes((CASSETTES / SCOREBOARD).read_bytes())
     return data
 
 
-def test_every_scheduled_game_and_its_likely_players(slate_dir: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_scheduled_game_and_its_likely_players(
+    slate_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
     result = cli("predict", "today", "--date", OPENING.isoformat(), "--json")
     assert result.exit_code == 0, result.output
@@ -76,8 +85,9 @@ def test_every_scheduled_game_and_its_likely_players(slate_dir: Path,
         for side in teams:
             roster = [p for p in game["players"] if p["team"] == side]
             assert 5 <= len(roster) <= 10
-            assert [p["minutes"] for p in roster] == sorted((p["minutes"] for p in roster),
-                                                           reverse=True)
+            assert [p["minutes"] for p in roster] == sorted(
+                (p["minutes"] for p in roster), reverse=True
+            )
         for line in game["players"]:
             assert 0 <= line["points"] < 60 and 0 <= line["assists"] < 20
             assert 0 <= line["rebounds"] < 25
@@ -118,11 +128,17 @@ def test_a_day_without_games_needs_no_models(data_dir: Path) -> None:
     assert json.loads(as_json.stdout)["games"] == []
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    (b"[" * 10_000, "nests deeper"), (b"{}", "no scoreboard.games"),
-    (json.dumps(scoreboard_for("2026-01-01")).encode(), "is for '2026-01-01'")])
-def test_a_damaged_schedule_is_one_line_and_exit_1(data_dir: Path, content: bytes,
-                                                   reason: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"[" * 10_000, "nests deeper"),
+        (b"{}", "no scoreboard.games"),
+        (json.dumps(scoreboard_for("2026-01-01")).encode(), "is for '2026-01-01'"),
+    ],
+)
+def test_a_damaged_schedule_is_one_line_and_exit_1(
+    data_dir: Path, content: bytes, reason: str
+) -> None:
     day = dt.date(2026, 1, 2)
     path = schedule_path(data_dir / "raw", day)
     path.parent.mkdir(parents=True)
@@ -140,7 +156,8 @@ def test_a_bad_date_is_a_usage_error(data_dir: Path) -> None:
 
 
 def test_the_recorded_slate_says_why_no_player_is_listed_and_what_served_it(
-        slate_dir: Path) -> None:
+    slate_dir: Path,
+) -> None:
     # every game had "players": [] and nothing saying why
     result = predict_today(resolve_settings(slate_dir, environ={}), RECORDED)
     for game in result.games:
@@ -157,7 +174,8 @@ def test_the_recorded_slate_says_why_no_player_is_listed_and_what_served_it(
 
 
 def test_stale_data_is_refused_for_today_and_warned_for_a_date(
-        slate_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slate_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nba_ml.data import seasons
 
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
@@ -176,25 +194,29 @@ def test_stale_data_is_refused_for_today_and_warned_for_a_date(
     assert all(game["note"] is None for game in payload["games"])
 
 
-def test_a_slate_written_by_hand_needs_no_cache(slate_dir: Path, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_slate_written_by_hand_needs_no_cache(
+    slate_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
     day = OPENING + dt.timedelta(days=1)  # no schedule cached for it
     assert cli("predict", "today", "--date", day.isoformat()).exit_code == 1
     slate = tmp_path / "slate.txt"
     slate.write_text("# opening week\nSixers @ Celtics\nLakers vs Clippers\n\nGSW,POR\n")
-    result = cli("predict", "today", "--date", day.isoformat(), "--schedule", str(slate),
-                 "--json")
+    result = cli("predict", "today", "--date", day.isoformat(), "--schedule", str(slate), "--json")
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     assert [(g["away"], g["home"]) for g in payload["games"]] == [
-        ("PHI", "BOS"), ("LAC", "LAL"), ("POR", "GSW")]
+        ("PHI", "BOS"),
+        ("LAC", "LAL"),
+        ("POR", "GSW"),
+    ]
     assert payload["schedule_file"] == str(slate) and payload["date"] == day.isoformat()
     assert all(0 < g["home_win_probability"] < 1 and g["players"] for g in payload["games"])
 
 
-def test_a_saved_scoreboard_gives_its_own_day(slate_dir: Path, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_saved_scoreboard_gives_its_own_day(
+    slate_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(slate_dir))
     saved = tmp_path / "board.json"
     saved.write_text(json.dumps(scoreboard_for(OPENING.isoformat())))
@@ -206,17 +228,21 @@ def test_a_saved_scoreboard_gives_its_own_day(slate_dir: Path, tmp_path: Path,
     assert other.exit_code == 2 and "is for '2019-10-22'" in one_error_line(other.stderr)
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    (None, "no such file"),
-    ("Celtics Lakers\n", "line 1 is not AWAY @ HOME"),
-    ("PHI @ BOS\nGotham @ LAL\n", "line 2: unknown team 'Gotham'"),
-    ("PHI @ BOS\nBOS @ LAL\n", "line 2: LAL and BOS cannot play each other, or one of them"),
-    ("Los Angeles @ BOS\n", "line 1: ambiguous team 'Los Angeles'"),
-    (b"\xff\xfe", "not UTF-8 text"),
-    ('{"scoreboard": {}}', "no scoreboard.games"),
-])
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (None, "no such file"),
+        ("Celtics Lakers\n", "line 1 is not AWAY @ HOME"),
+        ("PHI @ BOS\nGotham @ LAL\n", "line 2: unknown team 'Gotham'"),
+        ("PHI @ BOS\nBOS @ LAL\n", "line 2: LAL and BOS cannot play each other, or one of them"),
+        ("Los Angeles @ BOS\n", "line 1: ambiguous team 'Los Angeles'"),
+        (b"\xff\xfe", "not UTF-8 text"),
+        ('{"scoreboard": {}}', "no scoreboard.games"),
+    ],
+)
 def test_a_bad_schedule_file_is_one_line_and_exit_2(
-        data_dir: Path, tmp_path: Path, content: str | bytes | None, needle: str) -> None:
+    data_dir: Path, tmp_path: Path, content: str | bytes | None, needle: str
+) -> None:
     path = tmp_path / "slate.txt"
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -236,15 +262,20 @@ def test_the_text_view_gives_start_times_in_chicago_time() -> None:
     from nba_ml.commands.today import GameLine, TodayResult
 
     def game(starts_at: str | None) -> GameLine:
-        return GameLine("0022500171", "CLE", "PHI", starts_at, "7:00 pm ET", "Regular Season",
-                        0.6, [])
+        return GameLine(
+            "0022500171", "CLE", "PHI", starts_at, "7:00 pm ET", "Regular Season", 0.6, []
+        )
 
-    result = TodayResult("2025-11-05", "f.json", [game("2025-11-06T00:00:00Z"),
-                                                  game("2026-03-20T23:30:00Z"), game(None),
-                                                  game("soon")], [])
+    result = TodayResult(
+        "2025-11-05",
+        "f.json",
+        [game("2025-11-06T00:00:00Z"), game("2026-03-20T23:30:00Z"), game(None), game("soon")],
+        [],
+    )
     assert result.lines()[1:] == [
         "PHI @ CLE 6:00 pm CST (7:00 pm ET): home win probability 0.600",
         "PHI @ CLE 6:30 pm CDT (7:00 pm ET): home win probability 0.600",
         "PHI @ CLE (7:00 pm ET): home win probability 0.600",
-        "PHI @ CLE (7:00 pm ET): home win probability 0.600"]
+        "PHI @ CLE (7:00 pm ET): home win probability 0.600",
+    ]
     assert result.as_dict()["games"][0]["starts_at"] == "2025-11-06T00:00:00Z"

@@ -23,8 +23,7 @@ def test_train_from_stats_nba_com_then_refetch_nothing_finished(tmp_path: Path) 
         route_csv_season(adapter, season)
     route_schedule(adapter)
     settings = resolve_settings(tmp_path / "data", environ=QUIET)
-    result = train(settings, force=True, seasons=["2017-18", "2018-19"],
-                   session=adapter.session())
+    result = train(settings, force=True, seasons=["2017-18", "2018-19"], session=adapter.session())
     assert result.outcome == "trained"
     # 2 seasons x 2 season types (no play-in before 2019-20) x 2 modes, and today's schedule
     assert len(adapter.calls) == 9
@@ -34,14 +33,20 @@ def test_train_from_stats_nba_com_then_refetch_nothing_finished(tmp_path: Path) 
     assert manifest["training"]["holdout"]["name"] == "season 2018-19"
     # finished seasons and today's schedule are cached: a second forced run sends no request
     again = ReplayAdapter()
-    second = train(settings, force=True, seasons=["2017-18", "2018-19"], promote_anyway=True,
-                   session=again.session())
+    second = train(
+        settings,
+        force=True,
+        seasons=["2017-18", "2018-19"],
+        promote_anyway=True,
+        session=again.session(),
+    )
     assert second.outcome == "trained"
     assert again.calls == []
 
 
-def test_unreachable_upstream_is_temporary_and_keeps_models(trained_dir: Path,
-                                                            tmp_path: Path) -> None:
+def test_unreachable_upstream_is_temporary_and_keeps_models(
+    trained_dir: Path, tmp_path: Path
+) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
     before = json.loads((copy / "models" / "manifest.json").read_text())
     adapter = ReplayAdapter()
@@ -58,8 +63,9 @@ def test_unreachable_upstream_is_temporary_and_keeps_models(trained_dir: Path,
     assert json.loads((copy / "models" / "manifest.json").read_text()) == before
 
 
-def test_promotion_gate_keeps_better_current_models(trained_dir: Path, tmp_path: Path,
-                                                    two_seasons: Path) -> None:
+def test_promotion_gate_keeps_better_current_models(
+    trained_dir: Path, tmp_path: Path, two_seasons: Path
+) -> None:
     copy = copy_data_dir(trained_dir, tmp_path / "d")
     link = copy / "models" / "manifest.json"
     manifest = json.loads(link.read_text())
@@ -81,7 +87,8 @@ def test_promotion_gate_keeps_better_current_models(trained_dir: Path, tmp_path:
 
 @pytest.mark.parametrize("training", [["a", "list"], "a string", 7])
 def test_a_current_manifest_whose_training_is_not_an_object_is_replaced_cleanly(
-        synthetic_set: Path, tmp_path: Path, training: object) -> None:
+    synthetic_set: Path, tmp_path: Path, training: object
+) -> None:
     # such a set is invalid, so ensure retrains; the run read its training record after
     # installing the new set, and an AttributeError turned a good run into a failed one
     copy = copy_data_dir(synthetic_set, tmp_path / "d")
@@ -99,9 +106,9 @@ def test_a_current_manifest_whose_training_is_not_an_object_is_replaced_cleanly(
 ELO_CSV = "date,season,team1,team2,elo1_pre,elo2_pre\n2020-12-22,2021,BKN,GSW,1500,1500\n"
 
 
-def test_a_wrong_from_is_said_even_when_the_models_are_fresh(trained_dir: Path,
-                                                             two_seasons: Path,
-                                                             tmp_path: Path) -> None:
+def test_a_wrong_from_is_said_even_when_the_models_are_fresh(
+    trained_dir: Path, two_seasons: Path, tmp_path: Path
+) -> None:
     # it once said "skipped: models are 0.0 h old" without looking at the directory
     copy = copy_data_dir(trained_dir, tmp_path / "d")
     wrong = tmp_path / "fivethirtyeight"
@@ -112,24 +119,28 @@ def test_a_wrong_from_is_said_even_when_the_models_are_fresh(trained_dir: Path,
         with pytest.raises(UsageError) as raised:
             train(settings, force=force, source=wrong)
         assert raised.value.exit_code == EXIT_USAGE
-        assert str(raised.value) == (f"no LeagueGameLog CSV or JSON files found in {wrong}: "
-                                     f"{FROM_HINT}")
+        assert str(raised.value) == (
+            f"no LeagueGameLog CSV or JSON files found in {wrong}: {FROM_HINT}"
+        )
     # a right one with fresh models: skipped, as before
     assert train(settings, source=two_seasons).outcome == "skipped"
 
 
-def test_a_season_missing_from_the_source_is_a_usage_error(synthetic_seasons: Path,
-                                                           tmp_path: Path) -> None:
+def test_a_season_missing_from_the_source_is_a_usage_error(
+    synthetic_seasons: Path, tmp_path: Path
+) -> None:
     settings = resolve_settings(tmp_path / "d", environ=QUIET)
     with pytest.raises(UsageError) as raised:
         train(settings, force=True, source=synthetic_seasons, seasons=["2010-11"])
     assert raised.value.exit_code == EXIT_USAGE  # was 1 (alert)
-    assert str(raised.value) == (f"season 2010-11 is not in {synthetic_seasons} "
-                                 "(found: 2017-18, 2018-19)")
+    assert str(raised.value) == (
+        f"season 2010-11 is not in {synthetic_seasons} (found: 2017-18, 2018-19)"
+    )
 
 
 def test_a_parent_directory_skips_other_tables_and_names_a_bad_game_log(
-        synthetic_seasons: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    synthetic_seasons: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     import shutil
 
     from nba_ml.commands.train import load_training_data
@@ -145,35 +156,38 @@ def test_a_parent_directory_skips_other_tables_and_names_a_bad_game_log(
     assert "nba_elo_latest.csv: not a game-log file (no MATCHUP column)" in caplog.text
     broken = parent / "cassettes" / "playergamelog_2025-26.json"
     broken.parent.mkdir()
-    broken.write_text('{"resultSets": [{"name": "PlayerGameLog", "headers": ["GAME_DATE"], '
-                      '"rowSet": []}]}')
+    broken.write_text(
+        '{"resultSets": [{"name": "PlayerGameLog", "headers": ["GAME_DATE"], "rowSet": []}]}'
+    )
     with pytest.raises(DataError) as raised:
         load_training_data(settings, parent, None)
     assert str(raised.value).startswith(f"{broken}: ")
     assert str(raised.value).endswith(f"; --from reads its subdirectories too: {FROM_HINT}")
 
 
-def test_a_one_season_training_names_its_small_holdout(synthetic_seasons: Path, tmp_path: Path,
-                                                       quick_models: None,
-                                                       caplog: pytest.LogCaptureFixture
-                                                       ) -> None:
+def test_a_one_season_training_names_its_small_holdout(
+    synthetic_seasons: Path, tmp_path: Path, quick_models: None, caplog: pytest.LogCaptureFixture
+) -> None:
     # a one-season training installed a 55-game holdout without a word on its size
     from nba_ml.commands.train import SMALL_HOLDOUT_GAMES
 
     settings = resolve_settings(tmp_path / "d", environ={**QUIET, "NBA_ML_JOBS": "1"})
     with caplog.at_level("WARNING"):
-        result = train(settings, force=True, source=synthetic_seasons, seasons=["2018-19"],
-                       promote_anyway=True)
+        result = train(
+            settings, force=True, source=synthetic_seasons, seasons=["2018-19"], promote_anyway=True
+        )
     holdout = result.manifest["training"]["holdout"]
     assert holdout["games"] < SMALL_HOLDOUT_GAMES
     assert result.message.startswith("4 models on 2018-19 in ")  # the CLI puts "trained: "
     assert f"holdout {holdout['name']} ({holdout['games']} games): game Brier " in result.message
-    assert (f"the holdout ({holdout['name']}) has only {holdout['games']} games: its figures "
-            "are rough") in caplog.text
+    assert (
+        f"the holdout ({holdout['name']}) has only {holdout['games']} games: its figures are rough"
+    ) in caplog.text
 
 
-def test_ensure_retrains_a_set_an_older_nba_ml_saved_as_pickles(synthetic_set: Path,
-                                                                 tmp_path: Path) -> None:
+def test_ensure_retrains_a_set_an_older_nba_ml_saved_as_pickles(
+    synthetic_set: Path, tmp_path: Path
+) -> None:
     """Upgrading: a schema-1 set (joblib .pkl files, pickled game data) is invalid and never
     loaded, and `ensure` replaces it; its files, nba-ml's own, do not block the training."""
     from nba_ml import MODEL_FILES
@@ -195,8 +209,9 @@ def test_ensure_retrains_a_set_an_older_nba_ml_saved_as_pickles(synthetic_set: P
     assert not verification.ok
     assert "model set: saved by an older nba-ml as pickles" in verification.summary()
 
-    result = ensure(resolve_settings(copy, environ={"NBA_ML_JOBS": "1"}),
-                    source=synthetic_set.parent / "logs")
+    result = ensure(
+        resolve_settings(copy, environ={"NBA_ML_JOBS": "1"}), source=synthetic_set.parent / "logs"
+    )
     assert result.outcome == "trained", result.message
     assert verify_model_set(copy, full_load=True).ok
     assert (copy / "models").resolve() != generation

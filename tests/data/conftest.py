@@ -14,6 +14,7 @@ import pytest
 @pytest.fixture
 def alarm() -> Iterator[None]:
     """Fail instead of hanging forever (a FIFO opened for reading blocks without a writer)."""
+
     def hung(signum: int, frame: object) -> None:
         raise TimeoutError("the read hung")
 

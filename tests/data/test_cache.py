@@ -41,22 +41,30 @@ from tests.data.test_importer import response
 HEADERS = ["SEASON_ID", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE", "MATCHUP", "WL", "PTS"]
 
 
-def team_row(game: str, day: str, team: str, other: str, home: bool, pts: int,
-             won: bool) -> list[Any]:
+def team_row(
+    game: str, day: str, team: str, other: str, home: bool, pts: int, won: bool
+) -> list[Any]:
     matchup = f"{team} vs. {other}" if home else f"{team} @ {other}"
     return ["22025", team, game, f"{day}T00:00:00", matchup, "W" if won else "L", pts]
 
 
-def game(game_id: str, day: str, home: str, away: str, home_pts: int,
-         away_pts: int) -> list[list[Any]]:
+def game(
+    game_id: str, day: str, home: str, away: str, home_pts: int, away_pts: int
+) -> list[list[Any]]:
     """The two team rows of one game, away side first, as LeagueGameLog sends them."""
-    return [team_row(game_id, day, away, home, False, away_pts, away_pts > home_pts),
-            team_row(game_id, day, home, away, True, home_pts, home_pts > away_pts)]
+    return [
+        team_row(game_id, day, away, home, False, away_pts, away_pts > home_pts),
+        team_row(game_id, day, home, away, True, home_pts, home_pts > away_pts),
+    ]
 
 
 def log(rows: list[list[Any]], headers: list[str] = HEADERS, **parameters: Any) -> dict:
-    defaults = {"Season": "2025-26", "SeasonType": "Regular Season", "PlayerOrTeam": "T",
-                "DateFrom": ""}
+    defaults = {
+        "Season": "2025-26",
+        "SeasonType": "Regular Season",
+        "PlayerOrTeam": "T",
+        "DateFrom": "",
+    }
     return response(headers, rows, **{**defaults, **parameters})
 
 
@@ -75,7 +83,8 @@ def rows_of(body: dict) -> list[list[Any]]:
 
 def test_cache_path_layout(tmp_path: Path) -> None:
     assert cache_path(tmp_path, "2025-26", "Regular Season", "T") == (
-        tmp_path / "leaguegamelog" / "2025-26_regular-season_T.json")
+        tmp_path / "leaguegamelog" / "2025-26_regular-season_T.json"
+    )
     assert cache_path(tmp_path, "2019-20", "Playoffs", "P").name == "2019-20_playoffs_P.json"
     assert cache_path(tmp_path, "2020-21", "PlayIn", "T").name == "2020-21_playin_T.json"
     with pytest.raises(ValueError, match="season type"):
@@ -90,16 +99,22 @@ def test_schedule_path_is_one_file_per_day(tmp_path: Path) -> None:
 
 def test_cache_files_lists_what_exists_in_a_stable_order(tmp_path: Path) -> None:
     assert cache_files(tmp_path, ["2024-25", "2025-26"]) == []
-    wanted = [cache_path(tmp_path, "2025-26", "Playoffs", "P"),
-              cache_path(tmp_path, "2024-25", "Regular Season", "T"),
-              cache_path(tmp_path, "2025-26", "Regular Season", "T")]
+    wanted = [
+        cache_path(tmp_path, "2025-26", "Playoffs", "P"),
+        cache_path(tmp_path, "2024-25", "Regular Season", "T"),
+        cache_path(tmp_path, "2025-26", "Regular Season", "T"),
+    ]
     for path in wanted:
         put(path, log([]))
     (tmp_path / "leaguegamelog" / "2025-26_preseason_T.json").write_text("{}")  # not a kind
     dangling = cache_path(tmp_path, "2025-26", "PlayIn", "T")
     dangling.symlink_to(tmp_path / "nowhere")  # listed, so that reading it refuses it
     assert cache_files(tmp_path, ["2024-25", "2025-26"]) == [
-        wanted[1], wanted[2], dangling, wanted[0]]
+        wanted[1],
+        wanted[2],
+        dangling,
+        wanted[0],
+    ]
     assert cache_files(tmp_path, ["2023-24"]) == []
 
 
@@ -155,11 +170,15 @@ def test_prepare_removes_only_the_temporary_files_nba_ml_left(tmp_path: Path) ->
     (directory / "2025-26_regular-season_T.json").write_text("{}")
     prepare(raw, "leaguegamelog", "schedule")
     assert sorted(p.name for p in directory.iterdir()) == [
-        ".2025-26_regular-season_T.json.tmp", ".dir.tmp", ".link.tmp", ".notes.tmp",
-        "2025-26_regular-season_T.json", "visible.tmp"]
+        ".2025-26_regular-season_T.json.tmp",
+        ".dir.tmp",
+        ".link.tmp",
+        ".notes.tmp",
+        "2025-26_regular-season_T.json",
+        "visible.tmp",
+    ]
     assert not list((raw / "schedule").iterdir())
     assert kept.read_text() == "not ours"
-
 
 
 def test_cache_directories_are_0750_whatever_the_umask(tmp_path: Path) -> None:
@@ -178,6 +197,7 @@ def test_cache_directories_are_0750_whatever_the_umask(tmp_path: Path) -> None:
     (raw / "playoffs").write_text("a file where a directory belongs")
     with pytest.raises(StorageError, match=r"cannot prepare raw cache .*: not a directory"):
         prepare(raw, "playoffs")
+
 
 def test_prepare_fails_with_one_line_when_the_cache_cannot_be_made(tmp_path: Path) -> None:
     (tmp_path / "raw").write_text("in the way")
@@ -207,8 +227,9 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-def test_a_damaged_file_is_set_aside_with_one_warning(tmp_path: Path, damage: str,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_a_damaged_file_is_set_aside_with_one_warning(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
     path = cache_path(tmp_path, "2025-26", "Regular Season", "T")
     path.parent.mkdir(parents=True)
     path.write_bytes(DAMAGE[damage])
@@ -223,8 +244,9 @@ def test_a_damaged_file_is_set_aside_with_one_warning(tmp_path: Path, damage: st
     assert read(path) is None  # and the next read finds nothing to trust
 
 
-def test_a_file_over_the_size_bound_is_set_aside_unread(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_over_the_size_bound_is_set_aside_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = put(cache_path(tmp_path, "2025-26", "Regular Season", "T"), log([]))
     monkeypatch.setattr(cache, "MAX_CACHE_BYTES", 16)
     assert read(path) is None
@@ -249,27 +271,33 @@ def test_a_symlink_is_refused_even_to_a_good_file(tmp_path: Path, target: str) -
     path = cache_path(tmp_path, "2025-26", "Regular Season", "T")
     path.parent.mkdir(parents=True)
     path.symlink_to(good if target == "good.json" else target)
-    with pytest.raises(StorageError, match="is a symbolic link, not a regular file; nba-ml did "
-                                           "not write it") as caught:
+    with pytest.raises(
+        StorageError, match="is a symbolic link, not a regular file; nba-ml did not write it"
+    ) as caught:
         read(path)
     assert caught.value.exit_code == 1 and path.is_symlink()
 
 
-def test_another_user_s_damaged_file_is_refused_not_moved(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_user_s_damaged_file_is_refused_not_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = cache_path(tmp_path, "2025-26", "Regular Season", "T")
     path.parent.mkdir(parents=True)
     path.write_text("not json")
     me = os.geteuid()
     monkeypatch.setattr(os, "geteuid", lambda: me + 1)  # the file is now someone else's
-    with pytest.raises(StorageError, match=r"^raw cache entry .* invalid JSON .*; nba-ml did "
-                                           r"not write it and leaves it alone"):
+    with pytest.raises(
+        StorageError,
+        match=r"^raw cache entry .* invalid JSON .*; nba-ml did "
+        r"not write it and leaves it alone",
+    ):
         read(path)
     assert path.read_text() == "not json" and len(list(path.parent.iterdir())) == 1
 
 
-def test_a_file_that_cannot_be_opened_is_a_storage_error(tmp_path: Path,
-                                                        deny_open: Callable[[Path], None]) -> None:
+def test_a_file_that_cannot_be_opened_is_a_storage_error(
+    tmp_path: Path, deny_open: Callable[[Path], None]
+) -> None:
     path = put(cache_path(tmp_path, "2025-26", "Regular Season", "T"), log([]))
     deny_open(path)
     with pytest.raises(StorageError) as caught:
@@ -279,7 +307,8 @@ def test_a_file_that_cannot_be_opened_is_a_storage_error(tmp_path: Path,
 
 
 def test_set_aside_names_the_reason_and_returns_the_new_name(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "2025-26_regular-season_T.json"
     path.write_text("{}")
     with caplog.at_level(logging.WARNING, logger="nba_ml.data"):
@@ -327,8 +356,10 @@ def test_game_rows_needs_text_headers_and_a_game_date() -> None:
 
 def test_latest_date() -> None:
     assert latest_date(log([])) is None
-    rows = [*game("0022500002", "2025-10-24", "BOS", "NYK", 99, 101),
-            *game("0022500001", "2025-10-21", "OKC", "HOU", 125, 124)]
+    rows = [
+        *game("0022500002", "2025-10-24", "BOS", "NYK", 99, 101),
+        *game("0022500001", "2025-10-21", "OKC", "HOU", 125, 124),
+    ]
     assert latest_date(log(rows)) == dt.date(2025, 10, 24)
 
 
@@ -349,8 +380,10 @@ def test_last_cached_game_date_skips_damage_and_never_sets_it_aside(tmp_path: Pa
     team = cache_path(tmp_path, "2025-26", "Regular Season", "T")
     team.parent.mkdir(parents=True)
     team.write_text("{ not json")
-    player = put(cache_path(tmp_path, "2025-26", "Regular Season", "P"),
-                 log(game("0022500001", "2025-10-21", "OKC", "HOU", 125, 124)))
+    player = put(
+        cache_path(tmp_path, "2025-26", "Regular Season", "P"),
+        log(game("0022500001", "2025-10-21", "OKC", "HOU", 125, 124)),
+    )
     os.mkfifo(cache_path(tmp_path, "2025-26", "Playoffs", "T"))
     outcome = run_in_child(last_cached_game_date, tmp_path, seconds=10)
     assert outcome == ("ok", dt.date(2025, 10, 21))  # from the player file, without blocking
@@ -361,9 +394,11 @@ def test_last_cached_game_date_skips_damage_and_never_sets_it_aside(tmp_path: Pa
 # ------------------------------------------------------------------------ merging a refresh
 
 
-CACHED = [*game("0022500001", "2025-10-21", "OKC", "HOU", 125, 124),
-          *game("0022500002", "2025-10-24", "BOS", "NYK", 99, 101),
-          *game("0022500003", "2025-10-24", "LAL", "GSW", 110, 100)]
+CACHED = [
+    *game("0022500001", "2025-10-21", "OKC", "HOU", 125, 124),
+    *game("0022500002", "2025-10-24", "BOS", "NYK", 99, 101),
+    *game("0022500003", "2025-10-24", "LAL", "GSW", 110, 100),
+]
 
 
 def test_merge_keeps_older_rows_and_takes_the_rest_from_the_fresh_answer() -> None:
@@ -396,8 +431,10 @@ def test_merge_maps_cached_columns_onto_the_fresh_headers() -> None:
 
 def test_merge_keys_player_rows_by_player_and_rows_without_game_id_by_matchup() -> None:
     headers = ["PLAYER_ID", "TEAM_ABBREVIATION", "GAME_DATE", "MATCHUP", "PTS"]
-    cached = [[1, "BOS", "2025-10-21", "BOS vs. PHI", 20], [2, "BOS", "2025-10-21",
-                                                            "BOS vs. PHI", 10]]
+    cached = [
+        [1, "BOS", "2025-10-21", "BOS vs. PHI", 20],
+        [2, "BOS", "2025-10-21", "BOS vs. PHI", 10],
+    ]
     fresh = [[2, "BOS", "2025-10-21", "BOS vs. PHI", 12]]
     merged = merge(log(cached, headers), log(fresh, headers), dt.date(2025, 10, 21), "P")
     assert rows_of(merged) == fresh  # everything from the 21st on comes from the fresh answer

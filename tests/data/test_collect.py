@@ -42,8 +42,9 @@ from tests.replay import (
 
 MID_SEASON = dt.date(2026, 2, 22)  # 2025-26 under way, its playoffs not started
 POSTSEASON = dt.date(2026, 5, 1)  # 2025-26 play-in and playoffs could be under way
-FAST = CollectOptions(timeout=5.0, connect_timeout=2.0, retries=3, pause=1.0, budget=900.0,
-                      breaker_threshold=10)
+FAST = CollectOptions(
+    timeout=5.0, connect_timeout=2.0, retries=3, pause=1.0, budget=900.0, breaker_threshold=10
+)
 TYPES = ("Regular Season", "PlayIn", "Playoffs")
 
 
@@ -59,14 +60,23 @@ def cache_rows(path: Path) -> list[list[Any]]:
 def route_current_season(adapter: ReplayAdapter, team_body: dict[str, Any]) -> None:
     """Serve 2025-26: team and made-up player regular-season logs, no play-in or playoffs yet."""
     route = adapter.route
-    route(league_game_log(team_body), Season="2025-26", SeasonType="Regular Season",
-          PlayerOrTeam="T")
-    route(league_game_log(player_body_from_team_body(team_body)), Season="2025-26",
-          SeasonType="Regular Season", PlayerOrTeam="P")
+    route(
+        league_game_log(team_body), Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T"
+    )
+    route(
+        league_game_log(player_body_from_team_body(team_body)),
+        Season="2025-26",
+        SeasonType="Regular Season",
+        PlayerOrTeam="P",
+    )
     for mode in ("T", "P"):
         for season_type in ("PlayIn", "Playoffs"):
-            route(empty_body("2025-26", season_type, mode), Season="2025-26",
-                  SeasonType=season_type, PlayerOrTeam=mode)
+            route(
+                empty_body("2025-26", season_type, mode),
+                Season="2025-26",
+                SeasonType=season_type,
+                PlayerOrTeam=mode,
+            )
 
 
 def route_small_finished(adapter: ReplayAdapter, season: str = "2020-21") -> None:
@@ -74,11 +84,24 @@ def route_small_finished(adapter: ReplayAdapter, season: str = "2020-21") -> Non
     route_csv_season(adapter, season, limit=40)
 
 
-def run(raw: Path, adapter: ReplayAdapter, seasons: list[str], clock: FakeClock | None = None,
-        today: dt.date = MID_SEASON, options: CollectOptions = FAST) -> CollectReport:
+def run(
+    raw: Path,
+    adapter: ReplayAdapter,
+    seasons: list[str],
+    clock: FakeClock | None = None,
+    today: dt.date = MID_SEASON,
+    options: CollectOptions = FAST,
+) -> CollectReport:
     clock = clock or FakeClock()
-    return refresh_cache(raw, seasons, today=today, options=options, session=adapter.session(),
-                         sleep=clock.sleep, clock=clock.monotonic)
+    return refresh_cache(
+        raw,
+        seasons,
+        today=today,
+        options=options,
+        session=adapter.session(),
+        sleep=clock.sleep,
+        clock=clock.monotonic,
+    )
 
 
 @pytest.fixture
@@ -92,11 +115,19 @@ def raw(tmp_path: Path) -> Path:
 def test_cassette_replay_populates_cache(raw: Path) -> None:
     adapter = ReplayAdapter(route_manifest=True)  # T 2025-26: only the exact recorded request
     cassette = load_cassette(T_2025_26)
-    adapter.route(player_body_from_team_body(cassette), Season="2025-26",
-                  SeasonType="Regular Season", PlayerOrTeam="P")
+    adapter.route(
+        player_body_from_team_body(cassette),
+        Season="2025-26",
+        SeasonType="Regular Season",
+        PlayerOrTeam="P",
+    )
     for mode in ("T", "P"):
-        adapter.route(empty_body("2025-26", "Playoffs", mode), Season="2025-26",
-                      SeasonType="Playoffs", PlayerOrTeam=mode)
+        adapter.route(
+            empty_body("2025-26", "Playoffs", mode),
+            Season="2025-26",
+            SeasonType="Playoffs",
+            PlayerOrTeam=mode,
+        )
     clock = FakeClock()
 
     report = run(raw, adapter, ["2025-26"], clock)
@@ -104,7 +135,9 @@ def test_cassette_replay_populates_cache(raw: Path) -> None:
     # February: no play-in or playoff game can have been played, so only the regular season
     assert report.requests == 2 == len(adapter.calls)
     assert [(c.params["SeasonType"], c.params["PlayerOrTeam"]) for c in adapter.calls] == [
-        ("Regular Season", "T"), ("Regular Season", "P")]
+        ("Regular Season", "T"),
+        ("Regular Season", "P"),
+    ]
     team = cache_path(raw, "2025-26", "Regular Season", "T")
     assert report.fetched == [cache_path(raw, "2025-26", "Regular Season", m) for m in "TP"]
     assert report.skipped == []
@@ -179,7 +212,7 @@ def test_current_season_refreshes_incrementally_and_merges(raw: Path) -> None:
     on_20th = [r for r in rows if r[date] == "2026-02-20"]
     assert before and on_20th and len(before) + len(on_20th) < len(rows)
     # The first run sees the 20th's games with a stale score (e.g. fetched mid-game).
-    stale = [[*r[:pts], r[pts] - 7, *r[pts + 1:]] for r in on_20th]
+    stale = [[*r[:pts], r[pts] - 7, *r[pts + 1 :]] for r in on_20th]
     adapter = ReplayAdapter()
     route_current_season(adapter, with_rows(cassette, before + stale))
     run(raw, adapter, ["2025-26"])
@@ -194,7 +227,9 @@ def test_current_season_refreshes_incrementally_and_merges(raw: Path) -> None:
     assert report.requests == 2 == len(second)
     # the last cached date (the 20th) and the CORRECTION_DAYS (3) before it are asked again
     assert {c.params["PlayerOrTeam"]: c.params["DateFrom"] for c in second} == {
-        "T": "02/17/2026", "P": "02/17/2026"}
+        "T": "02/17/2026",
+        "P": "02/17/2026",
+    }
     merged = cache_rows(team)
     assert len(merged) == 1688
     assert sorted(map(json.dumps, merged)) == sorted(map(json.dumps, rows))  # stale rows replaced
@@ -226,8 +261,12 @@ def test_seasons_not_started_are_written_empty(raw: Path) -> None:
     adapter = ReplayAdapter()
     for season_type in TYPES:
         for mode in ("T", "P"):
-            adapter.route(empty_body("2026-27", season_type, mode), Season="2026-27",
-                          SeasonType=season_type, PlayerOrTeam=mode)
+            adapter.route(
+                empty_body("2026-27", season_type, mode),
+                Season="2026-27",
+                SeasonType=season_type,
+                PlayerOrTeam=mode,
+            )
 
     report = run(raw, adapter, ["2026-27"], today=dt.date(2026, 9, 15))
 
@@ -274,13 +313,17 @@ NETWORK_FAULTS = [
 ]
 DATA_FAULTS = [
     (faults.missing_columns(BODY, "PTS", "WL"), "missing columns WL, PTS"),
-    (with_rows(BODY, [[*result_set(BODY)[1][0][:5], "21/02/2026", *result_set(BODY)[1][0][6:]]]),
-     "unparseable GAME_DATE '21/02/2026'"),
+    (
+        with_rows(BODY, [[*result_set(BODY)[1][0][:5], "21/02/2026", *result_set(BODY)[1][0][6:]]]),
+        "unparseable GAME_DATE '21/02/2026'",
+    ),
     ({**BODY, "parameters": {**BODY["parameters"], "Season": "2024-25"}}, "for Season '2024-25'"),
     ({"resource": "leaguegamelog", "resultSets": []}, "no result set with headers and rows"),
     # a date the importer refuses for the season: kept, it failed every training after it
-    (with_rows(BODY, [[*result_set(BODY)[1][0][:5], "2031-01-05", *result_set(BODY)[1][0][6:]]]),
-     "GAME_DATE '2031-01-05' is outside the 2025-26 season (2025-08-01 to 2026-10-31)"),
+    (
+        with_rows(BODY, [[*result_set(BODY)[1][0][:5], "2031-01-05", *result_set(BODY)[1][0][6:]]]),
+        "GAME_DATE '2031-01-05' is outside the 2025-26 season (2025-08-01 to 2026-10-31)",
+    ),
 ]
 
 
@@ -315,8 +358,10 @@ def test_unavailable_upstream_is_retried_then_exit_75(raw: Path, fault: Any, rea
     assert message.startswith("stats.nba.com unreachable after 3 attempts (")
     assert reason in message
     timed_out = "timed out" in reason
-    assert message.endswith("fetching 2025-26 Regular Season team logs; models untouched"
-                            + (f"; {CLOUD_HINT}" if timed_out else ""))
+    assert message.endswith(
+        "fetching 2025-26 Regular Season team logs; models untouched"
+        + (f"; {CLOUD_HINT}" if timed_out else "")
+    )
     assert len(adapter.calls) == 3  # one request, three attempts, then stop: nothing else asked
     assert path.read_bytes() == kept
     assert not list(path.parent.glob("*.tmp"))
@@ -362,8 +407,12 @@ def test_empty_postseason_answers_are_final_once_the_season_is_over(raw: Path) -
     adapter = ReplayAdapter()
     route_small_finished(adapter, "2018-19")  # before the play-in existed: never asked
     for mode in ("T", "P"):
-        adapter.route(empty_body("2018-19", "Playoffs", mode), Season="2018-19",
-                      SeasonType="Playoffs", PlayerOrTeam=mode)
+        adapter.route(
+            empty_body("2018-19", "Playoffs", mode),
+            Season="2018-19",
+            SeasonType="Playoffs",
+            PlayerOrTeam=mode,
+        )
     assert run(raw, adapter, ["2018-19"]).requests == 4
     assert adapter.count(SeasonType="PlayIn") == 0
     assert cache_rows(cache_path(raw, "2018-19", "Playoffs", "T")) == []
@@ -407,20 +456,28 @@ def test_a_season_cached_while_it_was_on_is_completed_once_it_is_over(raw: Path)
     for row in result_set(playoffs)[1]:  # five years on: a 2025-26 game is played in 2026
         row[date] = f"{int(row[date][:4]) + 5}{row[date][4:]}"
     adapter.route(playoffs, Season="2025-26", SeasonType="Playoffs", PlayerOrTeam="T")
-    adapter.route(player_body_from_team_body(playoffs), Season="2025-26", SeasonType="Playoffs",
-                  PlayerOrTeam="P")
+    adapter.route(
+        player_body_from_team_body(playoffs),
+        Season="2025-26",
+        SeasonType="Playoffs",
+        PlayerOrTeam="P",
+    )
     calls = len(adapter.calls)
 
     report = run(raw, adapter, ["2025-26"], today=dt.date(2026, 11, 5))
 
     assert report.requests == 6 and report.skipped == []
-    regular = [c.params for c in adapter.calls[calls:] if c.params["SeasonType"] ==
-               "Regular Season"]
+    regular = [
+        c.params for c in adapter.calls[calls:] if c.params["SeasonType"] == "Regular Season"
+    ]
     last_cached = dt.date.fromisoformat(max(r[date] for r in rows if r[date] < cut)[:10])
     asked_from = last_cached - dt.timedelta(days=3)
     assert {p["DateFrom"] for p in regular} == {f"{asked_from:%m/%d/%Y}"}
-    assert {c.params["DateFrom"] for c in adapter.calls[calls:]
-            if c.params["SeasonType"] != "Regular Season"} == {""}
+    assert {
+        c.params["DateFrom"]
+        for c in adapter.calls[calls:]
+        if c.params["SeasonType"] != "Regular Season"
+    } == {""}
     assert len(cache_rows(team)) == len(rows)
     assert len(cache_rows(cache_path(raw, "2025-26", "Playoffs", "T"))) == 40
 
@@ -431,8 +488,12 @@ def test_a_season_cached_while_it_was_on_is_completed_once_it_is_over(raw: Path)
 def test_recovers_after_transient_faults(raw: Path, caplog: pytest.LogCaptureFixture) -> None:
     adapter = ReplayAdapter()
     route_current_season(adapter, BODY)
-    adapter.route(sequence(faults.http_503, faults.connection_reset, BODY),
-                  Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
+    adapter.route(
+        sequence(faults.http_503, faults.connection_reset, BODY),
+        Season="2025-26",
+        SeasonType="Regular Season",
+        PlayerOrTeam="T",
+    )
     clock = FakeClock()
     options = CollectOptions(timeout=5, retries=4, pause=1.0, backoff_base=2.0)
 
@@ -458,10 +519,15 @@ def test_circuit_breaker_stops_after_consecutive_failures(raw: Path) -> None:
     adapter = ReplayAdapter()
     route_current_season(adapter, BODY)
     # Team logs: two failures, then success (the streak resets); player logs keep failing.
-    adapter.route(sequence(faults.http_503, faults.http_503, BODY),
-                  Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
-    adapter.route(faults.connection_refused, Season="2025-26", SeasonType="Regular Season",
-                  PlayerOrTeam="P")
+    adapter.route(
+        sequence(faults.http_503, faults.http_503, BODY),
+        Season="2025-26",
+        SeasonType="Regular Season",
+        PlayerOrTeam="T",
+    )
+    adapter.route(
+        faults.connection_refused, Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="P"
+    )
     options = CollectOptions(timeout=5, retries=10, breaker_threshold=3)
 
     with pytest.raises(UpstreamUnavailable) as caught:
@@ -504,8 +570,13 @@ def test_budget_covers_the_polite_pauses(raw: Path) -> None:
 def test_timeout_never_exceeds_the_remaining_budget(raw: Path) -> None:
     adapter = ReplayAdapter()
     route_current_season(adapter, BODY)
-    run(raw, adapter, ["2025-26"], options=CollectOptions(timeout=30, pause=1, budget=31.5),
-        today=POSTSEASON)
+    run(
+        raw,
+        adapter,
+        ["2025-26"],
+        options=CollectOptions(timeout=30, pause=1, budget=31.5),
+        today=POSTSEASON,
+    )
     assert [c.timeout[1] for c in adapter.calls] == [30, 30, 29.5, 28.5, 27.5, 26.5]
     assert {c.timeout[0] for c in adapter.calls} == {5.0}  # the connect timeout
 
@@ -532,7 +603,6 @@ def test_unusable_cache_of_finished_season_is_fetched_again(
     assert kept.read_text().startswith('{"resultSets"')
 
 
-
 def test_a_cached_row_dated_outside_its_season_is_set_aside_and_fetched_again(
     raw: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -557,6 +627,7 @@ def test_a_cached_row_dated_outside_its_season_is_set_aside_and_fetched_again(
     assert adapter.calls[0].params["DateFrom"] == ""  # asked in full again
     assert len(cache_rows(path)) == len(result_set(BODY)[1])
     load_files([path])  # the importer takes it
+
 
 def test_stale_temp_files_are_removed_and_failed_writes_leave_no_trace(
     raw: Path, monkeypatch: pytest.MonkeyPatch
@@ -601,11 +672,18 @@ def test_season_labels_are_checked_before_any_request(raw: Path) -> None:
 
 
 def test_importing_collect_stays_light() -> None:
-    code = ("import sys, nba_ml.data.collect; "
-            "heavy = {'nba_api', 'requests', 'pandas', 'urllib3'} & set(sys.modules); "
-            "sys.exit(sorted(heavy) or 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).parents[2], check=False)
+    code = (
+        "import sys, nba_ml.data.collect; "
+        "heavy = {'nba_api', 'requests', 'pandas', 'urllib3'} & set(sys.modules); "
+        "sys.exit(sorted(heavy) or 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -620,16 +698,19 @@ def test_csv_bodies_are_valid_league_game_logs() -> None:
 
 
 @pytest.mark.parametrize(("header", "expected"), [("7", 7.0), ("100000", 300.0)])
-def test_retry_after_is_honoured_up_to_a_cap(raw: Path, header: str, expected: float,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_retry_after_is_honoured_up_to_a_cap(
+    raw: Path, header: str, expected: float, caplog: pytest.LogCaptureFixture
+) -> None:
     # A throttled 429 that says how long to wait: the next attempt waits that long (not the
     # shorter jittered backoff), at most 5 minutes.
     adapter = ReplayAdapter()
     route_current_season(adapter, BODY)
-    throttled = Reply(429, "Too Many Requests", headers={"Retry-After": header},
-                      content_type="text/plain")
-    adapter.route(sequence(throttled, BODY), Season="2025-26", SeasonType="Regular Season",
-                  PlayerOrTeam="T")
+    throttled = Reply(
+        429, "Too Many Requests", headers={"Retry-After": header}, content_type="text/plain"
+    )
+    adapter.route(
+        sequence(throttled, BODY), Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T"
+    )
     clock = FakeClock()
     options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=900)
     with caplog.at_level(logging.WARNING, logger="nba_ml.data"):
@@ -642,8 +723,12 @@ def test_retry_after_is_honoured_up_to_a_cap(raw: Path, header: str, expected: f
 def test_a_retry_after_beyond_the_budget_ends_the_collection(raw: Path) -> None:
     adapter = ReplayAdapter()
     route_current_season(adapter, BODY)
-    adapter.route(Reply(503, "busy", headers={"Retry-After": "120"}, content_type="text/plain"),
-                  Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
+    adapter.route(
+        Reply(503, "busy", headers={"Retry-After": "120"}, content_type="text/plain"),
+        Season="2025-26",
+        SeasonType="Regular Season",
+        PlayerOrTeam="T",
+    )
     options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=60)
     with pytest.raises(UpstreamUnavailable, match="budget of 60 s used up"):
         run(raw, adapter, ["2025-26"], FakeClock(), options=options)

@@ -49,9 +49,15 @@ TEAM = with_rows(load_cassette(T_2025_26), result_set(load_cassette(T_2025_26))[
 
 def collect(raw: Path, base_url: str, options: CollectOptions = OPTIONS) -> object:
     clock = FakeClock()
-    return refresh_cache(raw, ["2025-26"], today=TODAY, options=options,
-                         session=redirect_session(base_url), sleep=clock.sleep,
-                         clock=clock.monotonic)
+    return refresh_cache(
+        raw,
+        ["2025-26"],
+        today=TODAY,
+        options=options,
+        session=redirect_session(base_url),
+        sleep=clock.sleep,
+        clock=clock.monotonic,
+    )
 
 
 def fails_with(raw: Path, base_url: str, reason: str) -> str:
@@ -87,8 +93,9 @@ def test_real_server_round_trip(tmp_path: Path) -> None:
     assert all(path.startswith("/stats/leaguegamelog?") for path in server.paths)
     assert "Season=2025-26" in server.paths[0] and "PlayerOrTeam=T" in server.paths[0]
     assert all("Mozilla" in agent for agent in seen)
-    rows = result_set(json.loads(cache_path(tmp_path, "2025-26", "Regular Season", "T")
-                                 .read_bytes()))[1]
+    rows = result_set(
+        json.loads(cache_path(tmp_path, "2025-26", "Regular Season", "T").read_bytes())
+    )[1]
     assert len(rows) == 300
 
 
@@ -116,14 +123,24 @@ def test_connection_refused_on_a_closed_port(tmp_path: Path) -> None:
 
 
 def test_server_error_then_recovery(tmp_path: Path) -> None:
-    behaviours = [status(503, "<html>busy</html>"), status(502, "<html>bad gateway</html>"),
-                  serve(TEAM), serve(player_body_from_team_body(TEAM))]
+    behaviours = [
+        status(503, "<html>busy</html>"),
+        status(502, "<html>bad gateway</html>"),
+        serve(TEAM),
+        serve(player_body_from_team_body(TEAM)),
+    ]
     options = CollectOptions(timeout=TIMEOUT, retries=3, pause=0.0)
     with LocalStatsServer(behaviours) as server:
         report = collect(tmp_path, server.base_url, options)
     assert server.hits == 4 and report.requests == 4  # type: ignore[attr-defined]
-    assert len(result_set(json.loads(cache_path(tmp_path, "2025-26", "Regular Season", "T")
-                                     .read_bytes()))[1]) == 300
+    assert (
+        len(
+            result_set(
+                json.loads(cache_path(tmp_path, "2025-26", "Regular Season", "T").read_bytes())
+            )[1]
+        )
+        == 300
+    )
 
 
 # --------------------------------------------------------------- a server that never answers
@@ -160,29 +177,35 @@ class SilentServer:
         self._thread.join(timeout=5)
 
 
-HANG = CollectOptions(timeout=0.6, connect_timeout=0.2, retries=3, pause=0.0,
-                      breaker_threshold=10)
+HANG = CollectOptions(timeout=0.6, connect_timeout=0.2, retries=3, pause=0.0, breaker_threshold=10)
 
 
 def test_a_server_that_never_answers_hits_the_read_timeout_with_a_new_session_each_time(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     made: list[object] = []
     with SilentServer() as server:
+
         def factory() -> object:
             made.append(redirect_session(f"http://127.0.0.1:{server.port}"))
             return made[-1]
 
         started = time.monotonic()
         with pytest.raises(UpstreamUnavailable) as caught:
-            refresh_cache(tmp_path, ["2025-26"], today=TODAY, options=HANG, session=factory,
-                          sleep=FakeClock().sleep)
+            refresh_cache(
+                tmp_path,
+                ["2025-26"],
+                today=TODAY,
+                options=HANG,
+                session=factory,
+                sleep=FakeClock().sleep,
+            )
         elapsed = time.monotonic() - started
         accepted = len(server.accepted)
     message = str(caught.value)
     # the read timeout (0.6 s), not the connect timeout (0.2 s), bounded each attempt
     assert 3 * 0.6 <= elapsed < 3 * (0.6 + 0.2) + 2
-    assert message.startswith("stats.nba.com unreachable after 3 attempts (timed out after "
-                              "0.6 s)")
+    assert message.startswith("stats.nba.com unreachable after 3 attempts (timed out after 0.6 s)")
     assert message.endswith(f"; models untouched; {CLOUD_HINT}") and "\n" not in message
     assert "NBA_ML_PROXY" in message
     assert len(made) == 3 and len({id(s) for s in made}) == 3  # a fresh session per attempt
@@ -205,9 +228,14 @@ def test_a_connect_that_hangs_hits_the_connect_timeout(tmp_path: Path) -> None:
     try:
         started = time.monotonic()
         with pytest.raises(UpstreamUnavailable) as caught:
-            refresh_cache(tmp_path, ["2025-26"], today=TODAY, options=HANG,
-                          session=lambda: redirect_session(f"http://127.0.0.1:{port}"),
-                          sleep=FakeClock().sleep)
+            refresh_cache(
+                tmp_path,
+                ["2025-26"],
+                today=TODAY,
+                options=HANG,
+                session=lambda: redirect_session(f"http://127.0.0.1:{port}"),
+                sleep=FakeClock().sleep,
+            )
         elapsed = time.monotonic() - started
     finally:
         for filler in fillers:
@@ -218,8 +246,7 @@ def test_a_connect_that_hangs_hits_the_connect_timeout(tmp_path: Path) -> None:
     assert CLOUD_HINT in str(caught.value)
 
 
-def test_real_train_through_a_proxy_that_never_answers(trained_dir: Path,
-                                                       tmp_path: Path) -> None:
+def test_real_train_through_a_proxy_that_never_answers(trained_dir: Path, tmp_path: Path) -> None:
     """`nba-ml train` as cron runs it: exit 75, the one ERROR line with the hint, models kept,
     and the proxy's password in no output and no file."""
     from tests.conftest import copy_data_dir
@@ -229,18 +256,33 @@ def test_real_train_through_a_proxy_that_never_answers(trained_dir: Path,
     secret = "pa55-w0rd-XYZ"
     with SilentServer() as server:
         proxy = f"http://nba:{secret}@127.0.0.1:{server.port}"
-        env = {**{k: v for k, v in os.environ.items() if "PROXY" not in k.upper()},
-               "NBA_ML_DATA_DIR": str(data), "NBA_ML_TIMEOUT": "0.5",
-               "NBA_ML_CONNECT_TIMEOUT": "0.3", "NBA_ML_RETRIES": "2",
-               "NBA_ML_REQUEST_PAUSE": "0", "NBA_ML_SEASONS": "1"}
+        env = {
+            **{k: v for k, v in os.environ.items() if "PROXY" not in k.upper()},
+            "NBA_ML_DATA_DIR": str(data),
+            "NBA_ML_TIMEOUT": "0.5",
+            "NBA_ML_CONNECT_TIMEOUT": "0.3",
+            "NBA_ML_RETRIES": "2",
+            "NBA_ML_REQUEST_PAUSE": "0",
+            "NBA_ML_SEASONS": "1",
+        }
         exe = Path(sys.executable).with_name("nba-ml")
         command = [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
         started = time.monotonic()
-        result = subprocess.run([*command, "--verbose", "train", "--force", "--proxy", proxy],
-                                capture_output=True, text=True, env=env, timeout=120)
+        result = subprocess.run(
+            [*command, "--verbose", "train", "--force", "--proxy", proxy],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         elapsed = time.monotonic() - started
-        status = subprocess.run([*command, "status", "--json"], capture_output=True, text=True,
-                                env={**env, "NBA_ML_PROXY": proxy}, timeout=120)
+        status = subprocess.run(
+            [*command, "status", "--json"],
+            capture_output=True,
+            text=True,
+            env={**env, "NBA_ML_PROXY": proxy},
+            timeout=120,
+        )
         accepted = len(server.accepted)
     assert result.returncode == 75, result.stderr
     errors = [line for line in result.stderr.splitlines() if " - ERROR - " in line]
@@ -266,12 +308,16 @@ def test_real_train_through_a_proxy_that_never_answers(trained_dir: Path,
 def test_a_malformed_proxy_is_exit_2(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("nba-ml")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
-    env = {**os.environ, "NBA_ML_DATA_DIR": str(tmp_path / "d"),
-           "HTTPS_PROXY": "http://u:hunter2@proxy:notaport"}
+    env = {
+        **os.environ,
+        "NBA_ML_DATA_DIR": str(tmp_path / "d"),
+        "HTTPS_PROXY": "http://u:hunter2@proxy:notaport",
+    }
     env.pop("NBA_ML_PROXY", None)
     env.pop("NBA_API_PROXY", None)
-    result = subprocess.run([*command, "train", "--force"], capture_output=True, text=True,
-                            env=env, timeout=60)
+    result = subprocess.run(
+        [*command, "train", "--force"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 2
     [line] = [x for x in result.stderr.splitlines() if " - ERROR - " in x]
     assert "HTTPS_PROXY='http://***@proxy:notaport' is not a proxy URL" in line
@@ -279,14 +325,18 @@ def test_a_malformed_proxy_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_a_body_larger_than_the_cache_may_hold_is_unusable_data(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from nba_ml.data import transport
 
     monkeypatch.setattr(transport, "MAX_BODY_BYTES", 20_000)  # TEAM: about 50 kB decoded
-    with LocalStatsServer(serve(TEAM, compress=True)) as server, \
-            pytest.raises(UpstreamDataError) as caught:
+    with (
+        LocalStatsServer(serve(TEAM, compress=True)) as server,
+        pytest.raises(UpstreamDataError) as caught,
+    ):
         collect(tmp_path / "raw", server.base_url)
     assert str(caught.value) == (
         "stats.nba.com sent unusable data after 2 attempts (a response body larger than 20000 "
-        "bytes) for 2025-26 Regular Season team logs; models untouched")
+        "bytes) for 2025-26 Regular Season team logs; models untouched"
+    )
     assert not cache_path(tmp_path / "raw", "2025-26", "Regular Season", "T").exists()

@@ -49,16 +49,31 @@ def team_rows(games: list[tuple] = GAMES) -> list[dict[str, object]]:
     """Return one row per team per game, away side first, like a LeagueGameLog export."""
     rows = []
     for date, home, away, home_pts, away_pts, season_type in games:
-        for team, other, pts, opp, at_home in ((away, home, away_pts, home_pts, False),
-                                               (home, away, home_pts, away_pts, True)):
-            rows.append({
-                "TEAM_ID": 1610612700 + _TEAM_INDEX[team], "TEAM_ABBREVIATION": team,
-                "TEAM_NAME": f"The {team}", "GAME_DATE": date,
-                "MATCHUP": f"{team} vs. {other}" if at_home else f"{team} @ {other}",
-                "WL": "W" if pts > opp else "L", "PTS": pts, "REB": 44, "AST": 25, "STL": 7,
-                "BLK": 5, "TOV": 13, "FG_PCT": 0.455, "FG3_PCT": 0.35, "FT_PCT": "",
-                "PLUS_MINUS": pts - opp, "SEASON_TYPE": season_type,
-            })
+        for team, other, pts, opp, at_home in (
+            (away, home, away_pts, home_pts, False),
+            (home, away, home_pts, away_pts, True),
+        ):
+            rows.append(
+                {
+                    "TEAM_ID": 1610612700 + _TEAM_INDEX[team],
+                    "TEAM_ABBREVIATION": team,
+                    "TEAM_NAME": f"The {team}",
+                    "GAME_DATE": date,
+                    "MATCHUP": f"{team} vs. {other}" if at_home else f"{team} @ {other}",
+                    "WL": "W" if pts > opp else "L",
+                    "PTS": pts,
+                    "REB": 44,
+                    "AST": 25,
+                    "STL": 7,
+                    "BLK": 5,
+                    "TOV": 13,
+                    "FG_PCT": 0.455,
+                    "FG3_PCT": 0.35,
+                    "FT_PCT": "",
+                    "PLUS_MINUS": pts - opp,
+                    "SEASON_TYPE": season_type,
+                }
+            )
     return rows
 
 
@@ -68,15 +83,28 @@ def player_rows(games: list[tuple] = GAMES) -> list[dict[str, object]]:
     for team_row in team_rows(games):
         team, pts = team_row["TEAM_ABBREVIATION"], int(team_row["PTS"])  # type: ignore[call-overload]
         for slot, share in ((1, pts // 2), (2, pts - pts // 2)):
-            rows.append({
-                "PLAYER_ID": 1000 + 10 * _TEAM_INDEX[team] + slot,
-                "PLAYER_NAME": f"Player {slot} of {team}", "TEAM_ABBREVIATION": team,
-                "GAME_DATE": team_row["GAME_DATE"], "MATCHUP": team_row["MATCHUP"],
-                "WL": team_row["WL"], "MIN": 24 * slot, "PTS": share, "REB": slot + 3,
-                "AST": slot, "STL": 1, "BLK": 0, "TOV": 2, "FG_PCT": 0.5, "FG3_PCT": "",
-                "FT_PCT": 1.0, "PLUS_MINUS": team_row["PLUS_MINUS"],
-                "SEASON_TYPE": team_row["SEASON_TYPE"],
-            })
+            rows.append(
+                {
+                    "PLAYER_ID": 1000 + 10 * _TEAM_INDEX[team] + slot,
+                    "PLAYER_NAME": f"Player {slot} of {team}",
+                    "TEAM_ABBREVIATION": team,
+                    "GAME_DATE": team_row["GAME_DATE"],
+                    "MATCHUP": team_row["MATCHUP"],
+                    "WL": team_row["WL"],
+                    "MIN": 24 * slot,
+                    "PTS": share,
+                    "REB": slot + 3,
+                    "AST": slot,
+                    "STL": 1,
+                    "BLK": 0,
+                    "TOV": 2,
+                    "FG_PCT": 0.5,
+                    "FG3_PCT": "",
+                    "FT_PCT": 1.0,
+                    "PLUS_MINUS": team_row["PLUS_MINUS"],
+                    "SEASON_TYPE": team_row["SEASON_TYPE"],
+                }
+            )
     return rows
 
 
@@ -98,15 +126,19 @@ def write(path: Path, content: str | bytes) -> Path:
 
 def write_season(directory: Path, season: str = SEASON, games: list[tuple] = GAMES) -> Path:
     write(directory / f"team_game_logs_{season}.csv", csv_text(TEAM_COLUMNS, team_rows(games)))
-    write(directory / f"player_game_logs_{season}.csv",
-          csv_text(PLAYER_COLUMNS, player_rows(games)))
+    write(
+        directory / f"player_game_logs_{season}.csv", csv_text(PLAYER_COLUMNS, player_rows(games))
+    )
     return directory
 
 
 def response(headers: list[object], rows: list[object], **parameters: object) -> dict:
     """Return a stats.nba.com-shaped body."""
-    return {"resource": "leaguegamelog", "parameters": parameters,
-            "resultSets": [{"name": "LeagueGameLog", "headers": headers, "rowSet": rows}]}
+    return {
+        "resource": "leaguegamelog",
+        "parameters": parameters,
+        "resultSets": [{"name": "LeagueGameLog", "headers": headers, "rowSet": rows}],
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,8 +149,10 @@ _GAME_ID = re.compile(r"^([0-9]{8})-([A-Z]{3})-([A-Z]{3})$")
 
 def assert_canonical(data: GameData) -> None:
     """Assert the documented invariants of GameData."""
-    for frame, columns, key in ((data.team_games, TEAM_GAME_COLUMNS, "team"),
-                                (data.player_games, PLAYER_GAME_COLUMNS, "player_id")):
+    for frame, columns, key in (
+        (data.team_games, TEAM_GAME_COLUMNS, "team"),
+        (data.player_games, PLAYER_GAME_COLUMNS, "player_id"),
+    ):
         assert tuple(frame.columns) == columns
         dtypes = {c: str(frame[c].dtype) for c in columns}
         assert dtypes == {c: COLUMN_DTYPES.get(c, "float64") for c in columns}
@@ -183,16 +217,28 @@ def real() -> GameData:
 def test_real_game_logs_row_counts(real: GameData) -> None:
     counts = real.team_games.groupby(["season", "season_type"]).size().to_dict()
     assert counts == {
-        ("2017-18", "Playoffs"): 164, ("2017-18", "Regular Season"): 2460,
-        ("2018-19", "Playoffs"): 164, ("2018-19", "Regular Season"): 2460,
-        ("2019-20", "Playoffs"): 166, ("2019-20", "Regular Season"): 2118,
-        ("2020-21", "Playoffs"): 170, ("2020-21", "Regular Season"): 2160,
+        ("2017-18", "Playoffs"): 164,
+        ("2017-18", "Regular Season"): 2460,
+        ("2018-19", "Playoffs"): 164,
+        ("2018-19", "Regular Season"): 2460,
+        ("2019-20", "Playoffs"): 166,
+        ("2019-20", "Regular Season"): 2118,
+        ("2020-21", "Playoffs"): 170,
+        ("2020-21", "Regular Season"): 2160,
     }
     assert real.team_games.groupby("season").size()["2017-18"] == 2624
     assert real.player_games.groupby("season").size().to_dict() == {
-        "2017-18": 27836, "2018-19": 27862, "2019-20": 24087, "2020-21": 24918}
+        "2017-18": 27836,
+        "2018-19": 27862,
+        "2019-20": 24087,
+        "2020-21": 24918,
+    }
     assert real.team_games.groupby("season")["pts"].sum().to_dict() == {
-        "2017-18": 278709.0, "2018-19": 291236.0, "2019-20": 254975.0, "2020-21": 260871.0}
+        "2017-18": 278709.0,
+        "2018-19": 291236.0,
+        "2019-20": 254975.0,
+        "2020-21": 260871.0,
+    }
     assert real.seasons == ["2017-18", "2018-19", "2019-20", "2020-21"]
     assert real.player_games["player_id"].nunique() == 876
     assert len(real.sources) == 8
@@ -211,14 +257,17 @@ def test_real_player_points_sum_to_team_points(real: GameData) -> None:
 def test_real_records_match_the_official_ones(real: GameData) -> None:
     regular = real.team_games[real.team_games["season_type"] == "Regular Season"]
     record = regular.groupby(["season", "team"])["win"].agg(["sum", "count"])
-    wins_losses = {key: (int(row["sum"]), int(row["count"] - row["sum"]))
-                   for key, row in record.iterrows()}
+    wins_losses = {
+        key: (int(row["sum"]), int(row["count"] - row["sum"])) for key, row in record.iterrows()
+    }
     assert wins_losses[("2017-18", "HOU")] == (65, 17)
     assert wins_losses[("2018-19", "MIL")] == (60, 22)
     assert wins_losses[("2019-20", "MIL")] == (56, 17)
     # the win flag agrees with the score everywhere
-    assert ((real.team_games["pts"] > real.team_games["opp_pts"]).astype(float)
-            == real.team_games["win"]).all()
+    assert (
+        (real.team_games["pts"] > real.team_games["opp_pts"]).astype(float)
+        == real.team_games["win"]
+    ).all()
 
 
 @needs_shared
@@ -231,7 +280,8 @@ def test_real_game_logs_satisfy_the_invariants(real: GameData) -> None:
 
 @needs_shared
 def test_real_game_logs_strict_parser_gives_the_same_tables(
-        real: GameData, monkeypatch: pytest.MonkeyPatch) -> None:
+    real: GameData, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The C-parser fast path for numbers and the value-by-value parser agree exactly."""
     monkeypatch.setattr(sources, "NUMERIC_COLUMNS", frozenset())
     strict = load_directory(GAMELOGS)
@@ -258,8 +308,11 @@ def test_lebron_finder_keeps_regular_season_play_in_and_playoffs() -> None:
     assert data.team_games.empty
     assert_canonical(data)
     players = data.player_games
-    assert players["season_type"].value_counts().to_dict() == {"Regular Season": 71,
-                                                                 "Playoffs": 5, "PlayIn": 1}
+    assert players["season_type"].value_counts().to_dict() == {
+        "Regular Season": 71,
+        "Playoffs": 5,
+        "PlayIn": 1,
+    }
     assert set(players["player_id"]) == {2544} and set(players["team"]) == {"LAL"}
     assert data.seasons == ["2023-24"]
     first = players.iloc[0]
@@ -290,7 +343,8 @@ def test_full_team_season_from_the_game_finder() -> None:
 @needs_shared
 def test_player_only_data_gives_empty_team_games(tmp_path: Path) -> None:
     (tmp_path / "player_game_logs_2018-19.csv").symlink_to(
-        GAMELOGS / "player_game_logs_2018-19.csv")
+        GAMELOGS / "player_game_logs_2018-19.csv"
+    )
     data = load_directory(tmp_path)
     assert data.team_games.empty and len(data.player_games) == 27862
     assert_canonical(data)
@@ -336,10 +390,12 @@ def test_header_only_csv_is_valid_but_empty(tmp_path: Path) -> None:
 
 def test_bom_and_crlf_and_cr_line_endings(tmp_path: Path) -> None:
     expected = load_directory(write_season(tmp_path / "plain"))
-    for name, transform in (("bom", lambda t: "\ufeff" + t),
-                            ("crlf", lambda t: t.replace("\n", "\r\n")),
-                            ("bom-crlf", lambda t: "\ufeff" + t.replace("\n", "\r\n")),
-                            ("cr", lambda t: t.replace("\n", "\r"))):
+    for name, transform in (
+        ("bom", lambda t: "\ufeff" + t),
+        ("crlf", lambda t: t.replace("\n", "\r\n")),
+        ("bom-crlf", lambda t: "\ufeff" + t.replace("\n", "\r\n")),
+        ("cr", lambda t: t.replace("\n", "\r")),
+    ):
         directory = tmp_path / name
         for path in (tmp_path / "plain").iterdir():
             write(directory / path.name, transform(path.read_text()))
@@ -353,15 +409,22 @@ def test_extra_unknown_columns_and_column_order_are_ignored(tmp_path: Path) -> N
     rows = [{**row, "VIDEO_AVAILABLE": 1, "NOTE": "x" * 5000} for row in team_rows()]
     columns = ["NOTE", *reversed(TEAM_COLUMNS), "VIDEO_AVAILABLE"]
     write(tmp_path / "extra" / "team_game_logs_2019-20.csv", csv_text(columns, rows))
-    write(tmp_path / "extra" / "player_game_logs_2019-20.csv",
-          (tmp_path / "plain" / "player_game_logs_2019-20.csv").read_text())
+    write(
+        tmp_path / "extra" / "player_game_logs_2019-20.csv",
+        (tmp_path / "plain" / "player_game_logs_2019-20.csv").read_text(),
+    )
     data = load_directory(tmp_path / "extra")
     pd.testing.assert_frame_equal(data.team_games, expected.team_games)
 
 
 def test_lower_case_and_padded_headers_and_values(tmp_path: Path) -> None:
-    rows = [{k: (f" {v} " if k in ("MATCHUP", "TEAM_ABBREVIATION", "PTS") else v)
-             for k, v in row.items()} for row in team_rows()]
+    rows = [
+        {
+            k: (f" {v} " if k in ("MATCHUP", "TEAM_ABBREVIATION", "PTS") else v)
+            for k, v in row.items()
+        }
+        for row in team_rows()
+    ]
     text = csv_text(TEAM_COLUMNS, rows)
     header, body = text.split("\n", 1)
     write(tmp_path / "team_game_logs_2019-20.csv", header.lower() + "\n" + body)
@@ -370,16 +433,23 @@ def test_lower_case_and_padded_headers_and_values(tmp_path: Path) -> None:
     assert len(data.team_games) == 10
 
 
-def test_duplicate_rows_are_dropped_with_a_warning(tmp_path: Path,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_duplicate_rows_are_dropped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     expected = load_directory(write_season(tmp_path / "plain"))
-    write(tmp_path / "dup" / "team_game_logs_2019-20.csv",
-          csv_text(TEAM_COLUMNS, team_rows() + team_rows()[:3]))
-    write(tmp_path / "dup" / "player_game_logs_2019-20.csv",
-          csv_text(PLAYER_COLUMNS, player_rows() * 2))
+    write(
+        tmp_path / "dup" / "team_game_logs_2019-20.csv",
+        csv_text(TEAM_COLUMNS, team_rows() + team_rows()[:3]),
+    )
+    write(
+        tmp_path / "dup" / "player_game_logs_2019-20.csv",
+        csv_text(PLAYER_COLUMNS, player_rows() * 2),
+    )
     # the same games again in a second file (an overlapping export) are duplicates too
-    write(tmp_path / "dup" / "more" / "team_game_logs_2019-20.csv",
-          csv_text(TEAM_COLUMNS, team_rows()[4:]))
+    write(
+        tmp_path / "dup" / "more" / "team_game_logs_2019-20.csv",
+        csv_text(TEAM_COLUMNS, team_rows()[4:]),
+    )
     with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         data = load_directory(tmp_path / "dup")
     assert "duplicate team-game rows" in caplog.text
@@ -397,8 +467,10 @@ def test_rows_out_of_date_order_are_sorted(tmp_path: Path) -> None:
 
 
 def test_alternate_team_codes_are_mapped(tmp_path: Path) -> None:
-    games = [("2019-10-23", "BKN", "PHX", 110, 100, "Regular Season"),
-             ("2019-10-24", "CHA", "NOP", 99, 98, "Regular Season")]
+    games = [
+        ("2019-10-23", "BKN", "PHX", 110, 100, "Regular Season"),
+        ("2019-10-24", "CHA", "NOP", 99, 98, "Regular Season"),
+    ]
     text = csv_text(TEAM_COLUMNS, team_rows(games))
     for new, old in (("BRK", "BKN"), ("PHO", "PHX"), ("CHO", "CHA"), ("NOH", "NOP")):
         text = text.replace(old, new)
@@ -428,7 +500,10 @@ def test_excluded_season_types_are_dropped_and_play_in_is_kept(tmp_path: Path) -
     data = load_directory(tmp_path)
     assert len(data.team_games) == 8
     assert data.team_games.groupby("season_type").size().to_dict() == {
-        "PlayIn": 4, "Playoffs": 2, "Regular Season": 2}
+        "PlayIn": 4,
+        "Playoffs": 2,
+        "Regular Season": 2,
+    }
     assert "20191023-BOS-PHI" in set(data.team_games["game_id"])
 
 
@@ -441,9 +516,11 @@ def test_season_id_decides_season_and_type(tmp_path: Path) -> None:
     write(tmp_path / "export.csv", csv_text(columns, rows))
     data = load_directory(tmp_path)
     assert len(data.team_games) == 10
-    assert data.team_games.groupby("season_type").size().to_dict() == {"PlayIn": 2,
-                                                                       "Playoffs": 2,
-                                                                       "Regular Season": 6}
+    assert data.team_games.groupby("season_type").size().to_dict() == {
+        "PlayIn": 2,
+        "Playoffs": 2,
+        "Regular Season": 6,
+    }
     assert data.seasons == ["2019-20"]
 
 
@@ -455,8 +532,10 @@ def test_game_id_005_is_a_play_in_game(tmp_path: Path) -> None:
     columns = ["GAME_ID", *TEAM_COLUMNS]  # SEASON_TYPE says Regular Season for every row
     write(tmp_path / "team_game_logs_2019-20.csv", csv_text(columns, rows))
     data = load_directory(tmp_path)
-    assert data.team_games.groupby("season_type").size().to_dict() == {"PlayIn": 2,
-                                                                       "Regular Season": 6}
+    assert data.team_games.groupby("season_type").size().to_dict() == {
+        "PlayIn": 2,
+        "Regular Season": 6,
+    }
 
 
 def test_player_rows_without_team_rows_are_kept(tmp_path: Path) -> None:
@@ -466,8 +545,9 @@ def test_player_rows_without_team_rows_are_kept(tmp_path: Path) -> None:
     assert len(data.team_games) == 4 and len(data.player_games) == 20
 
 
-def test_team_row_without_its_opponent_is_dropped(tmp_path: Path,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_team_row_without_its_opponent_is_dropped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()[1:]))
     with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         data = load_directory(tmp_path)
@@ -478,11 +558,18 @@ def test_team_row_without_its_opponent_is_dropped(tmp_path: Path,
 def test_json_response_matches_the_csv(tmp_path: Path) -> None:
     expected = load_files([write_season(tmp_path / "csv") / "team_game_logs_2019-20.csv"])
     headers = ["SEASON_ID", *TEAM_COLUMNS[:-1], "GAME_ID"]
-    rows = [["22019" if r["SEASON_TYPE"] == "Regular Season" else "42019",
-             *[None if r[c] == "" else r[c] for c in TEAM_COLUMNS[:-1]], "0021900001"]
-            for r in team_rows()]
-    path = write(tmp_path / "json" / "2019-20_regular-season_T.json",
-                 json.dumps(response(headers, rows, Season="2019-20")))
+    rows = [
+        [
+            "22019" if r["SEASON_TYPE"] == "Regular Season" else "42019",
+            *[None if r[c] == "" else r[c] for c in TEAM_COLUMNS[:-1]],
+            "0021900001",
+        ]
+        for r in team_rows()
+    ]
+    path = write(
+        tmp_path / "json" / "2019-20_regular-season_T.json",
+        json.dumps(response(headers, rows, Season="2019-20")),
+    )
     data = load_files([path])
     pd.testing.assert_frame_equal(data.team_games, expected.team_games)
 
@@ -536,10 +623,12 @@ BAD_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), BAD_CELLS,
-                         ids=[f"{c}={v[:12]!r}" for c, v, _ in BAD_CELLS])
-def test_bad_cell_in_a_team_file(tmp_path: Path, column: str, value: str,
-                                 expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("column", "value", "expected"), BAD_CELLS, ids=[f"{c}={v[:12]!r}" for c, v, _ in BAD_CELLS]
+)
+def test_bad_cell_in_a_team_file(
+    tmp_path: Path, column: str, value: str, expected: str | None
+) -> None:
     rows = team_rows()
     rows[1][column] = value
     path = write(tmp_path / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, rows))
@@ -562,10 +651,12 @@ BAD_PLAYER_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), BAD_PLAYER_CELLS,
-                         ids=[f"{c}={v[:12]!r}" for c, v, _ in BAD_PLAYER_CELLS])
-def test_bad_cell_in_a_player_file(tmp_path: Path, column: str, value: str,
-                                   expected: str) -> None:
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    BAD_PLAYER_CELLS,
+    ids=[f"{c}={v[:12]!r}" for c, v, _ in BAD_PLAYER_CELLS],
+)
+def test_bad_cell_in_a_player_file(tmp_path: Path, column: str, value: str, expected: str) -> None:
     rows = player_rows()
     rows[4][column] = value
     path = write(tmp_path / "player_game_logs_2019-20.csv", csv_text(PLAYER_COLUMNS, rows))
@@ -586,52 +677,61 @@ def test_a_team_in_two_games_on_one_day(tmp_path: Path) -> None:
     assert "PHI is in two games on 2019-10-23" in message
     # the same across files: the later file is named
     write(tmp_path / "b" / "team_game_logs_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows()))
-    other = write(tmp_path / "b" / "x_more_2019-20.csv",
-                  csv_text(TEAM_COLUMNS, team_rows(games[-1:])))
+    other = write(
+        tmp_path / "b" / "x_more_2019-20.csv", csv_text(TEAM_COLUMNS, team_rows(games[-1:]))
+    )
     assert "x_more_2019-20.csv: team PHI is in two games" in refused(other)
 
 
 def test_a_player_in_two_games_on_one_day(tmp_path: Path) -> None:
     rows = player_rows()
     again = {**rows[0], "MATCHUP": "PHI @ NYK"}  # the same player, day and team, another game
-    path = write(tmp_path / "player_game_logs_2019-20.csv",
-                 csv_text(PLAYER_COLUMNS, [*rows, again]))
+    path = write(
+        tmp_path / "player_game_logs_2019-20.csv", csv_text(PLAYER_COLUMNS, [*rows, again])
+    )
     message = refused(path)
     assert f"player_id {rows[0]['PLAYER_ID']} is in two games on 2019-10-23" in message
-
 
 
 def test_a_player_on_both_teams_of_one_game_is_refused(tmp_path: Path) -> None:
     # It used to be dropped as a "duplicate" (same game and player), keeping whichever came last.
     rows = player_rows()
     both = {**rows[0], "TEAM_ABBREVIATION": "BOS", "MATCHUP": "BOS vs. PHI"}
-    path = write(tmp_path / "player_game_logs_2019-20.csv",
-                 csv_text(PLAYER_COLUMNS, [*rows, both]))
+    path = write(tmp_path / "player_game_logs_2019-20.csv", csv_text(PLAYER_COLUMNS, [*rows, both]))
     assert refused(path) == (
         f"{path}: player_id {rows[0]['PLAYER_ID']} has two different rows for game "
-        "20191023-BOS-PHI: team PHI and BOS, opponent BOS and PHI, is_home False and True")
+        "20191023-BOS-PHI: team PHI and BOS, opponent BOS and PHI, is_home False and True"
+    )
 
 
 def test_one_game_with_two_scores_is_refused_naming_the_later_file(tmp_path: Path) -> None:
     write_season(tmp_path)
     corrected = {**team_rows()[0], "PTS": 109}  # PHI's 107 at BOS, exported again as 109
-    later = write(tmp_path / "z-export" / "team_game_logs_2019-20.csv",  # read after the first
-                  csv_text(TEAM_COLUMNS, [corrected]))
+    later = write(
+        tmp_path / "z-export" / "team_game_logs_2019-20.csv",  # read after the first
+        csv_text(TEAM_COLUMNS, [corrected]),
+    )
     assert refused(later, tmp_path) == (
-        f"{later}: team PHI has two different rows for game 20191023-BOS-PHI: pts 107 and 109")
+        f"{later}: team PHI has two different rows for game 20191023-BOS-PHI: pts 107 and 109"
+    )
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"", "file is empty"),
-    (b"  \n\n \r\n", "file is empty"),
-    (b"\x00\x01\x02\x89PNG\r\n\x1a\n", "binary data"),
-    (bytes(range(256)) * 8, "binary data"),
-    (b"\xff\xfeT\x00E\x00A\x00M\x00", "binary data"),  # UTF-16
-    ("TEAM_ABBREVIATION,GAME_DATE\nBOS,caf\u00e9\n".encode("latin-1"), "not a UTF-8 text file"),
-    (b"just one line of prose", "missing required column"),
-    (b'TEAM_ABBREVIATION,"GAME_DATE\nBOS,2019', "not a valid CSV file"),
-    (b"a,b,c\n1,2,3\n4,5,6,7\n", "not a valid CSV file"),
-    (b"a,b\n1,2,3\n", "more fields than the header"),
-], ids=["empty", "blank", "png", "bytes", "utf16", "latin1", "prose", "quote", "ragged", "index"])
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "file is empty"),
+        (b"  \n\n \r\n", "file is empty"),
+        (b"\x00\x01\x02\x89PNG\r\n\x1a\n", "binary data"),
+        (bytes(range(256)) * 8, "binary data"),
+        (b"\xff\xfeT\x00E\x00A\x00M\x00", "binary data"),  # UTF-16
+        ("TEAM_ABBREVIATION,GAME_DATE\nBOS,caf\u00e9\n".encode("latin-1"), "not a UTF-8 text file"),
+        (b"just one line of prose", "missing required column"),
+        (b'TEAM_ABBREVIATION,"GAME_DATE\nBOS,2019', "not a valid CSV file"),
+        (b"a,b,c\n1,2,3\n4,5,6,7\n", "not a valid CSV file"),
+        (b"a,b\n1,2,3\n", "more fields than the header"),
+    ],
+    ids=["empty", "blank", "png", "bytes", "utf16", "latin1", "prose", "quote", "ragged", "index"],
+)
 def test_unusable_csv_files(tmp_path: Path, content: bytes, expected: str) -> None:
     path = write(tmp_path / "team_game_logs_2019-20.csv", content)
     assert expected in refused(path)
@@ -657,59 +757,87 @@ def test_duplicate_used_column_is_refused(tmp_path: Path) -> None:
 
 
 def _json_file(tmp_path: Path, body: object, raw: str | None = None) -> Path:
-    return write(tmp_path / "2019-20_regular-season_T.json",
-                 raw if raw is not None else json.dumps(body))
+    return write(
+        tmp_path / "2019-20_regular-season_T.json", raw if raw is not None else json.dumps(body)
+    )
 
 
 _HEADERS = ["SEASON_ID", "TEAM_ABBREVIATION", "GAME_DATE", "MATCHUP", "WL", "PTS"]
-_ROWS = [["22019", "BOS", "2019-10-23", "BOS vs. PHI", "L", 93],
-         ["22019", "PHI", "2019-10-23", "PHI @ BOS", "W", 107]]
+_ROWS = [
+    ["22019", "BOS", "2019-10-23", "BOS vs. PHI", "L", 93],
+    ["22019", "PHI", "2019-10-23", "PHI @ BOS", "W", 107],
+]
 
 
-@pytest.mark.parametrize(("body", "raw", "expected"), [
-    ([1, 2, 3], None, "not a stats.nba.com response (a JSON list)"),
-    ("resultSets", None, "not a stats.nba.com response (a JSON str)"),
-    (None, "1e999", "not a stats.nba.com response (a JSON float)"),
-    (None, "[" * 100_000 + "]" * 100_000, "invalid JSON"),
-    (None, '{"a": ' * 50_000 + "1" + "}" * 50_000, "invalid JSON"),
-    (None, "9" * 5000, "invalid JSON"),
-    (None, '{"resultSets": [', "invalid JSON (Expecting value at line 1)"),
-    ({"resultSets": {"headers": 1}}, None, "no result set with headers and rows"),
-    ({"resultSets": "x"}, None, "no resultSets"),
-    (response(_HEADERS, [*_ROWS, ["22019", "BOS"]]), None, "rowSet[2] has 2 values for 6"),
-    (response(_HEADERS, [*_ROWS, "row"]), None, "rowSet[2] is not a list"),
-    (response(_HEADERS, [[*_ROWS[0][:5], [93]], _ROWS[1]]), None,
-     "rowSet[0]: PTS holds a JSON list, not a value"),
-    (response(_HEADERS, [[*_ROWS[0][:5], True], _ROWS[1]]), None, "PTS holds a JSON bool"),
-    (response(_HEADERS, [[*_ROWS[0][:5], 10**4000], _ROWS[1]]), None,
-     "rowSet[0]: PTS "),
-    (response(_HEADERS, [[*_ROWS[0][:5], 10**4000], _ROWS[1]]), None, "... is out of range"),
-    (response(_HEADERS, [[*_ROWS[0][:5], 1e300], _ROWS[1]]), None, "out of range"),
-    (None, json.dumps(response(_HEADERS, [[*_ROWS[0][:5], float("inf")], _ROWS[1]])),
-     "rowSet[0]: PTS inf is out of range"),
-    (None, json.dumps(response(_HEADERS, [[*_ROWS[0][:5], float("nan")], _ROWS[1]])),
-     "rowSet[0]: PTS is empty"),
-    (response(_HEADERS, [["2019", *_ROWS[0][1:]], _ROWS[1]]), None,
-     "rowSet[0]: SEASON_ID '2019' is not like 22019"),
-    (response(_HEADERS, [["29999", *_ROWS[0][1:]], _ROWS[1]]), None, "out of range"),
-    (response(_HEADERS[1:], [r[1:] for r in _ROWS], Season="last year"), None,
-     "parameters.Season 'last year' is not a season"),
-    (response(_HEADERS[1:], [r[1:] for r in _ROWS], Season=2019), None,
-     "parameters.Season 2019 is not a season"),
-    (response(_HEADERS[1:], [r[1:] for r in _ROWS], Season="2019-20", SeasonType="Summer"),
-     None, "unknown parameters.SeasonType 'Summer'"),
-    (response([*_HEADERS, "pts"], [[*r, 1] for r in _ROWS]), None, "duplicate column PTS"),
-], ids=lambda v: None)
-def test_unusable_json_files(tmp_path: Path, body: object, raw: str | None,
-                             expected: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "raw", "expected"),
+    [
+        ([1, 2, 3], None, "not a stats.nba.com response (a JSON list)"),
+        ("resultSets", None, "not a stats.nba.com response (a JSON str)"),
+        (None, "1e999", "not a stats.nba.com response (a JSON float)"),
+        (None, "[" * 100_000 + "]" * 100_000, "invalid JSON"),
+        (None, '{"a": ' * 50_000 + "1" + "}" * 50_000, "invalid JSON"),
+        (None, "9" * 5000, "invalid JSON"),
+        (None, '{"resultSets": [', "invalid JSON (Expecting value at line 1)"),
+        ({"resultSets": {"headers": 1}}, None, "no result set with headers and rows"),
+        ({"resultSets": "x"}, None, "no resultSets"),
+        (response(_HEADERS, [*_ROWS, ["22019", "BOS"]]), None, "rowSet[2] has 2 values for 6"),
+        (response(_HEADERS, [*_ROWS, "row"]), None, "rowSet[2] is not a list"),
+        (
+            response(_HEADERS, [[*_ROWS[0][:5], [93]], _ROWS[1]]),
+            None,
+            "rowSet[0]: PTS holds a JSON list, not a value",
+        ),
+        (response(_HEADERS, [[*_ROWS[0][:5], True], _ROWS[1]]), None, "PTS holds a JSON bool"),
+        (response(_HEADERS, [[*_ROWS[0][:5], 10**4000], _ROWS[1]]), None, "rowSet[0]: PTS "),
+        (response(_HEADERS, [[*_ROWS[0][:5], 10**4000], _ROWS[1]]), None, "... is out of range"),
+        (response(_HEADERS, [[*_ROWS[0][:5], 1e300], _ROWS[1]]), None, "out of range"),
+        (
+            None,
+            json.dumps(response(_HEADERS, [[*_ROWS[0][:5], float("inf")], _ROWS[1]])),
+            "rowSet[0]: PTS inf is out of range",
+        ),
+        (
+            None,
+            json.dumps(response(_HEADERS, [[*_ROWS[0][:5], float("nan")], _ROWS[1]])),
+            "rowSet[0]: PTS is empty",
+        ),
+        (
+            response(_HEADERS, [["2019", *_ROWS[0][1:]], _ROWS[1]]),
+            None,
+            "rowSet[0]: SEASON_ID '2019' is not like 22019",
+        ),
+        (response(_HEADERS, [["29999", *_ROWS[0][1:]], _ROWS[1]]), None, "out of range"),
+        (
+            response(_HEADERS[1:], [r[1:] for r in _ROWS], Season="last year"),
+            None,
+            "parameters.Season 'last year' is not a season",
+        ),
+        (
+            response(_HEADERS[1:], [r[1:] for r in _ROWS], Season=2019),
+            None,
+            "parameters.Season 2019 is not a season",
+        ),
+        (
+            response(_HEADERS[1:], [r[1:] for r in _ROWS], Season="2019-20", SeasonType="Summer"),
+            None,
+            "unknown parameters.SeasonType 'Summer'",
+        ),
+        (response([*_HEADERS, "pts"], [[*r, 1] for r in _ROWS]), None, "duplicate column PTS"),
+    ],
+    ids=lambda v: None,
+)
+def test_unusable_json_files(tmp_path: Path, body: object, raw: str | None, expected: str) -> None:
     path = _json_file(tmp_path, body, raw)
     message = refused(path)
     assert expected in message, message
 
 
 def test_json_values_of_any_scalar_type_are_accepted(tmp_path: Path) -> None:
-    rows = [[22019, "BOS", "2019-10-23", "BOS vs. PHI", None, 93.0],
-            [22019.0, "PHI", "2019-10-23T00:00:00", "PHI @ BOS", "W", "107"]]
+    rows = [
+        [22019, "BOS", "2019-10-23", "BOS vs. PHI", None, 93.0],
+        [22019.0, "PHI", "2019-10-23T00:00:00", "PHI @ BOS", "W", "107"],
+    ]
     data = load_directory(_json_file(tmp_path, response(_HEADERS, rows)).parent)
     assert data.team_games["win"].tolist() == [1.0, 0.0]  # PHI @ BOS sorts first (away)
     assert data.team_games["pts"].tolist() == [107.0, 93.0]
@@ -719,8 +847,7 @@ def test_json_preseason_rows_are_dropped(tmp_path: Path) -> None:
     rows = [*_ROWS, ["12019", "BOS", "2019-10-01", "BOS vs. XYZ", "W", 99]]
     data = load_directory(_json_file(tmp_path, response(_HEADERS, rows)).parent)
     assert len(data.team_games) == 2
-    body = response(_HEADERS[1:], [r[1:] for r in _ROWS], Season="2019-20",
-                    SeasonType="Pre Season")
+    body = response(_HEADERS[1:], [r[1:] for r in _ROWS], Season="2019-20", SeasonType="Pre Season")
     with pytest.raises(DataError, match="no game rows found"):
         load_directory(_json_file(tmp_path, body).parent)
 
@@ -734,7 +861,6 @@ def test_file_name_with_a_newline_gives_a_one_line_message(tmp_path: Path) -> No
 
 # --------------------------------------------------------------------------------------------
 # The file system: missing, unreadable, special and hidden files
-
 
 
 def test_directory_that_does_not_exist(tmp_path: Path) -> None:
@@ -770,8 +896,9 @@ def test_symlinked_directory_loop_is_not_followed(tmp_path: Path) -> None:
     assert len(data.sources) == 2
 
 
-def test_symlink_to_dev_zero_and_a_fifo_are_skipped(tmp_path: Path, alarm: None,
-                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_symlink_to_dev_zero_and_a_fifo_are_skipped(
+    tmp_path: Path, alarm: None, caplog: pytest.LogCaptureFixture
+) -> None:
     write_season(tmp_path)
     (tmp_path / "zero.csv").symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "pipe.json")
@@ -821,8 +948,9 @@ def test_memory_error_becomes_a_data_error(tmp_path: Path, monkeypatch: pytest.M
     assert "too large to load into memory" in refused(path)
 
 
-def test_team_logs_without_player_logs_are_named_before_training(tmp_path: Path,
-                                                                 alarm: None) -> None:
+def test_team_logs_without_player_logs_are_named_before_training(
+    tmp_path: Path, alarm: None
+) -> None:
     """The player file is missing, or is a FIFO (skipped without blocking): one line naming the
     season, not a model library's complaint about zero samples."""
     from nba_ml.commands.train import load_training_data

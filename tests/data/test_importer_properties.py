@@ -33,8 +33,11 @@ from tests.data.test_importer import (
 )
 
 # Whole files import in ~20 ms; tests that import twice or compare full tables run fewer examples.
-FAST = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 HEAVY = settings(FAST, max_examples=60)
 TEAM_FILE = "team_game_logs_2019-20.csv"
 PLAYER_FILE = "player_game_logs_2019-20.csv"
@@ -92,11 +95,52 @@ BASELINE = baseline()
 # --------------------------------------------------------------------------------------------
 # Strategies
 
-ODD_VALUES = ["", " ", "nan", "NaN", "inf", "-Infinity", "1e999", "-1", "0", "34:12", "99:99",
-              "W", "L", "w", "T", "BOS @ PHI", "PHI vs. BOS", "BRK @ PHO", "XYZ @ BOS", "BOS",
-              "bos", "2019-10-22", "2020-10-11", "2021-06-01", "OCT 23, 2019", "10/22/2019",
-              "Regular Season", "Playoffs", "PlayIn", "Pre Season", "0x10", " 5 ", "5.", ".5",
-              "\u0661\u0662", "\x00", "\ufeff", '"', ",", "\n", "\r", "x" * 300, "22019", "12019"]
+ODD_VALUES = [
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "inf",
+    "-Infinity",
+    "1e999",
+    "-1",
+    "0",
+    "34:12",
+    "99:99",
+    "W",
+    "L",
+    "w",
+    "T",
+    "BOS @ PHI",
+    "PHI vs. BOS",
+    "BRK @ PHO",
+    "XYZ @ BOS",
+    "BOS",
+    "bos",
+    "2019-10-22",
+    "2020-10-11",
+    "2021-06-01",
+    "OCT 23, 2019",
+    "10/22/2019",
+    "Regular Season",
+    "Playoffs",
+    "PlayIn",
+    "Pre Season",
+    "0x10",
+    " 5 ",
+    "5.",
+    ".5",
+    "\u0661\u0662",
+    "\x00",
+    "\ufeff",
+    '"',
+    ",",
+    "\n",
+    "\r",
+    "x" * 300,
+    "22019",
+    "12019",
+]
 cell_values = st.one_of(
     st.sampled_from(ODD_VALUES),
     st.text(max_size=12),
@@ -105,9 +149,20 @@ cell_values = st.one_of(
 )
 team_codes = st.sampled_from([*TEAM_CODES, *TEAM_ALIASES, "XYZ", "", "bos", "B0S", "ABCDE"])
 
-MUTATIONS = ["drop_column", "corrupt_cell", "blank_cell", "shuffle", "duplicate_row",
-             "delete_row", "team_code", "shift_date", "flip_matchup", "add_column",
-             "rename_header", "swap_columns"]
+MUTATIONS = [
+    "drop_column",
+    "corrupt_cell",
+    "blank_cell",
+    "shuffle",
+    "duplicate_row",
+    "delete_row",
+    "team_code",
+    "shift_date",
+    "flip_matchup",
+    "add_column",
+    "rename_header",
+    "swap_columns",
+]
 HARMLESS = ["shuffle", "duplicate_row", "add_column"]
 
 
@@ -158,22 +213,30 @@ def mutate(draw: st.DrawFn, table: list[list[str]], kinds: list[str]) -> None:
         column = _column(table, "MATCHUP")
         if column is not None:
             value = table[row][column]
-            table[row][column] = (value.replace(" vs. ", " @ ") if " vs. " in value
-                                  else value.replace(" @ ", " vs. "))
+            table[row][column] = (
+                value.replace(" vs. ", " @ ") if " vs. " in value else value.replace(" @ ", " vs. ")
+            )
     elif kind == "add_column":
         # (GAME_ID is not harmless: its type digit tells a play-in game)
         name = draw(st.sampled_from(["EXTRA", "VIDEO_AVAILABLE", "FANTASY_PTS", "Unnamed: 0"]))
         # (csv.writer leaves a lone "\r" unquoted: that would be a broken file, not an extra column)
-        values = draw(st.lists(cell_values.filter(lambda v: "\x00" not in v and "\r" not in v),
-                               min_size=rows, max_size=rows))
+        values = draw(
+            st.lists(
+                cell_values.filter(lambda v: "\x00" not in v and "\r" not in v),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
         position = draw(st.integers(0, width))
         table[0].insert(position, name)
         for line, value in zip(table[1:], values, strict=True):
             line.insert(position, value)
     elif kind == "rename_header":
         table[0][draw(st.integers(0, width - 1))] = draw(
-            st.one_of(st.sampled_from([*TEAM_COLUMNS, *PLAYER_COLUMNS, "SEASON_ID"]),
-                      st.text(max_size=10)))
+            st.one_of(
+                st.sampled_from([*TEAM_COLUMNS, *PLAYER_COLUMNS, "SEASON_ID"]), st.text(max_size=10)
+            )
+        )
     elif kind == "swap_columns" and width > 1:
         a, b = draw(st.integers(0, width - 1)), draw(st.integers(0, width - 1))
         for line in table[1:]:
@@ -181,8 +244,9 @@ def mutate(draw: st.DrawFn, table: list[list[str]], kinds: list[str]) -> None:
 
 
 @st.composite
-def mutated_files(draw: st.DrawFn, kinds: list[str] = MUTATIONS, encodings: bool = True,
-                  cut: bool = True) -> dict[str, bytes]:
+def mutated_files(
+    draw: st.DrawFn, kinds: list[str] = MUTATIONS, encodings: bool = True, cut: bool = True
+) -> dict[str, bytes]:
     tables = base_tables()
     for _ in range(draw(st.integers(1, 4))):
         name = draw(st.sampled_from(sorted(tables)))
@@ -199,46 +263,79 @@ def mutated_files(draw: st.DrawFn, kinds: list[str] = MUTATIONS, encodings: bool
 
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**30), 10**30),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
     st.sampled_from(ODD_VALUES),
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=20,
 )
-HEADER_POOL = ["SEASON_ID", "TEAM_ABBREVIATION", "GAME_DATE", "MATCHUP", "WL", "PTS", "MIN",
-               "PLAYER_ID", "PLAYER_NAME", "REB", "AST", "FG_PCT", "SEASON_TYPE", "GAME_ID"]
+HEADER_POOL = [
+    "SEASON_ID",
+    "TEAM_ABBREVIATION",
+    "GAME_DATE",
+    "MATCHUP",
+    "WL",
+    "PTS",
+    "MIN",
+    "PLAYER_ID",
+    "PLAYER_NAME",
+    "REB",
+    "AST",
+    "FG_PCT",
+    "SEASON_TYPE",
+    "GAME_ID",
+]
 
 
 @st.composite
 def responses(draw: st.DrawFn) -> object:
     """A stats.nba.com-shaped body with plausible headers and rows of random values."""
-    headers = draw(st.lists(st.one_of(st.sampled_from(HEADER_POOL), json_scalars),
-                            min_size=1, max_size=10))
+    headers = draw(
+        st.lists(st.one_of(st.sampled_from(HEADER_POOL), json_scalars), min_size=1, max_size=10)
+    )
     plausible = {
         "SEASON_ID": st.sampled_from(["22019", "42019", "52019", "12019", 22019, "2019", None]),
-        "TEAM_ABBREVIATION": team_codes, "GAME_DATE": st.sampled_from(
-            ["2019-10-22", "2019-10-23T00:00:00", "OCT 22, 2019", "2021-01-01", None, 20191022]),
+        "TEAM_ABBREVIATION": team_codes,
+        "GAME_DATE": st.sampled_from(
+            ["2019-10-22", "2019-10-23T00:00:00", "OCT 22, 2019", "2021-01-01", None, 20191022]
+        ),
         "MATCHUP": st.sampled_from(["BOS vs. PHI", "PHI @ BOS", "BOS @ BOS", "BRK @ PHO", None]),
         "WL": st.sampled_from(["W", "L", None, "", 1]),
         "PLAYER_ID": st.one_of(st.integers(-5, 5000), st.sampled_from(["2544", 2544.0, None])),
     }
     row = st.lists(st.one_of(json_scalars, json_values), min_size=0, max_size=12)
     if draw(st.booleans()):
-        row = st.tuples(*[plausible.get(h, json_scalars) if isinstance(h, str) else json_scalars
-                          for h in headers]).map(list)
+        row = st.tuples(
+            *[
+                plausible.get(h, json_scalars) if isinstance(h, str) else json_scalars
+                for h in headers
+            ]
+        ).map(list)
     rows = draw(st.lists(st.one_of(row, json_values), max_size=8))
-    body: dict[str, object] = {"resource": "leaguegamelog",
-                               "resultSets": [{"name": "LeagueGameLog", "headers": headers,
-                                               "rowSet": rows}]}
+    body: dict[str, object] = {
+        "resource": "leaguegamelog",
+        "resultSets": [{"name": "LeagueGameLog", "headers": headers, "rowSet": rows}],
+    }
     if draw(st.booleans()):
-        body["parameters"] = draw(st.dictionaries(
-            st.sampled_from(["Season", "SeasonType", "SeasonYear"]),
-            st.one_of(st.sampled_from(["2019-20", "Regular Season", "Playoffs", "Pre Season",
-                                       "PlayIn", "2019"]), json_scalars)))
+        body["parameters"] = draw(
+            st.dictionaries(
+                st.sampled_from(["Season", "SeasonType", "SeasonYear"]),
+                st.one_of(
+                    st.sampled_from(
+                        ["2019-20", "Regular Season", "Playoffs", "Pre Season", "PlayIn", "2019"]
+                    ),
+                    json_scalars,
+                ),
+            )
+        )
     return body
 
 
@@ -248,13 +345,15 @@ def valid_seasons(draw: st.DrawFn) -> list[tuple]:
     games, busy = [], set()
     for _ in range(draw(st.integers(1, 25))):
         day = dt.date(2019, 10, 22) + dt.timedelta(days=draw(st.integers(0, 300)))
-        home, away = draw(st.lists(st.sampled_from(TEAM_CODES), min_size=2, max_size=2,
-                                   unique=True))
+        home, away = draw(
+            st.lists(st.sampled_from(TEAM_CODES), min_size=2, max_size=2, unique=True)
+        )
         if (day, home) in busy or (day, away) in busy:
             continue
         busy |= {(day, home), (day, away)}
-        home_pts, away_pts = draw(st.lists(st.integers(60, 170), min_size=2, max_size=2,
-                                           unique=True))
+        home_pts, away_pts = draw(
+            st.lists(st.integers(60, 170), min_size=2, max_size=2, unique=True)
+        )
         kind = "Playoffs" if day.month in (5, 6) else "Regular Season"
         games.append((day.isoformat(), home, away, home_pts, away_pts, kind))
     return games
@@ -271,10 +370,16 @@ def test_arbitrary_bytes(content: bytes, suffix: str) -> None:
 
 
 @FAST
-@given(header=st.sampled_from([",".join(TEAM_COLUMNS), ",".join(PLAYER_COLUMNS), ""]),
-       lines=st.lists(st.lists(cell_values.filter(lambda v: "\x00" not in v), max_size=20)
-                      .map(lambda cells: ",".join(cells)), max_size=8),
-       text=st.text(max_size=200))
+@given(
+    header=st.sampled_from([",".join(TEAM_COLUMNS), ",".join(PLAYER_COLUMNS), ""]),
+    lines=st.lists(
+        st.lists(cell_values.filter(lambda v: "\x00" not in v), max_size=20).map(
+            lambda cells: ",".join(cells)
+        ),
+        max_size=8,
+    ),
+    text=st.text(max_size=200),
+)
 def test_arbitrary_csv_text(header: str, lines: list[str], text: str) -> None:
     content = "\n".join([header, *lines]) + text
     result = import_or_refusal({TEAM_FILE: content.encode("utf-8", "surrogatepass")})
@@ -326,27 +431,38 @@ def test_valid_games_import_completely(games: list[tuple], order: object) -> Non
     order.shuffle(teams)  # type: ignore[attr-defined]
     order.shuffle(players)  # type: ignore[attr-defined]
     buffer_t, buffer_p = io.StringIO(), io.StringIO()
-    for buffer, columns, rows in ((buffer_t, TEAM_COLUMNS, teams),
-                                  (buffer_p, PLAYER_COLUMNS, players)):
+    for buffer, columns, rows in (
+        (buffer_t, TEAM_COLUMNS, teams),
+        (buffer_p, PLAYER_COLUMNS, players),
+    ):
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    result = import_or_refusal({TEAM_FILE: buffer_t.getvalue().encode(),
-                                PLAYER_FILE: buffer_p.getvalue().encode()})
+    result = import_or_refusal(
+        {TEAM_FILE: buffer_t.getvalue().encode(), PLAYER_FILE: buffer_p.getvalue().encode()}
+    )
     assert isinstance(result, GameData), result
     assert len(result.team_games) == 2 * len(games)
     assert len(result.player_games) == 4 * len(games)
     by_team = result.player_games.groupby(["game_id", "team"])["pts"].sum()
     team = result.team_games.set_index(["game_id", "team"])["pts"]
     assert team.sort_index().equals(by_team.sort_index())
-    assert ((result.team_games["pts"] > result.team_games["opp_pts"]).astype(float)
-            == result.team_games["win"]).all()
+    assert (
+        (result.team_games["pts"] > result.team_games["opp_pts"]).astype(float)
+        == result.team_games["win"]
+    ).all()
 
 
 @FAST
-@given(names=st.lists(st.text(min_size=1, max_size=12).filter(
-    lambda n: "/" not in n and "\x00" not in n and n not in (".", "..")), max_size=3),
-    content=st.sampled_from([b"", b"junk", "caf\u00e9".encode("latin-1")]))
+@given(
+    names=st.lists(
+        st.text(min_size=1, max_size=12).filter(
+            lambda n: "/" not in n and "\x00" not in n and n not in (".", "..")
+        ),
+        max_size=3,
+    ),
+    content=st.sampled_from([b"", b"junk", "caf\u00e9".encode("latin-1")]),
+)
 def test_odd_file_names_still_give_one_line_messages(names: list[str], content: bytes) -> None:
     files = {}
     for name in names:

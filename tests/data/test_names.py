@@ -19,12 +19,24 @@ from nba_ml.data.schema import TEAMS
 
 # Real names of the 2017-21 logs, the most recently active last (as the predictor builds it).
 PLAYERS = [
-    (201, "Nikola Mirotic"), (202, "Luka Samanic"), (203, "Seth Curry"),
-    (204, "Jimmy Butler III"), (205, "Nikola Vučević"), (206, "Karl-Anthony Towns"),
-    (207, "P.J. Tucker"), (208, "D'Angelo Russell"), (209, "Kristaps Porziņģis"),
-    (210, "Dennis Schröder"), (211, "Jusuf Nurkić"), (212, "Giannis Antetokounmpo"),
-    (213, "Stephen Curry"), (214, "Luka Dončić"), (215, "LeBron James"),
-    (216, "Nikola Jokić"), (217, "Marcus Morris Sr."), (218, "Joel Embiid"),
+    (201, "Nikola Mirotic"),
+    (202, "Luka Samanic"),
+    (203, "Seth Curry"),
+    (204, "Jimmy Butler III"),
+    (205, "Nikola Vučević"),
+    (206, "Karl-Anthony Towns"),
+    (207, "P.J. Tucker"),
+    (208, "D'Angelo Russell"),
+    (209, "Kristaps Porziņģis"),
+    (210, "Dennis Schröder"),
+    (211, "Jusuf Nurkić"),
+    (212, "Giannis Antetokounmpo"),
+    (213, "Stephen Curry"),
+    (214, "Luka Dončić"),
+    (215, "LeBron James"),
+    (216, "Nikola Jokić"),
+    (217, "Marcus Morris Sr."),
+    (218, "Joel Embiid"),
 ]
 
 
@@ -45,23 +57,47 @@ def test_fold_drops_accents_case_and_punctuation() -> None:
     assert without_suffix("jr") == "jr"
 
 
-@pytest.mark.parametrize(("typed", "player_id"), [
-    ("Nikola Jokic", 216), ("nikola jokić", 216), ("Jokic", 216), ("JOKIC", 216),
-    ("Luka Doncic", 214), ("doncic", 214), ("Porzingis", 209), ("Kristaps Porzingis", 209),
-    ("Nurkic", 211), ("Schroder", 210), ("Dennis Schroder", 210),
-    ("Jimmy Butler", 204), ("Jimmy Butler III", 204), ("jimmy butler iii", 204),
-    ("Marcus Morris", 217), ("Marcus Morris Sr", 217), ("Marcus Morris Jr.", 217),
-    ("lebron", 215), ("Giannis", 212), ("Antetokounmpo", 212), ("Embiid", 218),
-    ("Karl Anthony Towns", 206), ("karl-anthony towns", 206), ("Towns", 206),
-    ("PJ Tucker", 207), ("p.j. tucker", 207), ("Dangelo Russell", 208),
-])
-def test_names_as_people_type_them_are_found(names: PlayerNames, typed: str,
-                                             player_id: int) -> None:
+@pytest.mark.parametrize(
+    ("typed", "player_id"),
+    [
+        ("Nikola Jokic", 216),
+        ("nikola jokić", 216),
+        ("Jokic", 216),
+        ("JOKIC", 216),
+        ("Luka Doncic", 214),
+        ("doncic", 214),
+        ("Porzingis", 209),
+        ("Kristaps Porzingis", 209),
+        ("Nurkic", 211),
+        ("Schroder", 210),
+        ("Dennis Schroder", 210),
+        ("Jimmy Butler", 204),
+        ("Jimmy Butler III", 204),
+        ("jimmy butler iii", 204),
+        ("Marcus Morris", 217),
+        ("Marcus Morris Sr", 217),
+        ("Marcus Morris Jr.", 217),
+        ("lebron", 215),
+        ("Giannis", 212),
+        ("Antetokounmpo", 212),
+        ("Embiid", 218),
+        ("Karl Anthony Towns", 206),
+        ("karl-anthony towns", 206),
+        ("Towns", 206),
+        ("PJ Tucker", 207),
+        ("p.j. tucker", 207),
+        ("Dangelo Russell", 208),
+    ],
+)
+def test_names_as_people_type_them_are_found(
+    names: PlayerNames, typed: str, player_id: int
+) -> None:
     assert names.candidates(typed) == [player_id]
 
 
 def test_a_shared_first_or_last_name_gives_every_player_most_recent_first(
-        names: PlayerNames) -> None:
+    names: PlayerNames,
+) -> None:
     assert names.candidates("Nikola") == [216, 205, 201]
     assert names.candidates("curry") == [213, 203]
     assert names.candidates("Luka") == [214, 202]
@@ -91,14 +127,31 @@ def test_suggestions_put_the_name_meant_first(names: PlayerNames) -> None:
     assert names.suggest("zzzzzz") == [] and names.suggest("\x00") == []
 
 
-@pytest.mark.parametrize(("typed", "team"), [
-    ("Celtics", "BOS"), ("boston", "BOS"), ("Boston Celtics", "BOS"), ("Sixers", "PHI"),
-    ("76ers", "PHI"), ("Philadelphia 76ers", "PHI"), ("lakers", "LAL"),
-    ("Los Angeles Lakers", "LAL"), ("LA Clippers", "LAC"), ("Golden State", "GSW"),
-    ("warriors", "GSW"), ("Trail Blazers", "POR"), ("Blazers", "POR"), ("T-Wolves", "MIN"),
-    ("New York", "NYK"), ("Brooklyn", "BKN"), ("Oklahoma City Thunder", "OKC"), ("BRK", "BKN"),
-    (" bos ", "BOS"), ("Cavs", "CLE"),
-])
+@pytest.mark.parametrize(
+    ("typed", "team"),
+    [
+        ("Celtics", "BOS"),
+        ("boston", "BOS"),
+        ("Boston Celtics", "BOS"),
+        ("Sixers", "PHI"),
+        ("76ers", "PHI"),
+        ("Philadelphia 76ers", "PHI"),
+        ("lakers", "LAL"),
+        ("Los Angeles Lakers", "LAL"),
+        ("LA Clippers", "LAC"),
+        ("Golden State", "GSW"),
+        ("warriors", "GSW"),
+        ("Trail Blazers", "POR"),
+        ("Blazers", "POR"),
+        ("T-Wolves", "MIN"),
+        ("New York", "NYK"),
+        ("Brooklyn", "BKN"),
+        ("Oklahoma City Thunder", "OKC"),
+        ("BRK", "BKN"),
+        (" bos ", "BOS"),
+        ("Cavs", "CLE"),
+    ],
+)
 def test_teams_by_code_city_nickname_or_full_name(typed: str, team: str) -> None:
     assert find_teams(typed) == [team]
 
@@ -131,7 +184,6 @@ def test_closeness_compares_whole_names_and_one_typed_word_with_first_or_last_na
     assert closeness("lebron jams", "lebron james") > 0.9
     assert closeness("jokc", "nikola jokic") > CUTOFF  # one word: against the last name
     assert closeness("gian", "giannis antetokounmpo") == 0.95  # the beginning of a name
-    assert closeness("lebron jams", "brandon sampson") < closeness("lebron jams",
-                                                                   "lebron james")
+    assert closeness("lebron jams", "brandon sampson") < closeness("lebron jams", "lebron james")
     assert closeness("zzzz", "nikola jokic", floor=CUTOFF) == 0.0
     assert closeness("", "nikola jokic") == closeness("jokic", "") == 0.0

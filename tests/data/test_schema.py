@@ -68,10 +68,21 @@ def test_thirty_teams_and_every_alias_maps_onto_one_of_them() -> None:
         assert canonical_team(alias) == code
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("BOS", "BOS"), (" bos ", "BOS"), ("Phx", "PHX"), ("PHO", "PHX"), ("BRK", "BKN"),
-    ("NJN", "BKN"), ("SEA", "OKC"), ("NOH", "NOP"), ("CHO", "CHA"), ("GOS", "GSW"),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("BOS", "BOS"),
+        (" bos ", "BOS"),
+        ("Phx", "PHX"),
+        ("PHO", "PHX"),
+        ("BRK", "BKN"),
+        ("NJN", "BKN"),
+        ("SEA", "OKC"),
+        ("NOH", "NOP"),
+        ("CHO", "CHA"),
+        ("GOS", "GSW"),
+    ],
+)
 def test_canonical_team(code: str, expected: str) -> None:
     assert canonical_team(code) == expected
 
@@ -127,8 +138,9 @@ def test_a_single_result_set_object_is_read_too() -> None:
 
 def test_the_set_with_game_log_columns_wins_then_the_named_one_then_the_first() -> None:
     other = one("Other", ["A", "B"], [[1, 2]])
-    log = one("Games", [*TEAM[:1], "PLAYER_ID", "PLAYER_NAME", *TEAM[1:3], "MIN", "PTS",
-                        "REB", "AST"], [])
+    log = one(
+        "Games", [*TEAM[:1], "PLAYER_ID", "PLAYER_NAME", *TEAM[1:3], "MIN", "PTS", "REB", "AST"], []
+    )
     assert result_set(body(other, log))[0] == log["headers"]  # player-log columns
     assert result_set(body(other, one("LeagueGameLog", TEAM, [ROW])), name="Other")[1] == [ROW]
     named = one("Wanted", ["C"], [[3]])
@@ -142,19 +154,22 @@ def test_sets_without_headers_and_rows_are_passed_over() -> None:
     assert result_set(body(*broken, one("b", ["C"], [[1]]))) == (["C"], [[1]])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ([1, 2], "not a stats.nba.com response (a JSON list)"),
-    (None, "not a stats.nba.com response (a JSON NoneType)"),
-    ("resultSets", "not a stats.nba.com response (a JSON str)"),
-    ({}, "not a stats.nba.com response (no resultSets)"),
-    ({"resultSets": "x"}, "not a stats.nba.com response (no resultSets)"),
-    ({"resultSets": []}, "response has no result set with headers and rows"),
-    ({"resultSets": [{"headers": TEAM}]}, "response has no result set with headers and rows"),
-    (body(one("g", TEAM, [ROW, "row"])), "rowSet[1] is not a list"),
-    (body(one("g", TEAM, [ROW, {"PTS": 1}])), "rowSet[1] is not a list"),
-    (body(one("g", TEAM, [ROW[:3]])), "rowSet[0] has 3 values for 5 headers"),
-    (body(one("g", TEAM, [[*ROW, 1]])), "rowSet[0] has 6 values for 5 headers"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ([1, 2], "not a stats.nba.com response (a JSON list)"),
+        (None, "not a stats.nba.com response (a JSON NoneType)"),
+        ("resultSets", "not a stats.nba.com response (a JSON str)"),
+        ({}, "not a stats.nba.com response (no resultSets)"),
+        ({"resultSets": "x"}, "not a stats.nba.com response (no resultSets)"),
+        ({"resultSets": []}, "response has no result set with headers and rows"),
+        ({"resultSets": [{"headers": TEAM}]}, "response has no result set with headers and rows"),
+        (body(one("g", TEAM, [ROW, "row"])), "rowSet[1] is not a list"),
+        (body(one("g", TEAM, [ROW, {"PTS": 1}])), "rowSet[1] is not a list"),
+        (body(one("g", TEAM, [ROW[:3]])), "rowSet[0] has 3 values for 5 headers"),
+        (body(one("g", TEAM, [[*ROW, 1]])), "rowSet[0] has 6 values for 5 headers"),
+    ],
+)
 def test_what_is_not_a_result_set_is_a_short_value_error(value: object, reason: str) -> None:
     with pytest.raises(ValueError) as caught:
         result_set(value)

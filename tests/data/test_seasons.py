@@ -35,9 +35,19 @@ def test_labels_round_trip() -> None:
     assert parse_season("2019-20") == 2019 and parse_season(" 1999-00 ") == 1999
 
 
-@pytest.mark.parametrize("label", ["2019-2020", "2019-21", "19-20", "1900-01", "", "2019_20",
-                                   "\u0662\u0660\u0661\u0669-\u0662\u0660",  # Arabic-Indic digits
-                                   "\uff12\uff10\uff11\uff19-\uff12\uff10"])  # fullwidth digits
+@pytest.mark.parametrize(
+    "label",
+    [
+        "2019-2020",
+        "2019-21",
+        "19-20",
+        "1900-01",
+        "",
+        "2019_20",
+        "\u0662\u0660\u0661\u0669-\u0662\u0660",  # Arabic-Indic digits
+        "\uff12\uff10\uff11\uff19-\uff12\uff10",
+    ],
+)  # fullwidth digits
 def test_malformed_labels_are_usage_errors(label: str) -> None:
     with pytest.raises(UsageError):
         parse_season(label)
@@ -47,8 +57,7 @@ def test_season_of_a_date_rolls_over_in_september() -> None:
     assert season_for_date(dt.date(2026, 8, 31)) == "2025-26"
     assert season_for_date(dt.date(2026, 9, 1)) == "2026-27"
     assert current_season(dt.date(2021, 3, 1)) == "2020-21"
-    assert recent_seasons(4, dt.date(2026, 2, 22)) == ["2022-23", "2023-24", "2024-25",
-                                                        "2025-26"]
+    assert recent_seasons(4, dt.date(2026, 2, 22)) == ["2022-23", "2023-24", "2024-25", "2025-26"]
     assert sort_seasons(["2020-21", "2019-20", "2020-21"]) == ["2019-20", "2020-21"]
 
 
@@ -70,44 +79,65 @@ def test_season_types_in_the_order_they_are_played() -> None:
     assert FIRST_PLAY_IN_SEASON == "2019-20"
 
 
-@pytest.mark.parametrize(("season", "today", "expected"), [
-    ("2025-26", dt.date(2025, 10, 21), ["Regular Season"]),
-    ("2025-26", dt.date(2026, 3, 31), ["Regular Season"]),
-    ("2025-26", dt.date(2026, 4, 1), ["Regular Season", "PlayIn", "Playoffs"]),
-    ("2019-20", dt.date(2020, 8, 15), ["Regular Season", "PlayIn", "Playoffs"]),  # the bubble
-    ("2018-19", dt.date(2026, 2, 22), ["Regular Season", "Playoffs"]),  # no play-in then
-    ("2020-21", dt.date(2026, 2, 22), ["Regular Season", "PlayIn", "Playoffs"]),
-])
-def test_season_types_worth_a_request(season: str, today: dt.date,
-                                      expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("season", "today", "expected"),
+    [
+        ("2025-26", dt.date(2025, 10, 21), ["Regular Season"]),
+        ("2025-26", dt.date(2026, 3, 31), ["Regular Season"]),
+        ("2025-26", dt.date(2026, 4, 1), ["Regular Season", "PlayIn", "Playoffs"]),
+        ("2019-20", dt.date(2020, 8, 15), ["Regular Season", "PlayIn", "Playoffs"]),  # the bubble
+        ("2018-19", dt.date(2026, 2, 22), ["Regular Season", "Playoffs"]),  # no play-in then
+        ("2020-21", dt.date(2026, 2, 22), ["Regular Season", "PlayIn", "Playoffs"]),
+    ],
+)
+def test_season_types_worth_a_request(season: str, today: dt.date, expected: list[str]) -> None:
     assert season_types_to_collect(season, today) == expected
 
 
 def test_no_play_in_or_playoff_game_was_ever_played_before_the_postseason_starts() -> None:
     # the earliest on record: 2019-20's play-in on 2020-08-15, 2020-21's on 2021-05-18, the
     # play-in of 2022-23 to 2024-25 from 11 to 16 April
-    for season, first in (("2019-20", dt.date(2020, 8, 15)), ("2020-21", dt.date(2021, 5, 18)),
-                          ("2022-23", dt.date(2023, 4, 11)), ("2023-24", dt.date(2024, 4, 16)),
-                          ("2024-25", dt.date(2025, 4, 15))):
+    for season, first in (
+        ("2019-20", dt.date(2020, 8, 15)),
+        ("2020-21", dt.date(2021, 5, 18)),
+        ("2022-23", dt.date(2023, 4, 11)),
+        ("2023-24", dt.date(2024, 4, 16)),
+        ("2024-25", dt.date(2025, 4, 15)),
+    ):
         assert postseason_starts_on(season) <= first
 
 
 D = dt.date
 
 
-@pytest.mark.parametrize(("day", "playing"), [
-    # once outside the fixed 20 October - 15 June window: opening night 2021, the 2022 Finals
-    (D(2021, 10, 19), True), (D(2022, 6, 16), True), (D(2025, 6, 22), True),
-    # the 2019-20 pause and bubble, the late 2020-21 season
-    (D(2020, 5, 1), False), (D(2020, 8, 15), True), (D(2020, 10, 11), True),
-    (D(2020, 10, 12), False), (D(2020, 12, 10), False), (D(2020, 12, 22), True),
-    (D(2021, 7, 10), True), (D(2021, 7, 21), False),
-    # the days around a season of the usual calendar
-    (D(2021, 10, 18), False), (D(2022, 6, 17), False), (D(2024, 10, 21), False),
-    # seasons without a recorded calendar: mid-October to late June
-    (D(2026, 12, 1), True), (D(2027, 6, 20), True), (D(2026, 8, 1), False),
-    (D(2026, 10, 14), True), (D(2026, 10, 10), False),
-])
+@pytest.mark.parametrize(
+    ("day", "playing"),
+    [
+        # once outside the fixed 20 October - 15 June window: opening night 2021, the 2022 Finals
+        (D(2021, 10, 19), True),
+        (D(2022, 6, 16), True),
+        (D(2025, 6, 22), True),
+        # the 2019-20 pause and bubble, the late 2020-21 season
+        (D(2020, 5, 1), False),
+        (D(2020, 8, 15), True),
+        (D(2020, 10, 11), True),
+        (D(2020, 10, 12), False),
+        (D(2020, 12, 10), False),
+        (D(2020, 12, 22), True),
+        (D(2021, 7, 10), True),
+        (D(2021, 7, 21), False),
+        # the days around a season of the usual calendar
+        (D(2021, 10, 18), False),
+        (D(2022, 6, 17), False),
+        (D(2024, 10, 21), False),
+        # seasons without a recorded calendar: mid-October to late June
+        (D(2026, 12, 1), True),
+        (D(2027, 6, 20), True),
+        (D(2026, 8, 1), False),
+        (D(2026, 10, 14), True),
+        (D(2026, 10, 10), False),
+    ],
+)
 def test_in_season_follows_each_season_s_calendar(day: dt.date, playing: bool) -> None:
     assert in_season(day) is playing
 
@@ -123,8 +153,12 @@ def test_the_calendars_are_the_game_logs_dates() -> None:
         pytest.skip(f"needs the real game logs in {GAMELOGS} (../shared)")
     for path in sorted(GAMELOGS.glob("team_game_logs_*.csv")):
         label = path.stem.removeprefix("team_game_logs_")
-        days = sorted({dt.date.fromisoformat(d[:10])
-                       for d in pd.read_csv(path, usecols=["GAME_DATE"])["GAME_DATE"]})
+        days = sorted(
+            {
+                dt.date.fromisoformat(d[:10])
+                for d in pd.read_csv(path, usecols=["GAME_DATE"])["GAME_DATE"]
+            }
+        )
         periods = SEASON_PERIODS[label]
         assert (days[0], days[-1]) == (periods[0][0], periods[-1][1]), label
         assert all(any(first <= d <= last for first, last in periods) for d in days), label

@@ -47,9 +47,13 @@ def refusal(call: Any, *args: Any) -> str:
 
 
 def body(headers: list[Any], rows: list[Any], parameters: Any = None) -> str:
-    return json.dumps({"resource": "leaguegamelog", "parameters": parameters or {},
-                       "resultSets": [{"name": "LeagueGameLog", "headers": headers,
-                                       "rowSet": rows}]})
+    return json.dumps(
+        {
+            "resource": "leaguegamelog",
+            "parameters": parameters or {},
+            "resultSets": [{"name": "LeagueGameLog", "headers": headers, "rowSet": rows}],
+        }
+    )
 
 
 # ------------------------------------------------------------------------ finding files
@@ -58,9 +62,20 @@ def body(headers: list[Any], rows: list[Any], parameters: Any = None) -> str:
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """A directory with game-log files among things that are not."""
-    for name in ("a.csv", "B.CSV", "c.json", "sub/e.csv", "sub/deeper/f.JSON", "notes.txt",
-                 "MANIFEST.json", ".hidden.csv", ".cache/g.csv", "sub/.h/i.csv", "csv",
-                 "archive.csv.gz"):
+    for name in (
+        "a.csv",
+        "B.CSV",
+        "c.json",
+        "sub/e.csv",
+        "sub/deeper/f.JSON",
+        "notes.txt",
+        "MANIFEST.json",
+        ".hidden.csv",
+        ".cache/g.csv",
+        "sub/.h/i.csv",
+        "csv",
+        "archive.csv.gz",
+    ):
         write(tmp_path / name, "x")
     (tmp_path / "link.csv").symlink_to(tmp_path / "a.csv")  # a link to a file: followed
     (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)  # to a directory: not
@@ -75,12 +90,17 @@ def test_find_files_walks_the_tree_in_a_stable_order(tree: Path) -> None:
 
 def test_find_files_without_recursion(tree: Path) -> None:
     assert [p.name for p in find_files(tree, recursive=False)] == [
-        "B.CSV", "a.csv", "c.json", "link.csv"]
+        "B.CSV",
+        "a.csv",
+        "c.json",
+        "link.csv",
+    ]
     assert find_files(tree / "sub" / "deeper", recursive=False) == [tree / "sub/deeper/f.JSON"]
 
 
 def test_special_files_are_skipped_with_a_warning_and_never_opened(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     write(tmp_path / "a.csv", "x")
     os.mkfifo(tmp_path / "pipe.json")
     (tmp_path / "zero.csv").symlink_to("/dev/zero")
@@ -90,13 +110,15 @@ def test_special_files_are_skipped_with_a_warning_and_never_opened(
         outcome = run_in_child(find_files, tmp_path, True, seconds=10)
         assert outcome == ("ok", [tmp_path / "a.csv"])
         find_files(tmp_path, True)
-    assert sorted(caplog.messages) == [f"skipping {tmp_path / name}: not a regular file"
-                                       for name in ("dangling.csv", "pipe.json", "zero.csv")]
-
+    assert sorted(caplog.messages) == [
+        f"skipping {tmp_path / name}: not a regular file"
+        for name in ("dangling.csv", "pipe.json", "zero.csv")
+    ]
 
 
 def test_a_candidate_that_cannot_even_be_stat_ed_is_skipped_with_a_warning_too(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # A symlink loop (or a target under a directory that cannot be searched) made is_file
     # raise, and the file was dropped without a word: a whole season could vanish silently.
     write(tmp_path / "a.csv", "x")
@@ -105,10 +127,13 @@ def test_a_candidate_that_cannot_even_be_stat_ed_is_skipped_with_a_warning_too(
     with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         assert find_files(tmp_path, True) == [tmp_path / "a.csv"]
     assert caplog.messages == [
-        f"skipping {tmp_path / 'loop.csv'}: too many levels of symbolic links"]
+        f"skipping {tmp_path / 'loop.csv'}: too many levels of symbolic links"
+    ]
 
-def test_a_directory_that_cannot_be_listed_is_one_line(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_a_directory_that_cannot_be_listed_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path / "team_game_logs_2019-20.csv", "x")
     (tmp_path / "locked").mkdir()
     real_scandir = os.scandir
@@ -121,12 +146,13 @@ def test_a_directory_that_cannot_be_listed_is_one_line(tmp_path: Path,
     monkeypatch.setattr(sources.os, "scandir", deny)
     assert find_files(tmp_path, recursive=False) == [tmp_path / "team_game_logs_2019-20.csv"]
     assert refusal(find_files, tmp_path, True) == (
-        f"{tmp_path / 'locked'}: cannot list directory (permission denied)")
+        f"{tmp_path / 'locked'}: cannot list directory (permission denied)"
+    )
 
 
-def test_a_name_with_a_newline_is_escaped_in_the_warning(tmp_path: Path,
-                                                         caplog: pytest.LogCaptureFixture
-                                                         ) -> None:
+def test_a_name_with_a_newline_is_escaped_in_the_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     os.mkfifo(tmp_path / "bad\nname.csv")
     with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         assert find_files(tmp_path, True) == []
@@ -146,8 +172,11 @@ def test_special_files_are_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.csv")
     (tmp_path / "zero.csv").symlink_to("/dev/zero")
     (tmp_path / "dir.csv").mkdir()
-    for name, kind in (("pipe.csv", "a FIFO"), ("zero.csv", "a character device"),
-                       ("dir.csv", "a directory")):
+    for name, kind in (
+        ("pipe.csv", "a FIFO"),
+        ("zero.csv", "a character device"),
+        ("dir.csv", "a directory"),
+    ):
         outcome = run_in_child(read_bytes, tmp_path / name, seconds=10)
         assert outcome == ("raised", f"DataError: {tmp_path / name}: not a regular file ({kind})")
 
@@ -171,26 +200,30 @@ def test_a_missing_or_unreadable_file(tmp_path: Path, deny_open: Callable[[Path]
 # ------------------------------------------------------------------------ CSV tables
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    (b"", "file is empty"),
-    (b" \n\r\n\t", "file is empty"),
-    (b"PTS\n1\x00\n", "binary data, not a CSV or JSON file"),
-    ("PTS,NOTE\n1,caf\u00e9\n".encode("latin-1"), "not a UTF-8 text file"),
-    (b"\xff\xfeP\x00T\x00S\x00", "binary data, not a CSV or JSON file"),
-    (b'PTS,"NOTE\n1,2', "not a valid CSV file ("),
-    (b"a,b\n1,2,3\n", "a row has more fields than the header"),
-    (b"PTS,MIN,REB\n1,2,3\n4,5\n", "line 3 has 2 fields, the header has 3"),
-    (b"PTS,REB,pts\n1,2,3\n", "duplicate column PTS"),
-    (b"PTS,PTS.1\n1,2\n", "duplicate column PTS"),
-])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "file is empty"),
+        (b" \n\r\n\t", "file is empty"),
+        (b"PTS\n1\x00\n", "binary data, not a CSV or JSON file"),
+        ("PTS,NOTE\n1,caf\u00e9\n".encode("latin-1"), "not a UTF-8 text file"),
+        (b"\xff\xfeP\x00T\x00S\x00", "binary data, not a CSV or JSON file"),
+        (b'PTS,"NOTE\n1,2', "not a valid CSV file ("),
+        (b"a,b\n1,2,3\n", "a row has more fields than the header"),
+        (b"PTS,MIN,REB\n1,2,3\n4,5\n", "line 3 has 2 fields, the header has 3"),
+        (b"PTS,REB,pts\n1,2,3\n", "duplicate column PTS"),
+        (b"PTS,PTS.1\n1,2\n", "duplicate column PTS"),
+    ],
+)
 def test_unusable_csv_files(tmp_path: Path, content: bytes, reason: str) -> None:
     path = write(tmp_path / "t.csv", content)
     assert refusal(read_table, path).startswith(f"{path}: {reason}")
 
 
 def test_a_csv_table_keeps_the_used_columns_and_every_name(tmp_path: Path) -> None:
-    path = write(tmp_path / "t.csv", "\ufeff pts ,Team_Abbreviation,NOTE,NOTE\n"
-                                     "93, BOS,x,y\n107,PHI,,z\n")
+    path = write(
+        tmp_path / "t.csv", "\ufeff pts ,Team_Abbreviation,NOTE,NOTE\n93, BOS,x,y\n107,PHI,,z\n"
+    )
     table = read_table(path)
     assert table.names == ["PTS", "TEAM_ABBREVIATION", "NOTE", "NOTE.1"]  # BOM gone
     assert set(table.columns) == {"PTS", "TEAM_ABBREVIATION"}
@@ -213,9 +246,11 @@ def test_an_odd_number_sends_the_file_through_the_strict_parser(tmp_path: Path) 
 
 def test_line_endings_and_quoting_do_not_change_the_table(tmp_path: Path) -> None:
     plain = read_table(write(tmp_path / "a.csv", "PTS,TEAM_NAME\n93,The BOS\n107,The PHI\n"))
-    for name, text in (("crlf.csv", "PTS,TEAM_NAME\r\n93,The BOS\r\n107,The PHI\r\n"),
-                       ("cr.csv", "PTS,TEAM_NAME\r93,The BOS\r107,The PHI\r"),
-                       ("quoted.csv", 'PTS,TEAM_NAME\n93,"The BOS"\n"107",The PHI\n')):
+    for name, text in (
+        ("crlf.csv", "PTS,TEAM_NAME\r\n93,The BOS\r\n107,The PHI\r\n"),
+        ("cr.csv", "PTS,TEAM_NAME\r93,The BOS\r107,The PHI\r"),
+        ("quoted.csv", 'PTS,TEAM_NAME\n93,"The BOS"\n"107",The PHI\n'),
+    ):
         table = read_table(write(tmp_path / name, text))
         assert table.columns["PTS"].astype(float).tolist() == [93.0, 107.0], name
         assert table.names == plain.names
@@ -251,19 +286,24 @@ def test_parameters_that_are_not_an_object_are_ignored(tmp_path: Path) -> None:
     assert read_table(path).parameters == {}
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("[" * 100 + "]" * 100, "invalid JSON (nested deeper than 64 levels)"),
-    ('{"resultSets": [', "invalid JSON (Expecting value at line 1)"),
-    ('{"a": 1}\n{"b": 2}', "invalid JSON (Extra data at line 2)"),
-    ("[1, 2]", "not a stats.nba.com response (a JSON list)"),
-    ('{"resultSets": []}', "response has no result set with headers and rows"),
-    (body(["PTS"], [[[93]]]), "rowSet[0]: PTS holds a JSON list, not a value"),
-    (body(["PTS", "REB"], [[1, 2], [3, {"n": 4}]]),
-     "rowSet[1]: REB holds a JSON dict, not a value"),
-    (body(["PTS"], [[True]]), "rowSet[0]: PTS holds a JSON bool, not a value"),
-    (body(["PTS", "pts"], [[1, 2]]), "duplicate column PTS"),
-    (body(["PTS"], [[1, 2]]), "rowSet[0] has 2 values for 1 headers"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 100 + "]" * 100, "invalid JSON (nested deeper than 64 levels)"),
+        ('{"resultSets": [', "invalid JSON (Expecting value at line 1)"),
+        ('{"a": 1}\n{"b": 2}', "invalid JSON (Extra data at line 2)"),
+        ("[1, 2]", "not a stats.nba.com response (a JSON list)"),
+        ('{"resultSets": []}', "response has no result set with headers and rows"),
+        (body(["PTS"], [[[93]]]), "rowSet[0]: PTS holds a JSON list, not a value"),
+        (
+            body(["PTS", "REB"], [[1, 2], [3, {"n": 4}]]),
+            "rowSet[1]: REB holds a JSON dict, not a value",
+        ),
+        (body(["PTS"], [[True]]), "rowSet[0]: PTS holds a JSON bool, not a value"),
+        (body(["PTS", "pts"], [[1, 2]]), "duplicate column PTS"),
+        (body(["PTS"], [[1, 2]]), "rowSet[0] has 2 values for 1 headers"),
+    ],
+)
 def test_unusable_json_files(tmp_path: Path, text: str, reason: str) -> None:
     path = write(tmp_path / "t.json", text)
     assert refusal(read_table, path) == f"{path}: {reason}"
@@ -272,13 +312,21 @@ def test_unusable_json_files(tmp_path: Path, text: str, reason: str) -> None:
 # ------------------------------------------------------------------------ season and type
 
 
-@pytest.mark.parametrize(("name", "season"), [
-    ("team_game_logs_2019-20.csv", "2019-20"), ("2019-20_regular-season_T.json", "2019-20"),
-    ("x2019-20.csv", "2019-20"), ("x_2019-20_2020-21.csv", "2019-20"),
-    ("2021-01-05_2020-21.csv", "2020-21"),  # "2021-01" is a date, not a season
-    ("2021-01-05_export.csv", None), ("12019-20.csv", None), ("2019-201.csv", None),
-    ("2019-21.csv", None), ("team_game_logs.csv", None),
-])
+@pytest.mark.parametrize(
+    ("name", "season"),
+    [
+        ("team_game_logs_2019-20.csv", "2019-20"),
+        ("2019-20_regular-season_T.json", "2019-20"),
+        ("x2019-20.csv", "2019-20"),
+        ("x_2019-20_2020-21.csv", "2019-20"),
+        ("2021-01-05_2020-21.csv", "2020-21"),  # "2021-01" is a date, not a season
+        ("2021-01-05_export.csv", None),
+        ("12019-20.csv", None),
+        ("2019-201.csv", None),
+        ("2019-21.csv", None),
+        ("team_game_logs.csv", None),
+    ],
+)
 def test_season_from_name(name: str, season: str | None) -> None:
     assert season_from_name(Path(name)) == season
 
@@ -295,39 +343,52 @@ def test_fallback_season_from_the_parameters_then_the_name(tmp_path: Path) -> No
     assert fallback_season(json_table(tmp_path / "x.json", {})) is None
 
 
-@pytest.mark.parametrize(("value", "shown"), [("last year", "'last year'"), (2019, "2019"),
-                                              ("2019-2020", "'2019-2020'"), ([1], "[1]"),
-                                              # read as 2019 by int(), but not the label 2019-20
-                                              ("\u0662\u0660\u0661\u0669-\u0662\u0660",
-                                               "'\u0662\u0660\u0661\u0669-\u0662\u0660'")])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("last year", "'last year'"),
+        (2019, "2019"),
+        ("2019-2020", "'2019-2020'"),
+        ([1], "[1]"),
+        # read as 2019 by int(), but not the label 2019-20
+        ("\u0662\u0660\u0661\u0669-\u0662\u0660", "'\u0662\u0660\u0661\u0669-\u0662\u0660'"),
+    ],
+)
 def test_a_bad_season_parameter_is_refused(tmp_path: Path, value: Any, shown: str) -> None:
     table = json_table(tmp_path / "logs_2019-20.json", {"Season": value})
     assert refusal(fallback_season, table) == (
-        f"{table.path}: parameters.Season {shown} is not a season like 2019-20")
+        f"{table.path}: parameters.Season {shown} is not a season like 2019-20"
+    )
 
 
-@pytest.mark.parametrize(("name", "parameters", "season_type"), [
-    ("x.json", {"SeasonType": "Playoffs"}, "Playoffs"),
-    ("x.json", {"SeasonType": "play-in"}, "PlayIn"),
-    ("x.json", {"SeasonType": "Pre Season"}, "drop"),  # its rows are dropped
-    ("2019-20_playoffs_T.json", {}, "Playoffs"),
-    ("2020-21_playin_P.json", {"SeasonType": ""}, "PlayIn"),
-    ("team_play-in_2020-21.json", {}, "PlayIn"),
-    ("x.json", {}, "Regular Season"),
-])
-def test_fallback_season_type(tmp_path: Path, name: str, parameters: dict[str, Any],
-                              season_type: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "parameters", "season_type"),
+    [
+        ("x.json", {"SeasonType": "Playoffs"}, "Playoffs"),
+        ("x.json", {"SeasonType": "play-in"}, "PlayIn"),
+        ("x.json", {"SeasonType": "Pre Season"}, "drop"),  # its rows are dropped
+        ("2019-20_playoffs_T.json", {}, "Playoffs"),
+        ("2020-21_playin_P.json", {"SeasonType": ""}, "PlayIn"),
+        ("team_play-in_2020-21.json", {}, "PlayIn"),
+        ("x.json", {}, "Regular Season"),
+    ],
+)
+def test_fallback_season_type(
+    tmp_path: Path, name: str, parameters: dict[str, Any], season_type: str
+) -> None:
     assert fallback_season_type(json_table(tmp_path / name, parameters)) == season_type
 
 
 def test_an_unknown_season_type_parameter_is_refused(tmp_path: Path) -> None:
     table = json_table(tmp_path / "playoffs.json", {"SeasonType": "Summer"})
     assert refusal(fallback_season_type, table) == (
-        f"{table.path}: unknown parameters.SeasonType 'Summer'")
+        f"{table.path}: unknown parameters.SeasonType 'Summer'"
+    )
 
 
-def test_only_game_logs_are_taken_from_a_directory(tmp_path: Path,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_only_game_logs_are_taken_from_a_directory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # a directory above the game logs once failed on FiveThirtyEight's Elo table
     from nba_ml.data.sources import game_log_files, is_game_log
 
@@ -335,8 +396,10 @@ def test_only_game_logs_are_taken_from_a_directory(tmp_path: Path,
     elo = tmp_path / "elo" / "nba_elo_latest.csv"
     elo.write_text("date,season,team1,team2\n2020-12-22,2021,BKN,GSW\n")
     finder = tmp_path / "finder.json"  # any name, with the game-log column
-    finder.write_text('{"resultSets": [{"name": "X", "headers": ["MATCHUP", "GAME_DATE"], '
-                      '"rowSet": [["BOS vs. PHI", "2019-10-22"]]}]}')
+    finder.write_text(
+        '{"resultSets": [{"name": "X", "headers": ["MATCHUP", "GAME_DATE"], '
+        '"rowSet": [["BOS vs. PHI", "2019-10-22"]]}]}'
+    )
     named = tmp_path / "team_game_logs_2019-20.csv"  # named as one: refused later if it is not
     named.write_text("just prose\n")
     notes = tmp_path / "notes.json"

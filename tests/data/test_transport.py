@@ -61,9 +61,15 @@ def ticking(monkeypatch: pytest.MonkeyPatch, step: float) -> list[float]:
 # ------------------------------------------------------------------------ Retry-After
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("120", 120.0), (" 7 ", 7.0), ("0", 0.0), ("007", 7.0),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("0", 0.0),
+        ("007", 7.0),
+    ],
+)
 def test_retry_after_in_seconds(value: str, seconds: float) -> None:
     assert _retry_after_seconds(value) == seconds
 
@@ -79,15 +85,28 @@ def test_a_date_in_the_past_asks_for_no_wait() -> None:
     assert _retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
 
-@pytest.mark.parametrize("value", [
-    None, "", "   ", "-5", "+5", "1.5", "5s", "1e3",
-    "\u00b2",  # superscript two: str.isdigit() says yes, float() says no (it used to crash)
-    "\u0661\u0662",  # Arabic-Indic digits: not the ASCII DIGITs a delay-seconds is made of
-    "Wed, 21 Oct 2015 07:28:00 -0000",  # "-0000" means no known zone: no usable instant
-    "Wed, 21 Oct 2015 07:28:00",  # no zone at all
-    "Mon, 32 Feb 2026 00:00:00 GMT", "Mon, 01 Jan 99999 00:00:00 GMT",
-    "Wed, 21 Oct 2015 07:28:00 +9999", "\x00\x01", "Retry-After: 5",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "   ",
+        "-5",
+        "+5",
+        "1.5",
+        "5s",
+        "1e3",
+        "\u00b2",  # superscript two: str.isdigit() says yes, float() says no (it used to crash)
+        "\u0661\u0662",  # Arabic-Indic digits: not the ASCII DIGITs a delay-seconds is made of
+        "Wed, 21 Oct 2015 07:28:00 -0000",  # "-0000" means no known zone: no usable instant
+        "Wed, 21 Oct 2015 07:28:00",  # no zone at all
+        "Mon, 32 Feb 2026 00:00:00 GMT",
+        "Mon, 01 Jan 99999 00:00:00 GMT",
+        "Wed, 21 Oct 2015 07:28:00 +9999",
+        "\x00\x01",
+        "Retry-After: 5",
+    ],
+)
 def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(value: str | None) -> None:
     assert _retry_after_seconds(value) is None
 
@@ -121,10 +140,13 @@ def test_other_attributes_are_the_inner_session_s(replay: Any) -> None:
 
 def test_the_retry_after_of_the_last_response_is_kept(replay: Any) -> None:
     adapter = replay.ReplayAdapter()
-    adapter.route(replay.sequence(
-        replay.Reply(429, "slow down", {"Retry-After": "7"}, "text/plain"),
-        replay.Reply(503, "busy", {"Retry-After": "\u00b2"}, "text/plain"),
-        BODY))
+    adapter.route(
+        replay.sequence(
+            replay.Reply(429, "slow down", {"Retry-After": "7"}, "text/plain"),
+            replay.Reply(503, "busy", {"Retry-After": "\u00b2"}, "text/plain"),
+            BODY,
+        )
+    )
     session = DeadlineSession(adapter.session())
 
     assert session.get(URL, timeout=(1.0, 1.0)).status_code == 429
@@ -137,9 +159,9 @@ def test_the_retry_after_of_the_last_response_is_kept(replay: Any) -> None:
     assert session.retry_after is None  # reset by each request
 
 
-def test_the_retry_after_is_kept_even_when_the_body_then_fails(replay: Any,
-                                                              monkeypatch: pytest.MonkeyPatch
-                                                              ) -> None:
+def test_the_retry_after_is_kept_even_when_the_body_then_fails(
+    replay: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     adapter = replay.ReplayAdapter()
     adapter.route(replay.Reply(503, json.dumps(BODY), {"Retry-After": "30"}))
     session = DeadlineSession(adapter.session())
@@ -150,7 +172,8 @@ def test_the_retry_after_is_kept_even_when_the_body_then_fails(replay: Any,
 
 
 def test_a_body_slower_than_connect_plus_read_timeout_is_cut_off(
-        replay: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    replay: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     adapter = replay.ReplayAdapter()
     adapter.route(BODY)
     session = DeadlineSession(adapter.session())
@@ -164,8 +187,9 @@ def test_a_body_slower_than_connect_plus_read_timeout_is_cut_off(
 
 
 @pytest.mark.parametrize(("timeout", "step"), [(None, 10.0), (6.0, 1.0), ((0.5, 5.5), 1.0)])
-def test_a_body_within_the_limit_is_kept(replay: Any, monkeypatch: pytest.MonkeyPatch,
-                                         timeout: Any, step: float) -> None:
+def test_a_body_within_the_limit_is_kept(
+    replay: Any, monkeypatch: pytest.MonkeyPatch, timeout: Any, step: float
+) -> None:
     # no timeout: no limit; a single number or a (connect, read) pair: their sum
     adapter = replay.ReplayAdapter()
     adapter.route(BODY)
@@ -176,7 +200,8 @@ def test_a_body_within_the_limit_is_kept(replay: Any, monkeypatch: pytest.Monkey
 def test_a_gzip_body_is_decoded_and_a_corrupt_one_is_a_requests_error(replay: Any) -> None:
     with replay.LocalStatsServer(replay.serve(BODY, compress=True)) as server:
         response = DeadlineSession(replay.redirect_session(server.base_url)).get(
-            URL, timeout=(1.0, 2.0))
+            URL, timeout=(1.0, 2.0)
+        )
     assert response.json() == BODY
 
     adapter = replay.ReplayAdapter()
@@ -224,8 +249,9 @@ def test_a_body_that_inflates_past_the_limit_is_cut_off(replay: Any) -> None:
     assert len(gzip.compress(json.dumps(BODY).encode())) < 10_000 < 200_000 < len(str(BODY))
     with replay.LocalStatsServer(replay.serve(BODY, compress=True)) as server:
         session = DeadlineSession(replay.redirect_session(server.base_url), max_bytes=200_000)
-        with pytest.raises(transport.BodyTooLarge,
-                           match=r"^a response body larger than 200000 bytes$"):
+        with pytest.raises(
+            transport.BodyTooLarge, match=r"^a response body larger than 200000 bytes$"
+        ):
             session.get(URL, timeout=(1.0, 2.0))
     # the default is the raw cache's own read limit: an answer it keeps can be read back
     assert DeadlineSession(requests.Session()).max_bytes == transport.MAX_CACHE_BYTES

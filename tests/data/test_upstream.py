@@ -38,34 +38,60 @@ from tests.replay import (
 
 MID_SEASON = dt.date(2026, 2, 22)
 PLAY_IN_WEEK = dt.date(2026, 4, 16)
-FAST = CollectOptions(timeout=5.0, connect_timeout=2.0, retries=3, pause=1.0, budget=900.0,
-                      breaker_threshold=10)
+FAST = CollectOptions(
+    timeout=5.0, connect_timeout=2.0, retries=3, pause=1.0, budget=900.0, breaker_threshold=10
+)
 BODY = with_rows(load_cassette(T_2025_26), result_set(load_cassette(T_2025_26))[1][:60])
 
 
-def run(raw: Path, adapter: ReplayAdapter | Any, seasons: list[str], today: dt.date = MID_SEASON,
-        options: CollectOptions = FAST, schedule: bool = False, session: Any = None) -> Any:
+def run(
+    raw: Path,
+    adapter: ReplayAdapter | Any,
+    seasons: list[str],
+    today: dt.date = MID_SEASON,
+    options: CollectOptions = FAST,
+    schedule: bool = False,
+    session: Any = None,
+) -> Any:
     clock = FakeClock()
-    return refresh_cache(raw, seasons, today=today, options=options,
-                         session=session if session is not None else adapter.session(),
-                         sleep=clock.sleep, clock=clock.monotonic,
-                         schedule_day=today if schedule else None)
+    return refresh_cache(
+        raw,
+        seasons,
+        today=today,
+        options=options,
+        session=session if session is not None else adapter.session(),
+        sleep=clock.sleep,
+        clock=clock.monotonic,
+        schedule_day=today if schedule else None,
+    )
 
 
-def route_current(adapter: ReplayAdapter, team: dict[str, Any],
-                  play_in: dict[str, Any] | None = None) -> None:
+def route_current(
+    adapter: ReplayAdapter, team: dict[str, Any], play_in: dict[str, Any] | None = None
+) -> None:
     """Serve 2025-26: ``team`` (and one made-up player per team row), ``play_in`` (else no
     play-in games) and no playoff games."""
     for mode in ("T", "P"):
         logs = team if mode == "T" else player_body_from_team_body(team)
-        adapter.route(league_game_log(logs), Season="2025-26", SeasonType="Regular Season",
-                      PlayerOrTeam=mode)
-        adapter.route(empty_body("2025-26", "Playoffs", mode), Season="2025-26",
-                      SeasonType="Playoffs", PlayerOrTeam=mode)
-        games = (empty_body("2025-26", "PlayIn", mode) if play_in is None else
-                 play_in if mode == "T" else player_body_from_team_body(play_in))
-        adapter.route(league_game_log(games), Season="2025-26", SeasonType="PlayIn",
-                      PlayerOrTeam=mode)
+        adapter.route(
+            league_game_log(logs), Season="2025-26", SeasonType="Regular Season", PlayerOrTeam=mode
+        )
+        adapter.route(
+            empty_body("2025-26", "Playoffs", mode),
+            Season="2025-26",
+            SeasonType="Playoffs",
+            PlayerOrTeam=mode,
+        )
+        games = (
+            empty_body("2025-26", "PlayIn", mode)
+            if play_in is None
+            else play_in
+            if mode == "T"
+            else player_body_from_team_body(play_in)
+        )
+        adapter.route(
+            league_game_log(games), Season="2025-26", SeasonType="PlayIn", PlayerOrTeam=mode
+        )
 
 
 def cache_rows(path: Path) -> list[list[Any]]:
@@ -88,7 +114,11 @@ def test_play_in_games_are_collected_cached_and_imported(tmp_path: Path) -> None
     data = load_files(cache_files(tmp_path, ["2020-21"]))
     play_in = data.team_games[data.team_games["season_type"] == "PlayIn"]
     assert len(play_in) == 12 and set(play_in["game_date"].dt.strftime("%m-%d")) == {
-        "05-18", "05-19", "05-20", "05-21"}
+        "05-18",
+        "05-19",
+        "05-20",
+        "05-21",
+    }
     mem = play_in[(play_in["team"] == "MEM")]
     assert mem["win"].tolist() == [1.0, 1.0]  # beat SAS, then GSW
     players = data.player_games[data.player_games["season_type"] == "PlayIn"]
@@ -121,7 +151,8 @@ def test_play_in_week_of_the_current_season(tmp_path: Path) -> None:
 
 
 def test_a_late_correction_replaces_the_cached_rows_and_nothing_is_duplicated(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Two replayed versions of the same days: the corrected box score wins."""
     cassette = load_cassette(T_2025_26)
     headers, rows = result_set(cassette)
@@ -129,11 +160,13 @@ def test_a_late_correction_replaces_the_cached_rows_and_nothing_is_duplicated(
     days = sorted({r[date][:10] for r in rows})
     last = days[-1]
     corrected_day = days[-3]  # two game days before the last cached one
-    assert (dt.date.fromisoformat(last) - dt.date.fromisoformat(corrected_day)).days <= \
-        CORRECTION_DAYS
+    assert (
+        dt.date.fromisoformat(last) - dt.date.fromisoformat(corrected_day)
+    ).days <= CORRECTION_DAYS
     first_version = with_rows(cassette, rows)
-    fixed = [[*r[:reb], r[reb] + 2, *r[reb + 1:]] if r[date][:10] == corrected_day else r
-             for r in rows]
+    fixed = [
+        [*r[:reb], r[reb] + 2, *r[reb + 1 :]] if r[date][:10] == corrected_day else r for r in rows
+    ]
     second_version = with_rows(cassette, fixed)
     adapter = ReplayAdapter()
     route_current(adapter, first_version)
@@ -207,12 +240,14 @@ def test_first_run_and_nightly_run_request_counts(tmp_path: Path) -> None:
     first = run(tmp_path, adapter, seasons, schedule=True)
     assert first.requests == 21 == len(adapter.calls)
     assert first.schedule == schedule_path(tmp_path, MID_SEASON)
-    nightly = run(tmp_path, adapter, seasons, today=MID_SEASON + dt.timedelta(days=1),
-                  schedule=True)
+    nightly = run(
+        tmp_path, adapter, seasons, today=MID_SEASON + dt.timedelta(days=1), schedule=True
+    )
     assert nightly.requests == 3
     assert {c.endpoint for c in adapter.calls[21:]} == {"leaguegamelog", "scoreboardv3"}
-    again_today = run(tmp_path, adapter, seasons, today=MID_SEASON + dt.timedelta(days=1),
-                      schedule=True)
+    again_today = run(
+        tmp_path, adapter, seasons, today=MID_SEASON + dt.timedelta(days=1), schedule=True
+    )
     assert again_today.requests == 2  # the day's schedule is cached
     postseason = run(tmp_path, adapter, seasons, today=PLAY_IN_WEEK, schedule=True)
     assert postseason.requests == 7
@@ -233,7 +268,8 @@ def test_schedule_is_fetched_once_and_cached(tmp_path: Path) -> None:
 
 
 def test_a_failed_schedule_does_not_fail_the_collection(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     adapter = ReplayAdapter()
     route_current(adapter, BODY)
     adapter.route(faults.http_503, endpoint="scoreboardv3")
@@ -271,8 +307,7 @@ def test_the_request_cap_bounds_a_backfill(tmp_path: Path) -> None:
 def test_the_cap_counts_retries(tmp_path: Path) -> None:
     adapter = ReplayAdapter()
     adapter.route(faults.http_503)
-    options = CollectOptions(timeout=5, pause=0, retries=10, breaker_threshold=100,
-                             max_requests=4)
+    options = CollectOptions(timeout=5, pause=0, retries=10, breaker_threshold=100, max_requests=4)
     with pytest.raises(UpstreamUnavailable, match="request cap of 4"):
         run(tmp_path, adapter, ["2025-26"], options=options)
     assert len(adapter.calls) == 4
@@ -281,8 +316,12 @@ def test_the_cap_counts_retries(tmp_path: Path) -> None:
 def test_a_timeout_gets_a_fresh_session(tmp_path: Path) -> None:
     adapter = ReplayAdapter()
     route_current(adapter, BODY)
-    adapter.route(sequence(faults.read_timeout, faults.connect_timeout, BODY),
-                  Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
+    adapter.route(
+        sequence(faults.read_timeout, faults.connect_timeout, BODY),
+        Season="2025-26",
+        SeasonType="Regular Season",
+        PlayerOrTeam="T",
+    )
     made: list[Any] = []
 
     def factory() -> Any:
@@ -297,11 +336,14 @@ def test_a_timeout_gets_a_fresh_session(tmp_path: Path) -> None:
 def test_other_failures_keep_the_session(tmp_path: Path) -> None:
     adapter = ReplayAdapter()
     route_current(adapter, BODY)
-    adapter.route(sequence(faults.http_503, faults.connection_reset, BODY),
-                  Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T")
+    adapter.route(
+        sequence(faults.http_503, faults.connection_reset, BODY),
+        Season="2025-26",
+        SeasonType="Regular Season",
+        PlayerOrTeam="T",
+    )
     made: list[Any] = []
-    run(tmp_path, adapter, ["2025-26"], session=lambda: made.append(adapter.session())
-        or made[-1])
+    run(tmp_path, adapter, ["2025-26"], session=lambda: made.append(adapter.session()) or made[-1])
     assert len(made) == 1
 
 
@@ -329,7 +371,6 @@ def test_the_proxy_is_used_for_every_request(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ damaged cache files
 
 
-
 def seeded(tmp_path: Path) -> tuple[ReplayAdapter, Path]:
     adapter = ReplayAdapter()
     route_csv_season(adapter, "2020-21", limit=20)
@@ -339,11 +380,18 @@ def seeded(tmp_path: Path) -> tuple[ReplayAdapter, Path]:
 
 @pytest.mark.parametrize("damage", ["deep", "binary", "list", "truncated"])
 def test_a_damaged_cache_file_is_set_aside_and_fetched_again(
-        tmp_path: Path, alarm: None, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, alarm: None, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
     adapter, path = seeded(tmp_path)
     good = path.read_bytes()
-    path.write_bytes({"deep": b"[" * 100_000 + b"]" * 100_000, "binary": b"\x00\xff" * 50,
-                      "list": b"[1, 2]", "truncated": good[: len(good) // 2]}[damage])
+    path.write_bytes(
+        {
+            "deep": b"[" * 100_000 + b"]" * 100_000,
+            "binary": b"\x00\xff" * 50,
+            "list": b"[1, 2]",
+            "truncated": good[: len(good) // 2],
+        }[damage]
+    )
     with caplog.at_level(logging.WARNING, logger="nba_ml.data"):
         report = run(tmp_path, adapter, ["2020-21"])
     assert report.requests == 1 and report.fetched == [path]
@@ -353,8 +401,9 @@ def test_a_damaged_cache_file_is_set_aside_and_fetched_again(
     assert len(warnings) == 1 and aside.name in warnings[0] and "\n" not in warnings[0]
 
 
-def test_a_fifo_in_the_cache_is_refused_on_one_line_never_opened(tmp_path: Path,
-                                                                 alarm: None) -> None:
+def test_a_fifo_in_the_cache_is_refused_on_one_line_never_opened(
+    tmp_path: Path, alarm: None
+) -> None:
     adapter, path = seeded(tmp_path)
     path.unlink()
     os.mkfifo(path)
@@ -377,7 +426,8 @@ def test_a_symlink_in_the_cache_is_left_alone(tmp_path: Path, alarm: None) -> No
 
 
 def test_play_in_games_are_history_for_the_features_and_their_own_type_in_backtest(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Memphis played the 2021 play-in on May 19 and 21, then the playoffs on May 23: its rest
     before that game is 2 days, not the 7 since its last regular-season game."""
     from nba_ml.data.importer import load_directory
@@ -389,12 +439,16 @@ def test_play_in_games_are_history_for_the_features_and_their_own_type_in_backte
     for season in ("2019-20", "2020-21"):
         for mode in ("T", "P"):
             (source / f"{season}_playin_{mode}.json").write_text(
-                json.dumps(play_in_body(season, mode)))
+                json.dumps(play_in_body(season, mode))
+            )
     data = load_directory(source)
     assert data.team_games["season_type"].value_counts()["PlayIn"] == 2 + 12
     games, _ = feature_tables(data.team_games, data.player_games)
-    first = games[(games["season_type"] == "Playoffs") & (games["game_date"] == "2021-05-23")
-                  & ((games["home"] == "MEM") | (games["away"] == "MEM"))].iloc[0]
+    first = games[
+        (games["season_type"] == "Playoffs")
+        & (games["game_date"] == "2021-05-23")
+        & ((games["home"] == "MEM") | (games["away"] == "MEM"))
+    ].iloc[0]
     rest = first["home_rest"] if first["home"] == "MEM" else first["away_rest"]
     assert rest == 2.0
 
@@ -406,7 +460,8 @@ def test_play_in_games_are_history_for_the_features_and_their_own_type_in_backte
 
 
 def test_nba_api_require_proxy_fails_closed_before_any_request(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NBA_API_REQUIRE_PROXY", "1")
     monkeypatch.delenv("NBA_API_PROXY", raising=False)
     adapter = ReplayAdapter()
@@ -423,17 +478,22 @@ def written_on(paths: list[Path], day: dt.date) -> None:
         os.utime(path, (stamp, stamp))
 
 
-def test_once_the_playoffs_are_over_the_season_costs_nothing_until_november(
-        tmp_path: Path) -> None:
-    finals = play_in_body("2025-26", "T", [("2026-06-04", "OKC", "BOS", 110, 100),
-                                           ("2026-06-08", "BOS", "OKC", 101, 99)])
+def test_once_the_playoffs_are_over_the_season_costs_nothing_until_november(tmp_path: Path) -> None:
+    finals = play_in_body(
+        "2025-26",
+        "T",
+        [("2026-06-04", "OKC", "BOS", 110, 100), ("2026-06-08", "BOS", "OKC", 101, 99)],
+    )
     finals["parameters"]["SeasonType"] = "Playoffs"
     adapter = ReplayAdapter()
     route_current(adapter, BODY)
     for mode in ("T", "P"):
-        adapter.route(league_game_log(finals if mode == "T" else
-                                      player_body_from_team_body(finals)),
-                      Season="2025-26", SeasonType="Playoffs", PlayerOrTeam=mode)
+        adapter.route(
+            league_game_log(finals if mode == "T" else player_body_from_team_body(finals)),
+            Season="2025-26",
+            SeasonType="Playoffs",
+            PlayerOrTeam=mode,
+        )
     seasons = ["2025-26"]
 
     def night(day: dt.date) -> int:
@@ -449,28 +509,34 @@ def test_once_the_playoffs_are_over_the_season_costs_nothing_until_november(
     assert night(dt.date(2026, 9, 20)) == 0
     # 1 November: finished, completed once from 3 days before each file's last game, then final
     assert night(dt.date(2026, 11, 2)) == 6
-    assert {c.params["DateFrom"] for c in adapter.calls[-6:]
-            if c.params["SeasonType"] == "Playoffs"} == {"06/05/2026"}
+    assert {
+        c.params["DateFrom"] for c in adapter.calls[-6:] if c.params["SeasonType"] == "Playoffs"
+    } == {"06/05/2026"}
     assert night(dt.date(2026, 11, 3)) == 0
 
 
 # ------------------------------------------------------------------- the module's own helpers
 
-@pytest.mark.parametrize(("status", "text", "reason", "retryable", "bad_data"), [
-    (429, '{"a": 1}', "HTTP 429, rate limited", True, False),
-    (404, "{}", "HTTP 404, request rejected", False, True),
-    (403, '{"a": 1}', "HTTP 403", True, False),  # stats.nba.com's throttling answer: retried
-    (503, '{"a": 1}', "HTTP 503", True, False),
-    (200, "   ", "blank body", True, False),
-    (200, "<html>busy</html>", "an HTML/XML error page instead of JSON", True, False),
-    (200, '{"resultSets": [', "truncated or malformed JSON (16 characters)", True, False),
-    (200, "nope", "a body that is not JSON", True, False),
-    (200, "[1, 2]", "a JSON list instead of an object", True, False),
-    (200, "{}", "an empty JSON object {}", True, False),
-    (200, "[" * 5000 + "]" * 5000, "JSON nested too deeply", True, False),
-])
-def test_decode_names_each_bad_response(status: int, text: str, reason: str, retryable: bool,
-                                        bad_data: bool) -> None:
+
+@pytest.mark.parametrize(
+    ("status", "text", "reason", "retryable", "bad_data"),
+    [
+        (429, '{"a": 1}', "HTTP 429, rate limited", True, False),
+        (404, "{}", "HTTP 404, request rejected", False, True),
+        (403, '{"a": 1}', "HTTP 403", True, False),  # stats.nba.com's throttling answer: retried
+        (503, '{"a": 1}', "HTTP 503", True, False),
+        (200, "   ", "blank body", True, False),
+        (200, "<html>busy</html>", "an HTML/XML error page instead of JSON", True, False),
+        (200, '{"resultSets": [', "truncated or malformed JSON (16 characters)", True, False),
+        (200, "nope", "a body that is not JSON", True, False),
+        (200, "[1, 2]", "a JSON list instead of an object", True, False),
+        (200, "{}", "an empty JSON object {}", True, False),
+        (200, "[" * 5000 + "]" * 5000, "JSON nested too deeply", True, False),
+    ],
+)
+def test_decode_names_each_bad_response(
+    status: int, text: str, reason: str, retryable: bool, bad_data: bool
+) -> None:
     from nba_ml.data.upstream import Failure, decode
 
     with pytest.raises(Failure) as failure:
@@ -493,9 +559,13 @@ def test_describe_network_error_names_the_cause_through_wrapping() -> None:
 
     timeout = (5.0, 30.0)
     assert describe_network_error(requests.ConnectTimeout("x"), timeout) == (
-        "connect timed out after 5 s", True)
+        "connect timed out after 5 s",
+        True,
+    )
     assert describe_network_error(requests.ReadTimeout("x"), timeout) == (
-        "timed out after 30 s", True)
+        "timed out after 30 s",
+        True,
+    )
     # through a proxy an unanswered CONNECT reports the timeout it really waited
     proxied = requests.ConnectionError("HTTPSConnectionPool: Read timed out. (read timeout=5)")
     assert describe_network_error(proxied, timeout) == ("timed out after 5 s", True)
@@ -506,12 +576,17 @@ def test_describe_network_error_names_the_cause_through_wrapping() -> None:
     reset = requests.ConnectionError(ConnectionResetError(104, "reset by peer"))
     assert describe_network_error(reset, timeout) == ("connection reset", False)
     assert describe_network_error(requests.ConnectionError("?"), timeout) == (
-        "connection error (ConnectionError)", False)
+        "connection error (ConnectionError)",
+        False,
+    )
     # --proxy http://127.0.0.1:1 or a misspelt proxy host read as stats.nba.com's own failure
-    for cause, words in ((ConnectionRefusedError(111, "Connection refused"),
-                          "connection refused by the proxy"),
-                         (OSError("Failed to resolve 'proxy.invalid' (Name or service not known)"),
-                          "DNS lookup failed for the proxy")):
+    for cause, words in (
+        (ConnectionRefusedError(111, "Connection refused"), "connection refused by the proxy"),
+        (
+            OSError("Failed to resolve 'proxy.invalid' (Name or service not known)"),
+            "DNS lookup failed for the proxy",
+        ),
+    ):
         through = requests.exceptions.ProxyError("Unable to connect to proxy", cause)
         assert describe_network_error(through, timeout) == (words, False)
 

@@ -59,17 +59,27 @@ def rejected(result: object) -> str:
 
 
 def same(a: object, b: object) -> bool:
-    return (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)) \
-        or a == b
+    return (
+        isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    ) or a == b
 
 
 # ------------------------------------------------------------------------ text and limits
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, ""), ("", ""), ("  x \t", "x"), (math.nan, ""), (1, None), (1.5, None), (True, None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        ("", ""),
+        ("  x \t", "x"),
+        (math.nan, ""),
+        (1, None),
+        (1.5, None),
+        (True, None),
+        ([], None),
+    ],
+)
 def test_text_value(value: object, expected: str | None) -> None:
     assert text_value(value) == expected
 
@@ -83,46 +93,67 @@ def test_limits() -> None:
 # ------------------------------------------------------------------------ numbers and minutes
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), [
-    ("PTS", None, math.nan), ("PTS", "", math.nan), ("PTS", "  ", math.nan),
-    ("PTS", math.nan, math.nan), ("PTS", 93, 93.0), ("PTS", 93.0, 93.0), ("PTS", " 12 ", 12.0),
-    ("PTS", "+3", 3.0), ("PTS", "12.", 12.0), ("FG_PCT", ".5", 0.5), ("PTS", "1e2", 100.0),
-    ("PTS", "0", 0.0), ("PLUS_MINUS", "-30", -30.0), ("PLUS_MINUS", -1000, -1000.0),
-    ("MIN", "34:12", 34.2), ("MIN", "7:30", 7.5), ("MIN", "0:06", 0.1), ("MIN", "240:00", 240.0),
-    ("MIN", "48", 48.0), ("MIN", 34.5, 34.5),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("PTS", None, math.nan),
+        ("PTS", "", math.nan),
+        ("PTS", "  ", math.nan),
+        ("PTS", math.nan, math.nan),
+        ("PTS", 93, 93.0),
+        ("PTS", 93.0, 93.0),
+        ("PTS", " 12 ", 12.0),
+        ("PTS", "+3", 3.0),
+        ("PTS", "12.", 12.0),
+        ("FG_PCT", ".5", 0.5),
+        ("PTS", "1e2", 100.0),
+        ("PTS", "0", 0.0),
+        ("PLUS_MINUS", "-30", -30.0),
+        ("PLUS_MINUS", -1000, -1000.0),
+        ("MIN", "34:12", 34.2),
+        ("MIN", "7:30", 7.5),
+        ("MIN", "0:06", 0.1),
+        ("MIN", "240:00", 240.0),
+        ("MIN", "48", 48.0),
+        ("MIN", 34.5, 34.5),
+    ],
+)
 def test_numbers_and_minutes(column: str, value: object, expected: float) -> None:
     result = number_parser(column)(value)
     assert isinstance(result, float)
     assert same(result, expected) or result == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), [
-    ("PTS", "abc", "PTS 'abc' is not a number"),
-    ("PTS", "nan", "PTS 'nan' is not a number"),  # text NaN is a typo, not a missing value
-    ("PTS", "1_000", "PTS '1_000' is not a number"),
-    ("PTS", "0x10", "PTS '0x10' is not a number"),
-    ("PTS", "1,000", "PTS '1,000' is not a number"),
-    ("PTS", " - 1", "PTS ' - 1' is not a number"),
-    ("PTS", "\u0661\u0662", "PTS '\u0661\u0662' is not a number"),  # non-ASCII digits
-    ("PTS", "\uff11\uff12", "PTS '\uff11\uff12' is not a number"),  # full-width digits
-    ("PTS", True, "PTS True is not a number"),
-    ("PTS", [93], "PTS [93] is not a number"),
-    ("PTS", "34:12", "PTS '34:12' is not a number"),  # a clock is only minutes
-    ("MIN", "34:60", "MIN '34:60' is not a number"),
-    ("MIN", "1000:00", "MIN '1000:00' is not a number"),
-    ("MIN", "-1", "MIN -1 is out of range"),
-    ("PTS", "inf", "PTS inf is out of range"),
-    ("PTS", "-Infinity", "PTS -inf is out of range"),
-    ("PTS", "1e400", "PTS inf is out of range"),
-    ("PTS", math.inf, "PTS inf is out of range"),
-    ("PTS", 10001, "PTS 10001 is out of range"),
-    ("FG_PCT", "45.5", "FG_PCT 45.5 is out of range"),
-    ("FG_PCT", -0.01, "FG_PCT -0.01 is out of range"),
-    ("PLUS_MINUS", -1001, "PLUS_MINUS -1001 is out of range"),
-])
-def test_bad_numbers_are_rejected_with_the_reason(column: str, value: object,
-                                                  expected: str) -> None:
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("PTS", "abc", "PTS 'abc' is not a number"),
+        ("PTS", "nan", "PTS 'nan' is not a number"),  # text NaN is a typo, not a missing value
+        ("PTS", "1_000", "PTS '1_000' is not a number"),
+        ("PTS", "0x10", "PTS '0x10' is not a number"),
+        ("PTS", "1,000", "PTS '1,000' is not a number"),
+        ("PTS", " - 1", "PTS ' - 1' is not a number"),
+        ("PTS", "\u0661\u0662", "PTS '\u0661\u0662' is not a number"),  # non-ASCII digits
+        ("PTS", "\uff11\uff12", "PTS '\uff11\uff12' is not a number"),  # full-width digits
+        ("PTS", True, "PTS True is not a number"),
+        ("PTS", [93], "PTS [93] is not a number"),
+        ("PTS", "34:12", "PTS '34:12' is not a number"),  # a clock is only minutes
+        ("MIN", "34:60", "MIN '34:60' is not a number"),
+        ("MIN", "1000:00", "MIN '1000:00' is not a number"),
+        ("MIN", "-1", "MIN -1 is out of range"),
+        ("PTS", "inf", "PTS inf is out of range"),
+        ("PTS", "-Infinity", "PTS -inf is out of range"),
+        ("PTS", "1e400", "PTS inf is out of range"),
+        ("PTS", math.inf, "PTS inf is out of range"),
+        ("PTS", 10001, "PTS 10001 is out of range"),
+        ("FG_PCT", "45.5", "FG_PCT 45.5 is out of range"),
+        ("FG_PCT", -0.01, "FG_PCT -0.01 is out of range"),
+        ("PLUS_MINUS", -1001, "PLUS_MINUS -1001 is out of range"),
+    ],
+)
+def test_bad_numbers_are_rejected_with_the_reason(
+    column: str, value: object, expected: str
+) -> None:
     assert rejected(number_parser(column)(value)) == expected
 
 
@@ -138,10 +169,17 @@ def test_a_hostile_value_is_shown_escaped_and_short() -> None:
     assert len(message) == len("REB  is not a number") + 40
 
 
-@pytest.mark.parametrize(("number", "text"), [
-    (12.0, "12"), (-3.0, "-3"), (0.5, "0.5"), (1e20, "1e+20"), (1e14, "100000000000000"),
-    (math.inf, "inf"),
-])
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (12.0, "12"),
+        (-3.0, "-3"),
+        (0.5, "0.5"),
+        (1e20, "1e+20"),
+        (1e14, "100000000000000"),
+        (math.inf, "inf"),
+    ],
+)
 def test_number_text(number: float, text: str) -> None:
     assert number_text(number) == text
 
@@ -149,40 +187,58 @@ def test_number_text(number: float, text: str) -> None:
 # ------------------------------------------------------------------------ dates
 
 
-@pytest.mark.parametrize(("value", "day"), [
-    ("2019-10-22", (2019, 10, 22)), (" 2019-10-22 ", (2019, 10, 22)),
-    ("2019-10-22T00:00:00", (2019, 10, 22)), ("2019-10-22 12:30", (2019, 10, 22)),
-    ("2019-10-22T12:30:45.123", (2019, 10, 22)),
-    ("OCT 23, 2019", (2019, 10, 23)), ("October 23 2019", (2019, 10, 23)),
-    ("Oct. 23, 2019", (2019, 10, 23)), ("Sept 3, 2019", (2019, 9, 3)),
-    ("May 1, 2020", (2020, 5, 1)), ("february 29, 2020", (2020, 2, 29)),
-    ("10/22/2019", (2019, 10, 22)), ("1/2/2020", (2020, 1, 2)),  # US month/day order
-    ("1946-01-01", (1946, 1, 1)), ("2101-12-31", (2101, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("2019-10-22", (2019, 10, 22)),
+        (" 2019-10-22 ", (2019, 10, 22)),
+        ("2019-10-22T00:00:00", (2019, 10, 22)),
+        ("2019-10-22 12:30", (2019, 10, 22)),
+        ("2019-10-22T12:30:45.123", (2019, 10, 22)),
+        ("OCT 23, 2019", (2019, 10, 23)),
+        ("October 23 2019", (2019, 10, 23)),
+        ("Oct. 23, 2019", (2019, 10, 23)),
+        ("Sept 3, 2019", (2019, 9, 3)),
+        ("May 1, 2020", (2020, 5, 1)),
+        ("february 29, 2020", (2020, 2, 29)),
+        ("10/22/2019", (2019, 10, 22)),
+        ("1/2/2020", (2020, 1, 2)),  # US month/day order
+        ("1946-01-01", (1946, 1, 1)),
+        ("2101-12-31", (2101, 12, 31)),
+    ],
+)
 def test_dates(value: str, day: tuple[int, int, int]) -> None:
     assert parse_date(value) == dt.date(*day)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("", "GAME_DATE is empty"), (None, "GAME_DATE is empty"), (math.nan, "GAME_DATE is empty"),
-    ("yesterday", "GAME_DATE 'yesterday' is not a date"),
-    ("2019-02-30", "GAME_DATE '2019-02-30' is not a date"),
-    ("2019-13-01", "GAME_DATE '2019-13-01' is not a date"),
-    ("13/01/2020", "GAME_DATE '13/01/2020' is not a date"),  # day/month is not read
-    ("Foo 23, 2019", "GAME_DATE 'Foo 23, 2019' is not a date"),
-    ("Octopus 23, 2019", "GAME_DATE 'Octopus 23, 2019' is not a date"),  # a word, not a month
-    ("Mayday 1, 2020", "GAME_DATE 'Mayday 1, 2020' is not a date"),
-    ("2019-10-22Z", "GAME_DATE '2019-10-22Z' is not a date"),
-    ("2019-10-22T25", "GAME_DATE '2019-10-22T25' is not a date"),
-    ("\uff12\uff10\uff11\uff19-10-22", "GAME_DATE '\uff12\uff10\uff11\uff19-10-22' is not a date"),
-    ("2019-10-22\x1b[31m", "GAME_DATE '2019-10-22\\x1b[31m' is not a date"),
-    (20191022, "GAME_DATE 20191022 is not a date"),
-    (True, "GAME_DATE True is not a date"),
-    ("1900-01-01", "GAME_DATE '1900-01-01' is out of range"),
-    ("2102-01-01", "GAME_DATE '2102-01-01' is out of range"),
-    ("0001-01-01", "GAME_DATE '0001-01-01' is out of range"),
-    ("9999-12-31", "GAME_DATE '9999-12-31' is out of range"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", "GAME_DATE is empty"),
+        (None, "GAME_DATE is empty"),
+        (math.nan, "GAME_DATE is empty"),
+        ("yesterday", "GAME_DATE 'yesterday' is not a date"),
+        ("2019-02-30", "GAME_DATE '2019-02-30' is not a date"),
+        ("2019-13-01", "GAME_DATE '2019-13-01' is not a date"),
+        ("13/01/2020", "GAME_DATE '13/01/2020' is not a date"),  # day/month is not read
+        ("Foo 23, 2019", "GAME_DATE 'Foo 23, 2019' is not a date"),
+        ("Octopus 23, 2019", "GAME_DATE 'Octopus 23, 2019' is not a date"),  # a word, not a month
+        ("Mayday 1, 2020", "GAME_DATE 'Mayday 1, 2020' is not a date"),
+        ("2019-10-22Z", "GAME_DATE '2019-10-22Z' is not a date"),
+        ("2019-10-22T25", "GAME_DATE '2019-10-22T25' is not a date"),
+        (
+            "\uff12\uff10\uff11\uff19-10-22",
+            "GAME_DATE '\uff12\uff10\uff11\uff19-10-22' is not a date",
+        ),
+        ("2019-10-22\x1b[31m", "GAME_DATE '2019-10-22\\x1b[31m' is not a date"),
+        (20191022, "GAME_DATE 20191022 is not a date"),
+        (True, "GAME_DATE True is not a date"),
+        ("1900-01-01", "GAME_DATE '1900-01-01' is out of range"),
+        ("2102-01-01", "GAME_DATE '2102-01-01' is out of range"),
+        ("0001-01-01", "GAME_DATE '0001-01-01' is out of range"),
+        ("9999-12-31", "GAME_DATE '9999-12-31' is out of range"),
+    ],
+)
 def test_bad_dates(value: object, expected: str) -> None:
     assert rejected(parse_date(value)) == expected
 
@@ -195,27 +251,39 @@ def test_a_very_long_date_is_rejected_quickly_and_shown_short() -> None:
 # ------------------------------------------------------------------------ match-ups and teams
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("BOS vs. PHI", ("BOS", "PHI", True)), ("PHI @ BOS", ("PHI", "BOS", False)),
-    ("bos vs phi", ("BOS", "PHI", True)), ("  LAL vs. LAC ", ("LAL", "LAC", True)),
-    ("BRK @ PHO", ("BKN", "PHX", False)), ("NJN  vs.  SEA", ("BKN", "OKC", True)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("BOS vs. PHI", ("BOS", "PHI", True)),
+        ("PHI @ BOS", ("PHI", "BOS", False)),
+        ("bos vs phi", ("BOS", "PHI", True)),
+        ("  LAL vs. LAC ", ("LAL", "LAC", True)),
+        ("BRK @ PHO", ("BKN", "PHX", False)),
+        ("NJN  vs.  SEA", ("BKN", "OKC", True)),
+    ],
+)
 def test_matchups(value: str, expected: tuple[str, str, bool]) -> None:
     assert parse_matchup(value) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("", "MATCHUP is empty"), (None, "MATCHUP is empty"),
-    ("PHI @ PHI", "MATCHUP 'PHI @ PHI': a team cannot play itself"),
-    ("SEA @ OKC", "MATCHUP 'SEA @ OKC': a team cannot play itself"),  # an alias of itself
-    ("XYZ @ BOS", "unknown team 'XYZ' in MATCHUP 'XYZ @ BOS'"),
-    ("BOS vs. LBN", "unknown team 'LBN' in MATCHUP 'BOS vs. LBN'"),
-    ("BOS v PHI", "MATCHUP 'BOS v PHI' is not like 'BOS vs. PHI' or 'PHI @ BOS'"),
-    ("BOS@PHI", "MATCHUP 'BOS@PHI' is not like 'BOS vs. PHI' or 'PHI @ BOS'"),
-    ("BOS vs. PHI vs. NYK", "MATCHUP 'BOS vs. PHI vs. NYK' is not like 'BOS vs. PHI' or "
-                            "'PHI @ BOS'"),
-    (5, "MATCHUP 5 is not like 'BOS vs. PHI' or 'PHI @ BOS'"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", "MATCHUP is empty"),
+        (None, "MATCHUP is empty"),
+        ("PHI @ PHI", "MATCHUP 'PHI @ PHI': a team cannot play itself"),
+        ("SEA @ OKC", "MATCHUP 'SEA @ OKC': a team cannot play itself"),  # an alias of itself
+        ("XYZ @ BOS", "unknown team 'XYZ' in MATCHUP 'XYZ @ BOS'"),
+        ("BOS vs. LBN", "unknown team 'LBN' in MATCHUP 'BOS vs. LBN'"),
+        ("BOS v PHI", "MATCHUP 'BOS v PHI' is not like 'BOS vs. PHI' or 'PHI @ BOS'"),
+        ("BOS@PHI", "MATCHUP 'BOS@PHI' is not like 'BOS vs. PHI' or 'PHI @ BOS'"),
+        (
+            "BOS vs. PHI vs. NYK",
+            "MATCHUP 'BOS vs. PHI vs. NYK' is not like 'BOS vs. PHI' or 'PHI @ BOS'",
+        ),
+        (5, "MATCHUP 5 is not like 'BOS vs. PHI' or 'PHI @ BOS'"),
+    ],
+)
 def test_bad_matchups(value: object, expected: str) -> None:
     assert rejected(parse_matchup(value)) == expected
 
@@ -237,16 +305,25 @@ def test_win_or_loss() -> None:
 # ------------------------------------------------------------------------ players
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (2544, 2544), ("2544", 2544), (" 2544 ", 2544), ("2544.0", 2544), (2544.0, 2544),
-    ("+7", 7), (2**53 - 1, 2**53 - 1),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2544, 2544),
+        ("2544", 2544),
+        (" 2544 ", 2544),
+        ("2544.0", 2544),
+        (2544.0, 2544),
+        ("+7", 7),
+        (2**53 - 1, 2**53 - 1),
+    ],
+)
 def test_player_ids(value: object, expected: int) -> None:
     assert parse_player_id(value) == expected
 
 
-@pytest.mark.parametrize("value", [True, -3, 0, "0", "-3", "12.5", 12.5, 2**53, "1e3", "0x10",
-                                   "\u0661", "9" * 17, [1]])
+@pytest.mark.parametrize(
+    "value", [True, -3, 0, "0", "-3", "12.5", 12.5, 2**53, "1e3", "0x10", "\u0661", "9" * 17, [1]]
+)
 def test_bad_player_ids(value: object) -> None:
     assert rejected(parse_player_id(value)) == f"PLAYER_ID {show(value)} is not a positive integer"
 
@@ -266,13 +343,25 @@ def test_player_names() -> None:
 # ------------------------------------------------------------------------ season types and ids
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("Regular Season", "Regular Season"), ("regular", "Regular Season"),
-    ("Regular_Season", "Regular Season"), ("  PLAYOFFS ", "Playoffs"), ("Playoff", "Playoffs"),
-    ("PlayIn", "PlayIn"), ("Play In", "PlayIn"), ("play-in   tournament", "PlayIn"),
-    ("Pre Season", DROP), ("preseason", DROP), ("All-Star", DROP), ("NBA Cup", DROP),
-    ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Regular Season", "Regular Season"),
+        ("regular", "Regular Season"),
+        ("Regular_Season", "Regular Season"),
+        ("  PLAYOFFS ", "Playoffs"),
+        ("Playoff", "Playoffs"),
+        ("PlayIn", "PlayIn"),
+        ("Play In", "PlayIn"),
+        ("play-in   tournament", "PlayIn"),
+        ("Pre Season", DROP),
+        ("preseason", DROP),
+        ("All-Star", DROP),
+        ("NBA Cup", DROP),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_season_types(value: object, expected: object) -> None:
     assert parse_season_type(value) == expected
 
@@ -282,45 +371,73 @@ def test_unknown_season_types(value: object) -> None:
     assert rejected(parse_season_type(value)) == f"unknown SEASON_TYPE {show(value)}"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("22019", ("2019-20", "Regular Season")), (42019, ("2019-20", "Playoffs")),
-    (52019.0, ("2019-20", "PlayIn")), (" 21999 ", ("1999-00", "Regular Season")),
-    ("21946", ("1946-47", "Regular Season")), ("12019", DROP), ("32019", DROP), ("62019", DROP),
-    ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("22019", ("2019-20", "Regular Season")),
+        (42019, ("2019-20", "Playoffs")),
+        (52019.0, ("2019-20", "PlayIn")),
+        (" 21999 ", ("1999-00", "Regular Season")),
+        ("21946", ("1946-47", "Regular Season")),
+        ("12019", DROP),
+        ("32019", DROP),
+        ("62019", DROP),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_season_ids(value: object, expected: object) -> None:
     assert parse_season_id(value) == expected
 
 
 def test_an_unknown_season_id_type_is_dropped_with_a_warning(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.WARNING, logger="nba_ml.data.importer"):
         assert parse_season_id("72019") == DROP
         assert parse_season_id("12019") == DROP  # a known excluded type: no warning
     assert caplog.messages == ["dropping rows of unknown season type 7"]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2019", "SEASON_ID '2019' is not like 22019"),
-    ("222019", "SEASON_ID '222019' is not like 22019"),
-    ("2019-20", "SEASON_ID '2019-20' is not like 22019"),
-    (22019.5, "SEASON_ID 22019.5 is not like 22019"),
-    (True, "SEASON_ID True is not like 22019"),
-    ("21900", "SEASON_ID '21900' is out of range"),
-    ("22101", "SEASON_ID '22101' is out of range"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019", "SEASON_ID '2019' is not like 22019"),
+        ("222019", "SEASON_ID '222019' is not like 22019"),
+        ("2019-20", "SEASON_ID '2019-20' is not like 22019"),
+        (22019.5, "SEASON_ID 22019.5 is not like 22019"),
+        (True, "SEASON_ID True is not like 22019"),
+        ("21900", "SEASON_ID '21900' is out of range"),
+        ("22101", "SEASON_ID '22101' is out of range"),
+    ],
+)
 def test_bad_season_ids(value: object, expected: str) -> None:
     assert rejected(parse_season_id(value)) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("0052000101", "PlayIn"), ("0042000101", "Playoffs"), (" 0022000001 ", "Regular Season"),
-    (21900001, "Regular Season"), (52000101.0, "PlayIn"),
-    ("0012000001", DROP), ("0032000001", DROP), ("0062000001", DROP),
-    # nothing said: an unknown type digit, a canonical key, not an nba.com id at all
-    ("0072000001", None), ("20191022-BOS-PHI", None), ("00520001011", None),
-    ("1052000101", None), ("", None), (None, None), (True, None), (4.5, None), (-52000101, None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0052000101", "PlayIn"),
+        ("0042000101", "Playoffs"),
+        (" 0022000001 ", "Regular Season"),
+        (21900001, "Regular Season"),
+        (52000101.0, "PlayIn"),
+        ("0012000001", DROP),
+        ("0032000001", DROP),
+        ("0062000001", DROP),
+        # nothing said: an unknown type digit, a canonical key, not an nba.com id at all
+        ("0072000001", None),
+        ("20191022-BOS-PHI", None),
+        ("00520001011", None),
+        ("1052000101", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        (4.5, None),
+        (-52000101, None),
+    ],
+)
 def test_game_id_types(value: object, expected: object) -> None:
     assert parse_game_id_type(value) == expected
 
@@ -328,12 +445,16 @@ def test_game_id_types(value: object, expected: object) -> None:
 # ------------------------------------------------------------------------ columns
 
 
-def table(column: str, values: list[Any], *, is_json: bool = False,
-          dtype: Any = object) -> Table:
+def table(column: str, values: list[Any], *, is_json: bool = False, dtype: Any = object) -> Table:
     array = np.empty(len(values), dtype=dtype)
     array[:] = values
-    return Table(Path("logs/t.json" if is_json else "logs/t.csv"), is_json, [column],
-                 {column: array}, np.arange(len(values)))
+    return Table(
+        Path("logs/t.json" if is_json else "logs/t.csv"),
+        is_json,
+        [column],
+        {column: array},
+        np.arange(len(values)),
+    )
 
 
 def test_column_map_parses_each_distinct_value_once() -> None:
@@ -382,11 +503,15 @@ def test_an_oversized_field_is_refused_before_it_is_parsed() -> None:
         assert value != long, "parsed an oversized field"
         return parse_name(value)
 
-    with pytest.raises(DataError, match=r"row 2: PLAYER_NAME holds an oversized field "
-                                        rf"\({MAX_FIELD_CHARS + 1} characters\)$"):
+    with pytest.raises(
+        DataError,
+        match=r"row 2: PLAYER_NAME holds an oversized field "
+        rf"\({MAX_FIELD_CHARS + 1} characters\)$",
+    ):
         column_map(table("PLAYER_NAME", [long, "ok"]), "PLAYER_NAME", parse)
-    codes, results = column_map(table("PLAYER_NAME", ["B" * MAX_FIELD_CHARS]), "PLAYER_NAME",
-                                parse_name)
+    codes, results = column_map(
+        table("PLAYER_NAME", ["B" * MAX_FIELD_CHARS]), "PLAYER_NAME", parse_name
+    )
     assert take(results, codes)[0] == "B" * MAX_FIELD_CHARS
 
 

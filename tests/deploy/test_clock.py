@@ -209,16 +209,18 @@ def test_cron_utc_hours_defaults_to_the_current_year() -> None:
     assert cron_utc_hours(4, "America/Chicago") == [9, 10]
 
 
-
 # --- the default run, local and UTC ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("now", "local", "in_utc"), [
-    (utc(2026, 1, 15, 12), "2026-01-16T04:00:00-06:00", "2026-01-16T10:00:00+00:00"),
-    (utc(2026, 7, 1, 12), "2026-07-02T04:00:00-05:00", "2026-07-02T09:00:00+00:00"),
-    (utc(2026, 3, 8, 1), "2026-03-08T04:00:00-05:00", "2026-03-08T09:00:00+00:00"),
-    (utc(2026, 11, 1, 1), "2026-11-01T04:00:00-06:00", "2026-11-01T10:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    ("now", "local", "in_utc"),
+    [
+        (utc(2026, 1, 15, 12), "2026-01-16T04:00:00-06:00", "2026-01-16T10:00:00+00:00"),
+        (utc(2026, 7, 1, 12), "2026-07-02T04:00:00-05:00", "2026-07-02T09:00:00+00:00"),
+        (utc(2026, 3, 8, 1), "2026-03-08T04:00:00-05:00", "2026-03-08T09:00:00+00:00"),
+        (utc(2026, 11, 1, 1), "2026-11-01T04:00:00-06:00", "2026-11-01T10:00:00+00:00"),
+    ],
+)
 def test_the_default_run_is_0400_chicago_shown_local_and_in_utc(
     now: dt.datetime, local: str, in_utc: str
 ) -> None:
@@ -230,8 +232,11 @@ def test_the_default_run_is_0400_chicago_shown_local_and_in_utc(
 
 def test_next_run_from_a_run_is_the_next_local_day_whatever_its_length() -> None:
     # 2026-03-08 has 23 hours in Chicago and 2026-11-01 has 25: a run is a wall time, not +24 h.
-    for day, hours in ((dt.date(2026, 3, 7), 23), (dt.date(2026, 10, 31), 25),
-                       (dt.date(2026, 6, 1), 24)):
+    for day, hours in (
+        (dt.date(2026, 3, 7), 23),
+        (dt.date(2026, 10, 31), 25),
+        (dt.date(2026, 6, 1), 24),
+    ):
         run = local_instant(day, 4, 0, CHICAGO)
         following = next_run(run)
         assert following.date() == day + dt.timedelta(days=1)
@@ -254,13 +259,16 @@ def test_local_instant_of_a_repeated_wall_time_is_its_first_occurrence() -> None
     assert instant.utcoffset() == dt.timedelta(hours=-5)
 
 
-@pytest.mark.parametrize(("zone", "day", "hour", "minute", "expected"), [
-    ("America/Chicago", dt.date(2026, 3, 8), 2, 0, utc(2026, 3, 8, 8)),  # 03:00 CDT
-    ("America/Chicago", dt.date(2026, 3, 8), 2, 59, utc(2026, 3, 8, 8)),
-    # Lord Howe springs forward by 30 minutes, 02:00 -> 02:30: found to the second.
-    ("Australia/Lord_Howe", dt.date(2026, 10, 4), 2, 15, utc(2026, 10, 3, 15, 30)),
-    ("Europe/London", dt.date(2026, 3, 29), 1, 0, utc(2026, 3, 29, 1)),  # 02:00 BST
-])
+@pytest.mark.parametrize(
+    ("zone", "day", "hour", "minute", "expected"),
+    [
+        ("America/Chicago", dt.date(2026, 3, 8), 2, 0, utc(2026, 3, 8, 8)),  # 03:00 CDT
+        ("America/Chicago", dt.date(2026, 3, 8), 2, 59, utc(2026, 3, 8, 8)),
+        # Lord Howe springs forward by 30 minutes, 02:00 -> 02:30: found to the second.
+        ("Australia/Lord_Howe", dt.date(2026, 10, 4), 2, 15, utc(2026, 10, 3, 15, 30)),
+        ("Europe/London", dt.date(2026, 3, 29), 1, 0, utc(2026, 3, 29, 1)),  # 02:00 BST
+    ],
+)
 def test_local_instant_of_a_skipped_wall_time_is_the_end_of_the_gap(
     zone: str, day: dt.date, hour: int, minute: int, expected: dt.datetime
 ) -> None:
@@ -273,14 +281,17 @@ def test_local_instant_of_a_skipped_wall_time_is_the_end_of_the_gap(
 # --- the guard's hour, to the second ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("now", "passes"), [
-    (utc(2026, 1, 15, 9, 59, 59), False),  # 03:59:59 CST
-    (utc(2026, 1, 15, 10), True),  # 04:00:00 CST
-    (utc(2026, 1, 15, 10, 59, 59), True),
-    (utc(2026, 1, 15, 11), False),  # 05:00 CST
-    (utc(2026, 7, 1, 9), True),  # 04:00 CDT
-    (utc(2026, 7, 1, 10), False),  # 05:00 CDT, the winter hour's UTC
-])
+@pytest.mark.parametrize(
+    ("now", "passes"),
+    [
+        (utc(2026, 1, 15, 9, 59, 59), False),  # 03:59:59 CST
+        (utc(2026, 1, 15, 10), True),  # 04:00:00 CST
+        (utc(2026, 1, 15, 10, 59, 59), True),
+        (utc(2026, 1, 15, 11), False),  # 05:00 CST
+        (utc(2026, 7, 1, 9), True),  # 04:00 CDT
+        (utc(2026, 7, 1, 10), False),  # 05:00 CDT, the winter hour's UTC
+    ],
+)
 def test_the_guard_hour_runs_from_0400_to_0500_local(now: dt.datetime, passes: bool) -> None:
     assert is_scheduled_hour(now) is passes
 
@@ -301,27 +312,32 @@ def test_the_guard_of_a_repeated_hour_passes_only_its_first_occurrence() -> None
 # --- system_times and hour_clear_of_dst ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("hour", "minute", "zone", "system_zone", "expected"), [
-    (4, 0, "America/Chicago", "UTC", {(9, 0), (10, 0)}),
-    (4, 0, "America/Chicago", "America/Chicago", {(4, 0)}),
-    (4, 0, "Asia/Kolkata", "UTC", {(22, 30)}),
-    (4, 0, "Australia/Lord_Howe", "UTC", {(17, 0), (17, 30)}),  # a 30-minute DST shift
-    (2, 30, "America/Chicago", "America/Chicago", {(2, 30), (3, 0)}),  # gap day: 03:00
-])
+@pytest.mark.parametrize(
+    ("hour", "minute", "zone", "system_zone", "expected"),
+    [
+        (4, 0, "America/Chicago", "UTC", {(9, 0), (10, 0)}),
+        (4, 0, "America/Chicago", "America/Chicago", {(4, 0)}),
+        (4, 0, "Asia/Kolkata", "UTC", {(22, 30)}),
+        (4, 0, "Australia/Lord_Howe", "UTC", {(17, 0), (17, 30)}),  # a 30-minute DST shift
+        (2, 30, "America/Chicago", "America/Chicago", {(2, 30), (3, 0)}),  # gap day: 03:00
+    ],
+)
 def test_system_times_are_every_system_clock_time_of_the_run(
     hour: int, minute: int, zone: str, system_zone: str, expected: set[tuple[int, int]]
 ) -> None:
     assert system_times(hour, minute, zone, system_zone, 2026) == expected
 
 
-@pytest.mark.parametrize(("zone", "unclear"), [
-    ("America/Chicago", [0, 1, 2, 3]),  # switches at 02:00 local
-    ("Europe/London", [0, 1, 2, 23]),  # switches at 01:00 local (01:00 UTC)
-    ("Asia/Kolkata", []),
-    ("UTC", []),
-])
-def test_hours_within_an_hour_of_a_dst_change_are_not_clear(zone: str, unclear: list[int]
-                                                            ) -> None:
+@pytest.mark.parametrize(
+    ("zone", "unclear"),
+    [
+        ("America/Chicago", [0, 1, 2, 3]),  # switches at 02:00 local
+        ("Europe/London", [0, 1, 2, 23]),  # switches at 01:00 local (01:00 UTC)
+        ("Asia/Kolkata", []),
+        ("UTC", []),
+    ],
+)
+def test_hours_within_an_hour_of_a_dst_change_are_not_clear(zone: str, unclear: list[int]) -> None:
     assert [h for h in range(24) if not hour_clear_of_dst(h, zone, year=2026)] == unclear
 
 
@@ -366,10 +382,19 @@ def test_bad_values_raise_config_error(call, message: str) -> None:  # type: ign
     assert raised.value.exit_code == 2
 
 
-@pytest.mark.parametrize("zone", [
-    "America/Gotham", "", "america/chicago", "America/Chicago ", "UTC\n", "../etc/passwd",
-    "/usr/share/zoneinfo/UTC", "None",
-])
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "America/Gotham",
+        "",
+        "america/chicago",
+        "America/Chicago ",
+        "UTC\n",
+        "../etc/passwd",
+        "/usr/share/zoneinfo/UTC",
+        "None",
+    ],
+)
 def test_a_bad_zone_is_a_config_error_naming_it(zone: str) -> None:
     with pytest.raises(ConfigError) as raised:
         zone_info(zone)
@@ -383,16 +408,19 @@ def test_a_known_zone_is_its_zoneinfo(zone: str) -> None:
     assert zone_info(zone) == ZoneInfo(zone)
 
 
-@pytest.mark.parametrize(("hour", "minute", "message"), [
-    (24, 0, "training hour 24 is out of range (0 to 23)"),
-    (-1, 0, "training hour -1 is out of range (0 to 23)"),
-    (4, 60, "training minute 60 is out of range (0 to 59)"),
-    (4, -1, "training minute -1 is out of range (0 to 59)"),
-    (4.0, 0, "training hour 4.0 is not a whole number"),
-    (False, 0, "training hour False is not a whole number"),
-    (4, "30", "training minute '30' is not a whole number"),
-    (None, 0, "training hour None is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("hour", "minute", "message"),
+    [
+        (24, 0, "training hour 24 is out of range (0 to 23)"),
+        (-1, 0, "training hour -1 is out of range (0 to 23)"),
+        (4, 60, "training minute 60 is out of range (0 to 59)"),
+        (4, -1, "training minute -1 is out of range (0 to 59)"),
+        (4.0, 0, "training hour 4.0 is not a whole number"),
+        (False, 0, "training hour False is not a whole number"),
+        (4, "30", "training minute '30' is not a whole number"),
+        (None, 0, "training hour None is not a whole number"),
+    ],
+)
 def test_check_time_names_the_bad_value(hour: object, minute: object, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         check_time(hour, minute)  # type: ignore[arg-type]

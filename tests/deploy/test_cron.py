@@ -34,8 +34,15 @@ YEAR = 2026
 DELAYS = (dt.timedelta(0), dt.timedelta(seconds=50), dt.timedelta(minutes=10))
 # System zones of the cron daemon: without DST, with DST on other dates (north and south), one
 # equal to Chicago, and one that shares Chicago's offset half of the year.
-SYSTEM_ZONES = ("UTC", "America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Tokyo",
-                "America/Chicago", "America/Mexico_City")
+SYSTEM_ZONES = (
+    "UTC",
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Asia/Tokyo",
+    "America/Chicago",
+    "America/Mexico_City",
+)
 
 
 @dataclasses.dataclass
@@ -66,8 +73,7 @@ def parse(crontab: str, system_zone: str, *, honours_cron_tz: bool) -> tuple[dic
         minute, hour, dom, month, dow, user, command = line.split(None, 6)
         assert (dom, month, dow, user) == ("*", "*", "*", "nba-ml")
         zone = environment.get("CRON_TZ") if honours_cron_tz else None
-        entries.append(Entry(ZoneInfo(zone or system_zone), _field(minute), _field(hour),
-                             command))
+        entries.append(Entry(ZoneInfo(zone or system_zone), _field(minute), _field(hour), command))
     return environment, entries
 
 
@@ -90,8 +96,9 @@ def firings(entry: Entry, first: dt.date, last: dt.date, rule: str) -> list[dt.d
     return sorted(set(found))
 
 
-def trainings(crontab: str, system_zone: str, *, honours_cron_tz: bool, rule: str,
-              delay: dt.timedelta) -> list[dt.datetime]:
+def trainings(
+    crontab: str, system_zone: str, *, honours_cron_tz: bool, rule: str, delay: dt.timedelta
+) -> list[dt.datetime]:
     """Return the instants at which a job started by ``crontab`` trains during YEAR (Chicago)."""
     environment, entries = parse(crontab, system_zone, honours_cron_tz=honours_cron_tz)
     settings = resolve_settings("/nonexistent/nba-ml", environ=environment)
@@ -122,14 +129,16 @@ def test_combined_crontab_trains_once_a_day_at_four_chicago_under_both_cron_sema
 ) -> None:
     crontab = render_crontab(system_timezone=system_zone)
     for delay in DELAYS:
-        assert_once_a_day_at_four(trainings(crontab, system_zone, honours_cron_tz=honours_cron_tz,
-                                            rule=rule, delay=delay))
+        assert_once_a_day_at_four(
+            trainings(crontab, system_zone, honours_cron_tz=honours_cron_tz, rule=rule, delay=delay)
+        )
 
 
 def test_the_shipped_defaults_are_the_design_form_plus_guarded_utc_entries() -> None:
     lines = [line for line in render_crontab().splitlines() if line and line[0] != "#"]
-    command = ("nba-ml /opt/nba-ml/.venv/bin/nba-ml train --force --scheduled"
-               " 2>&1 | logger -t nba-ml")
+    command = (
+        "nba-ml /opt/nba-ml/.venv/bin/nba-ml train --force --scheduled 2>&1 | logger -t nba-ml"
+    )
     assert lines == [
         "NBA_TRAINING_HOUR=4",
         "NBA_TRAINING_MINUTE=0",
@@ -145,24 +154,35 @@ def test_without_the_guard_the_combined_file_would_train_twice_a_day() -> None:
     # The simulation can fail: count raw starts in the training hour, guard or not.
     crontab = render_crontab()
     _, entries = parse(crontab, "UTC", honours_cron_tz=False)
-    starts = [f for e in entries for f in firings(e, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31),
-                                                  "vixie")]
+    starts = [
+        f for e in entries for f in firings(e, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), "vixie")
+    ]
     assert len(starts) == 3 * 365  # 04:00, 09:00 and 10:00 UTC every day
     # And a crontab that kept the 04:xx system-zone entry beside CRON_TZ would train twice.
     mexico = render_crontab(system_timezone="America/Mexico_City")
     doubled = mexico.replace("0 3 * * *", "0 3,4 * * *")
     assert doubled != mexico
     with pytest.raises(AssertionError):
-        assert_once_a_day_at_four(trainings(doubled, "America/Mexico_City", honours_cron_tz=True,
-                                            rule="vixie", delay=dt.timedelta(0)))
+        assert_once_a_day_at_four(
+            trainings(
+                doubled,
+                "America/Mexico_City",
+                honours_cron_tz=True,
+                rule="vixie",
+                delay=dt.timedelta(0),
+            )
+        )
 
 
-@pytest.mark.parametrize(("system_zone", "entries"), [
-    ("UTC", ["0 4 ", "0 9,10 "]),
-    ("America/Chicago", ["0 4 "]),  # the CRON_TZ entry alone fires at 04:00 under both crons
-    ("America/Mexico_City", ["0 4 ", "0 3 "]),  # 04:00 in winter there is the CRON_TZ entry's
-    ("Europe/Berlin", ["0 4 ", "0 10,11 "]),
-])
+@pytest.mark.parametrize(
+    ("system_zone", "entries"),
+    [
+        ("UTC", ["0 4 ", "0 9,10 "]),
+        ("America/Chicago", ["0 4 "]),  # the CRON_TZ entry alone fires at 04:00 under both crons
+        ("America/Mexico_City", ["0 4 ", "0 3 "]),  # 04:00 in winter there is the CRON_TZ entry's
+        ("Europe/Berlin", ["0 4 ", "0 10,11 "]),
+    ],
+)
 def test_combined_entries_leave_out_the_system_hour_equal_to_the_training_hour(
     system_zone: str, entries: list[str]
 ) -> None:
@@ -174,10 +194,20 @@ def test_combined_entries_leave_out_the_system_hour_equal_to_the_training_hour(
 
 @pytest.mark.parametrize("honours_cron_tz", [True, False], ids=["cronie", "debian"])
 def test_single_form_flavours_train_once_only_under_their_own_cron(honours_cron_tz: bool) -> None:
-    debian = trainings(render_crontab(flavour="debian"), "UTC", honours_cron_tz=honours_cron_tz,
-                       rule="vixie", delay=dt.timedelta(0))
-    cronie = trainings(render_crontab(flavour="cronie"), "UTC", honours_cron_tz=honours_cron_tz,
-                       rule="vixie", delay=dt.timedelta(0))
+    debian = trainings(
+        render_crontab(flavour="debian"),
+        "UTC",
+        honours_cron_tz=honours_cron_tz,
+        rule="vixie",
+        delay=dt.timedelta(0),
+    )
+    cronie = trainings(
+        render_crontab(flavour="cronie"),
+        "UTC",
+        honours_cron_tz=honours_cron_tz,
+        rule="vixie",
+        delay=dt.timedelta(0),
+    )
     assert_once_a_day_at_four(debian)  # the debian flavour is portable
     if honours_cron_tz:
         assert_once_a_day_at_four(cronie)
@@ -185,17 +215,19 @@ def test_single_form_flavours_train_once_only_under_their_own_cron(honours_cron_
         assert cronie == []  # cronie's form alone never trains on Debian: hence the combined file
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"system_timezone": "Asia/Kolkata"}, "whole number of hours"),
-    ({"hour": 2}, "next to a DST change"),
-    ({"hour": 1}, "next to a DST change"),
-    ({"timezone": "Australia/Lord_Howe"}, "whole number of hours"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"system_timezone": "Asia/Kolkata"}, "whole number of hours"),
+        ({"hour": 2}, "next to a DST change"),
+        ({"hour": 1}, "next to a DST change"),
+        ({"timezone": "Australia/Lord_Howe"}, "whole number of hours"),
+    ],
+)
 def test_combined_flavour_refuses_what_it_cannot_prove(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         render_crontab(**kwargs)
-    render_crontab(flavour="cronie", **{k: v for k, v in kwargs.items()
-                                        if k != "system_timezone"})
+    render_crontab(flavour="cronie", **{k: v for k, v in kwargs.items() if k != "system_timezone"})
 
 
 def test_combined_flavour_for_another_hour_and_zone() -> None:
@@ -227,15 +259,22 @@ def test_the_simulated_guard_is_the_one_train_applies(
     crontab = render_crontab()
     environment, entries = parse(crontab, "UTC", honours_cron_tz=honours_cron_tz)
     settings = resolve_settings(tmp_path / "data", environ=environment)
-    days = [dt.date(YEAR, 3, 7), dt.date(YEAR, 3, 8), dt.date(YEAR, 3, 9),
-            dt.date(YEAR, 10, 31), dt.date(YEAR, 11, 1), dt.date(YEAR, 11, 2)]
+    days = [
+        dt.date(YEAR, 3, 7),
+        dt.date(YEAR, 3, 8),
+        dt.date(YEAR, 3, 9),
+        dt.date(YEAR, 10, 31),
+        dt.date(YEAR, 11, 1),
+        dt.date(YEAR, 11, 2),
+    ]
     trained = 0
     for entry in entries:
         for day in days:
             for fired in firings(entry, day, day, "vixie"):
                 monkeypatch.setattr(manager, "_utcnow", lambda fired=fired: fired)
-                expected = is_scheduled_hour(fired, settings.training_hour,
-                                             settings.training_timezone)
+                expected = is_scheduled_hour(
+                    fired, settings.training_hour, settings.training_timezone
+                )
                 try:
                     result = manager.train(settings, force=True, scheduled=True)
                 except _Trains:

@@ -28,7 +28,8 @@ def test_previous_run_is_the_latest_run_at_or_before_now() -> None:
     assert previous_run(at - dt.timedelta(seconds=1), 4, 0, CHICAGO) == at - dt.timedelta(days=1)
     # the day after fall back (2026-11-01): 04:00 CST is 10:00 UTC
     assert previous_run(dt.datetime(2026, 11, 1, 12, tzinfo=UTC), 4, 0, CHICAGO) == (
-        dt.datetime(2026, 11, 1, 10, tzinfo=UTC))
+        dt.datetime(2026, 11, 1, 10, tzinfo=UTC)
+    )
 
 
 def test_max_age_is_the_whole_seconds_since_the_run_in_hours() -> None:
@@ -40,10 +41,15 @@ def test_max_age_is_the_whole_seconds_since_the_run_in_hours() -> None:
 
 
 def test_child_environment_makes_flags_and_the_data_dir_variables() -> None:
-    env = child_environment({"PATH": "/bin", "NBA_ML_DATA_DIR": "rel"}, "/var/lib/nba-ml",
-                            {"NBA_ML_SEASONS": "6"})
-    assert env == {"PATH": "/bin", "NBA_ML_DATA_DIR": "/var/lib/nba-ml", "NBA_ML_SEASONS": "6",
-                   "PYTHONUNBUFFERED": "1"}
+    env = child_environment(
+        {"PATH": "/bin", "NBA_ML_DATA_DIR": "rel"}, "/var/lib/nba-ml", {"NBA_ML_SEASONS": "6"}
+    )
+    assert env == {
+        "PATH": "/bin",
+        "NBA_ML_DATA_DIR": "/var/lib/nba-ml",
+        "NBA_ML_SEASONS": "6",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 class Child:
@@ -71,8 +77,17 @@ class World:
         self.started: list[tuple[dt.datetime, str]] = []  # (when, NBA_ML_MAX_AGE_HOURS)
 
     def daily(self, **kwargs: Any) -> Daily:
-        loop = Daily(["nba-ml"], 4, 0, CHICAGO, {"NBA_ML_DATA_DIR": "/d"}, ["--from", "/g"],
-                     now=lambda: self.clock, spawn=self.spawn, **kwargs)
+        loop = Daily(
+            ["nba-ml"],
+            4,
+            0,
+            CHICAGO,
+            {"NBA_ML_DATA_DIR": "/d"},
+            ["--from", "/g"],
+            now=lambda: self.clock,
+            spawn=self.spawn,
+            **kwargs,
+        )
         loop.wait = self.wait  # type: ignore[method-assign]
         self.loop = loop
         return loop
@@ -99,30 +114,33 @@ def test_the_missed_run_first_then_one_run_a_day_across_both_dst_changes() -> No
     assert world.daily().run() == 143
     assert world.started[0] == (dt.datetime(2026, 3, 7, 12, tzinfo=UTC), "2")
     runs = [when for when, _ in world.started[1:]]
-    assert runs == [dt.datetime(2026, 3, 8, 9, tzinfo=UTC),  # spring forward: CDT from today
-                    dt.datetime(2026, 3, 9, 9, tzinfo=UTC),
-                    dt.datetime(2026, 3, 10, 9, tzinfo=UTC),
-                    dt.datetime(2026, 3, 11, 9, tzinfo=UTC),
-                    dt.datetime(2026, 3, 12, 9, tzinfo=UTC)]
+    assert runs == [
+        dt.datetime(2026, 3, 8, 9, tzinfo=UTC),  # spring forward: CDT from today
+        dt.datetime(2026, 3, 9, 9, tzinfo=UTC),
+        dt.datetime(2026, 3, 10, 9, tzinfo=UTC),
+        dt.datetime(2026, 3, 11, 9, tzinfo=UTC),
+        dt.datetime(2026, 3, 12, 9, tzinfo=UTC),
+    ]
     assert {age for _, age in world.started[1:]} == {"0"}  # each at its instant: trains
     world = World(dt.datetime(2026, 10, 31, 9, 30, tzinfo=UTC), [], trainings=3)
     world.daily().run()
     assert [when for when, _ in world.started] == [
         dt.datetime(2026, 10, 31, 9, 30, tzinfo=UTC),  # caught up: the set of 09:00 UTC?
         dt.datetime(2026, 11, 1, 10, tzinfo=UTC),  # fall back: 04:00 CST, once
-        dt.datetime(2026, 11, 2, 10, tzinfo=UTC)]
+        dt.datetime(2026, 11, 2, 10, tzinfo=UTC),
+    ]
     assert world.started[0][1] == "0.5"
 
 
 def test_exit_75_is_retried_after_20_minutes_three_times_for_the_same_run() -> None:
-    world = World(dt.datetime(2026, 7, 1, 8, tzinfo=UTC), [0, 75, 75, 75, 75, 0],
-                  trainings=6)
+    world = World(dt.datetime(2026, 7, 1, 8, tzinfo=UTC), [0, 75, 75, 75, 75, 0], trainings=6)
     world.daily().run()
     start = dt.datetime(2026, 7, 1, 9, tzinfo=UTC)
     times = [when for when, _ in world.started]
     assert times[1] == start
     assert [int((b - a).total_seconds()) for a, b in itertools.pairwise(times[1:5])] == [
-        23 * 60] * 3  # a 3-minute training, then 20 minutes
+        23 * 60
+    ] * 3  # a 3-minute training, then 20 minutes
     assert [age for _, age in world.started[1:5]] == ["0", "0.383333", "0.766667", "1.15"]
     assert times[5] == start + dt.timedelta(days=1)  # gave up after 3 retries: tomorrow
 
@@ -131,8 +149,10 @@ def test_no_retry_when_the_next_run_comes_first() -> None:
     # started at 03:50 CDT: the missed run of yesterday exits 75, the next run is 10 min away
     world = World(dt.datetime(2026, 7, 1, 8, 50, tzinfo=UTC), [75, 0], trainings=2)
     world.daily().run()
-    assert [when for when, _ in world.started] == [dt.datetime(2026, 7, 1, 8, 50, tzinfo=UTC),
-                                                   dt.datetime(2026, 7, 1, 9, tzinfo=UTC)]
+    assert [when for when, _ in world.started] == [
+        dt.datetime(2026, 7, 1, 8, 50, tzinfo=UTC),
+        dt.datetime(2026, 7, 1, 9, tzinfo=UTC),
+    ]
 
 
 def test_a_signal_reaches_the_running_training_and_the_exit_is_143() -> None:
@@ -144,8 +164,9 @@ def test_a_signal_reaches_the_running_training_and_the_exit_is_143() -> None:
             loop.handle(signal.SIGTERM, None)  # docker stop, while it trains
             return self.code
 
-    loop.spawn = lambda argv, **kw: world.children.append(
-        Stopped(world, 0, argv, kw["env"])) or world.children[-1]
+    loop.spawn = lambda argv, **kw: (
+        world.children.append(Stopped(world, 0, argv, kw["env"])) or world.children[-1]
+    )
     assert loop.run() == 143
     assert [child.signals for child in world.children] == [[signal.SIGTERM]]
 
@@ -163,8 +184,7 @@ def test_sigint_while_waiting_stops_at_once_with_130() -> None:
 
 
 def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NBA_ML_", "NBA_TRAINING_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_ML_", "NBA_TRAINING_"))}
     return {**env, **values}
 
 
@@ -174,14 +194,19 @@ def test_nba_ml_daily_runs_trainings_and_stops_on_sigterm(tmp_path: Path) -> Non
     exe = Path(sys.executable).with_name("nba-ml")
     argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
     with open(tmp_path / "log", "wb") as log:
-        process = subprocess.Popen([*argv, "--data-dir", str(tmp_path / "data"), "daily",
-                                    "--from", str(empty)], cwd=ROOT, stdout=log,
-                                   stderr=subprocess.STDOUT, env=_env())
+        process = subprocess.Popen(
+            [*argv, "--data-dir", str(tmp_path / "data"), "daily", "--from", str(empty)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_env(),
+        )
     try:
         deadline = time.monotonic() + 120
         while "next training at" not in (tmp_path / "log").read_text():
             assert process.poll() is None and time.monotonic() < deadline, (
-                (tmp_path / "log").read_text())
+                tmp_path / "log"
+            ).read_text()
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 143

@@ -95,8 +95,7 @@ def test_deploy_holds_only_rendered_files_and_the_readme() -> None:
     shipped = {str(p.relative_to(DEPLOY)) for p in DEPLOY.rglob("*") if p.is_file()}
     # and the image with its real-container test (tests/deploy/test_containers.py,
     # tests/system/test_containers.py)
-    assert shipped == {*default_deploy_files(), "README.md", "Containerfile",
-                       "container-test.sh"}
+    assert shipped == {*default_deploy_files(), "README.md", "Containerfile", "container-test.sh"}
 
 
 def test_readme_covers_every_file_and_both_cron_flavours() -> None:
@@ -143,12 +142,24 @@ def test_readme_shows_the_rendered_entries() -> None:
 def test_readme_lists_every_metric_the_file_holds() -> None:
     from nba_ml.state.metrics import render_metrics
 
-    manifest = {"generation": "g", "trained_at": "2026-12-01T10:00:00+00:00",
-                "training": {"last_game_date": "2026-11-30", "holdout": {"games": 1},
-                             "metrics": {"game_outcome": {"brier": 0.2},
-                                         "points": {"mae": 1.0}}}}
-    runs = [{"command": "train", "outcome": "trained", "exit_code": 0,
-             "started_at": "2026-12-01T09:59:00+00:00", "ended_at": "2026-12-01T10:00:00+00:00"}]
+    manifest = {
+        "generation": "g",
+        "trained_at": "2026-12-01T10:00:00+00:00",
+        "training": {
+            "last_game_date": "2026-11-30",
+            "holdout": {"games": 1},
+            "metrics": {"game_outcome": {"brier": 0.2}, "points": {"mae": 1.0}},
+        },
+    }
+    runs = [
+        {
+            "command": "train",
+            "outcome": "trained",
+            "exit_code": 0,
+            "started_at": "2026-12-01T09:59:00+00:00",
+            "ended_at": "2026-12-01T10:00:00+00:00",
+        }
+    ]
     names = set(re.findall(r"^# TYPE (\S+)", render_metrics(runs, manifest, True), re.M))
     assert len(names) >= 10
     readme = README.read_text()
@@ -218,8 +229,7 @@ def test_alert_commands_log_and_mail_the_failed_units_status(tmp_path: Path) -> 
         assert (result.returncode, result.stderr) == (0, "")
     assert calls.read_text().splitlines() == [
         "logger -p daemon.err -t nba-ml-alert <status of nba-ml-train.service>",
-        "mail -s nba-ml: nba-ml-train.service failed on host1 ops"
-        " <status of nba-ml-train.service>",
+        "mail -s nba-ml: nba-ml-train.service failed on host1 ops <status of nba-ml-train.service>",
     ]
     # Without mail(1), the second command does nothing and succeeds.
     (bin_dir / "mail").unlink()
@@ -280,8 +290,9 @@ def test_systemd_analyze_verify_accepts_the_owner_dropin(
     web = units / "web.service"
     units.mkdir()
     web.write_text(f"[Service]\nExecStart={fake_executable} serve\n")
-    dropin = copy_with_executable(OWNER_DROPIN, units / "web.service.d" / "nba-ml-ensure.conf",
-                                  fake_executable)
+    dropin = copy_with_executable(
+        OWNER_DROPIN, units / "web.service.d" / "nba-ml-ensure.conf", fake_executable
+    )
     unit_path = {"SYSTEMD_UNIT_PATH": f"{units}:"}
     result = run(systemd_analyze, "verify", "--man=no", str(web), cwd=units, **unit_path)
     assert (result.returncode, result.stderr) == (0, "")

@@ -35,23 +35,29 @@ def _pod(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_shipped_manifests_validate_against_the_kubernetes_schemas() -> None:
-    validate = pytest.importorskip("kubernetes_validate",
-                                   reason="kubernetes-validate is in the test extra")
+    validate = pytest.importorskip(
+        "kubernetes_validate", reason="kubernetes-validate is in the test extra"
+    )
     from kubernetes_validate.utils import latest_version
 
     files = {path.name: path.read_text() for path in sorted(SHIPPED.glob("*.yaml"))}
     assert sorted(files) == ["data.yaml", "train.yaml", "web.yaml"]
     documents = _documents(files)
-    assert [doc["kind"] for doc in documents] == ["PersistentVolumeClaim", "CronJob",
-                                                  "Deployment", "Service"]
+    assert [doc["kind"] for doc in documents] == [
+        "PersistentVolumeClaim",
+        "CronJob",
+        "Deployment",
+        "Service",
+    ]
     for version in (OLDEST, latest_version()):
         for doc in documents:
             validate.validate(doc, version, strict=True)  # raises ValidationError
 
 
 def test_a_broken_manifest_is_refused_by_the_validation() -> None:
-    validate = pytest.importorskip("kubernetes_validate",
-                                   reason="kubernetes-validate is in the test extra")
+    validate = pytest.importorskip(
+        "kubernetes_validate", reason="kubernetes-validate is in the test extra"
+    )
     cronjob = _by_kind(render_kubernetes())["CronJob"]
     cronjob["spec"]["concurrencyPolicy"] = ["Forbid"]
     with pytest.raises(validate.ValidationError):
@@ -68,8 +74,12 @@ def test_the_cronjob_trains_daily_in_chicago_once_at_a_time_with_bounds() -> Non
     assert spec["concurrencyPolicy"] == "Forbid" and spec["startingDeadlineSeconds"] > 0
     job = spec["jobTemplate"]["spec"]
     assert job["backoffLimit"] == 3 and job["activeDeadlineSeconds"] == 3600
-    assert job["podFailurePolicy"]["rules"] == [{"action": "FailJob", "onExitCodes": {
-        "containerName": "train", "operator": "In", "values": [1, 2, 3]}}]
+    assert job["podFailurePolicy"]["rules"] == [
+        {
+            "action": "FailJob",
+            "onExitCodes": {"containerName": "train", "operator": "In", "values": [1, 2, 3]},
+        }
+    ]
     (train,) = _pod(_by_kind(render_kubernetes())["CronJob"])["containers"]
     assert train["command"] == ["nba-ml", "train", "--force"]
 
@@ -83,7 +93,8 @@ def test_the_web_role_ensures_a_set_first_and_is_ready_on_healthz() -> None:
     assert web["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert web["ports"] == [{"name": "http", "containerPort": 8000}]
     assert {"name": "data", "mountPath": "/var/lib/nba-ml", "readOnly": True} in (
-        web["volumeMounts"])
+        web["volumeMounts"]
+    )
 
 
 def test_every_container_is_non_root_read_only_and_without_capabilities_but_one_chown() -> None:
@@ -103,16 +114,18 @@ def test_every_container_is_non_root_read_only_and_without_capabilities_but_one_
             if container["name"] == "volume-owner":
                 assert security["runAsUser"] == 0
                 assert security["capabilities"]["add"] == ["CHOWN", "FOWNER"]
-                assert container["command"][-1] == ("chown 10001:10001 /var/lib/nba-ml && "
-                                                    "chmod 0750 /var/lib/nba-ml")
+                assert container["command"][-1] == (
+                    "chown 10001:10001 /var/lib/nba-ml && chmod 0750 /var/lib/nba-ml"
+                )
             else:
                 assert "runAsUser" not in security
                 assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
 
 
 def test_every_parameter_reaches_the_manifests() -> None:
-    files = render_kubernetes("registry.example.com/team/nba-ml:1.2", 5, 30, "Europe/Berlin",
-                              "/data/nba", "10Gi")
+    files = render_kubernetes(
+        "registry.example.com/team/nba-ml:1.2", 5, 30, "Europe/Berlin", "/data/nba", "10Gi"
+    )
     kinds = _by_kind(files)
     assert kinds["CronJob"]["spec"]["schedule"] == "30 5 * * *"
     assert kinds["CronJob"]["spec"]["timeZone"] == "Europe/Berlin"
@@ -125,14 +138,17 @@ def test_every_parameter_reaches_the_manifests() -> None:
                 assert {"name": "NBA_ML_DATA_DIR", "value": "/data/nba"} in container["env"]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"image": "Bad Image"}, "not an image reference"),
-    ({"image": "nba-ml:1.0\nkind: Secret"}, "not an image reference"),
-    ({"hour": 24}, "out of range"),
-    ({"timezone": "Mars/Olympus"}, "not a known time zone"),
-    ({"data_dir": "relative"}, "absolute path"),
-    ({"storage": "2GB"}, "storage"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"image": "Bad Image"}, "not an image reference"),
+        ({"image": "nba-ml:1.0\nkind: Secret"}, "not an image reference"),
+        ({"hour": 24}, "out of range"),
+        ({"timezone": "Mars/Olympus"}, "not a known time zone"),
+        ({"data_dir": "relative"}, "absolute path"),
+        ({"storage": "2GB"}, "storage"),
+    ],
+)
 def test_bad_values_raise_config_error(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         render_kubernetes(**kwargs)

@@ -39,25 +39,53 @@ def test_the_defaults_pass_their_own_rules() -> None:
     assert f" {names.DEFAULT_USER} {names.DEFAULT_EXECUTABLE} " in render_crontab()
 
 
-@pytest.mark.parametrize("path", [
-    "/opt/nba-ml/.venv/bin/nba-ml", "/var/lib/nba-ml", "/srv/ml_2.0/+x", "/a", "/a/./b",
-    "/var/lib/nba-ml/", "/data/..hidden",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/opt/nba-ml/.venv/bin/nba-ml",
+        "/var/lib/nba-ml",
+        "/srv/ml_2.0/+x",
+        "/a",
+        "/a/./b",
+        "/var/lib/nba-ml/",
+        "/data/..hidden",
+    ],
+)
 def test_plain_absolute_paths_are_accepted(path: str) -> None:
     check_path("data directory", path)
 
 
-@pytest.mark.parametrize("path", [
-    "", "/", "nba-ml", "bin/nba-ml", "./nba-ml", "~/nba-ml", "/opt/my venv/nba-ml",
-    "/var/lib/100%", "$HOME/nba-ml", "/srv/$USER", "/srv/a;rm", "/srv/'q'", '/srv/"q"',
-    "/srv/a\tb", "/srv/é", "/var/lib/../etc", "/var/lib/..", "/..",
-    "/var/lib/nba-ml\n", "/var/lib/nba-ml\n0 * * * * root sh -c evil",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "/",
+        "nba-ml",
+        "bin/nba-ml",
+        "./nba-ml",
+        "~/nba-ml",
+        "/opt/my venv/nba-ml",
+        "/var/lib/100%",
+        "$HOME/nba-ml",
+        "/srv/$USER",
+        "/srv/a;rm",
+        "/srv/'q'",
+        '/srv/"q"',
+        "/srv/a\tb",
+        "/srv/é",
+        "/var/lib/../etc",
+        "/var/lib/..",
+        "/..",
+        "/var/lib/nba-ml\n",
+        "/var/lib/nba-ml\n0 * * * * root sh -c evil",
+    ],
+)
 def test_paths_that_would_need_quoting_or_climb_are_refused(path: str) -> None:
     with pytest.raises(ConfigError) as raised:
         check_path("data directory", path)
-    assert str(raised.value) == (f"data directory {path!r} must be an absolute path of "
-                                 "letters, digits and . _ + - / only")
+    assert str(raised.value) == (
+        f"data directory {path!r} must be an absolute path of letters, digits and . _ + - / only"
+    )
     assert raised.value.exit_code == 2
     assert "\n" not in str(raised.value)
 
@@ -67,10 +95,22 @@ def test_plain_system_user_names_are_accepted(user: str) -> None:
     check_user(user)
 
 
-@pytest.mark.parametrize("user", [
-    "", "Root", "1abc", "-svc", "a" * 33, "bad user", "root;rm", "nba.ml", "nba-ml\n",
-    "www\nExecStartPre=/bin/sh", "ünïcode",
-])
+@pytest.mark.parametrize(
+    "user",
+    [
+        "",
+        "Root",
+        "1abc",
+        "-svc",
+        "a" * 33,
+        "bad user",
+        "root;rm",
+        "nba.ml",
+        "nba-ml\n",
+        "www\nExecStartPre=/bin/sh",
+        "ünïcode",
+    ],
+)
 def test_other_user_names_are_refused(user: str) -> None:
     with pytest.raises(ConfigError) as raised:
         check_user(user)
@@ -87,10 +127,12 @@ def test_check_command_checks_the_executable_and_an_optional_data_directory() ->
 
 def test_no_renderer_lets_a_newline_start_a_line_of_its_own() -> None:
     # A value that ends in a newline would add a crontab entry or a unit directive.
-    for call in (lambda: render_crontab(user="nba-ml\n"),
-                 lambda: render_crontab(executable="/usr/bin/nba-ml\n"),
-                 lambda: render_systemd_units(data_dir="/srv/ml\n"),
-                 lambda: render_webserver_dropin(group="www\n"),
-                 lambda: render_webserver_dropin(owner="nba-ml\n")):
+    for call in (
+        lambda: render_crontab(user="nba-ml\n"),
+        lambda: render_crontab(executable="/usr/bin/nba-ml\n"),
+        lambda: render_systemd_units(data_dir="/srv/ml\n"),
+        lambda: render_webserver_dropin(group="www\n"),
+        lambda: render_webserver_dropin(owner="nba-ml\n"),
+    ):
         with pytest.raises(ConfigError):
             call()

@@ -9,15 +9,32 @@ from nba_ml.deploy import sandbox
 from nba_ml.deploy.names import DEFAULT_DATA_DIR
 
 
-@pytest.mark.parametrize("path", ["/home", "/home/ana/x", "/root/.local/bin/nba-ml",
-                                  "/run/user/1000/nba", "/tmp/x", "/var/tmp/nba/../x",
-                                  "/home//ana"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/home",
+        "/home/ana/x",
+        "/root/.local/bin/nba-ml",
+        "/run/user/1000/nba",
+        "/tmp/x",
+        "/var/tmp/nba/../x",
+        "/home//ana",
+    ],
+)
 def test_hidden_paths(path: str) -> None:
     assert len(sandbox.sandbox_warnings(path, path)) == 2
 
 
-@pytest.mark.parametrize("path", ["/opt/nba-ml/bin/nba-ml", "/homes/x", "/tmpdata/x",
-                                  "/var/lib/nba-ml", "/usr/local/bin/nba-ml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/opt/nba-ml/bin/nba-ml",
+        "/homes/x",
+        "/tmpdata/x",
+        "/var/lib/nba-ml",
+        "/usr/local/bin/nba-ml",
+    ],
+)
 def test_visible_paths(path: str) -> None:
     assert sandbox.sandbox_warnings(path, path) == []
     assert sandbox.sandbox_warnings(path, None) == []  # the default data directory

@@ -33,8 +33,12 @@ def _sandbox(text: str) -> str:
 
 def test_default_units_run_as_the_static_user_nba_ml_with_a_state_directory() -> None:
     units = render_systemd_units()
-    assert sorted(units) == ["nba-ml-alert@.service", "nba-ml-ensure.service",
-                             "nba-ml-train.service", "nba-ml-train.timer"]
+    assert sorted(units) == [
+        "nba-ml-alert@.service",
+        "nba-ml-ensure.service",
+        "nba-ml-train.service",
+        "nba-ml-train.timer",
+    ]
     assert units["nba-ml-alert@.service"] == render_alert_unit()
     service = _directives(units["nba-ml-train.service"])
     assert service["ExecStart"] == ["/opt/nba-ml/.venv/bin/nba-ml train --force"]
@@ -78,8 +82,7 @@ def test_ensure_unit_runs_ensure_as_the_training_user_in_the_same_sandbox() -> N
 
 def test_dynamic_user_is_an_option_without_an_ensure_unit() -> None:
     units = render_systemd_units(user=None)
-    assert sorted(units) == ["nba-ml-alert@.service", "nba-ml-train.service",
-                             "nba-ml-train.timer"]
+    assert sorted(units) == ["nba-ml-alert@.service", "nba-ml-train.service", "nba-ml-train.timer"]
     service = _directives(units[schedule.SERVICE_NAME])
     assert service["DynamicUser"] == ["yes"]
     assert "User" not in service and "Group" not in service
@@ -132,8 +135,10 @@ def test_webserver_dropin_orders_the_server_after_the_ensure_unit_and_joins_the_
     dropin = _directives(text)
     assert dropin["Wants"] == ["nba-ml-ensure.service"]
     assert dropin["After"] == ["nba-ml-ensure.service"]
-    assert dropin["Environment"] == ["NBA_ML_DATA_DIR=/var/lib/nba-ml",
-                                     "NBA_ML_TRUSTED_OWNER=nba-ml"]
+    assert dropin["Environment"] == [
+        "NBA_ML_DATA_DIR=/var/lib/nba-ml",
+        "NBA_ML_TRUSTED_OWNER=nba-ml",
+    ]
     assert dropin["SupplementaryGroups"] == ["nba-ml"]
     # The server no longer trains itself: no ExecStartPre=, and no long start timeout needed.
     assert "ExecStartPre" not in dropin and "TimeoutStartSec" not in dropin
@@ -141,7 +146,8 @@ def test_webserver_dropin_orders_the_server_after_the_ensure_unit_and_joins_the_
     other = _directives(render_webserver_dropin("/srv/ml", group="www_models"))
     assert other["Environment"] == ["NBA_ML_DATA_DIR=/srv/ml", "NBA_ML_TRUSTED_OWNER=nba-ml"]
     assert _directives(render_webserver_dropin(owner=None))["Environment"] == [
-        "NBA_ML_DATA_DIR=/var/lib/nba-ml"]
+        "NBA_ML_DATA_DIR=/var/lib/nba-ml"
+    ]
     assert other["SupplementaryGroups"] == ["www_models"]
     assert "SupplementaryGroups" not in _directives(render_webserver_dropin(group=None))
 
@@ -168,11 +174,14 @@ def test_owner_dropin_runs_ensure_before_the_server_with_room_for_a_first_traini
     assert other["User"] == ["svc_ml"]
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: render_owner_dropin(executable="nba-ml"), "must be an absolute path"),
-    (lambda: render_owner_dropin(data_dir="/var/lib/a b"), "must be an absolute path"),
-    (lambda: render_owner_dropin(user="Root User"), "not a valid system user name"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: render_owner_dropin(executable="nba-ml"), "must be an absolute path"),
+        (lambda: render_owner_dropin(data_dir="/var/lib/a b"), "must be an absolute path"),
+        (lambda: render_owner_dropin(user="Root User"), "not a valid system user name"),
+    ],
+)
 def test_bad_values_raise_config_error(call, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match=message):
         call()

@@ -43,7 +43,8 @@ def test_rows_without_a_baseline_start_from_the_median_target_of_such_rows() -> 
 
 def test_without_missing_baselines_the_fill_is_zero() -> None:
     model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm").fit(
-        _frame([1.0, 2.0], [0.0, 0.0]), [1.0, 2.0])
+        _frame([1.0, 2.0], [0.0, 0.0]), [1.0, 2.0]
+    )
     assert model.fill_ == 0.0
     assert model.predict(_frame([NAN], [0.0]))[0] == pytest.approx(0.0)
 
@@ -82,8 +83,10 @@ def test_it_clones_and_saves_like_any_scikit_learn_estimator() -> None:
     y = [2.0, 5.0, 4.0, 7.0, 3.0, 2.0]
     fitted = copy.fit(X, y)
     assert fitted.fill_ == 4.0  # median of 5 and 3
-    for restored in (pickle.loads(pickle.dumps(fitted)),  # how fitting workers return it
-                     _through_a_model_file(fitted)):  # how model sets are saved
+    for restored in (
+        pickle.loads(pickle.dumps(fitted)),  # how fitting workers return it
+        _through_a_model_file(fitted),
+    ):  # how model sets are saved
         np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
         assert np.isfinite(restored.predict(X)).all()
 
@@ -98,9 +101,13 @@ def test_every_estimator_defined_here_is_a_type_model_files_may_hold() -> None:
     """Model files load only the types named in nba_ml.state.modelfile.TRUSTED_TYPES (the
     state layer cannot import this module): each estimator class here is named there exactly,
     so a renamed or new one fails here, not when a server loads a set."""
-    defined = [f"{cls.__module__}.{cls.__qualname__}" for cls in vars(estimators).values()
-               if isinstance(cls, type) and issubclass(cls, BaseEstimator)
-               and cls.__module__ == estimators.__name__]
+    defined = [
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in vars(estimators).values()
+        if isinstance(cls, type)
+        and issubclass(cls, BaseEstimator)
+        and cls.__module__ == estimators.__name__
+    ]
     assert defined == ["nba_ml.modeling.estimators.BaselineResidualRegressor"]
     assert set(defined) <= set(TRUSTED_TYPES)
 
@@ -120,22 +127,28 @@ def _linear_rows(n: int = 40) -> tuple[pd.DataFrame, np.ndarray]:
 
 def test_the_linear_part_takes_its_weight_of_the_residual() -> None:
     X, y = _linear_rows()
-    model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
-                                      linear_weight=0.25).fit(X, y)
+    model = BaselineResidualRegressor(
+        DummyRegressor(), "pts_ewm", linear=LinearRegression(), linear_weight=0.25
+    ).fit(X, y)
     residual = y - X["pts_ewm"].to_numpy()
     new = _frame([10.0, 20.0], [0.0, 3.0])
     # the dummy predicts the mean residual, the linear model the exact one (2 x + 1)
-    expected = [10.0 + 0.75 * residual.mean() + 0.25 * 1.0,
-                20.0 + 0.75 * residual.mean() + 0.25 * 7.0]
+    expected = [
+        10.0 + 0.75 * residual.mean() + 0.25 * 1.0,
+        20.0 + 0.75 * residual.mean() + 0.25 * 7.0,
+    ]
     np.testing.assert_allclose(model.predict(new), expected)
     np.testing.assert_allclose(model.linear_.coef_, [0.0, 2.0], atol=1e-9)
 
 
 def test_without_a_weight_or_a_linear_model_there_is_no_linear_part() -> None:
     X, y = _linear_rows()
-    for model in (BaselineResidualRegressor(DummyRegressor(), "pts_ewm"),
-                  BaselineResidualRegressor(DummyRegressor(), "pts_ewm",
-                                            linear=LinearRegression(), linear_weight=0.0)):
+    for model in (
+        BaselineResidualRegressor(DummyRegressor(), "pts_ewm"),
+        BaselineResidualRegressor(
+            DummyRegressor(), "pts_ewm", linear=LinearRegression(), linear_weight=0.0
+        ),
+    ):
         model.fit(X, y)
         assert model.linear_ is None
         plain = BaselineResidualRegressor(DummyRegressor(), "pts_ewm").fit(X, y)
@@ -147,17 +160,29 @@ def test_the_linear_part_is_fitted_on_a_fixed_draw_of_linear_rows() -> None:
     y = y + np.random.default_rng(2).normal(0, 1, len(y))  # the draw now changes the fit
 
     def fitted(seed: int) -> np.ndarray:
-        model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
-                                          linear_weight=0.5, linear_rows=30, random_state=seed)
+        model = BaselineResidualRegressor(
+            DummyRegressor(),
+            "pts_ewm",
+            linear=LinearRegression(),
+            linear_weight=0.5,
+            linear_rows=30,
+            random_state=seed,
+        )
         return model.fit(X, y).linear_.coef_
 
     np.testing.assert_array_equal(fitted(0), fitted(0))  # the same draw every time
     assert not np.allclose(fitted(0), fitted(1))
-    small = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
-                                      linear_weight=0.5, linear_rows=30).fit(X, y)
+    small = BaselineResidualRegressor(
+        DummyRegressor(), "pts_ewm", linear=LinearRegression(), linear_weight=0.5, linear_rows=30
+    ).fit(X, y)
     assert small.linear_.n_features_in_ == 2
-    every = BaselineResidualRegressor(DummyRegressor(), "pts_ewm", linear=LinearRegression(),
-                                      linear_weight=0.5, linear_rows=10_000).fit(X, y)
+    every = BaselineResidualRegressor(
+        DummyRegressor(),
+        "pts_ewm",
+        linear=LinearRegression(),
+        linear_weight=0.5,
+        linear_rows=10_000,
+    ).fit(X, y)
     whole = LinearRegression().fit(X, y - X["pts_ewm"].to_numpy())
     np.testing.assert_allclose(every.linear_.coef_, whole.coef_)  # fewer rows than asked: all
 
@@ -168,8 +193,9 @@ def test_a_linear_fit_that_hits_its_iteration_cap_warns_nobody() -> None:
     from sklearn.linear_model import HuberRegressor
 
     X, y = _linear_rows()
-    model = BaselineResidualRegressor(DummyRegressor(), "pts_ewm",
-                                      linear=HuberRegressor(max_iter=1), linear_weight=0.5)
+    model = BaselineResidualRegressor(
+        DummyRegressor(), "pts_ewm", linear=HuberRegressor(max_iter=1), linear_weight=0.5
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(X, y)

@@ -18,15 +18,21 @@ from nba_ml.modeling.evaluation import (
 
 
 def test_debut_prior_is_the_median_of_first_games_only() -> None:
-    rows = pd.DataFrame({"games_career": [0, 0, 0, 1, 5, 0],
-                         "pts": [4.0, 10.0, 6.0, 40.0, 50.0, np.nan]})
+    rows = pd.DataFrame(
+        {"games_career": [0, 0, 0, 1, 5, 0], "pts": [4.0, 10.0, 6.0, 40.0, 50.0, np.nan]}
+    )
     assert debut_prior(rows, "pts") == 6.0  # the unplayed debut (NaN) and later games ignored
     assert debut_prior(rows[rows["games_career"] > 0], "pts") == 0.0  # no debut at all
 
 
 def test_baselines_fall_back_season_to_last10_to_prior() -> None:
-    rows = pd.DataFrame({"pts_l10": [12.0, np.nan, 8.0], "pts_season": [14.0, np.nan, np.nan],
-                         "pts_ewm": [13.0, np.nan, 9.0]})
+    rows = pd.DataFrame(
+        {
+            "pts_l10": [12.0, np.nan, 8.0],
+            "pts_season": [14.0, np.nan, np.nan],
+            "pts_ewm": [13.0, np.nan, 9.0],
+        }
+    )
     baselines = baseline_predictions(rows, "pts", prior=3.0)
     assert baselines["last10"].tolist() == [12.0, 3.0, 8.0]
     assert baselines["season"].tolist() == [14.0, 3.0, 8.0]  # first game of a season: last-10
@@ -38,7 +44,11 @@ def test_calibration_bins_hold_their_own_probabilities() -> None:
     y = np.array([0, 1, 0, 1, 1, 1])
     table = calibration_table(p, y)
     assert [(row["low"], row["count"]) for row in table] == [
-        (0.0, 1), (0.1, 2), (0.5, 1), (0.9, 2)]  # empty bins left out; 1.0 in the last bin
+        (0.0, 1),
+        (0.1, 2),
+        (0.5, 1),
+        (0.9, 2),
+    ]  # empty bins left out; 1.0 in the last bin
     assert table[1]["predicted"] == pytest.approx(0.15)
     assert table[1]["observed"] == 0.5
     assert sum(row["count"] for row in table) == len(p)
@@ -51,7 +61,8 @@ def test_game_metrics_by_hand() -> None:
     assert figures["n"] == 4
     assert figures["brier"] == pytest.approx((0.04 + 0.16 + 0.25 + 0.81) / 4)
     assert figures["log_loss"] == pytest.approx(
-        -(math.log(0.8) + math.log(0.6) + math.log(0.5) + math.log(0.1)) / 4)
+        -(math.log(0.8) + math.log(0.6) + math.log(0.5) + math.log(0.1)) / 4
+    )
     assert figures["accuracy"] == 0.5  # 0.8 right, 0.4 right, 0.5 counts as away, 0.9 wrong
     assert figures["home_win_rate"] == 0.5
     assert sum(row["count"] for row in figures["calibration"]) == 4
@@ -65,9 +76,11 @@ def test_game_metrics_clip_certainties_so_log_loss_stays_finite() -> None:
 
 def test_stat_metrics_beside_each_baseline_and_the_ratio_to_last10() -> None:
     actual = np.array([10.0, 20.0, 0.0])
-    figures = stat_metrics(np.array([12.0, 18.0, 1.0]), actual,
-                           {"last10": np.array([15.0, 15.0, 5.0]),
-                            "ewma": np.array([10.0, 20.0, 0.0])})
+    figures = stat_metrics(
+        np.array([12.0, 18.0, 1.0]),
+        actual,
+        {"last10": np.array([15.0, 15.0, 5.0]), "ewma": np.array([10.0, 20.0, 0.0])},
+    )
     assert figures["n"] == 3
     assert figures["mae"] == pytest.approx(5 / 3)
     assert figures["mae_last10"] == pytest.approx(5.0)

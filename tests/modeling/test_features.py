@@ -45,18 +45,23 @@ def test_features_of_a_day_ignore_that_day_and_later(data: GameData, cut: str) -
     assert (before_g.loc[upto_g, "game_date"] == day).sum() > 0, "no game on the cut day"
     pd.testing.assert_frame_equal(
         before_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True),
-        after_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True))
+        after_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True),
+    )
     upto_p = before_p["game_date"] <= day
     pd.testing.assert_frame_equal(
-        before_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]]
-        .reset_index(drop=True),
-        after_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]]
-        .reset_index(drop=True))
+        before_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]].reset_index(
+            drop=True
+        ),
+        after_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]].reset_index(
+            drop=True
+        ),
+    )
     # and the alteration did change later features (the test can detect a leak)
     later = before_g["game_date"] > day
     if later.any():
-        assert not np.allclose(before_g.loc[later, "rot_pm_diff"],
-                               after_g.loc[later, "rot_pm_diff"])
+        assert not np.allclose(
+            before_g.loc[later, "rot_pm_diff"], after_g.loc[later, "rot_pm_diff"]
+        )
 
 
 def test_a_games_own_result_does_not_change_its_features(data: GameData) -> None:
@@ -66,20 +71,39 @@ def test_a_games_own_result_does_not_change_its_features(data: GameData) -> None
     team.loc[mask, "pts"] = team.loc[mask, "pts"].to_numpy()[::-1] + 40  # flip and inflate
     before = features.game_features(data.team_games, data.player_games).set_index("game_id")
     after = features.game_features(team, data.player_games).set_index("game_id")
-    pd.testing.assert_series_equal(before.loc[game_id, list(features.GAME_FEATURES)],
-                                   after.loc[game_id, list(features.GAME_FEATURES)])
+    pd.testing.assert_series_equal(
+        before.loc[game_id, list(features.GAME_FEATURES)],
+        after.loc[game_id, list(features.GAME_FEATURES)],
+    )
 
 
 def test_upcoming_rows_get_features_from_history_only(data: GameData) -> None:
     last = data.team_games["game_date"].max() + pd.Timedelta(days=200)
-    upcoming = pd.DataFrame([
-        {"season": "2019-20", "season_type": "Regular Season", "game_id": "x-BOS-PHI",
-         "game_date": last, "team": "BOS", "opponent": "PHI", "is_home": True},
-        {"season": "2019-20", "season_type": "Regular Season", "game_id": "x-BOS-PHI",
-         "game_date": last, "team": "PHI", "opponent": "BOS", "is_home": False},
-    ]).reindex(columns=data.team_games.columns)
-    table = features.game_features(pd.concat([data.team_games, upcoming], ignore_index=True),
-                                   data.player_games)
+    upcoming = pd.DataFrame(
+        [
+            {
+                "season": "2019-20",
+                "season_type": "Regular Season",
+                "game_id": "x-BOS-PHI",
+                "game_date": last,
+                "team": "BOS",
+                "opponent": "PHI",
+                "is_home": True,
+            },
+            {
+                "season": "2019-20",
+                "season_type": "Regular Season",
+                "game_id": "x-BOS-PHI",
+                "game_date": last,
+                "team": "PHI",
+                "opponent": "BOS",
+                "is_home": False,
+            },
+        ]
+    ).reindex(columns=data.team_games.columns)
+    table = features.game_features(
+        pd.concat([data.team_games, upcoming], ignore_index=True), data.player_games
+    )
     row = table[table["game_id"] == "x-BOS-PHI"].iloc[0]
     assert np.isnan(row["home_win"])
     assert np.isfinite(row["rot_box_diff"]) and row["rest_diff"] == 0
@@ -96,10 +120,10 @@ def test_feature_rows_cover_every_game_and_player_game(data: GameData) -> None:
 def test_feature_tables_equal_the_two_separate_tables(data: GameData) -> None:
     # training builds both tables at once (the team sides computed once): the same rows
     games, players = features.feature_tables(data.team_games, data.player_games)
-    pd.testing.assert_frame_equal(games, features.game_features(data.team_games,
-                                                                data.player_games))
-    pd.testing.assert_frame_equal(players, features.player_features(data.player_games,
-                                                                    data.team_games))
+    pd.testing.assert_frame_equal(games, features.game_features(data.team_games, data.player_games))
+    pd.testing.assert_frame_equal(
+        players, features.player_features(data.player_games, data.team_games)
+    )
 
 
 @pytest.mark.parametrize("cut", ["2018-02-01"])

@@ -39,8 +39,9 @@ def one_thread() -> object:
     return threadpool_limits(limits=1)
 
 
-def _predictions(fitted: dict[str, object], games: pd.DataFrame, players: pd.DataFrame
-                 ) -> dict[str, np.ndarray]:
+def _predictions(
+    fitted: dict[str, object], games: pd.DataFrame, players: pd.DataFrame
+) -> dict[str, np.ndarray]:
     out = {name: models.predict_stat(fitted[name], players) for name in models.PLAYER_MODELS}
     out[models.GAME_MODEL] = models.predict_home_win(fitted[models.GAME_MODEL], games)
     return out
@@ -56,8 +57,10 @@ def test_fitting_in_workers_with_shared_binning_gives_the_plain_models(synthetic
     fitted, predicted = models.fit_and_predict([before, (games, players)], holdout, jobs=2)
     with one_thread():
         for set_rows, models_of_set in zip([before, (games, players)], fitted, strict=True):
-            plain = {name: models.fit_player_model(set_rows[1], stat)
-                     for name, stat in models.PLAYER_MODELS.items()}
+            plain = {
+                name: models.fit_player_model(set_rows[1], stat)
+                for name, stat in models.PLAYER_MODELS.items()
+            }
             plain[models.GAME_MODEL] = models.fit_game_model(set_rows[0])
             ours, theirs = (_predictions(m, games, players) for m in (models_of_set, plain))
             for name in ours:
@@ -83,8 +86,10 @@ def _private_binning_as_expected() -> bool:
     from nba_ml.modeling import estimators
 
     original = getattr(HistGradientBoostingRegressor, "_bin_data", None)
-    return (original is not None and list(inspect.signature(original).parameters)
-            == estimators._BIN_DATA_PARAMETERS)
+    return (
+        original is not None
+        and list(inspect.signature(original).parameters) == estimators._BIN_DATA_PARAMETERS
+    )
 
 
 def _check_binning_is_lent(players: pd.DataFrame) -> None:
@@ -95,8 +100,9 @@ def _check_binning_is_lent(players: pd.DataFrame) -> None:
     if not _private_binning_as_expected():  # another scikit-learn: it bins as usual
         assert kept == {}
         plain = models.fit_player_model(players, "pts")
-        assert np.array_equal(models.predict_stat(first, players),
-                              models.predict_stat(plain, players))
+        assert np.array_equal(
+            models.predict_stat(first, players), models.predict_stat(plain, players)
+        )
         return
     assert len(kept) == 2  # the training rows' binning and the validation rows'
     second = models._fit_player_task(data[0], "ast")[0]
@@ -116,8 +122,9 @@ def test_game_model_fitted_on_2017_18_is_calibrated_on_2018_19(tables) -> None:
     train = games[games["season"] == "2017-18"]
     test = games[(games["season"] == "2018-19") & games["home_win"].notna()]
     model = models.fit_game_model(train)
-    figures = evaluation.game_metrics(models.predict_home_win(model, test),
-                                  test["home_win"].to_numpy())
+    figures = evaluation.game_metrics(
+        models.predict_home_win(model, test), test["home_win"].to_numpy()
+    )
     # round one (Elo, margins, last-game roster) scored 0.2133 here; the rotation model 0.2083
     assert figures["brier"] < 0.2100
     predicted = models.predict_home_win(model, test)
@@ -143,11 +150,19 @@ def test_fit_sets_reports_each_player_model(tables) -> None:
 def test_a_set_trained_on_the_previous_features_still_predicts(tables) -> None:
     # an installed set from before the rotation features keeps serving until retrained
     games, _ = tables
-    old = ("elo_diff", "rest_diff", "b2b_diff", "margin10_diff", "margin_season_diff",
-           "roster_diff", "missing_diff")
+    old = (
+        "elo_diff",
+        "rest_diff",
+        "b2b_diff",
+        "margin10_diff",
+        "margin_season_diff",
+        "roster_diff",
+        "missing_diff",
+    )
     played = games[games["home_win"].notna()]
-    model = models.make_game_model().fit(played[list(old)].astype(float),
-                                         played["home_win"].astype(int))
+    model = models.make_game_model().fit(
+        played[list(old)].astype(float), played["home_win"].astype(int)
+    )
     probabilities = models.predict_home_win(model, games.iloc[-20:])
     assert ((probabilities > 0) & (probabilities < 1)).all()
 
@@ -164,14 +179,18 @@ def test_player_models_blend_boosting_with_a_robust_linear_fit(synthetic) -> Non
     rows = players[players["pts"].notna()].head(50)
     matrix = rows[list(features.PLAYER_FEATURES)].astype(float)
     w = models.PLAYER_LINEAR_WEIGHT
-    expected = (model._base(matrix) + (1 - w) * model.estimator_.predict(matrix)
-                + w * model.linear_.predict(matrix))
+    expected = (
+        model._base(matrix)
+        + (1 - w) * model.estimator_.predict(matrix)
+        + w * model.linear_.predict(matrix)
+    )
     np.testing.assert_allclose(model.predict(matrix), expected)
     assert not np.allclose(model.linear_.predict(matrix), model.estimator_.predict(matrix))
 
 
 def test_the_fitting_pool_never_starts_more_workers_than_fits(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # --jobs 64 started 64 fitting workers for 6 fits (3.4 GB after 12 s)
     from nba_ml.modeling import workers
 

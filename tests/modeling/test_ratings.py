@@ -14,8 +14,7 @@ PRIOR = ratings.PRIOR_MINUTES
 
 
 def _games(*rows: tuple[str, str, str, float, float, bool]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["home", "away", "season", "home_pts", "away_pts",
-                                       "neutral"])
+    return pd.DataFrame(rows, columns=["home", "away", "season", "home_pts", "away_pts", "neutral"])
 
 
 def _elo_shift(edge: float, margin: float, winner_edge: float, won: bool) -> float:
@@ -25,8 +24,9 @@ def _elo_shift(edge: float, margin: float, winner_edge: float, won: bool) -> flo
 
 
 def test_elo_starts_at_the_mean_and_moves_zero_sum_after_each_result() -> None:
-    home, away = ratings.elo_ratings(_games(("A", "B", "2019-20", 110, 100, False),
-                                            ("B", "A", "2019-20", 90, 105, False)))
+    home, away = ratings.elo_ratings(
+        _games(("A", "B", "2019-20", 110, 100, False), ("B", "A", "2019-20", 90, 105, False))
+    )
     assert home[0] == away[0] == 1505.0
     shift = _elo_shift(100, 10, 100, True)  # equal teams, home edge 100, home won by 10
     assert shift == pytest.approx(6.92, abs=0.01)
@@ -34,32 +34,44 @@ def test_elo_starts_at_the_mean_and_moves_zero_sum_after_each_result() -> None:
 
 
 def test_an_away_win_and_a_neutral_court() -> None:
-    home, away = ratings.elo_ratings(_games(("A", "B", "2019-20", 100, 104, False),
-                                            ("C", "D", "2019-20", 104, 100, True),
-                                            ("A", "B", "2019-20", np.nan, np.nan, False),
-                                            ("C", "D", "2019-20", np.nan, np.nan, False)))
+    home, away = ratings.elo_ratings(
+        _games(
+            ("A", "B", "2019-20", 100, 104, False),
+            ("C", "D", "2019-20", 104, 100, True),
+            ("A", "B", "2019-20", np.nan, np.nan, False),
+            ("C", "D", "2019-20", np.nan, np.nan, False),
+        )
+    )
     away_win = _elo_shift(100, 4, -100, False)  # the home side was favoured and lost
     assert away_win < 0
     assert (home[2], away[2]) == pytest.approx((1505 + away_win, 1505 - away_win))
     neutral = _elo_shift(0, 4, 0, True)  # no home edge: an even game
-    assert neutral == pytest.approx(20 * 7 ** 0.8 / 7.5 * 0.5)
+    assert neutral == pytest.approx(20 * 7**0.8 / 7.5 * 0.5)
     assert (home[3], away[3]) == pytest.approx((1505 + neutral, 1505 - neutral))
 
 
 def test_unplayed_games_get_ratings_but_do_not_move_them() -> None:
-    home, away = ratings.elo_ratings(_games(("A", "B", "2019-20", 120, 100, False),
-                                            ("A", "B", "2019-20", np.nan, np.nan, False),
-                                            ("A", "B", "2019-20", np.nan, 99, False),
-                                            ("A", "B", "2019-20", 100, 100, False)))
+    home, away = ratings.elo_ratings(
+        _games(
+            ("A", "B", "2019-20", 120, 100, False),
+            ("A", "B", "2019-20", np.nan, np.nan, False),
+            ("A", "B", "2019-20", np.nan, 99, False),
+            ("A", "B", "2019-20", 100, 100, False),
+        )
+    )
     assert home[1] == home[2] == home[3] > 1505
     assert away[1] == away[2] == away[3] < 1505
 
 
 def test_elo_regresses_a_quarter_towards_the_mean_between_seasons() -> None:
-    home, away = ratings.elo_ratings(_games(("A", "B", "2018-19", 120, 100, False),
-                                            ("A", "B", "2018-19", np.nan, np.nan, False),
-                                            ("A", "B", "2019-20", np.nan, np.nan, False),
-                                            ("C", "A", "2019-20", np.nan, np.nan, False)))
+    home, away = ratings.elo_ratings(
+        _games(
+            ("A", "B", "2018-19", 120, 100, False),
+            ("A", "B", "2018-19", np.nan, np.nan, False),
+            ("A", "B", "2019-20", np.nan, np.nan, False),
+            ("C", "A", "2019-20", np.nan, np.nan, False),
+        )
+    )
     after = home[1]
     assert home[2] == pytest.approx(0.75 * after + 0.25 * 1505)
     assert away[2] == pytest.approx(0.75 * away[1] + 0.25 * 1505)
@@ -67,8 +79,12 @@ def test_elo_regresses_a_quarter_towards_the_mean_between_seasons() -> None:
 
 
 def test_a_games_own_score_never_changes_its_pre_game_elo() -> None:
-    rows = [("A", "B", "2019-20", 110, 100, False), ("B", "C", "2019-20", 95, 99, False),
-            ("C", "A", "2019-20", 101, 100, False), ("A", "B", "2019-20", 100, 90, False)]
+    rows = [
+        ("A", "B", "2019-20", 110, 100, False),
+        ("B", "C", "2019-20", 95, 99, False),
+        ("C", "A", "2019-20", 101, 100, False),
+        ("A", "B", "2019-20", 100, 90, False),
+    ]
     before = ratings.elo_ratings(_games(*rows))
     rows[2] = ("C", "A", "2019-20", 80, 130, False)  # game 2's result flipped
     after = ratings.elo_ratings(_games(*rows))
@@ -78,15 +94,26 @@ def test_a_games_own_score_never_changes_its_pre_game_elo() -> None:
 
 
 def _played(rows: list[dict]) -> pd.DataFrame:
-    base = {"pts": 0.0, "reb": 0.0, "ast": 0.0, "stl": 0.0, "blk": 0.0, "tov": 0.0,
-            "plus_minus": 0.0, "min": 0.0}
+    base = {
+        "pts": 0.0,
+        "reb": 0.0,
+        "ast": 0.0,
+        "stl": 0.0,
+        "blk": 0.0,
+        "tov": 0.0,
+        "plus_minus": 0.0,
+        "min": 0.0,
+    }
     return pd.DataFrame([{**base, **row} for row in rows])
 
 
 def test_player_value_weighs_the_box_score_and_counts_missing_stocks_as_zero() -> None:
-    frame = _played([{"pts": 20, "reb": 4, "ast": 2, "stl": 1, "blk": 0, "tov": 1},
-                     {"pts": 10, "reb": 2, "ast": 1, "stl": np.nan, "blk": np.nan,
-                      "tov": np.nan}])
+    frame = _played(
+        [
+            {"pts": 20, "reb": 4, "ast": 2, "stl": 1, "blk": 0, "tov": 1},
+            {"pts": 10, "reb": 2, "ast": 1, "stl": np.nan, "blk": np.nan, "tov": np.nan},
+        ]
+    )
     np.testing.assert_allclose(ratings.player_value(frame), [20 + 2 + 1.6 + 1 - 1, 10 + 1 + 0.8])
 
 
@@ -105,20 +132,23 @@ def test_ratings_approach_the_players_own_rate_as_minutes_accumulate() -> None:
     pm = ratings.player_ratings(frame)["pm"]
     assert np.all(np.diff(pm) > 0) and np.all(pm < 1.0)
     assert pm[0] == pytest.approx(30 / (30 + PRIOR))
-    mass = 30 * (1 - DECAY ** games) / (1 - DECAY)  # decayed minutes after the last game
+    mass = 30 * (1 - DECAY**games) / (1 - DECAY)  # decayed minutes after the last game
     assert pm[-1] == pytest.approx(mass / (mass + PRIOR)) and pm[-1] > 0.8
 
 
 def test_ratings_update_game_by_game_with_decay_and_reset_per_player() -> None:
-    frame = _played([{"player_id": 1, "min": 30.0, "plus_minus": 6.0},
-                     {"player_id": 1, "min": 20.0, "plus_minus": -4.0},
-                     {"player_id": 1, "min": np.nan, "plus_minus": np.nan},  # a row of nothing
-                     {"player_id": 2, "min": 20.0, "plus_minus": -4.0}])
+    frame = _played(
+        [
+            {"player_id": 1, "min": 30.0, "plus_minus": 6.0},
+            {"player_id": 1, "min": 20.0, "plus_minus": -4.0},
+            {"player_id": 1, "min": np.nan, "plus_minus": np.nan},  # a row of nothing
+            {"player_id": 2, "min": 20.0, "plus_minus": -4.0},
+        ]
+    )
     pm = ratings.player_ratings(frame)["pm"]
     assert pm[0] == pytest.approx(6 / (30 + PRIOR))
     assert pm[1] == pytest.approx((6 * DECAY - 4) / (30 * DECAY + 20 + PRIOR))
-    assert pm[2] == pytest.approx((6 * DECAY**2 - 4 * DECAY) / (30 * DECAY**2 + 20 * DECAY
-                                                                 + PRIOR))
+    assert pm[2] == pytest.approx((6 * DECAY**2 - 4 * DECAY) / (30 * DECAY**2 + 20 * DECAY + PRIOR))
     assert pm[3] == pytest.approx(-4 / (20 + PRIOR))  # player 2 owes nothing to player 1
 
 
@@ -130,17 +160,51 @@ def _tiny_season() -> tuple[pd.DataFrame, pd.DataFrame]:
         played = i < 2
         game = f"g{i}"
         for team, opponent, home in (("A", "B", True), ("B", "A", False)):
-            team_rows.append({"game_id": game, "team": team, "opponent": opponent,
-                              "game_date": day, "is_home": home, "season": "2019-20",
-                              "pts": 100.0 if played else np.nan})
+            team_rows.append(
+                {
+                    "game_id": game,
+                    "team": team,
+                    "opponent": opponent,
+                    "game_date": day,
+                    "is_home": home,
+                    "season": "2019-20",
+                    "pts": 100.0 if played else np.nan,
+                }
+            )
         if played:
-            player_rows.append({"game_id": game, "team": "A", "player_id": 1, "game_date": day,
-                                "min": 30.0, "pts": 20.0, "reb": 4.0, "ast": 2.0, "stl": 1.0,
-                                "blk": 0.0, "tov": 1.0, "plus_minus": 6.0})
+            player_rows.append(
+                {
+                    "game_id": game,
+                    "team": "A",
+                    "player_id": 1,
+                    "game_date": day,
+                    "min": 30.0,
+                    "pts": 20.0,
+                    "reb": 4.0,
+                    "ast": 2.0,
+                    "stl": 1.0,
+                    "blk": 0.0,
+                    "tov": 1.0,
+                    "plus_minus": 6.0,
+                }
+            )
         if i == 0:
-            player_rows.append({"game_id": game, "team": "A", "player_id": 2, "game_date": day,
-                                "min": 20.0, "pts": 10.0, "reb": 2.0, "ast": 1.0, "stl": 0.0,
-                                "blk": 0.0, "tov": 0.0, "plus_minus": -4.0})
+            player_rows.append(
+                {
+                    "game_id": game,
+                    "team": "A",
+                    "player_id": 2,
+                    "game_date": day,
+                    "min": 20.0,
+                    "pts": 10.0,
+                    "reb": 2.0,
+                    "ast": 1.0,
+                    "stl": 0.0,
+                    "blk": 0.0,
+                    "tov": 0.0,
+                    "plus_minus": -4.0,
+                }
+            )
     return pd.DataFrame(team_rows), pd.DataFrame(player_rows)
 
 
@@ -159,7 +223,8 @@ def test_rotation_strength_weights_recent_minutes_and_latest_ratings() -> None:
     pm_1 = (6.0 * decay + 6.0) / (30.0 * decay + 30.0 + ratings.PRIOR_MINUTES)
     pm_2 = -4.0 / (20.0 + ratings.PRIOR_MINUTES)
     assert out.loc[("g2", "A"), "rot_pm"] == pytest.approx(
-        expected_minutes[1] * pm_1 + expected_minutes[2] * pm_2)
+        expected_minutes[1] * pm_1 + expected_minutes[2] * pm_2
+    )
     # team B never had a player row: no rotation, yet a row for each of its games
     assert out.loc[("g2", "B"), "rot_min"] != out.loc[("g2", "B"), "rot_min"]
 
@@ -178,16 +243,31 @@ def test_a_teams_rotation_ignores_that_games_own_box_scores() -> None:
 
 def test_the_rotation_looks_back_five_games_and_names_its_players() -> None:
     days = pd.date_range("2020-01-01", periods=7, freq="2D")
-    team_games = pd.DataFrame({"game_id": [f"g{i}" for i in range(7)], "team": "A",
-                               "game_date": days})
-    rows = [{"game_id": f"g{i}", "team": "A", "player_id": 1, "game_date": day, "min": 30.0,
-             "pts": 20.0, "reb": 5.0, "ast": 5.0, "stl": 1.0, "blk": 1.0, "tov": 2.0,
-             "plus_minus": 3.0} for i, day in enumerate(days[:6])]
+    team_games = pd.DataFrame(
+        {"game_id": [f"g{i}" for i in range(7)], "team": "A", "game_date": days}
+    )
+    rows = [
+        {
+            "game_id": f"g{i}",
+            "team": "A",
+            "player_id": 1,
+            "game_date": day,
+            "min": 30.0,
+            "pts": 20.0,
+            "reb": 5.0,
+            "ast": 5.0,
+            "stl": 1.0,
+            "blk": 1.0,
+            "tov": 2.0,
+            "plus_minus": 3.0,
+        }
+        for i, day in enumerate(days[:6])
+    ]
     rows.append({**rows[0], "player_id": 2, "min": 20.0})  # only in the first game
     strength, players = ratings.rotation(pd.DataFrame(rows), team_games, ("pts",))
     strength = strength.set_index("game_id")
     d = ratings.ROTATION_DECAY
-    five_back = 20.0 * d ** 4 / sum(d ** k for k in range(5))
+    five_back = 20.0 * d**4 / sum(d**k for k in range(5))
     assert strength.loc["g5", "rot_min"] == pytest.approx(30.0 + five_back)
     assert strength.loc["g6", "rot_min"] == pytest.approx(30.0)  # player 2 is six games back
     by_game = players.groupby("game_id")["player_id"].apply(sorted).to_dict()

@@ -16,8 +16,9 @@ def _starts(*groups: str) -> np.ndarray:
     return rolling.group_starts(np.array(groups))
 
 
-def _random_groups(seed: int, groups: int, rows: int, mean: float, sd: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _random_groups(
+    seed: int, groups: int, rows: int, mean: float, sd: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted random group keys, normal values with a tenth of them NaN, and the group starts."""
     rng = np.random.default_rng(seed)
     keys = np.sort(rng.integers(0, groups, rows))
@@ -41,20 +42,24 @@ def test_group_starts_marks_each_rows_first_row_of_its_run() -> None:
 def test_prior_mean_uses_only_earlier_rows_of_the_group() -> None:
     values = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 20.0])
     starts = _starts("a", "a", "a", "a", "b", "b")
-    np.testing.assert_allclose(rolling.prior_mean(values, starts, 2),
-                               [NAN, 1.0, 1.5, 2.5, NAN, 10.0], equal_nan=True)
-    np.testing.assert_allclose(rolling.prior_mean(values, starts, None),
-                               [NAN, 1.0, 1.5, 2.0, NAN, 10.0], equal_nan=True)
+    np.testing.assert_allclose(
+        rolling.prior_mean(values, starts, 2), [NAN, 1.0, 1.5, 2.5, NAN, 10.0], equal_nan=True
+    )
+    np.testing.assert_allclose(
+        rolling.prior_mean(values, starts, None), [NAN, 1.0, 1.5, 2.0, NAN, 10.0], equal_nan=True
+    )
 
 
 def test_prior_mean_skips_nan_and_its_window_counts_rows() -> None:
     values = np.array([1.0, NAN, 3.0, 5.0])
     starts = np.zeros(4, dtype=np.int64)
     # row 3's window of 2 is rows 1-2: only the 3 has a value
-    np.testing.assert_allclose(rolling.prior_mean(values, starts, 2), [NAN, 1.0, 1.0, 3.0],
-                               equal_nan=True)
-    np.testing.assert_allclose(rolling.prior_mean(values, starts, None), [NAN, 1.0, 1.0, 2.0],
-                               equal_nan=True)
+    np.testing.assert_allclose(
+        rolling.prior_mean(values, starts, 2), [NAN, 1.0, 1.0, 3.0], equal_nan=True
+    )
+    np.testing.assert_allclose(
+        rolling.prior_mean(values, starts, None), [NAN, 1.0, 1.0, 2.0], equal_nan=True
+    )
     only_nan = rolling.prior_mean(np.array([NAN, NAN, 1.0]), np.zeros(3, dtype=np.int64), 5)
     np.testing.assert_allclose(only_nan, [NAN, NAN, NAN], equal_nan=True)
 
@@ -82,8 +87,9 @@ def test_prior_std_is_the_population_std_of_earlier_rows() -> None:
 def test_inclusive_mean_includes_the_row_itself() -> None:
     values = np.array([1.0, 2.0, 3.0, 4.0, 7.0, NAN])
     starts = _starts("a", "a", "a", "a", "b", "b")
-    np.testing.assert_allclose(rolling.inclusive_mean(values, starts, 2),
-                               [1.0, 1.5, 2.5, 3.5, 7.0, 7.0])
+    np.testing.assert_allclose(
+        rolling.inclusive_mean(values, starts, 2), [1.0, 1.5, 2.5, 3.5, 7.0, 7.0]
+    )
     all_nan = rolling.inclusive_mean(np.array([NAN, NAN]), np.zeros(2, dtype=np.int64), 3)
     assert np.isnan(all_nan).all()
 
@@ -91,8 +97,9 @@ def test_inclusive_mean_includes_the_row_itself() -> None:
 def test_inclusive_decayed_sum_by_hand() -> None:
     values = np.array([1.0, 1.0, NAN, 1.0, 4.0, 2.0])
     starts = _starts("a", "a", "a", "a", "b", "b")
-    np.testing.assert_allclose(rolling.inclusive_decayed_sum(values, starts, 0.5),
-                               [1.0, 1.5, 0.75, 1.375, 4.0, 4.0])
+    np.testing.assert_allclose(
+        rolling.inclusive_decayed_sum(values, starts, 0.5), [1.0, 1.5, 0.75, 1.375, 4.0, 4.0]
+    )
     assert len(rolling.inclusive_decayed_sum(np.array([]), np.zeros(0, dtype=np.int64), 0.5)) == 0
 
 
@@ -106,8 +113,9 @@ def test_inclusive_decayed_sum_of_a_long_group_stays_finite() -> None:
     np.testing.assert_allclose(out[:50], short)  # both ways agree
 
 
-@pytest.mark.parametrize(("long_rows", "decay"), [(1000, 0.9), (351, 0.5 ** (1 / 8)),
-                                                   (1500, 0.5 ** (1 / 30))])
+@pytest.mark.parametrize(
+    ("long_rows", "decay"), [(1000, 0.9), (351, 0.5 ** (1 / 8)), (1500, 0.5 ** (1 / 30))]
+)
 def test_a_long_group_does_not_swamp_the_group_after_it(long_rows: int, decay: float) -> None:
     # a veteran's many games, then a rookie's five: the rookie's sums are his own. One running
     # sum over all rows once carried the veteran's weights (decay**-position, ~1e45 here) into
@@ -116,11 +124,13 @@ def test_a_long_group_does_not_swamp_the_group_after_it(long_rows: int, decay: f
     values = np.ones(long_rows + 5)
     starts = np.r_[np.zeros(long_rows, dtype=np.int64), np.full(5, long_rows)]
     rookie = rolling.inclusive_decayed_sum(values, starts, decay)[long_rows:]
-    np.testing.assert_allclose(rookie, [sum(decay ** k for k in range(n)) for n in range(1, 6)],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        rookie, [sum(decay**k for k in range(n)) for n in range(1, 6)], rtol=1e-12
+    )
     halflife = np.log(0.5) / np.log(decay)
-    ewm = rolling.prior_ewm(np.r_[np.full(long_rows, 30.0), [10.0, 20.0, 0.0, 5.0, 7.0]],
-                            starts, halflife)[long_rows:]
+    ewm = rolling.prior_ewm(
+        np.r_[np.full(long_rows, 30.0), [10.0, 20.0, 0.0, 5.0, 7.0]], starts, halflife
+    )[long_rows:]
     np.testing.assert_allclose(ewm[1:3], [10.0, (10 * decay + 20) / (decay + 1)], rtol=1e-12)
 
 
@@ -157,12 +167,13 @@ def test_prior_mean_matches_pandas_shifted_rolling() -> None:
     series = pd.Series(values)
     for window in (1, 5, 10):
         expected = series.groupby(groups).transform(
-            lambda s, w=window: s.shift(1).rolling(w, min_periods=1).mean())
-        np.testing.assert_allclose(rolling.prior_mean(values, starts, window), expected,
-                                   equal_nan=True)
+            lambda s, w=window: s.shift(1).rolling(w, min_periods=1).mean()
+        )
+        np.testing.assert_allclose(
+            rolling.prior_mean(values, starts, window), expected, equal_nan=True
+        )
     expected = series.groupby(groups).transform(lambda s: s.shift(1).expanding().mean())
-    np.testing.assert_allclose(rolling.prior_mean(values, starts, None), expected,
-                               equal_nan=True)
+    np.testing.assert_allclose(rolling.prior_mean(values, starts, None), expected, equal_nan=True)
 
 
 def test_no_prior_statistic_sees_its_own_row_or_a_later_one() -> None:
@@ -170,20 +181,25 @@ def test_no_prior_statistic_sees_its_own_row_or_a_later_one() -> None:
     groups = np.sort(rng.integers(0, 6, 120))
     values = rng.normal(0, 1, 120)
     starts = rolling.group_starts(groups)
-    prior = {"mean": lambda v: rolling.prior_mean(v, starts, 5),
-             "all": lambda v: rolling.prior_mean(v, starts, None),
-             "std": lambda v: rolling.prior_std(v, starts, 5),
-             "ewm": lambda v: rolling.prior_ewm(v, starts, 4.0),
-             "shift": lambda v: rolling.shift_in_group(v, starts)}
+    prior = {
+        "mean": lambda v: rolling.prior_mean(v, starts, 5),
+        "all": lambda v: rolling.prior_mean(v, starts, None),
+        "std": lambda v: rolling.prior_std(v, starts, 5),
+        "ewm": lambda v: rolling.prior_ewm(v, starts, 4.0),
+        "shift": lambda v: rolling.shift_in_group(v, starts),
+    }
     for row in (0, 37, 80, 119):
         changed = values.copy()
         changed[row:] = rng.normal(50, 10, 120 - row)  # this row and every later one
         for name, function in prior.items():
-            np.testing.assert_array_equal(function(values)[:row + 1],
-                                          function(changed)[:row + 1], err_msg=name)
+            np.testing.assert_array_equal(
+                function(values)[: row + 1], function(changed)[: row + 1], err_msg=name
+            )
         # inclusive statistics do see the row itself (their callers shift them)
-        assert rolling.inclusive_mean(values, starts, 5)[row] != \
-            rolling.inclusive_mean(changed, starts, 5)[row]
+        assert (
+            rolling.inclusive_mean(values, starts, 5)[row]
+            != rolling.inclusive_mean(changed, starts, 5)[row]
+        )
 
 
 def test_groups_do_not_bleed_into_each_other() -> None:
@@ -191,30 +207,42 @@ def test_groups_do_not_bleed_into_each_other() -> None:
     starts = _starts("a", "a", "a", "b", "b")
     alone = np.array([100.0, 200.0])
     alone_starts = np.zeros(2, dtype=np.int64)
-    for function in (lambda v, s: rolling.prior_mean(v, s, None),
-                     lambda v, s: rolling.prior_ewm(v, s, 2.0),
-                     lambda v, s: rolling.inclusive_mean(v, s, 3),
-                     lambda v, s: rolling.inclusive_decayed_sum(v, s, 0.9),
-                     rolling.shift_in_group):
-        np.testing.assert_allclose(function(values, starts)[3:], function(alone, alone_starts),
-                                   equal_nan=True)
+    for function in (
+        lambda v, s: rolling.prior_mean(v, s, None),
+        lambda v, s: rolling.prior_ewm(v, s, 2.0),
+        lambda v, s: rolling.inclusive_mean(v, s, 3),
+        lambda v, s: rolling.inclusive_decayed_sum(v, s, 0.9),
+        rolling.shift_in_group,
+    ):
+        np.testing.assert_allclose(
+            function(values, starts)[3:], function(alone, alone_starts), equal_nan=True
+        )
 
 
 def test_shift_in_group_and_days_since_previous() -> None:
     starts = _starts("a", "a", "a", "b", "b")
-    np.testing.assert_allclose(rolling.shift_in_group(np.array([1, 2, 3, 4, 5]), starts),
-                               [NAN, 1.0, 2.0, NAN, 4.0], equal_nan=True)
-    dates = np.array(["2020-01-01", "2020-01-03", "2020-01-04", "2020-01-01", "2020-03-01"],
-                     dtype="datetime64[ns]")
-    np.testing.assert_allclose(rolling.days_since_previous(dates, starts),
-                               [NAN, 2.0, 1.0, NAN, 60.0], equal_nan=True)  # 2020 is a leap year
+    np.testing.assert_allclose(
+        rolling.shift_in_group(np.array([1, 2, 3, 4, 5]), starts),
+        [NAN, 1.0, 2.0, NAN, 4.0],
+        equal_nan=True,
+    )
+    dates = np.array(
+        ["2020-01-01", "2020-01-03", "2020-01-04", "2020-01-01", "2020-03-01"],
+        dtype="datetime64[ns]",
+    )
+    np.testing.assert_allclose(
+        rolling.days_since_previous(dates, starts), [NAN, 2.0, 1.0, NAN, 60.0], equal_nan=True
+    )  # 2020 is a leap year
 
 
 def test_lookup_aligns_table_rows_with_keys_and_leaves_gaps() -> None:
-    table = pd.DataFrame({"game_id": ["g1", "g1", "g2"], "team": ["A", "B", "A"],
-                          "value": [1.0, 2.0, 3.0]})
-    keys = pd.DataFrame({"game_id": ["g2", "g1", "g9", "g1"], "team": ["A", "B", "A", "B"],
-                         "other": [0, 0, 0, 0]}, index=[10, 11, 12, 13])
+    table = pd.DataFrame(
+        {"game_id": ["g1", "g1", "g2"], "team": ["A", "B", "A"], "value": [1.0, 2.0, 3.0]}
+    )
+    keys = pd.DataFrame(
+        {"game_id": ["g2", "g1", "g9", "g1"], "team": ["A", "B", "A", "B"], "other": [0, 0, 0, 0]},
+        index=[10, 11, 12, 13],
+    )
     found = rolling.lookup(keys, table, ["game_id", "team"])
     assert list(found.columns) == ["game_id", "team", "value"]
     np.testing.assert_allclose(found["value"], [3.0, 2.0, NAN, 2.0], equal_nan=True)

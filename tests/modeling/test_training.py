@@ -32,8 +32,11 @@ def test_the_holdout_is_the_latest_season_with_enough_played_games() -> None:
 
 def test_a_latest_season_too_short_leaves_the_holdout_on_the_one_before() -> None:
     # 99 played games (upcoming ones do not count): the season before is held out
-    games = _games(_season("2017-18", "2017-10-17", 120), _season("2018-19", "2018-10-16", 120),
-                   _season("2019-20", "2019-10-22", 99, upcoming=30))
+    games = _games(
+        _season("2017-18", "2017-10-17", 120),
+        _season("2018-19", "2018-10-16", 120),
+        _season("2019-20", "2019-10-22", 99, upcoming=30),
+    )
     assert training.choose_holdout(games) == ("season 2018-19", pd.Timestamp("2018-10-16"))
 
 
@@ -53,10 +56,14 @@ def test_without_an_earlier_season_the_holdout_is_the_last_fifth_of_game_dates()
 
 
 def test_fewer_than_ten_played_dates_are_too_little_to_train() -> None:
-    nine = _games(_season("2019-20", "2019-10-22", 9, upcoming=20),
-                  _season("2019-20", "2019-10-22", 9))  # two games a day, on 9 days
-    with pytest.raises(DataError, match=r"^too little data to train and evaluate "
-                                         r"\(18 played games\)$"):
+    nine = _games(
+        _season("2019-20", "2019-10-22", 9, upcoming=20), _season("2019-20", "2019-10-22", 9)
+    )  # two games a day, on 9 days
+    with pytest.raises(
+        DataError,
+        match=r"^too little data to train and evaluate "
+        r"\(18 played games\)$",
+    ):
         training.choose_holdout(nine)
     ten = _season("2019-20", "2019-10-22", 10)
     assert training.choose_holdout(ten) == ("games from 2019-10-30", pd.Timestamp("2019-10-30"))
@@ -84,21 +91,26 @@ def test_team_logs_without_player_logs_are_refused(data: GameData) -> None:
 def test_the_fingerprint_follows_the_values_not_the_index(data: GameData) -> None:
     fingerprint = training.data_fingerprint(data)
     assert len(fingerprint) == 64 and int(fingerprint, 16) >= 0
-    renumbered = GameData(data.team_games.set_axis(data.team_games.index + 1000),
-                          data.player_games, data.sources)
+    renumbered = GameData(
+        data.team_games.set_axis(data.team_games.index + 1000), data.player_games, data.sources
+    )
     assert training.data_fingerprint(renumbered) == fingerprint
     changed = data.player_games.copy()
     changed.loc[changed.index[-1], "pts"] += 1
     assert training.data_fingerprint(GameData(data.team_games, changed)) != fingerprint
 
 
-def test_thin_data_is_a_data_error_naming_the_shortfall(data: GameData,
-                                                       quick_models: None) -> None:
+def test_thin_data_is_a_data_error_naming_the_shortfall(data: GameData, quick_models: None) -> None:
     first_days = sorted(data.team_games["game_date"].unique())[:14]
-    thin = GameData(data.team_games[data.team_games["game_date"].isin(first_days)],
-                    data.player_games[data.player_games["game_date"].isin(first_days)])
-    with pytest.raises(DataError, match=r"^cannot train: too few played games to train the game "
-                                         r"model \(\d+\)$"):
+    thin = GameData(
+        data.team_games[data.team_games["game_date"].isin(first_days)],
+        data.player_games[data.player_games["game_date"].isin(first_days)],
+    )
+    with pytest.raises(
+        DataError,
+        match=r"^cannot train: too few played games to train the game "
+        r"model \(\d+\)$",
+    ):
         training.train_model_set(thin, jobs=1)
 
 
@@ -107,27 +119,33 @@ def trained(data: GameData, quick_models: None) -> training.TrainedSet:
     return training.train_model_set(data, jobs=1)
 
 
-def test_the_training_record_describes_the_data_and_its_holdout(data: GameData,
-                                                                trained: training.TrainedSet
-                                                                ) -> None:
+def test_the_training_record_describes_the_data_and_its_holdout(
+    data: GameData, trained: training.TrainedSet
+) -> None:
     record = trained.training
     assert record["seasons"] == ["2017-18", "2018-19"]
     assert record["first_game_date"] == "2017-10-17"
     games = int(data.team_games["is_home"].sum())  # one row per game on each side
-    assert record["rows"] == {"games": games, "team_games": len(data.team_games),
-                              "player_games": len(data.player_games)}
+    assert record["rows"] == {
+        "games": games,
+        "team_games": len(data.team_games),
+        "player_games": len(data.player_games),
+    }
     held_out = data.team_games[data.team_games["season"] == "2018-19"]
     assert record["holdout"] == {
-        "name": "season 2018-19", "start": f"{held_out['game_date'].min():%Y-%m-%d}",
+        "name": "season 2018-19",
+        "start": f"{held_out['game_date'].min():%Y-%m-%d}",
         "games": int(held_out["is_home"].sum()),
-        "player_games": int((data.player_games["season"] == "2018-19").sum())}
+        "player_games": int((data.player_games["season"] == "2018-19").sum()),
+    }
     assert record["last_game_date"] == f"{held_out['game_date'].max():%Y-%m-%d}"
     assert record["data_sha256"] == training.data_fingerprint(data)
     assert record["seconds"] >= 0
 
 
 def test_holdout_figures_come_from_models_fitted_before_the_holdout(
-        trained: training.TrainedSet) -> None:
+    trained: training.TrainedSet,
+) -> None:
     record, tables = trained.training, trained.tables
     assert tables is not None and trained.evaluation_models is not None
     start = pd.Timestamp(record["holdout"]["start"])
@@ -156,7 +174,8 @@ def test_the_deployed_set_is_fitted_on_all_the_data(trained: training.TrainedSet
 
 
 def test_the_evaluation_models_are_fitted_on_exactly_the_rows_before_the_holdout(
-        trained: training.TrainedSet) -> None:
+    trained: training.TrainedSet,
+) -> None:
     # fitting is deterministic: refitting on the rows before the holdout gives the same models
     assert trained.tables is not None and trained.evaluation_models is not None
     start = pd.Timestamp(trained.training["holdout"]["start"])
@@ -166,11 +185,15 @@ def test_the_evaluation_models_are_fitted_on_exactly_the_rows_before_the_holdout
     for name, stat in models.PLAYER_MODELS.items():
         np.testing.assert_array_equal(
             models.predict_stat(trained.evaluation_models[name], rows),
-            models.predict_stat(models.fit_player_model(before_p, stat), rows), err_msg=name)
+            models.predict_stat(models.fit_player_model(before_p, stat), rows),
+            err_msg=name,
+        )
     np.testing.assert_array_equal(
         models.predict_home_win(trained.evaluation_models[models.GAME_MODEL], games),
-        models.predict_home_win(models.fit_game_model(before_g), games))
+        models.predict_home_win(models.fit_game_model(before_g), games),
+    )
     # and the deployed set on every row
-    np.testing.assert_array_equal(models.predict_stat(trained.models["points"], rows),
-                                  models.predict_stat(models.fit_player_model(players, "pts"),
-                                                      rows))
+    np.testing.assert_array_equal(
+        models.predict_stat(trained.models["points"], rows),
+        models.predict_stat(models.fit_player_model(players, "pts"), rows),
+    )

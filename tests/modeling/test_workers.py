@@ -30,7 +30,7 @@ def children() -> set[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[1]) == os.getpid() and fields[0] != "Z":
             with contextlib.suppress(OSError):
                 if b"resource_tracker" not in (entry / "cmdline").read_bytes():
@@ -62,12 +62,16 @@ def test_a_task_that_raises_fails_the_run_on_one_line(no_leftover_workers: objec
     assert "ZeroDivisionError: division by zero" in message and "\n" not in message
 
 
-@pytest.mark.parametrize(("task", "reason"), [
-    ((signal.SIGKILL,), "was killed by SIGKILL"),
-    ((signal.SIGUSR1,), "was killed by SIGUSR1"),
-])
+@pytest.mark.parametrize(
+    ("task", "reason"),
+    [
+        ((signal.SIGKILL,), "was killed by SIGKILL"),
+        ((signal.SIGUSR1,), "was killed by SIGUSR1"),
+    ],
+)
 def test_a_worker_that_dies_fails_the_run_and_the_others_are_stopped(
-        no_leftover_workers: object, task: tuple[int], reason: str) -> None:
+    no_leftover_workers: object, task: tuple[int], reason: str
+) -> None:
     # One task kills its own worker; the other worker is busy in a long task and is killed too.
     tasks = [(10**6,), task]
     functions = {(10**6,): math.factorial}
@@ -88,8 +92,9 @@ def _dispatch(function: object, args: tuple[object, ...]) -> object:
 def test_the_pool_reports_while_a_long_task_runs(no_leftover_workers: object) -> None:
     # logs must not go silent during a long fit: the pool calls back about every second
     calls: list[tuple[int, int]] = []
-    results = run_tasks(time.sleep, [(2.5,)], jobs=1,
-                        on_done=lambda done, total: calls.append((done, total)))
+    results = run_tasks(
+        time.sleep, [(2.5,)], jobs=1, on_done=lambda done, total: calls.append((done, total))
+    )
     assert results == [None]
     assert calls[-1] == (1, 1)
     assert calls.count((0, 1)) >= 1
@@ -118,20 +123,23 @@ def test_a_shared_object_goes_to_each_worker_once(no_leftover_workers: object) -
 
 
 def test_a_pool_started_early_reports_a_worker_killed_before_its_first_task(
-        no_leftover_workers: object) -> None:
+    no_leftover_workers: object,
+) -> None:
     from nba_ml.modeling.workers import Pool
 
     with Pool(1) as pool:
         victim = pool._workers[0][0]
         victim.kill()
         victim.join()
-        with pytest.raises(WorkerFailed, match=f"worker process {victim.pid} was killed by "
-                                               "SIGKILL"):
+        with pytest.raises(
+            WorkerFailed, match=f"worker process {victim.pid} was killed by SIGKILL"
+        ):
             pool.run(operator.add, [(1, 2)])
 
 
 def test_a_stop_while_workers_start_reaches_the_parent_even_through_another_thread(
-        no_leftover_workers: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_leftover_workers: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # systemd's stop arriving while the workers started was handed by the kernel to a thread
     # of the parent that did not block it; the handlers were set to "ignore" then, so the stop
     # was lost and the run went on to install its set ("trained", exit 0)
@@ -162,13 +170,15 @@ def test_a_stop_while_workers_start_reaches_the_parent_even_through_another_thre
 
 
 def test_a_worker_never_imports_from_the_current_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_leftover_workers: object) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_leftover_workers: object
+) -> None:
     # spawn starts `python -c ...`, whose sys.path began with the directory nba-ml ran in: a
     # multiprocessing.py there ran as the training's user before the worker's first task
     marker = tmp_path / "ran"
     for name in ("multiprocessing", "dataclasses"):
         (tmp_path / f"{name}.py").write_text(
-            f"open({str(marker)!r}, 'a').write({name!r})\nraise SystemExit(9)\n")
+            f"open({str(marker)!r}, 'a').write({name!r})\nraise SystemExit(9)\n"
+        )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
     assert run_tasks(operator.add, [(2, 3), (4, 5)], jobs=2) == [5, 9]

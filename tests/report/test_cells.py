@@ -11,11 +11,25 @@ import pytest
 from nba_ml.report import cells, svg
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (3, 3.0), (2.5, 2.5), (-0.0, 0.0), (True, None), (False, None), ("1.5", None), (None, None),
-    (math.nan, None), (math.inf, None), (-math.inf, None), ([1], None)])
-def test_finite_number_accepts_only_finite_ints_and_floats(value: object,
-                                                          expected: float | None) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, 3.0),
+        (2.5, 2.5),
+        (-0.0, 0.0),
+        (True, None),
+        (False, None),
+        ("1.5", None),
+        (None, None),
+        (math.nan, None),
+        (math.inf, None),
+        (-math.inf, None),
+        ([1], None),
+    ],
+)
+def test_finite_number_accepts_only_finite_ints_and_floats(
+    value: object, expected: float | None
+) -> None:
     assert cells.finite_number(value) == expected
 
 
@@ -33,8 +47,13 @@ def test_change_is_a_signed_percentage_with_a_true_minus_sign() -> None:
     assert cells.fmt_change(0.9, 1.0) == "−10.0%"
     assert cells.fmt_change(1.1, 1.0) == "+10.0%"
     assert cells.fmt_change(2.0, 2.0) == "+0.0%"
-    for value, reference in ((1.0, 0.0), (1.0, None), (None, 1.0), (math.nan, 1.0),
-                             (1.0, math.inf)):
+    for value, reference in (
+        (1.0, 0.0),
+        (1.0, None),
+        (None, 1.0),
+        (math.nan, 1.0),
+        (1.0, math.inf),
+    ):
         assert cells.fmt_change(value, reference) == "–"
 
 
@@ -83,15 +102,26 @@ def test_an_end_time_shows_its_date_only_on_another_day() -> None:
     assert cells.fmt_end_time({}) == "–"
 
 
-@pytest.mark.parametrize(("seconds", "expected"), [
-    (0, "0 s"), (89, "89 s"), (90, "1.5 min"), (150, "2.5 min"), (5399, "90.0 min"),
-    (5400, "1.5 h"), (7200, "2.0 h")])
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (0, "0 s"),
+        (89, "89 s"),
+        (90, "1.5 min"),
+        (150, "2.5 min"),
+        (5399, "90.0 min"),
+        (5400, "1.5 h"),
+        (7200, "2.0 h"),
+    ],
+)
 def test_durations_pick_their_unit(seconds: int, expected: str) -> None:
     from datetime import datetime, timedelta, timezone
 
     start = datetime(2026, 11, 27, 10, tzinfo=timezone.utc)
-    assert cells.fmt_duration(start.isoformat(),
-                              (start + timedelta(seconds=seconds)).isoformat()) == expected
+    assert (
+        cells.fmt_duration(start.isoformat(), (start + timedelta(seconds=seconds)).isoformat())
+        == expected
+    )
 
 
 def test_a_duration_without_two_ordered_times_is_blank() -> None:
@@ -100,10 +130,19 @@ def test_a_duration_without_two_ordered_times_is_blank() -> None:
     assert cells.fmt_duration("whenever", "2026-11-27T10:00:00Z") == ""
 
 
-@pytest.mark.parametrize(("hours", "expected"), [
-    (0.0, "0.0 hours old"), (5.04, "5.0 hours old"), (47.9, "47.9 hours old"),
-    (48.0, "2.0 days old"), (72.0, "3.0 days old"), (-0.5, "trained after this report's clock"),
-    (math.nan, "unknown age"), (math.inf, "unknown age")])
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [
+        (0.0, "0.0 hours old"),
+        (5.04, "5.0 hours old"),
+        (47.9, "47.9 hours old"),
+        (48.0, "2.0 days old"),
+        (72.0, "3.0 days old"),
+        (-0.5, "trained after this report's clock"),
+        (math.nan, "unknown age"),
+        (math.inf, "unknown age"),
+    ],
+)
 def test_ages(hours: float, expected: str) -> None:
     assert cells.fmt_age(hours) == expected
 
@@ -112,13 +151,18 @@ def test_escaping_and_unbroken_words() -> None:
     assert cells.esc("<a href='x'>&\"</a>") == "&lt;a href=&#x27;x&#x27;&gt;&amp;&quot;&lt;/a&gt;"
     assert cells.esc(None) == "None" and cells.esc(3) == "3"
     assert cells.unbroken("2026-11-27 <04:00>") == (
-        '<span class="nowrap">2026-11-27</span> <span class="nowrap">&lt;04:00&gt;</span>')
+        '<span class="nowrap">2026-11-27</span> <span class="nowrap">&lt;04:00&gt;</span>'
+    )
 
 
 def test_html_table_heads_rows_and_styles_columns() -> None:
-    html = cells.html_table("Cap <i>x</i>", ["Model", "MAE", "Note"],
-                            [["points", "4.12", "ok"], ["assists", "1.20", "&lt;b&gt;"]],
-                            classes=["", "num"], table_class="runs")
+    html = cells.html_table(
+        "Cap <i>x</i>",
+        ["Model", "MAE", "Note"],
+        [["points", "4.12", "ok"], ["assists", "1.20", "&lt;b&gt;"]],
+        classes=["", "num"],
+        table_class="runs",
+    )
     root = ET.fromstring(html)  # well-formed
     assert root.get("class") == "table-wrap"
     table = root.find("table")
@@ -126,10 +170,16 @@ def test_html_table_heads_rows_and_styles_columns() -> None:
     assert "".join(table.find("caption").itertext()) == "Cap x"  # caption is HTML already
     heads = table.findall("thead/tr/th")
     assert [(h.text, h.get("scope"), h.get("class")) for h in heads] == [
-        ("Model", "col", "text"), ("MAE", "col", "num"), ("Note", "col", None)]
+        ("Model", "col", "text"),
+        ("MAE", "col", "num"),
+        ("Note", "col", None),
+    ]
     rows = table.findall("tbody/tr")
     assert [(c.tag, c.get("scope"), c.text) for c in rows[0]] == [
-        ("th", "row", "points"), ("td", None, "4.12"), ("td", None, "ok")]
+        ("th", "row", "points"),
+        ("td", None, "4.12"),
+        ("td", None, "ok"),
+    ]
     assert [c.get("class") for c in rows[0]] == [None, "num", None]
     assert rows[1][2].text == "<b>"  # body cells are inserted as given (escaped by callers)
 
@@ -144,7 +194,10 @@ def test_html_table_without_classes_or_rows() -> None:
 def test_html_figure_is_as_wide_as_its_chart() -> None:
     chart = '<svg xmlns="http://www.w3.org/2000/svg"/>'
     assert cells.html_figure(chart, width=460) == (
-        f'<figure style="max-width:460px">{chart}</figure>')
+        f'<figure style="max-width:460px">{chart}</figure>'
+    )
     full = cells.html_figure(chart, "the caption", width=300, top="Title")
-    assert full == ('<figure style="max-width:300px"><div class="figure-title">Title</div>'
-                    f"{chart}<figcaption>the caption</figcaption></figure>")
+    assert full == (
+        '<figure style="max-width:300px"><div class="figure-title">Title</div>'
+        f"{chart}<figcaption>the caption</figcaption></figure>"
+    )

@@ -32,14 +32,20 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory, quick_models: None) -> 
     path = tmp_path_factory.mktemp("report") / "data"
     # the small models need not beat the baselines: install them anyway
     # NBA_ML_JOBS=1: fit in this process, where the small model is patched in
-    result = train(resolve_settings(path, environ={"NBA_ML_JOBS": "1"}), force=True,
-                   source=source,
-                   promote_anyway=True)
+    result = train(
+        resolve_settings(path, environ={"NBA_ML_JOBS": "1"}),
+        force=True,
+        source=source,
+        promote_anyway=True,
+    )
     assert result.outcome == "trained"
     figures = result.manifest["training"]["metrics"]
-    worse = {name: {**values, "mae": values.get("mae", 0) * 1.01}
-             if "mae" in values else {**values, "brier": values["brier"] + 0.002}
-             for name, values in figures.items()}
+    worse = {
+        name: {**values, "mae": values.get("mae", 0) * 1.01}
+        if "mae" in values
+        else {**values, "brier": values["brier"] + 0.002}
+        for name, values in figures.items()
+    }
     runs = path / "runs.jsonl"
     append_run(runs, run_record(1, "trained", 0, "first training", worse))
     append_run(runs, run_record(2, "failed", 75, HOSTILE, {}))
@@ -49,9 +55,15 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory, quick_models: None) -> 
 
 
 def run_record(day: int, outcome: str, code: int, message: str, figures: dict) -> dict:
-    return {"started_at": f"2026-11-{day:02d}T10:00:00+00:00",
-            "ended_at": f"2026-11-{day:02d}T10:02:30+00:00", "command": "train",
-            "outcome": outcome, "exit_code": code, "message": message, "figures": figures}
+    return {
+        "started_at": f"2026-11-{day:02d}T10:00:00+00:00",
+        "ended_at": f"2026-11-{day:02d}T10:02:30+00:00",
+        "command": "train",
+        "outcome": outcome,
+        "exit_code": code,
+        "message": message,
+        "figures": figures,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +105,9 @@ def test_report_is_one_self_contained_page(fast_html: str) -> None:
     parser = Tags()
     parser.feed(fast_html)
     names = {tag for tag, _ in parser.tags}
-    assert names.isdisjoint({"script", "link", "img", "iframe", "object", "embed", "image",
-                             "use", "a"}), names
+    assert names.isdisjoint(
+        {"script", "link", "img", "iframe", "object", "embed", "image", "use", "a"}
+    ), names
     assert {"svg", "table", "style"} <= names
     for tag, attrs in parser.tags:
         assert not ({"src", "href", "xlink:href", "srcset"} & set(attrs)), (tag, attrs)
@@ -109,10 +122,16 @@ def test_report_is_one_self_contained_page(fast_html: str) -> None:
 def test_report_header_names_the_set_and_its_holdout(fast_html: str, report_dir: Path) -> None:
     manifest = read_manifest(report_dir)
     training = manifest["training"]
-    for text in (str(report_dir), manifest["generation"], "2019-20, 2020-21",
-                 training["first_game_date"], training["last_game_date"],
-                 training["holdout"]["name"], training["holdout"]["start"],
-                 "2026-11-27 12:00:00 UTC"):
+    for text in (
+        str(report_dir),
+        manifest["generation"],
+        "2019-20, 2020-21",
+        training["first_game_date"],
+        training["last_game_date"],
+        training["holdout"]["name"],
+        training["holdout"]["start"],
+        "2026-11-27 12:00:00 UTC",
+    ):
         assert text in fast_html, text
 
 
@@ -127,13 +146,16 @@ def test_charts_are_accessible_svg(fast_html: str) -> None:
         assert title is not None and title.text
         assert chart.find(f"{namespace}desc") is not None
         assert set(chart.get("aria-labelledby").split()) == {
-            chart.find(f"{namespace}title").get("id"), chart.find(f"{namespace}desc").get("id")}
+            chart.find(f"{namespace}title").get("id"),
+            chart.find(f"{namespace}desc").get("id"),
+        }
     assert "<caption>" in fast_html and '<th scope="col"' in fast_html
     assert '<th scope="row"' in fast_html
 
 
-def test_calibration_and_game_scores_come_from_the_manifest(fast_html: str,
-                                                             report_dir: Path) -> None:
+def test_calibration_and_game_scores_come_from_the_manifest(
+    fast_html: str, report_dir: Path
+) -> None:
     training = read_manifest(report_dir)["training"]
     calibration = training["calibration"]
     assert calibration
@@ -161,36 +183,50 @@ def test_player_models_sit_beside_their_baselines(fast_html: str, report_dir: Pa
 
 
 def test_mae_charts_show_ratios_to_last10_on_an_axis_that_says_it_is_zoomed(
-        fast_html: str, report_dir: Path) -> None:
+    fast_html: str, report_dir: Path
+) -> None:
     """Bars from 0 hid a 5% difference; the charts show MAE ÷ last-10 MAE around 1.0."""
     metrics = read_manifest(report_dir)["training"]["metrics"]
-    charts = [c for c in svgs(fast_html) if "relative to the last-10 average" in
-              (c.findtext("{http://www.w3.org/2000/svg}title") or "")]
+    charts = [
+        c
+        for c in svgs(fast_html)
+        if "relative to the last-10 average"
+        in (c.findtext("{http://www.w3.org/2000/svg}title") or "")
+    ]
     assert len(charts) == 4  # overall and one per player model by minutes
     overall = ET.tostring(charts[0], encoding="unicode")
     for name in ("points", "assists", "rebounds"):
         ratio = metrics[name]["mae"] / metrics[name]["mae_last10"]
         assert f"{name}, model: {ratio:.3f}" in overall  # differences of 0.5% readable
-    ticks = [float(t.text or "") for t in charts[0].iter("{http://www.w3.org/2000/svg}text")
-             if t.get("class") == "tick"]
+    ticks = [
+        float(t.text or "")
+        for t in charts[0].iter("{http://www.w3.org/2000/svg}text")
+        if t.get("class") == "tick"
+    ]
     assert 0.5 < min(ticks) < 1.0 < max(ticks) < 1.5  # around 1.0, not from 0
     assert "last-10 average = 1.00" in overall
     assert "does not start at 0" in fast_html
 
 
 def test_the_real_fivethirtyeight_files_sit_beside_the_game_model(
-        report_dir: Path, tmp_path: Path) -> None:
+    report_dir: Path, tmp_path: Path
+) -> None:
     """The set's holdout is 2020-21: its file matches nearly every game and scores Elo and
     RAPTOR as ../shared/README.md does; the 2019-20 file matches none, and the page says so."""
     from nba_ml.report.fivethirtyeight import read_forecasts
 
-    latest, earlier = (FIVETHIRTYEIGHT / f"nba_elo_latest_{s}.csv" for s in ("2020-21",
-                                                                             "2019-20"))
+    latest, earlier = (FIVETHIRTYEIGHT / f"nba_elo_latest_{s}.csv" for s in ("2020-21", "2019-20"))
     if not latest.is_file() or not earlier.is_file():
         pytest.skip(f"needs FiveThirtyEight's files in {FIVETHIRTYEIGHT} (../shared)")
     output = tmp_path / "report.html"
-    write_report(report_dir, output, now=NOW, fast=True, forecasts=read_forecasts(latest),
-                 forecasts_source=latest.name)
+    write_report(
+        report_dir,
+        output,
+        now=NOW,
+        fast=True,
+        forecasts=read_forecasts(latest),
+        forecasts_source=latest.name,
+    )
     html = output.read_text(encoding="utf-8")
     holdout = read_manifest(report_dir)["training"]["holdout"]["games"]
     found = re.search(r"([\d,]+) of the ([\d,]+) holdout games are in", html)
@@ -198,14 +234,23 @@ def test_the_real_fivethirtyeight_files_sit_beside_the_game_model(
     # 1,112 scored games in the file, its last playoff games missing; the 6 play-in games are
     # not in the game logs: 1,106 matched, as in benchmarks/quality.py
     assert int(found.group(1).replace(",", "")) == 1106
-    table = html[html.index("Beside FiveThirtyEight"):]
-    row = re.search(r'<th scope="row">Brier score</th><td>([\d.]+)</td><td>([\d.]+)</td>'
-                    r"<td>([\d.]+)</td>", table)
+    table = html[html.index("Beside FiveThirtyEight") :]
+    row = re.search(
+        r'<th scope="row">Brier score</th><td>([\d.]+)</td><td>([\d.]+)</td>'
+        r"<td>([\d.]+)</td>",
+        table,
+    )
     assert row, table[:600]
     assert float(row.group(2)) == pytest.approx(0.2338, abs=0.0002)  # Elo, as README.md's
     assert float(row.group(3)) == pytest.approx(0.2203, abs=0.0002)  # RAPTOR on those games
-    write_report(report_dir, output, now=NOW, fast=True, forecasts=read_forecasts(earlier),
-                 forecasts_source=earlier.name)
+    write_report(
+        report_dir,
+        output,
+        now=NOW,
+        fast=True,
+        forecasts=read_forecasts(earlier),
+        forecasts_source=earlier.name,
+    )
     assert "No holdout game is in <code>nba_elo_latest_2019-20.csv</code>" in output.read_text()
 
 
@@ -215,25 +260,33 @@ def test_fast_report_says_its_minutes_figures_are_in_sample(fast_html: str) -> N
 
 
 def test_runs_are_listed_newest_first_and_charted(fast_html: str) -> None:
-    history = fast_html[fast_html.index("Run history"):]
-    positions = [history.index(text) for text in
-                 ("second training", "models are fresh", "&lt;script&gt;", "first training")]
+    history = fast_html[fast_html.index("Run history") :]
+    positions = [
+        history.index(text)
+        for text in ("second training", "models are fresh", "&lt;script&gt;", "first training")
+    ]
     assert positions == sorted(positions)
     assert "4 runs recorded" in fast_html and "2 of them recorded holdout figures" in fast_html
-    for title in ("Game model: Brier score across recorded runs",
-                  "Points: MAE across recorded runs", "Rebounds: MAE across recorded runs"):
+    for title in (
+        "Game model: Brier score across recorded runs",
+        "Points: MAE across recorded runs",
+        "Rebounds: MAE across recorded runs",
+    ):
         assert f">{title}</title>" in fast_html
     assert '<span class="badge bad">failed</span>' in fast_html
 
 
 def test_hostile_run_text_is_escaped(fast_html: str) -> None:
     assert HOSTILE not in fast_html
-    assert ("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot; "
-            "&lt;img src=http://evil.example/x.png&gt;") in fast_html
+    assert (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot; "
+        "&lt;img src=http://evil.example/x.png&gt;"
+    ) in fast_html
 
 
-def test_honest_report_reproduces_the_training_holdout(report_dir: Path, tmp_path: Path,
-                                                       quick_models: None) -> None:
+def test_honest_report_reproduces_the_training_holdout(
+    report_dir: Path, tmp_path: Path, quick_models: None
+) -> None:
     training = read_manifest(report_dir)["training"]
     errors = holdout_errors(report_dir, training, jobs=1)  # in this process: the small models
     assert errors.honest
@@ -308,8 +361,9 @@ def test_output_is_replaced_atomically(report_dir: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("kept", [0, 1])
-def test_few_runs_are_reported_without_trend_charts(report_dir: Path, tmp_path: Path,
-                                                    kept: int) -> None:
+def test_few_runs_are_reported_without_trend_charts(
+    report_dir: Path, tmp_path: Path, kept: int
+) -> None:
     copy = copy_data_dir(report_dir, tmp_path / "d")
     runs = copy / "runs.jsonl"
     lines = runs.read_text().splitlines(keepends=True)
@@ -325,8 +379,7 @@ def test_few_runs_are_reported_without_trend_charts(report_dir: Path, tmp_path: 
         assert "Run history" not in html
 
 
-def test_unreadable_run_history_does_not_stop_the_report(report_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_unreadable_run_history_does_not_stop_the_report(report_dir: Path, tmp_path: Path) -> None:
     copy = copy_data_dir(report_dir, tmp_path / "d")
     (copy / "runs.jsonl").unlink()
     (copy / "runs.jsonl").mkdir()  # reading it fails with EISDIR
@@ -355,8 +408,12 @@ def test_honest_figures_that_drifted_from_training_are_flagged(report_dir: Path)
     manifest = read_manifest(report_dir)
     metrics = manifest["training"]["metrics"]
     same = {name: MinuteErrors([], dict(metrics[name])) for name in ("points", "assists")}
-    moved = {**same, "rebounds": MinuteErrors([], {**metrics["rebounds"],
-                                                   "mae": metrics["rebounds"]["mae"] * 1.1})}
+    moved = {
+        **same,
+        "rebounds": MinuteErrors(
+            [], {**metrics["rebounds"], "mae": metrics["rebounds"]["mae"] * 1.1}
+        ),
+    }
     html = render_report(report_dir, manifest, HoldoutErrors(True, same, 1.0), [], now=NOW)
     assert "the “all” rows match the table above" in html and "differ from" not in html
     html = render_report(report_dir, manifest, HoldoutErrors(True, moved, 1.0), [], now=NOW)
@@ -364,8 +421,9 @@ def test_honest_figures_that_drifted_from_training_are_flagged(report_dir: Path)
     assert "rebounds: " in html and "points: " not in html.split("differ from")[1][:300]
 
 
-def test_the_report_says_when_its_data_is_stale(fast_html: str, report_dir: Path,
-                                                tmp_path: Path) -> None:
+def test_the_report_says_when_its_data_is_stale(
+    fast_html: str, report_dir: Path, tmp_path: Path
+) -> None:
     # The set's data ends in 2021; NOW is in the 2026-27 season: stale by the status rule.
     assert "The data is stale." in fast_html
     last_game = read_manifest(report_dir)["training"]["last_game_date"]
@@ -373,8 +431,9 @@ def test_the_report_says_when_its_data_is_stale(fast_html: str, report_dir: Path
     # The day after the last game (and out of season) it is not.
     from datetime import date, timedelta
 
-    fresh_now = datetime.combine(date.fromisoformat(last_game) + timedelta(days=1),
-                                 datetime.min.time(), timezone.utc).replace(hour=15)
+    fresh_now = datetime.combine(
+        date.fromisoformat(last_game) + timedelta(days=1), datetime.min.time(), timezone.utc
+    ).replace(hour=15)
     output = tmp_path / "fresh.html"
     write_report(report_dir, output, now=fresh_now, fast=True)
     assert "The data is stale." not in output.read_text(encoding="utf-8")

@@ -43,24 +43,33 @@ def players(data: GameData) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def fitted_before(players: pd.DataFrame, quick_models: None) -> dict[str, Any]:
     before = players[players["game_date"] < pd.Timestamp(START)]
-    return {name: models.fit_player_model(before, stat)
-            for name, stat in models.PLAYER_MODELS.items()}
+    return {
+        name: models.fit_player_model(before, stat) for name, stat in models.PLAYER_MODELS.items()
+    }
 
 
-@pytest.mark.parametrize("training", [{}, {"holdout": None}, {"holdout": {}},
-                                      {"holdout": {"start": "soon"}},
-                                      {"holdout": {"start": "2018-13-01"}},
-                                      # "" and "NaT" parse to NaT, and a moment with a zone
-                                      # cannot be compared with game dates: each made a
-                                      # traceback once the game data was loaded
-                                      {"holdout": {"start": ""}}, {"holdout": {"start": "NaT"}},
-                                      {"holdout": {"start": "2018-10-17T00:00:00+00:00"}}])
-def test_a_record_without_a_usable_holdout_start_is_refused(tmp_path: Path,
-                                                            training: dict) -> None:
+@pytest.mark.parametrize(
+    "training",
+    [
+        {},
+        {"holdout": None},
+        {"holdout": {}},
+        {"holdout": {"start": "soon"}},
+        {"holdout": {"start": "2018-13-01"}},
+        # "" and "NaT" parse to NaT, and a moment with a zone
+        # cannot be compared with game dates: each made a
+        # traceback once the game data was loaded
+        {"holdout": {"start": ""}},
+        {"holdout": {"start": "NaT"}},
+        {"holdout": {"start": "2018-10-17T00:00:00+00:00"}},
+    ],
+)
+def test_a_record_without_a_usable_holdout_start_is_refused(tmp_path: Path, training: dict) -> None:
     with pytest.raises(DataError) as raised:
         holdout_errors(tmp_path / "nothing-here", training)
-    assert str(raised.value) == ("the model manifest records no holdout start; "
-                                 "run `nba-ml train --force`")
+    assert str(raised.value) == (
+        "the model manifest records no holdout start; run `nba-ml train --force`"
+    )
 
 
 def test_a_record_without_saved_game_data_is_refused(tmp_path: Path) -> None:
@@ -68,9 +77,9 @@ def test_a_record_without_saved_game_data_is_refused(tmp_path: Path) -> None:
         holdout_errors(tmp_path, {"holdout": {"start": START}})
 
 
-def test_fast_errors_bin_the_holdout_by_minutes_played(saved: tuple[Path, dict],
-                                                       players: pd.DataFrame,
-                                                       fitted_before: dict[str, Any]) -> None:
+def test_fast_errors_bin_the_holdout_by_minutes_played(
+    saved: tuple[Path, dict], players: pd.DataFrame, fitted_before: dict[str, Any]
+) -> None:
     data_dir, training = saved
     errors = holdout_errors(data_dir, training, deployed=fitted_before)
     assert not errors.honest and errors.seconds >= 0
@@ -81,8 +90,13 @@ def test_fast_errors_bin_the_holdout_by_minutes_played(saved: tuple[Path, dict],
         result = errors.models[name]
         assert [row["label"] for row in result.rows] == [label for label, _, _ in MINUTE_BINS]
         # synthetic minutes: 14, 18 | 22, 26, 28 | 30, 32, 34, 36 a team-game; 30 is in "30–40"
-        assert [row["n"] for row in result.rows] == [0, 2 * team_games, 3 * team_games,
-                                                     4 * team_games, 0]
+        assert [row["n"] for row in result.rows] == [
+            0,
+            2 * team_games,
+            3 * team_games,
+            4 * team_games,
+            0,
+        ]
         assert result.rows[0] == {"label": "0–10", "n": 0}
         assert result.overall["n"] == len(after)
         predicted = models.predict_stat(fitted_before[name], after)
@@ -90,15 +104,21 @@ def test_fast_errors_bin_the_holdout_by_minutes_played(saved: tuple[Path, dict],
         assert result.overall["mae"] == pytest.approx(np.mean(np.abs(predicted - actual)))
         in_bin = (after["min"] >= 30) & (after["min"] < 40)
         assert result.rows[3]["mae"] == pytest.approx(
-            np.mean(np.abs(predicted[in_bin] - actual[in_bin])))
-        last10 = after[f"{stat}_l10"].fillna(evaluation.debut_prior(
-            players[players["game_date"] < pd.Timestamp(START)], stat)).to_numpy()
+            np.mean(np.abs(predicted[in_bin] - actual[in_bin]))
+        )
+        last10 = (
+            after[f"{stat}_l10"]
+            .fillna(
+                evaluation.debut_prior(players[players["game_date"] < pd.Timestamp(START)], stat)
+            )
+            .to_numpy()
+        )
         assert result.overall["mae_last10"] == pytest.approx(np.mean(np.abs(last10 - actual)))
 
 
-def test_honest_errors_refit_on_the_rows_before_the_holdout(saved: tuple[Path, dict],
-                                                            fitted_before: dict[str, Any]
-                                                            ) -> None:
+def test_honest_errors_refit_on_the_rows_before_the_holdout(
+    saved: tuple[Path, dict], fitted_before: dict[str, Any]
+) -> None:
     data_dir, training = saved
     honest = holdout_errors(data_dir, training, jobs=1)  # in this process: the small models
     assert honest.honest
@@ -109,8 +129,9 @@ def test_honest_errors_refit_on_the_rows_before_the_holdout(saved: tuple[Path, d
         assert honest.models[name].rows == fast.models[name].rows
 
 
-def test_a_holdout_after_the_data_has_nothing_to_measure(saved: tuple[Path, dict],
-                                                         fitted_before: dict[str, Any]) -> None:
+def test_a_holdout_after_the_data_has_nothing_to_measure(
+    saved: tuple[Path, dict], fitted_before: dict[str, Any]
+) -> None:
     data_dir, training = saved
     later = {**training, "holdout": {"start": "2030-01-01"}}
     with pytest.raises(DataError) as raised:
@@ -119,18 +140,21 @@ def test_a_holdout_after_the_data_has_nothing_to_measure(saved: tuple[Path, dict
 
 
 def test_an_honest_refit_with_nothing_before_the_holdout_points_to_the_fast_report(
-        saved: tuple[Path, dict], quick_models: None) -> None:
+    saved: tuple[Path, dict], quick_models: None
+) -> None:
     data_dir, training = saved
     earliest = {**training, "holdout": {"start": "2000-01-01"}}
     with pytest.raises(DataError) as raised:
         holdout_errors(data_dir, earliest, jobs=1)
-    assert str(raised.value) == ("cannot measure the holdout honestly: too few player-games to "
-                                 "train the pts model (0); use the fast report")
+    assert str(raised.value) == (
+        "cannot measure the holdout honestly: too few player-games to "
+        "train the pts model (0); use the fast report"
+    )
 
 
-def test_the_honest_refit_runs_in_the_training_worker_pool(saved: tuple[Path, dict],
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+def test_the_honest_refit_runs_in_the_training_worker_pool(
+    saved: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the three player refits once ran one after another in this process (a report took twice
     # a training); they go through the training's pool, and give the in-process figures
     from nba_ml.modeling import workers
@@ -160,7 +184,8 @@ def test_the_honest_refit_runs_in_the_training_worker_pool(saved: tuple[Path, di
 
 
 def test_the_honest_refit_refuses_an_empty_holdout_before_fitting(
-        saved: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    saved: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_fit(*_: Any, **__: Any) -> None:
         raise AssertionError("fitted although nothing was to be measured")
 
@@ -172,7 +197,8 @@ def test_the_honest_refit_refuses_an_empty_holdout_before_fitting(
 
 
 def test_game_predictions_are_the_game_model_fitted_before_the_holdout(
-        saved: tuple[Path, dict], data: GameData, fitted_before: dict[str, Any]) -> None:
+    saved: tuple[Path, dict], data: GameData, fitted_before: dict[str, Any]
+) -> None:
     """Asked for, the played holdout games with the probability ``train`` measured them by;
     honest even for the fast report (the deployed set has no game model here)."""
     data_dir, training = saved
@@ -182,8 +208,9 @@ def test_game_predictions_are_the_game_model_fitted_before_the_holdout(
     games = build_feature_tables(data).games
     start = pd.Timestamp(START)
     after = games[(games["game_date"] >= start) & games["home_win"].notna()]
-    expected = models.predict_home_win(models.fit_game_model(games[games["game_date"] < start]),
-                                       after)
+    expected = models.predict_home_win(
+        models.fit_game_model(games[games["game_date"] < start]), after
+    )
     assert list(errors.games.columns) == ["game_date", "home", "away", "home_win", "probability"]
     assert len(errors.games) == len(after) > 0
     assert errors.games["probability"].to_numpy() == pytest.approx(expected)

@@ -19,8 +19,9 @@ def _bars(chart: str) -> list[ET.Element]:
     return [r for r in ET.fromstring(chart).iter(f"{NS}rect") if r.find(f"{NS}title") is not None]
 
 
-@pytest.mark.parametrize(("low", "high"), [(0, 4.6), (0.2175, 0.2300), (-3, 17), (0, 0.0042),
-                                           (120, 980)])
+@pytest.mark.parametrize(
+    ("low", "high"), [(0, 4.6), (0.2175, 0.2300), (-3, 17), (0, 0.0042), (120, 980)]
+)
 def test_nice_ticks_are_round_evenly_spaced_and_cover_the_range(low: float, high: float) -> None:
     ticks = svg.nice_ticks(low, high)
     assert ticks[0] <= low and ticks[-1] >= high and 4 <= len(ticks) <= 8
@@ -40,13 +41,23 @@ def test_nice_ticks_of_an_empty_or_unusable_range() -> None:
 
 
 def test_charts_escape_text_and_survive_gaps() -> None:
-    line = svg.line_chart(title="<t>", desc="a & b", x_labels=["<1>", "2", "3"],
-                          series=[svg.Series("s<", [1.0, None, float("nan")], svg.BLUE)],
-                          y_label="y")
-    bars = svg.bar_chart(title="t", desc="d", groups=["<g>"],
-                         series=[svg.Series("m", [None], svg.BLUE)], y_label="y")
-    single = svg.line_chart(title="one", desc="d", x_labels=["only"],
-                            series=[svg.Series("s", [0.5], svg.BLUE)], y_label="y")
+    line = svg.line_chart(
+        title="<t>",
+        desc="a & b",
+        x_labels=["<1>", "2", "3"],
+        series=[svg.Series("s<", [1.0, None, float("nan")], svg.BLUE)],
+        y_label="y",
+    )
+    bars = svg.bar_chart(
+        title="t", desc="d", groups=["<g>"], series=[svg.Series("m", [None], svg.BLUE)], y_label="y"
+    )
+    single = svg.line_chart(
+        title="one",
+        desc="d",
+        x_labels=["only"],
+        series=[svg.Series("s", [0.5], svg.BLUE)],
+        y_label="y",
+    )
     calibration = svg.calibration_chart(title="c", desc="d", bins=[])
     for chart in (line, bars, single, calibration):
         ET.fromstring(chart)
@@ -59,13 +70,17 @@ HOSTILE = "<script>x</script> & \"q\" 'a'"
 
 def _every_chart(text: str) -> list[str]:
     series = [svg.Series(text, [1.0, 2.0], svg.BLUE), svg.Series("b", [2.0, 1.0], svg.ORANGE)]
-    bins = [{"low": 0.0, "high": 0.5, "predicted": 0.3, "observed": 0.25, "count": 4},
-            {"low": 0.5, "high": 1.0, "predicted": 0.7, "observed": 0.8, "count": 6}]
-    return [svg.bar_chart(title=text, desc=text, groups=[text, "g"], series=series,
-                          y_label=text),
-            svg.line_chart(title=text, desc=text, x_labels=[text, "2"], series=series,
-                           y_label=text, x_title=text),
-            svg.calibration_chart(title=text, desc=text, bins=bins)]
+    bins = [
+        {"low": 0.0, "high": 0.5, "predicted": 0.3, "observed": 0.25, "count": 4},
+        {"low": 0.5, "high": 1.0, "predicted": 0.7, "observed": 0.8, "count": 6},
+    ]
+    return [
+        svg.bar_chart(title=text, desc=text, groups=[text, "g"], series=series, y_label=text),
+        svg.line_chart(
+            title=text, desc=text, x_labels=[text, "2"], series=series, y_label=text, x_title=text
+        ),
+        svg.calibration_chart(title=text, desc=text, bins=bins),
+    ]
 
 
 def test_every_chart_is_well_formed_xml_with_the_labels_escaped() -> None:
@@ -92,12 +107,15 @@ def test_every_chart_is_an_accessible_image_with_its_own_title_and_desc() -> Non
 
 
 def test_bar_heights_are_proportional_to_values_from_a_zero_baseline() -> None:
-    chart = svg.bar_chart(title="t", desc="d", groups=["a", "b"], y_label="y",
-                          series=[svg.Series("m", [1.0, 3.0], svg.BLUE),
-                                  svg.Series("n", [2.0, None], svg.GREEN)])
+    chart = svg.bar_chart(
+        title="t",
+        desc="d",
+        groups=["a", "b"],
+        y_label="y",
+        series=[svg.Series("m", [1.0, 3.0], svg.BLUE), svg.Series("n", [2.0, None], svg.GREEN)],
+    )
     bars = _bars(chart)
-    assert [b.find(f"{NS}title").text for b in bars] == ["a, m: 1.00", "a, n: 2.00",
-                                                          "b, m: 3.00"]
+    assert [b.find(f"{NS}title").text for b in bars] == ["a, m: 1.00", "a, n: 2.00", "b, m: 3.00"]
     heights = [float(b.get("height")) for b in bars]
     assert heights[1] / heights[0] == pytest.approx(2.0, rel=0.01)
     assert heights[2] / heights[0] == pytest.approx(3.0, rel=0.01)
@@ -109,35 +127,49 @@ def test_bar_heights_are_proportional_to_values_from_a_zero_baseline() -> None:
 def test_bars_around_a_labelled_baseline_grow_from_it_on_an_axis_not_from_zero() -> None:
     """Ratios 0.94 and 1.03 to a reference: bars from 1.0, lengths in proportion to the
     differences, the axis around 1.0 (not from 0: the differences would be invisible)."""
-    chart = svg.bar_chart(title="t", desc="d", groups=["a"], y_label="y",
-                          series=[svg.Series("m", [0.94], svg.BLUE),
-                                  svg.Series("n", [1.03], svg.GREEN)],
-                          baseline=1.0, baseline_label="last-10 average = 1.00")
+    chart = svg.bar_chart(
+        title="t",
+        desc="d",
+        groups=["a"],
+        y_label="y",
+        series=[svg.Series("m", [0.94], svg.BLUE), svg.Series("n", [1.03], svg.GREEN)],
+        baseline=1.0,
+        baseline_label="last-10 average = 1.00",
+    )
     below, above = _bars(chart)
-    assert float(below.get("height")) / float(above.get("height")) == pytest.approx(2.0,
-                                                                                     rel=0.02)
+    assert float(below.get("height")) / float(above.get("height")) == pytest.approx(2.0, rel=0.02)
     assert float(above.get("y")) + float(above.get("height")) == pytest.approx(
-        float(below.get("y")), abs=0.15)  # both meet at the baseline
-    ticks = [float(t.text or "") for t in ET.fromstring(chart).iter(f"{NS}text")
-             if t.get("class") == "tick"]
+        float(below.get("y")), abs=0.15
+    )  # both meet at the baseline
+    ticks = [
+        float(t.text or "")
+        for t in ET.fromstring(chart).iter(f"{NS}text")
+        if t.get("class") == "tick"
+    ]
     assert 0.85 <= min(ticks) < 0.94 and 1.03 < max(ticks) <= 1.15
     assert "last-10 average = 1.00" in chart
 
 
 def test_bar_value_labels_follow_the_format_and_can_be_left_out() -> None:
     series = [svg.Series("m", [0.12345], svg.BLUE)]
-    labelled = svg.bar_chart(title="t", desc="d", groups=["a"], series=series, y_label="y",
-                             value_format="{:.3f}")
-    plain = svg.bar_chart(title="t", desc="d", groups=["a"], series=series, y_label="y",
-                          labels=False)
+    labelled = svg.bar_chart(
+        title="t", desc="d", groups=["a"], series=series, y_label="y", value_format="{:.3f}"
+    )
+    plain = svg.bar_chart(
+        title="t", desc="d", groups=["a"], series=series, y_label="y", labels=False
+    )
     assert 'class="bar-value">0.123</text>' in labelled
     assert "bar-value" not in plain and len(_bars(plain)) == 1
 
 
 def test_lines_break_at_missing_values_and_mark_every_value() -> None:
-    chart = svg.line_chart(title="t", desc="d", x_labels=list("abcdef"), y_label="y",
-                           series=[svg.Series("m", [1.0, 2.0, None, 3.0, 4.0, float("nan")],
-                                              svg.BLUE)])
+    chart = svg.line_chart(
+        title="t",
+        desc="d",
+        x_labels=list("abcdef"),
+        y_label="y",
+        series=[svg.Series("m", [1.0, 2.0, None, 3.0, 4.0, float("nan")], svg.BLUE)],
+    )
     root = ET.fromstring(chart)
     lines = list(root.iter(f"{NS}polyline"))
     assert [len(p.get("points", "").split()) for p in lines] == [2, 2]
@@ -146,12 +178,21 @@ def test_lines_break_at_missing_values_and_mark_every_value() -> None:
 
 
 def test_a_higher_value_is_drawn_higher_and_dashed_series_are_dashed() -> None:
-    chart = svg.line_chart(title="t", desc="d", x_labels=["a", "b"], y_label="y",
-                           series=[svg.Series("m", [1.0, 5.0], svg.BLUE),
-                                   svg.Series("base", [2.0, 2.0], svg.ORANGE, dashed=True)])
+    chart = svg.line_chart(
+        title="t",
+        desc="d",
+        x_labels=["a", "b"],
+        y_label="y",
+        series=[
+            svg.Series("m", [1.0, 5.0], svg.BLUE),
+            svg.Series("base", [2.0, 2.0], svg.ORANGE, dashed=True),
+        ],
+    )
     root = ET.fromstring(chart)
-    first, second = (list(map(float, p.split(","))) for p in
-                     next(root.iter(f"{NS}polyline")).get("points", "").split())
+    first, second = (
+        list(map(float, p.split(",")))
+        for p in next(root.iter(f"{NS}polyline")).get("points", "").split()
+    )
     assert second[0] > first[0] and second[1] < first[1]  # SVG y grows downwards
     dashed = [p for p in root.iter(f"{NS}polyline") if p.get("stroke-dasharray")]
     assert [p.get("stroke") for p in dashed] == [svg.ORANGE]
@@ -159,8 +200,13 @@ def test_a_higher_value_is_drawn_higher_and_dashed_series_are_dashed() -> None:
 
 def test_long_line_charts_drop_markers_and_thin_their_labels() -> None:
     labels = [f"r{i}" for i in range(61)]
-    chart = svg.line_chart(title="t", desc="d", x_labels=labels, y_label="y",
-                           series=[svg.Series("m", [float(i) for i in range(61)], svg.BLUE)])
+    chart = svg.line_chart(
+        title="t",
+        desc="d",
+        x_labels=labels,
+        y_label="y",
+        series=[svg.Series("m", [float(i) for i in range(61)], svg.BLUE)],
+    )
     root = ET.fromstring(chart)
     assert not list(root.iter(f"{NS}circle"))  # past 60 points a line only
     shown = [t.text for t in root.iter(f"{NS}text") if t.text in labels]
@@ -168,17 +214,27 @@ def test_long_line_charts_drop_markers_and_thin_their_labels() -> None:
 
 
 def test_calibration_chart_plots_usable_bins_and_counts_every_bin() -> None:
-    bins = [{"low": 0.0, "high": 0.1, "predicted": 0.05, "observed": 0.1, "count": 10},
-            {"low": 0.1, "high": 0.2, "predicted": float("nan"), "observed": 0.2, "count": 3},
-            {"low": 0.8, "high": 0.9, "predicted": 0.85, "observed": 0.8, "count": 40}]
+    bins = [
+        {"low": 0.0, "high": 0.1, "predicted": 0.05, "observed": 0.1, "count": 10},
+        {"low": 0.1, "high": 0.2, "predicted": float("nan"), "observed": 0.2, "count": 3},
+        {"low": 0.8, "high": 0.9, "predicted": 0.85, "observed": 0.8, "count": 40},
+    ]
     root = ET.fromstring(svg.calibration_chart(title="c", desc="d", bins=bins))
-    hints = [c.find(f"{NS}title").text for c in root.iter(f"{NS}circle")
-             if c.find(f"{NS}title") is not None]
-    assert hints == ["0.0–0.1: predicted 0.050, observed 0.100, 10 games",
-                     "0.8–0.9: predicted 0.850, observed 0.800, 40 games"]
+    hints = [
+        c.find(f"{NS}title").text
+        for c in root.iter(f"{NS}circle")
+        if c.find(f"{NS}title") is not None
+    ]
+    assert hints == [
+        "0.0–0.1: predicted 0.050, observed 0.100, 10 games",
+        "0.8–0.9: predicted 0.850, observed 0.800, 40 games",
+    ]
     assert len(list(root.iter(f"{NS}polyline"))) == 1  # the line through the usable points
-    histogram = {r.find(f"{NS}title").text: float(r.get("height")) for r in root.iter(f"{NS}rect")
-                 if r.find(f"{NS}title") is not None}
+    histogram = {
+        r.find(f"{NS}title").text: float(r.get("height"))
+        for r in root.iter(f"{NS}rect")
+        if r.find(f"{NS}title") is not None
+    }
     assert set(histogram) == {"0.0–0.1: 10 games", "0.1–0.2: 3 games", "0.8–0.9: 40 games"}
     assert histogram["0.8–0.9: 40 games"] / histogram["0.0–0.1: 10 games"] == pytest.approx(4.0)
     assert "perfect calibration" in ET.tostring(root, encoding="unicode")

@@ -19,8 +19,9 @@ TRAINED_AT = "2018-11-19T10:00:00Z"
 @pytest.fixture(scope="session")
 def synthetic_games(tmp_path_factory: pytest.TempPathFactory) -> GameData:
     """One synthetic 2018-19 round (ten teams, 90 games from mid-October) as canonical tables."""
-    return load_directory(write_seasons(tmp_path_factory.mktemp("serving-seasons"),
-                                        ("2018-19",), rounds=1))
+    return load_directory(
+        write_seasons(tmp_path_factory.mktemp("serving-seasons"), ("2018-19",), rounds=1)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +29,9 @@ def synthetic_models(synthetic_games: GameData) -> dict[str, object]:
     """The four models fitted on ``synthetic_games`` in this process (no worker processes)."""
     from nba_ml.modeling import features, models
 
-    games, players = features.feature_tables(synthetic_games.team_games,
-                                             synthetic_games.player_games)
+    games, players = features.feature_tables(
+        synthetic_games.team_games, synthetic_games.player_games
+    )
     return models.fit_sets([(games, players)], jobs=1)[0]
 
 
@@ -39,8 +41,9 @@ def new_predictor(models: dict[str, object], games: GameData) -> Predictor:
 
 
 @pytest.fixture(scope="session")
-def synthetic_predictor(synthetic_models: dict[str, object],
-                        synthetic_games: GameData) -> Predictor:
+def synthetic_predictor(
+    synthetic_models: dict[str, object], synthetic_games: GameData
+) -> Predictor:
     """A shared Predictor on the synthetic season (read-only use: it caches prepared days)."""
     return new_predictor(synthetic_models, synthetic_games)
 

@@ -52,20 +52,24 @@ def _set_today(monkeypatch: pytest.MonkeyPatch, today: dt.date) -> None:
 
 
 def test_api_query_parsing_shares_the_predictor_validation(
-        synthetic_predictor: Predictor, day: str) -> None:
+    synthetic_predictor: Predictor, day: str
+) -> None:
     predictor = synthetic_predictor
     answer = api.games_answer(predictor, {"home": "bos", "away": "PHI", "date": day})
     assert answer["home"] == "BOS" and 0 < answer["home_win_probability"] < 1
     assert answer["generation"] == predictor.generation and "stale" in answer
-    answer = api.players_answer(predictor, {"player": str(BOS_1), "opponent": "PHI",
-                                            "home": "0", "date": day})
+    answer = api.players_answer(
+        predictor, {"player": str(BOS_1), "opponent": "PHI", "home": "0", "date": day}
+    )
     assert answer["player_name"] == "Player BOS 1" and answer["is_home"] is False
     assert answer["game_date"] == day
     assert api.parse_venue("home") is True and api.parse_venue("0") is False
     assert api.parse_venue(None) is None
-    for params, message in (({"home": "BOS"}, "missing query parameter 'away'"),
-                            ({"home": "BOS", "away": "XYZ", "date": day}, "unknown team 'XYZ'"),
-                            ({"home": "BOS", "away": "PHI", "date": "soon"}, "YYYY-MM-DD")):
+    for params, message in (
+        ({"home": "BOS"}, "missing query parameter 'away'"),
+        ({"home": "BOS", "away": "XYZ", "date": day}, "unknown team 'XYZ'"),
+        ({"home": "BOS", "away": "PHI", "date": "soon"}, "YYYY-MM-DD"),
+    ):
         with pytest.raises(UsageError, match=message):
             api.games_answer(predictor, params)
     assert api.error_status(UsageError("x")) == 400
@@ -77,27 +81,36 @@ def test_api_query_parsing_shares_the_predictor_validation(
 
 
 def test_a_game_answer_is_the_predictors_row_and_what_is_served(
-        synthetic_predictor: Predictor, day: str) -> None:
-    answer = api.games_answer(synthetic_predictor, {"home": " mil ", "away": "tor\n",
-                                                    "date": day})
+    synthetic_predictor: Predictor, day: str
+) -> None:
+    answer = api.games_answer(synthetic_predictor, {"home": " mil ", "away": "tor\n", "date": day})
     row = synthetic_predictor.predict_games([("MIL", "TOR")], date=day).iloc[0]
-    assert answer == {"game_date": day, "home": "MIL", "away": "TOR",
-                      "home_win_probability": float(row["home_win_probability"]),
-                      "generation": GENERATION, "trained_at": TRAINED_AT,
-                      "last_game_date": str(synthetic_predictor.last_game_date),
-                      "days_behind": answer["days_behind"], "stale": answer["stale"]}
+    assert answer == {
+        "game_date": day,
+        "home": "MIL",
+        "away": "TOR",
+        "home_win_probability": float(row["home_win_probability"]),
+        "generation": GENERATION,
+        "trained_at": TRAINED_AT,
+        "last_game_date": str(synthetic_predictor.last_game_date),
+        "days_behind": answer["days_behind"],
+        "stale": answer["stale"],
+    }
     # judged for the day asked (the day after the data), not today: 1 day behind, fresh
     assert (answer["days_behind"], answer["stale"]) == (1, False)
     assert "warning" not in answer
 
 
 def test_a_player_answer_is_the_predictors_row_and_what_is_served(
-        synthetic_predictor: Predictor, day: str) -> None:
-    answer = api.players_answer(synthetic_predictor, {"player": "player bos 1",
-                                                      "opponent": "lal", "home": "yes",
-                                                      "date": day})
+    synthetic_predictor: Predictor, day: str
+) -> None:
+    answer = api.players_answer(
+        synthetic_predictor,
+        {"player": "player bos 1", "opponent": "lal", "home": "yes", "date": day},
+    )
     row = synthetic_predictor.predict_players(
-        [{"player_id": BOS_1, "opponent": "LAL", "is_home": True}], date=day).iloc[0]
+        [{"player_id": BOS_1, "opponent": "LAL", "is_home": True}], date=day
+    ).iloc[0]
     assert answer["player_id"] == BOS_1 and answer["team"] == "BOS"
     assert answer["opponent"] == "LAL" and answer["is_home"] is True
     assert answer["game_date"] == day and answer["generation"] == GENERATION
@@ -106,28 +119,33 @@ def test_a_player_answer_is_the_predictors_row_and_what_is_served(
 
 
 def test_a_player_without_opponent_or_venue_gets_the_mean_of_both_venues(
-        synthetic_predictor: Predictor, day: str) -> None:
+    synthetic_predictor: Predictor, day: str
+) -> None:
     answer = api.players_answer(synthetic_predictor, {"player": "Player BOS 1", "date": day})
     assert answer["opponent"] is None and answer["is_home"] is None
-    home, away = (api.players_answer(synthetic_predictor, {"player": "Player BOS 1",
-                                                           "home": venue, "date": day})
-                  for venue in ("1", "0"))
+    home, away = (
+        api.players_answer(
+            synthetic_predictor, {"player": "Player BOS 1", "home": venue, "date": day}
+        )
+        for venue in ("1", "0")
+    )
     assert answer["points"] == pytest.approx((home["points"] + away["points"]) / 2, abs=0.01)
 
 
 def test_answers_are_plain_json(synthetic_predictor: Predictor, day: str) -> None:
-    for answer in (api.games_answer(synthetic_predictor, {"home": "BOS", "away": "PHI",
-                                                          "date": day}),
-                   api.players_answer(synthetic_predictor, {"player": str(BOS_1),
-                                                            "date": day})):
+    for answer in (
+        api.games_answer(synthetic_predictor, {"home": "BOS", "away": "PHI", "date": day}),
+        api.players_answer(synthetic_predictor, {"player": str(BOS_1), "date": day}),
+    ):
         assert json.loads(json.dumps(answer, allow_nan=False)) == answer
-        assert all(value is None or type(value) in (str, int, float, bool)
-                   for value in answer.values()), answer
+        assert all(
+            value is None or type(value) in (str, int, float, bool) for value in answer.values()
+        ), answer
 
 
 def test_without_a_date_today_is_asked_and_stale_data_says_so(
-        synthetic_models: dict[str, object], synthetic_games: GameData,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    synthetic_models: dict[str, object], synthetic_games: GameData, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh, last = _fresh(synthetic_models, synthetic_games)
     _set_today(monkeypatch, last + dt.timedelta(days=1))  # in season, the day after
     answer = api.players_answer(fresh, {"player": str(BOS_1)})
@@ -138,12 +156,14 @@ def test_without_a_date_today_is_asked_and_stale_data_says_so(
     answer = api.games_answer(fresh, {"home": "BOS", "away": "PHI"})
     assert answer["game_date"] == str(later) and answer["stale"] is True
     assert answer["days_behind"] == 5 and "date=" in answer["warning"]
-    dated = api.games_answer(fresh, {"home": "BOS", "away": "PHI",
-                                     "date": str(last + dt.timedelta(days=1))})
+    dated = api.games_answer(
+        fresh, {"home": "BOS", "away": "PHI", "date": str(last + dt.timedelta(days=1))}
+    )
     # judged for the day asked, not today (was stale, 5 days behind, for any date)
     assert dated["stale"] is False and dated["days_behind"] == 1 and "warning" not in dated
-    far = api.players_answer(fresh, {"player": str(BOS_1),
-                                     "date": str(last + dt.timedelta(days=40))})
+    far = api.players_answer(
+        fresh, {"player": str(BOS_1), "date": str(last + dt.timedelta(days=40))}
+    )
     assert far["stale"] is True and far["days_behind"] == 40
     assert "retrain with `nba-ml train`" in far["warning"] and "date=" not in far["warning"]
 
@@ -152,44 +172,64 @@ def test_without_a_date_today_is_asked_and_stale_data_says_so(
 
 
 def test_missing_or_blank_parameters_are_named_in_order(synthetic_predictor: Predictor) -> None:
-    for params, name in (({}, "home"), ({"home": "  "}, "home"), ({"away": "PHI"}, "home"),
-                         ({"home": "BOS"}, "away"), ({"home": "BOS", "away": "\t"}, "away")):
+    for params, name in (
+        ({}, "home"),
+        ({"home": "  "}, "home"),
+        ({"away": "PHI"}, "home"),
+        ({"home": "BOS"}, "away"),
+        ({"home": "BOS", "away": "\t"}, "away"),
+    ):
         assert _bad(synthetic_predictor, "games", params) == f"missing query parameter {name!r}"
     assert _bad(synthetic_predictor, "players", {"player": " ", "opponent": "BOS"}) == (
-        "missing query parameter 'player'")
+        "missing query parameter 'player'"
+    )
 
 
-def test_an_empty_optional_parameter_is_as_if_absent(synthetic_predictor: Predictor,
-                                                     day: str) -> None:
-    answer = api.players_answer(synthetic_predictor, {"player": str(BOS_1), "opponent": "",
-                                                      "home": " ", "date": day})
+def test_an_empty_optional_parameter_is_as_if_absent(
+    synthetic_predictor: Predictor, day: str
+) -> None:
+    answer = api.players_answer(
+        synthetic_predictor, {"player": str(BOS_1), "opponent": "", "home": " ", "date": day}
+    )
     assert answer["opponent"] is None and answer["is_home"] is None
 
 
-def test_over_long_parameters_are_refused_before_any_lookup(synthetic_predictor: Predictor,
-                                                            day: str) -> None:
+def test_over_long_parameters_are_refused_before_any_lookup(
+    synthetic_predictor: Predictor, day: str
+) -> None:
     limit = api.MAX_PARAMETER
     assert limit == 100
     long_value = "B" * (limit + 1)
     for answer, params, name in (
-            ("games", {"home": long_value, "away": "PHI"}, "home"),
-            ("games", {"home": "BOS", "away": "PHI", "date": "2" * 5000}, "date"),
-            ("players", {"player": "P" * 10**6}, "player"),
-            ("players", {"player": "Player BOS 1", "opponent": long_value}, "opponent"),
-            ("players", {"player": "Player BOS 1", "home": "1" * (limit + 1)}, "home")):
+        ("games", {"home": long_value, "away": "PHI"}, "home"),
+        ("games", {"home": "BOS", "away": "PHI", "date": "2" * 5000}, "date"),
+        ("players", {"player": "P" * 10**6}, "player"),
+        ("players", {"player": "Player BOS 1", "opponent": long_value}, "opponent"),
+        ("players", {"player": "Player BOS 1", "home": "1" * (limit + 1)}, "home"),
+    ):
         message = _bad(synthetic_predictor, answer, params)
         assert message == f"query parameter {name!r} is longer than {limit} characters"
-    at_limit = _bad(synthetic_predictor, "games", {"home": "B" * limit, "away": "PHI",
-                                                   "date": day})
+    at_limit = _bad(synthetic_predictor, "games", {"home": "B" * limit, "away": "PHI", "date": day})
     assert at_limit.startswith("unknown team 'BBBB")  # exactly the limit reaches the lookup
-    spaced = api.games_answer(synthetic_predictor, {"home": " " * 200 + "BOS", "away": "PHI",
-                                                    "date": day})
+    spaced = api.games_answer(
+        synthetic_predictor, {"home": " " * 200 + "BOS", "away": "PHI", "date": day}
+    )
     assert spaced["home"] == "BOS"  # the limit applies to the trimmed value
 
 
-@pytest.mark.parametrize(("value", "venue"), [
-    ("1", True), ("true", True), ("YES", True), (" Home ", True),
-    ("0", False), ("False", False), ("no", False), ("away\n", False)])
+@pytest.mark.parametrize(
+    ("value", "venue"),
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        (" Home ", True),
+        ("0", False),
+        ("False", False),
+        ("no", False),
+        ("away\n", False),
+    ],
+)
 def test_venue_forms(value: str, venue: bool) -> None:
     assert api.parse_venue(value) is venue
 
@@ -204,18 +244,19 @@ def test_any_other_venue_is_refused_with_one_line(value: str) -> None:
 
 
 def test_the_date_is_checked_before_teams_and_players(synthetic_predictor: Predictor) -> None:
-    assert _bad(synthetic_predictor, "games", {"home": "XYZ", "away": "PHI",
-                                               "date": "2019-13-01"}).endswith("YYYY-MM-DD, "
-                                                                               "e.g. 2026-12-02")
-    assert "invalid date" in _bad(synthetic_predictor, "players", {"player": "Nobody",
-                                                                   "date": "20191022"})
+    assert _bad(
+        synthetic_predictor, "games", {"home": "XYZ", "away": "PHI", "date": "2019-13-01"}
+    ).endswith("YYYY-MM-DD, e.g. 2026-12-02")
+    assert "invalid date" in _bad(
+        synthetic_predictor, "players", {"player": "Nobody", "date": "20191022"}
+    )
     last = str(synthetic_predictor.last_game_date)
-    assert "not after the last game" in _bad(synthetic_predictor, "games", {
-        "home": "BOS", "away": "PHI", "date": last})
+    assert "not after the last game" in _bad(
+        synthetic_predictor, "games", {"home": "BOS", "away": "PHI", "date": last}
+    )
 
 
-def test_the_cli_messages_for_teams_and_players(synthetic_predictor: Predictor,
-                                                day: str) -> None:
+def test_the_cli_messages_for_teams_and_players(synthetic_predictor: Predictor, day: str) -> None:
     def games(home: str, away: str) -> str:
         return _bad(synthetic_predictor, "games", {"home": home, "away": away, "date": day})
 
@@ -223,32 +264,38 @@ def test_the_cli_messages_for_teams_and_players(synthetic_predictor: Predictor,
     assert games("bos", "BOS") == "BOS cannot play itself"
     unknown = _bad(synthetic_predictor, "players", {"player": "Player BOZ 1", "date": day})
     assert unknown.startswith("unknown player 'Player BOZ 1'; did you mean Player BOS 1")
-    own = _bad(synthetic_predictor, "players", {"player": str(BOS_1), "opponent": "bos",
-                                                "date": day})
+    own = _bad(
+        synthetic_predictor, "players", {"player": str(BOS_1), "opponent": "bos", "date": day}
+    )
     assert own == "Player BOS 1 cannot play against his own team BOS"
     assert _bad(synthetic_predictor, "players", {"player": "999999999", "date": day}) == (
-        "unknown player '999999999'")
+        "unknown player '999999999'"
+    )
 
 
 @pytest.mark.parametrize("player", ["²", "¹⁰⁰⁰⁰⁰", "١٠٠٠٠٠", "１００００００"])
-def test_a_player_id_is_written_with_the_digits_0_to_9(synthetic_predictor: Predictor,
-                                                      player: str, day: str) -> None:
+def test_a_player_id_is_written_with_the_digits_0_to_9(
+    synthetic_predictor: Predictor, player: str, day: str
+) -> None:
     # Python calls these digits (str.isdigit); as an id they gave a ValueError (a 500) or
     # another player's answer. They are names, and nobody is called that: one line, a 400.
     assert _bad(synthetic_predictor, "players", {"player": player, "date": day}).startswith(
-        "unknown player ")
+        "unknown player "
+    )
 
 
 @pytest.mark.parametrize("hostile", ["BOS\nPHI", "\x1b[2J", "\x00", "B\rS", "\u2028B", "\x7f"])
 @pytest.mark.parametrize("name", ["home", "away", "date", "player", "opponent", "venue"])
 def test_control_characters_in_any_parameter_give_one_printable_line(
-        synthetic_predictor: Predictor, day: str, name: str, hostile: str) -> None:
+    synthetic_predictor: Predictor, day: str, name: str, hostile: str
+) -> None:
     if name in ("home", "away", "date"):
         params = {"home": "BOS", "away": "PHI", "date": day} | {name: hostile}
         message = _bad(synthetic_predictor, "games", params)
     else:
         params = {"player": str(BOS_1), "date": day} | {
-            "home" if name == "venue" else name: hostile}
+            "home" if name == "venue" else name: hostile
+        }
         message = _bad(synthetic_predictor, "players", params)
     assert "\n" not in message and "\x1b" not in message
 
@@ -291,18 +338,30 @@ class _MultiDict(dict[str, str]):
         return [value for name, value in self.pairs if name == key]
 
 
-@pytest.mark.parametrize(("answer", "params", "message"), [
-    ("games", {"home": "BOS", "away": "LAL", "hme": "1"},
-     "unknown query parameter 'hme' (this endpoint takes home, away, date)"),
-    ("players", {"player": str(BOS_1), "hom": "1"},
-     "unknown query parameter 'hom' (this endpoint takes player, opponent, home, date)"),
-    ("players", {"player": str(BOS_1), "x\n\x1b[31m" + "y" * 500: "1"},
-     "unknown query parameter 'x\\n\\x1b[31m" + "y" * 93 + "' (this endpoint takes player, "
-     "opponent, home, date)"),
-])
+@pytest.mark.parametrize(
+    ("answer", "params", "message"),
+    [
+        (
+            "games",
+            {"home": "BOS", "away": "LAL", "hme": "1"},
+            "unknown query parameter 'hme' (this endpoint takes home, away, date)",
+        ),
+        (
+            "players",
+            {"player": str(BOS_1), "hom": "1"},
+            "unknown query parameter 'hom' (this endpoint takes player, opponent, home, date)",
+        ),
+        (
+            "players",
+            {"player": str(BOS_1), "x\n\x1b[31m" + "y" * 500: "1"},
+            "unknown query parameter 'x\\n\\x1b[31m" + "y" * 93 + "' (this endpoint takes player, "
+            "opponent, home, date)",
+        ),
+    ],
+)
 def test_an_unknown_parameter_is_refused_naming_what_the_endpoint_takes(
-        synthetic_predictor: Predictor, answer: str, params: dict[str, str], message: str
-        ) -> None:
+    synthetic_predictor: Predictor, answer: str, params: dict[str, str], message: str
+) -> None:
     # a misspelt home= would otherwise predict the mean of both venues, silently
     assert _bad(synthetic_predictor, answer, params) == message
 
@@ -316,7 +375,8 @@ def test_a_parameter_given_twice_is_refused(synthetic_predictor: Predictor, day:
 
 
 def test_the_today_endpoint_asks_for_the_date_given_or_today(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(api, "today_in_chicago", lambda: dt.date(2026, 12, 7))
     assert api.today_date({}) == dt.date(2026, 12, 7)
     assert api.today_date({"date": " 2019-10-22 "}) == dt.date(2019, 10, 22)
@@ -327,8 +387,8 @@ def test_the_today_endpoint_asks_for_the_date_given_or_today(
 
 
 def test_what_is_served_is_judged_for_the_day_asked(
-        synthetic_models: dict[str, object], synthetic_games: GameData,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    synthetic_models: dict[str, object], synthetic_games: GameData, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh, last = _fresh(synthetic_models, synthetic_games)
     _set_today(monkeypatch, last + dt.timedelta(days=30))
     soon = api.served(fresh, last + dt.timedelta(days=2))
@@ -346,8 +406,8 @@ def test_the_today_endpoint_takes_only_a_date() -> None:
 
 
 def test_a_player_answer_names_the_day_predicted_even_across_midnight(
-        synthetic_models: dict[str, object], synthetic_games: GameData,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    synthetic_models: dict[str, object], synthetic_games: GameData, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh, last = _fresh(synthetic_models, synthetic_games)
     before_midnight = last + dt.timedelta(days=1)
     _set_today(monkeypatch, before_midnight)
@@ -370,10 +430,18 @@ def test_health_answer_is_200_only_while_requests_can_be_answered(tmp_path: Path
     ok = ServingInfo(True, "g", "t", "2019-06-13", 3, False, False, None, True, None)
     body, status = api.health_answer(ok, data_dir)
     assert status == 200 and body["generation"] == "g" and body["answering"]
-    broken = ServingInfo(True, "g", "t", "2019-06-13", 3, False, False,
-                         f"new model set not served: {data_dir}/models are not usable", False,
-                         f"the served set's game data cannot be used: {data_dir}/history/x "
-                         "was altered")
+    broken = ServingInfo(
+        True,
+        "g",
+        "t",
+        "2019-06-13",
+        3,
+        False,
+        False,
+        f"new model set not served: {data_dir}/models are not usable",
+        False,
+        f"the served set's game data cannot be used: {data_dir}/history/x was altered",
+    )
     body, status = api.health_answer(broken, data_dir)
     assert status == 503 and "was altered" in body["error"]
     assert str(data_dir) not in json.dumps(body)
@@ -390,6 +458,7 @@ def test_error_answers_name_no_server_path_and_busy_is_503(tmp_path: Path) -> No
     link.symlink_to(resolved)
     text = f"cannot read {resolved}/history/game_data-x.pkl: permission denied"
     assert api.public_text(text, link) == (
-        "cannot read <data dir>/history/game_data-x.pkl: permission denied")
+        "cannot read <data dir>/history/game_data-x.pkl: permission denied"
+    )
     assert api.public_text("unknown team 'BOZ'", "/") == "unknown team 'BOZ'"
     assert api.error_status(ServingBusy("busy")) == 503

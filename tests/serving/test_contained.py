@@ -26,20 +26,22 @@ def _models_only(saved_games: tuple[Path, str], models: dict[str, object]) -> Pr
 def _install(data_dir: Path, sha256: str) -> None:
     (data_dir / "generations" / "g").mkdir(parents=True)
     (data_dir / "generations" / "g" / "manifest.json").write_text(
-        json.dumps({"generation": "g", "models": {}, "training": {"history_sha256": sha256}}))
+        json.dumps({"generation": "g", "models": {}, "training": {"history_sha256": sha256}})
+    )
     (data_dir / "models").symlink_to("generations/g")
 
 
 def test_an_equipped_set_holds_its_data_and_computes_in_a_helper_after_a_prune(
-        saved_games: tuple[Path, str], synthetic_models: dict[str, object],
-        first_day: dt.date) -> None:
+    saved_games: tuple[Path, str], synthetic_models: dict[str, object], first_day: dt.date
+) -> None:
     data_dir, sha256 = saved_games
     _install(data_dir, sha256)
     held = contained.hold_installed(data_dir)
     assert held is not None and held.sha256 == sha256
     predictor = _models_only(saved_games, synthetic_models)
-    contained.equip(predictor, held, data_dir, horizon_days=3, today=lambda: first_day,
-                    helper_process=True)
+    contained.equip(
+        predictor, held, data_dir, horizon_days=3, today=lambda: first_day, helper_process=True
+    )
     assert predictor.held is held and predictor.horizon_days == 3
     assert predictor.busy_wait == contained.BUSY_WAIT
     history_path(data_dir, sha256).unlink()  # pruned by the trainer
@@ -50,25 +52,32 @@ def test_an_equipped_set_holds_its_data_and_computes_in_a_helper_after_a_prune(
 
 
 def test_equip_refuses_a_set_whose_data_cannot_be_held(
-        saved_games: tuple[Path, str], synthetic_models: dict[str, object],
-        first_day: dt.date) -> None:
+    saved_games: tuple[Path, str], synthetic_models: dict[str, object], first_day: dt.date
+) -> None:
     data_dir, sha256 = saved_games
     assert contained.hold_installed(data_dir) is None  # nothing installed
     history_path(data_dir, sha256).unlink()
     predictor = _models_only(saved_games, synthetic_models)
     with pytest.raises(DataError, match="is missing"):
-        contained.equip(predictor, None, data_dir, horizon_days=None,
-                        today=lambda: first_day, helper_process=False)
+        contained.equip(
+            predictor,
+            None,
+            data_dir,
+            horizon_days=None,
+            today=lambda: first_day,
+            helper_process=False,
+        )
 
 
 def test_held_problem_verifies_again_only_when_the_file_changed(
-        saved_games: tuple[Path, str], synthetic_models: dict[str, object],
-        first_day: dt.date) -> None:
+    saved_games: tuple[Path, str], synthetic_models: dict[str, object], first_day: dt.date
+) -> None:
     data_dir, sha256 = saved_games
     predictor = _models_only(saved_games, synthetic_models)
     assert contained.held_problem(predictor, None) == (None, None)  # nothing held
-    contained.equip(predictor, None, data_dir, horizon_days=None, today=lambda: first_day,
-                    helper_process=False)
+    contained.equip(
+        predictor, None, data_dir, horizon_days=None, today=lambda: first_day, helper_process=False
+    )
     seen, problem = contained.held_problem(predictor, None)
     assert seen is not None and problem is None
     assert contained.held_problem(predictor, seen) == (seen, None)

@@ -13,7 +13,8 @@ from nba_ml.serving.dayrows import ACTIVE_DAYS, compute_day, last_game_of, lates
 
 
 def test_a_day_has_one_side_per_team_and_a_row_per_active_player(
-        synthetic_games: GameData, first_day: dt.date) -> None:
+    synthetic_games: GameData, first_day: dt.date
+) -> None:
     latest = latest_players(synthetic_games)
     assert latest.index.is_unique and set(latest.columns) >= {"player_name", "team"}
     rows = compute_day(synthetic_games, latest, pd.Timestamp(first_day))

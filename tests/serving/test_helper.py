@@ -60,8 +60,7 @@ class _Trickle(io.RawIOBase):
 
 
 def _run_helper(request: bytes, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(HELPER, input=request, capture_output=True, timeout=timeout,
-                          check=False)
+    return subprocess.run(HELPER, input=request, capture_output=True, timeout=timeout, check=False)
 
 
 def _answers(stdout: bytes) -> list[object]:
@@ -84,8 +83,11 @@ def _fake_python(tmp_path: Path, body: str) -> str:
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == "nba_ml.serving.helper" and r.levelno == logging.WARNING]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "nba_ml.serving.helper" and r.levelno == logging.WARNING
+    ]
 
 
 def _assert_same_rows(ours: Prepared, theirs: Prepared) -> None:
@@ -140,7 +142,8 @@ def test_an_answer_cut_short_is_an_eof_error(cut: int) -> None:
 
 
 def test_prepare_rows_computes_the_days_after_the_last_game_as_the_predictor_does(
-        saved_games: tuple[Path, str], synthetic_games: GameData) -> None:
+    saved_games: tuple[Path, str], synthetic_games: GameData
+) -> None:
     data_dir, sha256 = saved_games
     here = Predictor({}, synthetic_games)
     last = here.last_game_date
@@ -158,8 +161,7 @@ def test_prepare_rows_computes_the_days_after_the_last_game_as_the_predictor_doe
     assert prepare_rows(str(data_dir), sha256, []).days == {}
 
 
-def test_prepare_rows_checks_the_sha256_before_unpickling(
-        saved_games: tuple[Path, str]) -> None:
+def test_prepare_rows_checks_the_sha256_before_unpickling(saved_games: tuple[Path, str]) -> None:
     data_dir, sha256 = saved_games
     with pytest.raises(DataError, match="is missing"):
         prepare_rows(str(data_dir), "0" * 64, [dt.date(2019, 1, 1)])
@@ -175,7 +177,8 @@ def test_prepare_rows_checks_the_sha256_before_unpickling(
 
 
 def test_the_helper_answers_every_batch_in_order_and_exits_0(
-        saved_games: tuple[Path, str], synthetic_games: GameData) -> None:
+    saved_games: tuple[Path, str], synthetic_games: GameData
+) -> None:
     data_dir, sha256 = saved_games
     last = Predictor({}, synthetic_games).last_game_date
     assert last is not None
@@ -194,8 +197,7 @@ def test_the_helper_answers_every_batch_in_order_and_exits_0(
 
 def test_missing_game_data_is_one_line_per_batch_and_still_exit_0(tmp_path: Path) -> None:
     data_dir = tmp_path / "data\nwith a newline"
-    result = _run_helper(_request(data_dir, "0" * 64, [dt.date(2019, 1, 1)],
-                                  [dt.date(2019, 1, 2)]))
+    result = _run_helper(_request(data_dir, "0" * 64, [dt.date(2019, 1, 1)], [dt.date(2019, 1, 2)]))
     assert result.returncode == 0 and result.stderr == b""
     answers = _answers(result.stdout)
     assert len(answers) == 2
@@ -204,10 +206,17 @@ def test_missing_game_data_is_one_line_per_batch_and_still_exit_0(tmp_path: Path
         assert "is missing" in message and message.isprintable()
 
 
-@pytest.mark.parametrize("request_bytes", [
-    b"", b"garbage", pickle.dumps({"batches": []})[:-3], pickle.dumps([1, 2]),
-    pickle.dumps({"data_dir": "/tmp", "sha256": "0" * 64}), pickle.dumps({
-        "data_dir": "/tmp", "sha256": "0" * 64, "batches": 7})])
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"",
+        b"garbage",
+        pickle.dumps({"batches": []})[:-3],
+        pickle.dumps([1, 2]),
+        pickle.dumps({"data_dir": "/tmp", "sha256": "0" * 64}),
+        pickle.dumps({"data_dir": "/tmp", "sha256": "0" * 64, "batches": 7}),
+    ],
+)
 def test_no_usable_request_is_exit_2_with_one_line_on_stderr(request_bytes: bytes) -> None:
     result = _run_helper(request_bytes)
     assert result.returncode == 2 and result.stdout == b""
@@ -216,10 +225,12 @@ def test_no_usable_request_is_exit_2_with_one_line_on_stderr(request_bytes: byte
 
 
 def test_a_server_that_stops_reading_ends_the_helper_with_exit_1_and_one_line(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     batches = [[dt.date(2019, 1, n)] for n in range(1, 4)]  # no game data: quick answers
-    process = subprocess.Popen(HELPER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        HELPER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert process.stdin and process.stdout and process.stderr
     process.stdin.write(_request(tmp_path, "0" * 64, *batches))
     process.stdin.close()
@@ -227,8 +238,7 @@ def test_a_server_that_stops_reading_ends_the_helper_with_exit_1_and_one_line(
     assert process.wait(60) == 1
     lines = process.stderr.read().decode().splitlines()
     process.stderr.close()
-    assert lines == ["nba_ml.serving.helper: the server stopped reading (broken pipe); "
-                     "stopping"]
+    assert lines == ["nba_ml.serving.helper: the server stopped reading (broken pipe); stopping"]
 
 
 def _blocked_on_a_pipe(pid: int, timeout: float = 30) -> None:
@@ -246,8 +256,9 @@ def _blocked_on_a_pipe(pid: int, timeout: float = 30) -> None:
 def test_a_sigint_ends_the_helper_quietly_without_a_traceback() -> None:
     # Ctrl-C on a server in a terminal reaches the helper too; it printed a KeyboardInterrupt
     # traceback into the server's log
-    process = subprocess.Popen(HELPER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        HELPER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert process.stdin and process.stdout and process.stderr
     try:
         _blocked_on_a_pipe(process.pid)
@@ -266,7 +277,8 @@ def test_a_sigint_ends_the_helper_quietly_without_a_traceback() -> None:
 
 
 def test_rows_come_from_the_helper_for_the_data_they_were_computed_from(
-        saved_games: tuple[Path, str], caplog: pytest.LogCaptureFixture) -> None:
+    saved_games: tuple[Path, str], caplog: pytest.LogCaptureFixture
+) -> None:
     data_dir, sha256 = saved_games
     now, later = [dt.date(2018, 12, 1)], [dt.date(2018, 12, 2), dt.date(2018, 12, 3)]
     process = HelperProcess(data_dir)
@@ -296,7 +308,8 @@ def test_rows_of_other_game_data_are_not_taken(saved_games: tuple[Path, str]) ->
 
 
 def test_without_game_data_named_or_days_asked_no_helper_starts(
-        saved_games: tuple[Path, str]) -> None:
+    saved_games: tuple[Path, str],
+) -> None:
     data_dir, sha256 = saved_games
     process = HelperProcess(data_dir)
     process.submit([dt.date(2018, 12, 1)])  # no installed manifest names any game data
@@ -307,26 +320,38 @@ def test_without_game_data_named_or_days_asked_no_helper_starts(
 
 
 def test_a_helper_that_cannot_start_gives_none_and_one_warning(
-        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    saved_games: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     data_dir, sha256 = saved_games
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     process = HelperProcess(data_dir)
     with caplog.at_level(logging.WARNING, logger="nba_ml.serving.helper"):
         process.submit([dt.date(2018, 12, 1)], sha256=sha256)
         assert process.result([dt.date(2018, 12, 1)], sha256) is None
-    assert _warnings(caplog) == ["no helper process for the day rows (no such file or "
-                                 "directory); computing them here"]
+    assert _warnings(caplog) == [
+        "no helper process for the day rows (no such file or directory); computing them here"
+    ]
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    ("cat >/dev/null; exit 3", "the helper process ended before answering"),
-    ("cat >/dev/null; printf 'garbage and more'", "a helper answer of"),
-    ("cat >/dev/null; printf '\\000\\000\\000\\000\\000\\000\\000\\003abc'", "unpickling"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("cat >/dev/null; exit 3", "the helper process ended before answering"),
+        ("cat >/dev/null; printf 'garbage and more'", "a helper answer of"),
+        ("cat >/dev/null; printf '\\000\\000\\000\\000\\000\\000\\000\\003abc'", "unpickling"),
+    ],
+)
 def test_a_helper_that_dies_or_answers_garbage_gives_none_and_one_warning(
-        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture, body: str, reason: str) -> None:
+    saved_games: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    body: str,
+    reason: str,
+) -> None:
     data_dir, sha256 = saved_games
     monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, body))
     process = HelperProcess(data_dir)
@@ -340,16 +365,26 @@ def test_a_helper_that_dies_or_answers_garbage_gives_none_and_one_warning(
     assert process._process is None  # reaped
 
 
-@pytest.mark.parametrize("payload", [
-    pickle.dumps(7), pickle.dumps(("ok", None)), pickle.dumps(("ok", "rows")),
-    pickle.dumps(("error", 3)), pickle.dumps(("ok", 1, 2)),
-    b"(lp0\nI1\na(I2\ntR.",  # garbage that unpickles into a TypeError
-    b"\x80\x04\x8c\x03abc\x94\x8c\x03def\x93.",  # ... into an AttributeError
-    b"cnosuchmodule\nx\n.",  # ... into a ModuleNotFoundError
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pickle.dumps(7),
+        pickle.dumps(("ok", None)),
+        pickle.dumps(("ok", "rows")),
+        pickle.dumps(("error", 3)),
+        pickle.dumps(("ok", 1, 2)),
+        b"(lp0\nI1\na(I2\ntR.",  # garbage that unpickles into a TypeError
+        b"\x80\x04\x8c\x03abc\x94\x8c\x03def\x93.",  # ... into an AttributeError
+        b"cnosuchmodule\nx\n.",  # ... into a ModuleNotFoundError
+    ],
+)
 def test_a_well_framed_answer_of_the_wrong_shape_gives_none_and_one_warning(
-        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture, payload: bytes) -> None:
+    saved_games: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    payload: bytes,
+) -> None:
     # a TypeError here once escaped to LivePredictor, which then refused a valid model set
     data_dir, sha256 = saved_games
     frame = tmp_path / "frame"
@@ -365,8 +400,11 @@ def test_a_well_framed_answer_of_the_wrong_shape_gives_none_and_one_warning(
 
 
 def test_a_hung_helper_is_killed_after_the_timeout(
-        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    saved_games: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     data_dir, sha256 = saved_games
     monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, "exec sleep 60"))
     monkeypatch.setattr(helper, "HELPER_TIMEOUT", 0.3)
@@ -380,7 +418,8 @@ def test_a_hung_helper_is_killed_after_the_timeout(
 
 
 def test_an_error_answer_gives_none_and_one_warning_naming_it(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     process = HelperProcess(tmp_path / "data")
     with caplog.at_level(logging.WARNING, logger="nba_ml.serving.helper"):
         try:
@@ -389,13 +428,13 @@ def test_an_error_answer_gives_none_and_one_warning_naming_it(
         finally:
             process.close()
     warnings = _warnings(caplog)
-    assert len(warnings) == 1 and warnings[0].startswith("the helper process failed "
-                                                         "(DataError: ")
+    assert len(warnings) == 1 and warnings[0].startswith("the helper process failed (DataError: ")
     assert "is missing" in warnings[0]
 
 
-def test_close_stops_a_running_helper(saved_games: tuple[Path, str], tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_close_stops_a_running_helper(
+    saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data_dir, sha256 = saved_games
     monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, "exec sleep 60"))
     process = HelperProcess(data_dir)
@@ -424,8 +463,11 @@ def test_the_helper_runs_nicer_than_the_server(saved_games: tuple[Path, str]) ->
 
 
 def test_the_helper_never_imports_from_the_servers_working_directory(
-        saved_games: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    saved_games: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # `python -m nba_ml.serving.helper` put the cwd first on sys.path: a dataclasses.py there
     # ran as the server's user
     data_dir, sha256 = saved_games
@@ -450,7 +492,8 @@ def test_the_helper_never_imports_from_the_servers_working_directory(
 
 
 def test_the_helper_reads_the_game_data_the_server_holds_after_a_prune(
-        saved_games: tuple[Path, str], caplog: pytest.LogCaptureFixture) -> None:
+    saved_games: tuple[Path, str], caplog: pytest.LogCaptureFixture
+) -> None:
     from nba_ml.state.held import HeldHistory
 
     data_dir, sha256 = saved_games

@@ -55,14 +55,44 @@ def test_surrounding_whitespace_is_ignored_and_leap_days_follow_the_calendar() -
     _refusal(parse_day, "2019-02-29")
 
 
-@pytest.mark.parametrize("bad", [
-    "2019-10-22T00:00", "2019-10-22 12:00", "2019-10-22Z", "2019/10/22", "22-10-2019",
-    "2019.10.22", "+2019-10-22", "-2019-10-22", "02019-10-22", "2019-10-022", "019-10-22",
-    "0000-01-01", "2019-13-01", "2019-00-10", "2019-10-00", "2019-10-32", "2019-04-31",
-    "2019-10-22x", "x2019-10-22", "2019-10 -22", "2019--10-22", "2019-W43-2", "2019-295",
-    "２０１９-１０-２２", "٢٠١٩-١٠-٢٢", "2019‐10‐22", "2019-10-22\x00", "2019-10\n-22",
-    "\x1b[31m2019-10-22", "yesterday", "tomorrow", "None", " ",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2019-10-22T00:00",
+        "2019-10-22 12:00",
+        "2019-10-22Z",
+        "2019/10/22",
+        "22-10-2019",
+        "2019.10.22",
+        "+2019-10-22",
+        "-2019-10-22",
+        "02019-10-22",
+        "2019-10-022",
+        "019-10-22",
+        "0000-01-01",
+        "2019-13-01",
+        "2019-00-10",
+        "2019-10-00",
+        "2019-10-32",
+        "2019-04-31",
+        "2019-10-22x",
+        "x2019-10-22",
+        "2019-10 -22",
+        "2019--10-22",
+        "2019-W43-2",
+        "2019-295",
+        "２０１９-１０-２２",
+        "٢٠١٩-١٠-٢٢",
+        "2019‐10‐22",
+        "2019-10-22\x00",
+        "2019-10\n-22",
+        "\x1b[31m2019-10-22",
+        "yesterday",
+        "tomorrow",
+        "None",
+        " ",
+    ],
+)
 def test_every_other_date_form_is_refused_with_one_line(bad: str) -> None:
     message = _refusal(parse_day, bad)
     assert message.startswith("invalid date ") and message.endswith(DATE_HINT)
@@ -97,8 +127,10 @@ def test_the_last_game_day_and_earlier_are_refused_naming_both_dates() -> None:
     last = dt.date(2019, 10, 22)
     for day in ("2019-10-22", "2019-10-21", "1999-01-01", "0999-12-31", "0001-01-01"):
         message = _refusal(upcoming_day, day, last)
-        assert message == (f"date {day} is not after the last game in the data (2019-10-22); "
-                           "predictions are for upcoming games")
+        assert message == (
+            f"date {day} is not after the last game in the data (2019-10-22); "
+            "predictions are for upcoming games"
+        )
 
 
 def test_no_date_means_today_in_chicago(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,7 +153,11 @@ def test_every_team_and_alias_resolves_whatever_the_case_and_spacing() -> None:
     for alias, team in TEAM_ALIASES.items():
         assert resolve_team(alias.lower()) == team
     assert {resolve_team(code) for code in ("BRK", "NJN", "PHO", "SEA", "NOH")} == {
-        "BKN", "PHX", "OKC", "NOP"}
+        "BKN",
+        "PHX",
+        "OKC",
+        "NOP",
+    }
 
 
 def test_an_unknown_team_suggests_up_to_three_close_codes() -> None:
@@ -139,8 +175,7 @@ def test_nothing_close_gives_no_suggestion() -> None:
         assert message.startswith("unknown team ") and "did you mean" not in message
 
 
-@pytest.mark.parametrize("hostile", ["BOS\x1b[31m", "BOS\nPHI", "\r\n", "B\x00S",
-                                     "²", "Б О С"])
+@pytest.mark.parametrize("hostile", ["BOS\x1b[31m", "BOS\nPHI", "\r\n", "B\x00S", "²", "Б О С"])
 def test_hostile_team_codes_are_refused_with_one_line(hostile: str) -> None:
     assert _refusal(resolve_team, hostile).startswith("unknown team ")
 
@@ -163,15 +198,21 @@ def test_cities_and_nicknames_resolve_and_los_angeles_is_ambiguous() -> None:
 
 def _players() -> tuple[pd.DataFrame, PlayerNames]:
     names = ["Nikola Mirotic", "Jimmy Butler III", "Nikola Jokić", "LeBron James"]
-    latest = pd.DataFrame({"player_name": names},
-                          index=pd.Index([202703, 202710, 203999, 2544], name="player_id"))
+    latest = pd.DataFrame(
+        {"player_name": names}, index=pd.Index([202703, 202710, 203999, 2544], name="player_id")
+    )
     return latest, PlayerNames(zip(latest.index.tolist(), names, strict=True))
 
 
 def test_players_are_found_as_people_type_them() -> None:
     latest, names = _players()
-    for typed, player_id in (("Nikola Jokic", 203999), ("jokic", 203999),
-                             ("Jimmy Butler", 202710), ("lebron", 2544), ("2544", 2544)):
+    for typed, player_id in (
+        ("Nikola Jokic", 203999),
+        ("jokic", 203999),
+        ("Jimmy Butler", 202710),
+        ("lebron", 2544),
+        ("2544", 2544),
+    ):
         assert inputs.find_player_id(typed, latest, names) == player_id
 
 
@@ -193,11 +234,19 @@ def test_an_id_of_thousands_of_digits_is_an_unknown_player() -> None:
 
 def test_the_horizon_covers_the_days_after_the_data_and_around_today() -> None:
     last, today = dt.date(2019, 6, 13), dt.date(2019, 10, 25)
-    for day in (dt.date(2019, 6, 14), dt.date(2019, 6, 27), dt.date(2019, 10, 24),
-                dt.date(2019, 11, 8)):
+    for day in (
+        dt.date(2019, 6, 14),
+        dt.date(2019, 6, 27),
+        dt.date(2019, 10, 24),
+        dt.date(2019, 11, 8),
+    ):
         inputs.check_horizon(day, last, today, 14)
-    for day in (dt.date(2019, 6, 28), dt.date(2019, 10, 23), dt.date(2019, 11, 9),
-                dt.date(9999, 12, 31)):
+    for day in (
+        dt.date(2019, 6, 28),
+        dt.date(2019, 10, 23),
+        dt.date(2019, 11, 9),
+        dt.date(9999, 12, 31),
+    ):
         with pytest.raises(UsageError, match="beyond what this server predicts") as caught:
             inputs.check_horizon(day, last, today, 14)
         assert caught.value.exit_code == EXIT_USAGE

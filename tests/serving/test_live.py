@@ -39,8 +39,14 @@ def live_dir(trained_dir: Path, tmp_path: Path) -> Path:
     return copy_data_dir(trained_dir, tmp_path / "data")
 
 
-def install_generation(data_dir: Path, name: str, *, last_day: str | None = None,
-                       tamper: bool = False, source: Path | None = None) -> Path:
+def install_generation(
+    data_dir: Path,
+    name: str,
+    *,
+    last_day: str | None = None,
+    tamper: bool = False,
+    source: Path | None = None,
+) -> Path:
     """Install a copy of the current generation (or ``source``) as ``name`` (atomically, as the
     store does), with its game data cut after ``last_day`` and/or one model file altered."""
     current = source or (data_dir / "models").resolve()
@@ -52,10 +58,15 @@ def install_generation(data_dir: Path, name: str, *, last_day: str | None = None
         sha = manifest["training"]["history_sha256"]
         history = load_history(data_dir, sha)
         cut = pd.Timestamp(last_day)
-        manifest["training"]["history_sha256"] = save_history(data_dir, GameData(
-            history.team_games[history.team_games["game_date"] <= cut].reset_index(drop=True),
-            history.player_games[history.player_games["game_date"] <= cut].reset_index(
-                drop=True)))
+        manifest["training"]["history_sha256"] = save_history(
+            data_dir,
+            GameData(
+                history.team_games[history.team_games["game_date"] <= cut].reset_index(drop=True),
+                history.player_games[history.player_games["game_date"] <= cut].reset_index(
+                    drop=True
+                ),
+            ),
+        )
     (target / "manifest.json").write_text(json.dumps(manifest))
     if tamper:
         with open(target / "points_prediction_model.skops", "ab") as handle:
@@ -72,7 +83,8 @@ def _live(data_dir: Path, **kwargs: object) -> LivePredictor:
 
 
 def test_before_any_set_it_raises_models_not_ready_then_serves_once_installed(
-        trained_dir: Path, tmp_path: Path) -> None:
+    trained_dir: Path, tmp_path: Path
+) -> None:
     data_dir = tmp_path / "empty"
     data_dir.mkdir()
     live = _live(data_dir)
@@ -120,7 +132,8 @@ def test_the_old_set_is_released_after_a_swap(live_dir: Path) -> None:
 
 
 def test_a_set_failing_verification_is_not_served_and_logged_once(
-        live_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    live_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     calls: list[Path] = []
 
     def loader(path: Path) -> Predictor:
@@ -146,8 +159,7 @@ def test_a_set_failing_verification_is_not_served_and_logged_once(
     assert live.current().generation == "gen-good" and live.info().last_error is None
 
 
-def test_the_first_set_failing_keeps_answering_not_ready_with_the_reason(
-        live_dir: Path) -> None:
+def test_the_first_set_failing_keeps_answering_not_ready_with_the_reason(live_dir: Path) -> None:
     install_generation(live_dir, "gen-bad", tamper=True)
     live = _live(live_dir)
     assert live.refresh() is False
@@ -155,8 +167,7 @@ def test_the_first_set_failing_keeps_answering_not_ready_with_the_reason(
         live.current()
 
 
-def test_today_and_tomorrow_are_prepared_on_load_and_again_after_midnight(
-        live_dir: Path) -> None:
+def test_today_and_tomorrow_are_prepared_on_load_and_again_after_midnight(live_dir: Path) -> None:
     days = [TODAY]
     live = LivePredictor(live_dir, today=lambda: days[0], prepare_days=2)
     assert live.refresh()
@@ -230,8 +241,10 @@ def test_a_forked_worker_follows_on_its_own(live_dir: Path) -> None:
         if pid == 0:  # the child: its own watcher thread picks up a generation by itself
             code = 1
             try:
-                running = any(t.name == "nba-ml-live-predictor" and t.is_alive()
-                              for t in threading.enumerate())
+                running = any(
+                    t.name == "nba-ml-live-predictor" and t.is_alive()
+                    for t in threading.enumerate()
+                )
                 install_generation(live_dir, "gen-child")
                 deadline = time.monotonic() + 30
                 while live.info().generation != "gen-child" and time.monotonic() < deadline:
@@ -249,8 +262,11 @@ def test_a_forked_worker_follows_on_its_own(live_dir: Path) -> None:
 
 
 def test_a_fork_waits_for_a_load_in_progress_and_the_child_inherits_the_set(
-        tmp_path: Path, synthetic_models: dict[str, object], synthetic_games: GameData,
-        first_day: dt.date) -> None:
+    tmp_path: Path,
+    synthetic_models: dict[str, object],
+    synthetic_games: GameData,
+    first_day: dt.date,
+) -> None:
     # gunicorn --preload forks its workers while the master's watcher loads the first set: a
     # worker forked amid that load inherited half-imported modules ("partially initialized
     # module") and refused every set until the next generation
@@ -264,8 +280,9 @@ def test_a_fork_waits_for_a_load_in_progress_and_the_child_inherits_the_set(
         time.sleep(0.5)
         return new_predictor(synthetic_models, synthetic_games)
 
-    live = LivePredictor(data_dir, loader=slow_loader, helper_process=False, prepare_days=0,
-                         today=lambda: first_day).start()
+    live = LivePredictor(
+        data_dir, loader=slow_loader, helper_process=False, prepare_days=0, today=lambda: first_day
+    ).start()
     try:
         assert loading.wait(30)
         assert run_in_child(lambda: live.ready) == ("ok", True)  # at once: no load of its own
@@ -276,25 +293,31 @@ def test_a_fork_waits_for_a_load_in_progress_and_the_child_inherits_the_set(
 
 
 def test_with_only_today_to_prepare_the_game_data_stays_out_of_this_process(
-        saved_games: tuple[Path, str], synthetic_models: dict[str, object],
-        first_day: dt.date) -> None:
+    saved_games: tuple[Path, str], synthetic_models: dict[str, object], first_day: dt.date
+) -> None:
     # with no later day to prepare, the server's process read the whole game data for nothing
     data_dir, sha256 = saved_games
     manifest = {"generation": "g", "models": {}, "training": {"history_sha256": sha256}}
     (data_dir / "generations" / "g").mkdir(parents=True)
     (data_dir / "generations" / "g" / "manifest.json").write_text(json.dumps(manifest))
     os.symlink("generations/g", data_dir / "models")
-    live = LivePredictor(data_dir, prepare_days=1, today=lambda: first_day,
-                         loader=lambda path: Predictor(dict(synthetic_models), None, manifest,
-                                                       path))
+    live = LivePredictor(
+        data_dir,
+        prepare_days=1,
+        today=lambda: first_day,
+        loader=lambda path: Predictor(dict(synthetic_models), None, manifest, path),
+    )
     assert live.refresh()
     predictor = live.current()
     assert predictor.history is None and pd.Timestamp(first_day) in predictor._days
 
 
 def test_the_last_error_clears_once_the_served_set_is_installed_again(
-        tmp_path: Path, synthetic_models: dict[str, object], synthetic_games: GameData,
-        first_day: dt.date) -> None:
+    tmp_path: Path,
+    synthetic_models: dict[str, object],
+    synthetic_games: GameData,
+    first_day: dt.date,
+) -> None:
     # after a failed look (an unreadable data dir, a rolled-back bad generation) /healthz kept
     # reporting "new model set not served" although what was installed was being served
     data_dir = tmp_path / "data"
@@ -310,8 +333,9 @@ def test_the_last_error_clears_once_the_served_set_is_installed_again(
         return new_predictor(synthetic_models, synthetic_games)
 
     install("good")
-    live = LivePredictor(data_dir, loader=loader, helper_process=False, prepare_days=0,
-                         today=lambda: first_day)
+    live = LivePredictor(
+        data_dir, loader=loader, helper_process=False, prepare_days=0, today=lambda: first_day
+    )
     assert live.refresh()
     install("missing")
     assert live.refresh() is False and "no such set" in str(live.info().last_error)
@@ -321,8 +345,9 @@ def test_the_last_error_clears_once_the_served_set_is_installed_again(
     assert live.refresh() is False and "no such set" in str(live.info().last_error)
 
 
-def test_installed_key_changes_with_the_link_and_is_none_without_a_set(live_dir: Path,
-                                                                       tmp_path: Path) -> None:
+def test_installed_key_changes_with_the_link_and_is_none_without_a_set(
+    live_dir: Path, tmp_path: Path
+) -> None:
     assert installed_key(tmp_path) is None
     before = installed_key(live_dir)
     install_generation(live_dir, "gen-k")
@@ -330,17 +355,21 @@ def test_installed_key_changes_with_the_link_and_is_none_without_a_set(live_dir:
 
 
 def test_from_environment_reads_the_data_dir_and_check_interval(tmp_path: Path) -> None:
-    live = LivePredictor.from_environment({"NBA_ML_DATA_DIR": str(tmp_path),
-                                           "NBA_ML_SERVING_CHECK_SECONDS": "0.5",
-                                           "NBA_ML_SERVING_HORIZON_DAYS": "3"})
+    live = LivePredictor.from_environment(
+        {
+            "NBA_ML_DATA_DIR": str(tmp_path),
+            "NBA_ML_SERVING_CHECK_SECONDS": "0.5",
+            "NBA_ML_SERVING_HORIZON_DAYS": "3",
+        }
+    )
     assert live.data_dir == tmp_path and live.check_interval == 0.5 and live.horizon_days == 3
     with pytest.raises(ConfigError, match="NBA_ML_SERVING_CHECK_SECONDS"):
-        LivePredictor.from_environment({"NBA_ML_DATA_DIR": str(tmp_path),
-                                        "NBA_ML_SERVING_CHECK_SECONDS": "soon"})
+        LivePredictor.from_environment(
+            {"NBA_ML_DATA_DIR": str(tmp_path), "NBA_ML_SERVING_CHECK_SECONDS": "soon"}
+        )
 
 
-def test_rows_from_the_helper_process_equal_the_rows_computed_in_process(
-        live_dir: Path) -> None:
+def test_rows_from_the_helper_process_equal_the_rows_computed_in_process(live_dir: Path) -> None:
     here = LivePredictor(live_dir, today=_today, prepare_days=1, helper_process=False)
     helped = LivePredictor(live_dir, today=_today, prepare_days=1, helper_process=True)
     assert here.refresh() and helped.refresh()
@@ -350,13 +379,15 @@ def test_rows_from_the_helper_process_equal_the_rows_computed_in_process(
     pd.testing.assert_frame_equal(mine.players, theirs.players)
     assert mine.who == theirs.who
     games = [("BOS", "LAL"), ("MIL", "TOR")]
-    pd.testing.assert_frame_equal(here.current().predict_games(games, date=TODAY),
-                                  helped.current().predict_games(games, date=TODAY))
+    pd.testing.assert_frame_equal(
+        here.current().predict_games(games, date=TODAY),
+        helped.current().predict_games(games, date=TODAY),
+    )
 
 
 def test_without_a_helper_process_the_rows_are_computed_here(
-        live_dir: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    live_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     import sys
 
     monkeypatch.setattr(sys, "executable", str(live_dir / "no-such-python"))
@@ -369,7 +400,8 @@ def test_without_a_helper_process_the_rows_are_computed_here(
 
 
 def test_a_generation_whose_game_data_is_missing_is_not_served(
-        live_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    live_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     live = _live(live_dir, prepare_days=1)
     assert live.refresh()
     good = live.current().generation
@@ -386,7 +418,8 @@ def test_a_generation_whose_game_data_is_missing_is_not_served(
 
 
 def test_a_server_whose_newer_sets_are_refused_for_a_week_answers_every_date_it_accepts(
-        live_dir: Path) -> None:
+    live_dir: Path,
+) -> None:
     # The trainer pruned the served set's game data once newer sets existed, although this
     # server refused them; then every date nobody prepared (and each new day) answered 500.
     days = [TODAY]
@@ -409,15 +442,13 @@ def test_a_server_whose_newer_sets_are_refused_for_a_week_answers_every_date_it_
         today = days[0]
         assert predictor.predict_games([("BOS", "LAL")]).shape[0] == 1  # today: prepared
         if night in (1, 7):  # dates nobody prepared: the held data, through a helper process
-            for day in (today + dt.timedelta(days=5),
-                        served.last_game_date + dt.timedelta(days=3)):
+            for day in (today + dt.timedelta(days=5), served.last_game_date + dt.timedelta(days=3)):
                 assert predictor.accepts_date(day)
                 out = predictor.predict_players([{"player": "LeBron James"}], date=day)
                 assert out["points"].iloc[0] > 0
 
 
-def test_healthz_is_503_with_the_reason_while_requests_cannot_be_answered(
-        live_dir: Path) -> None:
+def test_healthz_is_503_with_the_reason_while_requests_cannot_be_answered(live_dir: Path) -> None:
     from nba_ml.serving.api import health_answer
 
     days = [TODAY]
@@ -448,10 +479,16 @@ def test_a_served_set_refuses_dates_beyond_its_horizon(live_dir: Path) -> None:
     predictor = live.current()
     last = predictor.last_game_date
     assert last is not None
-    for day in (last + dt.timedelta(days=5), TODAY - dt.timedelta(days=1),
-                TODAY + dt.timedelta(days=5)):
+    for day in (
+        last + dt.timedelta(days=5),
+        TODAY - dt.timedelta(days=1),
+        TODAY + dt.timedelta(days=5),
+    ):
         assert predictor.accepts_date(day), day
-    for text in ("9999-12-31", (TODAY + dt.timedelta(days=6)).isoformat(),
-                 (last + dt.timedelta(days=6)).isoformat()):
+    for text in (
+        "9999-12-31",
+        (TODAY + dt.timedelta(days=6)).isoformat(),
+        (last + dt.timedelta(days=6)).isoformat(),
+    ):
         with pytest.raises(UsageError, match="beyond what this server predicts"):
             predictor.predict_games([("BOS", "LAL")], date=text)

@@ -28,9 +28,17 @@ def _upcoming_team_rows(pairs: list[tuple[str, str]]) -> pd.DataFrame:
     for home, away in pairs:
         game_id = f"{DAY.replace('-', '')}-{home}-{away}"
         for team, opponent, is_home in ((home, away, True), (away, home, False)):
-            rows.append({"season": "2019-20", "season_type": "Regular Season",
-                         "game_id": game_id, "game_date": pd.Timestamp(DAY), "team": team,
-                         "opponent": opponent, "is_home": is_home})
+            rows.append(
+                {
+                    "season": "2019-20",
+                    "season_type": "Regular Season",
+                    "game_id": game_id,
+                    "game_date": pd.Timestamp(DAY),
+                    "team": team,
+                    "opponent": opponent,
+                    "is_home": is_home,
+                }
+            )
     return pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
 
 
@@ -40,26 +48,40 @@ def test_games_match_the_training_feature_path(predictor: Predictor) -> None:
     history = predictor.history
     team_games = pd.concat([history.team_games, _upcoming_team_rows(pairs)], ignore_index=True)
     table = features.game_features(team_games, history.player_games)
-    table = table[table["game_date"] == pd.Timestamp(DAY)].set_index("home").loc[
-        [h for h, _ in pairs]]
+    table = (
+        table[table["game_date"] == pd.Timestamp(DAY)].set_index("home").loc[[h for h, _ in pairs]]
+    )
     slow = models.predict_home_win(predictor.models[models.GAME_MODEL], table)
     np.testing.assert_allclose(fast["home_win_probability"], np.round(slow, 4))
 
 
 def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
     player_id, name, team = predictor.find_player("LeBron James")
-    fast = predictor.predict_players([{"player_id": player_id, "opponent": "GSW",
-                                       "is_home": True}], date=DAY)
+    fast = predictor.predict_players(
+        [{"player_id": player_id, "opponent": "GSW", "is_home": True}], date=DAY
+    )
     history = predictor.history
-    upcoming = pd.DataFrame([{
-        "season": "2019-20", "season_type": "Regular Season",
-        "game_id": f"{DAY.replace('-', '')}-{team}-GSW", "game_date": pd.Timestamp(DAY),
-        "player_id": player_id, "player_name": name, "team": team, "opponent": "GSW",
-        "is_home": True}]).reindex(columns=list(PLAYER_GAME_COLUMNS))
-    team_games = pd.concat([history.team_games, _upcoming_team_rows([(team, "GSW")])],
-                           ignore_index=True)
-    table = features.player_features(pd.concat([history.player_games, upcoming],
-                                               ignore_index=True), team_games)
+    upcoming = pd.DataFrame(
+        [
+            {
+                "season": "2019-20",
+                "season_type": "Regular Season",
+                "game_id": f"{DAY.replace('-', '')}-{team}-GSW",
+                "game_date": pd.Timestamp(DAY),
+                "player_id": player_id,
+                "player_name": name,
+                "team": team,
+                "opponent": "GSW",
+                "is_home": True,
+            }
+        ]
+    ).reindex(columns=list(PLAYER_GAME_COLUMNS))
+    team_games = pd.concat(
+        [history.team_games, _upcoming_team_rows([(team, "GSW")])], ignore_index=True
+    )
+    table = features.player_features(
+        pd.concat([history.player_games, upcoming], ignore_index=True), team_games
+    )
     row = table[table["pts"].isna()]
     for name_ in models.PLAYER_MODELS:
         slow = models.predict_stat(predictor.models[name_], row)[0]
@@ -68,9 +90,10 @@ def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
 
 def test_unknown_venue_is_the_mean_of_home_and_away(predictor: Predictor) -> None:
     def one(is_home: bool | None) -> pd.Series:
-        return predictor.predict_players([{"player": "Giannis Antetokounmpo",
-                                           "opponent": "TOR", "is_home": is_home}],
-                                         date=DAY).iloc[0]
+        return predictor.predict_players(
+            [{"player": "Giannis Antetokounmpo", "opponent": "TOR", "is_home": is_home}], date=DAY
+        ).iloc[0]
+
     home, away, either = one(True), one(False), one(None)
     assert either["points"] == pytest.approx((home["points"] + away["points"]) / 2, abs=0.01)
 
@@ -98,8 +121,9 @@ def test_a_slate_of_games_and_players(predictor: Predictor) -> None:
     assert games["home_win_probability"].between(0, 1).all()
     latest = predictor.history.player_games.drop_duplicates("player_id", keep="last").tail(300)
     opponent = dict(slate) | {a: h for h, a in slate}
-    rows = [{"player_id": int(r.player_id), "opponent": opponent[r.team]}
-            for r in latest.itertuples()]
+    rows = [
+        {"player_id": int(r.player_id), "opponent": opponent[r.team]} for r in latest.itertuples()
+    ]
     players = predictor.predict_players(rows, date=DAY)
     assert len(players) == 300
     assert (players[["points", "assists", "rebounds"]] >= 0).all().all()
@@ -110,13 +134,18 @@ def test_a_batch_answers_each_row_as_if_asked_alone(predictor: Predictor) -> Non
     # venues, repeated players and a missing opponent must not move any row's answer.
     latest = predictor.history.player_games.drop_duplicates("player_id", keep="last").tail(4)
     ids = [int(i) for i in latest["player_id"]]
-    batch = [{"player_id": ids[0], "opponent": "TOR", "is_home": True},
-             {"player_id": ids[1], "opponent": "BOS", "is_home": None},
-             {"player_id": ids[2], "is_home": False},
-             {"player_id": ids[0], "opponent": "MIA"},
-             {"player_id": ids[3], "opponent": "LAL", "is_home": False}]
-    batch = [item for item in batch if item.get("opponent") not in
-             {latest.set_index("player_id").at[item["player_id"], "team"]}]
+    batch = [
+        {"player_id": ids[0], "opponent": "TOR", "is_home": True},
+        {"player_id": ids[1], "opponent": "BOS", "is_home": None},
+        {"player_id": ids[2], "is_home": False},
+        {"player_id": ids[0], "opponent": "MIA"},
+        {"player_id": ids[3], "opponent": "LAL", "is_home": False},
+    ]
+    batch = [
+        item
+        for item in batch
+        if item.get("opponent") not in {latest.set_index("player_id").at[item["player_id"], "team"]}
+    ]
     together = predictor.predict_players(batch, date=DAY)
     for position, item in enumerate(batch):
         alone = predictor.predict_players([item], date=DAY).iloc[0]
@@ -140,7 +169,8 @@ def test_the_staleness_rule_is_the_one_status_uses() -> None:
 
 
 def test_stale_data_warns_once_a_day_for_today_naming_date(
-        predictor: Predictor, caplog: pytest.LogCaptureFixture) -> None:
+    predictor: Predictor, caplog: pytest.LogCaptureFixture
+) -> None:
     import datetime as dt
     import logging
 
@@ -158,16 +188,20 @@ def test_stale_data_warns_once_a_day_for_today_naming_date(
     assert len(caplog.records) == (1 if today_stale else 0)
 
 
-
 def test_a_name_is_found_in_any_unicode_form_and_case() -> None:
     import unicodedata
 
     # "Luka Dončić" sent decomposed (c + combining caron) was "unknown player 'Luka Dončić';
     # did you mean Luka Dončić?"
     names = ["Luka Dončić", "Dennis Schröder", "D'Angelo Russell"]
-    latest = pd.DataFrame({"player_name": names, "team": ["DAL", "LAL", "LAL"],
-                           "game_date": pd.Timestamp("2021-05-01")},
-                          index=pd.Index([1629029, 203471, 1626156], name="player_id"))
+    latest = pd.DataFrame(
+        {
+            "player_name": names,
+            "team": ["DAL", "LAL", "LAL"],
+            "game_date": pd.Timestamp("2021-05-01"),
+        },
+        index=pd.Index([1629029, 203471, 1626156], name="player_id"),
+    )
     predictor = Predictor({}, None)
     predictor._set_latest(latest)
     for name, player_id in zip(names, latest.index, strict=True):
@@ -183,7 +217,8 @@ def test_a_name_is_found_in_any_unicode_form_and_case() -> None:
 
 
 def test_days_cycled_through_never_push_out_today_and_tomorrow(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import datetime as dt
 
     from nba_ml.serving import predictor as predictor_module
@@ -196,8 +231,7 @@ def test_days_cycled_through_never_push_out_today_and_tomorrow(
         predictor._keep_day(day, object())  # type: ignore[arg-type]
     # a client asking for 30 other dates, near and far, past and future
     for offset in [*range(40, 10, -1), -3, 5]:
-        predictor._keep_day(pd.Timestamp(today + dt.timedelta(days=offset)),
-                            object())  # type: ignore[arg-type]
+        predictor._keep_day(pd.Timestamp(today + dt.timedelta(days=offset)), object())  # type: ignore[arg-type]
         assert len(predictor._days) <= predictor_module.KEPT_DAYS
         assert all(day in predictor._days for day in prepared)
     # what stays besides: the days nearest today
@@ -207,7 +241,8 @@ def test_days_cycled_through_never_push_out_today_and_tomorrow(
 
 @pytest.mark.parametrize("training", ["a string", ["a", "list"], 7])
 def test_a_manifest_whose_training_is_not_an_object_is_a_data_error(
-        tmp_path: Path, training: object) -> None:
+    tmp_path: Path, training: object
+) -> None:
     import json
 
     from nba_ml.errors import DataError
@@ -223,7 +258,8 @@ def test_a_manifest_whose_training_is_not_an_object_is_a_data_error(
 
 
 def test_an_over_long_name_is_cut_short_in_the_message_and_not_compared(
-        synthetic_predictor: Predictor) -> None:
+    synthetic_predictor: Predictor,
+) -> None:
     from nba_ml.serving.inputs import MAX_NAME
 
     with pytest.raises(UsageError) as raised:
@@ -235,8 +271,8 @@ def test_an_over_long_name_is_cut_short_in_the_message_and_not_compared(
 
 
 def test_a_date_being_computed_never_queues_requests_for_another_one(
-        synthetic_models: dict[str, object], synthetic_games: GameData,
-        first_day: dt.date) -> None:
+    synthetic_models: dict[str, object], synthetic_games: GameData, first_day: dt.date
+) -> None:
     # two clients asking for dates nobody prepared held every worker (1.3 s of CPU each)
     import threading
 
@@ -254,18 +290,22 @@ def test_a_date_being_computed_never_queues_requests_for_another_one(
 
     predictor.compute_elsewhere = slow
     results: list[object] = []
-    first = threading.Thread(target=lambda: results.append(
-        predictor.predict_games([("BOS", "PHI")], date=first_day)))
+    first = threading.Thread(
+        target=lambda: results.append(predictor.predict_games([("BOS", "PHI")], date=first_day))
+    )
     first.start()
     assert entered.wait(30)
     with pytest.raises(ServingBusy, match="another date"):
         predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1))
-    same = threading.Thread(target=lambda: results.append(
-        predictor.predict_games([("BOS", "PHI")], date=first_day)))
+    same = threading.Thread(
+        target=lambda: results.append(predictor.predict_games([("BOS", "PHI")], date=first_day))
+    )
     same.start()  # the same date waits for the rows being computed
     release.set()
     first.join(30)
     same.join(30)
     assert len(results) == 2
-    assert predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1)
-                                   ).shape[0] == 1  # free again
+    assert (
+        predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1)).shape[0]
+        == 1
+    )  # free again

@@ -20,11 +20,16 @@ SET = ("gen-1", "2021-05-17T09:00:00Z")
 
 def test_a_day_soon_after_the_data_is_fresh_whenever_it_is_asked() -> None:
     served = provenance(SET, LAST, LAST + dt.timedelta(days=1), chosen=True)
-    assert served == Provenance("2021-05-17", "gen-1", "2021-05-17T09:00:00Z", "2021-05-16",
-                                1, False, None)
-    assert served.as_dict() == {"generation": "gen-1", "trained_at": "2021-05-17T09:00:00Z",
-                                "last_game_date": "2021-05-16", "days_behind": 1,
-                                "stale": False}
+    assert served == Provenance(
+        "2021-05-17", "gen-1", "2021-05-17T09:00:00Z", "2021-05-16", 1, False, None
+    )
+    assert served.as_dict() == {
+        "generation": "gen-1",
+        "trained_at": "2021-05-17T09:00:00Z",
+        "last_game_date": "2021-05-16",
+        "days_behind": 1,
+        "stale": False,
+    }
 
 
 def test_a_day_far_after_the_data_is_stale_and_says_what_to_do() -> None:
@@ -32,7 +37,8 @@ def test_a_day_far_after_the_data_is_stale_and_says_what_to_do() -> None:
     chosen = provenance(SET, LAST, day, chosen=True)
     assert chosen.stale and chosen.days_behind == (day - LAST).days
     assert chosen.warning is not None and chosen.warning.startswith(
-        f"the data ends 2021-05-16 ({(day - LAST).days} days before 2026-12-07)")
+        f"the data ends 2021-05-16 ({(day - LAST).days} days before 2026-12-07)"
+    )
     assert "retrain with `nba-ml train`" in chosen.warning and "--date" not in chosen.warning
     today = provenance(SET, LAST, day, chosen=False)  # nobody chose today: name --date
     assert today.warning is not None and "--date (date=)" in today.warning
@@ -44,19 +50,24 @@ def test_the_off_season_and_no_data_are_never_stale() -> None:
     assert stale_message(LAST, dt.date(2021, 8, 20)) is None
     empty = provenance((None, None), None, dt.date(2026, 12, 7), chosen=False)
     assert not empty.stale and empty.days_behind is None and empty.warning is None
-    assert empty.line() == ("models of unknown generation, trained at an unknown time; data "
-                            "through no game")
+    assert empty.line() == (
+        "models of unknown generation, trained at an unknown time; data through no game"
+    )
 
 
 def test_attach_puts_it_on_a_frame() -> None:
-    frame = attach(provenance(SET, LAST, LAST + dt.timedelta(days=1), chosen=True),
-                   pd.DataFrame({"x": [1]}))
+    frame = attach(
+        provenance(SET, LAST, LAST + dt.timedelta(days=1), chosen=True), pd.DataFrame({"x": [1]})
+    )
     assert frame.attrs["provenance"]["generation"] == "gen-1"
 
 
 def test_the_python_api_results_say_what_served_them(
-        synthetic_models: dict[str, object], synthetic_games: GameData,
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    synthetic_models: dict[str, object],
+    synthetic_games: GameData,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     predictor = new_predictor(synthetic_models, synthetic_games)
     last = predictor.last_game_date
     assert last is not None
@@ -64,8 +75,12 @@ def test_the_python_api_results_say_what_served_them(
     soon = str(last + dt.timedelta(days=1))
     games = predictor.predict_games([("BOS", "PHI")], date=soon)
     assert games.attrs["provenance"] == {
-        "generation": GENERATION, "trained_at": TRAINED_AT, "last_game_date": str(last),
-        "days_behind": 1, "stale": False}  # judged for the day predicted, not today
+        "generation": GENERATION,
+        "trained_at": TRAINED_AT,
+        "last_game_date": str(last),
+        "days_behind": 1,
+        "stale": False,
+    }  # judged for the day predicted, not today
     players = predictor.predict_players([{"player_id": 100000}], date=soon)
     assert players.attrs["provenance"]["days_behind"] == 1
     empty = predictor.predict_players([], date=soon)

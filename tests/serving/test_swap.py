@@ -27,8 +27,8 @@ def test_installed_key_follows_the_link_and_its_manifest(tmp_path: Path) -> None
 
 
 def test_exercise_answers_a_prepared_day_and_skips_an_unprepared_one(
-        synthetic_models: dict[str, object], synthetic_games: GameData,
-        first_day: dt.date) -> None:
+    synthetic_models: dict[str, object], synthetic_games: GameData, first_day: dt.date
+) -> None:
     predictor = new_predictor(synthetic_models, synthetic_games)
     swap.exercise(predictor, [first_day])  # nothing prepared: nothing computed
     assert predictor._days == {}

@@ -28,14 +28,13 @@ def test_precedence_flag_then_variable_then_state_directory_then_xdg(tmp_path: P
     environ = {"NBA_ML_DATA_DIR": str(tmp_path / "env"), "STATE_DIRECTORY": "/var/lib/nba-ml"}
     assert choose_data_dir(tmp_path / "flag", environ) == tmp_path / "flag"
     assert choose_data_dir(None, environ) == tmp_path / "env"
-    assert choose_data_dir(None, {"STATE_DIRECTORY": "/var/lib/a:/var/lib/b"}) == Path(
-        "/var/lib/a")
+    assert choose_data_dir(None, {"STATE_DIRECTORY": "/var/lib/a:/var/lib/b"}) == Path("/var/lib/a")
     assert default_data_dir({"XDG_DATA_HOME": "/x", "HOME": "/h"}) == Path("/x/nba-ml")
     # A relative XDG_DATA_HOME is ignored (the XDG specification): it would follow the cwd.
     assert default_data_dir({"XDG_DATA_HOME": "rel/x", "HOME": "/h"}) == Path(
-        "/h/.local/share/nba-ml")
+        "/h/.local/share/nba-ml"
+    )
     assert default_data_dir({"HOME": "/h"}) == Path("/h/.local/share/nba-ml")
-
 
 
 def _without_home() -> str:
@@ -51,16 +50,24 @@ def _without_home() -> str:
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can become a uid with no passwd entry")
 def test_no_home_directory_is_a_usage_error_naming_the_variable() -> None:
     # Path.home() raised RuntimeError: every command ended "unexpected error ... (a bug)"
-    assert run_in_child(_without_home) == ("ok", (
-        "no data directory: HOME is unset and user 54321 has no home directory; set "
-        "NBA_ML_DATA_DIR or --data-dir"))
+    assert run_in_child(_without_home) == (
+        "ok",
+        (
+            "no data directory: HOME is unset and user 54321 has no home directory; set "
+            "NBA_ML_DATA_DIR or --data-dir"
+        ),
+    )
     assert choose_data_dir(None, {"NBA_ML_DATA_DIR": "/srv/nba"}) == Path("/srv/nba")
 
-@pytest.mark.parametrize("flag, environ, message", [
-    ("", {}, "--data-dir is empty"),
-    ("  ", {}, "--data-dir is empty"),
-    (None, {"NBA_ML_DATA_DIR": ""}, "NBA_ML_DATA_DIR is set but empty"),
-])
+
+@pytest.mark.parametrize(
+    "flag, environ, message",
+    [
+        ("", {}, "--data-dir is empty"),
+        ("  ", {}, "--data-dir is empty"),
+        (None, {"NBA_ML_DATA_DIR": ""}, "NBA_ML_DATA_DIR is set but empty"),
+    ],
+)
 def test_an_empty_data_dir_is_a_usage_error(flag, environ, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match=message) as raised:
         choose_data_dir(flag, environ)
@@ -73,13 +80,19 @@ def test_an_empty_variable_is_refused_by_every_command(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NBA_ML_")}
     env["NBA_ML_DATA_DIR"] = ""
     for command in (["check"], ["status"], ["train", "--force"]):
-        result = subprocess.run([sys.executable, "-m", "nba_ml", *command], cwd=tmp_path,
-                                env=dict(env, PYTHONPATH=str(ROOT)), capture_output=True,
-                                text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "nba_ml", *command],
+            cwd=tmp_path,
+            env=dict(env, PYTHONPATH=str(ROOT)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 2, (command, result.stderr)
         errors = [line for line in result.stderr.splitlines() if " - ERROR - " in line]
-        assert errors and errors[0].endswith("NBA_ML_DATA_DIR is set but empty; unset it or "
-                                             "name a directory"), result.stderr
+        assert errors and errors[0].endswith(
+            "NBA_ML_DATA_DIR is set but empty; unset it or name a directory"
+        ), result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -93,18 +106,28 @@ def test_a_name_over_255_bytes_is_a_usage_error(tmp_path: Path) -> None:
 def test_a_relative_dir_after_the_cwd_was_deleted_is_a_usage_error(tmp_path: Path) -> None:
     gone = tmp_path / "gone"
     gone.mkdir()
-    code = ("import os, sys\n"
-            "from nba_ml.errors import ConfigError\n"
-            "from nba_ml.state.datadir import validate_data_dir\n"
-            "from pathlib import Path\n"
-            f"os.chdir({str(gone)!r}); os.rmdir({str(gone)!r})\n"
-            "try:\n    validate_data_dir(Path('data'))\n"
-            "except ConfigError as error:\n    print(error)\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert result.stdout.strip() == ("data directory data (the data directory) is relative, and "
-                                     "the current directory no longer exists; give an absolute "
-                                     "path")
+    code = (
+        "import os, sys\n"
+        "from nba_ml.errors import ConfigError\n"
+        "from nba_ml.state.datadir import validate_data_dir\n"
+        "from pathlib import Path\n"
+        f"os.chdir({str(gone)!r}); os.rmdir({str(gone)!r})\n"
+        "try:\n    validate_data_dir(Path('data'))\n"
+        "except ConfigError as error:\n    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert result.stdout.strip() == (
+        "data directory data (the data directory) is relative, and "
+        "the current directory no longer exists; give an absolute "
+        "path"
+    )
 
 
 def _refused_without_search_permission(path: Path) -> str:
@@ -127,8 +150,10 @@ def test_a_data_dir_under_an_unreadable_parent_is_a_usage_error(tmp_path: Path) 
             message = pool.apply(_refused_without_search_permission, (parent / "data",))
     finally:
         parent.chmod(0o755)
-    assert message == (f"data directory {parent / 'data'} cannot be used: permission denied (a "
-                       "directory above it cannot be searched?)")
+    assert message == (
+        f"data directory {parent / 'data'} cannot be used: permission denied (a "
+        "directory above it cannot be searched?)"
+    )
 
 
 def test_a_file_in_the_path_is_a_usage_error(tmp_path: Path) -> None:
@@ -142,16 +167,18 @@ def test_a_file_in_the_path_is_a_usage_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o777, 0o1777, 0o770])
-def test_a_data_dir_others_may_write_is_refused_before_training(tmp_path: Path,
-                                                                mode: int) -> None:
+def test_a_data_dir_others_may_write_is_refused_before_training(tmp_path: Path, mode: int) -> None:
     # train into a 1777 or 0770 data directory installed, every night, a set that check
     # refuses ("writable by group and other users") and nothing serves; ensure trained anew at
     # every start.
     path = tmp_path / "shared"
     path.mkdir()
     path.chmod(mode)
-    with pytest.raises(ConfigError, match=rf"^data directory {path} cannot hold a model set "
-                                          rf"that may be served: {path} is writable by group"):
+    with pytest.raises(
+        ConfigError,
+        match=rf"^data directory {path} cannot hold a model set "
+        rf"that may be served: {path} is writable by group",
+    ):
         prepare_data_dir(path)
     path.chmod(0o750)
     prepare_data_dir(path)
@@ -194,7 +221,12 @@ def test_a_dangling_symlink_data_dir_is_named_as_such(tmp_path: Path) -> None:
     assert caught.value.exit_code == EXIT_USAGE and "not writable" not in str(caught.value)
     assert not (tmp_path / "nowhere").exists()  # nothing created through it
     # ensure: no valid set there, so it prepares the data directory before anything else
-    result = subprocess.run([sys.executable, "-m", "nba_ml", "--data-dir", str(link), "ensure"],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "nba_ml", "--data-dir", str(link), "ensure"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == EXIT_USAGE, result.stderr
     assert result.stderr.count("\n") == 1 and "dangling link" in result.stderr

@@ -50,7 +50,8 @@ def test_a_failed_atomic_write_keeps_the_old_file(tmp_path: Path) -> None:
 
 
 def test_read_refuses_fifos_devices_directories_and_symlinks_without_blocking(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     with pytest.raises(FileDamaged, match="FIFO"):
@@ -98,10 +99,19 @@ def test_parse_utc() -> None:
     assert parse_utc("2026-11-28T09:00:00Z") == dt.datetime(2026, 11, 28, 9, tzinfo=utc)
     assert parse_utc("2026-11-28T10:00:00+01:00") == dt.datetime(2026, 11, 28, 9, tzinfo=utc)
     assert parse_utc("2026-11-28T09:00:00") == dt.datetime(2026, 11, 28, 9, tzinfo=utc)
-    for bad in (None, "", "  ", "yesterday", 5, [], "2026-13-01",
-                # valid ISO times outside what a UTC datetime holds: they raised OverflowError,
-                # and `status` on a manifest with such a trained_at ended as "a bug"
-                "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+    for bad in (
+        None,
+        "",
+        "  ",
+        "yesterday",
+        5,
+        [],
+        "2026-13-01",
+        # valid ISO times outside what a UTC datetime holds: they raised OverflowError,
+        # and `status` on a manifest with such a trained_at ended as "a bug"
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+    ):
         assert parse_utc(bad) is None
 
 

@@ -21,18 +21,26 @@ from tests.conftest import GAMELOGS, require_gamelogs
 def tables(rows: int = 3, missing_text: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Canonical tables of ``rows`` rows, a text value missing when asked."""
     rng = np.random.default_rng(rows)
-    common = {"season": ["2019-20"] * rows, "season_type": ["Playoffs"] * rows,
-              "game_id": [f"2019052{i}-TOR-MIL" for i in range(rows)],
-              "game_date": np.arange(rows).astype("datetime64[D]").astype("datetime64[us]"),
-              "team": ["TOR"] * rows, "opponent": [None if missing_text else "MIL"] * rows,
-              "is_home": [True, False, True][:rows] * (rows // 3 + 1)}
+    common = {
+        "season": ["2019-20"] * rows,
+        "season_type": ["Playoffs"] * rows,
+        "game_id": [f"2019052{i}-TOR-MIL" for i in range(rows)],
+        "game_date": np.arange(rows).astype("datetime64[D]").astype("datetime64[us]"),
+        "team": ["TOR"] * rows,
+        "opponent": [None if missing_text else "MIL"] * rows,
+        "is_home": [True, False, True][:rows] * (rows // 3 + 1),
+    }
     common["is_home"] = common["is_home"][:rows]
     team = {c: rng.normal(size=rows) for c in TEAM_GAME_COLUMNS} | common
-    player = ({c: rng.normal(size=rows) for c in PLAYER_GAME_COLUMNS} | common
-              | {"player_id": np.arange(rows, dtype=np.int64) + 2544,
-                 "player_name": ["Kawhi Leonard", "Kyle Lowry", "Marc Gasol"][:rows]})
-    return (canonical_table(TEAM_GAME_COLUMNS, team),
-            canonical_table(PLAYER_GAME_COLUMNS, player))
+    player = (
+        {c: rng.normal(size=rows) for c in PLAYER_GAME_COLUMNS}
+        | common
+        | {
+            "player_id": np.arange(rows, dtype=np.int64) + 2544,
+            "player_name": ["Kawhi Leonard", "Kyle Lowry", "Marc Gasol"][:rows],
+        }
+    )
+    return (canonical_table(TEAM_GAME_COLUMNS, team), canonical_table(PLAYER_GAME_COLUMNS, player))
 
 
 @pytest.mark.parametrize("rows, missing_text", [(3, False), (3, True), (0, False)])
@@ -75,8 +83,12 @@ class Marker:
 
 def test_an_object_array_is_refused_and_never_unpickled(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
-    payload = _rewrite(encode_tables(*tables()), lambda arrays: arrays.update(
-        {"team_games.team.values": np.array([Marker(marker)], dtype=object)}))
+    payload = _rewrite(
+        encode_tables(*tables()),
+        lambda arrays: arrays.update(
+            {"team_games.team.values": np.array([Marker(marker)], dtype=object)}
+        ),
+    )
     with pytest.raises(ValueError, match="unreadable game-data arrays"):
         decode_tables(payload)
     with pytest.raises(ValueError, match=r"not a game-data file \(UnpicklingError\)|not a game"):
@@ -84,19 +96,30 @@ def test_an_object_array_is_refused_and_never_unpickled(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda a: a.pop("team_games.pts"), r"differs in \['team_games.pts'\]"),
-    (lambda a: a.update(extra=np.zeros(1)), r"differs in \['extra'\]"),
-    (lambda a: a.update({"format": np.asarray(2)}), "an unknown game-data format version"),
-    (lambda a: a.update({"team_games.pts": np.zeros(3, dtype=np.float32)}),
-     "team_games.pts is float32 of 1 dimensions, not float64"),
-    (lambda a: a.update({"team_games.pts": np.zeros(4)}),
-     "the team_games columns differ in length"),
-    (lambda a: a.update({"player_games.team.codes": np.asarray([0, 5, 0], dtype=np.int32)}),
-     "player_games.team.codes point outside its values"),
-    (lambda a: a.update({"player_games.team.values": np.zeros(1)}),
-     "player_games.team.values is not text"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda a: a.pop("team_games.pts"), r"differs in \['team_games.pts'\]"),
+        (lambda a: a.update(extra=np.zeros(1)), r"differs in \['extra'\]"),
+        (lambda a: a.update({"format": np.asarray(2)}), "an unknown game-data format version"),
+        (
+            lambda a: a.update({"team_games.pts": np.zeros(3, dtype=np.float32)}),
+            "team_games.pts is float32 of 1 dimensions, not float64",
+        ),
+        (
+            lambda a: a.update({"team_games.pts": np.zeros(4)}),
+            "the team_games columns differ in length",
+        ),
+        (
+            lambda a: a.update({"player_games.team.codes": np.asarray([0, 5, 0], dtype=np.int32)}),
+            "player_games.team.codes point outside its values",
+        ),
+        (
+            lambda a: a.update({"player_games.team.values": np.zeros(1)}),
+            "player_games.team.values is not text",
+        ),
+    ],
+)
 def test_arrays_that_do_not_match_the_schema_are_refused(change, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
         decode_tables(_rewrite(encode_tables(*tables()), change))

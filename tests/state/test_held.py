@@ -22,8 +22,10 @@ def test_the_held_data_outlives_a_prune_and_its_directory(data_dir: Path) -> Non
     held = HeldHistory.open(data_dir, digest)
     path = history_path(data_dir, digest)
     for points in (101, 102, 103):  # newer sets: the trainer keeps only the newest few
-        os.utime(history_path(data_dir, save_history(data_dir, game_data(points))),
-                 (2e9 + points, 2e9 + points))
+        os.utime(
+            history_path(data_dir, save_history(data_dir, game_data(points))),
+            (2e9 + points, 2e9 + points),
+        )
     os.utime(path, (1e9, 1e9))
     prune_history(data_dir, set())
     assert not path.exists()  # pruned, as a refused server's data used to be

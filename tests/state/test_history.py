@@ -28,14 +28,27 @@ from nba_ml.state.history import (
 
 def game_data(points: int = 100) -> GameData:
     """One team row and one player row with every canonical column (the saved format's)."""
-    game = {"season": ["2019-20"], "season_type": ["Regular Season"],
-            "game_id": ["20191022-BOS-PHI"], "game_date": [np.datetime64("2019-10-22", "us")],
-            "team": ["BOS"], "opponent": ["PHI"], "is_home": [True], "win": [1.0]}
+    game = {
+        "season": ["2019-20"],
+        "season_type": ["Regular Season"],
+        "game_id": ["20191022-BOS-PHI"],
+        "game_date": [np.datetime64("2019-10-22", "us")],
+        "team": ["BOS"],
+        "opponent": ["PHI"],
+        "is_home": [True],
+        "win": [1.0],
+    }
     teams = {**{c: [np.nan] for c in TEAM_GAME_COLUMNS}, **game, "pts": [float(points)]}
-    players = {**{c: [np.nan] for c in PLAYER_GAME_COLUMNS}, **game, "player_id": [1],
-               "player_name": ["A Player"], "pts": [float(points // 4)]}
-    return GameData(canonical_table(TEAM_GAME_COLUMNS, teams),
-                    canonical_table(PLAYER_GAME_COLUMNS, players))
+    players = {
+        **{c: [np.nan] for c in PLAYER_GAME_COLUMNS},
+        **game,
+        "player_id": [1],
+        "player_name": ["A Player"],
+        "pts": [float(points // 4)],
+    }
+    return GameData(
+        canonical_table(TEAM_GAME_COLUMNS, teams), canonical_table(PLAYER_GAME_COLUMNS, players)
+    )
 
 
 def test_save_then_load_returns_the_same_tables(data_dir: Path) -> None:
@@ -121,7 +134,9 @@ def test_prune_keeps_the_named_and_the_newest_and_never_touches_foreign_files(
     prune_history(data_dir, {digests[0]})
     kept = {p.name for p in directory.iterdir()}
     assert kept == {history_path(data_dir, d).name for d in (digests[0], *digests[3:])} | {
-        "my_notes.txt", lookalike.name}
+        "my_notes.txt",
+        lookalike.name,
+    }
 
 
 def test_a_write_the_disk_refuses_is_a_storage_error(tmp_path: Path) -> None:

@@ -82,8 +82,12 @@ def test_write_installs_a_set_with_a_full_manifest(data_dir: Path, models_a) -> 
     assert link.is_symlink()
     assert os.readlink(link) == f"generations/{manifest['generation']}"
     assert manifest["schema"] == 2
-    assert manifest["training"] == {"seasons": ["2023-24", "2024-25"], "rows": 4920, "brier": 0.21,
-                                    "history_sha256": manifest["training"]["history_sha256"]}
+    assert manifest["training"] == {
+        "seasons": ["2023-24", "2024-25"],
+        "rows": 4920,
+        "brier": 0.21,
+        "history_sha256": manifest["training"]["history_sha256"],
+    }
     assert manifest["versions"]["sklearn"] == SKLEARN
     assert manifest["versions"]["skops"] == importlib.metadata.version("skops")
     assert set(manifest["versions"]) >= {"python", "numpy", "pandas", "nba_api", "nba_ml"}
@@ -133,10 +137,14 @@ def test_an_incomplete_set_is_refused_before_anything_is_written(data_dir: Path,
     assert not (data_dir / "generations").exists() or not any((data_dir / "generations").iterdir())
 
 
-@pytest.mark.parametrize("model", [
-    lambda features: features,  # saved by skops as a function, which loading would refuse
-    (row for row in []),  # a generator: skops cannot save it
-], ids=["function", "generator"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        lambda features: features,  # saved by skops as a function, which loading would refuse
+        (row for row in []),  # a generator: skops cannot save it
+    ],
+    ids=["function", "generator"],
+)
 def test_a_model_that_cannot_be_saved_or_loaded_leaves_the_current_set(
     data_dir: Path, models_a, model: object
 ) -> None:
@@ -154,18 +162,22 @@ def test_unserialisable_training_info_fails_before_writing(data_dir: Path, model
     assert not (data_dir / "models").exists()
 
 
-def test_a_first_set_names_no_previous_one_and_its_generation_is_its_time(data_dir: Path,
-                                                                          models_a) -> None:
+def test_a_first_set_names_no_previous_one_and_its_generation_is_its_time(
+    data_dir: Path, models_a
+) -> None:
     manifest = write_model_set(data_dir, models_a, {})
     generation = manifest["generation"]
     assert re.fullmatch(GENERATION, generation)
     assert manifest["previous_generation"] is None
     trained_at = datetime.fromisoformat(manifest["trained_at"])
     assert trained_at.tzinfo is not None and trained_at.utcoffset().total_seconds() == 0
-    assert datetime.strptime(generation[:16], "%Y%m%dT%H%M%SZ").replace(
-        tzinfo=timezone.utc) == trained_at
+    assert (
+        datetime.strptime(generation[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        == trained_at
+    )
     assert sorted(os.listdir(data_dir / "generations" / generation)) == sorted(
-        [*MODEL_FILES.values(), "manifest.json"])
+        [*MODEL_FILES.values(), "manifest.json"]
+    )
     assert generation_names(data_dir) == [generation]
 
 
@@ -242,8 +254,9 @@ def _fail_writing(name: str) -> Callable[[pytest.MonkeyPatch], None]:
     return patch
 
 
-def _fail_os(function: str, when: Callable[[str, str], bool], code: int
-             ) -> Callable[[pytest.MonkeyPatch], None]:
+def _fail_os(
+    function: str, when: Callable[[str, str], bool], code: int
+) -> Callable[[pytest.MonkeyPatch], None]:
     """Make ``os.<function>(source, target)`` fail with ``code`` when ``when`` says so."""
 
     def patch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,21 +274,32 @@ def _fail_os(function: str, when: Callable[[str, str], bool], code: int
 
 FAILURES = {
     # step: (how it fails, the message after the data directory)
-    "first model file": (_fail_writing(MODEL_FILES[MODEL_NAMES[0]]),
-                         rf"{ENOSPC} writing {{data}}/generations/\.tmp-{GENERATION}/"
-                         rf"{re.escape(MODEL_FILES[MODEL_NAMES[0]])}"),
-    "last model file": (_fail_writing(MODEL_FILES[MODEL_NAMES[-1]]),
-                        rf"{ENOSPC} writing {{data}}/generations/\.tmp-{GENERATION}/"
-                        rf"{re.escape(MODEL_FILES[MODEL_NAMES[-1]])}"),
-    "manifest": (_fail_writing("manifest.json"),
-                 rf"{ENOSPC} writing {{data}}/generations/\.tmp-{GENERATION}/manifest\.json"),
-    "rename into place": (_fail_os("rename", lambda source, _: "/.tmp-" in source, errno.EIO),
-                          rf"{EIO} writing {{data}}/generations/{GENERATION}"),
-    "temporary link": (_fail_os("symlink", lambda _, link: ".models.tmp-" in link, errno.ENOSPC),
-                       rf"{ENOSPC} writing {{data}}/models"),
-    "swap of the link": (_fail_os("replace", lambda _, target: target.endswith("/models"),
-                                  errno.EIO),
-                         rf"{EIO} writing {{data}}/models"),
+    "first model file": (
+        _fail_writing(MODEL_FILES[MODEL_NAMES[0]]),
+        rf"{ENOSPC} writing {{data}}/generations/\.tmp-{GENERATION}/"
+        rf"{re.escape(MODEL_FILES[MODEL_NAMES[0]])}",
+    ),
+    "last model file": (
+        _fail_writing(MODEL_FILES[MODEL_NAMES[-1]]),
+        rf"{ENOSPC} writing {{data}}/generations/\.tmp-{GENERATION}/"
+        rf"{re.escape(MODEL_FILES[MODEL_NAMES[-1]])}",
+    ),
+    "manifest": (
+        _fail_writing("manifest.json"),
+        rf"{ENOSPC} writing {{data}}/generations/\.tmp-{GENERATION}/manifest\.json",
+    ),
+    "rename into place": (
+        _fail_os("rename", lambda source, _: "/.tmp-" in source, errno.EIO),
+        rf"{EIO} writing {{data}}/generations/{GENERATION}",
+    ),
+    "temporary link": (
+        _fail_os("symlink", lambda _, link: ".models.tmp-" in link, errno.ENOSPC),
+        rf"{ENOSPC} writing {{data}}/models",
+    ),
+    "swap of the link": (
+        _fail_os("replace", lambda _, target: target.endswith("/models"), errno.EIO),
+        rf"{EIO} writing {{data}}/models",
+    ),
 }
 
 
@@ -297,7 +321,8 @@ def test_a_failure_at_any_step_keeps_the_current_set_and_leaves_no_litter(
     assert_kept(data_dir, installed)
     # Nothing of the failed attempt is in the way of the next one.
     assert write_set(data_dir, models_b, {"n": 3})["previous_generation"] == (
-        None if installed is None else installed["generation"])
+        None if installed is None else installed["generation"]
+    )
     assert verify_model_set(data_dir).ok
 
 
@@ -358,10 +383,17 @@ def _a_file_in_history(data_dir: Path) -> Path:
     return data_dir / "history" / "notes.txt"
 
 
-@pytest.mark.parametrize("plant", [
-    _real_models_directory, _generations_is_a_file, _link_named_like_a_generation,
-    _directory_inside_a_generation, _temporary_name_that_is_not_ours, _a_file_in_history,
-])
+@pytest.mark.parametrize(
+    "plant",
+    [
+        _real_models_directory,
+        _generations_is_a_file,
+        _link_named_like_a_generation,
+        _directory_inside_a_generation,
+        _temporary_name_that_is_not_ours,
+        _a_file_in_history,
+    ],
+)
 def test_something_foreign_is_refused_before_any_work_and_left_alone(
     data_dir: Path, models_a, plant: Callable[[Path], Path]
 ) -> None:
@@ -369,13 +401,17 @@ def test_something_foreign_is_refused_before_any_work_and_left_alone(
     foreign = plant(data_dir)
     before = tree(data_dir)
     assert foreign_entries(data_dir) == [foreign]
-    for attempt in (lambda: write_model_set(data_dir, models_a, {}),
-                    lambda: cleanup_leftovers(data_dir), lambda: refuse_foreign(data_dir)):
+    for attempt in (
+        lambda: write_model_set(data_dir, models_a, {}),
+        lambda: cleanup_leftovers(data_dir),
+        lambda: refuse_foreign(data_dir),
+    ):
         with pytest.raises(ConfigError) as raised:
             attempt()
         assert str(raised.value) == (
             f"{foreign} was not written by nba-ml, which will not move, replace or delete it: "
-            f"move it out of {data_dir} or use another --data-dir")
+            f"move it out of {data_dir} or use another --data-dir"
+        )
         assert raised.value.exit_code == 2
         assert tree(data_dir) == before
 
@@ -417,16 +453,22 @@ def test_a_models_directory_that_appears_mid_write_is_not_replaced(
         return real(model, path)
 
     monkeypatch.setattr(install, "_dump_model", meanwhile)
-    with pytest.raises(ConfigError, match=r"/models was not written by nba-ml, which will not "
-                                          r"replace it$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"/models was not written by nba-ml, which will not "
+        r"replace it$",
+    ):
         write_model_set(data_dir, models_b, {})
     assert (data_dir / "models" / MODEL_FILES["points"]).read_bytes() == b"their model"
     assert generation_names(data_dir) == [installed["generation"]]  # the new one is removed
 
 
 def test_an_old_generation_that_gains_a_foreign_file_is_kept_not_pruned(
-    data_dir: Path, models_a, models_b, monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture
+    data_dir: Path,
+    models_a,
+    models_b,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     oldest = write_model_set(data_dir, models_a, {"n": 1})["generation"]
     previous = write_model_set(data_dir, models_b, {"n": 2})["generation"]
@@ -443,9 +485,9 @@ def test_an_old_generation_that_gains_a_foreign_file_is_kept_not_pruned(
         newest = write_model_set(data_dir, models_a, {"n": 3})["generation"]
     assert generation_names(data_dir) == sorted([oldest, previous, newest])
     assert notes.read_text() == "written after the check, before the prune"
-    assert [record.getMessage() for record in caplog.records
-            if record.levelno >= logging.WARNING] == [
-        f"kept old generation {oldest}: it holds {notes}, which nba-ml did not write"]
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING
+    ] == [f"kept old generation {oldest}: it holds {notes}, which nba-ml did not write"]
     with pytest.raises(ConfigError, match=r"notes\.txt was not written by nba-ml"):
         cleanup_leftovers(data_dir)  # and the next training is refused until it is moved
 
@@ -517,9 +559,7 @@ def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, mode
         reader.start()
     try:
         for n in range(1, 16):
-            written.add(
-                write_set(data_dir, (models_a, models_b)[n % 2], {"n": n})["generation"]
-            )
+            written.add(write_set(data_dir, (models_a, models_b)[n % 2], {"n": n})["generation"])
     finally:
         stop.set()
         results = [receiver.recv() for _ in readers]
@@ -540,8 +580,10 @@ def test_foreign_entries_name_everything_nba_ml_did_not_write(data_dir: Path, mo
     write_set(data_dir, models_a, {})
     generations = data_dir / "generations"
     assert foreign_entries(data_dir) == []
-    ours = [generations / ".tmp-20260101T000000Z-abcdef",
-            generations / ".trash-20260101T000000Z-abcdef"]
+    ours = [
+        generations / ".tmp-20260101T000000Z-abcdef",
+        generations / ".trash-20260101T000000Z-abcdef",
+    ]
     for path in ours:
         path.mkdir()
         (path / ".manifest.json.k3j4h5.tmp").write_text("")  # a killed atomic_write
@@ -551,9 +593,12 @@ def test_foreign_entries_name_everything_nba_ml_did_not_write(data_dir: Path, mo
     assert foreign_entries(data_dir) == []
 
     generation = (data_dir / "models").resolve()
-    strangers = [generations / "my-set", generation / "README",
-                 generations / "20260101T000000Z-abcdeg",
-                 data_dir / ".models.tmp-20260102T000000Z-abcdef"]
+    strangers = [
+        generations / "my-set",
+        generation / "README",
+        generations / "20260101T000000Z-abcdeg",
+        data_dir / ".models.tmp-20260102T000000Z-abcdef",
+    ]
     strangers[0].mkdir()
     strangers[1].write_text("")
     strangers[2].mkdir()  # not hex: not a name nba-ml gives
@@ -567,8 +612,9 @@ def test_foreign_entries_name_everything_nba_ml_did_not_write(data_dir: Path, mo
     assert all(path.exists() for path in ours + strangers)
 
 
-def test_a_symlink_nba_ml_did_not_make_is_never_replaced(data_dir: Path, models_a, tmp_path: Path
-                                                          ) -> None:
+def test_a_symlink_nba_ml_did_not_make_is_never_replaced(
+    data_dir: Path, models_a, tmp_path: Path
+) -> None:
     elsewhere = tmp_path / "their-models"
     elsewhere.mkdir()
     data_dir.mkdir()
@@ -578,8 +624,9 @@ def test_a_symlink_nba_ml_did_not_make_is_never_replaced(data_dir: Path, models_
     assert os.readlink(data_dir / "models") == str(elsewhere)
 
 
-def test_a_generation_an_older_nba_ml_pickled_is_its_own_and_pruned(data_dir: Path, models_a,
-                                                                    models_b) -> None:
+def test_a_generation_an_older_nba_ml_pickled_is_its_own_and_pruned(
+    data_dir: Path, models_a, models_b
+) -> None:
     """Upgrading: the old set's .pkl files do not block a training as foreign files would."""
     write_set(data_dir, models_a, {})
     old = data_dir / "generations" / "20200101T000000Z-0a0b0c"

@@ -319,8 +319,6 @@ def _ino(path: Path) -> int:
     return os.stat(path).st_ino
 
 
-
-
 @pytest.mark.parametrize("reader", ["acquire", "read_lock_holder"])
 def test_a_fifo_in_place_of_the_lock_never_hangs(lock_path: Path, reader: str) -> None:
     os.mkfifo(lock_path)
@@ -343,8 +341,10 @@ def test_a_fifo_in_place_of_the_lock_never_hangs(lock_path: Path, reader: str) -
     if child.is_alive():
         child.kill()
         pytest.fail("a FIFO lock file hung")
-    assert receiver.recv() == (f"cannot use the training lock {lock_path}: it is not a regular "
-                               "file; remove it (nba-ml creates it again)")
+    assert receiver.recv() == (
+        f"cannot use the training lock {lock_path}: it is not a regular "
+        "file; remove it (nba-ml creates it again)"
+    )
 
 
 def test_a_hostname_with_control_characters_stays_on_one_line() -> None:
@@ -416,17 +416,22 @@ def test_a_damaged_holder_record_is_an_unknown_holder_never_a_crash(
 
 
 def test_the_recorded_command_never_holds_a_proxy_password(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # train --proxy http://nba:PASSWORD@... wrote the password into train.lock (readable by the
     # web server's group, shown by status --json, left there after kill -9)
     lock_path = tmp_path / "train.lock"
-    monkeypatch.setattr(sys, "argv", ["/venv/bin/nba-ml", "train", "--proxy",
-                                      "http://nba:PASSWORD@127.0.0.1:3128", "--force"])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["/venv/bin/nba-ml", "train", "--proxy", "http://nba:PASSWORD@127.0.0.1:3128", "--force"],
+    )
     with TrainingLock(lock_path) as lock:
         assert "PASSWORD" not in lock_path.read_text()
         holder = read_lock_holder(lock_path)
         assert holder is not None and holder.command == (
-            "/venv/bin/nba-ml train --proxy http://***@127.0.0.1:3128 --force")
+            "/venv/bin/nba-ml train --proxy http://***@127.0.0.1:3128 --force"
+        )
         assert lock.held
     with TrainingLock(lock_path, command="nba-ml train --proxy=http://u:PASSWORD@h:1"):
         assert "PASSWORD" not in lock_path.read_text()

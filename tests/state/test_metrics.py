@@ -60,37 +60,53 @@ def parse_exposition(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], f
 
 def _run(command: str, outcome: str, code: int, ended: str, seconds: int = 30) -> dict:
     end = dt.datetime.fromisoformat(ended)
-    return {"command": command, "outcome": outcome, "exit_code": code,
-            "started_at": (end - dt.timedelta(seconds=seconds)).isoformat(),
-            "ended_at": end.isoformat(), "message": "m", "figures": {}}
+    return {
+        "command": command,
+        "outcome": outcome,
+        "exit_code": code,
+        "started_at": (end - dt.timedelta(seconds=seconds)).isoformat(),
+        "ended_at": end.isoformat(),
+        "message": "m",
+        "figures": {},
+    }
 
 
 MANIFEST = {
     "generation": "20261201T100000Z-abc",
     "trained_at": "2026-12-01T10:00:00+00:00",
-    "training": {"last_game_date": "2026-11-30",
-                 "holdout": {"name": "season 2026-27", "games": 250},
-                 "metrics": {"game_outcome": {"brier": 0.2213},
-                             "points": {"mae": 4.8}, "assists": {"mae": 1.4},
-                             "rebounds": {"mae": 2.0}}},
+    "training": {
+        "last_game_date": "2026-11-30",
+        "holdout": {"name": "season 2026-27", "games": 250},
+        "metrics": {
+            "game_outcome": {"brier": 0.2213},
+            "points": {"mae": 4.8},
+            "assists": {"mae": 1.4},
+            "rebounds": {"mae": 2.0},
+        },
+    },
 }
 
 
 def test_metrics_name_every_required_figure_and_parse_strictly() -> None:
-    runs = [_run("train", "trained", 0, "2026-11-30T10:01:00+00:00", 60),
-            _run("ensure", "trained", 0, "2026-11-30T12:00:00+00:00"),
-            _run("train", "skipped", 0, "2026-12-01T09:00:01+00:00", 1),
-            _run("train", "failed", 1, "2026-12-01T10:02:00+00:00", 120)]
+    runs = [
+        _run("train", "trained", 0, "2026-11-30T10:01:00+00:00", 60),
+        _run("ensure", "trained", 0, "2026-11-30T12:00:00+00:00"),
+        _run("train", "skipped", 0, "2026-12-01T09:00:01+00:00", 1),
+        _run("train", "failed", 1, "2026-12-01T10:02:00+00:00", 120),
+    ]
     families = parse_exposition(render_metrics(runs, MANIFEST, valid=True))
     assert all(name.startswith("nba_ml_") for name in families)
     train_label = (("command", "train"),)
     success = families["nba_ml_last_success_timestamp_seconds"]
     # The failed run and the guard's skip are not successes: the last success is 10:01 the day
     # before.
-    assert success[train_label] == dt.datetime(2026, 11, 30, 10, 1, tzinfo=dt.timezone.utc
-                                               ).timestamp()
-    assert success[(("command", "ensure"),)] == dt.datetime(
-        2026, 11, 30, 12, tzinfo=dt.timezone.utc).timestamp()
+    assert (
+        success[train_label] == dt.datetime(2026, 11, 30, 10, 1, tzinfo=dt.timezone.utc).timestamp()
+    )
+    assert (
+        success[(("command", "ensure"),)]
+        == dt.datetime(2026, 11, 30, 12, tzinfo=dt.timezone.utc).timestamp()
+    )
     assert families["nba_ml_last_run_exit_code"][train_label] == 1
     assert families["nba_ml_last_run_duration_seconds"][train_label] == 120
     outcome = families["nba_ml_last_run_outcome"]
@@ -100,40 +116,49 @@ def test_metrics_name_every_required_figure_and_parse_strictly() -> None:
     generation = ("generation", MANIFEST["generation"])
     assert families["nba_ml_holdout_brier"][(generation, ("model", "game_outcome"))] == 0.2213
     mae = families["nba_ml_holdout_mae"]
-    assert {k[1][1]: v for k, v in mae.items()} == {"points": 4.8, "assists": 1.4,
-                                                    "rebounds": 2.0}
+    assert {k[1][1]: v for k, v in mae.items()} == {"points": 4.8, "assists": 1.4, "rebounds": 2.0}
     assert families["nba_ml_models_valid"][(generation,)] == 1
-    assert families["nba_ml_models_trained_timestamp_seconds"][(generation,)] == dt.datetime(
-        2026, 12, 1, 10, tzinfo=dt.timezone.utc).timestamp()
+    assert (
+        families["nba_ml_models_trained_timestamp_seconds"][(generation,)]
+        == dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone.utc).timestamp()
+    )
 
 
 def test_metrics_without_runs_or_models_still_parse() -> None:
     families = parse_exposition(render_metrics([], None, valid=False))
     assert families == {"nba_ml_models_valid": {(("generation", ""),): 0.0}}
     # Damaged records and a hostile generation label cannot break the format.
-    odd = {**MANIFEST, "generation": 'a"b\\c\nd', "trained_at": "yesterday",
-           "training": {"metrics": {"game_outcome": {"brier": "x"}}, "holdout": []}}
-    runs = [{"command": "train", "outcome": None, "exit_code": "1", "ended_at": 5},
-            {"command": ["x"]}, _run("train", "weird\noutcome", 2, "2026-12-01T00:00:00")]
+    odd = {
+        **MANIFEST,
+        "generation": 'a"b\\c\nd',
+        "trained_at": "yesterday",
+        "training": {"metrics": {"game_outcome": {"brier": "x"}}, "holdout": []},
+    }
+    runs = [
+        {"command": "train", "outcome": None, "exit_code": "1", "ended_at": 5},
+        {"command": ["x"]},
+        _run("train", "weird\noutcome", 2, "2026-12-01T00:00:00"),
+    ]
     families = parse_exposition(render_metrics(runs, odd, valid=False))
     assert families["nba_ml_models_valid"] == {(("generation", 'a\\"b\\\\c\\nd'),): 0.0}
     assert families["nba_ml_last_run_exit_code"] == {(("command", "train"),): 2.0}
-
 
 
 def test_numbers_too_large_for_a_float_are_left_out_not_raised() -> None:
     # One damaged runs.jsonl line (or manifest figure) with a 400-digit int made float() raise
     # OverflowError, and no metrics file was written at all until that line was gone.
     runs = [_run("train", "failed", 10**400, "2026-12-01T00:00:00+00:00")]
-    manifest = {**MANIFEST, "training": {"metrics": {"points": {"mae": -(10**400)}},
-                                         "holdout": {"games": 10**400}}}
+    manifest = {
+        **MANIFEST,
+        "training": {"metrics": {"points": {"mae": -(10**400)}}, "holdout": {"games": 10**400}},
+    }
     families = parse_exposition(render_metrics(runs, manifest, valid=True))
     assert "nba_ml_last_run_exit_code" not in families and "nba_ml_holdout_mae" not in families
     assert "nba_ml_holdout_games" not in families
     assert families["nba_ml_last_run_outcome"][(("command", "train"), ("outcome", "failed"))] == 1
 
-def test_write_is_atomic_readable_by_the_collector_and_never_raises(tmp_path: Path,
-                                                                    caplog) -> None:
+
+def test_write_is_atomic_readable_by_the_collector_and_never_raises(tmp_path: Path, caplog) -> None:
     target = tmp_path / "collector" / "nba-ml.prom"
     target.parent.mkdir()
     write_run_metrics(target, tmp_path / "runs.jsonl", tmp_path / "data")
@@ -154,8 +179,9 @@ def test_write_is_atomic_readable_by_the_collector_and_never_raises(tmp_path: Pa
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "socket", "directory"])
-def test_a_special_file_at_the_metrics_path_is_left_alone(tmp_path: Path, caplog,
-                                                          kind: str) -> None:
+def test_a_special_file_at_the_metrics_path_is_left_alone(
+    tmp_path: Path, caplog, kind: str
+) -> None:
     # NBA_ML_METRICS_FILE=/dev/null as root used to replace the device with a regular file.
     import socket
 
@@ -178,8 +204,9 @@ def test_a_special_file_at_the_metrics_path_is_left_alone(tmp_path: Path, caplog
     assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
     assert sorted(os.listdir(tmp_path)) == ["nba-ml.prom"]  # no temporary left behind
     message = caplog.records[-1].getMessage()
-    assert message.startswith(f"could not write the metrics file {target}: is not a regular "
-                              "file (a ") and message.endswith("; it is left as it is")
+    assert message.startswith(
+        f"could not write the metrics file {target}: is not a regular file (a "
+    ) and message.endswith("; it is left as it is")
 
 
 def test_record_run_rewrites_the_metrics_file(tmp_path: Path) -> None:
@@ -197,7 +224,7 @@ def test_record_run_rewrites_the_metrics_file(tmp_path: Path) -> None:
     moved = resolve_settings(data, environ={"NBA_ML_METRICS_FILE": str(elsewhere)})
     assert moved.metrics_path == elsewhere
     record_run(moved, "ensure", started, "trained", 0, "ok")
-    assert "nba_ml_last_success_timestamp_seconds{command=\"ensure\"}" in elsewhere.read_text()
+    assert 'nba_ml_last_success_timestamp_seconds{command="ensure"}' in elsewhere.read_text()
 
 
 def test_a_real_model_set_shows_in_the_metrics(trained_dir: Path, tmp_path: Path) -> None:
@@ -208,8 +235,10 @@ def test_a_real_model_set_shows_in_the_metrics(trained_dir: Path, tmp_path: Path
     families = parse_exposition(settings.metrics_path.read_text())
     generation = ("generation", manifest["generation"])
     assert families["nba_ml_models_valid"] == {(generation,): 1.0}
-    assert families["nba_ml_holdout_brier"][(generation, ("model", "game_outcome"))] == (
-        manifest["training"]["metrics"]["game_outcome"]["brier"])
+    assert (
+        families["nba_ml_holdout_brier"][(generation, ("model", "game_outcome"))]
+        == (manifest["training"]["metrics"]["game_outcome"]["brier"])
+    )
 
 
 @pytest.mark.parametrize("value", ["", "  "])
@@ -228,12 +257,20 @@ def test_the_real_cli_writes_the_metrics_file_after_a_failed_run(tmp_path: Path)
     (empty / "player_game_logs_2018-19.csv").write_text("PLAYER_ID,PTS\n1,2\n")
     textfile = tmp_path / "textfile"
     textfile.mkdir()
-    environ = {**os.environ, "NBA_ML_DATA_DIR": str(tmp_path / "data"),
-               "NBA_ML_METRICS_FILE": str(textfile / "nba-ml.prom")}
+    environ = {
+        **os.environ,
+        "NBA_ML_DATA_DIR": str(tmp_path / "data"),
+        "NBA_ML_METRICS_FILE": str(textfile / "nba-ml.prom"),
+    }
     environ.pop("STATE_DIRECTORY", None)
-    result = subprocess.run([sys.executable, "-m", "nba_ml", "train", "--force", "--from",
-                             str(empty)], capture_output=True, text=True, env=environ,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "nba_ml", "train", "--force", "--from", str(empty)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 1, result.stderr
     families = parse_exposition((textfile / "nba-ml.prom").read_text())
     assert families["nba_ml_last_run_exit_code"] == {(("command", "train"),): 1.0}

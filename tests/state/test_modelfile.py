@@ -35,8 +35,7 @@ def real_models() -> dict[str, object]:
     rng = np.random.default_rng(0)
     games = pd.DataFrame(rng.normal(size=(120, len(GAME_FEATURES))), columns=list(GAME_FEATURES))
     game = models.make_game_model().fit(games, (rng.normal(size=120) > 0).astype(int))
-    rows = pd.DataFrame(rng.normal(size=(600, len(PLAYER_FEATURES))),
-                        columns=list(PLAYER_FEATURES))
+    rows = pd.DataFrame(rng.normal(size=(600, len(PLAYER_FEATURES))), columns=list(PLAYER_FEATURES))
     player = models._player_model(models.BASELINE.format(stat="pts"))
     player.set_params(estimator__max_iter=5, linear_rows=200)
     player.fit(rows, rng.normal(size=600) + 10)
@@ -84,7 +83,8 @@ def test_a_skops_file_naming_any_other_type_is_refused_before_anything_is_built(
     model, problem = loads_model(data)
     assert model is None
     assert problem is not None and problem.startswith(
-        "not loadable: names types nba-ml does not load: Untrusted types found in the file: [")
+        "not loadable: names types nba-ml does not load: Untrusted types found in the file: ["
+    )
     assert ("Marker" if payload == "object" else "system") in problem
     assert not marker.exists()
 
@@ -97,15 +97,20 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data, expected", [
-    (b"", "not loadable: not a skops file (a model saved by an older nba-ml?)"),
-    (b"PK\x03\x04 then garbage", "not loadable: not a skops file (a model saved by an older "
-                                 "nba-ml?)"),
-    (skops.io.dumps({"not": "a model"}), "not a model (loaded a dict)"),
-    (skops.io.dumps([1, 2])[:-30], "not loadable: not a skops file"),  # truncated
-    (_zip({"schema.json": b"{not json"}), "not loadable: JSONDecodeError: "),
-    (_zip({"other": b""}), "not loadable: KeyError: "),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"", "not loadable: not a skops file (a model saved by an older nba-ml?)"),
+        (
+            b"PK\x03\x04 then garbage",
+            "not loadable: not a skops file (a model saved by an older nba-ml?)",
+        ),
+        (skops.io.dumps({"not": "a model"}), "not a model (loaded a dict)"),
+        (skops.io.dumps([1, 2])[:-30], "not loadable: not a skops file"),  # truncated
+        (_zip({"schema.json": b"{not json"}), "not loadable: JSONDecodeError: "),
+        (_zip({"other": b""}), "not loadable: KeyError: "),
+    ],
+)
 def test_anything_else_is_a_one_line_problem_never_a_crash(data: bytes, expected: str) -> None:
     model, problem = loads_model(data)
     assert model is None

@@ -58,7 +58,6 @@ def test_awkward_values_are_written_not_raised(runs_path: Path) -> None:
     assert runs_path.read_text().count("\n") == 1
 
 
-
 def test_a_record_json_cannot_encode_is_still_one_readable_line(runs_path: Path) -> None:
     # Figures keyed by numpy integers (value_counts().to_dict()) or holding a 5000-digit int
     # made json.dumps raise out of append_run, which promises never to: the run went unrecorded.
@@ -69,6 +68,7 @@ def test_a_record_json_cannot_encode_is_still_one_readable_line(runs_path: Path)
     first, second = read_runs(runs_path)
     assert first["figures"] == {"3": 1.5, "big": "<int>"} and first["message"] == "run 1"
     assert second == record(2)
+
 
 def test_a_missing_history_is_empty(runs_path: Path) -> None:
     assert read_runs(runs_path) == []
@@ -84,8 +84,11 @@ def test_corrupt_lines_are_skipped(runs_path: Path) -> None:
 
 
 def test_an_unreadable_history_is_a_storage_error(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match=r"cannot read run history .*: is not a regular file "
-                       r"\(a directory\)"):
+    with pytest.raises(
+        StorageError,
+        match=r"cannot read run history .*: is not a regular file "
+        r"\(a directory\)",
+    ):
         read_runs(tmp_path)
 
 
@@ -163,14 +166,17 @@ def test_concurrent_appenders_and_trims_lose_nothing(runs_path: Path, monkeypatc
         assert numbers == list(range(numbers[0], 25))
 
 
-def test_a_fifo_in_place_of_the_history_never_hangs(runs_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_a_fifo_in_place_of_the_history_never_hangs(
+    runs_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     import os
 
     os.mkfifo(runs_path)
     outcome = run_in_child(read_runs, runs_path, seconds=10)
-    assert outcome == ("raised", f"StorageError: cannot read run history {runs_path}: is not a "
-                       "regular file (a FIFO)")
+    assert outcome == (
+        "raised",
+        f"StorageError: cannot read run history {runs_path}: is not a regular file (a FIFO)",
+    )
     assert run_in_child(append_run, runs_path, record(1), seconds=10) == ("ok", None)
     with caplog.at_level(logging.WARNING, logger="nba_ml.state.runs"):
         append_run(runs_path, record(1))  # in-process too, for the message

@@ -157,8 +157,11 @@ def test_a_generation_directory_writable_by_group_is_refused(data_dir: Path, mod
 
 def test_a_data_directory_writable_by_group_or_others_is_refused(data_dir: Path, models_a) -> None:
     write_set(data_dir, models_a, {})
-    for mode, reason in ((0o770, "writable by group"), (0o757, "writable by other users"),
-                         (0o1777, "writable by group and other users")):  # sticky is no excuse
+    for mode, reason in (
+        (0o770, "writable by group"),
+        (0o757, "writable by other users"),
+        (0o1777, "writable by group and other users"),
+    ):  # sticky is no excuse
         data_dir.chmod(mode)
         assert problems_of(verify_model_set(data_dir), SET) == [f"{data_dir} is {reason}"]
     data_dir.chmod(0o750)
@@ -171,7 +174,8 @@ def test_a_parent_writable_by_others_is_refused_unless_sticky(data_dir: Path, mo
     parent.chmod(0o777)
     try:
         assert problems_of(verify_model_set(data_dir), SET) == [
-            f"{parent} is writable by group and other users"]
+            f"{parent} is writable by group and other users"
+        ]
         with pytest.raises(ModelInvalid, match="writable by group and other users"):
             load_model_set(data_dir)
         parent.chmod(0o1777)  # like /tmp: nobody can rename what they do not own
@@ -200,7 +204,8 @@ def test_files_of_another_owner_are_trusted_only_when_named(
     generation = data_dir / os.readlink(data_dir / "models")
     assert problems_of(verification, SET) == [
         f"{generation} is owned by another user (uid 65534)",
-        "manifest.json is owned by another user (uid 65534)"]
+        "manifest.json is owned by another user (uid 65534)",
+    ]
     assert not verification.loaded
     monkeypatch.setenv("NBA_ML_TRUSTED_OWNER", "65534")
     assert verify_model_set(data_dir, full_load=True).ok
@@ -223,10 +228,12 @@ def test_a_set_is_invalid_when_either_sklearn_version_is_unknown(
     write_set(data_dir, models_a, {})
     rewrite_manifest(data_dir, lambda manifest: manifest["versions"].pop("sklearn"))
     assert problems_of(verify_model_set(data_dir), SET) == [
-        "manifest does not record the scikit-learn version"]
+        "manifest does not record the scikit-learn version"
+    ]
     rewrite_manifest(data_dir, lambda manifest: manifest.pop("versions"))
     assert problems_of(verify_model_set(data_dir), SET) == [
-        "manifest does not record the scikit-learn version"]
+        "manifest does not record the scikit-learn version"
+    ]
     monkeypatch.setattr(store, "installed_version", lambda distribution: None)
     assert problems_of(verify_model_set(data_dir), SET) == ["scikit-learn is not installed"]
 
@@ -333,13 +340,13 @@ def test_a_trained_at_in_the_future_is_an_unknown_age(caplog: pytest.LogCaptureF
         assert model_age_hours({"trained_at": "2030-01-01T00:00:00+00:00"}, now) == math.inf
     assert [r.getMessage() for r in caplog.records] == [
         "the models' trained_at 2030-01-01T00:00:00+00:00 is in the future; their age is "
-        "unknown, so they count as stale"]
+        "unknown, so they count as stale"
+    ]
 
 
-
-
-@pytest.mark.parametrize("manifest", [None, [], "text", {"training": ["a"]}, {"training": "x"},
-                                      {"training": None}, {}])
+@pytest.mark.parametrize(
+    "manifest", [None, [], "text", {"training": ["a"]}, {"training": "x"}, {"training": None}, {}]
+)
 def test_a_training_record_that_is_not_an_object_reads_as_empty(manifest: object) -> None:
     assert training_record(manifest) == {}
 
@@ -349,8 +356,9 @@ def test_a_training_record_is_returned_as_it_is() -> None:
     assert training_record({"training": record}) is record
 
 
-def test_a_set_saved_by_an_older_nba_ml_is_invalid_and_never_loaded(data_dir: Path,
-                                                                   models_a) -> None:
+def test_a_set_saved_by_an_older_nba_ml_is_invalid_and_never_loaded(
+    data_dir: Path, models_a
+) -> None:
     """Sets of schema 1 (joblib pickles) are refused from the manifest alone: `check` names
     the reason, `ensure` retrains (it retrains whatever is not ok), nothing is unpickled."""
     write_set(data_dir, models_a, {})
@@ -359,9 +367,11 @@ def test_a_set_saved_by_an_older_nba_ml_is_invalid_and_never_loaded(data_dir: Pa
     assert not verification.ok and not verification.loaded
     assert problems_of(verification, SET) == [
         "saved by an older nba-ml as pickles, which are no longer loaded (they could run code); "
-        "`nba-ml ensure` or `nba-ml train` replaces the set"]
+        "`nba-ml ensure` or `nba-ml train` replaces the set"
+    ]
     with pytest.raises(ModelInvalid, match="saved by an older nba-ml"):
         load_model_set(data_dir)
     rewrite_manifest(data_dir, lambda manifest: manifest.update(schema="3\x1b[2J"))
     assert problems_of(verify_model_set(data_dir), SET) == [
-        "manifest schema 3\\x1b[2J is not the 2 this nba-ml reads; `nba-ml train` replaces the set"]
+        "manifest schema 3\\x1b[2J is not the 2 this nba-ml reads; `nba-ml train` replaces the set"
+    ]

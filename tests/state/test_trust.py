@@ -44,7 +44,8 @@ def models() -> dict[str, object]:
     rng = np.random.default_rng(0)
     features = rng.normal(size=(40, 3))
     result: dict[str, object] = {
-        "game_outcome": LogisticRegression().fit(features, (features[:, 0] > 0).astype(int))}
+        "game_outcome": LogisticRegression().fit(features, (features[:, 0] > 0).astype(int))
+    }
     for name in ("points", "assists", "rebounds"):
         result[name] = Ridge().fit(features, rng.normal(size=40))
     return result
@@ -68,8 +69,14 @@ def give_away(top: Path, uid: int = OTHER_UID) -> None:
 def nba_ml(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("NBA_ML_")}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "nba_ml", *args], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "nba_ml", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # ----------------------------------------------------------------------------- the rule
@@ -83,8 +90,7 @@ def test_trusted_owners_are_root_me_and_the_named_ones() -> None:
     # An escape is shown escaped once, as every setting's value is (it was '\\x1b[31m').
     with pytest.raises(ConfigError) as raised:
         trusted_uids({"NBA_ML_TRUSTED_OWNER": "\x1b[31m"})
-    assert str(raised.value) == (
-        "NBA_ML_TRUSTED_OWNER='\\x1b[31m': no user named '\\x1b[31m'")
+    assert str(raised.value) == ("NBA_ML_TRUSTED_OWNER='\\x1b[31m': no user named '\\x1b[31m'")
 
 
 @pytest.mark.parametrize("name", ["\u00b2", "\u0661\u0660"])  # '²'; Arabic-Indic '10'
@@ -98,13 +104,17 @@ def test_status_problem_names_owner_and_write_bits(tmp_path: Path) -> None:
     trusted = {os.geteuid()}
     path = tmp_path / "f"
     path.write_text("")
-    for mode, expected in ((0o644, None), (0o664, "writable by group"),
-                           (0o646, "writable by other users"),
-                           (0o666, "writable by group and other users")):
+    for mode, expected in (
+        (0o644, None),
+        (0o664, "writable by group"),
+        (0o646, "writable by other users"),
+        (0o666, "writable by group and other users"),
+    ):
         path.chmod(mode)
         assert status_problem(os.stat(path), trusted) == expected
     assert status_problem(os.stat(path), {os.geteuid() + 1}) == (
-        f"owned by another user (uid {os.geteuid()})")
+        f"owned by another user (uid {os.geteuid()})"
+    )
     sticky = tmp_path / "sticky"
     sticky.mkdir()
     sticky.chmod(0o1777)
@@ -119,7 +129,8 @@ def test_path_problem_checks_every_parent_and_symlink_targets(tmp_path: Path) ->
     assert path_problem(data, trusted, top=data) is None
     (tmp_path / "a").chmod(0o777)
     assert path_problem(data, trusted, top=data) == (
-        f"{tmp_path / 'a'} is writable by group and other users")
+        f"{tmp_path / 'a'} is writable by group and other users"
+    )
     (tmp_path / "a").chmod(0o1777)  # sticky parents are accepted, like /tmp
     assert path_problem(data, trusted, top=data) is None
     data.chmod(0o1777)  # ... but never the data directory itself
@@ -133,7 +144,6 @@ def test_path_problem_checks_every_parent_and_symlink_targets(tmp_path: Path) ->
     link = tmp_path / "link"
     link.symlink_to(unsafe / "real")
     assert path_problem(link, trusted, top=link) == f"{unsafe} is writable by group and other users"
-
 
 
 def test_a_symlink_reached_through_another_symlink_is_judged_with_its_directory(
@@ -152,21 +162,25 @@ def test_a_symlink_reached_through_another_symlink_is_judged_with_its_directory(
     hop.chmod(0o777)
     assert path_problem(data, trusted, top=data) == f"{hop} is writable by group and other users"
     assert path_problem(data / "models", trusted, top=data) == (
-        f"{hop} is writable by group and other users")
+        f"{hop} is writable by group and other users"
+    )
     hop.chmod(0o1777)  # a sticky directory on the way to the data directory, like /tmp
     assert path_problem(data, trusted, top=data) is None
     hop.chmod(0o755)
     if os.geteuid() == 0:  # the link itself is judged by its owner (only root can give it away)
         os.chown(hop / "second", OTHER_UID, OTHER_UID, follow_symlinks=False)
         assert path_problem(data, trusted, top=data) == (
-            f"{hop / 'second'} is owned by another user (uid {OTHER_UID})")
+            f"{hop / 'second'} is owned by another user (uid {OTHER_UID})"
+        )
 
 
 def test_a_symlink_loop_is_a_problem_not_a_hang(tmp_path: Path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to("a")
     assert path_problem(tmp_path / "a" / "data", trusted_uids({})) == (
-        f"{tmp_path / 'a' / 'data'} has too many levels of symbolic links")
+        f"{tmp_path / 'a' / 'data'} has too many levels of symbolic links"
+    )
+
 
 @AS_ROOT
 def test_root_never_unpickles_a_set_in_another_users_data_directory(tmp_path: Path) -> None:
@@ -188,8 +202,9 @@ def test_root_never_unpickles_a_set_in_another_users_data_directory(tmp_path: Pa
     assert not marker.exists()
 
     # Naming that owner as trusted lets nba-ml read the set, and still the pickle never runs.
-    result = nba_ml("--data-dir", str(data), "check", "--full",
-                    env={"NBA_ML_TRUSTED_OWNER": str(OTHER_UID)})
+    result = nba_ml(
+        "--data-dir", str(data), "check", "--full", env={"NBA_ML_TRUSTED_OWNER": str(OTHER_UID)}
+    )
     assert result.returncode == 1, result.stderr
     assert "owned by another user" not in result.stdout + result.stderr
     assert "points: not loadable: not a skops file" in result.stdout + result.stderr
@@ -203,7 +218,8 @@ def test_a_planted_pickle_never_runs_even_in_a_trusted_set(data_dir: Path) -> No
     forge(data_dir, marker)
     verification = verify_model_set(data_dir, full_load=True)
     assert [str(p) for p in verification.problems] == [
-        "points: not loadable: not a skops file (a model saved by an older nba-ml?)"]
+        "points: not loadable: not a skops file (a model saved by an older nba-ml?)"
+    ]
     with pytest.raises(ModelInvalid, match="points: not loadable"):
         load_model_set(data_dir)
     digest = write_history_payload(data_dir, pickle.dumps(Marker(marker)))
@@ -252,8 +268,12 @@ def test_directories_nba_ml_creates_are_never_world_writable(tmp_path: Path) -> 
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o755
     assert stat.S_IMODE((tmp_path / "new" / "deeper").stat().st_mode) == 0o755
-    for directory in (target, target / "generations", target / "history",
-                      (target / "models").resolve()):
+    for directory in (
+        target,
+        target / "generations",
+        target / "history",
+        (target / "models").resolve(),
+    ):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o750, directory
     for path in target.rglob("*"):
         if path.is_file() and not path.is_symlink():

@@ -17,9 +17,11 @@ def test_a_directory_never_trained_says_to_train(tmp_path: Path) -> None:
     assert nothing_installed(problems)
     error = unusable_set(tmp_path, problems)
     assert error.exit_code == EXIT_FAILURE
-    assert str(error) == (f"no models in {tmp_path / 'models'} yet: run `nba-ml train` (or "
-                          "`nba-ml train --from DIR` with game-log files, on a machine without "
-                          "internet)")
+    assert str(error) == (
+        f"no models in {tmp_path / 'models'} yet: run `nba-ml train` (or "
+        "`nba-ml train --from DIR` with game-log files, on a machine without "
+        "internet)"
+    )
     assert TRAIN_HINT in str(error)
     with pytest.raises(type(error)) as raised:  # what predict and the report raise
         load_model_set(tmp_path)
@@ -31,5 +33,6 @@ def test_other_problems_are_named_once_each(tmp_path: Path) -> None:
     assert not nothing_installed(problems)
     assert str(unusable_set(tmp_path, problems)) == (
         f"models in {tmp_path / 'models'} are not usable: points: missing; model set: "
-        "manifest.json is damaged")
+        "manifest.json is damaged"
+    )
     assert "incomplete" in str(unusable_set(tmp_path, []))

@@ -59,8 +59,7 @@ def test_a_longer_name_with_the_same_start_is_another_package(site: Path) -> Non
     assert installed_version("numpy") is None
 
 
-def test_the_first_entry_of_sys_path_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                          ) -> None:
+def test_the_first_entry_of_sys_path_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = tmp_path / "user", tmp_path / "system"
     dist_info(second, "joblib-1.3.0.dist-info")
     dist_info(first, "joblib-1.5.1.dist-info")
@@ -70,8 +69,9 @@ def test_the_first_entry_of_sys_path_wins(tmp_path: Path, monkeypatch: pytest.Mo
     assert installed_version("joblib") == "1.3.0"
 
 
-def test_entries_that_cannot_be_listed_are_skipped(tmp_path: Path, site: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entries_that_cannot_be_listed_are_skipped(
+    tmp_path: Path, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     archive = tmp_path / "python311.zip"
     archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: a file, not a directory
     dist_info(site, "pandas-2.2.3.dist-info")
@@ -79,8 +79,9 @@ def test_entries_that_cannot_be_listed_are_skipped(tmp_path: Path, site: Path,
     assert installed_version("pandas") == "2.2.3"
 
 
-def test_an_empty_entry_is_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                 ) -> None:
+def test_an_empty_entry_is_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dist_info(tmp_path, "nba_api-1.10.0.dist-info")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [""])
@@ -101,10 +102,13 @@ def test_a_package_that_is_not_installed_has_no_version(site: Path) -> None:
 
 
 def test_reading_the_version_of_an_installed_package_imports_no_metadata_library() -> None:
-    code = ("import sys\nfrom nba_ml.state.versions import installed_version\n"
-            "version = installed_version('scikit-learn')\n"
-            "print(version, sorted(m for m in ('importlib.metadata', 'email', 'sklearn')"
-            " if m in sys.modules))\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, check=True)
+    code = (
+        "import sys\nfrom nba_ml.state.versions import installed_version\n"
+        "version = installed_version('scikit-learn')\n"
+        "print(version, sorted(m for m in ('importlib.metadata', 'email', 'sklearn')"
+        " if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert result.stdout.split(" ", 1) == [importlib.metadata.version("scikit-learn"), "[]\n"]

@@ -42,29 +42,42 @@ from tests.conftest import GAMELOGS, ROOT
 
 PODMAN = shutil.which("podman")
 pytestmark = [
-    pytest.mark.skipif(os.environ.get("NBA_ML_CONTAINER_TEST") != "1",
-                       reason="opt-in (builds an image, trains 3 times: minutes): run "
-                              "deploy/container-test.sh or set NBA_ML_CONTAINER_TEST=1"),
-    pytest.mark.skipif(PODMAN is None, reason="podman is not installed "
-                                              "(apt-get install podman runc debootstrap)"),
+    pytest.mark.skipif(
+        os.environ.get("NBA_ML_CONTAINER_TEST") != "1",
+        reason="opt-in (builds an image, trains 3 times: minutes): run "
+        "deploy/container-test.sh or set NBA_ML_CONTAINER_TEST=1",
+    ),
+    pytest.mark.skipif(
+        PODMAN is None, reason="podman is not installed (apt-get install podman runc debootstrap)"
+    ),
     pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real seasons)"),
 ]
 
 IMAGE = "localhost/nba-ml:container-test"
 RUN = ["--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 # As deploy/compose.yaml runs them: an init, a read-only root, /tmp in memory, no capabilities.
-HARDENED = ["--init", "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL",
-            "--security-opt", "no-new-privileges"]
+HARDENED = [
+    "--init",
+    "--read-only",
+    "--tmpfs",
+    "/tmp",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+]
 DATA = "/var/lib/nba-ml"
 TRAIN = ["nba-ml", "train", "--from", "/gamelogs", "--seasons", "2017-18", "--seasons", "2018-19"]
 CACHE = Path(os.environ.get("NBA_ML_CONTAINER_CACHE", "/var/cache/nba-ml-container"))
 
 
-def podman(*args: str, timeout: float = 600, check: bool = True
-           ) -> subprocess.CompletedProcess[str]:
+def podman(
+    *args: str, timeout: float = 600, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     assert PODMAN is not None
-    result = subprocess.run([PODMAN, *args], capture_output=True, text=True, timeout=timeout,
-                            check=False)
+    result = subprocess.run(
+        [PODMAN, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
     if check:
         assert result.returncode == 0, (args, result.stdout[-2000:], result.stderr[-3000:])
     return result
@@ -92,18 +105,34 @@ def base_image() -> str:
     if rootfs.exists():
         shutil.rmtree(rootfs)
     CACHE.mkdir(parents=True, exist_ok=True)
-    subprocess.run([debootstrap, "--variant=minbase", "--include=python3,python3-venv",
-                    _suite(), str(rootfs), "http://deb.debian.org/debian"], check=True,
-                   capture_output=True, timeout=1800)
+    subprocess.run(
+        [
+            debootstrap,
+            "--variant=minbase",
+            "--include=python3,python3-venv",
+            _suite(),
+            str(rootfs),
+            "http://deb.debian.org/debian",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
     for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
         for path in (rootfs / leftover).glob("*"):
             if path.is_file():
                 path.unlink()
-    tar = subprocess.Popen(["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."],
-                           stdout=subprocess.PIPE)
+    tar = subprocess.Popen(
+        ["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE
+    )
     assert PODMAN is not None
-    subprocess.run([PODMAN, "import", "--change", 'CMD ["/usr/bin/python3"]', "-", name],
-                   stdin=tar.stdout, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [PODMAN, "import", "--change", 'CMD ["/usr/bin/python3"]', "-", name],
+        stdin=tar.stdout,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert tar.wait() == 0
     shutil.rmtree(rootfs)
     return name
@@ -111,8 +140,9 @@ def base_image() -> str:
 
 def _pip_cert() -> str | None:
     """Return the CA bundle pip uses here (``pip config list``: global.cert, or PIP_CERT)."""
-    result = subprocess.run([sys.executable, "-m", "pip", "config", "list"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    )
     found = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
     for key in ("global.cert", ":env:.cert"):
         cert = found.get(key, "").strip("'\"")
@@ -122,8 +152,18 @@ def _pip_cert() -> str | None:
 
 
 def build() -> str:
-    args = ["build", *RUN, "--format", "docker", "--build-arg", f"PYTHON_IMAGE={base_image()}",
-            "-f", str(ROOT / "deploy" / "Containerfile"), "-t", IMAGE]
+    args = [
+        "build",
+        *RUN,
+        "--format",
+        "docker",
+        "--build-arg",
+        f"PYTHON_IMAGE={base_image()}",
+        "-f",
+        str(ROOT / "deploy" / "Containerfile"),
+        "-t",
+        IMAGE,
+    ]
     cert = _pip_cert()
     if cert:  # for the build only: a volume of the build, not a layer of the image
         args += ["-v", f"{cert}:{cert}:ro", "--build-arg", f"PIP_CA_BUNDLE={cert}"]
@@ -152,10 +192,19 @@ class Env:
         self.url = f"http://127.0.0.1:{port}"
         self.generations: list[str] = []
 
-    def run(self, *command: str, name: str | None = None, detach: bool = False,
-            timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        args = ["run", *RUN, *HARDENED, "--no-healthcheck", "-v", f"{self.volume}:{DATA}",
-                "-v", f"{GAMELOGS}:/gamelogs:ro"]
+    def run(
+        self, *command: str, name: str | None = None, detach: bool = False, timeout: float = 900
+    ) -> subprocess.CompletedProcess[str]:
+        args = [
+            "run",
+            *RUN,
+            *HARDENED,
+            "--no-healthcheck",
+            "-v",
+            f"{self.volume}:{DATA}",
+            "-v",
+            f"{GAMELOGS}:/gamelogs:ro",
+        ]
         args += ["--name", name] if name else []
         args += ["-d"] if detach else ["--rm"]
         return podman(*args, self.image, *command, timeout=timeout, check=False)
@@ -179,8 +228,7 @@ class Env:
         raise AssertionError(f"last /healthz {body}; web log: {logs.stderr[-3000:]}")
 
     def started_at(self) -> str:
-        result = podman("inspect", "--format", "{{.State.StartedAt}} {{.RestartCount}}",
-                        self.web)
+        result = podman("inspect", "--format", "{{.State.StartedAt}} {{.RestartCount}}", self.web)
         return result.stdout.strip()
 
 
@@ -188,16 +236,32 @@ class Env:
 def env() -> Iterator[Env]:
     started = time.monotonic()
     image = build()
-    print(f"\nimage built in {time.monotonic() - started:.0f} s: "
-          f"{podman('image', 'inspect', '--format', '{{.Size}}', image).stdout.strip()} bytes")
+    print(
+        f"\nimage built in {time.monotonic() - started:.0f} s: "
+        f"{podman('image', 'inspect', '--format', '{{.Size}}', image).stdout.strip()} bytes"
+    )
     volume, web = f"nba-ml-test-{os.getpid()}", f"nba-ml-test-web-{os.getpid()}"
     podman("volume", "create", volume)
     port = _free_port()
     try:
-        podman("run", *RUN, *HARDENED, "-d", "--name", web, "-p", f"127.0.0.1:{port}:8000",
-               "-v", f"{volume}:{DATA}:ro", "-e", "NBA_ML_SERVING_CHECK_SECONDS=0.5",
-               # the data ends in 2019 and the requests ask for 2019-10-22 (in the horizon)
-               "-e", "NBA_ML_SERVING_HORIZON_DAYS=366", image)
+        podman(
+            "run",
+            *RUN,
+            *HARDENED,
+            "-d",
+            "--name",
+            web,
+            "-p",
+            f"127.0.0.1:{port}:8000",
+            "-v",
+            f"{volume}:{DATA}:ro",
+            "-e",
+            "NBA_ML_SERVING_CHECK_SECONDS=0.5",
+            # the data ends in 2019 and the requests ask for 2019-10-22 (in the horizon)
+            "-e",
+            "NBA_ML_SERVING_HORIZON_DAYS=366",
+            image,
+        )
         yield Env(image, volume, web, port)
     finally:
         podman("rm", "-f", "-t", "5", web, check=False)
@@ -223,8 +287,7 @@ def test_the_build_s_ca_bundle_is_not_baked_into_the_image(env: Env) -> None:
 def test_the_web_container_on_an_empty_volume_answers_503_with_a_json_error(env: Env) -> None:
     body = env.until(lambda status, _: status == 503, timeout=120)
     # clients never see the server's paths: the data directory reads <data dir>
-    assert "no model set is served yet: none installed at <data dir>/models" in (
-        body["error"])
+    assert "no model set is served yet: none installed at <data dir>/models" in (body["error"])
     status, body = get(env.url + "/v1/games?home=BOS&away=LAL")
     assert status == 503 and body["error"]
     # the image's HEALTHCHECK (podman runs it by hand here: no systemd timers in this host)
@@ -253,8 +316,11 @@ def test_a_second_training_beside_a_loop_of_requests_sees_no_error(env: Env) -> 
     stop = threading.Event()
 
     def loop() -> None:
-        paths = ("/healthz", "/v1/games?home=BOS&away=LAL&date=2019-10-22",
-                 "/v1/players?player=LeBron%20James&opponent=BOS&date=2019-10-22")
+        paths = (
+            "/healthz",
+            "/v1/games?home=BOS&away=LAL&date=2019-10-22",
+            "/v1/players?player=LeBron%20James&opponent=BOS&date=2019-10-22",
+        )
         i = 0
         while not stop.is_set():
             path, i = paths[i % len(paths)], i + 1

@@ -80,8 +80,10 @@ def _write_forever(data_dir: Path, sets: list[dict[str, object]]) -> None:
 
 
 def _coefficients(models: dict[str, object]) -> dict[str, list[float]]:
-    return {name: np.ravel(model.coef_).tolist()  # type: ignore[attr-defined]
-            for name, model in models.items()}
+    return {
+        name: np.ravel(model.coef_).tolist()  # type: ignore[attr-defined]
+        for name, model in models.items()
+    }
 
 
 def test_a_writer_killed_at_any_point_leaves_a_complete_set(
@@ -225,10 +227,12 @@ def test_a_directory_deleted_mid_write_raises_storage_error(
 ) -> None:
     installed = write_set(data_dir, models_a, {})
     with monkeypatch.context() as patch:
-        patch.setattr(modelfile, "dumps_model",
-                      saboteur(models_b["points"], str(data_dir / doomed)))
-        with pytest.raises(StorageError,
-                           match=r"no such file or directory .*; current models kept"):
+        patch.setattr(
+            modelfile, "dumps_model", saboteur(models_b["points"], str(data_dir / doomed))
+        )
+        with pytest.raises(
+            StorageError, match=r"no such file or directory .*; current models kept"
+        ):
             write_set(data_dir, models_b, {})
     if doomed == "generations":  # the current set went with it; the link says so
         assert "which does not exist" in verify_model_set(data_dir).summary()
@@ -248,11 +252,22 @@ ROOT = Path(__file__).resolve().parents[2]
 def nba_ml(data_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run the real CLI on ``data_dir``; stats.nba.com is a closed loopback port (fails fast)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_ML_", "HTTP"))}
-    env.update(NBA_ML_DATA_DIR=str(data_dir), HTTPS_PROXY="http://127.0.0.1:9",
-               NBA_ML_RETRIES="1", NBA_ML_TIMEOUT="2", PYTHONPATH=str(ROOT))
+    env.update(
+        NBA_ML_DATA_DIR=str(data_dir),
+        HTTPS_PROXY="http://127.0.0.1:9",
+        NBA_ML_RETRIES="1",
+        NBA_ML_TIMEOUT="2",
+        PYTHONPATH=str(ROOT),
+    )
     try:
-        return subprocess.run([sys.executable, "-m", "nba_ml", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "nba_ml", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"`nba-ml {' '.join(args)}` hung for {timeout} s")
 
@@ -279,19 +294,28 @@ def test_a_foreign_models_directory_survives_any_number_of_runs(tmp_path: Path) 
     bert = data / "models" / "my_bert.bin"
     bert.write_bytes(b"weights")
     empty = _broken_game_logs(tmp_path / "empty")
-    for command in (["train", "--force", "--from", str(empty)], ["ensure", "--from", str(empty)],
-                    ["train", "--force", "--from", str(empty)], ["train", "--from", str(empty)]):
+    for command in (
+        ["train", "--force", "--from", str(empty)],
+        ["ensure", "--from", str(empty)],
+        ["train", "--force", "--from", str(empty)],
+        ["train", "--from", str(empty)],
+    ):
         result = nba_ml(data, *command)
         assert result.returncode == 2, result.stderr
         assert error_lines(result) and error_lines(result)[-1].endswith(
             f"{data / 'models'} was not written by nba-ml, which will not move, replace or delete "
-            f"it: move it out of {data} or use another --data-dir"), result.stderr
+            f"it: move it out of {data} or use another --data-dir"
+        ), result.stderr
     result = nba_ml(data, "check")
     assert result.returncode == 1
     assert "is not the symlink nba-ml installs" in result.stdout + result.stderr
     assert bert.read_bytes() == b"weights"
-    assert sorted(p.name for p in data.iterdir()) == ["models", "nba-ml.prom", "runs.jsonl",
-                                                      "train.lock"]
+    assert sorted(p.name for p in data.iterdir()) == [
+        "models",
+        "nba-ml.prom",
+        "runs.jsonl",
+        "train.lock",
+    ]
 
 
 def test_foreign_files_where_nba_ml_prunes_are_refused_and_kept(
@@ -300,17 +324,23 @@ def test_foreign_files_where_nba_ml_prunes_are_refused_and_kept(
     write_set(data_dir, models_a, {})
     empty = _broken_game_logs(tmp_path / "empty")
     generation = (data_dir / "models").resolve()
-    for foreign in (data_dir / "generations" / "my-experiment", generation / "notes.txt",
-                    data_dir / "history" / "backup.pkl",
-                    data_dir / "generations" / "legacy-20250101T000000Z-abcdef"):
+    for foreign in (
+        data_dir / "generations" / "my-experiment",
+        generation / "notes.txt",
+        data_dir / "history" / "backup.pkl",
+        data_dir / "generations" / "legacy-20250101T000000Z-abcdef",
+    ):
         if foreign.suffix:
             foreign.write_text("mine")
         else:
             foreign.mkdir()
         result = nba_ml(data_dir, "train", "--force", "--from", str(empty))
         assert result.returncode == 2, result.stderr
-        assert error_lines(result)[-1].split(" - ERROR - ")[1].startswith(
-            f"{foreign} was not written by nba-ml"), result.stderr
+        assert (
+            error_lines(result)[-1]
+            .split(" - ERROR - ")[1]
+            .startswith(f"{foreign} was not written by nba-ml")
+        ), result.stderr
         assert foreign.exists()
         with pytest.raises(ConfigError, match="was not written by nba-ml"):
             write_set(data_dir, models_a, {})
@@ -327,16 +357,24 @@ def test_a_fifo_in_place_of_any_file_never_hangs_a_command(
 ) -> None:
     write_set(data_dir, models_a, {})
     generation = (data_dir / "models").resolve()
-    path = {"manifest": generation / "manifest.json",
-            "model": generation / "points_prediction_model.skops",
-            "game data": history_path(data_dir, GAME_DATA_SHA256),
-            "runs": data_dir / "runs.jsonl", "lock": data_dir / "train.lock"}[victim]
+    path = {
+        "manifest": generation / "manifest.json",
+        "model": generation / "points_prediction_model.skops",
+        "game data": history_path(data_dir, GAME_DATA_SHA256),
+        "runs": data_dir / "runs.jsonl",
+        "lock": data_dir / "train.lock",
+    }[victim]
     path.unlink(missing_ok=True)
     os.mkfifo(path)
     empty = tmp_path / "empty"
     empty.mkdir()
-    for command in (["check"], ["check", "--full"], ["status"], ["ensure", "--from", str(empty)],
-                    ["train", "--from", str(empty)]):
+    for command in (
+        ["check"],
+        ["check", "--full"],
+        ["status"],
+        ["ensure", "--from", str(empty)],
+        ["train", "--from", str(empty)],
+    ):
         result = nba_ml(data_dir, *command, timeout=30)
         assert len(error_lines(result)) <= 1, result.stderr
         if command[0] == "check":
@@ -356,7 +394,8 @@ def test_a_deeply_nested_manifest_is_one_line_never_a_recursion_error(
         result = nba_ml(data_dir, *command)
         assert result.returncode == (0 if command == ["status"] else 1), result.stderr
         assert "manifest.json is damaged: nests deeper than 64 levels" in (
-            result.stdout + result.stderr)
+            result.stdout + result.stderr
+        )
         assert len(error_lines(result)) <= 1
 
 

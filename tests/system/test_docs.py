@@ -49,8 +49,8 @@ def test_every_environment_variable_is_in_the_readme_table() -> None:
     rows = set(re.findall(r"^\| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
     assert rows == set(ENVIRONMENT_VARIABLES)
     assert environment_table() in README, (
-        "README's environment table differs from nba_ml/config.py; paste:\n"
-        + environment_table())
+        "README's environment table differs from nba_ml/config.py; paste:\n" + environment_table()
+    )
 
 
 def test_every_setting_is_an_option_with_its_variable_in_help() -> None:
@@ -83,8 +83,12 @@ def test_installed_entry_point_runs() -> None:
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
     result = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("nba-ml ")
-    result = subprocess.run([*command, "--data-dir", "/nonexistent/\x01", "check"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*command, "--data-dir", "/nonexistent/\x01", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
 
 
@@ -121,8 +125,11 @@ def test_every_test_the_docs_name_exists() -> None:
 
 def test_named_tests_are_parsed_with_their_file() -> None:
     text = "`tests/a/test_x.py::test_one`, `::test_two`; see `tests/test_y.py`."
-    assert _named_tests(text) == [("tests/a/test_x.py", "test_one"),
-                                  ("tests/a/test_x.py", "test_two"), ("tests/test_y.py", None)]
+    assert _named_tests(text) == [
+        ("tests/a/test_x.py", "test_one"),
+        ("tests/a/test_x.py", "test_two"),
+        ("tests/test_y.py", None),
+    ]
 
 
 def test_the_readme_python_snippets_name_only_what_they_or_earlier_ones_define() -> None:
@@ -135,8 +142,7 @@ def test_the_readme_python_snippets_name_only_what_they_or_earlier_ones_define()
         tree = ast.parse(snippet)
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                defined.update((alias.asname or alias.name).split(".")[0]
-                               for alias in node.names)
+                defined.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 defined.add(node.id)
             elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -145,6 +151,9 @@ def test_the_readme_python_snippets_name_only_what_they_or_earlier_ones_define()
                 defined.add(node.arg)
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 defined.add(node.name)
-        used = {node.id for node in ast.walk(tree)
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        used = {
+            node.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+        }
         assert used <= defined, (sorted(used - defined), snippet)

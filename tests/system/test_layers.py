@@ -5,6 +5,7 @@ mirrored tree."""
 from __future__ import annotations
 
 import ast
+import warnings
 from pathlib import Path
 
 import pytest
@@ -32,23 +33,37 @@ FORBIDDEN: dict[str, set[str]] = {
     # the operator's Python API sits beside the CLI: it calls the command functions
     "api": {"cli", "web"},
     # the other top-level modules (config, errors, progress) sit below everything
-    "": {"data", "state", "modeling", "serving", "report", "commands", "cli", "deploy", "api",
-         "web"},
+    "": {
+        "data",
+        "state",
+        "modeling",
+        "serving",
+        "report",
+        "commands",
+        "cli",
+        "deploy",
+        "api",
+        "web",
+    },
     # the package's __init__ is the public face: it re-exports the Python API and the serving
     # entry points, imported on first use (PEP 562), and nothing else
     "__init__": {"data", "state", "modeling", "report", "commands", "cli", "deploy", "web"},
 }
 # the serving modules the package's __init__ re-exports (and no other serving module)
-FACADE_SERVING = {"nba_ml.serving.live", "nba_ml.serving.live.LivePredictor",
-                  "nba_ml.serving.predictor", "nba_ml.serving.predictor.load_predictor"}
+FACADE_SERVING = {
+    "nba_ml.serving.live",
+    "nba_ml.serving.live.LivePredictor",
+    "nba_ml.serving.predictor",
+    "nba_ml.serving.predictor.load_predictor",
+}
 # config may use the shared file primitives (safe_text, describe_os_error)
 ALLOWED_TOP_LEVEL = {"nba_ml.state.files"}
 INTERFACE_ONLY = {"typer", "rich", "click"}
 # the web framework and server: only in web/ (nba-ml runs without the web extra)
 WEB_ONLY = {"flask", "werkzeug", "gunicorn"}
-MAX_LINES = 400
-# Files other helpers are splitting; remove an entry when its file is under the limit.
-TOO_LONG_FOR_NOW: set[str] = set()
+# A soft limit: a module past it is reported (a warning in the test summary), not failed. Split
+# along responsibilities when it fires; never merge lines or cut docstrings to stay under it.
+SOFT_MAX_LINES = 500
 
 
 def _modules() -> list[Path]:
@@ -91,11 +106,18 @@ def test_imports_point_down(path: Path) -> None:
         if parts[0] in WEB_ONLY and layer != "web":
             bad.append(name)
         allowed = layer == "" and any(name.startswith(ok) for ok in ALLOWED_TOP_LEVEL)
-        if parts[0] == "nba_ml" and len(parts) > 1 and parts[1] in FORBIDDEN[layer] and (
-                not allowed):
+        if (
+            parts[0] == "nba_ml"
+            and len(parts) > 1
+            and parts[1] in FORBIDDEN[layer]
+            and (not allowed)
+        ):
             bad.append(name)
-        if layer == "__init__" and parts[:2] == ["nba_ml", "serving"] and (
-                name not in FACADE_SERVING):
+        if (
+            layer == "__init__"
+            and parts[:2] == ["nba_ml", "serving"]
+            and (name not in FACADE_SERVING)
+        ):
             bad.append(name)
     assert not bad, f"{path.relative_to(ROOT)} ({layer or 'top level'}) imports {bad}"
 
@@ -110,17 +132,12 @@ def test_the_rule_catches_a_wrong_import(tmp_path: Path) -> None:
 def test_modules_stay_small(path: Path) -> None:
     relative = path.relative_to(PACKAGE).as_posix()
     lines = len(path.read_text().splitlines())
-    if relative in TOO_LONG_FOR_NOW:
-        return
-    assert lines <= MAX_LINES, f"{relative} has {lines} lines (at most {MAX_LINES}): split it"
-
-
-def test_the_allow_list_only_names_files_that_need_it() -> None:
-    for relative in TOO_LONG_FOR_NOW:
-        path = PACKAGE / relative
-        if path.exists():
-            assert len(path.read_text().splitlines()) > MAX_LINES, (
-                f"{relative} is small now: remove it from TOO_LONG_FOR_NOW")
+    if lines > SOFT_MAX_LINES:
+        warnings.warn(
+            f"{relative} has {lines} lines (soft limit {SOFT_MAX_LINES}): split it by "
+            "responsibility",
+            stacklevel=1,
+        )
 
 
 # Tests mirror the package: nba_ml/<package>/<module>.py is tested by
@@ -140,8 +157,11 @@ def _module_name(path: Path) -> str:
     return ".".join(("nba_ml", *path.relative_to(PACKAGE).with_suffix("").parts))
 
 
-@pytest.mark.parametrize("path", [p for p in _modules() if p.name != "__init__.py"],
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if p.name != "__init__.py"],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_every_module_has_its_own_test_file(path: Path) -> None:
     relative = path.relative_to(PACKAGE).as_posix()
     if relative in WITHOUT_LOGIC:
@@ -149,14 +169,18 @@ def test_every_module_has_its_own_test_file(path: Path) -> None:
     mirror = _mirror(path)
     assert mirror.is_file(), f"{relative} has no test file: write {mirror.relative_to(ROOT)}"
     tree = ast.parse(mirror.read_text(), filename=str(mirror))
-    tests = [node for node in ast.walk(tree)
-             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+    tests = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    ]
     assert tests, f"{mirror.relative_to(ROOT)} defines no test"
     module = _module_name(path)
     package, _, name = module.rpartition(".")
     imported = _imports(mirror)
     assert module in imported or f"{package}.{name}" in imported, (
-        f"{mirror.relative_to(ROOT)} never imports {module}")
+        f"{mirror.relative_to(ROOT)} never imports {module}"
+    )
 
 
 def test_test_folders_mirror_packages() -> None:

@@ -18,7 +18,8 @@ PACKAGE = ROOT / "nba_ml"
 UNPICKLING = re.compile(
     r"\b(?:pickle|cPickle|_pickle|joblib|dill|cloudpickle)\.(?:load|loads|Unpickler)\b"
     r"|\bread_pickle\b|allow_pickle\s*=\s*True|\bshelve\b|\bmarshal\.loads?\b"
-    r"|from\s+(?:pickle|joblib|dill|cloudpickle)\s+import\b[^\n]*\b(?:load|loads|Unpickler)\b")
+    r"|from\s+(?:pickle|joblib|dill|cloudpickle)\s+import\b[^\n]*\b(?:load|loads|Unpickler)\b"
+)
 # file -> the lines that may unpickle, and why
 ALLOWED: dict[str, tuple[str, ...]] = {
     # The serving helper's protocol over the pipes between a server and the helper process it
@@ -35,19 +36,27 @@ def _hits(text: str) -> list[str]:
 
 
 def test_the_pattern_finds_every_way_of_unpickling() -> None:
-    for line in ("model = joblib.load(path)", "pickle.loads(data)", "pd.read_pickle(path)",
-                 "np.load(path, allow_pickle=True)", "from pickle import loads as x",
-                 "pickle.Unpickler(handle).load()", "frame = pandas.read_pickle(p)"):
+    for line in (
+        "model = joblib.load(path)",
+        "pickle.loads(data)",
+        "pd.read_pickle(path)",
+        "np.load(path, allow_pickle=True)",
+        "from pickle import loads as x",
+        "pickle.Unpickler(handle).load()",
+        "frame = pandas.read_pickle(p)",
+    ):
         assert _hits(line), line
     for line in ("pickle.dumps(message)", "json.loads(text)", "np.load(b, allow_pickle=False)"):
         assert not _hits(line), line
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_no_module_unpickles_a_file(path: Path) -> None:
     relative = path.relative_to(ROOT).as_posix()
     allowed = ALLOWED.get(relative, ())
-    unexpected = [line for line in _hits(path.read_text())
-                  if not any(line.startswith(ok) for ok in allowed)]
+    unexpected = [
+        line for line in _hits(path.read_text()) if not any(line.startswith(ok) for ok in allowed)
+    ]
     assert not unexpected, f"{relative} unpickles: {unexpected}"

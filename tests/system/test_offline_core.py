@@ -23,15 +23,21 @@ from tests.synthetic import write_seasons
 TIMEOUT = 600
 
 
-def nba_ml(data_dir: Path, *args: object, env: dict[str, str] | None = None,
-           timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
+def nba_ml(
+    data_dir: Path, *args: object, env: dict[str, str] | None = None, timeout: float = TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_ML_", "NBA_TRAINING"))}
     environ.pop("STATE_DIRECTORY", None)
     environ.update({"NBA_ML_JOBS": "1", "NO_COLOR": "1"})
     environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "nba_ml", "--data-dir", str(data_dir),
-                           *map(str, args)], capture_output=True, text=True, env=environ,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "nba_ml", "--data-dir", str(data_dir), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -49,11 +55,13 @@ def synthetic_trained(tmp_path_factory: pytest.TempPathFactory, synthetic_season
 
 
 def test_train_installs_four_valid_models_and_check_and_ensure_accept_them(
-        synthetic_trained: Path) -> None:
+    synthetic_trained: Path,
+) -> None:
     models = synthetic_trained / "models"
     assert models.is_symlink()
     assert sorted(p.name for p in models.iterdir() if p.suffix == ".skops") == sorted(
-        MODEL_FILES.values())
+        MODEL_FILES.values()
+    )
     check = nba_ml(synthetic_trained, "check", "--json")
     assert check.returncode == 0, check.stderr
     assert json.loads(check.stdout)["ok"] is True
@@ -79,14 +87,24 @@ def test_status_reports_the_set_and_the_run(synthetic_trained: Path) -> None:
 
 
 def test_predict_game_and_player(synthetic_trained: Path) -> None:
-    game = nba_ml(synthetic_trained, "predict", "game", "BOS", "PHI", "--date", "2019-01-02",
-                  "--json")
+    game = nba_ml(
+        synthetic_trained, "predict", "game", "BOS", "PHI", "--date", "2019-01-02", "--json"
+    )
     assert game.returncode == 0, game.stderr
     payload = json.loads(game.stdout)
     probability = next(v for k, v in _flatten(payload) if "prob" in k)
     assert 0.0 < float(probability) < 1.0
-    player = nba_ml(synthetic_trained, "predict", "player", "Player BOS 1", "--opponent", "PHI",
-                    "--date", "2019-01-02", "--json")
+    player = nba_ml(
+        synthetic_trained,
+        "predict",
+        "player",
+        "Player BOS 1",
+        "--opponent",
+        "PHI",
+        "--date",
+        "2019-01-02",
+        "--json",
+    )
     assert player.returncode == 0, player.stderr
     values = dict(_flatten(json.loads(player.stdout)))
     assert any(k.endswith("points") and float(v) > 0 for k, v in values.items())
@@ -104,7 +122,8 @@ def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
 
 
 def test_a_tampered_model_is_refused_and_ensure_repairs_it(
-        synthetic_trained: Path, tmp_path: Path) -> None:
+    synthetic_trained: Path, tmp_path: Path
+) -> None:
     data_dir = copy_data_dir(synthetic_trained, tmp_path / "data")
     target = (data_dir / "models").resolve() / MODEL_FILES["points"]
     target.chmod(0o644)
@@ -120,15 +139,23 @@ def test_a_tampered_model_is_refused_and_ensure_repairs_it(
 
 
 def test_a_held_lock_makes_train_exit_75_and_the_set_stays(
-        synthetic_trained: Path, synthetic_seasons: Path, tmp_path: Path) -> None:
+    synthetic_trained: Path, synthetic_seasons: Path, tmp_path: Path
+) -> None:
     data_dir = copy_data_dir(synthetic_trained, tmp_path / "data")
     before = os.readlink(data_dir / "models")
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from nba_ml.state.lock import TrainingLock\n"
-         "with TrainingLock(Path(sys.argv[1]) / 'train.lock'):\n"
-         "    print('held', flush=True); time.sleep(60)", str(data_dir)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path\n"
+            "from nba_ml.state.lock import TrainingLock\n"
+            "with TrainingLock(Path(sys.argv[1]) / 'train.lock'):\n"
+            "    print('held', flush=True); time.sleep(60)",
+            str(data_dir),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         result = nba_ml(data_dir, "train", "--force", "--from", synthetic_seasons)
@@ -142,11 +169,20 @@ def test_a_held_lock_makes_train_exit_75_and_the_set_stays(
     assert nba_ml(data_dir, "check").returncode == 0
 
 
-def test_backtest_writes_every_game_and_player_game(synthetic_seasons: Path,
-                                                    tmp_path: Path) -> None:
+def test_backtest_writes_every_game_and_player_game(
+    synthetic_seasons: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "backtest.csv"
-    result = nba_ml(tmp_path / "data", "backtest", "--from", synthetic_seasons, "--test-season",
-                    "2018-19", "--output", output)
+    result = nba_ml(
+        tmp_path / "data",
+        "backtest",
+        "--from",
+        synthetic_seasons,
+        "--test-season",
+        "2018-19",
+        "--output",
+        output,
+    )
     assert result.returncode == 0, result.stderr
     with output.open() as handle:
         rows = list(csv.DictReader(handle))
@@ -157,7 +193,11 @@ def test_backtest_writes_every_game_and_player_game(synthetic_seasons: Path,
         games = sum(1 for _ in csv.DictReader(handle)) // 2
     with (synthetic_seasons / "player_game_logs_2018-19.csv").open() as handle:
         player_games = sum(1 for _ in csv.DictReader(handle))
-    assert by_model == {"game_outcome": games, "points": player_games,
-                        "assists": player_games, "rebounds": player_games}
+    assert by_model == {
+        "game_outcome": games,
+        "points": player_games,
+        "assists": player_games,
+        "rebounds": player_games,
+    }
     probabilities = [float(r["prediction"]) for r in rows if r["model"] == "game_outcome"]
     assert all(0 < p < 1 for p in probabilities)

@@ -57,24 +57,44 @@ POOL = (b"multiprocessing.spawn", b"multiprocessing.resource_tracker")  # fit_se
 def command_env(**extra: str) -> dict[str, str]:
     """Return a clean environment for `nba-ml`: no nba-ml settings, no way out to the internet."""
     dropped = {"https_proxy", "http_proxy", "all_proxy", "no_proxy", "state_directory"}
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("NBA_ML_", "NBA_TRAINING_", "NBA_API_"))
-           and key.lower() not in dropped}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NBA_ML_", "NBA_TRAINING_", "NBA_API_"))
+        and key.lower() not in dropped
+    }
     nowhere = f"http://127.0.0.1:{closed_port()}"
-    env.update(HTTPS_PROXY=nowhere, HTTP_PROXY=nowhere, https_proxy=nowhere, http_proxy=nowhere,
-               NBA_ML_RETRIES="1", NBA_ML_REQUEST_PAUSE="0", NO_COLOR="1",
-               PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        HTTPS_PROXY=nowhere,
+        HTTP_PROXY=nowhere,
+        https_proxy=nowhere,
+        http_proxy=nowhere,
+        NBA_ML_RETRIES="1",
+        NBA_ML_REQUEST_PAUSE="0",
+        NO_COLOR="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     env.update(extra)
     return env
 
 
-def nba(data_dir: Path, *args: object, env: dict[str, str] | None = None,
-        preexec_fn: Callable[[], None] | None = None,
-        timeout: float = TRAIN_TIMEOUT) -> subprocess.CompletedProcess[str]:
+def nba(
+    data_dir: Path,
+    *args: object,
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+    timeout: float = TRAIN_TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
     """Run `nba-ml --data-dir DATA_DIR ARGS...` to completion."""
-    return subprocess.run([str(NBA_ML), "--data-dir", str(data_dir), *map(str, args)],
-                          capture_output=True, text=True, env=env or command_env(),
-                          preexec_fn=preexec_fn, timeout=timeout, check=False)
+    return subprocess.run(
+        [str(NBA_ML), "--data-dir", str(data_dir), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env or command_env(),
+        preexec_fn=preexec_fn,
+        timeout=timeout,
+        check=False,
+    )
 
 
 _STARTED: list[subprocess.Popen[bytes]] = []
@@ -111,8 +131,11 @@ def alive(pid: int) -> bool:
 
 def pool_processes(pid: int) -> list[int]:
     """Return the living fitting workers and resource tracker started by the process ``pid``."""
-    return [child for child in descendants(pid)
-            if alive(child) and any(marker in _cmdline(child) for marker in POOL)]
+    return [
+        child
+        for child in descendants(pid)
+        if alive(child) and any(marker in _cmdline(child) for marker in POOL)
+    ]
 
 
 def pool_semaphores(pids: list[int]) -> set[Path]:
@@ -161,8 +184,14 @@ class Run:
 
     _count = 0
 
-    def __init__(self, logs: Path, data_dir: Path, *args: object,
-                 env: dict[str, str] | None = None, default_sigint: bool = False) -> None:
+    def __init__(
+        self,
+        logs: Path,
+        data_dir: Path,
+        *args: object,
+        env: dict[str, str] | None = None,
+        default_sigint: bool = False,
+    ) -> None:
         Run._count += 1
         logs.mkdir(parents=True, exist_ok=True)
         name = f"{Run._count:03d}-{args[0]}"
@@ -173,9 +202,12 @@ class Run:
         with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
             self.process = subprocess.Popen(
                 [str(NBA_ML), "--data-dir", str(data_dir), *map(str, args)],
-                stdout=out, stderr=err, env=env or command_env(),
+                stdout=out,
+                stderr=err,
+                env=env or command_env(),
                 # as from a terminal, even when this test runs where SIGINT is ignored
-                preexec_fn=_default_sigint if default_sigint else None)
+                preexec_fn=_default_sigint if default_sigint else None,
+            )
         _STARTED.append(self.process)
 
     @property
@@ -218,8 +250,7 @@ class Run:
 
     def workers(self) -> list[int]:
         """Return the pids of the command's fitting worker processes (spawned children)."""
-        return [pid for pid in descendants(self.pid)
-                if alive(pid) and POOL[0] in _cmdline(pid)]
+        return [pid for pid in descendants(self.pid) if alive(pid) and POOL[0] in _cmdline(pid)]
 
 
 def _default_sigint() -> None:
@@ -233,8 +264,9 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
-               interval: float = 0.02) -> Any:
+def wait_until(
+    predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02
+) -> Any:
     deadline = time.monotonic() + timeout
     while not (value := predicate()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -265,12 +297,17 @@ def generation(data_dir: Path) -> str | None:
 def leftovers(data_dir: Path) -> list[str]:
     """Return what an interrupted run may leave: temporary generations, links, history files."""
     found = []
-    for directory, prefixes in ((data_dir / "generations", (".tmp-", ".trash-")),
-                                (data_dir, (".models.tmp-",)),
-                                (data_dir / "history", (".game_data.",))):
+    for directory, prefixes in (
+        (data_dir / "generations", (".tmp-", ".trash-")),
+        (data_dir, (".models.tmp-",)),
+        (data_dir / "history", (".game_data.",)),
+    ):
         if directory.is_dir():
-            found += [f"{directory.name}/{p.name}" for p in directory.iterdir()
-                      if p.name.startswith(prefixes)]
+            found += [
+                f"{directory.name}/{p.name}"
+                for p in directory.iterdir()
+                if p.name.startswith(prefixes)
+            ]
     return sorted(found)
 
 
@@ -377,10 +414,16 @@ def _kill_fitting(run: Run) -> None:
     semaphores = pool_semaphores([run.pid, *pool])
     run.kill()
     assert lock_holder(run_data(run)) is None  # the workers never hold the training lock
-    wait_until(lambda: not any(alive(pid) for pid in pool), 10,
-               f"the pool processes {pool} to die with the killed training")
-    wait_until(lambda: not any(path.exists() for path in semaphores), 10,
-               f"the killed training's semaphores {sorted(semaphores)} to leave /dev/shm")
+    wait_until(
+        lambda: not any(alive(pid) for pid in pool),
+        10,
+        f"the pool processes {pool} to die with the killed training",
+    )
+    wait_until(
+        lambda: not any(path.exists() for path in semaphores),
+        10,
+        f"the killed training's semaphores {sorted(semaphores)} to leave /dev/shm",
+    )
 
 
 def run_data(run: Run) -> Path:
@@ -397,7 +440,8 @@ def _kill_installing(run: Run, data_dir: Path) -> None:
 
 
 def test_kill_9_at_any_point_keeps_a_complete_set_and_the_next_run_recovers(
-        data: Path, season_dir: Path, tmp_path: Path) -> None:
+    data: Path, season_dir: Path, tmp_path: Path
+) -> None:
     """Before fitting, while fitting (the workers must die with the command) and as the new set
     is written; then a training amid the leftovers of every kind, with `check` in a loop."""
     old = generation(data)
@@ -412,9 +456,11 @@ def test_kill_9_at_any_point_keeps_a_complete_set_and_the_next_run_recovers(
         killer(run)
         assert INSTALLED not in run.stderr, point
         assert lock_holder(data) is None, f"the lock outlived a training killed {point}"
-        wait_until(lambda run=run: not pool_processes(run.pid)
-                   and not any(alive(pid) for pid in _ORPHANS), 10,
-                   f"the workers of the training killed {point} to die")
+        wait_until(
+            lambda run=run: not pool_processes(run.pid) and not any(alive(pid) for pid in _ORPHANS),
+            10,
+            f"the workers of the training killed {point} to die",
+        )
         current = assert_complete_set(data)  # the old set, or a complete new one: never a mix
         if point != "installing":
             assert current == old, point
@@ -423,8 +469,9 @@ def test_kill_9_at_any_point_keeps_a_complete_set_and_the_next_run_recovers(
 
     # A killer's leftovers of every kind; the next training must remove them all.
     (data / "generations" / ".tmp-20000101T000000Z-dead00").mkdir(exist_ok=True)
-    (data / "generations" / ".tmp-20000101T000000Z-dead00" / "points_prediction_model.skops"
-     ).write_bytes(b"half a model")
+    (
+        data / "generations" / ".tmp-20000101T000000Z-dead00" / "points_prediction_model.skops"
+    ).write_bytes(b"half a model")
     (data / "generations" / ".trash-20000101T000000Z-dead01").mkdir()
     (data / ".models.tmp-20000101T000000Z-dead02").symlink_to("generations/nowhere")
     (data / "history" / ".game_data.dead03.tmp").write_bytes(b"half a table")
@@ -444,7 +491,8 @@ def test_kill_9_at_any_point_keeps_a_complete_set_and_the_next_run_recovers(
 
 
 def test_kill_9_of_a_first_training_leaves_no_set_and_check_says_so(
-        tmp_path: Path, season_dir: Path) -> None:
+    tmp_path: Path, season_dir: Path
+) -> None:
     data = tmp_path / "data"
     run = Run(tmp_path / "logs", data, "train", "--force", "--from", season_dir)
     _kill_building_features(run)
@@ -459,7 +507,8 @@ def test_kill_9_of_a_first_training_leaves_no_set_and_check_says_so(
 
 
 def test_a_killed_worker_fails_the_run_on_one_line_and_keeps_the_set(
-        data: Path, season_dir: Path, tmp_path: Path) -> None:
+    data: Path, season_dir: Path, tmp_path: Path
+) -> None:
     """The OOM killer picks one of the fitting worker processes."""
     before = assert_complete_set(data)
     run = Run(tmp_path / "logs", data, "train", "--force", "--from", season_dir)
@@ -468,29 +517,35 @@ def test_a_killed_worker_fails_the_run_on_one_line_and_keeps_the_set(
     os.kill(workers[0], signal.SIGKILL)
     assert run.wait() == 1, run.stderr
     line = one_error_line(run)
-    assert f"fitting the player models failed: worker process {workers[0]} was killed by " \
-           "SIGKILL; current models kept" in line, line
+    assert (
+        f"fitting the player models failed: worker process {workers[0]} was killed by "
+        "SIGKILL; current models kept" in line
+    ), line
     assert lock_holder(data) is None
     assert assert_complete_set(data) == before
     assert leftovers(data) == []
     assert not pool_processes(run.pid)
-    assert "trained" not in [json.loads(r)["outcome"]
-                             for r in (data / "runs.jsonl").read_text().splitlines()[-1:]]
+    assert "trained" not in [
+        json.loads(r)["outcome"] for r in (data / "runs.jsonl").read_text().splitlines()[-1:]
+    ]
 
 
-@pytest.mark.parametrize(("signum", "code", "everyone"), [
-    (signal.SIGTERM, 143, False), (signal.SIGTERM, 143, True), (signal.SIGINT, 130, True)])
+@pytest.mark.parametrize(
+    ("signum", "code", "everyone"),
+    [(signal.SIGTERM, 143, False), (signal.SIGTERM, 143, True), (signal.SIGINT, 130, True)],
+)
 def test_a_stop_signal_while_fitting_ends_cleanly_on_one_line(
-        data: Path, season_dir: Path, tmp_path: Path, signum: int, code: int,
-        everyone: bool) -> None:
+    data: Path, season_dir: Path, tmp_path: Path, signum: int, code: int, everyone: bool
+) -> None:
     """`kill PID` or `timeout` (SIGTERM to nba-ml alone), systemd's stop or start-up timeout
     (SIGTERM to every process of the unit) and Ctrl-C (SIGINT to the terminal's process group)
     while the workers fit: one ERROR line and exit 128 + signal; the workers, the lock and the
     temporary files are released on the way out (not left for the next run); the run is
     recorded as stopped."""
     before = assert_complete_set(data)
-    run = Run(tmp_path / "logs", data, "train", "--force", "--from", season_dir,
-              default_sigint=True)
+    run = Run(
+        tmp_path / "logs", data, "train", "--force", "--from", season_dir, default_sigint=True
+    )
     run.wait_for_log("fitting on data before the holdout")
     wait_until(lambda: len(run.workers()) >= 2, 60, "the fitting workers")
     workers = run.workers()
@@ -509,7 +564,8 @@ def test_a_stop_signal_while_fitting_ends_cleanly_on_one_line(
     status = nba(data, "status", "--json", "--strict", timeout=120)
     assert status.returncode == 1  # --strict: the last run needs a look
     assert f"last run stopped (exit {code}): stopped by" in " ".join(
-        json.loads(status.stdout)["attention"])
+        json.loads(status.stdout)["attention"]
+    )
 
 
 def _sigint_handled(pid: int) -> bool:
@@ -524,14 +580,16 @@ def _sigint_handled(pid: int) -> bool:
 
 
 def test_concurrent_trainers_ensures_checks_and_status_train_exactly_once(
-        tmp_path: Path, season_dir: Path) -> None:
+    tmp_path: Path, season_dir: Path
+) -> None:
     """Two web servers boot at once on an empty data directory (`ensure --wait 300`); while one
     of them trains, three `train --force`, an `ensure` without --wait and `status` run, and
     `check --json` runs in a loop all along."""
     data, logs = tmp_path / "data", tmp_path / "logs"
     with CheckPoller(data) as poller:
-        servers = [Run(logs, data, "ensure", "--from", season_dir, "--wait", "300")
-                   for _ in range(2)]
+        servers = [
+            Run(logs, data, "ensure", "--from", season_dir, "--wait", "300") for _ in range(2)
+        ]
         holder = wait_until(lambda: lock_holder(data), 120, "a web server to take the lock")
         assert holder.pid in {server.pid for server in servers}
         assert "ensure" in (holder.command or "")
@@ -583,6 +641,7 @@ def _file_size_limit(limit: int) -> Callable[[], None]:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death, like ENOSPC
         _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
     return apply
 
 
@@ -602,8 +661,11 @@ def full_disk(base: Path, tmp_path: Path) -> Iterator[Path]:
     mount.mkdir()
     used = sum(p.stat().st_size for p in base.rglob("*") if p.is_file() and not p.is_symlink())
     size_kb = used // 1024 + _game_data_bytes(base) // 2048 + 64
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0750",
-                              "tmpfs", str(mount)], capture_output=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0750", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode(errors='replace').strip()}")
     try:
@@ -614,14 +676,16 @@ def full_disk(base: Path, tmp_path: Path) -> Iterator[Path]:
 
 
 def test_full_disk_during_a_real_training_keeps_the_current_set(
-        full_disk: Path, season_dir: Path) -> None:
+    full_disk: Path, season_dir: Path
+) -> None:
     before = assert_complete_set(full_disk)
     manifest = (full_disk / "models" / "manifest.json").read_bytes()
     result = nba(full_disk, "train", "--force", "--from", season_dir)
     assert result.returncode == 1, result.stderr
     line = one_error_line(result)
-    assert ("no space left on device" in line.lower()
-            and line.endswith("; current models kept")), line
+    assert "no space left on device" in line.lower() and line.endswith("; current models kept"), (
+        line
+    )
     assert assert_complete_set(full_disk) == before
     assert (full_disk / "models" / "manifest.json").read_bytes() == manifest
     assert leftovers(full_disk) == []
@@ -630,13 +694,20 @@ def test_full_disk_during_a_real_training_keeps_the_current_set(
 
 
 def test_a_file_size_limit_fails_on_one_line_and_keeps_the_set(
-        data: Path, season_dir: Path) -> None:
+    data: Path, season_dir: Path
+) -> None:
     """RLIMIT_FSIZE of half the saved game data (EFBIG, the errno of a quota or size limit; no
     root needed). The fitting workers get their data through pipes, not files, so the limit is
     first hit by the game-data history written after fitting, before the models."""
     before = assert_complete_set(data)
-    result = nba(data, "train", "--force", "--from", season_dir,
-                 preexec_fn=_file_size_limit(_game_data_bytes(data) // 2))
+    result = nba(
+        data,
+        "train",
+        "--force",
+        "--from",
+        season_dir,
+        preexec_fn=_file_size_limit(_game_data_bytes(data) // 2),
+    )
     assert result.returncode == 1, result.stderr
     line = one_error_line(result)
     assert "file too large" in line.lower() and line.endswith("; current models kept"), line
@@ -644,8 +715,9 @@ def test_a_file_size_limit_fails_on_one_line_and_keeps_the_set(
     assert leftovers(data) == []
 
 
-def test_a_data_dir_that_cannot_be_created_is_a_usage_error(tmp_path: Path,
-                                                            season_dir: Path) -> None:
+def test_a_data_dir_that_cannot_be_created_is_a_usage_error(
+    tmp_path: Path, season_dir: Path
+) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a directory should be\n")
     data = blocker / "data"
@@ -677,8 +749,15 @@ def read_only(data: Path) -> Iterator[Path]:
     probe = data.parent / "probe"
     probe.mkdir(mode=0o555)
     try:
-        denied = subprocess.run(["touch", str(probe / "x")], capture_output=True, check=False,
-                                preexec_fn=_without_permission_override).returncode != 0
+        denied = (
+            subprocess.run(
+                ["touch", str(probe / "x")],
+                capture_output=True,
+                check=False,
+                preexec_fn=_without_permission_override,
+            ).returncode
+            != 0
+        )
     except subprocess.SubprocessError:
         denied = False
     if not denied:
@@ -688,17 +767,26 @@ def read_only(data: Path) -> Iterator[Path]:
     data.chmod(0o750)
 
 
-def test_a_read_only_data_dir_refuses_training_and_still_serves(read_only: Path,
-                                                                season_dir: Path) -> None:
+def test_a_read_only_data_dir_refuses_training_and_still_serves(
+    read_only: Path, season_dir: Path
+) -> None:
     before = generation(read_only)
-    result = nba(read_only, "train", "--force", "--from", season_dir,
-                 preexec_fn=_without_permission_override, timeout=120)
+    result = nba(
+        read_only,
+        "train",
+        "--force",
+        "--from",
+        season_dir,
+        preexec_fn=_without_permission_override,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     assert f"data directory {read_only} is not writable by this user" in one_error_line(result)
     checked = nba(read_only, "check", preexec_fn=_without_permission_override, timeout=120)
     assert checked.returncode == 0, checked.stderr
-    status = nba(read_only, "status", "--json", preexec_fn=_without_permission_override,
-                 timeout=120)
+    status = nba(
+        read_only, "status", "--json", preexec_fn=_without_permission_override, timeout=120
+    )
     assert status.returncode == 0 and json.loads(status.stdout)["models"]["valid"] is True
     assert generation(read_only) == before
 
@@ -745,13 +833,21 @@ class HangUpProxy:
 
 @pytest.mark.parametrize("proxy", ["closed port", "hangs up"])
 def test_unreachable_upstream_exits_75_with_one_line_and_keeps_models(
-        data: Path, proxy: str) -> None:
+    data: Path, proxy: str
+) -> None:
     before = assert_complete_set(data)
     manifest = (data / "models" / "manifest.json").read_bytes()
     listener = HangUpProxy() if proxy == "hangs up" else None
     url = listener.url if listener else f"http://127.0.0.1:{closed_port()}"
-    env = command_env(HTTPS_PROXY=url, HTTP_PROXY=url, https_proxy=url, http_proxy=url,
-                      NBA_ML_RETRIES="2", NBA_ML_REQUEST_PAUSE="0", NBA_ML_TIMEOUT="5")
+    env = command_env(
+        HTTPS_PROXY=url,
+        HTTP_PROXY=url,
+        https_proxy=url,
+        http_proxy=url,
+        NBA_ML_RETRIES="2",
+        NBA_ML_REQUEST_PAUSE="0",
+        NBA_ML_TIMEOUT="5",
+    )
     started = time.monotonic()
     try:
         result = nba(data, "train", "--force", env=env, timeout=120)
@@ -776,7 +872,8 @@ def test_unreachable_upstream_exits_75_with_one_line_and_keeps_models(
 
 
 def test_a_model_writable_by_others_is_refused_and_ensure_retrains_despite_rm_rf_models(
-        data: Path, season_dir: Path, tmp_path: Path) -> None:
+    data: Path, season_dir: Path, tmp_path: Path
+) -> None:
     """`ensure` retrains a refused set; while it fits, someone deletes the models and every
     generation (`rm -rf models generations`): it still ends with a complete new set, alone."""
     old = generation(data)
@@ -833,8 +930,7 @@ def test_a_swapped_pickle_is_refused_before_it_is_unpickled(data: Path, tmp_path
         "check --full": nba(data, "check", "--full", timeout=120),
         "ensure": nba(data, "ensure", "--from", no_source, timeout=120),
         "status": nba(data, "status", "--json", timeout=120),
-        "predict": nba(data, "predict", "game", "BOS", "PHI", "--date", "2019-10-22",
-                       timeout=120),
+        "predict": nba(data, "predict", "game", "BOS", "PHI", "--date", "2019-10-22", timeout=120),
         "report": nba(data, "report", "--fast", "--output", tmp_path / "r.html", timeout=120),
     }
     for name, result in runs.items():
@@ -860,7 +956,8 @@ def _forge(data: Path, marker: Path) -> Path:
 
 
 def test_sha256_is_integrity_not_authenticity_permissions_are_the_protection(
-        data: Path, tmp_path: Path) -> None:
+    data: Path, tmp_path: Path
+) -> None:
     """Whoever can write the manifest can make any file match it: the hashes stop accidents and
     naive swaps, file ownership and modes (which check enforces) stop other users."""
     marker = tmp_path / "pwned"
@@ -868,8 +965,7 @@ def test_sha256_is_integrity_not_authenticity_permissions_are_the_protection(
     forged = nba(data, "check", timeout=120)
     assert forged.returncode == 0, forged.stderr  # the owner's forgery matches its manifest
     # ... and still the pickle never runs: model files are skops files, loaded without code
-    for command in (("check", "--full"),
-                    ("predict", "game", "BOS", "PHI", "--date", "2019-10-22")):
+    for command in (("check", "--full"), ("predict", "game", "BOS", "PHI", "--date", "2019-10-22")):
         loaded = nba(data, *command, timeout=120)
         assert loaded.returncode == 1, (command, loaded.stderr)
         assert "points: not loadable: not a skops file" in loaded.stderr, (command, loaded.stderr)
@@ -887,7 +983,8 @@ def test_sha256_is_integrity_not_authenticity_permissions_are_the_protection(
 
 
 def test_full_load_does_not_unpickle_a_set_whose_manifest_others_could_write(
-        data: Path, tmp_path: Path) -> None:
+    data: Path, tmp_path: Path
+) -> None:
     marker = tmp_path / "pwned"
     _forge(data, marker).chmod(0o666)
     result = nba(data, "check", "--full", timeout=120)

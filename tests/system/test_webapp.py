@@ -29,8 +29,10 @@ import pytest
 
 from tests.conftest import GAMELOGS, ROOT, link_seasons
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real seasons)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real seasons)"),
+]
 
 SEASONS = ["2017-18", "2018-19"]
 WORKERS = 2
@@ -56,30 +58,61 @@ def _nba_ml(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("nba-ml")
     argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
     env = {k: v for k, v in os.environ.items() if k != "NBA_ML_DATA_DIR"}
-    return subprocess.run([*argv, "--quiet", "--data-dir", str(data_dir), *args], env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [*argv, "--quiet", "--data-dir", str(data_dir), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 class Server:
-    def __init__(self, data_dir: Path | str, log: Path, *options: str,
-                 environ: dict[str, str] | None = None, app: str = "nba_ml.web:app") -> None:
+    def __init__(
+        self,
+        data_dir: Path | str,
+        log: Path,
+        *options: str,
+        environ: dict[str, str] | None = None,
+        app: str = "nba_ml.web:app",
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         exe = Path(sys.executable).with_name("gunicorn")
         argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "gunicorn"]
         # XDG_RUNTIME_DIR: newer gunicorn puts its control socket there (else in ~/.gunicorn)
-        env = {**os.environ, "NBA_ML_DATA_DIR": str(data_dir),
-               "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS, "XDG_RUNTIME_DIR": str(log.parent),
-               # the data ends in 2019 and the requests ask for 2019-10-22 (in the horizon)
-               "NBA_ML_SERVING_HORIZON_DAYS": "366", **(environ or {})}
+        env = {
+            **os.environ,
+            "NBA_ML_DATA_DIR": str(data_dir),
+            "NBA_ML_SERVING_CHECK_SECONDS": CHECK_SECONDS,
+            "XDG_RUNTIME_DIR": str(log.parent),
+            # the data ends in 2019 and the requests ask for 2019-10-22 (in the horizon)
+            "NBA_ML_SERVING_HORIZON_DAYS": "366",
+            **(environ or {}),
+        }
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
-                [*argv, "--workers", str(WORKERS),
-                 "--bind", f"127.0.0.1:{self.port}", "--timeout", "60",
-                 "--graceful-timeout", "5", *options, app],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    *argv,
+                    "--workers",
+                    str(WORKERS),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--timeout",
+                    "60",
+                    "--graceful-timeout",
+                    "5",
+                    *options,
+                    app,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_listening(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -104,8 +137,9 @@ class Server:
     def get(self, path: str) -> tuple[int, dict[str, Any]]:
         return _get(self.url + path)
 
-    def until(self, path: str, accept: Any, timeout: float = 60.0, in_a_row: int = 8
-              ) -> dict[str, Any]:
+    def until(
+        self, path: str, accept: Any, timeout: float = 60.0, in_a_row: int = 8
+    ) -> dict[str, Any]:
         """Poll until ``in_a_row`` consecutive answers satisfy ``accept`` (so that every worker
         does: the kernel spreads connections over them); return the last body."""
         deadline = time.monotonic() + timeout
@@ -138,8 +172,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def test_a_bad_setting_stops_the_server_with_one_line(tmp_path: Path, workers: str) -> None:
     # the app exited 1, which gunicorn answers by booting a new worker: a crash loop, forever;
     # then workers failing together made gunicorn 23-26 halt twice: two tracebacks and exit 1
-    server = Server(tmp_path / "data", tmp_path / "gunicorn.log", "--workers", workers,
-                    environ={"NBA_ML_SERVING_CHECK_SECONDS": "soon"})
+    server = Server(
+        tmp_path / "data",
+        tmp_path / "gunicorn.log",
+        "--workers",
+        workers,
+        environ={"NBA_ML_SERVING_CHECK_SECONDS": "soon"},
+    )
     try:
         assert server.process.wait(60) == 4  # gunicorn's "App failed to load"
     finally:
@@ -153,17 +192,25 @@ def test_a_bad_setting_stops_the_server_with_one_line(tmp_path: Path, workers: s
 def test_a_relative_data_dir_under_chdir_is_refused_at_start(tmp_path: Path) -> None:
     # gunicorn --chdir examples served examples/nba-ml-data, which stayed empty: 503 forever
     # (examples/webapp.py stays for such command lines: it is nba_ml.web's app)
-    server = Server("nba-ml-data", tmp_path / "gunicorn.log", "--chdir", "examples",
-                    environ={"PWD": str(ROOT)}, app="webapp:app")
+    server = Server(
+        "nba-ml-data",
+        tmp_path / "gunicorn.log",
+        "--chdir",
+        "examples",
+        environ={"PWD": str(ROOT)},
+        app="webapp:app",
+    )
     try:
         assert server.process.wait(60) == 4
     finally:
         server.stop()
     log = server.log.read_text()
     assert "Traceback" not in log, log
-    assert (f"nba-ml web: NBA_ML_DATA_DIR='nba-ml-data' is relative, and the server's working "
-            f"directory {ROOT / 'examples'} is not the one it was started from ({ROOT}; "
-            "gunicorn --chdir?): give an absolute path") in log.splitlines(), log
+    assert (
+        f"nba-ml web: NBA_ML_DATA_DIR='nba-ml-data' is relative, and the server's working "
+        f"directory {ROOT / 'examples'} is not the one it was started from ({ROOT}; "
+        "gunicorn --chdir?): give an absolute path"
+    ) in log.splitlines(), log
 
 
 def test_starts_with_503_then_serves_once_ensure_installed_a_set(env: dict[str, Any]) -> None:
@@ -192,16 +239,16 @@ def test_bad_input_answers_400_with_the_cli_messages(env: dict[str, Any]) -> Non
         "/v1/games?home=BOS&away=LAL&date=now": "expected YYYY-MM-DD",
         "/v1/games?home=BOS&away=LAL&date=2018-01-01": "is not after the last game",
         "/v1/players?player=LeBron%20Jamez": "unknown player 'LeBron Jamez'; did you mean "
-                                             "LeBron James",
+        "LeBron James",
         f"/v1/players?player=LeBron%20James&opponent=LAL&date={DAY}": "cannot play against "
-                                                                      "his own team",
+        "his own team",
         "/v1/players?player=LeBron%20James": "has not played in the 400 days before",
         "/v1/players?player=LeBron%20James&home=maybe": "invalid home 'maybe'",
         "/v1/players?opponent=BOS": "missing query parameter 'player'",
         "/v1/players?player=" + "x" * 500: "longer than",
         "/v1/games?home=BOS&away=LAL&hme=1": "unknown query parameter 'hme'",
         f"/v1/games?home=BOS&away=LAL&date={DAY}&date=garbage": "query parameter 'date' given "
-                                                                "more than once",
+        "more than once",
         "/v1/today?day=2019-10-22": "unknown query parameter 'day'",
     }
     for path, message in cases.items():
@@ -246,8 +293,9 @@ def test_predictions_carry_what_is_served_and_the_stale_flag(env: dict[str, Any]
         assert "--date" in body["warning"]
 
 
-def test_preloaded_workers_serve_the_set_their_master_loaded(env: dict[str, Any],
-                                                             tmp_path: Path) -> None:
+def test_preloaded_workers_serve_the_set_their_master_loaded(
+    env: dict[str, Any], tmp_path: Path
+) -> None:
     # gunicorn --preload forked the workers while the master's watcher was loading: they
     # inherited half-imported modules and refused every set ("partially initialized module")
     server = Server(env["data_dir"], tmp_path / "preload.log", "--preload")
@@ -262,7 +310,8 @@ def test_preloaded_workers_serve_the_set_their_master_loaded(env: dict[str, Any]
 
 
 def test_a_training_beside_the_server_swaps_generations_without_a_failed_request(
-        env: dict[str, Any]) -> None:
+    env: dict[str, Any],
+) -> None:
     server: Server = env["server"]
     first = server.until("/healthz", lambda s, b: s == 200)["generation"]
     failures: list[tuple[str, int, Any]] = []
@@ -270,8 +319,11 @@ def test_a_training_beside_the_server_swaps_generations_without_a_failed_request
     stop = threading.Event()
 
     def loop() -> None:
-        paths = ("/v1/games?home=BOS&away=LAL", "/healthz",
-                 f"/v1/players?player=LeBron%20James&opponent=BOS&date={DAY}")
+        paths = (
+            "/v1/games?home=BOS&away=LAL",
+            "/healthz",
+            f"/v1/players?player=LeBron%20James&opponent=BOS&date={DAY}",
+        )
         i = 0
         while not stop.is_set():
             path = paths[i % len(paths)]
@@ -293,10 +345,10 @@ def test_a_training_beside_the_server_swaps_generations_without_a_failed_request
         result = _nba_ml(env["data_dir"], "train", "--force", "--from", str(env["seasons"]))
         assert result.returncode == 0, result.stderr
         second = json.loads((env["data_dir"] / "models" / "manifest.json").read_text())[
-            "generation"]
+            "generation"
+        ]
         assert second != first
-        server.until("/healthz", lambda s, b: s == 200 and b["generation"] == second,
-                     timeout=60)
+        server.until("/healthz", lambda s, b: s == 200 and b["generation"] == second, timeout=60)
         time.sleep(0.5)  # a few more requests on the new set
     finally:
         stop.set()
@@ -309,7 +361,8 @@ def test_a_training_beside_the_server_swaps_generations_without_a_failed_request
 
 
 def test_a_tampered_generation_is_not_served_and_each_worker_says_why_once(
-        env: dict[str, Any]) -> None:
+    env: dict[str, Any],
+) -> None:
     server: Server = env["server"]
     data_dir: Path = env["data_dir"]
     good = server.until("/healthz", lambda s, b: s == 200)["generation"]
@@ -324,8 +377,11 @@ def test_a_tampered_generation_is_not_served_and_each_worker_says_why_once(
     os.replace(data_dir / ".models.tmp-tampered", data_dir / "models")
 
     def why() -> list[str]:
-        return [line for line in server.log.read_text().splitlines()
-                if "new model set not served" in line]
+        return [
+            line
+            for line in server.log.read_text().splitlines()
+            if "new model set not served" in line
+        ]
 
     deadline = time.monotonic() + 30
     while len(why()) < WORKERS and time.monotonic() < deadline:
@@ -336,7 +392,11 @@ def test_a_tampered_generation_is_not_served_and_each_worker_says_why_once(
     assert "sha256 mismatch" in body["last_error"]
     lines = why()
     assert len(lines) == WORKERS, lines
-    assert all(" - ERROR - " in line and "rebounds: sha256 mismatch" in line
-               and f"still serving {good}" in line for line in lines)
+    assert all(
+        " - ERROR - " in line
+        and "rebounds: sha256 mismatch" in line
+        and f"still serving {good}" in line
+        for line in lines
+    )
     status, body = server.get("/v1/games?home=BOS&away=LAL")
     assert status == 200 and body["generation"] == good

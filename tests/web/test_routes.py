@@ -29,8 +29,17 @@ class Served:
         return self.predictor
 
     def info(self) -> ServingInfo:
-        return ServingInfo(True, "g1", "2026-12-01T10:00:00+00:00", "2026-11-30", 1, False,
-                           False, None, answering=True)
+        return ServingInfo(
+            True,
+            "g1",
+            "2026-12-01T10:00:00+00:00",
+            "2026-11-30",
+            1,
+            False,
+            False,
+            None,
+            answering=True,
+        )
 
 
 @pytest.fixture
@@ -44,49 +53,63 @@ def served(tmp_path: Path) -> FlaskClient:
     return create_app(Served(tmp_path / "data")).test_client()  # type: ignore[arg-type]
 
 
-def test_before_any_set_every_endpoint_answers_503_with_the_reason(empty: FlaskClient,
-                                                                    tmp_path: Path) -> None:
+def test_before_any_set_every_endpoint_answers_503_with_the_reason(
+    empty: FlaskClient, tmp_path: Path
+) -> None:
     for path in ("/healthz", "/v1/games?home=BOS&away=LAL", "/v1/players?player=2544"):
         answer = empty.get(path)
         assert answer.status_code == 503 and answer.is_json, path
         assert answer.get_json()["error"] == (  # no server path shown to clients
-            "no model set is served yet: none installed at <data dir>/models; run "
-            "`nba-ml ensure`")
+            "no model set is served yet: none installed at <data dir>/models; run `nba-ml ensure`"
+        )
         assert str(tmp_path) not in answer.get_data(as_text=True)
 
 
 def test_healthz_says_what_is_served(served: FlaskClient) -> None:
     answer = served.get("/healthz")
     assert answer.status_code == 200
-    assert answer.get_json() == {"ready": True, "generation": "g1",
-                                 "trained_at": "2026-12-01T10:00:00+00:00",
-                                 "last_game_date": "2026-11-30", "days_behind": 1,
-                                 "stale": False, "loading": False, "last_error": None,
-                                 "answering": True, "problem": None}
+    assert answer.get_json() == {
+        "ready": True,
+        "generation": "g1",
+        "trained_at": "2026-12-01T10:00:00+00:00",
+        "last_game_date": "2026-11-30",
+        "days_behind": 1,
+        "stale": False,
+        "loading": False,
+        "last_error": None,
+        "answering": True,
+        "problem": None,
+    }
 
 
-def test_games_and_players_hand_their_query_to_the_api(served: FlaskClient,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_games_and_players_hand_their_query_to_the_api(
+    served: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[tuple[str, dict[str, str]]] = []
 
     def answer(kind: str) -> Any:
         def answer_for(predictor: object, params: Any) -> dict[str, Any]:
             seen.append((kind, dict(params)))
             return {"kind": kind}
+
         return answer_for
 
     monkeypatch.setattr(api, "games_answer", answer("games"))
     monkeypatch.setattr(api, "players_answer", answer("players"))
     assert served.get("/v1/games?home=BOS&away=LAL").get_json() == {"kind": "games"}
     assert served.get("/v1/players?player=LeBron%20James").get_json() == {"kind": "players"}
-    assert seen == [("games", {"home": "BOS", "away": "LAL"}),
-                    ("players", {"player": "LeBron James"})]
+    assert seen == [
+        ("games", {"home": "BOS", "away": "LAL"}),
+        ("players", {"player": "LeBron James"}),
+    ]
 
 
-@pytest.mark.parametrize(("error", "status"), [(UsageError("unknown team 'BOZ'"), 400),
-                                               (ModelsNotReady("loading"), 503)])
-def test_expected_errors_map_to_their_status(served: FlaskClient, monkeypatch: pytest.MonkeyPatch,
-                                             error: Exception, status: int) -> None:
+@pytest.mark.parametrize(
+    ("error", "status"), [(UsageError("unknown team 'BOZ'"), 400), (ModelsNotReady("loading"), 503)]
+)
+def test_expected_errors_map_to_their_status(
+    served: FlaskClient, monkeypatch: pytest.MonkeyPatch, error: Exception, status: int
+) -> None:
     def fail(*_: object) -> dict[str, Any]:
         raise error
 
@@ -96,8 +119,8 @@ def test_expected_errors_map_to_their_status(served: FlaskClient, monkeypatch: p
 
 
 def test_an_unexpected_error_is_a_json_500_without_details(
-        served: FlaskClient, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    served: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def crash(*_: object) -> dict[str, Any]:
         raise KeyError("/var/lib/nba-ml/secret")
 
@@ -110,29 +133,41 @@ def test_an_unexpected_error_is_a_json_500_without_details(
 
 def test_unknown_paths_and_methods_answer_json(served: FlaskClient) -> None:
     answer = served.get("/v1/nothing")
-    assert (answer.status_code, answer.get_json()) == (404, {"error":
-                                                             "no such endpoint /v1/nothing"})
+    assert (answer.status_code, answer.get_json()) == (
+        404,
+        {"error": "no such endpoint /v1/nothing"},
+    )
     answer = served.post("/healthz")
     assert answer.status_code == 405 and answer.get_json()["error"]
 
 
 def test_today_answers_404_without_a_cached_schedule_and_400_for_bad_input(
-        served: FlaskClient) -> None:
+    served: FlaskClient,
+) -> None:
     answer = served.get("/v1/today?date=2019-10-22")
-    assert answer.status_code == 404 and "no schedule cached for 2019-10-22" in (
-        answer.get_json()["error"])
+    assert (
+        answer.status_code == 404
+        and "no schedule cached for 2019-10-22" in (answer.get_json()["error"])
+    )
     answer = served.get("/v1/today?date=tomorrow")
     assert answer.status_code == 400 and "expected YYYY-MM-DD" in answer.get_json()["error"]
     answer = served.get("/v1/today?day=2019-10-22")
-    assert answer.status_code == 400 and "unknown query parameter 'day'" in (
-        answer.get_json()["error"])
+    assert (
+        answer.status_code == 400
+        and "unknown query parameter 'day'" in (answer.get_json()["error"])
+    )
 
 
 def test_a_503_says_when_to_retry_and_today_is_503_before_any_set(empty: FlaskClient) -> None:
     """Before any set every endpoint answers 503 with Retry-After; /v1/today answered 404 ("no
     schedule cached") instead, and 503s had no Retry-After."""
-    for path in ("/healthz", "/v1/games?home=BOS&away=LAL", "/v1/players?player=2544",
-                 "/v1/today", "/v1/today?date=2019-10-22"):
+    for path in (
+        "/healthz",
+        "/v1/games?home=BOS&away=LAL",
+        "/v1/players?player=2544",
+        "/v1/today",
+        "/v1/today?date=2019-10-22",
+    ):
         response = empty.get(path)
         assert response.status_code == 503, (path, response.get_json())
         assert response.headers["Retry-After"] == str(api.RETRY_AFTER_SECONDS), path

@@ -27,8 +27,7 @@ def _fresh_state() -> Iterator[None]:
 
 
 def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NBA_ML_", "NBA_TRAINING_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_ML_", "NBA_TRAINING_"))}
     return {**env, **values}
 
 
@@ -42,8 +41,7 @@ def test_an_unset_or_absolute_data_dir_is_taken_as_it_is(tmp_path: Path) -> None
     assert startup.data_dir_from(given, str(tmp_path)) == Path("/srv/models")
 
 
-def test_a_relative_data_dir_is_resolved_against_the_directory_started_in(
-        tmp_path: Path) -> None:
+def test_a_relative_data_dir_is_resolved_against_the_directory_started_in(tmp_path: Path) -> None:
     environ = {"NBA_ML_DATA_DIR": "nba-ml-data", "PWD": str(tmp_path)}
     assert startup.data_dir_from(environ, str(tmp_path)) == tmp_path / "nba-ml-data"
     # no $PWD (systemd, a container): the working directory is all there is
@@ -65,11 +63,13 @@ def test_a_relative_data_dir_after_a_chdir_is_refused(tmp_path: Path) -> None:
     assert str(moved) in message and "gunicorn --chdir" in message and "absolute" in message
 
 
-def test_start_live_follows_the_resolved_directory(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_start_live_follows_the_resolved_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    live = startup.start_live({"NBA_ML_DATA_DIR": "data", "PWD": str(tmp_path),
-                               "NBA_ML_SERVING_CHECK_SECONDS": "0.5"})
+    live = startup.start_live(
+        {"NBA_ML_DATA_DIR": "data", "PWD": str(tmp_path), "NBA_ML_SERVING_CHECK_SECONDS": "0.5"}
+    )
     try:
         assert live.data_dir == tmp_path / "data" and live.check_interval == 0.5
     finally:
@@ -78,8 +78,9 @@ def test_start_live_follows_the_resolved_directory(tmp_path: Path,
 
 def test_start_live_raises_config_error_for_a_bad_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="NBA_ML_SERVING_CHECK_SECONDS='soon' is not a number"):
-        startup.start_live({"NBA_ML_DATA_DIR": str(tmp_path),
-                            "NBA_ML_SERVING_CHECK_SECONDS": "soon"})
+        startup.start_live(
+            {"NBA_ML_DATA_DIR": str(tmp_path), "NBA_ML_SERVING_CHECK_SECONDS": "soon"}
+        )
 
 
 # --- one line and exit 4, once per server ------------------------------------------------------
@@ -100,7 +101,8 @@ def test_a_failure_while_the_server_stops_is_silent(capsys: pytest.CaptureFixtur
 
 
 def test_the_taker_stays_silent_when_the_stop_comes_within_the_grace(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     waited: list[float] = []
     with pytest.raises(SystemExit) as raised:
         startup.fail_start(ConfigError("bad"), sleep=lambda s: waited.append(s) or True)
@@ -109,7 +111,8 @@ def test_the_taker_stays_silent_when_the_stop_comes_within_the_grace(
 
 
 def test_a_worker_beaten_to_the_failure_waits_for_the_stop(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     other = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     other.bind(f"\0nba-ml-web-start-failed-{os.getppid()}")  # a sibling failed first
     try:
@@ -161,8 +164,14 @@ _MASTER = textwrap.dedent("""
 
 @pytest.mark.parametrize("workers", [2, 4])
 def test_workers_failing_together_end_on_one_line_and_one_exit_4(workers: int) -> None:
-    result = subprocess.run([sys.executable, "-c", _MASTER, str(workers)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", _MASTER, str(workers)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(sorted([0] * (workers - 1) + [4]))
     assert result.stderr == "nba-ml web: NBA_ML_X='soon' is not a number\n"
@@ -171,18 +180,21 @@ def test_workers_failing_together_end_on_one_line_and_one_exit_4(workers: int) -
 # --- the package builds its app on first access ------------------------------------------------
 
 
-def test_importing_the_app_with_a_bad_setting_prints_one_line_and_exits_4(
-        tmp_path: Path) -> None:
+def test_importing_the_app_with_a_bad_setting_prints_one_line_and_exits_4(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from nba_ml.web import app"], cwd=ROOT, capture_output=True,
-        text=True, timeout=60, check=False,
-        env=_env(NBA_ML_DATA_DIR=str(tmp_path), NBA_ML_SERVING_CHECK_SECONDS="soon"))
+        [sys.executable, "-c", "from nba_ml.web import app"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_env(NBA_ML_DATA_DIR=str(tmp_path), NBA_ML_SERVING_CHECK_SECONDS="soon"),
+    )
     assert result.returncode == startup.APP_LOAD_ERROR
     assert result.stderr == "nba-ml web: NBA_ML_SERVING_CHECK_SECONDS='soon' is not a number\n"
 
 
-def test_the_app_is_built_once_on_first_access_and_other_names_are_errors(
-        tmp_path: Path) -> None:
+def test_the_app_is_built_once_on_first_access_and_other_names_are_errors(tmp_path: Path) -> None:
     script = textwrap.dedent("""
         import nba_ml.web as web
         assert "app" not in vars(web)
@@ -198,13 +210,19 @@ def test_the_app_is_built_once_on_first_access_and_other_names_are_errors(
         web.live.stop()
     """)
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-        timeout=60, check=False,
-        env=_env(NBA_ML_DATA_DIR="data", PWD=str(tmp_path), PYTHONPATH=str(ROOT)))
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_env(NBA_ML_DATA_DIR="data", PWD=str(tmp_path), PYTHONPATH=str(ROOT)),
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "AttributeError module 'nba_ml.web' has no attribute 'nothing'"
     # the relative data directory was resolved (the log names it); clients see no server path
-    assert lines[1].startswith("503 no model set is served yet: none installed at "
-                               "<data dir>/models")
+    assert lines[1].startswith(
+        "503 no model set is served yet: none installed at <data dir>/models"
+    )
     assert f"serving the model sets installed in {tmp_path / 'data'}" in result.stderr
