@@ -274,6 +274,7 @@ def _game_table(
         *GAME_FEATURES,
         *(c for c in DIFF_FEATURES if c not in GAME_FEATURES),
         *GAME_CONTEXT,
+        *SCORING_FEATURES,
         "home_pts",
         "away_pts",
         "home_win",
@@ -294,6 +295,16 @@ DIFF_COLUMNS: tuple[str, ...] = (
 # every home-minus-away difference the game table carries (GAME_FEATURES and the candidates
 # that were tried; benchmarks/tuning.py scores them)
 DIFF_FEATURES: tuple[str, ...] = tuple(f"{name}_diff" for name in DIFF_COLUMNS)
+# each side's points scored and allowed per game over its last 10 games, and the game total
+# they suggest (the mean of each side's scoring and its opponent's allowance, summed): the
+# total model's inputs and baseline (issue #22)
+SCORING_FEATURES: tuple[str, ...] = (
+    "home_scored10",
+    "home_allowed10",
+    "away_scored10",
+    "away_allowed10",
+    "total_recent",
+)
 
 
 def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
@@ -301,6 +312,15 @@ def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
     and ``away_<side column>`` columns; return it."""
     for name in DIFF_COLUMNS:
         games[f"{name}_diff"] = games[f"home_{name}"] - games[f"away_{name}"]
+    for side in ("home", "away"):
+        games[f"{side}_allowed10"] = games[f"{side}_pts_allowed10"]
+        games[f"{side}_scored10"] = games[f"{side}_margin10"] + games[f"{side}_pts_allowed10"]
+    games["total_recent"] = (
+        games["home_scored10"]
+        + games["away_allowed10"]
+        + games["away_scored10"]
+        + games["home_allowed10"]
+    ) / 2
     return games
 
 
