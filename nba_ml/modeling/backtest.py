@@ -11,9 +11,11 @@ from nba_ml import progress
 from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError, StorageError
 from nba_ml.modeling import evaluation, models
+from nba_ml.modeling.models import QUANTILE_COLUMNS
 from nba_ml.modeling.training import build_feature_tables
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from nba_ml.data.importer import GameData
@@ -30,7 +32,15 @@ BACKTEST_COLUMNS: tuple[str, ...] = (
     "player_id",
     "player_name",
     "prediction",
+    *QUANTILE_COLUMNS,
     "actual",
+)
+# the rows' order within a day
+ROW_MODELS: tuple[str, ...] = (
+    models.GAME_MODEL,
+    models.MARGIN_MODEL,
+    models.TOTAL_MODEL,
+    *models.PLAYER_MODELS,
 )
 
 
@@ -53,6 +63,8 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     import numpy as np
     import pandas as pd
 
+    from nba_ml.modeling.distributions import count_quantiles
+
     test_year = parse_season(test_season)
     seasons = data.seasons
     if test_season not in seasons:
@@ -73,32 +85,43 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     test_p = tables.players[tables.players["season"] == test_season]
     try:
         fitted = models.fit_all(train_g, train_p)
+        fitted.update(models.fit_game_distributions(train_g))
     except ValueError as error:
         raise DataError(f"cannot train: {error}") from None
     progress.report(step, 2, 3)
     figures = evaluation.evaluate(fitted, train_p, test_g, test_p)
+    no_quantiles = np.full((len(test_g), len(QUANTILE_COLUMNS)), np.nan)
+    game_columns = {
+        "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "game_id": test_g["game_id"].astype(str).to_numpy(),
+        "season_type": test_g["season_type"].to_numpy(),
+        "team": test_g["home"].to_numpy(),
+        "opponent": test_g["away"].to_numpy(),
+        "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
+        "player_name": pd.array([pd.NA] * len(test_g), dtype="string"),
+    }
     frames = [
-        pd.DataFrame(
-            {
-                "model": models.GAME_MODEL,
-                "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                "game_id": test_g["game_id"].astype(str).to_numpy(),
-                "season_type": test_g["season_type"].to_numpy(),
-                "team": test_g["home"].to_numpy(),
-                "opponent": test_g["away"].to_numpy(),
-                "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
-                "player_name": pd.array([pd.NA] * len(test_g), dtype="string"),
-                "prediction": models.predict_home_win(fitted[models.GAME_MODEL], test_g),
-                "actual": test_g["home_win"].astype(int).to_numpy(),
-            }
+        _rows(
+            models.GAME_MODEL,
+            game_columns,
+            models.predict_home_win(fitted[models.GAME_MODEL], test_g),
+            no_quantiles,
+            test_g["home_win"].astype(int).to_numpy(),
         )
     ]
+    actual_of = {
+        models.MARGIN_MODEL: test_g["home_pts"] - test_g["away_pts"],
+        models.TOTAL_MODEL: test_g["home_pts"] + test_g["away_pts"],
+    }
+    for name, actual in actual_of.items():
+        mean, quantiles = models.predict_game_quantiles(fitted[name], test_g)
+        frames.append(_rows(name, game_columns, mean, quantiles, actual.to_numpy(dtype=float)))
     for name, stat in models.PLAYER_MODELS.items():
         rows = test_p[test_p[stat].notna()]
         frames.append(
-            pd.DataFrame(
+            _rows(
+                name,
                 {
-                    "model": name,
                     "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
                     "game_id": rows["game_id"].astype(str).to_numpy(),
                     "season_type": rows["season_type"].to_numpy(),
@@ -110,14 +133,15 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
                     "player_name": pd.array(
                         rows["player_name"].astype(str).to_numpy(), dtype="string"
                     ),
-                    "prediction": models.predict_stat(fitted[name], rows),
-                    "actual": rows[stat].to_numpy(dtype=float),
-                }
+                },
+                models.predict_stat(fitted[name], rows),
+                count_quantiles(models.predict_stat_cdf(fitted[name], rows, stat)),
+                rows[stat].to_numpy(dtype=float),
             )
         )
     predictions = pd.concat(frames, ignore_index=True)
     progress.report(step, 3, 3)
-    order = {name: i for i, name in enumerate((models.GAME_MODEL, *models.PLAYER_MODELS))}
+    order = {name: i for i, name in enumerate(ROW_MODELS)}
     predictions = (
         predictions.assign(_order=predictions["model"].map(order))
         .sort_values(["game_date", "_order"], kind="mergesort")
@@ -125,6 +149,23 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
         .reset_index(drop=True)
     )
     return BacktestResult(predictions[list(BACKTEST_COLUMNS)], figures, train_seasons)
+
+
+def _rows(
+    model: str,
+    identity: dict[str, Any],
+    prediction: np.ndarray,
+    quantiles: np.ndarray,
+    actual: np.ndarray,
+) -> pd.DataFrame:
+    """Return one model's backtest rows: identity columns, prediction, quantiles, actual."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"model": model, **identity, "prediction": prediction})
+    for index, column in enumerate(QUANTILE_COLUMNS):
+        frame[column] = quantiles[:, index]
+    frame["actual"] = actual
+    return frame
 
 
 def write_predictions(result: BacktestResult, output: Path) -> None:

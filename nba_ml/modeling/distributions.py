@@ -28,15 +28,21 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-# the reported quantiles and their column names (q05 ... q95)
-QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
-QUANTILE_COLUMNS: tuple[str, ...] = tuple(f"q{round(q * 100):02d}" for q in QUANTILES)
+from nba_ml.modeling.models import QUANTILE_COLUMNS, QUANTILES
+
+__all__ = ["QUANTILES", "QUANTILE_COLUMNS"]
+
 INTERVALS: tuple[float, ...] = (0.5, 0.8, 0.9)
 # the largest count each stat's distribution is laid over (no NBA game has gone past these)
 STAT_CEILING: dict[str, int] = {"pts": 90, "ast": 35, "reb": 40}
 # probability levels of the stored residual shape (the ends are the training extremes)
 _LEVELS = np.concatenate([[0.0], np.linspace(0.005, 0.995, 199), [1.0]])
 _SCALE_FLOOR = 0.25
+# chosen on 2018-19 (docs/quality-log.md): a ridge scale model, 5 bands, the scale x 1.05
+SCALE_BANDS = 5
+SCALE_WIDEN = 1.05
+# training rows the distribution is fitted on (drawn at random; 2017-18 alone has 27,862)
+DISTRIBUTION_ROWS = 30000
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
@@ -117,6 +123,40 @@ class ScaledResidualDistribution(BaseEstimator):
             out[rows] = np.interp(z[rows], self.z_quantiles_[b], _LEVELS)
         out[:, -1] = 1.0
         return np.maximum.accumulate(out, axis=1)
+
+
+def make_scale_model() -> Any:
+    """Return the unfitted scale model: ridge on imputed, standardised features."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("ridge", Ridge(alpha=1.0)),
+        ]
+    )
+
+
+def fit_stat_distribution(
+    point_model: Any, X: Any, y: Any, random_state: int = 0
+) -> ScaledResidualDistribution:
+    """Return the distribution of a stat around ``point_model``'s predictions, fitted on at
+    most ``DISTRIBUTION_ROWS`` of its training rows ``X``, ``y`` (drawn at random)."""
+    target = np.asarray(y, dtype=float)
+    rows = np.arange(len(target))
+    if len(rows) > DISTRIBUTION_ROWS:
+        rows = np.sort(
+            np.random.default_rng(random_state).choice(rows, DISTRIBUTION_ROWS, replace=False)
+        )
+    sample = X.iloc[rows]
+    center = np.maximum(np.asarray(point_model.predict(sample), dtype=float), 0.0)
+    return ScaledResidualDistribution(make_scale_model(), SCALE_BANDS, SCALE_WIDEN).fit(
+        sample, target[rows], center
+    )
 
 
 def normal_count_cdf(mean: Any, sd: Any, ceiling: int) -> np.ndarray:

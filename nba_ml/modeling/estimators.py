@@ -41,6 +41,9 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
     linear_rows: int = 10000
     random_state: int = 0
     linear_: Any = None
+    # the stat's predictive distribution around this model's predictions
+    # (distributions.ScaledResidualDistribution, attached after fitting; None before issue #22)
+    distribution_: Any = None
 
     def __init__(
         self,

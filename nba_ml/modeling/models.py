@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES
+from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES, SCORING_FEATURES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,6 +31,17 @@ PLAYER_MODELS: dict[str, str] = {"points": "pts", "assists": "ast", "rebounds": 
 # MAE of points, assists and rebounds by 0.03 %, 0.37 % and 0.07 %)
 BASELINE = "{stat}_ewm"
 RANDOM_STATE = 0
+# the game distributions (issue #22): model name -> its inputs; chosen on 2018-19
+# (docs/quality-log.md): the home margin from the game model's differences, the total from the
+# teams' last-10 scoring
+MARGIN_MODEL, TOTAL_MODEL = "margin", "total"
+# the reported quantiles of every distribution and their column names (q05 ... q95)
+QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+QUANTILE_COLUMNS: tuple[str, ...] = tuple(f"q{round(q * 100):02d}" for q in QUANTILES)
+GAME_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    MARGIN_MODEL: GAME_FEATURES,
+    TOTAL_MODEL: SCORING_FEATURES[:4],
+}
 
 
 def make_game_model() -> Any:
@@ -144,9 +155,38 @@ def _player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) ->
 
 
 def fit_player_model(player_rows: pd.DataFrame, stat: str) -> Any:
-    """Return a player model for ``stat`` fitted on played player-games."""
+    """Return a player model for ``stat`` fitted on played player-games, with its predictive
+    distribution (``distribution_``)."""
     matrix, target, baseline = _player_training_set(player_rows, stat)
-    return _player_model(baseline).fit(matrix, target)
+    return _with_distribution(_player_model(baseline).fit(matrix, target), matrix, target)
+
+
+def _with_distribution(model: Any, matrix: pd.DataFrame, target: Any) -> Any:
+    """Attach the stat's predictive distribution to a fitted player model and return it."""
+    from nba_ml.modeling.distributions import fit_stat_distribution
+
+    model.distribution_ = fit_stat_distribution(model, matrix, target, RANDOM_STATE)
+    return model
+
+
+def fit_game_distributions(game_rows: pd.DataFrame) -> dict[str, Any]:
+    """Return the margin and total models fitted on played games (ridge regressions with a
+    normal spread, ``distributions.NormalResidualRegressor``)."""
+    from nba_ml.modeling.distributions import NormalResidualRegressor, make_scale_model
+
+    played = game_rows[game_rows["home_pts"].notna() & game_rows["away_pts"].notna()]
+    if len(played) < 50:
+        raise ValueError(f"too few played games to train the margin and total ({len(played)})")
+    targets = {
+        MARGIN_MODEL: played["home_pts"] - played["away_pts"],
+        TOTAL_MODEL: played["home_pts"] + played["away_pts"],
+    }
+    return {
+        name: NormalResidualRegressor(make_scale_model()).fit(
+            _training_matrix(played, columns), targets[name].astype(float)
+        )
+        for name, columns in GAME_DISTRIBUTIONS.items()
+    }
 
 
 def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any]:
@@ -205,6 +245,7 @@ def _fit_player_task(data: _PlayerInput, stat: str) -> tuple[Any, np.ndarray | N
         model = _player_model(BASELINE.format(stat=stat)).fit(
             data.matrix, data.targets[stat], bins=data.bins
         )
+        _with_distribution(model, data.matrix, data.targets[stat])
         predicted = None if data.holdout is None else predict_stat(model, data.holdout)
     return model, predicted
 
@@ -374,6 +415,35 @@ def predict_home_win(model: Any, game_rows: pd.DataFrame) -> np.ndarray:
     """Return home-win probabilities for feature rows from ``features.game_features``."""
     with _single_threaded_if_small(len(game_rows)):
         return model.predict_proba(game_rows[_inputs(model, GAME_FEATURES)].astype(float))[:, 1]
+
+
+def predict_game_quantiles(
+    model: Any, game_rows: pd.DataFrame, levels: tuple[float, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the margin or total model's means and quantiles (``distributions.QUANTILES``
+    unless ``levels``) for game rows."""
+    rows = game_rows[_inputs(model, ())].astype(float)
+    return model.predict(rows), model.quantiles(rows, levels or QUANTILES)
+
+
+def has_distribution(model: Any) -> bool:
+    """Return whether a player model carries a predictive distribution (sets trained before
+    issue #22 do not)."""
+    return getattr(model, "distribution_", None) is not None
+
+
+def predict_stat_cdf(model: Any, player_rows: pd.DataFrame, stat: str) -> np.ndarray:
+    """Return P(stat <= k), k = 0 .. ``distributions.STAT_CEILING[stat]``, per row of
+    ``player_rows`` (one column per count); raise ValueError when the model has no
+    distribution (:func:`has_distribution`)."""
+    from nba_ml.modeling.distributions import STAT_CEILING
+
+    if not has_distribution(model):
+        raise ValueError("this model set has no predictive distributions: retrain to add them")
+    rows = player_rows[_inputs(model, PLAYER_FEATURES)].astype(float)
+    center = predict_stat(model, player_rows)
+    with _single_threaded_if_small(len(player_rows)):
+        return model.distribution_.cdf(rows, center, STAT_CEILING[stat])
 
 
 def predict_stat(model: Any, player_rows: pd.DataFrame) -> np.ndarray:

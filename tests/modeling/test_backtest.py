@@ -36,6 +36,22 @@ def test_backtest_predicts_every_game_and_player_game_of_the_season(two_seasons:
         assert (rows["prediction"] >= 0).all() and np.isfinite(rows["prediction"]).all()
         assert result.figures[name]["ratio_last10"] < 0.99
     assert result.figures[models.GAME_MODEL]["brier"] < 0.2100
+    # predictive quantiles: none for the win probability, ordered for every number
+    quantiles = list(models.QUANTILE_COLUMNS)
+    assert games[quantiles].isna().all().all()
+    for name in (models.MARGIN_MODEL, models.TOTAL_MODEL, *models.PLAYER_MODELS):
+        rows = frame[frame["model"] == name]
+        values = rows[quantiles].to_numpy()
+        assert np.isfinite(values).all() and (np.diff(values, axis=1) >= 0).all()
+        inside = (rows["actual"] >= rows["q10"]) & (rows["actual"] <= rows["q90"])
+        assert 0.75 < inside.mean() < 0.95, name  # integer outcomes: edges count in full
+    margins = frame[frame["model"] == models.MARGIN_MODEL]
+    totals = frame[frame["model"] == models.TOTAL_MODEL]
+    assert len(margins) == len(totals) == len(games)
+    home = test_team[test_team["is_home"].astype(bool)]
+    assert sorted(margins["actual"]) == sorted(home["pts"] - home["opp_pts"])
+    assert totals["actual"].sum() == (home["pts"] + home["opp_pts"]).sum()
+    assert np.mean(np.abs(margins["prediction"] - margins["actual"])) < 10.5
     assert ("backtest 2018-19", 3, 3) in seen
     assert frame["game_date"].is_monotonic_increasing
 

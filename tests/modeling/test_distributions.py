@@ -10,6 +10,7 @@ from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
 
 from nba_ml.modeling import distributions as dist
+from nba_ml.modeling.estimators import BaselineResidualRegressor
 
 
 def _heteroscedastic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -129,3 +130,43 @@ def test_normal_residual_regressor_over_a_baseline() -> None:
     plain = dist.NormalResidualRegressor(DummyRegressor(), "total_recent").fit(X, y)
     missing = pd.DataFrame({"total_recent": [np.nan], "x": [0.0]})
     assert plain.predict(missing)[0] == pytest.approx(base.mean(), abs=1.0)
+
+
+def test_estimators_are_trusted_by_name_and_survive_a_model_file() -> None:
+    from nba_ml.state.modelfile import TRUSTED_TYPES, dumps_model, loads_model
+
+    for cls in (dist.ScaledResidualDistribution, dist.NormalResidualRegressor):
+        assert f"{cls.__module__}.{cls.__qualname__}" in TRUSTED_TYPES
+    X, y, center = _heteroscedastic(3000, 4)
+    # as saved: attached to a player model
+    X = X.assign(pts_ewm=center)
+    player = BaselineResidualRegressor(DummyRegressor(), "pts_ewm").fit(X, y)
+    player.distribution_ = dist.ScaledResidualDistribution(dist.make_scale_model(), 5, 1.05).fit(
+        X, y, center
+    )
+    loaded, problem = loads_model(dumps_model(player))
+    assert problem is None and isinstance(loaded, BaselineResidualRegressor)
+    np.testing.assert_allclose(
+        loaded.distribution_.cdf(X.iloc[:20], center[:20], 60),
+        player.distribution_.cdf(X.iloc[:20], center[:20], 60),
+    )
+    games = pd.DataFrame({"total_recent": [200.0, 220.0, 210.0] * 30, "x": range(90)})
+    normal = dist.NormalResidualRegressor(dist.make_scale_model(), "total_recent").fit(
+        games, games["total_recent"] + games["x"] % 7
+    )
+    again, problem = loads_model(dumps_model(normal))
+    assert problem is None and isinstance(again, dist.NormalResidualRegressor)
+    np.testing.assert_allclose(again.quantiles(games.iloc[:5]), normal.quantiles(games.iloc[:5]))
+
+
+def test_fit_stat_distribution_uses_at_most_the_row_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y, _ = _heteroscedastic(500, 5)
+    monkeypatch.setattr(dist, "DISTRIBUTION_ROWS", 200)
+
+    class Point:
+        def predict(self, rows: pd.DataFrame) -> np.ndarray:
+            assert len(rows) == 200
+            return np.full(len(rows), 12.0)
+
+    model = dist.fit_stat_distribution(Point(), X, y)
+    assert model.widen == dist.SCALE_WIDEN and model.bands == dist.SCALE_BANDS
