@@ -219,6 +219,16 @@ def daily(source: FromOption = None) -> None:
 # ----------------------------------------------------------------------------------- backtest
 
 
+def _distribution_text(figures: dict[str, Any]) -> str:
+    """Return a model's CRPS and interval coverage for a figures line ("" without them)."""
+    if "crps" not in figures:
+        return ""
+    return (
+        f" crps={figures['crps']:.3f} coverage50/80/90="
+        f"{figures['coverage_50']:.3f}/{figures['coverage_80']:.3f}/{figures['coverage_90']:.3f}"
+    )
+
+
 def _backtest(
     invocation: Invocation, source: Path, test_season: str, output: Path, as_json: bool
 ) -> int:
@@ -250,8 +260,14 @@ def _backtest(
         lines.append(
             f"{name}: n={f['n']} mae={f['mae']:.3f} last10={f['mae_last10']:.3f} "
             f"season={f['mae_season']:.3f} ewma={f['mae_ewma']:.3f} "
-            f"ratio={f['ratio_last10']:.3f}"
+            f"ratio={f['ratio_last10']:.3f}" + _distribution_text(f)
         )
+    from nba_ml.modeling.models import GAME_DISTRIBUTIONS
+
+    for name in GAME_DISTRIBUTIONS:  # margin and total (issue #22)
+        if name in figures:
+            f = figures[name]
+            lines.append(f"{name}: n={f['n']} mae={f['mae']:.3f}" + _distribution_text(f))
     write_out("\n".join(lines))
     return EXIT_OK
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.modeling.models import GAME_MODEL, PLAYER_MODELS, predict_home_win, predict_stat
+from nba_ml.modeling.models import (
+    GAME_DISTRIBUTIONS,
+    GAME_MODEL,
+    MARGIN_MODEL,
+    PLAYER_MODELS,
+    TOTAL_MODEL,
+    has_distribution,
+    predict_home_win,
+    predict_stat,
+    predict_stat_cdf,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,6 +100,14 @@ def stat_metrics(
     return out
 
 
+def distribution_metrics(lower: np.ndarray, upper: np.ndarray, crps: float) -> dict[str, Any]:
+    """Return the CRPS and the coverage of the 50 / 80 / 90 % central intervals
+    (``coverage_50`` ...) of forecasts whose PIT ranges are ``lower``-``upper``."""
+    from nba_ml.modeling.distributions import coverage
+
+    return {"crps": crps, **{f"coverage_{k}": v for k, v in coverage(lower, upper).items()}}
+
+
 def evaluate(
     models: dict[str, Any],
     train_players: pd.DataFrame,
@@ -118,4 +136,39 @@ def evaluate(
         figures[name] = stat_metrics(
             values, rows[stat].to_numpy(), baseline_predictions(rows, stat, prior)
         )
+        if has_distribution(models[name]) and len(rows):
+            from nba_ml.modeling.distributions import count_crps, count_pit
+
+            cdf = predict_stat_cdf(models[name], rows, stat)
+            actual = rows[stat].to_numpy(dtype=float)
+            figures[name].update(
+                distribution_metrics(*count_pit(cdf, actual), count_crps(cdf, actual))
+            )
+    played = game_rows[game_rows["home_pts"].notna() & game_rows["away_pts"].notna()]
+    actual_of = {
+        MARGIN_MODEL: played["home_pts"] - played["away_pts"],
+        TOTAL_MODEL: played["home_pts"] + played["away_pts"],
+    }
+    for name in GAME_DISTRIBUTIONS:
+        if name in models and len(played):
+            figures[name] = _game_distribution_metrics(
+                models[name], played, actual_of[name].to_numpy(dtype=float)
+            )
     return figures
+
+
+def _game_distribution_metrics(model: Any, games: pd.DataFrame, actual: np.ndarray) -> dict:
+    """Return MAE, CRPS and interval coverage of the margin or total model on played games."""
+    import numpy as np
+
+    from nba_ml.modeling.distributions import normal_crps, normal_pit
+    from nba_ml.modeling.models import predict_game_quantiles
+
+    mean, _ = predict_game_quantiles(model, games)
+    return {
+        "n": len(actual),
+        "mae": float(np.mean(np.abs(mean - actual))),
+        **distribution_metrics(
+            *normal_pit(mean, model.sd_, actual), normal_crps(mean, model.sd_, actual)
+        ),
+    }
