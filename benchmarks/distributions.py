@@ -369,6 +369,7 @@ def main() -> int:
     args = parser.parse_args()
     require_gamelogs()
     print_machine("predictive distributions")
+    missed: list[str] = []
     for season in args.seasons:
         data = season_data(season)
         games, players = features.feature_tables(data.team_games, data.player_games)
@@ -382,7 +383,32 @@ def main() -> int:
         )
         game_rows = game_figures(season, games[~is_test_g], games[is_test_g])
         print(render(season, player_rows, game_rows), flush=True)
-    return 0
+        if not args.variants:
+            missed += targets_missed(season, player_rows, game_rows)
+    for line in missed:
+        print(f"TARGET MISSED: {line}")
+    return 1 if missed else 0
+
+
+def targets_missed(season: str, players: dict[str, Any], games: dict[str, Any]) -> list[str]:
+    """Return the issue's targets the chosen forms miss in ``season``."""
+    missed = []
+    chosen = {name: rows["nba-ml (ridge scale, 5 bands, x 1.05)"] for name, rows in players.items()}
+    chosen["margin"] = games["margin"]["ridge on the game features"]
+    chosen["total"] = games["total"]["ridge on recent scoring"]
+    for name, figures in chosen.items():
+        for level, share in figures["coverage"].items():
+            if abs(share - int(level) / 100) > TOLERANCE:
+                missed.append(f"{season}: {name} {level} % interval covers {share:.1%}")
+    for name, rows in players.items():
+        best = min(f["crps"] for label, f in rows.items() if label.startswith("baseline"))
+        if chosen[name]["crps"] >= best:
+            missed.append(f"{season}: {name} CRPS {chosen[name]['crps']:.4f} >= {best:.4f}")
+    elo = games["margin"]["baseline: FiveThirtyEight Elo spread"]["mae_elo_games"]
+    mae = chosen["margin"]["mae_elo_games"]
+    if mae > elo:
+        missed.append(f"{season}: margin MAE {mae:.3f} above the Elo spread's {elo:.3f}")
+    return missed
 
 
 if __name__ == "__main__":
