@@ -39,6 +39,7 @@ from nba_ml.serving.inputs import (
 from nba_ml.serving.provenance import Provenance, attach, provenance, stale_warning
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from nba_ml.data.importer import GameData
@@ -306,10 +307,16 @@ class Predictor:
         return player_id, str(row["player_name"]), str(row["team"])
 
     def predict_players(
-        self, players: Iterable[Mapping[str, Any]], date: object = None
+        self,
+        players: Iterable[Mapping[str, Any]],
+        date: object = None,
+        distributions: dict[str, np.ndarray] | None = None,
     ) -> pd.DataFrame:
         """Return expected points, assists and rebounds for upcoming player-games, with the
-        ``game_date`` predicted.
+        ``game_date`` predicted. ``distributions``, when given, receives each stat's
+        P(stat <= k), k = 0, 1, ..., one row per answer row (nothing when the installed set
+        has no distributions: :meth:`has_player_distributions`); ``serving.lines`` turns them
+        into quantiles and line probabilities.
 
         Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
         and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
@@ -350,6 +357,24 @@ class Predictor:
         ]
         if not requests:
             return attach(served, pd.DataFrame(columns=columns))
+        out, variant, index = self._player_variants(cached, day, requests)
+        for name in models.PLAYER_MODELS:
+            predicted = models.predict_stat(self.models[name], variant)
+            total = np.bincount(index, weights=predicted, minlength=len(out))
+            out[name] = np.round(total / np.bincount(index, minlength=len(out)), 2)
+        if distributions is not None:
+            distributions.update(self._player_cdfs(variant, index, len(out)))
+        return attach(served, out)
+
+    def _player_variants(
+        self, cached: _Day, day: pd.Timestamp, requests: list[tuple[Any, ...]]
+    ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+        """Return the answer's identity columns, the feature rows to predict (one per request
+        and venue it may be played at: an unknown venue gives two rows, home and away, to be
+        averaged) and each feature row's request index."""
+        import numpy as np
+        import pandas as pd
+
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
         sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
@@ -364,8 +389,6 @@ class Predictor:
                 "opponent": [r[2] for r in requests],
             }
         )
-        # One row per (request, venue it may be played at): a known venue gives one row, an
-        # unknown one two (home and away, averaged); then one predict call per model.
         pairs = [
             (i, home)
             for i, v in enumerate(venues)
@@ -379,11 +402,30 @@ class Predictor:
         )
         for column, values in refill.items():
             variant[column] = values
-        for name in models.PLAYER_MODELS:
-            predicted = models.predict_stat(self.models[name], variant)
-            total = np.bincount(index, weights=predicted, minlength=len(rows))
-            out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
-        return attach(served, out)
+        return out, variant, index
+
+    def has_player_distributions(self) -> bool:
+        """Return whether the installed player models carry predictive distributions (a set
+        trained before issue #22 does not: retrain to add them)."""
+        return all(models.has_distribution(self.models[name]) for name in models.PLAYER_MODELS)
+
+    def _player_cdfs(
+        self, variant: pd.DataFrame, index: np.ndarray, count: int
+    ) -> dict[str, np.ndarray]:
+        """Return each stat's P(stat <= k) per request (the mean over its venues' rows), or
+        nothing when the set has no distributions."""
+        import numpy as np
+
+        if not self.has_player_distributions():
+            return {}
+        weights = 1.0 / np.bincount(index, minlength=count)[index]
+        cdfs = {}
+        for name, stat in models.PLAYER_MODELS.items():
+            cdf = models.predict_stat_cdf(self.models[name], variant, stat)
+            mixed = np.zeros((count, cdf.shape[1]))
+            np.add.at(mixed, index, cdf * weights[:, None])
+            cdfs[name] = mixed
+        return cdfs
 
 
 def load_models(data_dir: Path | str) -> Predictor:

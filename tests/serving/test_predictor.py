@@ -98,6 +98,36 @@ def test_unknown_venue_is_the_mean_of_home_and_away(predictor: Predictor) -> Non
     assert either["points"] == pytest.approx((home["points"] + away["points"]) / 2, abs=0.01)
 
 
+def test_player_distributions_mix_the_venues_and_say_when_lacking(predictor: Predictor) -> None:
+    import copy
+
+    import numpy as np
+
+    def one(is_home: bool | None, on: Predictor = predictor) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        request = {"player": "Giannis Antetokounmpo", "opponent": "TOR", "is_home": is_home}
+        on.predict_players([request], date=DAY, distributions=found)
+        return found
+
+    assert predictor.has_player_distributions()
+    home, away, either = one(True), one(False), one(None)
+    assert set(either) == set(models.PLAYER_MODELS)
+    for name, cdf in either.items():
+        assert cdf.shape[0] == 1 and (np.diff(cdf, axis=1) >= -1e-12).all()
+        assert cdf[0, -1] == pytest.approx(1.0)
+        np.testing.assert_allclose(cdf, (home[name] + away[name]) / 2)
+    # a set trained before the distributions: the same answers, no distributions
+    old = copy.copy(predictor)
+    old.models = {
+        name: (copy.copy(model) if name in models.PLAYER_MODELS else model)
+        for name, model in predictor.models.items()
+    }
+    for name in models.PLAYER_MODELS:
+        old.models[name].distribution_ = None
+    assert not old.has_player_distributions()
+    assert one(None, old) == {}
+
+
 def test_bad_requests_are_usage_errors(predictor: Predictor) -> None:
     with pytest.raises(UsageError, match="did you mean"):
         predictor.predict_games([("BOZ", "PHI")], date=DAY)
