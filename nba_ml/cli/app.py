@@ -363,19 +363,35 @@ def _predict_player(
     home: bool | None,
     date: str | None,
     as_json: bool,
+    lines: list[str] | None = None,
 ) -> int:
     from nba_ml.commands.predict import predict_player as predict
 
-    row = predict(invocation.settings(), player, opponent=opponent, home=home, date=date)
+    row = predict(
+        invocation.settings(), player, opponent=opponent, home=home, date=date, lines=lines
+    )
     if as_json:
         handlers.print_json(row.as_dict())
     else:
         against = f" {'@' if home is False else 'vs'} {row.opponent}" if row.opponent else ""
-        write_out(
+        text = [
             f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
-            f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
-            f"  {row.served.line()}"
-        )
+            f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}"
+        ]
+        if row.quantiles:
+            text.append(
+                "  80 % range: "
+                + ", ".join(f"{k} {q['q10']:g}-{q['q90']:g}" for k, q in row.quantiles.items())
+            )
+        for line in row.lines or []:
+            odds = f"over {line['over']:.3f}, under {line['under']:.3f}"
+            if "push" in line:
+                odds += f", push {line['push']:.3f}"
+            text.append(f"  {line['stat']} {line['line']:g}: {odds}")
+        if row.lacking:
+            text.append(f"  ({row.lacking})")
+        text.append(f"  {row.served.line()}")
+        write_out("\n".join(text))
     return EXIT_OK
 
 
@@ -428,10 +444,20 @@ def predict_player(
         typer.Option("--home/--away", help="Whether his team plays at home."),
     ] = None,
     date: DateOption = None,
+    line: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--line",
+            help="A line to price, STAT=NUMBER (points, assists or rebounds), e.g. "
+            "points=24.5; repeatable. Prints P(over) and P(under), and P(push) on a whole number.",
+            metavar="STAT=NUMBER",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print a player's expected points, assists and rebounds."""
-    _call(_predict_player, " ".join(player), opponent, home, date, as_json)
+    """Print a player's expected points, assists and rebounds, their 80 % ranges and the
+    probabilities of any --line."""
+    _call(_predict_player, " ".join(player), opponent, home, date, as_json, line)
 
 
 # ------------------------------------------------------------------------------------- report

@@ -49,6 +49,10 @@ class GamePrediction(_Served):
 
 @dataclasses.dataclass(frozen=True)
 class PlayerPrediction(_Served):
+    """A player's expected stats; ``quantiles`` (per stat, ``q05`` ... ``q95``) and ``lines``
+    (per line asked: stat, line, over, under and, on a whole line, push) from the predictive
+    distributions, or None with ``lacking`` saying why (a set trained before them)."""
+
     player_id: int
     player_name: str
     team: str
@@ -57,6 +61,9 @@ class PlayerPrediction(_Served):
     assists: float
     rebounds: float
     served: Provenance
+    quantiles: dict[str, dict[str, float]] | None = None
+    lines: list[dict[str, Any]] | None = None
+    lacking: str | None = None
 
 
 def parse_date(raw: str | None) -> dt.date | None:
@@ -129,15 +136,34 @@ def predict_player(
     opponent: str | None = None,
     home: bool | None = None,
     date: str | None = None,
+    lines: list[str] | None = None,
 ) -> PlayerPrediction:
-    """Return a player's expected points, assists and rebounds; raise as :func:`predict_game`."""
+    """Return a player's expected points, assists and rebounds, their quantiles and the
+    probabilities of ``lines`` (``points=24.5``); raise as :func:`predict_game` (a bad line is
+    a UsageError naming it)."""
+    from nba_ml.serving.lines import NO_DISTRIBUTIONS, line_probabilities, parse_lines, quantiles
+
+    asked = parse_lines(lines or [])
     day = parse_date(date)
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
     check_fresh(predictor, day)
-    frame = predictor.predict_players([request], date=day.isoformat() if day else None)
+    cdfs: dict[str, Any] = {}
+    frame = predictor.predict_players(
+        [request], date=day.isoformat() if day else None, distributions=cdfs
+    )
     row = frame.iloc[0]
     against = row["opponent"]
+    spread: dict[str, Any] = {"lacking": NO_DISTRIBUTIONS}
+    if cdfs:
+        spread = {
+            "quantiles": {name: quantiles(cdf)[0] for name, cdf in cdfs.items()},
+            "lines": [
+                {"stat": line.stat, "line": line.value}
+                | line_probabilities(cdfs[line.stat], line)[0]
+                for line in asked
+            ],
+        }
     return PlayerPrediction(
         player_id=int(row["player_id"]),
         player_name=str(row["player_name"]),
@@ -147,6 +173,7 @@ def predict_player(
         assists=float(row["assists"]),
         rebounds=float(row["rebounds"]),
         served=_served(predictor, frame, day),
+        **spread,
     )
 
 

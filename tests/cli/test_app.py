@@ -257,8 +257,9 @@ def test_predict_takes_names_as_people_type_them_and_says_what_served_it(
     for typed in ("Nikola Jokic", "jokic"):
         player = run("predict", "player", typed, "--opponent", "Celtics", "--date", "2019-10-22")
         assert player.exit_code == 0, player.stderr
-        first, served = player.stdout.splitlines()
+        first, spread, served = player.stdout.splitlines()
         assert first.startswith("Nikola Jokić (DEN vs BOS): points ")
+        assert spread.startswith("  80 % range: points ") and "rebounds" in spread
         assert served.startswith("  models ") and "data through 2019-" in served
     game = run("predict", "game", "Celtics", "Lakers", "--date", "2019-10-22", "--json")
     assert game.exit_code == 0, game.stderr
@@ -271,6 +272,33 @@ def test_predict_takes_names_as_people_type_them_and_says_what_served_it(
     line = one_error_line(shared.stderr)
     assert "ambiguous player 'Nikola': did you mean " in line
     assert all(name in line for name in ("Nikola Jokić", "Nikola Vučević", "Nikola Mirotic"))
+
+
+def test_predict_player_prices_lines_and_names_bad_ones(
+    trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
+    asked = ("predict", "player", "Jokic", "--opponent", "BOS", "--date", "2019-10-22")
+    priced = run(*asked, "--line", "points=20.5", "--line", "rebounds=10")
+    assert priced.exit_code == 0, priced.stderr
+    lines = priced.stdout.splitlines()
+    half = next(line for line in lines if line.startswith("  points 20.5: "))
+    over, under = (float(part.split()[-1]) for part in half.split(": ")[1].split(", "))
+    assert over + under == pytest.approx(1.0, abs=0.002)
+    whole = next(line for line in lines if line.startswith("  rebounds 10: "))
+    assert "push" in whole
+    payload = json.loads(run(*asked, "--line", "rebounds=10", "--json").stdout)
+    assert set(payload["quantiles"]) == {"points", "assists", "rebounds"}
+    q = payload["quantiles"]["points"]
+    assert q["q05"] <= q["q25"] <= q["q50"] <= q["q75"] <= q["q95"]
+    (line,) = payload["lines"]
+    assert line["stat"] == "rebounds" and line["line"] == 10
+    assert line["over"] + line["under"] + line["push"] == pytest.approx(1.0, abs=0.002)
+    assert payload["lacking"] is None
+    bad = run(*asked, "--line", "steals=2", "--line", "points=lots")
+    assert bad.exit_code == 2
+    message = one_error_line(bad.stderr)
+    assert "'steals=2'" in message and "'points=lots'" in message
 
 
 def test_predict_without_models_exits_1(data_dir: Path) -> None:
