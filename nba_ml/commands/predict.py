@@ -141,7 +141,7 @@ def predict_player(
     """Return a player's expected points, assists and rebounds, their quantiles and the
     probabilities of ``lines`` (``points=24.5``); raise as :func:`predict_game` (a bad line is
     a UsageError naming it)."""
-    from nba_ml.serving.lines import NO_DISTRIBUTIONS, line_probabilities, parse_lines, quantiles
+    from nba_ml.serving.lines import parse_lines, spread_fields
 
     asked = parse_lines(lines or [])
     day = parse_date(date)
@@ -154,16 +154,7 @@ def predict_player(
     )
     row = frame.iloc[0]
     against = row["opponent"]
-    spread: dict[str, Any] = {"lacking": NO_DISTRIBUTIONS}
-    if cdfs:
-        spread = {
-            "quantiles": {name: quantiles(cdf)[0] for name, cdf in cdfs.items()},
-            "lines": [
-                {"stat": line.stat, "line": line.value}
-                | line_probabilities(cdfs[line.stat], line)[0]
-                for line in asked
-            ],
-        }
+    spread = spread_fields(cdfs, asked)
     return PlayerPrediction(
         player_id=int(row["player_id"]),
         player_name=str(row["player_name"]),

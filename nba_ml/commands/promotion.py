@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 BRIER_TOLERANCE = 0.005
 MAE_TOLERANCE = 0.02
+# the predictive distributions' CRPS (issue #22), compared when both sets carry them
+CRPS_TOLERANCE = 0.02
 NAIVE_BRIER = 0.25
 MIN_COMPARE_GAMES = 100
 PLAYER_MODELS = ("points", "assists", "rebounds")
@@ -106,6 +108,13 @@ def compare(new: dict[str, Any], current: dict[str, Any]) -> list[str]:
             reasons.append(
                 f"{name} MAE {new_mae:.3f} is worse than the current {old_mae:.3f} "
                 f"(tolerance {MAE_TOLERANCE:.0%})"
+            )
+        old_crps = current.get(name, {}).get("crps")
+        new_crps = new.get(name, {}).get("crps")
+        if old_crps and new_crps and new_crps > old_crps * (1 + CRPS_TOLERANCE):
+            reasons.append(
+                f"{name} CRPS {new_crps:.3f} is worse than the current {old_crps:.3f} "
+                f"(tolerance {CRPS_TOLERANCE:.0%})"
             )
     return reasons
 

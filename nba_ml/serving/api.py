@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, ServingBusy, UsageError
 from nba_ml.serving.inputs import parse_day
+from nba_ml.serving.lines import parse_lines, spread_fields
 from nba_ml.serving.predictor import Predictor
 
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ _FALSE = {"0", "false", "no", "away"}
 
 
 GAMES_PARAMETERS = ("home", "away", "date")
-PLAYERS_PARAMETERS = ("player", "opponent", "home", "date")
+PLAYERS_PARAMETERS = ("player", "opponent", "home", "date", "line")
+# parameters that may be given more than once (``line=points:24.5&line=rebounds:8``)
+REPEATABLE = ("line",)
 TODAY_PARAMETERS = ("date",)
 
 
@@ -51,7 +54,7 @@ def check_parameters(params: Mapping[str, str], allowed: tuple[str, ...]) -> Non
     getlist = getattr(params, "getlist", None)
     if getlist is not None:
         for name in allowed:
-            if len(getlist(name)) > 1:
+            if name not in REPEATABLE and len(getlist(name)) > 1:
                 raise UsageError(f"query parameter {name!r} given more than once")
 
 
@@ -121,17 +124,26 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
 
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
-    """Answer ``GET /v1/players?player=NAME-or-ID[&opponent=][&home=1|0][&date=]``."""
+    """Answer ``GET /v1/players?player=NAME-or-ID[&opponent=][&home=1|0][&date=]
+    [&line=STAT:NUMBER ...]``: the expected stats, their quantiles and each line's P(over),
+    P(under) and (whole lines) P(push); a bad line is a UsageError (400) naming it."""
     check_parameters(params, PLAYERS_PARAMETERS)
     player = _parameter(params, "player", required=True)
     opponent = _parameter(params, "opponent", required=False)
     is_home = parse_venue(_parameter(params, "home", required=False))
     date = _date(params)
+    getlist = getattr(params, "getlist", None)
+    texts = getlist("line") if getlist is not None else [params.get("line")]
+    asked = parse_lines([str(t) for t in texts if t is not None], separator=":")
+    cdfs: dict[str, Any] = {}
     frame = predictor.predict_players(
-        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date
+        [{"player": player, "opponent": opponent, "is_home": is_home}],
+        date=date,
+        distributions=cdfs,
     )
     row = frame.iloc[0]
     opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
+    spread = spread_fields(cdfs, asked)
     return {
         "player_id": int(row["player_id"]),
         "player_name": str(row["player_name"]),
@@ -140,6 +152,7 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
         "is_home": is_home,
         "game_date": str(row["game_date"]),  # the day predicted, even across midnight
         **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
+        **spread,
         **frame.attrs["provenance"],
     }
 

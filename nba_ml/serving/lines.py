@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import UsageError
 from nba_ml.modeling.models import PLAYER_MODELS, QUANTILE_COLUMNS, QUANTILES
@@ -83,3 +83,20 @@ def line_probabilities(cdf: np.ndarray, line: Line) -> list[dict[str, float]]:
     found = probabilities(cdf, line.value)
     keys = ("over", "under", "push") if line.whole else ("over", "under")
     return [{key: round(float(found[key][row]), 4) for key in keys} for row in range(cdf.shape[0])]
+
+
+def spread_fields(cdfs: dict[str, np.ndarray], asked: list[Line], row: int = 0) -> dict[str, Any]:
+    """Return one answer's ``quantiles`` (per stat), ``lines`` (per line asked: stat, line and
+    its probabilities) and ``lacking`` (None, or why there are none: the set has no
+    distributions) from the distributions of ``Predictor.predict_players``."""
+    if not cdfs:
+        return {"quantiles": None, "lines": None, "lacking": NO_DISTRIBUTIONS}
+    return {
+        "quantiles": {name: quantiles(cdf[row : row + 1])[0] for name, cdf in cdfs.items()},
+        "lines": [
+            {"stat": line.stat, "line": line.value}
+            | line_probabilities(cdfs[line.stat][row : row + 1], line)[0]
+            for line in asked
+        ],
+        "lacking": None,
+    }

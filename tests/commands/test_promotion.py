@@ -54,6 +54,19 @@ def test_floors_and_tolerances() -> None:
     assert len(reasons) == 2 and "0.2210 is worse than the current 0.2150" in reasons[0]
 
 
+def test_crps_is_compared_only_when_both_sets_have_distributions() -> None:
+    with_crps = _copy(GOOD)
+    with_crps["assists"]["crps"] = 0.85
+    assert compare(with_crps, GOOD) == [] and compare(GOOD, with_crps) == []
+    within = _copy(with_crps)
+    within["assists"]["crps"] = 0.85 * (1 + promotion.CRPS_TOLERANCE * 0.9)
+    assert compare(within, with_crps) == []
+    worse = _copy(with_crps)
+    worse["assists"]["crps"] = 0.88
+    (reason,) = compare(worse, with_crps)
+    assert reason == "assists CRPS 0.880 is worse than the current 0.850 (tolerance 2%)"
+
+
 @pytest.mark.parametrize("problem", ["missing", "invalid"])
 def test_without_a_valid_current_set_the_new_one_is_installed_with_warnings(
     problem: str, tmp_path: Path
