@@ -9,8 +9,11 @@ A web server does::
     predictor.predict_players([{"player_id": 2544, "opponent": "GSW", "is_home": True}],
                               date="2026-11-28")
 
-Inputs are built by ``modeling.features`` from the saved game data with upcoming rows appended:
-the same code path as training and backtest.
+Each returns a list of frozen predictions (``serving.predictions``: ``GamePrediction``,
+``PlayerPrediction``), one per item asked, each with what served it; ``as_dict()`` is the JSON
+form ``nba-ml predict --json`` and the web API answer. Inputs are built by
+``modeling.features`` from the saved game data with upcoming rows appended: the same code path
+as training and backtest; the rows of each date asked are kept in a ``serving.dayrows.DayCache``.
 """
 
 from __future__ import annotations
@@ -20,15 +23,22 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.data.names import PlayerNames
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import features, models
-from nba_ml.serving.dayrows import ACTIVE_DAYS, DayRows, compute_day, last_game_of, latest_players
+from nba_ml.serving.dayrows import (
+    ACTIVE_DAYS,
+    DayCache,
+    DayRows,
+    Prepared,
+    compute_day,
+    last_game_of,
+    latest_players,
+)
 from nba_ml.serving.inputs import (
     check_horizon,
     find_player_id,
@@ -36,21 +46,20 @@ from nba_ml.serving.inputs import (
     resolve_team,
     upcoming_day,
 )
-from nba_ml.serving.provenance import Provenance, attach, provenance, stale_warning
+from nba_ml.serving.lines import Line, spread_fields
+from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
+from nba_ml.serving.provenance import Provenance, provenance, stale_warning
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
     from nba_ml.data.importer import GameData
-    from nba_ml.serving.helper import Prepared
     from nba_ml.state.held import HeldHistory
 
 logger = logging.getLogger(__name__)
 
-
-_Day = DayRows  # the name the helper process and older code use
-KEPT_DAYS = 8  # days of prepared feature rows a predictor keeps (memory stays bounded)
+WARNED_DAYS = 64  # days predicted whose stale warning is remembered (bounded, whatever is asked)
 
 
 @dataclasses.dataclass
@@ -62,6 +71,7 @@ class Predictor:
     seconds); later requests for that date only look rows up and combine a game's two sides
     (``features.add_game_diffs``) or a player's row with his opponent
     (``features.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
+    ``day_rows`` (a ``serving.dayrows.DayCache``) keeps those rows and the player lookups.
 
     ``history`` may be None (``load_models``): the game data then stays on disk, named by the
     manifest's sha256 under ``data_dir`` (``held``: the very file verified, held open by a live
@@ -76,9 +86,7 @@ class Predictor:
     manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     data_dir: Path | None = dataclasses.field(default=None, repr=False)
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
-    _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
-    _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
-    _by_name: PlayerNames | None = dataclasses.field(default=None, repr=False)
+    day_rows: DayCache = dataclasses.field(default_factory=DayCache, repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     _warned: set[str] = dataclasses.field(default_factory=set, repr=False)
     held: HeldHistory | None = dataclasses.field(default=None, repr=False)
@@ -169,33 +177,28 @@ class Predictor:
             (self.generation, self.trained_at), self.last_game_date, day.date(), chosen=chosen
         )
         if served.warning and served.day not in self._warned:
-            if len(self._warned) >= KEPT_DAYS * 8:  # bounded, whatever dates clients ask
+            if len(self._warned) >= WARNED_DAYS:
                 self._warned.clear()
             self._warned.add(served.day)
             logger.warning("%s", served.warning)
         return served
 
-    def _latest_players(self) -> pd.DataFrame:
-        """Return each player's latest row (name, team, game date), indexed by player_id,
-        cached."""
-        if self._latest is None:
-            self._set_latest(latest_players(self.games()))
-        assert self._latest is not None
-        return self._latest
-
-    def _set_latest(self, latest: pd.DataFrame) -> None:
-        self._by_name = PlayerNames(
-            (int(i), str(n))  # type: ignore[call-overload]
-            for i, n in latest["player_name"].items()
-        )
-        self._latest = latest
+    def latest_players(self) -> pd.DataFrame:
+        """Return each player's latest row (name, team, game date), indexed by player_id
+        (kept in ``day_rows`` once read from the game data)."""
+        latest = self.day_rows.latest
+        if latest is None:
+            self.day_rows.set_latest(latest_players(self.games()))
+            latest = self.day_rows.latest
+        assert latest is not None
+        return latest
 
     def warm(self, date: object = None) -> None:
         """Precompute the feature rows of ``date`` (default today in Chicago)."""
         self._day(self._upcoming(date))
 
-    def _day(self, day: pd.Timestamp) -> _Day:
-        cached = self._days.get(day)  # a lookup without the lock: requests of a prepared day
+    def _day(self, day: pd.Timestamp) -> DayRows:
+        cached = self.day_rows.get(day)  # a lookup without the lock: requests of a prepared day
         if cached is not None:
             return cached
         # One computation at a time, however many threads ask. A live server's requests wait
@@ -210,10 +213,10 @@ class Predictor:
                 )
             self._compute_lock.acquire()  # the same day: its rows are seconds away
         try:
-            cached = self._days.get(day)
+            cached = self.day_rows.get(day)
             if cached is None:
                 self._computing = day
-                compute = self.compute_elsewhere or self._compute_day
+                compute = self.compute_elsewhere or self.compute_day
                 cached = compute(day)
                 self._keep_day(day, cached)
         finally:
@@ -221,20 +224,12 @@ class Predictor:
             self._compute_lock.release()
         return cached
 
-    def _keep_day(self, day: pd.Timestamp, rows: _Day) -> None:
-        """Keep ``rows`` for ``day``, at most ``KEPT_DAYS`` days: the days farthest from today
-        (in Chicago) leave first, so requests cycling through other dates never push out the
-        rows of today and tomorrow that a server prepared."""
+    def _keep_day(self, day: pd.Timestamp, rows: DayRows) -> None:
+        """Keep ``rows`` for ``day`` (``DayCache.keep``: the days farthest from today in
+        Chicago leave first)."""
         import pandas as pd
 
-        days = dict(self._days)
-        days[day] = rows
-        if len(days) > KEPT_DAYS:
-            today = pd.Timestamp(today_in_chicago())
-            farthest = sorted(days, key=lambda d: (abs(d - today), d > today), reverse=True)
-            for old in farthest[: len(days) - KEPT_DAYS]:
-                days.pop(old)
-        self._days = days  # one reference swapped: readers see the old or the new
+        self.day_rows.keep(day, rows, pd.Timestamp(today_in_chicago()))
 
     @property
     def history_sha256(self) -> str | None:
@@ -245,24 +240,28 @@ class Predictor:
         return str(value) if value else None
 
     def adopt(self, prepared: Prepared) -> None:
-        """Keep what ``prepare_rows`` computed (in another process) from this set's own game
-        data, as if ``warm`` had computed it here."""
+        """Keep what ``dayrows.prepare`` computed (in a helper process) from this set's own
+        game data, as if ``warm`` had computed it here."""
         import pandas as pd
 
         with self._compute_lock:
-            if self._latest is None:
-                self._set_latest(prepared.latest)
+            if self.day_rows.latest is None:
+                self.day_rows.set_latest(prepared.latest)
             if self.history is None:
                 self._last_game = prepared.last_game_date
             for day, rows in prepared.days.items():
                 self._keep_day(pd.Timestamp(day), rows)
 
-    def _compute_day(self, day: pd.Timestamp, history: GameData | None = None) -> _Day:
-        return compute_day(history or self.games(), self._latest_players(), day)
+    def compute_day(self, day: pd.Timestamp) -> DayRows:
+        """Return the rows of ``day``, computed here from the game data (a feature pass)."""
+        return compute_day(self.games(), self.latest_players(), day)
 
-    def predict_games(self, games: Iterable[tuple[str, str]], date: object = None) -> pd.DataFrame:
-        """Return home-win probabilities for (home, away) pairs played on ``date`` (default today
-        in Chicago); raise UsageError for unknown teams or a team playing twice."""
+    def predict_games(
+        self, games: Iterable[tuple[str, str]], date: object = None
+    ) -> list[GamePrediction]:
+        """Return the home team's win probability for each (home, away) pair played on
+        ``date`` (default today in Chicago), in order; raise UsageError for unknown teams or a
+        team playing twice."""
         import numpy as np
         import pandas as pd
 
@@ -277,32 +276,24 @@ class Predictor:
                 raise UsageError("a team can play only one game a day")
             seen.update((home, away))
         if not pairs:
-            return attach(
-                served, pd.DataFrame(columns=["game_date", "home", "away", "home_win_probability"])
-            )
+            return []
         sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        probability = models.predict_home_win(self.models[models.GAME_MODEL], table)
-        return attach(
-            served,
-            pd.DataFrame(
-                {
-                    "game_date": f"{day:%Y-%m-%d}",
-                    "home": [h for h, _ in pairs],
-                    "away": [a for _, a in pairs],
-                    "home_win_probability": np.round(probability, 4),
-                }
-            ),
-        )
+        probability = np.round(models.predict_home_win(self.models[models.GAME_MODEL], table), 4)
+        return [
+            GamePrediction(f"{day:%Y-%m-%d}", home, away, float(value), served=served)
+            for (home, away), value in zip(pairs, probability, strict=True)
+        ]
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the
         closest names when nobody matches."""
-        latest = self._latest_players()
-        assert self._by_name is not None
-        player_id = find_player_id(str(name_or_id), latest, self._by_name)
+        latest = self.latest_players()
+        names = self.day_rows.names
+        assert names is not None
+        player_id = find_player_id(str(name_or_id), latest, names)
         row = latest.loc[player_id]
         return player_id, str(row["player_name"]), str(row["team"])
 
@@ -310,22 +301,18 @@ class Predictor:
         self,
         players: Iterable[Mapping[str, Any]],
         date: object = None,
-        distributions: dict[str, np.ndarray] | None = None,
-    ) -> pd.DataFrame:
-        """Return expected points, assists and rebounds for upcoming player-games, with the
-        ``game_date`` predicted. ``distributions``, when given, receives each stat's
-        P(stat <= k), k = 0, 1, ..., one row per answer row (nothing when the installed set
-        has no distributions: :meth:`has_player_distributions`); ``serving.lines`` turns them
-        into quantiles and line probabilities.
+        lines: Sequence[Line] = (),
+    ) -> list[PlayerPrediction]:
+        """Return the expected stat line of each upcoming player-game, in order: one value per
+        player model, for the ``game_date`` predicted, with each stat's quantiles and the
+        probabilities of ``lines`` (``serving.lines``; a set trained before the distributions
+        says what it lacks instead).
 
         Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
         and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
         plays for his latest team. Raises UsageError for unknown players or teams, or a player
         inactive for more than ACTIVE_DAYS days.
         """
-        import numpy as np
-        import pandas as pd
-
         day = self._upcoming(date)
         served = self._check_staleness(day, date is not None)
         cached = self._day(day)
@@ -346,53 +333,52 @@ class Predictor:
             opponent = resolve_team(item["opponent"]) if item.get("opponent") else None
             if opponent == team:
                 raise UsageError(f"{name} cannot play against his own team {team}")
-            requests.append((player_id, team, opponent, item.get("is_home")))
-        columns = [
-            "game_date",
-            "player_id",
-            "player_name",
-            "team",
-            "opponent",
-            *models.PLAYER_MODELS,
-        ]
+            venue = item.get("is_home")
+            requests.append((player_id, team, opponent, None if venue is None else bool(venue)))
         if not requests:
-            return attach(served, pd.DataFrame(columns=columns))
-        out, variant, index = self._player_variants(cached, day, requests)
-        for name in models.PLAYER_MODELS:
-            predicted = models.predict_stat(self.models[name], variant)
-            total = np.bincount(index, weights=predicted, minlength=len(out))
-            out[name] = np.round(total / np.bincount(index, minlength=len(out)), 2)
-        if distributions is not None:
-            distributions.update(self._player_cdfs(variant, index, len(out)))
-        return attach(served, out)
-
-    def _player_variants(
-        self, cached: _Day, day: pd.Timestamp, requests: list[tuple[Any, ...]]
-    ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-        """Return the answer's identity columns, the feature rows to predict (one per request
-        and venue it may be played at: an unknown venue gives two rows, home and away, to be
-        averaged) and each feature row's request index."""
-        import numpy as np
-        import pandas as pd
-
+            return []
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
+        cdfs: dict[str, np.ndarray] = {}
+        stats = self._player_stats(cached, rows, requests, cdfs)
+        return [
+            PlayerPrediction(
+                int(player_id),
+                str(name),
+                team,
+                opponent,
+                venue,
+                f"{day:%Y-%m-%d}",
+                {stat: float(values[i]) for stat, values in stats.items()},
+                served=served,
+                spread=spread_fields(cdfs, list(lines), i),
+            )
+            for i, (player_id, name, (_, team, opponent, venue)) in enumerate(
+                zip(rows["player_id"], rows["player_name"], requests, strict=True)
+            )
+        ]
+
+    def _player_stats(
+        self,
+        cached: DayRows,
+        rows: pd.DataFrame,
+        requests: list[tuple[int, str, str | None, bool | None]],
+        cdfs: dict[str, np.ndarray] | None = None,
+    ) -> dict[str, Any]:
+        """Return each player model's predictions (rounded to 2 decimals) for the ``requests``
+        (player_id, team, opponent, venue) whose feature ``rows`` are given, by model name;
+        ``cdfs``, when given, receives each stat's P(stat <= k), k = 0, 1, ..., per request
+        (the mean over its venues; nothing when the set has no distributions)."""
+        import numpy as np
+
         sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
         opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
-        venues = [r[3] for r in requests]
-        out = pd.DataFrame(
-            {
-                "game_date": f"{day:%Y-%m-%d}",
-                "player_id": rows["player_id"],
-                "player_name": rows["player_name"],
-                "team": [r[1] for r in requests],
-                "opponent": [r[2] for r in requests],
-            }
-        )
+        # One row per (request, venue it may be played at): a known venue gives one row, an
+        # unknown one two (home and away, averaged); then one predict call per model.
         pairs = [
             (i, home)
-            for i, v in enumerate(venues)
-            for home in ((True, False) if v is None else (bool(v),))
+            for i, (*_, venue) in enumerate(requests)
+            for home in ((True, False) if venue is None else (venue,))
         ]
         index = np.array([i for i, _ in pairs])
         home = np.array([h for _, h in pairs], dtype=float)
@@ -402,30 +388,24 @@ class Predictor:
         )
         for column, values in refill.items():
             variant[column] = values
-        return out, variant, index
+        out = {}
+        for name in models.PLAYER_MODELS:
+            predicted = models.predict_stat(self.models[name], variant)
+            total = np.bincount(index, weights=predicted, minlength=len(rows))
+            out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
+        if cdfs is not None and self.has_player_distributions():
+            weights = 1.0 / np.bincount(index, minlength=len(rows))[index]
+            for name, stat in models.PLAYER_MODELS.items():
+                cdf = models.predict_stat_cdf(self.models[name], variant, stat)
+                mixed = np.zeros((len(rows), cdf.shape[1]))
+                np.add.at(mixed, index, cdf * weights[:, None])
+                cdfs[name] = mixed
+        return out
 
     def has_player_distributions(self) -> bool:
         """Return whether the installed player models carry predictive distributions (a set
         trained before issue #22 does not: retrain to add them)."""
         return all(models.has_distribution(self.models[name]) for name in models.PLAYER_MODELS)
-
-    def _player_cdfs(
-        self, variant: pd.DataFrame, index: np.ndarray, count: int
-    ) -> dict[str, np.ndarray]:
-        """Return each stat's P(stat <= k) per request (the mean over its venues' rows), or
-        nothing when the set has no distributions."""
-        import numpy as np
-
-        if not self.has_player_distributions():
-            return {}
-        weights = 1.0 / np.bincount(index, minlength=count)[index]
-        cdfs = {}
-        for name, stat in models.PLAYER_MODELS.items():
-            cdf = models.predict_stat_cdf(self.models[name], variant, stat)
-            mixed = np.zeros((count, cdf.shape[1]))
-            np.add.at(mixed, index, cdf * weights[:, None])
-            cdfs[name] = mixed
-        return cdfs
 
 
 def load_models(data_dir: Path | str) -> Predictor:
