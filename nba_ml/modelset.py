@@ -92,7 +92,9 @@ class ModelSpec:
     metrics file, the run charts and the gate follow; ``figures``: every figure it reports, in
     the backtest's order; ``summary``: its line in ``status`` (a format over the figures' keys);
     ``brief``/``brief_group``: its part of the ``train`` line (consecutive models of one group
-    share the group's word: "MAE points 5.10 / assists 1.20"); ``baseline``: the figure of the
+    share the group's word: "MAE points 5.10 / assists 1.20"); ``title``: the title of its
+    headline figure's chart in the report, "<model>: <figure>" (default from the name and the
+    headline's label); ``baseline``: the figure of the
     naive baseline it is measured against, if any; ``promotion``: the gate's rule;
     ``estimator``/``features``: "module:attribute" references modeling/ resolves: a function
     of the spec returning an unfitted scikit-learn estimator, and the tuple of feature columns
@@ -120,6 +122,7 @@ class ModelSpec:
     digits: int
     nonnegative: bool = False
     brief_group: str = ""
+    title: str = ""
     baseline: str | None = None
     required: bool = True
     since: str | None = None
@@ -139,6 +142,10 @@ class ModelSpec:
             return self.summary.format(**metrics)
         except (KeyError, TypeError, ValueError, IndexError):
             return "(figures unreadable)"
+
+    def chart_title(self) -> str:
+        """Return the report's title of this model's headline chart ("Points: MAE")."""
+        return self.title or f"{self.name}: {self.headline.label}"
 
     def describe(self) -> str:
         """Return the spec as one line (``nba-ml`` has no command for it; tests and docs do)."""
@@ -182,6 +189,7 @@ def _player_spec(name: str, file: str, stat: str) -> ModelSpec:
         summary="MAE {mae:.2f} (last-10 avg {mae_last10:.2f}, x{ratio_last10:.3f})",
         brief=name + " {mae:.2f}",
         brief_group="MAE",
+        title=f"{name.capitalize()}: MAE",
         baseline="mae_last10",
         promotion=_PLAYER_PROMOTION,
         estimator="nba_ml.modeling.models:player_estimator",
@@ -216,6 +224,7 @@ _BUILT_IN: tuple[ModelSpec, ...] = (
         ),
         summary=("Brier {brier:.4f}, log-loss {log_loss:.4f}, accuracy {accuracy:.3f}"),
         brief="game Brier {brier:.4f}",
+        title="Game model: Brier score",
         promotion=Promotion(
             figure="brier",
             tolerance=0.005,
