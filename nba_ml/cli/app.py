@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from nba_ml import MODEL_NAMES, __version__
+from nba_ml import __version__, modelset
 from nba_ml.cli import handlers
 from nba_ml.cli.handlers import Invocation, write_out
 from nba_ml.cli.helpgroup import HelpGroup
@@ -239,19 +239,11 @@ def _backtest(
             }
         )
         return EXIT_OK
-    game = figures["game_outcome"]
-    lines = [
-        f"wrote {result.rows} predictions to {output}",
-        f"game_outcome: n={game['n']} brier={game['brier']:.4f} "
-        f"log_loss={game['log_loss']:.4f} accuracy={game['accuracy']:.3f}",
-    ]
-    for name in MODEL_NAMES[1:]:  # the player models
-        f = figures[name]
-        lines.append(
-            f"{name}: n={f['n']} mae={f['mae']:.3f} last10={f['mae_last10']:.3f} "
-            f"season={f['mae_season']:.3f} ewma={f['mae_ewma']:.3f} "
-            f"ratio={f['ratio_last10']:.3f}"
-        )
+    lines = [f"wrote {result.rows} predictions to {output}"]
+    for spec in modelset.models():  # each model's figures, in the formats its spec gives
+        f = figures[spec.name]
+        shown = " ".join(f"{x.short}={x.format.format(f[x.key])}" for x in spec.figures)
+        lines.append(f"{spec.name}: {shown}")
     write_out("\n".join(lines))
     return EXIT_OK
 

@@ -248,16 +248,17 @@ def check(invocation: Invocation, *, as_json: bool = False, full: bool = False) 
     settings = invocation.settings()
     result = check_models(settings, full_load=full)
     if as_json:
-        print_json(
-            {
-                "ok": result.ok,
-                "loaded": result.loaded,
-                "problems": [
-                    {"model": model, "problem": problem} for model, problem in result.problems
-                ],
-                "seconds": round(result.seconds, 4),
-            }
-        )
+        payload: dict[str, object] = {
+            "ok": result.ok,
+            "loaded": result.loaded,
+            "problems": [
+                {"model": model, "problem": problem} for model, problem in result.problems
+            ],
+            "seconds": round(result.seconds, 4),
+        }
+        if result.lacking:  # a valid set trained before newer models existed
+            payload["lacking"] = list(result.lacking)
+        print_json(payload)
     elif result.ok:
         write_out(str(result))
     else:

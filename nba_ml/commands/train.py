@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.commands import promotion
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted, Outcome, UpstreamUnavailable, UsageError
+from nba_ml.modeling import promotion
 
 if TYPE_CHECKING:
     from nba_ml.data.importer import GameData
+    from nba_ml.manifest import Manifest
     from nba_ml.state.store import Verification
 
 logger = logging.getLogger(__name__)
@@ -27,11 +28,12 @@ logger = logging.getLogger(__name__)
 
 @dataclasses.dataclass
 class TrainResult:
-    """What ``train`` or ``ensure`` did: ``outcome`` is TRAINED, SKIPPED or VALID."""
+    """What ``train`` or ``ensure`` did: ``outcome`` is TRAINED, SKIPPED or VALID; ``manifest``:
+    the installed set's (the new one when TRAINED), ``figures``: the new set's holdout figures."""
 
     outcome: Outcome
     message: str
-    manifest: dict[str, Any] | None = None
+    manifest: Manifest | None = None
     figures: dict[str, Any] | None = None
 
     @property
@@ -241,10 +243,11 @@ def _train_locked(
     promote_anyway: bool,
     session: Any,
 ) -> TrainResult:
+    from nba_ml import modelset
     from nba_ml.modeling.training import train_model_set
     from nba_ml.state.history import prune_history, save_history
     from nba_ml.state.install import cleanup_leftovers, write_model_set
-    from nba_ml.state.store import read_manifest, training_record
+    from nba_ml.state.store import read_manifest
 
     started = time.perf_counter()
     removed = cleanup_leftovers(settings.data_dir)
@@ -259,7 +262,6 @@ def _train_locked(
     )
     trained = train_model_set(data, jobs=settings.jobs)
     current = read_manifest(settings.data_dir)
-    current_training = training_record(current)
     verdict = promotion.decide(trained, verify(settings), settings.data_dir)
     if not verdict.promote and not promote_anyway:  # only ever with a valid set to keep
         raise NotPromoted(
@@ -279,19 +281,17 @@ def _train_locked(
     trained.training["history_sha256"] = save_history(settings.data_dir, data)
     manifest = write_model_set(settings.data_dir, trained.models, trained.training)
     keep = {trained.training["history_sha256"]}
-    if current_training.get("history_sha256"):
-        keep.add(current_training["history_sha256"])
+    if current is not None and current.record.history_sha256:
+        keep.add(current.record.history_sha256)
     prune_history(settings.data_dir, keep)
     seconds = time.perf_counter() - started
     metrics = trained.training["metrics"]
     holdout = trained.training["holdout"]
     # the outcome ("trained: ") is shown before this message: it does not say "trained" again
     message = (
-        f"4 models on {', '.join(data.seasons)} in {seconds:.0f} s; holdout "
-        f"{holdout['name']} ({holdout['games']} games): game Brier "
-        f"{metrics['game_outcome']['brier']:.4f}, MAE points "
-        f"{metrics['points']['mae']:.2f} / assists {metrics['assists']['mae']:.2f} / "
-        f"rebounds {metrics['rebounds']['mae']:.2f}"
+        f"{len(trained.models)} models on {', '.join(data.seasons)} in {seconds:.0f} s; "
+        f"holdout {holdout['name']} ({holdout['games']} games): "
+        f"{modelset.brief_line(metrics)}"
     )
     return TrainResult(Outcome.TRAINED, message, manifest, metrics)
 

@@ -7,11 +7,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml import progress
+from nba_ml import modelset, progress
 from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError, StorageError
 from nba_ml.modeling import evaluation, models
 from nba_ml.modeling.training import build_feature_tables
+from nba_ml.modelset import Task
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,28 +78,34 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
         raise DataError(f"cannot train: {error}") from None
     progress.report(step, 2, 3)
     figures = evaluation.evaluate(fitted, train_p, test_g, test_p)
-    frames = [
-        pd.DataFrame(
-            {
-                "model": models.GAME_MODEL,
-                "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                "game_id": test_g["game_id"].astype(str).to_numpy(),
-                "season_type": test_g["season_type"].to_numpy(),
-                "team": test_g["home"].to_numpy(),
-                "opponent": test_g["away"].to_numpy(),
-                "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
-                "player_name": pd.array([pd.NA] * len(test_g), dtype="string"),
-                "prediction": models.predict_home_win(fitted[models.GAME_MODEL], test_g),
-                "actual": test_g["home_win"].astype(int).to_numpy(),
-            }
+    frames = []
+    for spec in models.game_specs():
+        games = test_g[test_g[spec.target].notna()]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": spec.name,
+                    "game_date": games["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                    "game_id": games["game_id"].astype(str).to_numpy(),
+                    "season_type": games["season_type"].to_numpy(),
+                    "team": games["home"].to_numpy(),
+                    "opponent": games["away"].to_numpy(),
+                    "player_id": pd.array([pd.NA] * len(games), dtype="Int64"),
+                    "player_name": pd.array([pd.NA] * len(games), dtype="string"),
+                    "prediction": models.predict(spec, fitted[spec.name], games),
+                    "actual": games[spec.target]
+                    .astype(int if spec.task is Task.CLASSIFIER else float)
+                    .to_numpy(),
+                }
+            )
         )
-    ]
-    for name, stat in models.PLAYER_MODELS.items():
+    for spec in models.player_specs():
+        stat = spec.target
         rows = test_p[test_p[stat].notna()]
         frames.append(
             pd.DataFrame(
                 {
-                    "model": name,
+                    "model": spec.name,
                     "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
                     "game_id": rows["game_id"].astype(str).to_numpy(),
                     "season_type": rows["season_type"].to_numpy(),
@@ -110,14 +117,14 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
                     "player_name": pd.array(
                         rows["player_name"].astype(str).to_numpy(), dtype="string"
                     ),
-                    "prediction": models.predict_stat(fitted[name], rows),
+                    "prediction": models.predict(spec, fitted[spec.name], rows),
                     "actual": rows[stat].to_numpy(dtype=float),
                 }
             )
         )
     predictions = pd.concat(frames, ignore_index=True)
     progress.report(step, 3, 3)
-    order = {name: i for i, name in enumerate((models.GAME_MODEL, *models.PLAYER_MODELS))}
+    order = {name: i for i, name in enumerate(modelset.names())}
     predictions = (
         predictions.assign(_order=predictions["model"].map(order))
         .sort_values(["game_date", "_order"], kind="mergesort")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.modeling.models import GAME_MODEL, PLAYER_MODELS, predict_home_win, predict_stat
+from nba_ml.modeling.models import game_specs, player_specs, predict
+from nba_ml.modelset import Task
 
 if TYPE_CHECKING:
     import numpy as np
@@ -97,25 +98,38 @@ def evaluate(
     player_rows: pd.DataFrame,
     predicted: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """Return holdout metrics of the models on played games and player-games; ``predicted``:
-    the player models' predictions of every row of ``player_rows`` where already made (by
-    :func:`nba_ml.modeling.models.fit_and_predict`), by model name."""
-    games = game_rows[game_rows["home_win"].notna()]
-    figures: dict[str, Any] = {
-        GAME_MODEL: game_metrics(
-            predict_home_win(models[GAME_MODEL], games), games["home_win"].to_numpy()
-        ),
-    }
-    for name, stat in PLAYER_MODELS.items():
+    """Return holdout metrics of the models on played games and player-games, by model name
+    (every registered model in ``models``: a set that lacks one has no figures for it): a
+    classifier's game figures, a regressor's MAE (beside its baselines' when it has them);
+    ``predicted``: the player models' predictions of every row of ``player_rows`` where
+    already made (by :func:`nba_ml.modeling.models.fit_and_predict`), by model name."""
+    figures: dict[str, Any] = {}
+    for spec in game_specs():
+        if spec.name not in models:
+            continue
+        games = game_rows[game_rows[spec.target].notna()]
+        values = predict(spec, models[spec.name], games)
+        actual = games[spec.target].to_numpy()
+        figures[spec.name] = (
+            game_metrics(values, actual)
+            if spec.task is Task.CLASSIFIER
+            else stat_metrics(values, actual, {})
+        )
+    for spec in player_specs():
+        if spec.name not in models and not (predicted and spec.name in predicted):
+            continue
+        stat = spec.target
         played = player_rows[stat].notna().to_numpy()
         rows = player_rows[played]
-        prior = debut_prior(train_players, stat)
         values = (
-            predicted[name][played]
-            if predicted and name in predicted
-            else predict_stat(models[name], rows)
+            predicted[spec.name][played]
+            if predicted and spec.name in predicted
+            else predict(spec, models[spec.name], rows)
         )
-        figures[name] = stat_metrics(
-            values, rows[stat].to_numpy(), baseline_predictions(rows, stat, prior)
+        baselines = (
+            baseline_predictions(rows, stat, debut_prior(train_players, stat))
+            if spec.baseline
+            else {}
         )
+        figures[spec.name] = stat_metrics(values, rows[stat].to_numpy(), baselines)
     return figures

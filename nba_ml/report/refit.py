@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import DataError
-from nba_ml.modeling.models import PLAYER_MODELS
+from nba_ml.modeling.models import player_specs
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from nba_ml.manifest import TrainingRecord
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class HoldoutErrors:
 
 def holdout_errors(
     data_dir: Path,
-    training: dict[str, Any],
+    training: TrainingRecord,
     *,
     deployed: dict[str, Any] | None = None,
     jobs: int = 0,
@@ -79,7 +81,9 @@ def holdout_errors(
 
     started = time.perf_counter()
     try:
-        start = pd.Timestamp(str(training["holdout"]["start"]))
+        if training.holdout is None or training.holdout.start is None:
+            raise ValueError("no holdout start")
+        start = pd.Timestamp(training.holdout.start)
         if pd.isna(start) or start.tzinfo is not None:  # "" parses to NaT; dates are naive
             raise ValueError(start)
     except (KeyError, ValueError, TypeError):
@@ -91,16 +95,16 @@ def holdout_errors(
         pool = (
             None
             if deployed is not None
-            else stack.enter_context(models.fitting_pool(jobs or None, len(PLAYER_MODELS)))
+            else stack.enter_context(models.fitting_pool(jobs or None, len(player_specs())))
         )
-        data = load_history(data_dir, training.get("history_sha256"))
+        data = load_history(data_dir, training.history_sha256)
         tables = build_feature_tables(data)
         players = tables.players
         game_predictions = _game_predictions(tables.games, start) if games else None
         before = players[players["game_date"] < start]
         after = players[players["game_date"] >= start]
-        for stat in PLAYER_MODELS.values():  # before any fit: nothing to measure, no refit
-            if not after[stat].notna().any():
+        for spec in player_specs():  # before any fit: nothing to measure, no refit
+            if not after[spec.target].notna().any():
                 raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game data")
         if deployed is None:
             logger.info(
@@ -115,7 +119,10 @@ def holdout_errors(
                     f"cannot measure the holdout honestly: {error}; use the fast report"
                 ) from None
     result: dict[str, MinuteErrors] = {}
-    for name, stat in PLAYER_MODELS.items():
+    for spec in player_specs():
+        if not spec.baseline or (deployed is not None and spec.name not in deployed):
+            continue  # the tables set each model beside its baselines; a lacking one has none
+        name, stat = spec.name, spec.target
         played = after[stat].notna().to_numpy()
         rows = after[played]
         predictions = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nba_ml import modelset
 from nba_ml.report import svg
 from nba_ml.report.cells import (
     BASELINES,
@@ -21,12 +22,9 @@ from nba_ml.report.cells import (
 RUNS_SHOWN = 50
 
 
-RUN_FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("game_outcome", "brier", "Game model: Brier score"),
-    ("points", "mae", "Points: MAE"),
-    ("assists", "mae", "Assists: MAE"),
-    ("rebounds", "mae", "Rebounds: MAE"),
-)
+def run_figures() -> tuple[tuple[str, str, str], ...]:
+    """The figures charted across runs: (model, figure, title), each model's headline figure."""
+    return tuple((s.name, s.headline.key, s.chart_title()) for s in modelset.models())
 
 
 def run_figure(run: dict, model: str, key: str) -> float | None:
@@ -56,7 +54,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
     if problem:
         parts.append(f'<p class="callout warn">{esc(problem)}</p>')
     with_figures = [
-        r for r in runs if any(run_figure(r, m, k) is not None for m, k, _ in RUN_FIGURES)
+        r for r in runs if any(run_figure(r, m, k) is not None for m, k, _ in run_figures())
     ]
     parts.append(
         f"<p>{len(runs):,} run{'s' if len(runs) != 1 else ''} recorded in "
@@ -67,7 +65,8 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
     if len(with_figures) >= 2:
         labels = [fmt_short_time(r.get("started_at")) for r in with_figures]
         charts = []
-        for model, key, title in RUN_FIGURES:
+        for model, key, title in run_figures():
+            spec = modelset.spec(model)
             series = [
                 svg.Series(
                     "model",
@@ -75,8 +74,8 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
                     SERIES_COLORS["model"],
                 )
             ]
-            if model != "game_outcome":
-                baseline = [run_figure(r, model, "mae_last10") for r in with_figures]
+            if spec.baseline:  # the naive baseline it is measured against, dashed
+                baseline = [run_figure(r, model, spec.baseline) for r in with_figures]
                 series.append(
                     svg.Series(BASELINES["last10"], baseline, SERIES_COLORS["last10"], dashed=True)
                 )
@@ -86,7 +85,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
                 x_labels=labels,
                 series=series,
                 y_label=title.split(": ")[1],
-                value_format="{:.4f}" if model == "game_outcome" else "{:.3f}",
+                value_format=spec.headline.format,
             )
             charts.append(
                 html_figure(
@@ -112,7 +111,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
     elif len(with_figures) == 1:
         run = with_figures[0]
         values = "; ".join(
-            f"{title} {fmt_number(run_figure(run, m, k), 4)}" for m, k, title in RUN_FIGURES
+            f"{title} {fmt_number(run_figure(run, m, k), 4)}" for m, k, title in run_figures()
         )
         parts.append(
             f"<p>Only one recorded run has figures ({esc(fmt_when(run.get('started_at')))}"

@@ -17,8 +17,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import modelset
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, ServingBusy, UsageError
+from nba_ml.modelset import Level
 from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.predictor import Predictor
 
@@ -115,7 +117,12 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
         "game_date": row["game_date"],
         "home": row["home"],
         "away": row["away"],
-        "home_win_probability": float(row["home_win_probability"]),
+        # one key per game-level model of the set (a set that lacks a model has no key for it)
+        **{
+            spec.output: float(row[spec.output])
+            for spec in modelset.of_level(Level.GAME)
+            if spec.output in row
+        },
         **frame.attrs["provenance"],
     }
 
@@ -139,7 +146,11 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
         "opponent": opponent_out,
         "is_home": is_home,
         "game_date": str(row["game_date"]),  # the day predicted, even across midnight
-        **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
+        **{
+            spec.output: float(row[spec.output])
+            for spec in modelset.of_level(Level.PLAYER)
+            if spec.output in row
+        },
         **frame.attrs["provenance"],
     }
 

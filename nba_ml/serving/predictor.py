@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nba_ml.data.importer import GameData
+    from nba_ml.manifest import Manifest
     from nba_ml.serving.helper import Prepared
     from nba_ml.state.held import HeldHistory
 
@@ -72,7 +73,7 @@ class Predictor:
 
     models: dict[str, Any]
     history: GameData | None
-    manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    manifest: Manifest | None = dataclasses.field(default=None, repr=False)
     data_dir: Path | None = dataclasses.field(default=None, repr=False)
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
@@ -92,13 +93,11 @@ class Predictor:
     @property
     def generation(self) -> str | None:
         """The id of the generation these models come from (None when unknown)."""
-        value = self.manifest.get("generation")
-        return str(value) if value else None
+        return (self.manifest.generation or None) if self.manifest is not None else None
 
     @property
     def trained_at(self) -> str | None:
-        value = self.manifest.get("trained_at")
-        return str(value) if value else None
+        return (self.manifest.trained_at or None) if self.manifest is not None else None
 
     @functools.cached_property
     def last_game_date(self) -> dt.date | None:
@@ -238,10 +237,7 @@ class Predictor:
     @property
     def history_sha256(self) -> str | None:
         """The sha256 of the saved game data this set's manifest names (None: not from disk)."""
-        from nba_ml.state.store import training_record
-
-        value = training_record(self.manifest).get("history_sha256")
-        return str(value) if value else None
+        return self.manifest.record.history_sha256 if self.manifest is not None else None
 
     def adopt(self, prepared: Prepared) -> None:
         """Keep what ``prepare_rows`` computed (in another process) from this set's own game
@@ -275,26 +271,29 @@ class Predictor:
             if home in seen or away in seen:
                 raise UsageError("a team can play only one game a day")
             seen.update((home, away))
+        outputs = [spec for spec in models.game_specs() if spec.name in self.models]
         if not pairs:
             return attach(
-                served, pd.DataFrame(columns=["game_date", "home", "away", "home_win_probability"])
+                served,
+                pd.DataFrame(
+                    columns=["game_date", "home", "away", *(spec.output for spec in outputs)]
+                ),
             )
         sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        probability = models.predict_home_win(self.models[models.GAME_MODEL], table)
-        return attach(
-            served,
-            pd.DataFrame(
-                {
-                    "game_date": f"{day:%Y-%m-%d}",
-                    "home": [h for h, _ in pairs],
-                    "away": [a for _, a in pairs],
-                    "home_win_probability": np.round(probability, 4),
-                }
-            ),
+        out = pd.DataFrame(
+            {
+                "game_date": f"{day:%Y-%m-%d}",
+                "home": [h for h, _ in pairs],
+                "away": [a for _, a in pairs],
+            }
         )
+        for spec in outputs:  # each game-level model of the set feeds one column
+            predicted = models.predict(spec, self.models[spec.name], table)
+            out[spec.output] = np.round(predicted, spec.digits)
+        return attach(served, out)
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the
@@ -340,13 +339,14 @@ class Predictor:
             if opponent == team:
                 raise UsageError(f"{name} cannot play against his own team {team}")
             requests.append((player_id, team, opponent, item.get("is_home")))
+        outputs = [spec for spec in models.player_specs() if spec.name in self.models]
         columns = [
             "game_date",
             "player_id",
             "player_name",
             "team",
             "opponent",
-            *models.PLAYER_MODELS,
+            *(spec.output for spec in outputs),
         ]
         if not requests:
             return attach(served, pd.DataFrame(columns=columns))
@@ -379,20 +379,22 @@ class Predictor:
         )
         for column, values in refill.items():
             variant[column] = values
-        for name in models.PLAYER_MODELS:
-            predicted = models.predict_stat(self.models[name], variant)
+        for spec in outputs:  # each player-level model of the set feeds one column
+            predicted = models.predict(spec, self.models[spec.name], variant)
             total = np.bincount(index, weights=predicted, minlength=len(rows))
-            out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
+            out[spec.output] = np.round(
+                total / np.bincount(index, minlength=len(rows)), spec.digits
+            )
         return attach(served, out)
 
 
 def load_models(data_dir: Path | str) -> Predictor:
     """Return a Predictor with the verified models of the installed set and no game data in
     memory (``adopt`` gives it its rows; see ``Predictor``); raise ModelInvalid or DataError."""
-    from nba_ml.state.store import load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set_with_manifest
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))
-    if not training_record(manifest).get("history_sha256"):
+    if not manifest.record.history_sha256:
         raise DataError("the model manifest names no game data; run `nba-ml train --force`")
     return Predictor(loaded, None, manifest, Path(data_dir))
 
@@ -401,10 +403,10 @@ def load_predictor(data_dir: Path | str) -> Predictor:
     """Return a Predictor with verified models and saved game data; raise ModelInvalid or
     DataError when either is unusable."""
     from nba_ml.state.history import load_history
-    from nba_ml.state.store import load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set_with_manifest
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))  # one generation, no mix
-    history = load_history(Path(data_dir), training_record(manifest).get("history_sha256"))
+    history = load_history(Path(data_dir), manifest.record.history_sha256)
     if history.team_games.empty:
         raise DataError("the saved game data is empty; run `nba-ml train`")
     return Predictor(loaded, history, manifest)

@@ -24,8 +24,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nba_ml import MODEL_FILES, MODEL_NAMES, __version__
+from nba_ml import __version__, modelset
 from nba_ml.errors import ConfigError, StorageError
+from nba_ml.manifest import Manifest, ModelEntry
 from nba_ml.state.datadir import make_directory
 from nba_ml.state.files import atomic_write, describe_os_error, fsync_directory, safe_text
 from nba_ml.state.history import foreign_history_entries
@@ -35,7 +36,6 @@ from nba_ml.state.store import (
     GENERATION_PATTERN,
     GENERATIONS_DIR,
     MANIFEST_NAME,
-    MANIFEST_SCHEMA,
     MODELS_LINK,
     current_generation,
     generation_of,
@@ -51,9 +51,16 @@ LINK_TMP_PREFIX = ".models.tmp-"
 # The model files of sets written before skops (pickles): still nba-ml's own, so that the old
 # generations they sit in are pruned like any other (they are never loaded).
 LEGACY_MODEL_FILES: tuple[str, ...] = tuple(
-    f"{Path(name).stem}.pkl" for name in MODEL_FILES.values()
+    f"{Path(name).stem}.pkl" for name in modelset.MODEL_FILES.values()
 )
-_OWN_FILES = frozenset([*MODEL_FILES.values(), *LEGACY_MODEL_FILES, MANIFEST_NAME])
+
+
+def _own_files() -> frozenset[str]:
+    """The names of the files nba-ml writes in a generation (every registered model's)."""
+    files = [spec.file for spec in modelset.models()]
+    return frozenset([*files, *LEGACY_MODEL_FILES, MANIFEST_NAME])
+
+
 _VERSION_PACKAGES: dict[str, str] = {
     "sklearn": "scikit-learn",
     "numpy": "numpy",
@@ -107,10 +114,11 @@ def _remove_tree(path: Path) -> bool:
 
 
 def _is_own_file_name(name: str) -> bool:
-    if name in _OWN_FILES:
+    own_files = _own_files()
+    if name in own_files:
         return True
     # atomic_write's temporary name for one of them, left by a killed writer.
-    return any(name.startswith(f".{own}.") and name.endswith(".tmp") for own in _OWN_FILES)
+    return any(name.startswith(f".{own}.") and name.endswith(".tmp") for own in own_files)
 
 
 def _own_generation_name(name: str) -> bool:
@@ -197,14 +205,14 @@ def _new_generation_id(now: datetime, generations: Path) -> str:
             return generation
 
 
-def _dump_model(model: object, path: Path) -> dict[str, Any]:
+def _dump_model(model: object, path: Path) -> ModelEntry:
     import hashlib
 
     from nba_ml.state.modelfile import dumps_model
 
     data = dumps_model(model)
     atomic_write(path, data, mode=FILE_MODE)
-    return {"file": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    return ModelEntry(path.name, hashlib.sha256(data).hexdigest(), len(data))
 
 
 def _publish(data_dir: Path, generation: str) -> None:
@@ -259,18 +267,20 @@ def _prune(data_dir: Path, keep: set[str | None]) -> None:
             log.debug("removed old model generation %s", entry.name)
 
 
-def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -> dict:
-    """Install ``models`` atomically as one new set; return its manifest.
+def write_model_set(
+    data_dir: Path, models: dict[str, object], training: dict[str, Any]
+) -> Manifest:
+    """Install ``models`` (one of each registered model) atomically as one new set, with the
+    training record ``training``; return its manifest.
 
     Raise ConfigError when something nba-ml did not write is in the way, StorageError when the
     disk refuses (the current set is kept either way).
     """
-    missing = [name for name in MODEL_NAMES if name not in models]
-    unknown = sorted(set(models) - set(MODEL_NAMES))
+    names = modelset.names()
+    missing = [name for name in names if name not in models]
+    unknown = sorted(set(models) - set(names))
     if missing or unknown:
-        raise ValueError(
-            f"a model set needs {list(MODEL_NAMES)}; missing {missing}, unknown {unknown}"
-        )
+        raise ValueError(f"a model set needs {list(names)}; missing {missing}, unknown {unknown}")
     training = json.loads(json.dumps(training, default=_json_default))
     data_dir = Path(data_dir)
     generations = data_dir / GENERATIONS_DIR
@@ -286,22 +296,22 @@ def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -
         tmp_dir = step = generations / f"{TMP_PREFIX}{generation}"
         tmp_dir.mkdir(mode=DIR_MODE)
         os.chmod(tmp_dir, DIR_MODE)
-        entries: dict[str, dict[str, Any]] = {}
-        for name in MODEL_NAMES:
-            step = tmp_dir / MODEL_FILES[name]
-            entries[name] = _dump_model(models[name], step)
+        entries: dict[str, ModelEntry] = {}
+        for spec in modelset.models():
+            step = tmp_dir / spec.file
+            entries[spec.name] = _dump_model(models[spec.name], step)
         previous = current_generation(data_dir)
-        manifest: dict[str, Any] = {
-            "schema": MANIFEST_SCHEMA,
-            "generation": generation,
-            "previous_generation": previous,
-            "trained_at": now.isoformat(timespec="seconds"),
-            "models": entries,
-            "versions": _versions(),
-            "training": training,
-        }
+        manifest = Manifest.new(
+            generation=generation,
+            previous_generation=previous,
+            trained_at=now.isoformat(timespec="seconds"),
+            models=entries,
+            versions=_versions(),
+            training=training,
+        )
         step = tmp_dir / MANIFEST_NAME
-        atomic_write(step, json.dumps(manifest, indent=2, sort_keys=True) + "\n", mode=FILE_MODE)
+        text = json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n"
+        atomic_write(step, text, mode=FILE_MODE)
         step = generations / generation
         os.rename(tmp_dir, step)
         tmp_dir = None

@@ -28,10 +28,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-from nba_ml import MODEL_FILES, MODEL_NAMES
+from nba_ml import modelset
 from nba_ml.errors import DataError
+from nba_ml.manifest import MANIFEST_SCHEMA, Manifest, ManifestDamaged
+from nba_ml.modelset import ModelSpec, lacking_line
 from nba_ml.state import history
 from nba_ml.state.files import (
     FileDamaged,
@@ -48,8 +49,6 @@ from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
-# 2: models saved with skops and game data as numpy arrays; 1 (pickles) is no longer loaded.
-MANIFEST_SCHEMA = 2
 MANIFEST_NAME = "manifest.json"
 GENERATIONS_DIR = "generations"
 MODELS_LINK = "models"
@@ -79,18 +78,27 @@ class ModelProblem:
 
 @dataclass
 class Verification:
-    """The outcome of checking the installed model set; ``ok`` means every check passed."""
+    """The outcome of checking the installed model set; ``ok`` means every check passed.
+
+    ``lacking``: registered models the set does not list because it was trained before they
+    existed (``ModelSpec.required`` False); such a set is still ``ok`` and served without them.
+    """
 
     ok: bool
-    manifest: dict | None
+    manifest: Manifest | None
     problems: list[ModelProblem]
     loaded: bool
     seconds: float
     path: Path | None = field(default=None)
+    lacking: tuple[ModelSpec, ...] = ()
 
     def summary(self) -> str:
         """Return the problems as one line, or "ok"."""
         return "; ".join(str(problem) for problem in self.problems) if self.problems else "ok"
+
+    def lacking_line(self) -> str:
+        """Return the one line naming the models this set lacks ("" when none)."""
+        return lacking_line(self.lacking)
 
 
 # ----------------------------------------------------------------------------- resolving the set
@@ -137,8 +145,11 @@ def _resolve_set_dir(data_dir: Path) -> tuple[Path | None, str | None]:
     return (path if path.is_absolute() else data_dir / path), target
 
 
-def _read_manifest_file(set_dir: Path) -> tuple[dict | None, str | None, os.stat_result | None]:
-    """Return (manifest, problem, file status) for ``set_dir/manifest.json``."""
+def _read_manifest_file(
+    set_dir: Path,
+) -> tuple[Manifest | None, str | None, os.stat_result | None]:
+    """Return (manifest, problem, file status) for ``set_dir/manifest.json``: the one place a
+    manifest is parsed; damage becomes the problem."""
     path = set_dir / MANIFEST_NAME
     try:
         raw, status = read_regular_file_with_status(path, limit=MANIFEST_LIMIT)
@@ -149,21 +160,15 @@ def _read_manifest_file(set_dir: Path) -> tuple[dict | None, str | None, os.stat
     except OSError as error:
         return None, f"{MANIFEST_NAME} cannot be read: {describe_os_error(error)}", None
     try:
-        manifest = loads_json(raw, source=path)
+        manifest = Manifest.from_json(loads_json(raw, source=path))
     except FileDamaged as error:
         return None, f"{MANIFEST_NAME} is damaged: {error.reason}", status
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), dict):
-        return None, f"{MANIFEST_NAME} has no models table", status
+    except ManifestDamaged as error:
+        return None, f"{MANIFEST_NAME} {error}", status
     return manifest, None, status
 
 
-def training_record(manifest: object) -> dict[str, Any]:
-    """Return a manifest's ``training`` record, or {} when either is not a JSON object."""
-    training = manifest.get("training") if isinstance(manifest, dict) else None
-    return training if isinstance(training, dict) else {}
-
-
-def read_manifest(data_dir: Path) -> dict | None:
+def read_manifest(data_dir: Path) -> Manifest | None:
     """Return the installed set's manifest, or None when there is none or it is unreadable."""
     try:
         set_dir, _ = _resolve_set_dir(Path(data_dir))
@@ -180,8 +185,8 @@ def read_manifest(data_dir: Path) -> dict | None:
 # ----------------------------------------------------------------------------- verify and load
 
 
-def _schema_problem(manifest: dict) -> str | None:
-    schema = manifest.get("schema")
+def _schema_problem(manifest: Manifest) -> str | None:
+    schema = manifest.schema
     if schema == MANIFEST_SCHEMA:
         return None
     if schema == 1:
@@ -195,9 +200,8 @@ def _schema_problem(manifest: dict) -> str | None:
     )
 
 
-def _version_problem(manifest: dict) -> str | None:
-    versions = manifest.get("versions")
-    recorded = versions.get("sklearn") if isinstance(versions, dict) else None
+def _version_problem(manifest: Manifest) -> str | None:
+    recorded = manifest.versions.get("sklearn")
     running = installed_version("scikit-learn")
     if running is None:
         return "scikit-learn is not installed"
@@ -208,10 +212,10 @@ def _version_problem(manifest: dict) -> str | None:
     return None
 
 
-def _game_data_problem(data_dir: Path, manifest: dict, trusted: frozenset[int]) -> str | None:
+def _game_data_problem(data_dir: Path, manifest: Manifest, trusted: frozenset[int]) -> str | None:
     """Return why the saved game data the manifest names cannot serve, or None (hash only)."""
     try:
-        history.verify_history(data_dir, training_record(manifest).get("history_sha256"), trusted)
+        history.verify_history(data_dir, manifest.record.history_sha256, trusted)
     except DataError as error:
         return str(error)
     return None
@@ -248,10 +252,14 @@ def _inspect_once(
 ) -> tuple[Verification, dict[str, object]]:
     problems: list[ModelProblem] = []
     models: dict[str, object] = {}
+    lacking: tuple[ModelSpec, ...] = ()
+    expected = modelset.models()
 
-    def done(manifest: dict | None = None) -> tuple[Verification, dict[str, object]]:
-        loaded = load and not problems and len(models) == len(MODEL_NAMES)
-        return Verification(not problems, manifest, problems, loaded, 0.0, set_dir), models
+    def done(manifest: Manifest | None = None) -> tuple[Verification, dict[str, object]]:
+        loaded = load and not problems and len(models) == len(expected) - len(lacking)
+        verification = Verification(not problems, manifest, problems, loaded, 0.0, set_dir)
+        verification.lacking = lacking
+        return verification, models
 
     link = data_dir / MODELS_LINK
     shown = safe_text(str(link))
@@ -299,8 +307,8 @@ def _inspect_once(
         reason = status_problem(manifest_status, trusted)
         if reason:
             problems.append(ModelProblem(SET, f"{MANIFEST_NAME} is {reason}"))
-    entries: dict[str, Any] = manifest["models"] if manifest else {}
     if manifest is not None:
+        lacking = manifest.lacking(expected)
         for problem in (_schema_problem(manifest), _version_problem(manifest)):
             if problem:
                 problems.append(ModelProblem(SET, problem))
@@ -308,16 +316,18 @@ def _inspect_once(
         if problem:
             problems.append(ModelProblem(GAME_DATA, problem))
 
-    for name in MODEL_NAMES:
-        filename = MODEL_FILES[name]
+    for spec in expected:
+        name, filename = spec.name, spec.file
+        if spec in lacking:
+            continue  # trained before this model existed: served without it
         data = _read_model(set_dir / filename, name, trusted, problems)
         if data is None or manifest is None:
             continue  # nothing to check the file against
-        entry = entries.get(name)
-        if not isinstance(entry, dict) or entry.get("file") != filename:
+        entry = manifest.models.get(name)
+        if entry is None or entry.file != filename:
             problems.append(ModelProblem(name, "not listed in the manifest"))
             continue
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
             problems.append(
                 ModelProblem(
                     name, f"sha256 mismatch ({len(data)} bytes; file changed since training)"
@@ -369,12 +379,13 @@ def verify_model_set(data_dir: Path, *, full_load: bool = False) -> Verification
 
 
 def load_model_set(data_dir: Path) -> dict[str, object]:
-    """Return the four verified models by name; raise ModelInvalid naming each bad model."""
+    """Return the verified models by name (every registered model the set does not lack);
+    raise ModelInvalid naming each bad model."""
     models, _ = load_model_set_with_manifest(data_dir)
     return models
 
 
-def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], dict]:
+def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], Manifest]:
     """Return the verified models and the manifest of that same generation; raise ModelInvalid.
 
     The saved game data is not needed to load models: a problem with it alone is left to
@@ -382,15 +393,16 @@ def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], dic
     """
     verification, models = _inspect(data_dir, load=True)
     blocking = [p for p in verification.problems if p.model != GAME_DATA]
-    if blocking or verification.manifest is None or len(models) != len(MODEL_NAMES):
+    served = len(modelset.models()) - len(verification.lacking)
+    if blocking or verification.manifest is None or len(models) != served:
         raise unusable_set(data_dir, blocking or verification.problems)
     return models, verification.manifest
 
 
-def model_age_hours(manifest: dict, now: datetime | None = None) -> float:
+def model_age_hours(manifest: Manifest | None, now: datetime | None = None) -> float:
     """Return hours since the set in ``manifest`` was trained; infinity when that time is
     missing, malformed or in the future (beyond a few minutes of clock skew), with a warning."""
-    raw = manifest.get("trained_at") if isinstance(manifest, dict) else None
+    raw = manifest.trained_at if manifest is not None else None
     trained_at = parse_utc(raw)
     if trained_at is None:
         return math.inf

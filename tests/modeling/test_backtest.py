@@ -11,7 +11,8 @@ import pytest
 from nba_ml import progress
 from nba_ml.data.importer import load_directory
 from nba_ml.errors import DataError
-from nba_ml.modeling import backtest, models
+from nba_ml.modeling import backtest
+from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 
 GAMELOGS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gamelogs"
 pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared (real game logs)")
@@ -27,15 +28,15 @@ def test_backtest_predicts_every_game_and_player_game_of_the_season(two_seasons:
     assert list(frame.columns) == list(backtest.BACKTEST_COLUMNS)
     test_team = data.team_games[data.team_games["season"] == "2018-19"]
     test_players = data.player_games[data.player_games["season"] == "2018-19"]
-    games = frame[frame["model"] == models.GAME_MODEL]
+    games = frame[frame["model"] == GAME_MODEL]
     assert len(games) == int(test_team["is_home"].astype(bool).sum())
     assert games["prediction"].between(0, 1).all()
-    for name in models.PLAYER_MODELS:
+    for name in PLAYER_MODELS:
         rows = frame[frame["model"] == name]
         assert len(rows) == len(test_players)
         assert (rows["prediction"] >= 0).all() and np.isfinite(rows["prediction"]).all()
         assert result.figures[name]["ratio_last10"] < 0.99
-    assert result.figures[models.GAME_MODEL]["brier"] < 0.2100
+    assert result.figures[GAME_MODEL]["brier"] < 0.2100
     assert ("backtest 2018-19", 3, 3) in seen
     assert frame["game_date"].is_monotonic_increasing
 

@@ -14,6 +14,7 @@ from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import UsageError
 from nba_ml.modeling import features, models
 from nba_ml.serving.predictor import Predictor, load_predictor
+from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 
 DAY = "2019-10-22"
 
@@ -51,7 +52,7 @@ def test_games_match_the_training_feature_path(predictor: Predictor) -> None:
     table = (
         table[table["game_date"] == pd.Timestamp(DAY)].set_index("home").loc[[h for h, _ in pairs]]
     )
-    slow = models.predict_home_win(predictor.models[models.GAME_MODEL], table)
+    slow = models.predict_home_win(predictor.models[GAME_MODEL], table)
     np.testing.assert_allclose(fast["home_win_probability"], np.round(slow, 4))
 
 
@@ -83,7 +84,7 @@ def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
         pd.concat([history.player_games, upcoming], ignore_index=True), team_games
     )
     row = table[table["pts"].isna()]
-    for name_ in models.PLAYER_MODELS:
+    for name_ in PLAYER_MODELS:
         slow = models.predict_stat(predictor.models[name_], row)[0]
         assert fast[name_].iloc[0] == pytest.approx(slow, abs=0.006)
 
