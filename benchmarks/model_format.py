@@ -27,6 +27,7 @@ import pickle
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +122,10 @@ def main() -> None:
             "new_bytes": 0,
         }
         for name, model in models.items():
-            old_save, old_bytes = timed(lambda m=model: joblib_dumps(m), n)
-            new_save, new_bytes = timed(lambda m=model: dumps_model(m), n)
-            old_load, _ = timed(lambda b=old_bytes: joblib_loads(b), n)
-            new_load, (loaded, problem) = timed(lambda b=new_bytes: loads_model(b), n)
+            old_save, old_bytes = timed(partial(joblib_dumps, model), n)
+            new_save, new_bytes = timed(partial(dumps_model, model), n)
+            old_load, _ = timed(partial(joblib_loads, old_bytes), n)
+            new_load, (loaded, problem) = timed(partial(loads_model, new_bytes), n)
             assert problem is None and loaded is not None, problem
             row(f"{name}: size", len(old_bytes), len(new_bytes), kib)
             row(f"{name}: save", old_save, new_save, ms)
