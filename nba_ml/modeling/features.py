@@ -292,7 +292,7 @@ DIFF_COLUMNS: tuple[str, ...] = (
     *ROTATION_COLUMNS,
 )
 # every home-minus-away difference the game table carries (GAME_FEATURES and the candidates
-# that were tried; benchmarks/tuning.py scores them)
+# that were tried; benchmarks/candidate.py can score them)
 DIFF_FEATURES: tuple[str, ...] = tuple(f"{name}_diff" for name in DIFF_COLUMNS)
 
 

@@ -70,7 +70,7 @@ def make_player_model() -> Any:
     )
 
 
-def _training_matrix(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+def training_matrix(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Return the feature matrix; columns without any value become 0 (scikit-learn rejects them)."""
     matrix = rows[list(columns)].astype(float)
     empty = [c for c in columns if matrix[c].isna().all()]
@@ -86,7 +86,7 @@ def fit_game_model(game_rows: pd.DataFrame) -> Any:
     if len(played) < 50 or played["home_win"].nunique() < 2:
         raise ValueError(f"too few played games to train the game model ({len(played)})")
     model = make_game_model()
-    model.fit(_training_matrix(played, GAME_FEATURES), played["home_win"].astype(int))
+    model.fit(training_matrix(played, GAME_FEATURES), played["home_win"].astype(int))
     return model
 
 
@@ -99,7 +99,7 @@ def _player_training_set(
     if len(played) < 500:
         raise ValueError(f"too few player-games to train the {stat} model ({len(played)})")
     return (
-        _training_matrix(played, PLAYER_FEATURES),
+        training_matrix(played, PLAYER_FEATURES),
         played[stat].astype(float),
         BASELINE.format(stat=stat),
     )
@@ -130,7 +130,10 @@ def make_player_linear_model() -> Any:
     )
 
 
-def _player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) -> Any:
+def make_residual_player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) -> Any:
+    """Return an unfitted player model: boosting and the robust linear part on the stat's
+    residual over the ``baseline`` column (the EWMA, ``BASELINE``), the linear part taking
+    ``linear_weight`` of it."""
     from nba_ml.modeling.estimators import BaselineResidualRegressor
 
     return BaselineResidualRegressor(
@@ -146,7 +149,7 @@ def _player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) ->
 def fit_player_model(player_rows: pd.DataFrame, stat: str) -> Any:
     """Return a player model for ``stat`` fitted on played player-games."""
     matrix, target, baseline = _player_training_set(player_rows, stat)
-    return _player_model(baseline).fit(matrix, target)
+    return make_residual_player_model(baseline).fit(matrix, target)
 
 
 def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any]:
@@ -202,7 +205,7 @@ def _fit_player_task(data: _PlayerInput, stat: str) -> tuple[Any, np.ndarray | N
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        model = _player_model(BASELINE.format(stat=stat)).fit(
+        model = make_residual_player_model(BASELINE.format(stat=stat)).fit(
             data.matrix, data.targets[stat], bins=data.bins
         )
         predicted = None if data.holdout is None else predict_stat(model, data.holdout)
