@@ -273,6 +273,28 @@ def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -
         )
     training = json.loads(json.dumps(training, default=_json_default))
     data_dir = Path(data_dir)
+    manifest = _write_generation(data_dir, models, training)
+    generation, previous = manifest["generation"], manifest["previous_generation"]
+    final_dir = data_dir / GENERATIONS_DIR / generation
+    try:
+        _publish(data_dir, generation)
+    except (OSError, ConfigError) as error:
+        if current_generation(data_dir) != generation:
+            _remove_tree(final_dir)
+            if isinstance(error, ConfigError):
+                raise
+            raise StorageError(_storage_message(error, data_dir / MODELS_LINK)) from error
+        log.warning("new models installed, but tidying up failed: %s", error)
+    fsync_directory(data_dir)
+    _prune(data_dir, {generation, previous})
+    log.info("installed model generation %s in %s", generation, data_dir)
+    return manifest
+
+
+def _write_generation(data_dir: Path, models: dict[str, object], training: dict) -> dict:
+    """Write ``models`` and their manifest as a new generation directory, not yet published;
+    return the manifest. Nothing is left behind when it fails (StorageError for the disk's
+    refusals, naming the path that failed)."""
     generations = data_dir / GENERATIONS_DIR
     now = datetime.now(timezone.utc)
     step = data_dir
@@ -290,11 +312,10 @@ def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -
         for name in MODEL_NAMES:
             step = tmp_dir / MODEL_FILES[name]
             entries[name] = _dump_model(models[name], step)
-        previous = current_generation(data_dir)
         manifest: dict[str, Any] = {
             "schema": MANIFEST_SCHEMA,
             "generation": generation,
-            "previous_generation": previous,
+            "previous_generation": current_generation(data_dir),
             "trained_at": now.isoformat(timespec="seconds"),
             "models": entries,
             "versions": _versions(),
@@ -314,20 +335,6 @@ def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -
         if tmp_dir is not None:
             _remove_tree(tmp_dir)
         raise
-
-    final_dir = generations / generation
-    try:
-        _publish(data_dir, generation)
-    except (OSError, ConfigError) as error:
-        if current_generation(data_dir) != generation:
-            _remove_tree(final_dir)
-            if isinstance(error, ConfigError):
-                raise
-            raise StorageError(_storage_message(error, data_dir / MODELS_LINK)) from error
-        log.warning("new models installed, but tidying up failed: %s", error)
-    fsync_directory(data_dir)
-    _prune(data_dir, {generation, previous})
-    log.info("installed model generation %s in %s", generation, data_dir)
     return manifest
 
 
@@ -339,6 +346,14 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
     """
     data_dir = Path(data_dir)
     refuse_foreign(data_dir)
+    removed = [*_remove_temporary_generations(data_dir), *_remove_temporary_links(data_dir)]
+    for path in removed:
+        log.info("removed leftover %s", path)
+    return removed
+
+
+def _remove_temporary_generations(data_dir: Path) -> list[Path]:
+    """Remove the generation directories a killed writer was filling or deleting; return them."""
     removed: list[Path] = []
     generations = data_dir / GENERATIONS_DIR
     try:
@@ -353,6 +368,12 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
             path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False) and _remove_tree(path):
                 removed.append(path)
+    return removed
+
+
+def _remove_temporary_links(data_dir: Path) -> list[Path]:
+    """Remove the temporary links a killed writer left beside the models link; return them."""
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(data_dir))
     except OSError:
@@ -365,6 +386,4 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
                 removed.append(path)
             except OSError as error:
                 log.warning("could not remove %s: %s", path, describe_os_error(error))
-    for path in removed:
-        log.info("removed leftover %s", path)
     return removed
