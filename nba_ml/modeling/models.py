@@ -286,15 +286,7 @@ def fit_and_predict(
     from nba_ml.modeling.workers import WorkerFailed
 
     step = "fitting the player models"
-    inputs: list[_PlayerInput] = []
-    tasks: list[tuple[int, str]] = []
-    owner: list[int] = []  # set index of each task
-    for number, (_, player_rows) in enumerate(sets):
-        for data in _player_inputs(player_rows, holdout if number == 0 else None):
-            for stat in data.targets:
-                tasks.append((len(inputs), stat))
-                owner.append(number)
-            inputs.append(data)
+    inputs, tasks, owner = _player_tasks(sets, holdout)
     game_models: list[Any] = []
 
     def fit_game_models() -> None:
@@ -338,6 +330,23 @@ def fit_and_predict(
         {name: models[name] for name in (GAME_MODEL, *PLAYER_MODELS) if name in models}
         for models in results
     ], predictions
+
+
+def _player_tasks(
+    sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]], holdout: pd.DataFrame | None
+) -> tuple[list[_PlayerInput], list[tuple[int, str]], list[int]]:
+    """Return the player rows each worker receives (``holdout`` goes with the first set's),
+    the fitting tasks (index into those inputs, stat) and the set index of each task."""
+    inputs: list[_PlayerInput] = []
+    tasks: list[tuple[int, str]] = []
+    owner: list[int] = []
+    for number, (_, player_rows) in enumerate(sets):
+        for data in _player_inputs(player_rows, holdout if number == 0 else None):
+            for stat in data.targets:
+                tasks.append((len(inputs), stat))
+                owner.append(number)
+            inputs.append(data)
+    return inputs, tasks, owner
 
 
 SMALL_BATCH = 5000  # rows; below this, threads cost more than they save
