@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nba_ml import compat
 from nba_ml.data.proxy import redact, redact_proxy
 from nba_ml.data.transport import BodyTooLarge, DeadlineSession
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
@@ -305,7 +306,7 @@ def _send(
     except ProxyRequiredError as error:
         raise ConfigError(str(error)) from None
     text = response.get_response()
-    return decode(response._status_code, text), text
+    return decode(compat.nba_response_status(response), text), text
 
 
 def decode(status: int | None, text: str | None) -> dict[str, Any]:

@@ -215,19 +215,16 @@ def _fit_player_task(data: _PlayerInput, stat: str) -> tuple[Any, np.ndarray | N
 def _worker_init(parent: int) -> None:
     """Make a fitting worker die with the training that started it (kill -9 included), then
     import what fitting needs while the parent still prepares the data."""
-    import ctypes
     import os
     import signal
+
+    from nba_ml import compat
 
     # one thread per worker: read by OpenMP/BLAS when they load, i.e. before any task runs
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
 
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):  # not Linux: workers still exit when the pipe closes
-        pass
+    compat.die_with_parent(signal.SIGKILL)  # not Linux: workers still exit when the pipe closes
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     import pandas  # noqa: F401
