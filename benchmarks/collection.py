@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
 
 import _common as common
-from replay import (
+
+from nba_ml.data.collect import CollectOptions, last_cached_game_date, refresh_cache
+from tests.replay import (
     Call,
     ReplayAdapter,
     csv_body,
@@ -43,8 +45,6 @@ from replay import (
     result_set,
     route_schedule,
 )
-
-from nba_ml.data.collect import CollectOptions, last_cached_game_date, refresh_cache
 
 SEASONS = list(common.REAL_SEASONS)
 FIRST_DAY = dt.date(2021, 3, 1)  # 2020-21 under way (it began on 22 December 2020)

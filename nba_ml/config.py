@@ -391,20 +391,7 @@ def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
     text = raw if isinstance(raw, str) else str(raw)
     shown = safe_text(repr(text)) if len(text) <= 80 else safe_text(repr(text[:80] + "..."))
     if spec.kind in (int, float):
-        noun = "a whole number" if spec.kind is int else "a number"
-        if not text.isascii() or "_" in text:  # int() and float() also read '٣' and '1_0'
-            raise ConfigError(f"{where}={shown} is not {noun}")
-        try:
-            value = spec.kind(text.strip())
-        except (ValueError, OverflowError):
-            raise ConfigError(f"{where}={shown} is not {noun}") from None
-        if spec.kind is float and math.isnan(value):
-            raise ConfigError(f"{where}={shown} is not a number")
-        low = -math.inf if spec.low is None else spec.low
-        high = math.inf if spec.high is None else spec.high
-        if not low <= value <= high:
-            raise ConfigError(f"{where}={shown} is out of range ({low:g} to {high:g})")
-        return value
+        return _parse_number(spec, where, text, shown)
     if spec.check is not None:
         try:
             text = spec.check(text.strip())
@@ -417,6 +404,25 @@ def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
             raise ConfigError(f"{where}={shown} contains a NUL character")
         return Path(text)
     return text
+
+
+def _parse_number(spec: SettingSpec, where: str, text: str, shown: str) -> int | float:
+    """Return ``text`` as the setting's int or float inside its range; raise ConfigError naming
+    ``where`` (``shown``: the text as the message quotes it)."""
+    noun = "a whole number" if spec.kind is int else "a number"
+    if not text.isascii() or "_" in text:  # int() and float() also read '٣' and '1_0'
+        raise ConfigError(f"{where}={shown} is not {noun}")
+    try:
+        value = spec.kind(text.strip())
+    except (ValueError, OverflowError):
+        raise ConfigError(f"{where}={shown} is not {noun}") from None
+    if spec.kind is float and math.isnan(value):
+        raise ConfigError(f"{where}={shown} is not a number")
+    low = -math.inf if spec.low is None else spec.low
+    high = math.inf if spec.high is None else spec.high
+    if not low <= value <= high:
+        raise ConfigError(f"{where}={shown} is out of range ({low:g} to {high:g})")
+    return value
 
 
 def _check_metrics_file(path: Path, data_dir: Path, where: str) -> None:

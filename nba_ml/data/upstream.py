@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nba_ml import compat
 from nba_ml.data.proxy import redact, redact_proxy
 from nba_ml.data.transport import BodyTooLarge, DeadlineSession
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
@@ -305,19 +306,14 @@ def _send(
     except ProxyRequiredError as error:
         raise ConfigError(str(error)) from None
     text = response.get_response()
-    return decode(response._status_code, text), text
+    return decode(compat.nba_response_status(response), text), text
 
 
 def decode(status: int | None, text: str | None) -> dict[str, Any]:
     """Return the JSON object of a response; raise Failure for error statuses and non-JSON."""
     from nba_ml.state.files import FileDamaged, loads_json
 
-    if status == 429:
-        raise Failure("HTTP 429, rate limited")
-    if status is not None and 400 <= status < 500 and status not in _TRANSIENT_CLIENT_STATUSES:
-        raise Failure(f"HTTP {status}, request rejected", bad_data=True, retryable=False)
-    if status is not None and not 200 <= status < 300:
-        raise Failure(f"HTTP {status}")
+    _check_status(status)
     stripped = (text or "").strip()
     if not stripped:
         raise Failure("blank body")
@@ -336,6 +332,16 @@ def decode(status: int | None, text: str | None) -> dict[str, Any]:
     if not body:
         raise Failure("an empty JSON object {}")
     return body
+
+
+def _check_status(status: int | None) -> None:
+    """Raise Failure for an HTTP status other than success (None: not known, let through)."""
+    if status == 429:
+        raise Failure("HTTP 429, rate limited")
+    if status is not None and 400 <= status < 500 and status not in _TRANSIENT_CLIENT_STATUSES:
+        raise Failure(f"HTTP {status}, request rejected", bad_data=True, retryable=False)
+    if status is not None and not 200 <= status < 300:
+        raise Failure(f"HTTP {status}")
 
 
 def describe_network_error(error: BaseException, timeout: tuple[float, float]) -> tuple[str, bool]:

@@ -75,7 +75,7 @@ def game_estimator(spec: ModelSpec) -> Any:
 
 def player_estimator(spec: ModelSpec) -> Any:
     """A player model's estimator: the residual of ``spec.target`` over its EWMA baseline."""
-    return _player_model(BASELINE.format(stat=spec.target))
+    return make_residual_player_model(BASELINE.format(stat=spec.target))
 
 
 def make_game_model() -> Any:
@@ -115,7 +115,7 @@ def make_player_model() -> Any:
     )
 
 
-def _training_matrix(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+def training_matrix(rows: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Return the feature matrix; columns without any value become 0 (scikit-learn rejects them)."""
     matrix = rows[list(columns)].astype(float)
     empty = [c for c in columns if matrix[c].isna().all()]
@@ -134,7 +134,7 @@ def fit_game(spec: ModelSpec, game_rows: pd.DataFrame) -> Any:
         raise ValueError(f"too few played games to train the {spec.subject} model ({len(played)})")
     model = estimator_for(spec)
     model.fit(
-        _training_matrix(played, features_of(spec)),
+        training_matrix(played, features_of(spec)),
         played[spec.target].astype(int if classifier else float),
     )
     return model
@@ -155,7 +155,7 @@ def _player_training_set(
     if len(played) < 500:
         raise ValueError(f"too few player-games to train the {stat} model ({len(played)})")
     return (
-        _training_matrix(played, PLAYER_FEATURES if columns is None else columns),
+        training_matrix(played, PLAYER_FEATURES if columns is None else columns),
         played[stat].astype(float),
         BASELINE.format(stat=stat),
     )
@@ -186,7 +186,10 @@ def make_player_linear_model() -> Any:
     )
 
 
-def _player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) -> Any:
+def make_residual_player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) -> Any:
+    """Return an unfitted player model: boosting and the robust linear part on the stat's
+    residual over the ``baseline`` column (the EWMA, ``BASELINE``), the linear part taking
+    ``linear_weight`` of it."""
     from nba_ml.modeling.estimators import BaselineResidualRegressor
 
     return BaselineResidualRegressor(
@@ -202,7 +205,7 @@ def _player_model(baseline: str, linear_weight: float = PLAYER_LINEAR_WEIGHT) ->
 def fit_player_model(player_rows: pd.DataFrame, stat: str) -> Any:
     """Return a player model for ``stat`` fitted on played player-games."""
     matrix, target, baseline = _player_training_set(player_rows, stat)
-    return _player_model(baseline).fit(matrix, target)
+    return make_residual_player_model(baseline).fit(matrix, target)
 
 
 def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any]:
@@ -273,19 +276,16 @@ def _fit_player_task(data: _PlayerInput, spec: ModelSpec) -> tuple[Any, np.ndarr
 def _worker_init(parent: int) -> None:
     """Make a fitting worker die with the training that started it (kill -9 included), then
     import what fitting needs while the parent still prepares the data."""
-    import ctypes
     import os
     import signal
+
+    from nba_ml import compat
 
     # one thread per worker: read by OpenMP/BLAS when they load, i.e. before any task runs
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
 
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):  # not Linux: workers still exit when the pipe closes
-        pass
+    compat.die_with_parent(signal.SIGKILL)  # not Linux: workers still exit when the pipe closes
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     import pandas  # noqa: F401
@@ -345,16 +345,7 @@ def fit_and_predict(
     from nba_ml.modeling.workers import WorkerFailed
 
     step = "fitting the player models"
-    specs = {spec.name: spec for spec in player_specs()}
-    inputs: list[_PlayerInput] = []
-    tasks: list[tuple[int, ModelSpec]] = []
-    owner: list[int] = []  # set index of each task
-    for number, (_, player_rows) in enumerate(sets):
-        for data in _player_inputs(player_rows, holdout if number == 0 else None):
-            for name in data.targets:
-                tasks.append((len(inputs), specs[name]))
-                owner.append(number)
-            inputs.append(data)
+    inputs, tasks, owner = _player_tasks(sets, holdout)
     game_models: list[dict[str, Any]] = []
 
     def fit_game_models() -> None:
@@ -397,6 +388,24 @@ def fit_and_predict(
     return [
         {name: models[name] for name in modelset.names() if name in models} for models in results
     ], predictions
+
+
+def _player_tasks(
+    sets: Sequence[tuple[pd.DataFrame | None, pd.DataFrame]], holdout: pd.DataFrame | None
+) -> tuple[list[_PlayerInput], list[tuple[int, ModelSpec]], list[int]]:
+    """Return the player rows each worker receives (``holdout`` goes with the first set's),
+    the fitting tasks (index into those inputs, model spec) and the set index of each task."""
+    specs = {spec.name: spec for spec in player_specs()}
+    inputs: list[_PlayerInput] = []
+    tasks: list[tuple[int, ModelSpec]] = []
+    owner: list[int] = []
+    for number, (_, player_rows) in enumerate(sets):
+        for data in _player_inputs(player_rows, holdout if number == 0 else None):
+            for name in data.targets:
+                tasks.append((len(inputs), specs[name]))
+                owner.append(number)
+            inputs.append(data)
+    return inputs, tasks, owner
 
 
 SMALL_BATCH = 5000  # rows; below this, threads cost more than they save

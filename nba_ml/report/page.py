@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REPORT_MODE = 0o644
-# the MAE charts show ratios to the last-10 average: bars from 0 hid differences of 5%
+# The MAE charts show ratios to the last-10 average on an axis zoomed around 1.0 (bars from 0
+# hid differences of 5%): the label of their reference line and the note on their axis.
 RATIO_LINE = "last-10 average = 1.00"
 AXIS_NOTE = "zoomed around 1.0 (it does not start at 0) so that differences of a few % show;"
 MINUTES_CAPTION = (
@@ -72,9 +73,9 @@ def write_report(
     """Write the HTML report on the installed model set to ``output`` atomically; return it.
 
     Raises ModelInvalid when the installed set is not valid, DataError when its game data is
-    missing or too thin, StorageError when ``output`` cannot be written (its temporary file is
-    directory's writability is checked before the refit, so a long computation is not wasted
-    on an unwritable path; the page is written with ``state.files.atomic_write``).
+    missing or too thin, StorageError when ``output`` cannot be written (its directory's
+    writability is checked before the refit, so a long computation is not wasted on an
+    unwritable path; the page is written with ``state.files.atomic_write``).
     ``fast`` skips the honest refit (see the module docstring); ``jobs``: its worker processes,
     as for ``train`` (``NBA_ML_JOBS``). ``forecasts``: FiveThirtyEight's (from
     ``report.fivethirtyeight.read_forecasts`` of the file ``forecasts_source``), scored beside
@@ -132,12 +133,6 @@ def _read_runs(data_dir: Path) -> tuple[list[dict], str | None]:
         return read_runs(Settings(data_dir).runs_path), None
     except StorageError as error:  # a report without runs beats no report
         return [], str(error)
-
-
-# ---------------------------------------------------------------------- holdout computations
-
-
-# ------------------------------------------------------------------------------ formatting
 
 
 # ------------------------------------------------------------------------------ the page

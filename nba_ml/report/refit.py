@@ -18,6 +18,7 @@ from nba_ml.errors import DataError
 from nba_ml.modeling.models import player_specs
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from nba_ml.manifest import TrainingRecord
@@ -73,23 +74,12 @@ def holdout_errors(
     """
     import contextlib
 
-    import pandas as pd
-
     from nba_ml.modeling import evaluation, models
     from nba_ml.modeling.training import build_feature_tables
     from nba_ml.state.history import load_history
 
     started = time.perf_counter()
-    try:
-        if training.holdout is None or training.holdout.start is None:
-            raise ValueError("no holdout start")
-        start = pd.Timestamp(training.holdout.start)
-        if pd.isna(start) or start.tzinfo is not None:  # "" parses to NaT; dates are naive
-            raise ValueError(start)
-    except (KeyError, ValueError, TypeError):
-        raise DataError(
-            "the model manifest records no holdout start; run `nba-ml train --force`"
-        ) from None
+    start = _holdout_start(training)
     predicted: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
         pool = (
@@ -135,18 +125,48 @@ def holdout_errors(
             rows, stat, evaluation.debut_prior(before, stat)
         )
         minutes = rows["min"].to_numpy(dtype=float)
-        table = []
-        for label, low, high in MINUTE_BINS:
-            mask = (minutes >= low) & (minutes < high)
-            if not mask.any():
-                table.append({"label": label, "n": 0})
-                continue
-            figures = evaluation.stat_metrics(
-                predictions[mask], actual[mask], {k: v[mask] for k, v in baselines.items()}
-            )
-            table.append({"label": label, **figures})
+        table = _by_minutes(minutes, predictions, actual, baselines)
         result[name] = MinuteErrors(table, evaluation.stat_metrics(predictions, actual, baselines))
     return HoldoutErrors(deployed is None, result, time.perf_counter() - started, game_predictions)
+
+
+def _holdout_start(training: TrainingRecord) -> pd.Timestamp:
+    """Return the first date of the holdout ``training`` records; raise DataError without one."""
+    import pandas as pd
+
+    try:
+        if training.holdout is None or training.holdout.start is None:
+            raise ValueError("no holdout start")
+        start = pd.Timestamp(training.holdout.start)
+        if pd.isna(start) or start.tzinfo is not None:  # "" parses to NaT; dates are naive
+            raise ValueError(start)
+    except (KeyError, ValueError, TypeError):
+        raise DataError(
+            "the model manifest records no holdout start; run `nba-ml train --force`"
+        ) from None
+    return start
+
+
+def _by_minutes(
+    minutes: np.ndarray,
+    predictions: np.ndarray,
+    actual: np.ndarray,
+    baselines: dict[str, np.ndarray],
+) -> list[dict[str, Any]]:
+    """Return the errors of ``predictions`` and ``baselines`` in each bin of minutes played."""
+    from nba_ml.modeling import evaluation
+
+    table: list[dict[str, Any]] = []
+    for label, low, high in MINUTE_BINS:
+        mask = (minutes >= low) & (minutes < high)
+        if not mask.any():
+            table.append({"label": label, "n": 0})
+            continue
+        figures = evaluation.stat_metrics(
+            predictions[mask], actual[mask], {k: v[mask] for k, v in baselines.items()}
+        )
+        table.append({"label": label, **figures})
+    return table
 
 
 def _game_predictions(games: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:

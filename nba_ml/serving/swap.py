@@ -5,13 +5,12 @@ request does, and hand the heap a load or a feature pass freed back to the OS.""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import errno
 import os
 from pathlib import Path
-from typing import Any
 
+from nba_ml import compat
 from nba_ml.errors import UsageError
 from nba_ml.serving.predictor import Predictor
 
@@ -23,17 +22,7 @@ Key = tuple[object, ...]
 def trim_heap() -> None:
     """Hand the heap pages freed by a load or a feature pass back to the OS: glibc keeps them
     otherwise, and a worker's resident memory would stay at its peak (no-op off glibc)."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None
+    compat.trim_heap()
 
 
 def exercise(predictor: Predictor, days: list[dt.date]) -> None:

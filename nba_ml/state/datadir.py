@@ -84,6 +84,30 @@ def choose_data_dir(flag: Path | str | None, environ: Mapping[str, str]) -> Path
 
 def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
     """Return ``path`` made absolute after checking it can be a data directory (ConfigError)."""
+    absolute = Path(os.path.normpath(_absolute(path, origin)))
+    shown = safe_text(str(absolute))
+    try:
+        info = os.stat(absolute)
+    except (FileNotFoundError, NotADirectoryError):
+        # Created by the commands that write (prepare_data_dir says why it cannot be); for the
+        # commands that read, there is simply no model set there.
+        return absolute
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            raise ConfigError(f"data directory {shown[:120]}... is too long a path") from None
+        raise ConfigError(
+            f"data directory {shown} cannot be used: "
+            f"{describe_os_error(error)} (a directory above it cannot be "
+            "searched?)"
+        ) from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"data directory {shown} exists and is not a directory")
+    return absolute
+
+
+def _absolute(path: Path, origin: str) -> Path:
+    """Return ``path`` with ``~`` expanded, absolute; raise ConfigError when its text cannot
+    name a directory (a NUL, a name too long) or the current directory is gone."""
     shown = safe_text(str(path))
     if "\0" in str(path):
         raise ConfigError(f"data directory {shown} ({origin}) contains a NUL character")
@@ -105,24 +129,6 @@ def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
     except (OSError, RuntimeError) as error:
         detail = describe_os_error(error) if isinstance(error, OSError) else str(error)
         raise ConfigError(f"data directory {shown} ({origin}): {detail}") from None
-    absolute = Path(os.path.normpath(absolute))
-    shown = safe_text(str(absolute))
-    try:
-        info = os.stat(absolute)
-    except (FileNotFoundError, NotADirectoryError):
-        # Created by the commands that write (prepare_data_dir says why it cannot be); for the
-        # commands that read, there is simply no model set there.
-        return absolute
-    except OSError as error:
-        if error.errno == errno.ENAMETOOLONG:
-            raise ConfigError(f"data directory {shown[:120]}... is too long a path") from None
-        raise ConfigError(
-            f"data directory {shown} cannot be used: "
-            f"{describe_os_error(error)} (a directory above it cannot be "
-            "searched?)"
-        ) from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise ConfigError(f"data directory {shown} exists and is not a directory")
     return absolute
 
 

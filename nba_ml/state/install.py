@@ -283,6 +283,30 @@ def write_model_set(
         raise ValueError(f"a model set needs {list(names)}; missing {missing}, unknown {unknown}")
     training = json.loads(json.dumps(training, default=_json_default))
     data_dir = Path(data_dir)
+    manifest, generation = _write_generation(data_dir, models, training)
+    previous = manifest.previous_generation
+    final_dir = data_dir / GENERATIONS_DIR / generation
+    try:
+        _publish(data_dir, generation)
+    except (OSError, ConfigError) as error:
+        if current_generation(data_dir) != generation:
+            _remove_tree(final_dir)
+            if isinstance(error, ConfigError):
+                raise
+            raise StorageError(_storage_message(error, data_dir / MODELS_LINK)) from error
+        log.warning("new models installed, but tidying up failed: %s", error)
+    fsync_directory(data_dir)
+    _prune(data_dir, {generation, previous})
+    log.info("installed model generation %s in %s", generation, data_dir)
+    return manifest
+
+
+def _write_generation(
+    data_dir: Path, models: dict[str, object], training: dict
+) -> tuple[Manifest, str]:
+    """Write ``models`` and their manifest as a new generation directory, not yet published;
+    return the manifest and the generation's name. Nothing is left behind when it fails
+    (StorageError for the disk's refusals, naming the path that failed)."""
     generations = data_dir / GENERATIONS_DIR
     now = datetime.now(timezone.utc)
     step = data_dir
@@ -324,21 +348,7 @@ def write_model_set(
         if tmp_dir is not None:
             _remove_tree(tmp_dir)
         raise
-
-    final_dir = generations / generation
-    try:
-        _publish(data_dir, generation)
-    except (OSError, ConfigError) as error:
-        if current_generation(data_dir) != generation:
-            _remove_tree(final_dir)
-            if isinstance(error, ConfigError):
-                raise
-            raise StorageError(_storage_message(error, data_dir / MODELS_LINK)) from error
-        log.warning("new models installed, but tidying up failed: %s", error)
-    fsync_directory(data_dir)
-    _prune(data_dir, {generation, previous})
-    log.info("installed model generation %s in %s", generation, data_dir)
-    return manifest
+    return manifest, generation
 
 
 def cleanup_leftovers(data_dir: Path) -> list[Path]:
@@ -349,6 +359,14 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
     """
     data_dir = Path(data_dir)
     refuse_foreign(data_dir)
+    removed = [*_remove_temporary_generations(data_dir), *_remove_temporary_links(data_dir)]
+    for path in removed:
+        log.info("removed leftover %s", path)
+    return removed
+
+
+def _remove_temporary_generations(data_dir: Path) -> list[Path]:
+    """Remove the generation directories a killed writer was filling or deleting; return them."""
     removed: list[Path] = []
     generations = data_dir / GENERATIONS_DIR
     try:
@@ -363,6 +381,12 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
             path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False) and _remove_tree(path):
                 removed.append(path)
+    return removed
+
+
+def _remove_temporary_links(data_dir: Path) -> list[Path]:
+    """Remove the temporary links a killed writer left beside the models link; return them."""
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(data_dir))
     except OSError:
@@ -375,6 +399,4 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
                 removed.append(path)
             except OSError as error:
                 log.warning("could not remove %s: %s", path, describe_os_error(error))
-    for path in removed:
-        log.info("removed leftover %s", path)
     return removed

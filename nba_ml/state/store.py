@@ -262,44 +262,52 @@ def _inspect_once(
         return verification, models
 
     link = data_dir / MODELS_LINK
-    shown = safe_text(str(link))
-    if set_dir is None:
-        problems.append(ModelProblem(SET, f"{NO_SET} {shown}"))
+    unusable = _set_dir_problem(link, set_dir, target)
+    if unusable or set_dir is None:
+        problems.append(ModelProblem(SET, unusable or f"{NO_SET} {safe_text(str(link))}"))
         return done()
-    if target == "":
-        problems.append(
-            ModelProblem(
-                SET,
-                f"{shown} is not the symlink nba-ml installs; nba-ml "
-                "will not use, move or delete it",
-            )
-        )
-        return done()
-    try:
-        set_status = os.stat(set_dir)
-    except FileNotFoundError:
-        problems.append(
-            ModelProblem(SET, f"{shown} points to {safe_text(str(target))}, which does not exist")
-        )
-        return done()
-    except OSError as error:
-        problems.append(
-            ModelProblem(
-                SET, f"{safe_text(str(set_dir))} cannot be read: {describe_os_error(error)}"
-            )
-        )
-        return done()
-    if not stat.S_ISDIR(set_status.st_mode):
-        problems.append(ModelProblem(SET, f"{safe_text(str(set_dir))} is not a directory"))
-        return done()
-
     # The set directory and every directory above it, and the link itself (see trust.py).
     for checked in (set_dir, link):
         reason = path_problem(checked, trusted, top=data_dir)
         if reason:
             problems.append(ModelProblem(SET, reason))
             break
+    manifest = _check_manifest(data_dir, set_dir, trusted, problems)
+    if manifest is not None:
+        lacking = manifest.lacking(expected)
+    for spec in expected:
+        if spec in lacking:
+            continue  # trained before this model existed: served without it
+        model = _check_model(set_dir, spec, manifest, trusted, problems, load)
+        if model is not None:
+            models[spec.name] = model
+    return done(manifest)
 
+
+def _set_dir_problem(link: Path, set_dir: Path | None, target: str | None) -> str | None:
+    """Return why the installed set's directory (``link`` resolved to ``set_dir`` through
+    ``target``) cannot be inspected at all, or None."""
+    shown = safe_text(str(link))
+    if set_dir is None:
+        return f"{NO_SET} {shown}"
+    if target == "":
+        return f"{shown} is not the symlink nba-ml installs; nba-ml will not use, move or delete it"
+    try:
+        set_status = os.stat(set_dir)
+    except FileNotFoundError:
+        return f"{shown} points to {safe_text(str(target))}, which does not exist"
+    except OSError as error:
+        return f"{safe_text(str(set_dir))} cannot be read: {describe_os_error(error)}"
+    if not stat.S_ISDIR(set_status.st_mode):
+        return f"{safe_text(str(set_dir))} is not a directory"
+    return None
+
+
+def _check_manifest(
+    data_dir: Path, set_dir: Path, trusted: frozenset[int], problems: list[ModelProblem]
+) -> Manifest | None:
+    """Return the set's manifest (None when unreadable), adding its problems to ``problems``:
+    the file's own, its schema and versions, and the game data it records."""
     manifest, manifest_problem, manifest_status = _read_manifest_file(set_dir)
     if manifest_problem:
         problems.append(ModelProblem(SET, manifest_problem))
@@ -308,40 +316,45 @@ def _inspect_once(
         if reason:
             problems.append(ModelProblem(SET, f"{MANIFEST_NAME} is {reason}"))
     if manifest is not None:
-        lacking = manifest.lacking(expected)
         for problem in (_schema_problem(manifest), _version_problem(manifest)):
             if problem:
                 problems.append(ModelProblem(SET, problem))
         problem = _game_data_problem(data_dir, manifest, trusted)
         if problem:
             problems.append(ModelProblem(GAME_DATA, problem))
+    return manifest
 
-    for spec in expected:
-        name, filename = spec.name, spec.file
-        if spec in lacking:
-            continue  # trained before this model existed: served without it
-        data = _read_model(set_dir / filename, name, trusted, problems)
-        if data is None or manifest is None:
-            continue  # nothing to check the file against
-        entry = manifest.models.get(name)
-        if entry is None or entry.file != filename:
-            problems.append(ModelProblem(name, "not listed in the manifest"))
-            continue
-        if hashlib.sha256(data).hexdigest() != entry.sha256:
-            problems.append(
-                ModelProblem(
-                    name, f"sha256 mismatch ({len(data)} bytes; file changed since training)"
-                )
-            )
-            continue
-        if not load or any(p.model == SET for p in problems):
-            continue  # never load under an untrusted set (manifest, directory, versions, format)
-        model, problem = loads_model(data)
-        if problem:
-            problems.append(ModelProblem(name, problem))
-        else:
-            models[name] = model
-    return done(manifest)
+
+def _check_model(
+    set_dir: Path,
+    spec: ModelSpec,
+    manifest: Manifest | None,
+    trusted: frozenset[int],
+    problems: list[ModelProblem],
+    load: bool,
+) -> object | None:
+    """Check the model file of ``spec`` against the manifest, adding its problems to
+    ``problems``; return the loaded model when ``load`` and nothing is wrong, else None."""
+    name, filename = spec.name, spec.file
+    data = _read_model(set_dir / filename, name, trusted, problems)
+    if data is None or manifest is None:
+        return None  # nothing to check the file against
+    entry = manifest.models.get(name)
+    if entry is None or entry.file != filename:
+        problems.append(ModelProblem(name, "not listed in the manifest"))
+        return None
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        problems.append(
+            ModelProblem(name, f"sha256 mismatch ({len(data)} bytes; file changed since training)")
+        )
+        return None
+    if not load or any(p.model == SET for p in problems):
+        return None  # never load under an untrusted set (manifest, directory, versions, format)
+    model, problem = loads_model(data)
+    if problem:
+        problems.append(ModelProblem(name, problem))
+        return None
+    return model
 
 
 def _inspect(data_dir: Path, load: bool) -> tuple[Verification, dict[str, object]]:

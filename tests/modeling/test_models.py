@@ -80,17 +80,11 @@ def test_one_binning_serves_every_model_of_a_matrix(synthetic) -> None:
 def _private_binning_as_expected() -> bool:
     """Whether this scikit-learn's private ``_bin_data`` is the one the loan relies on (at the
     1.3 floor it is not, and the fits bin as usual)."""
-    import inspect
-
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    from nba_ml.modeling import estimators
+    from nba_ml import compat
 
-    original = getattr(HistGradientBoostingRegressor, "_bin_data", None)
-    return (
-        original is not None
-        and list(inspect.signature(original).parameters) == estimators._BIN_DATA_PARAMETERS
-    )
+    return compat.bin_data_method(HistGradientBoostingRegressor()) is not None
 
 
 def _check_binning_is_lent(players: pd.DataFrame) -> None:

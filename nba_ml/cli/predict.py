@@ -1,0 +1,130 @@
+"""``nba-ml predict``: the sub-app of the prediction commands (a game, a player, the day's
+slate), each parsing its arguments, calling one command function and rendering its answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from nba_ml.cli import handlers
+from nba_ml.cli.handlers import Invocation, write_out
+from nba_ml.cli.invoke import call
+from nba_ml.errors import EXIT_OK
+
+predict_app = typer.Typer(
+    help="Predict upcoming games and player stat lines.", no_args_is_help=True
+)
+
+DateOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--date", help="Game date YYYY-MM-DD (default: today in Chicago)."),
+]
+
+
+def _predict_game(
+    invocation: Invocation, home: str, away: str, date: str | None, as_json: bool
+) -> int:
+    from nba_ml.commands.predict import predict_game as predict
+
+    row = predict(invocation.settings(), home, away, date)
+    if as_json:
+        handlers.print_json(row.as_dict())
+    else:
+        write_out(
+            f"{row.game_date} {row.away} @ {row.home}: home win probability "
+            f"{row.home_win_probability:.3f}\n  {row.served.line()}"
+        )
+    return EXIT_OK
+
+
+@predict_app.command("game")
+def predict_game(
+    home: Annotated[
+        str, typer.Argument(help="Home team: code, city or nickname, e.g. BOS, Boston, Celtics.")
+    ],
+    away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
+    date: DateOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the home team's win probability."""
+    call(_predict_game, home, away, date, as_json)
+
+
+def _predict_player(
+    invocation: Invocation,
+    player: str,
+    opponent: str | None,
+    home: bool | None,
+    date: str | None,
+    as_json: bool,
+) -> int:
+    from nba_ml.commands.predict import predict_player as predict
+
+    row = predict(invocation.settings(), player, opponent=opponent, home=home, date=date)
+    if as_json:
+        handlers.print_json(row.as_dict())
+    else:
+        against = f" {'@' if home is False else 'vs'} {row.opponent}" if row.opponent else ""
+        write_out(
+            f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
+            f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
+            f"  {row.served.line()}"
+        )
+    return EXIT_OK
+
+
+def _predict_today(
+    invocation: Invocation, date: str | None, schedule: Path | None, as_json: bool
+) -> int:
+    from nba_ml.commands.predict import parse_date
+    from nba_ml.commands.today import predict_today as predict
+
+    result = predict(invocation.settings(), parse_date(date), schedule)
+    if as_json:
+        handlers.print_json(result.as_dict())
+    else:
+        write_out("\n".join(result.lines()))
+    return EXIT_OK
+
+
+@predict_app.command("today")
+def predict_today(
+    date: DateOption = None,
+    schedule: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--schedule",
+            help="Read the slate from FILE instead of the cache: a saved "
+            "ScoreboardV3 response, or one game a line ('PHI @ BOS', 'Lakers vs Clippers').",
+            metavar="FILE",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Predict every game of the day's cached schedule and its likely players' stat lines."""
+    call(_predict_today, date, schedule, as_json)
+
+
+@predict_app.command("player")
+def predict_player(
+    player: Annotated[
+        list[str],
+        typer.Argument(
+            help="Player name (quoted or not: the words are joined) or nba.com player id."
+        ),
+    ],
+    opponent: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--opponent", help="Opponent team: code, city or nickname."),
+    ] = None,
+    home: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--home/--away", help="Whether his team plays at home."),
+    ] = None,
+    date: DateOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a player's expected points, assists and rebounds."""
+    call(_predict_player, " ".join(player), opponent, home, date, as_json)
