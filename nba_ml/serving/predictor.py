@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import modelset
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import features, models
@@ -279,7 +280,8 @@ class Predictor:
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        probability = np.round(models.predict_home_win(self.models[models.GAME_MODEL], table), 4)
+        game = modelset.spec(models.GAME_MODEL)
+        probability = np.round(models.predict_home_win(self.models[game.name], table), game.digits)
         return [
             GamePrediction(f"{day:%Y-%m-%d}", home, away, float(value), served=served)
             for (home, away), value in zip(pairs, probability, strict=True)
@@ -354,8 +356,10 @@ class Predictor:
         rows: pd.DataFrame,
         requests: list[tuple[int, str, str | None, bool | None]],
     ) -> dict[str, Any]:
-        """Return each player model's predictions (rounded to 2 decimals) for the ``requests``
-        (player_id, team, opponent, venue) whose feature ``rows`` are given, by model name."""
+        """Return each player model's predictions for the ``requests`` (player_id, team,
+        opponent, venue) whose feature ``rows`` are given: the registry's player models
+        (``nba_ml.modelset``) in order, keyed by their ``output`` and rounded to their
+        ``digits``; a model added after this set was trained (not ``required``) is left out."""
         import numpy as np
 
         sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
@@ -377,10 +381,14 @@ class Predictor:
         for column, values in refill.items():
             variant[column] = values
         out = {}
-        for name in models.PLAYER_MODELS:
-            predicted = models.predict_stat(self.models[name], variant)
+        for spec in modelset.of_level(modelset.Level.PLAYER):
+            if not spec.required and spec.name not in self.models:
+                continue
+            predicted = models.predict_stat(self.models[spec.name], variant)
             total = np.bincount(index, weights=predicted, minlength=len(rows))
-            out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
+            out[spec.output] = np.round(
+                total / np.bincount(index, minlength=len(rows)), spec.digits
+            )
         return out
 
 

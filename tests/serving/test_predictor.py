@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nba_ml import modelset
 from nba_ml.data.importer import GameData
 from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import UsageError
@@ -88,7 +89,8 @@ def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
     for name_ in models.PLAYER_MODELS:
         slow = models.predict_stat(predictor.models[name_], row)[0]
         assert fast[0].stats[name_] == pytest.approx(slow, abs=0.006)
-    assert list(fast[0].stats) == list(models.PLAYER_MODELS)  # one value per model, in order
+    # one value per player model of the registry, in its order, under its output name
+    assert list(fast[0].stats) == [s.output for s in modelset.of_level(modelset.Level.PLAYER)]
 
 
 def test_unknown_venue_is_the_mean_of_home_and_away(predictor: Predictor) -> None:
@@ -321,3 +323,35 @@ def test_a_date_being_computed_never_queues_requests_for_another_one(
     assert (
         len(predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1))) == 1
     )  # free again
+
+
+def test_a_registered_player_model_is_answered_and_one_the_set_lacks_is_left_out(
+    synthetic_models: dict[str, object], synthetic_games: GameData, first_day: dt.date
+) -> None:
+    import dataclasses
+
+    from tests.serving.conftest import new_predictor
+
+    toy = dataclasses.replace(
+        modelset.spec("points"),
+        name="steals",
+        file="steals_prediction_model.skops",
+        output="steals",
+        digits=1,
+        required=False,
+        since="0.2.0",
+    )
+    extension = modelset.register(toy)
+    try:
+        older = new_predictor(synthetic_models, synthetic_games)  # trained before "steals"
+        (lacking,) = older.predict_players([{"player": "Player BOS 1"}], date=first_day)
+        assert list(lacking.stats) == ["points", "assists", "rebounds"]
+        newer = new_predictor(
+            {**synthetic_models, "steals": synthetic_models["points"]}, synthetic_games
+        )
+        (answer,) = newer.predict_players([{"player": "Player BOS 1"}], date=first_day)
+        assert list(answer.stats) == ["points", "assists", "rebounds", "steals"]
+        assert answer.stat("steals") == round(answer.stat("points"), 1)  # its own digits
+        assert list(answer.as_dict())[6:10] == ["points", "assists", "rebounds", "steals"]
+    finally:
+        modelset.unregister(extension)
