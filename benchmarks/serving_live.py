@@ -275,7 +275,8 @@ def measure(work: Path, floor: float, swaps: int) -> Figures:
 
 def probe_requests(predictor: Any) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     """Return the games of every prepared team, paired, and one player's request."""
-    day = predictor._days[next(iter(predictor._days))]
+    day = predictor.day_rows.get(predictor.day_rows.days()[0])
+    assert day is not None
     teams = sorted(t for t in day.sides.index if t != "---")
     games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)]
     opponent_of = {h: a for h, a in games} | {a: h for h, a in games}

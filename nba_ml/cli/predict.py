@@ -26,16 +26,14 @@ DateOption = Annotated[
 def _predict_game(
     invocation: Invocation, home: str, away: str, date: str | None, as_json: bool
 ) -> int:
+    from nba_ml.cli.predictions_view import game_text
     from nba_ml.commands.predict import predict_game as predict
 
-    row = predict(invocation.settings(), home, away, date)
+    prediction = predict(invocation.settings(), home, away, date)
     if as_json:
-        handlers.print_json(row.as_dict())
+        handlers.print_json(prediction.as_dict())
     else:
-        write_out(
-            f"{row.game_date} {row.away} @ {row.home}: home win probability "
-            f"{row.home_win_probability:.3f}\n  {row.served.line()}"
-        )
+        write_out(game_text(prediction))
     return EXIT_OK
 
 
@@ -60,24 +58,21 @@ def _predict_player(
     date: str | None,
     as_json: bool,
 ) -> int:
+    from nba_ml.cli.predictions_view import player_text
     from nba_ml.commands.predict import predict_player as predict
 
-    row = predict(invocation.settings(), player, opponent=opponent, home=home, date=date)
+    prediction = predict(invocation.settings(), player, opponent=opponent, home=home, date=date)
     if as_json:
-        handlers.print_json(row.as_dict())
+        handlers.print_json(prediction.as_dict())
     else:
-        against = f" {'@' if home is False else 'vs'} {row.opponent}" if row.opponent else ""
-        write_out(
-            f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
-            f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
-            f"  {row.served.line()}"
-        )
+        write_out(player_text(prediction))
     return EXIT_OK
 
 
 def _predict_today(
     invocation: Invocation, date: str | None, schedule: Path | None, as_json: bool
 ) -> int:
+    from nba_ml.cli.predictions_view import slate_lines
     from nba_ml.commands.predict import parse_date
     from nba_ml.commands.today import predict_today as predict
 
@@ -85,7 +80,7 @@ def _predict_today(
     if as_json:
         handlers.print_json(result.as_dict())
     else:
-        write_out("\n".join(result.lines()))
+        write_out("\n".join(slate_lines(result)))
     return EXIT_OK
 
 

@@ -3,13 +3,12 @@
 Dates are checked here (``YYYY-MM-DD`` only), and so is staleness: a prediction for a day far
 after the data ends (by the rule ``status`` uses) is refused for the default date (today) with a
 hint naming ``--date``, and answered with a warning for an explicit ``--date`` (the predictor's).
-Every answer carries what served it (``serving.provenance``): generation, trained-at, the data's
-last game and its staleness for the day predicted.
+The answers are the predictor's own (``serving.predictions``), each carrying what served it:
+generation, trained-at, the data's last game and its staleness for the day predicted.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
@@ -18,45 +17,10 @@ from nba_ml.config import Settings
 from nba_ml.errors import UsageError
 
 if TYPE_CHECKING:
+    from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
     from nba_ml.serving.predictor import Predictor
-    from nba_ml.serving.provenance import Provenance
 
 logger = logging.getLogger(__name__)
-
-
-class _Served:
-    """A prediction with what served it: ``as_dict`` is its JSON (the web API's fields)."""
-
-    served: Provenance
-
-    def as_dict(self) -> dict[str, Any]:
-        fields = {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)  # type: ignore[arg-type]
-            if f.name != "served"
-        }
-        return fields | self.served.as_dict()
-
-
-@dataclasses.dataclass(frozen=True)
-class GamePrediction(_Served):
-    game_date: str
-    home: str
-    away: str
-    home_win_probability: float
-    served: Provenance
-
-
-@dataclasses.dataclass(frozen=True)
-class PlayerPrediction(_Served):
-    player_id: int
-    player_name: str
-    team: str
-    opponent: str | None
-    points: float
-    assists: float
-    rebounds: float
-    served: Provenance
 
 
 def parse_date(raw: str | None) -> dt.date | None:
@@ -111,15 +75,7 @@ def predict_game(
     day = parse_date(date)
     predictor = _predictor(settings)
     check_fresh(predictor, day)
-    frame = predictor.predict_games([(home, away)], date=day.isoformat() if day else None)
-    row = frame.iloc[0]
-    return GamePrediction(
-        str(row["game_date"]),
-        str(row["home"]),
-        str(row["away"]),
-        float(row["home_win_probability"]),
-        _served(predictor, frame, day),
-    )
+    return predictor.predict_games([(home, away)], date=day.isoformat() if day else None)[0]
 
 
 def predict_player(
@@ -130,26 +86,10 @@ def predict_player(
     home: bool | None = None,
     date: str | None = None,
 ) -> PlayerPrediction:
-    """Return a player's expected points, assists and rebounds; raise as :func:`predict_game`."""
+    """Return a player's expected stat line (one value per player model); raise as
+    :func:`predict_game`."""
     day = parse_date(date)
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
     check_fresh(predictor, day)
-    frame = predictor.predict_players([request], date=day.isoformat() if day else None)
-    row = frame.iloc[0]
-    against = row["opponent"]
-    return PlayerPrediction(
-        player_id=int(row["player_id"]),
-        player_name=str(row["player_name"]),
-        team=str(row["team"]),
-        opponent=against if isinstance(against, str) else None,
-        points=float(row["points"]),
-        assists=float(row["assists"]),
-        rebounds=float(row["rebounds"]),
-        served=_served(predictor, frame, day),
-    )
-
-
-def _served(predictor: Predictor, frame: Any, day: dt.date | None) -> Provenance:
-    """Return the provenance of the prediction in ``frame`` (for the day it predicted)."""
-    return predictor.provenance(str(frame.iloc[0]["game_date"]) if day else None)
+    return predictor.predict_players([request], date=day.isoformat() if day else None)[0]

@@ -1,12 +1,14 @@
 """The HTTP API's requests and answers, kept out of any web framework.
 
-``nba_ml.web.routes`` (Flask) only routes: it hands the query parameters of ``/v1/games`` and
-``/v1/players`` to :func:`games_answer` / :func:`players_answer` and maps the exceptions to status
-codes with :func:`error_status`. The validation and its messages are the CLI's own: teams, players
-and dates go through ``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as
-``nba-ml predict`` does; only the query-string forms (``home=1|0``, a missing parameter) are
-parsed here. Every answer carries what served it (:func:`served`, judged for the day asked), and
-a 503 carries ``Retry-After`` (:func:`error_headers`).
+``nba_ml.web.routes`` (Flask) only routes: it hands the query parameters of ``/v1/games``,
+``/v1/players`` and ``/v1/today`` to :func:`games_answer` / :func:`players_answer` /
+:func:`today_answer` and maps the exceptions to status codes with :func:`error_status`. The
+validation and its messages are the CLI's own: teams, players and dates go through
+``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as ``nba-ml predict``
+does, and an answer is the prediction's own JSON form (``as_dict``, as ``--json`` prints it);
+only the query-string forms (``home=1|0``, a missing parameter) are parsed here. Every answer
+carries what served it (judged for the day asked), and a 503 carries ``Retry-After``
+(:func:`error_headers`).
 """
 
 from __future__ import annotations
@@ -17,15 +19,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml import modelset
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, ServingBusy, UsageError
-from nba_ml.modelset import Level
 from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.predictor import Predictor
+from nba_ml.serving.slate import NoSchedule, day_slate
 
 if TYPE_CHECKING:
-    from nba_ml.serving.live import ServingInfo
+    from nba_ml.serving.live import LivePredictor, ServingInfo
 
 MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
 RETRY_AFTER_SECONDS = 30  # what a 503 (no model set yet) tells clients to wait
@@ -104,6 +105,22 @@ def today_date(params: Mapping[str, str]) -> dt.date:
     return today_in_chicago() if date is None else parse_day(date)
 
 
+def today_answer(live: LivePredictor, params: Mapping[str, str]) -> dict[str, Any]:
+    """Answer ``GET /v1/today[?date=YYYY-MM-DD]``: what is served (``live.info()``), the
+    day's slate cached in ``live.data_dir`` (``serving.slate``, as ``nba-ml predict today``) and
+    what served it. Raises UsageError for bad input (checked first), ModelsNotReady before any
+    set is loaded (schedule cached or not), then NoSchedule when none is cached for the day."""
+    day = today_date(params)
+    chosen = _parameter(params, "date", required=False) is not None
+    predictor = live.current()
+    result = day_slate(live.data_dir, day, lambda: predictor, chosen=chosen)
+    return {
+        **live.info().as_dict(),
+        **result.as_dict(),
+        **served(predictor, day if chosen else None),
+    }
+
+
 def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
     """Answer ``GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]``."""
     check_parameters(params, GAMES_PARAMETERS)
@@ -111,20 +128,7 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
     away = _parameter(params, "away", required=True)
     date = _date(params)
     assert home is not None and away is not None
-    frame = predictor.predict_games([(home, away)], date=date)
-    row = frame.iloc[0]
-    return {
-        "game_date": row["game_date"],
-        "home": row["home"],
-        "away": row["away"],
-        # one key per game-level model of the set (a set that lacks a model has no key for it)
-        **{
-            spec.output: float(row[spec.output])
-            for spec in modelset.of_level(Level.GAME)
-            if spec.output in row
-        },
-        **frame.attrs["provenance"],
-    }
+    return predictor.predict_games([(home, away)], date=date)[0].as_dict()
 
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
@@ -134,25 +138,8 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
     opponent = _parameter(params, "opponent", required=False)
     is_home = parse_venue(_parameter(params, "home", required=False))
     date = _date(params)
-    frame = predictor.predict_players(
-        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date
-    )
-    row = frame.iloc[0]
-    opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
-    return {
-        "player_id": int(row["player_id"]),
-        "player_name": str(row["player_name"]),
-        "team": str(row["team"]),
-        "opponent": opponent_out,
-        "is_home": is_home,
-        "game_date": str(row["game_date"]),  # the day predicted, even across midnight
-        **{
-            spec.output: float(row[spec.output])
-            for spec in modelset.of_level(Level.PLAYER)
-            if spec.output in row
-        },
-        **frame.attrs["provenance"],
-    }
+    request = {"player": player, "opponent": opponent, "is_home": is_home}
+    return predictor.predict_players([request], date=date)[0].as_dict()
 
 
 def error_headers(error: Exception) -> dict[str, str]:
@@ -167,10 +154,12 @@ def health_headers(status: int) -> dict[str, str]:
 
 
 def error_status(error: Exception) -> int:
-    """Return the HTTP status of an exception: 400 bad input, 503 no set yet or busy with
-    another date's rows (retry), 500 otherwise."""
+    """Return the HTTP status of an exception: 400 bad input, 404 no schedule cached for the
+    day asked, 503 no set yet or busy with another date's rows (retry), 500 otherwise."""
     if isinstance(error, UsageError):
         return 400
+    if isinstance(error, NoSchedule):
+        return 404
     if isinstance(error, (ModelsNotReady, ServingBusy)):
         return 503
     return 500
