@@ -274,7 +274,7 @@ def _data(
         cached_date = last_cached_game_date(settings.raw_dir)
         cached = cached_date.isoformat() if cached_date else None
     dates = [d for d in (_date(models.last_game_date), _date(cached)) if d is not None]
-    from nba_ml.data.schedule import games_scheduled
+    from nba_ml.data.scoreboard import games_scheduled
 
     newest = max(dates, default=None)
     scheduled = games_scheduled(settings.raw_dir, newest, today)  # the league plays meanwhile

@@ -41,8 +41,8 @@ from typing import Any
 from nba_ml.data import cache
 from nba_ml.data.cache import cache_path, last_cached_game_date, schedule_path
 from nba_ml.data.importer import season_window
-from nba_ml.data.schedule import validate_schedule
 from nba_ml.data.schema import REQUIRED_SOURCE_COLUMNS
+from nba_ml.data.scoreboard import validate_schedule
 from nba_ml.data.seasons import (
     is_season_finished,
     parse_season,
