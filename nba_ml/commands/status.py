@@ -317,7 +317,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
     """Return everything ``status`` shows: models, lock, data, runs, schedule, settings."""
     from nba_ml.data.seasons import today_in_chicago
     from nba_ml.deploy.installed import installed_schedules
-    from nba_ml.deploy.schedule import next_run
+    from nba_ml.deploy.renderers import next_run
 
     now = now or dt.datetime.now(tz=dt.timezone.utc)
     today = today_in_chicago(now)

@@ -179,7 +179,7 @@ def train(
     NotPromoted.
     """
     if scheduled:
-        from nba_ml.deploy.schedule import is_scheduled_hour
+        from nba_ml.deploy.renderers import is_scheduled_hour
 
         if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
             return TrainResult(
