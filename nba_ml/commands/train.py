@@ -1,6 +1,6 @@
 """``train`` and ``ensure``: collect, train, evaluate and install a model set atomically.
 
-Both run through :func:`nba_ml.commands.runs.recorded_run` when called with ``record=True``
+Both run through :func:`nba_ml.commands.recording.recorded_run` when called with ``record=True``
 (as the CLI does), so every run is in the history with its outcome.
 """
 
@@ -301,8 +301,8 @@ def _what_to_record(result: TrainResult) -> tuple[Outcome, str, dict[str, Any] |
 
 
 def run_train(settings_factory: Any, **options: Any) -> TrainResult:
-    """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.runs`)."""
-    from nba_ml.commands.runs import recorded_run
+    """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.recording`)."""
+    from nba_ml.commands.recording import recorded_run
 
     return recorded_run(
         "train", settings_factory, lambda s: train(s, **options), outcome=_what_to_record
@@ -311,7 +311,7 @@ def run_train(settings_factory: Any, **options: Any) -> TrainResult:
 
 def run_ensure(settings_factory: Any, **options: Any) -> TrainResult:
     """``nba-ml ensure``: :func:`ensure` as a recorded run."""
-    from nba_ml.commands.runs import recorded_run
+    from nba_ml.commands.recording import recorded_run
 
     return recorded_run(
         "ensure", settings_factory, lambda s: ensure(s, **options), outcome=_what_to_record

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.runs import record_run
+from nba_ml.commands.recording import record_run
 from nba_ml.config import resolve_settings
 from nba_ml.state.metrics import render_metrics, write_run_metrics
 from tests.conftest import copy_data_dir
