@@ -237,7 +237,7 @@ def _lock(settings: Settings, attention: list[str]) -> LockStatus:
 
 def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str | None]:
     from nba_ml.errors import NbaMlError
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
 
     try:
         records = read_runs(settings.runs_path, limit=5)

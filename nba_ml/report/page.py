@@ -124,7 +124,7 @@ def write_report(
 
 def _read_runs(data_dir: Path) -> tuple[list[dict], str | None]:
     from nba_ml.config import Settings
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
 
     try:
         return read_runs(Settings(data_dir).runs_path), None

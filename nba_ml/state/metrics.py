@@ -210,7 +210,7 @@ def write_run_metrics(path: Path, runs_path: Path, data_dir: Path) -> None:
     why. Only a regular file or a symbolic link (replaced as a link) is replaced: a FIFO, a
     device (``NBA_ML_METRICS_FILE=/dev/null``), a socket or a directory there is left alone.
     """
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
     from nba_ml.state.store import verify_model_set
 
     try:
