@@ -37,7 +37,7 @@ from nba_ml.report.cells import (
 )
 from nba_ml.report.fivethirtyeight import FORECASTERS, Comparison, compare
 from nba_ml.report.refit import HoldoutErrors, holdout_errors
-from nba_ml.report.runs import runs_section
+from nba_ml.report.runs_section import runs_section
 from nba_ml.state.files import atomic_write, describe_os_error, safe_text
 
 if TYPE_CHECKING:
