@@ -41,7 +41,7 @@ predict_app = typer.Typer(
 )
 app.add_typer(predict_app, name="predict")
 
-STATE = Invocation()
+INVOCATION = Invocation()  # this process's global options, filled by main_options
 GLOBAL_SETTINGS = [spec.name for spec in SETTINGS if not spec.command_option and not spec.env_only]
 
 
@@ -70,13 +70,13 @@ def main_options(
     del version
     handlers.configure_logging(verbose, quiet)
     flags = dict(settings_flags or {})
-    STATE.data_dir = flags.pop("data_dir", None)
-    STATE.flags = flags
-    STATE.verbose, STATE.quiet = verbose, quiet
+    INVOCATION.data_dir = flags.pop("data_dir", None)
+    INVOCATION.flags = flags
+    INVOCATION.verbose, INVOCATION.quiet = verbose, quiet
 
 
 def _call(handler: Any, *args: Any, **kwargs: Any) -> None:
-    raise typer.Exit(handlers.run(handler, STATE, *args, **kwargs))
+    raise typer.Exit(handlers.run(handler, INVOCATION, *args, **kwargs))
 
 
 # ------------------------------------------------------------------------------------- check
