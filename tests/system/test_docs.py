@@ -49,7 +49,8 @@ def test_every_environment_variable_is_in_the_readme_table() -> None:
     rows = set(re.findall(r"^\| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
     assert rows == set(ENVIRONMENT_VARIABLES)
     assert environment_table() in README, (
-        "README's environment table differs from nba_ml/config.py; paste:\n" + environment_table()
+        "README's environment table differs from nba_ml/config/table.py; paste:\n"
+        + environment_table()
     )
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml import config
 from nba_ml.config import SETTINGS, Settings, resolve_settings
+from nba_ml.config import table as config
 from nba_ml.errors import ConfigError
 
 HOME = {"HOME": "/home/someone"}
