@@ -15,6 +15,7 @@ from typing import Any
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, effective_settings
 from nba_ml.data.seasons import days_behind, in_season, is_stale
+from nba_ml.errors import Outcome
 
 
 @dataclasses.dataclass(frozen=True)
@@ -258,7 +259,7 @@ def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str 
     if runs and runs[-1].exit_code not in (0, None):
         last = runs[-1]
         attention.append(
-            f"last run {(last.outcome or 'failed').replace('_', ' ')} "
+            f"last run {(last.outcome or Outcome.FAILED.value).replace('_', ' ')} "
             f"(exit {last.exit_code}): {last.message}"
         )
     return runs, None

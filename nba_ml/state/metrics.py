@@ -110,7 +110,11 @@ def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None, 
             continue
         last[command] = run
         ended = _timestamp(run.get("ended_at"))
-        if run.get("exit_code") == 0 and run.get("outcome") != "skipped" and ended is not None:
+        if (
+            run.get("exit_code") == 0
+            and run.get("outcome") != Outcome.SKIPPED.value
+            and ended is not None
+        ):
             success[command] = ended
     out = _Exposition()
     out.family(

@@ -1,7 +1,7 @@
 """Run history: ``<data_dir>/runs.jsonl``, one JSON object per line, newest last.
 
-A record holds ``started_at``, ``ended_at``, ``command``, ``outcome`` ("trained", "skipped",
-"failed", "not_promoted", "stopped", ...), ``exit_code``, ``message`` and ``figures``.
+A record holds ``started_at``, ``ended_at``, ``command``, ``outcome`` (the value of an
+:class:`nba_ml.errors.Outcome`), ``exit_code``, ``message`` and ``figures``.
 Appending never raises: losing a history line must not fail a training. The file is trimmed to
 its last ``KEEP_RUNS`` lines, atomically, once it grows past ``TRIM_AFTER_RUNS``; a trim reads
 only the file's tail, so even a huge or damaged file is rebuilt from its last good lines.
