@@ -77,16 +77,19 @@ def floor_rss() -> float:
 
 def publish_copy(data_dir: Path, name: str) -> None:
     """Install a copy of the current generation under a new id, as the store does."""
-    current = (data_dir / "models").resolve()
-    target = data_dir / "generations" / name
+    from nba_ml.state.layout import FILE_MODE, LINK_TMP_PREFIX, MANIFEST_NAME, DataLayout, link_text
+
+    paths = DataLayout(data_dir)
+    current = paths.models.resolve()
+    target = paths.generation(name)
     shutil.copytree(current, target)
-    manifest = json.loads((target / "manifest.json").read_text())
+    manifest = json.loads((target / MANIFEST_NAME).read_text())
     manifest["generation"] = name
-    (target / "manifest.json").write_text(json.dumps(manifest))
-    os.chmod(target / "manifest.json", 0o640)
-    link = data_dir / f".models.tmp-{name}"
-    os.symlink(f"generations/{name}", link)
-    os.replace(link, data_dir / "models")
+    (target / MANIFEST_NAME).write_text(json.dumps(manifest))
+    os.chmod(target / MANIFEST_NAME, FILE_MODE)
+    link = data_dir / f"{LINK_TMP_PREFIX}{name}"
+    os.symlink(link_text(name), link)
+    os.replace(link, paths.models)
     shutil.rmtree(current)  # the store prunes old generations too
 
 
@@ -183,7 +186,9 @@ def main() -> None:
 
     with common.work_dir("nba-ml-serving-live-", args.keep) as work:
         data_dir = common.trained_data_dir(work, TRAIN_SEASONS)
-        manifest = json.loads((data_dir / "models" / "manifest.json").read_text())
+        from nba_ml.state.layout import DataLayout
+
+        manifest = json.loads(DataLayout(data_dir).manifest.read_text())
         last = dt.date.fromisoformat(manifest["training"]["last_game_date"])
         today = [last + dt.timedelta(days=3)]
 

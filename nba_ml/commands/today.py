@@ -20,6 +20,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import DataError, UsageError
+from nba_ml.state.layout import SCHEDULE_DIR
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -231,7 +232,7 @@ def slate(
             games, skipped, path = read_schedule(raw_dir, day)
         except FileNotFoundError:
             raise NoSchedule(
-                f"no schedule cached for {day} in {raw_dir / 'schedule'}: the "
+                f"no schedule cached for {day} in {raw_dir / SCHEDULE_DIR}: the "
                 "nightly `nba-ml train` fetches it (run it, or wait for it); "
                 "without internet, give one with --schedule FILE"
             ) from None

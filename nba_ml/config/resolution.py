@@ -18,6 +18,7 @@ from typing import Any
 from nba_ml.config.table import SETTINGS, SPECS, Settings, SettingSpec
 from nba_ml.errors import ConfigError
 from nba_ml.state.datadir import choose_data_dir, xdg_data_home
+from nba_ml.state.layout import METRICS_NAME, DataLayout, shown_path
 
 # Where a value came from, as ``status`` shows it.
 FROM_FLAG = "flag"
@@ -79,11 +80,11 @@ def _check_metrics_file(path: Path, data_dir: Path, where: str) -> None:
 
     home = Path(os.path.realpath(data_dir))
     target = Path(os.path.realpath(path.parent)) / path.name
-    if home in target.parents and target != home / "nba-ml.prom":
+    if home in target.parents and target != DataLayout(home).metrics:
         raise ConfigError(
             f"{where}={safe_text(repr(str(path)))} is inside the data directory "
             f"{safe_text(str(data_dir))}, where only nba-ml's own files go: unset "
-            "it for <data dir>/nba-ml.prom, or name a file elsewhere"
+            f"it for {shown_path(METRICS_NAME)}, or name a file elsewhere"
         )
 
 

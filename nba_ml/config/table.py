@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from nba_ml.state.layout import METRICS_NAME, MODELS_LINK, DataLayout, shown_path
+
 __all__ = [
     "ENVIRONMENT_VARIABLES",
     "OTHER_VARIABLES",
@@ -194,7 +196,7 @@ class Settings:
     metrics_file: Path | None = setting(  # noqa: RUF009 - a field(), not a shared default
         "NBA_ML_METRICS_FILE",
         None,
-        shown="<data dir>/nba-ml.prom",
+        shown=shown_path(METRICS_NAME),
         help="node_exporter textfile-collector file of metrics, rewritten after each run.",
     )
     serving_check_seconds: float = setting(
@@ -203,8 +205,8 @@ class Settings:
         low=0.05,
         high=3600,
         env_only=True,
-        help="Seconds between two looks of a live predictor (a web server) at <data dir>/models "
-        "for a newly installed set.",
+        help="Seconds between two looks of a live predictor (a web server) at "
+        f"{shown_path(MODELS_LINK)} for a newly installed set.",
     )
     serving_horizon_days: int = setting(
         "NBA_ML_SERVING_HORIZON_DAYS",
@@ -235,25 +237,30 @@ class Settings:
         return redact_proxy(self.proxy)
 
     @property
+    def layout(self) -> DataLayout:
+        """The paths of the data directory (:mod:`nba_ml.state.layout`)."""
+        return DataLayout(self.data_dir)
+
+    @property
     def metrics_path(self) -> Path:
         """Where the metrics file goes: NBA_ML_METRICS_FILE, else <data dir>/nba-ml.prom."""
-        return self.metrics_file or self.data_dir / "nba-ml.prom"
+        return self.metrics_file or self.layout.metrics
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.layout.models
 
     @property
     def raw_dir(self) -> Path:
-        return self.data_dir / "raw"
+        return self.layout.raw
 
     @property
     def lock_path(self) -> Path:
-        return self.data_dir / "train.lock"
+        return self.layout.lock
 
     @property
     def runs_path(self) -> Path:
-        return self.data_dir / "runs.jsonl"
+        return self.layout.runs
 
 
 @dataclasses.dataclass(frozen=True)

@@ -52,6 +52,7 @@ from nba_ml.data.seasons import (
 )
 from nba_ml.data.upstream import CollectOptions, Failure, Request, Upstream
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
+from nba_ml.state.layout import GAMELOG_DIR, SCHEDULE_DIR
 
 __all__ = [
     "CORRECTION_DAYS",
@@ -103,7 +104,7 @@ def refresh_cache(
     """
     for season in seasons:
         parse_season(season)
-    cache.prepare(raw_dir, cache.ENDPOINT, *([cache.SCHEDULE] if schedule_day else []))
+    cache.prepare(raw_dir, GAMELOG_DIR, *([SCHEDULE_DIR] if schedule_day else []))
     report = CollectReport(requests=0, fetched=[], skipped=[], seconds=0.0)
     with Upstream(options, session=session, sleep=sleep, clock=clock) as upstream:
         try:

@@ -18,10 +18,9 @@ from typing import Protocol
 
 from nba_ml.errors import ConfigError
 from nba_ml.state.files import describe_os_error, safe_text
+from nba_ml.state.layout import DATA_DIR_MODE, PARENT_DIR_MODE
 
 DATA_DIR_ENV = "NBA_ML_DATA_DIR"
-DATA_DIR_MODE = 0o750
-PARENT_DIR_MODE = 0o755
 _NAME_MAX = 255
 
 

@@ -28,12 +28,12 @@ from nba_ml.state.files import (
     read_regular_file,
     safe_text,
 )
+from nba_ml.state.layout import FILE_MODE
 
 log = logging.getLogger(__name__)
 
 KEEP_RUNS = 1000
 TRIM_AFTER_RUNS = 1100
-FILE_MODE = 0o640
 # Only count lines once the file is big enough to possibly hold TRIM_AFTER_RUNS records.
 _TRIM_CHECK_BYTES = 64 * 1024
 # What a trim reads from the end of the file: far more than KEEP_RUNS records need.

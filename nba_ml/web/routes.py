@@ -25,6 +25,7 @@ from nba_ml.commands.today import NoSchedule, slate
 from nba_ml.errors import NbaMlError
 from nba_ml.serving import api
 from nba_ml.serving.live import LivePredictor
+from nba_ml.state.layout import DataLayout
 
 
 def create_app(live: LivePredictor) -> Flask:
@@ -63,7 +64,7 @@ def create_app(live: LivePredictor) -> Flask:
             day = api.today_date(request.args)
             chosen = bool(request.args.get("date", "").strip())
             predictor = live.current()  # 503 while no set is loaded, schedule cached or not
-            result = slate(live.data_dir / "raw", day, lambda: predictor, chosen=chosen)
+            result = slate(DataLayout(live.data_dir).raw, day, lambda: predictor, chosen=chosen)
             return jsonify(
                 {
                     **live.info().as_dict(),
