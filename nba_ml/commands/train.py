@@ -88,19 +88,11 @@ def load_training_data(
             data = data.select_seasons(wanted)
         return data
     from nba_ml.data.cache import cache_files
-    from nba_ml.data.collect import CollectOptions, refresh_cache
+    from nba_ml.data.collect import refresh_cache
 
     today = today_in_chicago()
     wanted = sort_seasons(seasons) if seasons else recent_seasons(settings.seasons, today)
-    options = CollectOptions(
-        timeout=settings.timeout,
-        retries=settings.retries,
-        pause=settings.request_pause,
-        budget=settings.collect_budget,
-        connect_timeout=settings.connect_timeout,
-        max_requests=settings.max_requests,
-        proxy=settings.proxy,
-    )
+    options = settings.collect_options()
     try:
         refresh_cache(
             settings.raw_dir,

@@ -17,21 +17,27 @@ from typing import Any
 
 from nba_ml.config.table import SETTINGS, SPECS, Settings, SettingSpec
 from nba_ml.errors import ConfigError
-from nba_ml.state.datadir import choose_data_dir, xdg_data_home
+from nba_ml.state.datadir import (
+    DATA_DIR_ENV,
+    STATE_DIRECTORY_ENV,
+    choose_data_dir,
+    state_directory,
+    xdg_data_home,
+)
 from nba_ml.state.layout import METRICS_NAME, DataLayout, shown_path
 
 # Where a value came from, as ``status`` shows it.
 FROM_FLAG = "flag"
 FROM_ENVIRONMENT = "environment"
 FROM_DEFAULT = "default"
-FROM_STATE_DIRECTORY = "STATE_DIRECTORY"
+FROM_STATE_DIRECTORY = STATE_DIRECTORY_ENV
 FROM_XDG = "XDG_DATA_HOME"
 FROM_HOME = "home"
 
 
 def _default_source(environ: Mapping[str, str]) -> str:
     """Return where the default data directory comes from (see state.datadir.default_data_dir)."""
-    if environ.get("STATE_DIRECTORY", "").split(":")[0].strip():
+    if state_directory(environ):
         return FROM_STATE_DIRECTORY
     return FROM_XDG if xdg_data_home(environ) else FROM_HOME
 
@@ -122,7 +128,7 @@ def resolve_settings(
             sources[spec.name] = FROM_DEFAULT
     if data_dir is not None:
         sources["data_dir"] = FROM_FLAG
-    elif "NBA_ML_DATA_DIR" in environ:
+    elif DATA_DIR_ENV in environ:
         sources["data_dir"] = FROM_ENVIRONMENT
     else:
         sources["data_dir"] = _default_source(environ)

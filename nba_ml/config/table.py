@@ -18,9 +18,15 @@ import dataclasses
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from nba_ml.state.datadir import DATA_DIR_ENV, STATE_DIRECTORY_ENV
 from nba_ml.state.layout import METRICS_NAME, MODELS_LINK, DataLayout, shown_path
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from nba_ml.data.upstream import CollectOptions
 
 __all__ = [
     "ENVIRONMENT_VARIABLES",
@@ -35,16 +41,28 @@ __all__ = [
 T = TypeVar("T")
 
 
-def _known_zone(value: str) -> str:
-    """Return ``value`` when it names a time zone; raise ValueError with the reason otherwise."""
+# The daily training's time, as the table's defaults and every rendered schedule (deploy/) say.
+DEFAULT_TRAINING_HOUR = 4
+DEFAULT_TRAINING_MINUTE = 0
+DEFAULT_TRAINING_TIMEZONE = "America/Chicago"
+
+
+def known_zone(name: str) -> ZoneInfo:
+    """Return the time zone ``name`` names; raise ValueError("is not a known time zone")
+    otherwise. The one check of a zone name: the setting's and the deploy renderers'."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    if len(value) > 255 or not value.isprintable() or value.startswith(("/", ".")):
+    if len(name) > 255 or not name.isprintable() or name.startswith(("/", ".")):
         raise ValueError("is not a known time zone")
     try:
-        ZoneInfo(value)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory, a too-long name, ...
         raise ValueError("is not a known time zone") from None
+
+
+def _known_zone(value: str) -> str:
+    """Return ``value`` when it names a time zone (the setting's check); raise ValueError."""
+    known_zone(value)
     return value
 
 
@@ -90,7 +108,7 @@ class Settings:
     """Everything a command needs to know about where and how to run (the settings table)."""
 
     data_dir: Path = setting(  # noqa: RUF009 - a field(), not a shared default
-        "NBA_ML_DATA_DIR",
+        DATA_DIR_ENV,
         Path("."),
         help="Data directory: models, raw cache, lock, run history.",
         shown="$STATE_DIRECTORY, else $XDG_DATA_HOME/nba-ml or ~/.local/share/nba-ml",
@@ -179,17 +197,21 @@ class Settings:
     )
     training_hour: int = setting(
         "NBA_TRAINING_HOUR",
-        4,
+        DEFAULT_TRAINING_HOUR,
         low=0,
         high=23,
         help="Hour of the daily training in NBA_TRAINING_TIMEZONE.",
     )
     training_minute: int = setting(
-        "NBA_TRAINING_MINUTE", 0, low=0, high=59, help="Minute of the daily training."
+        "NBA_TRAINING_MINUTE",
+        DEFAULT_TRAINING_MINUTE,
+        low=0,
+        high=59,
+        help="Minute of the daily training.",
     )
     training_timezone: str = setting(
         "NBA_TRAINING_TIMEZONE",
-        "America/Chicago",
+        DEFAULT_TRAINING_TIMEZONE,
         check=_known_zone,
         help="Time zone of the daily training.",
     )
@@ -235,6 +257,20 @@ class Settings:
         from nba_ml.data.proxy import redact_proxy
 
         return redact_proxy(self.proxy)
+
+    def collect_options(self) -> CollectOptions:
+        """The collector's options from these settings (their defaults are the table's)."""
+        from nba_ml.data.upstream import CollectOptions
+
+        return CollectOptions(
+            timeout=self.timeout,
+            retries=self.retries,
+            pause=self.request_pause,
+            budget=self.collect_budget,
+            connect_timeout=self.connect_timeout,
+            max_requests=self.max_requests,
+            proxy=self.proxy,
+        )
 
     @property
     def layout(self) -> DataLayout:
@@ -343,10 +379,11 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     **{spec.env: spec.describe() for spec in SETTINGS},
     "NBA_API_PROXY": "nba_api's own proxy variable, used when NBA_ML_PROXY is unset.",
     "HTTPS_PROXY": "The usual proxy variable (also https_proxy), used when neither is set.",
-    "STATE_DIRECTORY": "Set by systemd's StateDirectory=; the default data directory when present.",
+    STATE_DIRECTORY_ENV: "Set by systemd's StateDirectory=; the default data directory when "
+    "present.",
 }
 # Variables read that are not rows of the table (the README lists them below it).
-OTHER_VARIABLES = ("NBA_API_PROXY", "HTTPS_PROXY", "STATE_DIRECTORY")
+OTHER_VARIABLES = ("NBA_API_PROXY", "HTTPS_PROXY", STATE_DIRECTORY_ENV)
 
 
 def environment_table() -> str:

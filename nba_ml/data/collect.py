@@ -69,7 +69,6 @@ CORRECTION_DAYS = 3  # the nightly run asks again from this many days before the
 # A season whose playoffs have had no game for this many days is over: nothing more is asked for
 # it until it counts as finished (1 November), when it is completed once.
 OVER_AFTER_DAYS = 14
-_DEFAULT_OPTIONS = CollectOptions()
 _MODE_NOUNS = {"T": "team", "P": "player"}
 
 
@@ -89,7 +88,7 @@ def refresh_cache(
     seasons: list[str],
     *,
     today: dt.date,
-    options: CollectOptions = _DEFAULT_OPTIONS,
+    options: CollectOptions,
     session: Any = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
