@@ -18,6 +18,7 @@ from nba_ml.report.cells import (
     html_table,
     unbroken,
 )
+from nba_ml.state.layout import RUNS_NAME
 
 RUNS_SHOWN = 50
 
@@ -61,7 +62,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
     ]
     parts.append(
         f"<p>{len(runs):,} run{'s' if len(runs) != 1 else ''} recorded in "
-        f"<code>runs.jsonl</code>; {len(with_figures):,} of them recorded holdout "
+        f"<code>{RUNS_NAME}</code>; {len(with_figures):,} of them recorded holdout "
         "figures (runs that skip or fail record none).</p>"
     )
     parts.append("<h3>Holdout figures across runs</h3>")

@@ -32,7 +32,7 @@ from types import TracebackType
 from nba_ml.data.proxy import redact_command
 from nba_ml.errors import LockHeld, StorageError
 from nba_ml.state.files import describe_os_error, parse_utc, safe_text
-from nba_ml.state.layout import FILE_MODE
+from nba_ml.state.layout import FILE_MODE, LOCK_NAME
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,9 @@ def _try_lock_both(directory_fd: int, fd: int, path: Path) -> bool:
         return False
     except OSError as error:  # e.g. NFS, where a directory cannot be flocked: the file lock holds
         log.debug(
-            "cannot flock the data directory (%s); locking train.lock only",
+            "cannot flock the data directory (%s); locking %s only",
             describe_os_error(error),
+            LOCK_NAME,
         )
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
