@@ -79,16 +79,19 @@ def floor_rss() -> float:
 
 def publish_copy(data_dir: Path, name: str) -> None:
     """Install a copy of the current generation under a new id, as the store does."""
-    current = (data_dir / "models").resolve()
-    target = data_dir / "generations" / name
+    from nba_ml.state.layout import FILE_MODE, LINK_TMP_PREFIX, MANIFEST_NAME, DataLayout, link_text
+
+    paths = DataLayout(data_dir)
+    current = paths.models.resolve()
+    target = paths.generation(name)
     shutil.copytree(current, target)
-    manifest = json.loads((target / "manifest.json").read_text())
+    manifest = json.loads((target / MANIFEST_NAME).read_text())
     manifest["generation"] = name
-    (target / "manifest.json").write_text(json.dumps(manifest))
-    os.chmod(target / "manifest.json", 0o640)
-    link = data_dir / f".models.tmp-{name}"
-    os.symlink(f"generations/{name}", link)
-    os.replace(link, data_dir / "models")
+    (target / MANIFEST_NAME).write_text(json.dumps(manifest))
+    os.chmod(target / MANIFEST_NAME, FILE_MODE)
+    link = data_dir / f"{LINK_TMP_PREFIX}{name}"
+    os.symlink(link_text(name), link)
+    os.replace(link, paths.models)
     shutil.rmtree(current)  # the store prunes old generations too
 
 

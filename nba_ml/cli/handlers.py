@@ -209,7 +209,7 @@ def guarded(entry: Callable[[], int | None]) -> int:
             configure_logging(verbose=False, quiet=False)
         return log_error(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence
-        from nba_ml.commands.runs import unexpected
+        from nba_ml.commands.recording import unexpected
 
         log_error(unexpected(error))
         return EXIT_FAILURE

@@ -17,6 +17,7 @@ from nba_ml import modelset
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, effective_settings
 from nba_ml.data.seasons import days_behind, in_season, is_stale
+from nba_ml.errors import Outcome
 from nba_ml.manifest import EMPTY_RECORD, as_date
 
 
@@ -219,7 +220,7 @@ def _lock(settings: Settings, attention: list[str]) -> LockStatus:
 
 def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str | None]:
     from nba_ml.errors import NbaMlError
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
 
     try:
         records = read_runs(settings.runs_path, limit=5)
@@ -240,7 +241,7 @@ def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str 
     if runs and runs[-1].exit_code not in (0, None):
         last = runs[-1]
         attention.append(
-            f"last run {(last.outcome or 'failed').replace('_', ' ')} "
+            f"last run {(last.outcome or Outcome.FAILED.value).replace('_', ' ')} "
             f"(exit {last.exit_code}): {last.message}"
         )
     return runs, None
@@ -256,7 +257,7 @@ def _data(
         cached_date = last_cached_game_date(settings.raw_dir)
         cached = cached_date.isoformat() if cached_date else None
     dates = [d for d in (as_date(models.last_game_date), as_date(cached)) if d is not None]
-    from nba_ml.data.schedule import games_scheduled
+    from nba_ml.data.scoreboard import games_scheduled
 
     newest = max(dates, default=None)
     scheduled = games_scheduled(settings.raw_dir, newest, today)  # the league plays meanwhile
@@ -299,7 +300,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
     """Return everything ``status`` shows: models, lock, data, runs, schedule, settings."""
     from nba_ml.data.seasons import today_in_chicago
     from nba_ml.deploy.installed import installed_schedules
-    from nba_ml.deploy.schedule import next_run
+    from nba_ml.deploy.renderers import next_run
 
     now = now or dt.datetime.now(tz=dt.timezone.utc)
     today = today_in_chicago(now)

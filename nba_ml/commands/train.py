@@ -1,6 +1,6 @@
 """``train`` and ``ensure``: collect, train, evaluate and install a model set atomically.
 
-Both run through :func:`nba_ml.commands.runs.recorded_run` when called with ``record=True``
+Both run through :func:`nba_ml.commands.recording.recorded_run` when called with ``record=True``
 (as the CLI does), so every run is in the history with its outcome.
 """
 
@@ -90,19 +90,11 @@ def load_training_data(
             data = data.select_seasons(wanted)
         return data
     from nba_ml.data.cache import cache_files
-    from nba_ml.data.collect import CollectOptions, refresh_cache
+    from nba_ml.data.collect import refresh_cache
 
     today = today_in_chicago()
     wanted = sort_seasons(seasons) if seasons else recent_seasons(settings.seasons, today)
-    options = CollectOptions(
-        timeout=settings.timeout,
-        retries=settings.retries,
-        pause=settings.request_pause,
-        budget=settings.collect_budget,
-        connect_timeout=settings.connect_timeout,
-        max_requests=settings.max_requests,
-        proxy=settings.proxy,
-    )
+    options = settings.collect_options()
     try:
         refresh_cache(
             settings.raw_dir,
@@ -181,7 +173,7 @@ def train(
     NotPromoted.
     """
     if scheduled:
-        from nba_ml.deploy.schedule import is_scheduled_hour
+        from nba_ml.deploy.renderers import is_scheduled_hour
 
         if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
             return TrainResult(
@@ -301,8 +293,8 @@ def _what_to_record(result: TrainResult) -> tuple[Outcome, str, dict[str, Any] |
 
 
 def run_train(settings_factory: Any, **options: Any) -> TrainResult:
-    """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.runs`)."""
-    from nba_ml.commands.runs import recorded_run
+    """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.recording`)."""
+    from nba_ml.commands.recording import recorded_run
 
     return recorded_run(
         "train", settings_factory, lambda s: train(s, **options), outcome=_what_to_record
@@ -311,7 +303,7 @@ def run_train(settings_factory: Any, **options: Any) -> TrainResult:
 
 def run_ensure(settings_factory: Any, **options: Any) -> TrainResult:
     """``nba-ml ensure``: :func:`ensure` as a recorded run."""
-    from nba_ml.commands.runs import recorded_run
+    from nba_ml.commands.recording import recorded_run
 
     return recorded_run(
         "ensure", settings_factory, lambda s: ensure(s, **options), outcome=_what_to_record

@@ -45,18 +45,22 @@ CLOUD_HINT = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CollectOptions:
-    """How patiently to talk to stats.nba.com."""
+    """How patiently to talk to stats.nba.com.
 
-    timeout: float = 30.0  # read timeout of one request (seconds)
-    retries: int = 4  # attempts per request
-    pause: float = 1.0  # polite pause between two requests (seconds); ~1 req/s or slower
-    budget: float = 900.0  # bound on the total collection time (seconds)
+    The fields that are settings have no default here: their defaults are the settings table's
+    (``nba_ml.config``), and ``Settings.collect_options()`` builds these options from it.
+    """
+
+    timeout: float  # read timeout of one request (seconds)
+    retries: int  # attempts per request
+    pause: float  # polite pause between two requests (seconds); ~1 req/s or slower
+    budget: float  # bound on the total collection time (seconds)
+    connect_timeout: float  # seconds to open a connection (TCP, TLS, proxy CONNECT)
+    max_requests: int  # attempts one run may send, whatever it collects
     backoff_base: float = 2.0  # exponential backoff with full jitter between attempts
     breaker_threshold: int = 5  # consecutive failed attempts (across requests) -> stop
-    connect_timeout: float = 5.0  # seconds to open a connection (TCP, TLS, proxy CONNECT)
-    max_requests: int = 60  # attempts one run may send, whatever it collects
     proxy: str | None = None  # proxy URL (see resolve_proxy); None: direct
 
 

@@ -37,7 +37,7 @@ from nba_ml.report.cells import (
 )
 from nba_ml.report.fivethirtyeight import FORECASTERS, Comparison, compare
 from nba_ml.report.refit import HoldoutErrors, holdout_errors
-from nba_ml.report.runs import runs_section
+from nba_ml.report.runs_section import runs_section
 from nba_ml.state.files import atomic_write, describe_os_error, safe_text
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def write_report(
 
 def _read_runs(data_dir: Path) -> tuple[list[dict], str | None]:
     from nba_ml.config import Settings
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
 
     try:
         return read_runs(Settings(data_dir).runs_path), None

@@ -18,10 +18,10 @@ from typing import Protocol
 
 from nba_ml.errors import ConfigError
 from nba_ml.state.files import describe_os_error, safe_text
+from nba_ml.state.layout import DATA_DIR_MODE, PARENT_DIR_MODE
 
 DATA_DIR_ENV = "NBA_ML_DATA_DIR"
-DATA_DIR_MODE = 0o750
-PARENT_DIR_MODE = 0o755
+STATE_DIRECTORY_ENV = "STATE_DIRECTORY"  # set by systemd's StateDirectory=
 _NAME_MAX = 255
 
 
@@ -38,12 +38,18 @@ def xdg_data_home(environ: Mapping[str, str]) -> str:
     return xdg if xdg.startswith("/") else ""
 
 
+def state_directory(environ: Mapping[str, str]) -> str:
+    """Return systemd's first STATE_DIRECTORY (it lists one per StateDirectory=, colon-separated),
+    or "" when it is unset or empty."""
+    return environ.get(STATE_DIRECTORY_ENV, "").split(":")[0].strip()
+
+
 def default_data_dir(environ: Mapping[str, str]) -> Path:
     """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share;
     raise ConfigError when there is no home directory to put it in. A relative XDG_DATA_HOME is
     ignored, as the XDG Base Directory specification says (it would put the data wherever the
     scheduler happens to start nba-ml)."""
-    state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
+    state = state_directory(environ)
     if state:
         return Path(state)
     xdg = xdg_data_home(environ)

@@ -30,13 +30,18 @@ from nba_ml.manifest import Manifest, ModelEntry
 from nba_ml.state.datadir import make_directory
 from nba_ml.state.files import atomic_write, describe_os_error, fsync_directory, safe_text
 from nba_ml.state.history import foreign_history_entries
-from nba_ml.state.store import (
+from nba_ml.state.layout import (
     DIR_MODE,
     FILE_MODE,
-    GENERATION_PATTERN,
-    GENERATIONS_DIR,
+    LINK_TMP_PREFIX,
     MANIFEST_NAME,
-    MODELS_LINK,
+    TMP_PREFIX,
+    TRASH_PREFIX,
+    DataLayout,
+    link_text,
+)
+from nba_ml.state.store import (
+    GENERATION_PATTERN,
     current_generation,
     generation_of,
     link_target,
@@ -45,9 +50,6 @@ from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
-TMP_PREFIX = ".tmp-"
-TRASH_PREFIX = ".trash-"
-LINK_TMP_PREFIX = ".models.tmp-"
 # The model files of sets written before skops (pickles): still nba-ml's own, so that the old
 # generations they sit in are pruned like any other (they are never loaded).
 LEGACY_MODEL_FILES: tuple[str, ...] = tuple(
@@ -154,8 +156,8 @@ def foreign_entries(data_dir: Path) -> list[Path]:
     foreign: list[Path] = []
     target = link_target(data_dir)
     if target is not None and generation_of(target) is None:
-        foreign.append(data_dir / MODELS_LINK)  # a real directory, or a link someone else made
-    generations = data_dir / GENERATIONS_DIR
+        foreign.append(DataLayout(data_dir).models)  # a real directory, or a link someone else made
+    generations = DataLayout(data_dir).generations
     try:
         info = os.lstat(generations)
     except FileNotFoundError:
@@ -217,14 +219,14 @@ def _dump_model(model: object, path: Path) -> ModelEntry:
 
 def _publish(data_dir: Path, generation: str) -> None:
     """Point ``models`` at ``generation`` (replacing only nba-ml's own link)."""
-    link = data_dir / MODELS_LINK
+    link = DataLayout(data_dir).models
     target = link_target(data_dir)
     if target is not None and generation_of(target) is None:
         raise ConfigError(
             f"{safe_text(str(link))} was not written by nba-ml, which will not replace it"
         )
     temporary_link = data_dir / f"{LINK_TMP_PREFIX}{generation}"
-    os.symlink(f"{GENERATIONS_DIR}/{generation}", temporary_link)
+    os.symlink(link_text(generation), temporary_link)
     try:
         os.replace(temporary_link, link)  # fails (EISDIR) rather than replace a directory
     finally:
@@ -234,7 +236,7 @@ def _publish(data_dir: Path, generation: str) -> None:
 
 def _prune(data_dir: Path, keep: set[str | None]) -> None:
     """Remove nba-ml's generations other than ``keep`` and the one ``models`` points to now."""
-    generations = data_dir / GENERATIONS_DIR
+    generations = DataLayout(data_dir).generations
     keep = {name for name in keep if name}
     keep.add(current_generation(data_dir))
     try:
@@ -285,7 +287,7 @@ def write_model_set(
     data_dir = Path(data_dir)
     manifest, generation = _write_generation(data_dir, models, training)
     previous = manifest.previous_generation
-    final_dir = data_dir / GENERATIONS_DIR / generation
+    final_dir = DataLayout(data_dir).generations / generation
     try:
         _publish(data_dir, generation)
     except (OSError, ConfigError) as error:
@@ -293,7 +295,7 @@ def write_model_set(
             _remove_tree(final_dir)
             if isinstance(error, ConfigError):
                 raise
-            raise StorageError(_storage_message(error, data_dir / MODELS_LINK)) from error
+            raise StorageError(_storage_message(error, DataLayout(data_dir).models)) from error
         log.warning("new models installed, but tidying up failed: %s", error)
     fsync_directory(data_dir)
     _prune(data_dir, {generation, previous})
@@ -307,7 +309,7 @@ def _write_generation(
     """Write ``models`` and their manifest as a new generation directory, not yet published;
     return the manifest and the generation's name. Nothing is left behind when it fails
     (StorageError for the disk's refusals, naming the path that failed)."""
-    generations = data_dir / GENERATIONS_DIR
+    generations = DataLayout(data_dir).generations
     now = datetime.now(timezone.utc)
     step = data_dir
     tmp_dir: Path | None = None
@@ -368,7 +370,7 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
 def _remove_temporary_generations(data_dir: Path) -> list[Path]:
     """Remove the generation directories a killed writer was filling or deleting; return them."""
     removed: list[Path] = []
-    generations = data_dir / GENERATIONS_DIR
+    generations = DataLayout(data_dir).generations
     try:
         entries = list(os.scandir(generations))
     except FileNotFoundError:

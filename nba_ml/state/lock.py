@@ -32,10 +32,10 @@ from types import TracebackType
 from nba_ml.data.proxy import redact_command
 from nba_ml.errors import LockHeld, StorageError
 from nba_ml.state.files import describe_os_error, parse_utc, safe_text
+from nba_ml.state.layout import FILE_MODE, LOCK_NAME
 
 log = logging.getLogger(__name__)
 
-LOCK_FILE_MODE = 0o640
 # A reader probing the lock holds it shared for microseconds; a non-waiting acquire retries this
 # long so that a concurrent `status` cannot make a training fail.
 _PROBE_GRACE_SECONDS = 0.05
@@ -109,7 +109,7 @@ def _open_error(error: OSError, path: Path) -> StorageError:
 def _open_lock_file(path: Path, flags: int) -> int:
     """Open the lock file without blocking; raise StorageError unless it is a regular file."""
     try:
-        fd = os.open(path, flags | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, LOCK_FILE_MODE)
+        fd = os.open(path, flags | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, FILE_MODE)
     except FileNotFoundError:
         raise
     except OSError as error:
@@ -185,8 +185,9 @@ def _try_lock_both(directory_fd: int, fd: int, path: Path) -> bool:
         return False
     except OSError as error:  # e.g. NFS, where a directory cannot be flocked: the file lock holds
         log.debug(
-            "cannot flock the data directory (%s); locking train.lock only",
+            "cannot flock the data directory (%s); locking %s only",
             describe_os_error(error),
+            LOCK_NAME,
         )
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

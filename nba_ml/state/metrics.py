@@ -35,11 +35,10 @@ from nba_ml.state.files import (
     parse_utc,
     safe_text,
 )
+from nba_ml.state.layout import PUBLIC_FILE_MODE
 
 logger = logging.getLogger(__name__)
 
-METRICS_FILE_NAME = "nba-ml.prom"
-FILE_MODE = 0o644  # the collector runs as another user; nothing here is secret
 # Outcomes always exported (0 or 1), so an alert rule can match any of them before it happens:
 # every outcome a run is recorded with (``valid``, an ensure that found valid models, is not).
 KNOWN_OUTCOMES = tuple(o.value for o in Outcome if o is not Outcome.VALID)
@@ -107,7 +106,11 @@ def render_metrics(runs: list[dict[str, Any]], manifest: Manifest | None, valid:
             continue
         last[command] = run
         ended = _timestamp(run.get("ended_at"))
-        if run.get("exit_code") == 0 and run.get("outcome") != "skipped" and ended is not None:
+        if (
+            run.get("exit_code") == 0
+            and run.get("outcome") != Outcome.SKIPPED.value
+            and ended is not None
+        ):
             success[command] = ended
     out = _Exposition()
     out.family(
@@ -206,14 +209,14 @@ def write_run_metrics(path: Path, runs_path: Path, data_dir: Path) -> None:
     why. Only a regular file or a symbolic link (replaced as a link) is replaced: a FIFO, a
     device (``NBA_ML_METRICS_FILE=/dev/null``), a socket or a directory there is left alone.
     """
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
     from nba_ml.state.store import verify_model_set
 
     try:
         _check_replaceable(path)
         verification = verify_model_set(data_dir)
         text = render_metrics(read_runs(runs_path), verification.manifest, verification.ok)
-        atomic_write(path, text, mode=FILE_MODE)
+        atomic_write(path, text, mode=PUBLIC_FILE_MODE)
     except FileDamaged as error:
         logger.warning(
             "could not write the metrics file %s; it is left as it is", safe_text(str(error))

@@ -1,6 +1,7 @@
 """The model store, read side: resolve the installed set, verify it, load it.
 
-Layout under the data directory (the install side, :mod:`nba_ml.state.install`, writes it)::
+Layout under the data directory (names and modes in :mod:`nba_ml.state.layout`; the install
+side, :mod:`nba_ml.state.install`, writes it)::
 
     generations/<id>/            the four .skops files and manifest.json (written last)
     models -> generations/<id>   a relative symlink, replaced with os.replace
@@ -42,6 +43,7 @@ from nba_ml.state.files import (
     read_regular_file_with_status,
     safe_text,
 )
+from nba_ml.state.layout import GENERATIONS_DIR, MANIFEST_NAME, DataLayout
 from nba_ml.state.modelfile import loads_model
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 from nba_ml.state.unusable import NO_SET, unusable_set
@@ -49,13 +51,8 @@ from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
-MANIFEST_NAME = "manifest.json"
-GENERATIONS_DIR = "generations"
-MODELS_LINK = "models"
 SET = "model set"  # the ModelProblem.model of a problem that concerns the whole set
 GAME_DATA = "game data"  # the ModelProblem.model of a problem with the saved game data
-FILE_MODE = 0o640
-DIR_MODE = 0o750
 # The name of every generation nba-ml writes: <UTC time>Z-<6 hex digits>.
 GENERATION_PATTERN = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 MANIFEST_LIMIT = 16 * 1024 * 1024
@@ -107,7 +104,7 @@ class Verification:
 def link_target(data_dir: Path) -> str | None:
     """Return what ``models`` points to, "" when it is not a symlink, None when absent."""
     try:
-        return os.readlink(Path(data_dir) / MODELS_LINK)
+        return os.readlink(DataLayout(data_dir).models)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -140,7 +137,7 @@ def _resolve_set_dir(data_dir: Path) -> tuple[Path | None, str | None]:
     if target is None:
         return None, None
     if target == "":
-        return data_dir / MODELS_LINK, target
+        return DataLayout(data_dir).models, target
     path = Path(target)
     return (path if path.is_absolute() else data_dir / path), target
 
@@ -261,7 +258,7 @@ def _inspect_once(
         verification.lacking = lacking
         return verification, models
 
-    link = data_dir / MODELS_LINK
+    link = DataLayout(data_dir).models
     unusable = _set_dir_problem(link, set_dir, target)
     if unusable or set_dir is None:
         problems.append(ModelProblem(SET, unusable or f"{NO_SET} {safe_text(str(link))}"))
@@ -366,7 +363,7 @@ def _inspect(data_dir: Path, load: bool) -> tuple[Verification, dict[str, object
         try:
             set_dir, target = _resolve_set_dir(data_dir)
         except OSError as error:
-            link = safe_text(str(data_dir / MODELS_LINK))
+            link = safe_text(str(DataLayout(data_dir).models))
             problem = ModelProblem(SET, f"{link} cannot be read: {describe_os_error(error)}")
             result = Verification(False, None, [problem], False, 0.0, None), {}
             break

@@ -12,7 +12,7 @@ from nba_ml.cli.predictions_view import (
     provenance_line,
     slate_lines,
 )
-from nba_ml.data.schedule import ScheduledGame
+from nba_ml.data.scoreboard import ScheduledGame
 from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
 from nba_ml.serving.provenance import Provenance, provenance
 from nba_ml.serving.slate import GameLine, PlayerLine, Slate

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.deploy.schedule import (
+from nba_ml.deploy.renderers import (
     DEFAULT_EXECUTABLE,
     default_deploy_files,
     next_run,
@@ -86,8 +86,8 @@ def directive(path: Path, key: str) -> str:
 def test_shipped_file_equals_its_rendering(relative: str) -> None:
     shipped = (DEPLOY / relative).read_text()
     assert shipped == default_deploy_files()[relative], (
-        f"deploy/{relative} drifted from nba_ml.deploy.schedule; regenerate it with "
-        "python -c 'from nba_ml.deploy.schedule import default_deploy_files; ...'"
+        f"deploy/{relative} drifted from nba_ml.deploy.renderers; regenerate it with "
+        "python -c 'from nba_ml.deploy.renderers import default_deploy_files; ...'"
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 from nba_ml.errors import DataError, ModelInvalid, StorageError
 from nba_ml.report.page import write_report
 from nba_ml.report.refit import holdout_errors
-from nba_ml.state.runs import append_run
+from nba_ml.state.runlog import append_run
 from nba_ml.state.store import read_manifest
 from tests.conftest import FIVETHIRTYEIGHT, copy_data_dir, link_seasons
 

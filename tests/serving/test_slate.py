@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from nba_ml.data.schedule import ScheduledGame
 
 from nba_ml.data.cache import raw_dir_of, schedule_path
-from nba_ml.data.schedule import ScheduledGame
 from nba_ml.errors import DataError, UsageError
 from nba_ml.serving.predictor import Predictor
 from nba_ml.serving.slate import NoSchedule, Schedule, cached_schedule, day_slate, predict_slate

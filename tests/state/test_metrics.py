@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.runs import record_run
+from nba_ml.commands.recording import record_run
 from nba_ml.config import resolve_settings
 from nba_ml.manifest import Manifest
-from nba_ml.state.metrics import render_metrics, write_run_metrics
+from nba_ml.state.metrics import KNOWN_OUTCOMES, render_metrics, write_run_metrics
 from tests.conftest import copy_data_dir
 
 # The text exposition format (version 0.0.4), as node_exporter's textfile collector parses it.
@@ -297,3 +297,5 @@ def test_every_recorded_outcome_is_exported_before_it_happens() -> None:
     recorded = {o.value for o in Outcome} - {"valid"}
     assert "busy" in exported
     assert recorded <= exported
+    assert families["nba_ml_last_run_outcome"][(("command", "train"), ("outcome", "busy"))] == 0
+    assert set(KNOWN_OUTCOMES) == recorded and len(KNOWN_OUTCOMES) == len(recorded)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nba_ml import modelset
+from nba_ml.errors import Outcome
 from nba_ml.report import svg
 from nba_ml.report.cells import (
     BASELINES,
@@ -18,6 +19,7 @@ from nba_ml.report.cells import (
     html_table,
     unbroken,
 )
+from nba_ml.state.layout import RUNS_NAME
 
 RUNS_SHOWN = 50
 
@@ -39,11 +41,11 @@ def outcome_badge(run: dict) -> str:
     code = run.get("exit_code")
     kind = (
         "ok"
-        if outcome == "trained"
+        if outcome == Outcome.TRAINED.value
         else "neutral"
         if code == 0
         else "warn"
-        if outcome == "not_promoted"
+        if outcome == Outcome.NOT_PROMOTED.value
         else "bad"
     )
     return f'<span class="badge {kind}">{esc(outcome.replace("_", " "))}</span>'
@@ -58,7 +60,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
     ]
     parts.append(
         f"<p>{len(runs):,} run{'s' if len(runs) != 1 else ''} recorded in "
-        f"<code>runs.jsonl</code>; {len(with_figures):,} of them recorded holdout "
+        f"<code>{RUNS_NAME}</code>; {len(with_figures):,} of them recorded holdout "
         "figures (runs that skip or fail record none).</p>"
     )
     parts.append("<h3>Holdout figures across runs</h3>")
@@ -95,7 +97,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
                 )
             )
         parts.append(f'<div class="row">{"".join(charts)}</div>')
-        rejected = sum(r.get("outcome") != "trained" for r in with_figures)
+        rejected = sum(r.get("outcome") != Outcome.TRAINED.value for r in with_figures)
         also = (
             f" {rejected} of these runs did not install {'its' if rejected == 1 else 'their'}"
             " models (outcome other than trained): those points show a set that was kept "

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from nba_ml.report import runs
-from nba_ml.report.runs import RUNS_SHOWN, outcome_badge, run_figure, runs_section
+from nba_ml.report import runs_section as runs
+from nba_ml.report.runs_section import RUNS_SHOWN, outcome_badge, run_figure, runs_section
 
 NS = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert('x')</script> & \"q\""
