@@ -127,7 +127,8 @@ def player_figures(
     from threadpoolctl import threadpool_limits
 
     out: dict[str, dict[str, Any]] = {}
-    for name, stat in models.PLAYER_MODELS.items():
+    for spec in models.player_specs():
+        name, stat = spec.name, spec.target
         tr = train[train[stat].notna()]
         te = test[test[stat].notna()]
         ceiling = dist.STAT_CEILING[stat]
@@ -136,27 +137,14 @@ def player_figures(
         last10_tr = tr[f"{stat}_l10"].fillna(prior).to_numpy(float)
         last10_te = te[f"{stat}_l10"].fillna(prior).to_numpy(float)
         line = last10_te.round(1)
-        rows: dict[str, Any] = {}
-        # baselines
-        pooled = float(np.std(y_tr - last10_tr))
-        sd_te = te[f"{stat}_std10"].fillna(pooled).to_numpy(float)
-        rows["baseline: normal(last-10, own sd)"] = score_counts(
-            dist.normal_count_cdf(last10_te, sd_te, ceiling), y_te, line
-        )
-        rows["baseline: Poisson(last-10)"] = score_counts(
-            dist.poisson_cdf(last10_te, ceiling), y_te, line
-        )
-        quantiles, levels = dist.empirical_residuals(y_tr - last10_tr)
-        rows["baseline: last-10 + empirical residuals"] = score_counts(
-            dist.shifted_cdf(last10_te, quantiles, levels, ceiling), y_te, line
-        )
+        rows = baseline_rows(te, stat, y_tr - last10_tr, last10_te, line)
         with threadpool_limits(limits=1):
             started = time.perf_counter()
             point = models.fit_player_model(tr, stat)
             point_seconds = time.perf_counter() - started
             center_tr = models.predict_stat(point, tr)
             center_te = models.predict_stat(point, te)
-            x_tr = models._training_matrix(tr, features.PLAYER_FEATURES)
+            x_tr = models.training_matrix(tr, features.PLAYER_FEATURES)
             x_te = te[list(features.PLAYER_FEATURES)].astype(float)
             if not variants:  # the chosen form, as training fits it
                 started = time.perf_counter()
@@ -181,30 +169,69 @@ def player_figures(
                 label = f"in-sample: {scale} scale, {bands} band{'s' * (bands > 1)}"
                 rows[label + (f", widen {widen:g}" if widen != 1 else "")] = figures
             if holdout_start is not None:
-                # honest residuals: the point model fitted before the training's holdout
-                # (training.choose_holdout) predicts the holdout; the distribution is fitted there
-                before = tr[tr["game_date"] < holdout_start]
-                held = tr[tr["game_date"] >= holdout_start]
-                started = time.perf_counter()
-                point_before = models.fit_player_model(before, stat)
-                held_seconds = time.perf_counter() - started
-                center_held = models.predict_stat(point_before, held)
-                x_held = models._training_matrix(held, features.PLAYER_FEATURES)
-                for scale, bands in [(s, b) for s in SCALES for b in (1, 5)]:
-                    started = time.perf_counter()
-                    model = dist.ScaledResidualDistribution(scale_models()[scale], bands).fit(
-                        x_held, held[stat].to_numpy(float), center_held
-                    )
-                    seconds = time.perf_counter() - started
-                    figures = score_counts(model.cdf(x_te, center_te, ceiling), y_te, line)
-                    figures["seconds"] = seconds
-                    rows[f"holdout: {scale} scale, {bands} band{'s' * (bands > 1)}"] = figures
-                rows["_held_seconds"] = held_seconds
-                rows["_held_rows"] = len(held)
+                rows |= holdout_rows(tr, stat, holdout_start, x_te, center_te, y_te, line)
         rows["_point_seconds"] = point_seconds
         rows["_n"] = len(te)
         out[name] = rows
     return out
+
+
+def baseline_rows(
+    te: pd.DataFrame, stat: str, residual_tr: np.ndarray, last10_te: np.ndarray, line: np.ndarray
+) -> dict[str, Any]:
+    """Score the baselines of ``stat`` on the test rows: a normal around the last-10 average
+    with the player's own recent spread, a Poisson, the last-10 plus the training residuals."""
+    ceiling = dist.STAT_CEILING[stat]
+    y_te = te[stat].to_numpy(float)
+    pooled = float(np.std(residual_tr))
+    sd_te = te[f"{stat}_std10"].fillna(pooled).to_numpy(float)
+    quantiles, levels = dist.empirical_residuals(residual_tr)
+    return {
+        "baseline: normal(last-10, own sd)": score_counts(
+            dist.normal_count_cdf(last10_te, sd_te, ceiling), y_te, line
+        ),
+        "baseline: Poisson(last-10)": score_counts(
+            dist.poisson_cdf(last10_te, ceiling), y_te, line
+        ),
+        "baseline: last-10 + empirical residuals": score_counts(
+            dist.shifted_cdf(last10_te, quantiles, levels, ceiling), y_te, line
+        ),
+    }
+
+
+def holdout_rows(
+    tr: pd.DataFrame,
+    stat: str,
+    holdout_start: pd.Timestamp,
+    x_te: pd.DataFrame,
+    center_te: np.ndarray,
+    y_te: np.ndarray,
+    line: np.ndarray,
+) -> dict[str, Any]:
+    """Score distributions fitted on honest residuals: the point model fitted before the
+    training's holdout (training.choose_holdout) predicts the holdout, where the distribution
+    is fitted."""
+    ceiling = dist.STAT_CEILING[stat]
+    rows: dict[str, Any] = {}
+    before = tr[tr["game_date"] < holdout_start]
+    held = tr[tr["game_date"] >= holdout_start]
+    started = time.perf_counter()
+    point_before = models.fit_player_model(before, stat)
+    held_seconds = time.perf_counter() - started
+    center_held = models.predict_stat(point_before, held)
+    x_held = models.training_matrix(held, features.PLAYER_FEATURES)
+    for scale, bands in [(s, b) for s in SCALES for b in (1, 5)]:
+        started = time.perf_counter()
+        model = dist.ScaledResidualDistribution(scale_models()[scale], bands).fit(
+            x_held, held[stat].to_numpy(float), center_held
+        )
+        seconds = time.perf_counter() - started
+        figures = score_counts(model.cdf(x_te, center_te, ceiling), y_te, line)
+        figures["seconds"] = seconds
+        rows[f"holdout: {scale} scale, {bands} band{'s' * (bands > 1)}"] = figures
+    rows["_held_seconds"] = held_seconds
+    rows["_held_rows"] = len(held)
+    return rows
 
 
 def elo_spread(season: str, games: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -249,8 +276,8 @@ def game_figures(season: str, train: pd.DataFrame, test: pd.DataFrame) -> dict[s
         "total": (train["home_pts"] + train["away_pts"], test["home_pts"] + test["away_pts"]),
     }
     out: dict[str, Any] = {}
-    for target, (y_tr, y_te) in targets.items():
-        y_tr, y_te = y_tr.to_numpy(float), y_te.to_numpy(float)
+    for target, (train_target, test_target) in targets.items():
+        y_tr, y_te = train_target.to_numpy(float), test_target.to_numpy(float)
         rows: dict[str, Any] = {}
         # recent scoring
         if target == "margin":

@@ -59,17 +59,19 @@ class Holdout:
 
 @dataclasses.dataclass(frozen=True)
 class TrainingRecord:
-    """What a manifest's ``training`` object records: the data window, the holdout, the holdout
-    figures by model name (each a JSON object as training wrote it), the game model's calibration
-    table, and the saved game data's sha256. Fields that are missing or malformed are None (or
-    empty); ``problems`` says which of them a reader should be told about."""
+    """What a manifest's ``training`` object records: the data window, the rows trained on
+    (``games``, ``team_games``, ``player_games``), the holdout, the holdout figures by model
+    name (each a JSON object as training wrote it), the game model's calibration table, and the
+    saved game data's sha256. Fields that are missing or malformed are None (or empty);
+    ``problems`` says which of them a reader should be told about."""
 
     seasons: tuple[str, ...] | None
     first_game_date: str | None
     last_game_date: str | None  # an ISO date (lenient: a time after it is ignored), else None
     holdout: Holdout | None
-    metrics: Mapping[str, Mapping[str, Any]]
-    calibration: tuple[Mapping[str, Any], ...]
+    rows: Mapping[str, int]
+    metrics: dict[str, dict[str, Any]]
+    calibration: tuple[dict[str, Any], ...]
     history_sha256: str | None
     problems: tuple[str, ...]
     raw: Mapping[str, Any] = dataclasses.field(repr=False)
@@ -99,6 +101,7 @@ class TrainingRecord:
             )
             if isinstance(holdout, dict)
             else None,
+            rows={k: v for k, v in _object(raw.get("rows")).items() if _int(v) is not None},
             metrics={k: v for k, v in metrics.items() if isinstance(v, dict)},
             calibration=tuple(b for b in calibration if isinstance(b, dict))
             if isinstance(calibration, list)
@@ -112,7 +115,7 @@ class TrainingRecord:
         """Return the record as the manifest stores it."""
         return dict(self.raw)
 
-    def figures(self, model: str) -> Mapping[str, Any] | None:
+    def figures(self, model: str) -> dict[str, Any] | None:
         """Return the holdout figures recorded for ``model``, or None."""
         return self.metrics.get(model)
 

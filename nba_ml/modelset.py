@@ -82,6 +82,24 @@ class Promotion:
 
 
 @dataclasses.dataclass(frozen=True)
+class Distribution:
+    """A model's predictive distribution (issue #22): the whole range of outcomes around its
+    prediction, from which quantiles and the probability of any line come.
+
+    ``fit``: "module:attribute" of the function modeling/ calls after fitting the model,
+    ``fit(model, matrix, target, random_state)``, whose result the model carries as
+    ``distribution_`` (None for a margin/total estimator that is its own distribution);
+    ``figures``: what the holdout reports of it (CRPS, interval coverage), shown after the
+    model's own; ``tolerance``: the promotion gate keeps a new set out when its CRPS is worse
+    than the current set's by more than this fraction (compared only when both sets carry
+    distributions: a set trained before them has none)."""
+
+    fit: str | None
+    figures: tuple[Figure, ...]
+    tolerance: float = 0.02
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelSpec:
     """One model of the set.
 
@@ -92,7 +110,9 @@ class ModelSpec:
     metrics file, the run charts and the gate follow; ``figures``: every figure it reports, in
     the backtest's order; ``summary``: its line in ``status`` (a format over the figures' keys);
     ``brief``/``brief_group``: its part of the ``train`` line (consecutive models of one group
-    share the group's word: "MAE points 5.10 / assists 1.20"); ``baseline``: the figure of the
+    share the group's word: "MAE points 5.10 / assists 1.20"); ``title``: the title of its
+    headline figure's chart in the report, "<model>: <figure>" (default from the name and the
+    headline's label); ``baseline``: the figure of the
     naive baseline it is measured against, if any; ``promotion``: the gate's rule;
     ``estimator``/``features``: "module:attribute" references modeling/ resolves: a function
     of the spec returning an unfitted scikit-learn estimator, and the tuple of feature columns
@@ -100,7 +120,8 @@ class ModelSpec:
     fitted on; ``output``/``digits``: the column (and JSON key) of its prediction in the
     predictor's answers, rounded to ``digits``; ``nonnegative``: predictions below 0 become 0
     (a count); ``required``: False for a model added after sets were installed without it
-    (``since``: the nba-ml version that added it).
+    (``since``: the nba-ml version that added it); ``distribution``: its predictive
+    distribution, if it carries one (:class:`Distribution`).
     """
 
     name: str
@@ -120,16 +141,22 @@ class ModelSpec:
     digits: int
     nonnegative: bool = False
     brief_group: str = ""
+    title: str = ""
     baseline: str | None = None
     required: bool = True
     since: str | None = None
+    distribution: Distribution | None = None
 
     def figure(self, key: str) -> Figure:
-        """Return the figure named ``key``; raise KeyError."""
-        for figure in self.figures:
+        """Return the figure named ``key`` (its own or its distribution's); raise KeyError."""
+        for figure in self.all_figures():
             if figure.key == key:
                 return figure
         raise KeyError(f"{self.name} reports no figure {key!r}")
+
+    def all_figures(self) -> tuple[Figure, ...]:
+        """Return its figures, then its distribution's (CRPS, coverage) when it carries one."""
+        return self.figures + (self.distribution.figures if self.distribution else ())
 
     def summary_text(self, metrics: Mapping[str, Any] | None) -> str:
         """Return the ``status`` line of these holdout ``metrics`` ("-" without any)."""
@@ -139,6 +166,10 @@ class ModelSpec:
             return self.summary.format(**metrics)
         except (KeyError, TypeError, ValueError, IndexError):
             return "(figures unreadable)"
+
+    def chart_title(self) -> str:
+        """Return the report's title of this model's headline chart ("Points: MAE")."""
+        return self.title or f"{self.name}: {self.headline.label}"
 
     def describe(self) -> str:
         """Return the spec as one line (``nba-ml`` has no command for it; tests and docs do)."""
@@ -157,6 +188,18 @@ _MAE_FIGURES = (
     Figure("mae_season", "season", "season avg MAE"),
     Figure("mae_ewma", "ewma", "EWMA MAE"),
     Figure("ratio_last10", "ratio", "MAE / last-10 MAE"),
+)
+# the figures of a predictive distribution: the CRPS (lower is better) and the share of
+# outcomes inside its 50 / 80 / 90 % central intervals
+DISTRIBUTION_FIGURES: tuple[Figure, ...] = (
+    Figure("crps", "crps", "CRPS"),
+    Figure("coverage_50", "coverage50", "50 % interval coverage"),
+    Figure("coverage_80", "coverage80", "80 % interval coverage"),
+    Figure("coverage_90", "coverage90", "90 % interval coverage"),
+)
+# a player stat's: counts around the point model (modeling.distributions)
+_COUNT_DISTRIBUTION = Distribution(
+    fit="nba_ml.modeling.distributions:fit_stat_distribution", figures=DISTRIBUTION_FIGURES
 )
 _PLAYER_PROMOTION = Promotion(
     figure="mae",
@@ -182,6 +225,7 @@ def _player_spec(name: str, file: str, stat: str) -> ModelSpec:
         summary="MAE {mae:.2f} (last-10 avg {mae_last10:.2f}, x{ratio_last10:.3f})",
         brief=name + " {mae:.2f}",
         brief_group="MAE",
+        title=f"{name.capitalize()}: MAE",
         baseline="mae_last10",
         promotion=_PLAYER_PROMOTION,
         estimator="nba_ml.modeling.models:player_estimator",
@@ -189,6 +233,7 @@ def _player_spec(name: str, file: str, stat: str) -> ModelSpec:
         output=name,
         digits=2,
         nonnegative=True,
+        distribution=_COUNT_DISTRIBUTION,
     )
 
 
@@ -216,6 +261,7 @@ _BUILT_IN: tuple[ModelSpec, ...] = (
         ),
         summary=("Brier {brier:.4f}, log-loss {log_loss:.4f}, accuracy {accuracy:.3f}"),
         brief="game Brier {brier:.4f}",
+        title="Game model: Brier score",
         promotion=Promotion(
             figure="brier",
             tolerance=0.005,
@@ -240,6 +286,60 @@ MODEL_NAMES: tuple[str, ...] = tuple(spec.name for spec in _BUILT_IN)
 MODEL_FILES: dict[str, str] = {spec.name: spec.file for spec in _BUILT_IN}
 
 _registry: tuple[ModelSpec, ...] = _BUILT_IN
+
+
+def _game_distribution(name: str, target: str, subject: str, features: str) -> ModelSpec:
+    mae = Figure("mae", "mae", "MAE")
+    return ModelSpec(
+        name=name,
+        file=f"{name}_model.skops",
+        level=Level.GAME,
+        task=Task.REGRESSOR,
+        target=target,
+        subject=subject,
+        headline=mae,
+        figures=(Figure("n", "n", "games", "{}"), mae),
+        summary="MAE {mae:.2f}, CRPS {crps:.3f}",
+        brief=name + " MAE {mae:.2f}",
+        promotion=Promotion(
+            figure="mae",
+            tolerance=0.02,
+            relative=True,
+            floor_figure="mae",
+            floor=math.inf,
+            missing=0.0,
+            floor_text="{name} MAE {value:.3f}",
+        ),
+        estimator="nba_ml.modeling.distributions:normal_estimator",
+        features=features,
+        output=name,
+        digits=1,
+        required=False,
+        distribution=Distribution(fit=None, figures=DISTRIBUTION_FIGURES),
+    )
+
+
+# The game's home margin and total as predictive distributions (issue #22), chosen on 2018-19:
+# a ridge regression on the game model's differences (the margin) or the teams' last-10
+# scoring (the total), each with a normal spread. The backtest and the evaluation fit and score
+# them; they are not yet models of the installed set (not in the registry: training, the store
+# and serving do not know them), so they are listed here apart.
+_GAME_DISTRIBUTIONS: tuple[ModelSpec, ...] = (
+    _game_distribution("margin", "home_margin", "margin", "nba_ml.modeling.features:GAME_FEATURES"),
+    _game_distribution("total", "total_pts", "total", "nba_ml.modeling.features:TOTAL_FEATURES"),
+)
+
+
+def game_distributions() -> tuple[ModelSpec, ...]:
+    """Return the game-level distributions the backtest fits beside the registry's models (the
+    home margin and the total), in the backtest's order (after the game models)."""
+    return _GAME_DISTRIBUTIONS
+
+
+def backtest_models() -> tuple[ModelSpec, ...]:
+    """Return the models the backtest predicts, in its rows' order within a day: the
+    registry's game models, the game distributions, the registry's player models."""
+    return (*of_level(Level.GAME), *_GAME_DISTRIBUTIONS, *of_level(Level.PLAYER))
 
 
 def models() -> tuple[ModelSpec, ...]:

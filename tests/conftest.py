@@ -218,6 +218,16 @@ def drop_permission_override() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
+def collect_options(**overrides: object):  # type: ignore[no-untyped-def]
+    """The collector's options with the settings table's defaults (CollectOptions declares none
+    of its own for the settings), and ``overrides`` as a test wants them."""
+    import dataclasses
+
+    from nba_ml.config import Settings
+
+    return dataclasses.replace(Settings().collect_options(), **overrides)
+
+
 def copy_data_dir(source: Path, target: Path) -> Path:
     """Return a private copy of a trained data directory (symlinks kept, modes kept)."""
     import shutil

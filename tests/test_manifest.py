@@ -71,6 +71,7 @@ def test_a_manifest_written_by_the_old_code_parses_and_writes_back_unchanged() -
     assert str(record.last_game) == "2023-12-31"
     assert record.holdout == manifest_module.Holdout("season 2023-24", "2023-10-24", 600, 12000)
     assert record.history_sha256 == "h"
+    assert record.rows == {"games": 1800, "player_games": 40000, "team_games": 3600}
     assert record.figure("game_outcome", "brier") == 0.2132
     assert record.figures("points") == raw["training"]["metrics"]["points"]
     assert record.calibration[0]["count"] == 3

@@ -140,3 +140,34 @@ def test_the_promotion_rules_are_in_the_specs() -> None:
     assert (points.figure, points.tolerance, points.relative) == ("mae", 0.02, True)
     assert (points.floor_figure, points.floor) == ("ratio_last10", 1.0)
     assert game.tolerance_text() == "0.005" and points.tolerance_text() == "2%"
+
+
+def test_the_player_models_carry_distributions_and_the_backtest_adds_margin_and_total() -> None:
+    players = modelset.of_level(Level.PLAYER)
+    assert all(m.distribution is not None for m in players)
+    assert modelset.spec("game_outcome").distribution is None
+    points = modelset.spec("points")
+    assert [f.key for f in points.all_figures()][-4:] == [
+        "crps",
+        "coverage_50",
+        "coverage_80",
+        "coverage_90",
+    ]
+    assert points.figure("crps").label == "CRPS"
+    # the game distributions are specs outside the registry: not trained, installed or served
+    margin, total = modelset.game_distributions()
+    assert (margin.name, margin.target, total.name, total.target) == (
+        "margin",
+        "home_margin",
+        "total",
+        "total_pts",
+    )
+    assert not set(modelset.names()) & {margin.name, total.name}
+    assert [m.name for m in modelset.backtest_models()] == [
+        "game_outcome",
+        "margin",
+        "total",
+        "points",
+        "assists",
+        "rebounds",
+    ]

@@ -97,6 +97,7 @@ def predict_player(
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
     check_fresh(predictor, day)
-    return predictor.predict_players([request], date=day.isoformat() if day else None, lines=asked)[
-        0
-    ]
+    answers = predictor.predict_players(
+        [request], date=day.isoformat() if day else None, lines=asked
+    )
+    return answers[0]

@@ -23,12 +23,15 @@ CRPS, the Brier score of P(over a line). Chosen on 2018-19 (fitted on 2017-18);
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from nba_ml.modeling.models import QUANTILE_COLUMNS, QUANTILES
+
+if TYPE_CHECKING:
+    from nba_ml.modelset import ModelSpec
 
 __all__ = ["QUANTILES", "QUANTILE_COLUMNS"]
 
@@ -264,6 +267,13 @@ class NormalResidualRegressor(BaseEstimator):
     def probability_above(self, X: Any, line: float) -> np.ndarray:
         """Return P(y > line) (e.g. line 0 for the margin: the home side winning)."""
         return 1.0 - _normal_cdf((line - self.predict(X)) / self.sd_)
+
+
+def normal_estimator(spec: ModelSpec) -> NormalResidualRegressor:
+    """The margin's and the total's estimator (their ``ModelSpec.estimator``): a ridge
+    regression with a normal spread."""
+    del spec  # one definition for both
+    return NormalResidualRegressor(make_scale_model())
 
 
 # ---------------------------------------------------------------------------------------------

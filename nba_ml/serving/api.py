@@ -25,6 +25,7 @@ from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.lines import parse_lines
 from nba_ml.serving.predictor import Predictor
 from nba_ml.serving.slate import NoSchedule, day_slate
+from nba_ml.state.layout import DATA_DIR_SHOWN
 
 if TYPE_CHECKING:
     from nba_ml.serving.live import LivePredictor, ServingInfo
@@ -171,9 +172,6 @@ def error_status(error: Exception) -> int:
     if isinstance(error, (ModelsNotReady, ServingBusy)):
         return 503
     return 500
-
-
-DATA_DIR_SHOWN = "<data dir>"  # what clients see instead of the server's data directory
 
 
 def public_text(text: str, data_dir: Path | str) -> str:

@@ -13,8 +13,9 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import modelset
 from nba_ml.errors import UsageError
-from nba_ml.modeling.models import PLAYER_MODELS, QUANTILE_COLUMNS, QUANTILES
+from nba_ml.modeling.models import QUANTILE_COLUMNS, QUANTILES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,6 +27,16 @@ NO_DISTRIBUTIONS = (
     "this model set has no predictive distributions (trained before nba-ml had them): "
     "run `nba-ml train --force` to add quantiles and line probabilities"
 )
+
+
+def line_stats() -> tuple[str, ...]:
+    """Return the stats a line may be on: the outputs of the registry's player models that
+    carry a predictive distribution (``ModelSpec.distribution``), in order."""
+    return tuple(
+        spec.output
+        for spec in modelset.of_level(modelset.Level.PLAYER)
+        if spec.distribution is not None
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +58,7 @@ def parse_lines(texts: Iterable[str], separator: str = "=") -> list[Line]:
     """Return the lines written ``STAT<separator>NUMBER`` (``points=24.5``; the web API writes
     ``points:24.5``); raise UsageError naming every bad one."""
     lines, bad = [], []
+    known = line_stats()
     for text in texts:
         stat, found, value = str(text).partition(separator)
         stat = stat.strip().lower()
@@ -54,12 +66,12 @@ def parse_lines(texts: Iterable[str], separator: str = "=") -> list[Line]:
             number = float(value) if found else math.nan
         except ValueError:
             number = math.nan
-        if stat not in PLAYER_MODELS or not (0 <= number <= MAX_LINE):
+        if stat not in known or not (0 <= number <= MAX_LINE):
             bad.append(repr(str(text)[:40]))
             continue
         lines.append(Line(stat, number))
     if bad:
-        stats = ", ".join(PLAYER_MODELS)
+        stats = ", ".join(known)
         raise UsageError(
             f"bad line{'s' * (len(bad) > 1)} {', '.join(bad)}: write STAT{separator}NUMBER "
             f"with STAT one of {stats} and a number from 0 to {MAX_LINE:g}, "

@@ -1,9 +1,10 @@
 """What the predictor answers: one frozen object per prediction, and its one JSON form.
 
-:class:`GamePrediction` (a game's home win probability) and :class:`PlayerPrediction` (a player's
-expected stat line) are what ``Predictor.predict_games`` / ``predict_players`` return, for
-``nba-ml predict``, ``predict today``, the web API and the Python API alike. Each carries what
-served it (``served``: :class:`~nba_ml.serving.provenance.Provenance`).
+:class:`GamePrediction` (a game's home win probability and any other game-level answer) and
+:class:`PlayerPrediction` (a player's expected stat line) are what
+``Predictor.predict_games`` / ``predict_players`` return, for ``nba-ml predict``, ``predict
+today``, the web API and the Python API alike. Each carries what served it (``served``:
+:class:`~nba_ml.serving.provenance.Provenance`).
 
 ``as_dict()`` is the one JSON form (``--json`` and the web API): the fields in their declared
 order, the fields marked :data:`PREDICTED` (the predicted values; a mapping gives one entry per
@@ -22,6 +23,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from nba_ml import modelset
 
 if TYPE_CHECKING:
     from nba_ml.serving.provenance import Provenance
@@ -62,13 +65,28 @@ class _Prediction:
 
 @dataclasses.dataclass(frozen=True)
 class GamePrediction(_Prediction):
-    """The home team's win probability in one game on ``game_date`` (YYYY-MM-DD)."""
+    """The game-level models' answers for one game on ``game_date`` (YYYY-MM-DD).
+
+    ``values`` maps each game-level model's ``output`` (``ModelSpec.output``, e.g.
+    ``home_win_probability``) to its value, in the model set's order; a model the set was
+    trained without has no entry. Treat it as read-only.
+    """
 
     game_date: str
     home: str  # nba_api abbreviation
     away: str
-    home_win_probability: float = dataclasses.field(metadata=PREDICTED)
+    values: Mapping[str, float] = dataclasses.field(metadata=PREDICTED)
     served: Provenance = dataclasses.field(kw_only=True)
+
+    @property
+    def home_win_probability(self) -> float:
+        """The game-outcome model's home-win probability (the first game-level classifier)."""
+        outcome = next(
+            spec
+            for spec in modelset.of_level(modelset.Level.GAME)
+            if spec.task is modelset.Task.CLASSIFIER
+        )
+        return self.values[outcome.output]
 
 
 @dataclasses.dataclass(frozen=True)

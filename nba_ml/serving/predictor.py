@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nba_ml.data.importer import GameData
+    from nba_ml.manifest import Manifest
+    from nba_ml.modelset import ModelSpec
     from nba_ml.state.held import HeldHistory
 
 logger = logging.getLogger(__name__)
@@ -83,7 +85,7 @@ class Predictor:
 
     models: dict[str, Any]
     history: GameData | None
-    manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    manifest: Manifest | None = dataclasses.field(default=None, repr=False)
     data_dir: Path | None = dataclasses.field(default=None, repr=False)
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     day_rows: DayCache = dataclasses.field(default_factory=DayCache, repr=False)
@@ -101,13 +103,11 @@ class Predictor:
     @property
     def generation(self) -> str | None:
         """The id of the generation these models come from (None when unknown)."""
-        value = self.manifest.get("generation")
-        return str(value) if value else None
+        return (self.manifest.generation or None) if self.manifest is not None else None
 
     @property
     def trained_at(self) -> str | None:
-        value = self.manifest.get("trained_at")
-        return str(value) if value else None
+        return (self.manifest.trained_at or None) if self.manifest is not None else None
 
     @functools.cached_property
     def last_game_date(self) -> dt.date | None:
@@ -234,10 +234,7 @@ class Predictor:
     @property
     def history_sha256(self) -> str | None:
         """The sha256 of the saved game data this set's manifest names (None: not from disk)."""
-        from nba_ml.state.store import training_record
-
-        value = training_record(self.manifest).get("history_sha256")
-        return str(value) if value else None
+        return self.manifest.record.history_sha256 if self.manifest is not None else None
 
     def adopt(self, prepared: Prepared) -> None:
         """Keep what ``dayrows.prepare`` computed (in a helper process) from this set's own
@@ -275,16 +272,26 @@ class Predictor:
             if home in seen or away in seen:
                 raise UsageError("a team can play only one game a day")
             seen.update((home, away))
+        outputs = [spec for spec in models.game_specs() if spec.name in self.models]
         if not pairs:
             return []
         sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        probability = np.round(models.predict_home_win(self.models[models.GAME_MODEL], table), 4)
+        values = {
+            spec.output: np.round(models.predict(spec, self.models[spec.name], table), spec.digits)
+            for spec in outputs  # each game-level model of the set: one value per game
+        }
         return [
-            GamePrediction(f"{day:%Y-%m-%d}", home, away, float(value), served=served)
-            for (home, away), value in zip(pairs, probability, strict=True)
+            GamePrediction(
+                f"{day:%Y-%m-%d}",
+                home,
+                away,
+                {output: float(column[i]) for output, column in values.items()},
+                served=served,
+            )
+            for i, (home, away) in enumerate(pairs)
         ]
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
@@ -364,8 +371,10 @@ class Predictor:
         requests: list[tuple[int, str, str | None, bool | None]],
         cdfs: dict[str, np.ndarray] | None = None,
     ) -> dict[str, Any]:
-        """Return each player model's predictions (rounded to 2 decimals) for the ``requests``
-        (player_id, team, opponent, venue) whose feature ``rows`` are given, by model name;
+        """Return each player model's predictions for the ``requests`` (player_id, team,
+        opponent, venue) whose feature ``rows`` are given: the registry's player models
+        (``nba_ml.modelset``) in order, keyed by their ``output`` and rounded to their
+        ``digits``; a model added after this set was trained (not ``required``) is left out.
         ``cdfs``, when given, receives each stat's P(stat <= k), k = 0, 1, ..., per request
         (the mean over its venues; nothing when the set has no distributions)."""
         import numpy as np
@@ -389,32 +398,58 @@ class Predictor:
         for column, values in refill.items():
             variant[column] = values
         out = {}
-        for name in models.PLAYER_MODELS:
-            predicted = models.predict_stat(self.models[name], variant)
+        for spec in models.player_specs():
+            if spec.name not in self.models:
+                continue  # a model this set was trained without (see ModelSpec.required)
+            predicted = models.predict(spec, self.models[spec.name], variant)
             total = np.bincount(index, weights=predicted, minlength=len(rows))
-            out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
+            out[spec.output] = np.round(
+                total / np.bincount(index, minlength=len(rows)), spec.digits
+            )
         if cdfs is not None and self.has_player_distributions():
-            weights = 1.0 / np.bincount(index, minlength=len(rows))[index]
-            for name, stat in models.PLAYER_MODELS.items():
-                cdf = models.predict_stat_cdf(self.models[name], variant, stat)
-                mixed = np.zeros((len(rows), cdf.shape[1]))
-                np.add.at(mixed, index, cdf * weights[:, None])
-                cdfs[name] = mixed
+            cdfs.update(self._mixed_cdfs(variant, index, len(rows)))
         return out
+
+    def _mixed_cdfs(
+        self, variant: pd.DataFrame, index: np.ndarray, requests: int
+    ) -> dict[str, np.ndarray]:
+        """Return each distribution's P(stat <= k) per request, keyed by its model's output: the
+        mean over the rows of ``variant`` (one per venue) that ``index`` maps to the request."""
+        import numpy as np
+
+        weights = 1.0 / np.bincount(index, minlength=requests)[index]
+        out = {}
+        for spec in self._distribution_specs():
+            cdf = models.predict_stat_cdf(self.models[spec.name], variant, spec.target)
+            mixed = np.zeros((requests, cdf.shape[1]))
+            np.add.at(mixed, index, cdf * weights[:, None])
+            out[spec.output] = mixed
+        return out
+
+    def _distribution_specs(self) -> list[ModelSpec]:
+        """The registry's player models of this set whose spec declares a distribution."""
+        return [
+            spec
+            for spec in models.player_specs()
+            if spec.distribution is not None and spec.name in self.models
+        ]
 
     def has_player_distributions(self) -> bool:
         """Return whether the installed player models carry predictive distributions (a set
         trained before issue #22 does not: retrain to add them)."""
-        return all(models.has_distribution(self.models[name]) for name in models.PLAYER_MODELS)
+        specs = self._distribution_specs()
+        return bool(specs) and all(
+            models.has_distribution(self.models[spec.name]) for spec in specs
+        )
 
 
 def load_models(data_dir: Path | str) -> Predictor:
     """Return a Predictor with the verified models of the installed set and no game data in
     memory (``adopt`` gives it its rows; see ``Predictor``); raise ModelInvalid or DataError."""
-    from nba_ml.state.store import load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set_with_manifest
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))
-    if not training_record(manifest).get("history_sha256"):
+    if not manifest.record.history_sha256:
         raise DataError("the model manifest names no game data; run `nba-ml train --force`")
     return Predictor(loaded, None, manifest, Path(data_dir))
 
@@ -423,10 +458,10 @@ def load_predictor(data_dir: Path | str) -> Predictor:
     """Return a Predictor with verified models and saved game data; raise ModelInvalid or
     DataError when either is unusable."""
     from nba_ml.state.history import load_history
-    from nba_ml.state.store import load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set_with_manifest
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))  # one generation, no mix
-    history = load_history(Path(data_dir), training_record(manifest).get("history_sha256"))
+    history = load_history(Path(data_dir), manifest.record.history_sha256)
     if history.team_games.empty:
         raise DataError("the saved game data is empty; run `nba-ml train`")
     return Predictor(loaded, history, manifest)

@@ -12,7 +12,7 @@ from nba_ml.cli.predictions_view import (
     provenance_line,
     slate_lines,
 )
-from nba_ml.data.schedule import ScheduledGame
+from nba_ml.data.scoreboard import ScheduledGame
 from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
 from nba_ml.serving.provenance import Provenance, provenance
 from nba_ml.serving.slate import GameLine, PlayerLine, Slate
@@ -42,7 +42,9 @@ def test_what_served_it_is_one_line_and_says_stale() -> None:
 
 
 def test_a_game_reads_away_at_home_then_what_served_it() -> None:
-    game = GamePrediction("2019-10-22", "BOS", "PHI", 0.4782, served=SERVED)
+    game = GamePrediction(
+        "2019-10-22", "BOS", "PHI", {"home_win_probability": 0.4782}, served=SERVED
+    )
     assert game_text(game) == f"2019-10-22 PHI @ BOS: home win probability 0.478\n  {LINE}"
 
 
@@ -61,7 +63,9 @@ def test_a_player_reads_vs_at_home_and_at_away_with_each_stat() -> None:
 
 def _game(starts_at: str | None, players: list[PlayerLine] | None = None) -> GameLine:
     game = ScheduledGame("0022500171", "CLE", "PHI", starts_at, "7:00 pm ET", "Regular Season")
-    prediction = GamePrediction("2025-11-05", "CLE", "PHI", 0.6, served=SERVED)
+    prediction = GamePrediction(
+        "2025-11-05", "CLE", "PHI", {"home_win_probability": 0.6}, served=SERVED
+    )
     return GameLine(game, prediction, players or [])
 
 

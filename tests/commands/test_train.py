@@ -28,7 +28,7 @@ def test_train_from_stats_nba_com_then_refetch_nothing_finished(tmp_path: Path) 
     # 2 seasons x 2 season types (no play-in before 2019-20) x 2 modes, and today's schedule
     assert len(adapter.calls) == 9
     assert verify_model_set(settings.data_dir).ok
-    manifest = result.manifest
+    manifest = result.manifest.to_json()
     assert manifest["training"]["seasons"] == ["2017-18", "2018-19"]
     assert manifest["training"]["holdout"]["name"] == "season 2018-19"
     # finished seasons and today's schedule are cached: a second forced run sends no request
@@ -100,7 +100,7 @@ def test_a_current_manifest_whose_training_is_not_an_object_is_replaced_cleanly(
     result = train(settings, force=True, source=synthetic_set.parent / "logs")
     assert result.outcome == "trained", result.message
     assert verify_model_set(copy).ok
-    assert result.manifest["training"]["history_sha256"]
+    assert result.manifest.to_json()["training"]["history_sha256"]
 
 
 ELO_CSV = "date,season,team1,team2,elo1_pre,elo2_pre\n2020-12-22,2021,BKN,GSW,1500,1500\n"
@@ -176,7 +176,7 @@ def test_a_one_season_training_names_its_small_holdout(
         result = train(
             settings, force=True, source=synthetic_seasons, seasons=["2018-19"], promote_anyway=True
         )
-    holdout = result.manifest["training"]["holdout"]
+    holdout = result.manifest.to_json()["training"]["holdout"]
     assert holdout["games"] < SMALL_HOLDOUT_GAMES
     assert result.message.startswith("4 models on 2018-19 in ")  # the CLI puts "trained: "
     assert f"holdout {holdout['name']} ({holdout['games']} games): game Brier " in result.message

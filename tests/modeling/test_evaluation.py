@@ -16,6 +16,7 @@ from nba_ml.modeling.evaluation import (
     game_metrics,
     stat_metrics,
 )
+from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 
 
 def test_debut_prior_is_the_median_of_first_games_only() -> None:
@@ -110,22 +111,24 @@ def test_evaluate_scores_the_distributions_it_finds() -> None:
     games["home_pts"] = rng.normal(112, 12, n).round()
     games["away_pts"] = rng.normal(110, 12, n).round()
     games["home_win"] = (games["home_pts"] > games["away_pts"]).astype(float)
+    games["home_margin"] = games["home_pts"] - games["away_pts"]
+    games["total_pts"] = games["home_pts"] + games["away_pts"]
     fitted = models.fit_game_distributions(games)
     assert isinstance(fitted["margin"], NormalResidualRegressor)
     assert list(fitted["total"].feature_names_in_) == list(features.SCORING_FEATURES[:4])
-    fitted[models.GAME_MODEL] = DummyClassifier().fit(
+    fitted[GAME_MODEL] = DummyClassifier().fit(
         games[list(features.GAME_FEATURES)], games["home_win"]
     )
     empty_players = pd.DataFrame(columns=["pts", "ast", "reb", "games_career"])
     figures = evaluation.evaluate(
-        {name: fitted[name] for name in (models.GAME_MODEL, "margin", "total")}
-        | {name: None for name in models.PLAYER_MODELS},
+        {name: fitted[name] for name in (GAME_MODEL, "margin", "total")}
+        | {name: None for name in PLAYER_MODELS},
         empty_players,
         games,
         empty_players.assign(
             **{f"{s}_{w}": [] for s in ("pts", "ast", "reb") for w in ("l10", "season", "ewm")}
         ),
-        {name: np.zeros(0) for name in models.PLAYER_MODELS},
+        {name: np.zeros(0) for name in PLAYER_MODELS},
     )
     for name in ("margin", "total"):
         f = figures[name]

@@ -30,7 +30,9 @@ def _player(**changes: object) -> PlayerPrediction:
 
 
 def test_a_game_is_its_fields_then_what_served_it_in_this_order() -> None:
-    game = GamePrediction("2019-10-22", "BOS", "PHI", 0.4782, served=FRESH)
+    game = GamePrediction(
+        "2019-10-22", "BOS", "PHI", {"home_win_probability": 0.4782}, served=FRESH
+    )
     assert list(game.as_dict().items()) == [
         ("game_date", "2019-10-22"),
         ("home", "BOS"),

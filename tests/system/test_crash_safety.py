@@ -116,7 +116,7 @@ def test_a_writer_killed_at_any_point_leaves_a_complete_set(
 
     final = write_set(data_dir, models_a, {"n": "final"})
     generations = sorted(p.name for p in (data_dir / "generations").iterdir())
-    assert len(generations) == 2 and final["generation"] in generations
+    assert len(generations) == 2 and final.generation in generations
 
 
 # ----------------------------------------------------------------------------- full disk
@@ -188,7 +188,7 @@ def test_a_read_only_data_dir_raises_storage_error(data_dir: Path, models_a, mod
 
 def test_a_deleted_generation_is_reported_and_replaced(data_dir: Path, models_a, models_b) -> None:
     installed = write_set(data_dir, models_a, {})
-    shutil.rmtree(data_dir / "generations" / installed["generation"])
+    shutil.rmtree(data_dir / "generations" / installed.generation)
     verification = verify_model_set(data_dir, full_load=True)
     assert not verification.ok
     assert "which does not exist" in verification.summary()

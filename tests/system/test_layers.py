@@ -86,8 +86,6 @@ def _layer(path: Path) -> str:
     relative = path.relative_to(PACKAGE)
     if relative.as_posix() == "__main__.py":  # ``python -m nba_ml`` runs the CLI
         return "cli"
-    if relative.as_posix() == "config.py":
-        return "config"
     if relative.as_posix() == "api.py":
         return "api"
     if relative.as_posix() == "__init__.py":
