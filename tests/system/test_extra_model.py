@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nba_ml.report.runs import runs_section
 
 from nba_ml import modelset
 from nba_ml.commands.check import check, problems_by_model
@@ -29,6 +28,7 @@ from nba_ml.errors import Outcome
 from nba_ml.modeling.backtest import run_backtest
 from nba_ml.modeling.promotion import compare, floor_misses
 from nba_ml.modelset import Figure, Level, ModelSpec, Promotion, Task
+from nba_ml.report.runs_section import runs_section
 from nba_ml.serving import api
 from nba_ml.serving.predictor import load_predictor
 from nba_ml.state.metrics import render_metrics
