@@ -120,8 +120,9 @@ class ModelSpec:
     fitted on; ``output``/``digits``: the column (and JSON key) of its prediction in the
     predictor's answers, rounded to ``digits``; ``nonnegative``: predictions below 0 become 0
     (a count); ``required``: False for a model added after sets were installed without it
-    (``since``: the nba-ml version that added it); ``distribution``: its predictive
-    distribution, if it carries one (:class:`Distribution`).
+    (``since``: the nba-ml version that added it); ``width``: the columns its value (one
+    decimal) takes in ``predict today``'s aligned player lines; ``distribution``: its
+    predictive distribution, if it carries one (:class:`Distribution`).
     """
 
     name: str
@@ -145,6 +146,7 @@ class ModelSpec:
     baseline: str | None = None
     required: bool = True
     since: str | None = None
+    width: int = 4
     distribution: Distribution | None = None
 
     def figure(self, key: str) -> Figure:
@@ -212,7 +214,7 @@ _PLAYER_PROMOTION = Promotion(
 )
 
 
-def _player_spec(name: str, file: str, stat: str) -> ModelSpec:
+def _player_spec(name: str, file: str, stat: str, width: int = 4) -> ModelSpec:
     return ModelSpec(
         name=name,
         file=file,
@@ -233,6 +235,7 @@ def _player_spec(name: str, file: str, stat: str) -> ModelSpec:
         output=name,
         digits=2,
         nonnegative=True,
+        width=width,
         distribution=_COUNT_DISTRIBUTION,
     )
 
@@ -276,7 +279,7 @@ _BUILT_IN: tuple[ModelSpec, ...] = (
         output="home_win_probability",
         digits=4,
     ),
-    _player_spec("points", "points_prediction_model.skops", "pts"),
+    _player_spec("points", "points_prediction_model.skops", "pts", width=5),  # 2 digits
     _player_spec("assists", "assists_prediction_model.skops", "ast"),
     _player_spec("rebounds", "rebounds_prediction_model.skops", "reb"),
 )

@@ -17,9 +17,7 @@ if TYPE_CHECKING:
     from nba_ml.serving.provenance import Provenance
     from nba_ml.serving.slate import GameLine, PlayerLine, Slate
 
-# The width of a stat in the slate's aligned player lines: points reach two digits (the text
-# has always given them five columns), the others four.
-SLATE_WIDTH = {"points": 5}
+# The width of a stat the model set does not know (a set trained with a model since removed).
 DEFAULT_SLATE_WIDTH = 4
 
 
@@ -108,10 +106,7 @@ def _game_line(line: GameLine) -> str:
 
 def _player_line(line: PlayerLine) -> str:
     player = line.prediction
-    stats = "  ".join(
-        f"{name} {value:{SLATE_WIDTH.get(name, DEFAULT_SLATE_WIDTH)}.1f}"
-        for name, value in player.stats.items()
-    )
+    stats = "  ".join(f"{name} {value:{_width(name)}.1f}" for name, value in player.stats.items())
     return f"  {player.team} {player.player_name:<26} {stats}"
 
 
@@ -128,3 +123,13 @@ def _start_time(starts_at: str | None) -> str:
         return ""
     local = moment.astimezone(LEAGUE_TIMEZONE)
     return f" {local:%I:%M %p %Z}".replace(" 0", " ", 1).replace("AM", "am").replace("PM", "pm")
+
+
+def _width(name: str) -> int:
+    """Return the columns of the stat ``name`` in the slate's aligned lines (its spec's)."""
+    from nba_ml import modelset
+
+    try:
+        return modelset.spec(name).width
+    except KeyError:
+        return DEFAULT_SLATE_WIDTH

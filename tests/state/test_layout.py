@@ -56,9 +56,9 @@ def test_an_installed_set_and_the_run_log_follow_the_layout(
     data = tmp_path / "data"
     manifest = write_set(data, models_a)
     paths = DataLayout(data)
-    assert os.readlink(paths.models) == link_text(manifest["generation"])
+    assert os.readlink(paths.models) == link_text(manifest.generation)
     assert paths.manifest.is_file()
-    for directory in (data, paths.generations, paths.generation(manifest["generation"])):
+    for directory in (data, paths.generations, paths.generation(manifest.generation)):
         assert stat.S_IMODE(directory.stat().st_mode) == layout.DIR_MODE
     assert stat.S_IMODE(paths.manifest.stat().st_mode) == layout.FILE_MODE
     append_run(paths.runs, {"command": "train", "outcome": "trained"})
