@@ -17,28 +17,56 @@ from typing import Any
 # --------------------------------------------------------------------------------------------
 # scikit-learn: HistGradientBoosting's binning (modeling.estimators.reusing_bins)
 
-# the signature of HistGradientBoosting*._bin_data that reusing the bins was written against
-# (scikit-learn 1.3 to 1.9)
+# the signatures of HistGradientBoosting*._bin_data that reusing the bins was written against:
+# scikit-learn 1.3 to 1.7 bin without weights, 1.8 and later with them
 BIN_DATA_PARAMETERS = ["self", "X", "sample_weight", "is_training_data"]
+BIN_DATA_PARAMETERS_UNWEIGHTED = ["self", "X", "is_training_data"]
 
 
-def bin_data_method(estimator: Any) -> Callable[..., Any] | None:
-    """Return the unbound ``_bin_data(self, X, sample_weight, is_training_data)`` of a
-    histogram gradient boosting estimator's class, or None when it is missing or has another
-    signature (the caller then bins as usual)."""
+def _bin_data_parameters(estimator: Any) -> list[str] | None:
     import inspect
 
     method = getattr(type(estimator), "_bin_data", None)
-    if method is None or list(inspect.signature(method).parameters) != BIN_DATA_PARAMETERS:
+    if method is None:
         return None
-    return method
+    parameters = list(inspect.signature(method).parameters)
+    if parameters in (BIN_DATA_PARAMETERS, BIN_DATA_PARAMETERS_UNWEIGHTED):
+        return parameters
+    return None
+
+
+def bin_data_method(estimator: Any) -> Callable[..., Any] | None:
+    """Return ``_bin_data`` of a histogram gradient boosting estimator's class as a function
+    ``(estimator, X, sample_weight, is_training_data)`` whatever the scikit-learn version (the
+    versions without weights are called only with ``sample_weight=None``), or None when it is
+    missing or has a signature not known here (the caller then bins as usual)."""
+    parameters = _bin_data_parameters(estimator)
+    if parameters is None:
+        return None
+    method = type(estimator)._bin_data
+    if parameters == BIN_DATA_PARAMETERS:
+        return method
+
+    def unweighted(self: Any, X: Any, sample_weight: Any, is_training_data: bool) -> Any:
+        if sample_weight is not None:
+            raise ValueError("this scikit-learn bins without sample weights")
+        return method(self, X, is_training_data)
+
+    return unweighted
 
 
 def replace_bin_data(estimator: Any, function: Callable[..., Any] | None) -> None:
     """Make ``estimator`` bin through ``function(X, sample_weight, is_training_data)`` (an
-    instance attribute over the class's method); None: back to the class's own."""
+    instance attribute over the class's method, called as the class's fit calls it: without
+    ``sample_weight`` before scikit-learn 1.8); None: back to the class's own."""
     if function is None:
         del estimator._bin_data
+    elif _bin_data_parameters(estimator) == BIN_DATA_PARAMETERS_UNWEIGHTED:
+
+        def unweighted(X: Any, is_training_data: bool) -> Any:
+            return function(X, None, is_training_data)
+
+        estimator._bin_data = unweighted
     else:
         estimator._bin_data = function
 

@@ -30,6 +30,33 @@ def test_scikit_learn_bin_data_keeps_its_signature() -> None:
     assert method is not None, "HistGradientBoosting*._bin_data is gone or changed signature"
 
 
+def test_scikit_learn_bin_data_without_weights_is_called_as_older_versions_call_it() -> None:
+    # scikit-learn 1.3 to 1.7: ``_bin_data(self, X, is_training_data)``; the floor check runs
+    # the real one, this runs the adapter on any version
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    calls: list[tuple[object, bool]] = []
+
+    class Older(HistGradientBoostingRegressor):
+        def _bin_data(self, X: object, is_training_data: bool) -> object:
+            calls.append((X, is_training_data))
+            return "binned"
+
+    estimator = Older()
+    method = compat.bin_data_method(estimator)
+    assert method is not None
+    assert method(estimator, "X", None, True) == "binned"
+    assert calls == [("X", True)]
+    with pytest.raises(ValueError, match="without sample weights"):
+        method(estimator, "X", [1.0], True)
+    seen: list[tuple[object, object, bool]] = []
+    compat.replace_bin_data(estimator, lambda X, w, training: seen.append((X, w, training)))
+    estimator._bin_data("V", False)  # as the older fit calls it
+    assert seen == [("V", None, False)]
+    compat.replace_bin_data(estimator, None)
+    assert "_bin_data" not in vars(estimator)
+
+
 def test_scikit_learn_fit_bins_through_bin_data_and_keeps_the_mapper() -> None:
     model, X, y = _small_boosting()
     original = compat.bin_data_method(model)
