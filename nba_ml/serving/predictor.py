@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import modelset
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import features, models
@@ -256,9 +257,11 @@ class Predictor:
     def predict_games(
         self, games: Iterable[tuple[str, str]], date: object = None
     ) -> list[GamePrediction]:
-        """Return the home team's win probability for each (home, away) pair played on
-        ``date`` (default today in Chicago), in order; raise UsageError for unknown teams or a
-        team playing twice."""
+        """Return each game-level model's answer for each (home, away) pair played on
+        ``date`` (default today in Chicago), in order: the home team's win probability, the
+        expected home margin and total with their quantiles (``GamePrediction.spread``; a set
+        trained before them says what it lacks instead); raise UsageError for unknown teams or
+        a team playing twice."""
         import numpy as np
         import pandas as pd
 
@@ -283,6 +286,10 @@ class Predictor:
             spec.output: np.round(models.predict(spec, self.models[spec.name], table), spec.digits)
             for spec in outputs  # each game-level model of the set: one value per game
         }
+        quantiles = self._game_quantiles(table)
+        lacking = modelset.lacking_line(
+            tuple(spec for spec in modelset.game_distributions() if spec.name not in self.models)
+        )
         return [
             GamePrediction(
                 f"{day:%Y-%m-%d}",
@@ -290,9 +297,29 @@ class Predictor:
                 away,
                 {output: float(column[i]) for output, column in values.items()},
                 served=served,
+                spread={
+                    "quantiles": {output: rows[i] for output, rows in quantiles.items()},
+                    "lacking": f"this model set {lacking}" if lacking else None,
+                },
             )
             for i, (home, away) in enumerate(pairs)
         ]
+
+    def _game_quantiles(self, table: pd.DataFrame) -> dict[str, list[dict[str, float]]]:
+        """Return the quantiles (q05 ... q95, rounded as the model's mean) of each game-level
+        distribution of this set (the home margin, the total) for each game of ``table``,
+        keyed by its model's output."""
+        import numpy as np
+
+        out = {}
+        for spec in modelset.game_distributions():
+            if spec.name in self.models:
+                _, table_q = models.predict_game_quantiles(self.models[spec.name], table)
+                out[spec.output] = [
+                    dict(zip(models.QUANTILE_COLUMNS, map(float, row), strict=True))
+                    for row in np.round(table_q, spec.digits)
+                ]
+        return out
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nba_ml import modelset
 from nba_ml.modeling import evaluation
 from nba_ml.modeling.evaluation import (
     baseline_predictions,
@@ -113,7 +114,7 @@ def test_evaluate_scores_the_distributions_it_finds() -> None:
     games["home_win"] = (games["home_pts"] > games["away_pts"]).astype(float)
     games["home_margin"] = games["home_pts"] - games["away_pts"]
     games["total_pts"] = games["home_pts"] + games["away_pts"]
-    fitted = models.fit_game_distributions(games)
+    fitted = {spec.name: models.fit_game(spec, games) for spec in modelset.game_distributions()}
     assert isinstance(fitted["margin"], NormalResidualRegressor)
     assert list(fitted["total"].feature_names_in_) == list(features.SCORING_FEATURES[:4])
     fitted[GAME_MODEL] = DummyClassifier().fit(
@@ -134,4 +135,6 @@ def test_evaluate_scores_the_distributions_it_finds() -> None:
         f = figures[name]
         assert f["n"] == n and 0 < f["crps"] < f["mae"]
         assert 0.7 < f["coverage_80"] < 0.9  # in-sample, normal noise
+        assert len(f["pit"]) == 10 and sum(f["pit"]) == pytest.approx(1.0)
+        assert all(0.03 < share < 0.2 for share in f["pit"])  # near 0.1 each
     assert "crps" not in figures["points"]  # no distribution: no figures
