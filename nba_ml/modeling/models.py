@@ -481,7 +481,8 @@ def predict_game_quantiles(
     """Return the margin or total model's means and quantiles (``distributions.QUANTILES``
     unless ``levels``) for game rows."""
     rows = game_rows[_inputs(model, ())].astype(float)
-    return model.predict(rows), model.quantiles(rows, levels or QUANTILES)
+    mean = model.predict(rows)
+    return mean, model.quantiles_at(mean, levels or QUANTILES)
 
 
 def has_distribution(model: Any) -> bool:

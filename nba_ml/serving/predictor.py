@@ -282,11 +282,10 @@ class Predictor:
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        values = {
-            spec.output: np.round(models.predict(spec, self.models[spec.name], table), spec.digits)
-            for spec in outputs  # each game-level model of the set: one value per game
-        }
-        quantiles = self._game_quantiles(table)
+        # each game-level model of the set: one value per game (a distribution's mean)
+        means = {spec.name: models.predict(spec, self.models[spec.name], table) for spec in outputs}
+        values = {spec.output: np.round(means[spec.name], spec.digits) for spec in outputs}
+        quantiles = self._game_quantiles(means)
         lacking = modelset.lacking_line(
             tuple(spec for spec in modelset.game_distributions() if spec.name not in self.models)
         )
@@ -305,16 +304,16 @@ class Predictor:
             for i, (home, away) in enumerate(pairs)
         ]
 
-    def _game_quantiles(self, table: pd.DataFrame) -> dict[str, list[dict[str, float]]]:
+    def _game_quantiles(self, means: dict[str, np.ndarray]) -> dict[str, list[dict[str, float]]]:
         """Return the quantiles (q05 ... q95, rounded as the model's mean) of each game-level
-        distribution of this set (the home margin, the total) for each game of ``table``,
-        keyed by its model's output."""
+        distribution of this set (the home margin, the total) around its predicted ``means``
+        (by model name), for each game, keyed by its model's output."""
         import numpy as np
 
         out = {}
         for spec in modelset.game_distributions():
-            if spec.name in self.models:
-                _, table_q = models.predict_game_quantiles(self.models[spec.name], table)
+            if spec.name in means:
+                table_q = self.models[spec.name].quantiles_at(means[spec.name])
                 out[spec.output] = [
                     dict(zip(models.QUANTILE_COLUMNS, map(float, row), strict=True))
                     for row in np.round(table_q, spec.digits)
