@@ -87,7 +87,7 @@ def check(
         ),
     ] = False,
 ) -> None:
-    """Exit 0 when all four models are present, match their manifest and can be served."""
+    """Exit 0 when every model is present, matches its manifest and can be served."""
     call(handlers.check, as_json=as_json, full=full)
 
 
@@ -172,7 +172,7 @@ def train(
     ] = False,
     proxy: ProxyOption = None,
 ) -> None:
-    """Collect data, train all four models, evaluate on held-out games, install atomically."""
+    """Collect data, train every model, evaluate on held-out games, install atomically."""
     call(
         handlers.train,
         "train",

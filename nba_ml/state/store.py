@@ -3,7 +3,7 @@
 Layout under the data directory (names and modes in :mod:`nba_ml.state.layout`; the install
 side, :mod:`nba_ml.state.install`, writes it)::
 
-    generations/<id>/            the four .skops files and manifest.json (written last)
+    generations/<id>/            one .skops file per model and manifest.json (written last)
     models -> generations/<id>   a relative symlink, replaced with os.replace
     history/game_data-<sha>.npz  the game data the set was trained on (sha256 in the manifest)
 

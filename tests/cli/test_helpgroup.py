@@ -27,7 +27,7 @@ def test_the_commands_come_in_order_with_whole_descriptions(columns: str) -> Non
     assert "..." not in result.output.split("Commands:", 1)[1]
     flat = " ".join(result.output.split())
     assert (
-        "check Exit 0 when all four models are present, match their manifest and can be served."
+        "check Exit 0 when every model is present, matches its manifest and can be served."
     ) in flat
 
 
