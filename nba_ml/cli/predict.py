@@ -46,7 +46,7 @@ def predict_game(
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print the home team's win probability."""
+    """Print the home team's win probability, expected margin and total (80 % ranges)."""
     call(_predict_game, home, away, date, as_json)
 
 

@@ -5,7 +5,8 @@ names ``nba_ml.serving`` declares public are used.
 
 Endpoints (JSON):
     GET /healthz                                         200: what is served; 503 before any set
-    GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]    home win probability
+    GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]    home win probability, expected home
+                                                         margin and total with quantiles
     GET /v1/players?player=NAME-or-ID[&opponent=LAL][&home=1|0][&date=YYYY-MM-DD]
     GET /v1/today[?date=YYYY-MM-DD]                      the day's slate (cached by the nightly
                                                          run): each game and its likely players;
