@@ -16,10 +16,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
 
 from nba_ml import modelset
 from nba_ml.modelset import ModelSpec, finite
+
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any
 
 # 2: models saved with skops, game data as numpy arrays; 1 (pickles) is refused
 MANIFEST_SCHEMA = 2

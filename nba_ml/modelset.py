@@ -24,7 +24,10 @@ import dataclasses
 import enum
 import math
 from collections.abc import Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Level(str, enum.Enum):

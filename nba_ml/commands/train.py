@@ -11,14 +11,15 @@ import datetime as dt
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted, Outcome, UpstreamUnavailable, UsageError
-from nba_ml.modeling import promotion
 
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
 if TYPE_CHECKING:
+    from typing import Any
+
     from nba_ml.data.importer import GameData
     from nba_ml.manifest import Manifest
     from nba_ml.state.store import Verification
@@ -236,6 +237,7 @@ def _train_locked(
     session: Any,
 ) -> TrainResult:
     from nba_ml import modelset
+    from nba_ml.modeling import promotion
     from nba_ml.modeling.training import train_model_set
     from nba_ml.state.history import prune_history, save_history
     from nba_ml.state.install import cleanup_leftovers, write_model_set

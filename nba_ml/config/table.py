@@ -15,18 +15,20 @@ import time.
 from __future__ import annotations
 
 import dataclasses
-import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from nba_ml.state.datadir import DATA_DIR_ENV, STATE_DIRECTORY_ENV
 from nba_ml.state.layout import METRICS_NAME, MODELS_LINK, DataLayout, shown_path
 
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
     from zoneinfo import ZoneInfo
 
     from nba_ml.data.upstream import CollectOptions
+
+    T = TypeVar("T")
 
 __all__ = [
     "ENVIRONMENT_VARIABLES",
@@ -37,8 +39,6 @@ __all__ = [
     "Settings",
     "environment_table",
 ]
-
-T = TypeVar("T")
 
 
 # The daily training's time, as the table's defaults and every rendered schedule (deploy/) say.
@@ -331,13 +331,25 @@ class SettingSpec:
         return f"{self.help} Default: {self.shown}{bounds}."
 
 
-def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
-    meta = field.metadata
-    members = [a for a in typing.get_args(annotation) if a is not type(None)]
-    optional = len(members) < len(typing.get_args(annotation))
-    kind = members[0] if optional else annotation
-    if kind not in (int, float, str, Path):
+# The types a setting may have, by the name its annotation gives (the annotations are text:
+# ``from __future__ import annotations``; reading them so spares the start-up typing's import).
+_KINDS: dict[str, type] = {"int": int, "float": float, "str": str, "Path": Path}
+
+
+def _kind(field: dataclasses.Field[Any]) -> tuple[type, bool]:
+    """Return (type, optional) of a setting's annotation: ``float`` is (float, False),
+    ``Path | None`` is (Path, True); raise TypeError for any other type."""
+    annotation = str(field.type)  # text: this module's annotations are never evaluated
+    members = [member.strip() for member in annotation.split("|")]
+    named = [member for member in members if member != "None"]
+    if len(named) != 1 or named[0] not in _KINDS:
         raise TypeError(f"setting {field.name}: unsupported type {annotation!r}")
+    return _KINDS[named[0]], len(named) < len(members)
+
+
+def _spec(field: dataclasses.Field[Any]) -> SettingSpec:
+    meta = field.metadata
+    kind, optional = _kind(field)
     default = field.default
     shown = meta["shown"] or (
         "unset"
@@ -365,10 +377,7 @@ def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
 
 
 def _table() -> tuple[SettingSpec, ...]:
-    hints = typing.get_type_hints(Settings)
-    return tuple(
-        _spec(f, hints[f.name]) for f in dataclasses.fields(Settings) if "env" in f.metadata
-    )
+    return tuple(_spec(f) for f in dataclasses.fields(Settings) if "env" in f.metadata)
 
 
 SETTINGS: tuple[SettingSpec, ...] = _table()

@@ -44,7 +44,6 @@ from nba_ml.state.files import (
     safe_text,
 )
 from nba_ml.state.layout import GENERATIONS_DIR, MANIFEST_NAME, DataLayout
-from nba_ml.state.modelfile import loads_model
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 from nba_ml.state.unusable import NO_SET, unusable_set
 from nba_ml.state.versions import installed_version
@@ -347,6 +346,8 @@ def _check_model(
         return None
     if not load or any(p.model == SET for p in problems):
         return None  # never load under an untrusted set (manifest, directory, versions, format)
+    from nba_ml.state.modelfile import loads_model  # zipfile and skops: only to load
+
     model, problem = loads_model(data)
     if problem:
         problems.append(ModelProblem(name, problem))
