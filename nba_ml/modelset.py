@@ -376,9 +376,12 @@ def required() -> tuple[ModelSpec, ...]:
     return tuple(spec for spec in _registry if spec.required)
 
 
-@dataclasses.dataclass
 class _Extension:
-    added: tuple[ModelSpec, ...]
+    """What one :func:`register` added (a plain class: a dataclass costs ``import nba_ml`` and
+    every start of ``check`` its creation, and nothing compares extensions)."""
+
+    def __init__(self, added: tuple[ModelSpec, ...]) -> None:
+        self.added = added
 
 
 def register(*added: ModelSpec) -> _Extension:
