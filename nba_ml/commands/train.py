@@ -6,7 +6,6 @@ Both run through :func:`nba_ml.commands.recording.recorded_run` when called with
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted, Outcome, UpstreamUnavailable, UsageError
+from nba_ml.records import record
 
 TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass
+@record
 class TrainResult:
     """What ``train`` or ``ensure`` did: ``outcome`` is TRAINED, SKIPPED or VALID; ``manifest``:
     the installed set's (the new one when TRAINED), ``figures``: the new set's holdout figures."""

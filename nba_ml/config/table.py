@@ -14,10 +14,10 @@ import time.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from nba_ml.records import field, fields, record
 from nba_ml.state.datadir import DATA_DIR_ENV, STATE_DIRECTORY_ENV
 from nba_ml.state.layout import METRICS_NAME, MODELS_LINK, DataLayout, shown_path
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from nba_ml.data.upstream import CollectOptions
+    from nba_ml.records import Field
 
     T = TypeVar("T")
 
@@ -100,14 +101,14 @@ def setting(
         "secret": secret,
         "check": check,
     }
-    return dataclasses.field(default=default, metadata=meta, repr=not secret)
+    return field(default=default, metadata=meta, repr=not secret)
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     """Everything a command needs to know about where and how to run (the settings table)."""
 
-    data_dir: Path = setting(  # noqa: RUF009 - a field(), not a shared default
+    data_dir: Path = setting(
         DATA_DIR_ENV,
         Path("."),
         help="Data directory: models, raw cache, lock, run history.",
@@ -215,7 +216,7 @@ class Settings:
         check=_known_zone,
         help="Time zone of the daily training.",
     )
-    metrics_file: Path | None = setting(  # noqa: RUF009 - a field(), not a shared default
+    metrics_file: Path | None = setting(
         "NBA_ML_METRICS_FILE",
         None,
         shown=shown_path(METRICS_NAME),
@@ -247,9 +248,9 @@ class Settings:
         "process may load; root and the running user always are.",
     )
     # Not a setting: which of --proxy, NBA_ML_PROXY, NBA_API_PROXY, HTTPS_PROXY gave the proxy.
-    proxy_source: str | None = dataclasses.field(default=None, compare=False)
+    proxy_source: str | None = field(default=None, compare=False)
     # Not a setting: where each value above came from (for ``status``).
-    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def proxy_shown(self) -> str | None:
@@ -299,7 +300,7 @@ class Settings:
         return self.layout.runs
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class SettingSpec:
     """One row of the settings table, read from the field of :class:`Settings`."""
 
@@ -336,7 +337,7 @@ class SettingSpec:
 _KINDS: dict[str, type] = {"int": int, "float": float, "str": str, "Path": Path}
 
 
-def _kind(field: dataclasses.Field[Any]) -> tuple[type, bool]:
+def _kind(field: Field[Any]) -> tuple[type, bool]:
     """Return (type, optional) of a setting's annotation: ``float`` is (float, False),
     ``Path | None`` is (Path, True); raise TypeError for any other type."""
     annotation = str(field.type)  # text: this module's annotations are never evaluated
@@ -347,7 +348,7 @@ def _kind(field: dataclasses.Field[Any]) -> tuple[type, bool]:
     return _KINDS[named[0]], len(named) < len(members)
 
 
-def _spec(field: dataclasses.Field[Any]) -> SettingSpec:
+def _spec(field: Field[Any]) -> SettingSpec:
     meta = field.metadata
     kind, optional = _kind(field)
     default = field.default
@@ -377,7 +378,7 @@ def _spec(field: dataclasses.Field[Any]) -> SettingSpec:
 
 
 def _table() -> tuple[SettingSpec, ...]:
-    return tuple(_spec(f) for f in dataclasses.fields(Settings) if "env" in f.metadata)
+    return tuple(_spec(f) for f in fields(Settings) if "env" in f.metadata)
 
 
 SETTINGS: tuple[SettingSpec, ...] = _table()

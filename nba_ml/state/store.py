@@ -26,7 +26,6 @@ import os
 import re
 import stat
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from nba_ml import modelset
 from nba_ml.errors import DataError
 from nba_ml.manifest import MANIFEST_SCHEMA, Manifest, ManifestDamaged
 from nba_ml.modelset import ModelSpec, lacking_line
+from nba_ml.records import field, record
 from nba_ml.state import history
 from nba_ml.state.files import (
     FileDamaged,
@@ -61,7 +61,7 @@ MODEL_LIMIT = 512 * 1024 * 1024
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-@dataclass
+@record
 class ModelProblem:
     """One reason a model (or, with model ``SET``, the whole set) cannot be served."""
 
@@ -72,7 +72,7 @@ class ModelProblem:
         return f"{self.model}: {self.problem}"
 
 
-@dataclass
+@record
 class Verification:
     """The outcome of checking the installed model set; ``ok`` means every check passed.
 
