@@ -82,6 +82,24 @@ def set_bin_mapper(estimator: Any, mapper: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# dataclasses: the fields a record shows to dataclasses' functions (nba_ml.records)
+
+
+def dataclass_field(name: str, annotation: object, options: dict[str, Any]) -> Any:
+    """Return a :class:`dataclasses.Field` named ``name`` as ``@dataclass`` makes one for a
+    plain field (``options``: field()'s keywords), so that ``dataclasses.fields``,
+    ``replace``, ``asdict`` and ``is_dataclass`` treat a record as a dataclass. The kind of
+    field (a field, a class variable or an init-only variable) is private to dataclasses."""
+    import dataclasses
+
+    made = dataclasses.field(**options)
+    made.name = name
+    made.type = annotation
+    made._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+    return made
+
+
+# --------------------------------------------------------------------------------------------
 # requests and nba_api: the response body and status (data.transport, data.upstream)
 
 

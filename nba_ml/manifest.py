@@ -13,13 +13,16 @@ Standard library only, like :mod:`nba_ml.modelset`.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
 
 from nba_ml import modelset
 from nba_ml.modelset import ModelSpec, finite
+from nba_ml.records import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any
 
 # 2: models saved with skops, game data as numpy arrays; 1 (pickles) is refused
 MANIFEST_SCHEMA = 2
@@ -47,7 +50,7 @@ def as_date(raw: object) -> dt.date | None:
         return None
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Holdout:
     """The held-out games a set's figures were measured on (``name``: "season 2023-24")."""
 
@@ -57,7 +60,7 @@ class Holdout:
     player_games: int | None
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class TrainingRecord:
     """What a manifest's ``training`` object records: the data window, the rows trained on
     (``games``, ``team_games``, ``player_games``), the holdout, the holdout figures by model
@@ -74,7 +77,7 @@ class TrainingRecord:
     calibration: tuple[dict[str, Any], ...]
     history_sha256: str | None
     problems: tuple[str, ...]
-    raw: Mapping[str, Any] = dataclasses.field(repr=False)
+    raw: Mapping[str, Any] = field(repr=False)
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> TrainingRecord:
@@ -129,7 +132,7 @@ class TrainingRecord:
         return as_date(self.last_game_date)
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class ModelEntry:
     """A manifest's line for one model file: its name, sha256 and size."""
 
@@ -145,7 +148,7 @@ class ManifestDamaged(ValueError):
     """A manifest that is not a JSON object with a ``models`` table (the reason is the text)."""
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Manifest:
     """An installed set's ``manifest.json`` (schema 2), parsed once.
 
@@ -161,7 +164,7 @@ class Manifest:
     models: Mapping[str, ModelEntry]
     versions: Mapping[str, object]
     training: TrainingRecord | None
-    raw: Mapping[str, Any] = dataclasses.field(repr=False)
+    raw: Mapping[str, Any] = field(repr=False)
 
     @classmethod
     def from_json(cls, raw: object) -> Manifest:

@@ -20,11 +20,15 @@ path read it without pandas or scikit-learn.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import math
 from collections.abc import Mapping
-from typing import Any
+
+from nba_ml.records import record
+
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Level(str, enum.Enum):
@@ -41,7 +45,7 @@ class Task(str, enum.Enum):
     REGRESSOR = "regressor"
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Figure:
     """One holdout figure a model reports: its key in the training record's ``metrics``, the
     short name the backtest prints (``last10``), a label, the format it is shown with, and
@@ -60,7 +64,7 @@ class Figure:
         return "–" if number is None else self.format.format(number)
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Promotion:
     """How the promotion gate judges a model, on its ``figure`` (lower is better).
 
@@ -81,7 +85,7 @@ class Promotion:
         return f"{self.tolerance:.0%}" if self.relative else f"{self.tolerance}"
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Distribution:
     """A model's predictive distribution (issue #22): the whole range of outcomes around its
     prediction, from which quantiles and the probability of any line come.
@@ -104,7 +108,7 @@ class Distribution:
     )
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class ModelSpec:
     """One model of the set.
 
@@ -411,9 +415,12 @@ def required() -> tuple[ModelSpec, ...]:
     return tuple(spec for spec in _registry if spec.required)
 
 
-@dataclasses.dataclass
 class _Extension:
-    added: tuple[ModelSpec, ...]
+    """What one :func:`register` added (a plain class: a dataclass costs ``import nba_ml`` and
+    every start of ``check`` its creation, and nothing compares extensions)."""
+
+    def __init__(self, added: tuple[ModelSpec, ...]) -> None:
+        self.added = added
 
 
 def register(*added: ModelSpec) -> _Extension:

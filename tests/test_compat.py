@@ -116,3 +116,18 @@ def test_prctl_sets_the_parent_death_signal() -> None:
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
 def test_glibc_malloc_trim_is_there() -> None:
     assert compat.trim_heap() is True
+
+
+def test_dataclasses_take_a_field_made_outside_a_dataclass() -> None:
+    import dataclasses
+
+    made = compat.dataclass_field("x", "int", {"default": 3, "repr": False})
+    assert isinstance(made, dataclasses.Field)
+    assert (made.name, made.type, made.default, made.repr) == ("x", "int", 3, False)
+
+    class Plain:
+        __dataclass_fields__ = {"x": made}  # noqa: RUF012 - as a record shows it
+        x = 4
+
+    assert dataclasses.is_dataclass(Plain)
+    assert [f.name for f in dataclasses.fields(Plain)] == ["x"], "the field kind is not _FIELD"

@@ -76,7 +76,7 @@ def test_the_module_imports_no_heavy_library() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "['nba_ml', 'nba_ml.modelset']"
+    assert out.strip() == "['nba_ml', 'nba_ml.modelset', 'nba_ml.records']"
 
 
 def test_the_train_line_and_status_lines_read_the_specs() -> None:

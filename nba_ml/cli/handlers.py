@@ -14,9 +14,12 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from nba_ml.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NbaMlError, OutputUnwritable
+
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any
 
 logger = logging.getLogger("nba_ml")
 

@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import signal
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from nba_ml.config import Settings
 from nba_ml.errors import (
@@ -25,9 +24,13 @@ from nba_ml.errors import (
     outcome_of,
 )
 
-logger = logging.getLogger(__name__)
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
 
-R = TypeVar("R")
+    R = TypeVar("R")
+
+logger = logging.getLogger(__name__)
 
 
 def _utcnow() -> dt.datetime:

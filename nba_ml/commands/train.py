@@ -6,19 +6,20 @@ Both run through :func:`nba_ml.commands.recording.recorded_run` when called with
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted, Outcome, UpstreamUnavailable, UsageError
-from nba_ml.modeling import promotion
+from nba_ml.records import record
 
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
 if TYPE_CHECKING:
+    from typing import Any
+
     from nba_ml.data.importer import GameData
     from nba_ml.manifest import Manifest
     from nba_ml.state.store import Verification
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass
+@record
 class TrainResult:
     """What ``train`` or ``ensure`` did: ``outcome`` is TRAINED, SKIPPED or VALID; ``manifest``:
     the installed set's (the new one when TRAINED), ``figures``: the new set's holdout figures."""
@@ -236,6 +237,7 @@ def _train_locked(
     session: Any,
 ) -> TrainResult:
     from nba_ml import modelset
+    from nba_ml.modeling import promotion
     from nba_ml.modeling.training import train_model_set
     from nba_ml.state.history import prune_history, save_history
     from nba_ml.state.install import cleanup_leftovers, write_model_set

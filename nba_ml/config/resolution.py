@@ -13,7 +13,6 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from nba_ml.config.table import SETTINGS, SPECS, Settings, SettingSpec
 from nba_ml.errors import ConfigError
@@ -25,6 +24,10 @@ from nba_ml.state.datadir import (
     xdg_data_home,
 )
 from nba_ml.state.layout import METRICS_NAME, DataLayout, shown_path
+
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any
 
 # Where a value came from, as ``status`` shows it.
 FROM_FLAG = "flag"

@@ -14,19 +14,22 @@ import time.
 
 from __future__ import annotations
 
-import dataclasses
-import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
+from nba_ml.records import field, fields, record
 from nba_ml.state.datadir import DATA_DIR_ENV, STATE_DIRECTORY_ENV
 from nba_ml.state.layout import METRICS_NAME, MODELS_LINK, DataLayout, shown_path
 
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
     from zoneinfo import ZoneInfo
 
     from nba_ml.data.upstream import CollectOptions
+    from nba_ml.records import Field
+
+    T = TypeVar("T")
 
 __all__ = [
     "ENVIRONMENT_VARIABLES",
@@ -37,8 +40,6 @@ __all__ = [
     "Settings",
     "environment_table",
 ]
-
-T = TypeVar("T")
 
 
 # The daily training's time, as the table's defaults and every rendered schedule (deploy/) say.
@@ -100,14 +101,14 @@ def setting(
         "secret": secret,
         "check": check,
     }
-    return dataclasses.field(default=default, metadata=meta, repr=not secret)
+    return field(default=default, metadata=meta, repr=not secret)
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     """Everything a command needs to know about where and how to run (the settings table)."""
 
-    data_dir: Path = setting(  # noqa: RUF009 - a field(), not a shared default
+    data_dir: Path = setting(
         DATA_DIR_ENV,
         Path("."),
         help="Data directory: models, raw cache, lock, run history.",
@@ -215,7 +216,7 @@ class Settings:
         check=_known_zone,
         help="Time zone of the daily training.",
     )
-    metrics_file: Path | None = setting(  # noqa: RUF009 - a field(), not a shared default
+    metrics_file: Path | None = setting(
         "NBA_ML_METRICS_FILE",
         None,
         shown=shown_path(METRICS_NAME),
@@ -247,9 +248,9 @@ class Settings:
         "process may load; root and the running user always are.",
     )
     # Not a setting: which of --proxy, NBA_ML_PROXY, NBA_API_PROXY, HTTPS_PROXY gave the proxy.
-    proxy_source: str | None = dataclasses.field(default=None, compare=False)
+    proxy_source: str | None = field(default=None, compare=False)
     # Not a setting: where each value above came from (for ``status``).
-    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def proxy_shown(self) -> str | None:
@@ -299,7 +300,7 @@ class Settings:
         return self.layout.runs
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class SettingSpec:
     """One row of the settings table, read from the field of :class:`Settings`."""
 
@@ -331,13 +332,25 @@ class SettingSpec:
         return f"{self.help} Default: {self.shown}{bounds}."
 
 
-def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
-    meta = field.metadata
-    members = [a for a in typing.get_args(annotation) if a is not type(None)]
-    optional = len(members) < len(typing.get_args(annotation))
-    kind = members[0] if optional else annotation
-    if kind not in (int, float, str, Path):
+# The types a setting may have, by the name its annotation gives (the annotations are text:
+# ``from __future__ import annotations``; reading them so spares the start-up typing's import).
+_KINDS: dict[str, type] = {"int": int, "float": float, "str": str, "Path": Path}
+
+
+def _kind(field: Field[Any]) -> tuple[type, bool]:
+    """Return (type, optional) of a setting's annotation: ``float`` is (float, False),
+    ``Path | None`` is (Path, True); raise TypeError for any other type."""
+    annotation = str(field.type)  # text: this module's annotations are never evaluated
+    members = [member.strip() for member in annotation.split("|")]
+    named = [member for member in members if member != "None"]
+    if len(named) != 1 or named[0] not in _KINDS:
         raise TypeError(f"setting {field.name}: unsupported type {annotation!r}")
+    return _KINDS[named[0]], len(named) < len(members)
+
+
+def _spec(field: Field[Any]) -> SettingSpec:
+    meta = field.metadata
+    kind, optional = _kind(field)
     default = field.default
     shown = meta["shown"] or (
         "unset"
@@ -365,10 +378,7 @@ def _spec(field: dataclasses.Field[Any], annotation: Any) -> SettingSpec:
 
 
 def _table() -> tuple[SettingSpec, ...]:
-    hints = typing.get_type_hints(Settings)
-    return tuple(
-        _spec(f, hints[f.name]) for f in dataclasses.fields(Settings) if "env" in f.metadata
-    )
+    return tuple(_spec(f) for f in fields(Settings) if "env" in f.metadata)
 
 
 SETTINGS: tuple[SettingSpec, ...] = _table()

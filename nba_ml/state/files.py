@@ -23,9 +23,12 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from nba_ml.errors import DataError
+
+TYPE_CHECKING = False  # typing is not imported at run time: `check` and `ensure` start faster
+if TYPE_CHECKING:
+    from typing import Any
 
 # JSON written by nba-ml (manifests, run records, lock holders) nests a few levels; stats.nba.com
 # responses nest four. Anything deeper than this is damage or an attack.

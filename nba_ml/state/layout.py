@@ -24,8 +24,9 @@ the grammar of the module that writes them (:mod:`nba_ml.state.install`,
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
+
+from nba_ml.records import record
 
 MODELS_LINK = "models"
 GENERATIONS_DIR = "generations"
@@ -50,7 +51,7 @@ PUBLIC_FILE_MODE = 0o644
 DATA_DIR_SHOWN = "<data dir>"  # the data directory in help, docs and a server's answers
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class DataLayout:
     """The paths of one data directory (nothing is read or created here)."""
 

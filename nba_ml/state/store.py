@@ -26,7 +26,6 @@ import os
 import re
 import stat
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from nba_ml import modelset
 from nba_ml.errors import DataError
 from nba_ml.manifest import MANIFEST_SCHEMA, Manifest, ManifestDamaged
 from nba_ml.modelset import ModelSpec, lacking_line
+from nba_ml.records import field, record
 from nba_ml.state import history
 from nba_ml.state.files import (
     FileDamaged,
@@ -44,7 +44,6 @@ from nba_ml.state.files import (
     safe_text,
 )
 from nba_ml.state.layout import GENERATIONS_DIR, MANIFEST_NAME, DataLayout
-from nba_ml.state.modelfile import loads_model
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 from nba_ml.state.unusable import NO_SET, unusable_set
 from nba_ml.state.versions import installed_version
@@ -62,7 +61,7 @@ MODEL_LIMIT = 512 * 1024 * 1024
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-@dataclass
+@record
 class ModelProblem:
     """One reason a model (or, with model ``SET``, the whole set) cannot be served."""
 
@@ -73,7 +72,7 @@ class ModelProblem:
         return f"{self.model}: {self.problem}"
 
 
-@dataclass
+@record
 class Verification:
     """The outcome of checking the installed model set; ``ok`` means every check passed.
 
@@ -347,6 +346,8 @@ def _check_model(
         return None
     if not load or any(p.model == SET for p in problems):
         return None  # never load under an untrusted set (manifest, directory, versions, format)
+    from nba_ml.state.modelfile import loads_model  # zipfile and skops: only to load
+
     model, problem = loads_model(data)
     if problem:
         problems.append(ModelProblem(name, problem))

@@ -147,3 +147,39 @@ def test_the_fast_path_imports_neither_typer_nor_rich_nor_metadata(
             env={"NO_COLOR": "1", "PATH": "/usr/bin"},
         )
         assert result.stderr.strip().endswith("0 []"), (command, result.stderr)
+
+
+# What `check` and `ensure` with valid models must not import: each costs their start-up
+# (benchmarks/startup.py times it, issue #19) and they do not use it. typing: annotations are
+# never evaluated; zipfile: only loading a model (check --full) reads skops's zips; modeling/:
+# only a training; dataclasses (and the inspect it imports): the classes on this path are
+# nba_ml.records, whose class creation is cheap.
+NOT_ON_THE_FAST_PATH = (
+    "typing",
+    "zipfile",
+    "dataclasses",
+    "inspect",
+    "nba_ml.modeling",
+    "nba_ml.state.modelfile",
+)
+
+
+def test_check_and_ensure_with_valid_models_import_only_what_they_use(
+    trained_dir: Path, tmp_path: Path
+) -> None:
+    copy = copy_data_dir(trained_dir, tmp_path / "d")
+    probe = (
+        "import sys; from nba_ml.cli import main; sys.argv = ['nba-ml', '--data-dir', "
+        f"{str(copy)!r}, sys.argv[1]]\ntry:\n    main.main()\nexcept SystemExit as e:\n"
+        "    code = e.code\nbad = sorted(m for m in sys.modules if m.startswith("
+        f"{NOT_ON_THE_FAST_PATH!r}))\nprint(code, bad, file=sys.stderr)"
+    )
+    for command in ("check", "ensure"):
+        result = subprocess.run(
+            [sys.executable, "-c", probe, command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"NO_COLOR": "1", "PATH": "/usr/bin"},
+        )
+        assert result.stderr.strip().endswith("0 []"), (command, result.stderr)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from nba_ml import records
 from nba_ml.config import table
 from nba_ml.config.table import SETTINGS, Settings
 
 
 def test_the_table_is_the_settings_class() -> None:
-    fields = [
-        f.name for f in dataclasses.fields(Settings) if f.name not in ("sources", "proxy_source")
-    ]
+    fields = [f.name for f in records.fields(Settings) if f.name not in ("sources", "proxy_source")]
     assert [spec.name for spec in SETTINGS] == fields
     assert len({spec.env for spec in SETTINGS}) == len(SETTINGS)
     flagged = [spec for spec in SETTINGS if not spec.env_only]

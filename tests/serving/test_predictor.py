@@ -416,11 +416,10 @@ def test_a_date_being_computed_never_queues_requests_for_another_one(
 def test_a_registered_player_model_is_answered_and_one_the_set_lacks_is_left_out(
     synthetic_models: dict[str, object], synthetic_games: GameData, first_day: dt.date
 ) -> None:
-    import dataclasses
-
+    from nba_ml import records
     from tests.serving.conftest import new_predictor
 
-    toy = dataclasses.replace(
+    toy = records.replace(
         modelset.spec("points"),
         name="steals",
         file="steals_prediction_model.skops",
