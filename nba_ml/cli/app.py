@@ -220,19 +220,25 @@ def daily(source: FromOption = None) -> None:
 
 
 def _backtest(
-    invocation: Invocation, source: Path, test_season: str, output: Path, as_json: bool
+    invocation: Invocation,
+    source: Path,
+    test_season: str,
+    output: Path,
+    as_json: bool,
+    availability: str,
 ) -> int:
     from nba_ml.commands.backtest import backtest as run_backtest
 
     data_dir = invocation.settings().data_dir  # --output may not go into it
     with handlers.progress_display(invocation):
-        result = run_backtest(source, test_season, output, data_dir)
+        result = run_backtest(source, test_season, output, data_dir, availability)
     figures = result.figures
     if as_json:
         handlers.print_json(
             {
                 "test_season": test_season,
                 "train_seasons": result.train_seasons,
+                "availability": result.availability,
                 "rows": result.rows,
                 "output": str(output),
                 "figures": figures,
@@ -241,7 +247,7 @@ def _backtest(
         return EXIT_OK
     game = figures["game_outcome"]
     lines = [
-        f"wrote {result.rows} predictions to {output}",
+        f"wrote {result.rows} predictions to {output} (availability: {result.availability})",
         f"game_outcome: n={game['n']} brier={game['brier']:.4f} "
         f"log_loss={game['log_loss']:.4f} accuracy={game['accuracy']:.3f}",
     ]
@@ -282,9 +288,17 @@ def backtest(
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    availability: Annotated[
+        str,
+        typer.Option(
+            "--availability",
+            help="Who is out of each test game: box-score (its own box score's absent rotation "
+            "players, an idealised inactive list) or none (nobody known out).",
+        ),
+    ] = "box-score",
 ) -> None:
     """Train on seasons before --test-season and predict every game of it, day by day."""
-    _call(_backtest, source, test_season, output, as_json)
+    _call(_backtest, source, test_season, output, as_json, availability)
 
 
 # ------------------------------------------------------------------------------------- status
@@ -311,18 +325,51 @@ DateOption = Annotated[
 ]
 
 
+OutOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--out",
+        help="Players out tonight: names or ids, comma-separated (repeatable), e.g. "
+        '"Jayson Tatum,Jaylen Brown".',
+        metavar="NAMES",
+    ),
+]
+InjuriesOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--injuries",
+        help="An injury report (the NBA's columns, CSV or JSON); default: injuries.csv or "
+        "injuries.json in the data directory. Out and Doubtful are out.",
+        metavar="FILE",
+    ),
+]
+
+
+def _availability_line(listed: dict[str, Any]) -> str:
+    from nba_ml.serving.availability import describe
+
+    return describe(listed)
+
+
 def _predict_game(
-    invocation: Invocation, home: str, away: str, date: str | None, as_json: bool
+    invocation: Invocation,
+    home: str,
+    away: str,
+    date: str | None,
+    as_json: bool,
+    out: list[str] | None = None,
+    injuries: Path | None = None,
 ) -> int:
     from nba_ml.commands.predict import predict_game as predict
 
-    row = predict(invocation.settings(), home, away, date)
+    row = predict(invocation.settings(), home, away, date, out, injuries)
     if as_json:
         handlers.print_json(row.as_dict())
     else:
         write_out(
             f"{row.game_date} {row.away} @ {row.home}: home win probability "
-            f"{row.home_win_probability:.3f}\n  {row.served.line()}"
+            f"{row.home_win_probability:.3f}\n  {row.served.line()}\n"
+            f"  {_availability_line(row.availability)}"
         )
     return EXIT_OK
 
@@ -335,9 +382,11 @@ def predict_game(
     away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: OutOption = None,
+    injuries: InjuriesOption = None,
 ) -> None:
     """Print the home team's win probability."""
-    _call(_predict_game, home, away, date, as_json)
+    _call(_predict_game, home, away, date, as_json, out, injuries)
 
 
 def _predict_player(
@@ -347,10 +396,20 @@ def _predict_player(
     home: bool | None,
     date: str | None,
     as_json: bool,
+    out: list[str] | None = None,
+    injuries: Path | None = None,
 ) -> int:
     from nba_ml.commands.predict import predict_player as predict
 
-    row = predict(invocation.settings(), player, opponent=opponent, home=home, date=date)
+    row = predict(
+        invocation.settings(),
+        player,
+        opponent=opponent,
+        home=home,
+        date=date,
+        out=out,
+        injuries=injuries,
+    )
     if as_json:
         handlers.print_json(row.as_dict())
     else:
@@ -358,18 +417,23 @@ def _predict_player(
         write_out(
             f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
             f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
-            f"  {row.served.line()}"
+            f"  {row.served.line()}\n  {_availability_line(row.availability)}"
         )
     return EXIT_OK
 
 
 def _predict_today(
-    invocation: Invocation, date: str | None, schedule: Path | None, as_json: bool
+    invocation: Invocation,
+    date: str | None,
+    schedule: Path | None,
+    as_json: bool,
+    out: list[str] | None = None,
+    injuries: Path | None = None,
 ) -> int:
     from nba_ml.commands.predict import parse_date
     from nba_ml.commands.today import predict_today as predict
 
-    result = predict(invocation.settings(), parse_date(date), schedule)
+    result = predict(invocation.settings(), parse_date(date), schedule, out, injuries)
     if as_json:
         handlers.print_json(result.as_dict())
     else:
@@ -390,9 +454,11 @@ def predict_today(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: OutOption = None,
+    injuries: InjuriesOption = None,
 ) -> None:
     """Predict every game of the day's cached schedule and its likely players' stat lines."""
-    _call(_predict_today, date, schedule, as_json)
+    _call(_predict_today, date, schedule, as_json, out, injuries)
 
 
 @predict_app.command("player")
@@ -413,9 +479,11 @@ def predict_player(
     ] = None,
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: OutOption = None,
+    injuries: InjuriesOption = None,
 ) -> None:
     """Print a player's expected points, assists and rebounds."""
-    _call(_predict_player, " ".join(player), opponent, home, date, as_json)
+    _call(_predict_player, " ".join(player), opponent, home, date, as_json, out, injuries)
 
 
 # ------------------------------------------------------------------------------------- report

@@ -4,7 +4,9 @@ Dates are checked here (``YYYY-MM-DD`` only), and so is staleness: a prediction 
 after the data ends (by the rule ``status`` uses) is refused for the default date (today) with a
 hint naming ``--date``, and answered with a warning for an explicit ``--date`` (the predictor's).
 Every answer carries what served it (``serving.provenance``): generation, trained-at, the data's
-last game and its staleness for the day predicted.
+last game and its staleness for the day predicted; and who it knew to be out
+(``serving.availability``: ``--out``, then ``--injuries FILE`` or the data directory's
+``injuries.csv`` / ``injuries.json``, else nobody).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.config import Settings
 from nba_ml.errors import UsageError
 
 if TYPE_CHECKING:
+    from nba_ml.serving.availability import Availability
     from nba_ml.serving.predictor import Predictor
     from nba_ml.serving.provenance import Provenance
 
@@ -45,6 +50,7 @@ class GamePrediction(_Served):
     away: str
     home_win_probability: float
     served: Provenance
+    availability: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +63,7 @@ class PlayerPrediction(_Served):
     assists: float
     rebounds: float
     served: Provenance
+    availability: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def parse_date(raw: str | None) -> dt.date | None:
@@ -103,15 +110,49 @@ def check_fresh(predictor: Predictor, day: dt.date | None) -> None:
         )
 
 
+def split_out(values: Sequence[str] | None) -> list[str]:
+    """Return the players of ``--out`` options: each a comma-separated list of names or ids."""
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def availability(
+    predictor: Predictor,
+    settings: Settings,
+    out: Sequence[str] | None,
+    injuries: Path | None,
+    day: dt.date | None,
+) -> Availability:
+    """Return who is out on ``day`` (default today): the ``--out`` players, then the injury
+    report (``injuries``, else the data directory's ``serving.availability.REPORT_NAMES``);
+    raise UsageError for an unknown ``--out`` player or an ``--injuries`` path that is no
+    file (a malformed report is a note: the prediction falls back to the probable rotation)."""
+    from nba_ml.serving.availability import report_path
+    from nba_ml.state.files import safe_text
+
+    if injuries is not None and not Path(injuries).is_file():
+        raise UsageError(f"--injuries {safe_text(str(injuries))}: no such file")
+    report = report_path(settings.data_dir, injuries)
+    return predictor.availability(split_out(out), report, date=day.isoformat() if day else None)
+
+
 def predict_game(
-    settings: Settings, home: str, away: str, date: str | None = None
+    settings: Settings,
+    home: str,
+    away: str,
+    date: str | None = None,
+    out: Sequence[str] | None = None,
+    injuries: Path | None = None,
 ) -> GamePrediction:
-    """Return the home team's win probability on ``date`` (default today in Chicago); raise
-    UsageError (a bad date or team, stale data without --date), ModelInvalid or DataError."""
+    """Return the home team's win probability on ``date`` (default today in Chicago), knowing
+    who is out (``availability``); raise UsageError (a bad date, team or player, stale data
+    without --date), ModelInvalid or DataError."""
     day = parse_date(date)
     predictor = _predictor(settings)
     check_fresh(predictor, day)
-    frame = predictor.predict_games([(home, away)], date=day.isoformat() if day else None)
+    listed = availability(predictor, settings, out, injuries, day)
+    frame = predictor.predict_games(
+        [(home, away)], date=day.isoformat() if day else None, availability=listed
+    )
     row = frame.iloc[0]
     return GamePrediction(
         str(row["game_date"]),
@@ -119,6 +160,7 @@ def predict_game(
         str(row["away"]),
         float(row["home_win_probability"]),
         _served(predictor, frame, day),
+        listed.as_dict(),
     )
 
 
@@ -129,13 +171,18 @@ def predict_player(
     opponent: str | None = None,
     home: bool | None = None,
     date: str | None = None,
+    out: Sequence[str] | None = None,
+    injuries: Path | None = None,
 ) -> PlayerPrediction:
     """Return a player's expected points, assists and rebounds; raise as :func:`predict_game`."""
     day = parse_date(date)
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
     check_fresh(predictor, day)
-    frame = predictor.predict_players([request], date=day.isoformat() if day else None)
+    listed = availability(predictor, settings, out, injuries, day)
+    frame = predictor.predict_players(
+        [request], date=day.isoformat() if day else None, availability=listed
+    )
     row = frame.iloc[0]
     against = row["opponent"]
     return PlayerPrediction(
@@ -147,6 +194,7 @@ def predict_player(
         assists=float(row["assists"]),
         rebounds=float(row["rebounds"]),
         served=_served(predictor, frame, day),
+        availability=listed.as_dict(),
     )
 
 

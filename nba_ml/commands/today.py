@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 from nba_ml.errors import DataError, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     import pandas as pd
 
     from nba_ml.config import Settings
     from nba_ml.data.schedule import ScheduledGame
+    from nba_ml.serving.availability import Availability
     from nba_ml.serving.predictor import Predictor
     from nba_ml.serving.provenance import Provenance
 
@@ -74,6 +75,8 @@ class TodayResult:
     games: list[GameLine]
     skipped: list[str]  # match-ups on the scoreboard that are not two NBA teams
     served: Provenance | None = None  # what predicted the games (None: no games)
+    # who the predictions knew to be out (serving.availability.Availability.as_dict)
+    availability: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form: the slate, then what served it (the web API's fields)."""
@@ -102,6 +105,10 @@ class TodayResult:
                 lines.append(f"  ({game.note})")
         if self.served is not None:
             lines.append(self.served.line())
+        if self.availability is not None:
+            from nba_ml.serving.availability import describe
+
+            lines.append(describe(self.availability))
         if self.skipped:
             lines.append(f"not predicted (not two NBA teams): {', '.join(self.skipped)}")
         return lines
@@ -122,9 +129,15 @@ def _start_time(starts_at: str | None) -> str:
     return f" {local:%I:%M %p %Z}".replace(" 0", " ", 1).replace("AM", "am").replace("PM", "pm")
 
 
-def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date) -> list[GameLine]:
-    """Return a GameLine for each scheduled game on ``day`` (raise UsageError for a day that is
-    not after the predictor's data)."""
+def predict_slate(
+    predictor: Predictor,
+    games: list[ScheduledGame],
+    day: dt.date,
+    availability: Availability | None = None,
+) -> list[GameLine]:
+    """Return a GameLine for each scheduled game on ``day``, knowing who is out
+    (``availability``; default nobody known); raise UsageError for a day that is not after the
+    predictor's data."""
     import pandas as pd
 
     from nba_ml.data.rosters import likely_players
@@ -132,7 +145,9 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
 
     if not games:
         return []
-    probabilities = predictor.predict_games([(g.home, g.away) for g in games], date=day.isoformat())
+    probabilities = predictor.predict_games(
+        [(g.home, g.away) for g in games], date=day.isoformat(), availability=availability
+    )
     opponent = {g.home: (g.away, True) for g in games} | {g.away: (g.home, False) for g in games}
     players = predictor.games().player_games
     likely = likely_players(players, sorted(opponent), pd.Timestamp(day))
@@ -140,11 +155,17 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
     last_game = players.groupby("player_id")["game_date"].max()
     active = last_game[last_game >= pd.Timestamp(day) - pd.Timedelta(days=ACTIVE_DAYS)].index
     likely = likely[likely["player_id"].isin(set(active))]
+    if availability is not None:  # a player listed out has no stat line tonight
+        likely = likely[~likely["player_id"].isin(set(availability.ids))]
     requests = [
         {"player_id": int(pid), "opponent": opponent[team][0], "is_home": opponent[team][1]}
         for pid, team in zip(likely["player_id"], likely["team"], strict=True)
     ]
-    stats = predictor.predict_players(requests, date=day.isoformat()) if requests else None
+    stats = (
+        predictor.predict_players(requests, date=day.isoformat(), availability=availability)
+        if requests
+        else None
+    )
     lines: dict[str, list[PlayerLine]] = {}
     for index, row in enumerate(likely.itertuples(index=False)):
         assert stats is not None
@@ -212,11 +233,13 @@ def slate(
     *,
     schedule: Path | None = None,
     chosen: bool = True,
+    availability: Callable[[Predictor, dt.date], Availability] | None = None,
 ) -> TodayResult:
     """Return the predictions for the slate of ``day`` cached under ``raw_dir`` (or read from
     ``schedule``), from the predictor ``predictor()`` returns (asked only when there are
     games): the one code path of ``nba-ml predict today`` and a web server's ``/v1/today``.
-    ``chosen`` tells whether the caller asked for ``day`` (else it is today).
+    ``chosen`` tells whether the caller asked for ``day`` (else it is today);
+    ``availability(predictor, day)`` says who is out (default: nobody known).
 
     Raises NoSchedule when no schedule is cached for the day, DataError for a damaged one,
     UsageError for a ``schedule`` file that cannot be read or holds an unknown team.
@@ -238,9 +261,15 @@ def slate(
     if not games:
         return TodayResult(day.isoformat(), str(path), [], skipped)
     served = predictor()
-    lines = predict_slate(served, games, day)
+    listed = availability(served, day) if availability is not None else None
+    lines = predict_slate(served, games, day, listed)
     return TodayResult(
-        day.isoformat(), str(path), lines, skipped, served.provenance(day if chosen else None)
+        day.isoformat(),
+        str(path),
+        lines,
+        skipped,
+        served.provenance(day if chosen else None),
+        None if listed is None else listed.as_dict(),
     )
 
 
@@ -330,7 +359,11 @@ def schedule_file(path: Path, day: dt.date) -> tuple[list[ScheduledGame], list[s
 
 
 def predict_today(
-    settings: Settings, day: dt.date | None = None, schedule: Path | None = None
+    settings: Settings,
+    day: dt.date | None = None,
+    schedule: Path | None = None,
+    out: Sequence[str] | None = None,
+    injuries: Path | None = None,
 ) -> TodayResult:
     """Return the predictions for the cached slate of ``day`` (default: today in Chicago, or
     the day of a saved scoreboard given as ``schedule``).
@@ -338,8 +371,10 @@ def predict_today(
     Raises NoSchedule (exit 1) when no schedule is cached for the day, DataError for a damaged
     one, UsageError for a bad ``schedule`` file or, without a date, data that is stale for
     today (as ``predict game``), ModelInvalid / DataError when the models cannot be served. A
-    day without NBA games needs no models and gives an empty result.
+    day without NBA games needs no models and gives an empty result. ``out`` / ``injuries``:
+    who is out (``commands.predict.availability``).
     """
+    from nba_ml.commands.predict import availability as listed
     from nba_ml.commands.predict import check_fresh
     from nba_ml.data.seasons import today_in_chicago
     from nba_ml.serving.predictor import load_predictor
@@ -357,4 +392,5 @@ def predict_today(
         fresh,
         schedule=schedule,
         chosen=chosen is not None,
+        availability=lambda predictor, when: listed(predictor, settings, out, injuries, when),
     )

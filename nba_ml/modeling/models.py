@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from nba_ml.modeling import availability
 from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES
 
 if TYPE_CHECKING:
@@ -86,6 +87,9 @@ def fit_game_model(game_rows: pd.DataFrame) -> Any:
     if len(played) < 50 or played["home_win"].nunique() < 2:
         raise ValueError(f"too few played games to train the game model ({len(played)})")
     model = make_game_model()
+    # each game whose absence lists are known is learnt twice: with them and without
+    # (availability.with_blind_copies), so predictions without a report lose nothing
+    played = availability.with_blind_copies(played)
     model.fit(_training_matrix(played, GAME_FEATURES), played["home_win"].astype(int))
     return model
 
@@ -99,7 +103,8 @@ def _player_training_set(
     if len(played) < 500:
         raise ValueError(f"too few player-games to train the {stat} model ({len(played)})")
     return (
-        _training_matrix(played, PLAYER_FEATURES),
+        # a share of the games as if no list were known: the no-list regime (availability)
+        availability.blind_some(_training_matrix(played, PLAYER_FEATURES), played["game_id"]),
         played[stat].astype(float),
         BASELINE.format(stat=stat),
     )

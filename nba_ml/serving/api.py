@@ -6,7 +6,10 @@ codes with :func:`error_status`. The validation and its messages are the CLI's o
 and dates go through ``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as
 ``nba-ml predict`` does; only the query-string forms (``home=1|0``, a missing parameter) are
 parsed here. Every answer carries what served it (:func:`served`, judged for the day asked), and
-a 503 carries ``Retry-After`` (:func:`error_headers`).
+a 503 carries ``Retry-After`` (:func:`error_headers`), and who it knew to be out
+(``availability``: the request's ``out=`` players, repeatable or comma-separated, then the
+injury report in the data directory, read again whenever the file changes; one request's
+``out=`` is applied to a copy of the day's rows, never to what other requests see).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.predictor import Predictor
 
 if TYPE_CHECKING:
+    from nba_ml.serving.availability import Availability
     from nba_ml.serving.live import ServingInfo
 
 MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
@@ -32,9 +36,11 @@ _TRUE = {"1", "true", "yes", "home"}
 _FALSE = {"0", "false", "no", "away"}
 
 
-GAMES_PARAMETERS = ("home", "away", "date")
-PLAYERS_PARAMETERS = ("player", "opponent", "home", "date")
-TODAY_PARAMETERS = ("date",)
+GAMES_PARAMETERS = ("home", "away", "date", "out")
+PLAYERS_PARAMETERS = ("player", "opponent", "home", "date", "out")
+REPEATABLE = ("out",)  # parameters that may be given more than once
+MAX_OUT = 30  # players a request may name out
+TODAY_PARAMETERS = ("date", "out")
 
 
 def check_parameters(params: Mapping[str, str], allowed: tuple[str, ...]) -> None:
@@ -51,7 +57,7 @@ def check_parameters(params: Mapping[str, str], allowed: tuple[str, ...]) -> Non
     getlist = getattr(params, "getlist", None)
     if getlist is not None:
         for name in allowed:
-            if len(getlist(name)) > 1:
+            if name not in REPEATABLE and len(getlist(name)) > 1:
                 raise UsageError(f"query parameter {name!r} given more than once")
 
 
@@ -87,6 +93,23 @@ def _date(params: Mapping[str, str]) -> str | None:
     return date
 
 
+def availability(predictor: Predictor, params: Mapping[str, str], date: object) -> Availability:
+    """Return who the request knows to be out: its ``out=`` players (repeatable, each a name
+    or id or a comma-separated list of them), then the data directory's injury report
+    (``serving.availability.REPORT_NAMES``); raise UsageError for an unknown player."""
+    from nba_ml.serving.availability import report_path
+
+    getlist = getattr(params, "getlist", None)
+    raw = getlist("out") if getlist is not None else [params.get("out") or ""]
+    names = [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
+    if len(names) > MAX_OUT:
+        raise UsageError(f"at most {MAX_OUT} players may be given out=")
+    for name in names:
+        if len(name) > MAX_PARAMETER:
+            raise UsageError(f"query parameter 'out' is longer than {MAX_PARAMETER} characters")
+    return predictor.availability(names, report_path(predictor.data_dir, None), date=date)
+
+
 def served(predictor: Predictor, date: object = None) -> dict[str, Any]:
     """Return what serves an answer for ``date`` (None: today in Chicago): generation,
     trained-at, the data's last game, days behind and stale judged for that day, and a warning
@@ -109,7 +132,8 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
     away = _parameter(params, "away", required=True)
     date = _date(params)
     assert home is not None and away is not None
-    frame = predictor.predict_games([(home, away)], date=date)
+    listed = availability(predictor, params, date)
+    frame = predictor.predict_games([(home, away)], date=date, availability=listed)
     row = frame.iloc[0]
     return {
         "game_date": row["game_date"],
@@ -117,6 +141,7 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
         "away": row["away"],
         "home_win_probability": float(row["home_win_probability"]),
         **frame.attrs["provenance"],
+        "availability": frame.attrs["availability"],
     }
 
 
@@ -127,8 +152,11 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
     opponent = _parameter(params, "opponent", required=False)
     is_home = parse_venue(_parameter(params, "home", required=False))
     date = _date(params)
+    listed = availability(predictor, params, date)
     frame = predictor.predict_players(
-        [{"player": player, "opponent": opponent, "is_home": is_home}], date=date
+        [{"player": player, "opponent": opponent, "is_home": is_home}],
+        date=date,
+        availability=listed,
     )
     row = frame.iloc[0]
     opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
@@ -140,7 +168,9 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
         "is_home": is_home,
         "game_date": str(row["game_date"]),  # the day predicted, even across midnight
         **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
+        "out": bool(row["out"]),
         **frame.attrs["provenance"],
+        "availability": frame.attrs["availability"],
     }
 
 

@@ -27,7 +27,16 @@ from typing import TYPE_CHECKING, Any
 from nba_ml.data.names import PlayerNames
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
+from nba_ml.modeling import availability as absences
 from nba_ml.modeling import features, models
+from nba_ml.serving.availability import (
+    Availability,
+    OutPlayer,
+    ReportCache,
+    ReportUnreadable,
+    report_outs,
+    with_availability,
+)
 from nba_ml.serving.dayrows import ACTIVE_DAYS, DayRows, compute_day, last_game_of, latest_players
 from nba_ml.serving.inputs import (
     check_horizon,
@@ -80,6 +89,7 @@ class Predictor:
     _by_name: PlayerNames | None = dataclasses.field(default=None, repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     _warned: set[str] = dataclasses.field(default_factory=set, repr=False)
+    _reports: ReportCache = dataclasses.field(default_factory=lambda: ReportCache(), repr=False)
     held: HeldHistory | None = dataclasses.field(default=None, repr=False)
     horizon_days: int | None = None
     clock: Callable[[], dt.date] | None = dataclasses.field(default=None, repr=False)
@@ -259,9 +269,64 @@ class Predictor:
     def _compute_day(self, day: pd.Timestamp, history: GameData | None = None) -> _Day:
         return compute_day(history or self.games(), self._latest_players(), day)
 
-    def predict_games(self, games: Iterable[tuple[str, str]], date: object = None) -> pd.DataFrame:
+    def availability(
+        self, out: Iterable[str | int] = (), report: Path | None = None, date: object = None
+    ) -> Availability:
+        """Return who is out on ``date`` (default today in Chicago) by the sources of
+        ``serving.availability``: ``out`` (names or ids; an unknown one raises UsageError), then
+        the injury ``report`` file's Out and Doubtful players (unknown names, teams and
+        statuses are notes; an unreadable file is a note and nobody is out). The result says
+        how the day's rotations count each player. A server's report is read again when the
+        file changes (``ReportCache``)."""
+        day = self._upcoming(date)
+        named: dict[int, OutPlayer] = {}
+        sources, notes = [], []
+        for key in out:
+            text = str(key).strip()
+            if not text:
+                continue
+            player_id, name, team = self.find_player(text)
+            named.setdefault(player_id, OutPlayer(player_id, name, team))
+        if named:
+            sources.append("caller")
+        if report is not None:
+            try:
+                rows = self._reports.rows(Path(report))
+            except ReportUnreadable as error:
+                notes.append(f"{error}; the report is ignored")
+                rows = None
+            if rows is not None:
+                sources.append(f"injury report {Path(report).name}")
+                notes.extend(report_outs(rows, day.date(), named, self.find_player))
+        if not sources:
+            if notes:
+                notes.append("predictions use the probable rotation")
+            return Availability("none", (), tuple(notes))
+        rotation = self._day(day).rotation
+        counted = {} if rotation is None else absences.counted(rotation, list(named))
+        players = tuple(
+            dataclasses.replace(p, counted=counted.get(p.player_id, "not in the rotation"))
+            for p in named.values()
+        )
+        return Availability(" + ".join(sources), players, tuple(notes))
+
+    def _sides(self, cached: _Day, listed: Availability | None) -> pd.DataFrame:
+        """Return the day's team sides with ``listed`` applied (a copy: one request's list
+        never changes what another sees)."""
+        sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
+        if listed is None or not listed.known or cached.rotation is None:
+            return sides
+        return absences.sides_with_absent(sides, cached.rotation, listed.ids)
+
+    def predict_games(
+        self,
+        games: Iterable[tuple[str, str]],
+        date: object = None,
+        availability: Availability | None = None,
+    ) -> pd.DataFrame:
         """Return home-win probabilities for (home, away) pairs played on ``date`` (default today
-        in Chicago); raise UsageError for unknown teams or a team playing twice."""
+        in Chicago), knowing who is out (``availability``; default: nobody known); raise
+        UsageError for unknown teams or a team playing twice."""
         import numpy as np
         import pandas as pd
 
@@ -279,7 +344,8 @@ class Predictor:
             return attach(
                 served, pd.DataFrame(columns=["game_date", "home", "away", "home_win_probability"])
             )
-        sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
+        listed = availability or Availability()
+        sides = self._sides(self._day(day), listed)
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
@@ -294,7 +360,7 @@ class Predictor:
                     "home_win_probability": np.round(probability, 4),
                 }
             ),
-        )
+        ).pipe(with_availability, listed)
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the
@@ -306,7 +372,10 @@ class Predictor:
         return player_id, str(row["player_name"]), str(row["team"])
 
     def predict_players(
-        self, players: Iterable[Mapping[str, Any]], date: object = None
+        self,
+        players: Iterable[Mapping[str, Any]],
+        date: object = None,
+        availability: Availability | None = None,
     ) -> pd.DataFrame:
         """Return expected points, assists and rebounds for upcoming player-games, with the
         ``game_date`` predicted.
@@ -314,7 +383,8 @@ class Predictor:
         Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
         and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
         plays for his latest team. Raises UsageError for unknown players or teams, or a player
-        inactive for more than ACTIVE_DAYS days.
+        inactive for more than ACTIVE_DAYS days. ``availability``: who is out (his team's and
+        the opponent's absences move the prediction; a player listed out is marked ``out``).
         """
         import numpy as np
         import pandas as pd
@@ -347,11 +417,13 @@ class Predictor:
             "team",
             "opponent",
             *models.PLAYER_MODELS,
+            "out",
         ]
+        listed = availability or Availability()
         if not requests:
-            return attach(served, pd.DataFrame(columns=columns))
+            return attach(served, pd.DataFrame(columns=columns)).pipe(with_availability, listed)
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
-        sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
+        sides = self._sides(cached, listed)
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
         opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
         venues = [r[3] for r in requests]
@@ -377,13 +449,21 @@ class Predictor:
         refill = features.opponent_features(
             own.iloc[index].reset_index(drop=True), opp.iloc[index].reset_index(drop=True), home
         )
+        refill.update(
+            absences.player_columns(
+                own.iloc[index].reset_index(drop=True),
+                opp.iloc[index].reset_index(drop=True),
+                variant["min_expected"].to_numpy(dtype=float),
+            )
+        )
         for column, values in refill.items():
             variant[column] = values
         for name in models.PLAYER_MODELS:
             predicted = models.predict_stat(self.models[name], variant)
             total = np.bincount(index, weights=predicted, minlength=len(rows))
             out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
-        return attach(served, out)
+        out["out"] = out["player_id"].isin(list(listed.ids)).to_numpy()
+        return attach(served, out).pipe(with_availability, listed)
 
 
 def load_models(data_dir: Path | str) -> Predictor:

@@ -63,7 +63,15 @@ def create_app(live: LivePredictor) -> Flask:
             day = api.today_date(request.args)
             chosen = bool(request.args.get("date", "").strip())
             predictor = live.current()  # 503 while no set is loaded, schedule cached or not
-            result = slate(live.data_dir / "raw", day, lambda: predictor, chosen=chosen)
+            result = slate(
+                live.data_dir / "raw",
+                day,
+                lambda: predictor,
+                chosen=chosen,
+                availability=lambda served, when: api.availability(
+                    served, request.args, when.isoformat()
+                ),
+            )
             return jsonify(
                 {
                     **live.info().as_dict(),

@@ -1,0 +1,141 @@
+"""Issue #23's choices on the tuning season: fit on 2017-18, score 2018-19 only.
+
+Who was out of a team-game is read from its box score (``modeling.availability``: rotation
+players with at least a threshold of expected minutes who are not in it). For each threshold:
+- games: Brier of the logistic game model on today's five terms, on the same terms restricted
+  to the players who play (``av_*``), and on both;
+- players (``--players``): MAE / last-10 MAE of each stat model with and without the
+  availability columns (``availability.PLAYER_AVAILABILITY``);
+and, for the chosen set, the same models scored with no absence list on 2018-19 (``backtest
+--availability none``): what a prediction without a report loses.
+Fits run single-threaded. Decisions used only these figures; 2019-20 and 2020-21 are confirmed
+by quality.py.
+
+Usage: python benchmarks/tuning_availability.py [--players] [--thresholds 10 15 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import require_gamelogs
+from threadpoolctl import threadpool_limits
+from tuning import FIT, TUNE, ratio_last10, split, tuning_data
+
+from nba_ml.modeling import availability, features, models
+
+TODAY = ("rest_diff", "b2b_diff", "rot_box_diff", "rot_pm_diff", "rot_min_diff")
+AVAILABLE = ("rest_diff", "b2b_diff", "av_box_diff", "av_pm_diff", "av_min_diff")
+GAME_SETS: dict[str, tuple[str, ...]] = {
+    "today's five terms": TODAY,
+    "available players' terms": AVAILABLE,
+    "available + number out": (*AVAILABLE, "out_n_diff"),
+    "rotation + available": (*TODAY, "av_box_diff", "av_pm_diff", "av_min_diff"),
+    "two regimes (+ blind copies)": (*AVAILABLE, *availability.KNOWN_DIFFS),
+}
+WITHOUT = tuple(c for c in features.PLAYER_FEATURES if c not in availability.PLAYER_AVAILABILITY)
+
+
+def feature_rows(threshold: float, blind: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    availability.ROTATION_MINUTES = threshold
+    data = tuning_data()
+    return features.feature_tables(
+        data.team_games, data.player_games, blind_seasons=(TUNE,) if blind else ()
+    )
+
+
+def game_model(games: pd.DataFrame, columns: tuple[str, ...]) -> object:
+    train, _ = split(games, "home_win")
+    if any(c in availability.KNOWN_DIFFS for c in columns):
+        train = availability.with_blind_copies(train)
+    model = models.make_game_model()
+    model.fit(models._training_matrix(train, columns), train["home_win"].astype(int))
+    return model
+
+
+def brier(model: object, games: pd.DataFrame, columns: tuple[str, ...]) -> float:
+    _, test = split(games, "home_win")
+    p = model.predict_proba(test[list(columns)].astype(float))[:, 1]  # type: ignore[attr-defined]
+    return float(np.mean((p - test["home_win"].to_numpy()) ** 2))
+
+
+def player_models(players: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, object]:
+    fitted = {}
+    for stat in models.PLAYER_MODELS.values():
+        train, _ = split(players, stat)
+        model = models._player_model(models.BASELINE.format(stat=stat))
+        matrix = availability.blind_some(models._training_matrix(train, columns), train["game_id"])
+        fitted[stat] = model.fit(matrix, train[stat].astype(float))
+    return fitted
+
+
+def ratios(
+    fitted: dict[str, object], players: pd.DataFrame, columns: tuple[str, ...]
+) -> list[float]:
+    out = []
+    for stat, model in fitted.items():
+        train, test = split(players, stat)
+        predicted = np.maximum(model.predict(test[list(columns)].astype(float)), 0.0)  # type: ignore[attr-defined]
+        out.append(ratio_last10(train, test, stat, predicted))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--players", action="store_true")
+    parser.add_argument("--players-only", action="store_true")
+    parser.add_argument("--skip-known", action="store_true", help="only the blind variants")
+    parser.add_argument("--thresholds", nargs="+", type=float, default=[0, 5, 10, 15, 20, 25])
+    args = parser.parse_args()
+    require_gamelogs()
+    print(f"fit on {FIT}, scored on {TUNE}")
+    with threadpool_limits(limits=1):
+        for threshold in args.thresholds:
+            started = time.perf_counter()
+            games, players = feature_rows(threshold, blind=False)
+            blind_games, blind_players = feature_rows(threshold, blind=True)
+            _, test = split(games, "home_win")
+            uneven = float((test["out_n_diff"] != 0).mean())
+            print(
+                f"\nthreshold {threshold:g} min: games with more players out on one side "
+                f"{uneven:.0%}; tables {time.perf_counter() - started:.0f} s"
+            )
+            for name, columns in GAME_SETS.items() if not args.players_only else ():
+                model = game_model(games, columns)
+                print(
+                    f"  game {name:28s} Brier {brier(model, games, columns):.4f}"
+                    f"  (no list: {brier(model, blind_games, columns):.4f})"
+                )
+            if args.players or args.players_only:
+                more = (*features.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
+                for name, columns, blind in (
+                    ("without", WITHOUT, 0.0),
+                    ("with", features.PLAYER_FEATURES, 0.0),
+                    ("with, a quarter of the games blind", features.PLAYER_FEATURES, 0.25),
+                    ("with + usage of ast/reb + redistributed minutes, blind", more, 0.25),
+                ):
+                    if args.skip_known and blind == 0:
+                        continue
+                    availability.BLIND_SHARE = blind
+                    fitted = player_models(players, columns)
+                    known = ratios(fitted, players, columns)
+                    blind = ratios(fitted, blind_players, columns)
+                    print(
+                        f"  players {name} availability: "
+                        + " / ".join(f"{r:.4f}" for r in known)
+                        + "  (no list: "
+                        + " / ".join(f"{r:.4f}" for r in blind)
+                        + ")"
+                    )
+
+
+if __name__ == "__main__":
+    main()
