@@ -67,12 +67,41 @@ def brier(model: object, games: pd.DataFrame, columns: tuple[str, ...]) -> float
     return float(np.mean((p - test["home_win"].to_numpy()) ** 2))
 
 
-def player_models(players: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, object]:
+def blind_some(matrix: pd.DataFrame, game_ids: pd.Series, share: float) -> pd.DataFrame:
+    """Return ``matrix`` with the availability columns blanked (NaN) on the rows of a fixed
+    ``share`` of the games (by a hash of the game id), as a prediction without a list would
+    see them if no-list predictions were blank (the rejected "blind" variant)."""
+    columns = [
+        c
+        for c in (*availability.PLAYER_AVAILABILITY, *availability.PLAYER_AVAILABILITY_MORE)
+        if c in matrix
+    ]
+    hashed = pd.util.hash_array(game_ids.astype(str).to_numpy())
+    blind = (hashed % np.uint64(1000)) < np.uint64(round(share * 1000))
+    out = matrix.copy()
+    out.loc[blind, columns] = np.nan
+    return out
+
+
+def blank_unknown(players: pd.DataFrame) -> pd.DataFrame:
+    """Return the player table with the availability columns blank where no list is known
+    (the rows of the blind tables), as the rejected "blind" variant predicted them."""
+    out = players.copy()
+    unknown = out["team_out_n"].eq(0) & out["season"].eq(TUNE)
+    out.loc[unknown, list(availability.PLAYER_AVAILABILITY)] = np.nan
+    return out
+
+
+def player_models(
+    players: pd.DataFrame, columns: tuple[str, ...], blind_share: float = 0.0
+) -> dict[str, object]:
     fitted = {}
     for stat in models.PLAYER_MODELS.values():
         train, _ = split(players, stat)
         model = models._player_model(models.BASELINE.format(stat=stat))
-        matrix = availability.blind_some(models._training_matrix(train, columns), train["game_id"])
+        matrix = models._training_matrix(train, columns)
+        if blind_share > 0:  # rejected: blank the availability columns of a share of the games
+            matrix = blind_some(matrix, train["game_id"], blind_share)
         fitted[stat] = model.fit(matrix, train[stat].astype(float))
     return fitted
 
@@ -116,18 +145,18 @@ def main() -> None:
                 )
             if args.players or args.players_only:
                 more = (*features.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
-                for name, columns, blind in (
+                for name, columns, share in (
                     ("without", WITHOUT, 0.0),
                     ("with", features.PLAYER_FEATURES, 0.0),
                     ("with, a quarter of the games blind", features.PLAYER_FEATURES, 0.25),
                     ("with + usage of ast/reb + redistributed minutes, blind", more, 0.25),
                 ):
-                    if args.skip_known and blind == 0:
+                    if args.skip_known and share == 0:
                         continue
-                    availability.BLIND_SHARE = blind
-                    fitted = player_models(players, columns)
+                    fitted = player_models(players, columns, share)
                     known = ratios(fitted, players, columns)
-                    blind = ratios(fitted, blind_players, columns)
+                    unknown = blank_unknown(blind_players) if share else blind_players
+                    blind = ratios(fitted, unknown, columns)
                     print(
                         f"  players {name} availability: "
                         + " / ".join(f"{r:.4f}" for r in known)

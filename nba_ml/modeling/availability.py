@@ -120,36 +120,15 @@ def add_available(sides: pd.DataFrame) -> pd.DataFrame:
     return sides
 
 
-# The player models learn the no-list regime from this share of the training team-games, whose
-# availability columns are blanked (``blind_some``): blank is what a prediction without a list
-# gets, so it is no worse than a model that never saw lists (2018-19, docs/quality-log.md).
-BLIND_SHARE = 0.25
-
-
-def blind_some(matrix: pd.DataFrame, game_ids: pd.Series) -> pd.DataFrame:
-    """Return the player training ``matrix`` with the availability columns blanked (NaN) on
-    the rows of a fixed ``BLIND_SHARE`` of the games (chosen by a hash of the game id: the
-    same rows in every fit of the same data)."""
-    import numpy as np
-    import pandas as pd
-
-    columns = [c for c in (*PLAYER_AVAILABILITY, *PLAYER_AVAILABILITY_MORE) if c in matrix]
-    if not columns or BLIND_SHARE <= 0:
-        return matrix
-    hashed = pd.util.hash_array(game_ids.astype(str).to_numpy())
-    blind = (hashed % np.uint64(1000)) < np.uint64(round(BLIND_SHARE * 1000))
-    out = matrix.copy()
-    out.loc[blind, columns] = np.nan
-    return out
-
-
 def player_columns(
     own: pd.DataFrame, opponent: pd.DataFrame, min_expected: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Return ``PLAYER_AVAILABILITY`` for player rows from their team side, the opponent's
-    side (aligned rows with ``OUT_COLUMNS``, ``KNOWN``, ``AVAILABLE_COLUMNS`` and ``rot_*``)
-    and the player's expected minutes in his team's rotation: blank (NaN) where his team's
-    list is not known, as on the training rows ``blind_some`` blanks."""
+    """Return ``PLAYER_AVAILABILITY`` (and the ``PLAYER_AVAILABILITY_MORE`` candidates) for
+    player rows from their team side, the opponent's side (aligned rows with ``OUT_COLUMNS``,
+    ``AVAILABLE_COLUMNS`` and ``rot_*``) and the player's expected minutes in his team's
+    rotation. With no list, nobody is out: the columns say so (0 out, his share of the whole
+    rotation's minutes). Blanking them instead on a quarter of the training games, to learn a
+    no-list regime, was rejected on 2018-19 (docs/quality-log.md)."""
     import numpy as np
 
     def ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
@@ -175,8 +154,7 @@ def player_columns(
         out[f"team_out_{stat}_share"] = ratio(
             column(own, f"out_{stat}"), column(own, f"rot_{stat}")
         )
-    unknown = ~(np.nan_to_num(column(own, KNOWN)) > 0.5)
-    return {name: np.where(unknown, np.nan, values) for name, values in out.items()}
+    return out
 
 
 # The game model's strength terms: the available players' (``av_*``, the whole probable

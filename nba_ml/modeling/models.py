@@ -103,8 +103,7 @@ def _player_training_set(
     if len(played) < 500:
         raise ValueError(f"too few player-games to train the {stat} model ({len(played)})")
     return (
-        # a share of the games as if no list were known: the no-list regime (availability)
-        availability.blind_some(_training_matrix(played, PLAYER_FEATURES), played["game_id"]),
+        _training_matrix(played, PLAYER_FEATURES),
         played[stat].astype(float),
         BASELINE.format(stat=stat),
     )

@@ -319,3 +319,28 @@ def test_predict_game_out_via_the_cli_and_an_injury_file(absent_set: Path, tmp_p
         STAR,
     )
     assert json.loads(player.stdout)["availability"]["out"][0]["name"] == STAR
+
+
+def test_the_api_follows_the_data_directorys_report_without_a_restart(
+    predictor: Predictor, day: str, tmp_path: Path
+) -> None:
+    """A server's predictor reads <data dir>/injuries.csv on each request (again only when it
+    changed): dropping, changing and removing the file moves the answers, nothing restarts."""
+    import dataclasses
+
+    served = dataclasses.replace(predictor, data_dir=tmp_path)
+    query = _Query([("home", "BOS"), ("away", "LAL"), ("date", day)])
+    before = api.games_answer(served, query)
+    assert before["availability"]["source"] == "none"
+    report = tmp_path / REPORT_NAMES[0]
+    report.write_text(HEADER + ',,,Boston Celtics,"BOS 1, Player",Out,\n')
+    dropped = api.games_answer(served, query)
+    assert dropped["availability"]["source"] == "injury report injuries.csv"
+    assert dropped["home_win_probability"] < before["home_win_probability"]
+    report.write_text(HEADER + ',,,Boston Celtics,"BOS 1, Player",Questionable,\n')
+    stat = report.stat()
+    os.utime(report, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    changed = api.games_answer(served, query)
+    assert changed["availability"]["out"] == []
+    report.unlink()
+    assert api.games_answer(served, query) == before
