@@ -20,6 +20,8 @@ def _rotation() -> pd.DataFrame:
             "box": [0.2, 0.1, -0.1, 0.0],
             "pm": [0.1, -0.05, 0.0, 0.2],
             "pts": [0.8, 0.4, 0.3, 0.5],
+            "ast": [0.2, 0.1, 0.05, 0.1],
+            "reb": [0.3, 0.2, 0.1, 0.25],
         }
     )
 
@@ -54,6 +56,7 @@ def test_out_sums_add_up_the_absent_players_minutes_and_ratings() -> None:
     assert row["out_box"] == pytest.approx(34 * 0.2 + 20 * 0.1)
     assert row["out_pm"] == pytest.approx(34 * 0.1 - 20 * 0.05)
     assert row["out_pts"] == pytest.approx(34 * 0.8 + 20 * 0.4)
+    assert row["out_reb"] == pytest.approx(34 * 0.3 + 20 * 0.2)
     assert (2, 1) not in sums.index  # player 99 is not in game 2's rotation: nothing to remove
 
 
@@ -81,17 +84,22 @@ def test_player_columns_give_the_team_and_opponent_absences() -> None:
         {
             "out_n": [1.0],
             "out_min": [30.0],
-            "out_pts": [20.0],
-            "rot_pts": [100.0],
             "av_min": [200.0],
+            **{f"out_{s}": [v] for s, v in (("pts", 20.0), ("ast", 5.0), ("reb", 8.0))},
+            **{f"rot_{s}": [v] for s, v in (("pts", 100.0), ("ast", 25.0), ("reb", 40.0))},
         }
     )
     opp = pd.DataFrame({"out_n": [2.0], "out_min": [50.0]})
     columns = availability.player_columns(own, opp, np.array([25.0]))
-    assert set(columns) == set(availability.PLAYER_AVAILABILITY)
+    assert set(columns) == {
+        *availability.PLAYER_AVAILABILITY,
+        *availability.PLAYER_AVAILABILITY_MORE,
+    }
     assert columns["team_out_pts_share"][0] == pytest.approx(0.2)
     assert columns["min_share_available"][0] == pytest.approx(25 / 200)
     assert columns["opp_out_n"][0] == 2.0
+    assert columns["team_out_ast_share"][0] == pytest.approx(0.2)
+    assert columns["min_expected_available"][0] == pytest.approx(25 + 25 / 200 * 30)
 
 
 def test_known_diffs_and_blind_copies_give_the_game_model_both_regimes() -> None:
