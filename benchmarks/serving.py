@@ -9,7 +9,7 @@ deployment would serve them) into a temporary data directory, then, in this proc
   with one probe game per team and one probe row per active player; once per date, cached);
 * then, N times each, a day's slate: 15 games (every team once) and 300 player rows (10 per team,
   the most recently active players, with opponent and venue), each timed end to end
-  (``predict_games`` / ``predict_players`` return DataFrames).
+  (``predict_games`` / ``predict_players`` return lists of typed predictions).
 
 Target: a day's slate (15 games + 300 players) well under 100 ms after the models are loaded
 (median); the per-date first request is reported beside it. Figures are medians and the 90th
@@ -21,6 +21,7 @@ Usage: python benchmarks/serving.py [-n RUNS] [--keep]
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -93,10 +94,10 @@ def main() -> None:
             game_times.append(t1 - t0)
             player_times.append(t2 - t1)
             slate_times.append(t2 - t0)
-        assert (
-            len(out_games) == len(games) and out_games["home_win_probability"].between(0, 1).all()
-        )
-        assert len(out_players) == len(players) and out_players["points"].notna().all()
+        assert len(out_games) == len(games)
+        assert all(0 <= g.home_win_probability <= 1 for g in out_games)
+        assert len(out_players) == len(players)
+        assert all(math.isfinite(v) for p in out_players for v in p.stats.values())
 
         started = time.perf_counter()
         predictor.predict_games(games, date=SECOND_DATE)

@@ -199,7 +199,8 @@ def main() -> None:
             time.sleep(0.01)
         after_load = rss_mb()
         predictor = live.current()
-        day = predictor._days[next(iter(predictor._days))]
+        day = predictor.day_rows.get(predictor.day_rows.days()[0])
+        assert day is not None
         teams = sorted(t for t in day.sides.index if t != "---")
         games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)]
         opponent_of = {h: a for h, a in games} | {a: h for h, a in games}

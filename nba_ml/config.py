@@ -262,7 +262,9 @@ class Settings:
 
     @property
     def raw_dir(self) -> Path:
-        return self.data_dir / "raw"
+        from nba_ml.data.cache import raw_dir_of
+
+        return raw_dir_of(self.data_dir)
 
     @property
     def lock_path(self) -> Path:

@@ -345,12 +345,6 @@ InjuriesOption = Annotated[
 ]
 
 
-def _availability_line(listed: dict[str, Any]) -> str:
-    from nba_ml.serving.availability import describe
-
-    return describe(listed)
-
-
 def _predict_game(
     invocation: Invocation,
     home: str,
@@ -360,17 +354,14 @@ def _predict_game(
     out: list[str] | None = None,
     injuries: Path | None = None,
 ) -> int:
+    from nba_ml.cli.predictions_view import game_text
     from nba_ml.commands.predict import predict_game as predict
 
-    row = predict(invocation.settings(), home, away, date, out, injuries)
+    prediction = predict(invocation.settings(), home, away, date, out, injuries)
     if as_json:
-        handlers.print_json(row.as_dict())
+        handlers.print_json(prediction.as_dict())
     else:
-        write_out(
-            f"{row.game_date} {row.away} @ {row.home}: home win probability "
-            f"{row.home_win_probability:.3f}\n  {row.served.line()}\n"
-            f"  {_availability_line(row.availability)}"
-        )
+        write_out(game_text(prediction))
     return EXIT_OK
 
 
@@ -399,9 +390,10 @@ def _predict_player(
     out: list[str] | None = None,
     injuries: Path | None = None,
 ) -> int:
+    from nba_ml.cli.predictions_view import player_text
     from nba_ml.commands.predict import predict_player as predict
 
-    row = predict(
+    prediction = predict(
         invocation.settings(),
         player,
         opponent=opponent,
@@ -411,14 +403,9 @@ def _predict_player(
         injuries=injuries,
     )
     if as_json:
-        handlers.print_json(row.as_dict())
+        handlers.print_json(prediction.as_dict())
     else:
-        against = f" {'@' if home is False else 'vs'} {row.opponent}" if row.opponent else ""
-        write_out(
-            f"{row.player_name} ({row.team}{against}): points {row.points:.1f}, "
-            f"assists {row.assists:.1f}, rebounds {row.rebounds:.1f}\n"
-            f"  {row.served.line()}\n  {_availability_line(row.availability)}"
-        )
+        write_out(player_text(prediction))
     return EXIT_OK
 
 
@@ -430,6 +417,7 @@ def _predict_today(
     out: list[str] | None = None,
     injuries: Path | None = None,
 ) -> int:
+    from nba_ml.cli.predictions_view import slate_lines
     from nba_ml.commands.predict import parse_date
     from nba_ml.commands.today import predict_today as predict
 
@@ -437,7 +425,7 @@ def _predict_today(
     if as_json:
         handlers.print_json(result.as_dict())
     else:
-        write_out("\n".join(result.lines()))
+        write_out("\n".join(slate_lines(result)))
     return EXIT_OK
 
 

@@ -3,15 +3,14 @@
 Dates are checked here (``YYYY-MM-DD`` only), and so is staleness: a prediction for a day far
 after the data ends (by the rule ``status`` uses) is refused for the default date (today) with a
 hint naming ``--date``, and answered with a warning for an explicit ``--date`` (the predictor's).
-Every answer carries what served it (``serving.provenance``): generation, trained-at, the data's
-last game and its staleness for the day predicted; and who it knew to be out
-(``serving.availability``: ``--out``, then ``--injuries FILE`` or the data directory's
-``injuries.csv`` / ``injuries.json``, else nobody).
+The answers are the predictor's own (``serving.predictions``), each carrying what served it:
+generation, trained-at, the data's last game and its staleness for the day predicted, and who it
+knew to be out (``serving.availability``: ``--out``, then ``--injuries FILE`` or the data
+directory's ``injuries.csv`` / ``injuries.json``, else nobody).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -23,47 +22,10 @@ from nba_ml.errors import UsageError
 
 if TYPE_CHECKING:
     from nba_ml.serving.availability import Availability
+    from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
     from nba_ml.serving.predictor import Predictor
-    from nba_ml.serving.provenance import Provenance
 
 logger = logging.getLogger(__name__)
-
-
-class _Served:
-    """A prediction with what served it: ``as_dict`` is its JSON (the web API's fields)."""
-
-    served: Provenance
-
-    def as_dict(self) -> dict[str, Any]:
-        fields = {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)  # type: ignore[arg-type]
-            if f.name != "served"
-        }
-        return fields | self.served.as_dict()
-
-
-@dataclasses.dataclass(frozen=True)
-class GamePrediction(_Served):
-    game_date: str
-    home: str
-    away: str
-    home_win_probability: float
-    served: Provenance
-    availability: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass(frozen=True)
-class PlayerPrediction(_Served):
-    player_id: int
-    player_name: str
-    team: str
-    opponent: str | None
-    points: float
-    assists: float
-    rebounds: float
-    served: Provenance
-    availability: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def parse_date(raw: str | None) -> dt.date | None:
@@ -150,18 +112,9 @@ def predict_game(
     predictor = _predictor(settings)
     check_fresh(predictor, day)
     listed = availability(predictor, settings, out, injuries, day)
-    frame = predictor.predict_games(
+    return predictor.predict_games(
         [(home, away)], date=day.isoformat() if day else None, availability=listed
-    )
-    row = frame.iloc[0]
-    return GamePrediction(
-        str(row["game_date"]),
-        str(row["home"]),
-        str(row["away"]),
-        float(row["home_win_probability"]),
-        _served(predictor, frame, day),
-        listed.as_dict(),
-    )
+    )[0]
 
 
 def predict_player(
@@ -174,30 +127,13 @@ def predict_player(
     out: Sequence[str] | None = None,
     injuries: Path | None = None,
 ) -> PlayerPrediction:
-    """Return a player's expected points, assists and rebounds; raise as :func:`predict_game`."""
+    """Return a player's expected stat line (one value per player model); raise as
+    :func:`predict_game`."""
     day = parse_date(date)
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
     check_fresh(predictor, day)
     listed = availability(predictor, settings, out, injuries, day)
-    frame = predictor.predict_players(
+    return predictor.predict_players(
         [request], date=day.isoformat() if day else None, availability=listed
-    )
-    row = frame.iloc[0]
-    against = row["opponent"]
-    return PlayerPrediction(
-        player_id=int(row["player_id"]),
-        player_name=str(row["player_name"]),
-        team=str(row["team"]),
-        opponent=against if isinstance(against, str) else None,
-        points=float(row["points"]),
-        assists=float(row["assists"]),
-        rebounds=float(row["rebounds"]),
-        served=_served(predictor, frame, day),
-        availability=listed.as_dict(),
-    )
-
-
-def _served(predictor: Predictor, frame: Any, day: dt.date | None) -> Provenance:
-    """Return the provenance of the prediction in ``frame`` (for the day it predicted)."""
-    return predictor.provenance(str(frame.iloc[0]["game_date"]) if day else None)
+    )[0]

@@ -39,6 +39,7 @@ from nba_ml.state.files import (
 
 logger = logging.getLogger(__name__)
 
+RAW = "raw"  # the raw cache's directory in a data directory
 ENDPOINT = "leaguegamelog"
 SCHEDULE = "schedule"
 MODES: tuple[str, ...] = ("T", "P")
@@ -59,6 +60,11 @@ _LEFTOVER = re.compile(
     rf"\.[0-9]{{4}}-[0-9]{{2}}(?:-[0-9]{{2}}|_(?:{_SLUGS})_[TP])\.json"
     r"\.[A-Za-z0-9_]+\.tmp"
 )
+
+
+def raw_dir_of(data_dir: Path) -> Path:
+    """Return the raw cache's directory in the data directory ``data_dir``."""
+    return Path(data_dir) / RAW
 
 
 def cache_path(raw_dir: Path, season: str, season_type: str, mode: str) -> Path:

@@ -1,15 +1,14 @@
 """The HTTP API's requests and answers, kept out of any web framework.
 
-``nba_ml.web.routes`` (Flask) only routes: it hands the query parameters of ``/v1/games`` and
-``/v1/players`` to :func:`games_answer` / :func:`players_answer` and maps the exceptions to status
-codes with :func:`error_status`. The validation and its messages are the CLI's own: teams, players
-and dates go through ``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as
-``nba-ml predict`` does; only the query-string forms (``home=1|0``, a missing parameter) are
-parsed here. Every answer carries what served it (:func:`served`, judged for the day asked), and
-a 503 carries ``Retry-After`` (:func:`error_headers`), and who it knew to be out
-(``availability``: the request's ``out=`` players, repeatable or comma-separated, then the
-injury report in the data directory, read again whenever the file changes; one request's
-``out=`` is applied to a copy of the day's rows, never to what other requests see).
+``nba_ml.web.routes`` (Flask) only routes: it hands the query parameters of ``/v1/games``,
+``/v1/players`` and ``/v1/today`` to :func:`games_answer` / :func:`players_answer` /
+:func:`today_answer` and maps the exceptions to status codes with :func:`error_status`. The
+validation and its messages are the CLI's own: teams, players and dates go through
+``Predictor.predict_games`` / ``predict_players`` and ``parse_day`` exactly as ``nba-ml predict``
+does, and an answer is the prediction's own JSON form (``as_dict``, as ``--json`` prints it);
+only the query-string forms (``home=1|0``, a missing parameter) are parsed here. Every answer
+carries what served it (judged for the day asked), and a 503 carries ``Retry-After``
+(:func:`error_headers`).
 """
 
 from __future__ import annotations
@@ -24,10 +23,11 @@ from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, ServingBusy, UsageError
 from nba_ml.serving.inputs import parse_day
 from nba_ml.serving.predictor import Predictor
+from nba_ml.serving.slate import NoSchedule, day_slate
 
 if TYPE_CHECKING:
     from nba_ml.serving.availability import Availability
-    from nba_ml.serving.live import ServingInfo
+    from nba_ml.serving.live import LivePredictor, ServingInfo
 
 MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
 RETRY_AFTER_SECONDS = 30  # what a 503 (no model set yet) tells clients to wait
@@ -38,9 +38,9 @@ _FALSE = {"0", "false", "no", "away"}
 
 GAMES_PARAMETERS = ("home", "away", "date", "out")
 PLAYERS_PARAMETERS = ("player", "opponent", "home", "date", "out")
+TODAY_PARAMETERS = ("date", "out")
 REPEATABLE = ("out",)  # parameters that may be given more than once
 MAX_OUT = 30  # players a request may name out
-TODAY_PARAMETERS = ("date", "out")
 
 
 def check_parameters(params: Mapping[str, str], allowed: tuple[str, ...]) -> None:
@@ -94,9 +94,11 @@ def _date(params: Mapping[str, str]) -> str | None:
 
 
 def availability(predictor: Predictor, params: Mapping[str, str], date: object) -> Availability:
-    """Return who the request knows to be out: its ``out=`` players (repeatable, each a name
-    or id or a comma-separated list of them), then the data directory's injury report
-    (``serving.availability.REPORT_NAMES``); raise UsageError for an unknown player."""
+    """Return who the request knows to be out (issue #23): its ``out=`` players (repeatable,
+    each a name or id or a comma-separated list of them), then the data directory's injury
+    report (``serving.availability.REPORT_NAMES``, read again whenever it changes); raise
+    UsageError for an unknown player. Applied to a copy of the day's rows: one request's
+    ``out=`` never changes what another sees."""
     from nba_ml.serving.availability import report_path
 
     getlist = getattr(params, "getlist", None)
@@ -125,6 +127,28 @@ def today_date(params: Mapping[str, str]) -> dt.date:
     return today_in_chicago() if date is None else parse_day(date)
 
 
+def today_answer(live: LivePredictor, params: Mapping[str, str]) -> dict[str, Any]:
+    """Answer ``GET /v1/today[?date=YYYY-MM-DD]``: what is served (``live.info()``), the
+    day's slate cached in ``live.data_dir`` (``serving.slate``, as ``nba-ml predict today``) and
+    what served it. Raises UsageError for bad input (checked first), ModelsNotReady before any
+    set is loaded (schedule cached or not), then NoSchedule when none is cached for the day."""
+    day = today_date(params)
+    chosen = _parameter(params, "date", required=False) is not None
+    predictor = live.current()
+    result = day_slate(
+        live.data_dir,
+        day,
+        lambda: predictor,
+        chosen=chosen,
+        availability=lambda used, when: availability(used, params, when.isoformat()),
+    )
+    return {
+        **live.info().as_dict(),
+        **result.as_dict(),
+        **served(predictor, day if chosen else None),
+    }
+
+
 def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
     """Answer ``GET /v1/games?home=BOS&away=LAL[&date=YYYY-MM-DD]``."""
     check_parameters(params, GAMES_PARAMETERS)
@@ -133,16 +157,7 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
     date = _date(params)
     assert home is not None and away is not None
     listed = availability(predictor, params, date)
-    frame = predictor.predict_games([(home, away)], date=date, availability=listed)
-    row = frame.iloc[0]
-    return {
-        "game_date": row["game_date"],
-        "home": row["home"],
-        "away": row["away"],
-        "home_win_probability": float(row["home_win_probability"]),
-        **frame.attrs["provenance"],
-        "availability": frame.attrs["availability"],
-    }
+    return predictor.predict_games([(home, away)], date=date, availability=listed)[0].as_dict()
 
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
@@ -152,26 +167,9 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
     opponent = _parameter(params, "opponent", required=False)
     is_home = parse_venue(_parameter(params, "home", required=False))
     date = _date(params)
+    request = {"player": player, "opponent": opponent, "is_home": is_home}
     listed = availability(predictor, params, date)
-    frame = predictor.predict_players(
-        [{"player": player, "opponent": opponent, "is_home": is_home}],
-        date=date,
-        availability=listed,
-    )
-    row = frame.iloc[0]
-    opponent_out = row["opponent"] if isinstance(row["opponent"], str) else None
-    return {
-        "player_id": int(row["player_id"]),
-        "player_name": str(row["player_name"]),
-        "team": str(row["team"]),
-        "opponent": opponent_out,
-        "is_home": is_home,
-        "game_date": str(row["game_date"]),  # the day predicted, even across midnight
-        **{name: float(row[name]) for name in ("points", "assists", "rebounds")},
-        "out": bool(row["out"]),
-        **frame.attrs["provenance"],
-        "availability": frame.attrs["availability"],
-    }
+    return predictor.predict_players([request], date=date, availability=listed)[0].as_dict()
 
 
 def error_headers(error: Exception) -> dict[str, str]:
@@ -186,10 +184,12 @@ def health_headers(status: int) -> dict[str, str]:
 
 
 def error_status(error: Exception) -> int:
-    """Return the HTTP status of an exception: 400 bad input, 503 no set yet or busy with
-    another date's rows (retry), 500 otherwise."""
+    """Return the HTTP status of an exception: 400 bad input, 404 no schedule cached for the
+    day asked, 503 no set yet or busy with another date's rows (retry), 500 otherwise."""
     if isinstance(error, UsageError):
         return 400
+    if isinstance(error, NoSchedule):
+        return 404
     if isinstance(error, (ModelsNotReady, ServingBusy)):
         return 503
     return 500

@@ -84,7 +84,7 @@ def compute_in_helper(data_dir: Path, ref: weakref.ref[Predictor], day: pd.Times
         helper.close()
     if prepared is not None and day.date() in prepared.days:
         return prepared.days[day.date()]
-    return predictor._compute_day(day)
+    return predictor.compute_day(day)
 
 
 def held_problem(served: Predictor, seen: Seen | None) -> tuple[Seen | None, str | None]:

@@ -7,18 +7,17 @@ neither the server's working directory nor ``PYTHON*`` variables nor the user's 
 reach its ``sys.path``; run from ``/``), a plain child process: nothing of the server's main
 module is imported again, no fork of a threaded server. It reads one request (a pickle from its
 parent: data directory, game data sha256, the descriptor of the game data the server holds
-open, batches of days) on stdin and
-writes, for each batch in order, an 8-byte big-endian length and a pickle of
-``("ok", Prepared)`` or ``("error", message)`` on stdout. The game data is checked against its
-sha256 before it is read (``state.history.load_history``, no pickle). The helper runs at a lower CPU
-priority than the server (``HELPER_NICE``): its feature passes are background work, and the
+open, batches of days) on stdin and writes, for each batch in order, an 8-byte big-endian
+length and a pickle of ``("ok", Prepared)`` (``serving.dayrows.Prepared``) or
+``("error", message)`` on stdout. The game data is checked against its sha256 before it is read
+(``state.history.load_history``, no pickle). The helper runs at a lower CPU priority than the
+server (``HELPER_NICE``): its feature passes are background work, and the
 server's requests come first on a machine with few cores.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -30,27 +29,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from nba_ml.serving.predictor import Predictor, _Day
+from nba_ml.serving.dayrows import Prepared, prepare
 from nba_ml.state.files import describe_os_error
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from nba_ml.state.held import HeldHistory
 
 logger = logging.getLogger(__name__)
 
 HEADER = 8  # bytes of the length prefix of each answer
-
-
-@dataclasses.dataclass
-class Prepared:
-    """What a server needs from the game data besides the models: the player lookups, the last
-    game date, and the rows of the prepared days."""
-
-    latest: pd.DataFrame
-    last_game_date: dt.date | None
-    days: dict[dt.date, _Day]
 
 
 def prepare_rows(
@@ -61,8 +48,6 @@ def prepare_rows(
     the server holds open, when given, else from ``data_dir``. Runs in a helper process
     (``LivePredictor``), so a server's own process spends neither the CPU nor the peak memory of
     the feature passes, nor holds the game data; it needs no model."""
-    import pandas as pd
-
     from nba_ml.state.held import HeldHistory
     from nba_ml.state.history import history_path, load_history
 
@@ -71,17 +56,7 @@ def prepare_rows(
         history = HeldHistory(os.dup(fd), history_sha256, path).load()  # the dup closes after
     else:
         history = load_history(Path(data_dir), history_sha256)
-    rows = Predictor({}, history)
-    last = rows.last_game_date
-    return Prepared(
-        rows._latest_players(),
-        last,
-        {
-            day: rows._compute_day(pd.Timestamp(day), history)
-            for day in days
-            if last is None or day > last
-        },
-    )
+    return prepare(history, days)
 
 
 def write_message(out: BinaryIO, message: Any) -> None:
@@ -257,7 +232,7 @@ def main() -> int:
     terminal reaches its helper too) ends it quietly, as SIGTERM does: no traceback."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     # Run as __main__ (python -m, as before): take prepare_rows from the module under its own
-    # name, so that what is pickled names nba_ml.serving.helper.Prepared, which the server finds.
+    # name, so that nothing pickled names __main__ (Prepared is serving.dayrows's, either way).
     from nba_ml.serving.helper import prepare_rows as prepare
 
     try:

@@ -9,8 +9,11 @@ A web server does::
     predictor.predict_players([{"player_id": 2544, "opponent": "GSW", "is_home": True}],
                               date="2026-11-28")
 
-Inputs are built by ``modeling.features`` from the saved game data with upcoming rows appended:
-the same code path as training and backtest.
+Each returns a list of frozen predictions (``serving.predictions``: ``GamePrediction``,
+``PlayerPrediction``), one per item asked, each with what served it; ``as_dict()`` is the JSON
+form ``nba-ml predict --json`` and the web API answer. Inputs are built by
+``modeling.features`` from the saved game data with upcoming rows appended: the same code path
+as training and backtest; the rows of each date asked are kept in a ``serving.dayrows.DayCache``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.data.names import PlayerNames
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import availability as absences
@@ -35,9 +37,16 @@ from nba_ml.serving.availability import (
     ReportCache,
     ReportUnreadable,
     report_outs,
-    with_availability,
 )
-from nba_ml.serving.dayrows import ACTIVE_DAYS, DayRows, compute_day, last_game_of, latest_players
+from nba_ml.serving.dayrows import (
+    ACTIVE_DAYS,
+    DayCache,
+    DayRows,
+    Prepared,
+    compute_day,
+    last_game_of,
+    latest_players,
+)
 from nba_ml.serving.inputs import (
     check_horizon,
     find_player_id,
@@ -45,20 +54,18 @@ from nba_ml.serving.inputs import (
     resolve_team,
     upcoming_day,
 )
-from nba_ml.serving.provenance import Provenance, attach, provenance, stale_warning
+from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
+from nba_ml.serving.provenance import Provenance, provenance, stale_warning
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from nba_ml.data.importer import GameData
-    from nba_ml.serving.helper import Prepared
     from nba_ml.state.held import HeldHistory
 
 logger = logging.getLogger(__name__)
 
-
-_Day = DayRows  # the name the helper process and older code use
-KEPT_DAYS = 8  # days of prepared feature rows a predictor keeps (memory stays bounded)
+WARNED_DAYS = 64  # days predicted whose stale warning is remembered (bounded, whatever is asked)
 
 
 @dataclasses.dataclass
@@ -70,6 +77,7 @@ class Predictor:
     seconds); later requests for that date only look rows up and combine a game's two sides
     (``features.add_game_diffs``) or a player's row with his opponent
     (``features.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
+    ``day_rows`` (a ``serving.dayrows.DayCache``) keeps those rows and the player lookups.
 
     ``history`` may be None (``load_models``): the game data then stays on disk, named by the
     manifest's sha256 under ``data_dir`` (``held``: the very file verified, held open by a live
@@ -84,12 +92,10 @@ class Predictor:
     manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     data_dir: Path | None = dataclasses.field(default=None, repr=False)
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
-    _days: dict[pd.Timestamp, _Day] = dataclasses.field(default_factory=dict, repr=False)
-    _latest: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
-    _by_name: PlayerNames | None = dataclasses.field(default=None, repr=False)
+    day_rows: DayCache = dataclasses.field(default_factory=DayCache, repr=False)
+    _reports: ReportCache = dataclasses.field(default_factory=lambda: ReportCache(), repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     _warned: set[str] = dataclasses.field(default_factory=set, repr=False)
-    _reports: ReportCache = dataclasses.field(default_factory=lambda: ReportCache(), repr=False)
     held: HeldHistory | None = dataclasses.field(default=None, repr=False)
     horizon_days: int | None = None
     clock: Callable[[], dt.date] | None = dataclasses.field(default=None, repr=False)
@@ -178,33 +184,28 @@ class Predictor:
             (self.generation, self.trained_at), self.last_game_date, day.date(), chosen=chosen
         )
         if served.warning and served.day not in self._warned:
-            if len(self._warned) >= KEPT_DAYS * 8:  # bounded, whatever dates clients ask
+            if len(self._warned) >= WARNED_DAYS:
                 self._warned.clear()
             self._warned.add(served.day)
             logger.warning("%s", served.warning)
         return served
 
-    def _latest_players(self) -> pd.DataFrame:
-        """Return each player's latest row (name, team, game date), indexed by player_id,
-        cached."""
-        if self._latest is None:
-            self._set_latest(latest_players(self.games()))
-        assert self._latest is not None
-        return self._latest
-
-    def _set_latest(self, latest: pd.DataFrame) -> None:
-        self._by_name = PlayerNames(
-            (int(i), str(n))  # type: ignore[call-overload]
-            for i, n in latest["player_name"].items()
-        )
-        self._latest = latest
+    def latest_players(self) -> pd.DataFrame:
+        """Return each player's latest row (name, team, game date), indexed by player_id
+        (kept in ``day_rows`` once read from the game data)."""
+        latest = self.day_rows.latest
+        if latest is None:
+            self.day_rows.set_latest(latest_players(self.games()))
+            latest = self.day_rows.latest
+        assert latest is not None
+        return latest
 
     def warm(self, date: object = None) -> None:
         """Precompute the feature rows of ``date`` (default today in Chicago)."""
         self._day(self._upcoming(date))
 
-    def _day(self, day: pd.Timestamp) -> _Day:
-        cached = self._days.get(day)  # a lookup without the lock: requests of a prepared day
+    def _day(self, day: pd.Timestamp) -> DayRows:
+        cached = self.day_rows.get(day)  # a lookup without the lock: requests of a prepared day
         if cached is not None:
             return cached
         # One computation at a time, however many threads ask. A live server's requests wait
@@ -219,10 +220,10 @@ class Predictor:
                 )
             self._compute_lock.acquire()  # the same day: its rows are seconds away
         try:
-            cached = self._days.get(day)
+            cached = self.day_rows.get(day)
             if cached is None:
                 self._computing = day
-                compute = self.compute_elsewhere or self._compute_day
+                compute = self.compute_elsewhere or self.compute_day
                 cached = compute(day)
                 self._keep_day(day, cached)
         finally:
@@ -230,20 +231,12 @@ class Predictor:
             self._compute_lock.release()
         return cached
 
-    def _keep_day(self, day: pd.Timestamp, rows: _Day) -> None:
-        """Keep ``rows`` for ``day``, at most ``KEPT_DAYS`` days: the days farthest from today
-        (in Chicago) leave first, so requests cycling through other dates never push out the
-        rows of today and tomorrow that a server prepared."""
+    def _keep_day(self, day: pd.Timestamp, rows: DayRows) -> None:
+        """Keep ``rows`` for ``day`` (``DayCache.keep``: the days farthest from today in
+        Chicago leave first)."""
         import pandas as pd
 
-        days = dict(self._days)
-        days[day] = rows
-        if len(days) > KEPT_DAYS:
-            today = pd.Timestamp(today_in_chicago())
-            farthest = sorted(days, key=lambda d: (abs(d - today), d > today), reverse=True)
-            for old in farthest[: len(days) - KEPT_DAYS]:
-                days.pop(old)
-        self._days = days  # one reference swapped: readers see the old or the new
+        self.day_rows.keep(day, rows, pd.Timestamp(today_in_chicago()))
 
     @property
     def history_sha256(self) -> str | None:
@@ -254,20 +247,21 @@ class Predictor:
         return str(value) if value else None
 
     def adopt(self, prepared: Prepared) -> None:
-        """Keep what ``prepare_rows`` computed (in another process) from this set's own game
-        data, as if ``warm`` had computed it here."""
+        """Keep what ``dayrows.prepare`` computed (in a helper process) from this set's own
+        game data, as if ``warm`` had computed it here."""
         import pandas as pd
 
         with self._compute_lock:
-            if self._latest is None:
-                self._set_latest(prepared.latest)
+            if self.day_rows.latest is None:
+                self.day_rows.set_latest(prepared.latest)
             if self.history is None:
                 self._last_game = prepared.last_game_date
             for day, rows in prepared.days.items():
                 self._keep_day(pd.Timestamp(day), rows)
 
-    def _compute_day(self, day: pd.Timestamp, history: GameData | None = None) -> _Day:
-        return compute_day(history or self.games(), self._latest_players(), day)
+    def compute_day(self, day: pd.Timestamp) -> DayRows:
+        """Return the rows of ``day``, computed here from the game data (a feature pass)."""
+        return compute_day(self.games(), self.latest_players(), day)
 
     def availability(
         self, out: Iterable[str | int] = (), report: Path | None = None, date: object = None
@@ -310,11 +304,11 @@ class Predictor:
         )
         return Availability(" + ".join(sources), players, tuple(notes))
 
-    def _sides(self, cached: _Day, listed: Availability | None) -> pd.DataFrame:
+    def _sides(self, cached: DayRows, listed: Availability) -> pd.DataFrame:
         """Return the day's team sides with ``listed`` applied (a copy: one request's list
-        never changes what another sees)."""
+        never changes what another sees; only the listed teams' rows change)."""
         sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
-        if listed is None or not listed.known or cached.rotation is None:
+        if not listed.known or cached.rotation is None:
             return sides
         return absences.sides_with_absent(sides, cached.rotation, listed.ids)
 
@@ -323,10 +317,10 @@ class Predictor:
         games: Iterable[tuple[str, str]],
         date: object = None,
         availability: Availability | None = None,
-    ) -> pd.DataFrame:
-        """Return home-win probabilities for (home, away) pairs played on ``date`` (default today
-        in Chicago), knowing who is out (``availability``; default: nobody known); raise
-        UsageError for unknown teams or a team playing twice."""
+    ) -> list[GamePrediction]:
+        """Return the home team's win probability for each (home, away) pair played on
+        ``date`` (default today in Chicago), in order, knowing who is out (``availability``;
+        default: nobody known); raise UsageError for unknown teams or a team playing twice."""
         import numpy as np
         import pandas as pd
 
@@ -341,33 +335,27 @@ class Predictor:
                 raise UsageError("a team can play only one game a day")
             seen.update((home, away))
         if not pairs:
-            return attach(
-                served, pd.DataFrame(columns=["game_date", "home", "away", "home_win_probability"])
-            )
+            return []
         listed = availability or Availability()
         sides = self._sides(self._day(day), listed)
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        probability = models.predict_home_win(self.models[models.GAME_MODEL], table)
-        return attach(
-            served,
-            pd.DataFrame(
-                {
-                    "game_date": f"{day:%Y-%m-%d}",
-                    "home": [h for h, _ in pairs],
-                    "away": [a for _, a in pairs],
-                    "home_win_probability": np.round(probability, 4),
-                }
-            ),
-        ).pipe(with_availability, listed)
+        probability = np.round(models.predict_home_win(self.models[models.GAME_MODEL], table), 4)
+        return [
+            GamePrediction(
+                f"{day:%Y-%m-%d}", home, away, float(value), served=served, availability=listed
+            )
+            for (home, away), value in zip(pairs, probability, strict=True)
+        ]
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the
         closest names when nobody matches."""
-        latest = self._latest_players()
-        assert self._by_name is not None
-        player_id = find_player_id(str(name_or_id), latest, self._by_name)
+        latest = self.latest_players()
+        names = self.day_rows.names
+        assert names is not None
+        player_id = find_player_id(str(name_or_id), latest, names)
         row = latest.loc[player_id]
         return player_id, str(row["player_name"]), str(row["team"])
 
@@ -376,19 +364,16 @@ class Predictor:
         players: Iterable[Mapping[str, Any]],
         date: object = None,
         availability: Availability | None = None,
-    ) -> pd.DataFrame:
-        """Return expected points, assists and rebounds for upcoming player-games, with the
-        ``game_date`` predicted.
+    ) -> list[PlayerPrediction]:
+        """Return the expected stat line of each upcoming player-game, in order: one value per
+        player model, for the ``game_date`` predicted.
 
         Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
         and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
         plays for his latest team. Raises UsageError for unknown players or teams, or a player
         inactive for more than ACTIVE_DAYS days. ``availability``: who is out (his team's and
-        the opponent's absences move the prediction; a player listed out is marked ``out``).
+        the opponent's absences move the prediction; it is on each answer).
         """
-        import numpy as np
-        import pandas as pd
-
         day = self._upcoming(date)
         served = self._check_staleness(day, date is not None)
         cached = self._day(day)
@@ -409,39 +394,50 @@ class Predictor:
             opponent = resolve_team(item["opponent"]) if item.get("opponent") else None
             if opponent == team:
                 raise UsageError(f"{name} cannot play against his own team {team}")
-            requests.append((player_id, team, opponent, item.get("is_home")))
-        columns = [
-            "game_date",
-            "player_id",
-            "player_name",
-            "team",
-            "opponent",
-            *models.PLAYER_MODELS,
-            "out",
-        ]
-        listed = availability or Availability()
+            venue = item.get("is_home")
+            requests.append((player_id, team, opponent, None if venue is None else bool(venue)))
         if not requests:
-            return attach(served, pd.DataFrame(columns=columns)).pipe(with_availability, listed)
+            return []
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
+        listed = availability or Availability()
+        stats = self._player_stats(cached, rows, requests, listed)
+        return [
+            PlayerPrediction(
+                int(player_id),
+                str(name),
+                team,
+                opponent,
+                venue,
+                f"{day:%Y-%m-%d}",
+                {stat: float(values[i]) for stat, values in stats.items()},
+                served=served,
+                availability=listed,
+            )
+            for i, (player_id, name, (_, team, opponent, venue)) in enumerate(
+                zip(rows["player_id"], rows["player_name"], requests, strict=True)
+            )
+        ]
+
+    def _player_stats(
+        self,
+        cached: DayRows,
+        rows: pd.DataFrame,
+        requests: list[tuple[int, str, str | None, bool | None]],
+        listed: Availability,
+    ) -> dict[str, Any]:
+        """Return each player model's predictions (rounded to 2 decimals) for the ``requests``
+        (player_id, team, opponent, venue) whose feature ``rows`` are given, by model name."""
+        import numpy as np
+
         sides = self._sides(cached, listed)
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
         opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
-        venues = [r[3] for r in requests]
-        out = pd.DataFrame(
-            {
-                "game_date": f"{day:%Y-%m-%d}",
-                "player_id": rows["player_id"],
-                "player_name": rows["player_name"],
-                "team": [r[1] for r in requests],
-                "opponent": [r[2] for r in requests],
-            }
-        )
         # One row per (request, venue it may be played at): a known venue gives one row, an
         # unknown one two (home and away, averaged); then one predict call per model.
         pairs = [
             (i, home)
-            for i, v in enumerate(venues)
-            for home in ((True, False) if v is None else (bool(v),))
+            for i, (*_, venue) in enumerate(requests)
+            for home in ((True, False) if venue is None else (venue,))
         ]
         index = np.array([i for i, _ in pairs])
         home = np.array([h for _, h in pairs], dtype=float)
@@ -458,12 +454,12 @@ class Predictor:
         )
         for column, values in refill.items():
             variant[column] = values
+        out = {}
         for name in models.PLAYER_MODELS:
             predicted = models.predict_stat(self.models[name], variant)
             total = np.bincount(index, weights=predicted, minlength=len(rows))
             out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
-        out["out"] = out["player_id"].isin(list(listed.ids)).to_numpy()
-        return attach(served, out).pipe(with_availability, listed)
+        return out
 
 
 def load_models(data_dir: Path | str) -> Predictor:

@@ -1,22 +1,19 @@
 """What served a prediction: the model set's generation, when it was trained, the data's last game
 and whether that data is stale for the day predicted.
 
-Every prediction carries it: the CLI's text and ``--json``, the web API's answers, and the
-Python API's result frames (``frame.attrs["provenance"]``). Staleness is judged for the day
-predicted (``data.seasons.is_stale``, the rule ``status`` uses), not for today: a prediction for
-the day after the data ends is fresh whenever it is asked.
+Every prediction carries it (``serving.predictions``: ``served``): the CLI's text and
+``--json``, the web API's answers and the Python API's results alike. Staleness is judged for
+the day predicted (``data.seasons.is_stale``, the rule ``status`` uses), not for today: a
+prediction for the day after the data ends is fresh whenever it is asked.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nba_ml.data.seasons import days_behind, is_stale
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,16 +39,6 @@ class Provenance:
             "stale": self.stale,
         }
         return out | ({"warning": self.warning} if self.warning else {})
-
-    def line(self) -> str:
-        """Return the one-line text form: generation, trained-at, the data's last game."""
-        behind = "" if self.days_behind is None else f", {self.days_behind} days before {self.day}"
-        state = "; STALE" if self.stale else ""
-        return (
-            f"models {self.generation or 'of unknown generation'}, trained "
-            f"{self.trained_at or 'at an unknown time'}; data through "
-            f"{self.last_game_date or 'no game'}{behind}{state}"
-        )
 
 
 def stale_message(last_game: dt.date | None, day: dt.date) -> str | None:
@@ -99,10 +86,3 @@ def provenance(
         is_stale(last_game, day),
         stale_warning(last_game, day, chosen=chosen),
     )
-
-
-def attach(served: Provenance, frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` (a predictor's result) carrying what served it, as
-    ``frame.attrs["provenance"]`` (:meth:`Provenance.as_dict`)."""
-    frame.attrs["provenance"] = served.as_dict()
-    return frame

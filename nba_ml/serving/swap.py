@@ -43,7 +43,7 @@ def exercise(predictor: Predictor, days: list[dt.date]) -> None:
     import pandas as pd
 
     for day in days:
-        rows = predictor._days.get(pd.Timestamp(day))
+        rows = predictor.day_rows.get(pd.Timestamp(day))
         if rows is None:
             continue
         teams = [str(t) for t in rows.sides.index if t != "---"][:2]

@@ -1,5 +1,7 @@
-"""The reference web app's routes (Flask): each hands its query to :mod:`nba_ml.serving.api`
-or :mod:`nba_ml.commands.today` and maps the exceptions to status codes. No logic lives here.
+"""The reference web app's routes (Flask): each hands its query to the serving layer's answers
+(``nba_ml.serving``: ``games_answer``, ``players_answer``, ``today_answer``, ``health_answer``)
+and maps the exceptions to status codes (``error_status``). No logic lives here, and only the
+names ``nba_ml.serving`` declares public are used.
 
 Endpoints (JSON):
     GET /healthz                                         200: what is served; 503 before any set
@@ -21,10 +23,9 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from nba_ml.commands.today import NoSchedule, slate
+from nba_ml import serving
 from nba_ml.errors import NbaMlError
-from nba_ml.serving import api
-from nba_ml.serving.live import LivePredictor
+from nba_ml.serving import LivePredictor
 
 
 def create_app(live: LivePredictor) -> Flask:
@@ -32,55 +33,35 @@ def create_app(live: LivePredictor) -> Flask:
     app = Flask("nba_ml.web")
 
     def _error(error: Exception) -> tuple[Any, int, dict[str, str]]:
-        status = api.error_status(error)
+        status = serving.error_status(error)
         if status >= 500:  # the log has the whole line; the client no server path
             app.logger.error("%s", error)
-        body = {"error": api.public_text(str(error), live.data_dir)}
-        return jsonify(body), status, api.error_headers(error)
+        body = {"error": serving.public_text(str(error), live.data_dir)}
+        return jsonify(body), status, serving.error_headers(error)
 
     @app.get("/healthz")
     def healthz() -> tuple[Any, ...]:
-        body, status = api.health_answer(live.info(), live.data_dir)  # 503: cannot answer
-        return jsonify(body), status, api.health_headers(status)
+        body, status = serving.health_answer(live.info(), live.data_dir)  # 503: cannot answer
+        return jsonify(body), status, serving.health_headers(status)
 
     @app.get("/v1/games")
     def games() -> tuple[Any, ...]:
         try:
-            return jsonify(api.games_answer(live.current(), request.args)), 200
+            return jsonify(serving.games_answer(live.current(), request.args)), 200
         except NbaMlError as error:
             return _error(error)
 
     @app.get("/v1/players")
     def players() -> tuple[Any, ...]:
         try:
-            return jsonify(api.players_answer(live.current(), request.args)), 200
+            return jsonify(serving.players_answer(live.current(), request.args)), 200
         except NbaMlError as error:
             return _error(error)
 
     @app.get("/v1/today")
     def today() -> tuple[Any, ...]:
-        try:
-            day = api.today_date(request.args)
-            chosen = bool(request.args.get("date", "").strip())
-            predictor = live.current()  # 503 while no set is loaded, schedule cached or not
-            result = slate(
-                live.data_dir / "raw",
-                day,
-                lambda: predictor,
-                chosen=chosen,
-                availability=lambda served, when: api.availability(
-                    served, request.args, when.isoformat()
-                ),
-            )
-            return jsonify(
-                {
-                    **live.info().as_dict(),
-                    **result.as_dict(),
-                    **api.served(predictor, day if chosen else None),
-                }
-            ), 200
-        except NoSchedule as error:
-            return jsonify({"error": api.public_text(str(error), live.data_dir)}), 404
+        try:  # 503 while no set is loaded, schedule cached or not; then 404 without one
+            return jsonify(serving.today_answer(live, request.args)), 200
         except NbaMlError as error:
             return _error(error)
 

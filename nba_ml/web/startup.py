@@ -34,7 +34,7 @@ from nba_ml.state.datadir import DATA_DIR_ENV
 from nba_ml.state.files import safe_text
 
 if TYPE_CHECKING:
-    from nba_ml.serving.live import LivePredictor
+    from nba_ml.serving import LivePredictor
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _same_directory(first: str, second: str) -> bool | None:
 def start_live(environ: Mapping[str, str] | None = None) -> LivePredictor:
     """Return a started LivePredictor for the settings in ``environ`` (default ``os.environ``);
     raise ConfigError naming the variable when one is malformed."""
-    from nba_ml.serving.live import LivePredictor
+    from nba_ml.serving import LivePredictor
 
     environ = dict(os.environ if environ is None else environ)
     data_dir = data_dir_from(environ, os.getcwd())

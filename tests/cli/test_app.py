@@ -605,11 +605,19 @@ def test_an_away_game_reads_at_not_vs(
 ) -> None:
     # `--away` printed "(WAS vs GSW)"
     from nba_ml.commands import predict
+    from nba_ml.serving.predictions import PlayerPrediction
     from nba_ml.serving.provenance import Provenance
 
     served = Provenance("2026-12-07", "g1", "2026-12-07T09:00:00+00:00", "2026-12-06", 1, False)
-    row = predict.PlayerPrediction(1, "Bradley Beal", "WAS", "GSW", 25.0, 4.5, 4.0, served)
-    monkeypatch.setattr(predict, "predict_player", lambda *_, **__: row)
+    stats = {"points": 25.0, "assists": 4.5, "rebounds": 4.0}
+
+    def answer(*_: object, home: bool | None = None, **__: object) -> PlayerPrediction:
+        # as the predictor does: the venue asked is the venue answered
+        return PlayerPrediction(
+            1, "Bradley Beal", "WAS", "GSW", home, "2026-12-07", stats, served=served
+        )
+
+    monkeypatch.setattr(predict, "predict_player", answer)
     result = runner.invoke(
         app, ["--data-dir", str(tmp_path), "predict", "player", "Beal", "--opponent", "GSW", *venue]
     )

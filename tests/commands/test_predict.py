@@ -12,15 +12,10 @@ from types import SimpleNamespace
 import pytest
 
 from nba_ml.commands import predict
-from nba_ml.commands.predict import (
-    GamePrediction,
-    PlayerPrediction,
-    parse_date,
-    predict_game,
-    predict_player,
-)
+from nba_ml.commands.predict import parse_date, predict_game, predict_player
 from nba_ml.config import Settings, resolve_settings
 from nba_ml.errors import EXIT_FAILURE, EXIT_USAGE, ModelInvalid, UsageError
+from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
 from nba_ml.serving.predictor import load_predictor
 
 MID_SEASON = dt.date(2026, 1, 20)  # games are played: old data is stale
@@ -244,8 +239,10 @@ def test_a_player_by_name_or_id_is_the_same_typed_stat_line(
     by_name = predict_player(settings, "Player BOS 1", opponent="PHI", home=True, date=day)
     assert isinstance(by_name, PlayerPrediction)
     assert (by_name.player_name, by_name.team, by_name.opponent) == ("Player BOS 1", "BOS", "PHI")
-    for value in (by_name.points, by_name.assists, by_name.rebounds):
+    assert list(by_name.stats) == ["points", "assists", "rebounds"]
+    for value in by_name.stats.values():
         assert type(value) is float and value >= 0
+    assert (by_name.is_home, by_name.game_date) == (True, day)
     by_id = predict_player(settings, str(by_name.player_id), opponent="PHI", home=True, date=day)
     assert dataclasses.asdict(by_id) == dataclasses.asdict(by_name)
 
@@ -253,4 +250,4 @@ def test_a_player_by_name_or_id_is_the_same_typed_stat_line(
 def test_no_opponent_is_none_not_a_missing_value(settings: Settings, last_game: dt.date) -> None:
     day = (last_game + dt.timedelta(days=1)).isoformat()
     answer = predict_player(settings, "Player PHI 2", date=day)
-    assert answer.opponent is None and answer.team == "PHI"
+    assert answer.opponent is None and answer.team == "PHI" and answer.is_home is None

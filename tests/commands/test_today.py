@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nba_ml.cli.app import app
+from nba_ml.cli.predictions_view import slate_lines
 from nba_ml.commands.today import predict_today
 from nba_ml.config import resolve_settings
 from nba_ml.data.cache import schedule_path
@@ -105,10 +106,12 @@ def test_the_recorded_scoreboard_as_received(slate_dir: Path) -> None:
     settings = resolve_settings(slate_dir, environ={})
     result = predict_today(settings, RECORDED)
     assert len(result.games) == 11
-    assert result.games[0].game_id == "0022500171" and result.games[0].status == "Final"
-    assert result.games[0].starts_at == "2025-11-06T00:00:00Z"
+    first = result.games[0].game
+    assert first.game_id == "0022500171" and first.status == "Final"
+    assert first.starts_at == "2025-11-06T00:00:00Z"
     assert all(g.players == [] for g in result.games)
-    assert all(0 < g.home_win_probability < 1 for g in result.games)
+    assert all(0 < g.prediction.home_win_probability < 1 for g in result.games)
+    assert all(g.prediction.game_date == RECORDED.isoformat() for g in result.games)
 
 
 def test_no_schedule_cached_is_one_line_and_exit_1(data_dir: Path) -> None:
@@ -162,14 +165,14 @@ def test_the_recorded_slate_says_why_no_player_is_listed_and_what_served_it(
     result = predict_today(resolve_settings(slate_dir, environ={}), RECORDED)
     for game in result.games:
         assert game.note is not None and game.note.startswith("no likely players: ")
-        assert f"{game.home}'s recent players have not played in the 400 days" in game.note
+        assert f"{game.game.home}'s recent players have not played in the 400 days" in game.note
         assert "the data ends 2019-" in game.note
     assert result.served is not None and result.served.stale
     payload = result.as_dict()
     assert payload["stale"] is True and payload["days_behind"] > 2000
     assert payload["generation"] and payload["trained_at"] and "served" not in payload
     assert payload["warning"].startswith("the data ends 2019-")
-    text = result.lines()
+    text = slate_lines(result)
     assert text[2].startswith("  (no likely players: ") and "STALE" in text[-2]
     assert text[-1].startswith("availability: none")  # which availability served (#23)
 
@@ -256,27 +259,3 @@ def test_a_bad_schedule_file_is_one_line_and_exit_2(
 def test_no_schedule_cached_names_the_offline_way(data_dir: Path) -> None:
     result = cli("predict", "today")
     assert "--schedule FILE" in one_error_line(result.stderr)
-
-
-def test_the_text_view_gives_start_times_in_chicago_time() -> None:
-    # raw UTC ("2025-11-06T00:00:00Z") in the text view; JSON keeps it as received
-    from nba_ml.commands.today import GameLine, TodayResult
-
-    def game(starts_at: str | None) -> GameLine:
-        return GameLine(
-            "0022500171", "CLE", "PHI", starts_at, "7:00 pm ET", "Regular Season", 0.6, []
-        )
-
-    result = TodayResult(
-        "2025-11-05",
-        "f.json",
-        [game("2025-11-06T00:00:00Z"), game("2026-03-20T23:30:00Z"), game(None), game("soon")],
-        [],
-    )
-    assert result.lines()[1:] == [
-        "PHI @ CLE 6:00 pm CST (7:00 pm ET): home win probability 0.600",
-        "PHI @ CLE 6:30 pm CDT (7:00 pm ET): home win probability 0.600",
-        "PHI @ CLE (7:00 pm ET): home win probability 0.600",
-        "PHI @ CLE (7:00 pm ET): home win probability 0.600",
-    ]
-    assert result.as_dict()["games"][0]["starts_at"] == "2025-11-06T00:00:00Z"

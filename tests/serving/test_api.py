@@ -84,12 +84,12 @@ def test_a_game_answer_is_the_predictors_row_and_what_is_served(
     synthetic_predictor: Predictor, day: str
 ) -> None:
     answer = api.games_answer(synthetic_predictor, {"home": " mil ", "away": "tor\n", "date": day})
-    row = synthetic_predictor.predict_games([("MIL", "TOR")], date=day).iloc[0]
+    (row,) = synthetic_predictor.predict_games([("MIL", "TOR")], date=day)
     assert answer == {
         "game_date": day,
         "home": "MIL",
         "away": "TOR",
-        "home_win_probability": float(row["home_win_probability"]),
+        "home_win_probability": row.home_win_probability,
         "generation": GENERATION,
         "trained_at": TRAINED_AT,
         "last_game_date": str(synthetic_predictor.last_game_date),
@@ -109,14 +109,15 @@ def test_a_player_answer_is_the_predictors_row_and_what_is_served(
         synthetic_predictor,
         {"player": "player bos 1", "opponent": "lal", "home": "yes", "date": day},
     )
-    row = synthetic_predictor.predict_players(
+    (row,) = synthetic_predictor.predict_players(
         [{"player_id": BOS_1, "opponent": "LAL", "is_home": True}], date=day
-    ).iloc[0]
+    )
     assert answer["player_id"] == BOS_1 and answer["team"] == "BOS"
     assert answer["opponent"] == "LAL" and answer["is_home"] is True
     assert answer["game_date"] == day and answer["generation"] == GENERATION
     for stat in ("points", "assists", "rebounds"):
-        assert answer[stat] == float(row[stat])
+        assert answer[stat] == row.stat(stat)
+    assert answer == row.as_dict()  # the prediction's own JSON form, as `predict --json`
 
 
 def test_a_player_without_opponent_or_venue_gets_the_mean_of_both_venues(

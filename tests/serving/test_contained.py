@@ -45,8 +45,8 @@ def test_an_equipped_set_holds_its_data_and_computes_in_a_helper_after_a_prune(
     assert predictor.held is held and predictor.horizon_days == 3
     assert predictor.busy_wait == contained.BUSY_WAIT
     history_path(data_dir, sha256).unlink()  # pruned by the trainer
-    out = predictor.predict_games([("BOS", "PHI")])  # today: computed in a helper
-    assert out["game_date"].iloc[0] == first_day.isoformat()
+    (out,) = predictor.predict_games([("BOS", "PHI")])  # today: computed in a helper
+    assert out.game_date == first_day.isoformat()
     assert predictor.history is None  # this process never held the tables
     assert not predictor.accepts_date(first_day + dt.timedelta(days=4))
 
@@ -85,4 +85,4 @@ def test_held_problem_verifies_again_only_when_the_file_changed(
     path.write_bytes(b"\0" * path.stat().st_size)
     seen_after, problem = contained.held_problem(predictor, seen)
     assert seen_after is None and "altered" in str(problem)
-    assert pd.Timestamp(first_day) not in predictor._days
+    assert pd.Timestamp(first_day) not in predictor.day_rows.days()

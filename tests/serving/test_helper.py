@@ -26,10 +26,10 @@ import pytest
 from nba_ml.data.importer import GameData
 from nba_ml.errors import DataError
 from nba_ml.serving import helper
+from nba_ml.serving.dayrows import Prepared
 from nba_ml.serving.helper import (
     HEADER,
     HelperProcess,
-    Prepared,
     prepare_rows,
     read_message,
     write_message,
@@ -152,9 +152,9 @@ def test_prepare_rows_computes_the_days_after_the_last_game_as_the_predictor_doe
     prepared = prepare_rows(str(data_dir), sha256, [last - dt.timedelta(days=1), last, *after])
     assert prepared.last_game_date == last
     assert list(prepared.days) == after  # the last game's day and earlier are not upcoming
-    pd.testing.assert_frame_equal(prepared.latest, here._latest_players())
+    pd.testing.assert_frame_equal(prepared.latest, here.latest_players())
     for day in after:
-        rows = here._compute_day(pd.Timestamp(day))
+        rows = here.compute_day(pd.Timestamp(day))
         pd.testing.assert_frame_equal(prepared.days[day].sides, rows.sides)
         pd.testing.assert_frame_equal(prepared.days[day].players, rows.players)
         assert prepared.days[day].who == rows.who
@@ -192,7 +192,7 @@ def test_the_helper_answers_every_batch_in_order_and_exits_0(
     assert list(answers[2][1].days) == [second[0]]  # type: ignore[index]
     error = answers[1][1]  # type: ignore[index]
     assert error.startswith("TypeError: ") and error.isprintable()
-    assert type(answers[0][1]).__module__ == "nba_ml.serving.helper"  # the server can load it
+    assert type(answers[0][1]).__module__ == "nba_ml.serving.dayrows"  # the server can load it
 
 
 def test_missing_game_data_is_one_line_per_batch_and_still_exit_0(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from nba_ml.data.importer import GameData
 from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import UsageError
 from nba_ml.modeling import features, models
+from nba_ml.serving.predictions import PlayerPrediction
 from nba_ml.serving.predictor import Predictor, load_predictor
 
 DAY = "2019-10-22"
@@ -52,7 +53,8 @@ def test_games_match_the_training_feature_path(predictor: Predictor) -> None:
         table[table["game_date"] == pd.Timestamp(DAY)].set_index("home").loc[[h for h, _ in pairs]]
     )
     slow = models.predict_home_win(predictor.models[models.GAME_MODEL], table)
-    np.testing.assert_allclose(fast["home_win_probability"], np.round(slow, 4))
+    np.testing.assert_allclose([g.home_win_probability for g in fast], np.round(slow, 4))
+    assert [(g.home, g.away) for g in fast] == pairs
 
 
 def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
@@ -85,17 +87,21 @@ def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
     row = table[table["pts"].isna()]
     for name_ in models.PLAYER_MODELS:
         slow = models.predict_stat(predictor.models[name_], row)[0]
-        assert fast[name_].iloc[0] == pytest.approx(slow, abs=0.006)
+        assert fast[0].stats[name_] == pytest.approx(slow, abs=0.006)
+    assert list(fast[0].stats) == list(models.PLAYER_MODELS)  # one value per model, in order
 
 
 def test_unknown_venue_is_the_mean_of_home_and_away(predictor: Predictor) -> None:
-    def one(is_home: bool | None) -> pd.Series:
+    def one(is_home: bool | None) -> PlayerPrediction:
         return predictor.predict_players(
             [{"player": "Giannis Antetokounmpo", "opponent": "TOR", "is_home": is_home}], date=DAY
-        ).iloc[0]
+        )[0]
 
     home, away, either = one(True), one(False), one(None)
-    assert either["points"] == pytest.approx((home["points"] + away["points"]) / 2, abs=0.01)
+    assert (home.is_home, away.is_home, either.is_home) == (True, False, None)
+    assert either.stat("points") == pytest.approx(
+        (home.stat("points") + away.stat("points")) / 2, abs=0.01
+    )
 
 
 def test_bad_requests_are_usage_errors(predictor: Predictor) -> None:
@@ -118,7 +124,7 @@ def test_a_slate_of_games_and_players(predictor: Predictor) -> None:
     slate = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)]
     games = predictor.predict_games(slate, date=DAY)
     assert len(games) == len(slate)
-    assert games["home_win_probability"].between(0, 1).all()
+    assert all(0 <= g.home_win_probability <= 1 for g in games)
     latest = predictor.history.player_games.drop_duplicates("player_id", keep="last").tail(300)
     opponent = dict(slate) | {a: h for h, a in slate}
     rows = [
@@ -126,7 +132,8 @@ def test_a_slate_of_games_and_players(predictor: Predictor) -> None:
     ]
     players = predictor.predict_players(rows, date=DAY)
     assert len(players) == 300
-    assert (players[["points", "assists", "rebounds"]] >= 0).all().all()
+    assert [p.player_id for p in players] == [r["player_id"] for r in rows]
+    assert all(value >= 0 for p in players for value in p.stats.values())
 
 
 def test_a_batch_answers_each_row_as_if_asked_alone(predictor: Predictor) -> None:
@@ -148,11 +155,11 @@ def test_a_batch_answers_each_row_as_if_asked_alone(predictor: Predictor) -> Non
     ]
     together = predictor.predict_players(batch, date=DAY)
     for position, item in enumerate(batch):
-        alone = predictor.predict_players([item], date=DAY).iloc[0]
-        row = together.iloc[position]
-        assert row["player_id"] == item["player_id"]
+        alone = predictor.predict_players([item], date=DAY)[0]
+        row = together[position]
+        assert row.player_id == item["player_id"]
         for stat in ("points", "assists", "rebounds"):
-            assert row[stat] == pytest.approx(alone[stat], abs=1e-9), (item, stat)
+            assert row.stat(stat) == pytest.approx(alone.stat(stat), abs=1e-9), (item, stat)
 
 
 def test_the_staleness_rule_is_the_one_status_uses() -> None:
@@ -203,7 +210,7 @@ def test_a_name_is_found_in_any_unicode_form_and_case() -> None:
         index=pd.Index([1629029, 203471, 1626156], name="player_id"),
     )
     predictor = Predictor({}, None)
-    predictor._set_latest(latest)
+    predictor.day_rows.set_latest(latest)
     for name, player_id in zip(names, latest.index, strict=True):
         for form in ("NFC", "NFD", "NFKC", "NFKD"):
             typed = unicodedata.normalize(form, name)
@@ -221,21 +228,27 @@ def test_days_cycled_through_never_push_out_today_and_tomorrow(
 ) -> None:
     import datetime as dt
 
+    from nba_ml.serving import dayrows
     from nba_ml.serving import predictor as predictor_module
+    from nba_ml.serving.dayrows import Prepared
 
     today = dt.date(2026, 11, 28)
     monkeypatch.setattr(predictor_module, "today_in_chicago", lambda: today)
     predictor = Predictor(models={}, history=None)
+    latest = pd.DataFrame(columns=["player_name"])
+
+    def adopt(*days: dt.date) -> None:  # rows as a helper process hands them over
+        predictor.adopt(Prepared(latest, None, dict.fromkeys(days, object())))  # type: ignore[arg-type]
+
     prepared = [pd.Timestamp(today), pd.Timestamp(today + dt.timedelta(days=1))]
-    for day in prepared:
-        predictor._keep_day(day, object())  # type: ignore[arg-type]
+    adopt(today, today + dt.timedelta(days=1))
     # a client asking for 30 other dates, near and far, past and future
     for offset in [*range(40, 10, -1), -3, 5]:
-        predictor._keep_day(pd.Timestamp(today + dt.timedelta(days=offset)), object())  # type: ignore[arg-type]
-        assert len(predictor._days) <= predictor_module.KEPT_DAYS
-        assert all(day in predictor._days for day in prepared)
-    # what stays besides: the days nearest today
-    kept = sorted((d - pd.Timestamp(today)).days for d in predictor._days)
+        adopt(today + dt.timedelta(days=offset))
+        assert len(predictor.day_rows.days()) <= dayrows.KEPT_DAYS
+        assert all(day in predictor.day_rows.days() for day in prepared)
+    # what stays besides: the days nearest today (in Chicago)
+    kept = sorted((d - pd.Timestamp(today)).days for d in predictor.day_rows.days())
     assert kept == [-3, 0, 1, 5, 11, 12, 13, 14]
 
 
@@ -286,7 +299,7 @@ def test_a_date_being_computed_never_queues_requests_for_another_one(
     def slow(day: pd.Timestamp):  # type: ignore[no-untyped-def]
         entered.set()
         assert release.wait(30)
-        return predictor._compute_day(day)
+        return predictor.compute_day(day)
 
     predictor.compute_elsewhere = slow
     results: list[object] = []
@@ -306,6 +319,5 @@ def test_a_date_being_computed_never_queues_requests_for_another_one(
     same.join(30)
     assert len(results) == 2
     assert (
-        predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1)).shape[0]
-        == 1
+        len(predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1))) == 1
     )  # free again

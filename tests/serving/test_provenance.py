@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import pandas as pd
 import pytest
 
 from nba_ml.data.importer import GameData
 from nba_ml.serving import predictor as predictor_module
-from nba_ml.serving.provenance import Provenance, attach, provenance, stale_message
+from nba_ml.serving.provenance import Provenance, provenance, stale_message
 from tests.serving.conftest import GENERATION, TRAINED_AT, new_predictor
 
 LAST = dt.date(2021, 5, 16)  # in season on both sides
@@ -43,23 +42,19 @@ def test_a_day_far_after_the_data_is_stale_and_says_what_to_do() -> None:
     today = provenance(SET, LAST, day, chosen=False)  # nobody chose today: name --date
     assert today.warning is not None and "--date (date=)" in today.warning
     assert today.as_dict()["warning"] == today.warning
-    assert "STALE" in today.line() and "gen-1" in today.line() and "2021-05-16" in today.line()
 
 
 def test_the_off_season_and_no_data_are_never_stale() -> None:
     assert stale_message(LAST, dt.date(2021, 8, 20)) is None
     empty = provenance((None, None), None, dt.date(2026, 12, 7), chosen=False)
     assert not empty.stale and empty.days_behind is None and empty.warning is None
-    assert empty.line() == (
-        "models of unknown generation, trained at an unknown time; data through no game"
-    )
-
-
-def test_attach_puts_it_on_a_frame() -> None:
-    frame = attach(
-        provenance(SET, LAST, LAST + dt.timedelta(days=1), chosen=True), pd.DataFrame({"x": [1]})
-    )
-    assert frame.attrs["provenance"]["generation"] == "gen-1"
+    assert empty.as_dict() == {
+        "generation": None,
+        "trained_at": None,
+        "last_game_date": None,
+        "days_behind": None,
+        "stale": False,
+    }
 
 
 def test_the_python_api_results_say_what_served_them(
@@ -73,25 +68,25 @@ def test_the_python_api_results_say_what_served_them(
     assert last is not None
     monkeypatch.setattr(predictor_module, "today_in_chicago", lambda: last + dt.timedelta(30))
     soon = str(last + dt.timedelta(days=1))
-    games = predictor.predict_games([("BOS", "PHI")], date=soon)
-    assert games.attrs["provenance"] == {
+    (game,) = predictor.predict_games([("BOS", "PHI")], date=soon)
+    assert game.served.as_dict() == {
         "generation": GENERATION,
         "trained_at": TRAINED_AT,
         "last_game_date": str(last),
         "days_behind": 1,
         "stale": False,
     }  # judged for the day predicted, not today
-    players = predictor.predict_players([{"player_id": 100000}], date=soon)
-    assert players.attrs["provenance"]["days_behind"] == 1
-    empty = predictor.predict_players([], date=soon)
-    assert empty.empty and empty.attrs["provenance"]["stale"] is False
+    assert game.served.day == soon
+    (player,) = predictor.predict_players([{"player_id": 100000}], date=soon)
+    assert player.served.days_behind == 1
+    assert predictor.predict_players([], date=soon) == []  # nothing asked: nothing answered
     far = str(last + dt.timedelta(days=40))
     with caplog.at_level(logging.WARNING, logger="nba_ml.serving.predictor"):
         # the Python API predicted years past its data without a word: one warning a day
-        stale = predictor.predict_games([("BOS", "PHI")], date=far)
+        (stale,) = predictor.predict_games([("BOS", "PHI")], date=far)
         predictor.predict_games([("LAL", "GSW")], date=far)
-    assert stale.attrs["provenance"]["stale"] is True
-    assert stale.attrs["provenance"]["warning"].startswith(f"the data ends {last} (40 days")
-    assert [r.getMessage() for r in caplog.records] == [stale.attrs["provenance"]["warning"]]
+    assert stale.served.stale is True and stale.served.warning is not None
+    assert stale.served.warning.startswith(f"the data ends {last} (40 days")
+    assert [r.getMessage() for r in caplog.records] == [stale.served.warning]
     assert predictor.provenance(soon).days_behind == 1
     assert predictor.provenance().days_behind == 30

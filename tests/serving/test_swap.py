@@ -31,8 +31,8 @@ def test_exercise_answers_a_prepared_day_and_skips_an_unprepared_one(
 ) -> None:
     predictor = new_predictor(synthetic_models, synthetic_games)
     swap.exercise(predictor, [first_day])  # nothing prepared: nothing computed
-    assert predictor._days == {}
+    assert predictor.day_rows.days() == []
     predictor.warm(first_day)
     swap.exercise(predictor, [first_day])
-    assert list(predictor._days) == [pd.Timestamp(first_day)]
+    assert predictor.day_rows.days() == [pd.Timestamp(first_day)]
     swap.trim_heap()  # a no-op off glibc; never raises

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from nba_ml import serving
 from nba_ml.errors import ModelsNotReady, UsageError
 from nba_ml.serving import api
 from nba_ml.serving.live import LivePredictor, ServingInfo
@@ -94,8 +95,8 @@ def test_games_and_players_hand_their_query_to_the_api(
 
         return answer_for
 
-    monkeypatch.setattr(api, "games_answer", answer("games"))
-    monkeypatch.setattr(api, "players_answer", answer("players"))
+    monkeypatch.setattr(serving, "games_answer", answer("games"))
+    monkeypatch.setattr(serving, "players_answer", answer("players"))
     assert served.get("/v1/games?home=BOS&away=LAL").get_json() == {"kind": "games"}
     assert served.get("/v1/players?player=LeBron%20James").get_json() == {"kind": "players"}
     assert seen == [
@@ -113,7 +114,7 @@ def test_expected_errors_map_to_their_status(
     def fail(*_: object) -> dict[str, Any]:
         raise error
 
-    monkeypatch.setattr(api, "games_answer", fail)
+    monkeypatch.setattr(serving, "games_answer", fail)
     answer = served.get("/v1/games?home=BOZ&away=LAL")
     assert (answer.status_code, answer.get_json()) == (status, {"error": str(error)})
 
@@ -124,7 +125,7 @@ def test_an_unexpected_error_is_a_json_500_without_details(
     def crash(*_: object) -> dict[str, Any]:
         raise KeyError("/var/lib/nba-ml/secret")
 
-    monkeypatch.setattr(api, "players_answer", crash)
+    monkeypatch.setattr(serving, "players_answer", crash)
     answer = served.get("/v1/players?player=2544")
     assert answer.status_code == 500
     assert answer.get_json() == {"error": "internal error (KeyError)"}

@@ -1,0 +1,112 @@
+"""The text form of predictions (``nba-ml predict game|player|today`` without ``--json``): one
+function per kind of answer, reading the serving layer's typed predictions.
+
+The JSON form is the predictions' own ``as_dict()`` (``nba_ml.serving.predictions``), shared
+with the web API; this module is the only text form. A player's stats are shown in the order
+the predictor gives them (the model set's), each by its model name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
+    from nba_ml.serving.provenance import Provenance
+    from nba_ml.serving.slate import GameLine, PlayerLine, Slate
+
+# The width of a stat in the slate's aligned player lines: points reach two digits (the text
+# has always given them five columns), the others four.
+SLATE_WIDTH = {"points": 5}
+DEFAULT_SLATE_WIDTH = 4
+
+
+def provenance_line(served: Provenance) -> str:
+    """Return what served a prediction in one line: generation, trained-at, the data's last
+    game, how far behind the day predicted it is, and STALE when it is."""
+    behind = (
+        "" if served.days_behind is None else f", {served.days_behind} days before {served.day}"
+    )
+    state = "; STALE" if served.stale else ""
+    return (
+        f"models {served.generation or 'of unknown generation'}, trained "
+        f"{served.trained_at or 'at an unknown time'}; data through "
+        f"{served.last_game_date or 'no game'}{behind}{state}"
+    )
+
+
+def game_text(prediction: GamePrediction) -> str:
+    """Return ``predict game``'s answer: the probability line, then what served it."""
+    return (
+        f"{prediction.game_date} {prediction.away} @ {prediction.home}: home win probability "
+        f"{prediction.home_win_probability:.3f}\n  {provenance_line(prediction.served)}\n"
+        f"  {prediction.availability.describe()}"
+    )
+
+
+def player_text(prediction: PlayerPrediction) -> str:
+    """Return ``predict player``'s answer: who against whom (``@`` away, ``vs`` home or
+    unknown) and each stat, then what served it."""
+    against = ""
+    if prediction.opponent:
+        against = f" {'@' if prediction.is_home is False else 'vs'} {prediction.opponent}"
+    stats = ", ".join(f"{name} {value:.1f}" for name, value in prediction.stats.items())
+    return (
+        f"{prediction.player_name} ({prediction.team}{against}): {stats}\n"
+        f"  {provenance_line(prediction.served)}\n  {prediction.availability.describe()}"
+    )
+
+
+def slate_lines(result: Slate) -> list[str]:
+    """Return ``predict today``'s answer: one line per game, then one per likely player (or why
+    there is none), then what served the predictions and the match-ups not predicted."""
+    if not result.games:
+        return [f"no games scheduled on {result.date}"]
+    count = len(result.games)
+    lines = [f"{result.date}: {count} game{'s' if count != 1 else ''}"]
+    for game in result.games:
+        lines.append(_game_line(game))
+        lines.extend(_player_line(line) for line in game.players)
+        if game.note:
+            lines.append(f"  ({game.note})")
+    if result.served is not None:
+        lines.append(provenance_line(result.served))
+    if result.skipped:
+        lines.append(f"not predicted (not two NBA teams): {', '.join(result.skipped)}")
+    if result.availability is not None:
+        lines.append(result.availability.describe())
+    return lines
+
+
+def _game_line(line: GameLine) -> str:
+    game = line.game
+    return (
+        f"{game.away} @ {game.home}{_start_time(game.starts_at)} "
+        f"({game.status or 'scheduled'}): home win probability "
+        f"{line.prediction.home_win_probability:.3f}"
+    )
+
+
+def _player_line(line: PlayerLine) -> str:
+    player = line.prediction
+    stats = "  ".join(
+        f"{name} {value:{SLATE_WIDTH.get(name, DEFAULT_SLATE_WIDTH)}.1f}"
+        for name, value in player.stats.items()
+    )
+    return f"  {player.team} {player.player_name:<26} {stats}"
+
+
+def _start_time(starts_at: str | None) -> str:
+    """Return " 7:00 pm CST": the start in Chicago's time (the league's days are Chicago's);
+    "" when unknown or unreadable. JSON keeps stats.nba.com's UTC."""
+    from nba_ml.data.seasons import LEAGUE_TIMEZONE
+
+    try:
+        moment = dt.datetime.fromisoformat(str(starts_at).replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        return ""
+    local = moment.astimezone(LEAGUE_TIMEZONE)
+    return f" {local:%I:%M %p %Z}".replace(" 0", " ", 1).replace("AM", "am").replace("PM", "pm")

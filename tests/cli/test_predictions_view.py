@@ -1,0 +1,112 @@
+"""cli.predictions_view: the one text form of each prediction (``nba-ml predict`` without
+``--json``), line for line as it has always read."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from nba_ml.cli.predictions_view import (
+    game_text,
+    player_text,
+    provenance_line,
+    slate_lines,
+)
+from nba_ml.data.schedule import ScheduledGame
+from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
+from nba_ml.serving.provenance import Provenance, provenance
+from nba_ml.serving.slate import GameLine, PlayerLine, Slate
+
+SERVED = Provenance("2019-10-22", "g1", "2019-10-21T09:00:00+00:00", "2019-10-20", 2, False)
+LINE = (
+    "models g1, trained 2019-10-21T09:00:00+00:00; data through 2019-10-20, 2 days before "
+    "2019-10-22"
+)
+
+
+def _player(team: str, name: str, is_home: bool | None, *stats: float) -> PlayerPrediction:
+    values = dict(zip(("points", "assists", "rebounds"), stats, strict=True))
+    return PlayerPrediction(1, name, team, "GSW", is_home, "2019-10-22", values, served=SERVED)
+
+
+def test_what_served_it_is_one_line_and_says_stale() -> None:
+    assert provenance_line(SERVED) == LINE
+    last = dt.date(2021, 5, 16)
+    stale = provenance(("gen-1", "2021-05-17T09:00:00Z"), last, dt.date(2026, 12, 7), chosen=False)
+    text = provenance_line(stale)
+    assert "STALE" in text and "gen-1" in text and "2021-05-16" in text
+    empty = provenance((None, None), None, dt.date(2026, 12, 7), chosen=False)
+    assert provenance_line(empty) == (
+        "models of unknown generation, trained at an unknown time; data through no game"
+    )
+
+
+# the availability line of a prediction that knew nobody out (issue #23)
+NOBODY = "availability: none (the probable rotation: everyone who played lately)"
+
+
+def test_a_game_reads_away_at_home_then_what_served_it() -> None:
+    game = GamePrediction("2019-10-22", "BOS", "PHI", 0.4782, served=SERVED)
+    assert game_text(game) == (
+        f"2019-10-22 PHI @ BOS: home win probability 0.478\n  {LINE}\n  {NOBODY}"
+    )
+
+
+def test_a_player_reads_vs_at_home_and_at_away_with_each_stat() -> None:
+    home = _player("WAS", "Bradley Beal", True, 25.0, 4.5, 4.0)
+    assert player_text(home) == (
+        f"Bradley Beal (WAS vs GSW): points 25.0, assists 4.5, rebounds 4.0\n  {LINE}\n  {NOBODY}"
+    )
+    away = dataclasses.replace(home, is_home=False)
+    assert player_text(away).startswith("Bradley Beal (WAS @ GSW): points 25.0")
+    either = dataclasses.replace(home, is_home=None)
+    assert player_text(either).startswith("Bradley Beal (WAS vs GSW): ")
+    alone = dataclasses.replace(home, opponent=None, is_home=None)
+    assert player_text(alone).startswith("Bradley Beal (WAS): points 25.0, ")
+
+
+def _game(starts_at: str | None, players: list[PlayerLine] | None = None) -> GameLine:
+    game = ScheduledGame("0022500171", "CLE", "PHI", starts_at, "7:00 pm ET", "Regular Season")
+    prediction = GamePrediction("2025-11-05", "CLE", "PHI", 0.6, served=SERVED)
+    return GameLine(game, prediction, players or [])
+
+
+def test_the_text_view_gives_start_times_in_chicago_time() -> None:
+    # raw UTC ("2025-11-06T00:00:00Z") in the text view; JSON keeps it as received
+    result = Slate(
+        "2025-11-05",
+        "f.json",
+        [_game("2025-11-06T00:00:00Z"), _game("2026-03-20T23:30:00Z"), _game(None), _game("soon")],
+        [],
+    )
+    assert slate_lines(result)[1:] == [
+        "PHI @ CLE 6:00 pm CST (7:00 pm ET): home win probability 0.600",
+        "PHI @ CLE 6:30 pm CDT (7:00 pm ET): home win probability 0.600",
+        "PHI @ CLE (7:00 pm ET): home win probability 0.600",
+        "PHI @ CLE (7:00 pm ET): home win probability 0.600",
+    ]
+    assert result.as_dict()["games"][0]["starts_at"] == "2025-11-06T00:00:00Z"
+
+
+def test_a_slate_aligns_its_players_and_ends_with_what_served_it() -> None:
+    players = [
+        PlayerLine(_player("CLE", "Darius Garland", True, 20.94, 5.9, 4.5), 34.0),
+        PlayerLine(_player("PHI", "Joel Embiid", False, 7.1, 1.2, 12.3), 30.5),
+    ]
+    game = dataclasses.replace(_game(None, players), note="no likely players: a reason")
+    result = Slate("2025-11-05", "f.json", [game], ["ZZZ @ CLE"], SERVED)
+    assert slate_lines(result) == [
+        "2025-11-05: 1 game",
+        "PHI @ CLE (7:00 pm ET): home win probability 0.600",
+        "  CLE Darius Garland             points  20.9  assists  5.9  rebounds  4.5",
+        "  PHI Joel Embiid                points   7.1  assists  1.2  rebounds 12.3",
+        "  (no likely players: a reason)",
+        LINE,
+        "not predicted (not two NBA teams): ZZZ @ CLE",
+    ]
+
+
+def test_a_day_without_games_says_so() -> None:
+    assert slate_lines(Slate("2026-07-20", "f.json", [], [])) == [
+        "no games scheduled on 2026-07-20"
+    ]
