@@ -173,7 +173,11 @@ def test_who_played_on_a_day_moves_only_that_days_availability_terms(data: GameD
         mates_before.reset_index(drop=True),
         mates_after.reset_index(drop=True),
     )
-    history = [c for c in features.PLAYER_COLUMNS if c not in availability.PLAYER_AVAILABILITY]
+    history = [
+        c
+        for c in features.PLAYER_COLUMNS
+        if c not in (*availability.PLAYER_AVAILABILITY, *availability.PLAYER_AVAILABILITY_MORE)
+    ]
     pd.testing.assert_frame_equal(mates_before[history], mates_after[history])
     assert (mates_after["team_out_n"] == mates_before["team_out_n"] + 1).all()
     assert (mates_after["team_out_min"] > mates_before["team_out_min"]).all()
