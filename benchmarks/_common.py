@@ -397,12 +397,15 @@ def run_timed(argv: list[str], env: dict[str, str] | None = None, echo: bool = F
         stderr=subprocess.PIPE,
         text=True,
     )
+    # PIPE above: both streams exist
+    stdout, stderr = process.stdout, process.stderr
+    assert stdout is not None and stderr is not None
     sampler = _TreeSampler(process.pid)
     sampler.start()
     out: list[str] = []
-    reader = threading.Thread(target=lambda: out.append(process.stdout.read()), daemon=True)
+    reader = threading.Thread(target=lambda: out.append(stdout.read()), daemon=True)
     reader.start()
-    for line in process.stderr:
+    for line in stderr:
         lines.append((time.perf_counter() - started, line.rstrip("\n")))
         if echo:
             print(f"      +{lines[-1][0]:7.2f}s {lines[-1][1]}", flush=True)

@@ -5,7 +5,7 @@ requests session, so nba_api builds and sends its real requests): the four real 
 ../shared/data/gamelogs, served as LeagueGameLog responses that honour DateFrom/DateTo, with
 "today" in the middle of 2020-21 (only games before today exist), the play-in games of 2019-20
 and 2020-21 (tests/replay.py's PLAY_IN_GAMES) and the day's ScoreboardV3. Real time and the default
-options are used (``CollectOptions()``: a 1 s polite pause between requests), so the pacing
+options are used (the settings table's: a 1 s polite pause between requests), so the pacing
 printed is what stats.nba.com would see.
 
 * first run: empty cache, seasons 2017-18..2020-21, today = FIRST_DAY
@@ -31,10 +31,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
 
 import _common as common
-from replay import (
+
+from nba_ml.config import Settings
+from nba_ml.data.collect import last_cached_game_date, refresh_cache
+from tests.replay import (
     Call,
     ReplayAdapter,
     csv_body,
@@ -43,8 +46,6 @@ from replay import (
     result_set,
     route_schedule,
 )
-
-from nba_ml.data.collect import CollectOptions, last_cached_game_date, refresh_cache
 
 SEASONS = list(common.REAL_SEASONS)
 FIRST_DAY = dt.date(2021, 3, 1)  # 2020-21 under way (it began on 22 December 2020)
@@ -102,7 +103,7 @@ def run(raw: Path, adapter: TimedAdapter, today: list[dt.date], day: dt.date, ti
         raw,
         SEASONS,
         today=day,
-        options=CollectOptions(),
+        options=Settings().collect_options(),
         session=adapter.session(),
         schedule_day=day,
     )
@@ -154,7 +155,7 @@ def main() -> None:
         run(raw, adapter, today, FIRST_DAY + dt.timedelta(days=1), "nightly run")
         run(raw, adapter, today, FIRST_DAY + dt.timedelta(days=8), "a week later")
         print(
-            f"\n   pause between requests: {CollectOptions().pause:.1f} s (CollectOptions, "
+            f"\n   pause between requests: {Settings().request_pause:.1f} s ("
             "NBA_ML_REQUEST_PAUSE); a finished season costs 4 requests before 2019-20, 6 "
             "from then on (play-in), once; the current season 2 (6 from 1 April); the "
             "schedule 1 a day"

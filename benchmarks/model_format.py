@@ -27,6 +27,7 @@ import pickle
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -102,12 +103,12 @@ def main() -> None:
     from nba_ml.state.gametables import decode_tables, encode_tables
     from nba_ml.state.history import load_history
     from nba_ml.state.modelfile import dumps_model, loads_model
-    from nba_ml.state.store import load_model_set, load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set, load_model_set_with_manifest
 
     with common.work_dir("nba-ml-format-", args.keep) as work:
         data_dir = common.trained_data_dir(work, TRAIN_SEASONS)
         models, manifest = load_model_set_with_manifest(data_dir)
-        sha256 = training_record(manifest)["history_sha256"]
+        sha256 = manifest.training.history_sha256 if manifest.training else None
         data = load_history(data_dir, sha256)
         n = args.runs
 
@@ -121,10 +122,10 @@ def main() -> None:
             "new_bytes": 0,
         }
         for name, model in models.items():
-            old_save, old_bytes = timed(lambda m=model: joblib_dumps(m), n)
-            new_save, new_bytes = timed(lambda m=model: dumps_model(m), n)
-            old_load, _ = timed(lambda b=old_bytes: joblib_loads(b), n)
-            new_load, (loaded, problem) = timed(lambda b=new_bytes: loads_model(b), n)
+            old_save, old_bytes = timed(partial(joblib_dumps, model), n)
+            new_save, new_bytes = timed(partial(dumps_model, model), n)
+            old_load, _ = timed(partial(joblib_loads, old_bytes), n)
+            new_load, (loaded, problem) = timed(partial(loads_model, new_bytes), n)
             assert problem is None and loaded is not None, problem
             row(f"{name}: size", len(old_bytes), len(new_bytes), kib)
             row(f"{name}: save", old_save, new_save, ms)

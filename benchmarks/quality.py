@@ -18,7 +18,11 @@ Runs ``nba-ml backtest`` (the installed command, same code as the nightly ``trai
 Targets (issue #14): game Brier at or below RAPTOR's on the same games (goal) and below Elo's
 (must); player MAE at most 0.93 x last-10 (goal), at most 0.96 x (must); coverage 100 %.
 
-Usage: python benchmarks/quality.py [--seasons 2019-20 2020-21] [--markdown]
+The predictive distributions (issue #22: interval coverage, CRPS, PIT, P(over) beside their
+baselines, margin MAE beside FiveThirtyEight's Elo spread) are scored by the sibling
+benchmarks/distributions.py on the same seasons, run at the end unless --no-distributions.
+
+Usage: python benchmarks/quality.py [--seasons 2019-20 2020-21] [--no-distributions]
 """
 
 from __future__ import annotations
@@ -263,6 +267,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seasons", nargs="+", default=["2019-20", "2020-21"])
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument(
+        "--no-distributions",
+        action="store_true",
+        help="skip benchmarks/distributions.py (the predictive distributions' figures)",
+    )
     args = parser.parse_args()
     results, timings = [], {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -272,6 +281,22 @@ def main() -> int:
                 timings[f"{season} {mode}"] = run_backtest(season, csv, mode)
                 results.append(evaluate(season, csv, mode))
     print(render(results, timings))
+    failures, goals = missed(results)
+    for goal in goals:
+        print(f"GOAL MISSED: {goal}")
+    for failure in failures:
+        print(f"TARGET MISSED: {failure}")
+    if not args.no_distributions:
+        print(flush=True)
+        script = Path(__file__).resolve().parent / "distributions.py"
+        done = subprocess.run([sys.executable, str(script), "--seasons", *args.seasons])
+        if done.returncode:
+            failures.append("benchmarks/distributions.py failed")
+    return 1 if failures else 0
+
+
+def missed(results: list[dict]) -> tuple[list[str], list[str]]:
+    """Return the targets (musts) and the goals the seasons' figures miss."""
     failures, goals = [], []
     for r in results:
         r = {**r, "season": f"{r['season']} ({r['mode']})"}
@@ -299,11 +324,7 @@ def main() -> int:
                 )
         if r["coverage_games"][0] != r["coverage_games"][1]:
             failures.append(f"{r['season']}: covers {r['coverage_games']} games")
-    for goal in goals:
-        print(f"GOAL MISSED: {goal}")
-    for failure in failures:
-        print(f"TARGET MISSED: {failure}")
-    return 1 if failures else 0
+    return failures, goals
 
 
 if __name__ == "__main__":

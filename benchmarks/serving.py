@@ -25,6 +25,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -35,6 +36,57 @@ TRAIN_SEASONS = common.REAL_SEASONS
 SLATE_DATE = "2021-07-25"  # three days after the last game in the data (2020-21 finals)
 SECOND_DATE = "2021-07-26"
 TARGET = 0.100  # seconds for 15 games + 300 players
+
+
+def slate_of(predictor: Any, day: Any) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """Return a full slate on ``day``: 15 games between the first 30 teams, and each team's 10
+    most recently active players (300 rows)."""
+    sides = predictor._day(day)
+    teams = sorted(sides.sides.index)
+    teams = [t for t in teams if t != "---"][:30]
+    games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)][:15]
+    opponent = {h: a for h, a in games} | {a: h for h, a in games}
+    home = {h for h, _ in games}
+    history = predictor.games().player_games
+    last_game = history.groupby("player_id")["game_date"].max()
+    rows = sides.players.assign(last_game=last_game.reindex(sides.players.index).to_numpy())
+    rows = rows.sort_values("last_game", ascending=False, kind="mergesort")
+    players = []
+    for team in teams:  # each team's 10 most recently active players
+        ids = rows.index[rows["team"] == team][:10]
+        players += [
+            {"player_id": int(i), "opponent": opponent[team], "is_home": team in home} for i in ids
+        ]
+    return games, players[:300]
+
+
+def time_slates(
+    predictor: Any,
+    games: list[tuple[str, str]],
+    players: list[dict[str, Any]],
+    day: Any,
+    runs: int,
+) -> tuple[list[float], list[float], list[float]]:
+    """Return the seconds of the games, the players and both, for ``runs`` slates on
+    SLATE_DATE (after 3 warm-up slates on ``day``); check the answers are whole."""
+    game_times, player_times, slate_times = [], [], []
+    for _ in range(3):  # warm-up: first calls of sklearn predict, pandas code paths
+        predictor.predict_games(games, date=day)
+        predictor.predict_players(players, date=day)
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out_games = predictor.predict_games(games, date=SLATE_DATE)
+        t1 = time.perf_counter()
+        out_players = predictor.predict_players(players, date=SLATE_DATE)
+        t2 = time.perf_counter()
+        game_times.append(t1 - t0)
+        player_times.append(t2 - t1)
+        slate_times.append(t2 - t0)
+    assert len(out_games) == len(games)
+    assert all(0 <= g.home_win_probability <= 1 for g in out_games)
+    assert len(out_players) == len(players)
+    assert all(math.isfinite(v) for p in out_players for v in p.stats.values())
+    return game_times, player_times, slate_times
 
 
 def main() -> None:
@@ -60,44 +112,11 @@ def main() -> None:
         predictor.warm(SLATE_DATE)
         first_date = time.perf_counter() - started
 
-        sides = predictor._day(
-            predictor_day := predict.upcoming_day(SLATE_DATE, predictor.last_game_date)
+        predictor_day = predict.upcoming_day(SLATE_DATE, predictor.last_game_date)
+        games, players = slate_of(predictor, predictor_day)
+        game_times, player_times, slate_times = time_slates(
+            predictor, games, players, predictor_day, args.runs
         )
-        teams = sorted(sides.sides.index)
-        teams = [t for t in teams if t != "---"][:30]
-        games = [(teams[i], teams[i + 1]) for i in range(0, len(teams) - 1, 2)][:15]
-        opponent = {h: a for h, a in games} | {a: h for h, a in games}
-        home = {h for h, _ in games}
-        history = predictor.games().player_games
-        last_game = history.groupby("player_id")["game_date"].max()
-        rows = sides.players.assign(last_game=last_game.reindex(sides.players.index).to_numpy())
-        rows = rows.sort_values("last_game", ascending=False, kind="mergesort")
-        players = []
-        for team in teams:  # each team's 10 most recently active players
-            ids = rows.index[rows["team"] == team][:10]
-            players += [
-                {"player_id": int(i), "opponent": opponent[team], "is_home": team in home}
-                for i in ids
-            ]
-        players = players[:300]
-
-        game_times, player_times, slate_times = [], [], []
-        for _ in range(3):  # warm-up: first calls of sklearn predict, pandas code paths
-            predictor.predict_games(games, date=predictor_day)
-            predictor.predict_players(players, date=predictor_day)
-        for _ in range(args.runs):
-            t0 = time.perf_counter()
-            out_games = predictor.predict_games(games, date=SLATE_DATE)
-            t1 = time.perf_counter()
-            out_players = predictor.predict_players(players, date=SLATE_DATE)
-            t2 = time.perf_counter()
-            game_times.append(t1 - t0)
-            player_times.append(t2 - t1)
-            slate_times.append(t2 - t0)
-        assert len(out_games) == len(games)
-        assert all(0 <= g.home_win_probability <= 1 for g in out_games)
-        assert len(out_players) == len(players)
-        assert all(math.isfinite(v) for p in out_players for v in p.stats.values())
 
         started = time.perf_counter()
         predictor.predict_games(games, date=SECOND_DATE)

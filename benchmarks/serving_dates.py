@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -36,6 +37,31 @@ import _common as common
 from nba_ml.errors import NbaMlError, ServingBusy, UsageError
 from nba_ml.serving.live import LivePredictor
 
+BUSY = "503 busy"
+
+
+def attacked_dates(last: dt.date, today: dt.date) -> list[dt.date]:
+    """Return the dates the attackers ask for once the horizon is in place: days after the last
+    game and after today that nobody prepared, and the last date there is."""
+    return (
+        [last + dt.timedelta(days=d) for d in range(2, 15)]
+        + [today + dt.timedelta(days=d) for d in range(2, 15)]
+        + [dt.date(9999, 12, 31)]
+    )
+
+
+def ask(predictor: Any, day: dt.date) -> str:
+    """Ask for one game on ``day``; return the outcome as a client sees it."""
+    try:
+        predictor.predict_games([("BOS", "LAL")], date=day)
+        return "200 computed"
+    except ServingBusy:
+        return BUSY
+    except UsageError:
+        return "400 beyond the horizon"
+    except NbaMlError as error:
+        return f"error {type(error).__name__}"
+
 
 def run(data_dir: Path, mode: str, seconds: float, attackers: int) -> None:
     live = LivePredictor(data_dir, prepare_days=1)
@@ -43,16 +69,11 @@ def run(data_dir: Path, mode: str, seconds: float, attackers: int) -> None:
     predictor = live.current()
     last = predictor.last_game_date
     assert last is not None
-    today = live._today()
     if mode == "before":
         predictor.horizon_days = predictor.busy_wait = predictor.compute_elsewhere = None
         dates = [dt.date(2030 + i % 20, 1 + i % 12, 1 + i % 28) for i in range(400)]
     else:
-        dates = (
-            [last + dt.timedelta(days=d) for d in range(2, 15)]
-            + [today + dt.timedelta(days=d) for d in range(2, 15)]
-            + [dt.date(9999, 12, 31)]
-        )
+        dates = attacked_dates(last, live._today())
     stop = threading.Event()
     latencies: list[float] = []
     outcomes: collections.Counter[str] = collections.Counter()
@@ -67,18 +88,11 @@ def run(data_dir: Path, mode: str, seconds: float, attackers: int) -> None:
     def attacker(offset: int) -> None:
         index = offset
         while not stop.is_set():
-            day = dates[index % len(dates)]
+            outcome = ask(predictor, dates[index % len(dates)])
+            outcomes[outcome] += 1
             index += attackers
-            try:
-                predictor.predict_games([("BOS", "LAL")], date=day)
-                outcomes["200 computed"] += 1
-            except ServingBusy:
-                outcomes["503 busy"] += 1
+            if outcome == BUSY:
                 time.sleep(0.05)  # a client's retry pause
-            except UsageError:
-                outcomes["400 beyond the horizon"] += 1
-            except NbaMlError as error:
-                outcomes[f"error {type(error).__name__}"] += 1
 
     threads = [threading.Thread(target=victim)] + [
         threading.Thread(target=attacker, args=(i,)) for i in range(attackers)

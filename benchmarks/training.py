@@ -100,76 +100,100 @@ def main() -> None:
             note = common.synthetic_note(SIZES[n], args.synthetic)
             if note:
                 print(f"      {note}")
+        runs = time_runs(work, sources, args.runs, env, args.echo)
+        summary = print_medians(runs, counts, args.runs)
+        print_phases(runs)
+        print_targets(runs, counts, summary)
 
-        runs: dict[int, list[common.Timed]] = {n: [] for n in sizes}
-        for r in range(args.runs):
-            for n in sizes:
-                load = common.load_average()
-                run = common.run_timed(
-                    train_argv(work / f"data-{n}-{r}", sources[n]), env, echo=args.echo
-                )
-                if run.returncode != 0:
-                    tail = "\n".join(line for _, line in run.lines[-5:])
-                    sys.exit(f"train on {n} seasons exited {run.returncode}:\n{tail}")
-                runs[n].append(run)
-                print(
-                    f"   run {r + 1}/{args.runs}, {n} seasons: {run.wall:6.1f} s wall, "
-                    f"{run.cpu_seconds():6.1f} s CPU, max RSS {common.gib(run.max_rss)}, tree "
-                    f"RSS {common.gib(run.peak_tree_rss)} / PSS {common.gib(run.peak_tree_pss)}"
-                    f" ({run.peak_processes} processes); load before {load}",
-                    flush=True,
-                )
-                shutil.rmtree(work / f"data-{n}-{r}", ignore_errors=True)
 
-        print(f"\n== medians of {args.runs} runs (load average now {common.load_average()})")
+def time_runs(
+    work: Path, sources: dict[int, Path], count: int, env: dict[str, str], echo: bool
+) -> dict[int, list[common.Timed]]:
+    """Return ``count`` timed trainings on each source (sizes alternated); exit when one fails."""
+    runs: dict[int, list[common.Timed]] = {n: [] for n in sources}
+    for r in range(count):
+        for n, source in sources.items():
+            load = common.load_average()
+            run = common.run_timed(train_argv(work / f"data-{n}-{r}", source), env, echo=echo)
+            if run.returncode != 0:
+                tail = "\n".join(line for _, line in run.lines[-5:])
+                sys.exit(f"train on {n} seasons exited {run.returncode}:\n{tail}")
+            runs[n].append(run)
+            print(
+                f"   run {r + 1}/{count}, {n} seasons: {run.wall:6.1f} s wall, "
+                f"{run.cpu_seconds():6.1f} s CPU, max RSS {common.gib(run.max_rss)}, tree "
+                f"RSS {common.gib(run.peak_tree_rss)} / PSS {common.gib(run.peak_tree_pss)}"
+                f" ({run.peak_processes} processes); load before {load}",
+                flush=True,
+            )
+            shutil.rmtree(work / f"data-{n}-{r}", ignore_errors=True)
+    return runs
+
+
+def print_medians(
+    runs: dict[int, list[common.Timed]], counts: dict[int, dict[str, int]], count: int
+) -> dict[int, float]:
+    """Print each size's median figures; return the median wall seconds by size."""
+    print(f"\n== medians of {count} runs (load average now {common.load_average()})")
+    print(
+        f"   {'seasons':>7} {'player rows':>11} {'wall':>8} {'CPU':>8} {'max RSS':>10} "
+        f"{'tree RSS':>10} {'tree PSS':>10}"
+    )
+    summary = {}
+    for n, timed in runs.items():
+        wall = common.median([r.wall for r in timed])
+        summary[n] = wall
         print(
-            f"   {'seasons':>7} {'player rows':>11} {'wall':>8} {'CPU':>8} {'max RSS':>10} "
-            f"{'tree RSS':>10} {'tree PSS':>10}"
+            f"   {n:>7} {counts[n]['player_games']:>11} {wall:7.1f}s "
+            f"{common.median([r.cpu_seconds() for r in timed]):7.1f}s "
+            f"{common.gib(max(r.max_rss for r in timed)):>10} "
+            f"{common.gib(max(r.peak_tree_rss for r in timed)):>10} "
+            f"{common.gib(max(r.peak_tree_pss for r in timed)):>10}"
         )
-        summary = {}
-        for n in sizes:
-            wall = common.median([r.wall for r in runs[n]])
-            summary[n] = wall
-            print(
-                f"   {n:>7} {counts[n]['player_games']:>11} {wall:7.1f}s "
-                f"{common.median([r.cpu_seconds() for r in runs[n]]):7.1f}s "
-                f"{common.gib(max(r.max_rss for r in runs[n])):>10} "
-                f"{common.gib(max(r.peak_tree_rss for r in runs[n])):>10} "
-                f"{common.gib(max(r.peak_tree_pss for r in runs[n])):>10}"
-            )
-        print("   (memory columns: the largest value over the runs)")
+    print("   (memory columns: the largest value over the runs)")
+    return summary
 
-        print("\n== phases (median seconds over the runs; from when each log line arrived)")
-        for n in sizes:
-            print(f"   {n} seasons:")
-            for name, seconds in common.phase_medians(
-                common.phases(run, MARKERS, LAST) for run in runs[n]
-            ):
-                print(f"      {seconds:7.1f} s  {name}")
-        timeline = sorted(runs[sizes[-1]], key=lambda r: r.wall)[len(runs[sizes[-1]]) // 2]
-        print(f"   log of the median {sizes[-1]}-season run (seconds since start):")
-        for at, line in timeline.lines:
-            print(f"      +{at:7.2f}s {line[:150]}")
 
-        print("\n== targets")
-        if 6 in summary:
-            peak = max(r.peak_tree_rss for r in runs[6])
-            print(
-                f"   6 seasons wall {summary[6]:.1f} s <= {WALL_TARGET:.0f} s: "
-                f"{common.verdict(summary[6] <= WALL_TARGET)}"
-            )
-            print(
-                f"   6 seasons peak memory (tree RSS) {common.gib(peak)} <= "
-                f"{common.gib(MEMORY_TARGET)}: {common.verdict(peak <= MEMORY_TARGET)}"
-            )
-        if 2 in summary and 6 in summary:
-            ratio = summary[6] / summary[2]
-            rows = counts[6]["player_games"] / counts[2]["player_games"]
-            print(
-                f"   cost ratio 6/2 seasons {ratio:.2f} x <= {RATIO_TARGET} x: "
-                f"{common.verdict(ratio <= RATIO_TARGET)}  (player rows grew {rows:.2f} x; "
-                f"cost ~ rows^{math.log(ratio) / math.log(rows):.2f})"
-            )
+def print_phases(runs: dict[int, list[common.Timed]]) -> None:
+    """Print each size's phases and the log of the largest size's median run."""
+    print("\n== phases (median seconds over the runs; from when each log line arrived)")
+    for n, timed in runs.items():
+        print(f"   {n} seasons:")
+        for name, seconds in common.phase_medians(
+            common.phases(run, MARKERS, LAST) for run in timed
+        ):
+            print(f"      {seconds:7.1f} s  {name}")
+    largest = max(runs)
+    timeline = sorted(runs[largest], key=lambda r: r.wall)[len(runs[largest]) // 2]
+    print(f"   log of the median {largest}-season run (seconds since start):")
+    for at, line in timeline.lines:
+        print(f"      +{at:7.2f}s {line[:150]}")
+
+
+def print_targets(
+    runs: dict[int, list[common.Timed]],
+    counts: dict[int, dict[str, int]],
+    summary: dict[int, float],
+) -> None:
+    print("\n== targets")
+    if 6 in summary:
+        peak = max(r.peak_tree_rss for r in runs[6])
+        print(
+            f"   6 seasons wall {summary[6]:.1f} s <= {WALL_TARGET:.0f} s: "
+            f"{common.verdict(summary[6] <= WALL_TARGET)}"
+        )
+        print(
+            f"   6 seasons peak memory (tree RSS) {common.gib(peak)} <= "
+            f"{common.gib(MEMORY_TARGET)}: {common.verdict(peak <= MEMORY_TARGET)}"
+        )
+    if 2 in summary and 6 in summary:
+        ratio = summary[6] / summary[2]
+        rows = counts[6]["player_games"] / counts[2]["player_games"]
+        print(
+            f"   cost ratio 6/2 seasons {ratio:.2f} x <= {RATIO_TARGET} x: "
+            f"{common.verdict(ratio <= RATIO_TARGET)}  (player rows grew {rows:.2f} x; "
+            f"cost ~ rows^{math.log(ratio) / math.log(rows):.2f})"
+        )
 
 
 if __name__ == "__main__":

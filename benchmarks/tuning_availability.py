@@ -17,7 +17,9 @@ Usage: python benchmarks/tuning_availability.py [--players] [--thresholds 10 15 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,11 +28,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import require_gamelogs
+from _common import GAMELOGS, require_gamelogs
+from candidate import FIT, TUNE
 from threadpoolctl import threadpool_limits
-from tuning import FIT, TUNE, ratio_last10, split, tuning_data
 
-from nba_ml.modeling import availability, features, models
+from nba_ml.data.importer import GameData, load_directory
+from nba_ml.modeling import availability, evaluation, features, models
 
 TODAY = ("rest_diff", "b2b_diff", "rot_box_diff", "rot_pm_diff", "rot_min_diff")
 AVAILABLE = ("rest_diff", "b2b_diff", "av_box_diff", "av_pm_diff", "av_min_diff")
@@ -42,6 +45,30 @@ GAME_SETS: dict[str, tuple[str, ...]] = {
     "two regimes (+ blind copies)": (*AVAILABLE, *availability.KNOWN_DIFFS),
 }
 WITHOUT = tuple(c for c in features.PLAYER_FEATURES if c not in availability.PLAYER_AVAILABILITY)
+
+
+def tuning_data() -> GameData:
+    """Return the game logs of FIT + TUNE, loaded as training loads them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for season in (FIT, TUNE):
+            for kind in ("player_game_logs", "team_game_logs"):
+                os.symlink(GAMELOGS / f"{kind}_{season}.csv", Path(tmp) / f"{kind}_{season}.csv")
+        return load_directory(Path(tmp))
+
+
+def split(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    known = frame[frame[label].notna()]
+    return known[known["season"] == FIT], known[known["season"] == TUNE]
+
+
+def ratio_last10(
+    train: pd.DataFrame, test: pd.DataFrame, stat: str, predicted: np.ndarray
+) -> float:
+    """Return MAE / last-10 MAE (debuts: the median of debuts in the fitting season)."""
+    prior = evaluation.debut_prior(train, stat)
+    base = test[f"{stat}_l10"].fillna(prior).to_numpy()
+    actual = test[stat].to_numpy()
+    return float(np.mean(np.abs(predicted - actual)) / np.mean(np.abs(base - actual)))
 
 
 def feature_rows(threshold: float, blind: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -57,7 +84,7 @@ def game_model(games: pd.DataFrame, columns: tuple[str, ...]) -> object:
     if any(c in availability.KNOWN_DIFFS for c in columns):
         train = availability.with_blind_copies(train)
     model = models.make_game_model()
-    model.fit(models._training_matrix(train, columns), train["home_win"].astype(int))
+    model.fit(models.training_matrix(train, columns), train["home_win"].astype(int))
     return model
 
 
@@ -96,10 +123,10 @@ def player_models(
     players: pd.DataFrame, columns: tuple[str, ...], blind_share: float = 0.0
 ) -> dict[str, object]:
     fitted = {}
-    for stat in models.PLAYER_MODELS.values():
+    for stat in (spec.target for spec in models.player_specs()):
         train, _ = split(players, stat)
-        model = models._player_model(models.BASELINE.format(stat=stat))
-        matrix = models._training_matrix(train, columns)
+        model = models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        matrix = models.training_matrix(train, columns)
         if blind_share > 0:  # rejected: blank the availability columns of a share of the games
             matrix = blind_some(matrix, train["game_id"], blind_share)
         fitted[stat] = model.fit(matrix, train[stat].astype(float))

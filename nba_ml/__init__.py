@@ -3,8 +3,9 @@
 The operator's Python API (see the README's "Python API"): :func:`check`, :func:`train`,
 :func:`ensure`, :func:`status` and :func:`next_run` do what the commands of the same names do
 and return their typed results; :func:`load_predictor` and :class:`LivePredictor` serve the
-installed models. Each is imported on first use (PEP 562), so ``import nba_ml`` stays as cheap
-as the package's own two constants.
+installed models; :data:`MODEL_NAMES` and :data:`MODEL_FILES` name the built-in model set
+(:mod:`nba_ml.modelset`). Each is imported on first use (PEP 562), so ``import nba_ml`` imports
+nothing else.
 """
 
 # No import at all (not even typing: it would double the cost of ``import nba_ml``); type
@@ -13,17 +14,11 @@ TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
-MODEL_NAMES: tuple[str, ...] = ("game_outcome", "points", "assists", "rebounds")
-# The model files of a set: skops files (nba_ml.state.modelfile), never pickles.
-MODEL_FILES: dict[str, str] = {
-    "game_outcome": "game_outcome_model.skops",
-    "points": "points_prediction_model.skops",
-    "assists": "assists_prediction_model.skops",
-    "rebounds": "rebounds_prediction_model.skops",
-}
-
 # public name -> the module that defines it (imported when the name is first used)
 _LAZY: dict[str, str] = {
+    # the built-in model set (names in order, and each one's skops file): nba_ml.modelset
+    "MODEL_NAMES": "nba_ml.modelset",
+    "MODEL_FILES": "nba_ml.modelset",
     "check": "nba_ml.api",
     "train": "nba_ml.api",
     "ensure": "nba_ml.api",
@@ -69,6 +64,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports o
         status,
         train,
     )
+    from nba_ml.modelset import MODEL_FILES, MODEL_NAMES
     from nba_ml.serving.live import LivePredictor
     from nba_ml.serving.predictor import load_predictor
 

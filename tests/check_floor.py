@@ -25,8 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# the collector, the CLI and the Python API (where the typer floor was once false), and the
-# serving side: the predictor, its inputs and answers, and the web app's routes (Flask)
+# the collector, the CLI and the Python API (where the typer floor was once false), each reach
+# into a library's private API (compat), the model set and its manifest, and the serving side:
+# the predictor, its typed predictions, inputs and answers, and the web app's routes (Flask)
 DEFAULT_TESTS = [
     "tests/data/test_collect.py",
     "tests/data/test_collect_faults.py",
@@ -34,8 +35,14 @@ DEFAULT_TESTS = [
     "tests/data/test_seasons.py",
     "tests/cli/test_options.py",
     "tests/cli/test_app.py",
+    "tests/cli/test_predict.py",
+    "tests/cli/test_compat.py",
+    "tests/test_compat.py",
+    "tests/test_modelset.py",
+    "tests/test_manifest.py",
     "tests/test_api.py",
     "tests/serving/test_predictor.py",
+    "tests/serving/test_predictions.py",
     "tests/serving/test_inputs.py",
     "tests/serving/test_api.py",
     "tests/web/test_routes.py",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -128,17 +129,69 @@ def synthetic_seasons(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_seasons(tmp_path_factory.mktemp("synthetic"))
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """Return the directory ``<name>`` that ``build(directory)`` filled, built once per run:
+    under pytest-xdist (``-n 2``) the workers share it (the first to ask builds it while the
+    others wait on a lock), so a session's model set is trained once, not once per worker.
+    Read-only use, as for any session fixture."""
+    import fcntl
+
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        directory = tmp_path_factory.mktemp(name, numbered=True)
+        build(directory)
+        return directory
+    root = tmp_path_factory.getbasetemp().parent  # the run's, shared by its workers
+    directory, done = root / f"shared-{name}", root / f"shared-{name}.done"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            if directory.exists():  # a worker that failed half-way: start again
+                import shutil
+
+                shutil.rmtree(directory)
+            directory.mkdir()
+            build(directory)
+            done.touch()
+    return directory
+
+
+def _train_into(source: Path, environ: dict[str, str]) -> Callable[[Path], None]:
+    """Return a ``build`` for :func:`built_once`: a forced training of ``source`` into
+    ``<directory>/data``."""
+
+    def build(directory: Path) -> None:
+        from nba_ml.commands.train import train
+        from nba_ml.config import resolve_settings
+
+        settings = resolve_settings(directory / "data", environ=environ)
+        result = train(settings, force=True, source=source)
+        assert result.outcome == "trained", result.message
+
+    return build
+
+
 @pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory: pytest.TempPathFactory, two_seasons: Path) -> Path:
     """A data directory with a model set trained once on two real seasons (read-only use)."""
-    from nba_ml.commands.train import train
-    from nba_ml.config import resolve_settings
+    return built_once(tmp_path_factory, "trained", _train_into(two_seasons, {})) / "data"
 
-    path = tmp_path_factory.mktemp("trained") / "data"
-    settings = resolve_settings(path, environ={})
-    result = train(settings, force=True, source=two_seasons)
-    assert result.outcome == "trained"
-    return path
+
+@pytest.fixture(scope="session")
+def synthetic_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding a set trained in-process on one round of two synthetic seasons
+    (no ../shared; read-only use: copy it with copy_data_dir to change it). The players are
+    "Player <TEAM> <n>" of the teams in tests.synthetic.TEAM_CODES; the logs it was trained on
+    are in its sibling ``logs``."""
+
+    def build(root: Path) -> None:
+        from tests.synthetic import write_seasons
+
+        source = write_seasons(root / "logs", rounds=1)
+        _train_into(source, {"NBA_ML_JOBS": "1"})(root)
+
+    return built_once(tmp_path_factory, "synthetic-set", build) / "data"
 
 
 def _quick_player_model():  # type: ignore[no-untyped-def]
@@ -216,6 +269,16 @@ def drop_permission_override() -> None:
         data[0].permitted &= ~(1 << bit)
     if libc.capset(ctypes.byref(header), data) != 0:
         raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def collect_options(**overrides: object):  # type: ignore[no-untyped-def]
+    """The collector's options with the settings table's defaults (CollectOptions declares none
+    of its own for the settings), and ``overrides`` as a test wants them."""
+    import dataclasses
+
+    from nba_ml.config import Settings
+
+    return dataclasses.replace(Settings().collect_options(), **overrides)
 
 
 def copy_data_dir(source: Path, target: Path) -> Path:

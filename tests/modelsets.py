@@ -14,9 +14,17 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from nba_ml import MODEL_FILES
+from nba_ml import MODEL_FILES, modelset
+from nba_ml.manifest import Manifest
 from nba_ml.state.history import write_history_payload
 from nba_ml.state.install import write_model_set
+
+# The built-in models as the tests name them: the game-outcome model, and the player models with
+# the stat column each predicts (the registry's, nba_ml.modelset).
+GAME_MODEL = modelset.MODEL_NAMES[0]
+PLAYER_MODELS: dict[str, str] = {
+    spec.name: spec.target for spec in modelset.models() if spec.level is modelset.Level.PLAYER
+}
 
 
 def make_models(seed: int) -> dict[str, object]:
@@ -30,7 +38,7 @@ def make_models(seed: int) -> dict[str, object]:
     return models
 
 
-def write_set(data_dir: Path, models: dict[str, object], training: dict | None = None) -> dict:
+def write_set(data_dir: Path, models: dict[str, object], training: dict | None = None) -> Manifest:
     """Install ``models`` as a training would: the saved game data first, named in the manifest."""
     digest = write_history_payload(data_dir, b"game data of " + repr(training).encode())
     return write_model_set(data_dir, models, {**(training or {}), "history_sha256": digest})

@@ -241,7 +241,10 @@ class ReplayAdapter(HTTPAdapter):
             url=request.url or "",
             endpoint=parts.path.rstrip("/").rsplit("/", 1)[-1],
             params=dict(parse_qsl(parts.query, keep_blank_values=True)),
-            headers=dict(request.headers),
+            headers={
+                key: value.decode() if isinstance(value, bytes) else value
+                for key, value in request.headers.items()
+            },
             timeout=timeout,
         )
         with self._lock:
@@ -724,7 +727,8 @@ class LocalStatsServer:
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
     def __enter__(self) -> LocalStatsServer:
         self._thread.start()

@@ -18,7 +18,6 @@ import pytest
 import nba_ml
 from nba_ml import api
 from nba_ml.cli.app import app
-from nba_ml.commands import promotion
 from nba_ml.errors import (
     ConfigError,
     DataError,
@@ -29,6 +28,7 @@ from nba_ml.errors import (
     UpstreamUnavailable,
     UsageError,
 )
+from nba_ml.modeling import promotion
 from nba_ml.state.lock import TrainingLock
 from tests.conftest import cli_runner, copy_data_dir
 from tests.synthetic import write_seasons

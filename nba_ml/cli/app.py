@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from nba_ml import MODEL_NAMES, __version__
-from nba_ml.cli import handlers
+from nba_ml import __version__, modelset
+from nba_ml.cli import compat, handlers
 from nba_ml.cli.handlers import Invocation, write_out
 from nba_ml.cli.helpgroup import HelpGroup
+from nba_ml.cli.invoke import INVOCATION, call
 from nba_ml.cli.options import given_on_command_line, with_setting_options
+from nba_ml.cli.predict import predict_app
 from nba_ml.config import SETTINGS, SPECS
 from nba_ml.errors import EXIT_FAILURE, EXIT_OK
 
@@ -36,12 +38,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
-predict_app = typer.Typer(
-    help="Predict upcoming games and player stat lines.", no_args_is_help=True
-)
 app.add_typer(predict_app, name="predict")
 
-STATE = Invocation()
 GLOBAL_SETTINGS = [spec.name for spec in SETTINGS if not spec.command_option and not spec.env_only]
 
 
@@ -70,13 +68,9 @@ def main_options(
     del version
     handlers.configure_logging(verbose, quiet)
     flags = dict(settings_flags or {})
-    STATE.data_dir = flags.pop("data_dir", None)
-    STATE.flags = flags
-    STATE.verbose, STATE.quiet = verbose, quiet
-
-
-def _call(handler: Any, *args: Any, **kwargs: Any) -> None:
-    raise typer.Exit(handlers.run(handler, STATE, *args, **kwargs))
+    INVOCATION.data_dir = flags.pop("data_dir", None)
+    INVOCATION.flags = flags
+    INVOCATION.verbose, INVOCATION.quiet = verbose, quiet
 
 
 # ------------------------------------------------------------------------------------- check
@@ -94,7 +88,7 @@ def check(
     ] = False,
 ) -> None:
     """Exit 0 when all four models are present, match their manifest and can be served."""
-    _call(handlers.check, as_json=as_json, full=full)
+    call(handlers.check, as_json=as_json, full=full)
 
 
 # ------------------------------------------------------------------------------- train/ensure
@@ -179,7 +173,7 @@ def train(
     proxy: ProxyOption = None,
 ) -> None:
     """Collect data, train all four models, evaluate on held-out games, install atomically."""
-    _call(
+    call(
         handlers.train,
         "train",
         wait=given_on_command_line("wait", wait),
@@ -200,7 +194,7 @@ def ensure(
 ) -> None:
     """Exit 0 at once when the models are valid; otherwise train them (a web server's
     ExecStartPre)."""
-    _call(
+    call(
         handlers.train,
         "ensure",
         wait=given_on_command_line("wait", wait),
@@ -213,7 +207,7 @@ def ensure(
 def daily(source: FromOption = None) -> None:
     """Stay running and train daily at NBA_TRAINING_HOUR:MINUTE NBA_TRAINING_TIMEZONE, a missed
     run caught up at start (a container's trainer, where no cron or timer runs)."""
-    _call(handlers.daily, source)
+    call(handlers.daily, source)
 
 
 # ----------------------------------------------------------------------------------- backtest
@@ -245,19 +239,15 @@ def _backtest(
             }
         )
         return EXIT_OK
-    game = figures["game_outcome"]
-    lines = [
-        f"wrote {result.rows} predictions to {output} (availability: {result.availability})",
-        f"game_outcome: n={game['n']} brier={game['brier']:.4f} "
-        f"log_loss={game['log_loss']:.4f} accuracy={game['accuracy']:.3f}",
-    ]
-    for name in MODEL_NAMES[1:]:  # the player models
-        f = figures[name]
-        lines.append(
-            f"{name}: n={f['n']} mae={f['mae']:.3f} last10={f['mae_last10']:.3f} "
-            f"season={f['mae_season']:.3f} ewma={f['mae_ewma']:.3f} "
-            f"ratio={f['ratio_last10']:.3f}"
+    lines = [f"wrote {result.rows} predictions to {output} (availability: {result.availability})"]
+    for spec in modelset.backtest_models():  # each model's figures, in the formats its spec gives
+        f = figures.get(spec.name)
+        if f is None:
+            continue
+        shown = " ".join(
+            f"{x.short}={x.format.format(f[x.key])}" for x in spec.all_figures() if x.key in f
         )
+        lines.append(f"{spec.name}: {shown}")
     write_out("\n".join(lines))
     return EXIT_OK
 
@@ -298,7 +288,7 @@ def backtest(
     ] = "box-score",
 ) -> None:
     """Train on seasons before --test-season and predict every game of it, day by day."""
-    _call(_backtest, source, test_season, output, as_json, availability)
+    call(_backtest, source, test_season, output, as_json, availability)
 
 
 # ------------------------------------------------------------------------------------- status
@@ -314,164 +304,7 @@ def status(
 ) -> None:
     """Show the models, their age and scores, the lock, the data, recent runs, the next run and
     the effective settings."""
-    _call(handlers.status, as_json=as_json, strict=strict)
-
-
-# ------------------------------------------------------------------------------------ predict
-
-DateOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--date", help="Game date YYYY-MM-DD (default: today in Chicago)."),
-]
-
-
-OutOption = Annotated[
-    Optional[list[str]],  # noqa: UP045
-    typer.Option(
-        "--out",
-        help="Players out tonight: names or ids, comma-separated (repeatable), e.g. "
-        '"Jayson Tatum,Jaylen Brown".',
-        metavar="NAMES",
-    ),
-]
-InjuriesOption = Annotated[
-    Optional[Path],  # noqa: UP045
-    typer.Option(
-        "--injuries",
-        help="An injury report (the NBA's columns, CSV or JSON); default: injuries.csv or "
-        "injuries.json in the data directory. Out and Doubtful are out.",
-        metavar="FILE",
-    ),
-]
-
-
-def _predict_game(
-    invocation: Invocation,
-    home: str,
-    away: str,
-    date: str | None,
-    as_json: bool,
-    out: list[str] | None = None,
-    injuries: Path | None = None,
-) -> int:
-    from nba_ml.cli.predictions_view import game_text
-    from nba_ml.commands.predict import predict_game as predict
-
-    prediction = predict(invocation.settings(), home, away, date, out, injuries)
-    if as_json:
-        handlers.print_json(prediction.as_dict())
-    else:
-        write_out(game_text(prediction))
-    return EXIT_OK
-
-
-@predict_app.command("game")
-def predict_game(
-    home: Annotated[
-        str, typer.Argument(help="Home team: code, city or nickname, e.g. BOS, Boston, Celtics.")
-    ],
-    away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
-    date: DateOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    out: OutOption = None,
-    injuries: InjuriesOption = None,
-) -> None:
-    """Print the home team's win probability."""
-    _call(_predict_game, home, away, date, as_json, out, injuries)
-
-
-def _predict_player(
-    invocation: Invocation,
-    player: str,
-    opponent: str | None,
-    home: bool | None,
-    date: str | None,
-    as_json: bool,
-    out: list[str] | None = None,
-    injuries: Path | None = None,
-) -> int:
-    from nba_ml.cli.predictions_view import player_text
-    from nba_ml.commands.predict import predict_player as predict
-
-    prediction = predict(
-        invocation.settings(),
-        player,
-        opponent=opponent,
-        home=home,
-        date=date,
-        out=out,
-        injuries=injuries,
-    )
-    if as_json:
-        handlers.print_json(prediction.as_dict())
-    else:
-        write_out(player_text(prediction))
-    return EXIT_OK
-
-
-def _predict_today(
-    invocation: Invocation,
-    date: str | None,
-    schedule: Path | None,
-    as_json: bool,
-    out: list[str] | None = None,
-    injuries: Path | None = None,
-) -> int:
-    from nba_ml.cli.predictions_view import slate_lines
-    from nba_ml.commands.predict import parse_date
-    from nba_ml.commands.today import predict_today as predict
-
-    result = predict(invocation.settings(), parse_date(date), schedule, out, injuries)
-    if as_json:
-        handlers.print_json(result.as_dict())
-    else:
-        write_out("\n".join(slate_lines(result)))
-    return EXIT_OK
-
-
-@predict_app.command("today")
-def predict_today(
-    date: DateOption = None,
-    schedule: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--schedule",
-            help="Read the slate from FILE instead of the cache: a saved "
-            "ScoreboardV3 response, or one game a line ('PHI @ BOS', 'Lakers vs Clippers').",
-            metavar="FILE",
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    out: OutOption = None,
-    injuries: InjuriesOption = None,
-) -> None:
-    """Predict every game of the day's cached schedule and its likely players' stat lines."""
-    _call(_predict_today, date, schedule, as_json, out, injuries)
-
-
-@predict_app.command("player")
-def predict_player(
-    player: Annotated[
-        list[str],
-        typer.Argument(
-            help="Player name (quoted or not: the words are joined) or nba.com player id."
-        ),
-    ],
-    opponent: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--opponent", help="Opponent team: code, city or nickname."),
-    ] = None,
-    home: Annotated[
-        Optional[bool],  # noqa: UP045
-        typer.Option("--home/--away", help="Whether his team plays at home."),
-    ] = None,
-    date: DateOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    out: OutOption = None,
-    injuries: InjuriesOption = None,
-) -> None:
-    """Print a player's expected points, assists and rebounds."""
-    _call(_predict_player, " ".join(player), opponent, home, date, as_json, out, injuries)
+    call(handlers.status, as_json=as_json, strict=strict)
 
 
 # ------------------------------------------------------------------------------------- report
@@ -514,7 +347,7 @@ def report(
     ] = None,
 ) -> None:
     """Write a self-contained HTML report: calibration, MAE by minutes, baselines, run history."""
-    _call(_report, output, fast, versus)
+    call(_report, output, fast, versus)
 
 
 # ----------------------------------------------------------------------------------- schedule
@@ -554,21 +387,11 @@ def schedule(
 ) -> None:
     """Print a ready crontab file, systemd units, a Compose file or Kubernetes manifests for
     the configured schedule."""
-    _call(handlers.schedule, kind, executable, user, system_timezone, image, output_dir)
-
-
-def _click_exceptions() -> Any:
-    """The exceptions module of the Click that Typer runs on (vendored since Typer 0.22)."""
-    import importlib
-
-    try:
-        return importlib.import_module("typer._click.exceptions")
-    except ImportError:
-        return importlib.import_module("click.exceptions")
+    call(handlers.schedule, kind, executable, user, system_timezone, image, output_dir)
 
 
 def _run_app() -> int:
-    click = _click_exceptions()
+    click = compat.click_exceptions()
     no_args_is_help = getattr(click, "NoArgsIsHelpError", ())
     try:
         result = app(prog_name="nba-ml", standalone_mode=False)

@@ -24,6 +24,22 @@ _GLOBAL_FLAGS = {"-v": "verbose", "--verbose": "verbose", "-q": "quiet", "--quie
 def parse(argv: list[str]) -> tuple[handlers.Invocation, str, dict[str, bool]] | None:
     """Return (invocation, command, handler options) for a plain command line, else None."""
     invocation = handlers.Invocation()
+    index = _global_options(argv, invocation)
+    if index is None or index >= len(argv) or argv[index] not in _COMMANDS:
+        return None
+    command = argv[index]
+    flags = _COMMANDS[command]
+    options: dict[str, bool] = {}
+    for word in argv[index + 1 :]:
+        if word not in flags or flags[word] in options:
+            return None
+        options[flags[word]] = True
+    return invocation, command, options
+
+
+def _global_options(argv: list[str], invocation: handlers.Invocation) -> int | None:
+    """Set the global options before the command on ``invocation``; return the index of the
+    first other word, or None when they are not plain (an option twice, a missing value)."""
     seen: set[str] = set()
     index = 0
     while index < len(argv):
@@ -49,16 +65,7 @@ def parse(argv: list[str]) -> tuple[handlers.Invocation, str, dict[str, bool]] |
                 index += 1
         else:
             break
-    if index >= len(argv) or argv[index] not in _COMMANDS:
-        return None
-    command = argv[index]
-    flags = _COMMANDS[command]
-    options: dict[str, bool] = {}
-    for word in argv[index + 1 :]:
-        if word not in flags or flags[word] in options:
-            return None
-        options[flags[word]] = True
-    return invocation, command, options
+    return index
 
 
 def run(argv: list[str]) -> int | None:

@@ -209,7 +209,7 @@ def guarded(entry: Callable[[], int | None]) -> int:
             configure_logging(verbose=False, quiet=False)
         return log_error(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence
-        from nba_ml.commands.runs import unexpected
+        from nba_ml.commands.recording import unexpected
 
         log_error(unexpected(error))
         return EXIT_FAILURE
@@ -248,16 +248,17 @@ def check(invocation: Invocation, *, as_json: bool = False, full: bool = False) 
     settings = invocation.settings()
     result = check_models(settings, full_load=full)
     if as_json:
-        print_json(
-            {
-                "ok": result.ok,
-                "loaded": result.loaded,
-                "problems": [
-                    {"model": model, "problem": problem} for model, problem in result.problems
-                ],
-                "seconds": round(result.seconds, 4),
-            }
-        )
+        payload: dict[str, object] = {
+            "ok": result.ok,
+            "loaded": result.loaded,
+            "problems": [
+                {"model": model, "problem": problem} for model, problem in result.problems
+            ],
+            "seconds": round(result.seconds, 4),
+        }
+        if result.lacking:  # a valid set trained before newer models existed
+            payload["lacking"] = list(result.lacking)
+        print_json(payload)
     elif result.ok:
         write_out(str(result))
     else:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from nba_ml.cli import compat
 from nba_ml.config import SPECS, SettingSpec
 
 
@@ -34,16 +35,10 @@ def option(spec: SettingSpec) -> Any:
 
 def given_on_command_line(name: str, value: Any) -> Any:
     """Return ``value`` when the option ``name`` came from the command line, else None."""
-    # typer._click: the copy of Click that Typer runs on since 0.26 (the declared floor; the
-    # click package's context stack would be empty); the one reach into Typer's internals
-    from typer._click.core import ParameterSource
-    from typer._click.globals import get_current_context
-
-    context = get_current_context(silent=True)
-    if context is None or value is None:
+    if value is None:
         return value
-    source = context.get_parameter_source(name)
-    return value if source == ParameterSource.COMMANDLINE else None
+    given = compat.from_command_line(name)  # Typer's copy of Click: its private API
+    return value if given is None or given else None
 
 
 def with_setting_options(names: list[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -9,16 +9,15 @@ the predictor gives them (the model set's), each by its model name.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
     from nba_ml.serving.provenance import Provenance
     from nba_ml.serving.slate import GameLine, PlayerLine, Slate
 
-# The width of a stat in the slate's aligned player lines: points reach two digits (the text
-# has always given them five columns), the others four.
-SLATE_WIDTH = {"points": 5}
+# The width of a stat the model set does not know (a set trained with a model since removed).
 DEFAULT_SLATE_WIDTH = 4
 
 
@@ -52,10 +51,31 @@ def player_text(prediction: PlayerPrediction) -> str:
     if prediction.opponent:
         against = f" {'@' if prediction.is_home is False else 'vs'} {prediction.opponent}"
     stats = ", ".join(f"{name} {value:.1f}" for name, value in prediction.stats.items())
-    return (
-        f"{prediction.player_name} ({prediction.team}{against}): {stats}\n"
-        f"  {provenance_line(prediction.served)}\n  {prediction.availability.describe()}"
-    )
+    text = [f"{prediction.player_name} ({prediction.team}{against}): {stats}"]
+    text += spread_lines(prediction.spread)
+    text.append(f"  {provenance_line(prediction.served)}")
+    text.append(f"  {prediction.availability.describe()}")
+    return "\n".join(text)
+
+
+def spread_lines(spread: Mapping[str, Any]) -> list[str]:
+    """Return the text of a player's distributions: the 80 % range of each stat, each line's
+    P(over), P(under) and (whole lines) P(push), or what the set lacks."""
+    out = []
+    quantiles = spread.get("quantiles")
+    if quantiles:
+        out.append(
+            "  80 % range: "
+            + ", ".join(f"{name} {q['q10']:g}-{q['q90']:g}" for name, q in quantiles.items())
+        )
+    for line in spread.get("lines") or []:
+        odds = f"over {line['over']:.3f}, under {line['under']:.3f}"
+        if "push" in line:
+            odds += f", push {line['push']:.3f}"
+        out.append(f"  {line['stat']} {line['line']:g}: {odds}")
+    if spread.get("lacking"):
+        out.append(f"  ({spread['lacking']})")
+    return out
 
 
 def slate_lines(result: Slate) -> list[str]:
@@ -90,10 +110,7 @@ def _game_line(line: GameLine) -> str:
 
 def _player_line(line: PlayerLine) -> str:
     player = line.prediction
-    stats = "  ".join(
-        f"{name} {value:{SLATE_WIDTH.get(name, DEFAULT_SLATE_WIDTH)}.1f}"
-        for name, value in player.stats.items()
-    )
+    stats = "  ".join(f"{name} {value:{_width(name)}.1f}" for name, value in player.stats.items())
     return f"  {player.team} {player.player_name:<26} {stats}"
 
 
@@ -110,3 +127,13 @@ def _start_time(starts_at: str | None) -> str:
         return ""
     local = moment.astimezone(LEAGUE_TIMEZONE)
     return f" {local:%I:%M %p %Z}".replace(" 0", " ", 1).replace("AM", "am").replace("PM", "pm")
+
+
+def _width(name: str) -> int:
+    """Return the columns of the stat ``name`` in the slate's aligned lines (its spec's)."""
+    from nba_ml import modelset
+
+    try:
+        return modelset.spec(name).width
+    except KeyError:
+        return DEFAULT_SLATE_WIDTH

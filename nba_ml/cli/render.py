@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import modelset
 from nba_ml.state.files import safe_text
 
 if TYPE_CHECKING:
@@ -22,19 +23,18 @@ def _age(hours: float | None) -> str:
 
 def _figure(name: str, metrics: dict[str, Any] | None) -> str:
     try:
-        if not metrics:
-            return "-"
-        if name == "game_outcome":
-            return (
-                f"Brier {metrics['brier']:.4f}, log-loss {metrics['log_loss']:.4f}, "
-                f"accuracy {metrics['accuracy']:.3f}"
-            )
-        return (
-            f"MAE {metrics['mae']:.2f} (last-10 avg {metrics['mae_last10']:.2f}, "
-            f"x{metrics['ratio_last10']:.3f})"
-        )
-    except (KeyError, TypeError, ValueError):
-        return "(figures unreadable)"
+        spec = modelset.spec(name)
+    except KeyError:  # a model this nba-ml does not know
+        return "-"
+    return spec.summary_text(metrics)
+
+
+def _state(report: StatusReport, entry: ModelFile) -> str:
+    if entry.valid:
+        return "ok"
+    if entry.model in report.models.lacking:
+        return "lacking"
+    return f"INVALID ({entry.problem or 'see above'})"
 
 
 def _size(entry: ModelFile) -> str:
@@ -62,15 +62,22 @@ def _models_line(report: StatusReport) -> str:
 
 def _holdout_lines(report: StatusReport) -> list[str]:
     holdout = report.models.holdout
-    if holdout is None:
-        return []
-    return [f"holdout: {holdout.name} ({holdout.games} games, {holdout.player_games} player-games)"]
+    lines = []
+    if holdout is not None:
+        lines.append(
+            f"holdout: {holdout.name} ({holdout.games} games, {holdout.player_games} player-games)"
+        )
+    if report.models.lacking:  # a valid set trained before these models existed
+        known = {spec.name: spec for spec in modelset.models()}
+        lacking = tuple(known[name] for name in report.models.lacking if name in known)
+        lines.append(f"models: {modelset.lacking_line(lacking)}")
+    return lines
 
 
 def _file_lines(report: StatusReport) -> list[str]:
     lines = []
     for entry in report.models.files:
-        state = "ok" if entry.valid else f"INVALID ({entry.problem or 'see above'})"
+        state = _state(report, entry)
         lines.append(
             f"  {entry.model:<13} {_size(entry):>9}  {state:<8} "
             f"{_figure(entry.model, entry.metrics)}"
@@ -180,6 +187,8 @@ def render_status_rich(report: StatusReport, console: Console | None = None) -> 
         state = (
             Text("ok", style="green")
             if entry.valid
+            else Text("lacking", style="yellow")
+            if entry.model in models.lacking
             else Text(safe_text(entry.problem or "invalid"), style="red")
         )
         table.add_row(entry.model, _size(entry), state, _figure(entry.model, entry.metrics))

@@ -1,2 +1,2 @@
 """One plain function per command (check, train/ensure, status, backtest, predict, report,
-schedule), each returning a typed result; run recording (runs.py) and the promotion gate."""
+schedule), each returning a typed result; run recording (recording.py) and the promotion gate."""

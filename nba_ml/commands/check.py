@@ -13,13 +13,15 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class CheckResult:
-    """The verdict on the installed set: ``problems`` names every model that cannot be served."""
+    """The verdict on the installed set: ``problems`` names every model that cannot be served;
+    ``lacking``: the registered models a valid set was trained without (it predates them)."""
 
     ok: bool
     loaded: bool
     problems: list[tuple[str, str]]
     seconds: float
     verification: Verification
+    lacking: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -30,12 +32,17 @@ class CheckResult:
 
     def lines(self) -> list[str]:
         """The verdict as ``nba-ml check`` words it: one line when valid, else one line per
-        problem, ``invalid: MODEL: WHY``."""
-        from nba_ml import MODEL_FILES
+        problem, ``invalid: MODEL: WHY``; a valid set that lacks newer models says so in a
+        second line."""
+        from nba_ml import modelset
 
         if self.ok:
             how = "loaded" if self.loaded else "verified by sha256, not loaded"
-            return [f"ok: {len(MODEL_FILES)} models valid ({how})"]
+            served = len(modelset.models()) - len(self.lacking)
+            lines = [f"ok: {served} models valid ({how})"]
+            if self.lacking:
+                lines.append(self.verification.lacking_line())
+            return lines
         return [f"invalid: {model}: {problem}" for model, problem in self.problems]
 
     def __str__(self) -> str:
@@ -55,19 +62,20 @@ def problems_by_model(settings: Settings, verification: Verification) -> list[tu
     A set-wide problem (no manifest, no model set) is reported for the set and then for each
     model whose file is missing, so an operator sees every name.
     """
-    from nba_ml import MODEL_FILES
+    from nba_ml import modelset
 
     pairs = [(p.model, p.problem) for p in verification.problems]
     named = {model for model, _ in pairs}
     if not verification.ok:
-        for name, filename in MODEL_FILES.items():
-            if name not in named and not (settings.models_dir / filename).exists():
-                pairs.append((name, f"missing ({settings.models_dir / filename})"))
+        for spec in modelset.models():
+            path = settings.models_dir / spec.file
+            if spec.name not in named and not path.exists():
+                pairs.append((spec.name, f"missing ({path})"))
     return pairs
 
 
 def check(settings: Settings, *, full_load: bool = False) -> CheckResult:
-    """Return whether all four models are present, match their manifest and can be served."""
+    """Return whether every model is present, matches its manifest and can be served."""
     verification = verify(settings, full_load=full_load)
     return CheckResult(
         ok=verification.ok,
@@ -75,4 +83,5 @@ def check(settings: Settings, *, full_load: bool = False) -> CheckResult:
         problems=problems_by_model(settings, verification),
         seconds=verification.seconds,
         verification=verification,
+        lacking=tuple(spec.name for spec in verification.lacking),
     )

@@ -124,16 +124,22 @@ def predict_player(
     opponent: str | None = None,
     home: bool | None = None,
     date: str | None = None,
+    lines: list[str] | None = None,
     out: Sequence[str] | None = None,
     injuries: Path | None = None,
 ) -> PlayerPrediction:
-    """Return a player's expected stat line (one value per player model); raise as
-    :func:`predict_game`."""
+    """Return a player's expected stat line (one value per player model), its quantiles and
+    the probabilities of ``lines`` (``points=24.5``), knowing who is out (``availability``);
+    raise as :func:`predict_game` (a bad line is a UsageError naming every bad one)."""
+    from nba_ml.serving.lines import parse_lines
+
+    asked = parse_lines(lines or [])
     day = parse_date(date)
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
     check_fresh(predictor, day)
     listed = availability(predictor, settings, out, injuries, day)
-    return predictor.predict_players(
-        [request], date=day.isoformat() if day else None, availability=listed
-    )[0]
+    answers = predictor.predict_players(
+        [request], date=day.isoformat() if day else None, lines=asked, availability=listed
+    )
+    return answers[0]

@@ -37,7 +37,7 @@ def schedule(
     ``wrote PATH`` line for each. A path the systemd units' sandbox hides from the service is
     named in a warning (``deploy.sandbox``).
     """
-    from nba_ml.deploy import schedule as sched
+    from nba_ml.deploy import renderers
 
     files = render_files(
         settings, kind, executable, user=user, system_timezone=system_timezone, image=image
@@ -48,7 +48,7 @@ def schedule(
         return "".join(f"# ---- {name}\n{text}" for name, text in files.items())
     if kind == "kubernetes":
         return "---\n".join(
-            f"# ---- {sched.KUBERNETES_DIR}/{name}\n{text}" for name, text in files.items()
+            f"# ---- {renderers.KUBERNETES_DIR}/{name}\n{text}" for name, text in files.items()
         )
     return next(iter(files.values()))
 
@@ -63,7 +63,7 @@ def render_files(
     image: str | None = None,
 ) -> dict[str, str]:
     """Return the files of ``kind`` by name (see :func:`schedule`); raise UsageError."""
-    from nba_ml.deploy import schedule as sched
+    from nba_ml.deploy import renderers
     from nba_ml.deploy.sandbox import sandbox_warnings
 
     # a deployment's data dir: the one given explicitly, else the system default
@@ -79,9 +79,9 @@ def render_files(
     )
     if kind in ("cron", "cronie", "debian"):
         return {
-            CRON_FILE: sched.render_crontab(
+            CRON_FILE: renderers.render_crontab(
                 executable,
-                explicit or sched.DEFAULT_DATA_DIR,
+                explicit or renderers.DEFAULT_DATA_DIR,
                 user,
                 hour,
                 minute,
@@ -91,20 +91,20 @@ def render_files(
             )
         }
     if kind == "systemd":
-        units = sched.render_systemd_units(executable, explicit, user, hour, minute, zone)
+        units = renderers.render_systemd_units(executable, explicit, user, hour, minute, zone)
         # the reference web app (gunicorn beside the executable), after the ensure unit
-        units[sched.WEB_NAME] = sched.render_web_unit(executable, explicit, user)
+        units[renderers.WEB_NAME] = renderers.render_web_unit(executable, explicit, user)
         for warning in sandbox_warnings(executable, explicit):
             logger.warning("%s", warning)
         return units
     if kind == "compose":  # an explicit data directory is bind-mounted instead of a volume
         return {
-            COMPOSE_FILE: sched.render_compose(
-                image or sched.DEFAULT_IMAGE, hour, minute, zone, explicit
+            COMPOSE_FILE: renderers.render_compose(
+                image or renderers.DEFAULT_IMAGE, hour, minute, zone, explicit
             )
         }
     if kind == "kubernetes":  # the volume is mounted where the image keeps its data
-        return sched.render_kubernetes(image or sched.DEFAULT_IMAGE, hour, minute, zone)
+        return renderers.render_kubernetes(image or renderers.DEFAULT_IMAGE, hour, minute, zone)
     raise UsageError(
         f"invalid value for KIND: {kind!r}: expected {', '.join(KINDS[:-1])} or {KINDS[-1]}"
     )

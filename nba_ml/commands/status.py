@@ -1,8 +1,9 @@
 """``status``: a typed :class:`StatusReport` of the models, lock, data, runs, schedule and
 settings, for the CLI to render (text, Rich or JSON).
 
-Every part is read defensively: a damaged manifest (``training=[]``, a malformed date), an odd run
-line (``{"command": null}``) or an unreadable lock shows as such in the report, never as a crash.
+Every part is read defensively: a damaged manifest (``training=[]``, a malformed date: parsed once
+by :class:`nba_ml.manifest.Manifest`), an odd run line (``{"command": null}``) or an unreadable lock
+shows as such in the report, never as a crash.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import datetime as dt
 import math
 from typing import Any
 
+from nba_ml import modelset
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, effective_settings
 from nba_ml.data.seasons import days_behind, in_season, is_stale
+from nba_ml.errors import Outcome
+from nba_ml.manifest import EMPTY_RECORD, as_date
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +51,8 @@ class ModelsStatus:
     last_game_date: str | None
     holdout: Holdout | None
     files: list[ModelFile]
+    # registered models the valid set does not hold: it was trained before they existed
+    lacking: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,16 +133,7 @@ def staleness(
     return days_behind(newest, today), is_stale(newest, today, scheduled=scheduled)
 
 
-def _date(raw: object) -> dt.date | None:
-    if not isinstance(raw, str):
-        return None
-    try:
-        return dt.date.fromisoformat(raw.strip()[:10])
-    except ValueError:
-        return None
-
-
-def _text(raw: object) -> str | None:
+def _text(raw: object) -> str | None:  # a field of a run line (runs.jsonl)
     return raw if isinstance(raw, str) else None
 
 
@@ -144,74 +141,60 @@ def _int(raw: object) -> int | None:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
 
 
-def _dict(raw: object) -> dict[str, Any]:
-    return raw if isinstance(raw, dict) else {}
-
-
 def _models(settings: Settings, now: dt.datetime, attention: list[str]) -> ModelsStatus:
-    from nba_ml import MODEL_FILES
     from nba_ml.state.store import SET, model_age_hours
 
     verification = verify(settings)
-    manifest = _dict(verification.manifest)
-    training = _dict(manifest.get("training"))
-    metrics = _dict(training.get("metrics"))
-    entries = _dict(manifest.get("models"))
-    age = model_age_hours(manifest, now) if manifest else None
+    manifest = verification.manifest
+    training = manifest.record if manifest is not None else EMPTY_RECORD
+    age = model_age_hours(manifest, now) if manifest is not None else None
     problems = {p.model: p.problem for p in verification.problems}
+    lacking = [spec.name for spec in verification.lacking]
     files = []
-    for name, filename in MODEL_FILES.items():
-        path = settings.models_dir / filename
+    for spec in modelset.models():
+        path = settings.models_dir / spec.file
         try:
             size: int | None = path.stat().st_size
         except OSError:
             size = None
-        metric = metrics.get(name)
+        entry = manifest.models.get(spec.name) if manifest is not None else None
+        metrics = training.figures(spec.name)
         files.append(
             ModelFile(
-                model=name,
+                model=spec.name,
                 file=str(path),
                 bytes=size,
-                sha256=_text(_dict(entries.get(name)).get("sha256")),
-                valid=name not in problems and verification.ok,
-                problem=problems.get(name) or problems.get(SET),
-                metrics=metric if isinstance(metric, dict) else None,
+                sha256=entry.sha256 if entry is not None else None,
+                valid=spec.name not in problems and spec.name not in lacking and verification.ok,
+                problem=problems.get(spec.name) or problems.get(SET),
+                metrics=dict(metrics) if metrics is not None else None,
             )
         )
     if not verification.ok:
         attention.append(f"models invalid: {verification.summary()}")
     elif age is not None and math.isfinite(age) and age > settings.max_age_hours + 24:
         attention.append(f"models are {age:.0f} h old; the daily training may not be running")
-    if manifest and not isinstance(manifest.get("training"), dict):
+    if manifest is not None and manifest.training is None:
         attention.append(
             "the manifest records no training (data window, holdout figures); "
             "run `nba-ml train --force`"
         )
-    last_game = training.get("last_game_date")
-    if last_game is not None and _date(last_game) is None:
-        attention.append(f"the manifest's last_game_date {str(last_game)[:40]!r} is not a date")
-    raw_holdout = training.get("holdout")
-    holdout = (
-        Holdout(
-            _text(raw_holdout.get("name")),
-            _int(raw_holdout.get("games")),
-            _int(raw_holdout.get("player_games")),
-        )
-        if isinstance(raw_holdout, dict)
-        else None
-    )
-    seasons = training.get("seasons")
+    attention.extend(training.problems)
+    holdout = training.holdout
     return ModelsStatus(
         valid=verification.ok,
         problems=[str(p) for p in verification.problems],
-        trained_at=_text(manifest.get("trained_at")),
+        trained_at=manifest.trained_at if manifest is not None else None,
         age_hours=None if age is None or not math.isfinite(age) else round(age, 2),
-        generation=_text(manifest.get("generation")),
-        seasons=[s for s in seasons if isinstance(s, str)] if isinstance(seasons, list) else None,
-        first_game_date=_text(training.get("first_game_date")),
-        last_game_date=_text(last_game) if _date(last_game) else None,
-        holdout=holdout,
+        generation=manifest.generation if manifest is not None else None,
+        seasons=list(training.seasons) if training.seasons is not None else None,
+        first_game_date=training.first_game_date,
+        last_game_date=training.last_game_date,
+        holdout=Holdout(holdout.name, holdout.games, holdout.player_games)
+        if holdout is not None
+        else None,
         files=files,
+        lacking=lacking,
     )
 
 
@@ -237,7 +220,7 @@ def _lock(settings: Settings, attention: list[str]) -> LockStatus:
 
 def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str | None]:
     from nba_ml.errors import NbaMlError
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
 
     try:
         records = read_runs(settings.runs_path, limit=5)
@@ -258,7 +241,7 @@ def _runs(settings: Settings, attention: list[str]) -> tuple[list[RunLine], str 
     if runs and runs[-1].exit_code not in (0, None):
         last = runs[-1]
         attention.append(
-            f"last run {(last.outcome or 'failed').replace('_', ' ')} "
+            f"last run {(last.outcome or Outcome.FAILED.value).replace('_', ' ')} "
             f"(exit {last.exit_code}): {last.message}"
         )
     return runs, None
@@ -273,8 +256,8 @@ def _data(
 
         cached_date = last_cached_game_date(settings.raw_dir)
         cached = cached_date.isoformat() if cached_date else None
-    dates = [d for d in (_date(models.last_game_date), _date(cached)) if d is not None]
-    from nba_ml.data.schedule import games_scheduled
+    dates = [d for d in (as_date(models.last_game_date), as_date(cached)) if d is not None]
+    from nba_ml.data.scoreboard import games_scheduled
 
     newest = max(dates, default=None)
     scheduled = games_scheduled(settings.raw_dir, newest, today)  # the league plays meanwhile
@@ -317,7 +300,7 @@ def status(settings: Settings, now: dt.datetime | None = None) -> StatusReport:
     """Return everything ``status`` shows: models, lock, data, runs, schedule, settings."""
     from nba_ml.data.seasons import today_in_chicago
     from nba_ml.deploy.installed import installed_schedules
-    from nba_ml.deploy.schedule import next_run
+    from nba_ml.deploy.renderers import next_run
 
     now = now or dt.datetime.now(tz=dt.timezone.utc)
     today = today_in_chicago(now)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from nba_ml.config import Settings
-    from nba_ml.data.schedule import ScheduledGame
+    from nba_ml.data.scoreboard import ScheduledGame
     from nba_ml.serving.predictor import Predictor
     from nba_ml.serving.slate import Slate
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def schedule_day(path: Path, day: dt.date | None) -> dt.date | None:
     """Return the day a ``--schedule`` file is for: ``day`` when given, else the ``gameDate``
     of a saved scoreboard (None: a slate written by hand, for today)."""
-    from nba_ml.data.schedule import scoreboard_date
+    from nba_ml.data.scoreboard import scoreboard_date
 
     if day is not None:
         return day
@@ -66,15 +66,15 @@ def _schedule_body(path: Path) -> tuple[str, object]:
 def schedule_file(path: Path, day: dt.date) -> tuple[list[ScheduledGame], list[str]]:
     """Return (games, skipped match-ups) of the slate of ``day`` in a ``--schedule`` file: a
     ScoreboardV3 response (as the nightly run caches it) or a slate written by hand, one game a
-    line (``data.schedule.parse_matchups``; teams as people write them). Raise UsageError
+    line (``data.scoreboard.parse_matchups``; teams as people write them). Raise UsageError
     (one line naming the file) for anything else."""
-    from nba_ml.data.schedule import (
+    from nba_ml.data.schema import make_game_id
+    from nba_ml.data.scoreboard import (
         ScheduledGame,
         parse_matchups,
         scoreboard_games,
         validate_schedule,
     )
-    from nba_ml.data.schema import make_game_id
     from nba_ml.data.upstream import Failure
     from nba_ml.serving.inputs import resolve_team
     from nba_ml.state.files import safe_text

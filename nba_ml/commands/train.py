@@ -1,6 +1,6 @@
 """``train`` and ``ensure``: collect, train, evaluate and install a model set atomically.
 
-Both run through :func:`nba_ml.commands.runs.recorded_run` when called with ``record=True``
+Both run through :func:`nba_ml.commands.recording.recorded_run` when called with ``record=True``
 (as the CLI does), so every run is in the history with its outcome.
 """
 
@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.commands import promotion
 from nba_ml.commands.check import verify
 from nba_ml.config import Settings, prepare_data_dir
 from nba_ml.errors import DataError, NotPromoted, Outcome, UpstreamUnavailable, UsageError
+from nba_ml.modeling import promotion
 
 if TYPE_CHECKING:
     from nba_ml.data.importer import GameData
+    from nba_ml.manifest import Manifest
     from nba_ml.state.store import Verification
 
 logger = logging.getLogger(__name__)
@@ -27,11 +28,12 @@ logger = logging.getLogger(__name__)
 
 @dataclasses.dataclass
 class TrainResult:
-    """What ``train`` or ``ensure`` did: ``outcome`` is TRAINED, SKIPPED or VALID."""
+    """What ``train`` or ``ensure`` did: ``outcome`` is TRAINED, SKIPPED or VALID; ``manifest``:
+    the installed set's (the new one when TRAINED), ``figures``: the new set's holdout figures."""
 
     outcome: Outcome
     message: str
-    manifest: dict[str, Any] | None = None
+    manifest: Manifest | None = None
     figures: dict[str, Any] | None = None
 
     @property
@@ -88,19 +90,11 @@ def load_training_data(
             data = data.select_seasons(wanted)
         return data
     from nba_ml.data.cache import cache_files
-    from nba_ml.data.collect import CollectOptions, refresh_cache
+    from nba_ml.data.collect import refresh_cache
 
     today = today_in_chicago()
     wanted = sort_seasons(seasons) if seasons else recent_seasons(settings.seasons, today)
-    options = CollectOptions(
-        timeout=settings.timeout,
-        retries=settings.retries,
-        pause=settings.request_pause,
-        budget=settings.collect_budget,
-        connect_timeout=settings.connect_timeout,
-        max_requests=settings.max_requests,
-        proxy=settings.proxy,
-    )
+    options = settings.collect_options()
     try:
         refresh_cache(
             settings.raw_dir,
@@ -179,7 +173,7 @@ def train(
     NotPromoted.
     """
     if scheduled:
-        from nba_ml.deploy.schedule import is_scheduled_hour
+        from nba_ml.deploy.renderers import is_scheduled_hour
 
         if not is_scheduled_hour(_utcnow(), settings.training_hour, settings.training_timezone):
             return TrainResult(
@@ -241,10 +235,11 @@ def _train_locked(
     promote_anyway: bool,
     session: Any,
 ) -> TrainResult:
+    from nba_ml import modelset
     from nba_ml.modeling.training import train_model_set
     from nba_ml.state.history import prune_history, save_history
     from nba_ml.state.install import cleanup_leftovers, write_model_set
-    from nba_ml.state.store import read_manifest, training_record
+    from nba_ml.state.store import read_manifest
 
     started = time.perf_counter()
     removed = cleanup_leftovers(settings.data_dir)
@@ -259,7 +254,6 @@ def _train_locked(
     )
     trained = train_model_set(data, jobs=settings.jobs)
     current = read_manifest(settings.data_dir)
-    current_training = training_record(current)
     verdict = promotion.decide(trained, verify(settings), settings.data_dir)
     if not verdict.promote and not promote_anyway:  # only ever with a valid set to keep
         raise NotPromoted(
@@ -279,19 +273,17 @@ def _train_locked(
     trained.training["history_sha256"] = save_history(settings.data_dir, data)
     manifest = write_model_set(settings.data_dir, trained.models, trained.training)
     keep = {trained.training["history_sha256"]}
-    if current_training.get("history_sha256"):
-        keep.add(current_training["history_sha256"])
+    if current is not None and current.record.history_sha256:
+        keep.add(current.record.history_sha256)
     prune_history(settings.data_dir, keep)
     seconds = time.perf_counter() - started
     metrics = trained.training["metrics"]
     holdout = trained.training["holdout"]
     # the outcome ("trained: ") is shown before this message: it does not say "trained" again
     message = (
-        f"4 models on {', '.join(data.seasons)} in {seconds:.0f} s; holdout "
-        f"{holdout['name']} ({holdout['games']} games): game Brier "
-        f"{metrics['game_outcome']['brier']:.4f}, MAE points "
-        f"{metrics['points']['mae']:.2f} / assists {metrics['assists']['mae']:.2f} / "
-        f"rebounds {metrics['rebounds']['mae']:.2f}"
+        f"{len(trained.models)} models on {', '.join(data.seasons)} in {seconds:.0f} s; "
+        f"holdout {holdout['name']} ({holdout['games']} games): "
+        f"{modelset.brief_line(metrics)}"
     )
     return TrainResult(Outcome.TRAINED, message, manifest, metrics)
 
@@ -301,8 +293,8 @@ def _what_to_record(result: TrainResult) -> tuple[Outcome, str, dict[str, Any] |
 
 
 def run_train(settings_factory: Any, **options: Any) -> TrainResult:
-    """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.runs`)."""
-    from nba_ml.commands.runs import recorded_run
+    """``nba-ml train``: :func:`train` as a recorded run (see :mod:`nba_ml.commands.recording`)."""
+    from nba_ml.commands.recording import recorded_run
 
     return recorded_run(
         "train", settings_factory, lambda s: train(s, **options), outcome=_what_to_record
@@ -311,7 +303,7 @@ def run_train(settings_factory: Any, **options: Any) -> TrainResult:
 
 def run_ensure(settings_factory: Any, **options: Any) -> TrainResult:
     """``nba-ml ensure``: :func:`ensure` as a recorded run."""
-    from nba_ml.commands.runs import recorded_run
+    from nba_ml.commands.recording import recorded_run
 
     return recorded_run(
         "ensure", settings_factory, lambda s: ensure(s, **options), outcome=_what_to_record

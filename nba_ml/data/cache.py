@@ -36,12 +36,10 @@ from nba_ml.state.files import (
     read_regular_file,
     safe_text,
 )
+from nba_ml.state.layout import DIR_MODE, FILE_MODE, GAMELOG_DIR, SCHEDULE_DIR
 
 logger = logging.getLogger(__name__)
 
-RAW = "raw"  # the raw cache's directory in a data directory
-ENDPOINT = "leaguegamelog"
-SCHEDULE = "schedule"
 MODES: tuple[str, ...] = ("T", "P")
 SEASON_TYPE_SLUGS: dict[str, str] = {
     "Regular Season": "regular-season",
@@ -51,8 +49,6 @@ SEASON_TYPE_SLUGS: dict[str, str] = {
 assert set(SEASON_TYPE_SLUGS) == set(SEASON_TYPES)
 MAX_CACHE_BYTES = 256 * 1024 * 1024  # a full season of player logs is ~30 MB
 DAMAGED_MARK = ".damaged-"
-FILE_MODE = 0o640
-DIR_MODE = 0o750  # raw/ and its subdirectories, whatever the umask (as the rest of the data dir)
 # atomic_write's temporary file of a cache file (".<name>.json.<random>.tmp"), left only by a
 # killed writer: the one kind of file prepare removes (".notes.tmp" is someone else's).
 _SLUGS = "|".join(SEASON_TYPE_SLUGS.values())
@@ -62,18 +58,13 @@ _LEFTOVER = re.compile(
 )
 
 
-def raw_dir_of(data_dir: Path) -> Path:
-    """Return the raw cache's directory in the data directory ``data_dir``."""
-    return Path(data_dir) / RAW
-
-
 def cache_path(raw_dir: Path, season: str, season_type: str, mode: str) -> Path:
     """Return the cache file of a season, season type and mode; raise ValueError if unknown."""
     if season_type not in SEASON_TYPE_SLUGS:
         raise ValueError(f"unknown season type {season_type!r}")
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: expected T or P")
-    return Path(raw_dir) / ENDPOINT / f"{season}_{SEASON_TYPE_SLUGS[season_type]}_{mode}.json"
+    return Path(raw_dir) / GAMELOG_DIR / f"{season}_{SEASON_TYPE_SLUGS[season_type]}_{mode}.json"
 
 
 def cache_files(raw_dir: Path, seasons: list[str]) -> list[Path]:
@@ -84,7 +75,7 @@ def cache_files(raw_dir: Path, seasons: list[str]) -> list[Path]:
 
 def schedule_path(raw_dir: Path, day: dt.date) -> Path:
     """Return the cache file of the ScoreboardV3 response for ``day``."""
-    return Path(raw_dir) / SCHEDULE / f"{day.isoformat()}.json"
+    return Path(raw_dir) / SCHEDULE_DIR / f"{day.isoformat()}.json"
 
 
 def prepare(raw_dir: Path, *subdirectories: str) -> None:
@@ -216,7 +207,7 @@ def last_cached_game_date(raw_dir: Path) -> dt.date | None:
     Only reads (never sets aside): ``status`` calls this. Unreadable files are skipped.
     """
     by_season: dict[int, list[Path]] = {}
-    for path in (Path(raw_dir) / ENDPOINT).glob("*.json"):
+    for path in (Path(raw_dir) / GAMELOG_DIR).glob("*.json"):
         try:
             year = parse_season(path.name.split("_", 1)[0])
         except NbaMlError:

@@ -41,8 +41,8 @@ from typing import Any
 from nba_ml.data import cache
 from nba_ml.data.cache import cache_path, last_cached_game_date, schedule_path
 from nba_ml.data.importer import season_window
-from nba_ml.data.schedule import validate_schedule
 from nba_ml.data.schema import REQUIRED_SOURCE_COLUMNS
+from nba_ml.data.scoreboard import validate_schedule
 from nba_ml.data.seasons import (
     is_season_finished,
     parse_season,
@@ -52,6 +52,7 @@ from nba_ml.data.seasons import (
 )
 from nba_ml.data.upstream import CollectOptions, Failure, Request, Upstream
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
+from nba_ml.state.layout import GAMELOG_DIR, SCHEDULE_DIR
 
 __all__ = [
     "CORRECTION_DAYS",
@@ -68,7 +69,6 @@ CORRECTION_DAYS = 3  # the nightly run asks again from this many days before the
 # A season whose playoffs have had no game for this many days is over: nothing more is asked for
 # it until it counts as finished (1 November), when it is completed once.
 OVER_AFTER_DAYS = 14
-_DEFAULT_OPTIONS = CollectOptions()
 _MODE_NOUNS = {"T": "team", "P": "player"}
 
 
@@ -88,7 +88,7 @@ def refresh_cache(
     seasons: list[str],
     *,
     today: dt.date,
-    options: CollectOptions = _DEFAULT_OPTIONS,
+    options: CollectOptions,
     session: Any = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -103,7 +103,7 @@ def refresh_cache(
     """
     for season in seasons:
         parse_season(season)
-    cache.prepare(raw_dir, cache.ENDPOINT, *([cache.SCHEDULE] if schedule_day else []))
+    cache.prepare(raw_dir, GAMELOG_DIR, *([SCHEDULE_DIR] if schedule_day else []))
     report = CollectReport(requests=0, fetched=[], skipped=[], seconds=0.0)
     with Upstream(options, session=session, sleep=sleep, clock=clock) as upstream:
         try:

@@ -203,82 +203,10 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
     """Return canonical rows (regular season, play-in, playoffs); raise DataError naming the
     file."""
     import numpy as np
-    import pandas as pd
 
-    # Season: SEASON_ID > parameters > file name. Season type: SEASON_ID > GAME_ID > SEASON_TYPE
-    # column > parameters > file name.
-    id_codes, by_id = column_map(table, "SEASON_ID", parse_season_id)
-    gid_codes, by_gid = column_map(table, "GAME_ID", parse_game_id_type)
-    type_codes, declared = column_map(table, "SEASON_TYPE", parse_season_type)
-    drop = (
-        take([r == DROP for r in by_id], id_codes, bool)
-        | take([r == DROP for r in by_gid], gid_codes, bool)
-        | take([r == DROP for r in declared], type_codes, bool)
-    )
-    if drop.any():
-        table.keep(~drop)
-        id_codes, gid_codes, type_codes = id_codes[~drop], gid_codes[~drop], type_codes[~drop]
-    known = take([isinstance(r, tuple) for r in by_id], id_codes, bool)
-    season = take([r[0] if isinstance(r, tuple) else None for r in by_id], id_codes)
-    season_type = take([r[1] if isinstance(r, tuple) else None for r in by_id], id_codes)
-    if not known.all():
-        fallback = sources.fallback_season(table)
-        if fallback is None:
-            raise error_for(
-                table.path,
-                "cannot tell the season (no SEASON_ID column and no "
-                "season like 2019-20 in the file name)",
-            )
-        season[~known] = fallback
-        by_game = ~known & take([r is not None for r in by_gid], gid_codes, bool)
-        season_type[by_game] = take(by_gid, gid_codes[by_game])
-        typed = take([r is not None for r in declared], type_codes, bool)
-        by_column = ~known & ~by_game & typed
-        season_type[by_column] = take(declared, type_codes[by_column])
-        untyped = ~known & ~by_game & ~typed
-        if untyped.any():
-            fallback_type = sources.fallback_season_type(table)
-            if fallback_type == DROP:
-                table.keep(~untyped)
-                season, season_type = season[~untyped], season_type[~untyped]
-            else:
-                season_type[untyped] = fallback_type
-    n = len(table)
-
-    codes, results = column_map(table, "GAME_DATE", parse_date, fill=dt.date(1970, 1, 1))
-    epoch = dt.date(1970, 1, 1)
-    dates = take([(d - epoch).days for d in results], codes, "int64").astype("datetime64[D]")
-    ymd = take([d.strftime("%Y%m%d") for d in results], codes)
-    # every row's date must fall inside its season
-    season_codes, labels = pd.factorize(season)
-    windows = [season_window(label) for label in labels]
-    low = np.array([w[0] for w in windows], dtype="datetime64[D]")[season_codes]
-    high = np.array([w[1] for w in windows], dtype="datetime64[D]")[season_codes]
-    outside = np.flatnonzero((dates < low) | (dates > high))
-    if len(outside):
-        row = int(outside[0])
-        raise table.row_error(
-            row,
-            f"season {season[row]} does not match game date "
-            f"{dates[row]} (a {season[row]} game is played between "
-            f"{windows[season_codes[row]][0]} and "
-            f"{windows[season_codes[row]][1]})",
-        )
-
-    codes, results = column_map(table, "MATCHUP", parse_matchup, fill=("", "", False))
-    own = take([r[0] for r in results], codes)
-    other = take([r[1] for r in results], codes)
-    is_home = take([r[2] for r in results], codes, bool)
-    team_codes, team_results = column_map(table, "TEAM_ABBREVIATION", parse_team)
-    listed = take(team_results, team_codes)
-    mismatch = np.flatnonzero(listed != own)
-    if len(mismatch):
-        row = int(mismatch[0])
-        raise table.row_error(
-            row,
-            f"TEAM_ABBREVIATION {listed[row]} does not match MATCHUP "
-            f"{show(table.columns['MATCHUP'][row])}",
-        )
+    season, season_type = _seasons(table)
+    dates, ymd = _dates(table, season)
+    own, other, is_home = _teams(table)
     home = np.where(is_home, own, other)
     away = np.where(is_home, other, own)
     game_id = make_game_id(ymd, home, away)
@@ -311,9 +239,106 @@ def _canonicalise(table: Table, mode: str) -> pd.DataFrame:
         out["min"] = np.where(np.isnan(minutes), 0.0, minutes)
         columns = PLAYER_GAME_COLUMNS
     else:
-        out["opp_pts"] = np.full(n, np.nan)
+        out["opp_pts"] = np.full(len(table), np.nan)
         columns = TEAM_GAME_COLUMNS
     return canonical_table(columns, out)
+
+
+def _seasons(table: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's season and season type, dropping the rows of other season types (the
+    preseason, the All-Star game) from ``table``; raise DataError when the season is unknown.
+
+    Season: SEASON_ID > parameters > file name. Season type: SEASON_ID > GAME_ID > SEASON_TYPE
+    column > parameters > file name.
+    """
+    id_codes, by_id = column_map(table, "SEASON_ID", parse_season_id)
+    gid_codes, by_gid = column_map(table, "GAME_ID", parse_game_id_type)
+    type_codes, declared = column_map(table, "SEASON_TYPE", parse_season_type)
+    drop = (
+        take([r == DROP for r in by_id], id_codes, bool)
+        | take([r == DROP for r in by_gid], gid_codes, bool)
+        | take([r == DROP for r in declared], type_codes, bool)
+    )
+    if drop.any():
+        table.keep(~drop)
+        id_codes, gid_codes, type_codes = id_codes[~drop], gid_codes[~drop], type_codes[~drop]
+    known = take([isinstance(r, tuple) for r in by_id], id_codes, bool)
+    season = take([r[0] if isinstance(r, tuple) else None for r in by_id], id_codes)
+    season_type = take([r[1] if isinstance(r, tuple) else None for r in by_id], id_codes)
+    if known.all():
+        return season, season_type
+    fallback = sources.fallback_season(table)
+    if fallback is None:
+        raise error_for(
+            table.path,
+            "cannot tell the season (no SEASON_ID column and no "
+            "season like 2019-20 in the file name)",
+        )
+    season[~known] = fallback
+    by_game = ~known & take([r is not None for r in by_gid], gid_codes, bool)
+    season_type[by_game] = take(by_gid, gid_codes[by_game])
+    typed = take([r is not None for r in declared], type_codes, bool)
+    by_column = ~known & ~by_game & typed
+    season_type[by_column] = take(declared, type_codes[by_column])
+    untyped = ~known & ~by_game & ~typed
+    if untyped.any():
+        fallback_type = sources.fallback_season_type(table)
+        if fallback_type == DROP:
+            table.keep(~untyped)
+            season, season_type = season[~untyped], season_type[~untyped]
+        else:
+            season_type[untyped] = fallback_type
+    return season, season_type
+
+
+def _dates(table: Table, season: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's game date (datetime64[D]) and its YYYYMMDD text; raise DataError when
+    a date falls outside its row's season."""
+    import numpy as np
+    import pandas as pd
+
+    codes, results = column_map(table, "GAME_DATE", parse_date, fill=dt.date(1970, 1, 1))
+    epoch = dt.date(1970, 1, 1)
+    dates = take([(d - epoch).days for d in results], codes, "int64").astype("datetime64[D]")
+    ymd = take([d.strftime("%Y%m%d") for d in results], codes)
+    # every row's date must fall inside its season
+    season_codes, labels = pd.factorize(season)
+    windows = [season_window(label) for label in labels]
+    low = np.array([w[0] for w in windows], dtype="datetime64[D]")[season_codes]
+    high = np.array([w[1] for w in windows], dtype="datetime64[D]")[season_codes]
+    outside = np.flatnonzero((dates < low) | (dates > high))
+    if len(outside):
+        row = int(outside[0])
+        raise table.row_error(
+            row,
+            f"season {season[row]} does not match game date "
+            f"{dates[row]} (a {season[row]} game is played between "
+            f"{windows[season_codes[row]][0]} and "
+            f"{windows[season_codes[row]][1]})",
+        )
+    return dates, ymd
+
+
+def _teams(table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each row's team, opponent and whether it is at home, from MATCHUP; raise
+    DataError when TEAM_ABBREVIATION names another team."""
+    import numpy as np
+
+    codes, results = column_map(table, "MATCHUP", parse_matchup, fill=("", "", False))
+    own = take([r[0] for r in results], codes)
+    other = take([r[1] for r in results], codes)
+    is_home = take([r[2] for r in results], codes, bool)
+    team_codes, team_results = column_map(table, "TEAM_ABBREVIATION", parse_team)
+    listed = take(team_results, team_codes)
+    mismatch = np.flatnonzero(listed != own)
+    if len(mismatch):
+        row = int(mismatch[0])
+        raise table.row_error(
+            row,
+            f"TEAM_ABBREVIATION {listed[row]} does not match MATCHUP "
+            f"{show(table.columns['MATCHUP'][row])}",
+        )
+    return own, other, is_home
 
 
 # --------------------------------------------------------------------------------------------

@@ -94,27 +94,32 @@ def find_files(directory: Path, recursive: bool) -> list[Path]:
         except OSError as error:
             raise error_for(current, f"cannot list directory ({reason(error)})") from None
         for entry in listing:
-            if entry.name.startswith("."):
-                continue
-            wanted = (
-                Path(entry.name).suffix.lower() in (".csv", ".json")
-                and entry.name != "MANIFEST.json"
-            )
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if recursive:
-                        pending.append(Path(entry.path))
-                    continue
-                if wanted and not entry.is_file(follow_symlinks=True):
-                    logger.warning("skipping %s: not a regular file", safe_text(entry.path))
-                    continue
-            except OSError as error:  # a symlink loop, a target that cannot be searched
-                if wanted:
-                    logger.warning("skipping %s: %s", safe_text(entry.path), reason(error))
-                continue
-            if wanted:
+            kind = _entry_kind(entry)
+            if kind == "directory" and recursive:
+                pending.append(Path(entry.path))
+            elif kind == "file":
                 found.append(Path(entry.path))
     return sorted(found, key=lambda p: p.relative_to(directory).parts)
+
+
+def _entry_kind(entry: os.DirEntry[str]) -> str | None:
+    """Return "directory" (not followed through a symlink), "file" for a candidate file (a
+    regular .csv or .json file, symlinks followed), or None for anything else (hidden names,
+    MANIFEST.json, other files; a candidate name that is no regular file is logged)."""
+    if entry.name.startswith("."):
+        return None
+    wanted = Path(entry.name).suffix.lower() in (".csv", ".json") and entry.name != "MANIFEST.json"
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return "directory"
+        if wanted and not entry.is_file(follow_symlinks=True):
+            logger.warning("skipping %s: not a regular file", safe_text(entry.path))
+            return None
+    except OSError as error:  # a symlink loop, a target that cannot be searched
+        if wanted:
+            logger.warning("skipping %s: %s", safe_text(entry.path), reason(error))
+        return None
+    return "file" if wanted else None
 
 
 def read_bytes(path: Path) -> bytes:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from nba_ml import compat
 from nba_ml.data.cache import MAX_CACHE_BYTES
 from nba_ml.state.files import is_ascii_number
 
@@ -64,8 +65,7 @@ class DeadlineSession:
                     raise requests.ReadTimeout(
                         f"the response body did not arrive within {limit:g} s", response=response
                     )
-            response._content = b"".join(chunks)
-            response._content_consumed = True
+            compat.set_response_body(response, b"".join(chunks))
         finally:
             response.close()
         return response

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nba_ml import compat
 from nba_ml.data.proxy import redact, redact_proxy
 from nba_ml.data.transport import BodyTooLarge, DeadlineSession
 from nba_ml.errors import ConfigError, UpstreamDataError, UpstreamUnavailable
@@ -44,18 +45,22 @@ CLOUD_HINT = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CollectOptions:
-    """How patiently to talk to stats.nba.com."""
+    """How patiently to talk to stats.nba.com.
 
-    timeout: float = 30.0  # read timeout of one request (seconds)
-    retries: int = 4  # attempts per request
-    pause: float = 1.0  # polite pause between two requests (seconds); ~1 req/s or slower
-    budget: float = 900.0  # bound on the total collection time (seconds)
+    The fields that are settings have no default here: their defaults are the settings table's
+    (``nba_ml.config``), and ``Settings.collect_options()`` builds these options from it.
+    """
+
+    timeout: float  # read timeout of one request (seconds)
+    retries: int  # attempts per request
+    pause: float  # polite pause between two requests (seconds); ~1 req/s or slower
+    budget: float  # bound on the total collection time (seconds)
+    connect_timeout: float  # seconds to open a connection (TCP, TLS, proxy CONNECT)
+    max_requests: int  # attempts one run may send, whatever it collects
     backoff_base: float = 2.0  # exponential backoff with full jitter between attempts
     breaker_threshold: int = 5  # consecutive failed attempts (across requests) -> stop
-    connect_timeout: float = 5.0  # seconds to open a connection (TCP, TLS, proxy CONNECT)
-    max_requests: int = 60  # attempts one run may send, whatever it collects
     proxy: str | None = None  # proxy URL (see resolve_proxy); None: direct
 
 
@@ -305,19 +310,14 @@ def _send(
     except ProxyRequiredError as error:
         raise ConfigError(str(error)) from None
     text = response.get_response()
-    return decode(response._status_code, text), text
+    return decode(compat.nba_response_status(response), text), text
 
 
 def decode(status: int | None, text: str | None) -> dict[str, Any]:
     """Return the JSON object of a response; raise Failure for error statuses and non-JSON."""
     from nba_ml.state.files import FileDamaged, loads_json
 
-    if status == 429:
-        raise Failure("HTTP 429, rate limited")
-    if status is not None and 400 <= status < 500 and status not in _TRANSIENT_CLIENT_STATUSES:
-        raise Failure(f"HTTP {status}, request rejected", bad_data=True, retryable=False)
-    if status is not None and not 200 <= status < 300:
-        raise Failure(f"HTTP {status}")
+    _check_status(status)
     stripped = (text or "").strip()
     if not stripped:
         raise Failure("blank body")
@@ -336,6 +336,16 @@ def decode(status: int | None, text: str | None) -> dict[str, Any]:
     if not body:
         raise Failure("an empty JSON object {}")
     return body
+
+
+def _check_status(status: int | None) -> None:
+    """Raise Failure for an HTTP status other than success (None: not known, let through)."""
+    if status == 429:
+        raise Failure("HTTP 429, rate limited")
+    if status is not None and 400 <= status < 500 and status not in _TRANSIENT_CLIENT_STATUSES:
+        raise Failure(f"HTTP {status}, request rejected", bad_data=True, retryable=False)
+    if status is not None and not 200 <= status < 300:
+        raise Failure(f"HTTP {status}")
 
 
 def describe_network_error(error: BaseException, timeout: tuple[float, float]) -> tuple[str, bool]:

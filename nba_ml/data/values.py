@@ -104,32 +104,35 @@ def number_parser(column: str) -> Callable[[object], object]:
     low, high = limits(column)
 
     def parse(value: object) -> object:
-        if value is None:
-            return math.nan
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                number = float(value)
-            except OverflowError:
-                return Reject(f"{column} {show(value)} is out of range")
-            if math.isnan(number):
-                return math.nan
-        elif isinstance(value, str):
-            text = value.strip()
-            if not text:
-                return math.nan
-            if _NUMBER.fullmatch(text) or text.lstrip("+-").lower() in ("inf", "infinity"):
-                number = float(text)  # infinity is refused below, as when read_csv parses it
-            elif column == "MIN" and (clock := _CLOCK.fullmatch(text)) and int(clock[2]) < 60:
-                number = int(clock[1]) + int(clock[2]) / 60.0
-            else:
-                return Reject(f"{column} {show(value)} is not a number")
-        else:
-            return Reject(f"{column} {show(value)} is not a number")
+        number = _number(column, value)
+        if isinstance(number, Reject) or math.isnan(number):
+            return number
         if not low <= number <= high:  # also catches inf
             return Reject(f"{column} {number_text(number)} is out of range")
         return number
 
     return parse
+
+
+def _number(column: str, value: object) -> float | Reject:
+    """Return ``value`` (a cell of ``column``) as a number, NaN when empty, not yet checked
+    against the column's range; or the Reject saying why it is no number."""
+    if value is None:
+        return math.nan
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return Reject(f"{column} {show(value)} is out of range")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return math.nan
+        if _NUMBER.fullmatch(text) or text.lstrip("+-").lower() in ("inf", "infinity"):
+            return float(text)  # infinity is refused by the range, as when read_csv parses it
+        if column == "MIN" and (clock := _CLOCK.fullmatch(text)) and int(clock[2]) < 60:
+            return int(clock[1]) + int(clock[2]) / 60.0
+    return Reject(f"{column} {show(value)} is not a number")
 
 
 def number_text(number: float) -> str:

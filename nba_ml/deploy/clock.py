@@ -1,6 +1,7 @@
 """Clock arithmetic of the daily training: the next run across DST, and the cron guard.
 
-Pure functions on the standard library only (``status`` imports this module and must start fast).
+Pure functions on the standard library and the settings table (its defaults and its time-zone
+check; ``status`` imports this module and must start fast).
 Local times follow one rule everywhere: a wall time that occurs twice (autumn) means its first
 occurrence, and a wall time that does not exist (spring) means the first instant after the gap.
 """
@@ -8,13 +9,15 @@ occurrence, and a wall time that does not exist (spring) means the first instant
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from nba_ml.config.table import DEFAULT_TRAINING_HOUR as DEFAULT_HOUR
+from nba_ml.config.table import DEFAULT_TRAINING_MINUTE as DEFAULT_MINUTE
+from nba_ml.config.table import DEFAULT_TRAINING_TIMEZONE as DEFAULT_TIMEZONE
+from nba_ml.config.table import known_zone
 from nba_ml.errors import ConfigError
 
-DEFAULT_HOUR = 4
-DEFAULT_MINUTE = 0
-DEFAULT_TIMEZONE = "America/Chicago"
+# DEFAULT_HOUR, DEFAULT_MINUTE and DEFAULT_TIMEZONE are the settings table's defaults, above.
 
 _UTC = dt.timezone.utc
 _ONE_HOUR = dt.timedelta(hours=1)
@@ -23,8 +26,8 @@ _ONE_HOUR = dt.timedelta(hours=1)
 def zone_info(timezone: str) -> ZoneInfo:
     """Return the ZoneInfo for ``timezone``; raise ConfigError when it is unknown."""
     try:
-        return ZoneInfo(str(timezone))
-    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return known_zone(str(timezone))
+    except ValueError:
         raise ConfigError(f"time zone {timezone!r} is not a known time zone") from None
 
 

@@ -1,7 +1,7 @@
 """The Compose file that runs the image of deploy/Containerfile: the web app and its trainer.
 
 Standard library only. ``deploy/compose.yaml`` is :func:`render_compose` for the defaults
-(nba_ml.deploy.schedule.default_deploy_files; a test compares them); the Kubernetes forms are in
+(nba_ml.deploy.renderers.default_deploy_files; a test compares them); the Kubernetes forms are in
 :mod:`nba_ml.deploy.kubernetes`.
 """
 

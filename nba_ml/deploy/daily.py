@@ -39,6 +39,7 @@ from types import FrameType
 from typing import Any
 
 from nba_ml.deploy.clock import local_instant, next_run, zone_info
+from nba_ml.state.datadir import DATA_DIR_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,6 @@ def child_environment(
     return {
         **environ,
         **settings,
-        "NBA_ML_DATA_DIR": data_dir,
+        DATA_DIR_ENV: data_dir,
         "PYTHONUNBUFFERED": environ.get("PYTHONUNBUFFERED", "1"),
     }

@@ -1,7 +1,7 @@
 """The Kubernetes manifests that run the image of deploy/Containerfile.
 
 Standard library only. The files under ``deploy/kubernetes/`` are :func:`render_kubernetes` for
-the defaults (nba_ml.deploy.schedule.default_deploy_files; a test compares them and validates
+the defaults (nba_ml.deploy.renderers.default_deploy_files; a test compares them and validates
 them against the Kubernetes schemas).
 
 - ``data.yaml``: the PersistentVolumeClaim both roles share.

@@ -1,7 +1,7 @@
 """The systemd units that run the daily training, and the drop-ins for a web server.
 
 Standard library only. The shipped files under deploy/systemd/ are these renderings for the
-defaults (nba_ml.deploy.schedule.default_deploy_files; a test compares them).
+defaults (nba_ml.deploy.renderers.default_deploy_files; a test compares them).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The systemd unit of the reference web app: gunicorn serving ``nba_ml.web:app``.
 
 Standard library only. ``deploy/systemd/nba-ml-web.service`` is :func:`render_web_unit` for the
-defaults (nba_ml.deploy.schedule.default_deploy_files; a test compares them).
+defaults (nba_ml.deploy.renderers.default_deploy_files; a test compares them).
 """
 
 from __future__ import annotations

@@ -177,6 +177,12 @@ def add_known_diffs(games: pd.DataFrame) -> pd.DataFrame:
     return games
 
 
+def learns_both_regimes(columns: Collection[str]) -> bool:
+    """Return whether a game model fitted on ``columns`` has a slope for each regime (any of
+    ``KNOWN_DIFFS`` among them): then it is fitted ``with_blind_copies``."""
+    return any(name in columns for name in KNOWN_DIFFS)
+
+
 def with_blind_copies(games: pd.DataFrame) -> pd.DataFrame:
     """Return game rows plus, for each row whose lists are known, a copy as it looked with no
     list (strength of the whole probable rotation, ``known_*`` 0): the game model learns both

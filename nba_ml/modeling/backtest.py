@@ -7,13 +7,16 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nba_ml import progress
+from nba_ml import modelset, progress
 from nba_ml.data.seasons import parse_season
 from nba_ml.errors import DataError, StorageError
 from nba_ml.modeling import evaluation, models
+from nba_ml.modeling.models import QUANTILE_COLUMNS
 from nba_ml.modeling.training import build_feature_tables
+from nba_ml.modelset import Level, ModelSpec, Task
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from nba_ml.data.importer import GameData
@@ -36,6 +39,7 @@ BACKTEST_COLUMNS: tuple[str, ...] = (
     "player_id",
     "player_name",
     "prediction",
+    *QUANTILE_COLUMNS,
     "actual",
 )
 
@@ -62,7 +66,6 @@ def run_backtest(
     """
     if availability not in AVAILABILITY_MODES:
         raise ValueError(f"availability must be one of {', '.join(AVAILABILITY_MODES)}")
-    import numpy as np
     import pandas as pd
 
     test_year = parse_season(test_season)
@@ -86,51 +89,20 @@ def run_backtest(
     test_p = tables.players[tables.players["season"] == test_season]
     try:
         fitted = models.fit_all(train_g, train_p)
+        fitted.update(models.fit_game_distributions(train_g))
     except ValueError as error:
         raise DataError(f"cannot train: {error}") from None
     progress.report(step, 2, 3)
     figures = evaluation.evaluate(fitted, train_p, test_g, test_p)
     frames = [
-        pd.DataFrame(
-            {
-                "model": models.GAME_MODEL,
-                "game_date": test_g["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                "game_id": test_g["game_id"].astype(str).to_numpy(),
-                "season_type": test_g["season_type"].to_numpy(),
-                "team": test_g["home"].to_numpy(),
-                "opponent": test_g["away"].to_numpy(),
-                "player_id": pd.array([pd.NA] * len(test_g), dtype="Int64"),
-                "player_name": pd.array([pd.NA] * len(test_g), dtype="string"),
-                "prediction": models.predict_home_win(fitted[models.GAME_MODEL], test_g),
-                "actual": test_g["home_win"].astype(int).to_numpy(),
-            }
-        )
+        _game_rows(spec, fitted[spec.name], test_g)
+        if spec.level is Level.GAME
+        else _player_rows(spec, fitted[spec.name], test_p)
+        for spec in modelset.backtest_models()
     ]
-    for name, stat in models.PLAYER_MODELS.items():
-        rows = test_p[test_p[stat].notna()]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": name,
-                    "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                    "game_id": rows["game_id"].astype(str).to_numpy(),
-                    "season_type": rows["season_type"].to_numpy(),
-                    "team": rows["team"].to_numpy(),
-                    "opponent": rows["opponent"].to_numpy(),
-                    "player_id": pd.array(
-                        rows["player_id"].to_numpy(dtype=np.int64), dtype="Int64"
-                    ),
-                    "player_name": pd.array(
-                        rows["player_name"].astype(str).to_numpy(), dtype="string"
-                    ),
-                    "prediction": models.predict_stat(fitted[name], rows),
-                    "actual": rows[stat].to_numpy(dtype=float),
-                }
-            )
-        )
     predictions = pd.concat(frames, ignore_index=True)
     progress.report(step, 3, 3)
-    order = {name: i for i, name in enumerate((models.GAME_MODEL, *models.PLAYER_MODELS))}
+    order = {spec.name: i for i, spec in enumerate(modelset.backtest_models())}
     predictions = (
         predictions.assign(_order=predictions["model"].map(order))
         .sort_values(["game_date", "_order"], kind="mergesort")
@@ -138,6 +110,81 @@ def run_backtest(
         .reset_index(drop=True)
     )
     return BacktestResult(predictions[list(BACKTEST_COLUMNS)], figures, train_seasons, availability)
+
+
+def _game_rows(spec: ModelSpec, model: Any, test_g: pd.DataFrame) -> pd.DataFrame:
+    """Return a game-level model's rows: its prediction (a distribution's mean, with its
+    quantiles) and the actual value on the games where it is known."""
+    import numpy as np
+    import pandas as pd
+
+    games = test_g[test_g[spec.target].notna()]
+    identity = {
+        "game_date": games["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "game_id": games["game_id"].astype(str).to_numpy(),
+        "season_type": games["season_type"].to_numpy(),
+        "team": games["home"].to_numpy(),
+        "opponent": games["away"].to_numpy(),
+        "player_id": pd.array([pd.NA] * len(games), dtype="Int64"),
+        "player_name": pd.array([pd.NA] * len(games), dtype="string"),
+    }
+    if spec.distribution is not None:
+        prediction, quantiles = models.predict_game_quantiles(model, games)
+    else:
+        prediction = models.predict(spec, model, games)
+        quantiles = np.full((len(games), len(QUANTILE_COLUMNS)), np.nan)
+    actual = games[spec.target].astype(int if spec.task is Task.CLASSIFIER else float)
+    return _rows(spec.name, identity, prediction, quantiles, actual.to_numpy())
+
+
+def _player_rows(spec: ModelSpec, model: Any, test_p: pd.DataFrame) -> pd.DataFrame:
+    """Return a player model's rows: its prediction, its distribution's quantiles (whole
+    counts; none without a distribution) and the actual stat of every played player-game."""
+    import numpy as np
+    import pandas as pd
+
+    from nba_ml.modeling.distributions import count_quantiles
+
+    stat = spec.target
+    rows = test_p[test_p[stat].notna()]
+    identity = {
+        "game_date": rows["game_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "game_id": rows["game_id"].astype(str).to_numpy(),
+        "season_type": rows["season_type"].to_numpy(),
+        "team": rows["team"].to_numpy(),
+        "opponent": rows["opponent"].to_numpy(),
+        "player_id": pd.array(rows["player_id"].to_numpy(dtype=np.int64), dtype="Int64"),
+        "player_name": pd.array(rows["player_name"].astype(str).to_numpy(), dtype="string"),
+    }
+    quantiles = (
+        count_quantiles(models.predict_stat_cdf(model, rows, stat))
+        if models.has_distribution(model)
+        else np.full((len(rows), len(QUANTILE_COLUMNS)), np.nan)
+    )
+    return _rows(
+        spec.name,
+        identity,
+        models.predict(spec, model, rows),
+        quantiles,
+        rows[stat].to_numpy(dtype=float),
+    )
+
+
+def _rows(
+    model: str,
+    identity: dict[str, Any],
+    prediction: np.ndarray,
+    quantiles: np.ndarray,
+    actual: np.ndarray,
+) -> pd.DataFrame:
+    """Return one model's backtest rows: identity columns, prediction, quantiles, actual."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"model": model, **identity, "prediction": prediction})
+    for index, column in enumerate(QUANTILE_COLUMNS):
+        frame[column] = quantiles[:, index]
+    frame["actual"] = actual
+    return frame
 
 
 def write_predictions(result: BacktestResult, output: Path) -> None:

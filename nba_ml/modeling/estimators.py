@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+
+from nba_ml import compat
 
 
 class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
@@ -41,6 +42,9 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
     linear_rows: int = 10000
     random_state: int = 0
     linear_: Any = None
+    # the stat's predictive distribution around this model's predictions
+    # (distributions.ScaledResidualDistribution, attached after fitting; None before issue #22)
+    distribution_: Any = None
 
     def __init__(
         self,
@@ -107,9 +111,6 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
         return self._base(X) + residual
 
 
-_BIN_DATA_PARAMETERS = ["self", "X", "sample_weight", "is_training_data"]
-
-
 @contextlib.contextmanager
 def reusing_bins(estimator: Any, bins: dict[Any, Any] | None) -> Iterator[None]:
     """While ``estimator`` (a histogram gradient boosting model) fits, take the binned
@@ -121,15 +122,11 @@ def reusing_bins(estimator: Any, bins: dict[Any, Any] | None) -> Iterator[None]:
     target differs) and split it the same way (a fixed random state), so binning, about a
     seventh of a fit, is done once instead of three times; the fitted trees are identical.
     This relies on scikit-learn's private ``_bin_data(X, sample_weight, is_training_data)``
-    and ``_bin_mapper``; with another signature, or with sample weights, the fit bins as
-    usual.
+    and ``_bin_mapper`` (through ``nba_ml.compat``); with another signature, or with sample
+    weights, the fit bins as usual.
     """
-    original = getattr(type(estimator), "_bin_data", None)
-    if (
-        bins is None
-        or original is None
-        or list(inspect.signature(original).parameters) != _BIN_DATA_PARAMETERS
-    ):
+    original = compat.bin_data_method(estimator)
+    if bins is None or original is None:
         yield
         return
     settings = tuple(
@@ -148,19 +145,21 @@ def reusing_bins(estimator: Any, bins: dict[Any, Any] | None) -> Iterator[None]:
         if is_training_data:
             key: tuple[Any, ...] = ("train", settings, data.shape, data.dtype.str, digest)
             if key in bins:
-                binned, estimator._bin_mapper = bins[key]
+                binned, mapper = bins[key]
+                compat.set_bin_mapper(estimator, mapper)
                 return binned
             binned = original(estimator, X, sample_weight, is_training_data)
-            bins[key] = (binned, estimator._bin_mapper)
+            bins[key] = (binned, compat.bin_mapper(estimator))
             return binned
         # validation data: binned with the mapper in use (kept alive by ``bins``)
-        key = ("validation", id(estimator._bin_mapper), data.shape, data.dtype.str, digest)
+        mapper_id = id(compat.bin_mapper(estimator))
+        key = ("validation", mapper_id, data.shape, data.dtype.str, digest)
         if key not in bins:
             bins[key] = original(estimator, X, sample_weight, is_training_data)
         return bins[key]
 
-    estimator._bin_data = bin_data
+    compat.replace_bin_data(estimator, bin_data)
     try:
         yield
     finally:
-        del estimator._bin_data
+        compat.replace_bin_data(estimator, None)

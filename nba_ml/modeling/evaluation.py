@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nba_ml.modeling.models import GAME_MODEL, PLAYER_MODELS, predict_home_win, predict_stat
+from nba_ml import modelset
+from nba_ml.modeling.models import (
+    game_specs,
+    has_distribution,
+    player_specs,
+    predict,
+    predict_stat_cdf,
+)
+from nba_ml.modelset import ModelSpec, Task
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,6 +98,14 @@ def stat_metrics(
     return out
 
 
+def distribution_metrics(lower: np.ndarray, upper: np.ndarray, crps: float) -> dict[str, Any]:
+    """Return the CRPS and the coverage of the 50 / 80 / 90 % central intervals
+    (``coverage_50`` ...) of forecasts whose PIT ranges are ``lower``-``upper``."""
+    from nba_ml.modeling.distributions import coverage
+
+    return {"crps": crps, **{f"coverage_{k}": v for k, v in coverage(lower, upper).items()}}
+
+
 def evaluate(
     models: dict[str, Any],
     train_players: pd.DataFrame,
@@ -97,25 +113,71 @@ def evaluate(
     player_rows: pd.DataFrame,
     predicted: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """Return holdout metrics of the models on played games and player-games; ``predicted``:
-    the player models' predictions of every row of ``player_rows`` where already made (by
-    :func:`nba_ml.modeling.models.fit_and_predict`), by model name."""
-    games = game_rows[game_rows["home_win"].notna()]
-    figures: dict[str, Any] = {
-        GAME_MODEL: game_metrics(
-            predict_home_win(models[GAME_MODEL], games), games["home_win"].to_numpy()
-        ),
-    }
-    for name, stat in PLAYER_MODELS.items():
+    """Return holdout metrics of the models on played games and player-games, by model name
+    (every registered model in ``models``: a set that lacks one has no figures for it): a
+    classifier's game figures, a regressor's MAE (beside its baselines' when it has them);
+    ``predicted``: the player models' predictions of every row of ``player_rows`` where
+    already made (by :func:`nba_ml.modeling.models.fit_and_predict`), by model name."""
+    figures: dict[str, Any] = {}
+    for spec in game_specs():
+        if spec.name not in models:
+            continue
+        games = game_rows[game_rows[spec.target].notna()]
+        values = predict(spec, models[spec.name], games)
+        actual = games[spec.target].to_numpy()
+        figures[spec.name] = (
+            game_metrics(values, actual)
+            if spec.task is Task.CLASSIFIER
+            else stat_metrics(values, actual, {})
+        )
+    for spec in player_specs():
+        if spec.name not in models and not (predicted and spec.name in predicted):
+            continue
+        stat = spec.target
         played = player_rows[stat].notna().to_numpy()
         rows = player_rows[played]
-        prior = debut_prior(train_players, stat)
         values = (
-            predicted[name][played]
-            if predicted and name in predicted
-            else predict_stat(models[name], rows)
+            predicted[spec.name][played]
+            if predicted and spec.name in predicted
+            else predict(spec, models[spec.name], rows)
         )
-        figures[name] = stat_metrics(
-            values, rows[stat].to_numpy(), baseline_predictions(rows, stat, prior)
+        baselines = (
+            baseline_predictions(rows, stat, debut_prior(train_players, stat))
+            if spec.baseline
+            else {}
         )
+        figures[spec.name] = stat_metrics(values, rows[stat].to_numpy(), baselines)
+        if spec.name in models and has_distribution(models[spec.name]) and len(rows):
+            figures[spec.name].update(_count_distribution_metrics(spec, models[spec.name], rows))
+    for spec in modelset.game_distributions():  # the home margin and the total
+        games = game_rows[game_rows[spec.target].notna()]
+        if spec.name in models and len(games):
+            figures[spec.name] = _game_distribution_metrics(spec, models[spec.name], games)
     return figures
+
+
+def _count_distribution_metrics(spec: ModelSpec, model: Any, rows: pd.DataFrame) -> dict:
+    """Return the CRPS and interval coverage of a player model's distribution on played rows."""
+    from nba_ml.modeling.distributions import count_crps, count_pit
+
+    cdf = predict_stat_cdf(model, rows, spec.target)
+    actual = rows[spec.target].to_numpy(dtype=float)
+    return distribution_metrics(*count_pit(cdf, actual), count_crps(cdf, actual))
+
+
+def _game_distribution_metrics(spec: ModelSpec, model: Any, games: pd.DataFrame) -> dict:
+    """Return MAE, CRPS and interval coverage of the margin or total model on played games."""
+    import numpy as np
+
+    from nba_ml.modeling.distributions import normal_crps, normal_pit
+    from nba_ml.modeling.models import predict_game_quantiles
+
+    actual = games[spec.target].to_numpy(dtype=float)
+    mean, _ = predict_game_quantiles(model, games)
+    return {
+        "n": len(actual),
+        "mae": float(np.mean(np.abs(mean - actual))),
+        **distribution_metrics(
+            *normal_pit(mean, model.sd_, actual), normal_crps(mean, model.sd_, actual)
+        ),
+    }

@@ -189,7 +189,10 @@ def games_frame(team_games: pd.DataFrame) -> pd.DataFrame:
     ].rename(columns={"team": "home", "opponent": "away", "pts": "home_pts", "opp_pts": "away_pts"})
     played = games["home_pts"].notna() & games["away_pts"].notna()
     games = games.assign(
-        home_win=np.where(played, (games["home_pts"] > games["away_pts"]) * 1.0, np.nan)
+        home_win=np.where(played, (games["home_pts"] > games["away_pts"]) * 1.0, np.nan),
+        # the margin's and the total's targets (issue #22)
+        home_margin=games["home_pts"] - games["away_pts"],
+        total_pts=games["home_pts"] + games["away_pts"],
     )
     return games.sort_values(["game_date", "game_id"], kind="mergesort").reset_index(drop=True)
 
@@ -302,9 +305,12 @@ def _game_table(
         *GAME_CONTEXT,
         f"home_{availability.KNOWN}",
         f"away_{availability.KNOWN}",
+        *SCORING_FEATURES,
         "home_pts",
         "away_pts",
         "home_win",
+        "home_margin",
+        "total_pts",
     ]
     return games[columns].reset_index(drop=True), sides, rotation_players
 
@@ -323,8 +329,20 @@ DIFF_COLUMNS: tuple[str, ...] = (
     "out_min",
 )
 # every home-minus-away difference the game table carries (GAME_FEATURES and the candidates
-# that were tried; benchmarks/tuning.py scores them)
+# that were tried; benchmarks/candidate.py can score them)
 DIFF_FEATURES: tuple[str, ...] = tuple(f"{name}_diff" for name in DIFF_COLUMNS)
+# each side's points scored and allowed per game over its last 10 games, and the game total
+# they suggest (the mean of each side's scoring and its opponent's allowance, summed): the
+# total model's inputs and baseline (issue #22)
+SCORING_FEATURES: tuple[str, ...] = (
+    "home_scored10",
+    "home_allowed10",
+    "away_scored10",
+    "away_allowed10",
+    "total_recent",
+)
+# the total model's inputs (modelset: its ``features``)
+TOTAL_FEATURES: tuple[str, ...] = SCORING_FEATURES[:4]
 
 
 def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
@@ -332,6 +350,15 @@ def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
     and ``away_<side column>`` columns; return it."""
     for name in DIFF_COLUMNS:
         games[f"{name}_diff"] = games[f"home_{name}"] - games[f"away_{name}"]
+    for side in ("home", "away"):
+        games[f"{side}_allowed10"] = games[f"{side}_pts_allowed10"]
+        games[f"{side}_scored10"] = games[f"{side}_margin10"] + games[f"{side}_pts_allowed10"]
+    games["total_recent"] = (
+        games["home_scored10"]
+        + games["away_allowed10"]
+        + games["away_scored10"]
+        + games["home_allowed10"]
+    ) / 2
     return availability.add_known_diffs(games)
 
 
@@ -434,29 +461,11 @@ def _player_table(
             "opponent",
         ]
     ].copy()
-    features: dict[str, np.ndarray] = {}
     minutes = pg["min"].to_numpy(dtype=float)
-    season_index = rolling.season_start_years(pg["season"])
-    for stat in ("pts", "ast", "reb", "min"):
-        v = pg[stat].to_numpy(dtype=float)
-        features[f"{stat}_l5"] = rolling.prior_mean(v, starts, 5)
-        features[f"{stat}_l10"] = rolling.prior_mean(v, starts, 10)
-        features[f"{stat}_l20"] = rolling.prior_mean(v, starts, 20)
-        features[f"{stat}_season"] = rolling.prior_mean(v, season_starts, None)
-        features[f"{stat}_ewm"] = rolling.prior_ewm(v, starts, 8.0)
-        features[f"{stat}_std10"] = rolling.prior_std(v, starts, 10)
-        features[f"{stat}_prev_season"] = _previous_season_mean(pg, stat, season_index)
-    for stat in ("pts", "ast", "reb"):
-        v = pg[stat].to_numpy(dtype=float)
-        for name, st, window in (
-            ("l10", starts, 10),
-            ("season", season_starts, None),
-            ("career", starts, None),
-        ):
-            sv, _ = rolling.prior_sum_count(v, st, window)
-            sm, _ = rolling.prior_sum_count(np.where(np.isnan(v), np.nan, minutes), st, window)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                features[f"{stat}_rate_{name}"] = np.where(sm > 30, sv / np.maximum(sm, 1), np.nan)
+    features: dict[str, np.ndarray] = {
+        **_averages(pg, starts, season_starts),
+        **_per_minute_rates(pg, starts, season_starts, minutes),
+    }
     features["games_season"] = (np.arange(len(pg)) - season_starts).astype(float)
     features["games_career"] = (np.arange(len(pg)) - starts).astype(float)
     rest = rolling.days_since_previous(pg["game_date"].to_numpy(), starts)
@@ -502,6 +511,47 @@ def _player_table(
     return out.sort_values(["game_date", "game_id", "player_id"], kind="mergesort").reset_index(
         drop=True
     )
+
+
+def _averages(
+    pg: pd.DataFrame, starts: np.ndarray, season_starts: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Return each player's averages before each game of points, assists, rebounds and minutes:
+    last 5 / 10 / 20 games, season to date, EWMA, spread over 10 games, previous season."""
+    season_index = rolling.season_start_years(pg["season"])
+    features: dict[str, np.ndarray] = {}
+    for stat in ("pts", "ast", "reb", "min"):
+        v = pg[stat].to_numpy(dtype=float)
+        features[f"{stat}_l5"] = rolling.prior_mean(v, starts, 5)
+        features[f"{stat}_l10"] = rolling.prior_mean(v, starts, 10)
+        features[f"{stat}_l20"] = rolling.prior_mean(v, starts, 20)
+        features[f"{stat}_season"] = rolling.prior_mean(v, season_starts, None)
+        features[f"{stat}_ewm"] = rolling.prior_ewm(v, starts, 8.0)
+        features[f"{stat}_std10"] = rolling.prior_std(v, starts, 10)
+        features[f"{stat}_prev_season"] = _previous_season_mean(pg, stat, season_index)
+    return features
+
+
+def _per_minute_rates(
+    pg: pd.DataFrame, starts: np.ndarray, season_starts: np.ndarray, minutes: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Return each player's points, assists and rebounds per minute before each game, over
+    his last 10 games, the season and his career (NaN below 30 minutes)."""
+    import numpy as np
+
+    features: dict[str, np.ndarray] = {}
+    for stat in ("pts", "ast", "reb"):
+        v = pg[stat].to_numpy(dtype=float)
+        for name, st, window in (
+            ("l10", starts, 10),
+            ("season", season_starts, None),
+            ("career", starts, None),
+        ):
+            sv, _ = rolling.prior_sum_count(v, st, window)
+            sm, _ = rolling.prior_sum_count(np.where(np.isnan(v), np.nan, minutes), st, window)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                features[f"{stat}_rate_{name}"] = np.where(sm > 30, sv / np.maximum(sm, 1), np.nan)
+    return features
 
 
 def _previous_season_mean(pg: pd.DataFrame, stat: str, season_index: np.ndarray) -> np.ndarray:

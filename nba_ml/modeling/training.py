@@ -1,4 +1,4 @@
-"""Train the four models on canonical game data and measure them on the latest held-out data.
+"""Train the registered models on canonical game data and measure them on the latest held-out data.
 
 The same feature tables and model definitions serve ``train`` and ``backtest``, so backtest
 figures describe what is deployed.
@@ -38,7 +38,8 @@ class FeatureTables:
 
 @dataclasses.dataclass
 class TrainedSet:
-    """Four fitted models and what the manifest records about their training."""
+    """The fitted models (one per registered model) and what the manifest records about their
+    training."""
 
     models: dict[str, Any]
     training: dict[str, Any]
@@ -134,7 +135,7 @@ def train_model_set(data: GameData, jobs: int = 0) -> TrainedSet:
             "player_games": int(after_p["pts"].notna().sum()),
         },
         "metrics": _without_tables(figures),
-        "calibration": figures[models.GAME_MODEL]["calibration"],
+        "calibration": figures[models.outcome_spec().name]["calibration"],
         "data_sha256": data_fingerprint(data),
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -41,14 +41,7 @@ def _serve(
 ) -> None:
     """Worker loop: keep the shared objects sent, run ``function(*args)`` for each task
     received (``function(shared[i], *args)`` for a task on shared object ``i``) until None."""
-    import signal
-
-    # Ctrl-C and systemd's stop (SIGTERM to the whole control group) are the parent's to
-    # handle: it kills the workers itself, so the run ends as "stopped" rather than as a
-    # worker that died first. Workers still die with their parent (see ``initializer``).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a pending one is discarded: never acted on
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))  # since exec
+    _leave_stop_signals_to_the_parent()
     if initializer is not None:
         initializer(*initargs)
     held: tuple[int, Any] | None = None  # (index, object): the one shared object kept
@@ -63,21 +56,41 @@ def _serve(
             held = None  # free the previous object before the next one is unpickled
             held = (job[1], connection.recv())
             continue
-        _, index, function, shared, args = job
+        index, ok, value = _run_task(job, held)
         try:
-            if shared is not None:
-                if held is None or held[0] != shared:
-                    raise RuntimeError(f"shared object {shared} was not received")
-                args = (held[1], *args)
-            reply = (index, True, function(*args))
-        except Exception as error:  # noqa: BLE001 - the parent reports it and fails the run
-            reply = (index, False, f"{type(error).__name__}: {error}")
-        try:
-            connection.send(reply)
+            connection.send((index, ok, value))
         except (OSError, EOFError):  # the parent is gone
             return
         except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be pickled
             connection.send((index, False, f"cannot return the result: {error}"))
+
+
+def _leave_stop_signals_to_the_parent() -> None:
+    """Ignore SIGINT and SIGTERM in a worker.
+
+    Ctrl-C and systemd's stop (SIGTERM to the whole control group) are the parent's to
+    handle: it kills the workers itself, so the run ends as "stopped" rather than as a
+    worker that died first. Workers still die with their parent (see ``initializer``).
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a pending one is discarded: never acted on
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))  # since exec
+
+
+def _run_task(job: tuple[Any, ...], held: tuple[int, Any] | None) -> tuple[int, bool, Any]:
+    """Run one task received by a worker (``held``: the shared object it keeps); return the
+    reply: ``(index, True, result)``, or ``(index, False, what failed)``."""
+    _, index, function, shared, args = job
+    try:
+        if shared is not None:
+            if held is None or held[0] != shared:
+                raise RuntimeError(f"shared object {shared} was not received")
+            args = (held[1], *args)
+        return index, True, function(*args)
+    except Exception as error:  # noqa: BLE001 - the parent reports it and fails the run
+        return index, False, f"{type(error).__name__}: {error}"
 
 
 _SHARE, _TASK = "share", "task"
@@ -214,7 +227,6 @@ class Pool:
         worker holds, then the rest in order. ``meanwhile()``, when given, runs in the parent
         once the first tasks are handed out. ``on_done`` as in :func:`run_tasks`.
         """
-        from multiprocessing.connection import wait
 
         if self._closed:
             raise WorkerFailed("the worker pool is closed")
@@ -230,25 +242,12 @@ class Pool:
             if meanwhile is not None:
                 meanwhile()
             while busy:
-                sentinels = {self._process_of[c].sentinel: c for c in busy}
-                ready_now = wait([*busy, *sentinels], timeout=None if on_done is None else 1.0)
-                if not ready_now and on_done is not None:  # a heartbeat while tasks run
-                    on_done(finished, len(tasks))
+                sentinels, ready_now = self._wait(busy, on_done, finished, len(tasks))
                 for ready in ready_now:
                     connection = sentinels.get(ready, ready)
                     if connection not in busy:
                         continue  # already handled through its other handle in this round
-                    process = self._process_of[connection]
-                    if ready in sentinels and not connection.poll():
-                        raise WorkerFailed(_died_after_join(process))
-                    try:
-                        index, ok, value = connection.recv()
-                    except (EOFError, OSError):
-                        raise WorkerFailed(_died_after_join(process)) from None
-                    if not ok:
-                        raise WorkerFailed(
-                            f"a task failed in worker process {process.pid}: {value}"
-                        )
+                    index, value = self._receive(connection, died=ready in sentinels)
                     del busy[connection]
                     results[index] = value
                     if on_done is not None:
@@ -259,6 +258,39 @@ class Pool:
             self.close(succeeded=False)
             raise
         return results
+
+    def _wait(
+        self,
+        busy: dict[Any, int],
+        on_done: Callable[[int, int], None] | None,
+        finished: int,
+        total: int,
+    ) -> tuple[dict[Any, Any], list[Any]]:
+        """Wait until a busy worker answers or ends; return the sentinels of the busy workers'
+        processes (sentinel -> connection) and the handles ready. With ``on_done``, it is
+        called every second meanwhile (a heartbeat while tasks run)."""
+        from multiprocessing.connection import wait
+
+        sentinels = {self._process_of[c].sentinel: c for c in busy}
+        ready_now = wait([*busy, *sentinels], timeout=None if on_done is None else 1.0)
+        if not ready_now and on_done is not None:
+            on_done(finished, total)
+        return sentinels, ready_now
+
+    def _receive(self, connection: Any, died: bool) -> tuple[int, Any]:
+        """Return the index and result of the task ``connection``'s worker finished; raise
+        WorkerFailed when the task failed or the worker ended (``died``: its process did)
+        without returning it."""
+        process = self._process_of[connection]
+        if died and not connection.poll():
+            raise WorkerFailed(_died_after_join(process))
+        try:
+            index, ok, value = connection.recv()
+        except (EOFError, OSError):
+            raise WorkerFailed(_died_after_join(process)) from None
+        if not ok:
+            raise WorkerFailed(f"a task failed in worker process {process.pid}: {value}")
+        return index, value
 
     def _hand_out(
         self,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import DataError, StorageError
-from nba_ml.modeling.models import PLAYER_MODELS
+from nba_ml.modeling.models import outcome_spec, player_specs
 from nba_ml.report import svg
 from nba_ml.report.cells import (
     esc,
@@ -37,16 +37,19 @@ from nba_ml.report.cells import (
 )
 from nba_ml.report.fivethirtyeight import FORECASTERS, Comparison, compare
 from nba_ml.report.refit import HoldoutErrors, holdout_errors
-from nba_ml.report.runs import runs_section
+from nba_ml.report.runs_section import runs_section
 from nba_ml.state.files import atomic_write, describe_os_error, safe_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nba_ml.manifest import Manifest, TrainingRecord
+
 logger = logging.getLogger(__name__)
 
 REPORT_MODE = 0o644
-# the MAE charts show ratios to the last-10 average: bars from 0 hid differences of 5%
+# The MAE charts show ratios to the last-10 average on an axis zoomed around 1.0 (bars from 0
+# hid differences of 5%): the label of their reference line and the note on their axis.
 RATIO_LINE = "last-10 average = 1.00"
 AXIS_NOTE = "zoomed around 1.0 (it does not start at 0) so that differences of a few % show;"
 MINUTES_CAPTION = (
@@ -70,9 +73,9 @@ def write_report(
     """Write the HTML report on the installed model set to ``output`` atomically; return it.
 
     Raises ModelInvalid when the installed set is not valid, DataError when its game data is
-    missing or too thin, StorageError when ``output`` cannot be written (its temporary file is
-    directory's writability is checked before the refit, so a long computation is not wasted
-    on an unwritable path; the page is written with ``state.files.atomic_write``).
+    missing or too thin, StorageError when ``output`` cannot be written (its directory's
+    writability is checked before the refit, so a long computation is not wasted on an
+    unwritable path; the page is written with ``state.files.atomic_write``).
     ``fast`` skips the honest refit (see the module docstring); ``jobs``: its worker processes,
     as for ``train`` (``NBA_ML_JOBS``). ``forecasts``: FiveThirtyEight's (from
     ``report.fivethirtyeight.read_forecasts`` of the file ``forecasts_source``), scored beside
@@ -80,7 +83,7 @@ def write_report(
     """
     data_dir, output = Path(data_dir), Path(output)
     now = now or datetime.now(timezone.utc)
-    from nba_ml.state.store import load_model_set_with_manifest, training_record, verify_model_set
+    from nba_ml.state.store import load_model_set_with_manifest, verify_model_set
     from nba_ml.state.unusable import unusable_set
 
     deployed: dict[str, Any] | None = None
@@ -91,8 +94,8 @@ def write_report(
         if not verification.ok or verification.manifest is None:
             raise unusable_set(data_dir, verification.problems)
         manifest = verification.manifest
-    training = training_record(manifest)
-    if not isinstance(training.get("holdout"), dict):
+    training = manifest.record
+    if training.holdout is None:
         raise DataError(
             "the model manifest records no training holdout; run `nba-ml train --force`"
         )
@@ -124,18 +127,12 @@ def write_report(
 
 def _read_runs(data_dir: Path) -> tuple[list[dict], str | None]:
     from nba_ml.config import Settings
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
 
     try:
         return read_runs(Settings(data_dir).runs_path), None
     except StorageError as error:  # a report without runs beats no report
         return [], str(error)
-
-
-# ---------------------------------------------------------------------- holdout computations
-
-
-# ------------------------------------------------------------------------------ formatting
 
 
 # ------------------------------------------------------------------------------ the page
@@ -150,7 +147,7 @@ def stylesheet() -> str:
 
 def render_report(
     data_dir: Path,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     errors: HoldoutErrors,
     runs: list[dict],
     *,
@@ -159,13 +156,11 @@ def render_report(
     comparison: Comparison | None = None,
 ) -> str:
     """Return the HTML page for ``manifest`` with the holdout errors and the run history."""
-    from nba_ml.state.store import training_record
-
-    training = training_record(manifest)
+    training = manifest.record
     parts = [
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>nba-ml model report — {esc(manifest.get('generation', ''))}</title>\n"
+        f"<title>nba-ml model report — {esc(manifest.generation or '')}</title>\n"
         f"<style>{stylesheet()}</style>\n</head>\n<body>\n<main>\n",
         _header(data_dir, manifest, training, now),
         _staleness(training, now),
@@ -178,17 +173,14 @@ def render_report(
     return "".join(parts)
 
 
-def _staleness(training: dict[str, Any], now: datetime) -> str:
+def _staleness(training: TrainingRecord, now: datetime) -> str:
     """Return a warning when the set's data is stale by the rule ``status`` uses, else ""."""
     from datetime import date
 
     from nba_ml.data.seasons import STALE_DAYS, days_behind, is_stale, today_in_chicago
 
     today = today_in_chicago(now)
-    try:
-        last_game: date | None = date.fromisoformat(str(training.get("last_game_date")))
-    except ValueError:
-        last_game = None
+    last_game: date | None = training.last_game
     if not is_stale(last_game, today):
         return ""
     behind = days_behind(last_game, today)
@@ -202,31 +194,30 @@ def _staleness(training: dict[str, Any], now: datetime) -> str:
     )
 
 
-def _header(
-    data_dir: Path, manifest: dict[str, Any], training: dict[str, Any], now: datetime
-) -> str:
+def _header(data_dir: Path, manifest: Manifest, training: TrainingRecord, now: datetime) -> str:
+    from nba_ml.manifest import Holdout
     from nba_ml.state.store import model_age_hours
 
-    holdout = training.get("holdout") or {}
-    seasons = training.get("seasons") or []
-    rows = training.get("rows") or {}
+    holdout = training.holdout or Holdout(None, None, None, None)
+    seasons = training.seasons or ()
+    rows = training.rows
     age = model_age_hours(manifest, now)
     facts = [
         ("Data directory", f"<code>{esc(data_dir)}</code>"),
-        ("Model generation", f"<code>{esc(manifest.get('generation', '–'))}</code>"),
-        ("Trained at", f"{esc(fmt_when(manifest.get('trained_at')))} ({esc(fmt_age(age))})"),
+        ("Model generation", f"<code>{esc(manifest.generation or '–')}</code>"),
+        ("Trained at", f"{esc(fmt_when(manifest.trained_at))} ({esc(fmt_age(age))})"),
         ("Seasons", esc(", ".join(str(s) for s in seasons) or "–")),
         (
             "Games",
-            f"{esc(training.get('first_game_date', '–'))} to "
-            f"{esc(training.get('last_game_date', '–'))}: {fmt_count(rows.get('games'))} "
+            f"{esc(training.first_game_date or '–')} to "
+            f"{esc(training.last_game_date or '–')}: {fmt_count(rows.get('games'))} "
             f"games, {fmt_count(rows.get('player_games'))} player-games",
         ),
         (
             "Holdout",
-            f"{esc(holdout.get('name', '–'))}: {fmt_count(holdout.get('games'))} games and "
-            f"{fmt_count(holdout.get('player_games'))} player-games from "
-            f"{esc(holdout.get('start', '–'))}, scored by models fitted only on the "
+            f"{esc(holdout.name or '–')}: {fmt_count(holdout.games)} games and "
+            f"{fmt_count(holdout.player_games)} player-games from "
+            f"{esc(holdout.start or '–')}, scored by models fitted only on the "
             "games before it",
         ),
         ("Report generated", esc(fmt_when(now.isoformat()))),
@@ -240,9 +231,9 @@ def _header(
     )
 
 
-def _game_section(training: dict[str, Any], comparison: Comparison | None) -> str:
-    metrics = (training.get("metrics") or {}).get("game_outcome") or {}
-    calibration = [b for b in training.get("calibration") or [] if isinstance(b, dict)]
+def _game_section(training: TrainingRecord, comparison: Comparison | None) -> str:
+    metrics = training.figures(outcome_spec().name) or {}
+    calibration = list(training.calibration)
     rate = finite_number(metrics.get("home_win_rate"))
     home_brier = rate * (1 - rate) if rate is not None else None
     home_loss = (
@@ -366,9 +357,9 @@ def _versus(comparison: Comparison | None) -> str:
     )
 
 
-def _player_section(training: dict[str, Any], errors: HoldoutErrors) -> str:
-    metrics = training.get("metrics") or {}
-    names = list(PLAYER_MODELS)
+def _player_section(training: TrainingRecord, errors: HoldoutErrors) -> str:
+    metrics = training.metrics
+    names = [spec.name for spec in player_specs() if spec.baseline]
     head = [
         "Model",
         "Player-games",

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import DataError
-from nba_ml.modeling.models import PLAYER_MODELS
+from nba_ml.modeling.models import player_specs
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+
+    from nba_ml.manifest import TrainingRecord
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class HoldoutErrors:
 
 def holdout_errors(
     data_dir: Path,
-    training: dict[str, Any],
+    training: TrainingRecord,
     *,
     deployed: dict[str, Any] | None = None,
     jobs: int = 0,
@@ -71,36 +74,27 @@ def holdout_errors(
     """
     import contextlib
 
-    import pandas as pd
-
     from nba_ml.modeling import evaluation, models
     from nba_ml.modeling.training import build_feature_tables
     from nba_ml.state.history import load_history
 
     started = time.perf_counter()
-    try:
-        start = pd.Timestamp(str(training["holdout"]["start"]))
-        if pd.isna(start) or start.tzinfo is not None:  # "" parses to NaT; dates are naive
-            raise ValueError(start)
-    except (KeyError, ValueError, TypeError):
-        raise DataError(
-            "the model manifest records no holdout start; run `nba-ml train --force`"
-        ) from None
+    start = _holdout_start(training)
     predicted: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
         pool = (
             None
             if deployed is not None
-            else stack.enter_context(models.fitting_pool(jobs or None, len(PLAYER_MODELS)))
+            else stack.enter_context(models.fitting_pool(jobs or None, len(player_specs())))
         )
-        data = load_history(data_dir, training.get("history_sha256"))
+        data = load_history(data_dir, training.history_sha256)
         tables = build_feature_tables(data)
         players = tables.players
         game_predictions = _game_predictions(tables.games, start) if games else None
         before = players[players["game_date"] < start]
         after = players[players["game_date"] >= start]
-        for stat in PLAYER_MODELS.values():  # before any fit: nothing to measure, no refit
-            if not after[stat].notna().any():
+        for spec in player_specs():  # before any fit: nothing to measure, no refit
+            if not after[spec.target].notna().any():
                 raise DataError(f"no played player-games from {start:%Y-%m-%d} in the game data")
         if deployed is None:
             logger.info(
@@ -115,7 +109,10 @@ def holdout_errors(
                     f"cannot measure the holdout honestly: {error}; use the fast report"
                 ) from None
     result: dict[str, MinuteErrors] = {}
-    for name, stat in PLAYER_MODELS.items():
+    for spec in player_specs():
+        if not spec.baseline or (deployed is not None and spec.name not in deployed):
+            continue  # the tables set each model beside its baselines; a lacking one has none
+        name, stat = spec.name, spec.target
         played = after[stat].notna().to_numpy()
         rows = after[played]
         predictions = (
@@ -128,18 +125,48 @@ def holdout_errors(
             rows, stat, evaluation.debut_prior(before, stat)
         )
         minutes = rows["min"].to_numpy(dtype=float)
-        table = []
-        for label, low, high in MINUTE_BINS:
-            mask = (minutes >= low) & (minutes < high)
-            if not mask.any():
-                table.append({"label": label, "n": 0})
-                continue
-            figures = evaluation.stat_metrics(
-                predictions[mask], actual[mask], {k: v[mask] for k, v in baselines.items()}
-            )
-            table.append({"label": label, **figures})
+        table = _by_minutes(minutes, predictions, actual, baselines)
         result[name] = MinuteErrors(table, evaluation.stat_metrics(predictions, actual, baselines))
     return HoldoutErrors(deployed is None, result, time.perf_counter() - started, game_predictions)
+
+
+def _holdout_start(training: TrainingRecord) -> pd.Timestamp:
+    """Return the first date of the holdout ``training`` records; raise DataError without one."""
+    import pandas as pd
+
+    try:
+        if training.holdout is None or training.holdout.start is None:
+            raise ValueError("no holdout start")
+        start = pd.Timestamp(training.holdout.start)
+        if pd.isna(start) or start.tzinfo is not None:  # "" parses to NaT; dates are naive
+            raise ValueError(start)
+    except (KeyError, ValueError, TypeError):
+        raise DataError(
+            "the model manifest records no holdout start; run `nba-ml train --force`"
+        ) from None
+    return start
+
+
+def _by_minutes(
+    minutes: np.ndarray,
+    predictions: np.ndarray,
+    actual: np.ndarray,
+    baselines: dict[str, np.ndarray],
+) -> list[dict[str, Any]]:
+    """Return the errors of ``predictions`` and ``baselines`` in each bin of minutes played."""
+    from nba_ml.modeling import evaluation
+
+    table: list[dict[str, Any]] = []
+    for label, low, high in MINUTE_BINS:
+        mask = (minutes >= low) & (minutes < high)
+        if not mask.any():
+            table.append({"label": label, "n": 0})
+            continue
+        figures = evaluation.stat_metrics(
+            predictions[mask], actual[mask], {k: v[mask] for k, v in baselines.items()}
+        )
+        table.append({"label": label, **figures})
+    return table
 
 
 def _game_predictions(games: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:

@@ -260,42 +260,66 @@ def line_chart(
         if index % every == 0 or (index == count - 1 and (count - 1) % every >= every / 2):
             parts.append(_text(x_of(index), top + plot_h + 18, text, cls="tick"))
     parts.append(_text(left + plot_w / 2, height - 6, x_title, cls="axis-label"))
-    markers = count <= 60
+    markers = count <= 60  # (a chart of one point always has one)
     for item in series:
-        dash = ' stroke-dasharray="6 4"' if item.dashed else ""
-        segment: list[str] = []
-        segments: list[list[str]] = []
-        for index, value in enumerate(item.values):
-            if _finite(value):
-                segment.append(f"{x_of(index):.1f},{y_of(float(value)):.1f}")
-            elif segment:
-                segments.append(segment)
-                segment = []
-        if segment:
-            segments.append(segment)
-        for points in segments:
-            if len(points) > 1:
-                parts.append(
-                    f'<polyline points="{" ".join(points)}" fill="none" '
-                    f'stroke="{item.color}" stroke-width="{2 if item.dashed else 2.5}"'
-                    f"{dash}/>"
-                )
-        if markers or count <= 1:
-            for index, value in enumerate(item.values):
-                if not _finite(value):
-                    continue
-                hint = f"{x_labels[index]}, {item.name}: {value_format.format(value)}"
-                parts.append(
-                    f'<circle cx="{x_of(index):.1f}" cy="{y_of(float(value)):.1f}" '
-                    f'r="{3 if item.dashed else 4}" fill="{item.color}">'
-                    f"<title>{escape(hint)}</title></circle>"
-                )
+        parts += _series_marks(item, x_of, y_of, x_labels, value_format, markers)
     parts.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
         f'y2="{top + plot_h}" stroke="{AXIS}"/>'
     )
     parts.append(tail)
     return "".join(parts)
+
+
+def _series_marks(
+    item: Series,
+    x_of: Callable[[int], float],
+    y_of: Callable[[float], float],
+    x_labels: Sequence[str],
+    value_format: str,
+    markers: bool,
+) -> list[str]:
+    """Return the SVG of one series of a line chart: a line through each run of finite values
+    (a missing value breaks it) and, with ``markers``, a dot with its value at each point."""
+    parts = []
+    dash = ' stroke-dasharray="6 4"' if item.dashed else ""
+    for points in _finite_runs(item.values, x_of, y_of):
+        if len(points) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(points)}" fill="none" '
+                f'stroke="{item.color}" stroke-width="{2 if item.dashed else 2.5}"'
+                f"{dash}/>"
+            )
+    if markers:
+        for index, value in enumerate(item.values):
+            if not _finite(value):
+                continue
+            hint = f"{x_labels[index]}, {item.name}: {value_format.format(value)}"
+            parts.append(
+                f'<circle cx="{x_of(index):.1f}" cy="{y_of(float(value)):.1f}" '
+                f'r="{3 if item.dashed else 4}" fill="{item.color}">'
+                f"<title>{escape(hint)}</title></circle>"
+            )
+    return parts
+
+
+def _finite_runs(
+    values: Sequence[float | None],
+    x_of: Callable[[int], float],
+    y_of: Callable[[float], float],
+) -> list[list[str]]:
+    """Return the "x,y" points of each run of consecutive finite ``values``."""
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for index, value in enumerate(values):
+        if _finite(value):
+            segment.append(f"{x_of(index):.1f},{y_of(float(value)):.1f}")
+        elif segment:
+            segments.append(segment)
+            segment = []
+    if segment:
+        segments.append(segment)
+    return segments
 
 
 def calibration_chart(*, title: str, desc: str, bins: Sequence[dict], size: int = 420) -> str:

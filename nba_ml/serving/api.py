@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 from nba_ml.data.seasons import today_in_chicago
 from nba_ml.errors import ModelsNotReady, ServingBusy, UsageError
 from nba_ml.serving.inputs import parse_day
+from nba_ml.serving.lines import parse_lines
 from nba_ml.serving.predictor import Predictor
 from nba_ml.serving.slate import NoSchedule, day_slate
+from nba_ml.state.layout import DATA_DIR_SHOWN
 
 if TYPE_CHECKING:
     from nba_ml.serving.availability import Availability
@@ -37,9 +39,11 @@ _FALSE = {"0", "false", "no", "away"}
 
 
 GAMES_PARAMETERS = ("home", "away", "date", "out")
-PLAYERS_PARAMETERS = ("player", "opponent", "home", "date", "out")
+PLAYERS_PARAMETERS = ("player", "opponent", "home", "date", "line", "out")
 TODAY_PARAMETERS = ("date", "out")
-REPEATABLE = ("out",)  # parameters that may be given more than once
+# parameters that may be given more than once (``line=points:24.5&line=rebounds:8``,
+# ``out=Jayson Tatum&out=Jaylen Brown``)
+REPEATABLE = ("line", "out")
 MAX_OUT = 30  # players a request may name out
 
 
@@ -161,15 +165,22 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
 
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
-    """Answer ``GET /v1/players?player=NAME-or-ID[&opponent=][&home=1|0][&date=]``."""
+    """Answer ``GET /v1/players?player=NAME-or-ID[&opponent=][&home=1|0][&date=]
+    [&line=STAT:NUMBER ...]``: the expected stats, their quantiles and each line's P(over),
+    P(under) and (whole lines) P(push); a bad line is a UsageError (400) naming it."""
     check_parameters(params, PLAYERS_PARAMETERS)
     player = _parameter(params, "player", required=True)
     opponent = _parameter(params, "opponent", required=False)
     is_home = parse_venue(_parameter(params, "home", required=False))
     date = _date(params)
+    getlist = getattr(params, "getlist", None)
+    texts = getlist("line") if getlist is not None else [params.get("line")]
+    asked = parse_lines([str(t) for t in texts if t is not None], separator=":")
     request = {"player": player, "opponent": opponent, "is_home": is_home}
     listed = availability(predictor, params, date)
-    return predictor.predict_players([request], date=date, availability=listed)[0].as_dict()
+    return predictor.predict_players([request], date=date, lines=asked, availability=listed)[
+        0
+    ].as_dict()
 
 
 def error_headers(error: Exception) -> dict[str, str]:
@@ -193,9 +204,6 @@ def error_status(error: Exception) -> int:
     if isinstance(error, (ModelsNotReady, ServingBusy)):
         return 503
     return 500
-
-
-DATA_DIR_SHOWN = "<data dir>"  # what clients see instead of the server's data directory
 
 
 def public_text(text: str, data_dir: Path | str) -> str:

@@ -37,10 +37,11 @@ Seen = tuple[int, ...]
 def hold_installed(data_dir: Path) -> HeldHistory | None:
     """Hold the game data the installed manifest names (None when it cannot: the set's own
     check after its models load says why)."""
-    from nba_ml.state.store import read_manifest, training_record
+    from nba_ml.state.store import read_manifest
 
     try:
-        sha = training_record(read_manifest(data_dir)).get("history_sha256")
+        manifest = read_manifest(data_dir)
+        sha = manifest.record.history_sha256 if manifest is not None else None
         return HeldHistory.open(data_dir, sha)
     except (NbaMlError, OSError):
         return None

@@ -127,10 +127,11 @@ class HelperProcess:
     def submit(self, *batches: list[dt.date], sha256: str | None = None) -> None:
         """Start the helper on these batches of days (in order) from the game data with
         ``sha256`` (default: the one the installed manifest names now)."""
-        from nba_ml.state.store import read_manifest, training_record
+        from nba_ml.state.store import read_manifest
 
         if sha256 is None:
-            sha256 = training_record(read_manifest(self.data_dir)).get("history_sha256")
+            manifest = read_manifest(self.data_dir)
+            sha256 = manifest.record.history_sha256 if manifest is not None else None
         batches = tuple(days for days in batches if days)
         if not sha256 or not batches:
             return

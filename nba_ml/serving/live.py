@@ -50,7 +50,8 @@ from nba_ml.errors import ModelsNotReady, NbaMlError
 from nba_ml.serving.contained import Seen, equip, held_problem, hold_installed
 from nba_ml.serving.helper import HelperProcess
 from nba_ml.serving.predictor import Predictor, load_models, load_predictor
-from nba_ml.serving.swap import MODELS_LINK, Key, exercise, installed_key, trim_heap
+from nba_ml.serving.swap import Key, exercise, installed_key, trim_heap
+from nba_ml.state.layout import DataLayout
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +273,7 @@ class LivePredictor:
         )
 
     def _not_ready_message(self) -> str:
-        where = self.data_dir / MODELS_LINK
+        where = DataLayout(self.data_dir).models
         if self._last_error:
             return f"no model set is served yet: {self._last_error}"
         if self._loading or installed_key(self.data_dir) is not None:

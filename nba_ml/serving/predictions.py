@@ -1,9 +1,10 @@
 """What the predictor answers: one frozen object per prediction, and its one JSON form.
 
-:class:`GamePrediction` (a game's home win probability) and :class:`PlayerPrediction` (a player's
-expected stat line) are what ``Predictor.predict_games`` / ``predict_players`` return, for
-``nba-ml predict``, ``predict today``, the web API and the Python API alike. Each carries what
-served it (``served``: :class:`~nba_ml.serving.provenance.Provenance`).
+:class:`GamePrediction` (a game's home win probability and any other game-level answer) and
+:class:`PlayerPrediction` (a player's expected stat line) are what
+``Predictor.predict_games`` / ``predict_players`` return, for ``nba-ml predict``, ``predict
+today``, the web API and the Python API alike. Each carries what served it (``served``:
+:class:`~nba_ml.serving.provenance.Provenance`).
 
 ``as_dict()`` is the one JSON form (``--json`` and the web API): the fields in their declared
 order, the fields marked :data:`PREDICTED` (the predicted values; a mapping gives one entry per
@@ -23,6 +24,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import modelset
 from nba_ml.serving.availability import Availability
 
 if TYPE_CHECKING:
@@ -74,17 +76,32 @@ class _Prediction:
 
 @dataclasses.dataclass(frozen=True)
 class GamePrediction(_Prediction):
-    """The home team's win probability in one game on ``game_date`` (YYYY-MM-DD)."""
+    """The game-level models' answers for one game on ``game_date`` (YYYY-MM-DD).
+
+    ``values`` maps each game-level model's ``output`` (``ModelSpec.output``, e.g.
+    ``home_win_probability``) to its value, in the model set's order; a model the set was
+    trained without has no entry. Treat it as read-only.
+    """
 
     game_date: str
     home: str  # nba_api abbreviation
     away: str
-    home_win_probability: float = dataclasses.field(metadata=PREDICTED)
+    values: Mapping[str, float] = dataclasses.field(metadata=PREDICTED)
     served: Provenance = dataclasses.field(kw_only=True)
     # who the prediction knew to be out (issue #23; default: nobody known)
     availability: Availability = dataclasses.field(
         default_factory=Availability, kw_only=True, metadata=TRAILING
     )
+
+    @property
+    def home_win_probability(self) -> float:
+        """The game-outcome model's home-win probability (the first game-level classifier)."""
+        outcome = next(
+            spec
+            for spec in modelset.of_level(modelset.Level.GAME)
+            if spec.task is modelset.Task.CLASSIFIER
+        )
+        return self.values[outcome.output]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,6 +121,12 @@ class PlayerPrediction(_Prediction):
     game_date: str
     stats: Mapping[str, float] = dataclasses.field(metadata=PREDICTED)
     served: Provenance = dataclasses.field(kw_only=True)
+    # the stats' predictive distributions (issue #22, ``serving.lines.spread_fields``):
+    # ``quantiles`` (per stat, q05 ... q95), ``lines`` (per line asked: stat, line, over,
+    # under, push on a whole line) and ``lacking`` (None, or why there are none: a set trained
+    # before them); flattened into the JSON form, empty when not computed
+    spread: Mapping[str, Any] = dataclasses.field(default_factory=dict, kw_only=True)
+    # who the prediction knew to be out (issue #23; default: nobody known)
     availability: Availability = dataclasses.field(
         default_factory=Availability, kw_only=True, metadata=TRAILING
     )

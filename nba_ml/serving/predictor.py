@@ -23,7 +23,7 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,13 +54,17 @@ from nba_ml.serving.inputs import (
     resolve_team,
     upcoming_day,
 )
+from nba_ml.serving.lines import Line, spread_fields
 from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
 from nba_ml.serving.provenance import Provenance, provenance, stale_warning
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from nba_ml.data.importer import GameData
+    from nba_ml.manifest import Manifest
+    from nba_ml.modelset import ModelSpec
     from nba_ml.state.held import HeldHistory
 
 logger = logging.getLogger(__name__)
@@ -89,7 +93,7 @@ class Predictor:
 
     models: dict[str, Any]
     history: GameData | None
-    manifest: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    manifest: Manifest | None = dataclasses.field(default=None, repr=False)
     data_dir: Path | None = dataclasses.field(default=None, repr=False)
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     day_rows: DayCache = dataclasses.field(default_factory=DayCache, repr=False)
@@ -108,13 +112,11 @@ class Predictor:
     @property
     def generation(self) -> str | None:
         """The id of the generation these models come from (None when unknown)."""
-        value = self.manifest.get("generation")
-        return str(value) if value else None
+        return (self.manifest.generation or None) if self.manifest is not None else None
 
     @property
     def trained_at(self) -> str | None:
-        value = self.manifest.get("trained_at")
-        return str(value) if value else None
+        return (self.manifest.trained_at or None) if self.manifest is not None else None
 
     @functools.cached_property
     def last_game_date(self) -> dt.date | None:
@@ -241,10 +243,7 @@ class Predictor:
     @property
     def history_sha256(self) -> str | None:
         """The sha256 of the saved game data this set's manifest names (None: not from disk)."""
-        from nba_ml.state.store import training_record
-
-        value = training_record(self.manifest).get("history_sha256")
-        return str(value) if value else None
+        return self.manifest.record.history_sha256 if self.manifest is not None else None
 
     def adopt(self, prepared: Prepared) -> None:
         """Keep what ``dayrows.prepare`` computed (in a helper process) from this set's own
@@ -334,6 +333,7 @@ class Predictor:
             if home in seen or away in seen:
                 raise UsageError("a team can play only one game a day")
             seen.update((home, away))
+        outputs = [spec for spec in models.game_specs() if spec.name in self.models]
         if not pairs:
             return []
         listed = availability or Availability()
@@ -341,12 +341,20 @@ class Predictor:
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        probability = np.round(models.predict_home_win(self.models[models.GAME_MODEL], table), 4)
+        values = {
+            spec.output: np.round(models.predict(spec, self.models[spec.name], table), spec.digits)
+            for spec in outputs  # each game-level model of the set: one value per game
+        }
         return [
             GamePrediction(
-                f"{day:%Y-%m-%d}", home, away, float(value), served=served, availability=listed
+                f"{day:%Y-%m-%d}",
+                home,
+                away,
+                {output: float(column[i]) for output, column in values.items()},
+                served=served,
+                availability=listed,
             )
-            for (home, away), value in zip(pairs, probability, strict=True)
+            for i, (home, away) in enumerate(pairs)
         ]
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
@@ -363,10 +371,13 @@ class Predictor:
         self,
         players: Iterable[Mapping[str, Any]],
         date: object = None,
+        lines: Sequence[Line] = (),
         availability: Availability | None = None,
     ) -> list[PlayerPrediction]:
         """Return the expected stat line of each upcoming player-game, in order: one value per
-        player model, for the ``game_date`` predicted.
+        player model, for the ``game_date`` predicted, with each stat's quantiles and the
+        probabilities of ``lines`` (``serving.lines``; a set trained before the distributions
+        says what it lacks instead).
 
         Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
         and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
@@ -400,7 +411,8 @@ class Predictor:
             return []
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
         listed = availability or Availability()
-        stats = self._player_stats(cached, rows, requests, listed)
+        cdfs: dict[str, np.ndarray] = {}
+        stats = self._player_stats(cached, rows, requests, cdfs, listed)
         return [
             PlayerPrediction(
                 int(player_id),
@@ -411,6 +423,7 @@ class Predictor:
                 f"{day:%Y-%m-%d}",
                 {stat: float(values[i]) for stat, values in stats.items()},
                 served=served,
+                spread=spread_fields(cdfs, list(lines), i),
                 availability=listed,
             )
             for i, (player_id, name, (_, team, opponent, venue)) in enumerate(
@@ -423,13 +436,19 @@ class Predictor:
         cached: DayRows,
         rows: pd.DataFrame,
         requests: list[tuple[int, str, str | None, bool | None]],
-        listed: Availability,
+        cdfs: dict[str, np.ndarray] | None = None,
+        listed: Availability | None = None,
     ) -> dict[str, Any]:
-        """Return each player model's predictions (rounded to 2 decimals) for the ``requests``
-        (player_id, team, opponent, venue) whose feature ``rows`` are given, by model name."""
+        """Return each player model's predictions for the ``requests`` (player_id, team,
+        opponent, venue) whose feature ``rows`` are given: the registry's player models
+        (``nba_ml.modelset``) in order, keyed by their ``output`` and rounded to their
+        ``digits``; a model added after this set was trained (not ``required``) is left out.
+        ``cdfs``, when given, receives each stat's P(stat <= k), k = 0, 1, ..., per request
+        (the mean over its venues; nothing when the set has no distributions). ``listed``: who
+        is out (default: nobody known)."""
         import numpy as np
 
-        sides = self._sides(cached, listed)
+        sides = self._sides(cached, listed or Availability())
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
         opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
         # One row per (request, venue it may be played at): a known venue gives one row, an
@@ -455,20 +474,58 @@ class Predictor:
         for column, values in refill.items():
             variant[column] = values
         out = {}
-        for name in models.PLAYER_MODELS:
-            predicted = models.predict_stat(self.models[name], variant)
+        for spec in models.player_specs():
+            if spec.name not in self.models:
+                continue  # a model this set was trained without (see ModelSpec.required)
+            predicted = models.predict(spec, self.models[spec.name], variant)
             total = np.bincount(index, weights=predicted, minlength=len(rows))
-            out[name] = np.round(total / np.bincount(index, minlength=len(rows)), 2)
+            out[spec.output] = np.round(
+                total / np.bincount(index, minlength=len(rows)), spec.digits
+            )
+        if cdfs is not None and self.has_player_distributions():
+            cdfs.update(self._mixed_cdfs(variant, index, len(rows)))
         return out
+
+    def _mixed_cdfs(
+        self, variant: pd.DataFrame, index: np.ndarray, requests: int
+    ) -> dict[str, np.ndarray]:
+        """Return each distribution's P(stat <= k) per request, keyed by its model's output: the
+        mean over the rows of ``variant`` (one per venue) that ``index`` maps to the request."""
+        import numpy as np
+
+        weights = 1.0 / np.bincount(index, minlength=requests)[index]
+        out = {}
+        for spec in self._distribution_specs():
+            cdf = models.predict_stat_cdf(self.models[spec.name], variant, spec.target)
+            mixed = np.zeros((requests, cdf.shape[1]))
+            np.add.at(mixed, index, cdf * weights[:, None])
+            out[spec.output] = mixed
+        return out
+
+    def _distribution_specs(self) -> list[ModelSpec]:
+        """The registry's player models of this set whose spec declares a distribution."""
+        return [
+            spec
+            for spec in models.player_specs()
+            if spec.distribution is not None and spec.name in self.models
+        ]
+
+    def has_player_distributions(self) -> bool:
+        """Return whether the installed player models carry predictive distributions (a set
+        trained before issue #22 does not: retrain to add them)."""
+        specs = self._distribution_specs()
+        return bool(specs) and all(
+            models.has_distribution(self.models[spec.name]) for spec in specs
+        )
 
 
 def load_models(data_dir: Path | str) -> Predictor:
     """Return a Predictor with the verified models of the installed set and no game data in
     memory (``adopt`` gives it its rows; see ``Predictor``); raise ModelInvalid or DataError."""
-    from nba_ml.state.store import load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set_with_manifest
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))
-    if not training_record(manifest).get("history_sha256"):
+    if not manifest.record.history_sha256:
         raise DataError("the model manifest names no game data; run `nba-ml train --force`")
     return Predictor(loaded, None, manifest, Path(data_dir))
 
@@ -477,10 +534,10 @@ def load_predictor(data_dir: Path | str) -> Predictor:
     """Return a Predictor with verified models and saved game data; raise ModelInvalid or
     DataError when either is unusable."""
     from nba_ml.state.history import load_history
-    from nba_ml.state.store import load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set_with_manifest
 
     loaded, manifest = load_model_set_with_manifest(Path(data_dir))  # one generation, no mix
-    history = load_history(Path(data_dir), training_record(manifest).get("history_sha256"))
+    history = load_history(Path(data_dir), manifest.record.history_sha256)
     if history.team_games.empty:
         raise DataError("the saved game data is empty; run `nba-ml train`")
     return Predictor(loaded, history, manifest)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from nba_ml.data.schedule import ScheduledGame
+    from nba_ml.data.scoreboard import ScheduledGame
     from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
     from nba_ml.serving.predictor import Predictor
     from nba_ml.serving.provenance import Provenance
@@ -190,15 +190,15 @@ def _no_players_note(
 def cached_schedule(data_dir: Path | str, day: dt.date) -> Schedule:
     """Return the schedule of ``day`` that the nightly run cached in ``data_dir``; raise
     NoSchedule when none is cached for the day, DataError for a damaged one."""
-    from nba_ml.data.cache import raw_dir_of
-    from nba_ml.data.schedule import read_schedule
+    from nba_ml.data.scoreboard import read_schedule
+    from nba_ml.state.layout import SCHEDULE_DIR, DataLayout
 
-    raw_dir = raw_dir_of(Path(data_dir))
+    raw_dir = DataLayout(Path(data_dir)).raw
     try:
         games, skipped, path = read_schedule(raw_dir, day)
     except FileNotFoundError:
         raise NoSchedule(
-            f"no schedule cached for {day} in {raw_dir / 'schedule'}: the "
+            f"no schedule cached for {day} in {raw_dir / SCHEDULE_DIR}: the "
             "nightly `nba-ml train` fetches it (run it, or wait for it); "
             "without internet, give one with --schedule FILE"
         ) from None

@@ -5,17 +5,15 @@ request does, and hand the heap a load or a feature pass freed back to the OS.""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
-import errno
 import os
 from pathlib import Path
-from typing import Any
 
+from nba_ml import compat
 from nba_ml.errors import UsageError
 from nba_ml.serving.predictor import Predictor
-
-MODELS_LINK = "models"  # the name the store publishes a generation under
+from nba_ml.state.layout import DataLayout
+from nba_ml.state.store import link_target
 
 Key = tuple[object, ...]
 
@@ -23,17 +21,7 @@ Key = tuple[object, ...]
 def trim_heap() -> None:
     """Hand the heap pages freed by a load or a feature pass back to the OS: glibc keeps them
     otherwise, and a worker's resident memory would stay at its peak (no-op off glibc)."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None
+    compat.trim_heap()
 
 
 def exercise(predictor: Predictor, days: list[dt.date]) -> None:
@@ -61,17 +49,15 @@ def exercise(predictor: Predictor, days: list[dt.date]) -> None:
 def installed_key(data_dir: Path) -> Key | None:
     """Return a cheap identity of the installed set (where ``models`` points, and the status of
     its manifest), or None when nothing is installed. Change detection only: loading verifies."""
-    link = data_dir / MODELS_LINK
     try:
-        target: str | None = os.readlink(link)
-    except FileNotFoundError:
-        return None
+        found = link_target(data_dir)
     except OSError as error:
-        if error.errno != errno.EINVAL:  # EINVAL: a real directory (a legacy layout)
-            return ("unreadable", error.errno)
-        target = None
+        return ("unreadable", error.errno)
+    if found is None:
+        return None
+    target = found or None  # "": a real directory (a legacy layout), not a link
     try:
-        status = os.stat(link / "manifest.json")
+        status = os.stat(DataLayout(data_dir).manifest)
     except OSError:
         return (target, None)
     return (target, status.st_ino, status.st_mtime_ns, status.st_size)

@@ -18,10 +18,10 @@ from typing import Protocol
 
 from nba_ml.errors import ConfigError
 from nba_ml.state.files import describe_os_error, safe_text
+from nba_ml.state.layout import DATA_DIR_MODE, PARENT_DIR_MODE
 
 DATA_DIR_ENV = "NBA_ML_DATA_DIR"
-DATA_DIR_MODE = 0o750
-PARENT_DIR_MODE = 0o755
+STATE_DIRECTORY_ENV = "STATE_DIRECTORY"  # set by systemd's StateDirectory=
 _NAME_MAX = 255
 
 
@@ -38,12 +38,18 @@ def xdg_data_home(environ: Mapping[str, str]) -> str:
     return xdg if xdg.startswith("/") else ""
 
 
+def state_directory(environ: Mapping[str, str]) -> str:
+    """Return systemd's first STATE_DIRECTORY (it lists one per StateDirectory=, colon-separated),
+    or "" when it is unset or empty."""
+    return environ.get(STATE_DIRECTORY_ENV, "").split(":")[0].strip()
+
+
 def default_data_dir(environ: Mapping[str, str]) -> Path:
     """Return systemd's first STATE_DIRECTORY, else ``$XDG_DATA_HOME/nba-ml`` or ~/.local/share;
     raise ConfigError when there is no home directory to put it in. A relative XDG_DATA_HOME is
     ignored, as the XDG Base Directory specification says (it would put the data wherever the
     scheduler happens to start nba-ml)."""
-    state = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
+    state = state_directory(environ)
     if state:
         return Path(state)
     xdg = xdg_data_home(environ)
@@ -84,6 +90,30 @@ def choose_data_dir(flag: Path | str | None, environ: Mapping[str, str]) -> Path
 
 def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
     """Return ``path`` made absolute after checking it can be a data directory (ConfigError)."""
+    absolute = Path(os.path.normpath(_absolute(path, origin)))
+    shown = safe_text(str(absolute))
+    try:
+        info = os.stat(absolute)
+    except (FileNotFoundError, NotADirectoryError):
+        # Created by the commands that write (prepare_data_dir says why it cannot be); for the
+        # commands that read, there is simply no model set there.
+        return absolute
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            raise ConfigError(f"data directory {shown[:120]}... is too long a path") from None
+        raise ConfigError(
+            f"data directory {shown} cannot be used: "
+            f"{describe_os_error(error)} (a directory above it cannot be "
+            "searched?)"
+        ) from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"data directory {shown} exists and is not a directory")
+    return absolute
+
+
+def _absolute(path: Path, origin: str) -> Path:
+    """Return ``path`` with ``~`` expanded, absolute; raise ConfigError when its text cannot
+    name a directory (a NUL, a name too long) or the current directory is gone."""
     shown = safe_text(str(path))
     if "\0" in str(path):
         raise ConfigError(f"data directory {shown} ({origin}) contains a NUL character")
@@ -105,24 +135,6 @@ def validate_data_dir(path: Path, origin: str = "the data directory") -> Path:
     except (OSError, RuntimeError) as error:
         detail = describe_os_error(error) if isinstance(error, OSError) else str(error)
         raise ConfigError(f"data directory {shown} ({origin}): {detail}") from None
-    absolute = Path(os.path.normpath(absolute))
-    shown = safe_text(str(absolute))
-    try:
-        info = os.stat(absolute)
-    except (FileNotFoundError, NotADirectoryError):
-        # Created by the commands that write (prepare_data_dir says why it cannot be); for the
-        # commands that read, there is simply no model set there.
-        return absolute
-    except OSError as error:
-        if error.errno == errno.ENAMETOOLONG:
-            raise ConfigError(f"data directory {shown[:120]}... is too long a path") from None
-        raise ConfigError(
-            f"data directory {shown} cannot be used: "
-            f"{describe_os_error(error)} (a directory above it cannot be "
-            "searched?)"
-        ) from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise ConfigError(f"data directory {shown} exists and is not a directory")
     return absolute
 
 

@@ -30,6 +30,7 @@ from nba_ml.state.files import (
     read_regular_file_with_status,
     safe_text,
 )
+from nba_ml.state.layout import DIR_MODE, FILE_MODE, DataLayout
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 
 if TYPE_CHECKING:
@@ -37,9 +38,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HISTORY_DIR = "history"
-FILE_MODE = 0o640
-DIR_MODE = 0o750
 HISTORY_LIMIT = 2 * 1024 * 1024 * 1024
 _KEEP = 3
 HISTORY_SUFFIX = ".npz"
@@ -53,7 +51,7 @@ _RETRAIN = "run `nba-ml train --force`"
 
 def history_path(data_dir: Path, sha256: str) -> Path:
     """Return the path of the saved game data with this sha256."""
-    return Path(data_dir) / HISTORY_DIR / f"game_data-{sha256}{HISTORY_SUFFIX}"
+    return DataLayout(data_dir).history / f"game_data-{sha256}{HISTORY_SUFFIX}"
 
 
 def save_history(data_dir: Path, data: GameData) -> str:
@@ -154,7 +152,7 @@ def parse_history(payload: bytes, path: Path) -> GameData:
 def prune_history(data_dir: Path, keep_sha256: set[str]) -> None:
     """Remove nba-ml's own leftovers and old game data files (regular files with nba-ml's names
     only), keeping the named ones and the newest few; never raises."""
-    directory = Path(data_dir) / HISTORY_DIR
+    directory = DataLayout(data_dir).history
     try:
         entries = list(os.scandir(directory))
     except OSError:
@@ -181,7 +179,7 @@ def prune_history(data_dir: Path, keep_sha256: set[str]) -> None:
 
 def foreign_history_entries(data_dir: Path) -> list[Path]:
     """Return what lies in ``history/`` that nba-ml did not write (it never removes those)."""
-    directory = Path(data_dir) / HISTORY_DIR
+    directory = DataLayout(data_dir).history
     try:
         info = os.lstat(directory)
     except FileNotFoundError:

@@ -24,19 +24,24 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nba_ml import MODEL_FILES, MODEL_NAMES, __version__
+from nba_ml import __version__, modelset
 from nba_ml.errors import ConfigError, StorageError
+from nba_ml.manifest import Manifest, ModelEntry
 from nba_ml.state.datadir import make_directory
 from nba_ml.state.files import atomic_write, describe_os_error, fsync_directory, safe_text
 from nba_ml.state.history import foreign_history_entries
-from nba_ml.state.store import (
+from nba_ml.state.layout import (
     DIR_MODE,
     FILE_MODE,
-    GENERATION_PATTERN,
-    GENERATIONS_DIR,
+    LINK_TMP_PREFIX,
     MANIFEST_NAME,
-    MANIFEST_SCHEMA,
-    MODELS_LINK,
+    TMP_PREFIX,
+    TRASH_PREFIX,
+    DataLayout,
+    link_text,
+)
+from nba_ml.state.store import (
+    GENERATION_PATTERN,
     current_generation,
     generation_of,
     link_target,
@@ -45,15 +50,19 @@ from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
-TMP_PREFIX = ".tmp-"
-TRASH_PREFIX = ".trash-"
-LINK_TMP_PREFIX = ".models.tmp-"
 # The model files of sets written before skops (pickles): still nba-ml's own, so that the old
 # generations they sit in are pruned like any other (they are never loaded).
 LEGACY_MODEL_FILES: tuple[str, ...] = tuple(
-    f"{Path(name).stem}.pkl" for name in MODEL_FILES.values()
+    f"{Path(name).stem}.pkl" for name in modelset.MODEL_FILES.values()
 )
-_OWN_FILES = frozenset([*MODEL_FILES.values(), *LEGACY_MODEL_FILES, MANIFEST_NAME])
+
+
+def _own_files() -> frozenset[str]:
+    """The names of the files nba-ml writes in a generation (every registered model's)."""
+    files = [spec.file for spec in modelset.models()]
+    return frozenset([*files, *LEGACY_MODEL_FILES, MANIFEST_NAME])
+
+
 _VERSION_PACKAGES: dict[str, str] = {
     "sklearn": "scikit-learn",
     "numpy": "numpy",
@@ -107,10 +116,11 @@ def _remove_tree(path: Path) -> bool:
 
 
 def _is_own_file_name(name: str) -> bool:
-    if name in _OWN_FILES:
+    own_files = _own_files()
+    if name in own_files:
         return True
     # atomic_write's temporary name for one of them, left by a killed writer.
-    return any(name.startswith(f".{own}.") and name.endswith(".tmp") for own in _OWN_FILES)
+    return any(name.startswith(f".{own}.") and name.endswith(".tmp") for own in own_files)
 
 
 def _own_generation_name(name: str) -> bool:
@@ -146,8 +156,8 @@ def foreign_entries(data_dir: Path) -> list[Path]:
     foreign: list[Path] = []
     target = link_target(data_dir)
     if target is not None and generation_of(target) is None:
-        foreign.append(data_dir / MODELS_LINK)  # a real directory, or a link someone else made
-    generations = data_dir / GENERATIONS_DIR
+        foreign.append(DataLayout(data_dir).models)  # a real directory, or a link someone else made
+    generations = DataLayout(data_dir).generations
     try:
         info = os.lstat(generations)
     except FileNotFoundError:
@@ -197,26 +207,26 @@ def _new_generation_id(now: datetime, generations: Path) -> str:
             return generation
 
 
-def _dump_model(model: object, path: Path) -> dict[str, Any]:
+def _dump_model(model: object, path: Path) -> ModelEntry:
     import hashlib
 
     from nba_ml.state.modelfile import dumps_model
 
     data = dumps_model(model)
     atomic_write(path, data, mode=FILE_MODE)
-    return {"file": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    return ModelEntry(path.name, hashlib.sha256(data).hexdigest(), len(data))
 
 
 def _publish(data_dir: Path, generation: str) -> None:
     """Point ``models`` at ``generation`` (replacing only nba-ml's own link)."""
-    link = data_dir / MODELS_LINK
+    link = DataLayout(data_dir).models
     target = link_target(data_dir)
     if target is not None and generation_of(target) is None:
         raise ConfigError(
             f"{safe_text(str(link))} was not written by nba-ml, which will not replace it"
         )
     temporary_link = data_dir / f"{LINK_TMP_PREFIX}{generation}"
-    os.symlink(f"{GENERATIONS_DIR}/{generation}", temporary_link)
+    os.symlink(link_text(generation), temporary_link)
     try:
         os.replace(temporary_link, link)  # fails (EISDIR) rather than replace a directory
     finally:
@@ -226,7 +236,7 @@ def _publish(data_dir: Path, generation: str) -> None:
 
 def _prune(data_dir: Path, keep: set[str | None]) -> None:
     """Remove nba-ml's generations other than ``keep`` and the one ``models`` points to now."""
-    generations = data_dir / GENERATIONS_DIR
+    generations = DataLayout(data_dir).generations
     keep = {name for name in keep if name}
     keep.add(current_generation(data_dir))
     try:
@@ -259,21 +269,47 @@ def _prune(data_dir: Path, keep: set[str | None]) -> None:
             log.debug("removed old model generation %s", entry.name)
 
 
-def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -> dict:
-    """Install ``models`` atomically as one new set; return its manifest.
+def write_model_set(
+    data_dir: Path, models: dict[str, object], training: dict[str, Any]
+) -> Manifest:
+    """Install ``models`` (one of each registered model) atomically as one new set, with the
+    training record ``training``; return its manifest.
 
     Raise ConfigError when something nba-ml did not write is in the way, StorageError when the
     disk refuses (the current set is kept either way).
     """
-    missing = [name for name in MODEL_NAMES if name not in models]
-    unknown = sorted(set(models) - set(MODEL_NAMES))
+    names = modelset.names()
+    missing = [name for name in names if name not in models]
+    unknown = sorted(set(models) - set(names))
     if missing or unknown:
-        raise ValueError(
-            f"a model set needs {list(MODEL_NAMES)}; missing {missing}, unknown {unknown}"
-        )
+        raise ValueError(f"a model set needs {list(names)}; missing {missing}, unknown {unknown}")
     training = json.loads(json.dumps(training, default=_json_default))
     data_dir = Path(data_dir)
-    generations = data_dir / GENERATIONS_DIR
+    manifest, generation = _write_generation(data_dir, models, training)
+    previous = manifest.previous_generation
+    final_dir = DataLayout(data_dir).generations / generation
+    try:
+        _publish(data_dir, generation)
+    except (OSError, ConfigError) as error:
+        if current_generation(data_dir) != generation:
+            _remove_tree(final_dir)
+            if isinstance(error, ConfigError):
+                raise
+            raise StorageError(_storage_message(error, DataLayout(data_dir).models)) from error
+        log.warning("new models installed, but tidying up failed: %s", error)
+    fsync_directory(data_dir)
+    _prune(data_dir, {generation, previous})
+    log.info("installed model generation %s in %s", generation, data_dir)
+    return manifest
+
+
+def _write_generation(
+    data_dir: Path, models: dict[str, object], training: dict
+) -> tuple[Manifest, str]:
+    """Write ``models`` and their manifest as a new generation directory, not yet published;
+    return the manifest and the generation's name. Nothing is left behind when it fails
+    (StorageError for the disk's refusals, naming the path that failed)."""
+    generations = DataLayout(data_dir).generations
     now = datetime.now(timezone.utc)
     step = data_dir
     tmp_dir: Path | None = None
@@ -286,22 +322,22 @@ def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -
         tmp_dir = step = generations / f"{TMP_PREFIX}{generation}"
         tmp_dir.mkdir(mode=DIR_MODE)
         os.chmod(tmp_dir, DIR_MODE)
-        entries: dict[str, dict[str, Any]] = {}
-        for name in MODEL_NAMES:
-            step = tmp_dir / MODEL_FILES[name]
-            entries[name] = _dump_model(models[name], step)
+        entries: dict[str, ModelEntry] = {}
+        for spec in modelset.models():
+            step = tmp_dir / spec.file
+            entries[spec.name] = _dump_model(models[spec.name], step)
         previous = current_generation(data_dir)
-        manifest: dict[str, Any] = {
-            "schema": MANIFEST_SCHEMA,
-            "generation": generation,
-            "previous_generation": previous,
-            "trained_at": now.isoformat(timespec="seconds"),
-            "models": entries,
-            "versions": _versions(),
-            "training": training,
-        }
+        manifest = Manifest.new(
+            generation=generation,
+            previous_generation=previous,
+            trained_at=now.isoformat(timespec="seconds"),
+            models=entries,
+            versions=_versions(),
+            training=training,
+        )
         step = tmp_dir / MANIFEST_NAME
-        atomic_write(step, json.dumps(manifest, indent=2, sort_keys=True) + "\n", mode=FILE_MODE)
+        text = json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n"
+        atomic_write(step, text, mode=FILE_MODE)
         step = generations / generation
         os.rename(tmp_dir, step)
         tmp_dir = None
@@ -314,21 +350,7 @@ def write_model_set(data_dir: Path, models: dict[str, object], training: dict) -
         if tmp_dir is not None:
             _remove_tree(tmp_dir)
         raise
-
-    final_dir = generations / generation
-    try:
-        _publish(data_dir, generation)
-    except (OSError, ConfigError) as error:
-        if current_generation(data_dir) != generation:
-            _remove_tree(final_dir)
-            if isinstance(error, ConfigError):
-                raise
-            raise StorageError(_storage_message(error, data_dir / MODELS_LINK)) from error
-        log.warning("new models installed, but tidying up failed: %s", error)
-    fsync_directory(data_dir)
-    _prune(data_dir, {generation, previous})
-    log.info("installed model generation %s in %s", generation, data_dir)
-    return manifest
+    return manifest, generation
 
 
 def cleanup_leftovers(data_dir: Path) -> list[Path]:
@@ -339,8 +361,16 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
     """
     data_dir = Path(data_dir)
     refuse_foreign(data_dir)
+    removed = [*_remove_temporary_generations(data_dir), *_remove_temporary_links(data_dir)]
+    for path in removed:
+        log.info("removed leftover %s", path)
+    return removed
+
+
+def _remove_temporary_generations(data_dir: Path) -> list[Path]:
+    """Remove the generation directories a killed writer was filling or deleting; return them."""
     removed: list[Path] = []
-    generations = data_dir / GENERATIONS_DIR
+    generations = DataLayout(data_dir).generations
     try:
         entries = list(os.scandir(generations))
     except FileNotFoundError:
@@ -353,6 +383,12 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
             path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False) and _remove_tree(path):
                 removed.append(path)
+    return removed
+
+
+def _remove_temporary_links(data_dir: Path) -> list[Path]:
+    """Remove the temporary links a killed writer left beside the models link; return them."""
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(data_dir))
     except OSError:
@@ -365,6 +401,4 @@ def cleanup_leftovers(data_dir: Path) -> list[Path]:
                 removed.append(path)
             except OSError as error:
                 log.warning("could not remove %s: %s", path, describe_os_error(error))
-    for path in removed:
-        log.info("removed leftover %s", path)
     return removed

@@ -32,10 +32,10 @@ from types import TracebackType
 from nba_ml.data.proxy import redact_command
 from nba_ml.errors import LockHeld, StorageError
 from nba_ml.state.files import describe_os_error, parse_utc, safe_text
+from nba_ml.state.layout import FILE_MODE, LOCK_NAME
 
 log = logging.getLogger(__name__)
 
-LOCK_FILE_MODE = 0o640
 # A reader probing the lock holds it shared for microseconds; a non-waiting acquire retries this
 # long so that a concurrent `status` cannot make a training fail.
 _PROBE_GRACE_SECONDS = 0.05
@@ -109,7 +109,7 @@ def _open_error(error: OSError, path: Path) -> StorageError:
 def _open_lock_file(path: Path, flags: int) -> int:
     """Open the lock file without blocking; raise StorageError unless it is a regular file."""
     try:
-        fd = os.open(path, flags | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, LOCK_FILE_MODE)
+        fd = os.open(path, flags | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, FILE_MODE)
     except FileNotFoundError:
         raise
     except OSError as error:
@@ -185,8 +185,9 @@ def _try_lock_both(directory_fd: int, fd: int, path: Path) -> bool:
         return False
     except OSError as error:  # e.g. NFS, where a directory cannot be flocked: the file lock holds
         log.debug(
-            "cannot flock the data directory (%s); locking train.lock only",
+            "cannot flock the data directory (%s); locking %s only",
             describe_os_error(error),
+            LOCK_NAME,
         )
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -214,6 +215,19 @@ def _is_still_at(fd: int, path: Path) -> bool:
         return False
     mine = os.fstat(fd)
     return (mine.st_dev, mine.st_ino) == (current.st_dev, current.st_ino)
+
+
+@dataclass
+class _Opened:
+    """The descriptors opened while taking the lock, closed again if taking it fails."""
+
+    fd: int | None = None
+    directory: int | None = None
+
+    def close(self) -> None:
+        for descriptor in (self.fd, self.directory):
+            if descriptor is not None:
+                os.close(descriptor)
 
 
 class TrainingLock:
@@ -247,49 +261,9 @@ class TrainingLock:
         or StorageError when the lock file or its directory cannot be used."""
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is already held by this TrainingLock")
-        started = time.monotonic()
-        deadline = started + max(self.wait, _PROBE_GRACE_SECONDS)
-        waited_logged = False
-        replaced = 0
-        fd: int | None = None
-        directory_fd: int | None = None
+        opened = _Opened()
         try:
-            while True:
-                if fd is None:
-                    try:
-                        fd = _open_lock_file(self.path, os.O_RDWR | os.O_CREAT)
-                    except FileNotFoundError as error:
-                        raise _open_error(error, self.path) from error
-                if directory_fd is None:
-                    directory_fd = _open_directory(self.path)
-                if not _try_lock_both(directory_fd, fd, self.path):
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise self._held_error(fd, time.monotonic() - started)
-                    if self.wait > 0 and not waited_logged:
-                        holder = _parse_holder(_read_fd(fd))
-                        log.info(
-                            "waiting up to %g s for the training lock (%s)",
-                            self.wait,
-                            holder.describe(),
-                        )
-                        waited_logged = True
-                    interval = self.poll_interval if self.wait > 0 else 0.01
-                    time.sleep(min(interval, remaining))
-                    continue
-                if _is_still_at(fd, self.path):
-                    break
-                # train.lock was deleted or replaced between our open and our flock: the inode
-                # we locked is no longer the lock. Let go and lock the one at the path now.
-                replaced += 1
-                _unlock(directory_fd)
-                os.close(fd)
-                fd = None
-                if replaced > 100:
-                    raise StorageError(
-                        f"the training lock {safe_text(str(self.path))} keeps "
-                        "being replaced; is something deleting it?"
-                    )
+            fd, directory_fd = self._lock_file_at_path(opened)
             holder = LockHolder(
                 pid=os.getpid(),
                 started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -298,15 +272,60 @@ class TrainingLock:
             )
             self._record(fd, holder)
         except BaseException:
-            for descriptor in (fd, directory_fd):
-                if descriptor is not None:
-                    os.close(descriptor)
+            opened.close()
             raise
         self._fd = fd
         self._directory_fd = directory_fd
         self.holder = holder
         log.debug("acquired the training lock %s", self.path)
         return holder
+
+    def _lock_file_at_path(self, opened: _Opened) -> tuple[int, int]:
+        """Lock the file at the path (polling up to ``wait`` seconds) and its directory; return
+        both descriptors. ``opened`` holds them meanwhile, for the caller to close on failure."""
+        started = time.monotonic()
+        deadline = started + max(self.wait, _PROBE_GRACE_SECONDS)
+        waited_logged = False
+        replaced = 0
+        while True:
+            if opened.fd is None:
+                try:
+                    opened.fd = _open_lock_file(self.path, os.O_RDWR | os.O_CREAT)
+                except FileNotFoundError as error:
+                    raise _open_error(error, self.path) from error
+            if opened.directory is None:
+                opened.directory = _open_directory(self.path)
+            fd, directory_fd = opened.fd, opened.directory
+            if not _try_lock_both(directory_fd, fd, self.path):
+                waited_logged = self._pause(fd, started, deadline, waited_logged)
+                continue
+            if _is_still_at(fd, self.path):
+                return fd, directory_fd
+            # train.lock was deleted or replaced between our open and our flock: the inode
+            # we locked is no longer the lock. Let go and lock the one at the path now.
+            replaced += 1
+            _unlock(directory_fd)
+            os.close(fd)
+            opened.fd = None
+            if replaced > 100:
+                raise StorageError(
+                    f"the training lock {safe_text(str(self.path))} keeps "
+                    "being replaced; is something deleting it?"
+                )
+
+    def _pause(self, fd: int, started: float, deadline: float, logged: bool) -> bool:
+        """Sleep until the next try of a lock someone holds; raise LockHeld past ``deadline``.
+        Return whether the wait has been logged (once, and only when waiting was asked for)."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._held_error(fd, time.monotonic() - started)
+        if self.wait > 0 and not logged:
+            holder = _parse_holder(_read_fd(fd))
+            log.info("waiting up to %g s for the training lock (%s)", self.wait, holder.describe())
+            logged = True
+        interval = self.poll_interval if self.wait > 0 else 0.01
+        time.sleep(min(interval, remaining))
+        return logged
 
     def _held_error(self, fd: int, waited: float) -> LockHeld:
         holder = _parse_holder(_read_fd(fd))

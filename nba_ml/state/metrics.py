@@ -8,8 +8,9 @@ then a rename): a scrape never sees half a file. Metric names start ``nba_ml_``:
 - per command (``train``, ``ensure``): the last run's end time, exit code, outcome (one series
   per outcome, 1 for the last one) and duration, and the end time of the last success (exit 0
   and not ``skipped``: a training that installed a set; a guard skip or fresh models did nothing);
-- the installed set: valid or not, when it was trained, its last game, and the holdout Brier of
-  the game model and MAE of each player model, each labelled with the set's ``generation``.
+- the installed set: valid or not, when it was trained, its last game, and each model's headline
+  holdout figure (``nba_ml_holdout_<figure>``, e.g. the game model's Brier score and each player
+  model's MAE, labelled with the ``model``), each labelled with the set's ``generation``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nba_ml import modelset
 from nba_ml.errors import Outcome
+from nba_ml.manifest import Manifest
 from nba_ml.state.files import (
     FileDamaged,
     atomic_write,
@@ -32,17 +35,14 @@ from nba_ml.state.files import (
     parse_utc,
     safe_text,
 )
+from nba_ml.state.layout import PUBLIC_FILE_MODE
 
 logger = logging.getLogger(__name__)
 
-METRICS_FILE_NAME = "nba-ml.prom"
-FILE_MODE = 0o644  # the collector runs as another user; nothing here is secret
 # Outcomes always exported (0 or 1), so an alert rule can match any of them before it happens:
 # every outcome a run is recorded with (``valid``, an ensure that found valid models, is not).
 KNOWN_OUTCOMES = tuple(o.value for o in Outcome if o is not Outcome.VALID)
 COMMANDS = ("train", "ensure")
-PLAYER_MODELS = ("points", "assists", "rebounds")
-GAME_MODEL = "game_outcome"
 _NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
 
@@ -87,10 +87,6 @@ def _timestamp(raw: object) -> float | None:
     return parsed.timestamp() if parsed is not None else None
 
 
-def _dict(raw: object) -> dict[str, Any]:
-    return raw if isinstance(raw, dict) else {}
-
-
 def _float(raw: object) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None
@@ -100,7 +96,7 @@ def _float(raw: object) -> float | None:
         return None
 
 
-def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None, valid: bool) -> str:
+def render_metrics(runs: list[dict[str, Any]], manifest: Manifest | None, valid: bool) -> str:
     """Return the metrics file's text for the run history (oldest first) and the installed set."""
     last: dict[str, dict[str, Any]] = {}
     success: dict[str, float] = {}
@@ -110,7 +106,11 @@ def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None, 
             continue
         last[command] = run
         ended = _timestamp(run.get("ended_at"))
-        if run.get("exit_code") == 0 and run.get("outcome") != "skipped" and ended is not None:
+        if (
+            run.get("exit_code") == 0
+            and run.get("outcome") != Outcome.SKIPPED.value
+            and ended is not None
+        ):
             success[command] = ended
     out = _Exposition()
     out.family(
@@ -151,12 +151,12 @@ def render_metrics(runs: list[dict[str, Any]], manifest: dict[str, Any] | None, 
         if started is not None and ended is not None:
             durations.append(({"command": command}, max(0.0, ended - started)))
     out.family("nba_ml_last_run_duration_seconds", "Wall time of the last run.", durations)
-    _model_set(out, manifest if isinstance(manifest, dict) else None, valid)
+    _model_set(out, manifest, valid)
     return out.text()
 
 
-def _model_set(out: _Exposition, manifest: dict[str, Any] | None, valid: bool) -> None:
-    generation = str(manifest.get("generation", "")) if manifest else ""
+def _model_set(out: _Exposition, manifest: Manifest | None, valid: bool) -> None:
+    generation = (manifest.generation or "") if manifest else ""
     label = {"generation": generation}
     out.family(
         "nba_ml_models_valid",
@@ -165,37 +165,36 @@ def _model_set(out: _Exposition, manifest: dict[str, Any] | None, valid: bool) -
     )
     if not manifest:
         return
-    training = _dict(manifest.get("training"))
-    trained = _timestamp(manifest.get("trained_at"))
+    training = manifest.record
+    trained = _timestamp(manifest.trained_at)
     out.family(
         "nba_ml_models_trained_timestamp_seconds",
         "When the installed model set was trained, Unix time.",
         [(label, trained)] if trained is not None else [],
     )
-    last_game = _timestamp(f"{training.get('last_game_date')}T00:00:00+00:00")
+    last_game = _timestamp(f"{training.last_game_date}T00:00:00+00:00")
     out.family(
         "nba_ml_models_last_game_timestamp_seconds",
         "Date of the last game the installed set was trained on (00:00 UTC), Unix time.",
         [(label, last_game)] if last_game is not None else [],
     )
-    metrics = _dict(training.get("metrics"))
-    holdout = _dict(training.get("holdout"))
-    brier = _float(_dict(metrics.get(GAME_MODEL)).get("brier"))
-    out.family(
-        "nba_ml_holdout_brier",
-        "Holdout Brier score of the installed game-outcome model (lower is better).",
-        [({**label, "model": GAME_MODEL}, brier)] if brier is not None else [],
-    )
-    out.family(
-        "nba_ml_holdout_mae",
-        "Holdout mean absolute error of each installed player model.",
-        [
-            ({**label, "model": name}, mae)
-            for name in PLAYER_MODELS
-            if (mae := _float(_dict(metrics.get(name)).get("mae"))) is not None
-        ],
-    )
-    games = _float(holdout.get("games"))
+    # one family per headline figure (Brier, MAE ...), in the registry's order
+    headlines: dict[str, modelset.Figure] = {}
+    for spec in modelset.models():
+        headlines.setdefault(spec.headline.key, spec.headline)
+    for key, figure in headlines.items():
+        out.family(
+            f"nba_ml_holdout_{key}",
+            figure.metric_help,
+            [
+                ({**label, "model": spec.name}, value)
+                for spec in modelset.models()
+                if spec.headline.key == key
+                and (value := _float((training.figures(spec.name) or {}).get(key))) is not None
+            ],
+        )
+    holdout = training.holdout
+    games = _float(holdout.games) if holdout is not None else None
     out.family(
         "nba_ml_holdout_games",
         "Games in the installed set's holdout.",
@@ -210,14 +209,14 @@ def write_run_metrics(path: Path, runs_path: Path, data_dir: Path) -> None:
     why. Only a regular file or a symbolic link (replaced as a link) is replaced: a FIFO, a
     device (``NBA_ML_METRICS_FILE=/dev/null``), a socket or a directory there is left alone.
     """
-    from nba_ml.state.runs import read_runs
+    from nba_ml.state.runlog import read_runs
     from nba_ml.state.store import verify_model_set
 
     try:
         _check_replaceable(path)
         verification = verify_model_set(data_dir)
         text = render_metrics(read_runs(runs_path), verification.manifest, verification.ok)
-        atomic_write(path, text, mode=FILE_MODE)
+        atomic_write(path, text, mode=PUBLIC_FILE_MODE)
     except FileDamaged as error:
         logger.warning(
             "could not write the metrics file %s; it is left as it is", safe_text(str(error))

@@ -28,6 +28,8 @@ import zipfile
 # skops 0.12 with scikit-learn 1.3 and skops 0.16 with scikit-learn 1.9). They are plain data
 # holders whose loading runs no code from the file.
 TRUSTED_TYPES: tuple[str, ...] = (
+    "nba_ml.modeling.distributions.NormalResidualRegressor",
+    "nba_ml.modeling.distributions.ScaledResidualDistribution",
     "nba_ml.modeling.estimators.BaselineResidualRegressor",
     "numpy.dtype",
     "sklearn._loss.link.IdentityLink",

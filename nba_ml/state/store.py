@@ -1,6 +1,7 @@
 """The model store, read side: resolve the installed set, verify it, load it.
 
-Layout under the data directory (the install side, :mod:`nba_ml.state.install`, writes it)::
+Layout under the data directory (names and modes in :mod:`nba_ml.state.layout`; the install
+side, :mod:`nba_ml.state.install`, writes it)::
 
     generations/<id>/            the four .skops files and manifest.json (written last)
     models -> generations/<id>   a relative symlink, replaced with os.replace
@@ -28,10 +29,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-from nba_ml import MODEL_FILES, MODEL_NAMES
+from nba_ml import modelset
 from nba_ml.errors import DataError
+from nba_ml.manifest import MANIFEST_SCHEMA, Manifest, ManifestDamaged
+from nba_ml.modelset import ModelSpec, lacking_line
 from nba_ml.state import history
 from nba_ml.state.files import (
     FileDamaged,
@@ -41,6 +43,7 @@ from nba_ml.state.files import (
     read_regular_file_with_status,
     safe_text,
 )
+from nba_ml.state.layout import GENERATIONS_DIR, MANIFEST_NAME, DataLayout
 from nba_ml.state.modelfile import loads_model
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
 from nba_ml.state.unusable import NO_SET, unusable_set
@@ -48,15 +51,8 @@ from nba_ml.state.versions import installed_version
 
 log = logging.getLogger(__name__)
 
-# 2: models saved with skops and game data as numpy arrays; 1 (pickles) is no longer loaded.
-MANIFEST_SCHEMA = 2
-MANIFEST_NAME = "manifest.json"
-GENERATIONS_DIR = "generations"
-MODELS_LINK = "models"
 SET = "model set"  # the ModelProblem.model of a problem that concerns the whole set
 GAME_DATA = "game data"  # the ModelProblem.model of a problem with the saved game data
-FILE_MODE = 0o640
-DIR_MODE = 0o750
 # The name of every generation nba-ml writes: <UTC time>Z-<6 hex digits>.
 GENERATION_PATTERN = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 MANIFEST_LIMIT = 16 * 1024 * 1024
@@ -79,18 +75,27 @@ class ModelProblem:
 
 @dataclass
 class Verification:
-    """The outcome of checking the installed model set; ``ok`` means every check passed."""
+    """The outcome of checking the installed model set; ``ok`` means every check passed.
+
+    ``lacking``: registered models the set does not list because it was trained before they
+    existed (``ModelSpec.required`` False); such a set is still ``ok`` and served without them.
+    """
 
     ok: bool
-    manifest: dict | None
+    manifest: Manifest | None
     problems: list[ModelProblem]
     loaded: bool
     seconds: float
     path: Path | None = field(default=None)
+    lacking: tuple[ModelSpec, ...] = ()
 
     def summary(self) -> str:
         """Return the problems as one line, or "ok"."""
         return "; ".join(str(problem) for problem in self.problems) if self.problems else "ok"
+
+    def lacking_line(self) -> str:
+        """Return the one line naming the models this set lacks ("" when none)."""
+        return lacking_line(self.lacking)
 
 
 # ----------------------------------------------------------------------------- resolving the set
@@ -99,7 +104,7 @@ class Verification:
 def link_target(data_dir: Path) -> str | None:
     """Return what ``models`` points to, "" when it is not a symlink, None when absent."""
     try:
-        return os.readlink(Path(data_dir) / MODELS_LINK)
+        return os.readlink(DataLayout(data_dir).models)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -132,13 +137,16 @@ def _resolve_set_dir(data_dir: Path) -> tuple[Path | None, str | None]:
     if target is None:
         return None, None
     if target == "":
-        return data_dir / MODELS_LINK, target
+        return DataLayout(data_dir).models, target
     path = Path(target)
     return (path if path.is_absolute() else data_dir / path), target
 
 
-def _read_manifest_file(set_dir: Path) -> tuple[dict | None, str | None, os.stat_result | None]:
-    """Return (manifest, problem, file status) for ``set_dir/manifest.json``."""
+def _read_manifest_file(
+    set_dir: Path,
+) -> tuple[Manifest | None, str | None, os.stat_result | None]:
+    """Return (manifest, problem, file status) for ``set_dir/manifest.json``: the one place a
+    manifest is parsed; damage becomes the problem."""
     path = set_dir / MANIFEST_NAME
     try:
         raw, status = read_regular_file_with_status(path, limit=MANIFEST_LIMIT)
@@ -149,21 +157,15 @@ def _read_manifest_file(set_dir: Path) -> tuple[dict | None, str | None, os.stat
     except OSError as error:
         return None, f"{MANIFEST_NAME} cannot be read: {describe_os_error(error)}", None
     try:
-        manifest = loads_json(raw, source=path)
+        manifest = Manifest.from_json(loads_json(raw, source=path))
     except FileDamaged as error:
         return None, f"{MANIFEST_NAME} is damaged: {error.reason}", status
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), dict):
-        return None, f"{MANIFEST_NAME} has no models table", status
+    except ManifestDamaged as error:
+        return None, f"{MANIFEST_NAME} {error}", status
     return manifest, None, status
 
 
-def training_record(manifest: object) -> dict[str, Any]:
-    """Return a manifest's ``training`` record, or {} when either is not a JSON object."""
-    training = manifest.get("training") if isinstance(manifest, dict) else None
-    return training if isinstance(training, dict) else {}
-
-
-def read_manifest(data_dir: Path) -> dict | None:
+def read_manifest(data_dir: Path) -> Manifest | None:
     """Return the installed set's manifest, or None when there is none or it is unreadable."""
     try:
         set_dir, _ = _resolve_set_dir(Path(data_dir))
@@ -180,8 +182,8 @@ def read_manifest(data_dir: Path) -> dict | None:
 # ----------------------------------------------------------------------------- verify and load
 
 
-def _schema_problem(manifest: dict) -> str | None:
-    schema = manifest.get("schema")
+def _schema_problem(manifest: Manifest) -> str | None:
+    schema = manifest.schema
     if schema == MANIFEST_SCHEMA:
         return None
     if schema == 1:
@@ -195,9 +197,8 @@ def _schema_problem(manifest: dict) -> str | None:
     )
 
 
-def _version_problem(manifest: dict) -> str | None:
-    versions = manifest.get("versions")
-    recorded = versions.get("sklearn") if isinstance(versions, dict) else None
+def _version_problem(manifest: Manifest) -> str | None:
+    recorded = manifest.versions.get("sklearn")
     running = installed_version("scikit-learn")
     if running is None:
         return "scikit-learn is not installed"
@@ -208,10 +209,10 @@ def _version_problem(manifest: dict) -> str | None:
     return None
 
 
-def _game_data_problem(data_dir: Path, manifest: dict, trusted: frozenset[int]) -> str | None:
+def _game_data_problem(data_dir: Path, manifest: Manifest, trusted: frozenset[int]) -> str | None:
     """Return why the saved game data the manifest names cannot serve, or None (hash only)."""
     try:
-        history.verify_history(data_dir, training_record(manifest).get("history_sha256"), trusted)
+        history.verify_history(data_dir, manifest.record.history_sha256, trusted)
     except DataError as error:
         return str(error)
     return None
@@ -248,50 +249,62 @@ def _inspect_once(
 ) -> tuple[Verification, dict[str, object]]:
     problems: list[ModelProblem] = []
     models: dict[str, object] = {}
+    lacking: tuple[ModelSpec, ...] = ()
+    expected = modelset.models()
 
-    def done(manifest: dict | None = None) -> tuple[Verification, dict[str, object]]:
-        loaded = load and not problems and len(models) == len(MODEL_NAMES)
-        return Verification(not problems, manifest, problems, loaded, 0.0, set_dir), models
+    def done(manifest: Manifest | None = None) -> tuple[Verification, dict[str, object]]:
+        loaded = load and not problems and len(models) == len(expected) - len(lacking)
+        verification = Verification(not problems, manifest, problems, loaded, 0.0, set_dir)
+        verification.lacking = lacking
+        return verification, models
 
-    link = data_dir / MODELS_LINK
-    shown = safe_text(str(link))
-    if set_dir is None:
-        problems.append(ModelProblem(SET, f"{NO_SET} {shown}"))
+    link = DataLayout(data_dir).models
+    unusable = _set_dir_problem(link, set_dir, target)
+    if unusable or set_dir is None:
+        problems.append(ModelProblem(SET, unusable or f"{NO_SET} {safe_text(str(link))}"))
         return done()
-    if target == "":
-        problems.append(
-            ModelProblem(
-                SET,
-                f"{shown} is not the symlink nba-ml installs; nba-ml "
-                "will not use, move or delete it",
-            )
-        )
-        return done()
-    try:
-        set_status = os.stat(set_dir)
-    except FileNotFoundError:
-        problems.append(
-            ModelProblem(SET, f"{shown} points to {safe_text(str(target))}, which does not exist")
-        )
-        return done()
-    except OSError as error:
-        problems.append(
-            ModelProblem(
-                SET, f"{safe_text(str(set_dir))} cannot be read: {describe_os_error(error)}"
-            )
-        )
-        return done()
-    if not stat.S_ISDIR(set_status.st_mode):
-        problems.append(ModelProblem(SET, f"{safe_text(str(set_dir))} is not a directory"))
-        return done()
-
     # The set directory and every directory above it, and the link itself (see trust.py).
     for checked in (set_dir, link):
         reason = path_problem(checked, trusted, top=data_dir)
         if reason:
             problems.append(ModelProblem(SET, reason))
             break
+    manifest = _check_manifest(data_dir, set_dir, trusted, problems)
+    if manifest is not None:
+        lacking = manifest.lacking(expected)
+    for spec in expected:
+        if spec in lacking:
+            continue  # trained before this model existed: served without it
+        model = _check_model(set_dir, spec, manifest, trusted, problems, load)
+        if model is not None:
+            models[spec.name] = model
+    return done(manifest)
 
+
+def _set_dir_problem(link: Path, set_dir: Path | None, target: str | None) -> str | None:
+    """Return why the installed set's directory (``link`` resolved to ``set_dir`` through
+    ``target``) cannot be inspected at all, or None."""
+    shown = safe_text(str(link))
+    if set_dir is None:
+        return f"{NO_SET} {shown}"
+    if target == "":
+        return f"{shown} is not the symlink nba-ml installs; nba-ml will not use, move or delete it"
+    try:
+        set_status = os.stat(set_dir)
+    except FileNotFoundError:
+        return f"{shown} points to {safe_text(str(target))}, which does not exist"
+    except OSError as error:
+        return f"{safe_text(str(set_dir))} cannot be read: {describe_os_error(error)}"
+    if not stat.S_ISDIR(set_status.st_mode):
+        return f"{safe_text(str(set_dir))} is not a directory"
+    return None
+
+
+def _check_manifest(
+    data_dir: Path, set_dir: Path, trusted: frozenset[int], problems: list[ModelProblem]
+) -> Manifest | None:
+    """Return the set's manifest (None when unreadable), adding its problems to ``problems``:
+    the file's own, its schema and versions, and the game data it records."""
     manifest, manifest_problem, manifest_status = _read_manifest_file(set_dir)
     if manifest_problem:
         problems.append(ModelProblem(SET, manifest_problem))
@@ -299,7 +312,6 @@ def _inspect_once(
         reason = status_problem(manifest_status, trusted)
         if reason:
             problems.append(ModelProblem(SET, f"{MANIFEST_NAME} is {reason}"))
-    entries: dict[str, Any] = manifest["models"] if manifest else {}
     if manifest is not None:
         for problem in (_schema_problem(manifest), _version_problem(manifest)):
             if problem:
@@ -307,31 +319,39 @@ def _inspect_once(
         problem = _game_data_problem(data_dir, manifest, trusted)
         if problem:
             problems.append(ModelProblem(GAME_DATA, problem))
+    return manifest
 
-    for name in MODEL_NAMES:
-        filename = MODEL_FILES[name]
-        data = _read_model(set_dir / filename, name, trusted, problems)
-        if data is None or manifest is None:
-            continue  # nothing to check the file against
-        entry = entries.get(name)
-        if not isinstance(entry, dict) or entry.get("file") != filename:
-            problems.append(ModelProblem(name, "not listed in the manifest"))
-            continue
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            problems.append(
-                ModelProblem(
-                    name, f"sha256 mismatch ({len(data)} bytes; file changed since training)"
-                )
-            )
-            continue
-        if not load or any(p.model == SET for p in problems):
-            continue  # never load under an untrusted set (manifest, directory, versions, format)
-        model, problem = loads_model(data)
-        if problem:
-            problems.append(ModelProblem(name, problem))
-        else:
-            models[name] = model
-    return done(manifest)
+
+def _check_model(
+    set_dir: Path,
+    spec: ModelSpec,
+    manifest: Manifest | None,
+    trusted: frozenset[int],
+    problems: list[ModelProblem],
+    load: bool,
+) -> object | None:
+    """Check the model file of ``spec`` against the manifest, adding its problems to
+    ``problems``; return the loaded model when ``load`` and nothing is wrong, else None."""
+    name, filename = spec.name, spec.file
+    data = _read_model(set_dir / filename, name, trusted, problems)
+    if data is None or manifest is None:
+        return None  # nothing to check the file against
+    entry = manifest.models.get(name)
+    if entry is None or entry.file != filename:
+        problems.append(ModelProblem(name, "not listed in the manifest"))
+        return None
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        problems.append(
+            ModelProblem(name, f"sha256 mismatch ({len(data)} bytes; file changed since training)")
+        )
+        return None
+    if not load or any(p.model == SET for p in problems):
+        return None  # never load under an untrusted set (manifest, directory, versions, format)
+    model, problem = loads_model(data)
+    if problem:
+        problems.append(ModelProblem(name, problem))
+        return None
+    return model
 
 
 def _inspect(data_dir: Path, load: bool) -> tuple[Verification, dict[str, object]]:
@@ -343,7 +363,7 @@ def _inspect(data_dir: Path, load: bool) -> tuple[Verification, dict[str, object
         try:
             set_dir, target = _resolve_set_dir(data_dir)
         except OSError as error:
-            link = safe_text(str(data_dir / MODELS_LINK))
+            link = safe_text(str(DataLayout(data_dir).models))
             problem = ModelProblem(SET, f"{link} cannot be read: {describe_os_error(error)}")
             result = Verification(False, None, [problem], False, 0.0, None), {}
             break
@@ -369,12 +389,13 @@ def verify_model_set(data_dir: Path, *, full_load: bool = False) -> Verification
 
 
 def load_model_set(data_dir: Path) -> dict[str, object]:
-    """Return the four verified models by name; raise ModelInvalid naming each bad model."""
+    """Return the verified models by name (every registered model the set does not lack);
+    raise ModelInvalid naming each bad model."""
     models, _ = load_model_set_with_manifest(data_dir)
     return models
 
 
-def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], dict]:
+def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], Manifest]:
     """Return the verified models and the manifest of that same generation; raise ModelInvalid.
 
     The saved game data is not needed to load models: a problem with it alone is left to
@@ -382,15 +403,16 @@ def load_model_set_with_manifest(data_dir: Path) -> tuple[dict[str, object], dic
     """
     verification, models = _inspect(data_dir, load=True)
     blocking = [p for p in verification.problems if p.model != GAME_DATA]
-    if blocking or verification.manifest is None or len(models) != len(MODEL_NAMES):
+    served = len(modelset.models()) - len(verification.lacking)
+    if blocking or verification.manifest is None or len(models) != served:
         raise unusable_set(data_dir, blocking or verification.problems)
     return models, verification.manifest
 
 
-def model_age_hours(manifest: dict, now: datetime | None = None) -> float:
+def model_age_hours(manifest: Manifest | None, now: datetime | None = None) -> float:
     """Return hours since the set in ``manifest`` was trained; infinity when that time is
     missing, malformed or in the future (beyond a few minutes of clock skew), with a warning."""
-    raw = manifest.get("trained_at") if isinstance(manifest, dict) else None
+    raw = manifest.trained_at if manifest is not None else None
     trained_at = parse_utc(raw)
     if trained_at is None:
         return math.inf

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nba_ml.errors import ModelInvalid
 from nba_ml.state.files import safe_text
+from nba_ml.state.layout import DataLayout
 
 # the problem (of the whole set) of a data directory where no set was ever installed
 NO_SET = "no model set at"
@@ -29,7 +30,7 @@ def nothing_installed(problems: Sequence[object]) -> bool:
 def unusable_set(data_dir: Path, problems: Sequence[object]) -> ModelInvalid:
     """Return the ModelInvalid to raise for the set in ``data_dir`` with these problems (each
     shown by ``str``, e.g. ``store.ModelProblem``)."""
-    where = safe_text(str(Path(data_dir) / "models"))
+    where = safe_text(str(DataLayout(data_dir).models))
     if nothing_installed(problems):
         return ModelInvalid(f"no models in {where} yet: {TRAIN_HINT}")
     summary = "; ".join(str(problem) for problem in problems) or "the set is incomplete"

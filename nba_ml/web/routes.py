@@ -31,13 +31,25 @@ from nba_ml.serving import LivePredictor
 def create_app(live: LivePredictor) -> Flask:
     """Return the Flask app answering from ``live`` (started by the caller)."""
     app = Flask("nba_ml.web")
+    _add_answers(app, live)
+    _add_today(app, live)
+    _add_error_handlers(app)
+    return app
 
-    def _error(error: Exception) -> tuple[Any, int, dict[str, str]]:
-        status = serving.error_status(error)
-        if status >= 500:  # the log has the whole line; the client no server path
-            app.logger.error("%s", error)
-        body = {"error": serving.public_text(str(error), live.data_dir)}
-        return jsonify(body), status, serving.error_headers(error)
+
+def _error_answer(
+    app: Flask, live: LivePredictor, error: Exception
+) -> tuple[Any, int, dict[str, str]]:
+    """Return the JSON answer to ``error`` with its status and headers."""
+    status = serving.error_status(error)
+    if status >= 500:  # the log has the whole line; the client no server path
+        app.logger.error("%s", error)
+    body = {"error": serving.public_text(str(error), live.data_dir)}
+    return jsonify(body), status, serving.error_headers(error)
+
+
+def _add_answers(app: Flask, live: LivePredictor) -> None:
+    """Add the health, game and player endpoints, each answering from ``live``."""
 
     @app.get("/healthz")
     def healthz() -> tuple[Any, ...]:
@@ -49,21 +61,29 @@ def create_app(live: LivePredictor) -> Flask:
         try:
             return jsonify(serving.games_answer(live.current(), request.args)), 200
         except NbaMlError as error:
-            return _error(error)
+            return _error_answer(app, live, error)
 
     @app.get("/v1/players")
     def players() -> tuple[Any, ...]:
         try:
             return jsonify(serving.players_answer(live.current(), request.args)), 200
         except NbaMlError as error:
-            return _error(error)
+            return _error_answer(app, live, error)
+
+
+def _add_today(app: Flask, live: LivePredictor) -> None:
+    """Add the day's slate, answering from ``live`` and the schedule cached beside it."""
 
     @app.get("/v1/today")
     def today() -> tuple[Any, ...]:
         try:  # 503 while no set is loaded, schedule cached or not; then 404 without one
             return jsonify(serving.today_answer(live, request.args)), 200
         except NbaMlError as error:
-            return _error(error)
+            return _error_answer(app, live, error)
+
+
+def _add_error_handlers(app: Flask) -> None:
+    """Answer an unknown endpoint and any unexpected error in JSON too."""
 
     @app.errorhandler(404)
     def not_found(_error: Exception) -> tuple[Any, int]:
@@ -77,5 +97,3 @@ def create_app(live: LivePredictor) -> Flask:
             return jsonify({"error": str(error)}), code
         app.logger.error("%s: %s", type(error).__name__, error)
         return jsonify({"error": f"internal error ({type(error).__name__})"}), 500
-
-    return app

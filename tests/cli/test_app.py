@@ -202,6 +202,33 @@ def test_backtest_unknown_season_exits_1(tmp_path: Path, two_seasons: Path) -> N
     assert bad.exit_code == 2
 
 
+def test_backtest_prints_each_models_figures_then_its_distributions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nba_ml.commands import backtest
+
+    spread = {"crps": 0.9, "coverage_50": 0.5, "coverage_80": 0.8, "coverage_90": 0.9}
+    player = {"n": 10, "mae": 5.0, "mae_last10": 5.2, "mae_season": 5.3, "mae_ewma": 5.1}
+    figures = {
+        "game_outcome": {"n": 5, "brier": 0.21, "log_loss": 0.6, "accuracy": 0.66},
+        "margin": {"n": 5, "mae": 10.2, **spread},
+        "points": {**player, "ratio_last10": 0.96, **spread},
+        "assists": {**player, "ratio_last10": 0.95},  # no distribution: no figures of it
+    }
+    summary = backtest.BacktestSummary("2018-19", ["2017-18"], 30, tmp_path / "o.csv", figures)
+    monkeypatch.setattr(backtest, "backtest", lambda *_, **__: summary)
+    asked = ("backtest", "--from", str(tmp_path), "--test-season", "2018-19")
+    result = run(*asked, "--output", str(tmp_path / "o.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "game_outcome: n=5 brier=0.2100 log_loss=0.6000 accuracy=0.660",
+        "margin: n=5 mae=10.200 crps=0.900 coverage50=0.500 coverage80=0.800 coverage90=0.900",
+        "points: n=10 mae=5.000 last10=5.200 season=5.300 ewma=5.100 ratio=0.960 crps=0.900 "
+        "coverage50=0.500 coverage80=0.800 coverage90=0.900",
+        "assists: n=10 mae=5.000 last10=5.200 season=5.300 ewma=5.100 ratio=0.950",
+    ]
+
+
 def test_status_reports_models_schedule_and_staleness(
     trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -225,62 +252,6 @@ def test_status_reports_models_schedule_and_staleness(
     strict = run("status", "--strict")
     expected = 0 if report["healthy"] else 1
     assert strict.exit_code == expected
-
-
-def test_predict_game_and_player(
-    trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
-    game = run("predict", "game", "BOS", "PHI", "--date", "2019-10-22", "--json")
-    assert game.exit_code == 0, game.stderr
-    probability = json.loads(game.stdout)["home_win_probability"]
-    assert 0.05 < probability < 0.95
-    player = run(
-        "predict", "player", "LeBron James", "--opponent", "GSW", "--home", "--date", "2019-10-22"
-    )
-    assert player.exit_code == 0, player.stderr
-    assert player.stdout.startswith("LeBron James (LAL vs GSW): points ")
-    unknown = run("predict", "player", "Lebron Jams", "--date", "2019-10-22")
-    assert unknown.exit_code == 2
-    assert "did you mean LeBron James?" in one_error_line(unknown.stderr)
-    team = run("predict", "game", "BOX", "PHI", "--date", "2019-10-22")
-    assert team.exit_code == 2 and "unknown team 'BOX'" in team.stderr
-    past = run("predict", "game", "BOS", "PHI", "--date", "2018-01-01")
-    assert past.exit_code == 2 and "not after the last game" in past.stderr
-
-
-def test_predict_takes_names_as_people_type_them_and_says_what_served_it(
-    trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
-    # refused before: "unknown player 'Nikola Jokic' ... did you mean Nikola Jokić"
-    for typed in ("Nikola Jokic", "jokic"):
-        player = run("predict", "player", typed, "--opponent", "Celtics", "--date", "2019-10-22")
-        assert player.exit_code == 0, player.stderr
-        first, served, used = player.stdout.splitlines()
-        assert first.startswith("Nikola Jokić (DEN vs BOS): points ")
-        assert served.startswith("  models ") and "data through 2019-" in served
-        assert used == "  availability: none (the probable rotation: everyone who played lately)"
-    game = run("predict", "game", "Celtics", "Lakers", "--date", "2019-10-22", "--json")
-    assert game.exit_code == 0, game.stderr
-    payload = json.loads(game.stdout)
-    assert (payload["home"], payload["away"]) == ("BOS", "LAL")
-    assert payload["generation"] and payload["trained_at"] and "served" not in payload
-    assert payload["last_game_date"].startswith("2019-") and payload["days_behind"] < 200
-    shared = run("predict", "player", "Nikola", "--date", "2019-10-22")
-    assert shared.exit_code == 2
-    line = one_error_line(shared.stderr)
-    assert "ambiguous player 'Nikola': did you mean " in line
-    assert all(name in line for name in ("Nikola Jokić", "Nikola Vučević", "Nikola Mirotic"))
-
-
-def test_predict_without_models_exits_1(data_dir: Path) -> None:
-    result = run("predict", "game", "BOS", "PHI")
-    assert result.exit_code == 1
-    # once "models in D/models are not usable: model set: no model set at D/models"
-    line = one_error_line(result.stderr)
-    assert f"no models in {data_dir / 'models'} yet: run `nba-ml train`" in line
-    assert "`nba-ml train --from DIR`" in line and line.count("model set") == 0
 
 
 def test_schedule_prints_cron_and_systemd(data_dir: Path) -> None:
@@ -365,37 +336,6 @@ def test_report_output_replaces_a_symlink_never_its_target(
     assert result.exit_code == 0, result.stderr
     assert precious.read_text() == "keep me"
     assert not link.is_symlink() and link.read_text().startswith("<!DOCTYPE html>")
-
-
-@pytest.mark.parametrize(
-    "date",
-    [
-        "",
-        "nan",
-        "NaT",
-        "-5",
-        "2026-12-02T23:30:00+05:00",
-        "2026-02-30",
-        "tomorrow",
-        "2026-1-2",
-        "\x1b[31m",
-    ],
-)
-@pytest.mark.parametrize(
-    "command", [["predict", "game", "BOS", "PHI"], ["predict", "player", "LeBron James"]]
-)
-def test_a_bad_date_is_a_usage_error(data_dir: Path, date: str, command: list[str]) -> None:
-    result = run(*command, "--date", date)
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    line = one_error_line(result.stderr)
-    assert "expected YYYY-MM-DD" in line and "\x1b" not in line
-
-
-@pytest.mark.parametrize("player", ["²", "١٢٣", "  "])
-def test_a_player_that_is_no_name_nor_id_is_a_usage_error(data_dir: Path, player: str) -> None:
-    result = run("predict", "player", player, "--date", "2019-10-22")
-    assert result.exit_code == 2
-    one_error_line(result.stderr)
 
 
 @pytest.mark.parametrize(
@@ -510,28 +450,6 @@ def _installed_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "nba_ml"]
 
 
-def test_predict_refuses_today_from_stale_data_and_warns_for_a_date(
-    trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import datetime as dt
-
-    from nba_ml.data import seasons
-
-    monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
-    monkeypatch.setattr(seasons, "today_in_chicago", lambda now=None: dt.date(2026, 12, 1))
-    today = run("predict", "game", "BOS", "PHI")
-    assert today.exit_code == 2
-    line = one_error_line(today.stderr)
-    assert "the data ends 2019-06-13" in line and "--date" in line
-    player = run("predict", "player", "LeBron James")
-    assert player.exit_code == 2 and "--date" in one_error_line(player.stderr)
-    dated = run("predict", "game", "BOS", "PHI", "--date", "2019-12-25")
-    assert dated.exit_code == 0
-    assert "WARNING - the data ends 2019-06-13 (195 days before 2019-12-25)" in dated.stderr
-    soon = run("predict", "game", "BOS", "PHI", "--date", "2019-06-14")
-    assert soon.exit_code == 0 and "WARNING" not in soon.stderr
-
-
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -578,56 +496,6 @@ def test_dash_h_is_help_on_the_app_and_every_command() -> None:
         assert result.output.startswith("Usage: nba-ml"), argv
 
 
-def test_an_unquoted_player_name_is_joined(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # `predict player LeBron James` said "Got unexpected extra argument (James)"
-    from nba_ml.commands import predict
-    from nba_ml.errors import UsageError
-
-    asked: list[str] = []
-
-    def answer(settings: object, player: str, **_: object) -> object:
-        asked.append(player)
-        raise UsageError("stop here")
-
-    monkeypatch.setattr(predict, "predict_player", answer)
-    result = runner.invoke(
-        app,
-        ["--data-dir", str(tmp_path), "predict", "player", "LeBron", "James", "--opponent", "BOS"],
-    )
-    assert result.exit_code == 2
-    assert asked == ["LeBron James"]
-
-
-@pytest.mark.parametrize(
-    ("venue", "shown"), [(["--away"], "WAS @ GSW"), (["--home"], "WAS vs GSW"), ([], "WAS vs GSW")]
-)
-def test_an_away_game_reads_at_not_vs(
-    venue: list[str], shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # `--away` printed "(WAS vs GSW)"
-    from nba_ml.commands import predict
-    from nba_ml.serving.predictions import PlayerPrediction
-    from nba_ml.serving.provenance import Provenance
-
-    served = Provenance("2026-12-07", "g1", "2026-12-07T09:00:00+00:00", "2026-12-06", 1, False)
-    stats = {"points": 25.0, "assists": 4.5, "rebounds": 4.0}
-
-    def answer(*_: object, home: bool | None = None, **__: object) -> PlayerPrediction:
-        # as the predictor does: the venue asked is the venue answered
-        return PlayerPrediction(
-            1, "Bradley Beal", "WAS", "GSW", home, "2026-12-07", stats, served=served
-        )
-
-    monkeypatch.setattr(predict, "predict_player", answer)
-    result = runner.invoke(
-        app, ["--data-dir", str(tmp_path), "predict", "player", "Beal", "--opponent", "GSW", *venue]
-    )
-    assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == (
-        f"Bradley Beal ({shown}): points 25.0, assists 4.5, rebounds 4.0"
-    )
-
-
 def test_report_with_a_malformed_fivethirtyeight_file_is_exit_2_in_one_line(
     data_dir: Path, tmp_path: Path
 ) -> None:
@@ -636,23 +504,3 @@ def test_report_with_a_malformed_fivethirtyeight_file_is_exit_2_in_one_line(
     result = run("report", "--output", str(tmp_path / "page.html"), "--fivethirtyeight", str(csv))
     assert result.exit_code == 2, result.stderr
     assert "not FiveThirtyEight's nba_elo CSV" in one_error_line(result.stderr)
-
-
-def test_predict_game_bos_lal_out_jayson_tatum(trained_dir: Path) -> None:
-    """Issue #23 on the real seasons: Tatum out lowers Boston's chances and raises a
-    teammate's points, and the answer names him."""
-    base = ["--data-dir", str(trained_dir)]
-    date = "2019-10-22"
-
-    def answer(*args: str) -> dict:  # type: ignore[type-arg]
-        result = runner.invoke(app, [*base, "predict", *args, "--date", date, "--json"])
-        assert result.exit_code == 0, result.stderr
-        return json.loads(result.stdout)
-
-    game = answer("game", "BOS", "LAL")
-    without = answer("game", "BOS", "LAL", "--out", "jayson tatum")
-    assert without["home_win_probability"] < game["home_win_probability"]
-    assert without["availability"]["out"][0]["name"] == "Jayson Tatum"
-    mate = answer("player", "Jaylen Brown", "--opponent", "LAL", "--home")
-    mate_without = answer("player", "Jaylen Brown", "--opponent", "LAL", "--home", "--out", "Tatum")
-    assert mate_without["points"] > mate["points"]

@@ -12,7 +12,7 @@ from nba_ml.cli.predictions_view import (
     provenance_line,
     slate_lines,
 )
-from nba_ml.data.schedule import ScheduledGame
+from nba_ml.data.scoreboard import ScheduledGame
 from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
 from nba_ml.serving.provenance import Provenance, provenance
 from nba_ml.serving.slate import GameLine, PlayerLine, Slate
@@ -46,7 +46,9 @@ NOBODY = "availability: none (the probable rotation: everyone who played lately)
 
 
 def test_a_game_reads_away_at_home_then_what_served_it() -> None:
-    game = GamePrediction("2019-10-22", "BOS", "PHI", 0.4782, served=SERVED)
+    game = GamePrediction(
+        "2019-10-22", "BOS", "PHI", {"home_win_probability": 0.4782}, served=SERVED
+    )
     assert game_text(game) == (
         f"2019-10-22 PHI @ BOS: home win probability 0.478\n  {LINE}\n  {NOBODY}"
     )
@@ -67,7 +69,9 @@ def test_a_player_reads_vs_at_home_and_at_away_with_each_stat() -> None:
 
 def _game(starts_at: str | None, players: list[PlayerLine] | None = None) -> GameLine:
     game = ScheduledGame("0022500171", "CLE", "PHI", starts_at, "7:00 pm ET", "Regular Season")
-    prediction = GamePrediction("2025-11-05", "CLE", "PHI", 0.6, served=SERVED)
+    prediction = GamePrediction(
+        "2025-11-05", "CLE", "PHI", {"home_win_probability": 0.6}, served=SERVED
+    )
     return GameLine(game, prediction, players or [])
 
 
@@ -110,3 +114,23 @@ def test_a_day_without_games_says_so() -> None:
     assert slate_lines(Slate("2026-07-20", "f.json", [], [])) == [
         "no games scheduled on 2026-07-20"
     ]
+
+
+def test_a_players_spread_in_text() -> None:
+    from nba_ml.cli.predictions_view import spread_lines
+
+    spread = {
+        "quantiles": {"points": {"q10": 15.0, "q90": 33.0}, "assists": {"q10": 2.0, "q90": 9.0}},
+        "lines": [
+            {"stat": "points", "line": 24.5, "over": 0.5123, "under": 0.4877},
+            {"stat": "assists", "line": 5.0, "over": 0.4, "under": 0.45, "push": 0.15},
+        ],
+        "lacking": None,
+    }
+    assert spread_lines(spread) == [
+        "  80 % range: points 15-33, assists 2-9",
+        "  points 24.5: over 0.512, under 0.488",
+        "  assists 5: over 0.400, under 0.450, push 0.150",
+    ]
+    assert spread_lines({"quantiles": None, "lines": None, "lacking": "retrain"}) == ["  (retrain)"]
+    assert spread_lines({}) == []

@@ -54,8 +54,20 @@ def test_backtest_predicts_every_game_of_the_test_season(
         "player_id",
         "player_name",
         "prediction",
+        "q05",
+        "q10",
+        "q25",
+        "q50",
+        "q75",
+        "q90",
+        "q95",
         "actual",
     ]
+    # the game distributions: one margin and one total row per game, with quantiles
+    for model in ("margin", "total"):
+        spread = [r for r in rows if r["model"] == model]
+        assert len(spread) == sum(r["model"] == "game_outcome" for r in rows)
+        assert all(float(r["q05"]) < float(r["q50"]) < float(r["q95"]) for r in spread)
     # which game and which player a row is, without a second lookup (once only their ids)
     players = [r for r in rows if r["model"] == "points"]
     with (small_seasons / "player_game_logs_2018-19.csv").open(newline="") as handle:

@@ -69,6 +69,7 @@ def test_a_date_not_written_yyyy_mm_dd_is_a_one_line_usage_error(raw: str) -> No
         lambda s: predict_game(s, "BOS", "PHI", "2019-13-01"),
         lambda s: predict_player(s, "Player BOS 1", date="2019-13-01"),
         lambda s: predict_player(s, "   ", date="2019-10-22"),
+        lambda s: predict_player(s, "Player BOS 1", lines=["points=24.5", "blocks=1"]),
     ],
 )
 def test_bad_input_is_refused_before_the_models_are_read(tmp_path: Path, call: object) -> None:
@@ -251,3 +252,20 @@ def test_no_opponent_is_none_not_a_missing_value(settings: Settings, last_game: 
     day = (last_game + dt.timedelta(days=1)).isoformat()
     answer = predict_player(settings, "Player PHI 2", date=day)
     assert answer.opponent is None and answer.team == "PHI" and answer.is_home is None
+
+
+def test_a_set_without_distributions_answers_and_says_what_it_lacks(
+    settings: Settings, last_game: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nba_ml.serving.lines import NO_DISTRIBUTIONS
+    from nba_ml.serving.predictor import Predictor
+
+    day = (last_game + dt.timedelta(days=1)).isoformat()
+    answer = predict_player(settings, "Player BOS 1", date=day, lines=["points=10.5"])
+    assert answer.spread["quantiles"] is not None and answer.spread["lacking"] is None
+    assert answer.spread["lines"][0]["stat"] == "points"
+    assert answer.as_dict()["lines"] == answer.spread["lines"]
+    monkeypatch.setattr(Predictor, "has_player_distributions", lambda self: False)
+    old = predict_player(settings, "Player BOS 1", date=day, lines=["points=10.5"])
+    assert old.stats == answer.stats
+    assert old.spread == {"quantiles": None, "lines": None, "lacking": NO_DISTRIBUTIONS}

@@ -88,7 +88,7 @@ def _forecasts_of_holdout(settings: Settings, path: Path, games: int) -> tuple[P
     from nba_ml.state.history import load_history
     from nba_ml.state.store import read_manifest
 
-    training = read_manifest(settings.data_dir)["training"]
+    training = read_manifest(settings.data_dir).to_json()["training"]
     games_table = build_feature_tables(
         load_history(settings.data_dir, training.get("history_sha256"))
     ).games

@@ -12,7 +12,7 @@ import pytest
 
 from nba_ml.commands.schedule import CRON_FILE, KINDS, render_files, schedule
 from nba_ml.config import Settings, resolve_settings
-from nba_ml.deploy import schedule as deploy
+from nba_ml.deploy import renderers as deploy
 from nba_ml.errors import EXIT_USAGE, ConfigError, UsageError
 
 EXE = "/opt/nba-ml/.venv/bin/nba-ml"

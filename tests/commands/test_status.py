@@ -93,7 +93,7 @@ def test_games_in_the_cached_schedule_make_off_season_data_stale(tmp_path: Path)
     import datetime as dt
 
     from nba_ml.data.cache import schedule_path
-    from tests.data.test_schedule import board_game, scoreboard
+    from tests.data.test_scoreboard import board_game, scoreboard
     from tests.modelsets import make_models, write_set
 
     data = tmp_path / "d"

@@ -14,8 +14,8 @@ from nba_ml.cli.predictions_view import slate_lines
 from nba_ml.commands.today import predict_today
 from nba_ml.config import resolve_settings
 from nba_ml.data.cache import schedule_path
-from nba_ml.data.collect import CollectOptions, refresh_cache
-from tests.conftest import cli_runner, copy_data_dir
+from nba_ml.data.collect import refresh_cache
+from tests.conftest import cli_runner, collect_options, copy_data_dir
 from tests.replay import (
     CASSETTES,
     SCOREBOARD,
@@ -56,7 +56,7 @@ def slate_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
         data / "raw",
         [],
         today=OPENING,
-        options=CollectOptions(pause=0),
+        options=collect_options(pause=0),
         session=adapter.session(),
         sleep=clock.sleep,
         clock=clock.monotonic,

@@ -17,18 +17,21 @@ from tests.replay import ReplayAdapter, faults, route_csv_season, route_schedule
 QUIET = {"NBA_ML_REQUEST_PAUSE": "0", "NBA_ML_RETRIES": "2"}
 
 
-def test_train_from_stats_nba_com_then_refetch_nothing_finished(tmp_path: Path) -> None:
+def test_train_from_stats_nba_com_then_refetch_nothing_finished(
+    tmp_path: Path, quick_models: None
+) -> None:
+    # collection and its cache are under test: small player models, fitted in this process
     adapter = ReplayAdapter()
     for season in ("2017-18", "2018-19"):
         route_csv_season(adapter, season)
     route_schedule(adapter)
-    settings = resolve_settings(tmp_path / "data", environ=QUIET)
+    settings = resolve_settings(tmp_path / "data", environ={**QUIET, "NBA_ML_JOBS": "1"})
     result = train(settings, force=True, seasons=["2017-18", "2018-19"], session=adapter.session())
     assert result.outcome == "trained"
     # 2 seasons x 2 season types (no play-in before 2019-20) x 2 modes, and today's schedule
     assert len(adapter.calls) == 9
     assert verify_model_set(settings.data_dir).ok
-    manifest = result.manifest
+    manifest = result.manifest.to_json()
     assert manifest["training"]["seasons"] == ["2017-18", "2018-19"]
     assert manifest["training"]["holdout"]["name"] == "season 2018-19"
     # finished seasons and today's schedule are cached: a second forced run sends no request
@@ -64,9 +67,12 @@ def test_unreachable_upstream_is_temporary_and_keeps_models(
 
 
 def test_promotion_gate_keeps_better_current_models(
-    trained_dir: Path, tmp_path: Path, two_seasons: Path
+    synthetic_seasons: Path, tmp_path: Path, quick_models: None
 ) -> None:
-    copy = copy_data_dir(trained_dir, tmp_path / "d")
+    # two synthetic seasons: a holdout of 180 games, enough to compare on (100)
+    logs, copy = synthetic_seasons, tmp_path / "d"
+    settings = resolve_settings(copy, environ={"NBA_ML_JOBS": "1"})
+    assert train(settings, force=True, source=logs).outcome == "trained"
     link = copy / "models" / "manifest.json"
     manifest = json.loads(link.read_text())
     generation = manifest["generation"]
@@ -74,13 +80,12 @@ def test_promotion_gate_keeps_better_current_models(
     manifest["training"]["metrics"]["game_outcome"]["brier"] = 0.10
     target = link.resolve()
     target.write_text(json.dumps(manifest))
-    settings = resolve_settings(copy, environ={})
     with pytest.raises(NotPromoted) as raised:
-        train(settings, force=True, source=two_seasons)
+        train(settings, force=True, source=logs)
     assert raised.value.exit_code == 3
     assert "worse than the current 0.1000" in str(raised.value)
     assert json.loads(link.read_text())["generation"] == generation
-    forced = train(settings, force=True, source=two_seasons, promote_anyway=True)
+    forced = train(settings, force=True, source=logs, promote_anyway=True)
     assert forced.outcome == "trained"
     assert json.loads(link.read_text())["generation"] != generation
 
@@ -100,7 +105,7 @@ def test_a_current_manifest_whose_training_is_not_an_object_is_replaced_cleanly(
     result = train(settings, force=True, source=synthetic_set.parent / "logs")
     assert result.outcome == "trained", result.message
     assert verify_model_set(copy).ok
-    assert result.manifest["training"]["history_sha256"]
+    assert result.manifest.to_json()["training"]["history_sha256"]
 
 
 ELO_CSV = "date,season,team1,team2,elo1_pre,elo2_pre\n2020-12-22,2021,BKN,GSW,1500,1500\n"
@@ -176,7 +181,7 @@ def test_a_one_season_training_names_its_small_holdout(
         result = train(
             settings, force=True, source=synthetic_seasons, seasons=["2018-19"], promote_anyway=True
         )
-    holdout = result.manifest["training"]["holdout"]
+    holdout = result.manifest.to_json()["training"]["holdout"]
     assert holdout["games"] < SMALL_HOLDOUT_GAMES
     assert result.message.startswith("4 models on 2018-19 in ")  # the CLI puts "trained: "
     assert f"holdout {holdout['name']} ({holdout['games']} games): game Brier " in result.message

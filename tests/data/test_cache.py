@@ -28,7 +28,6 @@ from nba_ml.data.cache import (
     merge,
     parse_game_date,
     prepare,
-    raw_dir_of,
     read,
     schedule_path,
     set_aside,
@@ -96,9 +95,10 @@ def test_cache_path_layout(tmp_path: Path) -> None:
 
 def test_the_raw_cache_is_raw_in_the_data_directory_as_the_settings_say(tmp_path: Path) -> None:
     from nba_ml.config import resolve_settings
+    from nba_ml.state.layout import DataLayout
 
-    assert raw_dir_of(tmp_path) == tmp_path / "raw"
-    assert resolve_settings(tmp_path, environ={}).raw_dir == raw_dir_of(tmp_path)
+    assert DataLayout(tmp_path).raw == tmp_path / "raw"
+    assert resolve_settings(tmp_path, environ={}).raw_dir == DataLayout(tmp_path).raw
 
 
 def test_schedule_path_is_one_file_per_day(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from nba_ml.data.collect import (
 )
 from nba_ml.data.upstream import CLOUD_HINT
 from nba_ml.errors import EXIT_FAILURE, EXIT_TEMPORARY, UpstreamDataError, UpstreamUnavailable
+from tests.conftest import collect_options
 from tests.replay import (
     CASSETTES,
     T_2025_26,
@@ -42,7 +43,7 @@ from tests.replay import (
 
 MID_SEASON = dt.date(2026, 2, 22)  # 2025-26 under way, its playoffs not started
 POSTSEASON = dt.date(2026, 5, 1)  # 2025-26 play-in and playoffs could be under way
-FAST = CollectOptions(
+FAST = collect_options(
     timeout=5.0, connect_timeout=2.0, retries=3, pause=1.0, budget=900.0, breaker_threshold=10
 )
 TYPES = ("Regular Season", "PlayIn", "Playoffs")
@@ -495,7 +496,7 @@ def test_recovers_after_transient_faults(raw: Path, caplog: pytest.LogCaptureFix
         PlayerOrTeam="T",
     )
     clock = FakeClock()
-    options = CollectOptions(timeout=5, retries=4, pause=1.0, backoff_base=2.0)
+    options = collect_options(timeout=5, retries=4, pause=1.0, backoff_base=2.0)
 
     with caplog.at_level(logging.INFO, logger="nba_ml.data"):
         report = run(raw, adapter, ["2025-26"], clock, options=options)
@@ -528,7 +529,7 @@ def test_circuit_breaker_stops_after_consecutive_failures(raw: Path) -> None:
     adapter.route(
         faults.connection_refused, Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="P"
     )
-    options = CollectOptions(timeout=5, retries=10, breaker_threshold=3)
+    options = collect_options(timeout=5, retries=10, breaker_threshold=3)
 
     with pytest.raises(UpstreamUnavailable) as caught:
         run(raw, adapter, ["2025-26"], options=options)
@@ -545,7 +546,7 @@ def test_budget_bounds_the_whole_collection(raw: Path) -> None:
     adapter = ReplayAdapter()
     adapter.route(faults.http_503)
     clock = FakeClock()
-    options = CollectOptions(timeout=5, retries=20, budget=30, breaker_threshold=100)
+    options = collect_options(timeout=5, retries=20, budget=30, breaker_threshold=100)
 
     with pytest.raises(UpstreamUnavailable) as caught:
         run(raw, adapter, ["2025-26"], clock, options=options)
@@ -560,7 +561,7 @@ def test_budget_covers_the_polite_pauses(raw: Path) -> None:
     adapter = ReplayAdapter()
     route_current_season(adapter, BODY)
     clock = FakeClock()
-    options = CollectOptions(pause=10, budget=25)
+    options = collect_options(pause=10, budget=25)
 
     with pytest.raises(UpstreamUnavailable, match=r"budget of 25 s used up after 3 requests"):
         run(raw, adapter, ["2025-26"], clock, options=options, today=POSTSEASON)
@@ -574,7 +575,7 @@ def test_timeout_never_exceeds_the_remaining_budget(raw: Path) -> None:
         raw,
         adapter,
         ["2025-26"],
-        options=CollectOptions(timeout=30, pause=1, budget=31.5),
+        options=collect_options(timeout=30, pause=1, budget=31.5),
         today=POSTSEASON,
     )
     assert [c.timeout[1] for c in adapter.calls] == [30, 30, 29.5, 28.5, 27.5, 26.5]
@@ -712,7 +713,7 @@ def test_retry_after_is_honoured_up_to_a_cap(
         sequence(throttled, BODY), Season="2025-26", SeasonType="Regular Season", PlayerOrTeam="T"
     )
     clock = FakeClock()
-    options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=900)
+    options = collect_options(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=900)
     with caplog.at_level(logging.WARNING, logger="nba_ml.data"):
         report = run(raw, adapter, ["2025-26"], clock, options=options)
     assert report.requests == 3
@@ -729,7 +730,7 @@ def test_a_retry_after_beyond_the_budget_ends_the_collection(raw: Path) -> None:
         SeasonType="Regular Season",
         PlayerOrTeam="T",
     )
-    options = CollectOptions(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=60)
+    options = collect_options(timeout=5, retries=3, pause=1.0, backoff_base=2.0, budget=60)
     with pytest.raises(UpstreamUnavailable, match="budget of 60 s used up"):
         run(raw, adapter, ["2025-26"], FakeClock(), options=options)
     assert len(adapter.calls) == 1  # no second attempt that the budget could not wait for

@@ -23,6 +23,7 @@ import pytest
 from nba_ml.data.collect import CollectOptions, cache_path, refresh_cache
 from nba_ml.data.upstream import CLOUD_HINT
 from nba_ml.errors import UpstreamDataError, UpstreamUnavailable
+from tests.conftest import collect_options
 from tests.replay import (
     T_2025_26,
     FakeClock,
@@ -43,7 +44,7 @@ from tests.replay import (
 
 TODAY = dt.date(2026, 2, 22)
 TIMEOUT = 0.4
-OPTIONS = CollectOptions(timeout=TIMEOUT, retries=2, pause=0.0, breaker_threshold=10)
+OPTIONS = collect_options(timeout=TIMEOUT, retries=2, pause=0.0, breaker_threshold=10)
 TEAM = with_rows(load_cassette(T_2025_26), result_set(load_cassette(T_2025_26))[1][:300])
 
 
@@ -129,7 +130,7 @@ def test_server_error_then_recovery(tmp_path: Path) -> None:
         serve(TEAM),
         serve(player_body_from_team_body(TEAM)),
     ]
-    options = CollectOptions(timeout=TIMEOUT, retries=3, pause=0.0)
+    options = collect_options(timeout=TIMEOUT, retries=3, pause=0.0)
     with LocalStatsServer(behaviours) as server:
         report = collect(tmp_path, server.base_url, options)
     assert server.hits == 4 and report.requests == 4  # type: ignore[attr-defined]
@@ -177,7 +178,7 @@ class SilentServer:
         self._thread.join(timeout=5)
 
 
-HANG = CollectOptions(timeout=0.6, connect_timeout=0.2, retries=3, pause=0.0, breaker_threshold=10)
+HANG = collect_options(timeout=0.6, connect_timeout=0.2, retries=3, pause=0.0, breaker_threshold=10)
 
 
 def test_a_server_that_never_answers_hits_the_read_timeout_with_a_new_session_each_time(

@@ -19,6 +19,7 @@ from nba_ml.data.cache import cache_files, last_cached_game_date, schedule_path
 from nba_ml.data.collect import CORRECTION_DAYS, CollectOptions, cache_path, refresh_cache
 from nba_ml.data.importer import load_files
 from nba_ml.errors import ConfigError, StorageError, UpstreamUnavailable
+from tests.conftest import collect_options
 from tests.replay import (
     T_2025_26,
     FakeClock,
@@ -38,7 +39,7 @@ from tests.replay import (
 
 MID_SEASON = dt.date(2026, 2, 22)
 PLAY_IN_WEEK = dt.date(2026, 4, 16)
-FAST = CollectOptions(
+FAST = collect_options(
     timeout=5.0, connect_timeout=2.0, retries=3, pause=1.0, budget=900.0, breaker_threshold=10
 )
 BODY = with_rows(load_cassette(T_2025_26), result_set(load_cassette(T_2025_26))[1][:60])
@@ -287,7 +288,7 @@ def test_the_request_cap_bounds_a_backfill(tmp_path: Path) -> None:
     adapter = ReplayAdapter()
     for season in ("2017-18", "2018-19", "2019-20", "2020-21"):
         route_csv_season(adapter, season, limit=10)
-    options = CollectOptions(timeout=5, pause=0, max_requests=9)
+    options = collect_options(timeout=5, pause=0, max_requests=9)
     with pytest.raises(UpstreamUnavailable) as caught:
         run(tmp_path, adapter, ["2017-18", "2018-19", "2019-20", "2020-21"], options=options)
     message = str(caught.value)
@@ -307,7 +308,7 @@ def test_the_request_cap_bounds_a_backfill(tmp_path: Path) -> None:
 def test_the_cap_counts_retries(tmp_path: Path) -> None:
     adapter = ReplayAdapter()
     adapter.route(faults.http_503)
-    options = CollectOptions(timeout=5, pause=0, retries=10, breaker_threshold=100, max_requests=4)
+    options = collect_options(timeout=5, pause=0, retries=10, breaker_threshold=100, max_requests=4)
     with pytest.raises(UpstreamUnavailable, match="request cap of 4"):
         run(tmp_path, adapter, ["2025-26"], options=options)
     assert len(adapter.calls) == 4
@@ -362,7 +363,7 @@ def test_the_proxy_is_used_for_every_request(tmp_path: Path) -> None:
         return original(request, **kwargs)
 
     adapter.send = spy  # type: ignore[method-assign]
-    options = CollectOptions(timeout=5, pause=0, proxy="http://u:pw@127.0.0.1:3128")
+    options = collect_options(timeout=5, pause=0, proxy="http://u:pw@127.0.0.1:3128")
     run(tmp_path, adapter, ["2025-26"], options=options)
     assert len(seen) == 2
     assert all(p and p.get("https") == "http://u:pw@127.0.0.1:3128" for p in seen)

@@ -431,3 +431,19 @@ def test_check_time_accepts_the_whole_day() -> None:
     for hour, minute in ((0, 0), (23, 59), (DEFAULT_HOUR, DEFAULT_MINUTE)):
         check_time(hour, minute)
     assert (DEFAULT_HOUR, DEFAULT_MINUTE, DEFAULT_TIMEZONE) == (4, 0, "America/Chicago")
+
+
+def test_the_defaults_and_the_zone_check_are_the_settings_tables() -> None:
+    from nba_ml.config import SPECS
+    from nba_ml.config.table import known_zone
+    from nba_ml.deploy import clock
+
+    assert clock.DEFAULT_HOUR == SPECS["training_hour"].default == 4
+    assert clock.DEFAULT_MINUTE == SPECS["training_minute"].default == 0
+    assert clock.DEFAULT_TIMEZONE == SPECS["training_timezone"].default == "America/Chicago"
+    assert known_zone("Europe/Berlin") == ZoneInfo("Europe/Berlin")
+    for bad in ("America", "Mars/Olympus", "A" * 5000, "../../etc/passwd", "Europe/\nParis", ""):
+        with pytest.raises(ValueError, match=r"^is not a known time zone$"):
+            known_zone(bad)
+        with pytest.raises(ConfigError, match=r"is not a known time zone$"):
+            zone_info(bad)

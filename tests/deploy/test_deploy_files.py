@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.deploy.schedule import (
+from nba_ml.deploy.renderers import (
     DEFAULT_EXECUTABLE,
     default_deploy_files,
     next_run,
@@ -86,8 +86,8 @@ def directive(path: Path, key: str) -> str:
 def test_shipped_file_equals_its_rendering(relative: str) -> None:
     shipped = (DEPLOY / relative).read_text()
     assert shipped == default_deploy_files()[relative], (
-        f"deploy/{relative} drifted from nba_ml.deploy.schedule; regenerate it with "
-        "python -c 'from nba_ml.deploy.schedule import default_deploy_files; ...'"
+        f"deploy/{relative} drifted from nba_ml.deploy.renderers; regenerate it with "
+        "python -c 'from nba_ml.deploy.renderers import default_deploy_files; ...'"
     )
 
 
@@ -140,9 +140,11 @@ def test_readme_shows_the_rendered_entries() -> None:
 
 
 def test_readme_lists_every_metric_the_file_holds() -> None:
+    from nba_ml.manifest import Manifest
     from nba_ml.state.metrics import render_metrics
 
     manifest = {
+        "models": {},
         "generation": "g",
         "trained_at": "2026-12-01T10:00:00+00:00",
         "training": {
@@ -160,7 +162,9 @@ def test_readme_lists_every_metric_the_file_holds() -> None:
             "ended_at": "2026-12-01T10:00:00+00:00",
         }
     ]
-    names = set(re.findall(r"^# TYPE (\S+)", render_metrics(runs, manifest, True), re.M))
+    names = set(
+        re.findall(r"^# TYPE (\S+)", render_metrics(runs, Manifest.from_json(manifest), True), re.M)
+    )
     assert len(names) >= 10
     readme = README.read_text()
     for name in names:

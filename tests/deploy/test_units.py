@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nba_ml.deploy import schedule
+from nba_ml.deploy import renderers
 from nba_ml.deploy.alerts import render_alert_unit
 from nba_ml.deploy.units import (
     render_owner_dropin,
@@ -64,8 +64,8 @@ def test_default_units_run_as_the_static_user_nba_ml_with_a_state_directory() ->
 
 def test_ensure_unit_runs_ensure_as_the_training_user_in_the_same_sandbox() -> None:
     units = render_systemd_units()
-    train = _directives(units[schedule.SERVICE_NAME])
-    ensure = _directives(units[schedule.ENSURE_NAME])
+    train = _directives(units[renderers.SERVICE_NAME])
+    ensure = _directives(units[renderers.ENSURE_NAME])
     assert ensure["ExecStart"] == ["/opt/nba-ml/.venv/bin/nba-ml ensure"]
     assert ensure["Type"] == ["oneshot"]
     assert ensure["TimeoutStartSec"] == ["15min"]
@@ -75,19 +75,19 @@ def test_ensure_unit_runs_ensure_as_the_training_user_in_the_same_sandbox() -> N
     for key in ("User", "Group", "StateDirectory", "StateDirectoryMode", "UMask"):
         assert ensure[key] == train[key], key
     assert "Environment" not in ensure and "ReadWritePaths" not in ensure
-    sandbox = _sandbox(units[schedule.SERVICE_NAME])
+    sandbox = _sandbox(units[renderers.SERVICE_NAME])
     assert len(_directives(sandbox)) > 25
-    assert _sandbox(units[schedule.ENSURE_NAME]) == sandbox
+    assert _sandbox(units[renderers.ENSURE_NAME]) == sandbox
 
 
 def test_dynamic_user_is_an_option_without_an_ensure_unit() -> None:
     units = render_systemd_units(user=None)
     assert sorted(units) == ["nba-ml-alert@.service", "nba-ml-train.service", "nba-ml-train.timer"]
-    service = _directives(units[schedule.SERVICE_NAME])
+    service = _directives(units[renderers.SERVICE_NAME])
     assert service["DynamicUser"] == ["yes"]
     assert "User" not in service and "Group" not in service
     assert service["StateDirectory"] == ["nba-ml"] and service["UMask"] == ["0027"]
-    static = _directives(render_systemd_units()[schedule.SERVICE_NAME])
+    static = _directives(render_systemd_units()[renderers.SERVICE_NAME])
     assert {k: v for k, v in service.items() if k != "DynamicUser"} == {
         k: v for k, v in static.items() if k not in ("User", "Group")
     }
@@ -117,13 +117,13 @@ def test_units_follow_every_parameter() -> None:
 
 def test_units_put_a_data_directory_under_var_lib_in_state_directory() -> None:
     units = render_systemd_units(data_dir="/var/lib/ml/nba")
-    for name in (schedule.SERVICE_NAME, schedule.ENSURE_NAME):
+    for name in (renderers.SERVICE_NAME, renderers.ENSURE_NAME):
         service = _directives(units[name])
         assert service["StateDirectory"] == ["ml/nba"]
         assert service["Environment"] == ["NBA_ML_DATA_DIR=/var/lib/ml/nba"]
         assert service["User"] == ["nba-ml"]
     dynamic = _directives(
-        render_systemd_units(data_dir="/var/lib/ml/nba", user=None)[schedule.SERVICE_NAME]
+        render_systemd_units(data_dir="/var/lib/ml/nba", user=None)[renderers.SERVICE_NAME]
     )
     assert dynamic["StateDirectory"] == ["ml/nba"] and dynamic["DynamicUser"] == ["yes"]
     default = render_systemd_units(data_dir="/var/lib/nba-ml")
@@ -154,10 +154,10 @@ def test_webserver_dropin_orders_the_server_after_the_ensure_unit_and_joins_the_
 
 def test_both_services_name_the_alert_template_in_on_failure() -> None:
     units = render_systemd_units()
-    for name in (schedule.SERVICE_NAME, schedule.ENSURE_NAME):
+    for name in (renderers.SERVICE_NAME, renderers.ENSURE_NAME):
         assert _directives(units[name])["OnFailure"] == ["nba-ml-alert@%N.service"], name
     # 3 is a success only for the daily training, where it means a valid set was kept.
-    assert "SuccessExitStatus" not in _directives(units[schedule.ENSURE_NAME])
+    assert "SuccessExitStatus" not in _directives(units[renderers.ENSURE_NAME])
 
 
 def test_owner_dropin_runs_ensure_before_the_server_with_room_for_a_first_training() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nba_ml.modeling import evaluation
 from nba_ml.modeling.evaluation import (
     baseline_predictions,
     calibration_table,
@@ -15,6 +16,7 @@ from nba_ml.modeling.evaluation import (
     game_metrics,
     stat_metrics,
 )
+from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 
 
 def test_debut_prior_is_the_median_of_first_games_only() -> None:
@@ -93,3 +95,43 @@ def test_stat_metrics_without_a_last10_error_has_no_ratio() -> None:
     figures = stat_metrics(np.array([4.0]), actual, {"last10": np.array([3.0])})
     assert math.isnan(figures["ratio_last10"])  # a perfect last-10: no ratio, not a division
     assert math.isnan(stat_metrics(np.array([4.0]), actual, {})["ratio_last10"])
+
+
+def test_evaluate_scores_the_distributions_it_finds() -> None:
+    from sklearn.dummy import DummyClassifier
+
+    from nba_ml.modeling import features, models
+    from nba_ml.modeling.distributions import NormalResidualRegressor
+
+    rng = np.random.default_rng(0)
+    n = 400
+    games = pd.DataFrame({c: rng.normal(size=n) for c in features.GAME_FEATURES})
+    for c in features.SCORING_FEATURES[:4]:
+        games[c] = rng.normal(110, 3, n)
+    games["home_pts"] = rng.normal(112, 12, n).round()
+    games["away_pts"] = rng.normal(110, 12, n).round()
+    games["home_win"] = (games["home_pts"] > games["away_pts"]).astype(float)
+    games["home_margin"] = games["home_pts"] - games["away_pts"]
+    games["total_pts"] = games["home_pts"] + games["away_pts"]
+    fitted = models.fit_game_distributions(games)
+    assert isinstance(fitted["margin"], NormalResidualRegressor)
+    assert list(fitted["total"].feature_names_in_) == list(features.SCORING_FEATURES[:4])
+    fitted[GAME_MODEL] = DummyClassifier().fit(
+        games[list(features.GAME_FEATURES)], games["home_win"]
+    )
+    empty_players = pd.DataFrame(columns=["pts", "ast", "reb", "games_career"])
+    figures = evaluation.evaluate(
+        {name: fitted[name] for name in (GAME_MODEL, "margin", "total")}
+        | {name: None for name in PLAYER_MODELS},
+        empty_players,
+        games,
+        empty_players.assign(
+            **{f"{s}_{w}": [] for s in ("pts", "ast", "reb") for w in ("l10", "season", "ewm")}
+        ),
+        {name: np.zeros(0) for name in PLAYER_MODELS},
+    )
+    for name in ("margin", "total"):
+        f = figures[name]
+        assert f["n"] == n and 0 < f["crps"] < f["mae"]
+        assert 0.7 < f["coverage_80"] < 0.9  # in-sample, normal noise
+    assert "crps" not in figures["points"]  # no distribution: no figures

@@ -44,8 +44,12 @@ def test_features_of_a_day_ignore_that_day_and_later(data: GameData, cut: str) -
     upto_g = before_g["game_date"] <= day
     assert (before_g.loc[upto_g, "game_date"] == day).sum() > 0, "no game on the cut day"
     pd.testing.assert_frame_equal(
-        before_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True),
-        after_g.loc[upto_g, ["game_id", *features.DIFF_FEATURES]].reset_index(drop=True),
+        before_g.loc[
+            upto_g, ["game_id", *features.DIFF_FEATURES, *features.SCORING_FEATURES]
+        ].reset_index(drop=True),
+        after_g.loc[
+            upto_g, ["game_id", *features.DIFF_FEATURES, *features.SCORING_FEATURES]
+        ].reset_index(drop=True),
     )
     upto_p = before_p["game_date"] <= day
     pd.testing.assert_frame_equal(
@@ -181,3 +185,22 @@ def test_who_played_on_a_day_moves_only_that_days_availability_terms(data: GameD
     pd.testing.assert_frame_equal(mates_before[history], mates_after[history])
     assert (mates_after["team_out_n"] == mates_before["team_out_n"] + 1).all()
     assert (mates_after["team_out_min"] > mates_before["team_out_min"]).all()
+
+
+def test_scoring_features_are_each_sides_recent_points_for_and_against(data: GameData) -> None:
+    games = features.game_features(data.team_games, data.player_games)
+    sides = features.team_sides(data.team_games, data.player_games).set_index(["game_id", "team"])
+    row = games[games["home_scored10"].notna()].iloc[-1]
+    home = sides.loc[(row["game_id"], row["home"])]
+    away = sides.loc[(row["game_id"], row["away"])]
+    assert row["home_scored10"] == pytest.approx(home["margin10"] + home["pts_allowed10"])
+    assert row["away_allowed10"] == pytest.approx(away["pts_allowed10"])
+    assert row["total_recent"] == pytest.approx(
+        (
+            row["home_scored10"]
+            + row["away_allowed10"]
+            + row["away_scored10"]
+            + row["home_allowed10"]
+        )
+        / 2
+    )

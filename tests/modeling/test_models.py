@@ -13,6 +13,7 @@ import pytest
 from nba_ml import progress
 from nba_ml.data.importer import load_directory
 from nba_ml.modeling import evaluation, features, models
+from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 from tests.synthetic import write_seasons
 
 
@@ -42,8 +43,8 @@ def one_thread() -> object:
 def _predictions(
     fitted: dict[str, object], games: pd.DataFrame, players: pd.DataFrame
 ) -> dict[str, np.ndarray]:
-    out = {name: models.predict_stat(fitted[name], players) for name in models.PLAYER_MODELS}
-    out[models.GAME_MODEL] = models.predict_home_win(fitted[models.GAME_MODEL], games)
+    out = {name: models.predict_stat(fitted[name], players) for name in PLAYER_MODELS}
+    out[GAME_MODEL] = models.predict_home_win(fitted[GAME_MODEL], games)
     return out
 
 
@@ -59,14 +60,14 @@ def test_fitting_in_workers_with_shared_binning_gives_the_plain_models(synthetic
         for set_rows, models_of_set in zip([before, (games, players)], fitted, strict=True):
             plain = {
                 name: models.fit_player_model(set_rows[1], stat)
-                for name, stat in models.PLAYER_MODELS.items()
+                for name, stat in PLAYER_MODELS.items()
             }
-            plain[models.GAME_MODEL] = models.fit_game_model(set_rows[0])
+            plain[GAME_MODEL] = models.fit_game_model(set_rows[0])
             ours, theirs = (_predictions(m, games, players) for m in (models_of_set, plain))
             for name in ours:
                 assert np.array_equal(ours[name], theirs[name]), name
-        assert set(predicted) == set(models.PLAYER_MODELS)
-        for name in models.PLAYER_MODELS:  # the first set's models predicted the holdout rows
+        assert set(predicted) == set(PLAYER_MODELS)
+        for name in PLAYER_MODELS:  # the first set's models predicted the holdout rows
             assert np.array_equal(predicted[name], models.predict_stat(fitted[0][name], holdout))
 
 
@@ -79,23 +80,18 @@ def test_one_binning_serves_every_model_of_a_matrix(synthetic) -> None:
 def _private_binning_as_expected() -> bool:
     """Whether this scikit-learn's private ``_bin_data`` is the one the loan relies on (at the
     1.3 floor it is not, and the fits bin as usual)."""
-    import inspect
-
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    from nba_ml.modeling import estimators
+    from nba_ml import compat
 
-    original = getattr(HistGradientBoostingRegressor, "_bin_data", None)
-    return (
-        original is not None
-        and list(inspect.signature(original).parameters) == estimators._BIN_DATA_PARAMETERS
-    )
+    return compat.bin_data_method(HistGradientBoostingRegressor()) is not None
 
 
 def _check_binning_is_lent(players: pd.DataFrame) -> None:
     data = models._player_inputs(players, None)
-    assert len(data) == 1 and set(data[0].targets) == set(models.PLAYER_MODELS.values())
-    first = models._fit_player_task(data[0], "pts")[0]
+    assert len(data) == 1 and set(data[0].targets) == set(PLAYER_MODELS)  # by model name
+    by_stat = {spec.target: spec for spec in models.player_specs()}
+    first = models._fit_player_task(data[0], by_stat["pts"])[0]
     kept = dict(data[0].bins)
     if not _private_binning_as_expected():  # another scikit-learn: it bins as usual
         assert kept == {}
@@ -105,7 +101,7 @@ def _check_binning_is_lent(players: pd.DataFrame) -> None:
         )
         return
     assert len(kept) == 2  # the training rows' binning and the validation rows'
-    second = models._fit_player_task(data[0], "ast")[0]
+    second = models._fit_player_task(data[0], by_stat["ast"])[0]
     assert data[0].bins.keys() == kept.keys()  # lent, not redone
     assert second.estimator_._bin_mapper is first.estimator_._bin_mapper
     plain = models.fit_player_model(players, "ast")
@@ -141,7 +137,7 @@ def test_fit_sets_reports_each_player_model(tables) -> None:
     seen: list[tuple[str, int, int | None]] = []
     with progress.reporting_to(lambda step, done, total: seen.append((step, done, total))):
         fitted = models.fit_sets([(small_g, small_p)], jobs=1)
-    assert set(fitted[0]) == {models.GAME_MODEL, *models.PLAYER_MODELS}
+    assert set(fitted[0]) == {GAME_MODEL, *PLAYER_MODELS}
     fits = [(done, total) for step, done, total in seen if step == "fitting the player models"]
     assert fits == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert np.isfinite(models.predict_stat(fitted[0]["points"], small_p.iloc[:50])).all()

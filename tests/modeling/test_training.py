@@ -12,6 +12,7 @@ import pytest
 from nba_ml.data.importer import GameData, empty_game_data, load_directory
 from nba_ml.errors import DataError
 from nba_ml.modeling import evaluation, models, training
+from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 
 
 def _season(label: str, first: str, played: int, upcoming: int = 0) -> pd.DataFrame:
@@ -153,18 +154,18 @@ def test_holdout_figures_come_from_models_fitted_before_the_holdout(
     after_g = tables.games[tables.games["game_date"] >= start]
     after_p = tables.players[tables.players["game_date"] >= start]
     figures = evaluation.evaluate(trained.evaluation_models, before_p, after_g, after_p)
-    assert set(record["metrics"]) == {models.GAME_MODEL, *models.PLAYER_MODELS}
+    assert set(record["metrics"]) == {GAME_MODEL, *PLAYER_MODELS}
     for name, values in record["metrics"].items():
         assert "calibration" not in values
         for key, value in values.items():
             assert value == pytest.approx(figures[name][key], rel=1e-12), (name, key)
-    assert record["calibration"] == figures[models.GAME_MODEL]["calibration"]
+    assert record["calibration"] == figures[GAME_MODEL]["calibration"]
     assert sum(row["count"] for row in record["calibration"]) == record["holdout"]["games"]
     assert record["metrics"]["points"]["n"] == record["holdout"]["player_games"]
 
 
 def test_the_deployed_set_is_fitted_on_all_the_data(trained: training.TrainedSet) -> None:
-    assert set(trained.models) == {models.GAME_MODEL, *models.PLAYER_MODELS}
+    assert set(trained.models) == {GAME_MODEL, *PLAYER_MODELS}
     assert trained.tables is not None
     rows = trained.tables.players.iloc[-200:]
     deployed = models.predict_stat(trained.models["points"], rows)
@@ -182,14 +183,14 @@ def test_the_evaluation_models_are_fitted_on_exactly_the_rows_before_the_holdout
     games, players = trained.tables.games, trained.tables.players
     before_g, before_p = games[games["game_date"] < start], players[players["game_date"] < start]
     rows = players.iloc[-300:]
-    for name, stat in models.PLAYER_MODELS.items():
+    for name, stat in PLAYER_MODELS.items():
         np.testing.assert_array_equal(
             models.predict_stat(trained.evaluation_models[name], rows),
             models.predict_stat(models.fit_player_model(before_p, stat), rows),
             err_msg=name,
         )
     np.testing.assert_array_equal(
-        models.predict_home_win(trained.evaluation_models[models.GAME_MODEL], games),
+        models.predict_home_win(trained.evaluation_models[GAME_MODEL], games),
         models.predict_home_win(models.fit_game_model(before_g), games),
     )
     # and the deployed set on every row

@@ -12,14 +12,22 @@ import pytest
 
 from nba_ml.data.importer import GameData, load_directory
 from nba_ml.errors import DataError
+from nba_ml.manifest import TrainingRecord
 from nba_ml.modeling import evaluation, models
 from nba_ml.modeling.training import build_feature_tables
-from nba_ml.report.refit import MINUTE_BINS, holdout_errors
+from nba_ml.report import refit
+from nba_ml.report.refit import MINUTE_BINS
 from nba_ml.state.history import save_history
+from tests.modelsets import PLAYER_MODELS
 
 START = "2018-10-17"  # the synthetic 2018-19 season's first day
 # the real player model, as the fitting workers make it (``quick_models`` patches this process)
 REAL_PLAYER_MODEL = models.make_player_model
+
+
+def holdout_errors(data_dir: Path, training: dict, **options: Any) -> refit.HoldoutErrors:
+    """``refit.holdout_errors`` of a training record as the store parses it from a manifest."""
+    return refit.holdout_errors(data_dir, TrainingRecord.from_json(training), **options)
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +51,7 @@ def players(data: GameData) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def fitted_before(players: pd.DataFrame, quick_models: None) -> dict[str, Any]:
     before = players[players["game_date"] < pd.Timestamp(START)]
-    return {
-        name: models.fit_player_model(before, stat) for name, stat in models.PLAYER_MODELS.items()
-    }
+    return {name: models.fit_player_model(before, stat) for name, stat in PLAYER_MODELS.items()}
 
 
 @pytest.mark.parametrize(
@@ -85,8 +91,8 @@ def test_fast_errors_bin_the_holdout_by_minutes_played(
     assert not errors.honest and errors.seconds >= 0
     after = players[players["game_date"] >= pd.Timestamp(START)]
     team_games = after.groupby(["game_id", "team"]).ngroups
-    assert set(errors.models) == set(models.PLAYER_MODELS)
-    for name, stat in models.PLAYER_MODELS.items():
+    assert set(errors.models) == set(PLAYER_MODELS)
+    for name, stat in PLAYER_MODELS.items():
         result = errors.models[name]
         assert [row["label"] for row in result.rows] == [label for label, _, _ in MINUTE_BINS]
         # synthetic minutes: 14, 18 | 22, 26, 28 | 30, 32, 34, 36 a team-game; 30 is in "30–40"
@@ -124,7 +130,7 @@ def test_honest_errors_refit_on_the_rows_before_the_holdout(
     assert honest.honest
     # the same definitions fitted on the same rows: the figures of the models fitted above
     fast = holdout_errors(data_dir, training, deployed=fitted_before)
-    for name in models.PLAYER_MODELS:
+    for name in PLAYER_MODELS:
         assert honest.models[name].overall == pytest.approx(fast.models[name].overall)
         assert honest.models[name].rows == fast.models[name].rows
 
@@ -163,14 +169,14 @@ def test_the_honest_refit_runs_in_the_training_worker_pool(
     run = workers.Pool.run
 
     def spy(self: workers.Pool, function: Any, tasks: Any, *args: Any, **kwargs: Any) -> Any:
-        runs.append((self.jobs, function.__name__, sorted(task[1] for task in tasks)))
+        runs.append((self.jobs, function.__name__, sorted(task[1].target for task in tasks)))
         return run(self, function, tasks, *args, **kwargs)
 
     monkeypatch.setattr(workers.Pool, "run", spy)
     monkeypatch.setattr(models, "make_player_model", REAL_PLAYER_MODEL)
     data_dir, training = saved
     pooled = holdout_errors(data_dir, training, jobs=2)
-    assert runs == [(2, "_fit_player_task", sorted(models.PLAYER_MODELS.values()))]
+    assert runs == [(2, "_fit_player_task", sorted(PLAYER_MODELS.values()))]
     import sklearn.ensemble  # noqa: F401 - load OpenMP first: threadpoolctl limits loaded libs
     from threadpoolctl import threadpool_limits
 
@@ -178,7 +184,7 @@ def test_the_honest_refit_runs_in_the_training_worker_pool(
         alone = holdout_errors(data_dir, training, jobs=1)
     assert len(runs) == 1  # jobs=1: no pool
     assert pooled.honest and alone.honest
-    for name in models.PLAYER_MODELS:
+    for name in PLAYER_MODELS:
         assert pooled.models[name].overall == pytest.approx(alone.models[name].overall)
         assert pooled.models[name].rows == alone.models[name].rows
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nba_ml.data.importer import GameData, load_directory
+from nba_ml.manifest import Manifest
 from nba_ml.serving.predictor import Predictor
 from tests.synthetic import write_seasons
 
@@ -37,7 +38,10 @@ def synthetic_models(synthetic_games: GameData) -> dict[str, object]:
 
 def new_predictor(models: dict[str, object], games: GameData) -> Predictor:
     """A Predictor with nothing cached (no prepared day, no stale warning given yet)."""
-    return Predictor(dict(models), games, {"generation": GENERATION, "trained_at": TRAINED_AT})
+    manifest = Manifest.from_json(
+        {"models": {}, "generation": GENERATION, "trained_at": TRAINED_AT}
+    )
+    return Predictor(dict(models), games, manifest)
 
 
 @pytest.fixture(scope="session")

@@ -140,12 +140,14 @@ def test_answers_are_plain_json(synthetic_predictor: Predictor, day: str) -> Non
         api.players_answer(synthetic_predictor, {"player": str(BOS_1), "date": day}),
     ):
         assert json.loads(json.dumps(answer, allow_nan=False)) == answer
-        # flat, but for the availability used (issue #23): an object of plain values
+        # flat, but for the availability used (issue #23) and a player's distributions:
+        # objects and lists of plain values
         assert answer["availability"] == {"source": "none", "out": [], "notes": []}
+        nested = ("quantiles", "lines", "availability")
         assert all(
             value is None or type(value) in (str, int, float, bool)
             for key, value in answer.items()
-            if key != "availability"
+            if key not in nested
         ), answer
 
 
@@ -355,13 +357,14 @@ class _MultiDict(dict[str, str]):
         (
             "players",
             {"player": str(BOS_1), "hom": "1"},
-            "unknown query parameter 'hom' (this endpoint takes player, opponent, home, date, out)",
+            "unknown query parameter 'hom' (this endpoint takes player, opponent, home, date, "
+            "line, out)",
         ),
         (
             "players",
             {"player": str(BOS_1), "x\n\x1b[31m" + "y" * 500: "1"},
             "unknown query parameter 'x\\n\\x1b[31m" + "y" * 93 + "' (this endpoint takes player, "
-            "opponent, home, date, out)",
+            "opponent, home, date, line, out)",
         ),
     ],
 )
@@ -468,3 +471,33 @@ def test_error_answers_name_no_server_path_and_busy_is_503(tmp_path: Path) -> No
     )
     assert api.public_text("unknown team 'BOZ'", "/") == "unknown team 'BOZ'"
     assert api.error_status(ServingBusy("busy")) == 503
+
+
+def test_players_take_repeatable_lines_and_name_bad_ones(
+    synthetic_predictor: Predictor, day: str
+) -> None:
+    from werkzeug.datastructures import MultiDict
+
+    params = MultiDict(
+        [("player", "Player BOS 1"), ("date", day), ("line", "points:10.5"), ("line", "assists:3")]
+    )
+    answer = api.players_answer(synthetic_predictor, params)
+    if synthetic_predictor.has_player_distributions():
+        assert answer["lacking"] is None and set(answer["quantiles"]) == {
+            "points",
+            "assists",
+            "rebounds",
+        }
+        half, whole = answer["lines"]
+        assert (half["stat"], half["line"], "push" in half) == ("points", 10.5, False)
+        assert whole["over"] + whole["under"] + whole["push"] == pytest.approx(1, abs=0.002)
+    else:  # a set without distributions: the stats, and what it lacks
+        assert answer["quantiles"] is None and "run `nba-ml train --force`" in answer["lacking"]
+    json.dumps(answer)
+    message = _bad(
+        synthetic_predictor,
+        "players",
+        MultiDict([("player", "Player BOS 1"), ("line", "points=10.5"), ("line", "steals:1")]),
+    )
+    assert "'points=10.5'" in message and "'steals:1'" in message
+    assert "points:24.5" in message

@@ -30,6 +30,7 @@ from nba_ml.serving.availability import (
 )
 from nba_ml.serving.predictor import Predictor
 from tests.conftest import cli_runner
+from tests.serving.conftest import new_predictor
 from tests.synthetic import write_seasons
 
 STAR = "Player BOS 1"
@@ -116,7 +117,7 @@ def predictor(games: GameData) -> Predictor:
     from nba_ml.modeling import features, models
 
     tables = features.feature_tables(games.team_games, games.player_games)
-    return Predictor(models.fit_sets([tables], jobs=1)[0], games, {})
+    return new_predictor(models.fit_sets([tables], jobs=1)[0], games)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from nba_ml.errors import DataError
+from nba_ml.manifest import Manifest
 from nba_ml.serving import contained
 from nba_ml.serving.predictor import Predictor
 from nba_ml.state.history import history_path
@@ -19,8 +20,8 @@ from nba_ml.state.history import history_path
 
 def _models_only(saved_games: tuple[Path, str], models: dict[str, object]) -> Predictor:
     data_dir, sha256 = saved_games
-    manifest = {"generation": "g", "training": {"history_sha256": sha256}}
-    return Predictor(dict(models), None, manifest, data_dir)
+    manifest = {"generation": "g", "models": {}, "training": {"history_sha256": sha256}}
+    return Predictor(dict(models), None, Manifest.from_json(manifest), data_dir)
 
 
 def _install(data_dir: Path, sha256: str) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from nba_ml.data.importer import GameData
 from nba_ml.errors import ConfigError, ModelInvalid, ModelsNotReady, UsageError
+from nba_ml.manifest import Manifest
 from nba_ml.serving.live import LivePredictor, installed_key
 from nba_ml.serving.predictor import Predictor, load_predictor
 from nba_ml.state.history import history_path, load_history, save_history
@@ -307,7 +308,9 @@ def test_with_only_today_to_prepare_the_game_data_stays_out_of_this_process(
         data_dir,
         prepare_days=1,
         today=lambda: first_day,
-        loader=lambda path: Predictor(dict(synthetic_models), None, manifest, path),
+        loader=lambda path: Predictor(
+            dict(synthetic_models), None, Manifest.from_json(manifest), path
+        ),
     )
     assert live.refresh()
     predictor = live.current()

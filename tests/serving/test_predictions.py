@@ -30,7 +30,9 @@ def _player(**changes: object) -> PlayerPrediction:
 
 
 def test_a_game_is_its_fields_then_what_served_it_in_this_order() -> None:
-    game = GamePrediction("2019-10-22", "BOS", "PHI", 0.4782, served=FRESH)
+    game = GamePrediction(
+        "2019-10-22", "BOS", "PHI", {"home_win_probability": 0.4782}, served=FRESH
+    )
     assert list(game.as_dict().items()) == [
         ("game_date", "2019-10-22"),
         ("home", "BOS"),
@@ -90,6 +92,8 @@ def test_a_field_marked_predicted_reaches_both_json_forms_from_its_one_declarati
     class WithMargin(GamePrediction):
         home_margin: float = dataclasses.field(default=0.0, metadata=PREDICTED)
 
-    game = WithMargin("2019-10-22", "BOS", "PHI", 0.6, served=FRESH, home_margin=3.5)
+    game = WithMargin(
+        "2019-10-22", "BOS", "PHI", {"home_win_probability": 0.6}, served=FRESH, home_margin=3.5
+    )
     assert game.predicted() == {"home_win_probability": 0.6, "home_margin": 3.5}
     assert list(game.as_dict())[3:6] == ["home_win_probability", "home_margin", "generation"]

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nba_ml import modelset
 from nba_ml.data.importer import GameData
 from nba_ml.data.schema import PLAYER_GAME_COLUMNS, TEAM_GAME_COLUMNS
 from nba_ml.errors import UsageError
 from nba_ml.modeling import features, models
 from nba_ml.serving.predictions import PlayerPrediction
 from nba_ml.serving.predictor import Predictor, load_predictor
+from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 
 DAY = "2019-10-22"
 
@@ -52,7 +54,7 @@ def test_games_match_the_training_feature_path(predictor: Predictor) -> None:
     table = (
         table[table["game_date"] == pd.Timestamp(DAY)].set_index("home").loc[[h for h, _ in pairs]]
     )
-    slow = models.predict_home_win(predictor.models[models.GAME_MODEL], table)
+    slow = models.predict_home_win(predictor.models[GAME_MODEL], table)
     np.testing.assert_allclose([g.home_win_probability for g in fast], np.round(slow, 4))
     assert [(g.home, g.away) for g in fast] == pairs
 
@@ -85,10 +87,11 @@ def test_players_match_the_training_feature_path(predictor: Predictor) -> None:
         pd.concat([history.player_games, upcoming], ignore_index=True), team_games
     )
     row = table[table["pts"].isna()]
-    for name_ in models.PLAYER_MODELS:
+    for name_ in PLAYER_MODELS:
         slow = models.predict_stat(predictor.models[name_], row)[0]
         assert fast[0].stats[name_] == pytest.approx(slow, abs=0.006)
-    assert list(fast[0].stats) == list(models.PLAYER_MODELS)  # one value per model, in order
+    # one value per player model of the registry, in its order, under its output name
+    assert list(fast[0].stats) == [s.output for s in modelset.of_level(modelset.Level.PLAYER)]
 
 
 def test_unknown_venue_is_the_mean_of_home_and_away(predictor: Predictor) -> None:
@@ -102,6 +105,53 @@ def test_unknown_venue_is_the_mean_of_home_and_away(predictor: Predictor) -> Non
     assert either.stat("points") == pytest.approx(
         (home.stat("points") + away.stat("points")) / 2, abs=0.01
     )
+
+
+def test_player_distributions_mix_the_venues_and_say_when_lacking(predictor: Predictor) -> None:
+    import copy
+
+    import numpy as np
+
+    from nba_ml.serving.lines import NO_DISTRIBUTIONS, Line
+
+    request = {"player": "Giannis Antetokounmpo", "opponent": "TOR"}
+    assert predictor.has_player_distributions()
+    players = predictor  # its internals: one request at each venue, and at an unknown one
+    cached = players._day(players._upcoming(DAY))
+    rows = cached.players.reindex([predictor.find_player("Giannis Antetokounmpo")[0]])
+    rows = rows.reset_index()
+    cdfs: dict[str, np.ndarray] = {}
+    team = predictor.find_player("Giannis Antetokounmpo")[2]
+    both: dict[str, np.ndarray] = {}
+    for venue in (True, False):
+        found: dict[str, np.ndarray] = {}
+        players._player_stats(cached, rows, [(0, team, "TOR", venue)], found)
+        for name, cdf in found.items():
+            both[name] = both.get(name, 0) + cdf / 2
+    players._player_stats(cached, rows, [(0, team, "TOR", None)], cdfs)
+    assert set(cdfs) == set(PLAYER_MODELS)
+    for name, cdf in cdfs.items():
+        assert cdf.shape[0] == 1 and (np.diff(cdf, axis=1) >= -1e-12).all()
+        assert cdf[0, -1] == pytest.approx(1.0)
+        np.testing.assert_allclose(cdf, both[name])
+    (answer,) = predictor.predict_players(
+        [request], date=DAY, lines=[Line("points", 20.5), Line("rebounds", 10)]
+    )
+    assert set(answer.spread["quantiles"]) == set(PLAYER_MODELS)
+    half, whole = answer.spread["lines"]
+    assert "push" not in half and "push" in whole
+    # a set trained before the distributions: the same answers, saying what it lacks
+    old = copy.copy(predictor)
+    old.models = {
+        name: (copy.copy(model) if name in PLAYER_MODELS else model)
+        for name, model in predictor.models.items()
+    }
+    for name in PLAYER_MODELS:
+        old.models[name].distribution_ = None
+    assert not old.has_player_distributions()
+    (older,) = old.predict_players([request], date=DAY)
+    assert older.stats == answer.stats
+    assert older.spread == {"quantiles": None, "lines": None, "lacking": NO_DISTRIBUTIONS}
 
 
 def test_bad_requests_are_usage_errors(predictor: Predictor) -> None:
@@ -321,3 +371,35 @@ def test_a_date_being_computed_never_queues_requests_for_another_one(
     assert (
         len(predictor.predict_games([("BOS", "PHI")], date=first_day + dt.timedelta(days=1))) == 1
     )  # free again
+
+
+def test_a_registered_player_model_is_answered_and_one_the_set_lacks_is_left_out(
+    synthetic_models: dict[str, object], synthetic_games: GameData, first_day: dt.date
+) -> None:
+    import dataclasses
+
+    from tests.serving.conftest import new_predictor
+
+    toy = dataclasses.replace(
+        modelset.spec("points"),
+        name="steals",
+        file="steals_prediction_model.skops",
+        output="steals",
+        digits=1,
+        required=False,
+        since="0.2.0",
+    )
+    extension = modelset.register(toy)
+    try:
+        older = new_predictor(synthetic_models, synthetic_games)  # trained before "steals"
+        (lacking,) = older.predict_players([{"player": "Player BOS 1"}], date=first_day)
+        assert list(lacking.stats) == ["points", "assists", "rebounds"]
+        newer = new_predictor(
+            {**synthetic_models, "steals": synthetic_models["points"]}, synthetic_games
+        )
+        (answer,) = newer.predict_players([{"player": "Player BOS 1"}], date=first_day)
+        assert list(answer.stats) == ["points", "assists", "rebounds", "steals"]
+        assert answer.stat("steals") == round(answer.stat("points"), 1)  # its own digits
+        assert list(answer.as_dict())[6:10] == ["points", "assists", "rebounds", "steals"]
+    finally:
+        modelset.unregister(extension)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.data.cache import raw_dir_of, schedule_path
-from nba_ml.data.schedule import ScheduledGame
+from nba_ml.data.cache import schedule_path
+from nba_ml.data.scoreboard import ScheduledGame
 from nba_ml.errors import DataError, UsageError
 from nba_ml.serving.predictor import Predictor
 from nba_ml.serving.slate import NoSchedule, Schedule, cached_schedule, day_slate, predict_slate
+from nba_ml.state.layout import DataLayout
 
 GAMES = [
     ScheduledGame("g1", "BOS", "PHI", "2018-11-20T00:30:00Z", "7:30 pm ET", "Regular Season"),
@@ -41,7 +42,7 @@ def _scoreboard(day: dt.date, games: list[tuple[str, str]]) -> dict[str, object]
 
 
 def _cache(data_dir: Path, day: dt.date, games: list[tuple[str, str]]) -> Path:
-    path = schedule_path(raw_dir_of(data_dir), day)
+    path = schedule_path(DataLayout(data_dir).raw, day)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_scoreboard(day, games)))
     return path
@@ -134,7 +135,7 @@ def test_a_day_without_games_asks_for_no_predictor(tmp_path: Path, first_day: dt
     assert result.games == [] and result.served is None
     assert result.as_dict() == {
         "date": first_day.isoformat(),
-        "schedule_file": str(schedule_path(raw_dir_of(tmp_path), first_day)),
+        "schedule_file": str(schedule_path(DataLayout(tmp_path).raw, first_day)),
         "games": [],
         "skipped": [],
     }

@@ -17,7 +17,7 @@ from tests.serving.conftest import new_predictor
 def test_installed_key_follows_the_link_and_its_manifest(tmp_path: Path) -> None:
     assert swap.installed_key(tmp_path) is None
     (tmp_path / "generations" / "a").mkdir(parents=True)
-    os.symlink("generations/a", tmp_path / swap.MODELS_LINK)
+    os.symlink("generations/a", tmp_path / "models")
     no_manifest = swap.installed_key(tmp_path)
     assert no_manifest == ("generations/a", None)
     (tmp_path / "generations" / "a" / "manifest.json").write_text("{}")

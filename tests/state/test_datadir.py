@@ -230,3 +230,19 @@ def test_a_dangling_symlink_data_dir_is_named_as_such(tmp_path: Path) -> None:
     )
     assert result.returncode == EXIT_USAGE, result.stderr
     assert result.stderr.count("\n") == 1 and "dangling link" in result.stderr
+
+
+def test_state_directory_is_systemds_first_directory_or_nothing() -> None:
+    from nba_ml.config import FROM_STATE_DIRECTORY, resolve_settings
+    from nba_ml.state.datadir import STATE_DIRECTORY_ENV, state_directory
+
+    assert state_directory({STATE_DIRECTORY_ENV: "/var/lib/a:/var/lib/b"}) == "/var/lib/a"
+    assert state_directory({STATE_DIRECTORY_ENV: " /var/lib/a "}) == "/var/lib/a"
+    assert state_directory({STATE_DIRECTORY_ENV: " "}) == state_directory({}) == ""
+    # the data directory and where status says it came from read the variable the same way
+    settings = resolve_settings(environ={STATE_DIRECTORY_ENV: "/var/lib/a:/var/lib/b"})
+    assert settings.data_dir == Path("/var/lib/a")
+    assert settings.sources["data_dir"] == FROM_STATE_DIRECTORY == STATE_DIRECTORY_ENV
+    home = resolve_settings(environ={STATE_DIRECTORY_ENV: ":/var/lib/b", "HOME": "/home/x"})
+    assert home.data_dir == Path("/home/x/.local/share/nba-ml")
+    assert home.sources["data_dir"] != FROM_STATE_DIRECTORY

@@ -62,7 +62,7 @@ def assert_kept(data_dir: Path, installed: dict | None) -> None:
     else:
         assert read_manifest(data_dir) == installed
         assert verify_model_set(data_dir, full_load=True).ok
-        assert generation_names(data_dir) == [installed["generation"]]
+        assert generation_names(data_dir) == [installed.generation]
     assert not [path for path in data_dir.iterdir() if path.name.startswith(".models.tmp-")]
     assert foreign_entries(data_dir) == []
 
@@ -80,20 +80,20 @@ def test_write_installs_a_set_with_a_full_manifest(data_dir: Path, models_a) -> 
 
     link = data_dir / "models"
     assert link.is_symlink()
-    assert os.readlink(link) == f"generations/{manifest['generation']}"
-    assert manifest["schema"] == 2
-    assert manifest["training"] == {
+    assert os.readlink(link) == f"generations/{manifest.generation}"
+    assert manifest.schema == 2
+    assert manifest.to_json()["training"] == {
         "seasons": ["2023-24", "2024-25"],
         "rows": 4920,
         "brier": 0.21,
-        "history_sha256": manifest["training"]["history_sha256"],
+        "history_sha256": manifest.record.history_sha256,
     }
-    assert manifest["versions"]["sklearn"] == SKLEARN
-    assert manifest["versions"]["skops"] == importlib.metadata.version("skops")
-    assert set(manifest["versions"]) >= {"python", "numpy", "pandas", "nba_api", "nba_ml"}
+    assert manifest.versions["sklearn"] == SKLEARN
+    assert manifest.versions["skops"] == importlib.metadata.version("skops")
+    assert set(manifest.versions) >= {"python", "numpy", "pandas", "nba_api", "nba_ml"}
     assert 0 <= model_age_hours(manifest) < 0.1
     for name in MODEL_NAMES:
-        entry = manifest["models"][name]
+        entry = manifest.to_json()["models"][name]
         path = link / MODEL_FILES[name]
         assert entry == {
             "file": MODEL_FILES[name],
@@ -122,11 +122,11 @@ def test_new_writes_keep_only_the_current_and_previous_generation(
 ) -> None:
     first = write_set(data_dir, models_a, {"n": 1})
     second = write_set(data_dir, models_b, {"n": 2})
-    assert second["previous_generation"] == first["generation"]
+    assert second.previous_generation == first.generation
     third = write_set(data_dir, models_a, {"n": 3})
     names = sorted(p.name for p in (data_dir / "generations").iterdir())
-    assert names == sorted([second["generation"], third["generation"]])
-    assert read_manifest(data_dir)["training"]["n"] == 3
+    assert names == sorted([second.generation, third.generation])
+    assert read_manifest(data_dir).to_json()["training"]["n"] == 3
     assert verify_model_set(data_dir).ok
 
 
@@ -153,7 +153,7 @@ def test_a_model_that_cannot_be_saved_or_loaded_leaves_the_current_set(
     with pytest.raises(TypeError, match=r"does not load|cannot pickle"):
         write_set(data_dir, broken, {})
     assert read_manifest(data_dir) == installed
-    assert [p.name for p in (data_dir / "generations").iterdir()] == [installed["generation"]]
+    assert [p.name for p in (data_dir / "generations").iterdir()] == [installed.generation]
 
 
 def test_unserialisable_training_info_fails_before_writing(data_dir: Path, models_a) -> None:
@@ -166,10 +166,10 @@ def test_a_first_set_names_no_previous_one_and_its_generation_is_its_time(
     data_dir: Path, models_a
 ) -> None:
     manifest = write_model_set(data_dir, models_a, {})
-    generation = manifest["generation"]
+    generation = manifest.generation
     assert re.fullmatch(GENERATION, generation)
-    assert manifest["previous_generation"] is None
-    trained_at = datetime.fromisoformat(manifest["trained_at"])
+    assert manifest.previous_generation is None
+    trained_at = datetime.fromisoformat(manifest.trained_at)
     assert trained_at.tzinfo is not None and trained_at.utcoffset().total_seconds() == 0
     assert (
         datetime.strptime(generation[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
@@ -192,7 +192,7 @@ def test_training_info_is_stored_as_plain_json(data_dir: Path, models_a) -> None
         "nested": {"ok": True, "none": None},
     }
     manifest = write_model_set(data_dir, models_a, training)
-    assert manifest["training"] == {
+    assert manifest.to_json()["training"] == {
         "seasons": ["2023-24", "2024-25"],
         "source": "/srv/exports",
         "through": "2026-04-12",
@@ -227,11 +227,11 @@ def test_a_generation_name_already_taken_is_never_reused(
     monkeypatch.setattr(install.secrets, "token_hex", lambda size: next(tokens))
     first = write_set(data_dir, models_a, {})
     second = write_set(data_dir, models_b, {})
-    assert first["generation"] == "20260115T100000Z-abcdef"
-    assert second["generation"] == "20260115T100000Z-123456"
-    assert second["previous_generation"] == first["generation"]
-    assert second["trained_at"] == "2026-01-15T10:00:00+00:00"
-    assert generation_names(data_dir) == sorted([first["generation"], second["generation"]])
+    assert first.generation == "20260115T100000Z-abcdef"
+    assert second.generation == "20260115T100000Z-123456"
+    assert second.previous_generation == first.generation
+    assert second.trained_at == "2026-01-15T10:00:00+00:00"
+    assert generation_names(data_dir) == sorted([first.generation, second.generation])
     assert verify_model_set(data_dir).ok
 
 
@@ -320,8 +320,8 @@ def test_a_failure_at_any_step_keeps_the_current_set_and_leaves_no_litter(
     assert isinstance(raised.value.__cause__, OSError)
     assert_kept(data_dir, installed)
     # Nothing of the failed attempt is in the way of the next one.
-    assert write_set(data_dir, models_b, {"n": 3})["previous_generation"] == (
-        None if installed is None else installed["generation"]
+    assert write_set(data_dir, models_b, {"n": 3}).previous_generation == (
+        None if installed is None else installed.generation
     )
     assert verify_model_set(data_dir).ok
 
@@ -460,7 +460,7 @@ def test_a_models_directory_that_appears_mid_write_is_not_replaced(
     ):
         write_model_set(data_dir, models_b, {})
     assert (data_dir / "models" / MODEL_FILES["points"]).read_bytes() == b"their model"
-    assert generation_names(data_dir) == [installed["generation"]]  # the new one is removed
+    assert generation_names(data_dir) == [installed.generation]  # the new one is removed
 
 
 def test_an_old_generation_that_gains_a_foreign_file_is_kept_not_pruned(
@@ -470,8 +470,8 @@ def test_an_old_generation_that_gains_a_foreign_file_is_kept_not_pruned(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    oldest = write_model_set(data_dir, models_a, {"n": 1})["generation"]
-    previous = write_model_set(data_dir, models_b, {"n": 2})["generation"]
+    oldest = write_model_set(data_dir, models_a, {"n": 1}).generation
+    previous = write_model_set(data_dir, models_b, {"n": 2}).generation
     notes = data_dir / "generations" / oldest / "notes.txt"
     real = install._publish
 
@@ -482,7 +482,7 @@ def test_an_old_generation_that_gains_a_foreign_file_is_kept_not_pruned(
     monkeypatch.setattr(install, "_publish", publish)
     caplog.clear()  # only this write's records (an earlier test may have left INFO enabled)
     with caplog.at_level(logging.WARNING, logger="nba_ml.state.install"):
-        newest = write_model_set(data_dir, models_a, {"n": 3})["generation"]
+        newest = write_model_set(data_dir, models_a, {"n": 3}).generation
     assert generation_names(data_dir) == sorted([oldest, previous, newest])
     assert notes.read_text() == "written after the check, before the prune"
     assert [
@@ -543,12 +543,12 @@ def _reader(data_dir: str, stop, report) -> None:  # type: ignore[no-untyped-def
         if not verification.ok:
             bad.append(verification.summary())
         else:
-            seen.add(verification.manifest["generation"])
+            seen.add(verification.manifest.generation)
     report.send((checks, bad, sorted(seen)))
 
 
 def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, models_b) -> None:
-    written = {write_set(data_dir, models_a, {"n": 0})["generation"]}
+    written = {write_set(data_dir, models_a, {"n": 0}).generation}
     context = multiprocessing.get_context("fork")
     stop = context.Event()
     receiver, sender = context.Pipe(duplex=False)
@@ -559,7 +559,7 @@ def test_readers_never_see_a_mixed_or_partial_set(data_dir: Path, models_a, mode
         reader.start()
     try:
         for n in range(1, 16):
-            written.add(write_set(data_dir, (models_a, models_b)[n % 2], {"n": n})["generation"])
+            written.add(write_set(data_dir, (models_a, models_b)[n % 2], {"n": n}).generation)
     finally:
         stop.set()
         results = [receiver.recv() for _ in readers]

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml.commands.runs import record_run
+from nba_ml.commands.recording import record_run
 from nba_ml.config import resolve_settings
-from nba_ml.state.metrics import render_metrics, write_run_metrics
+from nba_ml.manifest import Manifest
+from nba_ml.state.metrics import KNOWN_OUTCOMES, render_metrics, write_run_metrics
 from tests.conftest import copy_data_dir
 
 # The text exposition format (version 0.0.4), as node_exporter's textfile collector parses it.
@@ -71,6 +72,11 @@ def _run(command: str, outcome: str, code: int, ended: str, seconds: int = 30) -
     }
 
 
+def _parsed(manifest: dict) -> Manifest:
+    """The manifest as the store parses it (these records list no model files)."""
+    return Manifest.from_json({"models": {}, **manifest})
+
+
 MANIFEST = {
     "generation": "20261201T100000Z-abc",
     "trained_at": "2026-12-01T10:00:00+00:00",
@@ -94,7 +100,7 @@ def test_metrics_name_every_required_figure_and_parse_strictly() -> None:
         _run("train", "skipped", 0, "2026-12-01T09:00:01+00:00", 1),
         _run("train", "failed", 1, "2026-12-01T10:02:00+00:00", 120),
     ]
-    families = parse_exposition(render_metrics(runs, MANIFEST, valid=True))
+    families = parse_exposition(render_metrics(runs, _parsed(MANIFEST), valid=True))
     assert all(name.startswith("nba_ml_") for name in families)
     train_label = (("command", "train"),)
     success = families["nba_ml_last_success_timestamp_seconds"]
@@ -139,7 +145,7 @@ def test_metrics_without_runs_or_models_still_parse() -> None:
         {"command": ["x"]},
         _run("train", "weird\noutcome", 2, "2026-12-01T00:00:00"),
     ]
-    families = parse_exposition(render_metrics(runs, odd, valid=False))
+    families = parse_exposition(render_metrics(runs, _parsed(odd), valid=False))
     assert families["nba_ml_models_valid"] == {(("generation", 'a\\"b\\\\c\\nd'),): 0.0}
     assert families["nba_ml_last_run_exit_code"] == {(("command", "train"),): 2.0}
 
@@ -152,7 +158,7 @@ def test_numbers_too_large_for_a_float_are_left_out_not_raised() -> None:
         **MANIFEST,
         "training": {"metrics": {"points": {"mae": -(10**400)}}, "holdout": {"games": 10**400}},
     }
-    families = parse_exposition(render_metrics(runs, manifest, valid=True))
+    families = parse_exposition(render_metrics(runs, _parsed(manifest), valid=True))
     assert "nba_ml_last_run_exit_code" not in families and "nba_ml_holdout_mae" not in families
     assert "nba_ml_holdout_games" not in families
     assert families["nba_ml_last_run_outcome"][(("command", "train"), ("outcome", "failed"))] == 1
@@ -286,8 +292,10 @@ def test_every_recorded_outcome_is_exported_before_it_happens() -> None:
     from nba_ml.errors import Outcome
 
     runs = [_run("train", "trained", 0, "2026-12-01T09:00:00+00:00")]
-    families = parse_exposition(render_metrics(runs, MANIFEST, valid=True))
+    families = parse_exposition(render_metrics(runs, _parsed(MANIFEST), valid=True))
     exported = {dict(k)["outcome"] for k in families["nba_ml_last_run_outcome"]}
     recorded = {o.value for o in Outcome} - {"valid"}
     assert "busy" in exported
     assert recorded <= exported
+    assert families["nba_ml_last_run_outcome"][(("command", "train"), ("outcome", "busy"))] == 0
+    assert set(KNOWN_OUTCOMES) == recorded and len(KNOWN_OUTCOMES) == len(recorded)

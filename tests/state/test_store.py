@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from nba_ml import MODEL_FILES, MODEL_NAMES
 from nba_ml.errors import ModelInvalid
+from nba_ml.manifest import EMPTY_RECORD, Manifest, ManifestDamaged
 from nba_ml.state.modelfile import dumps_model
 from nba_ml.state.store import (
     SET,
@@ -30,7 +31,6 @@ from nba_ml.state.store import (
     load_model_set_with_manifest,
     model_age_hours,
     read_manifest,
-    training_record,
     verify_model_set,
 )
 from tests.modelsets import write_set
@@ -74,7 +74,7 @@ def test_an_installed_set_verifies_by_hash_and_loads_as_written(data_dir: Path, 
     verification = verify_model_set(data_dir)
     assert verification.ok, verification.problems
     assert verification.manifest == manifest
-    assert verification.path == data_dir / "generations" / manifest["generation"]
+    assert verification.path == data_dir / "generations" / manifest.generation
     assert not verification.loaded
     assert verification.seconds < 1.0
     assert verification.summary() == "ok"
@@ -313,7 +313,11 @@ def test_any_manifest_content_is_reported_never_raised(data_dir: Path, models_a,
     verification = verify_model_set(data_dir, full_load=True)
     assert not verification.ok
     assert verification.problems
-    assert isinstance(model_age_hours(manifest if isinstance(manifest, dict) else {}), float)
+    try:
+        parsed: Manifest | None = Manifest.from_json(manifest)
+    except ManifestDamaged:
+        parsed = None
+    assert isinstance(model_age_hours(parsed), float)
 
 
 def test_a_manifest_cannot_point_outside_the_generation(data_dir: Path, models_a) -> None:
@@ -324,20 +328,25 @@ def test_a_manifest_cannot_point_outside_the_generation(data_dir: Path, models_a
     assert problems_of(verify_model_set(data_dir), "points") == ["not listed in the manifest"]
 
 
+def _trained_at(raw: object = None) -> Manifest:
+    return Manifest.from_json({"models": {}, **({} if raw is None else {"trained_at": raw})})
+
+
 def test_model_age_hours() -> None:
     now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
-    assert model_age_hours({"trained_at": "2026-11-27T04:00:00+00:00"}, now) == 6.0
-    assert model_age_hours({"trained_at": "2026-11-27T04:00:00Z"}, now) == 6.0
-    assert model_age_hours({"trained_at": "2026-11-26T22:00:00"}, now + timedelta(hours=1)) == 13.0
-    assert model_age_hours({}, now) == math.inf
-    assert model_age_hours({"trained_at": "yesterday"}, now) == math.inf
-    assert model_age_hours({"trained_at": "2026-11-27T10:04:00Z"}, now) == 0.0  # clock skew
+    assert model_age_hours(_trained_at("2026-11-27T04:00:00+00:00"), now) == 6.0
+    assert model_age_hours(_trained_at("2026-11-27T04:00:00Z"), now) == 6.0
+    assert model_age_hours(_trained_at("2026-11-26T22:00:00"), now + timedelta(hours=1)) == 13.0
+    assert model_age_hours(_trained_at(), now) == math.inf
+    assert model_age_hours(None, now) == math.inf
+    assert model_age_hours(_trained_at("yesterday"), now) == math.inf
+    assert model_age_hours(_trained_at("2026-11-27T10:04:00Z"), now) == 0.0  # clock skew
 
 
 def test_a_trained_at_in_the_future_is_an_unknown_age(caplog: pytest.LogCaptureFixture) -> None:
     now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
     with caplog.at_level("WARNING", logger="nba_ml.state.store"):
-        assert model_age_hours({"trained_at": "2030-01-01T00:00:00+00:00"}, now) == math.inf
+        assert model_age_hours(_trained_at("2030-01-01T00:00:00+00:00"), now) == math.inf
     assert [r.getMessage() for r in caplog.records] == [
         "the models' trained_at 2030-01-01T00:00:00+00:00 is in the future; their age is "
         "unknown, so they count as stale"
@@ -345,15 +354,19 @@ def test_a_trained_at_in_the_future_is_an_unknown_age(caplog: pytest.LogCaptureF
 
 
 @pytest.mark.parametrize(
-    "manifest", [None, [], "text", {"training": ["a"]}, {"training": "x"}, {"training": None}, {}]
+    "manifest", [{"training": ["a"]}, {"training": "x"}, {"training": None}, {}]
 )
-def test_a_training_record_that_is_not_an_object_reads_as_empty(manifest: object) -> None:
-    assert training_record(manifest) == {}
+def test_a_training_record_that_is_not_an_object_reads_as_empty(manifest: dict) -> None:
+    parsed = Manifest.from_json({"models": {}, **manifest})
+    assert parsed.training is None
+    assert parsed.record == EMPTY_RECORD and parsed.record.to_json() == {}
 
 
-def test_a_training_record_is_returned_as_it_is() -> None:
+def test_a_training_record_is_kept_as_it_was_written() -> None:
     record = {"history_sha256": "ab" * 32, "seasons": ["2017-18"]}
-    assert training_record({"training": record}) is record
+    parsed = Manifest.from_json({"models": {}, "training": record})
+    assert parsed.training is not None and parsed.training.to_json() == record
+    assert parsed.record.history_sha256 == "ab" * 32
 
 
 def test_a_set_saved_by_an_older_nba_ml_is_invalid_and_never_loaded(

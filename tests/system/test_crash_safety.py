@@ -25,7 +25,7 @@ from nba_ml.state import modelfile
 from nba_ml.state.history import history_path, write_history_payload
 from nba_ml.state.install import cleanup_leftovers, write_model_set
 from nba_ml.state.store import load_model_set, read_manifest, verify_model_set
-from tests.conftest import GAMELOGS, copy_data_dir, drop_permission_override, run_in_child
+from tests.conftest import copy_data_dir, drop_permission_override, run_in_child
 
 GAME_DATA = b"the saved game data of a training"
 GAME_DATA_SHA256 = hashlib.sha256(GAME_DATA).hexdigest()
@@ -116,7 +116,7 @@ def test_a_writer_killed_at_any_point_leaves_a_complete_set(
 
     final = write_set(data_dir, models_a, {"n": "final"})
     generations = sorted(p.name for p in (data_dir / "generations").iterdir())
-    assert len(generations) == 2 and final["generation"] in generations
+    assert len(generations) == 2 and final.generation in generations
 
 
 # ----------------------------------------------------------------------------- full disk
@@ -188,7 +188,7 @@ def test_a_read_only_data_dir_raises_storage_error(data_dir: Path, models_a, mod
 
 def test_a_deleted_generation_is_reported_and_replaced(data_dir: Path, models_a, models_b) -> None:
     installed = write_set(data_dir, models_a, {})
-    shutil.rmtree(data_dir / "generations" / installed["generation"])
+    shutil.rmtree(data_dir / "generations" / installed.generation)
     verification = verify_model_set(data_dir, full_load=True)
     assert not verification.ok
     assert "which does not exist" in verification.summary()
@@ -399,11 +399,11 @@ def test_a_deeply_nested_manifest_is_one_line_never_a_recursion_error(
         assert len(error_lines(result)) <= 1
 
 
-@pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs the real game logs in ../shared")
 def test_check_covers_the_game_data_and_the_next_training_repairs_damage(
-    trained_dir: Path, two_seasons: Path, tmp_path: Path
+    synthetic_set: Path, tmp_path: Path
 ) -> None:
-    data = copy_data_dir(trained_dir, tmp_path / "data")
+    logs = synthetic_set.parent / "logs"  # the seasons the set was trained on
+    data = copy_data_dir(synthetic_set, tmp_path / "data")
     manifest = json.loads(((data / "models").resolve() / "manifest.json").read_text())
     saved = history_path(data, manifest["training"]["history_sha256"])
     content = saved.read_bytes()
@@ -411,13 +411,13 @@ def test_check_covers_the_game_data_and_the_next_training_repairs_damage(
     result = nba_ml(data, "check")
     assert result.returncode == 1
     assert f"game data: {saved} was altered (sha256 mismatch)" in result.stdout + result.stderr
-    result = nba_ml(data, "ensure", "--from", str(two_seasons), timeout=600)
+    result = nba_ml(data, "ensure", "--from", str(logs), timeout=600)
     assert result.returncode == 0, result.stderr
     assert nba_ml(data, "check").returncode == 0
 
     (data / "models").resolve().joinpath("manifest.json").write_text("[" * 10_000)
     result = nba_ml(data, "check")
     assert result.returncode == 1 and "manifest.json is damaged" in result.stdout + result.stderr
-    result = nba_ml(data, "train", "--force", "--from", str(two_seasons), timeout=600)
+    result = nba_ml(data, "train", "--force", "--from", str(logs), timeout=600)
     assert result.returncode == 0, result.stderr
     assert nba_ml(data, "check", "--full").returncode == 0

@@ -49,7 +49,8 @@ def test_every_environment_variable_is_in_the_readme_table() -> None:
     rows = set(re.findall(r"^\| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
     assert rows == set(ENVIRONMENT_VARIABLES)
     assert environment_table() in README, (
-        "README's environment table differs from nba_ml/config.py; paste:\n" + environment_table()
+        "README's environment table differs from nba_ml/config/table.py; paste:\n"
+        + environment_table()
     )
 
 
@@ -157,3 +158,15 @@ def test_the_readme_python_snippets_name_only_what_they_or_earlier_ones_define()
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
         }
         assert used <= defined, (sorted(used - defined), snippet)
+
+
+def test_the_metrics_table_lists_every_exported_outcome() -> None:
+    """deploy/README's metrics table names the outcomes the metrics file exports, all of them
+    (``busy`` was once missing there and in the metrics file alike), derived from the enum."""
+    from nba_ml.state.metrics import KNOWN_OUTCOMES
+
+    deploy_readme = (ROOT / "deploy" / "README.md").read_text()
+    row = next(line for line in deploy_readme.splitlines() if "`nba_ml_last_run_outcome`" in line)
+    listed = re.search(r"outcome \(([^)]*)\)", row)
+    assert listed is not None, row
+    assert sorted(re.findall(r"`(\w+)`", listed.group(1))) == sorted(KNOWN_OUTCOMES)

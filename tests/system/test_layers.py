@@ -32,7 +32,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "config": {"modeling", "serving", "report", "commands", "cli", "deploy", "web"},
     # the operator's Python API sits beside the CLI: it calls the command functions
     "api": {"cli", "web"},
-    # the other top-level modules (config, errors, progress) sit below everything
+    # the other top-level modules (errors, modelset, manifest, progress) sit below everything
     "": {
         "data",
         "state",
@@ -86,8 +86,6 @@ def _layer(path: Path) -> str:
     relative = path.relative_to(PACKAGE)
     if relative.as_posix() == "__main__.py":  # ``python -m nba_ml`` runs the CLI
         return "cli"
-    if relative.as_posix() == "config.py":
-        return "config"
     if relative.as_posix() == "api.py":
         return "api"
     if relative.as_posix() == "__init__.py":
@@ -120,6 +118,24 @@ def test_imports_point_down(path: Path) -> None:
         ):
             bad.append(name)
     assert not bad, f"{path.relative_to(ROOT)} ({layer or 'top level'}) imports {bad}"
+
+
+# The bottom layer's modules read by everything, the check fast path and ``import nba_ml``
+# included: nothing but the standard library and each other.
+BOTTOM_STDLIB_ONLY = ("errors.py", "modelset.py", "manifest.py")
+
+
+@pytest.mark.parametrize("name", BOTTOM_STDLIB_ONLY)
+def test_the_bottom_layer_imports_only_the_standard_library(name: str) -> None:
+    import sys
+
+    bottom = {f"nba_ml.{n.removesuffix('.py')}" for n in BOTTOM_STDLIB_ONLY}
+    imported = {
+        n.split(".")[0]
+        for n in _imports(PACKAGE / name)
+        if n != "nba_ml" and n not in bottom and n.rpartition(".")[0] not in bottom
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
 
 
 def test_the_rule_catches_a_wrong_import(tmp_path: Path) -> None:

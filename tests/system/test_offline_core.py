@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from nba_ml import MODEL_FILES
+from nba_ml import MODEL_FILES, modelset
+from nba_ml.modelset import Level
 from tests.conftest import copy_data_dir
 from tests.synthetic import write_seasons
 
@@ -193,11 +194,13 @@ def test_backtest_writes_every_game_and_player_game(
         games = sum(1 for _ in csv.DictReader(handle)) // 2
     with (synthetic_seasons / "player_game_logs_2018-19.csv").open() as handle:
         player_games = sum(1 for _ in csv.DictReader(handle))
-    assert by_model == {
-        "game_outcome": games,
-        "points": player_games,
-        "assists": player_games,
-        "rebounds": player_games,
+    # Every game model and game distribution (margin, total) has a row per game, every player
+    # model a row per player-game.
+    expected = {
+        spec.name: games if spec.level is Level.GAME else player_games
+        for spec in modelset.backtest_models()
     }
+    assert {"game_outcome", "margin", "total", "points"} <= set(expected)
+    assert by_model == expected
     probabilities = [float(r["prediction"]) for r in rows if r["model"] == "game_outcome"]
     assert all(0 < p < 1 for p in probabilities)

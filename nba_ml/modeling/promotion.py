@@ -26,12 +26,16 @@ challenger is compared with it **on the same games, which neither twin trained o
    the new set is installed if it passes the absolute floors (with a warning), else the current
    set is kept.
 
-Tolerances: the challenger is kept out when its game Brier is worse than the current one's by
-more than ``BRIER_TOLERANCE`` (absolute), or a player model's MAE is worse by more than
-``MAE_TOLERANCE`` (relative). Absolute floors, on the challenger's own holdout: Brier at most
-``NAIVE_BRIER`` (a coin flip) and each player MAE no worse than the last-10-games average. A
-challenger that is not worse on the same games is installed even when it misses a floor (with
-a warning: the current set is no better there); without a comparison the floors decide.
+Tolerances and floors are each model's (``ModelSpec.promotion`` in :mod:`nba_ml.modelset`): the
+challenger is kept out when a model's figure is worse than the current one's by more than its
+tolerance (the game model's Brier by 0.005 absolute, a player model's MAE by 2 % relative).
+A model carrying a predictive distribution (``ModelSpec.distribution``) is also kept out by
+its CRPS, worse by more than the distribution's tolerance (2 % relative), when both sets carry one.
+Absolute floors, on the challenger's own holdout: Brier at most 0.25 (a coin flip) and each player
+MAE no worse than the last-10-games average. A model the current set lacks (trained before it
+existed) is not compared, only held to its floor. A challenger that is not worse on the same games
+is installed even when it misses a floor (with a warning: the current set is no better there);
+without a comparison the floors decide.
 
 With no valid current set (missing, invalid, forged, corrupt) there is nothing to keep: the new
 set is installed, with a warning for each floor it misses; "current models kept" (exit 3) is
@@ -43,7 +47,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from nba_ml import modelset
+from nba_ml.manifest import TrainingRecord
+from nba_ml.state.files import safe_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,15 +62,9 @@ if TYPE_CHECKING:
     from nba_ml.modeling.training import TrainedSet
     from nba_ml.state.store import Verification
 
-from nba_ml.state.files import safe_text
-
 logger = logging.getLogger(__name__)
 
-BRIER_TOLERANCE = 0.005
-MAE_TOLERANCE = 0.02
-NAIVE_BRIER = 0.25
 MIN_COMPARE_GAMES = 100
-PLAYER_MODELS = ("points", "assists", "rebounds")
 
 
 @dataclasses.dataclass
@@ -76,38 +79,60 @@ class Verdict:
     current_valid: bool
 
 
-def floor_misses(metrics: dict[str, Any]) -> list[str]:
-    """Return the absolute floors that holdout ``metrics`` miss (empty: all met)."""
+def floor_misses(metrics: Mapping[str, Any]) -> list[str]:
+    """Return the absolute floors that holdout ``metrics`` (by model name) miss (empty: all
+    met), in the registry's order."""
     misses = []
-    brier = metrics.get("game_outcome", {}).get("brier", 1.0)
-    if brier > NAIVE_BRIER:
-        misses.append(f"game Brier {brier:.4f} is worse than a coin flip ({NAIVE_BRIER})")
-    for name in PLAYER_MODELS:
-        ratio = metrics.get(name, {}).get("ratio_last10", 99.0)
-        if ratio > 1.0:
-            misses.append(f"{name} MAE is {ratio:.3f} x the last-10-games average")
+    for spec in modelset.models():
+        rule = spec.promotion
+        value = metrics.get(spec.name, {}).get(rule.floor_figure, rule.missing)
+        if value > rule.floor:
+            misses.append(rule.floor_text.format(value=value, floor=rule.floor, name=spec.name))
     return misses
 
 
-def compare(new: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """Return how figures ``new`` are worse than ``current`` (same games) beyond the tolerance."""
+def _worse(rule: modelset.Promotion, new: float | None, old: float | None) -> bool:
+    if rule.relative:  # a figure of 0 (or none) gives no scale to be worse by
+        return bool(old and new and new > old * (1 + rule.tolerance))
+    return old is not None and new is not None and new > old + rule.tolerance
+
+
+def compare(new: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """Return how figures ``new`` are worse than ``current`` (same games, by model name) beyond
+    each model's tolerance; a model without figures on either side is not compared."""
     reasons = []
-    old_brier = current.get("game_outcome", {}).get("brier")
-    new_brier = new.get("game_outcome", {}).get("brier")
-    if old_brier is not None and new_brier is not None and new_brier > old_brier + BRIER_TOLERANCE:
-        reasons.append(
-            f"game Brier {new_brier:.4f} is worse than the current {old_brier:.4f} "
-            f"(tolerance {BRIER_TOLERANCE})"
-        )
-    for name in PLAYER_MODELS:
-        old_mae = current.get(name, {}).get("mae")
-        new_mae = new.get(name, {}).get("mae")
-        if old_mae and new_mae and new_mae > old_mae * (1 + MAE_TOLERANCE):
+    for spec in modelset.models():
+        rule = spec.promotion
+        figure = spec.figure(rule.figure)
+        old_value = modelset.finite(current.get(spec.name, {}).get(rule.figure))
+        new_value = modelset.finite(new.get(spec.name, {}).get(rule.figure))
+        if _worse(rule, new_value, old_value):
             reasons.append(
-                f"{name} MAE {new_mae:.3f} is worse than the current {old_mae:.3f} "
-                f"(tolerance {MAE_TOLERANCE:.0%})"
+                f"{spec.subject} {figure.label} {figure.format.format(new_value)} is worse than "
+                f"the current {figure.format.format(old_value)} "
+                f"(tolerance {rule.tolerance_text()})"
             )
+        reasons.extend(_distribution_worse(spec, new, current))
     return reasons
+
+
+def _distribution_worse(
+    spec: modelset.ModelSpec, new: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[str]:
+    """Return how ``spec``'s predictive distribution is worse in ``new`` than in ``current``:
+    its CRPS beyond ``Distribution.tolerance`` (relative), compared only when both sets carry
+    one (a set trained before the distributions has no CRPS)."""
+    if spec.distribution is None:
+        return []
+    old_crps = modelset.finite(current.get(spec.name, {}).get("crps"))
+    new_crps = modelset.finite(new.get(spec.name, {}).get("crps"))
+    tolerance = spec.distribution.tolerance
+    if not (old_crps and new_crps and new_crps > old_crps * (1 + tolerance)):
+        return []
+    return [
+        f"{spec.subject} CRPS {new_crps:.3f} is worse than the current {old_crps:.3f} "
+        f"(tolerance {tolerance:.0%})"
+    ]
 
 
 def _window(tables: Any, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -144,17 +169,18 @@ def _score(
 
 
 def _same_holdout(
-    trained: TrainedSet, current: dict[str, Any], data_dir: Path
+    trained: TrainedSet, current: TrainingRecord, data_dir: Path
 ) -> tuple[str, list[str]] | None:
     """Rule 1: score the challenger's twin on the current holdout's games; None if not possible."""
     del data_dir  # the rules share one signature
-    new, holdout = trained.training, current.get("holdout") or {}
-    start, end, count = holdout.get("start"), current.get("last_game_date"), holdout.get("games")
-    old = current.get("metrics")
+    new, holdout = trained.training, current.holdout
+    start = holdout.start if holdout is not None else None
+    count = holdout.games if holdout is not None else None
+    end, old = current.last_game_date, current.metrics
     if not (
         start
         and end
-        and isinstance(old, dict)
+        and old
         and trained.tables is not None
         and trained.evaluation_models is not None
     ):
@@ -174,7 +200,7 @@ def _same_holdout(
 
 
 def _refit_current(
-    trained: TrainedSet, current: dict[str, Any], data_dir: Path
+    trained: TrainedSet, current: TrainingRecord, data_dir: Path
 ) -> tuple[str, list[str]] | None:
     """Rule 2: refit the current definitions before the challenger's holdout; None if not
     possible."""
@@ -183,11 +209,11 @@ def _refit_current(
     from nba_ml.state.history import load_history
 
     new = trained.training
-    start, end = new["holdout"]["start"], current.get("last_game_date")
+    start, end = new["holdout"]["start"], current.last_game_date
     if not (
         end
         and start <= end
-        and current.get("history_sha256")
+        and current.history_sha256
         and trained.tables is not None
         and trained.evaluation_models is not None
     ):
@@ -198,7 +224,7 @@ def _refit_current(
     import pandas as pd
 
     logger.info("refitting the current set's models before %s to compare on the same games", start)
-    tables = build_feature_tables(load_history(data_dir, current["history_sha256"]))
+    tables = build_feature_tables(load_history(data_dir, current.history_sha256))
     cut = pd.Timestamp(start)
     before_g = tables.games[tables.games["game_date"] < cut]
     before_p = tables.players[tables.players["game_date"] < cut]
@@ -216,21 +242,18 @@ def _refit_current(
 
 
 def _after_current(
-    trained: TrainedSet, current: dict[str, Any], data_dir: Path
+    trained: TrainedSet, current: TrainingRecord, data_dir: Path
 ) -> tuple[str, list[str]] | None:
     """Rule 3: score the deployed current models on the challenger's holdout games after the
     current set's last game; None if not possible."""
     import datetime as dt
 
-    from nba_ml.state.store import load_model_set_with_manifest, training_record
+    from nba_ml.state.store import load_model_set_with_manifest
 
-    new, last = trained.training, current.get("last_game_date")
+    new, last = trained.training, current.last_game
     if not (last and trained.tables is not None and trained.evaluation_models is not None):
         return None
-    start = max(
-        new["holdout"]["start"],
-        (dt.date.fromisoformat(str(last)) + dt.timedelta(days=1)).isoformat(),
-    )
+    start = max(new["holdout"]["start"], (last + dt.timedelta(days=1)).isoformat())
     end = new["last_game_date"]
     challenger, games = _score(
         trained.evaluation_models, trained.tables, new["holdout"]["start"], start, end
@@ -238,7 +261,7 @@ def _after_current(
     if games < MIN_COMPARE_GAMES:
         return None
     deployed, manifest = load_model_set_with_manifest(data_dir)
-    if training_record(manifest).get("last_game_date") != last:
+    if manifest.record.last_game != last:
         return None  # another process installed a set meanwhile
     figures, _ = _score(deployed, trained.tables, start, start, end)
     basis = (
@@ -261,8 +284,8 @@ def _decide(trained: TrainedSet, current: Verification, data_dir: Path) -> Verdi
     new = trained.training["metrics"]
     misses = floor_misses(new)
     manifest = current.manifest if current.ok else None
-    training = manifest.get("training") if isinstance(manifest, dict) else None
-    if not isinstance(training, dict):
+    training = manifest.training if manifest is not None else None
+    if training is None:
         why = (
             "its manifest has no training record"
             if current.ok

@@ -158,10 +158,10 @@ def games_scheduled(raw_dir: Path, after: dt.date | None, until: dt.date) -> boo
     """Return True when a schedule cached for a day after ``after`` (any day when None) up to
     ``until`` lists an NBA game: the league is playing, whatever the calendar says. A damaged
     file counts as no games (``predict today`` reports it)."""
-    from nba_ml.data.cache import SCHEDULE
+    from nba_ml.state.layout import SCHEDULE_DIR
 
     try:
-        names = [entry.name for entry in (Path(raw_dir) / SCHEDULE).iterdir()]
+        names = [entry.name for entry in (Path(raw_dir) / SCHEDULE_DIR).iterdir()]
     except OSError:
         return False
     for name in names:

@@ -1,11 +1,11 @@
-"""Settings: one table, resolved once per command as flag > environment variable > default.
+"""The settings table: one line per setting, the single declaration of every default.
 
 The table is the body of :class:`Settings`: one line per setting gives its name (the field), its
 environment variable, its type (the annotation), default, range and help text. Everything else
-derives from it: :func:`resolve_settings`, the ``nba-ml`` options (``envvar=`` shown in
-``--help``), the README's environment table (checked by ``tests/system/test_docs.py``) and
-``status`` (which shows each effective value and where it came from). Adding a setting is one
-line here.
+derives from it: :func:`nba_ml.config.resolution.resolve_settings`, the ``nba-ml`` options
+(``envvar=`` shown in ``--help``), the README's environment table (checked by
+``tests/system/test_docs.py``) and ``status`` (which shows each effective value and where it came
+from). Adding a setting is one line here.
 
 The data directory comes from ``--data-dir`` > ``NBA_ML_DATA_DIR`` > systemd's
 ``STATE_DIRECTORY`` > ``$XDG_DATA_HOME/nba-ml`` > ``~/.local/share/nba-ml``. Nothing is read at
@@ -15,51 +15,54 @@ import time.
 from __future__ import annotations
 
 import dataclasses
-import math
-import os
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from nba_ml.errors import ConfigError
-from nba_ml.state.datadir import (
-    choose_data_dir,
-    default_data_dir,
-    prepare_data_dir,
-    xdg_data_home,
-)
+from nba_ml.state.datadir import DATA_DIR_ENV, STATE_DIRECTORY_ENV
+from nba_ml.state.layout import METRICS_NAME, MODELS_LINK, DataLayout, shown_path
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from nba_ml.data.upstream import CollectOptions
 
 __all__ = [
+    "ENVIRONMENT_VARIABLES",
+    "OTHER_VARIABLES",
     "SETTINGS",
     "SPECS",
+    "SettingSpec",
     "Settings",
-    "default_data_dir",
-    "prepare_data_dir",
-    "resolve_settings",
+    "environment_table",
 ]
 
 T = TypeVar("T")
 
-# Where a value came from, as ``status`` shows it.
-FROM_FLAG = "flag"
-FROM_ENVIRONMENT = "environment"
-FROM_DEFAULT = "default"
-FROM_STATE_DIRECTORY = "STATE_DIRECTORY"
-FROM_XDG = "XDG_DATA_HOME"
-FROM_HOME = "home"
+
+# The daily training's time, as the table's defaults and every rendered schedule (deploy/) say.
+DEFAULT_TRAINING_HOUR = 4
+DEFAULT_TRAINING_MINUTE = 0
+DEFAULT_TRAINING_TIMEZONE = "America/Chicago"
+
+
+def known_zone(name: str) -> ZoneInfo:
+    """Return the time zone ``name`` names; raise ValueError("is not a known time zone")
+    otherwise. The one check of a zone name: the setting's and the deploy renderers'."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if len(name) > 255 or not name.isprintable() or name.startswith(("/", ".")):
+        raise ValueError("is not a known time zone")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory, a too-long name, ...
+        raise ValueError("is not a known time zone") from None
 
 
 def _known_zone(value: str) -> str:
-    """Return ``value`` when it names a time zone; raise ValueError with the reason otherwise."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    if len(value) > 255 or not value.isprintable() or value.startswith(("/", ".")):
-        raise ValueError("is not a known time zone")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory, a too-long name, ...
-        raise ValueError("is not a known time zone") from None
+    """Return ``value`` when it names a time zone (the setting's check); raise ValueError."""
+    known_zone(value)
     return value
 
 
@@ -105,7 +108,7 @@ class Settings:
     """Everything a command needs to know about where and how to run (the settings table)."""
 
     data_dir: Path = setting(  # noqa: RUF009 - a field(), not a shared default
-        "NBA_ML_DATA_DIR",
+        DATA_DIR_ENV,
         Path("."),
         help="Data directory: models, raw cache, lock, run history.",
         shown="$STATE_DIRECTORY, else $XDG_DATA_HOME/nba-ml or ~/.local/share/nba-ml",
@@ -194,24 +197,28 @@ class Settings:
     )
     training_hour: int = setting(
         "NBA_TRAINING_HOUR",
-        4,
+        DEFAULT_TRAINING_HOUR,
         low=0,
         high=23,
         help="Hour of the daily training in NBA_TRAINING_TIMEZONE.",
     )
     training_minute: int = setting(
-        "NBA_TRAINING_MINUTE", 0, low=0, high=59, help="Minute of the daily training."
+        "NBA_TRAINING_MINUTE",
+        DEFAULT_TRAINING_MINUTE,
+        low=0,
+        high=59,
+        help="Minute of the daily training.",
     )
     training_timezone: str = setting(
         "NBA_TRAINING_TIMEZONE",
-        "America/Chicago",
+        DEFAULT_TRAINING_TIMEZONE,
         check=_known_zone,
         help="Time zone of the daily training.",
     )
     metrics_file: Path | None = setting(  # noqa: RUF009 - a field(), not a shared default
         "NBA_ML_METRICS_FILE",
         None,
-        shown="<data dir>/nba-ml.prom",
+        shown=shown_path(METRICS_NAME),
         help="node_exporter textfile-collector file of metrics, rewritten after each run.",
     )
     serving_check_seconds: float = setting(
@@ -220,8 +227,8 @@ class Settings:
         low=0.05,
         high=3600,
         env_only=True,
-        help="Seconds between two looks of a live predictor (a web server) at <data dir>/models "
-        "for a newly installed set.",
+        help="Seconds between two looks of a live predictor (a web server) at "
+        f"{shown_path(MODELS_LINK)} for a newly installed set.",
     )
     serving_horizon_days: int = setting(
         "NBA_ML_SERVING_HORIZON_DAYS",
@@ -251,28 +258,45 @@ class Settings:
 
         return redact_proxy(self.proxy)
 
+    def collect_options(self) -> CollectOptions:
+        """The collector's options from these settings (their defaults are the table's)."""
+        from nba_ml.data.upstream import CollectOptions
+
+        return CollectOptions(
+            timeout=self.timeout,
+            retries=self.retries,
+            pause=self.request_pause,
+            budget=self.collect_budget,
+            connect_timeout=self.connect_timeout,
+            max_requests=self.max_requests,
+            proxy=self.proxy,
+        )
+
+    @property
+    def layout(self) -> DataLayout:
+        """The paths of the data directory (:mod:`nba_ml.state.layout`)."""
+        return DataLayout(self.data_dir)
+
     @property
     def metrics_path(self) -> Path:
         """Where the metrics file goes: NBA_ML_METRICS_FILE, else <data dir>/nba-ml.prom."""
-        return self.metrics_file or self.data_dir / "nba-ml.prom"
+        return self.metrics_file or self.layout.metrics
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.layout.models
 
     @property
     def raw_dir(self) -> Path:
-        from nba_ml.data.cache import raw_dir_of
-
-        return raw_dir_of(self.data_dir)
+        return self.layout.raw
 
     @property
     def lock_path(self) -> Path:
-        return self.data_dir / "train.lock"
+        return self.layout.lock
 
     @property
     def runs_path(self) -> Path:
-        return self.data_dir / "runs.jsonl"
+        return self.layout.runs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -355,10 +379,11 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     **{spec.env: spec.describe() for spec in SETTINGS},
     "NBA_API_PROXY": "nba_api's own proxy variable, used when NBA_ML_PROXY is unset.",
     "HTTPS_PROXY": "The usual proxy variable (also https_proxy), used when neither is set.",
-    "STATE_DIRECTORY": "Set by systemd's StateDirectory=; the default data directory when present.",
+    STATE_DIRECTORY_ENV: "Set by systemd's StateDirectory=; the default data directory when "
+    "present.",
 }
 # Variables read that are not rows of the table (the README lists them below it).
-OTHER_VARIABLES = ("NBA_API_PROXY", "HTTPS_PROXY", "STATE_DIRECTORY")
+OTHER_VARIABLES = ("NBA_API_PROXY", "HTTPS_PROXY", STATE_DIRECTORY_ENV)
 
 
 def environment_table() -> str:
@@ -376,138 +401,3 @@ def environment_table() -> str:
     for name in OTHER_VARIABLES:
         rows.append(f"| `{name}` | - | {ENVIRONMENT_VARIABLES[name]} | - | - |")
     return "\n".join(rows) + "\n"
-
-
-def _default_source(environ: Mapping[str, str]) -> str:
-    """Return where the default data directory comes from (see state.datadir.default_data_dir)."""
-    if environ.get("STATE_DIRECTORY", "").split(":")[0].strip():
-        return FROM_STATE_DIRECTORY
-    return FROM_XDG if xdg_data_home(environ) else FROM_HOME
-
-
-def _parse(spec: SettingSpec, where: str, raw: object) -> Any:
-    """Return ``raw`` (text from a flag or a variable, or a typed value) as the setting's type;
-    raise ConfigError naming ``where`` (``--flag`` or ``VARIABLE``)."""
-    from nba_ml.state.files import safe_text
-
-    text = raw if isinstance(raw, str) else str(raw)
-    shown = safe_text(repr(text)) if len(text) <= 80 else safe_text(repr(text[:80] + "..."))
-    if spec.kind in (int, float):
-        noun = "a whole number" if spec.kind is int else "a number"
-        if not text.isascii() or "_" in text:  # int() and float() also read '٣' and '1_0'
-            raise ConfigError(f"{where}={shown} is not {noun}")
-        try:
-            value = spec.kind(text.strip())
-        except (ValueError, OverflowError):
-            raise ConfigError(f"{where}={shown} is not {noun}") from None
-        if spec.kind is float and math.isnan(value):
-            raise ConfigError(f"{where}={shown} is not a number")
-        low = -math.inf if spec.low is None else spec.low
-        high = math.inf if spec.high is None else spec.high
-        if not low <= value <= high:
-            raise ConfigError(f"{where}={shown} is out of range ({low:g} to {high:g})")
-        return value
-    if spec.check is not None:
-        try:
-            text = spec.check(text.strip())
-        except ValueError as error:
-            raise ConfigError(f"{where}={shown} {error}") from None
-    if spec.kind is Path:
-        if not text.strip():
-            raise ConfigError(f"{where} is empty: give a path")
-        if "\0" in text:
-            raise ConfigError(f"{where}={shown} contains a NUL character")
-        return Path(text)
-    return text
-
-
-def _check_metrics_file(path: Path, data_dir: Path, where: str) -> None:
-    """Refuse a metrics file inside the data directory other than its default place: one in
-    ``models/`` (a generation) made every later training refuse to run ("not written by
-    nba-ml"), even after the variable was unset."""
-    from nba_ml.state.files import safe_text
-
-    home = Path(os.path.realpath(data_dir))
-    target = Path(os.path.realpath(path.parent)) / path.name
-    if home in target.parents and target != home / "nba-ml.prom":
-        raise ConfigError(
-            f"{where}={safe_text(repr(str(path)))} is inside the data directory "
-            f"{safe_text(str(data_dir))}, where only nba-ml's own files go: unset "
-            "it for <data dir>/nba-ml.prom, or name a file elsewhere"
-        )
-
-
-def resolve_settings(
-    data_dir: Path | str | None = None,
-    environ: Mapping[str, str] | None = None,
-    **flags: object,
-) -> Settings:
-    """Return Settings from flags (``data_dir``, ``flags`` by field name) > environment > default.
-
-    A flag given as None is absent; an empty variable counts as unset. Raises ConfigError naming
-    the flag or variable when a value is malformed or out of range, or when the data directory
-    exists and is not a directory.
-    """
-    from nba_ml.data.proxy import resolve_proxy
-
-    environ = os.environ if environ is None else environ
-    unknown = set(flags) - set(SPECS) - {"data_dir"}
-    if unknown:
-        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-    given = {"data_dir": data_dir, **flags}
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    for spec in SETTINGS:
-        flag = given.get(spec.name)
-        if spec.name in ("data_dir", "proxy"):
-            continue  # resolved below, by their own rules
-        if flag is not None:
-            values[spec.name] = _parse(spec, spec.flag, flag)
-            sources[spec.name] = FROM_FLAG
-        elif environ.get(spec.env, "").strip():
-            values[spec.name] = _parse(spec, spec.env, environ[spec.env])
-            sources[spec.name] = FROM_ENVIRONMENT
-        else:
-            sources[spec.name] = FROM_DEFAULT
-    if data_dir is not None:
-        sources["data_dir"] = FROM_FLAG
-    elif "NBA_ML_DATA_DIR" in environ:
-        sources["data_dir"] = FROM_ENVIRONMENT
-    else:
-        sources["data_dir"] = _default_source(environ)
-    # an empty --data-dir or NBA_ML_DATA_DIR is refused (it would mean the current directory)
-    values["data_dir"] = choose_data_dir(None if data_dir is None else str(data_dir), environ)
-    if values.get("metrics_file") is not None:
-        _check_metrics_file(
-            values["metrics_file"],
-            values["data_dir"],
-            SPECS["metrics_file"].flag
-            if sources["metrics_file"] == FROM_FLAG
-            else SPECS["metrics_file"].env,
-        )
-    proxy_flag = given.get("proxy")
-    values["proxy"], values["proxy_source"] = resolve_proxy(
-        None if proxy_flag is None else str(proxy_flag), environ
-    )
-    sources["proxy"] = (
-        FROM_DEFAULT
-        if values["proxy_source"] is None
-        else FROM_FLAG
-        if values["proxy_source"] == "--proxy"
-        else FROM_ENVIRONMENT
-    )
-    return Settings(**values, sources=sources)
-
-
-def effective_settings(settings: Settings) -> list[tuple[SettingSpec, Any, str]]:
-    """Return (row, value, source) for every setting, as ``status`` shows them."""
-    rows = []
-    for spec in SETTINGS:
-        value = getattr(settings, spec.name)
-        source = settings.sources.get(spec.name, FROM_DEFAULT)
-        if spec.name == "proxy":  # credentials masked; the variable that gave it named
-            value, source = settings.proxy_shown, settings.proxy_source or FROM_DEFAULT
-        elif spec.secret:
-            value = "(hidden)"
-        rows.append((spec, value, source))
-    return rows

@@ -1,4 +1,4 @@
-"""data.schedule: checking a ScoreboardV3 answer, and reading the cached slate of a day back
+"""data.scoreboard: checking a ScoreboardV3 answer, and reading the cached slate of a day back
 (never blocking, never changing the cache). Scoreboards are built here in the shape of the
 recorded one (tests/commands/test_today.py reads the recording itself)."""
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from nba_ml.data.cache import schedule_path
-from nba_ml.data.schedule import ScheduledGame, read_schedule, validate_schedule
+from nba_ml.data.scoreboard import ScheduledGame, read_schedule, validate_schedule
 from nba_ml.data.upstream import Failure
 from nba_ml.errors import DataError
 from tests.conftest import run_in_child
@@ -223,7 +223,7 @@ def test_a_team_listed_twice_is_bad_data_not_the_callers_error(tmp_path: Path) -
 
 
 def test_matchups_are_read_in_every_written_form() -> None:
-    from nba_ml.data.schedule import parse_matchups
+    from nba_ml.data.scoreboard import parse_matchups
 
     text = (
         "# opening night\nPHI @ BOS\n\nDAL@SAS  # late\nnew york at brooklyn\n"
@@ -244,7 +244,7 @@ def test_matchups_are_read_in_every_written_form() -> None:
 
 @pytest.mark.parametrize("line", ["BOS PHI", "BOS", "@ BOS", "BOS vs", "a,b,c", "\x1b[2J"])
 def test_a_line_that_is_no_matchup_is_named(line: str) -> None:
-    from nba_ml.data.schedule import parse_matchups
+    from nba_ml.data.scoreboard import parse_matchups
 
     with pytest.raises(ValueError, match=r"^line 2 is not AWAY @ HOME") as caught:
         parse_matchups(f"PHI @ BOS\n{line}\n")
@@ -252,7 +252,7 @@ def test_a_line_that_is_no_matchup_is_named(line: str) -> None:
 
 
 def test_a_saved_scoreboard_gives_its_day_and_games() -> None:
-    from nba_ml.data.schedule import scoreboard_date, scoreboard_games
+    from nba_ml.data.scoreboard import scoreboard_date, scoreboard_games
 
     body = {
         "scoreboard": {
@@ -268,7 +268,7 @@ def test_a_saved_scoreboard_gives_its_day_and_games() -> None:
 
 
 def test_games_scheduled_after_the_data_say_the_league_is_playing(tmp_path: Path) -> None:
-    from nba_ml.data.schedule import games_scheduled
+    from nba_ml.data.scoreboard import games_scheduled
 
     assert not games_scheduled(tmp_path, None, DAY)  # nothing cached
     cached(tmp_path, scoreboard([]), DAY - dt.timedelta(days=1))  # an off day

@@ -82,7 +82,7 @@ def record_run(
     """Append one line to the run history and rewrite the metrics file (never raises: neither
     may fail a run)."""
     from nba_ml.state.metrics import write_run_metrics
-    from nba_ml.state.runs import append_run
+    from nba_ml.state.runlog import append_run
 
     try:
         if not settings.data_dir.is_dir():

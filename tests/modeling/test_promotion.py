@@ -1,4 +1,4 @@
-"""commands.promotion: the gate compares on the same unseen games, night after night, and never
+"""modeling.promotion: the gate compares on the same unseen games, night after night, and never
 keeps a current set that does not exist or is not valid."""
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nba_ml.commands import promotion
-from nba_ml.commands.promotion import compare, decide, floor_misses
+from nba_ml import modelset
 from nba_ml.commands.train import train
 from nba_ml.config import resolve_settings
 from nba_ml.errors import NotPromoted
+from nba_ml.manifest import Manifest
+from nba_ml.modeling.promotion import compare, decide, floor_misses
 from nba_ml.modeling.training import TrainedSet
 from nba_ml.state.store import Verification, verify_model_set
 from tests.conftest import GAMELOGS, copy_data_dir
@@ -31,6 +32,11 @@ def _copy(metrics: dict) -> dict:
     return json.loads(json.dumps(metrics))
 
 
+def _manifest_of(training: object) -> Manifest:
+    """A manifest as the store parses it, recording ``training`` (and no model files)."""
+    return Manifest.from_json({"models": {}, "training": training})
+
+
 # --- the rules -------------------------------------------------------------------------------
 
 
@@ -44,14 +50,36 @@ def test_floors_and_tolerances() -> None:
     assert "last-10" in floor_misses(naive)[0]
     assert compare(GOOD, GOOD) == []
     within = _copy(GOOD)
-    within["game_outcome"]["brier"] = 0.215 + promotion.BRIER_TOLERANCE * 0.9
-    within["points"]["mae"] = 2.0 * (1 + promotion.MAE_TOLERANCE * 0.9)
+    game, points = modelset.spec("game_outcome"), modelset.spec("points")
+    within["game_outcome"]["brier"] = 0.215 + game.promotion.tolerance * 0.9
+    within["points"]["mae"] = 2.0 * (1 + points.promotion.tolerance * 0.9)
     assert compare(within, GOOD) == []
     worse = _copy(GOOD)
     worse["game_outcome"]["brier"] = 0.2210
     worse["rebounds"]["mae"] = 2.05
     reasons = compare(worse, GOOD)
     assert len(reasons) == 2 and "0.2210 is worse than the current 0.2150" in reasons[0]
+    # the words the gate has always used (exit 3's message is made of them)
+    assert reasons == [
+        "game Brier 0.2210 is worse than the current 0.2150 (tolerance 0.005)",
+        "rebounds MAE 2.050 is worse than the current 2.000 (tolerance 2%)",
+    ]
+    assert floor_misses(coin) == ["game Brier 0.2600 is worse than a coin flip (0.25)"]
+    assert floor_misses(naive) == ["points MAE is 1.020 x the last-10-games average"]
+
+
+def test_crps_is_compared_only_when_both_sets_have_distributions() -> None:
+    with_crps = _copy(GOOD)
+    with_crps["assists"]["crps"] = 0.85
+    assert compare(with_crps, GOOD) == [] and compare(GOOD, with_crps) == []
+    within = _copy(with_crps)
+    tolerance = modelset.spec("assists").distribution.tolerance  # type: ignore[union-attr]
+    within["assists"]["crps"] = 0.85 * (1 + tolerance * 0.9)
+    assert compare(within, with_crps) == []
+    worse = _copy(with_crps)
+    worse["assists"]["crps"] = 0.88
+    (reason,) = compare(worse, with_crps)
+    assert reason == "assists CRPS 0.880 is worse than the current 0.850 (tolerance 2%)"
 
 
 @pytest.mark.parametrize("problem", ["missing", "invalid"])
@@ -63,7 +91,7 @@ def test_without_a_valid_current_set_the_new_one_is_installed_with_warnings(
     trained = TrainedSet(
         {}, {"metrics": bad, "holdout": {"start": "2019-01-01"}, "last_game_date": "2019-02-01"}
     )
-    manifest = None if problem == "missing" else {"training": {"metrics": GOOD}}
+    manifest = None if problem == "missing" else _manifest_of({"metrics": GOOD})
     current = Verification(ok=False, manifest=manifest, problems=[], loaded=False, seconds=0.0)
     verdict = decide(trained, current, tmp_path)
     assert verdict.promote and not verdict.current_valid
@@ -90,9 +118,9 @@ def test_too_few_new_games_to_compare_on_fall_back_to_the_floors_without_scoring
     }
     trained = TrainedSet({}, training, evaluation_models={}, tables=FeatureTables(games, players))
     current = Verification(
-        ok=True, manifest={"training": training}, problems=[], loaded=False, seconds=0.0
+        ok=True, manifest=_manifest_of(training), problems=[], loaded=False, seconds=0.0
     )
-    with caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"):
+    with caplog.at_level(logging.INFO, logger="nba_ml.modeling.promotion"):
         verdict = decide(trained, current, tmp_path)
     assert verdict.promote and verdict.current_valid
     assert verdict.basis.startswith("no 100 games that neither set's evaluation fit saw")
@@ -151,7 +179,7 @@ def test_the_next_night_is_compared_on_the_current_holdouts_games_and_promoted(
     before = _manifest(data)["training"]
     source = _through(tmp_path / "logs", SEASONS, NIGHT_2)
     settings = resolve_settings(data, environ={})
-    with caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"):
+    with caplog.at_level(logging.INFO, logger="nba_ml.modeling.promotion"):
         result = train(settings, force=True, source=source)
     assert result.outcome == "trained"
     after = _manifest(data)["training"]
@@ -191,7 +219,7 @@ def test_a_worse_set_never_replaces_a_better_one_during_a_growing_season(
     source = _through(tmp_path / "logs", seasons, NIGHT_2, inverted_before=inverted_before)
     settings = resolve_settings(data, environ={})
     with (
-        caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"),
+        caplog.at_level(logging.INFO, logger="nba_ml.modeling.promotion"),
         pytest.raises(NotPromoted) as raised,
     ):
         train(settings, force=True, source=source)
@@ -238,7 +266,7 @@ def test_a_stale_current_set_is_compared_on_the_games_after_its_data(
     generation = _manifest(settings.data_dir)["generation"]
     new = _through(tmp_path / "new", SEASONS, "2018-12-31", inverted_before="2018-07-01")
     with (
-        caplog.at_level(logging.INFO, logger="nba_ml.commands.promotion"),
+        caplog.at_level(logging.INFO, logger="nba_ml.modeling.promotion"),
         pytest.raises(NotPromoted) as raised,
     ):
         train(settings, force=True, source=new)
@@ -260,7 +288,9 @@ def test_a_valid_set_with_odd_training_records_falls_back_to_the_floors(
             "metrics": GOOD,
         }
     }
-    current = Verification(ok=True, manifest=odd, problems=[], loaded=False, seconds=0.0)
+    current = Verification(
+        ok=True, manifest=_manifest_of(odd["training"]), problems=[], loaded=False, seconds=0.0
+    )
     verdict = decide(trained, current, tmp_path)
     assert verdict.promote and verdict.current_valid
     assert "not compared with the current set" in verdict.warnings[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nba_ml.errors import StorageError
-from nba_ml.state.runs import KEEP_RUNS, TRIM_AFTER_RUNS, append_run, read_runs
+from nba_ml.state.runlog import KEEP_RUNS, TRIM_AFTER_RUNS, append_run, read_runs
 from tests.conftest import run_in_child
 
 FORK = multiprocessing.get_context("fork")
@@ -95,7 +95,7 @@ def test_an_unreadable_history_is_a_storage_error(tmp_path: Path) -> None:
 def test_an_unwritable_history_logs_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="nba_ml.state.runs"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.state.runlog"):
         append_run(tmp_path / "absent" / "runs.jsonl", record(1))
         append_run(tmp_path, record(2))  # a directory
     assert len(caplog.records) == 2
@@ -143,11 +143,11 @@ def _append_many(path: Path, worker: int, count: int) -> None:
 
 
 def test_concurrent_appenders_and_trims_lose_nothing(runs_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import nba_ml.state.runs
+    import nba_ml.state.runlog
 
     # Make trimming happen during the race: keep 30, trim beyond 40 (the children inherit this).
-    monkeypatch.setattr(nba_ml.state.runs, "KEEP_RUNS", 30)
-    monkeypatch.setattr(nba_ml.state.runs, "TRIM_AFTER_RUNS", 40)
+    monkeypatch.setattr(nba_ml.state.runlog, "KEEP_RUNS", 30)
+    monkeypatch.setattr(nba_ml.state.runlog, "TRIM_AFTER_RUNS", 40)
     workers = [FORK.Process(target=_append_many, args=(runs_path, w, 25)) for w in range(4)]
     for worker in workers:
         worker.start()
@@ -178,7 +178,7 @@ def test_a_fifo_in_place_of_the_history_never_hangs(
         f"StorageError: cannot read run history {runs_path}: is not a regular file (a FIFO)",
     )
     assert run_in_child(append_run, runs_path, record(1), seconds=10) == ("ok", None)
-    with caplog.at_level(logging.WARNING, logger="nba_ml.state.runs"):
+    with caplog.at_level(logging.WARNING, logger="nba_ml.state.runlog"):
         append_run(runs_path, record(1))  # in-process too, for the message
     assert "is not a regular file; nba-ml will not write into it" in caplog.text
     assert os.path.exists(runs_path) and not runs_path.is_file()  # left as it was
@@ -204,7 +204,7 @@ def test_a_deeply_nested_line_is_skipped_not_a_recursion_error(runs_path: Path) 
 
 
 def test_an_oversized_history_is_rebuilt_from_its_tail(runs_path: Path) -> None:
-    from nba_ml.state import runs as runs_module
+    from nba_ml.state import runlog as runs_module
 
     good = "".join(json.dumps(record(n)) + "\n" for n in range(KEEP_RUNS + 50))
     with runs_path.open("wb") as handle:

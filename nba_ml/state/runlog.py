@@ -1,7 +1,7 @@
 """Run history: ``<data_dir>/runs.jsonl``, one JSON object per line, newest last.
 
-A record holds ``started_at``, ``ended_at``, ``command``, ``outcome`` ("trained", "skipped",
-"failed", "not_promoted", "stopped", ...), ``exit_code``, ``message`` and ``figures``.
+A record holds ``started_at``, ``ended_at``, ``command``, ``outcome`` (the value of an
+:class:`nba_ml.errors.Outcome`), ``exit_code``, ``message`` and ``figures``.
 Appending never raises: losing a history line must not fail a training. The file is trimmed to
 its last ``KEEP_RUNS`` lines, atomically, once it grows past ``TRIM_AFTER_RUNS``; a trim reads
 only the file's tail, so even a huge or damaged file is rebuilt from its last good lines.
@@ -28,12 +28,12 @@ from nba_ml.state.files import (
     read_regular_file,
     safe_text,
 )
+from nba_ml.state.layout import FILE_MODE
 
 log = logging.getLogger(__name__)
 
 KEEP_RUNS = 1000
 TRIM_AFTER_RUNS = 1100
-FILE_MODE = 0o640
 # Only count lines once the file is big enough to possibly hold TRIM_AFTER_RUNS records.
 _TRIM_CHECK_BYTES = 64 * 1024
 # What a trim reads from the end of the file: far more than KEEP_RUNS records need.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nba_ml import modelset
+from nba_ml.errors import Outcome
 from nba_ml.report import svg
 from nba_ml.report.cells import (
     BASELINES,
@@ -17,16 +19,14 @@ from nba_ml.report.cells import (
     html_table,
     unbroken,
 )
+from nba_ml.state.layout import RUNS_NAME
 
 RUNS_SHOWN = 50
 
 
-RUN_FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("game_outcome", "brier", "Game model: Brier score"),
-    ("points", "mae", "Points: MAE"),
-    ("assists", "mae", "Assists: MAE"),
-    ("rebounds", "mae", "Rebounds: MAE"),
-)
+def run_figures() -> tuple[tuple[str, str, str], ...]:
+    """The figures charted across runs: (model, figure, title), each model's headline figure."""
+    return tuple((s.name, s.headline.key, s.chart_title()) for s in modelset.models())
 
 
 def run_figure(run: dict, model: str, key: str) -> float | None:
@@ -41,11 +41,11 @@ def outcome_badge(run: dict) -> str:
     code = run.get("exit_code")
     kind = (
         "ok"
-        if outcome == "trained"
+        if outcome == Outcome.TRAINED.value
         else "neutral"
         if code == 0
         else "warn"
-        if outcome == "not_promoted"
+        if outcome == Outcome.NOT_PROMOTED.value
         else "bad"
     )
     return f'<span class="badge {kind}">{esc(outcome.replace("_", " "))}</span>'
@@ -56,18 +56,19 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
     if problem:
         parts.append(f'<p class="callout warn">{esc(problem)}</p>')
     with_figures = [
-        r for r in runs if any(run_figure(r, m, k) is not None for m, k, _ in RUN_FIGURES)
+        r for r in runs if any(run_figure(r, m, k) is not None for m, k, _ in run_figures())
     ]
     parts.append(
         f"<p>{len(runs):,} run{'s' if len(runs) != 1 else ''} recorded in "
-        f"<code>runs.jsonl</code>; {len(with_figures):,} of them recorded holdout "
+        f"<code>{RUNS_NAME}</code>; {len(with_figures):,} of them recorded holdout "
         "figures (runs that skip or fail record none).</p>"
     )
     parts.append("<h3>Holdout figures across runs</h3>")
     if len(with_figures) >= 2:
         labels = [fmt_short_time(r.get("started_at")) for r in with_figures]
         charts = []
-        for model, key, title in RUN_FIGURES:
+        for model, key, title in run_figures():
+            spec = modelset.spec(model)
             series = [
                 svg.Series(
                     "model",
@@ -75,8 +76,8 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
                     SERIES_COLORS["model"],
                 )
             ]
-            if model != "game_outcome":
-                baseline = [run_figure(r, model, "mae_last10") for r in with_figures]
+            if spec.baseline:  # the naive baseline it is measured against, dashed
+                baseline = [run_figure(r, model, spec.baseline) for r in with_figures]
                 series.append(
                     svg.Series(BASELINES["last10"], baseline, SERIES_COLORS["last10"], dashed=True)
                 )
@@ -86,7 +87,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
                 x_labels=labels,
                 series=series,
                 y_label=title.split(": ")[1],
-                value_format="{:.4f}" if model == "game_outcome" else "{:.3f}",
+                value_format=spec.headline.format,
             )
             charts.append(
                 html_figure(
@@ -96,7 +97,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
                 )
             )
         parts.append(f'<div class="row">{"".join(charts)}</div>')
-        rejected = sum(r.get("outcome") != "trained" for r in with_figures)
+        rejected = sum(r.get("outcome") != Outcome.TRAINED.value for r in with_figures)
         also = (
             f" {rejected} of these runs did not install {'its' if rejected == 1 else 'their'}"
             " models (outcome other than trained): those points show a set that was kept "
@@ -112,7 +113,7 @@ def runs_section(runs: list[dict], problem: str | None) -> str:
     elif len(with_figures) == 1:
         run = with_figures[0]
         values = "; ".join(
-            f"{title} {fmt_number(run_figure(run, m, k), 4)}" for m, k, title in RUN_FIGURES
+            f"{title} {fmt_number(run_figure(run, m, k), 4)}" for m, k, title in run_figures()
         )
         parts.append(
             f"<p>Only one recorded run has figures ({esc(fmt_when(run.get('started_at')))}"

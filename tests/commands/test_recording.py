@@ -1,4 +1,4 @@
-"""commands.runs: every run ends on one error or a result, recorded with its outcome."""
+"""commands.recording: every run ends on one error or a result, recorded with its outcome."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nba_ml.commands.runs import recorded_run
+from nba_ml.commands.recording import recorded_run
 from nba_ml.config import Settings, resolve_settings
 from nba_ml.errors import Interrupted, LockHeld, NbaMlError, NotPromoted, Outcome
 

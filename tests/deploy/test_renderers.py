@@ -1,4 +1,4 @@
-"""deploy.schedule, the facade of the deploy package: the renderers' bad values and the crontab it
+"""deploy.renderers, the facade of the deploy package: the renderers' bad values and the crontab it
 renders; the clock arithmetic is in tests/deploy/test_clock.py, the crontab flavours in
 tests/deploy/test_cron.py, the units in tests/deploy/test_units.py."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from nba_ml.deploy import schedule
-from nba_ml.deploy.schedule import (
+from nba_ml.deploy import renderers
+from nba_ml.deploy.renderers import (
     render_crontab,
     render_systemd_units,
     render_webserver_dropin,
@@ -120,7 +120,7 @@ def test_schedule_imports_nothing_heavy() -> None:
     import sys
 
     code = (
-        "import sys, nba_ml.deploy.schedule; "
+        "import sys, nba_ml.deploy.renderers; "
         "print(sorted(m for m in ('pandas','numpy','sklearn','typer','rich','nba_api')"
         " if m in sys.modules))"
     )
@@ -131,7 +131,7 @@ def test_schedule_imports_nothing_heavy() -> None:
 def test_the_facade_is_the_same_objects_as_the_modules() -> None:
     from nba_ml.deploy import clock, cron, units
 
-    assert schedule.next_run is clock.next_run
-    assert schedule.is_scheduled_hour is clock.is_scheduled_hour
-    assert schedule.render_crontab is cron.render_crontab
-    assert schedule.render_systemd_units is units.render_systemd_units
+    assert renderers.next_run is clock.next_run
+    assert renderers.is_scheduled_hour is clock.is_scheduled_hour
+    assert renderers.render_crontab is cron.render_crontab
+    assert renderers.render_systemd_units is units.render_systemd_units

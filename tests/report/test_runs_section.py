@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from nba_ml.report import runs
-from nba_ml.report.runs import RUNS_SHOWN, outcome_badge, run_figure, runs_section
+from nba_ml.report import runs_section as runs
+from nba_ml.report.runs_section import RUNS_SHOWN, outcome_badge, run_figure, runs_section
 
 NS = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert('x')</script> & \"q\""
@@ -125,8 +125,12 @@ def test_two_runs_with_figures_are_charted_per_model() -> None:
     assert "3 runs recorded" in html and "2 of them recorded holdout figures" in html
     charts = list(root.iter(f"{NS}svg"))
     titles = [c.find(f"{NS}title").text for c in charts]
-    assert titles == [f"{title} across recorded runs" for _, _, title in runs.RUN_FIGURES]
-    for model_chart, (model, _, _) in zip(charts, runs.RUN_FIGURES, strict=True):
+    assert titles == [f"{title} across recorded runs" for _, _, title in runs.run_figures()]
+    assert titles == [
+        f"{title} across recorded runs"
+        for title in ("Game model: Brier score", "Points: MAE", "Assists: MAE", "Rebounds: MAE")
+    ]
+    for model_chart, (model, _, _) in zip(charts, runs.run_figures(), strict=True):
         lines = list(model_chart.iter(f"{NS}polyline"))
         # the game model alone has no last-10 baseline line beside it
         assert len(lines) == (1 if model == "game_outcome" else 2)
