@@ -144,16 +144,155 @@ def ratios(
     return out
 
 
+# the player models' known-list corrections tried over one no-list base (``--regimes``): name,
+# the correction's columns (besides the base prediction) of a stat, and its estimator
+def _all_columns(stat: str) -> tuple[str, ...]:
+    del stat
+    return (*features.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
+
+
+def _more_columns(stat: str) -> tuple[str, ...]:
+    del stat
+    return (*availability.PLAYER_AVAILABILITY, *availability.PLAYER_AVAILABILITY_MORE)
+
+
+def _minutes_columns(stat: str) -> tuple[str, ...]:
+    del stat
+    return (*availability.PLAYER_AVAILABILITY, "min_expected", "team_rot_min")
+
+
+def _boosting(**changes: object) -> object:
+    model = models.make_correction_model()
+    model.set_params(**changes)
+    return model
+
+
+def _squared() -> object:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(
+        learning_rate=0.1, max_iter=100, max_leaf_nodes=15, min_samples_leaf=100, random_state=0
+    )
+
+
+def _huber() -> object:
+    return models.make_player_linear_model()
+
+
+def _first_columns(stat: str) -> tuple[str, ...]:
+    """The first correction tried: the absences, his minutes, averages and rate of the stat."""
+    return (
+        *availability.PLAYER_AVAILABILITY,
+        "min_expected",
+        "team_rot_min",
+        "min_ewm",
+        f"{stat}_ewm",
+        f"{stat}_rate_l10",
+    )
+
+
+def _chosen_columns(stat: str) -> tuple[str, ...]:
+    del stat
+    return models.CORRECTION_COLUMNS
+
+
+CORRECTIONS = {
+    "chosen (the absences: models.CORRECTION_COLUMNS)": (
+        _chosen_columns,
+        models.make_correction_model,
+    ),
+    "absences + minutes, averages, rate": (_first_columns, models.make_correction_model),
+    "every feature": (_all_columns, models.make_correction_model),
+    "squared-error boosting": (_first_columns, _squared),
+    "robust linear (Huber)": (_first_columns, _huber),
+    "chosen, 31 leaves": (_chosen_columns, lambda: _boosting(max_leaf_nodes=31)),
+    "chosen, 7 leaves": (_chosen_columns, lambda: _boosting(max_leaf_nodes=7)),
+    "chosen, 300 iterations": (_chosen_columns, lambda: _boosting(max_iter=300)),
+    "chosen, 40 iterations": (_chosen_columns, lambda: _boosting(max_iter=40)),
+    "chosen, leaves of 400": (_chosen_columns, lambda: _boosting(min_samples_leaf=400)),
+    "absences + expected minutes": (_minutes_columns, models.make_correction_model),
+    "absences + ast/reb usage + freed minutes": (_more_columns, models.make_correction_model),
+}
+
+
+def regimes(threshold: float, only: list[str] | None) -> None:
+    """Print, per stat, MAE / last-10 MAE on TUNE with the box score's lists and with none of:
+    the model before #23, one model with the availability columns, and the two regimes (the
+    no-list model plus each correction of ``CORRECTIONS``)."""
+    import copy
+
+    from nba_ml.modeling.estimators import KnownListRegressor
+
+    games, players = feature_rows(threshold, blind=False)
+    _, blind_players = feature_rows(threshold, blind=True)
+    del games
+    stats = [spec.target for spec in models.player_specs()]
+    one_model = (*features.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
+    rows: dict[str, dict[str, tuple[float, float]]] = {}
+
+    def score(name: str, stat: str, model: object, columns: tuple[str, ...]) -> None:
+        train, test = split(players, stat)
+        _, blind_test = split(blind_players, stat)
+        figures = []
+        for frame in (test, blind_test):
+            predicted = np.maximum(model.predict(frame[list(columns)].astype(float)), 0.0)  # type: ignore[attr-defined]
+            figures.append(ratio_last10(train, frame, stat, predicted))
+        rows.setdefault(name, {})[stat] = (figures[0], figures[1])
+
+    for stat in stats:
+        started = time.perf_counter()
+        train, _ = split(players, stat)
+        target = train[stat].astype(float)
+        base = models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        single = base.fit(models.training_matrix(train, one_model), target)
+        score("one model with the availability columns", stat, single, one_model)
+        wide = (*features.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
+        matrix = models.training_matrix(train, wide)
+        two = KnownListRegressor(
+            models.make_residual_player_model(models.BASELINE.format(stat=stat)),
+            None,
+            features.PLAYER_BASE_FEATURES,
+            (),
+            availability.PLAYER_KNOWN,
+        ).fit(matrix, target)
+        score("no correction (the model before #23)", stat, two, wide)
+        for name, (columns, make) in CORRECTIONS.items():
+            if only and not any(word in name for word in only):
+                continue
+            tried = copy.copy(two)
+            tried.correction = make()
+            tried.correction_columns = columns(stat)
+            tried.fit_correction(matrix, target)
+            score(f"two regimes: {name}", stat, tried, wide)
+        print(f"  ({stat}: {time.perf_counter() - started:.0f} s)", flush=True)
+    print(f"\nMAE / last-10 MAE on {TUNE} (fit on {FIT}), {' / '.join(stats)}: lists | none")
+    for name, figures in rows.items():
+        known = " / ".join(f"{figures[s][0]:.4f}" for s in stats if s in figures)
+        blind = " / ".join(f"{figures[s][1]:.4f}" for s in stats if s in figures)
+        print(f"  {known} | {blind}  {name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--players", action="store_true")
     parser.add_argument("--players-only", action="store_true")
     parser.add_argument("--skip-known", action="store_true", help="only the blind variants")
     parser.add_argument("--thresholds", nargs="+", type=float, default=[0, 5, 10, 15, 20, 25])
+    parser.add_argument(
+        "--regimes",
+        nargs="*",
+        metavar="WORD",
+        help="the player models' two regimes: each correction (or those whose name has a WORD)",
+    )
     args = parser.parse_args()
     require_gamelogs()
     print(f"fit on {FIT}, scored on {TUNE}")
+    import sklearn.ensemble  # noqa: F401 - load OpenMP first: threadpoolctl limits loaded libs
+
     with threadpool_limits(limits=1):
+        if args.regimes is not None:
+            regimes(availability.ROTATION_MINUTES, args.regimes)
+            return
         for threshold in args.thresholds:
             started = time.perf_counter()
             games, players = feature_rows(threshold, blind=False)

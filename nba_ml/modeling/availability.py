@@ -56,6 +56,9 @@ PLAYER_AVAILABILITY: tuple[str, ...] = (
     "opp_out_min",
     "min_share_available",
 )
+# per player-game: 1 when his team's absence list is known (``KNOWN`` of his side), else 0: the
+# player models' regime (``estimators.KnownListRegressor``)
+PLAYER_KNOWN = "team_out_known"
 # candidates tried on 2018-19 beside PLAYER_AVAILABILITY (docs/quality-log.md)
 PLAYER_AVAILABILITY_MORE: tuple[str, ...] = (
     "team_out_ast_share",
@@ -123,12 +126,12 @@ def add_available(sides: pd.DataFrame) -> pd.DataFrame:
 def player_columns(
     own: pd.DataFrame, opponent: pd.DataFrame, min_expected: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Return ``PLAYER_AVAILABILITY`` (and the ``PLAYER_AVAILABILITY_MORE`` candidates) for
-    player rows from their team side, the opponent's side (aligned rows with ``OUT_COLUMNS``,
-    ``AVAILABLE_COLUMNS`` and ``rot_*``) and the player's expected minutes in his team's
-    rotation. With no list, nobody is out: the columns say so (0 out, his share of the whole
-    rotation's minutes). Blanking them instead on a quarter of the training games, to learn a
-    no-list regime, was rejected on 2018-19 (docs/quality-log.md)."""
+    """Return ``PLAYER_AVAILABILITY``, ``PLAYER_KNOWN`` (and the ``PLAYER_AVAILABILITY_MORE``
+    candidates) for player rows from their team side, the opponent's side (aligned rows with
+    ``OUT_COLUMNS``, ``KNOWN``, ``AVAILABLE_COLUMNS`` and ``rot_*``) and the player's expected
+    minutes in his team's rotation. With no list, nobody is out: the columns say so (0 out,
+    his share of the whole rotation's minutes, ``PLAYER_KNOWN`` 0), and the player models
+    predict from their no-list regime (``estimators.KnownListRegressor``)."""
     import numpy as np
 
     def ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
@@ -147,6 +150,7 @@ def player_columns(
         "opp_out_n": column(opponent, "out_n"),
         "opp_out_min": column(opponent, "out_min"),
         "min_share_available": share,
+        PLAYER_KNOWN: np.nan_to_num(column(own, KNOWN)),
         # his expected minutes with the absent players' minutes shared out by his share
         "min_expected_available": expected + share * column(own, "out_min"),
     }

@@ -84,6 +84,7 @@ PLAYER_COLUMNS: tuple[str, ...] = tuple(
         "min_expected",
         "team_rot_min",
         *availability.PLAYER_AVAILABILITY,
+        availability.PLAYER_KNOWN,
         *availability.PLAYER_AVAILABILITY_MORE,
     ]
 )
@@ -101,10 +102,21 @@ PLAYER_UNUSED: tuple[str, ...] = (
     "min_prev_season",
     "pts_prev_season",
 )
-PLAYER_FEATURES: tuple[str, ...] = tuple(
+# what a player model knows without an absence list (the model before issue #23) ...
+PLAYER_BASE_FEATURES: tuple[str, ...] = tuple(
     c
     for c in PLAYER_COLUMNS
-    if c not in PLAYER_UNUSED and c not in availability.PLAYER_AVAILABILITY_MORE
+    if c not in PLAYER_UNUSED
+    and c not in availability.PLAYER_AVAILABILITY
+    and c != availability.PLAYER_KNOWN
+    and c not in availability.PLAYER_AVAILABILITY_MORE
+)
+# ... and all it is fitted on: those, the absences, and whether his team's list is known (the
+# regime, ``estimators.KnownListRegressor``)
+PLAYER_FEATURES: tuple[str, ...] = (
+    *PLAYER_BASE_FEATURES,
+    *availability.PLAYER_AVAILABILITY,
+    availability.PLAYER_KNOWN,
 )
 
 

@@ -85,6 +85,7 @@ def test_player_columns_give_the_team_and_opponent_absences() -> None:
             "out_n": [1.0],
             "out_min": [30.0],
             "av_min": [200.0],
+            availability.KNOWN: [1.0],
             **{f"out_{s}": [v] for s, v in (("pts", 20.0), ("ast", 5.0), ("reb", 8.0))},
             **{f"rot_{s}": [v] for s, v in (("pts", 100.0), ("ast", 25.0), ("reb", 40.0))},
         }
@@ -93,8 +94,10 @@ def test_player_columns_give_the_team_and_opponent_absences() -> None:
     columns = availability.player_columns(own, opp, np.array([25.0]))
     assert set(columns) == {
         *availability.PLAYER_AVAILABILITY,
+        availability.PLAYER_KNOWN,
         *availability.PLAYER_AVAILABILITY_MORE,
     }
+    assert columns[availability.PLAYER_KNOWN][0] == 1.0  # his team's list is known
     assert columns["team_out_pts_share"][0] == pytest.approx(0.2)
     assert columns["min_share_available"][0] == pytest.approx(25 / 200)
     assert columns["opp_out_n"][0] == 2.0
