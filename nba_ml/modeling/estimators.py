@@ -138,12 +138,16 @@ class KnownListRegressor(RegressorMixin, BaseEstimator):
         base_columns: tuple[str, ...] = (),
         correction_columns: tuple[str, ...] = (),
         flag: str = "",
+        correction_rows: int = 0,
+        random_state: int = 0,
     ) -> None:
         self.base = base
         self.correction = correction
         self.base_columns = base_columns
         self.correction_columns = correction_columns
         self.flag = flag
+        self.correction_rows = correction_rows
+        self.random_state = random_state
 
     def _known(self, X: Any) -> np.ndarray:
         return np.nan_to_num(np.asarray(X[self.flag], dtype=float)) > 0.5
@@ -168,18 +172,25 @@ class KnownListRegressor(RegressorMixin, BaseEstimator):
         return self.fit_correction(X, target)
 
     def fit_correction(self, X: Any, y: Any) -> KnownListRegressor:
-        """(Re)fit the correction alone, on the rows of ``X`` whose list is known, over the
+        """(Re)fit the correction alone, on the rows of ``X`` whose list is known (at most
+        ``correction_rows`` of them, drawn at random with ``random_state``; 0: all), over the
         fitted base's predictions (what :meth:`fit` ends with; benchmarks compare corrections
         over one base)."""
         target = np.asarray(y, dtype=float)
-        known = self._known(X)
+        known = np.flatnonzero(self._known(X))
         self.correction_ = None
-        if self.correction is not None and known.any():
-            rows = X.loc[known]
-            center = np.asarray(self.base_.predict(rows[list(self.base_columns)]), dtype=float)
-            self.correction_ = clone(self.correction).fit(
-                self._correction_input(rows, center), target[known] - center
+        if self.correction is None or not len(known):
+            return self
+        if 0 < self.correction_rows < len(known):
+            draw = np.random.default_rng(self.random_state).choice(
+                len(known), size=self.correction_rows, replace=False
             )
+            known = known[np.sort(draw)]
+        rows = X.iloc[known]
+        center = np.asarray(self.base_.predict(rows[list(self.base_columns)]), dtype=float)
+        self.correction_ = clone(self.correction).fit(
+            self._correction_input(rows, center), target[known] - center
+        )
         return self
 
     def predict(self, X: Any) -> np.ndarray:

@@ -256,3 +256,7 @@ def test_two_regimes_save_and_refit_the_correction_alone() -> None:
     model.correction = LinearRegression()
     model.fit_correction(X, y)
     assert model.base_ is base and isinstance(model.correction_, LinearRegression)
+    # at most correction_rows known rows, drawn at random: the same draw every time
+    model.set_params(correction=DummyRegressor(strategy="median"), correction_rows=2)
+    first = model.fit_correction(X, y).correction_.constant_.copy()
+    np.testing.assert_array_equal(model.fit_correction(X, y).correction_.constant_, first)
