@@ -97,6 +97,11 @@ class Distribution:
     fit: str | None
     figures: tuple[Figure, ...]
     tolerance: float = 0.02
+    # its part of the model's ``status`` line, appended when the figures carry it
+    summary: str = (
+        "CRPS {crps:.3f}, coverage 50/80/90 %: {coverage_50:.1%} / {coverage_80:.1%} / "
+        "{coverage_90:.1%}"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,13 +166,20 @@ class ModelSpec:
         return self.figures + (self.distribution.figures if self.distribution else ())
 
     def summary_text(self, metrics: Mapping[str, Any] | None) -> str:
-        """Return the ``status`` line of these holdout ``metrics`` ("-" without any)."""
+        """Return the ``status`` line of these holdout ``metrics`` ("-" without any): the
+        model's figures, then its distribution's (CRPS, coverage) when they were measured."""
         if not metrics:
             return "-"
         try:
-            return self.summary.format(**metrics)
+            text = self.summary.format(**metrics)
         except (KeyError, TypeError, ValueError, IndexError):
             return "(figures unreadable)"
+        if self.distribution is None or "crps" not in metrics:
+            return text  # a set trained before the distributions: its point figures only
+        try:
+            return f"{text}; {self.distribution.summary.format(**metrics)}"
+        except (KeyError, TypeError, ValueError, IndexError):
+            return f"{text}; (distribution figures unreadable)"
 
     def chart_title(self) -> str:
         """Return the report's title of this model's headline chart ("Points: MAE")."""
@@ -178,14 +190,11 @@ class ModelSpec:
         return f"{self.name}: {self.level.value}-level {self.task.value} of {self.target}"
 
 
+# the help of the metrics file's MAE family (player stats, the game's margin and total)
+_MAE_HELP = "Holdout mean absolute error of each installed regression model (lower is better)."
 _MAE_FIGURES = (
     Figure("n", "n", "rows", "{}"),
-    Figure(
-        "mae",
-        "mae",
-        "MAE",
-        metric_help="Holdout mean absolute error of each installed player model.",
-    ),
+    Figure("mae", "mae", "MAE", metric_help=_MAE_HELP),
     Figure("mae_last10", "last10", "last-10 avg MAE"),
     Figure("mae_season", "season", "season avg MAE"),
     Figure("mae_ewma", "ewma", "EWMA MAE"),
@@ -240,6 +249,52 @@ def _player_spec(name: str, file: str, stat: str, width: int = 4) -> ModelSpec:
     )
 
 
+def _game_distribution(
+    name: str,
+    target: str,
+    subject: str,
+    features: str,
+    output: str,
+    title: str,
+    nonnegative: bool = False,
+) -> ModelSpec:
+    """Return the spec of a game-level predictive distribution (the home margin, the total):
+    a ridge regression with a normal spread (``distributions.normal_estimator``), its MAE the
+    headline and the gate's figure (2 % relative), its CRPS the distribution's (2 %)."""
+    mae = Figure("mae", "mae", "MAE", "{:.3f}", _MAE_HELP)
+    return ModelSpec(
+        name=name,
+        file=f"{name}_model.skops",
+        level=Level.GAME,
+        task=Task.REGRESSOR,
+        target=target,
+        subject=subject,
+        headline=mae,
+        figures=(Figure("n", "n", "games", "{}"), mae),
+        summary="MAE {mae:.2f}",
+        brief=name + " {mae:.2f}",
+        brief_group="MAE",
+        title=title,
+        promotion=Promotion(
+            figure="mae",
+            tolerance=0.02,
+            relative=True,
+            floor_figure="mae",
+            floor=math.inf,  # no absolute floor: compared with the current set only
+            missing=0.0,
+            floor_text="{name} MAE {value:.3f}",
+        ),
+        estimator="nba_ml.modeling.distributions:normal_estimator",
+        features=features,
+        output=output,
+        digits=1,
+        nonnegative=nonnegative,
+        required=False,
+        since="0.2.0",
+        distribution=Distribution(fit=None, figures=DISTRIBUTION_FIGURES),
+    )
+
+
 _BRIER = Figure(
     "brier",
     "brier",
@@ -282,6 +337,27 @@ _BUILT_IN: tuple[ModelSpec, ...] = (
     _player_spec("points", "points_prediction_model.skops", "pts", width=5),  # 2 digits
     _player_spec("assists", "assists_prediction_model.skops", "ast"),
     _player_spec("rebounds", "rebounds_prediction_model.skops", "reb"),
+    # The game's home margin and total as predictive distributions (issue #22), chosen on
+    # 2018-19: a ridge regression on the game model's differences (the margin) or the teams'
+    # recent scoring (the total), each with a normal spread. Added in 0.2.0: a set trained
+    # before lacks them (served without them, saying so) until the next training.
+    _game_distribution(
+        "margin",
+        "home_margin",
+        "home margin",
+        "nba_ml.modeling.features:GAME_FEATURES",
+        "home_margin",
+        "Home margin: MAE",
+    ),
+    _game_distribution(
+        "total",
+        "total_pts",
+        "game total",
+        "nba_ml.modeling.features:TOTAL_FEATURES",
+        "total_points",
+        "Game total: MAE",
+        nonnegative=True,
+    ),
 )
 
 # The built-in set, as the package exports it (nba_ml.MODEL_NAMES, nba_ml.MODEL_FILES).
@@ -291,58 +367,20 @@ MODEL_FILES: dict[str, str] = {spec.name: spec.file for spec in _BUILT_IN}
 _registry: tuple[ModelSpec, ...] = _BUILT_IN
 
 
-def _game_distribution(name: str, target: str, subject: str, features: str) -> ModelSpec:
-    mae = Figure("mae", "mae", "MAE")
-    return ModelSpec(
-        name=name,
-        file=f"{name}_model.skops",
-        level=Level.GAME,
-        task=Task.REGRESSOR,
-        target=target,
-        subject=subject,
-        headline=mae,
-        figures=(Figure("n", "n", "games", "{}"), mae),
-        summary="MAE {mae:.2f}, CRPS {crps:.3f}",
-        brief=name + " MAE {mae:.2f}",
-        promotion=Promotion(
-            figure="mae",
-            tolerance=0.02,
-            relative=True,
-            floor_figure="mae",
-            floor=math.inf,
-            missing=0.0,
-            floor_text="{name} MAE {value:.3f}",
-        ),
-        estimator="nba_ml.modeling.distributions:normal_estimator",
-        features=features,
-        output=name,
-        digits=1,
-        required=False,
-        distribution=Distribution(fit=None, figures=DISTRIBUTION_FIGURES),
-    )
-
-
-# The game's home margin and total as predictive distributions (issue #22), chosen on 2018-19:
-# a ridge regression on the game model's differences (the margin) or the teams' last-10
-# scoring (the total), each with a normal spread. The backtest and the evaluation fit and score
-# them; they are not yet models of the installed set (not in the registry: training, the store
-# and serving do not know them), so they are listed here apart.
-_GAME_DISTRIBUTIONS: tuple[ModelSpec, ...] = (
-    _game_distribution("margin", "home_margin", "margin", "nba_ml.modeling.features:GAME_FEATURES"),
-    _game_distribution("total", "total_pts", "total", "nba_ml.modeling.features:TOTAL_FEATURES"),
-)
-
-
 def game_distributions() -> tuple[ModelSpec, ...]:
-    """Return the game-level distributions the backtest fits beside the registry's models (the
-    home margin and the total), in the backtest's order (after the game models)."""
-    return _GAME_DISTRIBUTIONS
+    """Return the registered game-level models that are predictive distributions of a number
+    (the home margin and the total), in order."""
+    return tuple(
+        spec
+        for spec in of_level(Level.GAME)
+        if spec.task is Task.REGRESSOR and spec.distribution is not None
+    )
 
 
 def backtest_models() -> tuple[ModelSpec, ...]:
     """Return the models the backtest predicts, in its rows' order within a day: the
-    registry's game models, the game distributions, the registry's player models."""
-    return (*of_level(Level.GAME), *_GAME_DISTRIBUTIONS, *of_level(Level.PLAYER))
+    registry's game models, then its player models."""
+    return (*of_level(Level.GAME), *of_level(Level.PLAYER))
 
 
 def models() -> tuple[ModelSpec, ...]:

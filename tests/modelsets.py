@@ -1,4 +1,5 @@
-"""Small model sets for tests: four fitted scikit-learn models, installed as a training would.
+"""Small model sets for tests: the built-in models as small fitted scikit-learn models, installed
+as a training would.
 
 The state tests (the store's read side, the install side) and the check and handler tests build
 their sets here: ``from tests.modelsets import make_models, write_set``; tests/state/conftest.py
@@ -28,14 +29,22 @@ PLAYER_MODELS: dict[str, str] = {
 
 
 def make_models(seed: int) -> dict[str, object]:
-    """Return four small fitted scikit-learn models; different seeds give different pickles."""
+    """Return a small fitted scikit-learn model for every built-in model (the game model a
+    classifier, the rest regressors); different seeds give different pickles."""
     rng = np.random.default_rng(seed)
     features = rng.normal(size=(60, 4))
     wins = (features[:, 0] + rng.normal(size=60) > 0).astype(int)
-    models: dict[str, object] = {"game_outcome": LogisticRegression().fit(features, wins)}
-    for name in ("points", "assists", "rebounds"):
+    models: dict[str, object] = {GAME_MODEL: LogisticRegression().fit(features, wins)}
+    for name in modelset.MODEL_NAMES[1:]:
         models[name] = Ridge(alpha=1.0).fit(features, rng.normal(size=60))
     return models
+
+
+def make_old_models(seed: int) -> dict[str, object]:
+    """Return the models of a set trained before the models that are not ``required`` existed
+    (the home margin and the total, added in 0.2.0): the required ones of :func:`make_models`."""
+    required = {spec.name for spec in modelset.required()}
+    return {name: model for name, model in make_models(seed).items() if name in required}
 
 
 def write_set(data_dir: Path, models: dict[str, object], training: dict | None = None) -> Manifest:

@@ -36,12 +36,39 @@ def provenance_line(served: Provenance) -> str:
 
 
 def game_text(prediction: GamePrediction) -> str:
-    """Return ``predict game``'s answer: the probability line, then what served it."""
-    return (
+    """Return ``predict game``'s answer: the probability line, the expected home margin and
+    total with their 80 % ranges (or what the set lacks), then what served it."""
+    text = [
         f"{prediction.game_date} {prediction.away} @ {prediction.home}: home win probability "
-        f"{prediction.home_win_probability:.3f}\n  {provenance_line(prediction.served)}\n"
-        f"  {prediction.availability.describe()}"
-    )
+        f"{prediction.home_win_probability:.3f}"
+    ]
+    ranges = game_ranges(prediction)
+    if ranges:
+        text.append(f"  {ranges}")
+    if prediction.spread.get("lacking"):
+        text.append(f"  ({prediction.spread['lacking']})")
+    text.append(f"  {provenance_line(prediction.served)}")
+    text.append(f"  {prediction.availability.describe()}")
+    return "\n".join(text)
+
+
+def game_ranges(prediction: GamePrediction) -> str:
+    """Return each game-level distribution's mean and 80 % range ("home margin +3.4 (80 %:
+    -11.8 to +18.6), game total 221.3 (80 %: 203.0 to 239.6)"); "" when the set has none."""
+    from nba_ml import modelset
+
+    parts = []
+    for spec in modelset.game_distributions():
+        mean = prediction.values.get(spec.output)
+        quantiles = prediction.quantiles(spec.output)
+        if mean is None or not quantiles:
+            continue
+        sign = "" if spec.nonnegative else "+"  # a margin reads with its side
+        parts.append(
+            f"{spec.subject} {mean:{sign}.1f} (80 %: {quantiles['q10']:{sign}.1f} to "
+            f"{quantiles['q90']:{sign}.1f})"
+        )
+    return ", ".join(parts)
 
 
 def player_text(prediction: PlayerPrediction) -> str:
@@ -90,6 +117,9 @@ def slate_lines(result: Slate) -> list[str]:
         lines.extend(_player_line(line) for line in game.players)
         if game.note:
             lines.append(f"  ({game.note})")
+    lacking = next((g.prediction.spread.get("lacking") for g in result.games), None)
+    if lacking:
+        lines.append(f"({lacking})")
     if result.served is not None:
         lines.append(provenance_line(result.served))
     if result.skipped:
@@ -101,10 +131,11 @@ def slate_lines(result: Slate) -> list[str]:
 
 def _game_line(line: GameLine) -> str:
     game = line.game
+    ranges = game_ranges(line.prediction)
     return (
         f"{game.away} @ {game.home}{_start_time(game.starts_at)} "
         f"({game.status or 'scheduled'}): home win probability "
-        f"{line.prediction.home_win_probability:.3f}"
+        f"{line.prediction.home_win_probability:.3f}{', ' + ranges if ranges else ''}"
     )
 
 

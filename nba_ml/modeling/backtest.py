@@ -89,7 +89,6 @@ def run_backtest(
     test_p = tables.players[tables.players["season"] == test_season]
     try:
         fitted = models.fit_all(train_g, train_p)
-        fitted.update(models.fit_game_distributions(train_g))
     except ValueError as error:
         raise DataError(f"cannot train: {error}") from None
     progress.report(step, 2, 3)

@@ -261,7 +261,12 @@ class NormalResidualRegressor(BaseEstimator):
 
     def quantiles(self, X: Any, levels: tuple[float, ...] = QUANTILES) -> np.ndarray:
         """Return each row's quantiles at ``levels``."""
-        mean = self.predict(X)
+        return self.quantiles_at(self.predict(X), levels)
+
+    def quantiles_at(self, mean: Any, levels: tuple[float, ...] = QUANTILES) -> np.ndarray:
+        """Return the quantiles at ``levels`` around means already predicted (one predict
+        call serves both: a server answers the mean and its quantiles)."""
+        mean = np.asarray(mean, dtype=float)
         return mean[:, None] + self.sd_ * _normal_ppf(np.asarray(levels))[None, :]
 
     def probability_above(self, X: Any, line: float) -> np.ndarray:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nba_ml import modelset
 from nba_ml.modeling.models import (
     game_specs,
     has_distribution,
@@ -99,11 +98,17 @@ def stat_metrics(
 
 
 def distribution_metrics(lower: np.ndarray, upper: np.ndarray, crps: float) -> dict[str, Any]:
-    """Return the CRPS and the coverage of the 50 / 80 / 90 % central intervals
-    (``coverage_50`` ...) of forecasts whose PIT ranges are ``lower``-``upper``."""
-    from nba_ml.modeling.distributions import coverage
+    """Return the CRPS, the coverage of the 50 / 80 / 90 % central intervals (``coverage_50``
+    ...) and the PIT histogram (``pit``: the share of outcomes in each tenth of the predictive
+    distribution, 0.1 each when calibrated) of forecasts whose PIT ranges are
+    ``lower``-``upper``."""
+    from nba_ml.modeling.distributions import coverage, pit_histogram
 
-    return {"crps": crps, **{f"coverage_{k}": v for k, v in coverage(lower, upper).items()}}
+    return {
+        "crps": crps,
+        **{f"coverage_{k}": v for k, v in coverage(lower, upper).items()},
+        "pit": pit_histogram(lower, upper),
+    }
 
 
 def evaluate(
@@ -123,6 +128,10 @@ def evaluate(
         if spec.name not in models:
             continue
         games = game_rows[game_rows[spec.target].notna()]
+        if spec.distribution is not None and spec.task is Task.REGRESSOR:
+            if len(games):  # the home margin and the total
+                figures[spec.name] = _game_distribution_metrics(spec, models[spec.name], games)
+            continue
         values = predict(spec, models[spec.name], games)
         actual = games[spec.target].to_numpy()
         figures[spec.name] = (
@@ -149,10 +158,6 @@ def evaluate(
         figures[spec.name] = stat_metrics(values, rows[stat].to_numpy(), baselines)
         if spec.name in models and has_distribution(models[spec.name]) and len(rows):
             figures[spec.name].update(_count_distribution_metrics(spec, models[spec.name], rows))
-    for spec in modelset.game_distributions():  # the home margin and the total
-        games = game_rows[game_rows[spec.target].notna()]
-        if spec.name in models and len(games):
-            figures[spec.name] = _game_distribution_metrics(spec, models[spec.name], games)
     return figures
 
 

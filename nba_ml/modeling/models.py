@@ -275,13 +275,6 @@ def with_distribution(spec: ModelSpec, model: Any, matrix: pd.DataFrame, target:
     return model
 
 
-def fit_game_distributions(game_rows: pd.DataFrame) -> dict[str, Any]:
-    """Return the game-level distributions (``modelset.game_distributions``: the home margin
-    and the total, ridge regressions with a normal spread) fitted on played games, by name;
-    raise ValueError when there are too few."""
-    return {spec.name: fit_game(spec, game_rows) for spec in modelset.game_distributions()}
-
-
 def fit_all(game_rows: pd.DataFrame, player_rows: pd.DataFrame) -> dict[str, Any]:
     """Return every registered model fitted, keyed by model name."""
     return fit_sets([(game_rows, player_rows)])[0]
@@ -541,7 +534,8 @@ def predict_game_quantiles(
     """Return the margin or total model's means and quantiles (``distributions.QUANTILES``
     unless ``levels``) for game rows."""
     rows = game_rows[_inputs(model, ())].astype(float)
-    return model.predict(rows), model.quantiles(rows, levels or QUANTILES)
+    mean = model.predict(rows)
+    return mean, model.quantiles_at(mean, levels or QUANTILES)
 
 
 def has_distribution(model: Any) -> bool:

@@ -1,7 +1,9 @@
 """One self-contained HTML page about the installed model set: how good it is and how it moved.
 
 The page shows the game model's calibration curve and scores, the player models' MAE beside the
-naive baselines (overall and by minutes played), and the holdout figures of every recorded run.
+naive baselines (overall and by minutes played), the predictive distributions' calibration
+(coverage and PIT: ``report.distributions_section``), and the holdout figures of every recorded
+run.
 Charts are inline SVG (``nba_ml.report.svg``); the file needs no network, script, font or image.
 
 MAE by minutes played needs per-row holdout predictions, which the manifest does not keep. By
@@ -35,6 +37,7 @@ from nba_ml.report.cells import (
     mae_ratio_series,
     mae_row,
 )
+from nba_ml.report.distributions_section import distributions_section
 from nba_ml.report.fivethirtyeight import FORECASTERS, Comparison, compare
 from nba_ml.report.refit import HoldoutErrors, holdout_errors
 from nba_ml.report.runs_section import runs_section
@@ -166,6 +169,7 @@ def render_report(
         _staleness(training, now),
         _game_section(training, comparison),
         _player_section(training, errors),
+        distributions_section(training),
         runs_section(runs, runs_problem),
         _footer(errors),
         "</main>\n</body>\n</html>\n",
@@ -225,7 +229,7 @@ def _header(data_dir: Path, manifest: Manifest, training: TrainingRecord, now: d
     items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
     return (
         "<header>\n<h1>nba-ml model report</h1>\n"
-        '<p class="lede">How good the four installed models are on data they were not '
+        '<p class="lede">How good the installed models are on data they were not '
         "trained on, beside naive baselines, and how those figures moved across recorded "
         f'runs.</p>\n<dl class="facts">{items}</dl>\n</header>\n'
     )

@@ -1,6 +1,7 @@
 """What the predictor answers: one frozen object per prediction, and its one JSON form.
 
-:class:`GamePrediction` (a game's home win probability and any other game-level answer) and
+:class:`GamePrediction` (a game's home win probability, expected home margin and total with their
+quantiles, and any other game-level answer) and
 :class:`PlayerPrediction` (a player's expected stat line) are what
 ``Predictor.predict_games`` / ``predict_players`` return, for ``nba-ml predict``, ``predict
 today``, the web API and the Python API alike. Each carries what served it (``served``:
@@ -79,8 +80,9 @@ class GamePrediction(_Prediction):
     """The game-level models' answers for one game on ``game_date`` (YYYY-MM-DD).
 
     ``values`` maps each game-level model's ``output`` (``ModelSpec.output``, e.g.
-    ``home_win_probability``) to its value, in the model set's order; a model the set was
-    trained without has no entry. Treat it as read-only.
+    ``home_win_probability``, ``home_margin``, ``total_points``) to its value (a
+    distribution's mean), in the model set's order; a model the set was trained without has no
+    entry. Treat it as read-only.
     """
 
     game_date: str
@@ -88,6 +90,13 @@ class GamePrediction(_Prediction):
     away: str
     values: Mapping[str, float] = dataclasses.field(metadata=PREDICTED)
     served: Provenance = dataclasses.field(kw_only=True)
+    # the game-level distributions (issue #22: the home margin, the total; filled by
+    # ``Predictor.predict_games``): ``quantiles`` (per output, q05 ... q95) and ``lacking``
+    # (None, or which of them the set was trained without); flattened into the JSON forms,
+    # empty when not computed
+    spread: Mapping[str, Any] = dataclasses.field(
+        default_factory=dict, kw_only=True, metadata=PREDICTED
+    )
     # who the prediction knew to be out (issue #23; default: nobody known)
     availability: Availability = dataclasses.field(
         default_factory=Availability, kw_only=True, metadata=TRAILING
@@ -102,6 +111,11 @@ class GamePrediction(_Prediction):
             if spec.task is modelset.Task.CLASSIFIER
         )
         return self.values[outcome.output]
+
+    def quantiles(self, output: str) -> Mapping[str, float] | None:
+        """Return the quantiles (``q05`` ... ``q95``) of the game-level distribution whose
+        output is ``output`` (``home_margin``), or None when the set has none."""
+        return (self.spread.get("quantiles") or {}).get(output)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nba_ml import modelset
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import availability as absences
@@ -317,9 +318,11 @@ class Predictor:
         date: object = None,
         availability: Availability | None = None,
     ) -> list[GamePrediction]:
-        """Return the home team's win probability for each (home, away) pair played on
+        """Return each game-level model's answer for each (home, away) pair played on
         ``date`` (default today in Chicago), in order, knowing who is out (``availability``;
-        default: nobody known); raise UsageError for unknown teams or a team playing twice."""
+        default: nobody known): the home team's win probability, the expected home margin and
+        total with their quantiles (``GamePrediction.spread``; a set trained before them says
+        what it lacks instead); raise UsageError for unknown teams or a team playing twice."""
         import numpy as np
         import pandas as pd
 
@@ -341,10 +344,13 @@ class Predictor:
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
-        values = {
-            spec.output: np.round(models.predict(spec, self.models[spec.name], table), spec.digits)
-            for spec in outputs  # each game-level model of the set: one value per game
-        }
+        # each game-level model of the set: one value per game (a distribution's mean)
+        means = {spec.name: models.predict(spec, self.models[spec.name], table) for spec in outputs}
+        values = {spec.output: np.round(means[spec.name], spec.digits) for spec in outputs}
+        quantiles = self._game_quantiles(means)
+        lacking = modelset.lacking_line(
+            tuple(spec for spec in modelset.game_distributions() if spec.name not in self.models)
+        )
         return [
             GamePrediction(
                 f"{day:%Y-%m-%d}",
@@ -352,10 +358,30 @@ class Predictor:
                 away,
                 {output: float(column[i]) for output, column in values.items()},
                 served=served,
+                spread={
+                    "quantiles": {output: rows[i] for output, rows in quantiles.items()},
+                    "lacking": f"this model set {lacking}" if lacking else None,
+                },
                 availability=listed,
             )
             for i, (home, away) in enumerate(pairs)
         ]
+
+    def _game_quantiles(self, means: dict[str, np.ndarray]) -> dict[str, list[dict[str, float]]]:
+        """Return the quantiles (q05 ... q95, rounded as the model's mean) of each game-level
+        distribution of this set (the home margin, the total) around its predicted ``means``
+        (by model name), for each game, keyed by its model's output."""
+        import numpy as np
+
+        out = {}
+        for spec in modelset.game_distributions():
+            if spec.name in means:
+                table_q = self.models[spec.name].quantiles_at(means[spec.name])
+                out[spec.output] = [
+                    dict(zip(models.QUANTILE_COLUMNS, map(float, row), strict=True))
+                    for row in np.round(table_q, spec.digits)
+                ]
+        return out
 
     def find_player(self, name_or_id: str | int) -> tuple[int, str, str]:
         """Return (player_id, name, latest team) for an id or a name; raise UsageError with the

@@ -10,7 +10,9 @@ then a rename): a scrape never sees half a file. Metric names start ``nba_ml_``:
   and not ``skipped``: a training that installed a set; a guard skip or fresh models did nothing);
 - the installed set: valid or not, when it was trained, its last game, and each model's headline
   holdout figure (``nba_ml_holdout_<figure>``, e.g. the game model's Brier score and each player
-  model's MAE, labelled with the ``model``), each labelled with the set's ``generation``.
+  model's MAE, labelled with the ``model``), and the predictive distributions' CRPS and central
+  interval coverage (``nba_ml_holdout_crps``, ``nba_ml_holdout_interval_coverage``), each
+  labelled with the set's ``generation``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 from nba_ml import modelset
 from nba_ml.errors import Outcome
-from nba_ml.manifest import Manifest
+from nba_ml.manifest import Manifest, TrainingRecord
 from nba_ml.state.files import (
     FileDamaged,
     atomic_write,
@@ -193,12 +195,44 @@ def _model_set(out: _Exposition, manifest: Manifest | None, valid: bool) -> None
                 and (value := _float((training.figures(spec.name) or {}).get(key))) is not None
             ],
         )
+    _distributions(out, training, label, set(headlines))
     holdout = training.holdout
     games = _float(holdout.games) if holdout is not None else None
     out.family(
         "nba_ml_holdout_games",
         "Games in the installed set's holdout.",
         [(label, games)] if games is not None else [],
+    )
+
+
+def _distributions(
+    out: _Exposition, training: TrainingRecord, label: dict[str, str], shown: set[str]
+) -> None:
+    """Add the predictive distributions' holdout CRPS (``nba_ml_holdout_crps``, unless it is
+    some model's headline) and the coverage of their 50 / 80 / 90 % central intervals
+    (``nba_ml_holdout_interval_coverage``, labelled with the ``interval``'s nominal level)."""
+    specs = [spec for spec in modelset.models() if spec.distribution is not None]
+    if "crps" not in shown:
+        out.family(
+            "nba_ml_holdout_crps",
+            "Holdout CRPS of each installed model's predictive distribution (lower is better).",
+            [
+                ({**label, "model": spec.name}, value)
+                for spec in specs
+                if (value := _float((training.figures(spec.name) or {}).get("crps"))) is not None
+            ],
+        )
+    out.family(
+        "nba_ml_holdout_interval_coverage",
+        "Share of the holdout outcomes inside each installed model's central predictive "
+        "interval; nominal: the interval label (0.8 should cover 80 %).",
+        [
+            ({**label, "model": spec.name, "interval": f"{level / 100:g}"}, value)
+            for spec in specs
+            for level in (50, 80, 90)
+            if (value := _float((training.figures(spec.name) or {}).get(f"coverage_{level}")))
+            is not None
+        ],
     )
 
 

@@ -60,7 +60,7 @@ def test_check_and_ensure_on_valid_models(
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
     result = run("check")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("ok: 4 models valid (verified by sha256, not loaded)")
+    assert result.stdout.startswith("ok: 6 models valid (verified by sha256, not loaded)")
     full = run("check", "--full", "--json")
     assert full.exit_code == 0 and json.loads(full.stdout)["loaded"] is True
     ensured = run("ensure")
@@ -237,17 +237,23 @@ def test_status_reports_models_schedule_and_staleness(
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["models"]["valid"] is True
-    assert {f["model"] for f in report["models"]["files"]} == {
-        "game_outcome",
-        "points",
-        "assists",
-        "rebounds",
-    }
+    files = {f["model"]: f for f in report["models"]["files"]}
+    assert list(files) == ["game_outcome", "points", "assists", "rebounds", "margin", "total"]
+    assert all(f["valid"] for f in files.values()) and report["models"]["lacking"] == []
+    # the distributions' CRPS, coverage and PIT histogram beside each model's figures
+    for name in ("points", "margin", "total"):
+        figures = files[name]["metrics"]
+        assert figures["crps"] > 0 and 0.3 < figures["coverage_50"] < 0.7
+        assert len(figures["pit"]) == 10
     assert report["models"]["last_game_date"] == "2019-06-13"
     assert report["schedule"]["next_run_local"].endswith(("-06:00", "-05:00"))
     assert report["lock"]["held"] is False
     text = run("status")
     assert "next run:" in text.stdout and "points" in text.stdout
+    margin = files["margin"]["metrics"]
+    assert f"MAE {margin['mae']:.2f}; CRPS {margin['crps']:.3f}, coverage 50/80/90 %" in (
+        " ".join(text.stdout.split())
+    )
     assert "\x1b[" not in text.stdout  # no colour when piped
     strict = run("status", "--strict")
     expected = 0 if report["healthy"] else 1

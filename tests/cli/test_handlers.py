@@ -335,9 +335,9 @@ def test_check_on_a_valid_set_says_so_on_stdout(
 ) -> None:
     invocation = Invocation(str(valid_dir))
     assert handlers.check(invocation) == EXIT_OK
-    assert capsys.readouterr() == ("ok: 4 models valid (verified by sha256, not loaded)\n", "")
+    assert capsys.readouterr() == ("ok: 6 models valid (verified by sha256, not loaded)\n", "")
     assert handlers.check(invocation, full=True) == EXIT_OK
-    assert capsys.readouterr().out == "ok: 4 models valid (loaded)\n"
+    assert capsys.readouterr().out == "ok: 6 models valid (loaded)\n"
 
 
 def test_check_json_is_the_verdict(

@@ -32,8 +32,24 @@ def test_predict_game_and_player(
     monkeypatch.setenv("NBA_ML_DATA_DIR", str(copy_data_dir(trained_dir, tmp_path / "d")))
     game = run("predict", "game", "BOS", "PHI", "--date", "2019-10-22", "--json")
     assert game.exit_code == 0, game.stderr
-    probability = json.loads(game.stdout)["home_win_probability"]
+    answer = json.loads(game.stdout)
+    probability = answer["home_win_probability"]
     assert 0.05 < probability < 0.95
+    # the expected home margin and total, with their quantiles
+    margin, total = answer["quantiles"]["home_margin"], answer["quantiles"]["total_points"]
+    assert list(margin) == ["q05", "q10", "q25", "q50", "q75", "q90", "q95"]
+    assert margin["q10"] < answer["home_margin"] < margin["q90"]
+    assert 180 < total["q10"] < answer["total_points"] < total["q90"] < 270
+    assert answer["lacking"] is None
+    text = run("predict", "game", "BOS", "PHI", "--date", "2019-10-22")
+    assert text.exit_code == 0, text.stderr
+    first, ranges = text.stdout.splitlines()[:2]
+    assert first == f"2019-10-22 PHI @ BOS: home win probability {probability:.3f}"
+    assert ranges == (
+        f"  home margin {answer['home_margin']:+.1f} (80 %: {margin['q10']:+.1f} to "
+        f"{margin['q90']:+.1f}), game total {answer['total_points']:.1f} (80 %: "
+        f"{total['q10']:.1f} to {total['q90']:.1f})"
+    )
     player = run(
         "predict", "player", "LeBron James", "--opponent", "GSW", "--home", "--date", "2019-10-22"
     )
@@ -245,3 +261,37 @@ def test_predict_game_bos_lal_out_jayson_tatum(trained_dir: Path) -> None:
     mate = answer("player", "Jaylen Brown", "--opponent", "LAL", "--home")
     mate_without = answer("player", "Jaylen Brown", "--opponent", "LAL", "--home", "--out", "Tatum")
     assert mate_without["points"] > mate["points"]
+
+
+def test_a_set_trained_before_the_margin_and_total_is_served_and_says_what_it_lacks(
+    trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A set of nba-ml 0.1 (four models): check, status and predict answer, saying what it
+    lacks, until the next training adds the margin and the total."""
+    data_dir = copy_data_dir(trained_dir, tmp_path / "d")
+    models = (data_dir / "models").resolve()
+    manifest = json.loads((models / "manifest.json").read_text())
+    for name in ("margin", "total"):
+        (models / manifest["models"].pop(name)["file"]).unlink()
+        del manifest["training"]["metrics"][name]
+    (models / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("NBA_ML_DATA_DIR", str(data_dir))
+    lacks = (
+        "lacks margin (new in nba-ml 0.2.0), total (new in nba-ml 0.2.0): trained before they "
+        "existed; the next training adds them"
+    )
+    check = run("check")
+    assert check.exit_code == 0, check.stderr
+    assert check.stdout.splitlines() == [
+        "ok: 4 models valid (verified by sha256, not loaded)",
+        lacks,
+    ]
+    status = json.loads(run("status", "--json").stdout)
+    assert status["models"]["valid"] and status["models"]["lacking"] == ["margin", "total"]
+    game = run("predict", "game", "BOS", "PHI", "--date", "2019-10-22", "--json")
+    assert game.exit_code == 0, game.stderr
+    answer = json.loads(game.stdout)
+    assert 0 < answer["home_win_probability"] < 1 and "home_margin" not in answer
+    assert answer["quantiles"] == {} and answer["lacking"] == f"this model set {lacks}"
+    text = run("predict", "game", "BOS", "PHI", "--date", "2019-10-22")
+    assert text.exit_code == 0 and text.stdout.splitlines()[1] == f"  (this model set {lacks})"

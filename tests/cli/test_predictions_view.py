@@ -54,6 +54,50 @@ def test_a_game_reads_away_at_home_then_what_served_it() -> None:
     )
 
 
+QUANTILE_KEYS = ("q05", "q10", "q25", "q50", "q75", "q90", "q95")
+MARGIN_Q = (-17.0, -12.4, -5.1, 2.5, 10.1, 17.4, 22.0)
+TOTAL_Q = (200.0, 205.1, 213.2, 222.0, 230.8, 238.9, 244.0)
+QUANTILES = {
+    "home_margin": dict(zip(QUANTILE_KEYS, MARGIN_Q, strict=True)),
+    "total_points": dict(zip(QUANTILE_KEYS, TOTAL_Q, strict=True)),
+}
+LACKS = (
+    "this model set lacks margin (new in nba-ml 0.2.0), total (new in nba-ml 0.2.0): trained "
+    "before they existed; the next training adds them"
+)
+
+
+def _with_margin(probability: float = 0.5891) -> GamePrediction:
+    values = {"home_win_probability": probability, "home_margin": 2.5, "total_points": 222.0}
+    return GamePrediction(
+        "2019-10-22",
+        "BOS",
+        "PHI",
+        values,
+        served=SERVED,
+        spread={"quantiles": QUANTILES, "lacking": None},
+    )
+
+
+def test_a_game_gives_the_margin_and_total_with_80_percent_ranges() -> None:
+    assert game_text(_with_margin()) == (
+        "2019-10-22 PHI @ BOS: home win probability 0.589\n"
+        "  home margin +2.5 (80 %: -12.4 to +17.4), game total 222.0 (80 %: 205.1 to 238.9)\n"
+        f"  {LINE}\n  {NOBODY}"
+    )
+    older = GamePrediction(
+        "2019-10-22",
+        "BOS",
+        "PHI",
+        {"home_win_probability": 0.4782},
+        served=SERVED,
+        spread={"quantiles": {}, "lacking": LACKS},
+    )
+    assert game_text(older) == (
+        f"2019-10-22 PHI @ BOS: home win probability 0.478\n  ({LACKS})\n  {LINE}\n  {NOBODY}"
+    )
+
+
 def test_a_player_reads_vs_at_home_and_at_away_with_each_stat() -> None:
     home = _player("WAS", "Bradley Beal", True, 25.0, 4.5, 4.0)
     assert player_text(home) == (
@@ -134,3 +178,30 @@ def test_a_players_spread_in_text() -> None:
     ]
     assert spread_lines({"quantiles": None, "lines": None, "lacking": "retrain"}) == ["  (retrain)"]
     assert spread_lines({}) == []
+
+
+def test_a_slate_gives_each_games_margin_and_total_and_says_once_what_a_set_lacks() -> None:
+    game = ScheduledGame("0022500171", "BOS", "PHI", None, "7:00 pm ET", "Regular Season")
+    line = GameLine(game, _with_margin(0.6), [])
+    result = Slate("2019-10-22", "f.json", [line], [], SERVED)
+    assert slate_lines(result)[1] == (
+        "PHI @ BOS (7:00 pm ET): home win probability 0.600, home margin +2.5 (80 %: -12.4 to "
+        "+17.4), game total 222.0 (80 %: 205.1 to 238.9)"
+    )
+    games = result.as_dict()["games"]
+    assert games[0]["home_margin"] == 2.5 and games[0]["quantiles"] == QUANTILES
+    older = dataclasses.replace(
+        line,
+        prediction=GamePrediction(
+            "2019-10-22",
+            "BOS",
+            "PHI",
+            {"home_win_probability": 0.6},
+            served=SERVED,
+            spread={"quantiles": {}, "lacking": LACKS},
+        ),
+    )
+    lines = slate_lines(Slate("2019-10-22", "f.json", [older, older], [], SERVED))
+    assert lines[1] == "PHI @ BOS (7:00 pm ET): home win probability 0.600"
+    assert lines[-2:] == [f"({LACKS})", LINE]
+    assert lines.count(f"({LACKS})") == 1

@@ -183,7 +183,7 @@ def test_a_one_season_training_names_its_small_holdout(
         )
     holdout = result.manifest.to_json()["training"]["holdout"]
     assert holdout["games"] < SMALL_HOLDOUT_GAMES
-    assert result.message.startswith("4 models on 2018-19 in ")  # the CLI puts "trained: "
+    assert result.message.startswith("6 models on 2018-19 in ")  # the CLI puts "trained: "
     assert f"holdout {holdout['name']} ({holdout['games']} games): game Brier " in result.message
     assert (
         f"the holdout ({holdout['name']}) has only {holdout['games']} games: its figures are rough"

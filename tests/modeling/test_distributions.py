@@ -123,6 +123,11 @@ def test_normal_residual_regressor_over_a_baseline() -> None:
     assert model.sd_ == pytest.approx(10, rel=0.05)
     q = model.quantiles(X.iloc[:3])
     np.testing.assert_allclose(q[:, 3], model.predict(X.iloc[:3]))  # q50 is the mean
+    # around means already predicted (a server's one predict call): the same quantiles
+    np.testing.assert_allclose(model.quantiles_at(model.predict(X.iloc[:3])), q)
+    np.testing.assert_allclose(
+        model.quantiles_at([0.0], (0.1, 0.9))[0], [-1.2816 * model.sd_, 1.2816 * model.sd_], 1e-4
+    )
     assert (np.diff(q, axis=1) > 0).all()
     above = model.probability_above(X.iloc[:3], 0.0)
     assert (above > 0.999).all()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nba_ml import modelset
 from nba_ml.modeling import evaluation
 from nba_ml.modeling.evaluation import (
     baseline_predictions,
@@ -108,12 +109,16 @@ def test_evaluate_scores_the_distributions_it_finds() -> None:
     games = pd.DataFrame({c: rng.normal(size=n) for c in features.GAME_FEATURES})
     for c in features.SCORING_FEATURES[:4]:
         games[c] = rng.normal(110, 3, n)
+    # what a game table carries besides (issue #23): both lists known, the whole rotation's terms
+    games["home_out_known"] = games["away_out_known"] = 1.0
+    for name in ("box", "pm", "min"):
+        games[f"rot_{name}_diff"] = rng.normal(size=n)
     games["home_pts"] = rng.normal(112, 12, n).round()
     games["away_pts"] = rng.normal(110, 12, n).round()
     games["home_win"] = (games["home_pts"] > games["away_pts"]).astype(float)
     games["home_margin"] = games["home_pts"] - games["away_pts"]
     games["total_pts"] = games["home_pts"] + games["away_pts"]
-    fitted = models.fit_game_distributions(games)
+    fitted = {spec.name: models.fit_game(spec, games) for spec in modelset.game_distributions()}
     assert isinstance(fitted["margin"], NormalResidualRegressor)
     assert list(fitted["total"].feature_names_in_) == list(features.SCORING_FEATURES[:4])
     fitted[GAME_MODEL] = DummyClassifier().fit(
@@ -134,4 +139,6 @@ def test_evaluate_scores_the_distributions_it_finds() -> None:
         f = figures[name]
         assert f["n"] == n and 0 < f["crps"] < f["mae"]
         assert 0.7 < f["coverage_80"] < 0.9  # in-sample, normal noise
+        assert len(f["pit"]) == 10 and sum(f["pit"]) == pytest.approx(1.0)
+        assert all(0.03 < share < 0.2 for share in f["pit"])  # near 0.1 each
     assert "crps" not in figures["points"]  # no distribution: no figures

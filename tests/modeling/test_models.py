@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_ml import progress
+from nba_ml import modelset, progress
 from nba_ml.data.importer import load_directory
 from nba_ml.modeling import evaluation, features, models
 from tests.modelsets import GAME_MODEL, PLAYER_MODELS
@@ -137,7 +137,7 @@ def test_fit_sets_reports_each_player_model(tables) -> None:
     seen: list[tuple[str, int, int | None]] = []
     with progress.reporting_to(lambda step, done, total: seen.append((step, done, total))):
         fitted = models.fit_sets([(small_g, small_p)], jobs=1)
-    assert set(fitted[0]) == {GAME_MODEL, *PLAYER_MODELS}
+    assert set(fitted[0]) == set(modelset.MODEL_NAMES)
     fits = [(done, total) for step, done, total in seen if step == "fitting the player models"]
     assert fits == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert np.isfinite(models.predict_stat(fitted[0]["points"], small_p.iloc[:50])).all()

@@ -82,6 +82,21 @@ def test_crps_is_compared_only_when_both_sets_have_distributions() -> None:
     assert reason == "assists CRPS 0.880 is worse than the current 0.850 (tolerance 2%)"
 
 
+def test_margin_and_total_are_compared_by_mae_and_crps_unless_the_current_set_lacks_them() -> None:
+    current = {**_copy(GOOD), "margin": {"mae": 10.0, "crps": 7.2}, "total": {"mae": 15.0}}
+    assert compare(current, current) == []
+    worse = _copy(current)
+    worse["margin"] = {"mae": 10.3, "crps": 7.5}
+    worse["total"] = {"mae": 15.2}  # within 2 %
+    assert compare(worse, current) == [
+        "home margin MAE 10.300 is worse than the current 10.000 (tolerance 2%)",
+        "home margin CRPS 7.500 is worse than the current 7.200 (tolerance 2%)",
+    ]
+    # a current set trained before them (nba-ml 0.1): nothing to compare, and no floor to miss
+    assert compare(worse, _copy(GOOD)) == []
+    assert floor_misses(worse) == []
+
+
 @pytest.mark.parametrize("problem", ["missing", "invalid"])
 def test_without_a_valid_current_set_the_new_one_is_installed_with_warnings(
     problem: str, tmp_path: Path

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nba_ml import modelset
 from nba_ml.data.importer import GameData, empty_game_data, load_directory
 from nba_ml.errors import DataError
 from nba_ml.modeling import evaluation, models, training
@@ -154,7 +155,7 @@ def test_holdout_figures_come_from_models_fitted_before_the_holdout(
     after_g = tables.games[tables.games["game_date"] >= start]
     after_p = tables.players[tables.players["game_date"] >= start]
     figures = evaluation.evaluate(trained.evaluation_models, before_p, after_g, after_p)
-    assert set(record["metrics"]) == {GAME_MODEL, *PLAYER_MODELS}
+    assert set(record["metrics"]) == set(modelset.MODEL_NAMES)
     for name, values in record["metrics"].items():
         assert "calibration" not in values
         for key, value in values.items():
@@ -165,7 +166,7 @@ def test_holdout_figures_come_from_models_fitted_before_the_holdout(
 
 
 def test_the_deployed_set_is_fitted_on_all_the_data(trained: training.TrainedSet) -> None:
-    assert set(trained.models) == {GAME_MODEL, *PLAYER_MODELS}
+    assert set(trained.models) == set(modelset.MODEL_NAMES)
     assert trained.tables is not None
     rows = trained.tables.players.iloc[-200:]
     deployed = models.predict_stat(trained.models["points"], rows)

@@ -137,8 +137,9 @@ def test_report_header_names_the_set_and_its_holdout(fast_html: str, report_dir:
 
 def test_charts_are_accessible_svg(fast_html: str) -> None:
     charts = svgs(fast_html)
-    # calibration, overall MAE, 3 x MAE by minutes, 4 x figures across runs
-    assert len(charts) == 9
+    # calibration, overall MAE, 3 x MAE by minutes, the distributions' coverage and 5 x PIT
+    # (points, assists, rebounds, margin, total), 6 x figures across runs
+    assert len(charts) == 17
     namespace = "{http://www.w3.org/2000/svg}"
     for chart in charts:
         assert chart.get("role") == "img"
@@ -254,6 +255,20 @@ def test_the_real_fivethirtyeight_files_sit_beside_the_game_model(
     assert "No holdout game is in <code>nba_elo_latest_2019-20.csv</code>" in output.read_text()
 
 
+def test_every_distribution_gets_its_coverage_and_pit_histogram(
+    fast_html: str, report_dir: Path
+) -> None:
+    manifest = read_manifest(report_dir)
+    assert manifest is not None
+    metrics = manifest.record.metrics
+    section = fast_html[fast_html.index('<section id="distributions">') :]
+    for name in ("points", "assists", "rebounds", "margin", "total"):
+        assert f"{name}: PIT histogram on the holdout" in section
+        assert f"{metrics[name]['crps']:.3f}" in section
+        assert f"{metrics[name]['coverage_80']:.1%}" in section
+    assert "observed = nominal" in section
+
+
 def test_fast_report_says_its_minutes_figures_are_in_sample(fast_html: str) -> None:
     assert "MAE by minutes played (in-sample)" in fast_html
     assert "In-sample figures." in fast_html
@@ -304,7 +319,7 @@ def test_honest_report_reproduces_the_training_holdout(
     assert "MAE by minutes played</h3>" in html and "In-sample" not in html
     assert "the “all” rows match the table above" in html
     assert "out-of-sample" in html
-    assert len(svgs(html)) == 9
+    assert len(svgs(html)) == 17
 
 
 def test_no_model_set_is_model_invalid(tmp_path: Path) -> None:
@@ -371,7 +386,7 @@ def test_few_runs_are_reported_without_trend_charts(
     output = tmp_path / "report.html"
     write_report(copy, output, now=NOW, fast=True)
     html = output.read_text()
-    assert len(svgs(html)) == 5  # no charts across runs
+    assert len(svgs(html)) == 11  # no charts across runs
     if kept:
         assert "Only one recorded run has figures" in html and "second training" in html
     else:

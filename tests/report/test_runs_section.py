@@ -22,6 +22,8 @@ def _figures(brier: float, points: float) -> dict:
         "points": {"mae": points, "mae_last10": points + 0.5},
         "assists": {"mae": 1.5, "mae_last10": 1.6},
         "rebounds": {"mae": 2.0, "mae_last10": 2.1},
+        "margin": {"mae": 10.0},
+        "total": {"mae": 15.0},
     }
 
 
@@ -109,7 +111,8 @@ def test_one_run_with_figures_lists_them_instead_of_charting() -> None:
     assert "<p>1 run recorded" in html and "1 of them recorded holdout figures" in html
     assert (
         "Only one recorded run has figures (2026-11-01 10:00:00 UTC): Game model: Brier "
-        "score 0.2100; Points: MAE 4.5000; Assists: MAE 1.5000; Rebounds: MAE 2.0000."
+        "score 0.2100; Points: MAE 4.5000; Assists: MAE 1.5000; Rebounds: MAE 2.0000; Home "
+        "margin: MAE 10.0000; Game total: MAE 15.0000."
     ) in html
     assert "<svg" not in html
 
@@ -128,12 +131,19 @@ def test_two_runs_with_figures_are_charted_per_model() -> None:
     assert titles == [f"{title} across recorded runs" for _, _, title in runs.run_figures()]
     assert titles == [
         f"{title} across recorded runs"
-        for title in ("Game model: Brier score", "Points: MAE", "Assists: MAE", "Rebounds: MAE")
+        for title in (
+            "Game model: Brier score",
+            "Points: MAE",
+            "Assists: MAE",
+            "Rebounds: MAE",
+            "Home margin: MAE",
+            "Game total: MAE",
+        )
     ]
     for model_chart, (model, _, _) in zip(charts, runs.run_figures(), strict=True):
         lines = list(model_chart.iter(f"{NS}polyline"))
-        # the game model alone has no last-10 baseline line beside it
-        assert len(lines) == (1 if model == "game_outcome" else 2)
+        # the game-level models have no last-10 baseline line beside them
+        assert len(lines) == (1 if model in ("game_outcome", "margin", "total") else 2)
         points = [c.find(f"{NS}title").text for c in model_chart.iter(f"{NS}circle")]
         assert points[0].startswith("11-01 10:00, model: ")  # the failed run has no point
         assert len(points) == 2 * len(lines)

@@ -90,6 +90,13 @@ def test_a_game_answer_is_the_predictors_row_and_what_is_served(
         "home": "MIL",
         "away": "TOR",
         "home_win_probability": row.home_win_probability,
+        "home_margin": row.values["home_margin"],
+        "total_points": row.values["total_points"],
+        "quantiles": {
+            "home_margin": row.quantiles("home_margin"),
+            "total_points": row.quantiles("total_points"),
+        },
+        "lacking": None,
         "generation": GENERATION,
         "trained_at": TRAINED_AT,
         "last_game_date": str(synthetic_predictor.last_game_date),
@@ -100,6 +107,21 @@ def test_a_game_answer_is_the_predictors_row_and_what_is_served(
     # judged for the day asked (the day after the data), not today: 1 day behind, fresh
     assert (answer["days_behind"], answer["stale"]) == (1, False)
     assert "warning" not in answer
+    margin = answer["quantiles"]["home_margin"]
+    assert list(margin) == ["q05", "q10", "q25", "q50", "q75", "q90", "q95"]
+    assert margin["q05"] < margin["q50"] < margin["q95"]
+
+
+def test_a_game_answer_of_a_set_without_margin_and_total_says_what_it_lacks(
+    synthetic_models: dict[str, object], synthetic_games: GameData, day: str
+) -> None:
+    older = {n: m for n, m in synthetic_models.items() if n not in ("margin", "total")}
+    answer = api.games_answer(
+        new_predictor(older, synthetic_games), {"home": "MIL", "away": "TOR", "date": day}
+    )
+    assert 0 < answer["home_win_probability"] < 1 and answer["quantiles"] == {}
+    assert "home_margin" not in answer and "total_points" not in answer
+    assert answer["lacking"].startswith("this model set lacks margin (new in nba-ml 0.2.0)")
 
 
 def test_a_player_answer_is_the_predictors_row_and_what_is_served(

@@ -154,6 +154,46 @@ def test_player_distributions_mix_the_venues_and_say_when_lacking(predictor: Pre
     assert older.spread == {"quantiles": None, "lines": None, "lacking": NO_DISTRIBUTIONS}
 
 
+def test_games_carry_the_margin_and_total_with_quantiles_and_an_older_set_says_it_lacks_them(
+    predictor: Predictor,
+) -> None:
+    import copy
+
+    pairs = [("BOS", "PHI"), ("LAL", "LAC")]
+    answers = predictor.predict_games(pairs, date=DAY)
+    history = predictor.history
+    team_games = pd.concat([history.team_games, _upcoming_team_rows(pairs)], ignore_index=True)
+    table = features.game_features(team_games, history.player_games)
+    table = table[table["game_date"] == pd.Timestamp(DAY)].set_index("home").loc[["BOS", "LAL"]]
+    for spec in modelset.game_distributions():  # the training feature path gives the same
+        mean, quantiles = models.predict_game_quantiles(predictor.models[spec.name], table)
+        np.testing.assert_allclose([a.values[spec.output] for a in answers], np.round(mean, 1))
+        for answer, row in zip(answers, np.round(quantiles, 1), strict=True):
+            found = answer.quantiles(spec.output)
+            assert found is not None and list(found.values()) == list(row)
+            assert list(found) == list(models.QUANTILE_COLUMNS)
+    bos = answers[0]
+    assert bos.spread["lacking"] is None
+    margin, total = bos.quantiles("home_margin"), bos.quantiles("total_points")
+    assert margin is not None and total is not None
+    assert margin["q10"] < bos.values["home_margin"] < margin["q90"]
+    assert 150 < total["q05"] < bos.values["total_points"] < total["q95"] < 300
+    form = bos.as_dict()
+    assert list(form)[3:6] == ["home_win_probability", "home_margin", "total_points"]
+    assert form["quantiles"]["home_margin"] == margin and form["lacking"] is None
+    # a set trained before the margin and the total: the win probability alone, saying so
+    old = copy.copy(predictor)
+    old.models = {n: m for n, m in predictor.models.items() if n not in ("margin", "total")}
+    (older,) = old.predict_games(pairs[:1], date=DAY)
+    assert older.values == {"home_win_probability": bos.home_win_probability}
+    assert older.spread["quantiles"] == {} and older.quantiles("home_margin") is None
+    assert older.spread["lacking"] == (
+        "this model set lacks margin (new in nba-ml 0.2.0), total (new in nba-ml 0.2.0): "
+        "trained before they existed; the next training adds them"
+    )
+    assert "home_margin" not in older.as_dict()
+
+
 def test_bad_requests_are_usage_errors(predictor: Predictor) -> None:
     with pytest.raises(UsageError, match="did you mean"):
         predictor.predict_games([("BOZ", "PHI")], date=DAY)

@@ -89,11 +89,19 @@ def test_the_json_form_keeps_the_scoreboards_fields_then_the_predicted_values(
         "status",
         "season_type",
         "home_win_probability",
+        "home_margin",
+        "total_points",
+        "quantiles",
+        "lacking",
         "players",
         "note",
     ]
     assert answer["starts_at"] == "2018-11-20T00:30:00Z"  # as received (UTC)
     assert answer["home_win_probability"] == line.prediction.home_win_probability
+    # predict today carries the margin and the total with their quantiles, as /v1/games does
+    assert answer["home_margin"] == line.prediction.values["home_margin"]
+    assert answer["quantiles"]["total_points"] == line.prediction.quantiles("total_points")
+    assert answer["lacking"] is None
     first = answer["players"][0]
     assert list(first) == [
         "player_id",

@@ -130,6 +130,36 @@ def test_metrics_name_every_required_figure_and_parse_strictly() -> None:
     )
 
 
+def test_the_distributions_crps_and_coverage_are_exported_per_model_and_interval() -> None:
+    shape = {"crps": 3.5, "coverage_50": 0.49, "coverage_80": 0.79, "coverage_90": 0.9}
+    metrics = {
+        **MANIFEST["training"]["metrics"],  # type: ignore[index]
+        "points": {"mae": 4.8, **shape},
+        "margin": {"mae": 9.9, **shape, "crps": 7.1},
+        "total": {"mae": 14.2},  # no distribution figures: not exported
+    }
+    manifest = {**MANIFEST, "training": {**MANIFEST["training"], "metrics": metrics}}
+    families = parse_exposition(render_metrics([], _parsed(manifest), valid=True))
+    generation = ("generation", MANIFEST["generation"])
+    assert families["nba_ml_holdout_crps"] == {
+        (generation, ("model", "points")): 3.5,
+        (generation, ("model", "margin")): 7.1,
+    }
+    coverage = families["nba_ml_holdout_interval_coverage"]
+    assert coverage[(generation, ("model", "margin"), ("interval", "0.8"))] == 0.79
+    assert {(k[1][1], k[2][1]) for k in coverage} == {
+        (model, interval) for model in ("points", "margin") for interval in ("0.5", "0.8", "0.9")
+    }
+    # the margin's and the total's MAE join the MAE family
+    mae = families["nba_ml_holdout_mae"]
+    assert mae[(generation, ("model", "margin"))] == 9.9
+    assert mae[(generation, ("model", "total"))] == 14.2
+    # a set trained before the distributions: no family without samples
+    assert "nba_ml_holdout_crps" not in parse_exposition(
+        render_metrics([], _parsed(MANIFEST), valid=True)
+    )
+
+
 def test_metrics_without_runs_or_models_still_parse() -> None:
     families = parse_exposition(render_metrics([], None, valid=False))
     assert families == {"nba_ml_models_valid": {(("generation", ""),): 0.0}}
@@ -244,6 +274,19 @@ def test_a_real_model_set_shows_in_the_metrics(trained_dir: Path, tmp_path: Path
     assert (
         families["nba_ml_holdout_brier"][(generation, ("model", "game_outcome"))]
         == (manifest["training"]["metrics"]["game_outcome"]["brier"])
+    )
+    # the margin and the total are models of the set: their MAE, CRPS and coverage
+    figures = manifest["training"]["metrics"]
+    for model in ("margin", "total", "points"):
+        key = (generation, ("model", model))
+        assert families["nba_ml_holdout_crps"][key] == figures[model]["crps"]
+        assert (
+            families["nba_ml_holdout_interval_coverage"][(*key, ("interval", "0.8"))]
+            == (figures[model]["coverage_80"])
+        )
+    assert (
+        families["nba_ml_holdout_mae"][(generation, ("model", "margin"))]
+        == (figures["margin"]["mae"])
     )
 
 

@@ -13,9 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression, Ridge
 
 from nba_ml.errors import ConfigError, DataError, ModelInvalid
 from nba_ml.state.datadir import prepare_data_dir
@@ -23,7 +21,7 @@ from nba_ml.state.history import history_path, load_history, write_history_paylo
 from nba_ml.state.install import write_model_set
 from nba_ml.state.store import load_model_set, verify_model_set
 from nba_ml.state.trust import path_problem, status_problem, trusted_uids
-from tests.modelsets import forge_model
+from tests.modelsets import forge_model, make_models
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_UID = 54321  # no such user on the test machine; any uid that is neither root nor us
@@ -41,14 +39,7 @@ class Marker:
 
 
 def models() -> dict[str, object]:
-    rng = np.random.default_rng(0)
-    features = rng.normal(size=(40, 3))
-    result: dict[str, object] = {
-        "game_outcome": LogisticRegression().fit(features, (features[:, 0] > 0).astype(int))
-    }
-    for name in ("points", "assists", "rebounds"):
-        result[name] = Ridge().fit(features, rng.normal(size=40))
-    return result
+    return make_models(0)
 
 
 def install(data_dir: Path) -> dict:

@@ -371,7 +371,7 @@ def test_podman_stop_ends_a_training_with_143_and_the_set_complete(env: Env) -> 
     assert "stopped by SIGTERM" in log and "the installed model set is complete" in log, log
     assert "Traceback" not in log
     check = env.run("nba-ml", "check")
-    assert check.returncode == 0 and check.stdout.startswith("ok: 4 models valid"), check
+    assert check.returncode == 0 and check.stdout.startswith("ok: 6 models valid"), check
     assert env.installed() == served
     status, body = get(env.url + "/healthz")
     assert status == 200 and body["generation"] == served

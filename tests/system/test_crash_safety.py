@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
+from nba_ml import MODEL_NAMES
 from nba_ml.errors import ConfigError, StorageError
 from nba_ml.state import modelfile
 from nba_ml.state.history import history_path, write_history_payload
@@ -34,14 +35,15 @@ FORK = multiprocessing.get_context("fork")
 
 
 def make_models(seed: int, width: int = 4) -> dict[str, object]:
-    """Return four small fitted models; a large ``width`` makes the regressors' pickles big."""
+    """Return a small fitted model for each built-in model; a large ``width`` makes the
+    regressors' pickles big."""
     rng = np.random.default_rng(seed)
     features = rng.normal(size=(40, 4))
     models: dict[str, object] = {
         "game_outcome": LogisticRegression().fit(features, (features[:, 0] > 0).astype(int))
     }
     wide = rng.normal(size=(40, width))
-    for name in ("points", "assists", "rebounds"):
+    for name in MODEL_NAMES[1:]:
         models[name] = Ridge().fit(wide, rng.normal(size=40))
     return models
 

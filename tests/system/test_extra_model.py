@@ -131,7 +131,7 @@ def test_a_set_trained_before_the_model_is_served_and_says_what_it_lacks(
     settings = _settings(before_toy)
     result = check(settings, full_load=True)
     assert result.ok and result.lacking == ("home_points",)
-    assert result.lines() == ["ok: 4 models valid (loaded)", LACKS]
+    assert result.lines() == ["ok: 6 models valid (loaded)", LACKS]
     report = status(settings)
     assert report.models.valid and report.models.lacking == ["home_points"]
     # nothing needs attention for it (the synthetic data is stale today, which is another matter)
@@ -156,7 +156,7 @@ def test_a_set_trained_before_the_model_is_served_and_says_what_it_lacks(
 def test_training_adds_it_past_the_gate(with_toy: tuple[Path, Any]) -> None:
     data_dir, result = with_toy
     assert result.outcome is Outcome.TRAINED
-    assert result.message.startswith("5 models on 2017-18, 2018-19")
+    assert result.message.startswith("7 models on 2017-18, 2018-19")
     assert ", home points MAE " in result.message  # the train line reads every spec
     manifest = read_manifest(data_dir)
     assert manifest is not None and manifest.models["home_points"].file == TOY.file
@@ -169,7 +169,7 @@ def test_check_and_status_show_it(with_toy: tuple[Path, Any], tmp_path: Path) ->
     data_dir, _ = with_toy
     settings = _settings(data_dir)
     result = check(settings, full_load=True)
-    assert result.ok and result.lacking == () and result.lines() == ["ok: 5 models valid (loaded)"]
+    assert result.ok and result.lacking == () and result.lines() == ["ok: 7 models valid (loaded)"]
     report = status(settings)
     files = {f.model: f for f in report.models.files}
     assert list(files) == [*modelset.MODEL_NAMES, "home_points"]

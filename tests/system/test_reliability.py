@@ -321,7 +321,7 @@ def assert_complete_set(data_dir: Path) -> str:
     """Check that `nba-ml check` accepts the installed set; return its generation."""
     result = nba(data_dir, "check", timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok: 4 models valid")
+    assert result.stdout.startswith("ok: 6 models valid")
     current = generation(data_dir)
     manifest = json.loads((data_dir / "models" / "manifest.json").read_text())
     assert manifest["generation"] == current
