@@ -220,14 +220,13 @@ def sides_with_absent(
     listed = rotation[
         rotation["player_id"].isin(list(absent_ids))
         & (rotation["expected_min"] >= ROTATION_MINUTES)
-    ]
-    sums = out_sums(
-        rotation.assign(game_id=0), listed.assign(game_id=0)[["game_id", "team", "player_id"]]
-    ).set_index("team")
-    for column in OUT_COLUMNS:
-        out[column] = 0.0
-        affected = sums.index.intersection(out.index)
-        out.loc[affected, column] = sums.loc[affected, column].to_numpy()
+    ].assign(game_id=0)
+    # the listed rows carry their own ratings: sum them alone, not the whole day's rotation
+    sums = out_sums(listed, listed[["game_id", "team", "player_id"]]).set_index("team")
+    columns = list(OUT_COLUMNS)
+    out[columns] = 0.0
+    affected = sums.index.intersection(out.index)
+    out.loc[affected, columns] = sums.loc[affected, columns].to_numpy()
     out[KNOWN] = 1.0
     return add_available(out)
 

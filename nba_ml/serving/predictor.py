@@ -71,6 +71,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WARNED_DAYS = 64  # days predicted whose stale warning is remembered (bounded, whatever is asked)
+LISTED_KEPT = 8  # absence lists whose applied sides are kept (the latest ones)
 
 
 @dataclasses.dataclass
@@ -101,6 +102,12 @@ class Predictor:
     _reports: ReportCache = dataclasses.field(default_factory=lambda: ReportCache(), repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     _warned: set[str] = dataclasses.field(default_factory=set, repr=False)
+    # the day's sides with an absence list applied, by (day rows, ids): the slate's games and
+    # players, and every request while an injury report stays the same, compute them once
+    _listed: dict[tuple[int, frozenset[int]], tuple[DayRows, pd.DataFrame]] = dataclasses.field(
+        default_factory=dict, repr=False
+    )
+    _listed_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     held: HeldHistory | None = dataclasses.field(default=None, repr=False)
     horizon_days: int | None = None
     clock: Callable[[], dt.date] | None = dataclasses.field(default=None, repr=False)
@@ -310,7 +317,17 @@ class Predictor:
         sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
         if not listed.known or cached.rotation is None:
             return sides
-        return absences.sides_with_absent(sides, cached.rotation, listed.ids)
+        key = (id(cached), listed.ids)
+        with self._listed_lock:
+            hit = self._listed.get(key)
+        if hit is not None and hit[0] is cached:  # callers only read it (reindex copies)
+            return hit[1]
+        applied = absences.sides_with_absent(sides, cached.rotation, listed.ids)
+        with self._listed_lock:
+            self._listed[key] = (cached, applied)
+            while len(self._listed) > LISTED_KEPT:
+                del self._listed[next(iter(self._listed))]
+        return applied
 
     def predict_games(
         self,
