@@ -167,6 +167,23 @@ def test_out_lowers_the_teams_chances_and_raises_teammates_stats(
     assert _boston(predictor, day) == _boston(predictor, day, Availability())
 
 
+def test_an_applied_list_is_computed_once_and_the_latest_few_are_kept(
+    predictor: Predictor, day: str
+) -> None:
+    from nba_ml.serving.predictor import LISTED_KEPT
+
+    listed = predictor.availability([STAR], None, date=day)
+    first = _boston(predictor, day, listed)
+    kept = dict(predictor._listed)
+    assert any(key[1] == listed.ids for key in kept)
+    assert _boston(predictor, day, listed) == first and predictor._listed.keys() == kept.keys()
+    others = [f"Player {team} {n}" for team in ("BOS", "LAL") for n in range(2, 10)]
+    for name in others[: LISTED_KEPT + 2]:  # more lists than are kept
+        _boston(predictor, day, predictor.availability([name], None, date=day))
+    assert len(predictor._listed) == LISTED_KEPT
+    assert _boston(predictor, day, listed) == first  # computed again, the same
+
+
 def test_an_unknown_out_player_is_a_usage_error(predictor: Predictor, day: str) -> None:
     with pytest.raises(UsageError, match="unknown player 'Nobody Atall'"):
         predictor.availability(["Nobody Atall"], None, date=day)
