@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import GAMELOGS, require_gamelogs
 
 from nba_ml.data.importer import GameData, load_directory
-from nba_ml.modeling import evaluation, features, models
+from nba_ml.modeling import availability, evaluation, features, models
 
 FIT, TUNE = "2017-18", "2018-19"
 STATS = tuple(spec.target for spec in models.player_specs())
@@ -130,6 +130,8 @@ def fitted_models(candidate: Candidate, tables: Tables, only: str | None) -> dic
     played = games[games["home_win"].notna()]
     fitted: dict[str, Any] = {}
     game = candidate if only != "players" else CHOSEN
+    if availability.learns_both_regimes(game.game_columns):  # as models.fit_game fits it
+        played = availability.with_blind_copies(played)
     fitted[models.outcome_spec().name] = game.game_model().fit(
         models.training_matrix(played, game.game_columns), played["home_win"].astype(int)
     )

@@ -10,7 +10,10 @@ Runs ``nba-ml backtest`` (the installed command, same code as the nightly ``trai
   the raw logs rather than taken from nba-ml's features;
 - coverage: every game and every player-game of the season has a prediction;
 - beside each figure, the one measured before the rotation models (issue #14; the README's
-  table of 2026-11-27, recorded in ``BEFORE``).
+  table of 2026-11-27, recorded in ``BEFORE``);
+- each season twice (issue #23), ``--availability box-score`` (each game's absent rotation
+  players from its own box score: an idealised inactive list) and ``none`` (nobody known out),
+  beside the figures before availability (``BEFORE_AVAILABILITY``).
 
 Targets (issue #14): game Brier at or below RAPTOR's on the same games (goal) and below Elo's
 (must); player MAE at most 0.93 x last-10 (goal), at most 0.96 x (must); coverage 100 %.
@@ -47,10 +50,16 @@ BEFORE: dict[str, dict[str, float]] = {
     "2019-20": {"brier": 0.2193, "points": 0.961, "assists": 0.947, "rebounds": 0.960},
     "2020-21": {"brier": 0.2242, "points": 0.959, "assists": 0.951, "rebounds": 0.958},
 }
+# nba-ml before issue #23 (no availability; the README's table of 2026-12-01)
+BEFORE_AVAILABILITY: dict[str, dict[str, float]] = {
+    "2019-20": {"brier": 0.2173, "points": 0.959, "assists": 0.944, "rebounds": 0.956},
+    "2020-21": {"brier": 0.2250, "points": 0.954, "assists": 0.947, "rebounds": 0.954},
+}
 RATIO_GOAL, RATIO_MUST = 0.93, 0.96
+MODES = ("box-score", "none")
 
 
-def run_backtest(season: str, output: Path) -> float:
+def run_backtest(season: str, output: Path, availability: str = MODES[0]) -> float:
     started = time.perf_counter()
     subprocess.run(
         [
@@ -63,6 +72,8 @@ def run_backtest(season: str, output: Path) -> float:
             season,
             "--output",
             str(output),
+            "--availability",
+            availability,
         ],
         check=True,
     )
@@ -141,9 +152,9 @@ def calibration(p: np.ndarray, y: np.ndarray) -> list[tuple[str, int, float, flo
     ]
 
 
-def evaluate(season: str, csv: Path) -> dict:
+def evaluate(season: str, csv: Path, mode: str = MODES[0]) -> dict:
     predictions = pd.read_csv(csv, dtype={"player_id": "Int64"})
-    result: dict = {"season": season}
+    result: dict = {"season": season, "mode": mode}
     games = predictions[predictions["model"] == "game_outcome"]
     teams = pd.read_csv(GAMELOGS / f"team_game_logs_{season}.csv")
     expected_games = int((teams["MATCHUP"].str.contains(" vs. ")).sum())
@@ -184,55 +195,67 @@ def render(results: list[dict], timings: dict[str, float]) -> str:
     ]
     for r in results:
         before = BEFORE.get(r["season"])
+        earlier = BEFORE_AVAILABILITY.get(r["season"])
+        first = r is next(x for x in results if x["season"] == r["season"])
         for model, s in r["games_common"].items():
+            if model != "nba-ml" and not first:
+                continue  # FiveThirtyEight's rows once per season
+            label = f"nba-ml, availability {r['mode']}" if model == "nba-ml" else model
             lines.append(
-                f"| {r['season']} | {s['n']} | {model} | {s['brier']:.4f} | "
+                f"| {r['season']} | {s['n']} | {label} | {s['brier']:.4f} | "
                 f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |"
             )
-            if model == "nba-ml" and before:
+            if model == "nba-ml" and before and first:
                 lines.append(
                     f"| {r['season']} | {s['n']} | nba-ml before #14 | {before['brier']:.4f} | | |"
                 )
+            if model == "nba-ml" and earlier and first:
+                lines.append(
+                    f"| {r['season']} | {s['n']} | nba-ml before #23 | {earlier['brier']:.4f} | | |"
+                )
         s = r["games_all"]
         lines.append(
-            f"| {r['season']} | {s['n']} (all) | nba-ml | {s['brier']:.4f} | "
-            f"{s['log_loss']:.4f} | {s['accuracy']:.3f} |"
+            f"| {r['season']} | {s['n']} (all) | nba-ml, availability {r['mode']} | "
+            f"{s['brier']:.4f} | {s['log_loss']:.4f} | {s['accuracy']:.3f} |"
         )
     lines += [
         "",
         "### Players (MAE on every player-game; ratio = model / last-10 average)",
         "",
-        "| season | stat | player-games | nba-ml | last-10 avg | season avg | EWMA | ratio "
-        "| ratio before #14 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| season | availability | stat | player-games | nba-ml | last-10 avg | season avg "
+        "| EWMA | ratio | ratio before #23 | ratio before #14 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         before = BEFORE.get(r["season"], {})
+        earlier = BEFORE_AVAILABILITY.get(r["season"], {})
         for name in STATS:
             f = r[name]
             old = f"{before[name]:.3f}" if name in before else ""
+            older = f"{earlier[name]:.3f}" if name in earlier else ""
             lines.append(
-                f"| {r['season']} | {name} | {f['n']} / {f['expected']} | "
+                f"| {r['season']} | {r['mode']} | {name} | {f['n']} / {f['expected']} | "
                 f"{f['mae']:.3f} | {f['last10']:.3f} | {f['season']:.3f} | "
-                f"{f['ewma']:.3f} | {f['ratio']:.3f} | {old} |"
+                f"{f['ewma']:.3f} | {f['ratio']:.3f} | {older} | {old} |"
             )
     lines += [
         "",
         "### Calibration of the game model (predicted vs observed home-win rate)",
         "",
-        "| season | bin | games | predicted | observed |",
-        "|---|---|---|---|---|",
+        "| season | availability | bin | games | predicted | observed |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         for label, count, predicted, observed in r["calibration"]:
             lines.append(
-                f"| {r['season']} | {label} | {count} | {predicted:.3f} | {observed:.3f} |"
+                f"| {r['season']} | {r['mode']} | {label} | {count} | {predicted:.3f} "
+                f"| {observed:.3f} |"
             )
     lines += [
         "",
         "Coverage: "
         + "; ".join(
-            f"{r['season']}: {r['coverage_games'][0]}/{r['coverage_games'][1]} games"
+            f"{r['season']} ({r['mode']}): {r['coverage_games'][0]}/{r['coverage_games'][1]} games"
             for r in results
         ),
         "Backtest wall time: " + "; ".join(f"{s}: {t:.0f} s" for s, t in timings.items()),
@@ -243,6 +266,7 @@ def render(results: list[dict], timings: dict[str, float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seasons", nargs="+", default=["2019-20", "2020-21"])
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
     parser.add_argument(
         "--no-distributions",
         action="store_true",
@@ -252,9 +276,10 @@ def main() -> int:
     results, timings = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         for season in args.seasons:
-            csv = Path(tmp) / f"backtest_{season}.csv"
-            timings[season] = run_backtest(season, csv)
-            results.append(evaluate(season, csv))
+            for mode in args.modes:
+                csv = Path(tmp) / f"backtest_{season}_{mode}.csv"
+                timings[f"{season} {mode}"] = run_backtest(season, csv, mode)
+                results.append(evaluate(season, csv, mode))
     print(render(results, timings))
     failures, goals = missed(results)
     for goal in goals:
@@ -274,6 +299,7 @@ def missed(results: list[dict]) -> tuple[list[str], list[str]]:
     """Return the targets (musts) and the goals the seasons' figures miss."""
     failures, goals = [], []
     for r in results:
+        r = {**r, "season": f"{r['season']} ({r['mode']})"}
         common = r["games_common"]
         if common["nba-ml"]["brier"] >= common["538 Elo"]["brier"]:
             failures.append(f"{r['season']}: game Brier not below FiveThirtyEight Elo")

@@ -70,17 +70,30 @@ def _split(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndar
     return parts
 
 
+def _among(
+    total: int, weights: np.ndarray, playing: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Split ``total`` among the players ``playing`` only (the others get 0)."""
+    parts = np.zeros(len(weights), dtype=int)
+    parts[playing] = _split(total, weights[playing], rng)
+    return parts
+
+
 def write_seasons(
     target: Path,
     seasons: tuple[str, ...] = ("2017-18", "2018-19"),
     *,
     rounds: int = 2,
     seed: int = 7,
+    absence: float = 0.0,
 ) -> Path:
     """Write ``team_game_logs_<season>.csv`` and ``player_game_logs_<season>.csv`` into ``target``.
 
     Each season is ``rounds`` double round-robins of the ten teams (18 games per team per round,
     90 games a round) from mid-October, then a short playoff series; returns ``target``.
+    ``absence``: each player's chance of sitting a game out (0: everyone plays every game);
+    an absent player's minutes go to his teammates and his team scores less the better he is,
+    so a box score's absences mean something (issue #23's availability features).
     """
     rng = np.random.default_rng(seed)
     target.mkdir(parents=True, exist_ok=True)
@@ -112,7 +125,7 @@ def write_seasons(
             high, low = ranked[0], ranked[1]
             home, away = (high, low) if game != 1 else (low, high)
             games.append((day, home, away, "Playoffs"))
-        _write_season(target, season, games, strength, skill, rng)
+        _write_season(target, season, games, strength, skill, rng, absence)
         for code in TEAM_CODES:  # a little drift between seasons
             strength[code] = 0.9 * strength[code] + rng.normal(0, 1)
     return target
@@ -125,11 +138,25 @@ def _write_season(
     strength: dict[str, float],
     skill: dict[str, np.ndarray],
     rng: np.random.Generator,
+    absence: float = 0.0,
 ) -> None:
     team_rows: list[list[object]] = []
     player_rows: list[list[object]] = []
+    everyone = np.ones(PLAYERS_PER_TEAM, dtype=bool)
     for day, home, away, season_type in games:
         margin_mean = strength[home] - strength[away] + 3.0
+        present = {home: everyone, away: everyone}
+        if absence > 0:
+            for code in (home, away):
+                drawn = rng.random(PLAYERS_PER_TEAM) >= absence
+                present[code] = drawn if drawn.sum() >= 6 else everyone
+            lost = {
+                code: 12.0
+                * float((skill[code] * ROLE_MINUTES)[~present[code]].sum())
+                / float((skill[code] * ROLE_MINUTES).sum())
+                for code in (home, away)
+            }
+            margin_mean -= lost[home] - lost[away]
         home_pts = round(rng.normal(108 + margin_mean / 2, 7))
         away_pts = round(rng.normal(108 - margin_mean / 2, 7))
         if home_pts == away_pts:
@@ -142,13 +169,26 @@ def _write_season(
             won = "W" if points > other else "L"
             matchup = f"{team} vs. {opponent}" if is_home else f"{team} @ {opponent}"
             margin = points - other
+            playing = present[team]
             weights = skill[team] * ROLE_MINUTES
             minutes = ROLE_MINUTES.astype(int)
-            pts = _split(points, weights, rng)
+            if not playing.all():  # the absent players' minutes go to the others
+                minutes = np.zeros(PLAYERS_PER_TEAM, dtype=int)
+                minutes[playing] = _split(240, ROLE_MINUTES[playing], rng)
+            pts = (
+                _split(points, weights, rng)
+                if playing.all()
+                else _among(points, weights, playing, rng)
+            )
             reb_total = int(rng.integers(38, 52))
             ast_total = int(rng.integers(18, 30))
-            reb = _split(reb_total, ROLE_MINUTES * rng.gamma(4, 0.25, PLAYERS_PER_TEAM), rng)
-            ast = _split(ast_total, ROLE_MINUTES * skill[team], rng)
+            reb_weights = ROLE_MINUTES * rng.gamma(4, 0.25, PLAYERS_PER_TEAM)
+            if playing.all():
+                reb = _split(reb_total, reb_weights, rng)
+                ast = _split(ast_total, ROLE_MINUTES * skill[team], rng)
+            else:
+                reb = _among(reb_total, reb_weights * minutes / ROLE_MINUTES, playing, rng)
+                ast = _among(ast_total, skill[team] * minutes, playing, rng)
             team_index = TEAM_CODES.index(team)
             team_rows.append(
                 [
@@ -172,6 +212,8 @@ def _write_season(
                 ]
             )
             for slot in range(PLAYERS_PER_TEAM):
+                if not playing[slot]:
+                    continue  # not in this game's box score
                 player_id = 100000 + team_index * 100 + slot
                 player_rows.append(
                     [

@@ -214,26 +214,32 @@ def daily(source: FromOption = None) -> None:
 
 
 def _backtest(
-    invocation: Invocation, source: Path, test_season: str, output: Path, as_json: bool
+    invocation: Invocation,
+    source: Path,
+    test_season: str,
+    output: Path,
+    as_json: bool,
+    availability: str,
 ) -> int:
     from nba_ml.commands.backtest import backtest as run_backtest
 
     data_dir = invocation.settings().data_dir  # --output may not go into it
     with handlers.progress_display(invocation):
-        result = run_backtest(source, test_season, output, data_dir)
+        result = run_backtest(source, test_season, output, data_dir, availability)
     figures = result.figures
     if as_json:
         handlers.print_json(
             {
                 "test_season": test_season,
                 "train_seasons": result.train_seasons,
+                "availability": result.availability,
                 "rows": result.rows,
                 "output": str(output),
                 "figures": figures,
             }
         )
         return EXIT_OK
-    lines = [f"wrote {result.rows} predictions to {output}"]
+    lines = [f"wrote {result.rows} predictions to {output} (availability: {result.availability})"]
     for spec in modelset.backtest_models():  # each model's figures, in the formats its spec gives
         f = figures.get(spec.name)
         if f is None:
@@ -272,9 +278,17 @@ def backtest(
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    availability: Annotated[
+        str,
+        typer.Option(
+            "--availability",
+            help="Who is out of each test game: box-score (its own box score's absent rotation "
+            "players, an idealised inactive list) or none (nobody known out).",
+        ),
+    ] = "box-score",
 ) -> None:
     """Train on seasons before --test-season and predict every game of it, day by day."""
-    call(_backtest, source, test_season, output, as_json)
+    call(_backtest, source, test_season, output, as_json, availability)
 
 
 # ------------------------------------------------------------------------------------- status

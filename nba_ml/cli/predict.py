@@ -21,15 +21,39 @@ DateOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--date", help="Game date YYYY-MM-DD (default: today in Chicago)."),
 ]
+OutOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--out",
+        help="Players out tonight: names or ids, comma-separated (repeatable), e.g. "
+        '"Jayson Tatum,Jaylen Brown".',
+        metavar="NAMES",
+    ),
+]
+InjuriesOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--injuries",
+        help="An injury report (the NBA's columns, CSV or JSON); default: injuries.csv or "
+        "injuries.json in the data directory. Out and Doubtful are out.",
+        metavar="FILE",
+    ),
+]
 
 
 def _predict_game(
-    invocation: Invocation, home: str, away: str, date: str | None, as_json: bool
+    invocation: Invocation,
+    home: str,
+    away: str,
+    date: str | None,
+    as_json: bool,
+    out: list[str] | None = None,
+    injuries: Path | None = None,
 ) -> int:
     from nba_ml.cli.predictions_view import game_text
     from nba_ml.commands.predict import predict_game as predict
 
-    prediction = predict(invocation.settings(), home, away, date)
+    prediction = predict(invocation.settings(), home, away, date, out, injuries)
     if as_json:
         handlers.print_json(prediction.as_dict())
     else:
@@ -45,9 +69,11 @@ def predict_game(
     away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: OutOption = None,
+    injuries: InjuriesOption = None,
 ) -> None:
     """Print the home team's win probability, expected margin and total (80 % ranges)."""
-    call(_predict_game, home, away, date, as_json)
+    call(_predict_game, home, away, date, as_json, out, injuries)
 
 
 def _predict_player(
@@ -58,12 +84,21 @@ def _predict_player(
     date: str | None,
     as_json: bool,
     lines: list[str] | None = None,
+    out: list[str] | None = None,
+    injuries: Path | None = None,
 ) -> int:
     from nba_ml.cli.predictions_view import player_text
     from nba_ml.commands.predict import predict_player as predict
 
     prediction = predict(
-        invocation.settings(), player, opponent=opponent, home=home, date=date, lines=lines
+        invocation.settings(),
+        player,
+        opponent=opponent,
+        home=home,
+        date=date,
+        lines=lines,
+        out=out,
+        injuries=injuries,
     )
     if as_json:
         handlers.print_json(prediction.as_dict())
@@ -73,13 +108,18 @@ def _predict_player(
 
 
 def _predict_today(
-    invocation: Invocation, date: str | None, schedule: Path | None, as_json: bool
+    invocation: Invocation,
+    date: str | None,
+    schedule: Path | None,
+    as_json: bool,
+    out: list[str] | None = None,
+    injuries: Path | None = None,
 ) -> int:
     from nba_ml.cli.predictions_view import slate_lines
     from nba_ml.commands.predict import parse_date
     from nba_ml.commands.today import predict_today as predict
 
-    result = predict(invocation.settings(), parse_date(date), schedule)
+    result = predict(invocation.settings(), parse_date(date), schedule, out, injuries)
     if as_json:
         handlers.print_json(result.as_dict())
     else:
@@ -100,9 +140,11 @@ def predict_today(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: OutOption = None,
+    injuries: InjuriesOption = None,
 ) -> None:
     """Predict every game of the day's cached schedule and its likely players' stat lines."""
-    call(_predict_today, date, schedule, as_json)
+    call(_predict_today, date, schedule, as_json, out, injuries)
 
 
 @predict_app.command("player")
@@ -132,7 +174,9 @@ def predict_player(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: OutOption = None,
+    injuries: InjuriesOption = None,
 ) -> None:
     """Print a player's expected points, assists and rebounds, their 80 % ranges and the
     probabilities of any --line."""
-    call(_predict_player, " ".join(player), opponent, home, date, as_json, line)
+    call(_predict_player, " ".join(player), opponent, home, date, as_json, line, out, injuries)

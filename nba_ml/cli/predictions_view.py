@@ -48,6 +48,7 @@ def game_text(prediction: GamePrediction) -> str:
     if prediction.spread.get("lacking"):
         text.append(f"  ({prediction.spread['lacking']})")
     text.append(f"  {provenance_line(prediction.served)}")
+    text.append(f"  {prediction.availability.describe()}")
     return "\n".join(text)
 
 
@@ -80,6 +81,7 @@ def player_text(prediction: PlayerPrediction) -> str:
     text = [f"{prediction.player_name} ({prediction.team}{against}): {stats}"]
     text += spread_lines(prediction.spread)
     text.append(f"  {provenance_line(prediction.served)}")
+    text.append(f"  {prediction.availability.describe()}")
     return "\n".join(text)
 
 
@@ -122,6 +124,8 @@ def slate_lines(result: Slate) -> list[str]:
         lines.append(provenance_line(result.served))
     if result.skipped:
         lines.append(f"not predicted (not two NBA teams): {', '.join(result.skipped)}")
+    if result.availability is not None:
+        lines.append(result.availability.describe())
     return lines
 
 

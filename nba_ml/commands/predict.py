@@ -4,19 +4,24 @@ Dates are checked here (``YYYY-MM-DD`` only), and so is staleness: a prediction 
 after the data ends (by the rule ``status`` uses) is refused for the default date (today) with a
 hint naming ``--date``, and answered with a warning for an explicit ``--date`` (the predictor's).
 The answers are the predictor's own (``serving.predictions``), each carrying what served it:
-generation, trained-at, the data's last game and its staleness for the day predicted.
+generation, trained-at, the data's last game and its staleness for the day predicted, and who it
+knew to be out (``serving.availability``: ``--out``, then ``--injuries FILE`` or the data
+directory's ``injuries.csv`` / ``injuries.json``, else nobody).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.config import Settings
 from nba_ml.errors import UsageError
 
 if TYPE_CHECKING:
+    from nba_ml.serving.availability import Availability
     from nba_ml.serving.predictions import GamePrediction, PlayerPrediction
     from nba_ml.serving.predictor import Predictor
 
@@ -67,15 +72,49 @@ def check_fresh(predictor: Predictor, day: dt.date | None) -> None:
         )
 
 
+def split_out(values: Sequence[str] | None) -> list[str]:
+    """Return the players of ``--out`` options: each a comma-separated list of names or ids."""
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def availability(
+    predictor: Predictor,
+    settings: Settings,
+    out: Sequence[str] | None,
+    injuries: Path | None,
+    day: dt.date | None,
+) -> Availability:
+    """Return who is out on ``day`` (default today): the ``--out`` players, then the injury
+    report (``injuries``, else the data directory's ``serving.availability.REPORT_NAMES``);
+    raise UsageError for an unknown ``--out`` player or an ``--injuries`` path that is no
+    file (a malformed report is a note: the prediction falls back to the probable rotation)."""
+    from nba_ml.serving.availability import report_path
+    from nba_ml.state.files import safe_text
+
+    if injuries is not None and not Path(injuries).is_file():
+        raise UsageError(f"--injuries {safe_text(str(injuries))}: no such file")
+    report = report_path(settings.data_dir, injuries)
+    return predictor.availability(split_out(out), report, date=day.isoformat() if day else None)
+
+
 def predict_game(
-    settings: Settings, home: str, away: str, date: str | None = None
+    settings: Settings,
+    home: str,
+    away: str,
+    date: str | None = None,
+    out: Sequence[str] | None = None,
+    injuries: Path | None = None,
 ) -> GamePrediction:
-    """Return the home team's win probability on ``date`` (default today in Chicago); raise
-    UsageError (a bad date or team, stale data without --date), ModelInvalid or DataError."""
+    """Return the home team's win probability on ``date`` (default today in Chicago), knowing
+    who is out (``availability``); raise UsageError (a bad date, team or player, stale data
+    without --date), ModelInvalid or DataError."""
     day = parse_date(date)
     predictor = _predictor(settings)
     check_fresh(predictor, day)
-    return predictor.predict_games([(home, away)], date=day.isoformat() if day else None)[0]
+    listed = availability(predictor, settings, out, injuries, day)
+    return predictor.predict_games(
+        [(home, away)], date=day.isoformat() if day else None, availability=listed
+    )[0]
 
 
 def predict_player(
@@ -86,10 +125,12 @@ def predict_player(
     home: bool | None = None,
     date: str | None = None,
     lines: list[str] | None = None,
+    out: Sequence[str] | None = None,
+    injuries: Path | None = None,
 ) -> PlayerPrediction:
     """Return a player's expected stat line (one value per player model), its quantiles and
-    the probabilities of ``lines`` (``points=24.5``); raise as :func:`predict_game` (a bad line
-    is a UsageError naming every bad one)."""
+    the probabilities of ``lines`` (``points=24.5``), knowing who is out (``availability``);
+    raise as :func:`predict_game` (a bad line is a UsageError naming every bad one)."""
     from nba_ml.serving.lines import parse_lines
 
     asked = parse_lines(lines or [])
@@ -97,7 +138,8 @@ def predict_player(
     request = {**_player_key(player), "opponent": opponent, "is_home": home}
     predictor = _predictor(settings)
     check_fresh(predictor, day)
+    listed = availability(predictor, settings, out, injuries, day)
     answers = predictor.predict_players(
-        [request], date=day.isoformat() if day else None, lines=asked
+        [request], date=day.isoformat() if day else None, lines=asked, availability=listed
     )
     return answers[0]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from nba_ml.errors import DataError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from nba_ml.config import Settings
@@ -111,7 +112,11 @@ def schedule_file(path: Path, day: dt.date) -> tuple[list[ScheduledGame], list[s
 
 
 def predict_today(
-    settings: Settings, day: dt.date | None = None, schedule: Path | None = None
+    settings: Settings,
+    day: dt.date | None = None,
+    schedule: Path | None = None,
+    out: Sequence[str] | None = None,
+    injuries: Path | None = None,
 ) -> Slate:
     """Return the predictions for the cached slate of ``day`` (default: today in Chicago, or
     the day of a saved scoreboard given as ``schedule``).
@@ -119,9 +124,10 @@ def predict_today(
     Raises NoSchedule (exit 1) when no schedule is cached for the day, DataError for a damaged
     one, UsageError for a bad ``schedule`` file or, without a date, data that is stale for
     today (as ``predict game``), ModelInvalid / DataError when the models cannot be served. A
-    day without NBA games needs no models and gives an empty result.
+    day without NBA games needs no models and gives an empty result. ``out`` / ``injuries``:
+    who is out (``commands.predict.availability``).
     """
-    from nba_ml.commands.predict import check_fresh
+    from nba_ml.commands.predict import availability, check_fresh
     from nba_ml.data.seasons import today_in_chicago
     from nba_ml.serving.predictor import load_predictor
     from nba_ml.serving.slate import Schedule, day_slate
@@ -136,5 +142,10 @@ def predict_today(
         return predictor
 
     return day_slate(
-        settings.data_dir, predicted, fresh, schedule=listed, chosen=chosen is not None
+        settings.data_dir,
+        predicted,
+        fresh,
+        schedule=listed,
+        chosen=chosen is not None,
+        availability=lambda served, when: availability(served, settings, out, injuries, when),
     )

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# who was out of each test game: "box-score" reads it from the game's own box score (an
+# idealised inactive list: exact and known at tip-off, see modeling.availability); "none" knows
+# nobody is out (the probable rotation, as a prediction without a report). Training rows always
+# use the box score.
+AVAILABILITY_MODES: tuple[str, ...] = ("box-score", "none")
+
 BACKTEST_COLUMNS: tuple[str, ...] = (
     "model",
     "game_date",
@@ -45,15 +51,21 @@ class BacktestResult:
     predictions: pd.DataFrame
     figures: dict[str, Any]
     train_seasons: list[str]
+    availability: str = AVAILABILITY_MODES[0]
 
 
-def run_backtest(data: GameData, test_season: str) -> BacktestResult:
+def run_backtest(
+    data: GameData, test_season: str, availability: str = AVAILABILITY_MODES[0]
+) -> BacktestResult:
     """Return predictions for every game and player-game of ``test_season``.
 
     Models are trained on every earlier season in ``data``; each prediction's features use only
     games before its date (the season's own earlier games included). Raises DataError when the
-    test season or any earlier season is missing.
+    test season or any earlier season is missing. ``availability`` (``AVAILABILITY_MODES``):
+    where the test games' absence lists come from; ValueError for another value.
     """
+    if availability not in AVAILABILITY_MODES:
+        raise ValueError(f"availability must be one of {', '.join(AVAILABILITY_MODES)}")
     import pandas as pd
 
     test_year = parse_season(test_season)
@@ -66,7 +78,8 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
     step = f"backtest {test_season}"
     progress.report(step, 0, 3)
     subset = data.select_seasons([*train_seasons, test_season])
-    tables = build_feature_tables(subset)
+    blind = (test_season,) if availability == "none" else ()
+    tables = build_feature_tables(subset, blind)
     progress.report(step, 1, 3)
     train_g = tables.games[tables.games["season"] != test_season]
     train_p = tables.players[tables.players["season"] != test_season]
@@ -95,7 +108,7 @@ def run_backtest(data: GameData, test_season: str) -> BacktestResult:
         .drop(columns="_order")
         .reset_index(drop=True)
     )
-    return BacktestResult(predictions[list(BACKTEST_COLUMNS)], figures, train_seasons)
+    return BacktestResult(predictions[list(BACKTEST_COLUMNS)], figures, train_seasons, availability)
 
 
 def _game_rows(spec: ModelSpec, model: Any, test_g: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,6 @@
-"""The player models' estimator: gradient boosting on what a player does beyond his own average.
+"""The player models' estimators: gradient boosting on what a player does beyond his own average
+(:class:`BaselineResidualRegressor`), and its two regimes, with and without an absence list
+(:class:`KnownListRegressor`, issue #23).
 
 Imported only where models are made or loaded (it imports scikit-learn), never on the start-up
 path of ``check``/``status``.
@@ -109,6 +111,97 @@ class BaselineResidualRegressor(RegressorMixin, BaseEstimator):
                 1 - self.linear_weight
             ) * residual + self.linear_weight * self.linear_.predict(X)
         return self._base(X) + residual
+
+
+class KnownListRegressor(RegressorMixin, BaseEstimator):
+    """A player model with two regimes (issue #23): ``base``, fitted on ``base_columns`` (the
+    features without availability: the model of a prediction without an absence list),
+    predicts every row; where the row's absence list is known (its ``flag`` column is 1),
+    ``correction``, fitted on ``correction_columns`` and the base prediction (``CENTER``),
+    adds what the list changes: it learns the base's residual on the training rows, whose
+    lists (from their box scores) are all known.
+
+    Without a list the prediction is the base model's alone, so it is as good as a model that
+    never saw lists; with one, the absences move it. Model files may hold this class because
+    ``nba_ml.state.modelfile.TRUSTED_TYPES`` names it.
+    """
+
+    # the base prediction's column among the correction's inputs
+    CENTER = "base_prediction"
+    # the stat's predictive distribution (attached after fitting, as on the base class)
+    distribution_: Any = None
+
+    def __init__(
+        self,
+        base: Any = None,
+        correction: Any = None,
+        base_columns: tuple[str, ...] = (),
+        correction_columns: tuple[str, ...] = (),
+        flag: str = "",
+        correction_rows: int = 0,
+        random_state: int = 0,
+    ) -> None:
+        self.base = base
+        self.correction = correction
+        self.base_columns = base_columns
+        self.correction_columns = correction_columns
+        self.flag = flag
+        self.correction_rows = correction_rows
+        self.random_state = random_state
+
+    def _known(self, X: Any) -> np.ndarray:
+        return np.nan_to_num(np.asarray(X[self.flag], dtype=float)) > 0.5
+
+    def _correction_input(self, X: Any, center: np.ndarray) -> Any:
+        inputs = X[list(self.correction_columns)].astype(float)
+        inputs[self.CENTER] = center
+        return inputs
+
+    def fit(self, X: Any, y: Any, bins: dict[Any, Any] | None = None) -> KnownListRegressor:
+        """Fit the base on every row, then the correction on the rows whose list is known;
+        ``bins`` goes to the base (:meth:`BaselineResidualRegressor.fit`)."""
+        target = np.asarray(y, dtype=float)
+        base = clone(self.base)
+        inputs = X[list(self.base_columns)]
+        if isinstance(base, BaselineResidualRegressor):
+            self.base_ = base.fit(inputs, target, bins=bins)
+        else:
+            self.base_ = base.fit(inputs, target)
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        return self.fit_correction(X, target)
+
+    def fit_correction(self, X: Any, y: Any) -> KnownListRegressor:
+        """(Re)fit the correction alone, on the rows of ``X`` whose list is known (at most
+        ``correction_rows`` of them, drawn at random with ``random_state``; 0: all), over the
+        fitted base's predictions (what :meth:`fit` ends with; benchmarks compare corrections
+        over one base)."""
+        target = np.asarray(y, dtype=float)
+        known = np.flatnonzero(self._known(X))
+        self.correction_ = None
+        if self.correction is None or not len(known):
+            return self
+        if 0 < self.correction_rows < len(known):
+            draw = np.random.default_rng(self.random_state).choice(
+                len(known), size=self.correction_rows, replace=False
+            )
+            known = known[np.sort(draw)]
+        rows = X.iloc[known]
+        center = np.asarray(self.base_.predict(rows[list(self.base_columns)]), dtype=float)
+        self.correction_ = clone(self.correction).fit(
+            self._correction_input(rows, center), target[known] - center
+        )
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        predicted = np.asarray(self.base_.predict(X[list(self.base_columns)]), dtype=float)
+        known = self._known(X)
+        if self.correction_ is not None and known.any():
+            center = predicted[known]
+            predicted[known] = center + self.correction_.predict(
+                self._correction_input(X.loc[known], center)
+            )
+        return predicted
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from nba_ml import progress
-from nba_ml.modeling import rolling
+from nba_ml.modeling import availability, rolling
 from nba_ml.modeling.ratings import (
     ELO_HOME,
     ROTATION_COLUMNS,
@@ -25,6 +25,8 @@ from nba_ml.modeling.ratings import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     import numpy as np
     import pandas as pd
 
@@ -34,12 +36,17 @@ logger = logging.getLogger(__name__)
 # 2018-19 season (trained on 2017-18); docs/quality-log.md has each candidate's figures.
 # The rotation terms (players' ratings weighted by their expected minutes) replaced Elo, margins
 # and the older roster terms: with them, each of those raised Brier on 2018-19.
+# Issue #23: the strength terms are those of the players who play (the probable rotation less
+# the absent rotation players, ``availability``; the whole rotation when no list is known),
+# and again where both sides' lists are known, so the model has a slope for each regime
+# (2018-19: 0.2083 -> 0.2077 with lists, 0.2083 without).
 GAME_FEATURES: tuple[str, ...] = (
     "rest_diff",
     "b2b_diff",
-    "rot_box_diff",
-    "rot_pm_diff",
-    "rot_min_diff",
+    "av_box_diff",
+    "av_pm_diff",
+    "av_min_diff",
+    *availability.KNOWN_DIFFS,
 )
 GAME_CONTEXT: tuple[str, ...] = (
     "home_elo",
@@ -76,6 +83,9 @@ PLAYER_COLUMNS: tuple[str, ...] = tuple(
         "value_share",
         "min_expected",
         "team_rot_min",
+        *availability.PLAYER_AVAILABILITY,
+        availability.PLAYER_KNOWN,
+        *availability.PLAYER_AVAILABILITY_MORE,
     ]
 )
 # The 8 columns least used by the 6-season player models (at most 0.32 % of any model's split
@@ -92,7 +102,22 @@ PLAYER_UNUSED: tuple[str, ...] = (
     "min_prev_season",
     "pts_prev_season",
 )
-PLAYER_FEATURES: tuple[str, ...] = tuple(c for c in PLAYER_COLUMNS if c not in PLAYER_UNUSED)
+# what a player model knows without an absence list (the model before issue #23) ...
+PLAYER_BASE_FEATURES: tuple[str, ...] = tuple(
+    c
+    for c in PLAYER_COLUMNS
+    if c not in PLAYER_UNUSED
+    and c not in availability.PLAYER_AVAILABILITY
+    and c != availability.PLAYER_KNOWN
+    and c not in availability.PLAYER_AVAILABILITY_MORE
+)
+# ... and all it is fitted on: those, the absences, and whether his team's list is known (the
+# regime, ``estimators.KnownListRegressor``)
+PLAYER_FEATURES: tuple[str, ...] = (
+    *PLAYER_BASE_FEATURES,
+    *availability.PLAYER_AVAILABILITY,
+    availability.PLAYER_KNOWN,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,6 +222,10 @@ SIDE_COLUMNS: tuple[str, ...] = (
     "roster",
     "missing",
     *ROTATION_COLUMNS,
+    *(f"rot_{stat}" for stat in availability.USAGE_STATS),
+    *availability.OUT_COLUMNS,
+    availability.KNOWN,
+    *availability.AVAILABLE_COLUMNS,
 )
 
 
@@ -230,10 +259,11 @@ def team_sides(team_games: pd.DataFrame, player_games: pd.DataFrame) -> pd.DataF
 
 
 def _game_table(
-    team_games: pd.DataFrame, player_games: pd.DataFrame
+    team_games: pd.DataFrame, player_games: pd.DataFrame, blind_seasons: Collection[str] = ()
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (games with features, per team-game side table, each team-game's probable players
-    with their expected minutes) for integer-coded inputs."""
+    with their expected minutes) for integer-coded inputs. Played team-games know who was out
+    from their box scores (``availability.box_score_absent``), except in ``blind_seasons``."""
     import numpy as np
     import pandas as pd
 
@@ -251,13 +281,21 @@ def _game_table(
     history = team_game_history(team_games).drop(columns=["season"])
     progress.report("building features", 1, 3)
     roster = team_roster_strength(player_games, team_games)
-    team_rotation, rotation_players = rotation(player_games, team_games)
+    team_rotation, rotation_players = rotation(player_games, team_games, availability.USAGE_STATS)
+    absent = availability.box_score_absent(
+        player_games, team_games, rotation_players, blind_seasons
+    )
     progress.report("building features", 2, 3)
     sides = (
         history.merge(roster, on=["game_id", "team"], how="left")
         .merge(team_rotation, on=["game_id", "team"], how="left")
         .merge(elo, on=["game_id", "team"], how="left")
+        .merge(availability.out_sums(rotation_players, absent), on=["game_id", "team"], how="left")
     )
+    listed = team_games["pts"].notna() & ~team_games["season"].isin(blind_seasons)
+    known = team_games.loc[listed, ["game_id", "team"]].assign(**{availability.KNOWN: 1.0})
+    sides = sides.merge(known, on=["game_id", "team"], how="left")
+    availability.add_available(sides)
     sides = sides[["game_id", "team", "game_date", *SIDE_COLUMNS]]
     progress.report("building features", 3, 3)
     for side in ("home", "away"):
@@ -277,6 +315,8 @@ def _game_table(
         *GAME_FEATURES,
         *(c for c in DIFF_FEATURES if c not in GAME_FEATURES),
         *GAME_CONTEXT,
+        f"home_{availability.KNOWN}",
+        f"away_{availability.KNOWN}",
         *SCORING_FEATURES,
         "home_pts",
         "away_pts",
@@ -296,6 +336,9 @@ DIFF_COLUMNS: tuple[str, ...] = (
     "roster",
     "missing",
     *ROTATION_COLUMNS,
+    *availability.AVAILABLE_COLUMNS,
+    "out_n",
+    "out_min",
 )
 # every home-minus-away difference the game table carries (GAME_FEATURES and the candidates
 # that were tried; benchmarks/candidate.py can score them)
@@ -328,7 +371,7 @@ def add_game_diffs(games: pd.DataFrame) -> pd.DataFrame:
         + games["away_scored10"]
         + games["home_allowed10"]
     ) / 2
-    return games
+    return availability.add_known_diffs(games)
 
 
 def opponent_features(
@@ -369,13 +412,32 @@ def player_features(player_games: pd.DataFrame, team_games: pd.DataFrame) -> pd.
     return _player_table(pg, sides, rotation_players, ids, teams)
 
 
-def feature_tables(
+def day_tables(
     team_games: pd.DataFrame, player_games: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return ``(team_sides(...), player_features(...), rotation players)`` of the same data
+    from one feature pass: what serving keeps for a day. The rotation players have ``game_id``,
+    ``team``, ``player_id``, ``expected_min`` and their ratings (``availability``)."""
+    tg, pg, ids, teams = _encode(team_games, player_games)
+    _, sides, rotation_players = _game_table(tg, pg)
+    players = _player_table(pg, sides, rotation_players, ids, teams)
+    sides["game_id"] = ids[sides["game_id"].to_numpy()]
+    sides["team"] = teams[sides["team"].to_numpy()]
+    rotation_players = rotation_players.assign(
+        game_id=ids[rotation_players["game_id"].to_numpy()],
+        team=teams[rotation_players["team"].to_numpy()],
+    )
+    return sides, players, rotation_players
+
+
+def feature_tables(
+    team_games: pd.DataFrame, player_games: pd.DataFrame, blind_seasons: Collection[str] = ()
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(game_features(...), player_features(...))`` of the same data, computing the
-    team sides (Elo, rest, margins, rosters) once for both."""
+    team sides (Elo, rest, margins, rosters) once for both. Games of ``blind_seasons`` are
+    featured without knowing who was out (``backtest --availability none``)."""
     tg, pg, ids, teams = _encode(team_games, player_games)
-    games, sides, rotation_players = _game_table(tg, pg)
+    games, sides, rotation_players = _game_table(tg, pg, blind_seasons)
     return (
         _decode_games(games, ids, teams),
         _player_table(pg, sides, rotation_players, ids, teams),
@@ -449,6 +511,7 @@ def _player_table(
     has_rotation = ~np.isnan(own["rot_min"].to_numpy(dtype=float))
     features["min_expected"] = np.where(has_rotation, np.nan_to_num(expected), np.nan)
     features["team_rot_min"] = own["rot_min"].to_numpy(dtype=float)
+    features.update(availability.player_columns(own, opp, features["min_expected"]))
     value = player_value(pg)
     with np.errstate(invalid="ignore", divide="ignore"):
         features["value_share"] = rolling.prior_mean(value, starts, 10) / features["team_roster"]

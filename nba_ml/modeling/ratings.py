@@ -136,7 +136,9 @@ def rotation(
     player_games: pd.DataFrame, team_games: pd.DataFrame, stats: tuple[str, ...] = ()
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(rotation_strength(...), players)``: ``players`` has one row per (``game_id``,
-    ``team``, ``player_id``) of each probable player with his ``expected_min``."""
+    ``team``, ``player_id``) of each probable player with his ``expected_min`` and his latest
+    ratings per minute (``box``, ``pm`` and each of ``stats``: what ``availability`` subtracts
+    when he is out)."""
     import numpy as np
     import pandas as pd
 
@@ -211,6 +213,7 @@ def rotation(
             "team": tg["team"].to_numpy()[target_of],
             "player_id": per_player.index.get_level_values("player").to_numpy(),
             "expected_min": expected,
+            **{name: per_player[name].to_numpy() for name in rated},
         }
     )
     return out, players

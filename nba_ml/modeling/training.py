@@ -17,6 +17,8 @@ from nba_ml.errors import DataError
 from nba_ml.modeling import evaluation, features, models
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     import pandas as pd
 
     from nba_ml.data.importer import GameData
@@ -47,14 +49,15 @@ class TrainedSet:
     tables: FeatureTables | None = None
 
 
-def build_feature_tables(data: GameData) -> FeatureTables:
-    """Return game and player feature rows for all of ``data`` (leakage-free by construction)."""
+def build_feature_tables(data: GameData, blind_seasons: Collection[str] = ()) -> FeatureTables:
+    """Return game and player feature rows for all of ``data`` (leakage-free by construction);
+    games of ``blind_seasons`` do not know who was out (``features.feature_tables``)."""
     if data.team_games.empty:
         raise DataError("no team game logs to train on")
     if data.player_games.empty:
         raise DataError("no player game logs to train on")
     start = time.perf_counter()
-    games, players = features.feature_tables(data.team_games, data.player_games)
+    games, players = features.feature_tables(data.team_games, data.player_games, blind_seasons)
     logger.info(
         "built features for %d games and %d player-games in %.1f s",
         len(games),

@@ -28,6 +28,7 @@ from nba_ml.serving.slate import NoSchedule, day_slate
 from nba_ml.state.layout import DATA_DIR_SHOWN
 
 if TYPE_CHECKING:
+    from nba_ml.serving.availability import Availability
     from nba_ml.serving.live import LivePredictor, ServingInfo
 
 MAX_PARAMETER = 100  # characters: longer values are refused before any lookup
@@ -37,11 +38,13 @@ _TRUE = {"1", "true", "yes", "home"}
 _FALSE = {"0", "false", "no", "away"}
 
 
-GAMES_PARAMETERS = ("home", "away", "date")
-PLAYERS_PARAMETERS = ("player", "opponent", "home", "date", "line")
-# parameters that may be given more than once (``line=points:24.5&line=rebounds:8``)
-REPEATABLE = ("line",)
-TODAY_PARAMETERS = ("date",)
+GAMES_PARAMETERS = ("home", "away", "date", "out")
+PLAYERS_PARAMETERS = ("player", "opponent", "home", "date", "line", "out")
+TODAY_PARAMETERS = ("date", "out")
+# parameters that may be given more than once (``line=points:24.5&line=rebounds:8``,
+# ``out=Jayson Tatum&out=Jaylen Brown``)
+REPEATABLE = ("line", "out")
+MAX_OUT = 30  # players a request may name out
 
 
 def check_parameters(params: Mapping[str, str], allowed: tuple[str, ...]) -> None:
@@ -94,6 +97,25 @@ def _date(params: Mapping[str, str]) -> str | None:
     return date
 
 
+def availability(predictor: Predictor, params: Mapping[str, str], date: object) -> Availability:
+    """Return who the request knows to be out (issue #23): its ``out=`` players (repeatable,
+    each a name or id or a comma-separated list of them), then the data directory's injury
+    report (``serving.availability.REPORT_NAMES``, read again whenever it changes); raise
+    UsageError for an unknown player. Applied to a copy of the day's rows: one request's
+    ``out=`` never changes what another sees."""
+    from nba_ml.serving.availability import report_path
+
+    getlist = getattr(params, "getlist", None)
+    raw = getlist("out") if getlist is not None else [params.get("out") or ""]
+    names = [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
+    if len(names) > MAX_OUT:
+        raise UsageError(f"at most {MAX_OUT} players may be given out=")
+    for name in names:
+        if len(name) > MAX_PARAMETER:
+            raise UsageError(f"query parameter 'out' is longer than {MAX_PARAMETER} characters")
+    return predictor.availability(names, report_path(predictor.data_dir, None), date=date)
+
+
 def served(predictor: Predictor, date: object = None) -> dict[str, Any]:
     """Return what serves an answer for ``date`` (None: today in Chicago): generation,
     trained-at, the data's last game, days behind and stale judged for that day, and a warning
@@ -117,7 +139,13 @@ def today_answer(live: LivePredictor, params: Mapping[str, str]) -> dict[str, An
     day = today_date(params)
     chosen = _parameter(params, "date", required=False) is not None
     predictor = live.current()
-    result = day_slate(live.data_dir, day, lambda: predictor, chosen=chosen)
+    result = day_slate(
+        live.data_dir,
+        day,
+        lambda: predictor,
+        chosen=chosen,
+        availability=lambda used, when: availability(used, params, when.isoformat()),
+    )
     return {
         **live.info().as_dict(),
         **result.as_dict(),
@@ -132,7 +160,8 @@ def games_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, A
     away = _parameter(params, "away", required=True)
     date = _date(params)
     assert home is not None and away is not None
-    return predictor.predict_games([(home, away)], date=date)[0].as_dict()
+    listed = availability(predictor, params, date)
+    return predictor.predict_games([(home, away)], date=date, availability=listed)[0].as_dict()
 
 
 def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str, Any]:
@@ -148,7 +177,10 @@ def players_answer(predictor: Predictor, params: Mapping[str, str]) -> dict[str,
     texts = getlist("line") if getlist is not None else [params.get("line")]
     asked = parse_lines([str(t) for t in texts if t is not None], separator=":")
     request = {"player": player, "opponent": opponent, "is_home": is_home}
-    return predictor.predict_players([request], date=date, lines=asked)[0].as_dict()
+    listed = availability(predictor, params, date)
+    return predictor.predict_players([request], date=date, lines=asked, availability=listed)[
+        0
+    ].as_dict()
 
 
 def error_headers(error: Exception) -> dict[str, str]:

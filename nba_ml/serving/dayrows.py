@@ -36,6 +36,9 @@ class DayRows:
     sides: pd.DataFrame  # indexed by team: SIDE_COLUMNS as of the day
     players: pd.DataFrame  # indexed by player_id: PLAYER_FEATURES (opponent columns to refill)
     who: dict[int, tuple[str, str]]  # player_id -> (name, team) of the players with a row
+    # each team's probable rotation on the day (team, player_id, expected_min and ratings):
+    # what an absence list takes away (modeling.availability.sides_with_absent)
+    rotation: pd.DataFrame | None = None
 
 
 def compute_day(history: GameData, latest: pd.DataFrame, day: pd.Timestamp) -> DayRows:
@@ -84,11 +87,11 @@ def compute_day(history: GameData, latest: pd.DataFrame, day: pd.Timestamp) -> D
             "is_home": probe_of.loc[latest["team"], "is_home"].to_numpy(),
         }
     ).reindex(columns=list(PLAYER_GAME_COLUMNS))
-    sides = features.team_sides(all_team_games, players)
-    sides = sides[sides["game_date"] == day].set_index("team")
-    table = features.player_features(
-        pd.concat([players, probe_players], ignore_index=True), all_team_games
+    sides, table, rotation = features.day_tables(
+        all_team_games, pd.concat([players, probe_players], ignore_index=True)
     )
+    sides = sides[sides["game_date"] == day].set_index("team")
+    rotation = rotation[rotation["game_id"].isin(probe_teams["game_id"])].reset_index(drop=True)
     table = table[table["pts"].isna() & (table["game_date"] == day)].set_index("player_id")
     who = dict(
         zip(
@@ -97,7 +100,7 @@ def compute_day(history: GameData, latest: pd.DataFrame, day: pd.Timestamp) -> D
             strict=True,
         )
     )
-    return DayRows(sides, table, who)
+    return DayRows(sides, table, who, rotation.drop(columns=["game_id"]))
 
 
 def last_game_of(history: GameData) -> dt.date | None:

@@ -26,18 +26,26 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from nba_ml import modelset
+from nba_ml.serving.availability import Availability
 
 if TYPE_CHECKING:
     from nba_ml.serving.provenance import Provenance
 
 # The metadata of a field that holds predicted values (see the module docstring).
 PREDICTED: Mapping[str, bool] = {"predicted": True}
+# The metadata of a field the JSON form gives after what served it (the availability used):
+# the predicted values stay together, whatever a subclass adds.
+TRAILING: Mapping[str, bool] = {"trailing": True}
 
 
 def _entries(name: str, value: object) -> dict[str, Any]:
-    """Return a field's JSON entries: a mapping gives one per key, anything else its own."""
+    """Return a field's JSON entries: a mapping gives one per key, an object with its own JSON
+    form (``as_dict``: the availability) one entry of it, anything else its own."""
     if isinstance(value, Mapping):
         return dict(value)
+    as_dict = getattr(value, "as_dict", None)
+    if as_dict is not None:
+        return {name: as_dict()}
     return {name: value}
 
 
@@ -58,10 +66,13 @@ class _Prediction:
         """Return the JSON form: every field in its order (predicted values flattened), then
         what served it (``Provenance.as_dict``)."""
         out: dict[str, Any] = {}
+        trailing: dict[str, Any] = {}
         for field in dataclasses.fields(self):  # type: ignore[arg-type]
-            if field.name != "served":
+            if field.metadata.get("trailing"):
+                trailing |= _entries(field.name, getattr(self, field.name))
+            elif field.name != "served":
                 out |= _entries(field.name, getattr(self, field.name))
-        return out | self.served.as_dict()
+        return out | self.served.as_dict() | trailing
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +96,10 @@ class GamePrediction(_Prediction):
     # empty when not computed
     spread: Mapping[str, Any] = dataclasses.field(
         default_factory=dict, kw_only=True, metadata=PREDICTED
+    )
+    # who the prediction knew to be out (issue #23; default: nobody known)
+    availability: Availability = dataclasses.field(
+        default_factory=Availability, kw_only=True, metadata=TRAILING
     )
 
     @property
@@ -125,6 +140,10 @@ class PlayerPrediction(_Prediction):
     # under, push on a whole line) and ``lacking`` (None, or why there are none: a set trained
     # before them); flattened into the JSON form, empty when not computed
     spread: Mapping[str, Any] = dataclasses.field(default_factory=dict, kw_only=True)
+    # who the prediction knew to be out (issue #23; default: nobody known)
+    availability: Availability = dataclasses.field(
+        default_factory=Availability, kw_only=True, metadata=TRAILING
+    )
 
     def stat(self, name: str) -> float:
         """Return the expected value of the stat (player model) ``name``; raise KeyError."""

@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any
 from nba_ml import modelset
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
+from nba_ml.modeling import availability as absences
 from nba_ml.modeling import features, models
+from nba_ml.serving.availability import (
+    Availability,
+    OutPlayer,
+    ReportCache,
+    ReportUnreadable,
+    report_outs,
+)
 from nba_ml.serving.dayrows import (
     ACTIVE_DAYS,
     DayCache,
@@ -63,6 +71,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WARNED_DAYS = 64  # days predicted whose stale warning is remembered (bounded, whatever is asked)
+LISTED_KEPT = 8  # absence lists whose applied sides are kept (the latest ones)
 
 
 @dataclasses.dataclass
@@ -90,8 +99,15 @@ class Predictor:
     data_dir: Path | None = dataclasses.field(default=None, repr=False)
     _last_game: dt.date | None = dataclasses.field(default=None, repr=False)
     day_rows: DayCache = dataclasses.field(default_factory=DayCache, repr=False)
+    _reports: ReportCache = dataclasses.field(default_factory=lambda: ReportCache(), repr=False)
     _compute_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     _warned: set[str] = dataclasses.field(default_factory=set, repr=False)
+    # the day's sides with an absence list applied, by (day rows, ids): the slate's games and
+    # players, and every request while an injury report stays the same, compute them once
+    _listed: dict[tuple[int, frozenset[int]], tuple[DayRows, pd.DataFrame]] = dataclasses.field(
+        default_factory=dict, repr=False
+    )
+    _listed_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     held: HeldHistory | None = dataclasses.field(default=None, repr=False)
     horizon_days: int | None = None
     clock: Callable[[], dt.date] | None = dataclasses.field(default=None, repr=False)
@@ -254,14 +270,76 @@ class Predictor:
         """Return the rows of ``day``, computed here from the game data (a feature pass)."""
         return compute_day(self.games(), self.latest_players(), day)
 
+    def availability(
+        self, out: Iterable[str | int] = (), report: Path | None = None, date: object = None
+    ) -> Availability:
+        """Return who is out on ``date`` (default today in Chicago) by the sources of
+        ``serving.availability``: ``out`` (names or ids; an unknown one raises UsageError), then
+        the injury ``report`` file's Out and Doubtful players (unknown names, teams and
+        statuses are notes; an unreadable file is a note and nobody is out). The result says
+        how the day's rotations count each player. A server's report is read again when the
+        file changes (``ReportCache``)."""
+        day = self._upcoming(date)
+        named: dict[int, OutPlayer] = {}
+        sources, notes = [], []
+        for key in out:
+            text = str(key).strip()
+            if not text:
+                continue
+            player_id, name, team = self.find_player(text)
+            named.setdefault(player_id, OutPlayer(player_id, name, team))
+        if named:
+            sources.append("caller")
+        if report is not None:
+            try:
+                rows = self._reports.rows(Path(report))
+            except ReportUnreadable as error:
+                notes.append(f"{error}; the report is ignored")
+                rows = None
+            if rows is not None:
+                sources.append(f"injury report {Path(report).name}")
+                notes.extend(report_outs(rows, day.date(), named, self.find_player))
+        if not sources:
+            if notes:
+                notes.append("predictions use the probable rotation")
+            return Availability("none", (), tuple(notes))
+        rotation = self._day(day).rotation
+        counted = {} if rotation is None else absences.counted(rotation, list(named))
+        players = tuple(
+            dataclasses.replace(p, counted=counted.get(p.player_id, "not in the rotation"))
+            for p in named.values()
+        )
+        return Availability(" + ".join(sources), players, tuple(notes))
+
+    def _sides(self, cached: DayRows, listed: Availability) -> pd.DataFrame:
+        """Return the day's team sides with ``listed`` applied (a copy: one request's list
+        never changes what another sees; only the listed teams' rows change)."""
+        sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
+        if not listed.known or cached.rotation is None:
+            return sides
+        key = (id(cached), listed.ids)
+        with self._listed_lock:
+            hit = self._listed.get(key)
+        if hit is not None and hit[0] is cached:  # callers only read it (reindex copies)
+            return hit[1]
+        applied = absences.sides_with_absent(sides, cached.rotation, listed.ids)
+        with self._listed_lock:
+            self._listed[key] = (cached, applied)
+            while len(self._listed) > LISTED_KEPT:
+                del self._listed[next(iter(self._listed))]
+        return applied
+
     def predict_games(
-        self, games: Iterable[tuple[str, str]], date: object = None
+        self,
+        games: Iterable[tuple[str, str]],
+        date: object = None,
+        availability: Availability | None = None,
     ) -> list[GamePrediction]:
         """Return each game-level model's answer for each (home, away) pair played on
-        ``date`` (default today in Chicago), in order: the home team's win probability, the
-        expected home margin and total with their quantiles (``GamePrediction.spread``; a set
-        trained before them says what it lacks instead); raise UsageError for unknown teams or
-        a team playing twice."""
+        ``date`` (default today in Chicago), in order, knowing who is out (``availability``;
+        default: nobody known): the home team's win probability, the expected home margin and
+        total with their quantiles (``GamePrediction.spread``; a set trained before them says
+        what it lacks instead); raise UsageError for unknown teams or a team playing twice."""
         import numpy as np
         import pandas as pd
 
@@ -278,7 +356,8 @@ class Predictor:
         outputs = [spec for spec in models.game_specs() if spec.name in self.models]
         if not pairs:
             return []
-        sides = self._day(day).sides.reindex(columns=list(features.SIDE_COLUMNS))
+        listed = availability or Availability()
+        sides = self._sides(self._day(day), listed)
         home_side = sides.reindex([h for h, _ in pairs]).add_prefix("home_").reset_index(drop=True)
         away_side = sides.reindex([a for _, a in pairs]).add_prefix("away_").reset_index(drop=True)
         table = features.add_game_diffs(pd.concat([home_side, away_side], axis=1))
@@ -300,6 +379,7 @@ class Predictor:
                     "quantiles": {output: rows[i] for output, rows in quantiles.items()},
                     "lacking": f"this model set {lacking}" if lacking else None,
                 },
+                availability=listed,
             )
             for i, (home, away) in enumerate(pairs)
         ]
@@ -335,6 +415,7 @@ class Predictor:
         players: Iterable[Mapping[str, Any]],
         date: object = None,
         lines: Sequence[Line] = (),
+        availability: Availability | None = None,
     ) -> list[PlayerPrediction]:
         """Return the expected stat line of each upcoming player-game, in order: one value per
         player model, for the ``game_date`` predicted, with each stat's quantiles and the
@@ -344,7 +425,8 @@ class Predictor:
         Each item has ``player_id`` (or ``player``: a name or id) and optionally ``opponent``
         and ``is_home`` (unknown venue: the mean of the home and away predictions). The player
         plays for his latest team. Raises UsageError for unknown players or teams, or a player
-        inactive for more than ACTIVE_DAYS days.
+        inactive for more than ACTIVE_DAYS days. ``availability``: who is out (his team's and
+        the opponent's absences move the prediction; it is on each answer).
         """
         day = self._upcoming(date)
         served = self._check_staleness(day, date is not None)
@@ -371,8 +453,9 @@ class Predictor:
         if not requests:
             return []
         rows = cached.players.reindex([r[0] for r in requests]).reset_index()
+        listed = availability or Availability()
         cdfs: dict[str, np.ndarray] = {}
-        stats = self._player_stats(cached, rows, requests, cdfs)
+        stats = self._player_stats(cached, rows, requests, cdfs, listed)
         return [
             PlayerPrediction(
                 int(player_id),
@@ -384,6 +467,7 @@ class Predictor:
                 {stat: float(values[i]) for stat, values in stats.items()},
                 served=served,
                 spread=spread_fields(cdfs, list(lines), i),
+                availability=listed,
             )
             for i, (player_id, name, (_, team, opponent, venue)) in enumerate(
                 zip(rows["player_id"], rows["player_name"], requests, strict=True)
@@ -396,16 +480,18 @@ class Predictor:
         rows: pd.DataFrame,
         requests: list[tuple[int, str, str | None, bool | None]],
         cdfs: dict[str, np.ndarray] | None = None,
+        listed: Availability | None = None,
     ) -> dict[str, Any]:
         """Return each player model's predictions for the ``requests`` (player_id, team,
         opponent, venue) whose feature ``rows`` are given: the registry's player models
         (``nba_ml.modelset``) in order, keyed by their ``output`` and rounded to their
         ``digits``; a model added after this set was trained (not ``required``) is left out.
         ``cdfs``, when given, receives each stat's P(stat <= k), k = 0, 1, ..., per request
-        (the mean over its venues; nothing when the set has no distributions)."""
+        (the mean over its venues; nothing when the set has no distributions). ``listed``: who
+        is out (default: nobody known)."""
         import numpy as np
 
-        sides = cached.sides.reindex(columns=list(features.SIDE_COLUMNS))
+        sides = self._sides(cached, listed or Availability())
         own = sides.reindex([r[1] for r in requests]).reset_index(drop=True)
         opp = sides.reindex([r[2] for r in requests]).reset_index(drop=True)
         # One row per (request, venue it may be played at): a known venue gives one row, an
@@ -420,6 +506,13 @@ class Predictor:
         variant = rows.iloc[index].reset_index(drop=True)
         refill = features.opponent_features(
             own.iloc[index].reset_index(drop=True), opp.iloc[index].reset_index(drop=True), home
+        )
+        refill.update(
+            absences.player_columns(
+                own.iloc[index].reset_index(drop=True),
+                opp.iloc[index].reset_index(drop=True),
+                variant["min_expected"].to_numpy(dtype=float),
+            )
         )
         for column, values in refill.items():
             variant[column] = values

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nba_ml.errors import DataError
+from nba_ml.serving.availability import Availability
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,20 +96,31 @@ class Slate:
     games: list[GameLine]
     skipped: list[str]  # match-ups on the scoreboard that are not two NBA teams
     served: Provenance | None = None  # what predicted the games (None: no games)
+    availability: Availability | None = None  # who they knew to be out (None: no games)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form: the slate, then what served it (the web API's fields)."""
-        return {
-            "date": self.date,
-            "schedule_file": self.schedule_file,
-            "games": [game.as_dict() for game in self.games],
-            "skipped": list(self.skipped),
-        } | (self.served.as_dict() if self.served else {})
+        return (
+            {
+                "date": self.date,
+                "schedule_file": self.schedule_file,
+                "games": [game.as_dict() for game in self.games],
+                "skipped": list(self.skipped),
+            }
+            | ({"availability": self.availability.as_dict()} if self.availability else {})
+            | (self.served.as_dict() if self.served else {})
+        )
 
 
-def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date) -> list[GameLine]:
-    """Return a GameLine for each scheduled game on ``day`` (raise UsageError for a day that is
-    not after the predictor's data)."""
+def predict_slate(
+    predictor: Predictor,
+    games: list[ScheduledGame],
+    day: dt.date,
+    availability: Availability | None = None,
+) -> list[GameLine]:
+    """Return a GameLine for each scheduled game on ``day``, knowing who is out
+    (``availability``; default nobody known; a player listed out gets no line); raise
+    UsageError for a day that is not after the predictor's data."""
     import pandas as pd
 
     from nba_ml.data.rosters import likely_players
@@ -116,7 +128,9 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
 
     if not games:
         return []
-    predictions = predictor.predict_games([(g.home, g.away) for g in games], date=day.isoformat())
+    predictions = predictor.predict_games(
+        [(g.home, g.away) for g in games], date=day.isoformat(), availability=availability
+    )
     opponent = {g.home: (g.away, True) for g in games} | {g.away: (g.home, False) for g in games}
     players = predictor.games().player_games
     likely = likely_players(players, sorted(opponent), pd.Timestamp(day))
@@ -124,11 +138,17 @@ def predict_slate(predictor: Predictor, games: list[ScheduledGame], day: dt.date
     last_game = players.groupby("player_id")["game_date"].max()
     active = last_game[last_game >= pd.Timestamp(day) - pd.Timedelta(days=ACTIVE_DAYS)].index
     likely = likely[likely["player_id"].isin(set(active))]
+    if availability is not None:
+        likely = likely[~likely["player_id"].isin(set(availability.ids))]
     requests = [
         {"player_id": int(pid), "opponent": opponent[team][0], "is_home": opponent[team][1]}
         for pid, team in zip(likely["player_id"], likely["team"], strict=True)
     ]
-    stats = predictor.predict_players(requests, date=day.isoformat()) if requests else []
+    stats = (
+        predictor.predict_players(requests, date=day.isoformat(), availability=availability)
+        if requests
+        else []
+    )
     lines: dict[str, list[PlayerLine]] = {}
     for row, predicted in zip(likely.itertuples(index=False), stats, strict=True):
         lines.setdefault(str(row.team), []).append(PlayerLine(predicted, float(row.minutes)))
@@ -192,11 +212,13 @@ def day_slate(
     *,
     schedule: Schedule | None = None,
     chosen: bool = True,
+    availability: Callable[[Predictor, dt.date], Availability] | None = None,
 ) -> Slate:
     """Return the predictions for the slate of ``day`` cached in ``data_dir`` (or ``schedule``,
     read elsewhere), from the predictor ``predictor()`` returns (asked only when there are
     games): the one code path of ``nba-ml predict today`` and a web server's ``/v1/today``.
-    ``chosen`` tells whether the caller asked for ``day`` (else it is today).
+    ``chosen`` tells whether the caller asked for ``day`` (else it is today);
+    ``availability(predictor, day)`` says who is out (default: nobody known).
 
     Raises NoSchedule when no schedule is cached for the day, DataError for a damaged one,
     UsageError for a game the predictor cannot answer (an unknown team, a day not after the
@@ -206,11 +228,13 @@ def day_slate(
     if not listed.games:
         return Slate(day.isoformat(), str(listed.source), [], listed.skipped)
     served = predictor()
-    lines = predict_slate(served, listed.games, day)
+    out = availability(served, day) if availability is not None else Availability()
+    lines = predict_slate(served, listed.games, day, out)
     return Slate(
         day.isoformat(),
         str(listed.source),
         lines,
         listed.skipped,
         served.provenance(day if chosen else None),
+        out,
     )

@@ -31,6 +31,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "nba_ml.modeling.distributions.NormalResidualRegressor",
     "nba_ml.modeling.distributions.ScaledResidualDistribution",
     "nba_ml.modeling.estimators.BaselineResidualRegressor",
+    "nba_ml.modeling.estimators.KnownListRegressor",
     "numpy.dtype",
     "sklearn._loss.link.IdentityLink",
     "sklearn._loss.link.Interval",

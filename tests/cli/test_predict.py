@@ -72,10 +72,11 @@ def test_predict_takes_names_as_people_type_them_and_says_what_served_it(
     for typed in ("Nikola Jokic", "jokic"):
         player = run("predict", "player", typed, "--opponent", "Celtics", "--date", "2019-10-22")
         assert player.exit_code == 0, player.stderr
-        first, spread, served = player.stdout.splitlines()
+        first, spread, served, used = player.stdout.splitlines()
         assert first.startswith("Nikola Jokić (DEN vs BOS): points ")
         assert spread.startswith("  80 % range: points ") and "rebounds" in spread
         assert served.startswith("  models ") and "data through 2019-" in served
+        assert used == "  availability: none (the probable rotation: everyone who played lately)"
     game = run("predict", "game", "Celtics", "Lakers", "--date", "2019-10-22", "--json")
     assert game.exit_code == 0, game.stderr
     payload = json.loads(game.stdout)
@@ -240,6 +241,26 @@ def test_the_predict_group_holds_a_game_a_player_and_the_day() -> None:
     ]
     assert listed[:3] == ["game", "today", "player"]
     assert runner.invoke(app, ["predict"]).exit_code == 2  # a bare group: its help, exit 2
+
+
+def test_predict_game_bos_lal_out_jayson_tatum(trained_dir: Path) -> None:
+    """Issue #23 on the real seasons: Tatum out lowers Boston's chances and raises a
+    teammate's points, and the answer names him."""
+    base = ["--data-dir", str(trained_dir)]
+    date = "2019-10-22"
+
+    def answer(*args: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, [*base, "predict", *args, "--date", date, "--json"])
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    game = answer("game", "BOS", "LAL")
+    without = answer("game", "BOS", "LAL", "--out", "jayson tatum")
+    assert without["home_win_probability"] < game["home_win_probability"]
+    assert without["availability"]["out"][0]["name"] == "Jayson Tatum"
+    mate = answer("player", "Jaylen Brown", "--opponent", "LAL", "--home")
+    mate_without = answer("player", "Jaylen Brown", "--opponent", "LAL", "--home", "--out", "Tatum")
+    assert mate_without["points"] > mate["points"]
 
 
 def test_a_set_trained_before_the_margin_and_total_is_served_and_says_what_it_lacks(

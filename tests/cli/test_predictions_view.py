@@ -41,11 +41,17 @@ def test_what_served_it_is_one_line_and_says_stale() -> None:
     )
 
 
+# the availability line of a prediction that knew nobody out (issue #23)
+NOBODY = "availability: none (the probable rotation: everyone who played lately)"
+
+
 def test_a_game_reads_away_at_home_then_what_served_it() -> None:
     game = GamePrediction(
         "2019-10-22", "BOS", "PHI", {"home_win_probability": 0.4782}, served=SERVED
     )
-    assert game_text(game) == f"2019-10-22 PHI @ BOS: home win probability 0.478\n  {LINE}"
+    assert game_text(game) == (
+        f"2019-10-22 PHI @ BOS: home win probability 0.478\n  {LINE}\n  {NOBODY}"
+    )
 
 
 QUANTILE_KEYS = ("q05", "q10", "q25", "q50", "q75", "q90", "q95")
@@ -77,7 +83,7 @@ def test_a_game_gives_the_margin_and_total_with_80_percent_ranges() -> None:
     assert game_text(_with_margin()) == (
         "2019-10-22 PHI @ BOS: home win probability 0.589\n"
         "  home margin +2.5 (80 %: -12.4 to +17.4), game total 222.0 (80 %: 205.1 to 238.9)\n"
-        f"  {LINE}"
+        f"  {LINE}\n  {NOBODY}"
     )
     older = GamePrediction(
         "2019-10-22",
@@ -88,14 +94,14 @@ def test_a_game_gives_the_margin_and_total_with_80_percent_ranges() -> None:
         spread={"quantiles": {}, "lacking": LACKS},
     )
     assert game_text(older) == (
-        f"2019-10-22 PHI @ BOS: home win probability 0.478\n  ({LACKS})\n  {LINE}"
+        f"2019-10-22 PHI @ BOS: home win probability 0.478\n  ({LACKS})\n  {LINE}\n  {NOBODY}"
     )
 
 
 def test_a_player_reads_vs_at_home_and_at_away_with_each_stat() -> None:
     home = _player("WAS", "Bradley Beal", True, 25.0, 4.5, 4.0)
     assert player_text(home) == (
-        f"Bradley Beal (WAS vs GSW): points 25.0, assists 4.5, rebounds 4.0\n  {LINE}"
+        f"Bradley Beal (WAS vs GSW): points 25.0, assists 4.5, rebounds 4.0\n  {LINE}\n  {NOBODY}"
     )
     away = dataclasses.replace(home, is_home=False)
     assert player_text(away).startswith("Bradley Beal (WAS @ GSW): points 25.0")

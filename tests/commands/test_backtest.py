@@ -121,3 +121,24 @@ def test_the_test_season_is_read_as_its_label(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="expected a label like 2019-20"):
         backtest(exports, "٢٠١٨-١٩", tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_unknown_availability_mode_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="--availability must be one of box-score, none"):
+        backtest(tmp_path, "2018-19", tmp_path / "out.csv", availability="injuries")
+
+
+def test_both_availability_modes_predict_every_game_and_only_box_score_knows_who_is_out(
+    tmp_path: Path,
+) -> None:
+    """On synthetic seasons where players sit games out, `none` and `box-score` cover the same
+    rows; they differ where the box score knew someone was out."""
+    source = write_seasons(tmp_path / "logs", rounds=1, seed=5, absence=0.12)
+    known = backtest(source, "2018-19", tmp_path / "known.csv")
+    blind = backtest(source, "2018-19", tmp_path / "blind.csv", availability="none")
+    assert (known.availability, blind.availability) == ("box-score", "none")
+    assert known.rows == blind.rows
+    with (tmp_path / "known.csv").open() as a, (tmp_path / "blind.csv").open() as b:
+        rows_a, rows_b = list(csv.DictReader(a)), list(csv.DictReader(b))
+    assert [r["game_id"] for r in rows_a] == [r["game_id"] for r in rows_b]
+    assert any(x["prediction"] != y["prediction"] for x, y in zip(rows_a, rows_b, strict=True))

@@ -173,7 +173,8 @@ def test_the_recorded_slate_says_why_no_player_is_listed_and_what_served_it(
     assert payload["generation"] and payload["trained_at"] and "served" not in payload
     assert payload["warning"].startswith("the data ends 2019-")
     text = slate_lines(result)
-    assert text[2].startswith("  (no likely players: ") and "STALE" in text[-1]
+    assert text[2].startswith("  (no likely players: ") and "STALE" in text[-2]
+    assert text[-1].startswith("availability: none")  # which availability served (#23)
 
 
 def test_stale_data_is_refused_for_today_and_warned_for_a_date(

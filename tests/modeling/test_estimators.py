@@ -14,7 +14,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
 
 from nba_ml.modeling import estimators
-from nba_ml.modeling.estimators import BaselineResidualRegressor
+from nba_ml.modeling.estimators import BaselineResidualRegressor, KnownListRegressor
 from nba_ml.state.modelfile import TRUSTED_TYPES, dumps_model, loads_model
 
 NAN = np.nan
@@ -108,7 +108,10 @@ def test_every_estimator_defined_here_is_a_type_model_files_may_hold() -> None:
         and issubclass(cls, BaseEstimator)
         and cls.__module__ == estimators.__name__
     ]
-    assert defined == ["nba_ml.modeling.estimators.BaselineResidualRegressor"]
+    assert defined == [
+        "nba_ml.modeling.estimators.BaselineResidualRegressor",
+        "nba_ml.modeling.estimators.KnownListRegressor",
+    ]
     assert set(defined) <= set(TRUSTED_TYPES)
 
 
@@ -211,3 +214,49 @@ def test_a_model_pickled_before_the_linear_part_existed_still_predicts() -> None
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict(X), expected)
     assert restored.get_params()["linear"] is None
+
+
+def _regimes(known: list[float], out: list[float]) -> pd.DataFrame:
+    rows = len(known)
+    return pd.DataFrame({"pts_ewm": [10.0] * rows, "x": [0.0] * rows, "out": out, "known": known})
+
+
+def _two_regimes(correction: object = None) -> KnownListRegressor:
+    base = BaselineResidualRegressor(DummyRegressor(), "pts_ewm")
+    return KnownListRegressor(base, correction, ("pts_ewm", "x"), ("out",), "known")
+
+
+def test_without_a_list_it_is_the_base_model_and_with_one_the_correction_moves_it() -> None:
+    """Issue #23's two regimes: rows whose list is unknown get exactly the no-list model's
+    prediction, whatever their absence columns say; known rows add what the absences do."""
+    # training rows, all known: 2 more points when a teammate is out
+    X = _regimes([1.0] * 6, [0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    y = [11.0, 11.0, 11.0, 13.0, 13.0, 13.0]
+    model = _two_regimes(LinearRegression()).fit(X, y)
+    assert list(model.feature_names_in_) == ["pts_ewm", "x", "out", "known"]
+    base = model.base_.predict(X[["pts_ewm", "x"]])
+    np.testing.assert_allclose(base, [12.0] * 6)  # the mean residual over the average, 2
+    unknown = _regimes([0.0, 0.0, NAN], [0.0, 1.0, 1.0])
+    np.testing.assert_allclose(model.predict(unknown), [12.0, 12.0, 12.0])
+    listed = _regimes([1.0, 1.0], [0.0, 1.0])
+    np.testing.assert_allclose(model.predict(listed), [11.0, 13.0])
+    without = _two_regimes().fit(X, y)
+    assert without.correction_ is None
+    np.testing.assert_allclose(without.predict(listed), [12.0, 12.0])
+
+
+def test_two_regimes_save_and_refit_the_correction_alone() -> None:
+    X = _regimes([1.0, 1.0, 0.0, 1.0], [0.0, 1.0, 1.0, 2.0])
+    y = [11.0, 13.0, 12.0, 15.0]
+    inner = HistGradientBoostingRegressor(max_iter=5, min_samples_leaf=1, random_state=0)
+    model = _two_regimes(inner).fit(X, y)
+    restored = _through_a_model_file(model)
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    base = model.base_
+    model.correction = LinearRegression()
+    model.fit_correction(X, y)
+    assert model.base_ is base and isinstance(model.correction_, LinearRegression)
+    # at most correction_rows known rows, drawn at random: the same draw every time
+    model.set_params(correction=DummyRegressor(strategy="median"), correction_rows=2)
+    first = model.fit_correction(X, y).correction_.constant_.copy()
+    np.testing.assert_array_equal(model.fit_correction(X, y).correction_.constant_, first)

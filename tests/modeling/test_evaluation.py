@@ -109,6 +109,10 @@ def test_evaluate_scores_the_distributions_it_finds() -> None:
     games = pd.DataFrame({c: rng.normal(size=n) for c in features.GAME_FEATURES})
     for c in features.SCORING_FEATURES[:4]:
         games[c] = rng.normal(110, 3, n)
+    # what a game table carries besides (issue #23): both lists known, the whole rotation's terms
+    games["home_out_known"] = games["away_out_known"] = 1.0
+    for name in ("box", "pm", "min"):
+        games[f"rot_{name}_diff"] = rng.normal(size=n)
     games["home_pts"] = rng.normal(112, 12, n).round()
     games["away_pts"] = rng.normal(110, 12, n).round()
     games["home_win"] = (games["home_pts"] > games["away_pts"]).astype(float)

@@ -144,6 +144,49 @@ def test_team_sides_of_a_day_ignore_that_day_and_later(data: GameData, cut: str)
     pd.testing.assert_frame_equal(before, after)
 
 
+def test_who_played_on_a_day_moves_only_that_days_availability_terms(data: GameData) -> None:
+    """The absence list is the one thing a game's own box score may tell its features: taking
+    a rotation player out of a box score changes that game's availability terms (and later
+    days' features, through his history), never an earlier day's, and never the terms built
+    from history (minutes, stats and ratings of earlier games)."""
+    from nba_ml.modeling import availability
+
+    pg = data.player_games
+    day = pd.Timestamp("2018-04-20")
+    on_day = pg[pg["game_date"] == day].sort_values("min")
+    star = on_day.iloc[-1]
+    keep = ~((pg["game_id"] == star["game_id"]) & (pg["player_id"] == star["player_id"]))
+    before_g, before_p = features.feature_tables(data.team_games, pg)
+    after_g, after_p = features.feature_tables(data.team_games, pg[keep])
+
+    upto = before_g["game_date"] < day
+    pd.testing.assert_frame_equal(before_g[upto], after_g[upto])
+    game = (before_g["game_id"] == star["game_id"]).to_numpy()
+    history_terms = ["rest_diff", "b2b_diff", "rot_box_diff", "rot_pm_diff", "rot_min_diff"]
+    pd.testing.assert_frame_equal(
+        before_g.loc[game, history_terms], after_g.loc[game, history_terms]
+    )
+    assert not np.allclose(before_g.loc[game, "av_min_diff"], after_g.loc[game, "av_min_diff"])
+
+    team_rows = (before_p["game_id"] == star["game_id"]) & (before_p["team"] == star["team"])
+    mates_before = before_p[team_rows & (before_p["player_id"] != star["player_id"])]
+    mates_after = after_p[
+        (after_p["game_id"] == star["game_id"]) & (after_p["team"] == star["team"])
+    ]
+    mates_before, mates_after = (
+        mates_before.reset_index(drop=True),
+        mates_after.reset_index(drop=True),
+    )
+    history = [
+        c
+        for c in features.PLAYER_COLUMNS
+        if c not in (*availability.PLAYER_AVAILABILITY, *availability.PLAYER_AVAILABILITY_MORE)
+    ]
+    pd.testing.assert_frame_equal(mates_before[history], mates_after[history])
+    assert (mates_after["team_out_n"] == mates_before["team_out_n"] + 1).all()
+    assert (mates_after["team_out_min"] > mates_before["team_out_min"]).all()
+
+
 def test_scoring_features_are_each_sides_recent_points_for_and_against(data: GameData) -> None:
     games = features.game_features(data.team_games, data.player_games)
     sides = features.team_sides(data.team_games, data.player_games).set_index(["game_id", "team"])

@@ -103,10 +103,10 @@ def _check_binning_is_lent(players: pd.DataFrame) -> None:
     assert len(kept) == 2  # the training rows' binning and the validation rows'
     second = models._fit_player_task(data[0], by_stat["ast"])[0]
     assert data[0].bins.keys() == kept.keys()  # lent, not redone
-    assert second.estimator_._bin_mapper is first.estimator_._bin_mapper
+    assert second.base_.estimator_._bin_mapper is first.base_.estimator_._bin_mapper
     plain = models.fit_player_model(players, "ast")
     assert np.array_equal(models.predict_stat(second, players), models.predict_stat(plain, players))
-    assert "_bin_data" not in vars(second.estimator_)  # nothing of the loan is saved
+    assert "_bin_data" not in vars(second.base_.estimator_)  # nothing of the loan is saved
     # what a worker receives carries no binning (each process bins for itself)
     import pickle
 
@@ -163,17 +163,23 @@ def test_a_set_trained_on_the_previous_features_still_predicts(tables) -> None:
     assert ((probabilities > 0) & (probabilities < 1)).all()
 
 
-def test_player_models_blend_boosting_with_a_robust_linear_fit(synthetic) -> None:
-    _, players = synthetic
+@pytest.fixture(scope="module")
+def points_model(synthetic) -> object:
+    """The points model fitted on the synthetic seasons (one fit for the tests below)."""
     with one_thread():
-        model = models.fit_player_model(players, "pts")
+        return models.fit_player_model(synthetic[1], "pts")
+
+
+def test_player_models_blend_boosting_with_a_robust_linear_fit(synthetic, points_model) -> None:
+    _, players = synthetic
+    model = points_model.base_  # the no-list regime
     assert model.linear_weight == models.PLAYER_LINEAR_WEIGHT
     assert model.linear_rows == models.PLAYER_LINEAR_ROWS
     assert type(model.linear_[-1]).__name__ == "HuberRegressor"
-    assert list(model.linear_.feature_names_in_) == list(features.PLAYER_FEATURES)
+    assert list(model.linear_.feature_names_in_) == list(features.PLAYER_BASE_FEATURES)
     # the prediction is the baseline plus the weighted residuals of the two parts
     rows = players[players["pts"].notna()].head(50)
-    matrix = rows[list(features.PLAYER_FEATURES)].astype(float)
+    matrix = rows[list(features.PLAYER_BASE_FEATURES)].astype(float)
     w = models.PLAYER_LINEAR_WEIGHT
     expected = (
         model._base(matrix)
@@ -208,3 +214,23 @@ def test_the_fitting_pool_never_starts_more_workers_than_fits(
         with models.fitting_pool(jobs, fits) as pool:
             assert (pool is None) == (expected is None)
         assert started == ([] if expected is None else [expected])
+
+
+def test_player_models_have_a_regime_for_rows_without_a_list(synthetic, points_model) -> None:
+    """Issue #23: a row whose team's absence list is unknown gets the no-list model's
+    prediction (the model before availability, on its own features), one with a list that
+    plus the correction the absences call for."""
+    from nba_ml.modeling import availability
+
+    _, players = synthetic
+    model = points_model
+    assert list(model.feature_names_in_) == list(features.PLAYER_FEATURES)
+    assert model.correction_ is not None  # training rows all know their lists
+    rows = players[players["pts"].notna()].tail(200).copy()
+    assert (rows[availability.PLAYER_KNOWN] == 1).all()
+    base = model.base_.predict(rows[list(features.PLAYER_BASE_FEATURES)].astype(float))
+    known = models.predict_stat(model, rows)
+    assert not np.allclose(known, np.maximum(base, 0.0))
+    rows[availability.PLAYER_KNOWN] = 0.0
+    rows[list(availability.PLAYER_AVAILABILITY)] = 0.0
+    np.testing.assert_allclose(models.predict_stat(model, rows), np.maximum(base, 0.0))

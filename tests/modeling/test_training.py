@@ -172,7 +172,7 @@ def test_the_deployed_set_is_fitted_on_all_the_data(trained: training.TrainedSet
     deployed = models.predict_stat(trained.models["points"], rows)
     evaluation = models.predict_stat(trained.evaluation_models["points"], rows)
     assert np.isfinite(deployed).all() and not np.allclose(deployed, evaluation)
-    assert trained.models["points"].baseline == "pts_ewm"
+    assert trained.models["points"].base_.baseline == "pts_ewm"  # the no-list regime's
 
 
 def test_the_evaluation_models_are_fitted_on_exactly_the_rows_before_the_holdout(

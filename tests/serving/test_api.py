@@ -102,6 +102,7 @@ def test_a_game_answer_is_the_predictors_row_and_what_is_served(
         "last_game_date": str(synthetic_predictor.last_game_date),
         "days_behind": answer["days_behind"],
         "stale": answer["stale"],
+        "availability": {"source": "none", "out": [], "notes": []},
     }
     # judged for the day asked (the day after the data), not today: 1 day behind, fresh
     assert (answer["days_behind"], answer["stale"]) == (1, False)
@@ -161,7 +162,10 @@ def test_answers_are_plain_json(synthetic_predictor: Predictor, day: str) -> Non
         api.players_answer(synthetic_predictor, {"player": str(BOS_1), "date": day}),
     ):
         assert json.loads(json.dumps(answer, allow_nan=False)) == answer
-        nested = ("quantiles", "lines")  # a player's: objects and lists of plain numbers
+        # flat, but for the availability used (issue #23) and a player's distributions:
+        # objects and lists of plain values
+        assert answer["availability"] == {"source": "none", "out": [], "notes": []}
+        nested = ("quantiles", "lines", "availability")
         assert all(
             value is None or type(value) in (str, int, float, bool)
             for key, value in answer.items()
@@ -370,19 +374,19 @@ class _MultiDict(dict[str, str]):
         (
             "games",
             {"home": "BOS", "away": "LAL", "hme": "1"},
-            "unknown query parameter 'hme' (this endpoint takes home, away, date)",
+            "unknown query parameter 'hme' (this endpoint takes home, away, date, out)",
         ),
         (
             "players",
             {"player": str(BOS_1), "hom": "1"},
             "unknown query parameter 'hom' (this endpoint takes player, opponent, home, date, "
-            "line)",
+            "line, out)",
         ),
         (
             "players",
             {"player": str(BOS_1), "x\n\x1b[31m" + "y" * 500: "1"},
             "unknown query parameter 'x\\n\\x1b[31m" + "y" * 93 + "' (this endpoint takes player, "
-            "opponent, home, date, line)",
+            "opponent, home, date, line, out)",
         ),
     ],
 )

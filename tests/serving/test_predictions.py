@@ -43,6 +43,7 @@ def test_a_game_is_its_fields_then_what_served_it_in_this_order() -> None:
         ("last_game_date", "2019-06-13"),
         ("days_behind", 131),
         ("stale", False),
+        ("availability", {"source": "none", "out": [], "notes": []}),  # who was out (#23)
     ]
     assert game.predicted() == {"home_win_probability": 0.4782}
 
@@ -64,6 +65,7 @@ def test_a_player_has_one_entry_per_stat_in_the_predictors_order() -> None:
         "last_game_date",
         "days_behind",
         "stale",
+        "availability",
     ]
     assert player.predicted() == {"points": 25.69, "assists": 8.18, "rebounds": 6.48}
     assert player.stat("assists") == 8.18

@@ -36,9 +36,11 @@ def real_models() -> dict[str, object]:
     games = pd.DataFrame(rng.normal(size=(120, len(GAME_FEATURES))), columns=list(GAME_FEATURES))
     game = models.make_game_model().fit(games, (rng.normal(size=120) > 0).astype(int))
     rows = pd.DataFrame(rng.normal(size=(600, len(PLAYER_FEATURES))), columns=list(PLAYER_FEATURES))
-    player = models.make_residual_player_model(models.BASELINE.format(stat="pts"))
-    player.set_params(estimator__max_iter=5, linear_rows=200)
+    # the deployed shape: two regimes (a list known on a third of the rows)
+    player = models.player_estimator(models.player_specs()[0])
+    player.set_params(base__estimator__max_iter=5, base__linear_rows=200, correction__max_iter=5)
     player.fit(rows, rng.normal(size=600) + 10)
+    assert player.correction_ is not None
     return {"game": (game, games), "player": (player, rows)}
 
 
