@@ -20,7 +20,10 @@ from nba_ml.modeling.training import TrainedSet
 from nba_ml.state.store import Verification, verify_model_set
 from tests.conftest import GAMELOGS, copy_data_dir
 
-pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared game logs")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared game logs"),
+]
 
 GOOD = {
     "game_outcome": {"brier": 0.215},

@@ -26,6 +26,8 @@ from nba_ml.state.history import history_path, load_history, save_history
 from tests.conftest import copy_data_dir, run_in_child
 from tests.serving.conftest import new_predictor
 
+pytestmark = pytest.mark.slow  # its file starts first under xdist (tests/conftest.py)
+
 # The tests on a trained set use the session's synthetic set (tests/conftest.py's
 # synthetic_set): following generations needs a real set's files, not real seasons' games.
 
