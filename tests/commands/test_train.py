@@ -14,6 +14,8 @@ from nba_ml.state.store import verify_model_set
 from tests.conftest import copy_data_dir
 from tests.replay import ReplayAdapter, faults, route_csv_season, route_schedule
 
+pytestmark = pytest.mark.slow  # its file starts first under xdist (tests/conftest.py)
+
 QUIET = {"NBA_ML_REQUEST_PAUSE": "0", "NBA_ML_RETRIES": "2"}
 
 

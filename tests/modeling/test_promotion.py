@@ -20,7 +20,10 @@ from nba_ml.modeling.training import TrainedSet
 from nba_ml.state.store import Verification, verify_model_set
 from tests.conftest import GAMELOGS, copy_data_dir
 
-pytestmark = pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared game logs")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not GAMELOGS.is_dir(), reason="needs ../shared game logs"),
+]
 
 GOOD = {
     "game_outcome": {"brier": 0.215},
@@ -171,14 +174,17 @@ def _through(target: Path, seasons: list[str], last_day: str, *, inverted_before
 
 SEASONS = ["2017-18", "2018-19"]
 NIGHT_1, NIGHT_2 = "2019-03-01", "2019-03-10"
+# The gate compares the sets' holdout figures, whatever models made them: small player models
+# (tests/conftest.py's quick_models), fitted in this process, where they are patched in.
+QUICK = {"NBA_ML_JOBS": "1"}
 
 
 @pytest.fixture(scope="module")
-def night_one(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def night_one(tmp_path_factory: pytest.TempPathFactory, quick_models: None) -> Path:
     """A data directory whose set was trained on both seasons up to NIGHT_1."""
     root = tmp_path_factory.mktemp("night_one")
     source = _through(root / "logs", SEASONS, NIGHT_1)
-    settings = resolve_settings(root / "data", environ={})
+    settings = resolve_settings(root / "data", environ=QUICK)
     assert train(settings, force=True, source=source).outcome == "trained"
     return root / "data"
 
@@ -193,7 +199,7 @@ def test_the_next_night_is_compared_on_the_current_holdouts_games_and_promoted(
     data = copy_data_dir(night_one, tmp_path / "data")
     before = _manifest(data)["training"]
     source = _through(tmp_path / "logs", SEASONS, NIGHT_2)
-    settings = resolve_settings(data, environ={})
+    settings = resolve_settings(data, environ=QUICK)
     with caplog.at_level(logging.INFO, logger="nba_ml.modeling.promotion"):
         result = train(settings, force=True, source=source)
     assert result.outcome == "trained"
@@ -232,7 +238,7 @@ def test_a_worse_set_never_replaces_a_better_one_during_a_growing_season(
     data = copy_data_dir(night_one, tmp_path / "data")
     before = _manifest(data)
     source = _through(tmp_path / "logs", seasons, NIGHT_2, inverted_before=inverted_before)
-    settings = resolve_settings(data, environ={})
+    settings = resolve_settings(data, environ=QUICK)
     with (
         caplog.at_level(logging.INFO, logger="nba_ml.modeling.promotion"),
         pytest.raises(NotPromoted) as raised,
@@ -260,7 +266,7 @@ def test_ensure_repairs_a_forged_current_set_instead_of_keeping_it(
     model = next(p for p in (data / "models").resolve().glob("*.skops"))
     model.write_bytes(model.read_bytes() + b"forged")
     assert not verify_model_set(data).ok
-    settings = resolve_settings(data, environ={})
+    settings = resolve_settings(data, environ=QUICK)
     result = train(
         settings, source=_through(tmp_path / "logs", SEASONS, NIGHT_1), only_if_invalid=True
     )
@@ -270,12 +276,12 @@ def test_ensure_repairs_a_forged_current_set_instead_of_keeping_it(
 
 
 def test_a_stale_current_set_is_compared_on_the_games_after_its_data(
-    tmp_path: Path, caplog
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, quick_models: None
 ) -> None:
     # The current set knows 2017-18 up to March only (collection then broke for months); the new
     # one, trained on damaged data, is scored beside the deployed current models on the games
     # after the current set's last game, which neither has seen.
-    settings = resolve_settings(tmp_path / "data", environ={})
+    settings = resolve_settings(tmp_path / "data", environ=QUICK)
     old = _through(tmp_path / "old", ["2017-18"], "2018-03-01")
     assert train(settings, force=True, source=old).outcome == "trained"
     generation = _manifest(settings.data_dir)["generation"]

@@ -26,9 +26,16 @@ from nba_ml.state.history import history_path, load_history, save_history
 from tests.conftest import copy_data_dir, run_in_child
 from tests.serving.conftest import new_predictor
 
-# Tests on a real trained set skip without ../shared (the trained_dir fixture says why).
+pytestmark = pytest.mark.slow  # its file starts first under xdist (tests/conftest.py)
 
-TODAY = dt.date(2019, 10, 25)  # a few days into 2019-20: the trained data ends in June 2019
+# The tests on a trained set use the session's synthetic set (tests/conftest.py's
+# synthetic_set): following generations needs a real set's files, not real seasons' games.
+
+LAST_GAME = "2018-11-16"  # the synthetic set's last game
+CUT_DAY = "2018-11-05"  # a game day before it, where a generation's game data is cut
+TODAY = dt.date(2018, 11, 30)  # two weeks after the trained data ends (as a new season starts)
+LATER = (TODAY + dt.timedelta(days=5)).isoformat()  # a day within the default horizon
+PLAYER = "Player LAL 1"  # one of the synthetic players (tests/synthetic.py)
 
 
 def _today() -> dt.date:
@@ -36,8 +43,8 @@ def _today() -> dt.date:
 
 
 @pytest.fixture
-def live_dir(trained_dir: Path, tmp_path: Path) -> Path:
-    return copy_data_dir(trained_dir, tmp_path / "data")
+def live_dir(synthetic_set: Path, tmp_path: Path) -> Path:
+    return copy_data_dir(synthetic_set, tmp_path / "data")
 
 
 def install_generation(
@@ -84,7 +91,7 @@ def _live(data_dir: Path, **kwargs: object) -> LivePredictor:
 
 
 def test_before_any_set_it_raises_models_not_ready_then_serves_once_installed(
-    trained_dir: Path, tmp_path: Path
+    synthetic_set: Path, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "empty"
     data_dir.mkdir()
@@ -95,14 +102,14 @@ def test_before_any_set_it_raises_models_not_ready_then_serves_once_installed(
     info = live.info()
     assert not info.ready and info.generation is None
     live.stop()
-    for entry in trained_dir.iterdir():  # what `ensure --from` leaves behind
+    for entry in synthetic_set.iterdir():  # what `ensure --from` leaves behind
         if entry.is_dir() and not entry.is_symlink():
             shutil.copytree(entry, data_dir / entry.name, symlinks=True)
-    os.symlink(os.readlink(trained_dir / "models"), data_dir / "models")
+    os.symlink(os.readlink(synthetic_set / "models"), data_dir / "models")
     assert live.refresh() is True
     info = live.info()
     assert info.ready and info.generation == load_predictor(data_dir).generation
-    assert info.last_game_date == "2019-06-13" and info.trained_at
+    assert info.last_game_date == LAST_GAME and info.trained_at
     assert isinstance(live.current(), Predictor)
 
 
@@ -111,14 +118,14 @@ def test_a_new_generation_is_swapped_in_with_its_own_game_data(live_dir: Path) -
     assert live.refresh()
     first = live.current()
     assert live.refresh() is False  # nothing changed: no reload
-    install_generation(live_dir, "gen-b", last_day="2019-05-01")
+    install_generation(live_dir, "gen-b", last_day=CUT_DAY)
     assert live.refresh() is True
     second = live.current()
     assert second is not first and second.generation == "gen-b"
-    # models and data of one set: gen-b's manifest names the cut data, so its last game is May's
-    assert str(second.last_game_date) == "2019-05-01"
-    assert live.info().last_game_date == "2019-05-01"
-    assert second.games().team_games["game_date"].max() <= pd.Timestamp("2019-05-01")
+    # models and data of one set: gen-b's manifest names the cut data, so its last game is the cut
+    assert str(second.last_game_date) == CUT_DAY
+    assert live.info().last_game_date == CUT_DAY
+    assert second.games().team_games["game_date"].max() <= pd.Timestamp(CUT_DAY)
 
 
 def test_the_old_set_is_released_after_a_swap(live_dir: Path) -> None:
@@ -174,8 +181,8 @@ def test_today_and_tomorrow_are_prepared_on_load_and_again_after_midnight(live_d
     assert live.refresh()
     predictor = live.current()
     assert predictor.history is None  # the helper process read the game data, not this one
-    assert predictor.find_player("LeBron James")[1] == "LeBron James"
-    assert predictor.last_game_date == dt.date(2019, 6, 13)
+    assert predictor.find_player(PLAYER)[1] == PLAYER
+    assert predictor.last_game_date == dt.date.fromisoformat(LAST_GAME)
     prepared = {d.date() for d in predictor.day_rows.days()}
     assert prepared == {TODAY, TODAY + dt.timedelta(days=1)}
     days[0] = TODAY + dt.timedelta(days=1)  # midnight in Chicago
@@ -204,7 +211,7 @@ def test_the_background_thread_follows_without_requests(live_dir: Path) -> None:
 def test_concurrent_requests_during_swaps_never_fail(live_dir: Path) -> None:
     live = _live(live_dir, check_interval=0.01)
     live.refresh()
-    live.current().warm("2019-10-30")
+    live.current().warm(LATER)
     errors: list[BaseException] = []
     seen: set[str | None] = set()
     stop = threading.Event()
@@ -213,7 +220,7 @@ def test_concurrent_requests_during_swaps_never_fail(live_dir: Path) -> None:
         while not stop.is_set():
             try:
                 predictor = live.current()
-                (out,) = predictor.predict_games([("BOS", "LAL")], date="2019-10-30")
+                (out,) = predictor.predict_games([("BOS", "LAL")], date=LATER)
                 assert 0 < out.home_win_probability < 1
                 seen.add(predictor.generation)
             except BaseException as error:  # noqa: BLE001 - collected for the assertion
@@ -226,7 +233,7 @@ def test_concurrent_requests_during_swaps_never_fail(live_dir: Path) -> None:
         for name in ("gen-1", "gen-2"):
             install_generation(live_dir, name)
             live.refresh()
-            live.current().warm("2019-10-30")
+            live.current().warm(LATER)
     finally:
         stop.set()
         for thread in threads:
@@ -449,7 +456,7 @@ def test_a_server_whose_newer_sets_are_refused_for_a_week_answers_every_date_it_
         if night in (1, 7):  # dates nobody prepared: the held data, through a helper process
             for day in (today + dt.timedelta(days=5), served.last_game_date + dt.timedelta(days=3)):
                 assert predictor.accepts_date(day)
-                (out,) = predictor.predict_players([{"player": "LeBron James"}], date=day)
+                (out,) = predictor.predict_players([{"player": PLAYER}], date=day)
                 assert out.stat("points") > 0
 
 

@@ -21,6 +21,8 @@ from nba_ml.modelset import Level
 from tests.conftest import copy_data_dir
 from tests.synthetic import write_seasons
 
+pytestmark = pytest.mark.slow  # its file starts first under xdist (tests/conftest.py)
+
 TIMEOUT = 600
 
 
