@@ -96,13 +96,28 @@ def spread_lines(spread: Mapping[str, Any]) -> list[str]:
             + ", ".join(f"{name} {q['q10']:g}-{q['q90']:g}" for name, q in quantiles.items())
         )
     for line in spread.get("lines") or []:
-        odds = f"over {line['over']:.3f}, under {line['under']:.3f}"
-        if "push" in line:
-            odds += f", push {line['push']:.3f}"
+        keys = [key for key in ("over", "under", "push") if key in line]
+        shown = thousandths([line[key] for key in keys])
+        odds = ", ".join(
+            f"{key} {value / 1000:.3f}" for key, value in zip(keys, shown, strict=True)
+        )
         out.append(f"  {line['stat']} {line['line']:g}: {odds}")
     if spread.get("lacking"):
         out.append(f"  ({spread['lacking']})")
     return out
+
+
+def thousandths(shares: list[float]) -> list[int]:
+    """Return ``shares`` (probabilities of outcomes that exclude each other) in thousandths
+    that sum to what the shares sum to, rounded (largest remainders first): 0.3785 and 0.6215
+    show as 0.378 and 0.622 or 0.379 and 0.621, never as 0.379 and 0.622, which sum to 1.001."""
+    scaled = [share * 1000 for share in shares]
+    shown = [int(value) for value in scaled]
+    target = round(sum(scaled))
+    by_remainder = sorted(range(len(scaled)), key=lambda i: scaled[i] - shown[i], reverse=True)
+    for i in by_remainder[: max(0, target - sum(shown))]:
+        shown[i] += 1
+    return shown
 
 
 def slate_lines(result: Slate) -> list[str]:

@@ -205,3 +205,18 @@ def test_a_slate_gives_each_games_margin_and_total_and_says_once_what_a_set_lack
     assert lines[1] == "PHI @ BOS (7:00 pm ET): home win probability 0.600"
     assert lines[-2:] == [f"({LACKS})", LINE]
     assert lines.count(f"({LACKS})") == 1
+
+
+def test_the_odds_of_a_line_show_in_thousandths_that_sum_as_the_odds_do() -> None:
+    from nba_ml.cli.predictions_view import spread_lines, thousandths
+
+    # rounded one by one, 0.3785 and 0.6215 would show as 0.379 and 0.622: 1.001
+    assert sum(thousandths([0.3785, 0.6215])) == 1000
+    assert thousandths([0.4, 0.45, 0.15]) == [400, 450, 150]
+    assert sum(thousandths([0.3334, 0.3333, 0.3333])) == 1000
+    assert thousandths([0.0004, 0.9996]) == [0, 1000]
+    lines = spread_lines(
+        {"lines": [{"stat": "points", "line": 15.5, "over": 0.3785, "under": 0.6215}]}
+    )
+    over, under = (float(part.split()[-1]) for part in lines[0].split(": ")[1].split(", "))
+    assert round(over + under, 3) == 1.0
