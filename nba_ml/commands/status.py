@@ -8,10 +8,8 @@ shows as such in the report, never as a crash.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
-from typing import Any
 
 from nba_ml import modelset
 from nba_ml.commands.check import verify
@@ -19,9 +17,14 @@ from nba_ml.config import Settings, effective_settings
 from nba_ml.data.seasons import days_behind, in_season, is_stale
 from nba_ml.errors import Outcome
 from nba_ml.manifest import EMPTY_RECORD, as_date
+from nba_ml.records import asdict, field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time: `status` starts faster
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class ModelFile:
     model: str
     file: str
@@ -32,14 +35,14 @@ class ModelFile:
     metrics: dict[str, Any] | None
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Holdout:
     name: str | None
     games: int | None
     player_games: int | None
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class ModelsStatus:
     valid: bool
     problems: list[str]
@@ -52,10 +55,10 @@ class ModelsStatus:
     holdout: Holdout | None
     files: list[ModelFile]
     # registered models the valid set does not hold: it was trained before they existed
-    lacking: list[str] = dataclasses.field(default_factory=list)
+    lacking: list[str] = field(default_factory=list)
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class LockStatus:
     held: bool
     pid: int | None = None
@@ -65,7 +68,7 @@ class LockStatus:
     problem: str | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class DataStatus:
     raw_cache: str
     last_cached_game_date: str | None
@@ -76,7 +79,7 @@ class DataStatus:
     in_season: bool
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class RunLine:
     started_at: str | None
     ended_at: str | None
@@ -86,7 +89,7 @@ class RunLine:
     message: str
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class ScheduleStatus:
     next_run_local: str
     next_run_utc: str
@@ -97,7 +100,7 @@ class ScheduleStatus:
     installed: list[str] | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class SettingValue:
     name: str
     variable: str
@@ -105,7 +108,7 @@ class SettingValue:
     source: str
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class StatusReport:
     """Everything ``status`` shows; ``healthy`` is False when ``attention`` lists anything."""
 
@@ -122,7 +125,7 @@ class StatusReport:
 
     def to_json(self) -> dict[str, Any]:
         """Return the report as plain JSON-ready data (the keys of ``status --json``)."""
-        return dataclasses.asdict(self)
+        return asdict(self)
 
 
 def staleness(

@@ -24,13 +24,13 @@ import socket
 import stat
 import sys
 import time
-from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
 from nba_ml.data.proxy import redact_command
 from nba_ml.errors import LockHeld, StorageError
+from nba_ml.records import asdict, record
 from nba_ml.state.files import describe_os_error, parse_utc, safe_text
 from nba_ml.state.layout import FILE_MODE, LOCK_NAME
 
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 _PROBE_GRACE_SECONDS = 0.05
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LockHolder:
     """Who holds the training lock, as that process recorded it (fields may be unknown)."""
 
@@ -217,7 +217,7 @@ def _is_still_at(fd: int, path: Path) -> bool:
     return (mine.st_dev, mine.st_ino) == (current.st_dev, current.st_ino)
 
 
-@dataclass
+@record
 class _Opened:
     """The descriptors opened while taking the lock, closed again if taking it fails."""
 
