@@ -33,7 +33,7 @@ from candidate import FIT, TUNE
 from threadpoolctl import threadpool_limits
 
 from nba_ml.data.importer import GameData, load_directory
-from nba_ml.modeling import availability, evaluation, features, models
+from nba_ml.modeling import availability, evaluation, features, models, player_table
 
 TODAY = ("rest_diff", "b2b_diff", "rot_box_diff", "rot_pm_diff", "rot_min_diff")
 AVAILABLE = ("rest_diff", "b2b_diff", "av_box_diff", "av_pm_diff", "av_min_diff")
@@ -44,7 +44,9 @@ GAME_SETS: dict[str, tuple[str, ...]] = {
     "rotation + available": (*TODAY, "av_box_diff", "av_pm_diff", "av_min_diff"),
     "two regimes (+ blind copies)": (*AVAILABLE, *availability.KNOWN_DIFFS),
 }
-WITHOUT = tuple(c for c in features.PLAYER_FEATURES if c not in availability.PLAYER_AVAILABILITY)
+WITHOUT = tuple(
+    c for c in player_table.PLAYER_FEATURES if c not in availability.PLAYER_AVAILABILITY
+)
 
 
 def tuning_data() -> GameData:
@@ -148,7 +150,7 @@ def ratios(
 # the correction's columns (besides the base prediction) of a stat, and its estimator
 def _all_columns(stat: str) -> tuple[str, ...]:
     del stat
-    return (*features.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
+    return (*player_table.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
 
 
 def _more_columns(stat: str) -> tuple[str, ...]:
@@ -227,7 +229,7 @@ def regimes(threshold: float, only: list[str] | None) -> None:
     _, blind_players = feature_rows(threshold, blind=True)
     del games
     stats = [spec.target for spec in models.player_specs()]
-    one_model = (*features.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
+    one_model = (*player_table.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
     rows: dict[str, dict[str, tuple[float, float]]] = {}
 
     def score(name: str, stat: str, model: object, columns: tuple[str, ...]) -> None:
@@ -246,12 +248,12 @@ def regimes(threshold: float, only: list[str] | None) -> None:
         base = models.make_residual_player_model(models.BASELINE.format(stat=stat))
         single = base.fit(models.training_matrix(train, one_model), target)
         score("one model with the availability columns", stat, single, one_model)
-        wide = (*features.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
+        wide = (*player_table.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
         matrix = models.training_matrix(train, wide)
         two = KnownListRegressor(
             models.make_residual_player_model(models.BASELINE.format(stat=stat)),
             None,
-            features.PLAYER_BASE_FEATURES,
+            player_table.PLAYER_BASE_FEATURES,
             (),
             availability.PLAYER_KNOWN,
         ).fit(matrix, target)
@@ -310,11 +312,11 @@ def main() -> None:
                     f"  (no list: {brier(model, blind_games, columns):.4f})"
                 )
             if args.players or args.players_only:
-                more = (*features.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
+                more = (*player_table.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
                 for name, columns, share in (
                     ("without", WITHOUT, 0.0),
-                    ("with", features.PLAYER_FEATURES, 0.0),
-                    ("with, a quarter of the games blind", features.PLAYER_FEATURES, 0.25),
+                    ("with", player_table.PLAYER_FEATURES, 0.0),
+                    ("with, a quarter of the games blind", player_table.PLAYER_FEATURES, 0.25),
                     ("with + usage of ast/reb + redistributed minutes, blind", more, 0.25),
                 ):
                     if args.skip_known and share == 0:

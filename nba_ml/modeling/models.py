@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from nba_ml import modelset
 from nba_ml.modeling import availability
-from nba_ml.modeling.features import PLAYER_BASE_FEATURES, PLAYER_FEATURES
+from nba_ml.modeling.player_table import PLAYER_BASE_FEATURES, PLAYER_FEATURES
 from nba_ml.modelset import Level, ModelSpec, Task
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import pytest
 
 from nba_ml import modelset, progress
 from nba_ml.data.importer import load_directory
-from nba_ml.modeling import evaluation, features, models
+from nba_ml.modeling import evaluation, features, models, player_table
 from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 from tests.synthetic import write_seasons
 
@@ -176,10 +176,10 @@ def test_player_models_blend_boosting_with_a_robust_linear_fit(synthetic, points
     assert model.linear_weight == models.PLAYER_LINEAR_WEIGHT
     assert model.linear_rows == models.PLAYER_LINEAR_ROWS
     assert type(model.linear_[-1]).__name__ == "HuberRegressor"
-    assert list(model.linear_.feature_names_in_) == list(features.PLAYER_BASE_FEATURES)
+    assert list(model.linear_.feature_names_in_) == list(player_table.PLAYER_BASE_FEATURES)
     # the prediction is the baseline plus the weighted residuals of the two parts
     rows = players[players["pts"].notna()].head(50)
-    matrix = rows[list(features.PLAYER_BASE_FEATURES)].astype(float)
+    matrix = rows[list(player_table.PLAYER_BASE_FEATURES)].astype(float)
     w = models.PLAYER_LINEAR_WEIGHT
     expected = (
         model._base(matrix)
@@ -224,11 +224,11 @@ def test_player_models_have_a_regime_for_rows_without_a_list(synthetic, points_m
 
     _, players = synthetic
     model = points_model
-    assert list(model.feature_names_in_) == list(features.PLAYER_FEATURES)
+    assert list(model.feature_names_in_) == list(player_table.PLAYER_FEATURES)
     assert model.correction_ is not None  # training rows all know their lists
     rows = players[players["pts"].notna()].tail(200).copy()
     assert (rows[availability.PLAYER_KNOWN] == 1).all()
-    base = model.base_.predict(rows[list(features.PLAYER_BASE_FEATURES)].astype(float))
+    base = model.base_.predict(rows[list(player_table.PLAYER_BASE_FEATURES)].astype(float))
     known = models.predict_stat(model, rows)
     assert not np.allclose(known, np.maximum(base, 0.0))
     rows[availability.PLAYER_KNOWN] = 0.0

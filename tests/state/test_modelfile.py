@@ -14,7 +14,8 @@ import pytest
 import skops.io
 
 from nba_ml.modeling import models
-from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES
+from nba_ml.modeling.features import GAME_FEATURES
+from nba_ml.modeling.player_table import PLAYER_FEATURES
 from nba_ml.state.modelfile import TRUSTED_TYPES, dumps_model, loads_model, untrusted_types
 
 
