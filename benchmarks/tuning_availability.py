@@ -33,7 +33,14 @@ from candidate import FIT, TUNE
 from threadpoolctl import threadpool_limits
 
 from nba_ml.data.importer import GameData, load_directory
-from nba_ml.modeling import availability, evaluation, features, models, player_table
+from nba_ml.modeling import (
+    availability,
+    evaluation,
+    features,
+    model_factories,
+    models,
+    player_table,
+)
 
 TODAY = ("rest_diff", "b2b_diff", "rot_box_diff", "rot_pm_diff", "rot_min_diff")
 AVAILABLE = ("rest_diff", "b2b_diff", "av_box_diff", "av_pm_diff", "av_min_diff")
@@ -85,7 +92,7 @@ def game_model(games: pd.DataFrame, columns: tuple[str, ...]) -> object:
     train, _ = split(games, "home_win")
     if any(c in availability.KNOWN_DIFFS for c in columns):
         train = availability.with_blind_copies(train)
-    model = models.make_game_model()
+    model = model_factories.make_game_model()
     model.fit(models.training_matrix(train, columns), train["home_win"].astype(int))
     return model
 
@@ -127,7 +134,9 @@ def player_models(
     fitted = {}
     for stat in (spec.target for spec in models.player_specs()):
         train, _ = split(players, stat)
-        model = models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        model = model_factories.make_residual_player_model(
+            model_factories.BASELINE.format(stat=stat)
+        )
         matrix = models.training_matrix(train, columns)
         if blind_share > 0:  # rejected: blank the availability columns of a share of the games
             matrix = blind_some(matrix, train["game_id"], blind_share)
@@ -164,7 +173,7 @@ def _minutes_columns(stat: str) -> tuple[str, ...]:
 
 
 def _boosting(**changes: object) -> object:
-    model = models.make_correction_model()
+    model = model_factories.make_correction_model()
     model.set_params(**changes)
     return model
 
@@ -178,7 +187,7 @@ def _squared() -> object:
 
 
 def _huber() -> object:
-    return models.make_player_linear_model()
+    return model_factories.make_player_linear_model()
 
 
 def _first_columns(stat: str) -> tuple[str, ...]:
@@ -195,16 +204,16 @@ def _first_columns(stat: str) -> tuple[str, ...]:
 
 def _chosen_columns(stat: str) -> tuple[str, ...]:
     del stat
-    return models.CORRECTION_COLUMNS
+    return model_factories.CORRECTION_COLUMNS
 
 
 CORRECTIONS = {
-    "chosen (the absences: models.CORRECTION_COLUMNS)": (
+    "chosen (the absences: model_factories.CORRECTION_COLUMNS)": (
         _chosen_columns,
-        models.make_correction_model,
+        model_factories.make_correction_model,
     ),
-    "absences + minutes, averages, rate": (_first_columns, models.make_correction_model),
-    "every feature": (_all_columns, models.make_correction_model),
+    "absences + minutes, averages, rate": (_first_columns, model_factories.make_correction_model),
+    "every feature": (_all_columns, model_factories.make_correction_model),
     "squared-error boosting": (_first_columns, _squared),
     "robust linear (Huber)": (_first_columns, _huber),
     "chosen, 31 leaves": (_chosen_columns, lambda: _boosting(max_leaf_nodes=31)),
@@ -212,8 +221,11 @@ CORRECTIONS = {
     "chosen, 300 iterations": (_chosen_columns, lambda: _boosting(max_iter=300)),
     "chosen, 40 iterations": (_chosen_columns, lambda: _boosting(max_iter=40)),
     "chosen, leaves of 400": (_chosen_columns, lambda: _boosting(min_samples_leaf=400)),
-    "absences + expected minutes": (_minutes_columns, models.make_correction_model),
-    "absences + ast/reb usage + freed minutes": (_more_columns, models.make_correction_model),
+    "absences + expected minutes": (_minutes_columns, model_factories.make_correction_model),
+    "absences + ast/reb usage + freed minutes": (
+        _more_columns,
+        model_factories.make_correction_model,
+    ),
 }
 
 
@@ -245,13 +257,15 @@ def regimes(threshold: float, only: list[str] | None) -> None:
         started = time.perf_counter()
         train, _ = split(players, stat)
         target = train[stat].astype(float)
-        base = models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        base = model_factories.make_residual_player_model(
+            model_factories.BASELINE.format(stat=stat)
+        )
         single = base.fit(models.training_matrix(train, one_model), target)
         score("one model with the availability columns", stat, single, one_model)
         wide = (*player_table.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
         matrix = models.training_matrix(train, wide)
         two = KnownListRegressor(
-            models.make_residual_player_model(models.BASELINE.format(stat=stat)),
+            model_factories.make_residual_player_model(model_factories.BASELINE.format(stat=stat)),
             None,
             player_table.PLAYER_BASE_FEATURES,
             (),
