@@ -45,7 +45,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import GAMELOGS, require_gamelogs
 
 from nba_ml.data.importer import GameData, load_directory
-from nba_ml.modeling import availability, evaluation, features, models
+from nba_ml.modeling import (
+    availability,
+    evaluation,
+    features,
+    model_factories,
+    models,
+    player_table,
+)
 
 FIT, TUNE = "2017-18", "2018-19"
 STATS = tuple(spec.target for spec in models.player_specs())
@@ -76,10 +83,12 @@ class Candidate:
 
     name: str
     game_columns: tuple[str, ...] = features.GAME_FEATURES
-    player_columns: tuple[str, ...] = features.PLAYER_FEATURES
-    game_model: Callable[[], Any] = models.make_game_model
+    player_columns: tuple[str, ...] = player_table.PLAYER_FEATURES
+    game_model: Callable[[], Any] = model_factories.make_game_model
     player_model: Callable[[str], Any] = dataclasses.field(
-        default=lambda stat: models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        default=lambda stat: model_factories.make_residual_player_model(
+            model_factories.BASELINE.format(stat=stat)
+        )
     )
     add_features: Callable[[Tables], Tables] | None = None
 

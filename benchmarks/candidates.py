@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from candidate import Candidate, Tables
 
-from nba_ml.modeling import features, models
+from nba_ml.modeling import features, model_factories
 
 
 def elo_difference() -> Candidate:
@@ -32,7 +32,9 @@ def patience_20() -> Candidate:
     """Players: early stopping after 20 iterations without gain instead of 10."""
 
     def player_model(stat: str) -> Any:
-        model = models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        model = model_factories.make_residual_player_model(
+            model_factories.BASELINE.format(stat=stat)
+        )
         return model.set_params(estimator__n_iter_no_change=20)
 
     return Candidate("players: early-stopping patience 20 (10)", player_model=player_model)
@@ -42,8 +44,8 @@ def linear_weight_04() -> Candidate:
     """Players: the robust linear part takes 0.4 of the residual (0.2 chosen)."""
     return Candidate(
         "players: linear part weight 0.4 (0.2)",
-        player_model=lambda stat: models.make_residual_player_model(
-            models.BASELINE.format(stat=stat), 0.4
+        player_model=lambda stat: model_factories.make_residual_player_model(
+            model_factories.BASELINE.format(stat=stat), 0.4
         ),
     )
 

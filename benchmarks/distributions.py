@@ -49,7 +49,7 @@ from _common import GAMELOGS, print_machine, require_gamelogs
 from nba_ml.data.importer import GameData, load_directory
 from nba_ml.data.seasons import parse_season
 from nba_ml.modeling import distributions as dist
-from nba_ml.modeling import evaluation, features, models, training
+from nba_ml.modeling import evaluation, features, models, player_table, training
 
 FIVETHIRTYEIGHT = GAMELOGS.parent / "fivethirtyeight"
 ALIASES = {"BRK": "BKN", "CHO": "CHA", "PHO": "PHX"}
@@ -144,8 +144,8 @@ def player_figures(
             point_seconds = time.perf_counter() - started
             center_tr = models.predict_stat(point, tr)
             center_te = models.predict_stat(point, te)
-            x_tr = models.training_matrix(tr, features.PLAYER_FEATURES)
-            x_te = te[list(features.PLAYER_FEATURES)].astype(float)
+            x_tr = models.training_matrix(tr, player_table.PLAYER_FEATURES)
+            x_te = te[list(player_table.PLAYER_FEATURES)].astype(float)
             if not variants:  # the chosen form, as training fits it
                 started = time.perf_counter()
                 chosen = dist.fit_stat_distribution(point, x_tr, y_tr)
@@ -219,7 +219,7 @@ def holdout_rows(
     point_before = models.fit_player_model(before, stat)
     held_seconds = time.perf_counter() - started
     center_held = models.predict_stat(point_before, held)
-    x_held = models.training_matrix(held, features.PLAYER_FEATURES)
+    x_held = models.training_matrix(held, player_table.PLAYER_FEATURES)
     for scale, bands in [(s, b) for s in SCALES for b in (1, 5)]:
         started = time.perf_counter()
         model = dist.ScaledResidualDistribution(scale_models()[scale], bands).fit(

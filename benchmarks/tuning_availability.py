@@ -33,7 +33,14 @@ from candidate import FIT, TUNE
 from threadpoolctl import threadpool_limits
 
 from nba_ml.data.importer import GameData, load_directory
-from nba_ml.modeling import availability, evaluation, features, models
+from nba_ml.modeling import (
+    availability,
+    evaluation,
+    features,
+    model_factories,
+    models,
+    player_table,
+)
 
 TODAY = ("rest_diff", "b2b_diff", "rot_box_diff", "rot_pm_diff", "rot_min_diff")
 AVAILABLE = ("rest_diff", "b2b_diff", "av_box_diff", "av_pm_diff", "av_min_diff")
@@ -44,7 +51,9 @@ GAME_SETS: dict[str, tuple[str, ...]] = {
     "rotation + available": (*TODAY, "av_box_diff", "av_pm_diff", "av_min_diff"),
     "two regimes (+ blind copies)": (*AVAILABLE, *availability.KNOWN_DIFFS),
 }
-WITHOUT = tuple(c for c in features.PLAYER_FEATURES if c not in availability.PLAYER_AVAILABILITY)
+WITHOUT = tuple(
+    c for c in player_table.PLAYER_FEATURES if c not in availability.PLAYER_AVAILABILITY
+)
 
 
 def tuning_data() -> GameData:
@@ -83,7 +92,7 @@ def game_model(games: pd.DataFrame, columns: tuple[str, ...]) -> object:
     train, _ = split(games, "home_win")
     if any(c in availability.KNOWN_DIFFS for c in columns):
         train = availability.with_blind_copies(train)
-    model = models.make_game_model()
+    model = model_factories.make_game_model()
     model.fit(models.training_matrix(train, columns), train["home_win"].astype(int))
     return model
 
@@ -125,7 +134,9 @@ def player_models(
     fitted = {}
     for stat in (spec.target for spec in models.player_specs()):
         train, _ = split(players, stat)
-        model = models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        model = model_factories.make_residual_player_model(
+            model_factories.BASELINE.format(stat=stat)
+        )
         matrix = models.training_matrix(train, columns)
         if blind_share > 0:  # rejected: blank the availability columns of a share of the games
             matrix = blind_some(matrix, train["game_id"], blind_share)
@@ -148,7 +159,7 @@ def ratios(
 # the correction's columns (besides the base prediction) of a stat, and its estimator
 def _all_columns(stat: str) -> tuple[str, ...]:
     del stat
-    return (*features.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
+    return (*player_table.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
 
 
 def _more_columns(stat: str) -> tuple[str, ...]:
@@ -162,7 +173,7 @@ def _minutes_columns(stat: str) -> tuple[str, ...]:
 
 
 def _boosting(**changes: object) -> object:
-    model = models.make_correction_model()
+    model = model_factories.make_correction_model()
     model.set_params(**changes)
     return model
 
@@ -176,7 +187,7 @@ def _squared() -> object:
 
 
 def _huber() -> object:
-    return models.make_player_linear_model()
+    return model_factories.make_player_linear_model()
 
 
 def _first_columns(stat: str) -> tuple[str, ...]:
@@ -193,16 +204,16 @@ def _first_columns(stat: str) -> tuple[str, ...]:
 
 def _chosen_columns(stat: str) -> tuple[str, ...]:
     del stat
-    return models.CORRECTION_COLUMNS
+    return model_factories.CORRECTION_COLUMNS
 
 
 CORRECTIONS = {
-    "chosen (the absences: models.CORRECTION_COLUMNS)": (
+    "chosen (the absences: model_factories.CORRECTION_COLUMNS)": (
         _chosen_columns,
-        models.make_correction_model,
+        model_factories.make_correction_model,
     ),
-    "absences + minutes, averages, rate": (_first_columns, models.make_correction_model),
-    "every feature": (_all_columns, models.make_correction_model),
+    "absences + minutes, averages, rate": (_first_columns, model_factories.make_correction_model),
+    "every feature": (_all_columns, model_factories.make_correction_model),
     "squared-error boosting": (_first_columns, _squared),
     "robust linear (Huber)": (_first_columns, _huber),
     "chosen, 31 leaves": (_chosen_columns, lambda: _boosting(max_leaf_nodes=31)),
@@ -210,8 +221,11 @@ CORRECTIONS = {
     "chosen, 300 iterations": (_chosen_columns, lambda: _boosting(max_iter=300)),
     "chosen, 40 iterations": (_chosen_columns, lambda: _boosting(max_iter=40)),
     "chosen, leaves of 400": (_chosen_columns, lambda: _boosting(min_samples_leaf=400)),
-    "absences + expected minutes": (_minutes_columns, models.make_correction_model),
-    "absences + ast/reb usage + freed minutes": (_more_columns, models.make_correction_model),
+    "absences + expected minutes": (_minutes_columns, model_factories.make_correction_model),
+    "absences + ast/reb usage + freed minutes": (
+        _more_columns,
+        model_factories.make_correction_model,
+    ),
 }
 
 
@@ -227,7 +241,7 @@ def regimes(threshold: float, only: list[str] | None) -> None:
     _, blind_players = feature_rows(threshold, blind=True)
     del games
     stats = [spec.target for spec in models.player_specs()]
-    one_model = (*features.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
+    one_model = (*player_table.PLAYER_BASE_FEATURES, *availability.PLAYER_AVAILABILITY)
     rows: dict[str, dict[str, tuple[float, float]]] = {}
 
     def score(name: str, stat: str, model: object, columns: tuple[str, ...]) -> None:
@@ -243,15 +257,17 @@ def regimes(threshold: float, only: list[str] | None) -> None:
         started = time.perf_counter()
         train, _ = split(players, stat)
         target = train[stat].astype(float)
-        base = models.make_residual_player_model(models.BASELINE.format(stat=stat))
+        base = model_factories.make_residual_player_model(
+            model_factories.BASELINE.format(stat=stat)
+        )
         single = base.fit(models.training_matrix(train, one_model), target)
         score("one model with the availability columns", stat, single, one_model)
-        wide = (*features.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
+        wide = (*player_table.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
         matrix = models.training_matrix(train, wide)
         two = KnownListRegressor(
-            models.make_residual_player_model(models.BASELINE.format(stat=stat)),
+            model_factories.make_residual_player_model(model_factories.BASELINE.format(stat=stat)),
             None,
-            features.PLAYER_BASE_FEATURES,
+            player_table.PLAYER_BASE_FEATURES,
             (),
             availability.PLAYER_KNOWN,
         ).fit(matrix, target)
@@ -310,11 +326,11 @@ def main() -> None:
                     f"  (no list: {brier(model, blind_games, columns):.4f})"
                 )
             if args.players or args.players_only:
-                more = (*features.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
+                more = (*player_table.PLAYER_FEATURES, *availability.PLAYER_AVAILABILITY_MORE)
                 for name, columns, share in (
                     ("without", WITHOUT, 0.0),
-                    ("with", features.PLAYER_FEATURES, 0.0),
-                    ("with, a quarter of the games blind", features.PLAYER_FEATURES, 0.25),
+                    ("with", player_table.PLAYER_FEATURES, 0.0),
+                    ("with, a quarter of the games blind", player_table.PLAYER_FEATURES, 0.25),
                     ("with + usage of ast/reb + redistributed minutes, blind", more, 0.25),
                 ):
                     if args.skip_known and share == 0:

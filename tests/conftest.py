@@ -210,10 +210,10 @@ def quick_models():  # type: ignore[no-untyped-def]
     import sklearn.ensemble  # noqa: F401 - load the OpenMP runtime so that the limit applies
     from threadpoolctl import threadpool_limits
 
-    from nba_ml.modeling import models
+    from nba_ml.modeling import model_factories
 
     with pytest.MonkeyPatch.context() as patch, threadpool_limits(limits=1):
-        patch.setattr(models, "make_player_model", _quick_player_model)
+        patch.setattr(model_factories, "make_player_model", _quick_player_model)
         yield
 
 

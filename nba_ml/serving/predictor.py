@@ -31,7 +31,7 @@ from nba_ml import modelset
 from nba_ml.data.seasons import days_behind, is_stale, today_in_chicago
 from nba_ml.errors import DataError, ServingBusy, UsageError
 from nba_ml.modeling import availability as absences
-from nba_ml.modeling import features, models
+from nba_ml.modeling import features, models, player_table
 from nba_ml.serving.availability import (
     Availability,
     OutPlayer,
@@ -82,7 +82,7 @@ class Predictor:
     with one upcoming game per team and one upcoming row per active player on that date (a few
     seconds); later requests for that date only look rows up and combine a game's two sides
     (``features.add_game_diffs``) or a player's row with his opponent
-    (``features.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
+    (``player_table.opponent_features``): milliseconds. ``warm(date)`` does the first step ahead.
     ``day_rows`` (a ``serving.dayrows.DayCache``) keeps those rows and the player lookups.
 
     ``history`` may be None (``load_models``): the game data then stays on disk, named by the
@@ -504,7 +504,7 @@ class Predictor:
         index = np.array([i for i, _ in pairs])
         home = np.array([h for _, h in pairs], dtype=float)
         variant = rows.iloc[index].reset_index(drop=True)
-        refill = features.opponent_features(
+        refill = player_table.opponent_features(
             own.iloc[index].reset_index(drop=True), opp.iloc[index].reset_index(drop=True), home
         )
         refill.update(

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from nba_ml.data.importer import GameData, load_directory
-from nba_ml.modeling import features
+from nba_ml.modeling import features, player_table
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +53,10 @@ def test_features_of_a_day_ignore_that_day_and_later(data: GameData, cut: str) -
     )
     upto_p = before_p["game_date"] <= day
     pd.testing.assert_frame_equal(
-        before_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]].reset_index(
+        before_p.loc[upto_p, ["game_id", "player_id", *player_table.PLAYER_COLUMNS]].reset_index(
             drop=True
         ),
-        after_p.loc[upto_p, ["game_id", "player_id", *features.PLAYER_COLUMNS]].reset_index(
+        after_p.loc[upto_p, ["game_id", "player_id", *player_table.PLAYER_COLUMNS]].reset_index(
             drop=True
         ),
     )
@@ -179,7 +179,7 @@ def test_who_played_on_a_day_moves_only_that_days_availability_terms(data: GameD
     )
     history = [
         c
-        for c in features.PLAYER_COLUMNS
+        for c in player_table.PLAYER_COLUMNS
         if c not in (*availability.PLAYER_AVAILABILITY, *availability.PLAYER_AVAILABILITY_MORE)
     ]
     pd.testing.assert_frame_equal(mates_before[history], mates_after[history])

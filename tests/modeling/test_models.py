@@ -12,7 +12,7 @@ import pytest
 
 from nba_ml import modelset, progress
 from nba_ml.data.importer import load_directory
-from nba_ml.modeling import evaluation, features, models
+from nba_ml.modeling import evaluation, features, model_factories, models, player_table
 from tests.modelsets import GAME_MODEL, PLAYER_MODELS
 from tests.synthetic import write_seasons
 
@@ -156,7 +156,7 @@ def test_a_set_trained_on_the_previous_features_still_predicts(tables) -> None:
         "missing_diff",
     )
     played = games[games["home_win"].notna()]
-    model = models.make_game_model().fit(
+    model = model_factories.make_game_model().fit(
         played[list(old)].astype(float), played["home_win"].astype(int)
     )
     probabilities = models.predict_home_win(model, games.iloc[-20:])
@@ -173,14 +173,14 @@ def points_model(synthetic) -> object:
 def test_player_models_blend_boosting_with_a_robust_linear_fit(synthetic, points_model) -> None:
     _, players = synthetic
     model = points_model.base_  # the no-list regime
-    assert model.linear_weight == models.PLAYER_LINEAR_WEIGHT
-    assert model.linear_rows == models.PLAYER_LINEAR_ROWS
+    assert model.linear_weight == model_factories.PLAYER_LINEAR_WEIGHT
+    assert model.linear_rows == model_factories.PLAYER_LINEAR_ROWS
     assert type(model.linear_[-1]).__name__ == "HuberRegressor"
-    assert list(model.linear_.feature_names_in_) == list(features.PLAYER_BASE_FEATURES)
+    assert list(model.linear_.feature_names_in_) == list(player_table.PLAYER_BASE_FEATURES)
     # the prediction is the baseline plus the weighted residuals of the two parts
     rows = players[players["pts"].notna()].head(50)
-    matrix = rows[list(features.PLAYER_BASE_FEATURES)].astype(float)
-    w = models.PLAYER_LINEAR_WEIGHT
+    matrix = rows[list(player_table.PLAYER_BASE_FEATURES)].astype(float)
+    w = model_factories.PLAYER_LINEAR_WEIGHT
     expected = (
         model._base(matrix)
         + (1 - w) * model.estimator_.predict(matrix)
@@ -224,11 +224,11 @@ def test_player_models_have_a_regime_for_rows_without_a_list(synthetic, points_m
 
     _, players = synthetic
     model = points_model
-    assert list(model.feature_names_in_) == list(features.PLAYER_FEATURES)
+    assert list(model.feature_names_in_) == list(player_table.PLAYER_FEATURES)
     assert model.correction_ is not None  # training rows all know their lists
     rows = players[players["pts"].notna()].tail(200).copy()
     assert (rows[availability.PLAYER_KNOWN] == 1).all()
-    base = model.base_.predict(rows[list(features.PLAYER_BASE_FEATURES)].astype(float))
+    base = model.base_.predict(rows[list(player_table.PLAYER_BASE_FEATURES)].astype(float))
     known = models.predict_stat(model, rows)
     assert not np.allclose(known, np.maximum(base, 0.0))
     rows[availability.PLAYER_KNOWN] = 0.0

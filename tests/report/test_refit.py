@@ -13,7 +13,7 @@ import pytest
 from nba_ml.data.importer import GameData, load_directory
 from nba_ml.errors import DataError
 from nba_ml.manifest import TrainingRecord
-from nba_ml.modeling import evaluation, models
+from nba_ml.modeling import evaluation, model_factories, models
 from nba_ml.modeling.training import build_feature_tables
 from nba_ml.report import refit
 from nba_ml.report.refit import MINUTE_BINS
@@ -22,7 +22,7 @@ from tests.modelsets import PLAYER_MODELS
 
 START = "2018-10-17"  # the synthetic 2018-19 season's first day
 # the real player model, as the fitting workers make it (``quick_models`` patches this process)
-REAL_PLAYER_MODEL = models.make_player_model
+REAL_PLAYER_MODEL = model_factories.make_player_model
 
 
 def holdout_errors(data_dir: Path, training: dict, **options: Any) -> refit.HoldoutErrors:
@@ -173,7 +173,7 @@ def test_the_honest_refit_runs_in_the_training_worker_pool(
         return run(self, function, tasks, *args, **kwargs)
 
     monkeypatch.setattr(workers.Pool, "run", spy)
-    monkeypatch.setattr(models, "make_player_model", REAL_PLAYER_MODEL)
+    monkeypatch.setattr(model_factories, "make_player_model", REAL_PLAYER_MODEL)
     data_dir, training = saved
     pooled = holdout_errors(data_dir, training, jobs=2)
     assert runs == [(2, "_fit_player_task", sorted(PLAYER_MODELS.values()))]

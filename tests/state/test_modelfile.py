@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 import skops.io
 
-from nba_ml.modeling import models
-from nba_ml.modeling.features import GAME_FEATURES, PLAYER_FEATURES
+from nba_ml.modeling import model_factories, models
+from nba_ml.modeling.features import GAME_FEATURES
+from nba_ml.modeling.player_table import PLAYER_FEATURES
 from nba_ml.state.modelfile import TRUSTED_TYPES, dumps_model, loads_model, untrusted_types
 
 
@@ -34,10 +35,10 @@ def real_models() -> dict[str, object]:
     fitted small."""
     rng = np.random.default_rng(0)
     games = pd.DataFrame(rng.normal(size=(120, len(GAME_FEATURES))), columns=list(GAME_FEATURES))
-    game = models.make_game_model().fit(games, (rng.normal(size=120) > 0).astype(int))
+    game = model_factories.make_game_model().fit(games, (rng.normal(size=120) > 0).astype(int))
     rows = pd.DataFrame(rng.normal(size=(600, len(PLAYER_FEATURES))), columns=list(PLAYER_FEATURES))
     # the deployed shape: two regimes (a list known on a third of the rows)
-    player = models.player_estimator(models.player_specs()[0])
+    player = model_factories.player_estimator(models.player_specs()[0])
     player.set_params(base__estimator__max_iter=5, base__linear_rows=200, correction__max_iter=5)
     player.fit(rows, rng.normal(size=600) + 10)
     assert player.correction_ is not None
