@@ -42,6 +42,7 @@ DEFAULT_TESTS = [
     "tests/test_manifest.py",
     "tests/test_api.py",
     "tests/serving/test_predictor.py",
+    "tests/serving/test_player_side.py",
     "tests/serving/test_predictions.py",
     "tests/serving/test_inputs.py",
     "tests/serving/test_api.py",

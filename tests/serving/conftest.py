@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from nba_ml.data.importer import GameData, load_directory
+from nba_ml.data.schema import TEAM_GAME_COLUMNS
 from nba_ml.manifest import Manifest
 from nba_ml.serving.predictor import Predictor
 from tests.synthetic import write_seasons
@@ -67,3 +69,24 @@ def saved_games(tmp_path: Path, synthetic_games: GameData) -> tuple[Path, str]:
 
     data_dir = tmp_path / "data"
     return data_dir, save_history(data_dir, synthetic_games)
+
+
+def upcoming_team_rows(day: str, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Return the two team rows of each upcoming (home, away) game on ``day``, as the importer
+    writes them (no box score yet)."""
+    rows = []
+    for home, away in pairs:
+        game_id = f"{day.replace('-', '')}-{home}-{away}"
+        for team, opponent, is_home in ((home, away, True), (away, home, False)):
+            rows.append(
+                {
+                    "season": "2019-20",
+                    "season_type": "Regular Season",
+                    "game_id": game_id,
+                    "game_date": pd.Timestamp(day),
+                    "team": team,
+                    "opponent": opponent,
+                    "is_home": is_home,
+                }
+            )
+    return pd.DataFrame(rows).reindex(columns=list(TEAM_GAME_COLUMNS))
