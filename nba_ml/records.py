@@ -112,32 +112,14 @@ def _replace(obj: Any, /, **changes: Any) -> Any:
     return obj.__class__(**changes)
 
 
-_ATOMIC = (type(None), bool, int, float, complex, str, bytes)
-
-
 def _asdict(obj: Any) -> dict[str, Any]:
     """Return a record as a dict of its fields, records within turned into dicts too and other
-    values copied deeply, as :func:`dataclasses.asdict` does."""
+    values copied deeply: :func:`dataclasses.asdict` itself, through the record's
+    ``__dataclass_fields__`` (it imports :mod:`dataclasses`, which only start-up spares)."""
+    import dataclasses
+
     _fields(obj)  # a TypeError for what is not a record
-    result = _as_plain(obj)
-    assert isinstance(result, dict)
-    return result
-
-
-def _as_plain(value: Any) -> Any:
-    if hasattr(type(value), _FIELDS):
-        return {f.name: _as_plain(getattr(value, f.name)) for f in getattr(value, _FIELDS)}
-    if isinstance(value, _ATOMIC):
-        return value
-    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
-        return type(value)(*[_as_plain(v) for v in value])
-    if isinstance(value, (list, tuple)):
-        return type(value)(_as_plain(v) for v in value)
-    if isinstance(value, dict):
-        return type(value)((_as_plain(k), _as_plain(v)) for k, v in value.items())
-    import copy
-
-    return copy.deepcopy(value)
+    return dataclasses.asdict(obj)
 
 
 # The methods every record shares: they read the class's field tuple.
