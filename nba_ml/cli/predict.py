@@ -21,6 +21,7 @@ DateOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--date", help="Game date YYYY-MM-DD (default: today in Chicago)."),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 OutOption = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
@@ -68,7 +69,7 @@ def predict_game(
     ],
     away: Annotated[str, typer.Argument(help="Away team, e.g. PHI, Philadelphia, Sixers.")],
     date: DateOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     out: OutOption = None,
     injuries: InjuriesOption = None,
 ) -> None:
@@ -139,7 +140,7 @@ def predict_today(
             metavar="FILE",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     out: OutOption = None,
     injuries: InjuriesOption = None,
 ) -> None:
@@ -173,7 +174,7 @@ def predict_player(
             metavar="STAT=NUMBER",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     out: OutOption = None,
     injuries: InjuriesOption = None,
 ) -> None:
